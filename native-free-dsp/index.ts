@@ -1,0 +1,4 @@
+export * from './dtmf-tones.js';
+export * from './levels.js';
+export * from './tone-generator.js';
+export * from './dtmf-detector.js';
