@@ -1,0 +1,66 @@
+// `toneguard detect FILE [--json] [--format s16le|ulaw|alaw --rate N]` (DESIGN.md, "Command line
+// contract"): in-band DTMF digits of a WAV or raw file, one line of digits or one JSON object per digit.
+import { InvalidArgumentError } from 'commander';
+import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
+import { RAW_FORMATS, readAudioFile, toMono8k, type RawAudioOptions, type RawFormat } from '../media/audio-file.js';
+
+export interface DetectCommandOptions {
+  readonly json: boolean;
+  /** Raw (headerless) input; WAV when absent. */
+  readonly format?: RawFormat;
+  /** Sample rate of raw input, Hz. */
+  readonly rate?: number;
+}
+
+/** Sample rate assumed for raw G.711 without --rate: G.711 is 8 kHz by definition (ITU-T G.711 §1). */
+const G711_RATE_HZ = 8000;
+
+export function isRawFormat(value: string): value is RawFormat {
+  return (RAW_FORMATS as readonly string[]).includes(value);
+}
+
+/** Raw-input options from the command line; a usage error (commander's, exit 2) when they do not fit together. */
+export function rawOptions(options: DetectCommandOptions): RawAudioOptions | undefined {
+  if (options.format === undefined) {
+    if (options.rate !== undefined) {
+      throw new InvalidArgumentError('--rate applies to raw input only; give --format s16le|ulaw|alaw too (WAV files carry their own rate)');
+    }
+    return undefined;
+  }
+  if (options.rate === undefined) {
+    if (options.format === 's16le') throw new InvalidArgumentError('raw s16le input needs --rate N (sample rate in Hz)');
+    return { format: options.format, sampleRate: G711_RATE_HZ };
+  }
+  return { format: options.format, sampleRate: options.rate };
+}
+
+/** Milliseconds and dB with one decimal, as the contract shows them (`120.0`); valid JSON numbers. */
+function fixed1(value: number): string {
+  if (!Number.isFinite(value)) return 'null';
+  const text = value.toFixed(1);
+  return text === '-0.0' ? '0.0' : text;
+}
+
+/** One line of `--json` output; key order is part of the contract (digit, startMs, endMs, source first). */
+export function digitEventJson(event: DtmfDigitEvent): string {
+  return (
+    `{"digit":${JSON.stringify(event.digit)},"startMs":${fixed1(event.startMs)},"endMs":${fixed1(event.endMs)},"source":"inband",` +
+    `"lowDbm0":${fixed1(event.lowDbm0)},"highDbm0":${fixed1(event.highDbm0)},"twistDb":${fixed1(event.twistDb)},` +
+    `"lowHz":${fixed1(event.lowHz)},"highHz":${fixed1(event.highHz)}}`
+  );
+}
+
+/** The output of `detect` for `events`: one line of digits (empty if none), or JSON lines. */
+export function formatDetectOutput(events: readonly DtmfDigitEvent[], json: boolean): string {
+  if (!json) return `${events.map((e) => e.digit).join('')}\n`;
+  return events.map((e) => `${digitEventJson(e)}\n`).join('');
+}
+
+export async function detectFile(file: string, options: DetectCommandOptions): Promise<DtmfDigitEvent[]> {
+  const audio = await readAudioFile(file, rawOptions(options));
+  return detectDtmf(toMono8k(audio, file));
+}
+
+export async function runDetectCommand(file: string, options: DetectCommandOptions, write: (text: string) => void): Promise<void> {
+  write(formatDetectOutput(await detectFile(file, options), options.json));
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// The `toneguard` command line (DESIGN.md, "Command line contract"). Wiring only: options are
+// parsed here, each command's logic lives in its own module. Exit codes: 0 success, 1 runtime
+// failure, 2 bad usage or unreadable/invalid input (message on stderr naming the file).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
+import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
+import { runBenchCommand } from './bench-command.js';
+import { isRawFormat, runDetectCommand } from './detect-command.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const PROGRAM = 'toneguard';
+
+function writeOut(text: string): void {
+  process.stdout.write(text);
+}
+
+function writeErr(text: string): void {
+  process.stderr.write(text);
+}
+
+/** Positive integer, Hz. */
+function parseRate(value: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(value) || Number(value) > 0xffffffff) {
+    throw new InvalidArgumentError('Expected a sample rate in Hz, a positive integer such as 8000.');
+  }
+  return Number(value);
+}
+
+/** Usage errors found by a command's own validation are reported exactly like commander's. */
+function reportUsageErrors<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      const command = args[args.length - 1];
+      if (error instanceof InvalidArgumentError && command instanceof Command) {
+        command.error(`error: ${error.message}`, { exitCode: EXIT_USAGE, code: 'toneguard.usage' });
+      }
+      throw error;
+    }
+  };
+}
+
+/** The version in package.json (three levels up from dist/src/cli/), when it is there. */
+function packageVersion(): string | undefined {
+  try {
+    const json: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    if (typeof json === 'object' && json !== null && 'name' in json && json.name === PROGRAM && 'version' in json && typeof json.version === 'string') {
+      return json.version;
+    }
+  } catch {
+    // running from an unusual layout: no --version
+  }
+  return undefined;
+}
+
+function buildProgram(): Command {
+  const program = new Command(PROGRAM);
+  program
+    .description('SIP/RTP media engine for card payments over the phone, with DTMF detection and clamping (PCI DSS)')
+    .exitOverride()
+    .configureOutput({
+      writeOut,
+      writeErr,
+      outputError: (text, write) => write(`${PROGRAM}: ${text}`),
+    })
+    .showHelpAfterError(`(run '${PROGRAM} help' for usage)`);
+  const version = packageVersion();
+  if (version !== undefined) program.version(version);
+
+  program
+    .command('detect')
+    .allowExcessArguments(false)
+    .description('print the DTMF digits in an audio file (one line of digits, or one JSON object per digit)')
+    .argument('<file>', 'WAV (16-bit PCM at any rate, G.711 mu-law or A-law) or raw audio with --format')
+    .option('--json', 'one JSON object per digit per line')
+    .addOption(new Option('--format <format>', 'FILE is headerless raw audio, mono').choices(RAW_FORMATS))
+    .option('--rate <hz>', 'sample rate of raw audio in Hz (required for s16le; default 8000 for ulaw and alaw)', parseRate)
+    .action(
+      reportUsageErrors(async (file: string, options: OptionValues) => {
+        const format: unknown = options.format;
+        const rate: unknown = options.rate;
+        await runDetectCommand(
+          file,
+          {
+            json: options.json === true,
+            format: typeof format === 'string' && isRawFormat(format) ? format : undefined,
+            rate: typeof rate === 'number' ? rate : undefined,
+          },
+          writeOut,
+        );
+      }),
+    );
+
+  program
+    .command('bench')
+    .allowExcessArguments(false)
+    .description('run every benchmark, each reported as a ratio against its baseline')
+    .option('--json', 'machine-readable output')
+    .action(async (options: OptionValues) => {
+      await runBenchCommand({ json: options.json === true });
+    });
+
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Already printed by commander (help, version, usage errors).
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof AudioFileError) {
+      writeErr(`${PROGRAM}: error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    writeErr(`${PROGRAM}: failed: ${message}\n`);
+    if (process.env.TONEGUARD_DEBUG === '1' && error instanceof Error && error.stack !== undefined) writeErr(`${error.stack}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+// A closed pipe (`toneguard detect x.wav | head -c1`) is not a failure of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+  throw error;
+});
+
+process.exitCode = await main(process.argv);
