@@ -12,9 +12,12 @@
 // 2. Edges to the sample: a sub-block only partly covered by the tone has a Goertzel
 //    magnitude proportional to the covered part, so start, end, drop-outs and pauses are
 //    measured in samples rather than counted in blocks.
-// 3. No total-energy test: speech under a digit (talk-down) does not hide it. Talk-off is
-//    held off instead by per-window checks (relative peaks, stationarity, frequency) and by
-//    requiring them over several consecutive windows and the minimum duration.
+// 3. Talk-off defences beyond spandsp's level, twist and relative-peak tests, judged over the
+//    whole tone rather than per block: the tones' share of the signal power, the steadiness
+//    of their frequency (phase coherence), and two guard bins in the empty band between the
+//    groups, where voiced speech has harmonics. A tone within 0.3 % of the nominal frequency
+//    with an empty guard band is accepted at a lower share, so that speech over a real digit
+//    (talk-down) does not hide it while speech alone (talk-off) is never taken for one.
 //
 // Streaming: any chunking of the input gives the same events. No allocation per sample or
 // per block; events are allocated only when a digit ends.
@@ -50,6 +53,15 @@ export interface DtmfDetectorConfig {
   readonly minCoherence: number;
   /** Largest power between the groups (guard bins at 1020 and 1130 Hz) relative to the weaker tone, dB. */
   readonly maxGuardDb: number;
+  /**
+   * A digit whose tones are both within this relative deviation of nominal is held to the
+   * precise-tone limits below instead of the three above. Crystal DTMF generators are within
+   * 0.1 %; speech harmonics that mimic a digit were 0.6 % to 2 % off on the Asterisk prompts.
+   */
+  readonly preciseToneDeviation: number;
+  readonly preciseToneMinShare: number;
+  readonly preciseToneMinCoherence: number;
+  readonly preciseToneMaxGuardDb: number;
 }
 
 export const DEFAULT_DTMF_DETECTOR_CONFIG: DtmfDetectorConfig = {
@@ -75,6 +87,13 @@ export const DEFAULT_DTMF_DETECTOR_CONFIG: DtmfDetectorConfig = {
   minToneShare: 0.6,
   minCoherence: 0.97,
   maxGuardDb: -3,
+  // Set on the same prompts with digits mixed over them: digits under speech keep their
+  // frequency within 0.4 % and their guard band 14 dB or more below the weaker tone, whereas
+  // no speech or music in them passes all four.
+  preciseToneDeviation: 0.0025,
+  preciseToneMinShare: 0.1,
+  preciseToneMinCoherence: 0.99,
+  preciseToneMaxGuardDb: -10,
 };
 
 export interface DtmfDigitEvent {
@@ -103,31 +122,82 @@ const SAMPLE_RATE_HZ = 8000;
 /** Goertzel block, samples (6.375 ms). Two make one 102-sample analysis window, as spandsp's. */
 const SUB_BLOCK = 51;
 const WINDOW = 2 * SUB_BLOCK;
-/** The eight DTMF tones and two guard bins in the empty band between the groups. */
+/** Bins 0-3: low group; 4-7: high group; 8-9: guard bins between the groups. */
 const TONES = 8;
 const BINS = 10;
-/** Consecutive-enough windows that must agree before a digit can be confirmed. */
+/** Windows that must hold the digit before it can be confirmed. */
 const MIN_VALID_WINDOWS = 3;
+/**
+ * Phase steps a digit needs before it may be confirmed on the precise-tone limits: a synth
+ * note pair can sit within 0.3 % of a digit for 20 ms and then drift away, a generator can't.
+ */
+const PRECISE_MIN_PHASE_STEPS = 3;
 /** Per-window checks are looser than the final ones: a single window is disturbed by edges and noise. */
 const WINDOW_LEVEL_SLACK_DB = 6;
 const WINDOW_TWIST_SLACK_DB = 4;
 const WINDOW_FREQUENCY_DEVIATION = 0.05;
-/** Largest change of a tone's magnitude between the two halves of a window, dB. */
+/** Largest change of the tone pair's magnitude between the two halves of a window, dB. */
 const MAX_STATIONARITY_DB = 3;
 /** A sub-block whose tone magnitude is below this fraction of the full-tone magnitude counts as empty. */
 const PRESENCE_FLOOR = 0.1;
 
 // Guard bins sit one bin width (78 Hz at 102 samples, a null of the window) above 941 Hz and
 // below 1209 Hz, so a DTMF pair leaves them nearly empty, while voiced speech with a pitch below
-// about 230 Hz always has a harmonic between the groups, usually stronger than the high-group
-// harmonic that mimics a column tone.
+// about 230 Hz always has a harmonic between the groups.
 const GUARD_HZ: readonly number[] = [1020, 1130];
 const FREQUENCIES_HZ: readonly number[] = [...DTMF_LOW_HZ, ...DTMF_HIGH_HZ, ...GUARD_HZ];
+
+/** What is measured of the tracked tone over its valid windows. */
+interface ToneMeasurement {
+  lowDbm0: number;
+  highDbm0: number;
+  lowDeviation: number;
+  highDeviation: number;
+  /** Share of the signal power held by the two tones. */
+  toneShare: number;
+  /** 1 for a tone of constant frequency; lower as it wanders. */
+  coherence: number;
+  /** Power in the stronger guard bin over that of the weaker tone. */
+  guardRatio: number;
+}
+
+/** The tone being tracked, from its first valid window until it ends. */
+interface ToneTrack {
+  /** Index into DTMF_KEYPAD, or -1 when nothing is tracked. */
+  digit: number;
+  confirmed: boolean;
+  validWindows: number;
+  startSample: number;
+  lastEndSample: number;
+  absentSamples: number;
+  /** Sum and count of the tone's full-sub-block magnitudes (low + high): the reference for presence. */
+  refSum: number;
+  refCount: number;
+  /** Magnitudes of the two sub-blocks that may hold the onset, and where the later one ends. */
+  onsetMag0: number;
+  onsetMag1: number;
+  onsetBlockEnd: number;
+  sumMagLow: number;
+  sumMagHigh: number;
+  /** Over the valid windows: power in each tone's bin and the stronger guard bin, and signal energy. */
+  sumPowerLow: number;
+  sumPowerHigh: number;
+  sumPowerGuard: number;
+  sumWindowEnergy: number;
+  /** Sums of the phase-step phasors between overlapping windows, and of their magnitudes. */
+  phaseLowRe: number;
+  phaseLowIm: number;
+  phaseHighRe: number;
+  phaseHighIm: number;
+  phaseLowAbs: number;
+  phaseHighAbs: number;
+  phasePairs: number;
+}
 
 export interface DtmfDetector {
   readonly config: DtmfDetectorConfig;
   readonly listener: DtmfDetectorListener;
-  // Precomputed per tone: Goertzel coefficient 2cos(w), the terms that turn the final two
+  // Precomputed per bin: Goertzel coefficient 2cos(w), the terms that turn the final two
   // states into the block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
   readonly coef: Float64Array;
   readonly finARe: Float64Array;
@@ -136,72 +206,51 @@ export interface DtmfDetector {
   readonly finBIm: Float64Array;
   readonly rotRe: Float64Array;
   readonly rotIm: Float64Array;
-  // Acceptance thresholds in the units the hot path compares.
-  readonly windowMinEnergy: number;
+  // Acceptance thresholds in the units the per-block code compares.
+  readonly windowMinPower: number;
   readonly windowMaxTwistRatio: number;
   readonly windowMinTwistRatio: number;
   readonly relativePeakRatio: number;
   readonly stationarityRatio: number;
   readonly maxGuardRatio: number;
+  readonly preciseMaxGuardRatio: number;
   readonly maxDropoutSamples: number;
   readonly minDurationSamples: number;
-  // Goertzel state.
+  // Goertzel state of the sub-block in progress.
   readonly s1: Float64Array;
   readonly s2: Float64Array;
   subPos: number;
-  /** Signal energy (sum of x^2) of the sub-block in progress, the last and the one before. */
   energy: number;
-  curEnergy: number;
-  prevEnergy: number;
-  /** Index of the sample at which the current sub-block starts. */
+  /** Index of the sample at which the sub-block in progress starts. */
   blockStart: number;
-  // DFT values of the last two sub-blocks and the last window; magnitudes of the last three sub-blocks.
-  readonly curRe: Float64Array;
-  readonly curIm: Float64Array;
-  readonly prevRe: Float64Array;
-  readonly prevIm: Float64Array;
-  readonly winRe: Float64Array;
-  readonly winIm: Float64Array;
-  readonly prevWinRe: Float64Array;
-  readonly prevWinIm: Float64Array;
-  readonly mag: Float64Array;
-  readonly prevMag: Float64Array;
-  readonly prevPrevMag: Float64Array;
   blocksSeen: number;
+  // DFT values of the last three sub-blocks (0: newest) and of the last two windows; the
+  // arrays rotate by reference, nothing is copied.
+  x0Re: Float64Array; x0Im: Float64Array;
+  x1Re: Float64Array; x1Im: Float64Array;
+  x2Re: Float64Array; x2Im: Float64Array;
+  winRe: Float64Array; winIm: Float64Array;
+  prevWinRe: Float64Array; prevWinIm: Float64Array;
+  /** Signal energy (sum of x^2) of the newest sub-block and the one before. */
+  energy0: number;
+  energy1: number;
+  /** The digit the previous window held, or -1. */
   prevWindowDigit: number;
-  // The tone being tracked (-1: none).
-  track: number;
-  confirmed: boolean;
-  validWindows: number;
-  startSample: number;
-  lastEndSample: number;
-  absentSamples: number;
-  /** Sum of the tone's full-sub-block magnitudes (low + high) and their count: the reference for presence. */
-  refSum: number;
-  refCount: number;
-  /** Magnitudes of the two sub-blocks before the first valid window's second one, for the start edge. */
-  onsetMag0: number;
-  onsetMag1: number;
-  onsetBlockEnd: number;
-  sumWinLow: number;
-  sumWinHigh: number;
-  /** Over the valid windows: power in each tone's bin, and the windows' signal energy. */
-  sumPowerLow: number;
-  sumPowerHigh: number;
-  sumPowerGuard: number;
-  sumWindowEnergy: number;
-  phaseLowRe: number;
-  phaseLowIm: number;
-  phaseHighRe: number;
-  phaseHighIm: number;
-  phasePairs: number;
-  /** Sum of the phasors' magnitudes: with the sums above, how steady the frequency was. */
-  phaseLowAbs: number;
-  phaseHighAbs: number;
+  readonly track: ToneTrack;
+  readonly measurement: ToneMeasurement;
 }
 
 function dbToPowerRatio(db: number): number {
   return Math.pow(10, db / 10);
+}
+
+function newToneTrack(): ToneTrack {
+  return {
+    digit: -1, confirmed: false, validWindows: 0, startSample: 0, lastEndSample: 0, absentSamples: 0,
+    refSum: 0, refCount: 0, onsetMag0: 0, onsetMag1: 0, onsetBlockEnd: 0, sumMagLow: 0, sumMagHigh: 0,
+    sumPowerLow: 0, sumPowerHigh: 0, sumPowerGuard: 0, sumWindowEnergy: 0,
+    phaseLowRe: 0, phaseLowIm: 0, phaseHighRe: 0, phaseHighIm: 0, phaseLowAbs: 0, phaseHighAbs: 0, phasePairs: 0,
+  };
 }
 
 export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}): DtmfDetector {
@@ -227,108 +276,97 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
   }
   // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
   const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
+  const bins = (): Float64Array => new Float64Array(BINS);
   return {
     config: full,
     listener,
     coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm,
-    windowMinEnergy: windowMinAmplitude * windowMinAmplitude,
+    windowMinPower: windowMinAmplitude * windowMinAmplitude,
     windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
     windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
     relativePeakRatio: dbToPowerRatio(full.minRelativePeakDb),
     stationarityRatio: dbToPowerRatio(MAX_STATIONARITY_DB),
     maxGuardRatio: dbToPowerRatio(full.maxGuardDb),
+    preciseMaxGuardRatio: dbToPowerRatio(full.preciseToneMaxGuardDb),
     maxDropoutSamples: (full.maxDropoutMs * SAMPLE_RATE_HZ) / 1000,
     minDurationSamples: (full.minDurationMs * SAMPLE_RATE_HZ) / 1000,
-    s1: new Float64Array(BINS),
-    s2: new Float64Array(BINS),
+    s1: bins(),
+    s2: bins(),
     subPos: 0,
     energy: 0,
-    curEnergy: 0,
-    prevEnergy: 0,
     blockStart: 0,
-    curRe: new Float64Array(BINS),
-    curIm: new Float64Array(BINS),
-    prevRe: new Float64Array(BINS),
-    prevIm: new Float64Array(BINS),
-    winRe: new Float64Array(BINS),
-    winIm: new Float64Array(BINS),
-    prevWinRe: new Float64Array(BINS),
-    prevWinIm: new Float64Array(BINS),
-    mag: new Float64Array(BINS),
-    prevMag: new Float64Array(BINS),
-    prevPrevMag: new Float64Array(BINS),
     blocksSeen: 0,
+    x0Re: bins(), x0Im: bins(),
+    x1Re: bins(), x1Im: bins(),
+    x2Re: bins(), x2Im: bins(),
+    winRe: bins(), winIm: bins(),
+    prevWinRe: bins(), prevWinIm: bins(),
+    energy0: 0,
+    energy1: 0,
     prevWindowDigit: -1,
-    track: -1,
-    confirmed: false,
-    validWindows: 0,
-    startSample: 0,
-    lastEndSample: 0,
-    absentSamples: 0,
-    refSum: 0,
-    refCount: 0,
-    onsetMag0: 0,
-    onsetMag1: 0,
-    onsetBlockEnd: 0,
-    sumWinLow: 0,
-    sumWinHigh: 0,
-    sumPowerLow: 0,
-    sumPowerHigh: 0,
-    sumPowerGuard: 0,
-    sumWindowEnergy: 0,
-    phaseLowRe: 0,
-    phaseLowIm: 0,
-    phaseHighRe: 0,
-    phaseHighIm: 0,
-    phasePairs: 0,
-    phaseLowAbs: 0,
-    phaseHighAbs: 0,
+    track: newToneTrack(),
+    measurement: { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, toneShare: 0, coherence: 0, guardRatio: 0 },
   };
 }
 
 /** Feeds 8 kHz 16-bit samples; any chunk size gives the same events. */
 export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length): void {
-  const s1 = det.s1;
-  const s2 = det.s2;
-  const coef = det.coef;
-  const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3], c4 = coef[4], c5 = coef[5], c6 = coef[6], c7 = coef[7];
-  const c8 = coef[8], c9 = coef[9];
   let i = 0;
   while (i < length) {
     const n = Math.min(length - i, SUB_BLOCK - det.subPos);
-    // The hot loop: eight Goertzel recurrences held in locals (one multiply, two adds each).
-    let a0 = s1[0], a1 = s1[1], a2 = s1[2], a3 = s1[3], a4 = s1[4], a5 = s1[5], a6 = s1[6], a7 = s1[7], a8 = s1[8], a9 = s1[9];
-    let b0 = s2[0], b1 = s2[1], b2 = s2[2], b3 = s2[3], b4 = s2[4], b5 = s2[5], b6 = s2[6], b7 = s2[7], b8 = s2[8], b9 = s2[9];
-    let energy = det.energy;
-    const end = i + n;
-    for (let j = i; j < end; j++) {
-      const x = samples[j];
-      energy += x * x;
-      let t: number;
-      t = x + c0 * a0 - b0; b0 = a0; a0 = t;
-      t = x + c1 * a1 - b1; b1 = a1; a1 = t;
-      t = x + c2 * a2 - b2; b2 = a2; a2 = t;
-      t = x + c3 * a3 - b3; b3 = a3; a3 = t;
-      t = x + c4 * a4 - b4; b4 = a4; a4 = t;
-      t = x + c5 * a5 - b5; b5 = a5; a5 = t;
-      t = x + c6 * a6 - b6; b6 = a6; a6 = t;
-      t = x + c7 * a7 - b7; b7 = a7; a7 = t;
-      t = x + c8 * a8 - b8; b8 = a8; a8 = t;
-      t = x + c9 * a9 - b9; b9 = a9; a9 = t;
-    }
-    s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3; s1[4] = a4; s1[5] = a5; s1[6] = a6; s1[7] = a7; s1[8] = a8; s1[9] = a9;
-    s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3; s2[4] = b4; s2[5] = b5; s2[6] = b6; s2[7] = b7; s2[8] = b8; s2[9] = b9;
-    det.energy = energy;
-    i = end;
+    goertzelLow(det, samples, i, i + n);
+    goertzelHigh(det, samples, i, i + n);
+    i += n;
     det.subPos += n;
     if (det.subPos === SUB_BLOCK) endSubBlock(det);
   }
 }
 
+// The hot loop, in two passes of five filters (one multiply, two adds each) so that every
+// state and coefficient of a pass stays in a register: ten filters at once spill on x86-64.
+function goertzelLow(det: DtmfDetector, samples: Int16Array, from: number, to: number): void {
+  const { s1, s2, coef } = det;
+  const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3], c8 = coef[8];
+  let a0 = s1[0], a1 = s1[1], a2 = s1[2], a3 = s1[3], a8 = s1[8];
+  let b0 = s2[0], b1 = s2[1], b2 = s2[2], b3 = s2[3], b8 = s2[8];
+  let energy = det.energy;
+  for (let j = from; j < to; j++) {
+    const x = samples[j];
+    energy += x * x;
+    let t: number;
+    t = x + c0 * a0 - b0; b0 = a0; a0 = t;
+    t = x + c1 * a1 - b1; b1 = a1; a1 = t;
+    t = x + c2 * a2 - b2; b2 = a2; a2 = t;
+    t = x + c3 * a3 - b3; b3 = a3; a3 = t;
+    t = x + c8 * a8 - b8; b8 = a8; a8 = t;
+  }
+  s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3; s1[8] = a8;
+  s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3; s2[8] = b8;
+  det.energy = energy;
+}
+
+function goertzelHigh(det: DtmfDetector, samples: Int16Array, from: number, to: number): void {
+  const { s1, s2, coef } = det;
+  const c4 = coef[4], c5 = coef[5], c6 = coef[6], c7 = coef[7], c9 = coef[9];
+  let a4 = s1[4], a5 = s1[5], a6 = s1[6], a7 = s1[7], a9 = s1[9];
+  let b4 = s2[4], b5 = s2[5], b6 = s2[6], b7 = s2[7], b9 = s2[9];
+  for (let j = from; j < to; j++) {
+    const x = samples[j];
+    let t: number;
+    t = x + c4 * a4 - b4; b4 = a4; a4 = t;
+    t = x + c5 * a5 - b5; b5 = a5; a5 = t;
+    t = x + c6 * a6 - b6; b6 = a6; a6 = t;
+    t = x + c7 * a7 - b7; b7 = a7; a7 = t;
+    t = x + c9 * a9 - b9; b9 = a9; a9 = t;
+  }
+  s1[4] = a4; s1[5] = a5; s1[6] = a6; s1[7] = a7; s1[9] = a9;
+  s2[4] = b4; s2[5] = b5; s2[6] = b6; s2[7] = b7; s2[9] = b9;
+}
+
 /** End of stream: completes the last block with silence and reports a digit still in progress. */
 export function dtmfFlush(det: DtmfDetector): void {
   if (det.subPos > 0) dtmfRx(det, new Int16Array(SUB_BLOCK - det.subPos));
-  if (det.track >= 0) endTrack(det);
+  if (det.track.digit >= 0) endTrack(det);
 }
 
 /** Convenience: every digit in a whole 8 kHz buffer. */
@@ -341,27 +379,28 @@ export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConf
 }
 
 function endSubBlock(det: DtmfDetector): void {
-  const { s1, s2, curRe, curIm, prevRe, prevIm, winRe, winIm, prevWinRe, prevWinIm, mag, prevMag, prevPrevMag } = det;
+  // Rotate the sub-block and window buffers by reference.
+  let re = det.x2Re, im = det.x2Im;
+  det.x2Re = det.x1Re; det.x2Im = det.x1Im;
+  det.x1Re = det.x0Re; det.x1Im = det.x0Im;
+  det.x0Re = re; det.x0Im = im;
+  re = det.prevWinRe; im = det.prevWinIm;
+  det.prevWinRe = det.winRe; det.prevWinIm = det.winIm;
+  det.winRe = re; det.winIm = im;
+  det.energy1 = det.energy0;
+  det.energy0 = det.energy;
+  const { s1, s2, x0Re, x0Im, x1Re, x1Im, winRe, winIm, finARe, finAIm, finBRe, finBIm, rotRe, rotIm } = det;
   for (let k = 0; k < BINS; k++) {
-    prevRe[k] = curRe[k];
-    prevIm[k] = curIm[k];
-    prevWinRe[k] = winRe[k];
-    prevWinIm[k] = winIm[k];
-    prevPrevMag[k] = prevMag[k];
-    prevMag[k] = mag[k];
-    const re = det.finARe[k] * s1[k] + det.finBRe[k] * s2[k];
-    const im = det.finAIm[k] * s1[k] + det.finBIm[k] * s2[k];
-    curRe[k] = re;
-    curIm[k] = im;
-    mag[k] = Math.sqrt(re * re + im * im);
-    // The window over the last two sub-blocks: W = X_prev + e^{-jwS} X_cur.
-    winRe[k] = prevRe[k] + det.rotRe[k] * re - det.rotIm[k] * im;
-    winIm[k] = prevIm[k] + det.rotRe[k] * im + det.rotIm[k] * re;
+    const xr = finARe[k] * s1[k] + finBRe[k] * s2[k];
+    const xi = finAIm[k] * s1[k] + finBIm[k] * s2[k];
+    x0Re[k] = xr;
+    x0Im[k] = xi;
+    // The window over the last two sub-blocks: W = X_older + e^{-jwS} X_newer.
+    winRe[k] = x1Re[k] + rotRe[k] * xr - rotIm[k] * xi;
+    winIm[k] = x1Im[k] + rotRe[k] * xi + rotIm[k] * xr;
     s1[k] = 0;
     s2[k] = 0;
   }
-  det.prevEnergy = det.curEnergy;
-  det.curEnergy = det.energy;
   det.energy = 0;
   det.subPos = 0;
   det.blocksSeen++;
@@ -373,54 +412,70 @@ function endSubBlock(det: DtmfDetector): void {
   det.blockStart += SUB_BLOCK;
 }
 
-/** Relative frequency deviation of tone k measured from the phase advance of z over one sub-block. */
+function magnitude(re: Float64Array, im: Float64Array, k: number): number {
+  return Math.sqrt(re[k] * re[k] + im[k] * im[k]);
+}
+
+function power(re: Float64Array, im: Float64Array, k: number): number {
+  return re[k] * re[k] + im[k] * im[k];
+}
+
+/** Relative frequency deviation of bin k from a phase step (re, im) over one sub-block. */
 function deviationFromPhase(k: number, re: number, im: number): number {
   const deltaRadPerSample = Math.atan2(im, re) / SUB_BLOCK;
   return (deltaRadPerSample * SAMPLE_RATE_HZ) / (2 * Math.PI * FREQUENCIES_HZ[k]);
 }
 
-/** Phase advance of tone k between the previous and the current sub-block, as deviation. */
-function subBlockDeviation(det: DtmfDetector, k: number): number {
-  // X_cur conj(X_prev) e^{-jwS} has the angle (w' - w) S for a tone at w'.
-  const pr = det.curRe[k] * det.prevRe[k] + det.curIm[k] * det.prevIm[k];
-  const pi = det.curIm[k] * det.prevRe[k] - det.curRe[k] * det.prevIm[k];
-  return deviationFromPhase(k, pr * det.rotRe[k] - pi * det.rotIm[k], pr * det.rotIm[k] + pi * det.rotRe[k]);
-}
-
-/** The digit the current window holds (index into DTMF_KEYPAD), or -1. */
+/** The digit the newest window holds (index into DTMF_KEYPAD), or -1. */
 function classifyWindow(det: DtmfDetector): number {
   const { winRe, winIm } = det;
   let row = 0;
-  let rowEnergy = -1;
+  let rowPower = -1;
   let col = 4;
-  let colEnergy = -1;
+  let colPower = -1;
   for (let k = 0; k < 4; k++) {
-    const e = winRe[k] * winRe[k] + winIm[k] * winIm[k];
-    if (e > rowEnergy) { rowEnergy = e; row = k; }
+    const p = power(winRe, winIm, k);
+    if (p > rowPower) { rowPower = p; row = k; }
   }
   for (let k = 4; k < TONES; k++) {
-    const e = winRe[k] * winRe[k] + winIm[k] * winIm[k];
-    if (e > colEnergy) { colEnergy = e; col = k; }
+    const p = power(winRe, winIm, k);
+    if (p > colPower) { colPower = p; col = k; }
   }
-  if (rowEnergy < det.windowMinEnergy || colEnergy < det.windowMinEnergy) return -1;
-  const twist = rowEnergy / colEnergy;
+  if (rowPower < det.windowMinPower || colPower < det.windowMinPower) return -1;
+  const twist = rowPower / colPower;
   if (twist > det.windowMaxTwistRatio || twist < det.windowMinTwistRatio) return -1;
   for (let k = 0; k < TONES; k++) {
     if (k === row || k === col) continue;
-    const e = winRe[k] * winRe[k] + winIm[k] * winIm[k];
-    if (e * det.relativePeakRatio > (k < 4 ? rowEnergy : colEnergy)) return -1;
+    if (power(winRe, winIm, k) * det.relativePeakRatio > (k < 4 ? rowPower : colPower)) return -1;
   }
-  // Both halves of the window must hold the same steady tone pair. The pair's summed
-  // magnitude is used because over one 51-sample sub-block a strong tone leaks into the other
-  // group's bins at up to -16 dB, which at 8 dB twist swings the weak tone alone by several dB.
-  if (!isStationary(det.mag[row] + det.mag[col], det.prevMag[row] + det.prevMag[col], det.stationarityRatio)) return -1;
+  // Both halves of the window must hold the same steady pair. The pair's summed magnitude is
+  // used because over one 51-sample sub-block a strong tone leaks into the other group's bins
+  // at up to -16 dB, which at 8 dB twist swings the weak tone alone by several dB.
+  const newer = magnitude(det.x0Re, det.x0Im, row) + magnitude(det.x0Re, det.x0Im, col);
+  const older = magnitude(det.x1Re, det.x1Im, row) + magnitude(det.x1Re, det.x1Im, col);
+  if (newer * newer > older * older * det.stationarityRatio || older * older > newer * newer * det.stationarityRatio) return -1;
   if (Math.abs(subBlockDeviation(det, row)) > WINDOW_FREQUENCY_DEVIATION) return -1;
   if (Math.abs(subBlockDeviation(det, col)) > WINDOW_FREQUENCY_DEVIATION) return -1;
   return row * 4 + (col - 4);
 }
 
-function isStationary(a: number, b: number, powerRatio: number): boolean {
-  return a * a <= b * b * powerRatio && b * b <= a * a * powerRatio;
+/** Deviation of bin k measured from its phase step between the two newest sub-blocks. */
+function subBlockDeviation(det: DtmfDetector, k: number): number {
+  return deviationFromPhase(k, stepRe(det, k, det.x0Re, det.x0Im, det.x1Re, det.x1Im), stepIm(det, k, det.x0Re, det.x0Im, det.x1Re, det.x1Im));
+}
+
+// The phase step of bin k from b to a (S samples apart): a conj(b) e^{-jwS}, whose angle is
+// (w' - w) S for a tone at w'.
+function stepRe(det: DtmfDetector, k: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array): number {
+  const pr = aRe[k] * bRe[k] + aIm[k] * bIm[k];
+  const pi = aIm[k] * bRe[k] - aRe[k] * bIm[k];
+  return pr * det.rotRe[k] - pi * det.rotIm[k];
+}
+
+function stepIm(det: DtmfDetector, k: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array): number {
+  const pr = aRe[k] * bRe[k] + aIm[k] * bIm[k];
+  const pi = aIm[k] * bRe[k] - aRe[k] * bIm[k];
+  return pr * det.rotIm[k] + pi * det.rotRe[k];
 }
 
 function rowOf(digit: number): number {
@@ -432,212 +487,181 @@ function colOf(digit: number): number {
 }
 
 function trackWindow(det: DtmfDetector, digit: number): void {
-  if (det.track >= 0 && digit >= 0 && digit !== det.track) endTrack(det);
-  if (det.track < 0) {
+  const track = det.track;
+  if (track.digit >= 0 && digit >= 0 && digit !== track.digit) endTrack(det);
+  if (track.digit < 0) {
     if (digit >= 0) beginTrack(det, digit);
     return;
   }
-  const track = det.track;
-  const row = rowOf(track);
-  const col = colOf(track);
-  updatePresence(det, row, col);
-  if (det.track < 0) {
+  const tracked = track.digit;
+  updatePresence(det, rowOf(tracked), colOf(tracked));
+  if (track.digit < 0) {
     // A gap long enough to split ended the tone; this window may start the next press.
     if (digit >= 0) beginTrack(det, digit);
     return;
   }
-  if (digit === track) addValidWindow(det, row, col);
-  if (!det.confirmed) tryConfirm(det);
+  if (digit === tracked) addValidWindow(det, rowOf(tracked), colOf(tracked));
+  if (!track.confirmed) tryConfirm(det);
 }
 
 function beginTrack(det: DtmfDetector, digit: number): void {
   const row = rowOf(digit);
   const col = colOf(digit);
-  det.track = digit;
-  det.confirmed = false;
-  det.validWindows = 0;
-  det.refSum = 0;
-  det.refCount = 0;
-  det.sumWinLow = 0;
-  det.sumWinHigh = 0;
-  det.sumPowerLow = 0;
-  det.sumPowerHigh = 0;
-  det.sumPowerGuard = 0;
-  det.sumWindowEnergy = 0;
-  det.phaseLowRe = det.phaseLowIm = det.phaseHighRe = det.phaseHighIm = 0;
-  det.phasePairs = 0;
-  det.phaseLowAbs = 0;
-  det.phaseHighAbs = 0;
-  det.absentSamples = 0;
-  // The window's first sub-block may be cut by the onset, and the one before may hold its start.
-  det.onsetMag0 = det.prevPrevMag[row] + det.prevPrevMag[col];
-  det.onsetMag1 = det.prevMag[row] + det.prevMag[col];
-  det.onsetBlockEnd = det.blockStart;
-  det.lastEndSample = det.blockStart + SUB_BLOCK;
+  Object.assign(det.track, newToneTrackValues);
+  const track = det.track;
+  track.digit = digit;
+  // The window's older sub-block may be cut by the onset, and the one before may hold its start.
+  track.onsetMag0 = magnitude(det.x2Re, det.x2Im, row) + magnitude(det.x2Re, det.x2Im, col);
+  track.onsetMag1 = magnitude(det.x1Re, det.x1Im, row) + magnitude(det.x1Re, det.x1Im, col);
+  track.onsetBlockEnd = det.blockStart;
+  track.lastEndSample = det.blockStart + SUB_BLOCK;
   addValidWindow(det, row, col);
 }
 
+const newToneTrackValues: ToneTrack = newToneTrack();
+
 function addValidWindow(det: DtmfDetector, row: number, col: number): void {
-  det.validWindows++;
-  det.refSum += det.mag[row] + det.mag[col];
-  det.refCount++;
+  const track = det.track;
   const { winRe, winIm, prevWinRe, prevWinIm } = det;
-  const powerLow = winRe[row] * winRe[row] + winIm[row] * winIm[row];
-  const powerHigh = winRe[col] * winRe[col] + winIm[col] * winIm[col];
-  det.sumWinLow += Math.sqrt(powerLow);
-  det.sumWinHigh += Math.sqrt(powerHigh);
-  det.sumPowerLow += powerLow;
-  det.sumPowerHigh += powerHigh;
-  det.sumPowerGuard += Math.max(winRe[8] * winRe[8] + winIm[8] * winIm[8], winRe[9] * winRe[9] + winIm[9] * winIm[9]);
-  det.sumWindowEnergy += det.curEnergy + det.prevEnergy;
-  if (det.prevWindowDigit === det.track) {
-    // Phase advance between overlapping windows: W conj(W_prev) e^{-jwS}, summed over the tone.
-    const lowRe = rotatedProductRe(det, row, winRe, winIm, prevWinRe, prevWinIm);
-    const lowIm = rotatedProductIm(det, row, winRe, winIm, prevWinRe, prevWinIm);
-    const highRe = rotatedProductRe(det, col, winRe, winIm, prevWinRe, prevWinIm);
-    const highIm = rotatedProductIm(det, col, winRe, winIm, prevWinRe, prevWinIm);
-    det.phaseLowRe += lowRe;
-    det.phaseLowIm += lowIm;
-    det.phaseHighRe += highRe;
-    det.phaseHighIm += highIm;
-    det.phaseLowAbs += Math.sqrt(lowRe * lowRe + lowIm * lowIm);
-    det.phaseHighAbs += Math.sqrt(highRe * highRe + highIm * highIm);
-    det.phasePairs++;
+  track.validWindows++;
+  track.refSum += magnitude(det.x0Re, det.x0Im, row) + magnitude(det.x0Re, det.x0Im, col);
+  track.refCount++;
+  const powerLow = power(winRe, winIm, row);
+  const powerHigh = power(winRe, winIm, col);
+  track.sumMagLow += Math.sqrt(powerLow);
+  track.sumMagHigh += Math.sqrt(powerHigh);
+  track.sumPowerLow += powerLow;
+  track.sumPowerHigh += powerHigh;
+  track.sumPowerGuard += Math.max(power(winRe, winIm, 8), power(winRe, winIm, 9));
+  track.sumWindowEnergy += det.energy0 + det.energy1;
+  if (det.prevWindowDigit === track.digit) {
+    // Phase step between overlapping windows (S samples apart), summed over the tone.
+    const lowRe = stepRe(det, row, winRe, winIm, prevWinRe, prevWinIm);
+    const lowIm = stepIm(det, row, winRe, winIm, prevWinRe, prevWinIm);
+    const highRe = stepRe(det, col, winRe, winIm, prevWinRe, prevWinIm);
+    const highIm = stepIm(det, col, winRe, winIm, prevWinRe, prevWinIm);
+    track.phaseLowRe += lowRe;
+    track.phaseLowIm += lowIm;
+    track.phaseHighRe += highRe;
+    track.phaseHighIm += highIm;
+    track.phaseLowAbs += Math.sqrt(lowRe * lowRe + lowIm * lowIm);
+    track.phaseHighAbs += Math.sqrt(highRe * highRe + highIm * highIm);
+    track.phasePairs++;
   }
 }
 
-function rotatedProductRe(det: DtmfDetector, k: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array): number {
-  const pr = aRe[k] * bRe[k] + aIm[k] * bIm[k];
-  const pi = aIm[k] * bRe[k] - aRe[k] * bIm[k];
-  return pr * det.rotRe[k] - pi * det.rotIm[k];
-}
-
-function rotatedProductIm(det: DtmfDetector, k: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array): number {
-  const pr = aRe[k] * bRe[k] + aIm[k] * bIm[k];
-  const pi = aIm[k] * bRe[k] - aRe[k] * bIm[k];
-  return pr * det.rotIm[k] + pi * det.rotRe[k];
-}
-
-/** Samples of the current sub-block covered by the tracked tone, from its magnitude. */
-function presence(det: DtmfDetector, magnitude: number): number {
-  const fraction = magnitude / (det.refSum / det.refCount);
+/** Samples of a sub-block covered by the tracked tone, from the pair's summed magnitude in it. */
+function coveredSamples(track: ToneTrack, magnitudeSum: number): number {
+  const fraction = magnitudeSum / (track.refSum / track.refCount);
   if (fraction < PRESENCE_FLOOR) return 0;
   return fraction >= 1 ? SUB_BLOCK : fraction * SUB_BLOCK;
 }
 
 function updatePresence(det: DtmfDetector, row: number, col: number): void {
-  const covered = presence(det, det.mag[row] + det.mag[col]);
+  const track = det.track;
+  const covered = coveredSamples(track, magnitude(det.x0Re, det.x0Im, row) + magnitude(det.x0Re, det.x0Im, col));
   const blockEnd = det.blockStart + SUB_BLOCK;
   if (covered >= SUB_BLOCK / 2) {
     // The tone is (back) on: the uncovered part of this block belongs to the gap before it.
-    if (det.absentSamples + (SUB_BLOCK - covered) > det.maxDropoutSamples && det.absentSamples > 0) {
+    if (track.absentSamples > 0 && track.absentSamples + (SUB_BLOCK - covered) > det.maxDropoutSamples) {
       endTrack(det);
       return;
     }
-    det.absentSamples = 0;
-    det.lastEndSample = blockEnd;
+    track.absentSamples = 0;
+    track.lastEndSample = blockEnd;
     return;
   }
   // Mostly gone: the tone ran `covered` samples into this block.
-  if (det.absentSamples === 0) det.lastEndSample = det.blockStart + covered;
-  det.absentSamples += SUB_BLOCK - covered;
-  if (det.absentSamples > det.maxDropoutSamples) endTrack(det);
+  if (track.absentSamples === 0) track.lastEndSample = det.blockStart + covered;
+  track.absentSamples += SUB_BLOCK - covered;
+  if (track.absentSamples > det.maxDropoutSamples) endTrack(det);
 }
 
-function startSampleOf(det: DtmfDetector): number {
-  const ref = det.refSum / det.refCount;
-  const covered1 = Math.min(SUB_BLOCK, det.onsetMag1 / ref < PRESENCE_FLOOR ? 0 : (det.onsetMag1 / ref) * SUB_BLOCK);
-  const covered0 = Math.min(SUB_BLOCK, det.onsetMag0 / ref < PRESENCE_FLOOR ? 0 : (det.onsetMag0 / ref) * SUB_BLOCK);
+function startSampleOf(track: ToneTrack): number {
+  const covered1 = coveredSamples(track, track.onsetMag1);
   // The tone covers the tail of the onset sub-block, and reaches into the one before only if
   // it covers all of it.
-  const reach = covered1 >= 0.9 * SUB_BLOCK ? SUB_BLOCK + covered0 : covered1;
-  return Math.max(0, det.onsetBlockEnd - reach);
+  const reach = covered1 >= 0.9 * SUB_BLOCK ? SUB_BLOCK + coveredSamples(track, track.onsetMag0) : covered1;
+  return Math.max(0, track.onsetBlockEnd - reach);
 }
 
-/** Loss of a 2S-sample Goertzel window for a tone off its bin by `deviation` of frequency k. */
+/** Gain of a 2S-sample Goertzel window for a tone off bin k by `deviation` (relative). */
 function windowGain(k: number, deviation: number): number {
   const delta = (2 * Math.PI * FREQUENCIES_HZ[k] * deviation) / SAMPLE_RATE_HZ;
   if (Math.abs(delta) < 1e-9) return 1;
   return Math.abs(Math.sin(delta * SUB_BLOCK) / (WINDOW * Math.sin(delta / 2)));
 }
 
-interface ToneMeasurement {
-  lowDbm0: number;
-  highDbm0: number;
-  lowDeviation: number;
-  highDeviation: number;
-  /** Share of the signal power held by the two tones. */
-  toneShare: number;
-  /** 1 for a tone of constant frequency; lower as it wanders (speech harmonics follow the pitch). */
-  coherence: number;
-  /** Power in the stronger guard bin over that of the weaker tone. */
-  guardRatio: number;
-}
-
 function measure(det: DtmfDetector): ToneMeasurement {
-  const row = rowOf(det.track);
-  const col = colOf(det.track);
-  const lowDeviation = deviationFromPhase(row, det.phaseLowRe, det.phaseLowIm);
-  const highDeviation = deviationFromPhase(col, det.phaseHighRe, det.phaseHighIm);
-  const lowAmplitude = det.sumWinLow / det.validWindows / SUB_BLOCK / windowGain(row, lowDeviation);
-  const highAmplitude = det.sumWinHigh / det.validWindows / SUB_BLOCK / windowGain(col, highDeviation);
+  const track = det.track;
+  const m = det.measurement;
+  const row = rowOf(track.digit);
+  const col = colOf(track.digit);
+  m.lowDeviation = deviationFromPhase(row, track.phaseLowRe, track.phaseLowIm);
+  m.highDeviation = deviationFromPhase(col, track.phaseHighRe, track.phaseHighIm);
+  const lowGain = windowGain(row, m.lowDeviation);
+  const highGain = windowGain(col, m.highDeviation);
+  m.lowDbm0 = amplitudeToDbm0(track.sumMagLow / track.validWindows / SUB_BLOCK / lowGain);
+  m.highDbm0 = amplitudeToDbm0(track.sumMagHigh / track.validWindows / SUB_BLOCK / highGain);
   // A tone of amplitude a holds |W|^2 = a^2 S^2 of a window whose energy is a^2 S.
-  const lowGain = windowGain(row, lowDeviation);
-  const highGain = windowGain(col, highDeviation);
-  const tonePower = det.sumPowerLow / (lowGain * lowGain) + det.sumPowerHigh / (highGain * highGain);
-  return {
-    lowDbm0: amplitudeToDbm0(lowAmplitude),
-    highDbm0: amplitudeToDbm0(highAmplitude),
-    lowDeviation,
-    highDeviation,
-    toneShare: det.sumWindowEnergy > 0 ? tonePower / (SUB_BLOCK * det.sumWindowEnergy) : 0,
-    guardRatio: det.sumPowerGuard / Math.min(det.sumPowerLow / (lowGain * lowGain), det.sumPowerHigh / (highGain * highGain)),
-    // The better of the two: at 8 dB twist the strong tone leaks into the weak one's bin at
-    // -13 dB and jitters its phase steps by about 0.2 rad, whereas speech harmonics drift together.
-    coherence: Math.max(
-      Math.hypot(det.phaseLowRe, det.phaseLowIm) / det.phaseLowAbs,
-      Math.hypot(det.phaseHighRe, det.phaseHighIm) / det.phaseHighAbs,
-    ),
-  };
+  const lowPower = track.sumPowerLow / (lowGain * lowGain);
+  const highPower = track.sumPowerHigh / (highGain * highGain);
+  m.toneShare = track.sumWindowEnergy > 0 ? (lowPower + highPower) / (SUB_BLOCK * track.sumWindowEnergy) : 0;
+  m.guardRatio = track.sumPowerGuard / Math.min(lowPower, highPower);
+  // The better of the two tones: at 8 dB twist the strong tone leaks into the weak one's bin
+  // at -13 dB and jitters its phase steps by about 0.2 rad.
+  m.coherence = Math.max(
+    Math.hypot(track.phaseLowRe, track.phaseLowIm) / track.phaseLowAbs,
+    Math.hypot(track.phaseHighRe, track.phaseHighIm) / track.phaseHighAbs,
+  );
+  return m;
 }
 
 function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
   const c = det.config;
+  const track = det.track;
   const twist = m.lowDbm0 - m.highDbm0;
-  return (
-    det.validWindows >= MIN_VALID_WINDOWS &&
-    det.phasePairs > 0 &&
-    det.lastEndSample - startSampleOf(det) >= det.minDurationSamples &&
-    Math.abs(m.lowDeviation) <= c.maxFrequencyDeviation &&
-    Math.abs(m.highDeviation) <= c.maxFrequencyDeviation &&
-    m.toneShare >= c.minToneShare &&
-    m.coherence >= c.minCoherence &&
-    m.guardRatio <= det.maxGuardRatio &&
+  const deviation = Math.max(Math.abs(m.lowDeviation), Math.abs(m.highDeviation));
+  const isDigit =
+    track.validWindows >= MIN_VALID_WINDOWS &&
+    track.phasePairs > 0 &&
+    track.lastEndSample - startSampleOf(track) >= det.minDurationSamples &&
+    deviation <= c.maxFrequencyDeviation &&
     m.lowDbm0 >= c.minToneLevelDbm0 &&
     m.highDbm0 >= c.minToneLevelDbm0 &&
     twist <= c.maxNormalTwistDb &&
-    -twist <= c.maxReverseTwistDb
-  );
+    -twist <= c.maxReverseTwistDb;
+  if (!isDigit) return false;
+  const isClean = m.toneShare >= c.minToneShare && m.coherence >= c.minCoherence && m.guardRatio <= det.maxGuardRatio;
+  const isPrecise =
+    track.phasePairs >= PRECISE_MIN_PHASE_STEPS &&
+    deviation <= c.preciseToneDeviation &&
+    m.toneShare >= c.preciseToneMinShare &&
+    m.coherence >= c.preciseToneMinCoherence &&
+    m.guardRatio <= det.preciseMaxGuardRatio;
+  return isClean || isPrecise;
 }
 
 function tryConfirm(det: DtmfDetector): void {
-  if (det.validWindows < MIN_VALID_WINDOWS) return;
+  const track = det.track;
+  if (track.validWindows < MIN_VALID_WINDOWS || track.phasePairs === 0) return;
   if (!isAcceptable(det, measure(det))) return;
-  det.confirmed = true;
-  det.startSample = startSampleOf(det);
-  det.listener.onDigitStart?.(DTMF_KEYPAD[det.track], samplesToMs(det.startSample));
+  track.confirmed = true;
+  track.startSample = startSampleOf(track);
+  det.listener.onDigitStart?.(DTMF_KEYPAD[track.digit], samplesToMs(track.startSample));
 }
 
 function endTrack(det: DtmfDetector): void {
-  if (!det.confirmed) tryConfirm(det);
-  if (det.confirmed) {
+  const track = det.track;
+  if (!track.confirmed) tryConfirm(det);
+  if (track.confirmed) {
     const m = measure(det);
-    const row = rowOf(det.track);
-    const col = colOf(det.track);
+    const row = rowOf(track.digit);
+    const col = colOf(track.digit);
     det.listener.onDigit({
-      digit: DTMF_KEYPAD[det.track],
-      startMs: samplesToMs(det.startSample),
-      endMs: samplesToMs(det.lastEndSample),
+      digit: DTMF_KEYPAD[track.digit],
+      startMs: samplesToMs(track.startSample),
+      endMs: samplesToMs(track.lastEndSample),
       lowDbm0: round2(m.lowDbm0),
       highDbm0: round2(m.highDbm0),
       twistDb: round2(m.lowDbm0 - m.highDbm0),
@@ -645,8 +669,8 @@ function endTrack(det: DtmfDetector): void {
       highHz: round2(FREQUENCIES_HZ[col] * (1 + m.highDeviation)),
     });
   }
-  det.track = -1;
-  det.confirmed = false;
+  track.digit = -1;
+  track.confirmed = false;
 }
 
 function samplesToMs(samples: number): number {
