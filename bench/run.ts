@@ -1,0 +1,231 @@
+// `toneguard bench` / `npm run bench`: every benchmark as a ratio against a baseline measured
+// in the same run. Machines are noisy, so contenders are interleaved (the order rotates each
+// repetition) and each figure is a median over at least MIN_REPETITIONS runs; a ratio is the
+// median of the per-repetition ratios, which cancels drift that hits both sides of a pair.
+//
+// Benchmarks:
+//  - detector: DTMF detector throughput (samples/s) on fixtures/speech-with-digits, fed in
+//    160-sample chunks (one 20 ms RTP packet); baseline the `goertzel` npm package used as its
+//    README suggests (bench/goertzel-baseline.ts); reference spandsp's C dtmf_rx
+//    (bench/spandsp-harness.c, compiled now; skipped with a note when gcc/libspandsp-dev lack).
+//  - detector-quality: digits found on the same fixture against truth.json, for all three.
+import { performance } from 'node:perf_hooks';
+import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../native-free-dsp/dtmf-detector.js';
+import { FIXTURE_DIR, FIXTURE_WAV, loadFixture, projectRoot } from './fixture.js';
+import { detectWithGoertzelPackage, type BaselineDigit } from './goertzel-baseline.js';
+import { formatScore, scoreDigits, type DigitScore } from './score.js';
+import { SpandspHarness, type SpandspRun } from './spandsp.js';
+
+export interface BenchOptions {
+  /** One JSON object per benchmark per line instead of text. */
+  readonly json: boolean;
+  /**
+   * Rough wall-clock budget for the timed runs, s. The timed runs then use a prefix of the
+   * fixture sized to fit (the quality pass always uses all of it). Default: the whole fixture.
+   */
+  readonly seconds?: number;
+  /** Timed runs per contender; at least MIN_REPETITIONS. Default 11. */
+  readonly repetitions?: number;
+  /** Output sink, one line per call. Default: process.stdout. */
+  readonly write?: (line: string) => void;
+}
+
+export const CHUNK_SAMPLES = 160; // 20 ms at 8 kHz: one G.711 RTP packet
+const SAMPLE_RATE = 8000; // Hz
+export const MIN_REPETITIONS = 5;
+const DEFAULT_REPETITIONS = 11;
+/** Shortest prefix the timed runs use under a `seconds` budget: 10 s of audio. */
+const MIN_TIMED_SAMPLES = 10 * SAMPLE_RATE;
+/** Longest a spandsp harness run should take (it repeats the input to last as long as ours), s. */
+const SPANDSP_RUN_SECONDS = 0.1;
+const SPANDSP_MAX_REPEATS = 200;
+
+const BASELINE = 'goertzel-package';
+const REFERENCE = 'spandsp';
+
+/** Keeps results observable so no run can be optimised away. */
+let sink = 0;
+
+function runOurs(samples: Int16Array): DtmfDigitEvent[] {
+  const events: DtmfDigitEvent[] = [];
+  const detector = createDtmfDetector({ onDigit: (event) => events.push(event) });
+  for (let i = 0; i < samples.length; i += CHUNK_SAMPLES) {
+    dtmfRx(detector, samples.subarray(i, Math.min(i + CHUNK_SAMPLES, samples.length)));
+  }
+  dtmfFlush(detector);
+  return events;
+}
+
+function runBaseline(samples: Int16Array): BaselineDigit[] {
+  return detectWithGoertzelPackage(samples, CHUNK_SAMPLES);
+}
+
+/** Samples per second of one run of `fn` over `samples`. */
+function timeRun(samples: Int16Array, fn: (samples: Int16Array) => readonly unknown[]): number {
+  const t0 = performance.now();
+  const found = fn(samples);
+  const t1 = performance.now();
+  sink += found.length;
+  return samples.length / ((t1 - t0) / 1000);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+export interface Throughput {
+  readonly ours: number[];
+  readonly baseline: number[];
+  readonly reference: number[];
+}
+
+/** Measures, then prints every benchmark (text, or one JSON object per line). */
+export async function runBenchmarks(options: BenchOptions): Promise<void> {
+  const write = options.write ?? ((line: string) => void process.stdout.write(line + '\n'));
+  const results = await measureBenchmarks(options);
+  for (const line of formatBenchmarks(results, options.json)) write(line);
+}
+
+/** Runs every benchmark; `json` and `write` of the options are not used. */
+export async function measureBenchmarks(options: Omit<BenchOptions, 'json'>): Promise<BenchResults> {
+  const repetitions = Math.max(MIN_REPETITIONS, Math.floor(options.repetitions ?? DEFAULT_REPETITIONS));
+  const root = projectRoot();
+  const fixture = loadFixture(root);
+  const samples = fixture.samples;
+  const harness = SpandspHarness.create(root);
+  const spandsp = harness instanceof SpandspHarness ? harness : null;
+  const spandspNote = harness instanceof SpandspHarness ? null : harness.unavailable;
+
+  try {
+    // Quality pass over the whole fixture; doubles as JIT warm-up and calibrates the budget.
+    let t0 = performance.now();
+    const ours = runOurs(samples);
+    const oursSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const baseline = runBaseline(samples);
+    const baselineSeconds = (performance.now() - t0) / 1000;
+    const spandspFull: SpandspRun | null = spandsp ? spandsp.run(spandsp.writeInput(samples), 1) : null;
+
+    const scores = {
+      ours: scoreDigits(fixture.truth, ours),
+      baseline: scoreDigits(fixture.truth, baseline),
+      reference: spandspFull ? scoreDigits(fixture.truth, spandspFull.digits) : null,
+    };
+
+    // Timed runs. A spandsp run repeats the input inside the harness so that it lasts about
+    // as long as one of ours (at most SPANDSP_RUN_SECONDS) and process start-up stays small.
+    const oursPerSample = oursSeconds / samples.length; // s
+    const baselinePerSample = baselineSeconds / samples.length;
+    const spandspPerSample = spandspFull ? 1 / spandspFull.samplesPerSecond : 0;
+    let timedSamples = samples.length;
+    if (options.seconds !== undefined && options.seconds > 0) {
+      const perRepetition = oursPerSample + baselinePerSample + (spandspFull ? oursPerSample : 0);
+      const fit = Math.floor(options.seconds / (repetitions * perRepetition));
+      timedSamples = Math.min(samples.length, Math.max(MIN_TIMED_SAMPLES, fit - (fit % CHUNK_SAMPLES)));
+    }
+    const timed = samples.subarray(0, timedSamples);
+    const spandspInput = spandsp ? spandsp.writeInput(timed) : '';
+    const spandspRunSeconds = Math.min(SPANDSP_RUN_SECONDS, oursPerSample * timedSamples);
+    const spandspRepeats = spandspFull
+      ? Math.max(1, Math.min(SPANDSP_MAX_REPEATS, Math.round(spandspRunSeconds / (spandspPerSample * timedSamples))))
+      : 0;
+    const contenders: Array<(into: Throughput) => void> = [
+      (into) => into.ours.push(timeRun(timed, runOurs)),
+      (into) => into.baseline.push(timeRun(timed, runBaseline)),
+    ];
+    if (spandsp) contenders.push((into) => into.reference.push(spandsp.run(spandspInput, spandspRepeats).samplesPerSecond));
+    const rates: Throughput = { ours: [], baseline: [], reference: [] };
+    for (let r = 0; r < repetitions; r++) {
+      for (let k = 0; k < contenders.length; k++) contenders[(r + k) % contenders.length](rates);
+    }
+
+    if (sink < 0) throw new Error('unreachable'); // reads the sink
+    return {
+      fixture: `${FIXTURE_DIR}/${FIXTURE_WAV}`,
+      fixtureSamples: samples.length,
+      truthDigits: fixture.truth.length,
+      timedSamples,
+      repetitions,
+      spandspRepeats,
+      rates,
+      scores,
+      spandspNote,
+    };
+  } finally {
+    spandsp?.close();
+  }
+}
+
+export interface BenchResults {
+  readonly fixture: string;
+  readonly fixtureSamples: number;
+  readonly truthDigits: number;
+  readonly timedSamples: number;
+  readonly repetitions: number;
+  readonly spandspRepeats: number;
+  readonly rates: Throughput;
+  readonly scores: { readonly ours: DigitScore; readonly baseline: DigitScore; readonly reference: DigitScore | null };
+  readonly spandspNote: string | null;
+}
+
+/** The lines `runBenchmarks` prints. */
+export function formatBenchmarks(r: BenchResults, json: boolean): string[] {
+  const lines: string[] = [];
+  const write = (line: string): void => void lines.push(line);
+  const ours = median(r.rates.ours);
+  const baseline = median(r.rates.baseline);
+  const ratioBaseline = median(r.rates.ours.map((x, i) => x / r.rates.baseline[i]));
+  const reference = r.rates.reference.length > 0 ? median(r.rates.reference) : null;
+  const ratioReference = reference !== null ? median(r.rates.ours.map((x, i) => x / r.rates.reference[i])) : null;
+  const errorRatio = r.scores.baseline.errors > 0 ? r.scores.ours.errors / r.scores.baseline.errors : null;
+  const common = {
+    unit: 'samples/s',
+    fixture: r.fixture,
+    samples: r.timedSamples,
+    chunkSamples: CHUNK_SAMPLES,
+    repetitions: r.repetitions,
+  };
+
+  if (json) {
+    write(JSON.stringify({
+      benchmark: 'detector', ...common,
+      ours: Math.round(ours), baseline: BASELINE, baselineValue: Math.round(baseline), ratio: round(ratioBaseline, 4),
+      runs: { ours: r.rates.ours.map(Math.round), baseline: r.rates.baseline.map(Math.round) },
+    }));
+    if (reference !== null && ratioReference !== null) {
+      write(JSON.stringify({
+        benchmark: 'detector-spandsp', ...common,
+        ours: Math.round(ours), baseline: REFERENCE, baselineValue: Math.round(reference), ratio: round(ratioReference, 4),
+        spandspRepeatsPerRun: r.spandspRepeats,
+        runs: { ours: r.rates.ours.map(Math.round), baseline: r.rates.reference.map(Math.round) },
+      }));
+    } else {
+      write(JSON.stringify({ benchmark: 'detector-spandsp', skipped: true, reason: r.spandspNote }));
+    }
+    write(JSON.stringify({
+      benchmark: 'detector-quality', unit: 'errors', fixture: r.fixture, samples: r.fixtureSamples, truth: r.truthDigits,
+      ours: r.scores.ours, baseline: BASELINE, baselineValue: r.scores.baseline,
+      ratio: errorRatio === null ? null : round(errorRatio, 4),
+      reference: { [REFERENCE]: r.scores.reference },
+    }));
+    return lines;
+  }
+
+  const minutes = (r.fixtureSamples / SAMPLE_RATE / 60).toFixed(2);
+  const timedNote = r.timedSamples === r.fixtureSamples ? 'whole fixture' : `first ${(r.timedSamples / SAMPLE_RATE).toFixed(1)} s`;
+  write(`bench: ${r.fixture} (${minutes} min, ${r.truthDigits} digits), ${CHUNK_SAMPLES}-sample chunks, median of ${r.repetitions} interleaved runs over the ${timedNote}`);
+  write(`detector: ours ${Math.round(ours)} samples/s, ${BASELINE} ${Math.round(baseline)} samples/s, ratio ${ratioBaseline.toFixed(2)}`);
+  if (reference !== null && ratioReference !== null) {
+    write(`detector-spandsp: ours ${Math.round(ours)} samples/s, ${REFERENCE} ${Math.round(reference)} samples/s, ratio ${ratioReference.toFixed(2)}`);
+  } else {
+    write(`detector-spandsp: skipped (${r.spandspNote})`);
+  }
+  const quality = [formatScore('ours', r.scores.ours), formatScore(BASELINE, r.scores.baseline)];
+  quality.push(r.scores.reference ? formatScore(REFERENCE, r.scores.reference) : `${REFERENCE} skipped`);
+  write(`detector-quality: ${quality.join('; ')}; error ratio ours/${BASELINE} ${errorRatio === null ? 'n/a' : errorRatio.toFixed(3)}`);
+  return lines;
+}

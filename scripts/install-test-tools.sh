@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite and the benchmarks call out to (npm `pretest`).
+# Fast path: one dpkg-query call when everything is present (well under 1 s).
+# Not root: lists what is missing, warns that the tests needing it will fail, and exits 0
+# so that the rest of the suite still runs.
+set -euo pipefail
+
+# sox: format conversion and fixture encoding; multimon-ng, dtmf2num: reference DTMF decoders;
+# espeak-ng: synthetic speech; asterisk-*: real speech and music; libspandsp-dev + gcc: the
+# spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests).
+PACKAGES=(
+  sox
+  multimon-ng
+  dtmf2num
+  espeak-ng
+  asterisk-core-sounds-en-wav
+  asterisk-moh-opsound-wav
+  libspandsp-dev
+  gcc
+)
+
+missing_packages() {
+  local installed
+  # One line per package that dpkg knows; unknown packages go to stderr (ignored).
+  # db:Status-Abbrev is "ii " for an installed package.
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null |
+    awk '$2 == "ii" { sub(/:.*/, "", $1); print $1 }' || true)
+  local package
+  for package in "${PACKAGES[@]}"; do
+    if ! grep -qx -- "$package" <<<"$installed"; then
+      printf '%s\n' "$package"
+    fi
+  done
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "install-test-tools: dpkg-query not found (not a Debian system?); cannot check for: ${PACKAGES[*]}" >&2
+  echo "install-test-tools: tests that need these tools will fail." >&2
+  exit 0
+fi
+
+mapfile -t MISSING < <(missing_packages)
+if [ "${#MISSING[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-test-tools: missing Debian packages: ${MISSING[*]}" >&2
+  echo "install-test-tools: not root, so not installing them; the tests that need them will fail." >&2
+  echo "install-test-tools: as root: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${MISSING[*]}" >&2
+  exit 0
+fi
+
+echo "install-test-tools: installing ${MISSING[*]}" >&2
+# A failed install (no network, no mirror) must not stop the rest of the suite.
+if ! apt-get update || ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${MISSING[@]}"; then
+  echo "install-test-tools: apt-get failed" >&2
+fi
+
+mapfile -t STILL_MISSING < <(missing_packages)
+if [ "${#STILL_MISSING[@]}" -ne 0 ]; then
+  echo "install-test-tools: still missing after apt-get install: ${STILL_MISSING[*]}; the tests that need them will fail." >&2
+fi
+exit 0
