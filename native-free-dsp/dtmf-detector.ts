@@ -1,6 +1,6 @@
 // DTMF receiver for 8 kHz 16-bit PCM: a bank of eight Goertzel filters, in the manner of
 // spandsp's dtmf.c (state struct, precomputed coefficients, rx over fixed blocks, named
-// acceptance constants), with three additions that make it more accurate:
+// acceptance constants), with four additions that make it more accurate:
 //
 // 1. Frequency is measured, not inferred from bin energy. The bank runs over 51-sample
 //    sub-blocks; two sub-blocks make a 102-sample analysis window (78 Hz resolution, as
@@ -12,12 +12,16 @@
 // 2. Edges to the sample: a sub-block only partly covered by the tone has a Goertzel
 //    magnitude proportional to the covered part, so start, end, drop-outs and pauses are
 //    measured in samples rather than counted in blocks.
-// 3. Talk-off defences beyond spandsp's level, twist and relative-peak tests, judged over the
+// 3. Cross-group leakage removed: the known Dirichlet-kernel leakage of the strongest row and
+//    column tones is subtracted from the other bins, so twist, relative peaks and stationarity
+//    hold at 8-10 dB twist and at ±1.5 % offsets (spandsp's 941 Hz row fails there).
+// 4. Talk-off defences beyond spandsp's level, twist and relative-peak tests, judged over the
 //    whole tone rather than per block: the tones' share of the signal power, the steadiness
-//    of their frequency (phase coherence), and two guard bins in the empty band between the
-//    groups, where voiced speech has harmonics. A tone within 0.3 % of the nominal frequency
-//    with an empty guard band is accepted at a lower share, so that speech over a real digit
-//    (talk-down) does not hide it while speech alone (talk-off) is never taken for one.
+//    of their frequency (phase coherence), two guard bins in the empty band between the
+//    groups, and the harmonic comb (a voice's harmonics n F0 and m F0 imply harmonics at their
+//    difference and at 2 f1 - f2, 2 f2 - f1; a DTMF pair leaves those empty). A pair within
+//    0.25 % of nominal with an empty guard band is accepted at a lower share, so that speech
+//    over a real digit (talk-down) does not hide it while speech alone is never taken for one.
 //
 // Streaming: any chunking of the input gives the same events. No allocation per sample or
 // per block; events are allocated only when a digit ends.
@@ -54,6 +58,13 @@ export interface DtmfDetectorConfig {
   /** Largest power between the groups (guard bins at 1020 and 1130 Hz) relative to the weaker tone, dB. */
   readonly maxGuardDb: number;
   /**
+   * Largest power at the harmonic-comb frequencies of the pair (f_high - f_low, 2 f_low - f_high,
+   * 2 f_high - f_low) relative to the weaker tone, dB. Two harmonics n F0 and m F0 of a voice
+   * imply harmonics at those three frequencies too; a DTMF pair leaves them empty (hard
+   * clipping puts third-order products there at about -20 dB).
+   */
+  readonly maxCombDb: number;
+  /**
    * A digit whose tones are both within this relative deviation of nominal is held to the
    * precise-tone limits below instead of the three above. Crystal DTMF generators are within
    * 0.1 %; speech harmonics that mimic a digit were 0.6 % to 2 % off on the Asterisk prompts.
@@ -87,6 +98,7 @@ export const DEFAULT_DTMF_DETECTOR_CONFIG: DtmfDetectorConfig = {
   minToneShare: 0.65,
   minCoherence: 0.97,
   maxGuardDb: -3,
+  maxCombDb: -12,
   // Set on the same prompts with digits mixed over them: digits under speech keep their
   // frequency within 0.4 % and their guard band 14 dB or more below the weaker tone, whereas
   // no speech or music in them passes all four.
@@ -140,6 +152,15 @@ const WINDOW_FREQUENCY_DEVIATION = 0.05;
 const MAX_STATIONARITY_DB = 3;
 /** A sub-block whose tone magnitude is below this fraction of the full-tone magnitude counts as empty. */
 const PRESENCE_FLOOR = 0.1;
+/** Recent input kept for the harmonic-comb test, samples (power of two; 128 ms). */
+const HISTORY = 1024;
+/** Longest span of a tone the comb test looks at, samples (64 ms). */
+const MAX_COMB_SPAN = 512;
+/** Shortest span it can judge; shorter candidates are not held back by it. */
+const MIN_COMB_SPAN = 160;
+/** Comb frequencies outside this band (Hz) are not tested: telephone audio has nothing there. */
+const COMB_MIN_HZ = 150;
+const COMB_MAX_HZ = 3600;
 
 // Guard bins sit one bin width (78 Hz at 102 samples, a null of the window) above 941 Hz and
 // below 1209 Hz, so a DTMF pair leaves them nearly empty, while voiced speech with a pitch below
@@ -220,6 +241,7 @@ export interface DtmfDetector {
   readonly stationarityRatio: number;
   readonly maxGuardRatio: number;
   readonly preciseMaxGuardRatio: number;
+  readonly maxCombRatio: number;
   readonly maxDropoutSamples: number;
   readonly minDurationSamples: number;
   // Goertzel state of the sub-block in progress.
@@ -227,6 +249,11 @@ export interface DtmfDetector {
   readonly s2: Float64Array;
   subPos: number;
   energy: number;
+  /** The last HISTORY input samples, by absolute index modulo HISTORY, and how many came in. */
+  readonly history: Int16Array;
+  samplesIn: number;
+  /** Scratch for one complex DFT value: [re, im]. */
+  readonly dft: Float64Array;
   /** Index of the sample at which the sub-block in progress starts. */
   blockStart: number;
   blocksSeen: number;
@@ -299,12 +326,16 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     stationarityRatio: dbToPowerRatio(MAX_STATIONARITY_DB),
     maxGuardRatio: dbToPowerRatio(full.maxGuardDb),
     preciseMaxGuardRatio: dbToPowerRatio(full.preciseToneMaxGuardDb),
+    maxCombRatio: dbToPowerRatio(full.maxCombDb),
     maxDropoutSamples: (full.maxDropoutMs * SAMPLE_RATE_HZ) / 1000,
     minDurationSamples: (full.minDurationMs * SAMPLE_RATE_HZ) / 1000,
     s1: bins(),
     s2: bins(),
     subPos: 0,
     energy: 0,
+    history: new Int16Array(HISTORY),
+    samplesIn: 0,
+    dft: new Float64Array(2),
     blockStart: 0,
     blocksSeen: 0,
     x0Re: bins(), x0Im: bins(),
@@ -359,8 +390,11 @@ function goertzelLow(det: DtmfDetector, samples: Int16Array, from: number, to: n
   let a0 = s1[0], a1 = s1[1], a2 = s1[2], a3 = s1[3], a8 = s1[8];
   let b0 = s2[0], b1 = s2[1], b2 = s2[2], b3 = s2[3], b8 = s2[8];
   let energy = det.energy;
+  const history = det.history;
+  const base = det.samplesIn - from;
   for (let j = from; j < to; j++) {
     const x = samples[j];
+    history[(base + j) & (HISTORY - 1)] = x;
     energy += x * x;
     let t: number;
     t = x - b0 + c0 * a0; b0 = a0; a0 = t;
@@ -372,6 +406,7 @@ function goertzelLow(det: DtmfDetector, samples: Int16Array, from: number, to: n
   s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3; s1[8] = a8;
   s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3; s2[8] = b8;
   det.energy = energy;
+  det.samplesIn = base + to;
 }
 
 function goertzelHigh(det: DtmfDetector, samples: Int16Array, from: number, to: number): void {
@@ -703,7 +738,11 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
     twist <= c.maxNormalTwistDb &&
     -twist <= c.maxReverseTwistDb;
   if (!isDigit) return false;
-  const isClean = m.toneShare >= c.minToneShare && m.coherence >= c.minCoherence && m.guardRatio <= det.maxGuardRatio;
+  const isClean =
+    m.toneShare >= c.minToneShare &&
+    m.coherence >= c.minCoherence &&
+    m.guardRatio <= det.maxGuardRatio &&
+    combRatio(det, m) <= det.maxCombRatio;
   const isPrecise =
     track.phasePairs >= PRECISE_MIN_PHASE_STEPS &&
     deviation <= c.preciseToneDeviation &&
@@ -711,6 +750,66 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
     m.coherence >= c.preciseToneMinCoherence &&
     m.guardRatio <= det.preciseMaxGuardRatio;
   return isClean || isPrecise;
+}
+
+/** DFT of `length` history samples from absolute index `start` at `hz`, into det.dft as sum x[n] e^{-jwn}. */
+function historyDft(det: DtmfDetector, start: number, length: number, hz: number): void {
+  const w = (2 * Math.PI * hz) / SAMPLE_RATE_HZ;
+  const c = 2 * Math.cos(w);
+  const history = det.history;
+  let a = 0;
+  let b = 0;
+  for (let n = 0; n < length; n++) {
+    const t = history[(start + n) & (HISTORY - 1)] - b + c * a;
+    b = a;
+    a = t;
+  }
+  // y = a - e^{-jw} b = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
+  const yRe = a - Math.cos(w) * b;
+  const yIm = Math.sin(w) * b;
+  const r = -w * (length - 1);
+  det.dft[0] = yRe * Math.cos(r) - yIm * Math.sin(r);
+  det.dft[1] = yRe * Math.sin(r) + yIm * Math.cos(r);
+}
+
+/**
+ * Power at the pair's harmonic-comb frequencies relative to the weaker tone, over the last
+ * MAX_COMB_SPAN samples of the tone, after taking out what the two tones themselves leak there
+ * (the difference frequency of 770 + 1477 Hz lies 63 Hz from 770 Hz).
+ */
+function combRatio(det: DtmfDetector, m: ToneMeasurement): number {
+  const track = det.track;
+  const end = Math.min(track.lastEndSample, det.samplesIn);
+  const start = Math.max(startSampleOf(track), end - MAX_COMB_SPAN, det.samplesIn - HISTORY);
+  const length = end - start;
+  if (length < MIN_COMB_SPAN) return 0;
+  const lowHz = FREQUENCIES_HZ[rowOf(track.digit)] * (1 + m.lowDeviation);
+  const highHz = FREQUENCIES_HZ[colOf(track.digit)] * (1 + m.highDeviation);
+  historyDft(det, start, length, lowHz);
+  const lowRe = det.dft[0] / length, lowIm = det.dft[1] / length;
+  historyDft(det, start, length, highHz);
+  const highRe = det.dft[0] / length, highIm = det.dft[1] / length;
+  const weaker = Math.min(lowRe * lowRe + lowIm * lowIm, highRe * highRe + highIm * highIm) * length * length;
+  let worst = 0;
+  for (const hz of [highHz - lowHz, 2 * lowHz - highHz, 2 * highHz - lowHz]) {
+    if (hz < COMB_MIN_HZ || hz > COMB_MAX_HZ) continue;
+    historyDft(det, start, length, hz);
+    let re = det.dft[0];
+    let im = det.dft[1];
+    // A component c e^{j w_t n} puts c D(w_t - w) there, D(d) = e^{jd(L-1)/2} sin(Ld/2)/sin(d/2).
+    for (let tone = 0; tone < 2; tone++) {
+      const cRe = tone === 0 ? lowRe : highRe;
+      const cIm = tone === 0 ? lowIm : highIm;
+      const d = (2 * Math.PI * ((tone === 0 ? lowHz : highHz) - hz)) / SAMPLE_RATE_HZ;
+      const gain = Math.sin((length * d) / 2) / Math.sin(d / 2);
+      const kRe = gain * Math.cos((d * (length - 1)) / 2);
+      const kIm = gain * Math.sin((d * (length - 1)) / 2);
+      re -= cRe * kRe - cIm * kIm;
+      im -= cRe * kIm + cIm * kRe;
+    }
+    worst = Math.max(worst, re * re + im * im);
+  }
+  return worst / weaker;
 }
 
 function tryConfirm(det: DtmfDetector): void {

@@ -1,6 +1,6 @@
 // Audio files and external tools for the DTMF tests: WAV I/O, sox conversion with a cache in
 // the OS temp dir (never in the repo), the asterisk speech/music corpus, and tool presence checks.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,35 @@ export const REQUIRE_SPANDSP: Requirement = {
 };
 export const REQUIRE_SPEECH: Requirement = { name: SPEECH_DIR, debianPackage: 'asterisk-core-sounds-en-wav', present: () => existsSync(SPEECH_DIR) };
 export const REQUIRE_MUSIC: Requirement = { name: MUSIC_DIR, debianPackage: 'asterisk-moh-opsound-wav', present: () => existsSync(MUSIC_DIR) };
+export const REQUIRE_ESPEAK: Requirement = { name: 'espeak-ng', debianPackage: 'espeak-ng', present: () => hasCommand('espeak-ng') };
+
+/** IVR-style sentences for synthetic speech: prompts a payment line plays and callers hear. */
+const SYNTHETIC_TEXT =
+  'Thank you for calling. Please enter your sixteen digit card number followed by the hash key. ' +
+  'The expiry date is the four digit number on the front of your card. ' +
+  'Your payment of one hundred and twenty five pounds fifty has been approved. ' +
+  'If you wish to speak to an agent, please hold the line. ' +
+  'We are sorry, the card number you entered is not valid. Please try again. ' +
+  'For security reasons, this call may be recorded. Press one to confirm, or two to change the amount. ' +
+  'Your reference number is seven seven three nine one. Goodbye.';
+
+/**
+ * Synthetic speech from espeak-ng: eight voices (male, female, Klatt) at four pitches, about
+ * 18 minutes, written once into the cache. Formant synthesis holds its pitch far steadier than a
+ * person, so its harmonics look more like tones than real speech does: a talk-off corpus that
+ * played no part in setting the detector's limits.
+ */
+export function syntheticSpeechDir(): string {
+  const dir = cacheDir('espeak-ng');
+  let index = 0;
+  for (const voice of ['en', 'en-us', 'en+f3', 'en+f4', 'en+m3', 'en-us+f2', 'en+klatt2', 'en-gb-x-rp']) {
+    for (const pitch of [30, 50, 80, 99]) {
+      const path = join(dir, `espeak-${String(++index).padStart(2, '0')}.wav`);
+      if (!existsSync(path)) execFileSync('espeak-ng', ['-v', voice, '-p', String(pitch), '-s', '160', '-w', path, SYNTHETIC_TEXT], { stdio: 'ignore' });
+    }
+  }
+  return dir;
+}
 
 /**
  * True when every requirement is present. Otherwise fails the test with a message naming the

@@ -1,10 +1,20 @@
-// DTMF talk-off: real speech (asterisk-core-sounds-en-wav, ~25 min) and music on hold
-// (asterisk-moh-opsound-wav, ~18 min) must give zero digits in total, through linear PCM,
-// mu-law and A-law. Files not already 8 kHz 16-bit mono are converted once with sox into a
+// DTMF talk-off: real speech (asterisk-core-sounds-en-wav, ~25 min), music on hold
+// (asterisk-moh-opsound-wav, ~18 min) and synthetic speech (espeak-ng, ~18 min, steady-pitch
+// formant synthesis) must give zero digits in total, through linear PCM, mu-law and A-law. Files not already 8 kHz 16-bit mono are converted once with sox into a
 // cache under the OS temp dir.
 import t from 'tap';
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
-import { loadCorpus, MUSIC_DIR, REQUIRE_MUSIC, REQUIRE_SOX, REQUIRE_SPEECH, requireTools, SPEECH_DIR } from '../helpers/audio-files.js';
+import {
+  loadCorpus,
+  MUSIC_DIR,
+  REQUIRE_ESPEAK,
+  REQUIRE_MUSIC,
+  REQUIRE_SOX,
+  REQUIRE_SPEECH,
+  requireTools,
+  SPEECH_DIR,
+  syntheticSpeechDir,
+} from '../helpers/audio-files.js';
 import { describeEvents, summarize } from '../helpers/dtmf-cases.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
 import { codecRoundTrip, SAMPLE_RATE } from '../helpers/signals.js';
@@ -12,10 +22,11 @@ import { codecRoundTrip, SAMPLE_RATE } from '../helpers/signals.js';
 const codecs = await prepareCodecs(t);
 
 t.test('speech and music give zero digits', async (t) => {
-  if (!requireTools(t, REQUIRE_SPEECH, REQUIRE_MUSIC, REQUIRE_SOX)) return;
+  if (!requireTools(t, REQUIRE_SPEECH, REQUIRE_MUSIC, REQUIRE_SOX, REQUIRE_ESPEAK)) return;
   const corpora = [
     { name: 'speech', files: loadCorpus(SPEECH_DIR) },
     { name: 'music on hold', files: loadCorpus(MUSIC_DIR) },
+    { name: 'synthetic speech (espeak-ng)', files: loadCorpus(syntheticSpeechDir()) },
   ];
   for (const corpus of corpora) {
     const samples = corpus.files.reduce((sum, f) => sum + f.pcm.length, 0);
