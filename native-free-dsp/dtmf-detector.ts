@@ -262,8 +262,11 @@ export interface DtmfDetector {
   /** The last HISTORY input samples, by absolute index modulo HISTORY, and how many came in. */
   readonly history: Int16Array;
   samplesIn: number;
-  /** Scratch for one complex DFT value: [re, im]. */
-  readonly dft: Float64Array;
+  /** Scratch for the span tests: frequencies, Goertzel coefficients and DFT values. */
+  readonly spanHz: Float64Array;
+  readonly spanCoef: Float64Array;
+  readonly spanRe: Float64Array;
+  readonly spanIm: Float64Array;
   /** Index of the sample at which the sub-block in progress starts. */
   blockStart: number;
   blocksSeen: number;
@@ -345,7 +348,10 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     quietEnergy: SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2,
     history: new Int16Array(HISTORY),
     samplesIn: 0,
-    dft: new Float64Array(2),
+    spanHz: new Float64Array(SPAN_FREQUENCIES),
+    spanCoef: new Float64Array(SPAN_FREQUENCIES),
+    spanRe: new Float64Array(SPAN_FREQUENCIES),
+    spanIm: new Float64Array(SPAN_FREQUENCIES),
     blockStart: 0,
     blocksSeen: 0,
     x0Re: bins(), x0Im: bins(),
@@ -755,24 +761,47 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
   return isClean || isPrecise;
 }
 
-/** DFT of `length` history samples from absolute index `start` at `hz`, into det.dft as sum x[n] e^{-jwn}. */
-function historyDft(det: DtmfDetector, start: number, length: number, hz: number): void {
-  const w = (2 * Math.PI * hz) / SAMPLE_RATE_HZ;
-  const c = 2 * Math.cos(w);
-  const history = det.history;
-  let a = 0;
-  let b = 0;
+/** Frequencies the span tests evaluate, in this order: the two tones, two guards, three comb. */
+const SPAN_FREQUENCIES = 7;
+
+/**
+ * DFTs of `length` history samples from absolute index `start` at det.spanHz[0..6], into
+ * det.spanRe/spanIm as sum x[n] e^{-jwn} / length, in one pass (seven independent recurrences
+ * keep the core busy where seven loops would each wait on their own), and the span's energy.
+ */
+function spanDfts(det: DtmfDetector, start: number, length: number): number {
+  const { history, spanHz, spanRe, spanIm } = det;
+  const c = det.spanCoef;
+  for (let k = 0; k < SPAN_FREQUENCIES; k++) c[k] = 2 * Math.cos((2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ);
+  const c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6];
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0;
+  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let energy = 0;
   for (let n = 0; n < length; n++) {
-    const t = history[(start + n) & (HISTORY - 1)] - b + c * a;
-    b = a;
-    a = t;
+    const x = history[(start + n) & (HISTORY - 1)];
+    energy += x * x;
+    let t: number;
+    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
+    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
+    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
+    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
+    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
+    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
+    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
   }
-  // y = a - e^{-jw} b = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
-  const yRe = a - Math.cos(w) * b;
-  const yIm = Math.sin(w) * b;
-  const r = -w * (length - 1);
-  det.dft[0] = yRe * Math.cos(r) - yIm * Math.sin(r);
-  det.dft[1] = yRe * Math.sin(r) + yIm * Math.cos(r);
+  // Final states s[L-1] into spanRe and s[L-2] into spanIm, then each turned into its DFT value.
+  spanRe[0] = a0; spanRe[1] = a1; spanRe[2] = a2; spanRe[3] = a3; spanRe[4] = a4; spanRe[5] = a5; spanRe[6] = a6;
+  spanIm[0] = b0; spanIm[1] = b1; spanIm[2] = b2; spanIm[3] = b3; spanIm[4] = b4; spanIm[5] = b5; spanIm[6] = b6;
+  for (let k = 0; k < SPAN_FREQUENCIES; k++) {
+    const w = (2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ;
+    // y = s[L-1] - e^{-jw} s[L-2] = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
+    const yRe = spanRe[k] - Math.cos(w) * spanIm[k];
+    const yIm = Math.sin(w) * spanIm[k];
+    const r = -w * (length - 1);
+    spanRe[k] = (yRe * Math.cos(r) - yIm * Math.sin(r)) / length;
+    spanIm[k] = (yRe * Math.sin(r) + yIm * Math.cos(r)) / length;
+  }
+  return energy;
 }
 
 /**
@@ -796,41 +825,42 @@ function spanTests(det: DtmfDetector, m: ToneMeasurement): SpanMeasurement {
   }
   const lowHz = FREQUENCIES_HZ[rowOf(track.digit)] * (1 + m.lowDeviation);
   const highHz = FREQUENCIES_HZ[colOf(track.digit)] * (1 + m.highDeviation);
-  let energy = 0;
-  for (let n = start; n < end; n++) {
-    const x = det.history[n & (HISTORY - 1)];
-    energy += x * x;
-  }
-  historyDft(det, start, length, lowHz);
-  const lowRe = det.dft[0] / length, lowIm = det.dft[1] / length;
-  historyDft(det, start, length, highHz);
-  const highRe = det.dft[0] / length, highIm = det.dft[1] / length;
-  const lowPower = lowRe * lowRe + lowIm * lowIm;
-  const highPower = highRe * highRe + highIm * highIm;
+  const hz = det.spanHz;
+  hz[0] = lowHz;
+  hz[1] = highHz;
+  hz[2] = GUARD_HZ[0];
+  hz[3] = GUARD_HZ[1];
+  hz[4] = highHz - lowHz;
+  hz[5] = 2 * lowHz - highHz;
+  hz[6] = 2 * highHz - lowHz;
+  const energy = spanDfts(det, start, length);
+  const { spanRe, spanIm } = det;
+  const lowPower = spanRe[0] * spanRe[0] + spanIm[0] * spanIm[0];
+  const highPower = spanRe[1] * spanRe[1] + spanIm[1] * spanIm[1];
   // A tone of peak amplitude a has |X| / L = a / 2 and mean square a^2 / 2 = 2 |X / L|^2.
   span.toneShare = energy > 0 ? (2 * (lowPower + highPower) * length) / energy : 0;
-  const residual = (hz: number): number => {
-    if (hz < COMB_MIN_HZ || hz > COMB_MAX_HZ) return 0;
-    historyDft(det, start, length, hz);
-    let re = det.dft[0] / length;
-    let im = det.dft[1] / length;
-    // A component c e^{j w_t n} puts c D(w_t - w) / L there, D(d) = e^{jd(L-1)/2} sin(Ld/2)/sin(d/2).
-    for (let tone = 0; tone < 2; tone++) {
-      const cRe = tone === 0 ? lowRe : highRe;
-      const cIm = tone === 0 ? lowIm : highIm;
-      const d = (2 * Math.PI * ((tone === 0 ? lowHz : highHz) - hz)) / SAMPLE_RATE_HZ;
-      const gain = Math.sin((length * d) / 2) / (length * Math.sin(d / 2));
-      const kRe = gain * Math.cos((d * (length - 1)) / 2);
-      const kIm = gain * Math.sin((d * (length - 1)) / 2);
-      re -= cRe * kRe - cIm * kIm;
-      im -= cRe * kIm + cIm * kRe;
-    }
-    return re * re + im * im;
-  };
   const weaker = Math.min(lowPower, highPower);
-  span.guardRatio = Math.max(residual(GUARD_HZ[0]), residual(GUARD_HZ[1])) / weaker;
-  span.combRatio = Math.max(residual(highHz - lowHz), residual(2 * lowHz - highHz), residual(2 * highHz - lowHz)) / weaker;
+  span.guardRatio = Math.max(residualPower(det, 2, length), residualPower(det, 3, length)) / weaker;
+  span.combRatio = Math.max(residualPower(det, 4, length), residualPower(det, 5, length), residualPower(det, 6, length)) / weaker;
   return span;
+}
+
+/** |X_k|^2 of span frequency k without what the two tones (span frequencies 0 and 1) leak there. */
+function residualPower(det: DtmfDetector, k: number, length: number): number {
+  const { spanHz, spanRe, spanIm } = det;
+  if (spanHz[k] < COMB_MIN_HZ || spanHz[k] > COMB_MAX_HZ) return 0;
+  let re = spanRe[k];
+  let im = spanIm[k];
+  // A component c e^{j w_t n} puts c D(w_t - w) / L there, D(d) = e^{jd(L-1)/2} sin(Ld/2)/sin(d/2).
+  for (let tone = 0; tone < 2; tone++) {
+    const d = (2 * Math.PI * (spanHz[tone] - spanHz[k])) / SAMPLE_RATE_HZ;
+    const gain = Math.sin((length * d) / 2) / (length * Math.sin(d / 2));
+    const kRe = gain * Math.cos((d * (length - 1)) / 2);
+    const kIm = gain * Math.sin((d * (length - 1)) / 2);
+    re -= spanRe[tone] * kRe - spanIm[tone] * kIm;
+    im -= spanRe[tone] * kIm + spanIm[tone] * kRe;
+  }
+  return re * re + im * im;
 }
 
 function tryConfirm(det: DtmfDetector): void {
