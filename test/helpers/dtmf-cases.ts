@@ -2,23 +2,11 @@
 import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { dtmfFrequencies, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
-import { mixDtmf, msToSamples, toInt16, type DtmfToneSpec } from '../../native-free-dsp/tone-generator.js';
+import { mixDtmf, msToSamples, toInt16, type DtmfSequenceItem, type DtmfToneSpec } from '../../native-free-dsp/tone-generator.js';
 import { codecRoundTrip, randomInt, randomPhase, SAMPLES_PER_MS, type Codec, type Rng } from './signals.js';
 
-/** One tone to lay into a signal; phases are drawn at random unless given. */
-export interface ToneSpec {
-  readonly digit: DtmfDigit;
-  readonly durationMs: number;
-  /** Default -10 dBm0. */
-  readonly lowDbm0?: number;
-  /** Default lowDbm0 - twistDb. */
-  readonly highDbm0?: number;
-  readonly twistDb?: number;
-  readonly lowOffset?: number;
-  readonly highOffset?: number;
-  /** Silence (or whatever the background is) before this tone, ms. Default 0. */
-  readonly gapBeforeMs?: number;
-}
+/** One tone to lay into a signal (levels default to -10 dBm0); phases are drawn at random. */
+export type ToneSpec = Omit<DtmfSequenceItem, 'lowPhase' | 'highPhase' | 'sampleRate'>;
 
 /** What was generated, in the units of DtmfDigitEvent. */
 export interface ToneTruth {
