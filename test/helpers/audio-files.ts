@@ -52,6 +52,7 @@ export const REQUIRE_SPANDSP: Requirement = {
 };
 export const REQUIRE_SPEECH: Requirement = { name: SPEECH_DIR, debianPackage: 'asterisk-core-sounds-en-wav', present: () => existsSync(SPEECH_DIR) };
 export const REQUIRE_MUSIC: Requirement = { name: MUSIC_DIR, debianPackage: 'asterisk-moh-opsound-wav', present: () => existsSync(MUSIC_DIR) };
+export const REQUIRE_DTMF2NUM: Requirement = { name: 'dtmf2num', debianPackage: 'dtmf2num', present: () => hasCommand('dtmf2num') };
 export const REQUIRE_ESPEAK: Requirement = { name: 'espeak-ng', debianPackage: 'espeak-ng', present: () => hasCommand('espeak-ng') };
 
 /** IVR-style sentences for synthetic speech: prompts a payment line plays and callers hear. */

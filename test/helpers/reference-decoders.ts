@@ -1,12 +1,12 @@
-// Independent DTMF decoders for comparison: multimon-ng (via sox at 22050 Hz) and a tiny C
-// harness over libspandsp's dtmf_rx. Both run on a batch of cases laid out in fixed slots, so a
+// Independent DTMF decoders for comparison: multimon-ng (via sox at 22050 Hz), dtmf2num (a
+// WAV file in, its digits as one string out) and a tiny C harness over libspandsp's dtmf_rx. Both run on a batch of cases laid out in fixed slots, so a
 // reported digit maps back to its case by position (spandsp) or by order (multimon-ng).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir, rawBytes } from './audio-files.js';
+import { cacheDir, rawBytes, writeWav } from './audio-files.js';
 import { SAMPLE_RATE } from './signals.js';
 
 const SPANDSP_HARNESS = `
@@ -84,6 +84,25 @@ export function runMultimon(pcm: Int16Array): ReferenceDigit[] {
       if (match) digits.push({ digit: match[1], atSample: -1 });
     }
     return digits;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * dtmf2num's digits for a whole signal, in order (it gives no positions). It normalises the
+ * file's volume first, so it sees levels relative to the loudest part.
+ */
+export function runDtmf2num(pcm: Int16Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'toneguard-dtmf2num-'));
+  try {
+    const input = join(dir, 'in.wav');
+    writeWav(input, pcm);
+    const result = spawnSync('dtmf2num', [input], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (result.status !== 0) throw new Error(`dtmf2num failed: ${result.stderr || result.error?.message}`);
+    const match = /- DTMF numbers:\s*(\S*)/.exec(result.stdout);
+    if (match === null) throw new Error(`dtmf2num printed no "DTMF numbers" line: ${result.stdout.slice(-200)}`);
+    return match[1];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
