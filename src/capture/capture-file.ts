@@ -172,13 +172,15 @@ function readPcapng(bytes: Uint8Array, file: string, onFrame: (frame: CaptureFra
       if (iface === undefined) {
         return summary(new CaptureError('EBADBLOCK', file, `packet block for undeclared interface ${interfaceId} after frame ${frames}`, at));
       }
-      const units = view.getUint32(body + 4, little) * 4294967296 + view.getUint32(body + 8, little);
+      // Split so that epoch nanoseconds (> 2^53) keep what precision a double in ms can hold.
+      const high = view.getUint32(body + 4, little);
+      const low = view.getUint32(body + 8, little);
       const captured = view.getUint32(body + 12, little);
       const original = view.getUint32(body + 16, little);
       if (body + 20 + captured > bodyEnd) {
         return summary(new CaptureError('EBADBLOCK', file, `packet block after frame ${frames} declares ${captured} captured bytes, more than the block holds`, at));
       }
-      lastTimeMs = units / iface.unitsPerMs;
+      lastTimeMs = high * (4294967296 / iface.unitsPerMs) + low / iface.unitsPerMs;
       frames++;
       onFrame({ number: frames, linkType: iface.linkType, timeMs: lastTimeMs, data: bytes.subarray(body + 20, body + 20 + captured), originalLength: original });
     } else if (type === PCAPNG_SPB) {
