@@ -4,10 +4,9 @@
 // (undoing reordering and duplication) and decoded.
 import { decodeAlaw, decodeUlaw } from '../../native-free-dsp/g711.js';
 import { createDtmfDetector, dtmfFlush, dtmfRx } from '../../native-free-dsp/dtmf-detector.js';
-import { resampleTo8k } from '../../native-free-dsp/resample.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { readUdpDatagrams, type CaptureError, type UdpDatagram, type UdpDecoderStats } from '../capture/index.js';
-import { createOpusCodec, opusDecode, OPUS_RATE_HZ, type OpusCodec } from '../media/opus-codec.js';
+import { createOpusCodec, opusDecode, type OpusCodec } from '../media/opus-codec.js';
 import { looksLikeRtp, rtpMarker, rtpPayloadBounds, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp, RtpParseError } from '../rtp/rtp-packet.js';
 import { createRfc4733Decoder, rfc4733Flush, rfc4733Rx, rfc4733Tick, DEFAULT_TELEPHONE_EVENT_PT, type Rfc4733Digit } from '../rtp/rfc4733.js';
 import { createSequenceTracker, lostPackets, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';
@@ -50,7 +49,7 @@ export interface ReplayStream {
   /** ms from the first frame of the capture. */
   readonly firstMs: number;
   readonly digits: readonly ReplayDigit[];
-  /** Decoded audio (mono, `audioRate` Hz) when the codec is decoded. */
+  /** Decoded audio (mono, `audioRate` Hz: 8 kHz, Opus included) when the codec is decoded. */
   readonly audio: Int16Array | undefined;
   readonly audioRate: number;
 }
@@ -226,8 +225,9 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
   const audioClock = mainInfo?.clockRate ?? 8000;
   const eventClock = sdpEvent?.clockRate ?? audioClock;
   const decodes = encoding === 'PCMU' || encoding === 'PCMA' || encoding === 'OPUS';
-  const audioRate = encoding === 'OPUS' ? OPUS_RATE_HZ : 8000;
-  const opus: OpusCodec | undefined = encoding === 'OPUS' ? createOpusCodec(1) : undefined;
+  // Every codec is decoded to 8 kHz mono, the detector's rate (Opus by libopus itself).
+  const audioRate = 8000;
+  const opus: OpusCodec | undefined = encoding === 'OPUS' ? createOpusCodec(1, 8000) : undefined;
 
   const first = packets[0];
   const baseTs = first.extTs;
@@ -239,7 +239,10 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
     { clockRate: eventClock },
   );
 
-  const timeline: Timeline = { samples: new Int16Array(0), length: 0 };
+  // Sized from the timestamp span so that it rarely grows (bounded: a corrupt span does not allocate).
+  const spanSamples = decodes ? ((packets[packets.length - 1].extTs - baseTs) * audioRate) / audioClock : 0;
+  const initial = Number.isFinite(spanSamples) && spanSamples > 0 ? Math.min(Math.ceil(spanSamples) + 2 * audioRate, 3600 * audioRate) : 0;
+  const timeline: Timeline = { samples: new Int16Array(initial), length: 0 };
   let shift = 0; // samples added/removed at discontinuities
   const maxGap = (MAX_FILLED_GAP_MS * audioRate) / 1000;
   for (const p of packets) {
@@ -276,7 +279,7 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
   let audio: Int16Array | undefined;
   if (decodes && timeline.length > 0) {
     audio = timeline.samples.slice(0, timeline.length);
-    const pcm8k = audioRate === 8000 ? audio : resampleTo8k(audio, audioRate);
+    const pcm8k = audio;
     const inband: ReplayDigit[] = [];
     const detector = createDtmfDetector({
       onDigit: (e) => inband.push({ digit: e.digit, source: 'inband', atMs: baseMs + e.startMs, durationMs: e.endMs - e.startMs }),
