@@ -187,6 +187,18 @@ export function serializeRtp(fields: RtpPacketFields): Uint8Array {
   return new Uint8Array(packet.serialize());
 }
 
+/** Serialises RTCP packets (SR, RR, SDES, feedback) into one compound packet with werift-rtp. */
+export function serializeRtcp(packets: readonly RtcpPacket[]): Uint8Array {
+  const parts = packets.map((p) => p.serialize());
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 /** RTCP compound packet through werift; undefined when werift cannot parse it. */
 export function parseRtcp(bytes: Uint8Array): RtcpPacket[] | undefined {
   if (!looksLikeRtcp(bytes)) return undefined;

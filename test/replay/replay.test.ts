@@ -10,7 +10,7 @@ import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import { encodePcap, ipv4UdpPacket } from '../../src/capture/capture-writer.js';
 import { LINKTYPE_RAW } from '../../src/capture/udp-decoder.js';
-import { mergeDigits, replayCapture, type ReplayDigit, type ReplayStream } from '../../src/replay/replay.js';
+import { endpoint, mergeDigits, replayCapture, type ReplayDigit, type ReplayStream } from '../../src/replay/replay.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 
@@ -135,6 +135,20 @@ t.test('a digit sent as events and as in-band tone at once is reported once; oth
   t.ok(Math.abs(s.digits[0].atMs - 200) < 1, `event time from the RTP timestamp (${s.digits[0].atMs} ms)`);
   t.ok(Math.abs(s.digits[1].atMs - 800) < 10, `in-band time from the samples (${s.digits[1].atMs} ms)`);
   t.equal(s.lost, 0, 'sequence wrap at 65535 is not loss');
+});
+
+t.test('an SSRC change on the same 5-tuple starts a new stream; RTCP and stray datagrams are not streams', async (t) => {
+  const frames = [];
+  for (let i = 0; i < 20; i++) {
+    const ssrc = i < 10 ? 0xaaaa0001 : 0xbbbb0002;
+    frames.push({ timeMs: i * 20, data: ipv4UdpPacket('10.0.0.1', 2000, '10.0.0.2', 3000, serializeRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc, payload: new Uint8Array(160).fill(0xd5) })) });
+    frames.push({ timeMs: i * 20 + 1, data: ipv4UdpPacket('10.0.0.1', 2001, '10.0.0.2', 3001, new Uint8Array([0x80, 201, 0, 1, 0xaa, 0xaa, 0, 1])) });
+  }
+  frames.push({ timeMs: 500, data: ipv4UdpPacket('10.0.0.9', 53, '10.0.0.2', 53, new Uint8Array(40).fill(0x81)) });
+  const result = await replayCapture(encodePcap(frames, { linkType: LINKTYPE_RAW }), 'x.pcap');
+  t.same(result.streams.map((s) => [s.id.ssrc, s.codec, s.packets, s.lost]), [[0xaaaa0001, 'PCMA', 10, 0], [0xbbbb0002, 'PCMA', 10, 0]]);
+  t.equal(endpoint('2001:db8::1', 5004), '[2001:db8::1]:5004', 'IPv6 endpoints in brackets');
+  t.equal(endpoint('127.0.0.1', 5004), '127.0.0.1:5004');
 });
 
 t.test('mergeDigits: one-to-one, same source never merged, time windows', async (t) => {

@@ -1,8 +1,10 @@
 // RTP packets through werift-rtp behind our validating edge: round trips with padding, CSRCs and
 // header extensions; malformed packets are error values; random bytes never throw.
 import t from 'tap';
-import { RtpPacket } from 'werift-rtp';
-import { looksLikeRtcp, looksLikeRtp, parseRtcp, parseRtp, RtpParseError, rtpPayloadBounds, serializeRtp, type ParsedRtp } from '../../src/rtp/rtp-packet.js';
+import { readFileSync } from 'node:fs';
+import { RtcpReceiverInfo, RtcpRrPacket, RtpPacket } from 'werift-rtp';
+import { readUdpDatagrams } from '../../src/capture/index.js';
+import { looksLikeRtcp, looksLikeRtp, parseRtcp, parseRtp, RtpParseError, rtpPayloadBounds, serializeRtcp, serializeRtp, type ParsedRtp } from '../../src/rtp/rtp-packet.js';
 
 function ok(value: ParsedRtp | RtpParseError): ParsedRtp {
   if (value instanceof RtpParseError) throw value;
@@ -78,6 +80,23 @@ t.test('RTCP through werift; garbage is undefined', async (t) => {
   t.equal(packets?.length, 1);
   t.equal(parseRtcp(new Uint8Array([0x80, 0, 0, 0])), undefined);
   t.doesNotThrow(() => parseRtcp(new Uint8Array([0x80, 200, 0xff, 0xff, 1, 2, 3, 4, 5])));
+});
+
+t.test('RTCP round trip, and the RTCP baresip sent in a recorded call', async (t) => {
+  const rr = new RtcpRrPacket({ ssrc: 0x11223344, reports: [new RtcpReceiverInfo({ ssrc: 0x55667788, fractionLost: 3, packetsLost: 12, highestSequence: 70000, jitter: 40, lsr: 1, dlsr: 2 })] });
+  const parsed = parseRtcp(serializeRtcp([rr, rr]));
+  t.equal(parsed?.length, 2);
+  const first = parsed?.[0];
+  t.ok(first instanceof RtcpRrPacket);
+  if (first instanceof RtcpRrPacket) t.same([first.ssrc, first.reports[0].packetsLost, first.reports[0].highestSequence], [0x11223344, 12, 70000]);
+  const fixture = new URL('../../fixtures/rtp/pcmu.pcapng', import.meta.url);
+  const types: number[] = [];
+  readUdpDatagrams(readFileSync(fixture), 'pcmu.pcapng', (d) => {
+    if (!looksLikeRtcp(d.payload)) return;
+    for (const p of parseRtcp(d.payload) ?? []) types.push(p.type);
+  });
+  t.ok(types.length > 0, `${types.length} RTCP packets parsed`);
+  t.ok(types.every((type) => type >= 200 && type <= 206), 'SR, RR, SDES or feedback');
 });
 
 t.test('fuzz: 20,000 random and mutated packets never throw', async (t) => {
