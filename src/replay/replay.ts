@@ -73,6 +73,9 @@ export interface ReplayResult {
 
 interface StoredPacket {
   readonly bytes: Uint8Array;
+  /** Payload bounds in `bytes` (checked on arrival). */
+  readonly start: number;
+  readonly end: number;
   readonly extSeq: number;
   readonly extTs: number;
   readonly timeMs: number;
@@ -137,14 +140,15 @@ export async function replayCapture(bytes: Uint8Array, file: string, options: Re
         c = { id: { src: d.src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, ssrc }, tracker: createSequenceTracker(), packets: [], malformed: 0 };
         collectors.set(key, c);
       }
-      if (rtpPayloadBounds(p) instanceof RtpParseError) {
+      const bounds = rtpPayloadBounds(p);
+      if (bounds instanceof RtpParseError) {
         c.malformed++;
         return;
       }
       rtpPackets++;
       const order = trackPacket(c.tracker, rtpSequence(p), rtpTimestamp(p));
       if (order === 'duplicate') return;
-      c.packets.push({ bytes: p, extSeq: c.tracker.lastExtSeq, extTs: c.tracker.lastExtTs, timeMs: d.timeMs });
+      c.packets.push({ bytes: p, start: bounds.start, end: bounds.end, extSeq: c.tracker.lastExtSeq, extTs: c.tracker.lastExtTs, timeMs: d.timeMs });
     } else if (maybeSip(p)) {
       const message = parseSipMessage(p);
       if (message === undefined) return;
@@ -248,9 +252,7 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
   for (const p of packets) {
     rfc4733Tick(events, p.timeMs);
     const pt = rtpPayloadType(p.bytes);
-    const bounds = rtpPayloadBounds(p.bytes);
-    if (bounds instanceof RtpParseError) continue; // checked on arrival; kept for the types
-    const payload = p.bytes.subarray(bounds.start, bounds.end);
+    const payload = p.bytes.subarray(p.start, p.end);
     if (pt === eventPt) {
       rfc4733Rx(events, p.extTs, rtpMarker(p.bytes), payload, p.timeMs);
       continue;
