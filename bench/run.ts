@@ -9,12 +9,14 @@
 //    README suggests (bench/goertzel-baseline.ts); reference spandsp's C dtmf_rx
 //    (bench/spandsp-harness.c, compiled now; skipped with a note when gcc/libspandsp-dev lack).
 //  - detector-quality: digits found on the same fixture against truth.json, for all three.
+//  - replay: `toneguard replay` throughput on fixtures/rtp against tshark (bench/replay-bench.ts).
 import { performance } from 'node:perf_hooks';
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../native-free-dsp/dtmf-detector.js';
 import { FIXTURE_DIR, FIXTURE_WAV, loadFixture, projectRoot } from './fixture.js';
 import { detectWithGoertzelPackage, type BaselineDigit } from './goertzel-baseline.js';
 import { formatScore, scoreDigits, type DigitScore } from './score.js';
 import { SpandspHarness, type SpandspRun } from './spandsp.js';
+import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -88,6 +90,9 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   const write = options.write ?? ((line: string) => void process.stdout.write(line + '\n'));
   const results = await measureBenchmarks(options);
   for (const line of formatBenchmarks(results, options.json)) write(line);
+  // Replay throughput against tshark on the recorded RTP fixtures (bench/replay-bench.ts).
+  const replay = await measureReplayBenchmark({ repetitions: options.repetitions });
+  for (const line of formatReplayBenchmark(replay, options.json)) write(line);
 }
 
 /** Runs every benchmark; `json` and `write` of the options are not used. */

@@ -7,7 +7,9 @@ set -euo pipefail
 
 # sox: format conversion and fixture encoding; multimon-ng, dtmf2num: reference DTMF decoders;
 # espeak-ng: synthetic speech; asterisk-*: real speech and music; libspandsp-dev + gcc: the
-# spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests).
+# spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests); tshark: the reference RTP
+# stream list in the replay tests and the replay benchmark's baseline; baresip + wireshark-common
+# (dumpcap, editcap): fixtures/rtp/record.sh.
 PACKAGES=(
   sox
   multimon-ng
@@ -17,6 +19,9 @@ PACKAGES=(
   asterisk-moh-opsound-wav
   libspandsp-dev
   gcc
+  tshark
+  wireshark-common
+  baresip
 )
 
 missing_packages() {
@@ -52,6 +57,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "install-test-tools: installing ${MISSING[*]}" >&2
+# wireshark-common asks whether non-root users may capture; answer no (setuid dumpcap is not needed).
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections 2>/dev/null || true
 # A failed install (no network, no mirror) must not stop the rest of the suite.
 if ! apt-get update || ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${MISSING[@]}"; then
   echo "install-test-tools: apt-get failed" >&2

@@ -4,9 +4,11 @@
 // failure, 2 bad usage or unreadable/invalid input (message on stderr naming the file).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
+import { CaptureError } from '../capture/index.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
 import { runBenchCommand } from './bench-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
+import { parseEventPt, runReplayCommand } from './replay-command.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -96,6 +98,30 @@ function buildProgram(): Command {
     );
 
   program
+    .command('replay')
+    .allowExcessArguments(false)
+    .description('print the RTP streams of a pcap/pcapng capture with their DTMF digits (RFC 4733, in-band, SIP INFO)')
+    .argument('<capture>', 'pcap or pcapng capture')
+    .option('--json', 'one JSON object per digit per line')
+    .option('--write-audio <dir>', 'write each decoded stream to DIR as 16-bit WAV')
+    .option('--event-pt <pt>', 'telephone-event payload type for streams no SDP in the capture describes (default 101)', parseEventPt)
+    .action(
+      reportUsageErrors(async (capture: string, options: OptionValues) => {
+        const writeAudio: unknown = options.writeAudio;
+        const eventPt: unknown = options.eventPt;
+        await runReplayCommand(
+          capture,
+          {
+            json: options.json === true,
+            writeAudio: typeof writeAudio === 'string' ? writeAudio : undefined,
+            eventPt: typeof eventPt === 'number' ? eventPt : undefined,
+          },
+          writeOut,
+        );
+      }),
+    );
+
+  program
     .command('bench')
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
@@ -116,7 +142,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError) {
+    if (error instanceof AudioFileError || error instanceof CaptureError) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,0 +1,42 @@
+// DTMF carried in SIP INFO bodies: `application/dtmf-relay` (`Signal=5` / `Duration=160`, the
+// Cisco format most gateways send) and `application/dtmf` (the digit alone, or its event code).
+import { isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
+import { eventDigit } from '../rtp/rfc4733.js';
+import { header, type SipMessage } from './sip-message.js';
+
+export interface SipInfoDigit {
+  readonly digit: DtmfDigit;
+  /** ms, when the body gives one. */
+  readonly durationMs: number | undefined;
+}
+
+/** A signal value: a keypad character, or 10-15 for * # A-D as some senders write it. */
+function signalDigit(value: string): DtmfDigit | undefined {
+  const v = value.trim().toUpperCase();
+  if (v.length === 1 && isDtmfDigit(v)) return v;
+  if (/^1[0-5]$/.test(v)) return eventDigit(Number(v));
+  return undefined;
+}
+
+export function sipInfoDigit(message: SipMessage): SipInfoDigit | undefined {
+  if (message.method !== 'INFO') return undefined;
+  const type = (header(message, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/dtmf-relay') {
+    let digit: DtmfDigit | undefined;
+    let durationMs: number | undefined;
+    for (const line of message.body.split(/\r?\n/)) {
+      const eq = line.indexOf('=');
+      if (eq < 0) continue;
+      const key = line.slice(0, eq).trim().toLowerCase();
+      const value = line.slice(eq + 1);
+      if (key === 'signal') digit = signalDigit(value);
+      else if (key === 'duration' && /^\s*\d+\s*$/.test(value)) durationMs = Number(value);
+    }
+    return digit === undefined ? undefined : { digit, durationMs };
+  }
+  if (type === 'application/dtmf') {
+    const digit = signalDigit(message.body);
+    return digit === undefined ? undefined : { digit, durationMs: undefined };
+  }
+  return undefined;
+}
