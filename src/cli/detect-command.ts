@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { RAW_FORMATS, readAudioFile, toMono8k, type RawAudioOptions, type RawFormat } from '../media/audio-file.js';
+import { jsonFixed1 } from './json-number.js';
 
 export interface DetectCommandOptions {
   readonly json: boolean;
@@ -34,19 +35,12 @@ export function rawOptions(options: DetectCommandOptions): RawAudioOptions | und
   return { format: options.format, sampleRate: options.rate };
 }
 
-/** Milliseconds and dB with one decimal, as the contract shows them (`120.0`); valid JSON numbers. */
-function fixed1(value: number): string {
-  if (!Number.isFinite(value)) return 'null';
-  const text = value.toFixed(1);
-  return text === '-0.0' ? '0.0' : text;
-}
-
 /** One line of `--json` output; key order is part of the contract (digit, startMs, endMs, source first). */
 export function digitEventJson(event: DtmfDigitEvent): string {
   return (
-    `{"digit":${JSON.stringify(event.digit)},"startMs":${fixed1(event.startMs)},"endMs":${fixed1(event.endMs)},"source":"inband",` +
-    `"lowDbm0":${fixed1(event.lowDbm0)},"highDbm0":${fixed1(event.highDbm0)},"twistDb":${fixed1(event.twistDb)},` +
-    `"lowHz":${fixed1(event.lowHz)},"highHz":${fixed1(event.highHz)}}`
+    `{"digit":${JSON.stringify(event.digit)},"startMs":${jsonFixed1(event.startMs)},"endMs":${jsonFixed1(event.endMs)},"source":"inband",` +
+    `"lowDbm0":${jsonFixed1(event.lowDbm0)},"highDbm0":${jsonFixed1(event.highDbm0)},"twistDb":${jsonFixed1(event.twistDb)},` +
+    `"lowHz":${jsonFixed1(event.lowHz)},"highHz":${jsonFixed1(event.highHz)}}`
   );
 }
 

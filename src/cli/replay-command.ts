@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { readCaptureBytes } from '../capture/index.js';
 import { encodeWav } from '../media/audio-file.js';
+import { jsonFixed1 } from './json-number.js';
 import { endpoint, replayCapture, type ReplayResult, type ReplayStream } from '../replay/replay.js';
 
 export interface ReplayCommandOptions {
@@ -38,17 +39,12 @@ export function streamLine(stream: ReplayStream): string {
   return `${endpoint(stream.id.src, stream.id.srcPort)} -> ${destination(stream)} ssrc=${ssrcText(stream.id.ssrc)} ${stream.codec} digits=${stream.digits.map((d) => d.digit).join('')}`;
 }
 
-function fixed1(value: number): string {
-  const text = value.toFixed(1);
-  return text === '-0.0' ? '0.0' : text;
-}
-
 export function formatReplayOutput(result: ReplayResult, json: boolean): string {
   if (!json) return result.streams.map((s) => `${streamLine(s)}\n`).join('');
   const lines: string[] = [];
   for (const s of result.streams) {
     const stream = JSON.stringify({ src: s.id.src, srcPort: s.id.srcPort, dst: s.id.dst, dstPort: s.id.dstPort, ssrc: ssrcText(s.id.ssrc), codec: s.codec });
-    for (const d of s.digits) lines.push(`{"stream":${stream},"digit":${JSON.stringify(d.digit)},"source":"${d.source}","atMs":${fixed1(d.atMs)}}\n`);
+    for (const d of s.digits) lines.push(`{"stream":${stream},"digit":${JSON.stringify(d.digit)},"source":"${d.source}","atMs":${jsonFixed1(d.atMs)}}\n`);
   }
   return lines.join('');
 }

@@ -1,43 +1,14 @@
 // `toneguard detect` end to end: the compiled CLI on generated files (DESIGN.md, "Command line
-// contract"). The project is compiled once into a private directory under dist/ so that test
-// files running in parallel (and engineers rebuilding dist/) cannot race on the same output.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// contract").
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
+import { compileCli, type CliRun } from '../helpers/cli.js';
 import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { encodeRaw, encodeWav, type AudioEncoding } from '../../src/media/audio-file.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const buildDir = join(root, 'dist', `.test-cli-${process.pid}`);
-const cli = join(buildDir, 'src', 'cli', 'main.js');
-const dir = mkdtempSync(join(tmpdir(), 'toneguard-detect-'));
-t.teardown(() => {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(buildDir, { recursive: true, force: true });
-});
-
-// tsc emits even when some file has type errors (noEmitOnError is off); those are reported as a
-// comment, and only a missing main.js stops the test.
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', buildDir], {
-  cwd: root,
-  encoding: 'utf8',
-});
-if (tsc.status !== 0) t.comment(`tsc reported errors (output still emitted):\n${tsc.stdout}${tsc.stderr}`);
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(...args: string[]): Run {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const { cli, workDir: dir, run, buildLog } = compileCli(t, 'cli-detect');
 
 // ---------------------------------------------------------------------------------------------
 // Test signals
@@ -83,7 +54,7 @@ function checkNoStack(tt: Test, stderr: string): void {
   tt.notMatch(stderr, /^\s+at /m, 'no stack trace');
 }
 
-function checkUsageError(tt: Test, result: Run, words: RegExp): void {
+function checkUsageError(tt: Test, result: CliRun, words: RegExp): void {
   tt.equal(result.status, 2, `exit code 2 (${result.stderr.trim().split('\n')[0]})`);
   tt.equal(result.stdout, '', 'nothing on stdout');
   tt.match(result.stderr, words, 'stderr says what is wrong');
@@ -98,7 +69,7 @@ t.test('the build', async (t) => {
 });
 
 if (!existsSync(cli)) {
-  t.fail(`the CLI did not build; tsc said:\n${tsc.stdout}${tsc.stderr}`);
+  t.fail(`the CLI did not build; tsc said:\n${buildLog}`);
 } else {
   t.test('digits from WAV files in every supported format', async (t) => {
     for (const [name, digits, rate, encoding, channels] of [
@@ -157,7 +128,7 @@ if (!existsSync(cli)) {
   t.test('timestamps are in the file\'s time, whatever its rate', async (t) => {
     const at8k = run('detect', '--json', wavWithDigits('t8.wav', '39', 8000, 'pcm16').path);
     const at44k = run('detect', '--json', wavWithDigits('t44.wav', '39', 44100, 'pcm16').path);
-    const starts = (r: Run): number[] => r.stdout.trim().split('\n').map((line) => Number((JSON.parse(line) as { startMs: number }).startMs));
+    const starts = (r: CliRun): number[] => r.stdout.trim().split('\n').map((line) => Number((JSON.parse(line) as { startMs: number }).startMs));
     const a = starts(at8k);
     const b = starts(at44k);
     t.equal(a.length, 2);

@@ -1,37 +1,14 @@
 // `toneguard replay` end to end: the compiled CLI on the recorded fixtures (DESIGN.md, "Command
 // line contract"): one line per stream, --json per digit, --write-audio, --event-pt, and bad or
 // truncated captures (what was readable, then the error, exit 2, no stack trace).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
+import { compileCli, PROJECT_ROOT } from '../helpers/cli.js';
 import { parseWav } from '../../src/media/audio-file.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const buildDir = join(root, 'dist', `.test-cli-replay-${process.pid}`);
-const cli = join(buildDir, 'src', 'cli', 'main.js');
-const fixtures = join(root, 'fixtures', 'rtp');
-const dir = mkdtempSync(join(tmpdir(), 'toneguard-replay-'));
-t.teardown(() => {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(buildDir, { recursive: true, force: true });
-});
-
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', buildDir], { cwd: root, encoding: 'utf8' });
-if (tsc.status !== 0) t.comment(`tsc reported errors (output still emitted):\n${tsc.stdout}${tsc.stderr}`);
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(...args: string[]): Run {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const { cli, workDir: dir, run } = compileCli(t, 'cli-replay');
+const fixtures = join(PROJECT_ROOT, 'fixtures', 'rtp');
 
 const noStack = /^\s+at /m;
 
