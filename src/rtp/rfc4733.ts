@@ -168,6 +168,15 @@ function rememberFinishedTs(d: Rfc4733Decoder, ts: number): void {
   d.finishedNext = (d.finishedNext + 1) % FINISHED_HISTORY;
 }
 
+/** Counts a packet of the current event in and ends the event on its E bit. */
+function acceptPacket(d: Rfc4733Decoder, volume: number, arrivalMs: number, end: boolean): void {
+  d.volume = volume;
+  d.lastArrivalMs = arrivalMs;
+  d.packets++;
+  d.stats.accepted++;
+  if (end) finish(d, 'end-bit');
+}
+
 function finish(d: Rfc4733Decoder, reason: Rfc4733EndReason): void {
   d.active = false;
   rememberFinishedTs(d, d.startTs);
@@ -235,11 +244,7 @@ export function rfc4733Rx(d: Rfc4733Decoder, ts: number, marker: boolean, payloa
   if (d.active) {
     if (ts === d.segmentTs && event === d.event) {
       updateDuration(d, duration);
-      d.volume = volume;
-      d.lastArrivalMs = arrivalMs;
-      d.packets++;
-      d.stats.accepted++;
-      if (end) finish(d, 'end-bit');
+      acceptPacket(d, volume, arrivalMs, end);
       return;
     }
     if (event === d.event && !marker && ts > d.segmentTs && ts <= d.startTs + d.duration + d.toleranceTs) {
@@ -254,11 +259,7 @@ export function rfc4733Rx(d: Rfc4733Decoder, ts: number, marker: boolean, payloa
         d.lastRawDuration = duration;
         if (offset + duration > d.duration) d.duration = offset + duration;
       }
-      d.volume = volume;
-      d.lastArrivalMs = arrivalMs;
-      d.packets++;
-      d.stats.accepted++;
-      if (end) finish(d, 'end-bit');
+      acceptPacket(d, volume, arrivalMs, end);
       return;
     }
     if (ts < d.startTs && event === d.event) {
