@@ -289,8 +289,11 @@ export class RtpClampStage {
 
   private place(slot: number, count: number): number {
     const seq = this.rewriter.place(slot, count);
-    if (seq < 0) this.stats.unplaceable++;
-    else this.adjustment.packets += count - 1;
+    if (seq < 0) {
+      // Dropped: nothing of it is sent.
+      this.stats.unplaceable++;
+      this.adjustment.packets--;
+    } else this.adjustment.packets += count - 1;
     return seq;
   }
 

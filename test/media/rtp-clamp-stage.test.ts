@@ -161,7 +161,12 @@ t.test('outside secure mode: the same buffers, byte for byte, at once (events an
   const digits: string[] = [];
   const stage = new RtpClampStage({ codec: 'PCMU', send: (p) => sent.push(p), onDigit: (d) => digits.push(d.digit) });
   const copies = withJunk.map((p) => p.bytes.slice());
-  for (const p of withJunk) stage.push(p.bytes, p.atMs);
+  let late = 0;
+  for (const [i, p] of withJunk.entries()) {
+    stage.push(p.bytes, p.atMs);
+    if (sent.length !== i + 1) late++;
+  }
+  t.equal(late, 0, 'each packet is sent inside its own push: no delay');
   t.equal(sent.length, withJunk.length);
   t.ok(sent.every((b, i) => b === withJunk[i].bytes), 'the very buffers given');
   t.ok(copies.every((b, i) => Buffer.from(b).equals(Buffer.from(sent[i]))), 'untouched');
@@ -264,4 +269,42 @@ t.test('a packet of another payload type is dropped in secure mode; comfort nois
   const { out, stage } = run([...audio, { bytes: cn, atMs: 80 }, { bytes: other, atMs: 100 }]);
   t.same(out.map((b) => parsed(b).payloadType), [0, 0, 0, 13]);
   t.equal(stage.stats.unknownPayload, 1);
+});
+
+t.test('noise fill: same length and continuity, not digital silence, and no digit in it', async (t) => {
+  const { detectDtmf } = await import('../../native-free-dsp/dtmf-detector.js');
+  const { decodeByTimestamp } = await import('../helpers/rtp-streams.js');
+  const input = buildStream({ segments: [{ kind: 'audio', frames: 2 }, { kind: 'digit', digit: '1', samples: 2400 }, { kind: 'audio', frames: 2 }] });
+  const { out } = run(input, { fill: 'noise' });
+  const c = checkStream(out);
+  t.same(c.seqBreaks, []);
+  t.same(c.tsBreaks, []);
+  t.equal(c.samples, expectedSamples(4, 2400));
+  const filled = out.slice(2, 17).map(parsed);
+  t.ok(filled.every((p) => p.payload.some((b) => b !== ULAW_SILENCE)), 'every replacement frame carries noise');
+  const pcm = decodeByTimestamp(out);
+  const noise = pcm.subarray(320, 320 + 2400);
+  t.ok(noise.every((x) => Math.abs(x) <= 8), 'at a very low level');
+  t.same(detectDtmf(noise), []);
+});
+
+t.test('late audio in secure mode lands in its own hole; a sender restart (new SSRC) starts clean', async (t) => {
+  const input = buildStream({ segments: [{ kind: 'audio', frames: 4 }, { kind: 'digit', digit: '2', samples: 800 }, { kind: 'audio', frames: 6 }] });
+  const last = input.length - 1;
+  const swapped = input.slice();
+  [swapped[last - 2], swapped[last - 1]] = [swapped[last - 1], swapped[last - 2]];
+  const restart = buildStream({ ssrc: 0xabcdef, seq0: 40000, ts0: 7, segments: [{ kind: 'audio', frames: 3 }, { kind: 'digit', digit: '3', samples: 480 }, { kind: 'audio', frames: 3 }] });
+  const { out, digits } = run([...swapped, ...restart]);
+  const first = out.filter((b) => parsed(b).ssrc === SSRC).map(parsed).sort((a, b) => a.sequence - b.sequence);
+  const firstBytes = first.map((p) => out.find((b) => parsed(b).sequence === p.sequence && parsed(b).ssrc === SSRC) as Uint8Array);
+  const c1 = checkStream(firstBytes);
+  t.same(c1.seqBreaks, [], 'in number order the first SSRC has no hole: the late packet took its place');
+  t.same(c1.tsBreaks, [], 'and its audio is where it belongs');
+  const second = out.filter((b) => parsed(b).ssrc === 0xabcdef);
+  const c2 = checkStream(second);
+  t.same(c2.seqBreaks, []);
+  t.same(c2.tsBreaks, []);
+  t.equal(c2.eventPackets, 0);
+  t.equal(c2.samples, expectedSamples(6, 480));
+  t.same(digits.map((d) => d.digit), ['2', '3']);
 });
