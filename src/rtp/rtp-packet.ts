@@ -68,26 +68,62 @@ export function looksLikeRtp(bytes: Uint8Array): boolean {
 
 /** The checked header layout: where the payload starts and ends. Returns an error for bad packets. */
 export function rtpPayloadBounds(bytes: Uint8Array): { start: number; end: number; paddingBytes: number } | RtpParseError {
-  if (bytes.length < FIXED_HEADER_BYTES) return new RtpParseError('ESHORT', `RTP packet of ${bytes.length} bytes (fixed header is 12)`);
-  if (bytes[0] >> 6 !== 2) return new RtpParseError('EVERSION', `RTP version ${bytes[0] >> 6}, expected 2`);
-  if (bytes[1] >= 192 && bytes[1] <= 223) return new RtpParseError('ERTCP', 'RTCP packet type, not RTP');
+  const out = new Int32Array(3);
+  const code = rtpPayloadBoundsInto(bytes, out);
+  if (code !== undefined) return new RtpParseError(code, boundsMessage(code, bytes));
+  return { start: out[0], end: out[1], paddingBytes: out[2] };
+}
+
+/**
+ * The same check without allocating, for per-packet paths: on success writes payload start,
+ * payload end and padding bytes into out[0..2] and returns undefined; else the error code.
+ */
+export function rtpPayloadBoundsInto(bytes: Uint8Array, out: Int32Array): RtpParseErrorCode | undefined {
+  if (bytes.length < FIXED_HEADER_BYTES) return 'ESHORT';
+  if (bytes[0] >> 6 !== 2) return 'EVERSION';
+  if (bytes[1] >= 192 && bytes[1] <= 223) return 'ERTCP';
   const csrcCount = bytes[0] & 0x0f;
   let start = FIXED_HEADER_BYTES + 4 * csrcCount;
-  if (bytes.length < start) return new RtpParseError('ESHORT', `RTP packet of ${bytes.length} bytes cannot hold ${csrcCount} CSRCs`);
+  if (bytes.length < start) return 'ESHORT';
   if ((bytes[0] & 0x10) !== 0) {
-    if (bytes.length < start + 4) return new RtpParseError('ESHORT', 'RTP header extension header cut short');
+    if (bytes.length < start + 4) return 'ESHORT';
     const words = (bytes[start + 2] << 8) | bytes[start + 3];
     start += 4 + 4 * words;
-    if (bytes.length < start) return new RtpParseError('EEXTENSION', `RTP header extension of ${4 * words} bytes runs past the packet`);
+    if (bytes.length < start) return 'EEXTENSION';
   }
   let end = bytes.length;
   let paddingBytes = 0;
   if ((bytes[0] & 0x20) !== 0) {
     paddingBytes = bytes[bytes.length - 1];
-    if (paddingBytes === 0 || paddingBytes > end - start) return new RtpParseError('EPADDING', `RTP padding count ${paddingBytes} does not fit the packet`);
+    if (paddingBytes === 0 || paddingBytes > end - start) return 'EPADDING';
     end -= paddingBytes;
   }
-  return { start, end, paddingBytes };
+  out[0] = start;
+  out[1] = end;
+  out[2] = paddingBytes;
+  return undefined;
+}
+
+function boundsMessage(code: RtpParseErrorCode, bytes: Uint8Array): string {
+  const csrcCount = bytes.length > 0 ? bytes[0] & 0x0f : 0;
+  switch (code) {
+    case 'ESHORT':
+      return bytes.length < FIXED_HEADER_BYTES
+        ? `RTP packet of ${bytes.length} bytes (fixed header is 12)`
+        : bytes.length < FIXED_HEADER_BYTES + 4 * csrcCount
+          ? `RTP packet of ${bytes.length} bytes cannot hold ${csrcCount} CSRCs`
+          : 'RTP header extension header cut short';
+    case 'EVERSION':
+      return `RTP version ${bytes[0] >> 6}, expected 2`;
+    case 'ERTCP':
+      return 'RTCP packet type, not RTP';
+    case 'EEXTENSION': {
+      const at = FIXED_HEADER_BYTES + 4 * csrcCount;
+      return `RTP header extension of ${4 * ((bytes[at + 2] << 8) | bytes[at + 3])} bytes runs past the packet`;
+    }
+    case 'EPADDING':
+      return `RTP padding count ${bytes[bytes.length - 1]} does not fit the packet`;
+  }
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -1,0 +1,127 @@
+// How the RTP clamp stage plugs in the in-band audio clamp (caller -> agent, G.711).
+//
+// The audio clamp is a delay line over the outgoing audio: every frame the stage sends (real
+// audio or replacement) goes through `process`, in place, and comes out `lookaheadSamples`
+// later in RTP time, with whatever must not be heard replaced. Timestamps of the packets do not
+// change (RTP ts T carries the input audio of T - lookahead), so the packet stream stays
+// continuous and the lookahead costs exactly its length in latency, no packet is held back.
+// While audio sits in the line, the stage tells the clamp what must not pass:
+// `clampWindow(from, to)` with input timestamps, e.g. an RFC 4733 event widened by the
+// gateway's leading tone (before the first event packet) and its tail (hangover after the end).
+//
+// `SilenceDelayClamp` below is the PLACEHOLDER for the in-band detector clamp (another branch):
+// it mutes only the windows the stage gives it and detects nothing itself. It is complete and
+// tested for what it does, so the stage and its tests do not depend on the detector.
+import { MediaError } from './media-error.js';
+import { silenceCode, type G711Codec } from './g711-fill.js';
+
+export interface AudioClamp {
+  /** Delay the clamp adds, samples of the audio clock (8000 Hz for G.711). */
+  readonly lookaheadSamples: number;
+  /**
+   * One outgoing frame, in place. On entry `payload` holds the G.711 codes of input timestamps
+   * [extTs, extTs + payload.length) (extended, never wrapping); on return, what the agent hears
+   * at those timestamps: the input of [extTs - lookahead, ...), clamped. Frames may come out of
+   * order or with holes (loss): the clamp must not assume contiguity.
+   */
+  process(payload: Uint8Array, extTs: number): void;
+  /** Input samples with extended timestamps in [fromExtTs, toExtTs) must not reach the agent. */
+  clampWindow(fromExtTs: number, toExtTs: number): void;
+  /** Drops all audio held (secure mode ends or restarts); the line refills from silence. */
+  reset(): void;
+  close(): void;
+}
+
+/** Ring size, samples (1.024 s at 8 kHz): lookahead + largest frame + reordering slack. */
+const RING = 8192;
+const MASK = RING - 1;
+/** Largest frame accepted, samples (RFC 3551 G.711 frames are 10-30 ms; 120 ms is generous). */
+export const MAX_FRAME_SAMPLES = 960;
+/** Windows remembered (a digit each, plus merges); older ones have left the line anyway. */
+const WINDOWS = 16;
+
+/**
+ * Placeholder audio clamp: a fixed lookahead delay over G.711 codes, replacing with the codec's
+ * silence every sample inside a window, and every sample that never arrived (loss, or the
+ * line just after reset). Works on codes, not decoded PCM: silence replacement needs no decoding.
+ */
+export class SilenceDelayClamp implements AudioClamp {
+  readonly lookaheadSamples: number;
+  private readonly silence: number;
+  private readonly codes = new Uint8Array(RING);
+  /** Extended timestamp each ring slot holds, -1 when empty. */
+  private readonly slotTs = new Float64Array(RING).fill(-1);
+  private readonly winFrom = new Float64Array(WINDOWS);
+  private readonly winTo = new Float64Array(WINDOWS);
+  private windows = 0;
+  private closed = false;
+
+  constructor(codec: G711Codec, lookaheadSamples: number) {
+    if (!Number.isInteger(lookaheadSamples) || lookaheadSamples < 0 || lookaheadSamples > RING - MAX_FRAME_SAMPLES) {
+      throw new MediaError('EOPTIONS', `lookahead must be an integer 0-${RING - MAX_FRAME_SAMPLES} samples, got ${lookaheadSamples}`);
+    }
+    this.lookaheadSamples = lookaheadSamples;
+    this.silence = silenceCode(codec);
+  }
+
+  process(payload: Uint8Array, extTs: number): void {
+    if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
+    const n = payload.length;
+    if (n > MAX_FRAME_SAMPLES) {
+      // Cannot be delayed without overrunning the ring: nothing of it may pass.
+      payload.fill(this.silence);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = (extTs + i) & MASK;
+      this.codes[j] = payload[i];
+      this.slotTs[j] = extTs + i;
+    }
+    const from = extTs - this.lookaheadSamples;
+    const masked = this.overlapsWindow(from, from + n);
+    for (let i = 0; i < n; i++) {
+      const ts = from + i;
+      const j = ts & MASK;
+      payload[i] = this.slotTs[j] === ts && !(masked && this.inWindow(ts)) ? this.codes[j] : this.silence;
+    }
+  }
+
+  clampWindow(fromExtTs: number, toExtTs: number): void {
+    if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
+    if (!(toExtTs > fromExtTs)) return;
+    if (this.windows > 0) {
+      // An event's window grows with each packet: widen the latest window when they touch.
+      const last = (this.windows - 1) % WINDOWS;
+      if (fromExtTs <= this.winTo[last] && toExtTs >= this.winFrom[last]) {
+        this.winFrom[last] = Math.min(this.winFrom[last], fromExtTs);
+        this.winTo[last] = Math.max(this.winTo[last], toExtTs);
+        return;
+      }
+    }
+    const i = this.windows % WINDOWS;
+    this.winFrom[i] = fromExtTs;
+    this.winTo[i] = toExtTs;
+    this.windows++;
+  }
+
+  reset(): void {
+    this.slotTs.fill(-1);
+    this.windows = 0;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private overlapsWindow(from: number, to: number): boolean {
+    const count = Math.min(this.windows, WINDOWS);
+    for (let i = 0; i < count; i++) if (this.winFrom[i] < to && this.winTo[i] > from) return true;
+    return false;
+  }
+
+  private inWindow(ts: number): boolean {
+    const count = Math.min(this.windows, WINDOWS);
+    for (let i = 0; i < count; i++) if (ts >= this.winFrom[i] && ts < this.winTo[i]) return true;
+    return false;
+  }
+}
