@@ -4,11 +4,16 @@
 // one fixed digit). Outside those spans the output is the input, sample for sample.
 //
 // Why a lookahead: the detector can only say a tone may be DTMF once a 12.75 ms analysis window
-// holds it (onToneCandidate, 11-17 ms after the onset on clean tones; later on weak or noisy
-// ones), and other decoders accept tones as short as 20 ms (multimon-ng). Delaying the output by
-// L lets the clamp mute from before the onset (the onset estimate minus a pre-pad) as long as
-// L >= candidate latency + pre-pad + one detector sub-block (6.4 ms, see push()). The default L is
-// the smallest measured value that leaks nothing (test/media/inband-clamp-leak.test.ts, README).
+// holds it (onToneCandidate, 11-17 ms after the onset), and other decoders accept tones as short
+// as 20 ms (multimon-ng). Delaying the output by L lets the clamp mute from before the onset (the
+// onset estimate minus a pre-pad) as long as L >= candidate latency + pre-pad.
+//
+// Which candidates: speech and music raise a candidate about once a second. Muting them all
+// would cut 13 % of speech, so a candidate is muted from its onset when its first window looks
+// like a generator's pair (the two tones hold most of its power, or they sit within 1.2 % of
+// nominal with little between the groups); later windows of the track are gated again (a tone
+// that starts inside a track speech began); and every confirmed digit is muted until it ends.
+// An unconfirmed candidate is muted for at most 40 ms + 10 ms hangover.
 //
 // A candidate's span is [onset - prePad, end + hangover): the end is where the detector last saw
 // the tone, and the hangover covers the decaying tail and the sub-block the end falls in. The
@@ -58,32 +63,63 @@ export interface InbandClampOptions {
   readonly replacementDigitDbm0: number;
   /** `noise` mode: comfort noise follows the background level but never exceeds this, dBm0. */
   readonly maxNoiseDbm0: number;
+  /**
+   * A candidate is muted from its onset only if its two tones hold at least this share of the
+   * power of the window that raised it (0..1); speech raises a candidate about once a second,
+   * almost all below this. A candidate below it is still muted from the moment the detector
+   * confirms it as a digit.
+   */
+  readonly minCandidateShare: number;
 }
 
 /**
- * Defaults. The lookahead sweep (test/media/inband-clamp-leak.test.ts, README "Clamping"):
- * 16 ms lets up to 2 ms of tone through, 17 ms up to 1 ms, 18 ms and more nothing, on Q.24
- * cases, fast dialling, 15 dB SNR and talk-down. The default, 24 ms, is the worst candidate
- * latency measured (17.3 ms) plus the whole pre-pad (6 ms), rounded up: the mute then starts
- * a full pre-pad before even the latest-reported onset.
+ * Defaults. The lookahead sweep (test/media/inband-clamp-leak.test.ts, README "Clamping"), worst
+ * ms of tone not fully replaced per digit on Q.24 corners, fast dialling and 15 dB SNR: 12 ms
+ * 7 ms, 16 ms 3 ms, 17 ms 2 ms, 18 ms 1 ms, 20 ms and more 0. The default, 26 ms, is the worst
+ * candidate latency measured (17.3 ms) plus the whole pre-pad (8 ms), rounded up: the mute
+ * starts a full pre-pad before even the latest-reported onset.
  */
 export const DEFAULT_INBAND_CLAMP_OPTIONS: InbandClampOptions = {
   mode: 'silence',
-  lookaheadMs: 24,
-  prePadMs: 6,
+  lookaheadMs: 26,
+  prePadMs: 8,
   hangoverMs: 25,
   fadeMs: 1.5,
   // Far from every DTMF tone (367 Hz above 1633 Hz): under -45 dBm0 at the DTMF frequencies
   // in a 5 ms Goertzel window at this level, and not a signalling frequency (2100, 2225, 2400, 2600 Hz).
-  maskToneHz: 2000,
+  maskToneHz: 2800,
   maskToneDbm0: -28,
   replacementDigit: '#',
   replacementDigitDbm0: -10,
   // White noise at -40 dBm0 puts about -54 dBm0 (sine-equivalent) into a 5 ms DTMF bin.
   maxNoiseDbm0: -40,
+  minCandidateShare: 0.7,
 };
 
 const SAMPLE_RATE_HZ = 8000;
+/**
+ * A candidate whose first window falls short of minCandidateShare is still muted from its onset
+ * when its tones hold this share and both sit within this relative deviation of nominal (a
+ * generator's tone under speech); speech harmonics are rarely both.
+ */
+const PRECISE_MIN_SHARE = 0.3;
+const PRECISE_MAX_DEVIATION = 0.012;
+/** An unconfirmed candidate is muted for at most this long after its onset, ms, plus this hangover. */
+const UNCONFIRMED_MAX_MS = 40;
+/**
+ * Voiced speech with a pitch under about 230 Hz has a harmonic between the groups (the
+ * detector's guard test, at -10 dB, and -8 dB for digits under speech): a candidate below
+ * minCandidateShare with more than -6 dB there, relative to its weaker tone, is left to
+ * confirmation. (Not applied above minCandidateShare: at 8 dB twist a clean 941 Hz tone 1.5 %
+ * high leaks -6 dB of the weaker tone into the 1020 Hz bin of a 102-sample window.)
+ */
+const GUARD_HZ: readonly number[] = [1020, 1130];
+const CANDIDATE_MAX_GUARD_RATIO = 0.25;
+/** Share a later window of an unconfirmed candidate needs (with the deviation and guard limits). */
+const RECHECK_MIN_SHARE = 0.65;
+const UNCONFIRMED_HANGOVER_MS = 10;
+/** The detector's analysis window, samples: what raised a candidate. */
+const CANDIDATE_WINDOW = 102;
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
 /** Muted spans pending at once (within the lookahead); more merge into the last. */
 const MAX_SPANS = 64;
@@ -109,6 +145,7 @@ export function validateClampOptions(options: InbandClampOptions): void {
   checkOption(isDtmfDigit(options.replacementDigit), 'replacementDigit must be a DTMF key');
   checkOption(Number.isFinite(options.replacementDigitDbm0) && options.replacementDigitDbm0 <= -3, 'replacementDigitDbm0 must be at most -3');
   checkOption(Number.isFinite(options.maxNoiseDbm0) && options.maxNoiseDbm0 <= 0, 'maxNoiseDbm0 must be at most 0');
+  checkOption(Number.isFinite(options.minCandidateShare) && options.minCandidateShare >= 0 && options.minCandidateShare <= 1, 'minCandidateShare must be 0..1');
 }
 
 /** What the clamp reports besides its output. */
@@ -221,6 +258,17 @@ export class InbandClamp {
   private closed = false;
   /** Samples muted so far (any weight above 0). */
   mutedSamples = 0;
+  /** The current candidate: muted, confirmed, its onset (samples); its first window's share and deviation. */
+  private candidateMuted = false;
+  private candidateConfirmed = false;
+  private candidateOnset = 0;
+  private candidateActive = false;
+  private candidateDigit: DtmfDigit = '0';
+  private readonly unconfirmedHangover: number;
+  lastCandidateShare = 0;
+  lastCandidateDeviation = 0;
+  /** Power between the groups (1020, 1130 Hz) over the weaker tone's, in the candidate's window. */
+  lastCandidateGuard = 0;
 
   constructor(options: Partial<InbandClampOptions> = {}, listener: InbandClampListener = {}) {
     const full: InbandClampOptions = { ...DEFAULT_INBAND_CLAMP_OPTIONS, ...options };
@@ -234,19 +282,117 @@ export class InbandClamp {
     this.fadeTable = new Float64Array(this.fade + 1);
     for (let k = 0; k <= this.fade; k++) this.fadeTable[k] = 0.5 - 0.5 * Math.cos((Math.PI * k) / this.fade);
     let size = 1;
-    while (size < this.delaySamples + 1) size <<= 1;
+    while (size < Math.max(this.delaySamples + 1, CANDIDATE_WINDOW)) size <<= 1;
     this.ring = new Int16Array(size);
     this.ringMask = size - 1;
     this.generator = createReplacementGenerator(full);
     const initial = dbm0ToAmplitude(NOISE_INITIAL_DBM0);
     this.background = (initial * initial) / 2;
+    const unconfirmedCap = Math.round(UNCONFIRMED_MAX_MS * SAMPLES_PER_MS);
+    const unconfirmedHangover = Math.min(this.hangover, Math.round(UNCONFIRMED_HANGOVER_MS * SAMPLES_PER_MS));
+    this.unconfirmedHangover = unconfirmedHangover;
     this.detector = createDtmfDetector({
-      onToneCandidate: (startMs) => this.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad),
-      onToneCandidateEnd: (endMs) => this.closeSpan(Math.round(endMs * SAMPLES_PER_MS) + this.hangover),
-      onDigitStart: (digit, startMs) => this.listener.onDigitStart?.(digit, startMs),
+      onToneCandidate: (startMs, digit) => {
+        this.candidateDigit = digit;
+        this.candidateActive = true;
+        this.candidateOnset = Math.round(startMs * SAMPLES_PER_MS);
+        this.candidateConfirmed = false;
+        this.candidateMuted = this.looksLikeTone(digit);
+        if (!this.candidateMuted) return;
+        // Until it is confirmed, a candidate is muted for at most UNCONFIRMED_MAX_MS: longer
+        // than any tone the detector rejects as too short, shorter than most speech tracks.
+        this.openSpan(this.candidateOnset - this.prePad);
+        this.closeSpan(this.candidateOnset + unconfirmedCap + unconfirmedHangover);
+      },
+      onToneCandidateEnd: (endMs) => {
+        const end = Math.round(endMs * SAMPLES_PER_MS);
+        if (this.candidateConfirmed) this.closeSpan(end + this.hangover);
+        else if (this.candidateMuted) this.closeSpan(Math.min(end, this.candidateOnset + unconfirmedCap) + unconfirmedHangover);
+        this.candidateMuted = false;
+        this.candidateConfirmed = false;
+        this.candidateActive = false;
+      },
+      onDigitStart: (digit, startMs) => {
+        // A confirmed digit is muted until it ends, whatever its first window looked like.
+        this.candidateConfirmed = true;
+        if (this.candidateMuted) this.reopenSpan();
+        else this.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad);
+        this.candidateMuted = true;
+        this.listener.onDigitStart?.(digit, startMs);
+      },
       onDigit: (event) => this.listener.onDigit?.(event),
     });
     this.scratch = new Int16Array(this.detector.block.length);
+  }
+
+  /** The gate on the last analysis window: does it look like a generator's tone pair? */
+  private looksLikeTone(digit: DtmfDigit): boolean {
+    const share = this.candidateShare(digit);
+    this.lastCandidateShare = share;
+    return (
+      share >= this.options.minCandidateShare ||
+      (share >= PRECISE_MIN_SHARE && this.lastCandidateDeviation <= PRECISE_MAX_DEVIATION && this.lastCandidateGuard <= CANDIDATE_MAX_GUARD_RATIO)
+    );
+  }
+
+  /**
+   * While an unconfirmed candidate goes on, each new window is gated again: a tone that starts
+   * inside a track speech began (same key) is muted from its window, not from its confirmation.
+   */
+  private recheckCandidate(): void {
+    // Stricter than the first window's gate (every test at once): a track goes on for many
+    // windows, and music holds notes steady.
+    const share = this.candidateShare(this.candidateDigit);
+    if (share < RECHECK_MIN_SHARE || this.lastCandidateDeviation > PRECISE_MAX_DEVIATION || this.lastCandidateGuard > CANDIDATE_MAX_GUARD_RATIO) return;
+    this.candidateMuted = true;
+    this.openSpan(this.inPos - CANDIDATE_WINDOW - this.prePad);
+    this.extendSpan(this.inPos + this.unconfirmedHangover);
+  }
+
+  /** Moves the end of the last span later (never earlier; an open span stays open). */
+  private extendSpan(end: number): void {
+    if (this.spanCount === 0) return;
+    const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
+    if (this.spanEnd[last] < end) this.spanEnd[last] = end;
+  }
+
+  /**
+   * Share of the power of the last CANDIDATE_WINDOW input samples (the window that raised the
+   * candidate) held by the digit's two tones: 2 (|X_low|^2 + |X_high|^2) / N^2 over the mean square.
+   */
+  private candidateShare(digit: DtmfDigit): number {
+    const { ring, ringMask } = this;
+    const end = this.inPos;
+    const n = Math.min(CANDIDATE_WINDOW, end);
+    if (n < CANDIDATE_WINDOW) return 0;
+    const { lowHz, highHz } = dtmfFrequencies(digit);
+    const wl = (2 * Math.PI * lowHz) / SAMPLE_RATE_HZ;
+    const wh = (2 * Math.PI * highHz) / SAMPLE_RATE_HZ;
+    const half = CANDIDATE_WINDOW / 2;
+    // DFT of each half at both tones, phase referred to the window's first sample.
+    const wg1 = (2 * Math.PI * GUARD_HZ[0]) / SAMPLE_RATE_HZ;
+    const wg2 = (2 * Math.PI * GUARD_HZ[1]) / SAMPLE_RATE_HZ;
+    let l1r = 0, l1i = 0, l2r = 0, l2i = 0, h1r = 0, h1i = 0, h2r = 0, h2i = 0, energy = 0;
+    let g1r = 0, g1i = 0, g2r = 0, g2i = 0;
+    for (let k = 0; k < CANDIDATE_WINDOW; k++) {
+      const x = ring[(end - CANDIDATE_WINDOW + k) & ringMask];
+      energy += x * x;
+      g1r += x * Math.cos(wg1 * k); g1i -= x * Math.sin(wg1 * k);
+      g2r += x * Math.cos(wg2 * k); g2i -= x * Math.sin(wg2 * k);
+      const lr = x * Math.cos(wl * k), li = -x * Math.sin(wl * k);
+      const hr = x * Math.cos(wh * k), hi = -x * Math.sin(wh * k);
+      if (k < half) { l1r += lr; l1i += li; h1r += hr; h1i += hi; } else { l2r += lr; l2i += li; h2r += hr; h2i += hi; }
+    }
+    if (energy === 0) return 0;
+    const lr = l1r + l2r, li = l1i + l2i, hr = h1r + h2r, hi = h1i + h2i;
+    const share = (2 * (lr * lr + li * li + hr * hr + hi * hi)) / (CANDIDATE_WINDOW * energy);
+    // Phase step between the halves: (w' - w) * half for a tone at w'.
+    const lowDev = Math.abs(Math.atan2(l2i * l1r - l2r * l1i, l2r * l1r + l2i * l1i) / (wl * half));
+    const highDev = Math.abs(Math.atan2(h2i * h1r - h2r * h1i, h2r * h1r + h2i * h1i) / (wh * half));
+    this.lastCandidateDeviation = Math.max(lowDev, highDev);
+    const weaker = Math.min(lr * lr + li * li, hr * hr + hi * hi);
+    this.lastCandidateGuard = weaker > 0 ? Math.max(g1r * g1r + g1i * g1i, g2r * g2r + g2i * g2i) / weaker : Infinity;
+    return share;
   }
 
   /** The next output sample's index (= input index - delay). */
@@ -275,6 +421,12 @@ export class InbandClamp {
     this.spanCount++;
   }
 
+  /** The last span stays open again (its candidate was confirmed). */
+  private reopenSpan(): void {
+    if (this.spanCount === 0) return;
+    this.spanEnd[(this.spanHead + this.spanCount - 1) % MAX_SPANS] = Infinity;
+  }
+
   private closeSpan(end: number): void {
     if (this.spanCount === 0) return;
     const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
@@ -285,11 +437,15 @@ export class InbandClamp {
   /**
    * Pushes `length` input samples and writes `length` output samples (the input delayed by
    * delaySamples, clamped) to `output`, which may be `input` itself. The first delaySamples
-   * outputs of a stream are silence.
+   * outputs of a stream are silence. `weights`, when given, receives the replacement's weight
+   * of each output sample (0: the input as it is, 1: fully replaced), e.g. to apply the same
+   * spans to the audio at another rate.
    */
-  push(input: Int16Array, output: Int16Array, length: number = input.length): void {
+  push(input: Int16Array, output: Int16Array, length: number = input.length, weights?: Float32Array): void {
     if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'push() after close()');
-    if (output.length < length || input.length < length) throw new InbandClampError('ERR_CLAMP_OUTPUT', `push(): input and output need ${length} samples`);
+    if (output.length < length || input.length < length || (weights !== undefined && weights.length < length)) {
+      throw new InbandClampError('ERR_CLAMP_OUTPUT', `push(): input, output and weights need ${length} samples`);
+    }
     const det = this.detector;
     const subBlock = det.block.length;
     let i = 0;
@@ -297,16 +453,18 @@ export class InbandClamp {
       // Up to the detector's next sub-block boundary: every output here is decided on events
       // from sub-blocks completed before this piece, so the chunking does not matter.
       const n = Math.min(length - i, subBlock - det.subPos);
-      this.emit(input, output, i, n);
+      this.emit(input, output, i, n, weights);
       const scratch = this.scratch;
       for (let j = 0; j < n; j++) scratch[j] = input[i + j];
+      const hadCandidate = this.candidateActive && !this.candidateConfirmed;
       dtmfRx(det, scratch, n);
+      if (hadCandidate && det.subPos === 0 && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
       i += n;
     }
   }
 
   /** Writes the outputs for input[i, i + n) into output[i, i + n). */
-  private emit(input: Int16Array, output: Int16Array, i: number, n: number): void {
+  private emit(input: Int16Array, output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
     const { ring, ringMask, delaySamples } = this;
     let outPos = this.inPos - delaySamples;
     for (let j = i; j < i + n; j++) {
@@ -315,6 +473,7 @@ export class InbandClamp {
       // Read before write: with ring length > delay, this slot held sample inPos - ring length.
       ring[(outPos + delaySamples) & ringMask] = x;
       const w = this.weightAt(outPos);
+      if (weights !== undefined) weights[j] = w;
       if (w === 0) {
         output[j] = delayed;
         if (outPos >= 0) this.measureBackground(delayed);
@@ -360,9 +519,9 @@ export class InbandClamp {
    * End of stream: pushes delaySamples of silence, so that `output` (delaySamples long) gets
    * the last input samples, and reports a digit still in progress.
    */
-  flush(output: Int16Array): void {
+  flush(output: Int16Array, weights?: Float32Array): void {
     const zeros = new Int16Array(this.delaySamples);
-    this.push(zeros, output, this.delaySamples);
+    this.push(zeros, output, this.delaySamples, weights);
     dtmfFlush(this.detector);
   }
 
@@ -374,6 +533,8 @@ export class InbandClamp {
 export interface ClampResult {
   /** Same length as the input, time-aligned with it (the lookahead removed). */
   readonly output: Int16Array;
+  /** Replacement weight per output sample (0: input, 1: replaced). */
+  readonly weights: Float32Array;
   /** Confirmed digits, as `toneguard detect` reports them. */
   readonly digits: DtmfDigitEvent[];
   readonly mutedSamples: number;
@@ -385,8 +546,9 @@ export function clampPcm(pcm: Int16Array, options: Partial<InbandClampOptions> =
   const clamp = new InbandClamp(options, { onDigit: (event) => digits.push(event) });
   const delay = clamp.delaySamples;
   const delayed = new Int16Array(pcm.length + delay);
-  clamp.push(pcm, delayed, pcm.length);
-  clamp.flush(delayed.subarray(pcm.length));
+  const weights = new Float32Array(pcm.length + delay);
+  clamp.push(pcm, delayed, pcm.length, weights);
+  clamp.flush(delayed.subarray(pcm.length), weights.subarray(pcm.length));
   clamp.close();
-  return { output: delayed.slice(delay), digits, mutedSamples: clamp.mutedSamples };
+  return { output: delayed.slice(delay), weights: weights.slice(delay), digits, mutedSamples: clamp.mutedSamples };
 }
