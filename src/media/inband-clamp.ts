@@ -467,6 +467,30 @@ export class InbandClamp {
   private emit(input: Int16Array, output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
     const { ring, ringMask, delaySamples } = this;
     let outPos = this.inPos - delaySamples;
+    if (this.spanCount === 0 || this.spanStart[this.spanHead] >= outPos + n) {
+      // Fast path: no span reaches this piece (spans only appear after it, from the detector).
+      let frameSum = this.frameSum;
+      let frameCount = this.frameCount;
+      for (let j = i; j < i + n; j++) {
+        const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
+        ring[(outPos + delaySamples) & ringMask] = input[j];
+        output[j] = delayed;
+        if (weights !== undefined) weights[j] = 0;
+        if (outPos >= 0) {
+          frameSum += delayed * delayed;
+          if (++frameCount === NOISE_FRAME) {
+            this.endNoiseFrame(frameSum);
+            frameSum = 0;
+            frameCount = 0;
+          }
+        }
+        outPos++;
+      }
+      this.frameSum = frameSum;
+      this.frameCount = frameCount;
+      this.inPos += n;
+      return;
+    }
     for (let j = i; j < i + n; j++) {
       const x = input[j];
       const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
@@ -503,9 +527,15 @@ export class InbandClamp {
   private measureBackground(sample: number): void {
     this.frameSum += sample * sample;
     if (++this.frameCount < NOISE_FRAME) return;
-    const meanSquare = this.frameSum / NOISE_FRAME;
+    const sum = this.frameSum;
     this.frameSum = 0;
     this.frameCount = 0;
+    this.endNoiseFrame(sum);
+  }
+
+  /** A 20 ms frame of unmuted output ended with this sum of squares: update the background. */
+  private endNoiseFrame(sum: number): void {
+    const meanSquare = sum / NOISE_FRAME;
     // The first frame sets the estimate; then it follows drops at once and rises slowly.
     this.background = this.framesMeasured++ === 0 || meanSquare < this.background ? meanSquare : Math.min(meanSquare, this.background * NOISE_RISE_PER_FRAME);
     if (this.generator.mode === 'noise') {
