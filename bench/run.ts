@@ -17,6 +17,7 @@ import { detectWithGoertzelPackage, type BaselineDigit } from './goertzel-baseli
 import { formatScore, scoreDigits, type DigitScore } from './score.js';
 import { SpandspHarness, type SpandspRun } from './spandsp.js';
 import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js';
+import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -93,6 +94,9 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   // Replay throughput against tshark on the recorded RTP fixtures (bench/replay-bench.ts).
   const replay = await measureReplayBenchmark({ repetitions: options.repetitions });
   for (const line of formatReplayBenchmark(replay, options.json)) write(line);
+  // In-band clamp against pass-through (bench/clamp-bench.ts).
+  const clamp = measureClampBenchmark({ repetitions: options.repetitions });
+  for (const line of formatClampBenchmark(clamp, options.json)) write(line);
 }
 
 /** Runs every benchmark; `json` and `write` of the options are not used. */

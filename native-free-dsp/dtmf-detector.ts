@@ -131,6 +131,21 @@ export interface DtmfDetectorListener {
   readonly onDigitStart?: (digit: DtmfDigit, startMs: number) => void;
   /** A digit has ended; called once per digit. */
   readonly onDigit: (event: DtmfDigitEvent) => void;
+  /**
+   * A tone that may be DTMF has begun: the first analysis window that holds a digit's pair
+   * (about 13-19 ms after the onset, before any confirmation). For clamping: other decoders
+   * accept tones shorter than this detector does (multimon-ng takes 20 ms), so what must be
+   * muted is every candidate, confirmed or not. `startMs` is the onset estimate that a
+   * confirmed digit's startMs would use (ms from the first sample pushed).
+   */
+  readonly onToneCandidate?: (startMs: number, digit: DtmfDigit) => void;
+  /**
+   * The candidate begun by the last onToneCandidate has ended (confirmed or not), called once
+   * per candidate, after its onDigit when it was confirmed. `endMs`: where the tone was last
+   * present (the digit's endMs when confirmed). Fires one drop-out limit (maxDropoutMs) after
+   * the end at the latest.
+   */
+  readonly onToneCandidateEnd?: (endMs: number) => void;
 }
 
 const SAMPLE_RATE_HZ = 8000;
@@ -639,6 +654,7 @@ function beginTrack(det: DtmfDetector, digit: number): void {
   track.onsetBlockEnd = det.blockStart;
   track.lastEndSample = det.blockStart + SUB_BLOCK;
   addValidWindow(det, row, col);
+  det.listener.onToneCandidate?.(samplesToMs(startSampleOf(track)), DTMF_KEYPAD[digit]);
 }
 
 const newToneTrackValues: ToneTrack = newToneTrack();
@@ -892,6 +908,7 @@ function endTrack(det: DtmfDetector): void {
   }
   track.digit = -1;
   track.confirmed = false;
+  det.listener.onToneCandidateEnd?.(samplesToMs(track.lastEndSample));
 }
 
 function samplesToMs(samples: number): number {

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
 import { CaptureError } from '../capture/index.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
+import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
 import { runBenchCommand } from './bench-command.js';
+import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
 
@@ -91,6 +93,35 @@ function buildProgram(): Command {
             json: options.json === true,
             format: typeof format === 'string' && isRawFormat(format) ? format : undefined,
             rate: typeof rate === 'number' ? rate : undefined,
+          },
+          writeOut,
+        );
+      }),
+    );
+
+  program
+    .command('clamp')
+    .allowExcessArguments(false)
+    .description('write IN with every DTMF tone replaced to OUT (same format, length and timing); print the digits removed as detect does')
+    .argument('<in>', 'WAV (16-bit PCM at any rate, G.711 mu-law or A-law) or raw audio with --format')
+    .argument('<out>', 'output file, written in the format of IN')
+    .addOption(new Option('--mode <mode>', 'what replaces the tones').choices(CLAMP_MODES).default('silence'))
+    .option('--json', 'the digits removed as one JSON object per digit per line')
+    .addOption(new Option('--format <format>', 'IN is headerless raw audio, mono (OUT is written the same way)').choices(RAW_FORMATS))
+    .option('--rate <hz>', 'sample rate of raw audio in Hz (required for s16le; default 8000 for ulaw and alaw)', parseRate)
+    .action(
+      reportUsageErrors(async (input: string, output: string, options: OptionValues) => {
+        const format: unknown = options.format;
+        const rate: unknown = options.rate;
+        const mode: unknown = options.mode;
+        await runClampCommand(
+          input,
+          output,
+          {
+            json: options.json === true,
+            format: typeof format === 'string' && isRawFormat(format) ? format : undefined,
+            rate: typeof rate === 'number' ? rate : undefined,
+            mode: typeof mode === 'string' && isClampMode(mode) ? mode : 'silence',
           },
           writeOut,
         );

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { readCaptureBytes } from '../capture/index.js';
 import { encodeWav } from '../media/audio-file.js';
+import { clampPcm } from '../media/inband-clamp.js';
 import { jsonFixed1 } from './json-number.js';
 import { endpoint, replayCapture, type ReplayResult, type ReplayStream } from '../replay/replay.js';
 
@@ -55,11 +56,20 @@ export function audioFileName(index: number, stream: ReplayStream): string {
   return `${index + 1}-${safe(stream.id.src)}_${stream.id.srcPort}-${safe(stream.id.dst)}_${stream.id.dstPort}-${ssrcText(stream.id.ssrc)}.wav`;
 }
 
+/** The clamped version's name: the stream's name with `-clamped` before `.wav`. */
+export function clampedAudioFileName(index: number, stream: ReplayStream): string {
+  return audioFileName(index, stream).replace(/\.wav$/, '-clamped.wav');
+}
+
 async function writeAudio(dir: string, result: ReplayResult): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const [index, stream] of result.streams.entries()) {
     if (stream.audio === undefined) continue;
-    await writeFile(join(dir, audioFileName(index, stream)), encodeWav(stream.audio, { sampleRate: stream.audioRate, encoding: 'pcm16' }));
+    const format = { sampleRate: stream.audioRate, encoding: 'pcm16' } as const;
+    await writeFile(join(dir, audioFileName(index, stream)), encodeWav(stream.audio, format));
+    // What the agent leg would carry in secure mode: the in-band tones clamped (silence mode),
+    // time-aligned with the decoded stream.
+    await writeFile(join(dir, clampedAudioFileName(index, stream)), encodeWav(clampPcm(stream.audio).output, format));
   }
 }
 

@@ -44,12 +44,22 @@ t.test('--json: one object per digit, keys in contract order', async (t) => {
   t.same(times, times.slice().sort((a, b) => a - b), 'in time order');
 });
 
-t.test('--write-audio DIR: one WAV per decoded stream, with the call\'s length and digits', async (t) => {
+t.test('--write-audio DIR: one WAV per decoded stream, with the call\'s length and digits, and its clamped version', async (t) => {
   const out = join(dir, 'audio');
   const result = run('replay', '--write-audio', out, join(fixtures, 'pcmu.pcapng'));
   t.equal(result.status, 0);
-  const files = readdirSync(out).sort();
+  const all = readdirSync(out).sort();
+  const files = all.filter((f) => !f.endsWith('-clamped.wav'));
   t.equal(files.length, 2);
+  t.equal(all.length, 4, 'plus one clamped WAV per stream');
+  for (const f of files) {
+    const clamped = f.replace(/\.wav$/, '-clamped.wav');
+    if (!t.ok(all.includes(clamped), `${clamped} is there`)) continue;
+    const decoded = parseWav(readFileSync(join(out, f)), f);
+    const wav = parseWav(readFileSync(join(out, clamped)), clamped);
+    t.same([wav.sampleRate, wav.length], [decoded.sampleRate, decoded.length], `${clamped}: same rate and length as the decoded stream`);
+    t.equal(run('detect', join(out, clamped)).stdout, '\n', `${clamped}: no in-band digit left`);
+  }
   for (const f of files) {
     t.match(f, /^\d-127\.0\.0\.1_100[02]0-127\.0\.0\.1_100[02]0-0x[0-9a-f]{8}\.wav$/);
     const wav = parseWav(readFileSync(join(out, f)), f);
