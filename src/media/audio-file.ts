@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { alawToLinear, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, linearToAlaw, linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 import { ResampleError, resampleTo8k } from '../../native-free-dsp/resample.js';
+import { CodedError } from '../errors.js';
 
 export type AudioEncoding = 'pcm16' | 'ulaw' | 'alaw';
 export type RawFormat = 's16le' | 'ulaw' | 'alaw';
@@ -35,16 +36,14 @@ export type AudioFileErrorCode =
   | 'EREAD';
 
 /** Every problem with an input file; the message starts with the file name. */
-export class AudioFileError extends Error {
+export class AudioFileError extends CodedError<AudioFileErrorCode> {
   override readonly name = 'AudioFileError';
-  readonly code: AudioFileErrorCode;
   readonly file: string;
   /** The problem without the file name, e.g. "truncated: data chunk declares ...". */
   readonly problem: string;
 
   constructor(code: AudioFileErrorCode, file: string, problem: string, options?: { cause?: unknown }) {
-    super(`${file}: ${problem}`, options);
-    this.code = code;
+    super(code, `${file}: ${problem}`, options);
     this.file = file;
     this.problem = problem;
   }

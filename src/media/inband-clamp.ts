@@ -25,6 +25,7 @@
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDetector, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { dtmfFrequencies, isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
+import { CodedError } from '../errors.js';
 
 export type ClampMode = 'silence' | 'noise' | 'tone' | 'digit';
 export const CLAMP_MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
@@ -35,14 +36,8 @@ export function isClampMode(value: string): value is ClampMode {
 
 export type InbandClampErrorCode = 'ERR_CLAMP_OPTION' | 'ERR_CLAMP_CLOSED' | 'ERR_CLAMP_OUTPUT';
 
-export class InbandClampError extends Error {
+export class InbandClampError extends CodedError<InbandClampErrorCode> {
   override readonly name = 'InbandClampError';
-  readonly code: InbandClampErrorCode;
-
-  constructor(code: InbandClampErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface InbandClampOptions {

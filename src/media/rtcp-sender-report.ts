@@ -5,6 +5,7 @@
 // removed (RtpClampStage.adjustment). Counts are modulo 2^32 (§6.4.1: they wrap).
 // Works in place on the compound packet, no allocation; a bad compound is an RtcpError value.
 import type { SentAdjustment } from './rtp-clamp-stage.js';
+import { CodedError } from '../errors.js';
 
 export type RtcpErrorCode =
   /** Shorter than an RTCP header, or a sender report cut short. */
@@ -14,13 +15,8 @@ export type RtcpErrorCode =
   /** A packet's length field runs past the compound packet. */
   | 'ELENGTH';
 
-export class RtcpError extends Error {
+export class RtcpError extends CodedError<RtcpErrorCode> {
   override readonly name = 'RtcpError';
-  readonly code: RtcpErrorCode;
-  constructor(code: RtcpErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 const PT_SR = 200;

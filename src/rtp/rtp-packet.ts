@@ -8,6 +8,7 @@
 // parses the checked bytes (CSRCs, RFC 8285 extension elements). Bad packets become an
 // RtpParseError value, never an exception.
 import { RtpHeader, RtpPacket, RtcpPacketConverter, type Extension, type RtcpPacket } from 'werift-rtp';
+import { CodedError } from '../errors.js';
 
 export type RtpParseErrorCode =
   /** Fewer bytes than the fixed header, CSRC list and extension header need. */
@@ -21,13 +22,8 @@ export type RtpParseErrorCode =
   /** RTCP packet type range (RFC 5761 §4), not RTP. */
   | 'ERTCP';
 
-export class RtpParseError extends Error {
+export class RtpParseError extends CodedError<RtpParseErrorCode> {
   override readonly name = 'RtpParseError';
-  readonly code: RtpParseErrorCode;
-  constructor(code: RtpParseErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface RtpExtension {
