@@ -1,0 +1,76 @@
+// The boundary between call control (SIP/SDP, B2BUA, endpoint mode) and the media plane.
+// Call control negotiates SDP and tells the media plane where each leg's RTP goes; the media
+// plane owns sockets, relaying, clamping, detection and prompt playback, and reports digits.
+//
+// A B2BUA call has two legs: `caller` (carrier/caller side) and `agent` (PBX/agent side);
+// media flows caller <-> toneguard <-> agent, clamped caller -> agent in secure mode.
+// An endpoint-mode call (the IVR transferred the call to our payment URI) has only `caller`:
+// toneguard is the far end, sends its own RTP (prompts, silence) and receives the digits.
+import type { DialogDigit } from '../dialog/vocabulary.js';
+
+export type LegName = 'caller' | 'agent';
+export type AudioCodecName = 'PCMU' | 'PCMA' | 'opus';
+
+/** Where toneguard receives a leg's media: goes into the SDP we send on that leg. */
+export interface LocalMediaAddress {
+  readonly address: string;
+  readonly rtpPort: number;
+  /** rtpPort + 1 (RFC 3550 §11); RTCP is relayed too. */
+  readonly rtcpPort: number;
+}
+
+/** RFC 4568 SDES, AES_CM_128_HMAC_SHA1_80: base64 key||salt (30 bytes) each way. */
+export interface SdesKeys {
+  readonly suite: 'AES_CM_128_HMAC_SHA1_80';
+  /** Key we send with (offered/answered by us in a=crypto). */
+  readonly localKeyBase64: string;
+  /** Key the peer sends with (from its a=crypto). */
+  readonly remoteKeyBase64: string;
+}
+
+/** What SDP offer/answer settled for one leg. */
+export interface LegMediaConfig {
+  /** Address:port from the peer's SDP (c= and m=); null while not known (e.g. on hold 0.0.0.0). */
+  readonly remote: { readonly address: string; readonly rtpPort: number; readonly rtcpPort: number } | null;
+  readonly codec: AudioCodecName;
+  readonly payloadType: number;
+  /** 8000 for G.711, 48000 for Opus (RFC 7587 clock). */
+  readonly clockRate: number;
+  /** telephone-event payload type negotiated on this leg, or null when none. */
+  readonly eventPayloadType: number | null;
+  /** Packetisation, ms (a=ptime; default 20). */
+  readonly ptimeMs: number;
+  /** a=sendrecv/sendonly/recvonly/inactive from our point of view after negotiation (hold). */
+  readonly direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  readonly srtp: SdesKeys | null;
+}
+
+export interface MediaSessionEvents {
+  /** A caller's digit, from any source, merged and deduplicated; never forwarded in secure mode. */
+  digit: [DialogDigit];
+  /** No RTP from a leg for the configured timeout: call control ends the call. */
+  'rtp-timeout': [LegName];
+  /** A prompt given to play() finished (or was cut by barge-in: `interrupted`). */
+  'prompt-end': [{ readonly id: number; readonly interrupted: boolean }];
+}
+
+export interface MediaSession {
+  /** Local address of a leg (bound at creation: ports are known before the SDP is written). */
+  local(leg: LegName): LocalMediaAddress;
+  /** Apply (or re-apply, re-INVITE/hold) a leg's negotiated media. */
+  configure(leg: LegName, config: LegMediaConfig): void;
+  /** Secure mode (clamp the caller -> agent direction); switchable at any moment. */
+  setSecure(on: boolean): void;
+  readonly secure: boolean;
+  /**
+   * Play 8 kHz linear PCM to a leg (prompts). Returns an id reported in `prompt-end`. While a
+   * prompt plays on a leg, what would otherwise be sent to it is replaced (B2BUA) or the
+   * prompt is the only audio (endpoint). `bargeIn`: a caller's digit stops it.
+   */
+  play(leg: LegName, pcm: Int16Array, options?: { readonly bargeIn?: boolean }): number;
+  stopPlayback(leg: LegName): void;
+  on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;
+  off<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;
+  /** Frees ports, timers and clamp buffers. Idempotent. */
+  close(): void;
+}
