@@ -1,4 +1,4 @@
-// The boundary between call control (SIP/SDP, B2BUA, endpoint mode) and the media plane.
+// The boundary between call control (SIP/SDP, B2BUA, endpoint mode in src/call/) and the media plane.
 // Call control negotiates SDP and tells the media plane where each leg's RTP goes; the media
 // plane owns sockets, relaying, clamping, detection and prompt playback, and reports digits.
 //
