@@ -1,0 +1,43 @@
+// The call API (DESIGN.md "Secure mode API", issue 6): list live calls, switch secure mode.
+// Routes depend on a narrow CallControl view so they can be tested without SIP or sockets.
+import type { FastifyInstance } from 'fastify';
+
+export interface CallSummary {
+  readonly id: string;
+  readonly mode: 'b2bua' | 'endpoint';
+  readonly state: string;
+  readonly from: string;
+  readonly to: string;
+  readonly secure: boolean;
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly paymentId: string | null;
+}
+
+export interface CallControl {
+  list(): readonly CallSummary[];
+  get(id: string): CallSummary | undefined;
+  /** false when the call is gone or cannot switch (ended, endpoint mode is always secure). */
+  setSecure(id: string, on: boolean): boolean;
+}
+
+const CALL_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+export function registerCallRoutes(app: FastifyInstance, calls: CallControl): void {
+  app.get('/calls', async () => ({ calls: calls.list() }));
+
+  app.get<{ Params: { id: string } }>('/calls/:id', async (request, reply) => {
+    const call = CALL_ID.test(request.params.id) ? calls.get(request.params.id) : undefined;
+    if (!call) return reply.code(404).send({ error: 'no such call' });
+    return call;
+  });
+
+  const secure = (on: boolean) => async (request: { params: { id: string } }, reply: { code(n: number): { send(b: unknown): unknown } }) => {
+    const id = request.params.id;
+    if (!CALL_ID.test(id) || !calls.get(id)) return reply.code(404).send({ error: 'no such call' });
+    if (!calls.setSecure(id, on)) return reply.code(409).send({ error: 'secure mode cannot be changed on this call now' });
+    return reply.code(200).send({ id, secure: on });
+  };
+  app.post<{ Params: { id: string } }>('/calls/:id/secure', secure(true));
+  app.delete<{ Params: { id: string } }>('/calls/:id/secure', secure(false));
+}

@@ -1,0 +1,113 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import { registerCallRoutes, type CallControl, type CallSummary } from '../../src/http/call-routes.js';
+import { createHttpApp } from '../../src/http/http-app.js';
+import { PaymentApiError, registerPaymentRoutes, type PaymentApi, type PaymentCommand, type StartPaymentInput } from '../../src/http/payment-routes.js';
+import { signWebhook, StatusWebhook } from '../../src/http/status-webhook.js';
+import { createLogger } from '../../src/server/logger.js';
+
+const AUTH = { authorization: 'Bearer tok' };
+
+function fakeCalls(): CallControl & { secureCalls: string[] } {
+  const call: CallSummary = { id: 'c1', mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null };
+  const secureCalls: string[] = [];
+  return {
+    secureCalls,
+    list: () => [{ ...call, secure: secureCalls.includes('c1') }],
+    get: (id) => (id === 'c1' ? call : id === 'ended' ? { ...call, id, state: 'ended' } : undefined),
+    setSecure: (id, on) => {
+      if (id !== 'c1') return false;
+      if (on) secureCalls.push(id);
+      else secureCalls.splice(secureCalls.indexOf(id), 1);
+      return true;
+    },
+  };
+}
+
+t.test('calls: list, secure on and off, unknown calls', async (t) => {
+  const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+  const calls = fakeCalls();
+  registerCallRoutes(app, calls);
+  t.teardown(() => app.close());
+  const list = await app.inject({ url: '/calls', headers: AUTH });
+  t.equal(list.statusCode, 200);
+  t.equal(list.json().calls[0].id, 'c1');
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/secure', headers: AUTH })).statusCode, 200);
+  t.same(calls.secureCalls, ['c1']);
+  t.equal((await app.inject({ url: '/calls', headers: AUTH })).json().calls[0].secure, true);
+  t.equal((await app.inject({ method: 'DELETE', url: '/calls/c1/secure', headers: AUTH })).statusCode, 200);
+  t.same(calls.secureCalls, []);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/nope/secure', headers: AUTH })).statusCode, 404);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/ended/secure', headers: AUTH })).statusCode, 409);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/secure' })).statusCode, 401, 'token required');
+  t.equal((await app.inject({ url: '/calls/%00bad', headers: AUTH })).statusCode, 404);
+});
+
+t.test('payments: start (idempotent), commands, status, errors', async (t) => {
+  const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+  const started: StartPaymentInput[] = [];
+  const commands: PaymentCommand[] = [];
+  const api: PaymentApi = {
+    async start(callId, input) {
+      if (callId !== 'c1') throw new PaymentApiError('ERR_NO_CALL', 'no such call');
+      if (input.parameters.amount === 'bad') throw new PaymentApiError('ERR_BAD_REQUEST', 'amount: not a decimal amount');
+      const again = started.some((s) => s.idempotencyKey === input.idempotencyKey);
+      started.push(input);
+      return { paymentId: 'p1', created: !again };
+    },
+    command(_callId, pid, command) {
+      if (pid !== 'p1') throw new PaymentApiError('ERR_NO_PAYMENT', 'no such payment');
+      commands.push(command);
+      return 'status' in command && command.status === 'complete' ? { accepted: false, reason: 'missing-fields' } : { accepted: true };
+    },
+    status: () => ({ for: 'payment-card-number', paymentCardNumber: 'xxxxxxxxxxxx1111' }),
+  };
+  registerPaymentRoutes(app, api);
+  t.teardown(() => app.close());
+  const body = { idempotencyKey: 'k1', customerId: 'C42', amount: '125.50', currency: 'GBP', statusCallback: 'https://crm.example/cb' };
+  const first = await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: body });
+  t.equal(first.statusCode, 201);
+  t.same(first.json(), { paymentId: 'p1', callId: 'c1' });
+  t.same(started[0].parameters, { customerId: 'C42', amount: '125.50', currency: 'GBP' }, 'payment parameters passed on without the API fields');
+  t.equal(started[0].statusCallback, 'https://crm.example/cb');
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: body })).statusCode, 200, 'same key: the same payment');
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { amount: '1' } })).statusCode, 400, 'idempotency key required');
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, statusCallback: 'ftp://x' } })).statusCode, 400);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c2/payments', headers: AUTH, payload: body })).statusCode, 404);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, idempotencyKey: 'k2', amount: 'bad' } })).statusCode, 400);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'security-code' } })).statusCode, 200);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { status: 'complete' } })).statusCode, 409);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'pin' } })).statusCode, 400);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p9', headers: AUTH, payload: { status: 'cancel' } })).statusCode, 404);
+  t.same(commands, [{ capture: 'security-code' }, { status: 'complete' }]);
+  t.equal((await app.inject({ url: '/calls/c1/payments/p1', headers: AUTH })).json().paymentCardNumber, 'xxxxxxxxxxxx1111');
+});
+
+t.test('status webhooks are signed, in order, and retried on 5xx', async (t) => {
+  const received: { body: string; signature: string; timestamp: string }[] = [];
+  let failNext = 1;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (failNext-- > 0) {
+        res.writeHead(503).end();
+        return;
+      }
+      received.push({ body, signature: String(req.headers['x-toneguard-signature']), timestamp: String(req.headers['x-toneguard-timestamp']) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const statuses: number[] = [];
+  const hook = new StatusWebhook({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`, secret: 'shh', onDelivery: (s) => statuses.push(s) });
+  hook.send({ n: 1 });
+  hook.send({ n: 2 });
+  await hook.flush();
+  t.same(received.map((r) => JSON.parse(r.body).n), [1, 2], 'in order, the first after a retry');
+  t.same(statuses, [204, 204]);
+  for (const r of received) t.equal(r.signature, signWebhook('shh', Number(r.timestamp), r.body), 'HMAC over timestamp and body');
+  t.not(signWebhook('other', 1, 'x'), signWebhook('shh', 1, 'x'));
+});
