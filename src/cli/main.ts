@@ -11,6 +11,8 @@ import { runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
+import { runServeCommand } from './serve-command.js';
+import { ConfigError } from '../config/load-config.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -161,6 +163,16 @@ function buildProgram(): Command {
       await runBenchCommand({ json: options.json === true });
     });
 
+  program
+    .command('serve')
+    .allowExcessArguments(false)
+    .description('run the server: SIP B2BUA and payment endpoint, RTP relay with clamping, HTTP API, widget, dashboard and /metrics')
+    .option('--config <file>', 'YAML configuration (default: the embedded defaults of DESIGN.md)')
+    .action(async (options: OptionValues) => {
+      const config: unknown = options.config;
+      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeOut);
+    });
+
   return program;
 }
 
@@ -173,7 +185,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError || error instanceof CaptureError) {
+    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

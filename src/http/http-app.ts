@@ -3,7 +3,7 @@
 // compare); with no token, only loopback clients are served (the development default of DESIGN.md).
 // Browsers cannot put headers on EventSource or on a page link, so `?token=` is accepted too.
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
 export interface HttpAppOptions {
@@ -43,7 +43,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Request bodies are small JSON commands; anything bigger is not ours.
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
+    // Request lines would carry `?token=` query strings: not logged.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const publicPaths = new Set(options.publicPaths ?? ['/health/live', '/health/ready']);
   app.addHook('onRequest', async (request, reply) => {

@@ -1,0 +1,43 @@
+// `toneguard serve [--config FILE]`: the server. Without --config it runs DESIGN.md's embedded
+// defaults (SIP and HTTP on loopback, the built-in gateway simulator, SQLite KPIs in ./data/).
+// SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
+// SIGHUP: reload the config file (the settings that can change without a restart).
+import { defaultConfig, loadConfigFile } from '../config/load-config.js';
+import { createLogger } from '../server/logger.js';
+import { ToneguardServer } from '../server/toneguard-server.js';
+
+export interface ServeCommandOptions {
+  readonly config: string | undefined;
+}
+
+export async function runServeCommand(options: ServeCommandOptions, writeOut: (text: string) => void): Promise<void> {
+  const config = options.config === undefined ? defaultConfig() : loadConfigFile(options.config);
+  const logger = createLogger(config.log.level);
+  const server = await ToneguardServer.start(config, logger);
+  writeOut(`${server.banner()}\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      server.shutdown(config.shutdownGraceSeconds * 1000).then(resolve, (error: unknown) => {
+        logger.error({ message: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      if (options.config === undefined) {
+        logger.info('SIGHUP: no config file to reload (embedded defaults)');
+        return;
+      }
+      try {
+        server.reload(loadConfigFile(options.config));
+      } catch (error) {
+        logger.error({ message: error instanceof Error ? error.message : String(error) }, 'config reload rejected; keeping the running config');
+      }
+    });
+  });
+}
