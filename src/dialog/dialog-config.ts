@@ -29,7 +29,8 @@ export type FailureRoute = z.infer<typeof failureRoute>;
 
 const sipUri = z.string().regex(/^sips?:\S+$/, 'a sip: or sips: URI');
 
-const fieldsForType = z.object({ expiry: z.boolean().default(true), securityCode: z.boolean().default(true) });
+/** The expiry is always asked (the gateway request needs it); the security code per type. */
+const fieldsForType = z.object({ securityCode: z.boolean().default(true) });
 
 export const dialogConfigSchema = z
   .object({
@@ -57,6 +58,11 @@ export const dialogConfigSchema = z
     autoCompleteCardNumber: z.boolean().default(true),
     /** Expiry dates further ahead than this are refused as typing errors (years). */
     maxExpiryYearsAhead: z.number().int().positive().max(50).default(20),
+    /**
+     * `*` restarts the entry being keyed; with nothing keyed it leaves the payment
+     * (`caller-interrupted-with-star`) when this is true, and replays the prompt when false.
+     */
+    starExits: z.boolean().default(true),
     /** Twilio's maxAttempts, per field: validation errors and timeouts before giving up. */
     maxAttempts: z.number().int().min(1).max(10).default(3),
     /** Declined cards before giving up. */
