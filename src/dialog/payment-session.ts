@@ -1,0 +1,746 @@
+// One payment, from the first prompt to the result: a state machine (flow.ts holds its states
+// and transitions) driven by key presses, timeouts, the gateway's answer, hang-up and the
+// agent's commands, emitting what to play, masked progress, the final action and the result.
+// Socket-free: time comes from DialogTimers, the gateway is a PaymentConnector, playback and
+// SIP are the integrator's (it plays each `prompt`, tells `promptEnded()`, and carries out the
+// `action` after the final prompt has played).
+//
+// Card data (PAN, expiry, security code) lives only in this object's SecretDigits buffers and is
+// zeroed when the payment ends or a card is declined; events, errors, headers and the record
+// carry at most the last four digits.
+import { EventEmitter } from 'node:events';
+import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
+import { autoCompleteLength, checkCardNumber, checkExpiry, MAX_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
+import type { DialogConfig, FailureRoute } from './dialog-config.js';
+import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
+import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
+import type { PaymentRequest } from './payment-request.js';
+import { amountSegments, characterSegments, monthYearSegments, type PromptPlan } from './prompts/compose.js';
+import { cardTypePromptId } from './prompts/prompt-text.js';
+import { resultHeaders } from './result-headers.js';
+import { SecretDigits } from './secret-digits.js';
+import type { DialogTimers, TimerHandle } from './timers.js';
+import {
+  PAYMENT_STEPS,
+  type CaptureField,
+  type DialogDigit,
+  type ErrorType,
+  type PaymentResult,
+  type PaymentSessionRecord,
+  type PaymentStep,
+} from './vocabulary.js';
+
+/** Twilio-like status event: what is being collected, which attempt, what went wrong; masked values only. */
+export interface PaymentStatus {
+  readonly sessionId: string;
+  readonly for: CaptureField;
+  /** 1-based: the attempt at this field (payment-processing: the card submission). */
+  readonly attempt: number;
+  readonly errorType: ErrorType | null;
+  /** `xxxxxxxxxxxx1111` once a card number is captured (last four only). */
+  readonly paymentCardNumber: string | null;
+  readonly paymentCardType: string | null;
+  /** `xxxx` once captured: the expiry itself is never shown. */
+  readonly expirationDate: string | null;
+  /** `xxx` / `xxxx` once captured. */
+  readonly securityCode: string | null;
+  /** Decimal, e.g. `125.50`, once known. */
+  readonly chargeAmount: string | null;
+  /** Fields still to capture. */
+  readonly required: readonly CaptureField[];
+}
+
+export type DialogAction =
+  /** REFER the caller: back to the IVR (`return`), to an agent with the context (`agent`), or to ID&V. */
+  | { readonly kind: 'refer'; readonly purpose: 'return' | 'agent' | 'idv'; readonly uri: string; readonly headers: Readonly<Record<string, string>>; readonly fallback: DialogAction | null }
+  /** End the call with the result headers on the BYE. */
+  | { readonly kind: 'bye'; readonly headers: Readonly<Record<string, string>> }
+  /** Agent-assisted: leave secure mode; the headers are the result for the agent. */
+  | { readonly kind: 'secure-off'; readonly headers: Readonly<Record<string, string>> }
+  /** The caller has gone: nothing to do on the call. */
+  | { readonly kind: 'none' };
+
+export interface PaymentSessionResult {
+  readonly result: PaymentResult;
+  readonly reason: string | null;
+  readonly transactionId: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly action: DialogAction;
+  readonly record: PaymentSessionRecord;
+}
+
+export type PaymentSessionEvents = {
+  prompt: [PromptPlan];
+  status: [PaymentStatus];
+  transition: [Transition];
+  action: [DialogAction];
+  result: [PaymentSessionResult];
+};
+
+export interface PaymentSessionOptions {
+  readonly request: PaymentRequest;
+  readonly config: DialogConfig;
+  readonly connector: PaymentConnector;
+  readonly timers: DialogTimers;
+}
+
+/** What an agent command did: refused commands say why (a short code, never card data). */
+export type CommandResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string; readonly missing?: readonly CaptureField[] };
+
+const FIELD_STATE: Readonly<Record<Exclude<CaptureField, 'payment-processing'>, DialogState>> = {
+  'charge-amount': 'amount-entry',
+  'payment-card-number': 'card-number',
+  'expiration-date': 'expiry',
+  'security-code': 'security-code',
+};
+
+/** Longest caller-entered amount, keys (e.g. `1000000*00`). */
+const MAX_AMOUNT_KEYS = 12;
+
+export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
+  readonly #request: PaymentRequest;
+  readonly #config: DialogConfig;
+  readonly #connector: PaymentConnector;
+  readonly #timers: DialogTimers;
+  readonly #startedAt: number;
+
+  #state: DialogState = 'start';
+  /** Errors at the field or menu being collected (reset when it is entered afresh). */
+  #errors = 0;
+  #amountKeys = '';
+  readonly #entry = new SecretDigits(MAX_PAN_LENGTH);
+  readonly #pan = new SecretDigits(MAX_PAN_LENGTH);
+  readonly #expiryDigits = new SecretDigits(4);
+  readonly #securityCode = new SecretDigits(4);
+  #amountMinor: number | null = null;
+  #card: CardType | null = null;
+  #last4: string | null = null;
+  #panLength = 0;
+  /** The type of the last card captured, kept for the record after a declined card is forgotten. */
+  #lastCardType: string | null = null;
+  #expiry: Expiry | null = null;
+  #declines = 0;
+  #charges = 0;
+  #hungUpWhileProcessing = false;
+  readonly #steps = new Set<PaymentStep>();
+  readonly #fieldErrors: { for: CaptureField; errorType: ErrorType }[] = [];
+  #firstDigitTimer: TimerHandle | null = null;
+  #interDigitTimer: TimerHandle | null = null;
+  #gatewayTimer: TimerHandle | null = null;
+  #final: PaymentSessionResult | null = null;
+  readonly #finished: Promise<PaymentSessionResult>;
+  #resolveFinished: (r: PaymentSessionResult) => void = () => undefined;
+
+  constructor(options: PaymentSessionOptions) {
+    super();
+    this.#request = options.request;
+    this.#config = options.config;
+    this.#connector = options.connector;
+    this.#timers = options.timers;
+    this.#startedAt = options.timers.now();
+    this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+  }
+
+  get state(): DialogState {
+    return this.#state;
+  }
+
+  get id(): string {
+    return this.#request.sessionId;
+  }
+
+  /** Resolves with the result once the session has ended. */
+  get finished(): Promise<PaymentSessionResult> {
+    return this.#finished;
+  }
+
+  get ended(): boolean {
+    return this.#state === 'ended';
+  }
+
+  /** Starts the flow (attach listeners first: the first prompt is emitted synchronously). */
+  start(): void {
+    this.#guard(() => {
+      if (this.#state !== 'start') return;
+      const balance = this.#request.amountMinor;
+      if (this.#request.customerId === null) this.#notIdentified();
+      else if (balance === null) this.#go('amount-unknown', 'amount-entry');
+      else if (this.#config.amountMode === 'fixed') {
+        this.#amountMinor = balance;
+        this.#go('amount-fixed', 'card-number', ['you-are-paying-amount', ...this.#say(balance)]);
+      } else this.#go('balance-known', 'amount-choice');
+    });
+  }
+
+  /** A key press from the caller (merged across RFC 4733, in-band and SIP INFO by the integrator). */
+  digit(input: DialogDigit | string): void {
+    const d = typeof input === 'string' ? input : input.digit;
+    this.#guard(() => {
+      const info = STATES[this.#state];
+      if (info.input === 'none' || !/^[0-9*#A-D]$/.test(d)) return;
+      if (/^[A-D]$/.test(d)) {
+        if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
+        return;
+      }
+      this.#clearInputTimers();
+      if (info.input === 'menu') this.#menuKey(d);
+      else this.#fieldKey(d);
+    });
+  }
+
+  /** The current prompt has finished playing (or was cut by a key): the first-digit timer starts. */
+  promptEnded(): void {
+    this.#guard(() => {
+      if (STATES[this.#state].input === 'none' || this.#keyed() > 0 || this.#firstDigitTimer !== null) return;
+      this.#firstDigitTimer = this.#timers.set(this.#config.timeouts.firstDigitMs, () => this.#timeout('first-digit'));
+    });
+  }
+
+  /** The caller hung up. During processing the gateway's answer is still awaited (a charge may be taken). */
+  hangup(): void {
+    this.#guard(() => {
+      if (this.#state === 'ended') return;
+      if (this.#state === 'processing') {
+        this.#hungUpWhileProcessing = true;
+        return;
+      }
+      this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: null, hangupStep: STATES[this.#state].step, route: 'return' });
+    });
+  }
+
+  /** Agent-assisted: ask the caller for one field now (any order, again if need be). */
+  capture(field: CaptureField): CommandResult {
+    return this.#guardCommand(() => {
+      if (field === 'payment-processing') return this.complete();
+      if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
+      if (field === 'charge-amount' && !this.#amountChangeable()) return { accepted: false, reason: 'amount-fixed' };
+      if (field === 'security-code' && this.#card === null) return { accepted: false, reason: 'card-number-first' };
+      if (field === 'security-code' && !this.#needsSecurityCode()) return { accepted: false, reason: 'no-security-code-for-card-type' };
+      this.#go('capture', FIELD_STATE[field]);
+      return { accepted: true };
+    });
+  }
+
+  /** Agent-assisted: submit the payment now (every required field captured). */
+  complete(): CommandResult {
+    return this.#guardCommand(() => {
+      if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
+      const missing = this.#missing();
+      if (missing.length > 0) return { accepted: false, reason: 'fields-missing', missing };
+      this.#submit('complete');
+      return { accepted: true };
+    });
+  }
+
+  /** Agent or API: abandon the payment (never once a card is being charged). */
+  cancel(): CommandResult {
+    return this.#guardCommand(() => {
+      if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
+      this.#finish({ cause: 'cancel', result: 'transferred-to-agent', reason: 'cancelled', route: 'return' });
+      return { accepted: true };
+    });
+  }
+
+  /** Releases everything: timers off, card buffers zeroed; a session still running ends as internal-error. */
+  close(): void {
+    if (this.#state !== 'ended') {
+      this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'session-closed', route: 'return' });
+    }
+    this.#wipe();
+    this.removeAllListeners();
+  }
+
+  // --- inputs -------------------------------------------------------------------------------
+
+  #menuKey(d: string): void {
+    if (d === '*') return this.#go('restart', this.#state);
+    switch (this.#state) {
+      case 'amount-choice':
+        if (d === '1') {
+          this.#amountMinor = this.#request.amountMinor;
+          return this.#go('pay-full', this.#next());
+        }
+        if (d === '2') return this.#go('other-amount', 'amount-entry');
+        break;
+      case 'confirmation':
+        if (d === '1') return this.#submit('confirm');
+        if (d === '2') return this.#go('change', 'change-choice');
+        break;
+      case 'change-choice':
+        if (d === '1' && this.#amountChangeable()) return this.#go('change-amount', this.#amountState());
+        if (d === '2') return this.#go('change-card-number', 'card-number');
+        if (d === '3') return this.#go('change-expiry', 'expiry');
+        if (d === '4' && this.#needsSecurityCode()) return this.#go('change-security-code', 'security-code');
+        break;
+      default:
+        break;
+    }
+    this.#inputError(null, ['invalid-choice']);
+  }
+
+  #fieldKey(d: string): void {
+    if (d === '*') return this.#star();
+    if (d === '#') return this.#fieldComplete();
+    if (this.#state === 'amount-entry') {
+      if (this.#amountKeys.length < MAX_AMOUNT_KEYS) this.#amountKeys += d;
+    } else this.#entry.push(d);
+    const n = this.#entry.length;
+    const done =
+      (this.#state === 'card-number' && (n === MAX_PAN_LENGTH || (this.#config.autoCompleteCardNumber && autoCompleteLength(this.#entry) === n))) ||
+      (this.#state === 'expiry' && n === 4) ||
+      (this.#state === 'security-code' && n === this.#securityCodeSize());
+    if (done) return this.#fieldComplete();
+    this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
+  }
+
+  /** `*`: the decimal point in an amount; else restart the entry; on an empty entry, leave (if configured). */
+  #star(): void {
+    if (this.#state === 'amount-entry' && this.#amountKeys !== '' && !this.#amountKeys.includes('*')) {
+      this.#amountKeys += '*';
+      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
+      return;
+    }
+    if (this.#keyed() > 0 || !this.#config.starExits) return this.#go('restart', this.#state);
+    this.#finish({ cause: 'star-exit', result: 'caller-interrupted-with-star', reason: STATES[this.#state].field, route: 'return' });
+  }
+
+  #fieldComplete(): void {
+    switch (this.#state) {
+      case 'amount-entry':
+        return this.#amountComplete();
+      case 'card-number':
+        return this.#cardNumberComplete();
+      case 'expiry': {
+        const expiry = checkExpiry(this.#entry, new Date(this.#timers.now()), this.#config.maxExpiryYearsAhead);
+        if (expiry === null) return this.#inputError('invalid-date', ['expiry-invalid']);
+        this.#expiryDigits.copyFrom(this.#entry);
+        this.#expiry = expiry;
+        return this.#go('valid', this.#next());
+      }
+      case 'security-code':
+        if (this.#entry.length !== this.#securityCodeSize()) return this.#inputError('invalid-security-code', ['security-code-invalid']);
+        this.#securityCode.copyFrom(this.#entry);
+        return this.#go('valid', this.#next());
+      default:
+        return;
+    }
+  }
+
+  #amountComplete(): void {
+    const { currency } = this.#request;
+    const minor = parseKeyedAmount(this.#amountKeys, currency);
+    const min = decimalToMinor(this.#config.minAmount, currency);
+    const max = decimalToMinor(this.#config.maxAmount, currency);
+    const balance = this.#request.amountMinor;
+    if (minor === null || minor === 0) return this.#inputError('invalid-amount', ['amount-invalid']);
+    if (minor < min) return this.#inputError('invalid-amount', ['amount-below-minimum', ...this.#say(min)]);
+    if (minor > max) return this.#inputError('invalid-amount', ['amount-above-maximum', ...this.#say(max)]);
+    if (balance !== null && minor > balance) return this.#inputError('invalid-amount', ['amount-above-balance', ...this.#say(balance)]);
+    this.#amountMinor = minor;
+    this.#go('valid', this.#next());
+  }
+
+  #cardNumberComplete(): void {
+    const check = checkCardNumber(this.#entry, this.#config.validCardTypes);
+    if (!check.ok) {
+      if (check.errorType === 'invalid-card-type') {
+        return this.#inputError('invalid-card-type', ['we-do-not-accept', cardTypePromptId(check.card.type), 'cards-use-another']);
+      }
+      return this.#inputError('invalid-card-number', ['card-number-invalid']);
+    }
+    this.#pan.copyFrom(this.#entry);
+    this.#card = check.card;
+    this.#last4 = this.#pan.lastFour();
+    this.#panLength = this.#pan.length;
+    this.#lastCardType = check.card.type;
+    // A security code keyed for another card type (3 digits, now an Amex) is asked again.
+    if (!this.#needsSecurityCode() || this.#securityCode.length !== check.card.securityCodeSize) this.#securityCode.clear();
+    this.#go('valid', this.#next());
+  }
+
+  #timeout(kind: 'first-digit' | 'inter-digit'): void {
+    this.#guard(() => {
+      if (kind === 'first-digit') this.#firstDigitTimer = null;
+      else this.#interDigitTimer = null;
+      if (STATES[this.#state].input === 'none') return;
+      this.#inputError('input-timeout', ['no-input']);
+    });
+  }
+
+  /** A validation error or timeout (errorType) or a wrong menu key (null): ask again or give up. */
+  #inputError(errorType: ErrorType | null, prompt: string[]): void {
+    this.#clearInputTimers();
+    this.#errors += 1;
+    const field = STATES[this.#state].field;
+    if (errorType !== null && field !== null) {
+      this.#fieldErrors.push({ for: field, errorType });
+      this.#emitStatus(field, this.#errors, errorType);
+    }
+    if (this.#errors >= this.#config.maxAttempts) {
+      return this.#finish({
+        cause: 'too-many-attempts',
+        result: 'too-many-failed-attempts',
+        reason: errorType ?? 'invalid-choice',
+        route: this.#config.results.tooManyFailedAttempts,
+        prompt: ['too-many-attempts'],
+      });
+    }
+    this.#go('retry', this.#state, prompt);
+  }
+
+  // --- gateway ------------------------------------------------------------------------------
+
+  #submit(cause: 'confirm' | 'complete'): void {
+    this.#go(cause, 'processing');
+    this.#charges += 1;
+    const charge = this.#charges;
+    const expiry = this.#expiry;
+    const amountMinor = this.#amountMinor;
+    if (expiry === null || amountMinor === null || this.#card === null) throw new Error('submit without the required fields');
+    const request: ChargeRequest = {
+      // One key per submission: a retried request for this card gets the first answer, a new card a new key.
+      idempotencyKey: `${this.#request.sessionId}-${charge}`,
+      amountMinor,
+      currency: this.#request.currency,
+      pan: this.#pan.view(),
+      expiryMonth: expiry.month,
+      expiryYear: expiry.year,
+      securityCode: this.#needsSecurityCode() ? this.#securityCode.view() : null,
+      merchantId: this.#request.merchantId,
+      reference: this.#request.reference,
+      customerId: this.#request.customerId ?? '',
+      description: this.#request.description,
+    };
+    this.#emitStatus('payment-processing', charge, null);
+    this.#gatewayTimer = this.#timers.set(this.#config.timeouts.gatewayMs, () =>
+      this.#guard(() => this.#outcome(charge, { kind: 'error', reason: 'timeout', outcomeUnknown: true })),
+    );
+    let pending: Promise<ChargeOutcome>;
+    try {
+      pending = this.#connector.charge(request);
+    } catch {
+      pending = Promise.reject(new Error('connector threw'));
+    }
+    pending.then(
+      (outcome) => this.#guard(() => this.#outcome(charge, outcome)),
+      () => this.#guard(() => this.#outcome(charge, null)),
+    );
+  }
+
+  /** The gateway's answer (null: the connector broke its contract and threw). Late answers are ignored. */
+  #outcome(charge: number, outcome: ChargeOutcome | null): void {
+    if (this.#state !== 'processing' || charge !== this.#charges) return;
+    if (this.#gatewayTimer !== null) this.#timers.clear(this.#gatewayTimer);
+    this.#gatewayTimer = null;
+    this.#steps.add('result');
+    if (outcome === null) return this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'connector-threw', route: 'return' });
+    if (this.#hungUpWhileProcessing) {
+      // The caller has gone; a charge taken is still a success (never report money taken as a hang-up).
+      if (outcome.kind === 'approved') return this.#finish({ cause: 'approved', result: 'success', reason: null, transactionId: outcome.transactionId, route: 'return' });
+      return this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: outcome.reason, hangupStep: 'processing', route: 'return' });
+    }
+    switch (outcome.kind) {
+      case 'approved':
+        return this.#finish({
+          cause: 'approved',
+          result: 'success',
+          reason: null,
+          transactionId: outcome.transactionId,
+          route: 'return',
+          prompt: ['payment-success', 'your-reference-is', ...characterSegments(outcome.transactionId)],
+        });
+      case 'declined':
+        this.#declines += 1;
+        if (this.#declines >= this.#config.maxDeclines) {
+          return this.#finish({
+            cause: 'too-many-declines',
+            result: 'too-many-failed-attempts',
+            reason: outcome.reason,
+            route: this.#config.results.tooManyDeclines,
+            prompt: ['payment-declined'],
+          });
+        }
+        this.#forgetCard();
+        return this.#go('declined', 'card-number', ['payment-declined', 'enter-card-again']);
+      case 'error':
+        return this.#finish({
+          cause: 'connector-error',
+          result: 'payment-connector-error',
+          reason: outcome.reason,
+          route: this.#config.results.connectorError,
+          prompt: ['payment-error'],
+        });
+    }
+  }
+
+  // --- moves --------------------------------------------------------------------------------
+
+  /** Moves along a row of the flow table, playing `prefix` then the new state's prompt. */
+  #go(cause: Cause, to: DialogState, prefix: string[] = []): void {
+    const from = this.#state;
+    if (!isAllowed(from, cause, to)) throw new Error(`no transition ${from} --${cause}--> ${to}`);
+    this.#clearInputTimers();
+    if (cause !== 'retry') this.#errors = cause === 'restart' ? this.#errors : 0;
+    this.#state = to;
+    this.#amountKeys = '';
+    this.#entry.clear();
+    const info = STATES[to];
+    if (info.step !== null) this.#steps.add(info.step);
+    this.emit('transition', { from, on: cause, to });
+    const prompt = this.#statePrompt(to);
+    this.emit('prompt', { segments: [...prefix, ...prompt], bargeIn: to !== 'processing' });
+    if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#errors + 1, null);
+  }
+
+  #statePrompt(state: DialogState): string[] {
+    switch (state) {
+      case 'amount-choice':
+        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'press-1-or-2-for-other-amount'];
+      case 'amount-entry':
+        return ['enter-amount'];
+      case 'card-number':
+        return ['enter-card-number'];
+      case 'expiry':
+        return ['enter-expiry'];
+      case 'security-code':
+        return [this.#securityCodeSize() === 4 ? 'enter-security-code-4' : 'enter-security-code-3'];
+      case 'confirmation':
+        return this.#readback();
+      case 'change-choice':
+        return ['which-detail'];
+      case 'processing':
+        return ['processing'];
+      default:
+        return [];
+    }
+  }
+
+  /** Amount, card type, last four digits, expiry (never the rest), then the choice. */
+  #readback(): string[] {
+    const out = ['readback-paying', ...this.#say(this.#amountMinor ?? 0)];
+    if (this.#card !== null && this.#last4 !== null) {
+      out.push('readback-with-card', cardTypePromptId(this.#card.type), 'readback-card-ending', ...characterSegments(this.#last4));
+    }
+    if (this.#expiry !== null) out.push('readback-expiring', ...monthYearSegments(this.#expiry.month, this.#expiry.year, this.#config.locale));
+    out.push('readback-confirm');
+    return out;
+  }
+
+  #notIdentified(): void {
+    this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
+  }
+
+  #finish(end: {
+    cause: Cause;
+    result: PaymentResult;
+    reason: string | null;
+    route: FailureRoute;
+    transactionId?: string;
+    hangupStep?: PaymentStep | null;
+    prompt?: string[];
+    idv?: boolean;
+  }): void {
+    const from = this.#state;
+    if (from === 'ended') return;
+    if (!isAllowed(from, end.cause, 'ended')) throw new Error(`no transition ${from} --${end.cause}--> ended`);
+    this.#clearInputTimers();
+    if (this.#gatewayTimer !== null) this.#timers.clear(this.#gatewayTimer);
+    this.#gatewayTimer = null;
+    this.#state = 'ended';
+    this.emit('transition', { from, on: end.cause, to: 'ended' });
+
+    const callerGone = end.cause === 'hangup' || this.#hungUpWhileProcessing;
+    const automated = this.#request.mode === 'automated';
+    let result = end.result;
+    let reason = end.reason;
+    const prompt = [...(end.prompt ?? [])];
+    const headersFor = (r: PaymentResult, why: string | null): Record<string, string> =>
+      resultHeaders({
+        result: r,
+        transactionId: end.transactionId ?? null,
+        cardLast4: this.#last4,
+        cardType: this.#card?.type ?? null,
+        amountMinor: this.#amountMinor ?? this.#request.amountMinor,
+        currency: this.#request.currency,
+        reason: why,
+      });
+    const returnAction = (r: PaymentResult, why: string | null): DialogAction => {
+      const headers = headersFor(r, why);
+      const bye: DialogAction = { kind: 'bye', headers };
+      if (this.#config.returnBy === 'REFER' && this.#config.returnUri !== null) {
+        return { kind: 'refer', purpose: 'return', uri: this.#config.returnUri, headers, fallback: bye };
+      }
+      return bye;
+    };
+
+    let action: DialogAction;
+    if (callerGone) action = { kind: 'none' };
+    else if (!automated) action = { kind: 'secure-off', headers: headersFor(result, reason) };
+    else {
+      action = returnAction(result, reason);
+      const agentUri = this.#config.agentUri;
+      if (end.route === 'agent' && agentUri !== null) {
+        // Transferred with the context: the original result stays readable in the reason.
+        if (result !== 'not-identified') {
+          reason = reason === null ? result : `${result}:${reason}`;
+          result = 'transferred-to-agent';
+        }
+        action = { kind: 'refer', purpose: 'agent', uri: agentUri, headers: headersFor(result, reason), fallback: returnAction(end.result, end.reason) };
+      }
+      if (end.idv === true && this.#config.idvUri !== null) {
+        action = { kind: 'refer', purpose: 'idv', uri: this.#config.idvUri, headers: headersFor(result, reason), fallback: action };
+        prompt.push('identify-first');
+      } else if (action.kind === 'refer' && action.purpose === 'agent') prompt.push('transferring-to-agent');
+      else if (action.kind === 'bye' && result !== 'caller-interrupted-with-star') prompt.push('goodbye');
+    }
+    if (!callerGone && prompt.length > 0) this.emit('prompt', { segments: prompt, bargeIn: false });
+
+    const headers = action.kind === 'none' ? headersFor(result, reason) : action.headers;
+    const record: PaymentSessionRecord = {
+      sessionId: this.#request.sessionId,
+      callId: this.#request.callId,
+      mode: this.#request.mode,
+      merchantId: this.#request.merchantId,
+      cardType: this.#card?.type ?? this.#lastCardType,
+      currency: this.#request.currency,
+      amountMinor: this.#amountMinor ?? this.#request.amountMinor,
+      result,
+      reason,
+      startedAt: this.#startedAt,
+      endedAt: this.#timers.now(),
+      stepsReached: PAYMENT_STEPS.filter((s) => this.#steps.has(s)),
+      hangupStep: result === 'caller-hung-up' ? (end.hangupStep ?? null) : null,
+      attempts: this.#charges,
+      fieldErrors: this.#fieldErrors.map((e) => ({ ...e })),
+    };
+    this.#wipe();
+    const final: PaymentSessionResult = { result, reason, transactionId: end.transactionId ?? null, headers, action, record };
+    this.#final = final;
+    this.emit('action', action);
+    this.emit('result', final);
+    this.#resolveFinished(final);
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  /** Runs an input; anything thrown ends the payment as internal-error (the message is not card data, but it is not exposed). */
+  #guard(run: () => void): void {
+    try {
+      run();
+    } catch {
+      this.#internalError();
+    }
+  }
+
+  #guardCommand(run: () => CommandResult): CommandResult {
+    try {
+      return run();
+    } catch {
+      this.#internalError();
+      return { accepted: false, reason: 'internal-error' };
+    }
+  }
+
+  #internalError(): void {
+    if (this.#state === 'ended') return;
+    try {
+      this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'internal-error', route: 'return' });
+    } catch {
+      this.#wipe();
+    }
+  }
+
+  #collecting(): boolean {
+    return STATES[this.#state].input === 'menu' || STATES[this.#state].input === 'digits';
+  }
+
+  #keyed(): number {
+    return this.#state === 'amount-entry' ? this.#amountKeys.length : this.#entry.length;
+  }
+
+  #amountChangeable(): boolean {
+    return this.#config.amountMode !== 'fixed' || this.#request.amountMinor === null;
+  }
+
+  #amountState(): DialogState {
+    return this.#request.amountMinor !== null && this.#config.amountMode === 'choice' ? 'amount-choice' : 'amount-entry';
+  }
+
+  #needsSecurityCode(): boolean {
+    if (!this.#config.securityCode) return false;
+    if (this.#card === null) return true;
+    return this.#config.fieldsByType[this.#card.type]?.securityCode ?? true;
+  }
+
+  #securityCodeSize(): number {
+    return this.#card?.securityCodeSize ?? 3;
+  }
+
+  #missing(): CaptureField[] {
+    const out: CaptureField[] = [];
+    if (this.#amountMinor === null) out.push('charge-amount');
+    if (this.#card === null) out.push('payment-card-number');
+    if (this.#expiry === null) out.push('expiration-date');
+    if (this.#needsSecurityCode() && this.#securityCode.length === 0) out.push('security-code');
+    return out;
+  }
+
+  #next(): DialogState {
+    const first = this.#missing()[0];
+    if (first === undefined || first === 'payment-processing') return 'confirmation';
+    if (first === 'charge-amount') return this.#amountState();
+    return FIELD_STATE[first];
+  }
+
+  #say(minor: number): string[] {
+    return amountSegments(minor, this.#request.currency, this.#config.locale);
+  }
+
+  #emitStatus(field: CaptureField, attempt: number, errorType: ErrorType | null): void {
+    const amount = this.#amountMinor;
+    this.emit('status', {
+      sessionId: this.#request.sessionId,
+      for: field,
+      attempt,
+      errorType,
+      paymentCardNumber: this.#last4 === null ? null : 'x'.repeat(Math.max(0, this.#panLength - 4)) + this.#last4,
+      paymentCardType: this.#card?.type ?? null,
+      expirationDate: this.#expiry === null ? null : 'xxxx',
+      securityCode: this.#securityCode.length === 0 ? null : 'x'.repeat(this.#securityCode.length),
+      chargeAmount: amount === null ? null : formatMinor(amount, this.#request.currency),
+      required: this.#missing(),
+    });
+  }
+
+  #clearInputTimers(): void {
+    if (this.#firstDigitTimer !== null) this.#timers.clear(this.#firstDigitTimer);
+    if (this.#interDigitTimer !== null) this.#timers.clear(this.#interDigitTimer);
+    this.#firstDigitTimer = null;
+    this.#interDigitTimer = null;
+  }
+
+  /** A declined card: its number, expiry and code are forgotten before the caller keys another. */
+  #forgetCard(): void {
+    this.#pan.clear();
+    this.#expiryDigits.clear();
+    this.#securityCode.clear();
+    this.#entry.clear();
+    this.#expiry = null;
+    this.#card = null;
+    this.#last4 = null;
+    this.#panLength = 0;
+  }
+
+  #wipe(): void {
+    this.#pan.clear();
+    this.#expiryDigits.clear();
+    this.#securityCode.clear();
+    this.#entry.clear();
+    this.#expiry = null;
+  }
+
+  /** The final result, once ended. */
+  get result(): PaymentSessionResult | null {
+    return this.#final;
+  }
+}

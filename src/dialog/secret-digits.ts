@@ -1,0 +1,81 @@
+// Card data while it is being keyed in: ASCII digits in a fixed Uint8Array that is zeroed when
+// the field restarts and when the payment ends (strings cannot be wiped; PCI DSS 3.2/3.5 keep
+// sensitive authentication data out of anything that outlives the payment).
+
+const ZERO = 0x30;
+
+export class SecretDigits {
+  readonly #bytes: Uint8Array;
+  #length = 0;
+
+  constructor(capacity: number) {
+    this.#bytes = new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /** Appends one decimal digit; false when full (the digit is not kept). */
+  push(digit: string): boolean {
+    const code = digit.charCodeAt(0);
+    if (digit.length !== 1 || code < ZERO || code > ZERO + 9) throw new RangeError('not a decimal digit');
+    if (this.#length >= this.#bytes.length) return false;
+    this.#bytes[this.#length++] = code;
+    return true;
+  }
+
+  /** The digit value (0-9) at index. */
+  at(index: number): number {
+    if (index < 0 || index >= this.#length) throw new RangeError('index outside the digits');
+    return this.#bytes[index] - ZERO;
+  }
+
+  /** A view (not a copy) of the digits, for the gateway request; zeroed with the buffer. */
+  view(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** The value of digits [start, end) as a number (for short fields: expiry month and year). */
+  numberAt(start: number, end: number): number {
+    let value = 0;
+    for (let i = start; i < end; i++) value = value * 10 + this.at(i);
+    return value;
+  }
+
+  /** The last four digits, the only part that may be shown (PCI DSS 3.4). '' when shorter. */
+  lastFour(): string {
+    if (this.#length < 4) return '';
+    return String.fromCharCode(...this.#bytes.subarray(this.#length - 4, this.#length));
+  }
+
+  /** Zeroes every byte, not only the used ones. */
+  clear(): void {
+    this.#bytes.fill(0);
+    this.#length = 0;
+  }
+
+  /** Copies another buffer's digits in (zeroing this one first). */
+  copyFrom(other: SecretDigits): void {
+    this.clear();
+    this.#bytes.set(other.view());
+    this.#length = other.length;
+  }
+
+  /** Never the digits, whatever prints this object. */
+  toString(): string {
+    return `[SecretDigits length=${this.#length}]`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
