@@ -1,0 +1,167 @@
+// Starts and tracks payments on calls, in both modes:
+// - automated: the IVR transferred the call to our payment URI; the X-Payment-* headers of its
+//   INVITE are the request, the dialog starts when the call is answered;
+// - agent-assisted: the agent's desktop calls POST /calls/:id/payments on a live B2BUA call.
+// It is the PaymentApi of the HTTP routes, and feeds KPIs, the widget and status webhooks.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DialogConfig } from '../dialog/dialog-config.js';
+import { PaymentSession, type PaymentSessionResult, type PaymentStatus } from '../dialog/payment-session.js';
+import { paymentRequestFromApi, paymentRequestFromHeaders, PaymentRequestError, type PaymentRequest } from '../dialog/payment-request.js';
+import type { PromptLibrary } from '../dialog/prompts/prompt-library.js';
+import { RealTimers } from '../dialog/timers.js';
+import type { PaymentMode } from '../dialog/vocabulary.js';
+import type { PaymentConnector } from '../gateway/connector.js';
+import { PaymentApiError, type PaymentApi, type PaymentCommand, type StartPaymentInput } from '../http/payment-routes.js';
+import { StatusWebhook } from '../http/status-webhook.js';
+import { PaymentRun, type PaymentCall } from './payment-run.js';
+
+/** Where payment progress goes besides the call: KPIs and the agent widget. */
+export interface PaymentObserver {
+  entered(info: { readonly sessionId: string; readonly callId: string; readonly mode: PaymentMode; readonly merchantId: string | null; readonly at: number }): void;
+  status(callId: string, sessionId: string, status: PaymentStatus): void;
+  ended(callId: string, result: PaymentSessionResult): void;
+}
+
+export interface PaymentCoordinatorOptions {
+  readonly dialog: DialogConfig;
+  readonly connector: PaymentConnector;
+  readonly prompts: PromptLibrary;
+  readonly observer: PaymentObserver;
+  readonly logger: Logger;
+  /** Looks up a live B2BUA call for the agent-assisted API. */
+  readonly findCall: (callId: string) => PaymentCall | undefined;
+  /** HMAC key of status callbacks. */
+  readonly webhookSecret: string;
+}
+
+interface ActivePayment {
+  readonly run: PaymentRun;
+  readonly request: PaymentRequest;
+  readonly idempotencyKey: string | null;
+  readonly webhook: StatusWebhook | null;
+  lastStatus: PaymentStatus | null;
+  result: PaymentSessionResult | null;
+}
+
+export class PaymentCoordinator implements PaymentApi {
+  readonly #options: PaymentCoordinatorOptions;
+  /** By call id: at most one payment runs on a call at a time. */
+  readonly #active = new Map<string, ActivePayment>();
+  /** Finished payments by id, kept briefly so the desktop can read the result. */
+  readonly #finished = new Map<string, ActivePayment>();
+
+  constructor(options: PaymentCoordinatorOptions) {
+    this.#options = options;
+  }
+
+  /** Automated mode: an answered call to the payment URI, with its INVITE's headers. */
+  startAutomated(call: PaymentCall, headers: Readonly<Record<string, string>>): PaymentRun {
+    const ids = { sessionId: randomUUID(), callId: call.id };
+    let request: PaymentRequest;
+    try {
+      request = paymentRequestFromHeaders(headers, ids, this.#options.dialog);
+    } catch (error) {
+      // Unusable input parameters: the IVR gets the call back with validation-error.
+      if (!(error instanceof PaymentRequestError)) throw error;
+      this.#options.logger.warn({ call: call.id, message: error.message }, 'payment headers rejected');
+      request = { ...ids, mode: 'automated', customerId: null, amountMinor: null, currency: this.#options.dialog.currency, merchantId: null, reference: null, description: null };
+      return this.#begin(call, request, null, undefined, error.message);
+    }
+    return this.#begin(call, request, null, undefined, null);
+  }
+
+  async start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }> {
+    const running = this.#active.get(callId);
+    if (running !== undefined) {
+      if (running.idempotencyKey === input.idempotencyKey) return { paymentId: running.request.sessionId, created: false };
+      throw new PaymentApiError('ERR_PAYMENT_ACTIVE', 'a payment is already in progress on this call');
+    }
+    for (const done of this.#finished.values()) {
+      if (done.request.callId === callId && done.idempotencyKey === input.idempotencyKey) return { paymentId: done.request.sessionId, created: false };
+    }
+    const call = this.#options.findCall(callId);
+    if (call === undefined) throw new PaymentApiError('ERR_NO_CALL', 'no such call');
+    let request: PaymentRequest;
+    try {
+      request = paymentRequestFromApi(input.parameters, { sessionId: randomUUID(), callId }, this.#options.dialog);
+    } catch (error) {
+      if (error instanceof PaymentRequestError) throw new PaymentApiError('ERR_BAD_REQUEST', error.message);
+      throw error;
+    }
+    this.#begin(call, request, input.idempotencyKey, input.statusCallback, null);
+    return { paymentId: request.sessionId, created: true };
+  }
+
+  command(callId: string, paymentId: string, command: PaymentCommand): { readonly accepted: boolean; readonly reason?: string } {
+    const active = this.#active.get(callId);
+    if (active === undefined || active.request.sessionId !== paymentId) {
+      if (this.#finished.has(paymentId)) return { accepted: false, reason: 'payment-ended' };
+      throw new PaymentApiError('ERR_NO_PAYMENT', 'no such payment');
+    }
+    const session = active.run.session;
+    const done = 'capture' in command ? session.capture(command.capture) : command.status === 'complete' ? session.complete() : session.cancel();
+    return done.accepted ? { accepted: true } : { accepted: false, reason: done.reason };
+  }
+
+  status(callId: string, paymentId: string): Readonly<Record<string, unknown>> {
+    const active = this.#active.get(callId);
+    const payment = active !== undefined && active.request.sessionId === paymentId ? active : this.#finished.get(paymentId);
+    if (payment === undefined || payment.request.callId !== callId) throw new PaymentApiError('ERR_NO_PAYMENT', 'no such payment');
+    return {
+      paymentId,
+      callId,
+      mode: payment.request.mode,
+      state: payment.run.session.state,
+      status: payment.lastStatus,
+      result: payment.result === null ? null : { result: payment.result.result, reason: payment.result.reason, transactionId: payment.result.transactionId, headers: payment.result.headers },
+    };
+  }
+
+  /** The call ended (hang-up, BYE, timeout): a payment on it ends as the caller's hang-up. */
+  callEnded(callId: string): void {
+    this.#active.get(callId)?.run.callEnded();
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  close(): void {
+    for (const active of this.#active.values()) active.run.close();
+    this.#active.clear();
+  }
+
+  #begin(call: PaymentCall, request: PaymentRequest, idempotencyKey: string | null, statusCallback: string | undefined, invalidInput: string | null): PaymentRun {
+    const { observer, logger } = this.#options;
+    const session = new PaymentSession({ request, config: this.#options.dialog, connector: this.#options.connector, timers: new RealTimers() });
+    const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger });
+    const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: this.#options.webhookSecret });
+    const active: ActivePayment = { run, request, idempotencyKey, webhook, lastStatus: null, result: null };
+    this.#active.set(call.id, active);
+    observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now() });
+    run.on('status', (status) => {
+      active.lastStatus = status;
+      observer.status(call.id, request.sessionId, status);
+      webhook?.send({ event: 'status', paymentId: request.sessionId, callId: call.id, ...status });
+    });
+    run.on('result', (result) => {
+      active.result = result;
+      observer.ended(call.id, result);
+      webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers });
+      logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, result: result.result, reason: result.reason, last4: result.headers['X-Payment-Card-Last4'] ?? null }, 'payment ended');
+    });
+    run.on('done', () => {
+      this.#active.delete(call.id);
+      this.#finished.set(request.sessionId, active);
+      // Results stay readable for ten minutes, at most 1,000 of them.
+      if (this.#finished.size > 1000) this.#finished.delete(this.#finished.keys().next().value as string);
+      setTimeout(() => this.#finished.delete(request.sessionId), 600_000).unref();
+    });
+    logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, merchant: request.merchantId }, 'payment started');
+    run.start();
+    if (invalidInput !== null) session.close();
+    return run;
+  }
+}
+
