@@ -10,7 +10,8 @@ import { PaymentSession, type PaymentSessionResult, type PaymentStatus } from '.
 import { paymentRequestFromApi, paymentRequestFromHeaders, PaymentRequestError, type PaymentRequest } from '../dialog/payment-request.js';
 import type { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import { RealTimers } from '../dialog/timers.js';
-import type { PaymentMode } from '../dialog/vocabulary.js';
+import { resultHeaders } from '../dialog/result-headers.js';
+import type { PaymentMode, PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { PaymentConnector } from '../gateway/connector.js';
 import { PaymentApiError, type PaymentApi, type PaymentCommand, type StartPaymentInput } from '../http/payment-routes.js';
 import { StatusWebhook } from '../http/status-webhook.js';
@@ -55,20 +56,40 @@ export class PaymentCoordinator implements PaymentApi {
     this.#options = options;
   }
 
-  /** Automated mode: an answered call to the payment URI, with its INVITE's headers. */
-  startAutomated(call: PaymentCall, headers: Readonly<Record<string, string>>): PaymentRun {
+  /**
+   * Automated mode: an answered call to the payment URI, with its INVITE's headers. Headers the
+   * dialog cannot use (e.g. an amount that is not a number) hand the call straight back with
+   * `validation-error`: no dialog starts, and the IVR learns what was wrong from X-Payment-Reason.
+   */
+  startAutomated(call: PaymentCall, headers: Readonly<Record<string, string>>): PaymentRun | null {
     const ids = { sessionId: randomUUID(), callId: call.id };
     let request: PaymentRequest;
     try {
       request = paymentRequestFromHeaders(headers, ids, this.#options.dialog);
     } catch (error) {
-      // Unusable input parameters: the IVR gets the call back with validation-error.
       if (!(error instanceof PaymentRequestError)) throw error;
-      this.#options.logger.warn({ call: call.id, message: error.message }, 'payment headers rejected');
-      request = { ...ids, mode: 'automated', customerId: null, amountMinor: null, currency: this.#options.dialog.currency, merchantId: null, reference: null, description: null };
-      return this.#begin(call, request, null, undefined, error.message);
+      this.#rejectAutomated(call, ids.sessionId, error.message);
+      return null;
     }
-    return this.#begin(call, request, null, undefined, null);
+    return this.#begin(call, request, null, undefined);
+  }
+
+  #rejectAutomated(call: PaymentCall, sessionId: string, message: string): void {
+    const { dialog, observer, logger } = this.#options;
+    const now = Date.now();
+    logger.warn({ call: call.id, message }, 'payment headers rejected');
+    const headers = resultHeaders({ result: 'validation-error', transactionId: null, cardLast4: null, cardType: null, amountMinor: null, currency: dialog.currency, reason: 'invalid-payment-headers' });
+    observer.entered({ sessionId, callId: call.id, mode: 'automated', merchantId: null, at: now });
+    const record: PaymentSessionRecord = {
+      sessionId, callId: call.id, mode: 'automated', merchantId: null, cardType: null, currency: dialog.currency, amountMinor: null,
+      result: 'validation-error', reason: 'invalid-payment-headers', startedAt: now, endedAt: now, stepsReached: [], hangupStep: null, attempts: 0, fieldErrors: [],
+    };
+    observer.ended(call.id, { result: 'validation-error', reason: 'invalid-payment-headers', transactionId: null, headers, action: { kind: 'none' }, record });
+    if (dialog.returnBy === 'REFER' && dialog.returnUri !== null) {
+      void call.refer(dialog.returnUri, headers).then((ok) => {
+        if (!ok) call.hangup(headers);
+      });
+    } else call.hangup(headers);
   }
 
   async start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }> {
@@ -89,7 +110,7 @@ export class PaymentCoordinator implements PaymentApi {
       if (error instanceof PaymentRequestError) throw new PaymentApiError('ERR_BAD_REQUEST', error.message);
       throw error;
     }
-    this.#begin(call, request, input.idempotencyKey, input.statusCallback, null);
+    this.#begin(call, request, input.idempotencyKey, input.statusCallback);
     return { paymentId: request.sessionId, created: true };
   }
 
@@ -132,7 +153,7 @@ export class PaymentCoordinator implements PaymentApi {
     this.#active.clear();
   }
 
-  #begin(call: PaymentCall, request: PaymentRequest, idempotencyKey: string | null, statusCallback: string | undefined, invalidInput: string | null): PaymentRun {
+  #begin(call: PaymentCall, request: PaymentRequest, idempotencyKey: string | null, statusCallback: string | undefined): PaymentRun {
     const { observer, logger } = this.#options;
     const session = new PaymentSession({ request, config: this.#options.dialog, connector: this.#options.connector, timers: new RealTimers() });
     const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger });
@@ -160,7 +181,6 @@ export class PaymentCoordinator implements PaymentApi {
     });
     logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, merchant: request.merchantId }, 'payment started');
     run.start();
-    if (invalidInput !== null) session.close();
     return run;
   }
 }
