@@ -66,3 +66,41 @@ export function g711Reference(pcm: Int16Array, codec: 'PCMU' | 'PCMA' = 'PCMU'):
   (codec === 'PCMU' ? decodeUlaw : decodeAlaw)(codes, ref);
   return ref;
 }
+
+export interface FidelityFigure {
+  readonly frames: number;
+  readonly identical: number;
+  readonly invalidStreams: number;
+  readonly inbandDigits: number;
+}
+
+export interface FidelityInput {
+  readonly packets: readonly StreamPacket[];
+  readonly reference: Int16Array;
+}
+
+/** A PCM buffer as a PCMU stream, and what G.711 carries of it. */
+export function fidelityInput(pcm: Int16Array): FidelityInput {
+  return { packets: audioStream(pcm), reference: g711Reference(pcm) };
+}
+
+/**
+ * Each PCM buffer as a PCMU stream through the stage in secure mode: 20 ms frames of what the
+ * agent hears (lookahead removed) bit-identical to what G.711 carries of the input.
+ */
+export function fidelityThroughStage(inputs: readonly FidelityInput[], mode: ClampMode): FidelityFigure {
+  let frames = 0, identical = 0, invalidStreams = 0, inbandDigits = 0;
+  for (const { packets, reference } of inputs) {
+    const run = runAgent(packets, { mode });
+    if (run.check.seqBreaks.length > 0 || run.check.tsBreaks.length > 0 || run.check.ssrcs.size !== 1) invalidStreams++;
+    const n = Math.min(run.aligned.length, reference.length);
+    for (let f = 0; f + 160 <= n; f += 160) {
+      frames++;
+      let same = true;
+      for (let k = f; k < f + 160; k++) if (run.aligned[k] !== reference[k]) { same = false; break; }
+      if (same) identical++;
+    }
+    inbandDigits += run.digits.length;
+  }
+  return { frames, identical, invalidStreams, inbandDigits };
+}
