@@ -134,7 +134,8 @@ export class InbandAudioClamp implements AudioClamp {
         this.inCodes[j] = payload[i];
         this.inTs[j] = extTs + i;
       }
-      this.decode(payload.subarray(skip), this.pcmIn, n - skip);
+      // (A view only in the rare overlapping case: the common path allocates nothing.)
+      this.decode(skip === 0 ? payload : payload.subarray(skip), this.pcmIn, n - skip);
       this.pushPcm(n - skip);
     }
     const from = extTs - this.lookaheadSamples;
