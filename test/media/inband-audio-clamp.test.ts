@@ -223,3 +223,20 @@ t.test('createAgentClampStage: one listener for RFC 4733 and in-band digits; PCM
   t.same(c.seqBreaks, []);
   t.same(c.tsBreaks, []);
 });
+
+t.test('a timeline far behind (the sender restarted its timestamps) starts the line over', async (t) => {
+  const input = codes(toInt16(voice(8000)));
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  run(clamp, input.subarray(0, 3200));
+  const back = TS0 - 8000 * 60;
+  const out = new Uint8Array(800);
+  for (let f = 0; f < 5; f++) {
+    const p = input.slice(3200 + f * 160, 3360 + f * 160);
+    clamp.process(p, back + f * 160);
+    out.set(p, f * 160);
+  }
+  t.ok(out.subarray(0, L).every((c) => c === ULAW_SILENCE), 'the line refills from silence');
+  let wrong = 0;
+  for (let n = L; n < 800; n++) if (out[n] !== input[3200 + n - L]) wrong++;
+  t.equal(wrong, 0, 'then the new timeline, delayed by the lookahead');
+});
