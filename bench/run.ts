@@ -18,6 +18,7 @@ import { formatScore, scoreDigits, type DigitScore } from './score.js';
 import { SpandspHarness, type SpandspRun } from './spandsp.js';
 import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js';
 import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
+import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-stage-bench.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -97,6 +98,9 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   // In-band clamp against pass-through (bench/clamp-bench.ts).
   const clamp = measureClampBenchmark({ repetitions: options.repetitions });
   for (const line of formatClampBenchmark(clamp, options.json)) write(line);
+  // The joined clamp stage, secure against pass-through (bench/clamp-stage-bench.ts).
+  const stage = measureClampStageBenchmark({ repetitions: options.repetitions });
+  for (const line of formatClampStageBenchmark(stage, options.json)) write(line);
 }
 
 /** Runs every benchmark; `json` and `write` of the options are not used. */

@@ -9,9 +9,11 @@
 // `clampWindow(from, to)` with input timestamps, e.g. an RFC 4733 event widened by the
 // gateway's leading tone (before the first event packet) and its tail (hangover after the end).
 //
-// `SilenceDelayClamp` below is the PLACEHOLDER for the in-band detector clamp (another branch):
-// it mutes only the windows the stage gives it and detects nothing itself. It is complete and
-// tested for what it does, so the stage and its tests do not depend on the detector.
+// The clamp the media plane uses is `InbandAudioClamp` (inband-audio-clamp.ts, wired by
+// createAgentClampStage in agent-clamp-stage.ts): it detects in-band tones itself.
+// `SilenceDelayClamp` below mutes only the windows the stage gives it and detects nothing: kept
+// as the minimal, exact AudioClamp the stage's own tests use (their expectations are sample-exact
+// and do not depend on the detector).
 import { MediaError } from './media-error.js';
 import { silenceCode, type G711Codec } from './g711-fill.js';
 
@@ -41,7 +43,7 @@ export const MAX_FRAME_SAMPLES = 960;
 const WINDOWS = 16;
 
 /**
- * Placeholder audio clamp: a fixed lookahead delay over G.711 codes, replacing with the codec's
+ * Minimal audio clamp (windows only, no detection): a fixed lookahead delay over G.711 codes, replacing with the codec's
  * silence every sample inside a window, and every sample that never arrived (loss, or the
  * line just after reset). Works on codes, not decoded PCM: silence replacement needs no decoding.
  */

@@ -24,7 +24,7 @@
 // No allocation in push().
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDetector, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { dtmfFrequencies, isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
+import { amplitudeToDbm0, dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
 import { CodedError } from '../errors.js';
 
 export type ClampMode = 'silence' | 'noise' | 'tone' | 'digit';
@@ -124,6 +124,13 @@ const NOISE_FRAME = 160;
 const NOISE_RISE_PER_FRAME = 1.05;
 /** Starting background estimate, dBm0 (a quiet line), until the first frame is measured. */
 const NOISE_INITIAL_DBM0 = -60;
+/**
+ * Floor of the background estimate, dBm0: digital silence (a lost packet, the line refilling
+ * after a reset) must not pin the estimate at zero, from where a relative rise never recovers.
+ */
+const NOISE_FLOOR_DBM0 = -70;
+/** Mute windows given from outside (mute()) pending at once; more merge into the last. */
+const MAX_EXTERNAL = 16;
 
 function checkOption(ok: boolean, message: string): void {
   if (!ok) throw new InbandClampError('ERR_CLAMP_OPTION', message);
@@ -245,6 +252,11 @@ export class InbandClamp {
   private readonly spanEnd = new Float64Array(MAX_SPANS);
   private spanHead = 0;
   private spanCount = 0;
+  /** Windows from mute() [start, end) in absolute input samples, sorted, disjoint. */
+  private readonly extStart = new Float64Array(MAX_EXTERNAL);
+  private readonly extEnd = new Float64Array(MAX_EXTERNAL);
+  private extCount = 0;
+  private readonly backgroundFloor: number;
   /** Background estimate (mean square) for comfort noise, and the frame being summed. */
   private background: number;
   private frameSum = 0;
@@ -283,6 +295,8 @@ export class InbandClamp {
     this.generator = createReplacementGenerator(full);
     const initial = dbm0ToAmplitude(NOISE_INITIAL_DBM0);
     this.background = (initial * initial) / 2;
+    const floor = dbm0ToAmplitude(NOISE_FLOOR_DBM0);
+    this.backgroundFloor = (floor * floor) / 2;
     const unconfirmedCap = Math.round(UNCONFIRMED_MAX_MS * SAMPLES_PER_MS);
     const unconfirmedHangover = Math.min(this.hangover, Math.round(UNCONFIRMED_HANGOVER_MS * SAMPLES_PER_MS));
     this.unconfirmedHangover = unconfirmedHangover;
@@ -462,7 +476,7 @@ export class InbandClamp {
   private emit(input: Int16Array, output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
     const { ring, ringMask, delaySamples } = this;
     let outPos = this.inPos - delaySamples;
-    if (this.spanCount === 0 || this.spanStart[this.spanHead] >= outPos + n) {
+    if ((this.spanCount === 0 || this.spanStart[this.spanHead] >= outPos + n) && (this.extCount === 0 || this.extStart[0] >= outPos + n)) {
       // Fast path: no span reaches this piece (spans only appear after it, from the detector).
       let frameSum = this.frameSum;
       let frameCount = this.frameCount;
@@ -508,6 +522,70 @@ export class InbandClamp {
 
   /** Weight of the replacement at output sample n (0: the input as it is). */
   private weightAt(n: number): number {
+    const external = this.extCount > 0 ? this.externalWeightAt(n) : 0;
+    const own = this.spanWeightAt(n);
+    return own > external ? own : external;
+  }
+
+  private externalWeightAt(n: number): number {
+    while (this.extCount > 0 && this.extEnd[0] <= n) this.dropExternal(0);
+    if (this.extCount === 0 || n < this.extStart[0]) return 0;
+    return this.fadeTable[Math.min(n - this.extStart[0] + 1, this.extEnd[0] - n, this.fade)];
+  }
+
+  private dropExternal(i: number): void {
+    this.extStart.copyWithin(i, i + 1, this.extCount);
+    this.extEnd.copyWithin(i, i + 1, this.extCount);
+    this.extCount--;
+  }
+
+  /**
+   * Input samples [start, end) (absolute indices, as counted by push) must not reach the output,
+   * whatever the detector says: e.g. an RFC 4733 event's span widened by the tone a gateway leaks
+   * around it. Only what has not come out yet can be muted (start is clipped to the output
+   * position). Windows that overlap or touch merge; the crossfades sit inside the window.
+   */
+  mute(start: number, end: number): void {
+    if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'mute() after close()');
+    let from = Math.max(start, this.outPos);
+    let to = end;
+    if (!(to > from)) return;
+    // Merge every window that overlaps or touches [from, to) (within a fade) into it.
+    let i = 0;
+    while (i < this.extCount) {
+      if (this.extStart[i] <= to + this.fade && this.extEnd[i] + this.fade >= from) {
+        from = Math.min(from, this.extStart[i]);
+        to = Math.max(to, this.extEnd[i]);
+        this.dropExternal(i);
+      } else i++;
+    }
+    if (this.extCount === MAX_EXTERNAL) {
+      // Too many at once (cannot happen within a lookahead of real events): widen the last.
+      const last = MAX_EXTERNAL - 1;
+      this.extStart[last] = Math.min(this.extStart[last], from);
+      this.extEnd[last] = Math.max(this.extEnd[last], to);
+      return;
+    }
+    let at = this.extCount;
+    while (at > 0 && this.extStart[at - 1] > from) at--;
+    this.extStart.copyWithin(at + 1, at, this.extCount);
+    this.extEnd.copyWithin(at + 1, at, this.extCount);
+    this.extStart[at] = from;
+    this.extEnd[at] = to;
+    this.extCount++;
+  }
+
+  /** The background estimate comfort noise follows (before the maxNoiseDbm0 cap), dBm0. */
+  get backgroundDbm0(): number {
+    return amplitudeToDbm0(Math.sqrt(2 * this.background));
+  }
+
+  /** Input samples pushed so far (the next input sample's absolute index). */
+  get position(): number {
+    return this.inPos;
+  }
+
+  private spanWeightAt(n: number): number {
     while (this.spanCount > 0 && this.spanEnd[this.spanHead] <= n) {
       this.spanHead = (this.spanHead + 1) % MAX_SPANS;
       this.spanCount--;
@@ -530,7 +608,7 @@ export class InbandClamp {
 
   /** A 20 ms frame of unmuted output ended with this sum of squares: update the background. */
   private endNoiseFrame(sum: number): void {
-    const meanSquare = sum / NOISE_FRAME;
+    const meanSquare = Math.max(sum / NOISE_FRAME, this.backgroundFloor);
     // The first frame sets the estimate; then it follows drops at once and rises slowly.
     this.background = this.framesMeasured++ === 0 || meanSquare < this.background ? meanSquare : Math.min(meanSquare, this.background * NOISE_RISE_PER_FRAME);
     if (this.generator.mode === 'noise') {

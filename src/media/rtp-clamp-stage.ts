@@ -20,7 +20,9 @@
 //   comfort noise (RFC 3389, PT 13), are dropped: nothing unexamined reaches the agent.
 // Outside secure mode packets pass through untouched (the same buffer, byte for byte) and at
 // once. One exception keeps the stream continuous: after secure mode has replaced events the
-// sequence numbers carry an offset, and only those two header bytes are rewritten.
+// sequence numbers carry an offset, and only those two header bytes are rewritten. (Kept on
+// purpose: dropping the offset would make the agent's receiver see a jump, i.e. loss or a
+// restart, RFC 3550 §A.1; the offset is constant, the payload and every other byte unchanged.)
 // Secure mode switches at any packet. Turning it off during an event waits for the event's end
 // (the rest of a digit pressed in secure mode is still a digit). Turning it on resets the audio
 // clamp, whose line then starts from silence (`lookahead` samples of silence, the price of the

@@ -1,0 +1,95 @@
+// Clamp stage throughput: the joined caller -> agent stage (createAgentClampStage: RTP side +
+// in-band clamp) in secure mode against the same stage outside secure mode (pass-through: the
+// packet forwarded untouched), PCMU 20 ms packets of the speech-with-digits fixture, interleaved,
+// median of the per-repetition ratios. Reported in packets/s and 50-packet/s streams per core.
+import { performance } from 'node:perf_hooks';
+import { encodeUlaw } from '../native-free-dsp/g711.js';
+import { createAgentClampStage } from '../src/media/agent-clamp-stage.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../src/media/inband-clamp.js';
+import { loadFixture, projectRoot } from './fixture.js';
+
+const FRAME = 160;
+const HEADER = 12;
+const PACKETS_PER_S = 50;
+const BASELINE = 'pass-through';
+
+export interface ClampStageBenchResult {
+  readonly packets: number;
+  readonly repetitions: number;
+  readonly secure: number[];
+  readonly passThrough: number[];
+  readonly latencyMs: number;
+}
+
+let sink = 0;
+
+/** RTP packets (PCMU, PT 0) of the fixture, headers written by hand (the timed loop copies them). */
+function packetsOf(samples: Int16Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0, seq = 0; i + FRAME <= samples.length; i += FRAME, seq++) {
+    const p = new Uint8Array(HEADER + FRAME);
+    p[0] = 0x80;
+    p[1] = 0;
+    p[2] = (seq >> 8) & 0xff; p[3] = seq & 0xff;
+    const ts = i >>> 0;
+    p[4] = ts >>> 24; p[5] = (ts >>> 16) & 0xff; p[6] = (ts >>> 8) & 0xff; p[7] = ts & 0xff;
+    p[8] = 0x12; p[9] = 0x34; p[10] = 0x56; p[11] = 0x78;
+    encodeUlaw(samples.subarray(i, i + FRAME), p.subarray(HEADER));
+    out.push(p);
+  }
+  return out;
+}
+
+function run(packets: readonly Uint8Array[], secure: boolean): number {
+  const stage = createAgentClampStage({ codec: 'PCMU', eventPayloadType: 101, mode: 'silence', secure, send: (p) => { sink += p[HEADER]; }, onDigit: () => {} });
+  const buf = new Uint8Array(HEADER + FRAME);
+  const t0 = performance.now();
+  for (let i = 0; i < packets.length; i++) {
+    buf.set(packets[i]); // the stage rewrites in place: each run starts from the same bytes
+    stage.push(buf, i * 20);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  stage.close();
+  return packets.length / seconds;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function measureClampStageBenchmark(options: { repetitions?: number; seconds?: number } = {}): ClampStageBenchResult {
+  const repetitions = Math.max(3, Math.floor(options.repetitions ?? 5));
+  const fixture = loadFixture(projectRoot());
+  const packets = packetsOf(fixture.samples.subarray(0, Math.min(fixture.samples.length, (options.seconds ?? 60) * 8000)));
+  run(packets, true); // warm-up
+  run(packets, false);
+  const secure: number[] = [];
+  const passThrough: number[] = [];
+  for (let r = 0; r < repetitions; r++) {
+    if (r % 2 === 0) { secure.push(run(packets, true)); passThrough.push(run(packets, false)); }
+    else { passThrough.push(run(packets, false)); secure.push(run(packets, true)); }
+  }
+  if (sink === Number.MIN_SAFE_INTEGER) throw new Error('unreachable'); // reads the sink
+  return { packets: packets.length, repetitions, secure, passThrough, latencyMs: DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs };
+}
+
+/** Lines for `toneguard bench`: the secure stage against pass-through, as a ratio. */
+export function formatClampStageBenchmark(r: ClampStageBenchResult, json: boolean): string[] {
+  const secure = median(r.secure);
+  const pass = median(r.passThrough);
+  const ratio = median(r.secure.map((x, i) => x / r.passThrough[i]));
+  const streams = Math.floor(secure / PACKETS_PER_S);
+  const passStreams = Math.floor(pass / PACKETS_PER_S);
+  if (json) {
+    return [JSON.stringify({
+      benchmark: 'clamp-stage', unit: 'packets/s', packets: r.packets, repetitions: r.repetitions,
+      ours: Math.round(secure), baseline: BASELINE, baselineValue: Math.round(pass), ratio: Math.round(ratio * 1e4) / 1e4,
+      streamsPerCore: streams, baselineStreamsPerCore: passStreams, usPerPacket: Math.round((1e7 / secure)) / 10, addedLatencyMs: r.latencyMs,
+    })];
+  }
+  return [
+    `clamp-stage: secure ${Math.round(secure)} packets/s (${streams} streams per core, ${(1e6 / secure).toFixed(1)} us/packet), ${BASELINE} ${Math.round(pass)} packets/s (${passStreams} streams per core), ratio ${ratio.toFixed(4)}, added latency ${r.latencyMs.toFixed(1)} ms`,
+  ];
+}

@@ -1,0 +1,24 @@
+// The clamp stage benchmark: secure against pass-through, streams per core, added latency, in
+// the text and JSON forms `toneguard bench` prints.
+import t from 'tap';
+import { formatClampStageBenchmark, measureClampStageBenchmark } from '../../bench/clamp-stage-bench.js';
+
+const result = measureClampStageBenchmark({ repetitions: 3, seconds: 10 });
+
+t.test('measures both sides on the same packets', async (t) => {
+  t.equal(result.packets, 500);
+  t.equal(result.secure.length, 3);
+  t.equal(result.passThrough.length, 3);
+  t.ok(result.secure.every((x) => Number.isFinite(x) && x > 50), 'secure mode runs faster than real time');
+  t.equal(result.latencyMs, 26, 'added latency is the lookahead');
+});
+
+t.test('text and JSON lines', async (t) => {
+  const [line] = formatClampStageBenchmark(result, false);
+  t.match(line, /^clamp-stage: secure \d+ packets\/s \(\d+ streams per core, \d+\.\d us\/packet\), pass-through \d+ packets\/s \(\d+ streams per core\), ratio \d+\.\d{4}, added latency 26\.0 ms$/);
+  const json: unknown = JSON.parse(formatClampStageBenchmark(result, true)[0]);
+  t.match(json, { benchmark: 'clamp-stage', unit: 'packets/s', baseline: 'pass-through' });
+  const ratio = (json as { ratio: number }).ratio;
+  t.ok(ratio > 0 && ratio < 1, `ratio secure / pass-through ${ratio} (secure mode does more work)`);
+  t.comment(line);
+});

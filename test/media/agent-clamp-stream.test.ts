@@ -1,0 +1,214 @@
+// The joined clamp stage (createAgentClampStage) on the recorded fixtures (fixtures/rtp, baresip
+// calls with in-band and RFC 4733 digits, plus loss, duplicates and reordering) in every mode,
+// on secure mode switched at random points, and outside secure mode (byte-identical, no delay).
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
+import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
+import { decodeAlaw, decodeUlaw } from '../../native-free-dsp/g711.js';
+import { readUdpDatagrams } from '../../src/capture/index.js';
+import { createAgentClampStage, type AgentClampDigit } from '../../src/media/agent-clamp-stage.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from '../../src/media/inband-clamp.js';
+import { replayCapture } from '../../src/replay/replay.js';
+import { looksLikeRtp, rtpSsrc } from '../../src/rtp/rtp-packet.js';
+import { REQUIRE_MULTIMON, REQUIRE_SOX, requireTools } from '../helpers/audio-files.js';
+import { LOOKAHEAD } from '../helpers/agent-stage.js';
+import { residualReport } from '../helpers/clamp-leak.js';
+import { runMultimon } from '../helpers/reference-decoders.js';
+import { buildStream, checkStream, EVENT_PT, FRAME, parsed, type Segment } from '../helpers/rtp-streams.js';
+import { addWhiteNoise, pick, randomInt, seedBanner, streamRng } from '../helpers/signals.js';
+
+t.comment(seedBanner());
+const toolsPresent = requireTools(t, REQUIRE_SOX, REQUIRE_MULTIMON);
+const MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
+const FIXED = DEFAULT_INBAND_CLAMP_OPTIONS.replacementDigit;
+const FILES = ['pcmu.pcapng', 'pcma.pcapng', 'pcma-info.pcapng', 'pcmu-loss.pcap', 'pcmu-dup.pcap', 'pcmu-reorder.pcap'];
+const CLEAN = new Set(['pcmu.pcapng', 'pcma.pcapng', 'pcma-info.pcapng']);
+
+/** Audio of `packets` laid out by timestamp from `ts0` (samples before it dropped). */
+function decodeFrom(packets: readonly Uint8Array[], ts0: number, codec: 'PCMU' | 'PCMA', audioPt: number): Int16Array {
+  const ps = packets.map(parsed).filter((p) => p.payloadType === audioPt);
+  let end = 0;
+  for (const p of ps) {
+    const at = (p.timestamp - ts0) | 0;
+    end = Math.max(end, at + p.payload.length);
+  }
+  const pcm = new Int16Array(Math.max(0, end));
+  const tmp = new Int16Array(2048);
+  for (const p of ps) {
+    const at = (p.timestamp - ts0) | 0;
+    (codec === 'PCMU' ? decodeUlaw : decodeAlaw)(p.payload, tmp, p.payload.length);
+    for (let i = 0; i < p.payload.length; i++) if (at + i >= 0) pcm[at + i] = tmp[i];
+  }
+  return pcm;
+}
+
+function recovered(pcm: Int16Array, mode: ClampMode): string[] {
+  const found = runMultimon(pcm).map((d) => d.digit);
+  return mode === 'digit' ? found.filter((d) => d !== FIXED) : found;
+}
+
+t.test('recorded fixtures through the stage in secure mode, every mode', async (t) => {
+  if (!toolsPresent) return;
+  let inbandSeen = 0, eventSeen = 0, worstLeak = 0, maxBeyond = -Infinity;
+  for (const file of FILES) {
+    const bytes = readFileSync(new URL(`../../fixtures/rtp/${file}`, import.meta.url));
+    const replay = await replayCapture(bytes, file);
+    for (const s of replay.streams.filter((x) => x.codec === 'PCMU' || x.codec === 'PCMA')) {
+      const codec = s.codec as 'PCMU' | 'PCMA';
+      const packets: { bytes: Uint8Array; timeMs: number }[] = [];
+      readUdpDatagrams(bytes, file, (d) => {
+        if (d.src === s.id.src && d.srcPort === s.id.srcPort && d.dst === s.id.dst && d.dstPort === s.id.dstPort && looksLikeRtp(d.payload) && rtpSsrc(d.payload) === s.id.ssrc) {
+          packets.push({ bytes: Uint8Array.from(d.payload), timeMs: d.timeMs });
+        }
+      });
+      const expectedRfc = s.digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join('');
+      const expectedInband = s.digits.filter((d) => d.source === 'inband').map((d) => d.digit).join('');
+      const input = decodeFrom(packets.map((p) => p.bytes), parsed(packets[0].bytes).timestamp, codec, s.payloadType);
+      t.equal(recovered(input, 'silence').length > 0, expectedInband.length > 0, `${file} ${s.id.srcPort}: control, multimon-ng finds the in-band digits in the input (${expectedInband || 'none'})`);
+      for (const mode of MODES) {
+        const name = `${file} ${s.id.srcPort}->${s.id.dstPort} [${mode}]`;
+        const out: Uint8Array[] = [];
+        const digits: AgentClampDigit[] = [];
+        const stage = createAgentClampStage({ codec, audioPayloadType: s.payloadType, eventPayloadType: s.eventPayloadType, mode, secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d) });
+        for (const p of packets) stage.push(Uint8Array.from(p.bytes), p.timeMs);
+        stage.close();
+        const c = checkStream(out, s.eventPayloadType);
+        t.equal(c.eventPackets, 0, `${name}: no telephone-event packet out`);
+        t.same([...c.ssrcs], [s.id.ssrc], `${name}: one SSRC`);
+        if (CLEAN.has(file)) t.ok(c.seqBreaks.length === 0 && c.tsBreaks.length === 0, `${name}: seq contiguous, timestamps continuous`, { seq: c.seqBreaks, ts: c.tsBreaks });
+        t.equal(digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join(''), expectedRfc, `${name}: RFC 4733 digits to the listener`);
+        const inband = digits.filter((d) => d.source === 'inband').map((d) => d.digit).join('');
+        if (CLEAN.has(file)) t.equal(inband, expectedInband, `${name}: in-band digits to the listener`);
+        eventSeen += expectedRfc.length;
+        inbandSeen += inband.length;
+        // What the agent hears, aligned with the input (ts T carries input T - lookahead).
+        const ts0 = parsed(out[0]).timestamp;
+        const aligned = decodeFrom(out, ts0, codec, s.payloadType).subarray(LOOKAHEAD);
+        t.same(recovered(aligned, mode), [], `${name}: multimon-ng recovers ${mode === 'digit' ? `only ${FIXED}` : 'no digit'}`);
+        if (mode === 'digit') continue;
+        const spans = digits.map((d) => ({ startSample: (d.startTs - ts0) | 0, endSample: (d.endTs - ts0) | 0 }));
+        const report = residualReport(aligned, spans);
+        const leak = Math.max(0, ...report.leakMsPerDigit);
+        worstLeak = Math.max(worstLeak, leak);
+        maxBeyond = Math.max(maxBeyond, report.maxBeyondAllowanceDbm0);
+        t.ok(leak <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
+          `${name}: residual ${leak} ms per digit above -45 dBm0, ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`);
+      }
+    }
+  }
+  t.ok(inbandSeen > 0 && eventSeen > 0, `the fixtures hold both kinds (${inbandSeen} in-band, ${eventSeen} RFC 4733 digit reports)`);
+  t.comment(`fixtures: worst ${worstLeak} ms per digit above -45 dBm0, strongest beyond allowance ${maxBeyond.toFixed(1)} dBm0`);
+});
+
+/** 20 s of quiet line with an in-band digit every 400 ms and an RFC 4733 event now and then. */
+function switchingStream(seed: string) {
+  const rng = streamRng(seed);
+  const mix = new Float64Array(8000 * 20);
+  addWhiteNoise(mix, rng, -60);
+  const segments: Segment[] = [];
+  let at = 0;
+  let frames = 0;
+  let i = 0;
+  while (at + 8 * FRAME < mix.length) {
+    if (i % 5 === 4) {
+      if (frames > 0) segments.push({ kind: 'audio', frames });
+      frames = 0;
+      segments.push({ kind: 'digit', digit: DTMF_DIGITS[i % 16], samples: 4 * FRAME });
+      at += 4 * FRAME;
+    } else {
+      mixDtmf(mix, at + randomInt(rng, 0, 160), { digit: DTMF_DIGITS[i % 16], durationMs: pick(rng, [40, 60, 100]), lowDbm0: pick(rng, [-20, -8]) });
+      frames += 5;
+      at += 5 * FRAME;
+    }
+    i++;
+  }
+  if (frames > 0) segments.push({ kind: 'audio', frames });
+  return buildStream({ pcm: toInt16(mix), segments });
+}
+
+t.test('secure mode switched on and off at random points: no seq/ts jump, no digit while on', async (t) => {
+  if (!toolsPresent) return;
+  for (const mode of MODES) {
+    const rng = streamRng(`agent-clamp/switch/${mode}`);
+    const packets = switchingStream(`agent-clamp/switch-stream/${mode}`);
+    const toggles = new Set<number>();
+    while (toggles.size < 10) toggles.add(randomInt(rng, 1, packets.length - 1));
+    const out: { bytes: Uint8Array; clamped: boolean }[] = [];
+    let secure = false;
+    const stage = createAgentClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode, secure, send: (p) => out.push({ bytes: p.slice(), clamped: stage.clamping }), onDigit: () => {} });
+    packets.forEach((p, i) => {
+      if (toggles.has(i)) stage.setSecure((secure = !secure));
+      stage.push(p.bytes.slice(), p.atMs);
+    });
+    stage.close();
+    const c = checkStream(out.map((o) => o.bytes));
+    t.same(c.seqBreaks, [], `[${mode}] sequence numbers contiguous across ${toggles.size} switches`);
+    // Timestamps: consecutive audio packets continue each other (event packets passed outside
+    // secure mode carry their event's start, as the sender sent them).
+    const ps = out.map((o) => parsed(o.bytes));
+    const tsBreaks: number[] = [];
+    for (let k = 1; k < ps.length; k++) {
+      if (ps[k].payloadType !== 0 || ps[k - 1].payloadType !== 0) continue;
+      if (ps[k].timestamp !== ((ps[k - 1].timestamp + ps[k - 1].payload.length) >>> 0)) tsBreaks.push(k);
+    }
+    t.same(tsBreaks, [], `[${mode}] timestamps continuous`);
+    // Each run of packets sent in secure mode: nothing recoverable in it.
+    const runs: Uint8Array[][] = [];
+    let offRecovered = 0;
+    let current: Uint8Array[] = [];
+    let currentClamped = out[0].clamped;
+    const close = (): void => {
+      if (current.length === 0) return;
+      if (currentClamped) runs.push(current);
+      else offRecovered += runMultimon(decodeFrom(current, parsed(current[0]).timestamp, 'PCMU', 0)).length;
+    };
+    for (const o of out) {
+      if (o.clamped !== currentClamped) {
+        close();
+        current = [];
+        currentClamped = o.clamped;
+      }
+      current.push(o.bytes);
+    }
+    close();
+    t.ok(runs.length >= 4, `[${mode}] ${runs.length} secure periods`);
+    t.ok(runs.every((r) => r.every((b) => parsed(b).payloadType !== EVENT_PT)), `[${mode}] no telephone-event packet in a secure period`);
+    const leaked = runs.flatMap((r) => recovered(decodeFrom(r, parsed(r[0]).timestamp, 'PCMU', 0), mode));
+    t.same(leaked, [], `[${mode}] multimon-ng recovers nothing from the secure periods`);
+    t.ok(offRecovered > 0, `[${mode}] control: it does find digits outside them (${offRecovered})`);
+  }
+});
+
+t.test('outside secure mode: the same bytes, sent at once; after events were replaced, only the sequence number shifts', async (t) => {
+  const packets = switchingStream('agent-clamp/off');
+  const sent: Uint8Array[] = [];
+  const stage = createAgentClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'noise', secure: false, send: (p) => sent.push(p.slice()), onDigit: () => {} });
+  let identical = 0;
+  let immediate = 0;
+  for (const p of packets) {
+    const before = sent.length;
+    stage.push(p.bytes.slice(), p.atMs);
+    if (sent.length === before + 1) immediate++;
+    if (sent.length > before && Buffer.compare(Buffer.from(sent[sent.length - 1]), Buffer.from(p.bytes)) === 0) identical++;
+  }
+  t.equal(immediate, packets.length, 'one packet out per packet in, during push() (no delay)');
+  t.equal(identical, packets.length, 'every packet byte-identical');
+  // A secure period that replaced events leaves a constant sequence offset (kept on purpose: a
+  // jump back would look like a restart or loss to the agent's receiver).
+  const half = Math.floor(packets.length / 2);
+  const out: Uint8Array[] = [];
+  const stage2 = createAgentClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  packets.forEach((p, i) => {
+    if (i === half) stage2.setSecure(false);
+    stage2.push(p.bytes.slice(), p.atMs);
+  });
+  stage2.close();
+  const tail = packets.slice(packets.length - 50).map((p) => p.bytes);
+  const tailOut = out.slice(out.length - 50);
+  const offsets = new Set(tail.map((b, k) => (parsed(tailOut[k]).sequence - parsed(b).sequence) & 0xffff));
+  t.equal(offsets.size, 1, 'after secure mode: one constant sequence offset');
+  t.ok(tail.every((b, k) => Buffer.compare(Buffer.from(b.subarray(4)), Buffer.from(tailOut[k].subarray(4))) === 0 && b[0] === tailOut[k][0] && b[1] === tailOut[k][1]),
+    'every other byte identical');
+  t.same(checkStream(out).seqBreaks, [], 'and the sequence stays contiguous across the switch');
+});

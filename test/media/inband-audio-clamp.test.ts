@@ -1,0 +1,242 @@
+// InbandAudioClamp (the in-band clamp behind the RTP stage): exact delay with the original codes,
+// in-band digits muted and reported in RTP time, holes and late frames, windows from the stage,
+// reset, comfort noise at the background level, bad input; and the createAgentClampStage factory.
+import t from 'tap';
+import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
+import { ALAW_SILENCE, ULAW_SILENCE, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
+import { meanSquareToDbm0 } from '../../native-free-dsp/levels.js';
+import { mixDtmf, mixSine, toInt16 } from '../../native-free-dsp/tone-generator.js';
+import { MAX_FRAME_SAMPLES } from '../../src/media/audio-clamp.js';
+import { createAgentClampStage, type AgentClampDigit } from '../../src/media/agent-clamp-stage.js';
+import { InbandAudioClamp, type InbandAudioDigit } from '../../src/media/inband-audio-clamp.js';
+import { InbandClampError } from '../../src/media/inband-clamp.js';
+import { MediaError } from '../../src/media/media-error.js';
+import { buildStream, checkStream } from '../helpers/rtp-streams.js';
+import { addWhiteNoise, streamRng } from '../helpers/signals.js';
+
+const TS0 = 2 ** 32 + 4_000_000_000; // extended, near a wrap of the wire timestamp
+const L = 208; // the default lookahead, 26 ms
+
+function codes(pcm: Int16Array, codec: 'PCMU' | 'PCMA' = 'PCMU'): Uint8Array {
+  const out = new Uint8Array(pcm.length);
+  (codec === 'PCMU' ? encodeUlaw : encodeAlaw)(pcm, out);
+  return out;
+}
+
+/** Voice-like audio: a 310 Hz sine at -20 dBm0 over noise at -55 dBm0. */
+function voice(samples: number, seed = 'iac/voice'): Float64Array {
+  const mix = new Float64Array(samples);
+  mixSine(mix, 0, samples, 310, -20);
+  addWhiteNoise(mix, streamRng(seed), -55);
+  return mix;
+}
+
+/** Feeds `input` codes in 160-sample frames (except those in `skip`), in `order`; returns output by ts offset. */
+function run(clamp: InbandAudioClamp, input: Uint8Array, options: { skip?: Set<number>; order?: number[] } = {}): Uint8Array {
+  const frames = Math.floor(input.length / 160);
+  const out = new Uint8Array(frames * 160).fill(0);
+  const order = options.order ?? Array.from({ length: frames }, (_, i) => i);
+  for (const f of order) {
+    if (options.skip?.has(f)) continue;
+    const p = input.slice(f * 160, f * 160 + 160);
+    clamp.process(p, TS0 + f * 160);
+    out.set(p, f * 160);
+  }
+  return out;
+}
+
+function decode(c: Uint8Array): Int16Array {
+  const pcm = new Int16Array(c.length);
+  decodeUlaw(c, pcm);
+  return pcm;
+}
+
+t.test('delays by exactly the lookahead, keeping the original codes; the line starts silent', async (t) => {
+  const input = codes(toInt16(voice(16000)));
+  input[5000] = 0x7f; // mu-law's negative zero: a decode/encode round trip would turn it into 0xff
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  t.equal(clamp.lookaheadSamples, L);
+  const out = run(clamp, input);
+  t.ok(out.subarray(0, L).every((c) => c === ULAW_SILENCE), 'first lookahead is silence');
+  let wrong = 0;
+  for (let i = L; i < out.length; i++) if (out[i] !== input[i - L]) wrong++;
+  t.equal(wrong, 0, 'code at ts T is the input code of T - lookahead, byte for byte');
+  t.equal(clamp.mutedSamples, 0, 'nothing muted');
+});
+
+t.test('an in-band digit is muted before any of it passes, and reported in RTP time', async (t) => {
+  const mix = voice(16000);
+  mixDtmf(mix, 6000, { digit: '7', durationMs: 60, lowDbm0: -12 });
+  const digits: InbandAudioDigit[] = [];
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence', onDigit: (d) => digits.push(d) });
+  const out = decode(run(clamp, codes(toInt16(mix))));
+  t.same(detectDtmf(out), [], 'no digit in the output');
+  t.equal(digits.length, 1);
+  t.equal(digits[0].digit, '7');
+  const start = (TS0 + 6000) % 2 ** 32;
+  t.ok(Math.abs(digits[0].startTs - start) <= 40 && Math.abs(digits[0].endTs - (start + 480)) <= 40, `timestamps within 5 ms (${digits[0].startTs}-${digits[0].endTs}, tone ${start}-${start + 480}, wire 32-bit)`);
+  // Every sample of the tone (output at T + L) replaced by silence.
+  let loud = 0;
+  for (let n = 6000; n < 6480; n++) if (Math.abs(out[n + L]) > 0) loud++;
+  t.equal(loud, 0, 'the whole tone replaced');
+});
+
+t.test('holes (lost frames) come out as silence and the detector sees the time pass', async (t) => {
+  const mix = voice(24000);
+  mixDtmf(mix, 12000, { digit: '3', durationMs: 80, lowDbm0: -10 });
+  const input = codes(toInt16(mix));
+  const digits: InbandAudioDigit[] = [];
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence', onDigit: (d) => digits.push(d) });
+  const skip = new Set([20, 21, 22, 40]);
+  const out = run(clamp, input, { skip });
+  // The frame after the hole carries the input of 208 samples before it: part hole, part audio.
+  const after = 23 * 160;
+  let wrong = 0;
+  for (let n = after; n < after + 160; n++) {
+    const src = n - L;
+    const expected = src < 23 * 160 ? ULAW_SILENCE : input[src];
+    if (out[n] !== expected) wrong++;
+  }
+  t.equal(wrong, 0, 'missing samples are silence, the rest is the input');
+  t.equal(digits.length, 1, 'the digit after the holes is found');
+  t.ok(Math.abs(digits[0].startTs - ((TS0 + 12000) % 2 ** 32)) <= 40, 'at its true time (the holes counted)');
+  t.same(detectDtmf(decode(out)), [], 'and muted');
+});
+
+t.test('a long hole costs a bounded amount of silence and keeps the timeline', async (t) => {
+  const mix = voice(8000);
+  mixDtmf(mix, 4000, { digit: '9', durationMs: 60, lowDbm0: -10 });
+  const input = codes(toInt16(mix));
+  const digits: InbandAudioDigit[] = [];
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence', onDigit: (d) => digits.push(d) });
+  const gap = 8000 * 600; // 10 minutes on hold
+  const started = process.hrtime.bigint();
+  const out = new Uint8Array(8000);
+  for (let f = 0; f < 50; f++) {
+    const p = input.slice(f * 160, f * 160 + 160);
+    clamp.process(p, TS0 + (f < 5 ? 0 : gap) + f * 160);
+    out.set(p, f * 160);
+  }
+  t.ok(Number(process.hrtime.bigint() - started) / 1e6 < 500, 'fast');
+  t.equal(digits.length, 1);
+  t.ok(Math.abs(digits[0].startTs - ((TS0 + gap + 4000) % 2 ** 32)) <= 40, 'digit at its time after the hole');
+  t.same(detectDtmf(decode(out)), [], 'muted');
+});
+
+t.test('a late frame gets the clamped output of its time; its own samples went through as silence', async (t) => {
+  const input = codes(toInt16(voice(8000)));
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  const order = Array.from({ length: 50 }, (_, i) => i);
+  order[10] = 11;
+  order[11] = 10; // frame 10 arrives after 11
+  const out = run(clamp, input, { order });
+  let wrong = 0;
+  for (let n = 10 * 160; n < 11 * 160; n++) if (out[n] !== input[n - L]) wrong++;
+  t.equal(wrong, 0, 'the late frame carries the input of its ts - lookahead (already in the line)');
+  let silent = 0;
+  for (let n = 10 * 160 + L; n < 11 * 160 + L; n++) if (out[n] === ULAW_SILENCE) silent++;
+  t.equal(silent, 160, 'its own samples were pushed as a hole');
+});
+
+t.test('windows from the stage mute their samples (with fades inside); tone inside one is not reported', async (t) => {
+  const mix = voice(16000);
+  mixDtmf(mix, 8000, { digit: '5', durationMs: 40, lowDbm0: -10 }); // the leaked tone
+  const digits: InbandAudioDigit[] = [];
+  const clamp = new InbandAudioClamp({ codec: 'PCMA', mode: 'silence', onDigit: (d) => digits.push(d) });
+  const alaw = codes(toInt16(mix), 'PCMA');
+  const out = new Uint8Array(16000);
+  for (let f = 0; f < 100; f++) {
+    if (f === 50) {
+      clamp.clampWindow(TS0 + 7900, TS0 + 8200);
+      clamp.clampWindow(TS0 + 8100, TS0 + 8700); // the event grows: merged
+    }
+    const p = alaw.slice(f * 160, f * 160 + 160);
+    clamp.process(p, TS0 + f * 160);
+    out.set(p, f * 160);
+  }
+  const fade = 12; // 1.5 ms raised-cosine edges, inside the window
+  t.ok(out.subarray(7900 + fade + L, 8700 - fade + L).every((c) => c === ALAW_SILENCE), 'the window is silence');
+  let touched = 0;
+  for (let n = L; n < 16000; n++) if ((n - L < 7900 - 20 || n - L >= 8700) && out[n] !== alaw[n - L]) touched++;
+  t.equal(touched, 0, 'outside it (and the detector span around the tone) the input');
+  t.same(digits, [], 'the tone inside the window is the event\'s: not reported as in-band');
+});
+
+t.test('reset: the line refills from silence', async (t) => {
+  const input = codes(toInt16(voice(8000)));
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'noise' });
+  run(clamp, input.subarray(0, 3200));
+  clamp.reset();
+  const p = input.slice(3200, 3360);
+  clamp.process(p, TS0 + 3200);
+  t.ok(p.every((c) => c === ULAW_SILENCE), 'first frame after reset is silence');
+  const q = input.slice(3360, 3520);
+  clamp.process(q, TS0 + 3360);
+  t.same([...q.subarray(L - 160)], [...input.subarray(3200, 3200 + 320 - L)], 'then the input from the reset on');
+});
+
+t.test('noise mode: comfort noise at the background level, within a sane range', async (t) => {
+  for (const [backgroundDbm0, expected] of [[-50, -50], [-62, -62], [-30, -40], [-90, -70]] as const) {
+    const mix = new Float64Array(8000 * 3);
+    addWhiteNoise(mix, streamRng(`iac/bg${backgroundDbm0}`), backgroundDbm0);
+    mixDtmf(mix, 16000, { digit: '1', durationMs: 200, lowDbm0: -8 });
+    const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'noise' });
+    const out = decode(run(clamp, codes(toInt16(mix))));
+    // The middle of the replaced tone (output at T + L).
+    let sum = 0;
+    const from = 16000 + 200 + L, to = 16000 + 1400 + L;
+    for (let n = from; n < to; n++) sum += out[n] * out[n];
+    const level = meanSquareToDbm0(sum / (to - from));
+    t.ok(Math.abs(level - expected) <= 3, `background ${backgroundDbm0} dBm0: comfort noise at ${level.toFixed(1)} dBm0 (expected ${expected}; estimate ${clamp.backgroundDbm0.toFixed(1)})`);
+  }
+});
+
+t.test('bad input and options', async (t) => {
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  const big = new Uint8Array(MAX_FRAME_SAMPLES + 1).fill(3);
+  clamp.process(big, TS0);
+  t.ok(big.every((c) => c === ULAW_SILENCE), 'an oversized frame passes nothing');
+  clamp.clampWindow(TS0 + 10, TS0 + 5); // empty: ignored
+  clamp.close();
+  clamp.close();
+  t.throws(() => clamp.process(new Uint8Array(160), TS0), MediaError);
+  t.throws(() => new InbandAudioClamp({ codec: 'G722' as 'PCMU', mode: 'silence' }), MediaError);
+  t.throws(() => new InbandAudioClamp({ codec: 'PCMU', mode: 'loud' as 'silence' }), InbandClampError);
+  t.throws(() => new InbandAudioClamp({ codec: 'PCMU', mode: 'silence', clamp: { lookaheadMs: 900 } }), MediaError);
+});
+
+t.test('createAgentClampStage: one listener for RFC 4733 and in-band digits; PCMA, no event PT negotiated', async (t) => {
+  const mix = voice(8000 * 4);
+  mixDtmf(mix, 4000, { digit: '2', durationMs: 60, lowDbm0: -10 });
+  const pcm = toInt16(mix);
+  const packets = buildStream({ pcm, codec: 'PCMA', segments: [{ kind: 'audio', frames: 100 }, { kind: 'digit', digit: '8', samples: 800 }, { kind: 'audio', frames: 50 }] });
+  const out: Uint8Array[] = [];
+  const digits: AgentClampDigit[] = [];
+  const stage = createAgentClampStage({ codec: 'PCMA', eventPayloadType: null, mode: 'tone', secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d) });
+  for (const p of packets) stage.push(p.bytes.slice(), p.atMs);
+  stage.close();
+  t.same(digits.map((d) => `${d.digit}:${d.source}`), ['2:inband', '8:rfc4733']);
+  t.equal(digits[1].startTs, 50000 + 16000, 'event start in RTP time');
+  t.equal(digits[1].endTs, 50000 + 16800, 'event end');
+  const c = checkStream(out);
+  t.equal(c.eventPackets, 0, 'PT 101 treated as events when none was negotiated');
+  t.same(c.seqBreaks, []);
+  t.same(c.tsBreaks, []);
+});
+
+t.test('a timeline far behind (the sender restarted its timestamps) starts the line over', async (t) => {
+  const input = codes(toInt16(voice(8000)));
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  run(clamp, input.subarray(0, 3200));
+  const back = TS0 - 8000 * 60;
+  const out = new Uint8Array(800);
+  for (let f = 0; f < 5; f++) {
+    const p = input.slice(3200 + f * 160, 3360 + f * 160);
+    clamp.process(p, back + f * 160);
+    out.set(p, f * 160);
+  }
+  t.ok(out.subarray(0, L).every((c) => c === ULAW_SILENCE), 'the line refills from silence');
+  let wrong = 0;
+  for (let n = L; n < 800; n++) if (out[n] !== input[3200 + n - L]) wrong++;
+  t.equal(wrong, 0, 'then the new timeline, delayed by the lookahead');
+});
