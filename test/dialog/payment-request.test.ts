@@ -89,3 +89,16 @@ function catchError(run: () => unknown): unknown {
   }
   return null;
 }
+
+t.test('Twilio <Pay> options map onto config and request', async (t) => {
+  const { mapTwilioPayOptions } = await import('../../src/dialog/twilio-pay-options.js');
+  const m = mapTwilioPayOptions({ validCardTypes: 'visa amex', maxAttempts: 2, timeout: 7, securityCode: false, currency: 'usd', chargeAmount: '10.00', description: 'Bill' });
+  t.same(m.config, { validCardTypes: ['visa', 'american-express'], maxAttempts: 2, timeouts: { firstDigitMs: 7000 }, securityCode: false, description: 'Bill' });
+  t.same(m.request, { currency: 'USD', amount: '10.00', description: 'Bill' });
+  const cfg = parseDialogConfig(m.config);
+  t.equal(cfg.timeouts.interDigitMs, 5000);
+  const r = paymentRequestFromApi({ customerId: 'C', ...m.request }, ids, cfg);
+  t.same([r.amountMinor, r.currency], [1000, 'USD']);
+  t.throws(() => mapTwilioPayOptions({ validCardTypes: 'visa optima' }), { code: 'ERR_PAYMENT_REQUEST' });
+  t.throws(() => mapTwilioPayOptions({ timeout: -1 }), { code: 'ERR_PAYMENT_REQUEST' });
+});
