@@ -95,7 +95,8 @@ function build(): readonly Transition[] {
     ...rows('amount-entry', 'valid', NEXT_TARGETS.filter((s) => s !== 'amount-entry' && s !== 'amount-choice')),
     ...rows('card-number', 'valid', NEXT_TARGETS.filter((s) => s !== 'card-number')),
     ...rows('expiry', 'valid', NEXT_TARGETS.filter((s) => s !== 'expiry')),
-    ...rows('security-code', 'valid', NEXT_TARGETS.filter((s) => s !== 'security-code')),
+    // The code is asked only once the card is known, so the card number is never missing after it.
+    ...rows('security-code', 'valid', NEXT_TARGETS.filter((s) => s !== 'security-code' && s !== 'card-number')),
     ...rows('confirmation', 'confirm', ['processing']),
     ...rows('confirmation', 'change', ['change-choice']),
     ...rows('change-choice', 'change-amount', ['amount-choice', 'amount-entry']),

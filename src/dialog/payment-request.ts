@@ -21,6 +21,9 @@ export interface PaymentRequest {
   readonly description: string | null;
 }
 
+/**
+ * Messages name the field, never its value: a misconfigured IVR could put card data in any header.
+ */
 export class PaymentRequestError extends CodedError<'ERR_PAYMENT_REQUEST'> {
   constructor(message: string) {
     super('ERR_PAYMENT_REQUEST', message);
@@ -52,11 +55,11 @@ export interface RequestIds {
 
 function build(ids: RequestIds, fields: z.infer<typeof apiBody>, defaultMode: PaymentMode, config: DialogConfig): PaymentRequest {
   const currency = (fields.currency ?? config.currency).trim().toUpperCase();
-  if (minorDigits(currency) === null) throw new PaymentRequestError(`currency: not an ISO 4217 code: ${JSON.stringify(currency.slice(0, 8))}`);
+  if (minorDigits(currency) === null) throw new PaymentRequestError('currency: not an ISO 4217 code');
   let amountMinor: number | null = null;
   if (fields.amount !== undefined && String(fields.amount).trim() !== '') {
     amountMinor = parseDecimalAmount(String(fields.amount), currency);
-    if (amountMinor === null) throw new PaymentRequestError(`amount: not a decimal amount in ${currency}: ${JSON.stringify(String(fields.amount).slice(0, 20))}`);
+    if (amountMinor === null) throw new PaymentRequestError(`amount: not a decimal amount in ${currency}`);
   }
   const mode: PaymentMode = fields.callType === 'conference' ? 'agent-assisted' : fields.callType === 'automated' ? 'automated' : defaultMode;
   return {

@@ -32,6 +32,9 @@ export interface HarnessOptions {
   readonly connector?: PaymentConnector;
 }
 
+/** Every transition any harness has seen (the flow-coverage test reads it). */
+export const SEEN_TRANSITIONS = new Set<string>();
+
 export class Harness {
   readonly timers = new ManualTimers(NOW_MS);
   readonly fake: FakeConnector;
@@ -59,7 +62,10 @@ export class Harness {
     this.session = new PaymentSession({ request, config: this.config, connector: this.connector, timers: this.timers });
     this.session.on('prompt', (plan) => this.events.push({ type: 'prompt', plan }));
     this.session.on('status', (status) => this.events.push({ type: 'status', status }));
-    this.session.on('transition', (transition) => this.events.push({ type: 'transition', transition }));
+    this.session.on('transition', (transition) => {
+      SEEN_TRANSITIONS.add(`${transition.from}|${transition.on}|${transition.to}`);
+      this.events.push({ type: 'transition', transition });
+    });
     this.session.on('action', (action) => this.events.push({ type: 'action', action }));
     this.session.on('result', (result) => this.events.push({ type: 'result', result }));
   }
