@@ -7,6 +7,7 @@ import { describeZodIssues, type GatewayConfig, gatewayConfigSchema } from './ga
 import { GatewayConfigError } from './gateway-error.js';
 import { type GatewaySimulator, startGatewaySimulator } from './simulator.js';
 import { loadTemplate } from './template.js';
+import type { Transport } from './https-transport.js';
 import { type ConnectorEvent, XmlConnector } from './xml-connector.js';
 
 export interface ConnectorDependencies {
@@ -14,6 +15,8 @@ export interface ConnectorDependencies {
   readonly onEvent?: (event: ConnectorEvent) => void;
   /** Extra CA PEMs to trust besides `caFile` (the simulator's, when started elsewhere). */
   readonly extraCa?: readonly string[];
+  /** Replaces the HTTPS POST (tests wrap the real one to watch the request buffer). */
+  readonly transport?: Transport;
 }
 
 /** Parses a `gateway:` block (undefined: every default); throws GatewayConfigError naming each bad field. */
@@ -60,6 +63,7 @@ export function createXmlConnector(config: GatewayConfig, dependencies: Connecto
     retries: config.retries,
     retryDelayMs: config.retryDelayMs,
     ...(dependencies.onEvent === undefined ? {} : { onEvent: dependencies.onEvent }),
+    ...(dependencies.transport === undefined ? {} : { transport: dependencies.transport }),
   });
 }
 

@@ -46,7 +46,7 @@ function twoDigits(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-/** Judges one transport result. `retried`: an earlier attempt of this charge was sent. */
+/** Judges one transport result. `retriedAfterSend`: an earlier try of this charge may have been processed. */
 function judge(result: TransportResult, template: CompiledTemplate, retriedAfterSend: boolean, onBad: (detail: string) => void): AttemptVerdict {
   if (result.kind === 'failure') {
     const outcome: ChargeOutcome = { kind: 'error', reason: result.reason, outcomeUnknown: result.sent || retriedAfterSend };
@@ -143,7 +143,8 @@ export class XmlConnector implements PaymentConnector {
       connectTimeoutMs: this.options.connectTimeoutMs,
       responseTimeoutMs: this.options.timeoutMs,
     };
-    let sentBefore = false;
+    // An earlier try may have been processed (sent, and no answer said it was not).
+    let mayHaveCharged = false;
     for (let attempt = 1; ; attempt++) {
       counted(attempt);
       // Rendered afresh per attempt so every copy of the card data lives only until it is sent.
@@ -155,8 +156,9 @@ export class XmlConnector implements PaymentConnector {
       const ms = Date.now() - t0;
       if (result.kind === 'response') this.emit({ type: 'response', attempt, status: result.status, ms });
       else this.emit({ type: 'failure', attempt, reason: result.reason, sent: result.sent, ms, detail: result.detail });
-      const verdict = judge(result, template, sentBefore, (detail) => this.emit({ type: 'bad-response', attempt, detail }));
-      sentBefore ||= result.kind === 'response' || result.sent;
+      const verdict = judge(result, template, mayHaveCharged, (detail) => this.emit({ type: 'bad-response', attempt, detail }));
+      const judged = verdict.kind === 'final' ? verdict.outcome : verdict.ifExhausted;
+      mayHaveCharged ||= judged.kind === 'error' && judged.outcomeUnknown;
       if (verdict.kind === 'final') return verdict.outcome;
       if (attempt > this.options.retries || signal.aborted || this.closed) return verdict.ifExhausted;
       const delayMs = this.options.retryDelayMs * attempt;
