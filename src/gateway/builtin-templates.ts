@@ -51,7 +51,7 @@ export const AUTHORIZE_NET_TEMPLATE: TemplateSource = {
     ],
     transactionId: 'createTransactionResponse.transactionResponse.transId',
     authCode: 'createTransactionResponse.transactionResponse.authCode',
-    code: [ANET_ERROR_CODE, 'createTransactionResponse.messages.message.code', 'ErrorResponse.messages.message.code'],
+    code: [ANET_ERROR_CODE, 'createTransactionResponse.transactionResponse.messages.message.code', 'createTransactionResponse.messages.message.code', 'ErrorResponse.messages.message.code'],
     reasons: {
       '2': 'do-not-honour',
       '3': 'refer-to-issuer',
