@@ -97,6 +97,14 @@ export const postHttps: Transport = (body, options, onSent, signal) =>
       const code = errorCode(error);
       if (!tcpConnected && (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL')) fail('connection-refused', code);
       else if (!tlsConnected && (TLS_CODES.test(code) || tcpConnected)) fail('tls', code || 'handshake failed');
+      else if (TLS_CODES.test(code)) {
+        // TLS 1.3 finishes the client's side of the handshake before the server checks the
+        // client certificate; its alert (e.g. ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED) then
+        // arrives after the body went out. The server's TLS layer refused the session, so its
+        // HTTP layer never saw the request: nothing can have been charged.
+        if (/ALERT/.test(code)) sent = false;
+        fail('tls', code);
+      }
       else if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') fail('connection-reset', code);
       else fail('network', code || 'network error');
     });
