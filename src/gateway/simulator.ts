@@ -243,7 +243,7 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
     entry.requests++;
     const last4 = charge.pan.slice(-4);
     if (fault === 'http-503' || fault === 'http-400') {
-      emit({ type: 'request', key, cardLast4: last4, amount: charge.amount, outcome: 'not-processed', replay, fault });
+      emit({ type: 'request', key, cardLast4: last4, amount: `${charge.amount} ${charge.currency}`, outcome: 'not-processed', replay, fault });
       send(res, fault === 'http-503' ? 503 : 400, fault === 'http-503' ? 'Service Unavailable\n' : 'Bad Request\n', 'text/plain');
       return;
     }
@@ -268,7 +268,7 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
       const type = cardType(charge.pan.slice(0, 6));
       entry.answer = decision.kind === 'no-answer' ? null : charge.format === 'authorize-net' ? authorizeNetAnswer(key, decision, transactionId, last4, type) : genericAnswer(decision, transactionId);
     }
-    emit({ type: 'request', key, cardLast4: last4, amount: charge.amount, outcome: entry.outcome ?? 'unknown', replay, fault });
+    emit({ type: 'request', key, cardLast4: last4, amount: `${charge.amount} ${charge.currency}`, outcome: entry.outcome ?? 'unknown', replay, fault });
     const answer = entry.answer;
     if (answer === null || fault === 'no-answer') return; // the socket stays open until the client gives up or close()
     if (fault === 'reset') {
