@@ -46,12 +46,18 @@ export const postHttps: Transport = (body, options, onSent, signal) =>
     let sent = false;
     let connectTimer: NodeJS.Timeout | null = null;
     let responseTimer: NodeJS.Timeout | null = null;
+    // Backstop for a peer that completes the handshake but never takes the body ('finish' never comes).
+    const overallTimer = setTimeout(
+      () => fail(sent ? 'timeout' : 'connect-timeout', `no answer within ${options.connectTimeoutMs + options.responseTimeoutMs} ms`),
+      options.connectTimeoutMs + options.responseTimeoutMs,
+    );
 
     const finish = (result: TransportResult): void => {
       if (settled) return;
       settled = true;
       if (connectTimer !== null) clearTimeout(connectTimer);
       if (responseTimer !== null) clearTimeout(responseTimer);
+      clearTimeout(overallTimer);
       signal?.removeEventListener('abort', onAbort);
       onSent(); // idempotent: zeroes the body on every path, sent or not
       resolve(result);
