@@ -229,6 +229,27 @@ t.test('abort before sending: error aborted, nothing sent', async (t) => {
   t.same(await connector.charge(chargeRequest()), { kind: 'error', reason: 'connector-closed', outcomeUnknown: false });
 });
 
+t.test('TLS failure: a trusted certificate for another name (hostname mismatch)', async (t) => {
+  // The simulator's certificate names 127.0.0.1, ::1 and localhost; 127.0.0.2 is loopback too.
+  const elsewhere = await startGatewaySimulator({ listen: '127.0.0.2:0' });
+  const { connector } = connectorFor(elsewhere);
+  t.same(await connector.charge(chargeRequest()), { kind: 'error', reason: 'tls', outcomeUnknown: false });
+  t.equal(elsewhere.ledger().requests, 0);
+  await connector.close();
+  await elsewhere.close();
+});
+
+t.test('close() while a charge waits: aborted, outcome unknown once sent', async (t) => {
+  const { connector } = connectorFor(simulator, { timeoutMs: 10_000 });
+  const request = chargeRequest({ pan: CARDS.noAnswer });
+  const pending = connector.charge(request);
+  for (let i = 0; i < 200 && entry(request.idempotencyKey) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const started = Date.now();
+  await connector.close();
+  t.same(await pending, { kind: 'error', reason: 'aborted', outcomeUnknown: true });
+  t.ok(Date.now() - started < 1000);
+});
+
 t.test('bad card bytes never leave: error bad-request, no request', async (t) => {
   const { connector } = connectorFor(simulator);
   const before = simulator.ledger().requests;
