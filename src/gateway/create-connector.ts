@@ -84,7 +84,9 @@ export async function openGateway(config: GatewayConfig, dependencies: Connector
   const port = target.port === '' ? '443' : target.port;
   // Validate the template before starting anything.
   loadTemplate(config.template);
-  const simulator = await startGatewaySimulator({ listen: `${target.hostname}:${port}` });
+  // Credentials configured for the simulator are checked by it, as Authorize.Net would.
+  const credentials = config.credentials.name === '' && config.credentials.transactionKey === '' ? null : config.credentials;
+  const simulator = await startGatewaySimulator({ listen: `${target.hostname}:${port}`, credentials });
   const path = `${target.pathname}${target.search}`;
   const connector = createXmlConnector(config, { ...dependencies, extraCa: [...(dependencies.extraCa ?? []), simulator.caPem] }, new URL(path, simulator.url).toString());
   return {

@@ -70,6 +70,8 @@ export interface GatewaySimulatorOptions {
   /** Delay of the `slow` fault, ms. */
   readonly slowMs?: number;
   readonly onEvent?: (event: SimulatorEvent) => void;
+  /** When set, Authorize.Net requests must carry these in merchantAuthentication (else E00007, as the API answers). */
+  readonly credentials?: { readonly name: string; readonly transactionKey: string } | null;
   /** The clock for expiry checks. */
   readonly now?: () => Date;
 }
@@ -123,6 +125,8 @@ interface ParsedCharge {
   readonly expiryMonth: number;
   readonly amount: string;
   readonly currency: string;
+  /** merchantAuthentication name and transactionKey (Authorize.Net only). */
+  readonly credentials: { readonly name: string; readonly transactionKey: string } | null;
 }
 
 type ParseResult = { readonly kind: 'charge'; readonly charge: ParsedCharge } | { readonly kind: 'invalid'; readonly format: 'authorize-net' | 'generic' | null; readonly detail: string };
@@ -149,7 +153,19 @@ function parseCharge(xml: string): ParseResult {
     const ref = selectText(document, 'createTransactionRequest.refId');
     return {
       kind: 'charge',
-      charge: { format: 'authorize-net', key: ref ?? `no-ref-${randomInt(1e9)}`, pan, expiryYear: expiry.year, expiryMonth: expiry.month, amount, currency: selectText(document, `${t}.currencyCode`) ?? 'USD' },
+      charge: {
+        format: 'authorize-net',
+        key: ref ?? `no-ref-${randomInt(1e9)}`,
+        pan,
+        expiryYear: expiry.year,
+        expiryMonth: expiry.month,
+        amount,
+        currency: selectText(document, `${t}.currencyCode`) ?? 'USD',
+        credentials: {
+          name: selectText(document, 'createTransactionRequest.merchantAuthentication.name') ?? '',
+          transactionKey: selectText(document, 'createTransactionRequest.merchantAuthentication.transactionKey') ?? '',
+        },
+      },
     };
   }
   if ('PaymentRequest' in document) {
@@ -160,7 +176,7 @@ function parseCharge(xml: string): ParseResult {
     if (expiry === null || pan === null || amount === null || key === null || key === '') return { kind: 'invalid', format: 'generic', detail: 'IdempotencyKey, Card/Number, Card/Expiry or Amount missing' };
     return {
       kind: 'charge',
-      charge: { format: 'generic', key, pan, expiryYear: expiry.year, expiryMonth: expiry.month, amount, currency: selectText(document, 'PaymentRequest.Amount.@currency') ?? 'USD' },
+      charge: { format: 'generic', key, pan, expiryYear: expiry.year, expiryMonth: expiry.month, amount, currency: selectText(document, 'PaymentRequest.Amount.@currency') ?? 'USD', credentials: null },
     };
   }
   return { kind: 'invalid', format: null, detail: 'unknown request (expected createTransactionRequest or PaymentRequest)' };
@@ -328,6 +344,13 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
         // Authorize.Net answers schema errors with HTTP 200 and E00003.
         if (parsed.format === 'generic') send(res, 400, 'Bad Request\n', 'text/plain');
         else send(res, 200, authorizeNetRequestError('E00003', `The request is invalid: ${parsed.detail}`));
+        return;
+      }
+      const expected = options.credentials ?? null;
+      const given = parsed.charge.credentials;
+      if (expected !== null && given !== null && (given.name !== expected.name || given.transactionKey !== expected.transactionKey)) {
+        emit({ type: 'bad-request', status: 200, detail: 'E00007 authentication failed' });
+        send(res, 200, `${ANET_HEAD}<messages><resultCode>Error</resultCode><message><code>E00007</code><text>User authentication failed due to invalid authentication values.</text></message></messages></createTransactionResponse>`);
         return;
       }
       answerCharge(req, res, parsed.charge, fault);

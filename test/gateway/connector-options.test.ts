@@ -75,6 +75,16 @@ t.test('kind simulator: openGateway starts it on the configured address; createC
   await busy.close();
   await t.rejects(openGateway(config), { code: 'EADDRINUSE' });
   await gateway.close();
+  // Credentials configured for the simulator are checked (E00007 as from Authorize.Net).
+  const checked = await openGateway({ ...config, credentials: { name: 'login', transactionKey: 'key' } });
+  t.match(await checked.connector.charge(chargeRequest()), { kind: 'approved' });
+  await checked.close();
+  const wrong = await startGatewaySimulator({ listen: '127.0.0.1:0', credentials: { name: 'login', transactionKey: 'other' } });
+  const wrongKey = connectorFor(wrong, { credentials: { name: 'login', transactionKey: 'key' } });
+  t.same(await wrongKey.connector.charge(chargeRequest()), { kind: 'error', reason: 'authentication-failed', outcomeUnknown: false });
+  t.equal(wrong.ledger().charges, 0);
+  await wrongKey.connector.close();
+  await wrong.close();
   const lazy = createConnector(config);
   t.match(await lazy.charge(chargeRequest()), { kind: 'approved' });
   await lazy.close();
