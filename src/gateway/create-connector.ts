@@ -1,13 +1,15 @@
 // From the `gateway:` configuration block to a working PaymentConnector. `kind: xml` posts to
 // the configured gateway; `kind: simulator` starts the built-in simulator on the URL's host and
 // port and talks to it over real HTTPS, trusting its self-signed certificate (TLS stays verified).
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from './connector.js';
 import { describeZodIssues, type GatewayConfig, gatewayConfigSchema } from './gateway-config.js';
 import { GatewayConfigError } from './gateway-error.js';
 import { type GatewaySimulator, startGatewaySimulator } from './simulator.js';
 import { loadTemplate } from './template.js';
-import type { Transport } from './https-transport.js';
+import { tlsContext, type Transport } from './https-transport.js';
+import type { SecureContext } from 'node:tls';
 import { type ConnectorEvent, XmlConnector } from './xml-connector.js';
 
 export interface ConnectorDependencies {
@@ -35,6 +37,20 @@ function readPem(path: string, key: string): string {
   }
 }
 
+/** The certificates of a PEM bundle; Node's TLS would silently ignore a file that holds none. */
+function certificates(pem: string, source: string): string[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new GatewayConfigError('gateway.config', `${source}: no PEM certificate in it`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new GatewayConfigError('gateway.config', `${source}: a certificate in it cannot be parsed`);
+    }
+  }
+  return blocks;
+}
+
 function authHeaders(config: GatewayConfig): Record<string, string> {
   const auth = config.auth;
   if (auth.kind === 'basic') return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}` };
@@ -45,19 +61,25 @@ function authHeaders(config: GatewayConfig): Record<string, string> {
 /** The XML-over-HTTPS connector for `config`, against `url` (default: config.url). Reads caFile and client certificate files now. */
 export function createXmlConnector(config: GatewayConfig, dependencies: ConnectorDependencies = {}, url: string = config.url): XmlConnector {
   const template = loadTemplate(config.template);
-  const ca = [...(config.caFile === '' ? [] : [readPem(config.caFile, 'caFile')]), ...(dependencies.extraCa ?? [])];
+  const ca = [...(config.caFile === '' ? [] : certificates(readPem(config.caFile, 'caFile'), `gateway.caFile ${config.caFile}`)), ...(dependencies.extraCa ?? [])];
   const auth = config.auth;
   const clientCert =
     auth.kind === 'client-certificate'
       ? { cert: readPem(auth.certFile, 'auth.certFile'), key: readPem(auth.keyFile, 'auth.keyFile'), ...(auth.passphrase === undefined ? {} : { passphrase: auth.passphrase }) }
       : null;
+  let secureContext: SecureContext;
+  try {
+    secureContext = tlsContext(ca, clientCert);
+  } catch (error) {
+    const detail = error instanceof Error && 'code' in error ? String(error.code) : 'invalid';
+    throw new GatewayConfigError('gateway.config', `gateway.caFile / gateway.auth: not a usable PEM certificate or key (${detail})`);
+  }
   return new XmlConnector({
     template,
     url: new URL(url),
     credentials: config.credentials,
     headers: { ...config.headers, ...authHeaders(config) },
-    ca,
-    clientCert,
+    secureContext,
     connectTimeoutMs: config.connectTimeoutMs,
     timeoutMs: config.timeoutMs,
     retries: config.retries,

@@ -3,9 +3,9 @@
 // Node's own `https`; TLS is always verified (rejectUnauthorized), against the system roots
 // plus any extra CA. One connection per request (agent: false): payments are few, and a reused
 // keep-alive socket that dies under a sent request is the classic double-charge trap.
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
 /** Largest answer read, bytes; anything longer is no payment answer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -13,9 +13,8 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 export interface TransportOptions {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
-  /** Extra trusted CAs (PEM), added to Node's root store. */
-  readonly ca: readonly string[];
-  readonly clientCert: { readonly cert: string; readonly key: string; readonly passphrase?: string } | null;
+  /** Trust (roots plus extra CAs) and client certificate, built once per connector by tlsContext(). */
+  readonly secureContext: SecureContext;
   /** TCP and TLS handshake, ms. */
   readonly connectTimeoutMs: number;
   /** From the body sent to the end of the answer, ms. */
@@ -31,6 +30,23 @@ export type TransportResult =
 
 /** Sends `body`; calls `onSent` once the body is handed over (the caller zeroes it then). Never rejects. */
 export type Transport = (body: Buffer, options: TransportOptions, onSent: () => void, signal?: AbortSignal) => Promise<TransportResult>;
+
+export interface ClientCertificate {
+  readonly cert: string;
+  readonly key: string;
+  readonly passphrase?: string;
+}
+
+/**
+ * Node's root store plus `extraCa` (PEM), and the client certificate if any. Built once: parsing
+ * the ~140 root certificates per request would cost more than the handshake. Throws on bad PEM.
+ */
+export function tlsContext(extraCa: readonly string[], clientCert: ClientCertificate | null): SecureContext {
+  return createSecureContext({
+    ca: [...rootCertificates, ...extraCa],
+    ...(clientCert === null ? {} : { cert: clientCert.cert, key: clientCert.key, ...(clientCert.passphrase === undefined ? {} : { passphrase: clientCert.passphrase }) }),
+  });
+}
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/;
 
@@ -68,7 +84,9 @@ export const postHttps: Transport = (body, options, onSent, signal) =>
     };
     const onAbort = (): void => fail('aborted', 'aborted by the caller');
 
-    const req = httpsRequest({
+    // https.request hands its options to tls.connect, which takes a prepared secureContext
+    // (@types/node leaves it out of RequestOptions).
+    const requestOptions: RequestOptions & { secureContext: SecureContext } = {
       protocol: 'https:',
       hostname: options.url.hostname.replace(/^\[|\]$/g, ''),
       port: options.url.port === '' ? 443 : Number(options.url.port),
@@ -77,11 +95,9 @@ export const postHttps: Transport = (body, options, onSent, signal) =>
       headers: { ...options.headers, 'content-length': String(body.length) },
       agent: false,
       rejectUnauthorized: true,
-      ca: options.ca.length > 0 ? [...rootCertificates, ...options.ca] : undefined,
-      cert: options.clientCert?.cert,
-      key: options.clientCert?.key,
-      passphrase: options.clientCert?.passphrase,
-    });
+      secureContext: options.secureContext,
+    };
+    const req = httpsRequest(requestOptions);
 
     connectTimer = setTimeout(() => fail('connect-timeout', `no TLS connection within ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
     req.on('socket', (socket) => {

@@ -5,7 +5,7 @@ export { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from
 export { GatewayConfigError } from './gateway-error.js';
 export { createConnector, createXmlConnector, openGateway, parseGatewayConfig, type ConnectorDependencies, type OpenGateway } from './create-connector.js';
 export { XmlConnector, type ConnectorEvent, type XmlConnectorOptions } from './xml-connector.js';
-export { postHttps, type Transport, type TransportOptions, type TransportResult } from './https-transport.js';
+export { postHttps, tlsContext, type Transport, type TransportOptions, type TransportResult } from './https-transport.js';
 export { loadTemplate, compileTemplate, type CompiledTemplate } from './template.js';
 export { BUILTIN_TEMPLATES } from './builtin-templates.js';
 export { attemptRef } from './attempt-ref.js';

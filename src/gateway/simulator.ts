@@ -321,6 +321,9 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
       send(res, 405, 'POST only\n', 'text/plain');
       return;
     }
+    // A client that drops the connection mid-request must not take the simulator down.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     const chunks: Buffer[] = [];
     let length = 0;
     req.on('data', (chunk: Buffer) => {

@@ -28,8 +28,8 @@ export interface XmlConnectorOptions {
   readonly credentials: { readonly name: string; readonly transactionKey: string };
   /** Extra HTTP headers (after the template's), including any Authorization. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly ca: readonly string[];
-  readonly clientCert: TransportOptions['clientCert'];
+  /** tlsContext(extra CAs, client certificate). */
+  readonly secureContext: TransportOptions['secureContext'];
   readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
   /** Extra tries after a fault that is safe to retry. */
@@ -138,8 +138,7 @@ export class XmlConnector implements PaymentConnector {
     const transportOptions: TransportOptions = {
       url: this.options.url,
       headers,
-      ca: this.options.ca,
-      clientCert: this.options.clientCert,
+      secureContext: this.options.secureContext,
       connectTimeoutMs: this.options.connectTimeoutMs,
       responseTimeoutMs: this.options.timeoutMs,
     };

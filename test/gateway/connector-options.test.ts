@@ -89,6 +89,11 @@ t.test('kind simulator: openGateway starts it on the configured address; createC
   t.match(await lazy.charge(chargeRequest()), { kind: 'approved' });
   await lazy.close();
   t.throws(() => createConnector(parseGatewayConfig({ template: join(dir, 'nope.yaml') })), { code: 'gateway.template' });
+  const garbage = join(dir, 'garbage.pem');
+  writeFileSync(garbage, 'not a certificate\n');
+  t.throws(() => createXmlConnector(parseGatewayConfig({ kind: 'xml', caFile: garbage })), { code: 'gateway.config', message: /garbage\.pem: no PEM certificate/ });
+  writeFileSync(garbage, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  t.throws(() => createXmlConnector(parseGatewayConfig({ kind: 'xml', caFile: garbage })), { code: 'gateway.config', message: /cannot be parsed/ });
   t.throws(() => createXmlConnector(parseGatewayConfig({ kind: 'xml', caFile: join(dir, 'nope.pem') })), { code: 'gateway.config', message: /gateway\.caFile: cannot read .*nope\.pem \(ENOENT\)/ });
 });
 
