@@ -5,11 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
 import { CaptureError } from '../capture/index.js';
+import { GatewayConfigError } from '../gateway/gateway-error.js';
+import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simulator.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
 import { runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
+import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
 import { runServeCommand } from './serve-command.js';
 import { ConfigError } from '../config/load-config.js';
@@ -32,6 +35,23 @@ function parseRate(value: string): number {
   if (!/^[1-9][0-9]{0,9}$/.test(value) || Number(value) > 0xffffffff) {
     throw new InvalidArgumentError('Expected a sample rate in Hz, a positive integer such as 8000.');
   }
+  return Number(value);
+}
+
+/** HOST:PORT, checked now so that a typo is a usage error (exit 2). */
+function parseListenOption(value: string): string {
+  try {
+    parseListen(value);
+  } catch (error) {
+    if (error instanceof GatewayConfigError) throw new InvalidArgumentError(`Expected HOST:PORT such as ${DEFAULT_SIMULATOR_LISTEN}.`);
+    throw error;
+  }
+  return value;
+}
+
+/** Milliseconds, a non-negative integer up to 10 minutes. */
+function parseMs(value: string): number {
+  if (!/^[0-9]{1,6}$/.test(value) || Number(value) > 600_000) throw new InvalidArgumentError('Expected milliseconds, an integer from 0 to 600000.');
   return Number(value);
 }
 
@@ -173,6 +193,32 @@ function buildProgram(): Command {
       await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeOut);
     });
 
+  program
+    .command('gateway-sim')
+    .allowExcessArguments(false)
+    .description('run the HTTPS payment gateway simulator (Authorize.Net XML and the generic template) until interrupted')
+    .option('--listen <addr>', 'HOST:PORT to listen on (port 0: any free port)', parseListenOption, DEFAULT_SIMULATOR_LISTEN)
+    .addOption(new Option('--fault <kind>', 'play this fault on every request').choices(SIMULATOR_FAULTS))
+    .option('--slow-ms <ms>', 'delay of the slow fault in ms (default 3000)', parseMs)
+    .option('--ca-out <file>', 'write the CA certificate to trust here (default: a temporary file, removed at exit)')
+    .action(
+      reportUsageErrors(async (options: OptionValues) => {
+        const listen: unknown = options.listen;
+        const fault: unknown = options.fault;
+        const slowMs: unknown = options.slowMs;
+        const caOut: unknown = options.caOut;
+        await runGatewaySimCommand(
+          {
+            listen: typeof listen === 'string' ? listen : DEFAULT_SIMULATOR_LISTEN,
+            fault: typeof fault === 'string' && isSimulatorFault(fault) ? fault : null,
+            slowMs: typeof slowMs === 'number' ? slowMs : undefined,
+            caOut: typeof caOut === 'string' ? caOut : undefined,
+          },
+          writeOut,
+        );
+      }),
+    );
+
   return program;
 }
 
@@ -185,7 +231,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError) {
+    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
