@@ -144,9 +144,8 @@ const SCRIPT = `
     if (merchant) body.merchantId = merchant;
     var reference = el('reference').value.trim();
     if (reference) body.reference = reference;
-    post(paymentsUrl, body).then(function (json) {
-      if (json && json.paymentId && (!state || !state.paymentId)) text('connection', 'Payment ' + json.paymentId + ' started');
-    });
+    // The payment's progress (its ID first) arrives over the stream, like every other change.
+    post(paymentsUrl, body);
   });
   el('cancel').addEventListener('click', function () {
     if (!state || !state.paymentId) return;
