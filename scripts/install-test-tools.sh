@@ -9,7 +9,9 @@ set -euo pipefail
 # espeak-ng: synthetic speech; asterisk-*: real speech and music; libspandsp-dev + gcc: the
 # spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests); tshark: the reference RTP
 # stream list in the replay tests and the replay benchmark's baseline; baresip + wireshark-common
-# (dumpcap, editcap): fixtures/rtp/record.sh.
+# (dumpcap, editcap): fixtures/rtp/record.sh; chromium: the agent widget's browser test
+# (playwright-core drives /usr/bin/chromium; no browser download); kamailio: the SIP load
+# balancer of the scale-out test and `kamailio -c` on examples/kamailio/kamailio.cfg.
 PACKAGES=(
   sox
   multimon-ng
@@ -22,6 +24,8 @@ PACKAGES=(
   tshark
   wireshark-common
   baresip
+  chromium
+  kamailio
 )
 
 missing_packages() {

@@ -27,7 +27,7 @@ export class ToneguardServer {
   static async start(config: ToneguardConfig, logger: Logger): Promise<ToneguardServer> {
     const http = createHttpApp({ token: config.http.token, logger });
     const server = new ToneguardServer(config, logger, http);
-    registerHealthRoutes(http, { notReady: () => (server.#draining ? ['draining'] : []) });
+    registerHealthRoutes(http, { readiness: () => (server.#draining ? { ready: false, reasons: ['draining'] } : { ready: true, reasons: [] }) });
     const calls: CallControl = { list: () => [], get: () => undefined, setSecure: () => false };
     registerCallRoutes(http, calls);
     const address = await http.listen({ host: config.http.listen.host, port: config.http.listen.port });

@@ -1,0 +1,251 @@
+// The agent widget page: one self-contained document (inline CSS and JS, no CDN: the server may
+// sit on a closed network). It reads the call ID from its own path and the token it was opened
+// with from `?token=`, and passes that token on: Authorization header on fetch, `?token=` on the
+// EventSource (browsers cannot put headers on it). URLs are relative, so the page also works
+// behind a reverse proxy under a path prefix. The page is static: nothing from the request is
+// echoed into it (no injection), which also lets a strict CSP pin the inline code by hash.
+import { createHash } from 'node:crypto';
+
+const STYLE = `
+:root { color-scheme: light dark; --ok: #1a7f37; --bad: #c62828; --muted: #6b7280; --accent: #2563eb; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0; padding: 1rem; max-width: 34rem; }
+h1 { font-size: 1.2rem; margin: 0 0 .25rem; }
+h2 { font-size: 1rem; margin: 1rem 0 .5rem; }
+.call { color: var(--muted); font-size: .85rem; word-break: break-all; margin: 0; }
+.badge { display: inline-block; padding: .1rem .5rem; border-radius: 1rem; font-size: .8rem; border: 1px solid currentColor; }
+.badge.on { color: var(--ok); } .badge.off { color: var(--muted); }
+#connection { font-size: .85rem; color: var(--muted); }
+ol.steps { list-style: none; padding: 0; margin: 0; display: grid; gap: .25rem; }
+ol.steps li { padding: .3rem .5rem; border-radius: .3rem; border: 1px solid #d1d5db; }
+ol.steps li::before { display: inline-block; width: 1.4rem; content: "\\25CB"; }
+ol.steps li[data-status="done"]::before { content: "\\2713"; color: var(--ok); }
+ol.steps li[data-status="current"] { border-color: var(--accent); font-weight: 600; }
+ol.steps li[data-status="current"]::before { content: "\\25B6"; color: var(--accent); }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dt { color: var(--muted); } dd { margin: 0; font-variant-numeric: tabular-nums; }
+#digits-dots { letter-spacing: .15em; }
+.ok { color: var(--ok); } .bad { color: var(--bad); }
+form { display: grid; grid-template-columns: max-content 1fr; gap: .4rem .75rem; align-items: center; }
+input { font: inherit; padding: .3rem .4rem; }
+.actions { display: flex; gap: .5rem; margin-top: .75rem; }
+button { font: inherit; padding: .4rem .9rem; border-radius: .3rem; border: 1px solid #9ca3af; cursor: pointer; }
+button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
+button:disabled { opacity: .5; cursor: default; }
+#message:empty { display: none; }
+#message { margin-top: .5rem; padding: .4rem .6rem; border-radius: .3rem; border: 1px solid var(--bad); color: var(--bad); }
+`;
+
+const SCRIPT = `
+(function () {
+  'use strict';
+  var FIELDS = ['charge-amount', 'payment-card-number', 'expiration-date', 'security-code', 'payment-processing'];
+  var FIELD_NAMES = { 'charge-amount': 'Amount', 'payment-card-number': 'Card number', 'expiration-date': 'Expiry date', 'security-code': 'Security code', 'payment-processing': 'Processing' };
+  var DOT = '\\u25CF';
+  var token = new URLSearchParams(location.search).get('token') || '';
+  var segments = location.pathname.split('/');
+  var callId = decodeURIComponent(segments[segments.length - 1] || '');
+  var tokenQuery = token ? '?token=' + encodeURIComponent(token) : '';
+  var paymentsUrl = '../calls/' + encodeURIComponent(callId) + '/payments';
+  var state = null;
+  var ended = false;
+  var busy = false;
+  function el(id) { return document.getElementById(id); }
+  function text(id, value) { el(id).textContent = value; }
+  function yesNo(v) { return v ? 'Yes' : 'No'; }
+  function headers() {
+    var h = { 'content-type': 'application/json', accept: 'application/json' };
+    if (token) h.authorization = 'Bearer ' + token;
+    return h;
+  }
+  function randomKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  }
+  function say(message) { text('message', message || ''); }
+  function paymentOpen() { return !!(state && state.paymentId && !state.result); }
+  function updateButtons() {
+    el('start').disabled = busy || ended || paymentOpen();
+    el('cancel').disabled = busy || ended || !paymentOpen();
+  }
+  function render(s) {
+    state = s;
+    text('call-id', s.callId);
+    var secure = el('secure');
+    secure.textContent = s.secure ? 'Secure mode on' : 'Secure mode off';
+    secure.className = 'badge ' + (s.secure ? 'on' : 'off');
+    var current = s.result ? FIELDS.length : FIELDS.indexOf(s.field);
+    var items = el('steps').children;
+    for (var i = 0; i < items.length; i++) {
+      var f = items[i].getAttribute('data-field');
+      var index = FIELDS.indexOf(f);
+      var status = !s.paymentId ? 'pending' : index < current ? 'done' : index === current ? 'current' : 'pending';
+      items[i].setAttribute('data-status', status);
+      if (status === 'current') items[i].setAttribute('aria-current', 'step'); else items[i].removeAttribute('aria-current');
+      items[i].querySelector('.step-status').textContent = status === 'done' ? ' (done)' : status === 'current' ? ' (collecting)' : '';
+    }
+    text('field', s.field ? FIELD_NAMES[s.field] || s.field : (s.paymentId ? (s.result ? 'Finished' : 'Starting') : 'No payment'));
+    var n = s.digitsEntered || 0;
+    text('digits-dots', n > 0 ? new Array(n + 1).join(DOT) : '\\u2014');
+    text('digits-count', String(n));
+    el('digits').setAttribute('aria-label', n + (n === 1 ? ' digit' : ' digits') + ' entered');
+    text('card-type', s.cardType || '\\u2014');
+    var luhn = el('luhn');
+    luhn.textContent = s.luhnValid === null ? '\\u2014' : s.luhnValid ? 'Valid' : 'Invalid';
+    luhn.className = s.luhnValid === null ? '' : s.luhnValid ? 'ok' : 'bad';
+    text('last4', s.last4 || '\\u2014');
+    text('expiry', yesNo(s.expiryEntered));
+    text('cvv', yesNo(s.securityCodeEntered));
+    text('attempt', String(s.attempt || 0));
+    text('error-type', s.errorType || '\\u2014');
+    var result = el('result');
+    result.textContent = s.result || (s.field === 'payment-processing' ? 'Processing\\u2026' : '\\u2014');
+    result.className = !s.result ? '' : s.result === 'success' ? 'ok' : 'bad';
+    text('reason', s.reason || '\\u2014');
+    text('transaction-id', s.transactionId || '\\u2014');
+    updateButtons();
+  }
+  function connect() {
+    var source = new EventSource(encodeURIComponent(callId) + '/events' + tokenQuery);
+    source.addEventListener('open', function () { text('connection', 'Live'); });
+    source.addEventListener('state', function (e) { render(JSON.parse(e.data)); });
+    source.addEventListener('end', function () {
+      ended = true;
+      source.close();
+      text('connection', 'Call ended');
+      updateButtons();
+    });
+    source.addEventListener('error', function () { if (!ended) text('connection', 'Reconnecting\\u2026'); });
+  }
+  function post(url, body) {
+    busy = true;
+    updateButtons();
+    say('');
+    return fetch(url, { method: 'POST', headers: headers(), body: JSON.stringify(body), credentials: 'omit' })
+      .then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (json) {
+          if (!res.ok) throw new Error(json && json.error ? String(json.error) : 'HTTP ' + res.status);
+          return json;
+        });
+      })
+      .catch(function (err) { say('Failed: ' + err.message); return null; })
+      .then(function (json) { busy = false; updateButtons(); return json; });
+  }
+  el('start-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var form = e.target;
+    if (!form.reportValidity()) return;
+    var body = { amount: el('amount').value.trim(), customerId: el('customer-id').value.trim(), idempotencyKey: randomKey() };
+    var currency = el('currency').value.trim().toUpperCase();
+    if (currency) body.currency = currency;
+    var merchant = el('merchant-id').value.trim();
+    if (merchant) body.merchantId = merchant;
+    var reference = el('reference').value.trim();
+    if (reference) body.reference = reference;
+    // The payment's progress (its ID first) arrives over the stream, like every other change.
+    post(paymentsUrl, body);
+  });
+  el('cancel').addEventListener('click', function () {
+    if (!state || !state.paymentId) return;
+    post(paymentsUrl + '/' + encodeURIComponent(state.paymentId), { status: 'cancel' });
+  });
+  render({ callId: callId, paymentId: null, secure: false, field: null, digitsEntered: 0, cardType: null, luhnValid: null, last4: null,
+    expiryEntered: false, securityCodeEntered: false, attempt: 0, errorType: null, result: null, reason: null, transactionId: null });
+  text('connection', 'Connecting\\u2026');
+  connect();
+})();
+`;
+
+const STEPS = [
+  ['charge-amount', 'Amount'],
+  ['payment-card-number', 'Card number'],
+  ['expiration-date', 'Expiry date'],
+  ['security-code', 'Security code'],
+  ['payment-processing', 'Processing'],
+] as const;
+
+const HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>toneguard payment</title>
+<link rel="icon" href="data:,">
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>Card payment</h1>
+  <p class="call">Call <span id="call-id"></span></p>
+  <p><span id="secure" class="badge off">Secure mode off</span> <span id="connection" role="status" aria-live="polite"></span></p>
+</header>
+<main>
+  <section aria-labelledby="progress-heading">
+    <h2 id="progress-heading">Progress</h2>
+    <ol class="steps" id="steps">
+${STEPS.map(([field, name]) => `      <li data-field="${field}" data-status="pending">${name}<span class="step-status"></span></li>`).join('\n')}
+    </ol>
+  </section>
+  <section aria-labelledby="details-heading" aria-live="polite">
+    <h2 id="details-heading">What the caller entered</h2>
+    <dl>
+      <dt>Collecting</dt><dd id="field"></dd>
+      <dt>Digits entered</dt><dd id="digits" role="img"><span id="digits-dots" aria-hidden="true"></span> (<span id="digits-count">0</span>)</dd>
+      <dt>Card type</dt><dd id="card-type"></dd>
+      <dt>Card number check</dt><dd id="luhn"></dd>
+      <dt>Last four digits</dt><dd id="last4"></dd>
+      <dt>Expiry entered</dt><dd id="expiry"></dd>
+      <dt>Security code entered</dt><dd id="cvv"></dd>
+      <dt>Attempt</dt><dd id="attempt"></dd>
+      <dt>Last error</dt><dd id="error-type"></dd>
+      <dt>Result</dt><dd id="result"></dd>
+      <dt>Reason</dt><dd id="reason"></dd>
+      <dt>Transaction ID</dt><dd id="transaction-id"></dd>
+    </dl>
+  </section>
+  <section aria-labelledby="start-heading">
+    <h2 id="start-heading">Start a payment</h2>
+    <form id="start-form" novalidate>
+      <label for="amount">Amount</label>
+      <input id="amount" name="amount" inputmode="decimal" autocomplete="off" required pattern="[0-9]{1,9}([.][0-9]{1,2})?" placeholder="125.50">
+      <label for="currency">Currency</label>
+      <input id="currency" name="currency" autocomplete="off" pattern="[A-Za-z]{3}" maxlength="3" placeholder="default">
+      <label for="customer-id">Customer ID</label>
+      <input id="customer-id" name="customerId" autocomplete="off" required maxlength="128">
+      <label for="merchant-id">Merchant ID (optional)</label>
+      <input id="merchant-id" name="merchantId" autocomplete="off" maxlength="128">
+      <label for="reference">Reference (optional)</label>
+      <input id="reference" name="reference" autocomplete="off" maxlength="128">
+    </form>
+    <div class="actions">
+      <button id="start" class="primary" type="submit" form="start-form">Start payment</button>
+      <button id="cancel" type="button" disabled>Cancel payment</button>
+    </div>
+    <p id="message" role="alert"></p>
+  </section>
+</main>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64');
+}
+
+/** The page's HTML: the same bytes for every call. */
+export const WIDGET_PAGE_HTML: string = HTML;
+
+/** Content-Security-Policy pinning the inline style and script by hash (CSP Level 2 hash sources). */
+export const WIDGET_PAGE_CSP: string = [
+  "default-src 'none'",
+  `script-src 'sha256-${sha256(SCRIPT)}'`,
+  `style-src 'sha256-${sha256(STYLE)}'`,
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');

@@ -1,0 +1,123 @@
+import { get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t, { type Test } from 'tap';
+import { createHttpApp } from '../../../src/http/http-app.js';
+import { WidgetHub } from '../../../src/http/widget/widget-hub.js';
+import { WIDGET_PAGE_CSP } from '../../../src/http/widget/widget-page.js';
+import { registerWidgetRoutes } from '../../../src/http/widget/widget-routes.js';
+import { createLogger } from '../../../src/server/logger.js';
+
+const TOKEN = 'widget-test-token';
+
+async function startApp(t: Test, hub: WidgetHub, heartbeatMs = 15_000) {
+  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent') });
+  registerWidgetRoutes(app, { hub, heartbeatMs, maxStreamsPerCall: 2 });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => app.close());
+  const { port } = app.server.address() as AddressInfo;
+  return { app, base: `http://127.0.0.1:${port}` };
+}
+
+/** An SSE client that keeps the raw text and the parsed events. */
+function openStream(url: string): Promise<{ res: IncomingMessage; text: () => string; events: { event: string; data: string }[]; ended: Promise<void>; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, (res) => {
+      let raw = '';
+      const events: { event: string; data: string }[] = [];
+      const ended = new Promise<void>((done) => res.on('close', () => done()));
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        raw += chunk;
+        const blocks = raw.split('\n\n');
+        events.length = 0;
+        for (const block of blocks.slice(0, -1)) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data !== undefined) events.push({ event, data });
+        }
+      });
+      resolve({ res, text: () => raw, events, ended, close: () => req.destroy() });
+    });
+    req.on('error', reject);
+  });
+}
+
+async function until(what: string, test: () => boolean, timeoutMs = 3000): Promise<void> {
+  const start = Date.now();
+  while (!test()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+t.test('the page needs the token and is self-contained with a strict CSP', async (t) => {
+  const { app } = await startApp(t, new WidgetHub());
+  t.equal((await app.inject({ url: '/widget/call-1' })).statusCode, 401);
+  t.equal((await app.inject({ url: '/widget/call-1?token=wrong' })).statusCode, 401);
+  const res = await app.inject({ url: `/widget/call-1?token=${TOKEN}` });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /text\/html/);
+  t.equal(res.headers['content-security-policy'], WIDGET_PAGE_CSP);
+  t.match(WIDGET_PAGE_CSP, /script-src 'sha256-[A-Za-z0-9+/=]+'/);
+  t.equal(res.headers['cache-control'], 'no-store');
+  t.notMatch(res.body, /https?:\/\//, 'no external resource');
+  t.notMatch(res.body, TOKEN, 'the token is not written into the page');
+  t.notMatch(res.body, 'call-1', 'nothing from the URL is echoed (no injection)');
+  t.match(res.body, /<label for="amount">/);
+  // fastify's maxParamLength (100) answers 414 before the route's own 256-character bound.
+  t.ok([400, 414].includes((await app.inject({ url: `/widget/${'x'.repeat(300)}?token=${TOKEN}` })).statusCode), 'an oversized call id is refused');
+});
+
+t.test('the stream sends the state at connect, each update, heartbeats, then end and closes', async (t) => {
+  const hub = new WidgetHub();
+  const { base } = await startApp(t, hub, 50);
+  t.equal(await new Promise<number>((r) => get(`${base}/widget/c1/events`, (res) => { res.resume(); r(res.statusCode ?? 0); })), 401);
+  hub.update('c1', { secure: true });
+  const s = await openStream(`${base}/widget/c1/events?token=${TOKEN}`);
+  t.equal(s.res.statusCode, 200);
+  t.match(s.res.headers['content-type'], /text\/event-stream/);
+  await until('first state', () => s.events.length >= 1);
+  t.same(JSON.parse(s.events[0].data), { ...hub.snapshot('c1') });
+  hub.update('c1', { field: 'payment-card-number', digitsEntered: 1 });
+  await until('update', () => s.events.length >= 2);
+  t.equal(JSON.parse(s.events[1].data).digitsEntered, 1);
+  await until('heartbeat', () => s.text().includes(': heartbeat'));
+  hub.end('c1');
+  await s.ended;
+  t.equal(s.events.at(-1)?.event, 'end');
+  t.equal(hub.listenerCount('c1'), 0);
+  // A widget opened after the end is told at once, not left waiting.
+  const late = await openStream(`${base}/widget/c1/events?token=${TOKEN}`);
+  await late.ended;
+  t.same(late.events.map((e) => e.event), ['end']);
+});
+
+t.test('an unknown call gets the initial state and waits; a disconnect lets go of the hub', async (t) => {
+  const hub = new WidgetHub();
+  const { base } = await startApp(t, hub);
+  const s = await openStream(`${base}/widget/new-call/events?token=${TOKEN}`);
+  await until('state', () => s.events.length >= 1);
+  t.equal(JSON.parse(s.events[0].data).callId, 'new-call');
+  t.equal(JSON.parse(s.events[0].data).paymentId, null);
+  t.equal(hub.listenerCount('new-call'), 1);
+  s.close();
+  await until('unsubscribe', () => hub.listenerCount('new-call') === 0);
+  hub.update('new-call', { secure: true }); // no one listening: no write to a closed socket
+  t.pass('update after disconnect is harmless');
+});
+
+t.test('streams per call are capped, and app.close() ends open streams', async (t) => {
+  const hub = new WidgetHub();
+  const { app, base } = await startApp(t, hub);
+  const a = await openStream(`${base}/widget/c/events?token=${TOKEN}`);
+  const b = await openStream(`${base}/widget/c/events?token=${TOKEN}`);
+  await until('two listeners', () => hub.listenerCount('c') === 2);
+  const c = await openStream(`${base}/widget/c/events?token=${TOKEN}`);
+  t.equal(c.res.statusCode, 429);
+  c.close();
+  const started = Date.now();
+  await app.close();
+  await Promise.all([a.ended, b.ended]);
+  t.ok(Date.now() - started < 2000, 'close does not hang on open streams');
+  t.equal(hub.listenerCount('c'), 0);
+});
