@@ -5,11 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
 import { CaptureError } from '../capture/index.js';
+import { KpiError } from '../kpi/kpi-error.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
 import { runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
+import { DEFAULT_KPI_DB, runKpiCommand } from './kpi-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
 
 const EXIT_OK = 0;
@@ -161,6 +163,37 @@ function buildProgram(): Command {
       await runBenchCommand({ json: options.json === true });
     });
 
+  program
+    .command('kpi')
+    .allowExcessArguments(false)
+    .description('payment KPIs from the history (entered, successful, unsuccessful, attempted, hang-ups, durations, funnel)')
+    .option('--db <file>', `SQLite KPI database (default ${DEFAULT_KPI_DB})`)
+    .option('--postgres <url>', 'PostgreSQL KPI database instead, postgres://user:pass@host:port/db')
+    .option('--from <iso>', 'sessions entered at or after this time (ISO 8601; a date alone is UTC midnight)')
+    .option('--to <iso>', 'sessions entered before this time')
+    .option('--by <group>', 'one result per group: day, hour, merchant, outcome, mode or card-type')
+    .option('--json', 'one JSON object (with --by: one per group per line)')
+    .option('--csv', 'CSV with a header row')
+    .option('--field-errors', 'errors per field being collected (for -> errorType -> count) instead')
+    .action(
+      reportUsageErrors(async (options: OptionValues) => {
+        const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        await runKpiCommand(
+          {
+            db: text('db'),
+            postgres: text('postgres'),
+            from: text('from'),
+            to: text('to'),
+            by: text('by'),
+            json: options.json === true,
+            csv: options.csv === true,
+            fieldErrors: options.fieldErrors === true,
+          },
+          writeOut,
+        );
+      }),
+    );
+
   return program;
 }
 
@@ -173,7 +206,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError || error instanceof CaptureError) {
+    if (error instanceof AudioFileError || error instanceof CaptureError || (error instanceof KpiError && error.isInputError)) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
