@@ -9,7 +9,8 @@ set -euo pipefail
 # espeak-ng: synthetic speech; asterisk-*: real speech and music; libspandsp-dev + gcc: the
 # spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests); tshark: the reference RTP
 # stream list in the replay tests and the replay benchmark's baseline; baresip + wireshark-common
-# (dumpcap, editcap): fixtures/rtp/record.sh.
+# (dumpcap, editcap): fixtures/rtp/record.sh; postgresql: the KPI store's tests run a throwaway
+# cluster (test/helpers/postgres.ts).
 PACKAGES=(
   sox
   multimon-ng
@@ -22,6 +23,7 @@ PACKAGES=(
   tshark
   wireshark-common
   baresip
+  postgresql
 )
 
 missing_packages() {
