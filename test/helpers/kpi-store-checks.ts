@@ -5,8 +5,8 @@ import { scriptedBatch } from './kpi-batch.js';
 import { EXPECTED_BY_CARD_TYPE, EXPECTED_BY_MERCHANT, EXPECTED_BY_OUTCOME, EXPECTED_DAY1, EXPECTED_DAY2, EXPECTED_FIELD_ERRORS, EXPECTED_TOTAL, contractJson } from './kpi-expected.js';
 
 interface TestLike {
-  same(found: unknown, wanted: unknown, message?: string): void;
-  equal(found: unknown, wanted: unknown, message?: string): void;
+  same(found: unknown, wanted: unknown, message: string): unknown;
+  equal(found: unknown, wanted: unknown, message: string): unknown;
 }
 
 /** Entries first (as sessions start), then the ends: the store sees the running sessions too. */
