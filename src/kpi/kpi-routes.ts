@@ -27,7 +27,6 @@ interface KpiQuery {
 const querySchema = {
   type: 'object',
   properties: { from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string' } },
-  additionalProperties: false,
 } as const;
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
