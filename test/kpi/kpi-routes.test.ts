@@ -1,5 +1,6 @@
 // registerKpiRoutes through fastify.inject: GET /kpi (and ?by=, ranges, bad input -> 400),
 // /kpi/field-errors, /kpi/live, /metrics and the dashboard page.
+import { Script } from 'node:vm';
 import Fastify from 'fastify';
 import t from 'tap';
 import { KpiMetrics } from '../../src/kpi/kpi-metrics.js';
@@ -64,6 +65,9 @@ t.test('KPI routes over the scripted batch', async (t) => {
     t.match(page.body, `id="${id}"`, `dashboard has #${id}`);
   }
   t.notMatch(page.body, /(src|href)="(https?:)?\/\//, 'no external resource (closed network)');
+  const script = /<script>([\s\S]*)<\/script>/.exec(page.body)?.[1] ?? '';
+  t.doesNotThrow(() => new Script(script), 'the page script parses');
+  t.match(script, /setInterval\(refresh, 5000\)/, 'polls every 5 s');
   for (const body of [all.body, prom.body, (await app.inject('/kpi?by=outcome')).body]) t.notOk(body.includes(TEST_PAN) || body.includes(TEST_PAN_LAST12), 'no card number in a response');
 });
 
