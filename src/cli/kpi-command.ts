@@ -4,11 +4,10 @@
 // key first under the grouping's name. --csv: a header row, then one row (per group).
 // --field-errors: errors per field instead (`{"for":{"errorType":N}}` / CSV for,error_type,count).
 import { InvalidArgumentError } from 'commander';
-import { fieldErrorsCsv, groupsJsonLines, kpiCsv, summaryJsonLine } from '../kpi/kpi-format.js';
-import { groupsText, summaryText } from '../kpi/kpi-format.js';
+import { fieldErrorsCsv, groupsJsonLines, groupsText, kpiCsv, summaryJsonLine, summaryText } from '../kpi/kpi-format.js';
 import { KpiError } from '../kpi/kpi-error.js';
 import { parseGroupBy, parseRange } from '../kpi/kpi-range.js';
-import type { KpiStore } from '../kpi/kpi-types.js';
+import type { KpiGroupBy, KpiRange, KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 
@@ -36,8 +35,8 @@ export async function runKpiCommand(options: KpiCommandOptions, write: (text: st
   if (options.json && options.csv) throw new InvalidArgumentError('--json and --csv are exclusive: pick one output format');
   if (options.db !== undefined && options.postgres !== undefined) throw new InvalidArgumentError('--db and --postgres are exclusive: pick one store');
   if (options.fieldErrors && options.by !== undefined) throw new InvalidArgumentError('--field-errors takes no --by');
-  let range;
-  let by;
+  let range: KpiRange;
+  let by: KpiGroupBy | undefined;
   try {
     range = parseRange(options.from, options.to);
     by = options.by === undefined ? undefined : parseGroupBy(options.by);

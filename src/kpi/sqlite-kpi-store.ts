@@ -43,6 +43,8 @@ function describe(error: unknown): string {
 export class SqliteKpiStore implements KpiStore {
   readonly file: string;
   #db: Database.Database | null;
+  /** Prepared once per text (better-sqlite3 statements are reusable). */
+  readonly #statements = new Map<string, Database.Statement>();
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -87,6 +89,15 @@ export class SqliteKpiStore implements KpiStore {
     return this.#db;
   }
 
+  #statement(db: Database.Database, sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #run<T>(what: string, work: (db: Database.Database) => T): T {
     const db = this.#open();
     try {
@@ -100,18 +111,18 @@ export class SqliteKpiStore implements KpiStore {
   async sessionEntered(event: SessionEnteredEvent): Promise<void> {
     const e = enteredRow(event);
     this.#run('recording a session entry', (db) => {
-      db.prepare(enteredInsert(ph)).run(e.sessionId, e.mode, e.merchantId, e.at);
+      this.#statement(db, enteredInsert(ph)).run(e.sessionId, e.mode, e.merchantId, e.at);
     });
   }
 
   async sessionEnded(record: PaymentSessionRecord): Promise<void> {
     const row = sessionRow(record);
     this.#run('recording a session end', (db) => {
-      const upsert = db.prepare(endedUpsert(ph));
-      const deleteSteps = db.prepare(stepsDelete(ph));
-      const deleteErrors = db.prepare(fieldErrorsDelete(ph));
-      const insertStep = db.prepare(stepInsert(ph));
-      const insertError = db.prepare(fieldErrorInsert(ph));
+      const upsert = this.#statement(db, endedUpsert(ph));
+      const deleteSteps = this.#statement(db, stepsDelete(ph));
+      const deleteErrors = this.#statement(db, fieldErrorsDelete(ph));
+      const insertStep = this.#statement(db, stepInsert(ph));
+      const insertError = this.#statement(db, fieldErrorInsert(ph));
       db.transaction(() => {
         upsert.run(...endedValues(row));
         deleteSteps.run(row.sessionId);
@@ -151,6 +162,7 @@ export class SqliteKpiStore implements KpiStore {
   async close(): Promise<void> {
     const db = this.#db;
     this.#db = null;
+    this.#statements.clear();
     db?.close();
   }
 }
