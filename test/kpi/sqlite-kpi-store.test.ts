@@ -110,3 +110,17 @@ t.test('PCI: no card number or its last 12 digits in the database files', async 
   await store.close();
   t.same(scan(), [], 'closed: no file holds the PAN or its last 12');
 });
+
+t.test("the entry event's time and merchant win over the end record's", async (t) => {
+  const store = SqliteKpiStore.open(':memory:');
+  t.teardown(() => store.close());
+  const base = scriptedBatch().ended[0];
+  const enteredAt = Date.UTC(2026, 10, 20, 23, 59, 59, 900);
+  await store.sessionEntered({ sessionId: 'late', mode: 'automated', merchantId: 'm-entry', at: enteredAt });
+  // The dialog's own start time falls on the next UTC day, and it lost the merchant ID.
+  await store.sessionEnded({ ...base, sessionId: 'late', merchantId: null, startedAt: enteredAt + 200, endedAt: enteredAt + 10_200 });
+  const byDay = await store.grouped({ by: 'day' });
+  t.same(byDay.map((g) => [g.key, g.summary.entered, g.summary.successful]), [['2026-11-20', 1, 1]], 'counted on the day it entered');
+  t.same((await store.grouped({ by: 'merchant' })).map((g) => g.key), ['m-entry'], 'the merchant from the entry kept');
+  t.same((await store.summary({})).avgDurationSeconds, { success: 10 }, 'duration from the record (startedAt to endedAt)');
+});
