@@ -5,7 +5,7 @@
 // the vocabulary; merchant IDs and card types come from callers and headers, so only the first
 // MAX_MERCHANTS / MAX_CARD_TYPES distinct values get their own series and the rest count as `other`.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DigitSource, PaymentMode, PaymentSessionRecord } from '../dialog/vocabulary.js';
+import { PAYMENT_MODES, type DigitSource, type PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { LegName } from '../media/media-session.js';
 import type { SessionEnteredEvent } from './kpi-types.js';
 
@@ -73,6 +73,14 @@ export class KpiMetrics {
   readonly #digits = new Counter({ name: 'toneguard_dtmf_digits_total', help: 'DTMF digits detected, per source', labelNames: ['source'], registers: [this.registry] });
   readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
 
+  constructor() {
+    // The per-mode series exist at 0 from the start, so that rate() and alerts see them before the first payment.
+    for (const mode of PAYMENT_MODES) {
+      this.#entered.inc({ mode }, 0);
+      this.#attempts.inc({ mode }, 0);
+    }
+  }
+
   sessionEntered(event: SessionEnteredEvent): void {
     this.#entered.inc({ mode: event.mode });
     this.#enteredByMerchant.inc({ mode: event.mode, merchant: this.#merchants.value(event.merchantId) });
@@ -94,13 +102,6 @@ export class KpiMetrics {
     this.#duration.observe({ mode, result }, Math.max(0, record.endedAt - record.startedAt) / 1000);
   }
 
-  /** Make the `mode` series exist at 0 so that rate() and dashboards see them from the start. */
-  initialiseModes(modes: readonly PaymentMode[]): void {
-    for (const mode of modes) {
-      this.#entered.inc({ mode }, 0);
-      this.#attempts.inc({ mode }, 0);
-    }
-  }
 
   callStarted(): void {
     this.#callsActive.inc();

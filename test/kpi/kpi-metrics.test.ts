@@ -130,6 +130,7 @@ t.test('call, RTP and DTMF counters; live snapshot', async (t) => {
   t.same(table(m, 'toneguard_dtmf_digits_clamped_total', ['source']), { rfc4733: 1, inband: 1 }, 'clamped per source');
   t.same(await metrics.live(), { callsActive: 2, callsTotal: 3, rtpPackets: 981, rtpPacketsLost: 3, rtpPacketsDropped: 2, dtmfDigits: { rfc4733: 2, inband: 1, 'sip-info': 1 }, dtmfDigitsClamped: 2 }, 'live snapshot');
   t.match(metrics.contentType, /^text\/plain/, 'text exposition content type');
+  t.same(table(m, 'toneguard_payment_sessions_entered_total', ['mode']), { automated: 0, 'agent-assisted': 0 }, 'per-mode series exist at 0 before any payment');
   t.equal(new KpiMetrics().registry === metrics.registry, false, 'each KpiMetrics has its own registry (no global default)');
 });
 
