@@ -12,6 +12,8 @@ set -euo pipefail
 # (dumpcap, editcap): fixtures/rtp/record.sh; chromium: the agent widget's browser test
 # (playwright-core drives /usr/bin/chromium; no browser download); kamailio: the SIP load
 # balancer of the scale-out test and `kamailio -c` on examples/kamailio/kamailio.cfg.
+# (dumpcap, editcap): fixtures/rtp/record.sh; postgresql: the KPI store's tests run a throwaway
+# cluster (test/helpers/postgres.ts).
 PACKAGES=(
   sox
   multimon-ng
@@ -26,6 +28,7 @@ PACKAGES=(
   baresip
   chromium
   kamailio
+  postgresql
 )
 
 missing_packages() {

@@ -7,12 +7,14 @@ import { Command, CommanderError, InvalidArgumentError, Option, type OptionValue
 import { CaptureError } from '../capture/index.js';
 import { GatewayConfigError } from '../gateway/gateway-error.js';
 import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simulator.js';
+import { KpiError } from '../kpi/kpi-error.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
 import { runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
 import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
+import { DEFAULT_KPI_DB, runKpiCommand } from './kpi-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
 import { runServeCommand } from './serve-command.js';
 import { ConfigError } from '../config/load-config.js';
@@ -219,6 +221,37 @@ function buildProgram(): Command {
       }),
     );
 
+  program
+    .command('kpi')
+    .allowExcessArguments(false)
+    .description('payment KPIs from the history (entered, successful, unsuccessful, attempted, hang-ups, durations, funnel)')
+    .option('--db <file>', `SQLite KPI database (default ${DEFAULT_KPI_DB})`)
+    .option('--postgres <url>', 'PostgreSQL KPI database instead, postgres://user:pass@host:port/db')
+    .option('--from <iso>', 'sessions entered at or after this time (ISO 8601; a date alone is UTC midnight)')
+    .option('--to <iso>', 'sessions entered before this time')
+    .option('--by <group>', 'one result per group: day, hour, merchant, outcome, mode or card-type')
+    .option('--json', 'one JSON object (with --by: one per group per line)')
+    .option('--csv', 'CSV with a header row')
+    .option('--field-errors', 'errors per field being collected (for -> errorType -> count) instead')
+    .action(
+      reportUsageErrors(async (options: OptionValues) => {
+        const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        await runKpiCommand(
+          {
+            db: text('db'),
+            postgres: text('postgres'),
+            from: text('from'),
+            to: text('to'),
+            by: text('by'),
+            json: options.json === true,
+            csv: options.csv === true,
+            fieldErrors: options.fieldErrors === true,
+          },
+          writeOut,
+        );
+      }),
+    );
+
   return program;
 }
 
@@ -231,7 +264,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError) {
+    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
