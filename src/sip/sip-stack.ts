@@ -184,6 +184,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       clock: this.clock,
       timers: this.timers,
       trying100DelayMs: options.trying100DelayMs,
+      serverName: options.userAgent ?? 'toneguard',
       send: (message, destination, onError) => this.send(message, destination, onError),
       removed: (tx) => this.removed(tx),
       sendCancel: (invite) => this.sendCancel(invite),
@@ -220,6 +221,13 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       });
       port = udp.address().port;
       this.bound.set('udp', { address, port });
+      // A burst (a scan, a flood) should not push good requests out of the socket buffer; the
+      // kernel caps this at net.core.rmem_max.
+      try {
+        udp.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        // keep the default
+      }
     }
     if (transports.includes('tcp')) {
       this.tcp = createServer((socket) => this.onConnection(socket, 'tcp'));

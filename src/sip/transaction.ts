@@ -37,6 +37,8 @@ export interface TransactionContext {
   sendCancel?(invite: ClientTransaction): void;
   /** Adds this side's top Via (new branch) to a request that has none (the ACK of a 2xx). */
   stampVia?(req: SipRequest, transport: SipTransport): void;
+  /** Server header for responses that do not set one. */
+  readonly serverName?: string;
   /** ms before an INVITE server transaction sends 100 Trying itself (0: at once). */
   readonly trying100DelayMs?: number;
 }
@@ -371,6 +373,7 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
   respond(status: number, reason?: string, options?: MessageOptions): SipResponse | undefined {
     if (this.answered || this.stateValue === 'terminated') return undefined;
     const res = createResponse(this.request, status, reason, { ...options, toTag: this.toTag });
+    if (this.ctx.serverName !== undefined && !res.headers.has('server')) res.headers.append('server', this.ctx.serverName);
     this.sendResponse(res);
     return res;
   }
