@@ -79,8 +79,10 @@ export interface SipLimits {
 export const DEFAULT_LIMITS: SipLimits = {
   maxMessageBytes: 65_535,
   maxHeaders: 256,
-  maxTransactions: 10_000,
-  maxTransactionsPerSource: 200,
+  // A trunk at 20 calls/s keeps about 1,300 transactions open (INVITE and BYE, each held
+  // 64*T1 = 32 s after its answer to absorb retransmissions).
+  maxTransactions: 20_000,
+  maxTransactionsPerSource: 2_000,
   maxConnections: 1_000,
   maxConnectionsPerSource: 32,
   tcpIdleTimeoutMs: 120_000,
