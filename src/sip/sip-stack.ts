@@ -195,14 +195,19 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   }
 
   static async listen(options: SipStackOptions = {}): Promise<SipStack> {
-    const stack = new SipStack(options);
-    try {
-      await stack.open();
-    } catch (err) {
-      await stack.close();
-      throw err;
+    // With port 0, UDP picks the port and TCP must get the same one; if TCP finds it taken, try
+    // another (a few times).
+    for (let attempt = 0; ; attempt++) {
+      const stack = new SipStack(options);
+      try {
+        await stack.open();
+        return stack;
+      } catch (err) {
+        await stack.close();
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!inUse || options.port !== 0 || attempt >= 4) throw err;
+      }
     }
-    return stack;
   }
 
   private async open(): Promise<void> {
