@@ -200,6 +200,18 @@ t.test('limits: open transactions per source (503), connections per source, idle
   t.ok(c.responses.some((r) => r.status === 503 && r.retryAfter), 'Retry-After given');
   t.equal(s.stack.stats().serverTransactions, 5);
 
+  // Call attempts in progress from one source: the 4th pending INVITE is refused even though
+  // the transaction limit would admit it.
+  const s3 = await target(t, { maxPendingInvitesPerSource: 3 });
+  s3.stack.onRequest(() => undefined);
+  const c3 = await udpClient(t);
+  for (let i = 0; i < 5; i++) c3.send(invite(`pend${i}`, `pend${i}`), s3.udp);
+  c3.send(optionsReq('pend-opt', 'pendopt'), s3.udp);
+  await sleep(200);
+  t.equal(c3.responses.filter((r) => r.status === 100).length, 3, '3 pending INVITEs admitted');
+  t.equal(c3.responses.filter((r) => r.status === 503).length, 2, 'the others refused');
+  t.equal(s3.stack.stats().serverTransactions, 4, 'OPTIONS still admitted');
+
   const sockets: Socket[] = [];
   const closed: boolean[] = [];
   for (let i = 0; i < 5; i++) {
