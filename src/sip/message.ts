@@ -16,7 +16,7 @@ import {
 import { SipParseError } from './sip-error.js';
 
 export interface ParseLimits {
-  /** Largest message in bytes, headers and body (over it: 513). */
+  /** Largest message in bytes, headers and body (over it: 513; a declared body over it: 413). */
   readonly maxMessageBytes: number;
   /** Most header fields (after unfolding; over it: 400). */
   readonly maxHeaders: number;
@@ -141,7 +141,7 @@ export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE
       return new SipParseError(400, 'bad Content-Length', partial);
     }
     const declared = Number(lengths[0]);
-    if (declared > limits.maxMessageBytes) return new SipParseError(513, 'Content-Length over the message limit', partial);
+    if (declared > limits.maxMessageBytes) return new SipParseError(413, 'Content-Length over the message limit', partial);
     if (declared > bodyLength) return new SipParseError(400, 'body shorter than Content-Length', partial);
     bodyLength = declared;
   }
