@@ -9,11 +9,11 @@ set -euo pipefail
 # espeak-ng: synthetic speech; asterisk-*: real speech and music; libspandsp-dev + gcc: the
 # spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests); tshark: the reference RTP
 # stream list in the replay tests and the replay benchmark's baseline; baresip + wireshark-common
-# (dumpcap, editcap): fixtures/rtp/record.sh; chromium: the agent widget's browser test
-# (playwright-core drives /usr/bin/chromium; no browser download); kamailio: the SIP load
-# balancer of the scale-out test and `kamailio -c` on examples/kamailio/kamailio.cfg.
-# (dumpcap, editcap): fixtures/rtp/record.sh; postgresql: the KPI store's tests run a throwaway
-# cluster (test/helpers/postgres.ts).
+# (dumpcap, editcap): fixtures/rtp/record.sh and the interop tests; chromium: the agent widget's
+# browser test (playwright-core drives /usr/bin/chromium; no browser download); kamailio: the SIP
+# load balancer of the scale-out test and `kamailio -c` on examples/kamailio/kamailio.cfg;
+# postgresql: the KPI store's tests run a throwaway cluster (test/helpers/postgres.ts);
+# sipvicious (svmap, svwar): the SIP scan test.
 PACKAGES=(
   sox
   multimon-ng
@@ -29,6 +29,7 @@ PACKAGES=(
   chromium
   kamailio
   postgresql
+  sipvicious
 )
 
 missing_packages() {
