@@ -1,0 +1,539 @@
+// The SIP stack (RFC 3261) the call control is built on: UDP, TCP and TLS transports (§18),
+// transactions (§17, RFC 6026), CANCEL (§9), and limits against hostile senders.
+//
+// Public API (stable; the call control codes against it):
+//
+//   const stack = await SipStack.listen({ address: '127.0.0.1', port: 5060,
+//     transports: ['udp', 'tcp'],                       // + 'tls' with tls: { cert, key } (PEM)
+//     limits: { maxMessageBytes, maxTransactions, maxTransactionsPerSource, ... } });
+//   stack.onRequest((req: SipRequest, tx: ServerTransaction | undefined) => { ... });
+//       Every new request but CANCEL. `tx` is undefined only for ACK (the ACK of a 2xx is
+//       dialog-level: it reaches the TU, and stops the 2xx retransmissions itself).
+//       tx.respond(status, reason?, { headers, body, contentType }) builds the response from the
+//       request (§8.2.6; tx.toTag is the To tag); 100 Trying goes out by itself for INVITE after
+//       `trying100DelayMs` (200); a 2xx to INVITE is retransmitted until its ACK; tx emits
+//       'cancel' (CANCEL matched; 200 to the CANCEL and 487 to the INVITE already sent),
+//       'ackTimeout', 'terminated'.
+//   const ctx = stack.request(req, { transport: 'udp', address: '127.0.0.1', port: 5070 });
+//       Adds the top Via (new branch, rport) and Max-Forwards; returns a ClientTransaction with
+//       events 'provisional', 'final', 'timeout', 'transportError', 'terminated'. The ACK of a
+//       non-2xx is sent by the transaction; the ACK of a 2xx by the TU: ctx.ack(dialog.createAck(n))
+//       (re-sent on 2xx retransmissions) or stack.sendAck(ack, destination). ctx.cancel() CANCELs.
+//   Dialog.fromUacResponse(req, res) / Dialog.fromUasRequest(req, tx.toTag, contact);
+//       dialog.createRequest('BYE' | 'INFO' | 'REFER' | 'INVITE', { headers, body }), dialog.nextHop().
+//   createRequest({ method, uri, from, to, contact, ... }) for out-of-dialog requests;
+//   stack.contact(transport, user) is this stack's Contact; stack.localAddress(transport).
+//   await stack.close() closes sockets, connections and transactions.
+//
+// Messages: SipRequest / SipResponse with `headers: SipHeaders` (case-insensitive, compact forms
+// expanded) and `body: Buffer`; parseSipMessage(buf) returns a message or a SipParseError (never
+// throws); serializeSipMessage(msg) -> Buffer. Grammar helpers in grammar.ts.
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { createServer, connect as netConnect, isIPv6, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { systemClock, type SipClock } from './clock.js';
+import { newBranch, newCallId, newTag, parseCSeq, parseVia, tagOf, BRANCH_COOKIE } from './grammar.js';
+import { createRequest, createResponse, DEFAULT_PARSE_LIMITS, parseSipMessage, serializeSipMessage, type RequestInit } from './message.js';
+import type { SipMessage, SipRequest, SipResponse } from './message-types.js';
+import { SipConfigError, SipParseError, SipTransportError } from './sip-error.js';
+import { StreamFramer } from './stream-framer.js';
+import {
+  ClientTransaction,
+  clientKey,
+  buildCancel,
+  DEFAULT_TIMERS,
+  ServerTransaction,
+  type Destination,
+  type SipTimers,
+  type SipTransport,
+  type TransactionContext,
+} from './transaction.js';
+
+export { Dialog, uriDestination } from './dialog.js';
+export { ClientTransaction, ServerTransaction, DEFAULT_TIMERS } from './transaction.js';
+export type { Destination, SipTimers, SipTransport } from './transaction.js';
+export { createRequest, createResponse, parseSipMessage, serializeSipMessage } from './message.js';
+export { SipHeaders } from './message-types.js';
+export type { SipMessage, SipRequest, SipResponse, MessageOptions } from './message-types.js';
+export * from './grammar.js';
+export { SipParseError } from './sip-error.js';
+export { ManualClock, systemClock, type SipClock } from './clock.js';
+
+export interface SipLimits {
+  /** Largest message, bytes (bigger: 513 when addressable, else dropped). */
+  readonly maxMessageBytes: number;
+  /** Most header fields in a message (more: 400). */
+  readonly maxHeaders: number;
+  /** Open server transactions in all (more: 503 with Retry-After). */
+  readonly maxTransactions: number;
+  /** Open server transactions from one source IP address (more: 503). */
+  readonly maxTransactionsPerSource: number;
+  /** Open TCP/TLS connections in all, and from one source IP (more: refused). */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerSource: number;
+  /** An idle TCP/TLS connection is closed after this long, ms. */
+  readonly tcpIdleTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: SipLimits = {
+  maxMessageBytes: 65_535,
+  maxHeaders: 256,
+  maxTransactions: 10_000,
+  maxTransactionsPerSource: 200,
+  maxConnections: 1_000,
+  maxConnectionsPerSource: 32,
+  tcpIdleTimeoutMs: 120_000,
+};
+
+export interface SipStackOptions {
+  /** IP address to listen on (default 127.0.0.1). */
+  readonly address?: string;
+  /** Port for UDP and TCP (default 5060; 0: one ephemeral port shared by both). */
+  readonly port?: number;
+  readonly transports?: readonly SipTransport[];
+  /** PEM certificate and key, needed for 'tls'; TLS listens on tlsPort (default port + 1, or ephemeral). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly port?: number };
+  /** Outgoing TLS: CAs to trust (default the system's) and whether to verify (default true). */
+  readonly tlsClient?: { readonly ca?: string | Buffer; readonly rejectUnauthorized?: boolean };
+  readonly limits?: Partial<SipLimits>;
+  readonly timers?: Partial<SipTimers>;
+  readonly clock?: SipClock;
+  /** User-Agent / Server header value (default "toneguard"). */
+  readonly userAgent?: string;
+  /** ms before an INVITE server transaction sends 100 Trying by itself (default 200; 0: at once). */
+  readonly trying100DelayMs?: number;
+}
+
+export type RequestHandler = (req: SipRequest, tx: ServerTransaction | undefined, source: Destination) => void;
+
+export interface SipStackStats {
+  readonly serverTransactions: number;
+  readonly clientTransactions: number;
+  readonly connections: number;
+  /** Messages rejected or dropped as malformed. */
+  readonly malformed: number;
+  /** Requests refused for a limit (503) or connections refused. */
+  readonly refused: number;
+}
+
+type SipStackEvents = {
+  /** A malformed or refused message (no content: safe to log). */
+  warning: [string];
+};
+
+interface Connection {
+  readonly socket: Socket | TLSSocket;
+  readonly key: string;
+  readonly remote: Destination;
+}
+
+function sourceOf(message: SipMessage, transport: SipTransport): string {
+  void transport;
+  const top = message.headers.list('via')[0];
+  const via = top === undefined ? undefined : parseVia(top);
+  return via === undefined ? '' : `${via.host.toLowerCase()}:${via.port ?? ''}`;
+}
+
+/** Server transaction key (§17.2.3), or the RFC 2543 fallback for branches without the cookie. */
+function serverKey(req: SipRequest, transport: SipTransport): string {
+  const top = req.headers.list('via')[0] ?? '';
+  const branch = parseVia(top)?.branch ?? '';
+  const method = req.method === 'ACK' ? 'INVITE' : req.method;
+  if (branch.startsWith(BRANCH_COOKIE)) return `${branch}|${sourceOf(req, transport)}|${method}`;
+  const cseq = parseCSeq(req.headers.get('cseq') ?? '')?.seq;
+  return `2543|${req.headers.get('call-id')}|${cseq}|${tagOf(req.headers.get('from'))}|${top}|${method}`;
+}
+
+/** Matches the ACK of a 2xx to its INVITE (§13.3.1.4): Call-ID, CSeq number, From tag. */
+function ackKey(req: SipRequest): string {
+  return `${req.headers.get('call-id')}|${parseCSeq(req.headers.get('cseq') ?? '')?.seq}|${tagOf(req.headers.get('from'))}`;
+}
+
+const connKey = (transport: SipTransport, address: string, port: number): string => `${transport}|${address}|${port}`;
+
+export class SipStack extends EventEmitter<SipStackEvents> {
+  private readonly limits: SipLimits;
+  private readonly timers: SipTimers;
+  private readonly clock: SipClock;
+  private readonly userAgent: string;
+  private udp: UdpSocket | undefined;
+  private tcp: Server | undefined;
+  private tls: Server | undefined;
+  private readonly bound = new Map<SipTransport, { address: string; port: number }>();
+  private handler: RequestHandler | undefined;
+  private readonly serverTxs = new Map<string, ServerTransaction>();
+  private readonly acceptedByAck = new Map<string, ServerTransaction>();
+  private readonly clientTxs = new Map<string, ClientTransaction>();
+  private readonly perSource = new Map<string, number>();
+  private readonly txSource = new WeakMap<ServerTransaction, string>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly connectionsPerSource = new Map<string, number>();
+  private readonly ctx: TransactionContext;
+  private malformed = 0;
+  private refused = 0;
+  private closed = false;
+
+  private constructor(private readonly options: SipStackOptions) {
+    super();
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+    this.clock = options.clock ?? systemClock;
+    this.userAgent = options.userAgent ?? 'toneguard';
+    this.ctx = {
+      clock: this.clock,
+      timers: this.timers,
+      trying100DelayMs: options.trying100DelayMs,
+      send: (message, destination, onError) => this.send(message, destination, onError),
+      removed: (tx) => this.removed(tx),
+      sendCancel: (invite) => this.sendCancel(invite),
+    };
+  }
+
+  static async listen(options: SipStackOptions = {}): Promise<SipStack> {
+    const stack = new SipStack(options);
+    try {
+      await stack.open();
+    } catch (err) {
+      await stack.close();
+      throw err;
+    }
+    return stack;
+  }
+
+  private async open(): Promise<void> {
+    const address = this.options.address ?? '127.0.0.1';
+    const transports = this.options.transports ?? ['udp', 'tcp'];
+    let port = this.options.port ?? 5060;
+    if (transports.includes('udp')) {
+      const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4' });
+      this.udp = udp;
+      udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      udp.on('error', (err) => this.emit('warning', `udp: ${err.message}`));
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, address, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+      port = udp.address().port;
+      this.bound.set('udp', { address, port });
+    }
+    if (transports.includes('tcp')) {
+      this.tcp = createServer((socket) => this.onConnection(socket, 'tcp'));
+      port = await listenServer(this.tcp, address, port);
+      this.bound.set('tcp', { address, port });
+    }
+    if (transports.includes('tls')) {
+      const tls = this.options.tls;
+      if (tls === undefined) throw new SipConfigError('SIP_CONFIG', "transport 'tls' needs tls: { cert, key }");
+      this.tls = createTlsServer({ cert: tls.cert, key: tls.key }, (socket) => this.onConnection(socket, 'tls'));
+      this.tls.on('tlsClientError', () => undefined);
+      const tlsPort = tls.port ?? (port === 0 || this.options.port === 0 ? 0 : port + 1);
+      this.bound.set('tls', { address, port: await listenServer(this.tls, address, tlsPort) });
+    }
+  }
+
+  /** Where a transport listens. */
+  localAddress(transport: SipTransport): { address: string; port: number } | undefined {
+    return this.bound.get(transport);
+  }
+
+  /** This stack's Contact for a transport: `<sip:user@address:port;transport=tcp>`. */
+  contact(transport: SipTransport = 'udp', user?: string): string {
+    const local = this.bound.get(transport) ?? this.bound.values().next().value ?? { address: '127.0.0.1', port: 5060 };
+    const host = isIPv6(local.address) ? `[${local.address}]` : local.address;
+    const scheme = transport === 'tls' ? 'sips' : 'sip';
+    const param = transport === 'tcp' ? ';transport=tcp' : '';
+    return `<${scheme}:${user === undefined ? '' : `${user}@`}${host}:${local.port}${param}>`;
+  }
+
+  onRequest(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  /** Builds an out-of-dialog request (From tag and Call-ID generated when absent). */
+  createRequest(init: RequestInit): SipRequest {
+    const host = this.bound.values().next().value?.address;
+    return createRequest(init, { newTag, newCallId: () => newCallId(host) });
+  }
+
+  /** Sends a request in a new client transaction; adds the top Via and Max-Forwards. */
+  request(req: SipRequest, destination: Destination): ClientTransaction {
+    this.stampVia(req, destination.transport);
+    if (!req.headers.has('max-forwards')) req.headers.set('max-forwards', '70');
+    if (!req.headers.has('user-agent')) req.headers.append('user-agent', this.userAgent);
+    const tx = new ClientTransaction(this.ctx, req, destination);
+    this.clientTxs.set(tx.key, tx);
+    queueMicrotask(() => {
+      if (tx.state !== 'terminated') tx.start();
+    });
+    return tx;
+  }
+
+  /** Sends an ACK for a 2xx outside any transaction (§13.2.2.4), with a new branch. */
+  sendAck(ack: SipRequest, destination: Destination): void {
+    this.stampVia(ack, destination.transport);
+    this.send(ack, destination);
+  }
+
+  private stampVia(req: SipRequest, transport: SipTransport): void {
+    const local = this.bound.get(transport) ?? this.bound.get('udp') ?? { address: '127.0.0.1', port: 5060 };
+    const host = isIPv6(local.address) ? `[${local.address}]` : local.address;
+    req.headers.prepend('via', `SIP/2.0/${transport.toUpperCase()} ${host}:${local.port};branch=${newBranch()};rport`);
+  }
+
+  private sendCancel(invite: ClientTransaction): void {
+    const cancel = buildCancel(invite.request);
+    const tx = new ClientTransaction(this.ctx, cancel, invite.destination);
+    this.clientTxs.set(tx.key, tx);
+    tx.start();
+  }
+
+  stats(): SipStackStats {
+    return {
+      serverTransactions: this.serverTxs.size,
+      clientTransactions: this.clientTxs.size,
+      connections: this.connections.size,
+      malformed: this.malformed,
+      refused: this.refused,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const tx of [...this.serverTxs.values()]) tx.terminate();
+    for (const tx of [...this.clientTxs.values()]) tx.terminate();
+    for (const c of [...this.connections.values()]) c.socket.destroy();
+    this.connections.clear();
+    const closing: Promise<void>[] = [];
+    if (this.udp !== undefined) {
+      const udp = this.udp;
+      closing.push(new Promise((resolve) => {
+        try {
+          udp.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      }));
+    }
+    for (const server of [this.tcp, this.tls]) {
+      if (server !== undefined && server.listening) closing.push(new Promise((resolve) => server.close(() => resolve())));
+    }
+    await Promise.all(closing);
+  }
+
+  // --- transport ------------------------------------------------------------------------------
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed) return;
+    const source: Destination = { transport: 'udp', address: rinfo.address, port: rinfo.port };
+    // Keep-alive (RFC 5626 §3.5.1: CRLF CRLF) and empty datagrams are nothing.
+    if (msg.length <= 4 && msg.every((b) => b === 0x0d || b === 0x0a)) return;
+    this.receiveBytes(msg, source);
+  }
+
+  private receiveBytes(bytes: Buffer, source: Destination): void {
+    const oversize = bytes.length > this.limits.maxMessageBytes;
+    // Oversize datagrams are still read (bounded by the 64 KiB UDP limit) to address a 513.
+    const parsed = parseSipMessage(bytes, { maxMessageBytes: oversize ? Infinity : this.limits.maxMessageBytes, maxHeaders: this.limits.maxHeaders });
+    if (oversize) {
+      this.malformed++;
+      const req = parsed instanceof SipParseError ? parsed.partial : parsed.kind === 'request' ? parsed : undefined;
+      if (req !== undefined && req.method !== 'ACK') this.sendStateless(req, 513, source);
+      this.emit('warning', `${source.transport} ${source.address}:${source.port}: message over ${this.limits.maxMessageBytes} bytes`);
+      return;
+    }
+    if (parsed instanceof SipParseError) {
+      this.malformed++;
+      if (parsed.partial !== undefined && parsed.partial.method !== 'ACK') this.sendStateless(parsed.partial, parsed.status, source);
+      this.emit('warning', `${source.transport} ${source.address}:${source.port}: ${parsed.message}`);
+      return;
+    }
+    if (parsed.kind === 'response') this.onResponse(parsed);
+    else this.onIncomingRequest(parsed, source);
+  }
+
+  private onConnection(socket: Socket, transport: SipTransport): void {
+    const address = socket.remoteAddress ?? '';
+    const count = this.connectionsPerSource.get(address) ?? 0;
+    if (this.closed || this.connections.size >= this.limits.maxConnections || count >= this.limits.maxConnectionsPerSource) {
+      this.refused++;
+      socket.destroy();
+      return;
+    }
+    this.adoptSocket(socket, { transport, address, port: socket.remotePort ?? 0 });
+  }
+
+  private adoptSocket(socket: Socket, remote: Destination): Connection {
+    const key = connKey(remote.transport, remote.address, remote.port);
+    const conn: Connection = { socket, key, remote };
+    this.connections.set(key, conn);
+    this.connectionsPerSource.set(remote.address, (this.connectionsPerSource.get(remote.address) ?? 0) + 1);
+    const framer = new StreamFramer(this.limits.maxMessageBytes);
+    socket.setTimeout(this.limits.tcpIdleTimeoutMs, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of framer.push(chunk)) {
+        if (frame.kind === 'message') this.receiveBytes(frame.bytes, remote);
+        else {
+          this.malformed++;
+          const parsed = parseSipMessage(frame.head, { maxMessageBytes: Infinity, maxHeaders: this.limits.maxHeaders });
+          const req = parsed instanceof SipParseError ? parsed.partial : parsed.kind === 'request' ? parsed : undefined;
+          if (req !== undefined && req.method !== 'ACK') this.sendStateless(req, frame.status, remote);
+          this.emit('warning', `${remote.transport} ${remote.address}:${remote.port}: ${frame.reason}`);
+          socket.end();
+          setTimeout(() => socket.destroy(), 1000).unref();
+        }
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.connections.get(key) === conn) this.connections.delete(key);
+      const n = (this.connectionsPerSource.get(remote.address) ?? 1) - 1;
+      if (n <= 0) this.connectionsPerSource.delete(remote.address);
+      else this.connectionsPerSource.set(remote.address, n);
+    });
+    return conn;
+  }
+
+  private send(message: SipMessage, destination: Destination, onError?: (err: Error) => void): void {
+    if (this.closed) return;
+    const bytes = serializeSipMessage(message);
+    if (destination.transport === 'udp') {
+      if (this.udp === undefined) {
+        onError?.(new SipTransportError('SIP_TRANSPORT', 'UDP is not enabled'));
+        return;
+      }
+      this.udp.send(bytes, destination.port, destination.address, (err) => {
+        if (err !== null && err !== undefined) onError?.(new SipTransportError('SIP_TRANSPORT', `udp send: ${err.message}`));
+      });
+      return;
+    }
+    let conn = this.connections.get(connKey(destination.transport, destination.address, destination.port));
+    if (conn === undefined) {
+      if (message.kind === 'response') {
+        // The connection the request came on is gone; §18.2.2 would open one to the Via sent-by.
+        onError?.(new SipTransportError('SIP_TRANSPORT', 'connection closed'));
+        return;
+      }
+      const socket =
+        destination.transport === 'tls'
+          ? tlsConnect({ host: destination.address, port: destination.port, ca: this.options.tlsClient?.ca, rejectUnauthorized: this.options.tlsClient?.rejectUnauthorized ?? true, servername: isIPv6(destination.address) || /^[\d.]+$/.test(destination.address) ? undefined : destination.address })
+          : netConnect({ host: destination.address, port: destination.port });
+      conn = this.adoptSocket(socket, destination);
+      socket.once('error', (err) => onError?.(new SipTransportError('SIP_TRANSPORT', `${destination.transport} connect: ${err.message}`)));
+    }
+    conn.socket.write(bytes);
+  }
+
+  private sendStateless(req: SipRequest, status: number, destination: Destination): void {
+    const res = createResponse(req, status, undefined, { toTag: newTag(), headers: status === 503 ? { 'Retry-After': '5', Server: this.userAgent } : { Server: this.userAgent } });
+    this.send(res, destination);
+  }
+
+  // --- transaction layer ----------------------------------------------------------------------
+
+  private onResponse(res: SipResponse): void {
+    const top = res.headers.list('via')[0];
+    const branch = top === undefined ? undefined : parseVia(top)?.branch;
+    const method = parseCSeq(res.headers.get('cseq') ?? '')?.method;
+    if (branch === undefined || method === undefined) return;
+    const tx = this.clientTxs.get(clientKey(branch, method));
+    if (tx !== undefined) tx.receive(res);
+    // Stray responses are dropped (§18.1.2).
+  }
+
+  private onIncomingRequest(req: SipRequest, source: Destination): void {
+    const key = serverKey(req, source.transport);
+    const existing = this.serverTxs.get(key);
+    if (req.method === 'ACK') {
+      if (existing !== undefined && existing.state !== 'accepted') {
+        existing.receiveRequest(req); // ACK of a non-2xx: absorbed by the transaction
+        return;
+      }
+      const accepted = this.acceptedByAck.get(ackKey(req));
+      accepted?.acknowledge();
+      this.deliver(req, undefined, source);
+      return;
+    }
+    if (existing !== undefined) {
+      existing.receiveRequest(req);
+      return;
+    }
+    if (!this.admit(req, source)) return;
+    const tx = new ServerTransaction(this.ctx, req, source, key, newTag());
+    this.serverTxs.set(key, tx);
+    this.txSource.set(tx, source.address);
+    this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
+    if (req.method === 'INVITE') {
+      const ak = ackKey(req);
+      tx.on('terminated', () => {
+        if (this.acceptedByAck.get(ak) === tx) this.acceptedByAck.delete(ak);
+      });
+      this.acceptedByAck.set(ak, tx);
+    }
+    if (req.method === 'CANCEL') {
+      const inviteKey = serverKey({ ...req, method: 'INVITE' }, source.transport);
+      const invite = this.serverTxs.get(inviteKey);
+      if (invite === undefined) tx.respond(481);
+      else {
+        tx.respond(200);
+        invite.cancelled(req);
+      }
+      return;
+    }
+    this.deliver(req, tx, source);
+  }
+
+  /** Limits on open transactions, in all and per source address: 503 when over. */
+  private admit(req: SipRequest, source: Destination): boolean {
+    if (req.method === 'CANCEL') return true;
+    const total = this.serverTxs.size;
+    const mine = this.perSource.get(source.address) ?? 0;
+    if (total < this.limits.maxTransactions && mine < this.limits.maxTransactionsPerSource) return true;
+    this.refused++;
+    this.sendStateless(req, 503, source);
+    this.emit('warning', `${source.address}: transaction limit (${total} open, ${mine} from this source)`);
+    return false;
+  }
+
+  private deliver(req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
+    if (this.handler === undefined) {
+      tx?.respond(req.method === 'OPTIONS' ? 200 : 501);
+      return;
+    }
+    try {
+      this.handler(req, tx, source);
+    } catch (err) {
+      tx?.respond(500);
+      this.emit('warning', `request handler threw: ${err instanceof Error ? err.name : 'error'}`);
+    }
+  }
+
+  private removed(tx: ClientTransaction | ServerTransaction): void {
+    if (tx instanceof ClientTransaction) {
+      if (this.clientTxs.get(tx.key) === tx) this.clientTxs.delete(tx.key);
+      return;
+    }
+    if (this.serverTxs.get(tx.key) === tx) this.serverTxs.delete(tx.key);
+    const src = this.txSource.get(tx);
+    if (src !== undefined) {
+      const n = (this.perSource.get(src) ?? 1) - 1;
+      if (n <= 0) this.perSource.delete(src);
+      else this.perSource.set(src, n);
+    }
+  }
+}
+
+function listenServer(server: Server, address: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a !== null ? a.port : port);
+    });
+  });
+}
