@@ -193,7 +193,7 @@ export function parseNameAddr(text: string): NameAddr | undefined {
     rest = s.slice(gt + 1);
   } else {
     const semi = s.indexOf(';');
-    uri = semi < 0 ? s : s.slice(0, semi);
+    uri = (semi < 0 ? s : s.slice(0, semi)).trim();
     rest = semi < 0 ? '' : s.slice(semi);
     if (uri.includes('?')) return undefined;
   }

@@ -55,6 +55,11 @@ export function skipLeadingCrlf(buf: Buffer, from = 0): number {
   return i;
 }
 
+/** Strips SP and HTAB only (String.trim would also eat a U+FEFF that is part of a value). */
+function trimLws(s: string): string {
+  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
 interface Head {
   readonly startLine: string;
   readonly headers: SipHeaders;
@@ -69,7 +74,7 @@ function parseHead(text: string, limits: ParseLimits): Head | SipParseError {
   const flush = (): SipParseError | undefined => {
     if (name === undefined) return undefined;
     if (headers.size >= limits.maxHeaders) return new SipParseError(400, 'too many header fields');
-    headers.append(name, value.trim());
+    headers.append(name, trimLws(value));
     return undefined;
   };
   for (let i = 1; i < lines.length; i++) {
@@ -77,7 +82,7 @@ function parseHead(text: string, limits: ParseLimits): Head | SipParseError {
     if (line.length > 0 && (line[0] === ' ' || line[0] === '\t')) {
       // Folded continuation (§7.3.1): replaced by one SP.
       if (name === undefined) return new SipParseError(400, 'continuation line before any header');
-      value += ' ' + line.trim();
+      value += ' ' + trimLws(line);
       continue;
     }
     const err = flush();
@@ -117,10 +122,11 @@ export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE
   } else {
     // Request-Line = Method SP Request-URI SP SIP-Version (§7.1): exactly one SP each.
     const parts = startLine.split(' ');
-    if (parts.length !== 3 || !isToken(parts[0]) || parts[1].length === 0) return new SipParseError(400, 'bad request line');
-    if (!/^SIP\/\d+\.\d+$/i.test(parts[2])) return new SipParseError(400, 'bad request line');
-    message = { kind: 'request', method: parts[0], uri: parts[1], headers, body: Buffer.alloc(0) };
+    const method = /^[A-Za-z0-9\-.!%*_+`'~]+/.exec(parts[0])?.[0] ?? 'UNKNOWN';
+    message = { kind: 'request', method, uri: parts[1] ?? '', headers, body: Buffer.alloc(0) };
     const partial = addressable(message) ? message : undefined;
+    if (parts.length !== 3 || !isToken(parts[0]) || parts[1].length === 0) return new SipParseError(400, 'bad request line', partial);
+    if (!/^SIP\/\d+\.\d+$/i.test(parts[2])) return new SipParseError(400, 'bad request line', partial);
     if (parts[2].toUpperCase() !== 'SIP/2.0') return new SipParseError(505, 'version not supported', partial);
     const uriError = checkRequestUri(parts[1]);
     if (uriError !== undefined) return new SipParseError(uriError.status, uriError.message, partial);
@@ -160,10 +166,13 @@ function checkRequestUri(uri: string): { status: number; message: string } | und
   return { status: 416, message: 'unsupported URI scheme' };
 }
 
-/** Enough to address a response: a readable top Via, Call-ID, CSeq, From and To values. */
+/**
+ * Enough to address a response (§18.2.2): a readable top Via. The response copies whatever
+ * Call-ID, CSeq, From and To there are, so a sender can match it when those are sound.
+ */
 function addressable(req: SipRequest): boolean {
   const via = req.headers.list('via')[0];
-  return via !== undefined && parseVia(via) !== undefined && req.headers.has('call-id') && parseCSeq(req.headers.get('cseq') ?? '') !== undefined;
+  return via !== undefined && /^SIP[ \t]*\/[ \t]*\d+\.\d+[ \t]*\/[ \t]*[A-Za-z]+[ \t]+[^\s;,]+/i.test(via);
 }
 
 /** The mandatory headers (§8.1.1, §20) present and well formed; a reason or undefined. */
@@ -190,7 +199,7 @@ function checkHeaders(message: SipMessage): string | undefined {
     if (cseq.method !== message.method) return 'CSeq method does not match the request method';
     const mf = h.get('max-forwards');
     // Required in requests (§8.1.1.6); 0-255 (§20.22).
-    if (mf === undefined || !/^\d{1,3}$/.test(mf) || Number(mf) > 255) return 'bad or missing Max-Forwards';
+    if (mf === undefined || !/^\d{1,10}$/.test(mf) || Number(mf) > 255) return 'bad or missing Max-Forwards';
     const expires = h.get('expires');
     if (expires !== undefined && !/^\d{1,10}$/.test(expires)) return 'bad Expires';
   }

@@ -187,6 +187,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       send: (message, destination, onError) => this.send(message, destination, onError),
       removed: (tx) => this.removed(tx),
       sendCancel: (invite) => this.sendCancel(invite),
+      stampVia: (req, transport) => this.stampVia(req, transport),
     };
   }
 

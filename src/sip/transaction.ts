@@ -35,6 +35,8 @@ export interface TransactionContext {
   removed(tx: ClientTransaction | ServerTransaction): void;
   /** Starts a CANCEL client transaction for a pending INVITE (§9.1). */
   sendCancel?(invite: ClientTransaction): void;
+  /** Adds this side's top Via (new branch) to a request that has none (the ACK of a 2xx). */
+  stampVia?(req: SipRequest, transport: SipTransport): void;
   /** ms before an INVITE server transaction sends 100 Trying itself (0: at once). */
   readonly trying100DelayMs?: number;
 }
@@ -231,6 +233,7 @@ export class ClientTransaction extends EventEmitter<ClientTransactionEvents> {
    * destination, and again for each retransmitted 2xx while in Accepted.
    */
   ack(ack: SipRequest, destination: Destination = this.destination): void {
+    if (!ack.headers.has('via')) this.ctx.stampVia?.(ack, destination.transport);
     this.ack2xx = ack;
     this.ctx.send(ack, destination);
   }
