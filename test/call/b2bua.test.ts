@@ -5,9 +5,9 @@ import { CallManager, type CallManagerOptions } from '../../src/call/call-manage
 import type { Call, CallEndReason } from '../../src/call/call.js';
 import type { PaymentCallParams } from '../../src/call/payment-headers.js';
 import { parseSdpDescription } from '../../src/call/sdp-description.js';
-import { SipStack, type Destination, type Dialog, type SipRequest } from '../../src/sip/sip-stack.js';
-import { FakeMediaSession } from './fake-media.js';
-import { answerInvite, FAST_TIMERS, Peer, sdpBody, waitFor } from './sip-peers.js';
+import { SipStack, type Destination, type Dialog, type ServerTransaction, type SipRequest } from '../../src/sip/sip-stack.js';
+import { FakeMediaSession } from '../helpers/fake-media-session.js';
+import { answerInvite, FAST_TIMERS, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
 
 interface Rig {
   readonly manager: CallManager;
@@ -22,7 +22,9 @@ interface Rig {
   uri(user: string): string;
 }
 
-async function rig(t: Test, options: Partial<CallManagerOptions> = {}, pbxScript: 'answer' | 'ring' | number = 'answer'): Promise<Rig> {
+type PbxScript = 'answer' | 'ring' | number | ((req: SipRequest, tx: ServerTransaction, pbx: Peer, dialogs: Dialog[]) => void);
+
+async function rig(t: Test, options: Partial<CallManagerOptions> = {}, pbxScript: PbxScript = 'answer'): Promise<Rig> {
   const stack = await SipStack.listen({ address: '127.0.0.1', port: 0, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0 });
   const caller = await Peer.start();
   const pbx = await Peer.start();
@@ -46,7 +48,8 @@ async function rig(t: Test, options: Partial<CallManagerOptions> = {}, pbxScript
   pbx.handler = (req, tx) => {
     if (tx === undefined) return;
     if (req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
-      if (pbxScript === 'answer') {
+      if (typeof pbxScript === 'function') pbxScript(req, tx, pbx, pbxDialogs);
+      else if (pbxScript === 'answer') {
         answerInvite(pbx, req, tx, 180);
         const d = answerInvite(pbx, req, tx, 200, { body: sdpBody(30000, { address: '127.0.0.9' }), contentType: 'application/sdp' });
         if (d !== undefined) pbxDialogs.push(d);
@@ -335,4 +338,76 @@ t.test('endpoint mode: hangup with result headers; INFO digits reach the media o
   t.equal(bye.headers.get('x-payment-reason'), 'timeout');
   t.notOk(bye.headers.has('x-payment-card-last4'));
   t.throws(() => r.payments[0].call.hangupWithResult({ result: 'success', cardLast4: '4111111111111111' }), { code: 'payment-header-invalid' });
+});
+
+t.test('early media: 183 with SDP configures media and reaches the caller; 200 keeps the same answer', async (t) => {
+  const r = await rig(t, {}, (req, tx, pbx, dialogs) => {
+    const body = sdpBody(30020, { address: '127.0.0.9' });
+    answerInvite(pbx, req, tx, 183, { body, contentType: 'application/sdp' });
+    setTimeout(() => {
+      const d = answerInvite(pbx, req, tx, 200, { body, contentType: 'application/sdp' });
+      if (d !== undefined) dialogs.push(d);
+    }, 150);
+  });
+  const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) });
+  const early = await out.provisional(183);
+  const media = r.medias[0];
+  t.equal(media.lastConfig('agent')?.remote?.rtpPort, 30020, 'media configured on the 183');
+  t.equal(media.lastConfig('caller')?.remote?.rtpPort, 40000);
+  t.equal(parseSdpDescription(early.body.toString())!.media[0].port, media.local('caller').rtpPort);
+  t.equal(r.manager.calls()[0].state, 'early');
+  const final = await out.final;
+  t.equal(final.status, 200);
+  t.equal(final.body.toString(), early.body.toString(), 'the 200 repeats the early answer (RFC 3261 §13.2.1)');
+});
+
+t.test('SRTP per leg through the B2BUA: the caller\'s SAVP offer becomes ours with our own key', async (t) => {
+  const callerKey = Buffer.alloc(30, 7).toString('base64');
+  const pbxKey = Buffer.alloc(30, 9).toString('base64');
+  const r = await rig(t, {}, (req, tx, pbx, dialogs) => {
+    const d = answerInvite(pbx, req, tx, 200, { body: sdpBody(30030, { profile: 'RTP/SAVP', codecs: '8', attrs: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${pbxKey}`] }), contentType: 'application/sdp' });
+    if (d !== undefined) dialogs.push(d);
+  });
+  const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000, { profile: 'RTP/SAVP', attrs: [`a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${callerKey}|2^31`] }) });
+  const final = await out.final;
+  t.equal(final.status, 200);
+  const offer = (await r.pbx.next('INVITE')).req.body.toString();
+  t.match(offer, /m=audio \d+ RTP\/SAVP/);
+  t.notMatch(offer, callerKey, 'the caller\'s key stays on its leg');
+  t.notMatch(final.body.toString(), pbxKey, 'the PBX key stays on its leg');
+  t.match(final.body.toString(), /a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:/);
+  const media = r.medias[0];
+  t.equal(media.lastConfig('caller')?.srtp?.remoteKeyBase64, callerKey);
+  t.equal(media.lastConfig('agent')?.srtp?.remoteKeyBase64, pbxKey);
+  t.not(media.lastConfig('caller')?.srtp?.localKeyBase64, media.lastConfig('agent')?.srtp?.localKeyBase64, 'a key per leg');
+  t.equal(media.lastConfig('agent')?.codec, 'PCMA');
+});
+
+t.test('Request-URI rules pick the PBX; re-INVITE glare gets 491', async (t) => {
+  const other = await Peer.start();
+  t.teardown(() => other.close());
+  let otherInvites = 0;
+  other.handler = (req, tx) => {
+    if (req.method === 'INVITE' && tx !== undefined) {
+      otherInvites++;
+      tx.respond(404);
+    }
+  };
+  const r = await rig(t, { routes: [{ user: /^44/, upstream: other.uri }] });
+  const final = await r.caller.invite(r.tg, r.uri('4420'), { body: sdpBody(40000) }).final;
+  t.equal(final.status, 404);
+  t.equal(otherInvites, 1, 'the rule\'s PBX got it');
+  t.equal(r.pbx.received.length, 0);
+
+  const { dialog } = await connected(r);
+  await r.pbx.next('INVITE');
+  // The PBX sits on the re-INVITE; a second one from the caller meanwhile is glare.
+  r.pbx.handler = (req, tx) => {
+    if (req.method === 'INVITE') return;
+    r.pbx.defaultHandler(req, tx);
+  };
+  void r.caller.request(dialog, 'INVITE', { body: sdpBody(40010, { attrs: ['a=sendonly'] }), contentType: 'application/sdp' });
+  await r.pbx.next('INVITE');
+  const glare = await r.caller.request(dialog, 'INVITE', { body: sdpBody(40012), contentType: 'application/sdp' });
+  t.equal(glare?.status, 491);
 });
