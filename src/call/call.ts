@@ -410,7 +410,7 @@ export class Call extends EventEmitter<CallEvents> {
         this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
         return;
       case 'INVITE':
-        void this.onReinvite(legName, req, tx);
+        this.guard(this.onReinvite(legName, req, tx), tx);
         return;
       case 'OPTIONS':
         tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: SDP } });
@@ -420,12 +420,12 @@ export class Call extends EventEmitter<CallEvents> {
         return;
       case 'NOTIFY':
         if (this.mode === 'endpoint') this.onTransferNotify(req, tx);
-        else void this.relay(legName, req, tx);
+        else this.guard(this.relay(legName, req, tx), tx);
         return;
       case 'REFER':
       case 'MESSAGE':
         if (this.mode === 'endpoint') tx.respond(603);
-        else void this.relay(legName, req, tx);
+        else this.guard(this.relay(legName, req, tx), tx);
         return;
       default:
         tx.respond(501, undefined, { headers: { allow: ALLOWED_METHODS } });
@@ -469,7 +469,15 @@ export class Call extends EventEmitter<CallEvents> {
       tx.respond(200);
       return;
     }
-    void this.relay(from, req, tx);
+    this.guard(this.relay(from, req, tx), tx);
+  }
+
+  /** An asynchronous handler's failure answers 500 instead of becoming an unhandled rejection. */
+  private guard(work: Promise<void>, tx: ServerTransaction): void {
+    work.catch(() => {
+      this.negotiating = false;
+      tx.respond(500);
+    });
   }
 
   private onTransferNotify(req: SipRequest, tx: ServerTransaction): void {

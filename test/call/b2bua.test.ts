@@ -411,3 +411,18 @@ t.test('Request-URI rules pick the PBX; re-INVITE glare gets 491', async (t) => 
   const glare = await r.caller.request(dialog, 'INVITE', { body: sdpBody(40012), contentType: 'application/sdp' });
   t.equal(glare?.status, 491);
 });
+
+t.test('a caller that never ACKs our 200: the call ends (64*T1) and the PBX gets a BYE', async (t) => {
+  const r = await rig(t);
+  const req = r.caller.stack.createRequest({
+    method: 'INVITE', uri: r.uri('100'), from: `<sip:mute@127.0.0.1:${r.caller.port}>`, to: `<${r.uri('100')}>`,
+    contact: r.caller.stack.contact('udp', 'mute'), body: sdpBody(40000), contentType: 'application/sdp',
+  });
+  const ctx = r.caller.stack.request(req, r.tg);
+  let finals = 0;
+  ctx.on('final', () => finals++);
+  await waitFor(() => r.manager.calls()[0]?.state === 'confirmed');
+  await r.pbx.next('BYE', 6000);
+  t.equal(r.ends[0].reason, 'ack-timeout');
+  t.ok(finals >= 1);
+});
