@@ -166,12 +166,12 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       tx.respond(416);
       return;
     }
+    // No body: an offerless INVITE (RFC 3261 §13.2.1), we offer in the 200. A body that is
+    // not SDP we can read: 488 (415 would need Accept, and SDP is all we take).
     const body = req.body.toString('utf8');
     const offer = body.length > 0 ? parseSdpDescription(body) : undefined;
-    if (offer === undefined) {
-      // Offerless INVITE (RFC 3261 §13.2.1 offer in the 2xx) is not supported: the PBX leg would
-      // need our own offer and the caller's answer only comes in its ACK.
-      tx.respond(488, 'Offer Required');
+    if (body.length > 0 && offer === undefined) {
+      tx.respond(488);
       return;
     }
     tx.respond(100);

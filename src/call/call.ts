@@ -4,7 +4,7 @@
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 import { EventEmitter } from 'node:events';
-import type { LegName, MediaSession } from '../media/media-session.js';
+import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
 import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
@@ -16,7 +16,7 @@ import { Leg } from './leg.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import {
-  answerAsEndpoint, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SdpOrigin, type SrtpPolicy,
+  acceptAnswer, answerAsEndpoint, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SdpOrigin, type SrtpPolicy,
 } from './sdp-offer-answer.js';
 
 export type CallState = 'trying' | 'early' | 'confirmed' | 'ending' | 'ended';
@@ -137,6 +137,8 @@ export class Call extends EventEmitter<CallEvents> {
   private agentInvite: ClientTransaction | undefined;
   private earlyAnswer: { readonly pbxBody: string; readonly result: RelayedAnswer } | undefined;
   private transferWaiter: ((ok: boolean) => void) | undefined;
+  /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
+  private offerInOk: RelayedOffer | undefined;
   private transferTimer: NodeJS.Timeout | undefined;
   private readonly onRtpTimeout = (): void => this.close('rtp-timeout');
 
@@ -214,11 +216,17 @@ export class Call extends EventEmitter<CallEvents> {
 
   // --- B2BUA: the caller's INVITE to the PBX --------------------------------------------------
 
-  /** Sends the INVITE to the PBX (Request-URI from routing); 488 when the offer cannot be relayed. */
-  startB2bua(requestUri: string, destination: Destination, offer: SdpDescription): void {
+  /**
+   * Sends the INVITE to the PBX (Request-URI from routing); 488 when the offer cannot be relayed.
+   * An offerless INVITE (`offer` undefined) gets our own offer towards the PBX, and an offer of
+   * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
+   */
+  startB2bua(requestUri: string, destination: Destination, offer: SdpDescription | undefined): void {
     let relayed: RelayedOffer;
     try {
-      relayed = relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
+      relayed = offer === undefined
+        ? localOffer({ local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.host.agentSrtp === 'always' })
+        : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
     } catch (error) {
       if (error instanceof SdpError) {
         this.inviteTx.respond(488);
@@ -258,12 +266,12 @@ export class Call extends EventEmitter<CallEvents> {
     ctx.on('transportError', () => this.end('error', 'agent'));
   }
 
-  private negotiateInitial(offer: SdpDescription, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
+  private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
     const pbxBody = bodyText(res);
     if (this.earlyAnswer !== undefined && (!isSdp(res) || pbxBody === this.earlyAnswer.pbxBody)) return this.earlyAnswer.result;
     if (!isSdp(res)) return undefined;
     const answer = parseSdpDescription(pbxBody);
-    if (answer === undefined) return undefined;
+    if (answer === undefined || offer === undefined) return undefined;
     try {
       const origin = this.earlyAnswer === undefined ? this.origins.caller : this.nextOrigin('caller');
       const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: this.keys.caller });
@@ -275,7 +283,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
   }
 
-  private onAgentProvisional(offer: SdpDescription, relayed: RelayedOffer, res: SipResponse): void {
+  private onAgentProvisional(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
     if (res.status === 100 || this.stateValue === 'ending' || this.stateValue === 'ended') return;
     this.stateValue = 'early';
     this.callerDialog();
@@ -291,7 +299,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.inviteTx.respond(res.status, res.reason, { headers: { contact: this.host.contact } });
   }
 
-  private onAgentFinal(req: SipRequest, ctx: ClientTransaction, destination: Destination, offer: SdpDescription, relayed: RelayedOffer, res: SipResponse): void {
+  private onAgentFinal(req: SipRequest, ctx: ClientTransaction, destination: Destination, offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
     if (res.status >= 300) {
       if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
       // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
@@ -314,6 +322,10 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     this.agent.dialog = dialog;
+    if (offer === undefined) {
+      this.answerOfferless(relayed, res);
+      return;
+    }
     const result = this.negotiateInitial(offer, relayed, res);
     if (result === undefined) {
       this.inviteTx.respond(488);
@@ -327,6 +339,49 @@ export class Call extends EventEmitter<CallEvents> {
     this.confirm();
   }
 
+  /** Offerless INVITE: the PBX answered our own offer; we offer its codec to the caller in the 200. */
+  private answerOfferless(relayed: RelayedOffer, res: SipResponse): void {
+    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
+    let agentConfig;
+    try {
+      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');
+      agentConfig = acceptAnswer(relayed, answer);
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.inviteTx.respond(488);
+      this.end('negotiation-failed', 'caller');
+      return;
+    }
+    this.media.configure('agent', agentConfig);
+    this.srtpOn.agent = agentConfig.srtp !== null;
+    this.offerCallerInOk([agentConfig.codec]);
+  }
+
+  private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
+    const offer = localOffer({ local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller, srtp: false, codecs });
+    this.offerInOk = offer;
+    const dialog = this.callerDialog();
+    if (dialog !== undefined) dialog.state = 'confirmed';
+    this.inviteTx.respond(200, undefined, { body: offer.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.confirm();
+  }
+
+  /** The caller's ACK to a 200 that carried our offer: its answer is in the ACK (§13.2.1). */
+  private onAckAnswer(ack: SipRequest): void {
+    const offer = this.offerInOk;
+    if (offer === undefined) return;
+    this.offerInOk = undefined;
+    const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
+    try {
+      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
+      const config = acceptAnswer(offer, answer);
+      this.media.configure('caller', config);
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.close('negotiation-failed');
+    }
+  }
+
   private confirm(): void {
     this.stateValue = 'confirmed';
     this.answeredAt = Date.now();
@@ -336,8 +391,15 @@ export class Call extends EventEmitter<CallEvents> {
 
   // --- Endpoint mode: toneguard answers ---------------------------------------------------------
 
-  /** Answers the caller's INVITE ourselves; false (and 488 sent) when its offer is unusable. */
-  answerEndpoint(offer: SdpDescription): boolean {
+  /**
+   * Answers the caller's INVITE ourselves; false (and 488 sent) when its offer is unusable.
+   * Offerless (`offer` undefined): our offer goes in the 200, the answer comes in the ACK.
+   */
+  answerEndpoint(offer: SdpDescription | undefined): boolean {
+    if (offer === undefined) {
+      this.offerCallerInOk(undefined);
+      return true;
+    }
     let answer;
     try {
       answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller });
@@ -393,7 +455,11 @@ export class Call extends EventEmitter<CallEvents> {
   /** A request in one of this call's dialogs (the manager matched Call-ID and our tag). */
   handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined): void {
     const leg = legName === 'caller' ? this.caller : this.agent;
-    if (req.method === 'ACK') return; // the stack stops the 2xx retransmissions
+    if (req.method === 'ACK') {
+      // The stack stops the 2xx retransmissions; an answer to our offer may ride on it.
+      if (legName === 'caller') this.onAckAnswer(req);
+      return;
+    }
     if (tx === undefined) return;
     const dialog = leg.dialog;
     if (dialog === undefined || this.stateValue === 'ended') {

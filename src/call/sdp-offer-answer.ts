@@ -227,35 +227,99 @@ function keys(local: string, remote: SdpCrypto | undefined): SdesKeys | null {
   return remote === undefined ? null : { suite: SRTP_SUITE, localKeyBase64: local, remoteKeyBase64: remote.keyBase64 };
 }
 
+interface ReadAnswer {
+  readonly config: LegMediaConfig;
+  readonly chosen: SdpCodec;
+  /** The answerer's direction from its own view (c=0.0.0.0 applied). */
+  readonly answerDirection: Direction;
+}
+
+/** The answering leg's config from its answer to our offer (RFC 3264 §6.1, §8.4). */
+function readAnswer(relayed: RelayedOffer, answer: SdpDescription): ReadAnswer {
+  const answered = answer.media.find((m) => m.media === 'audio');
+  if (answered === undefined || answered.port === 0) throw new SdpError('sdp-no-common-codec', 'the audio stream was refused');
+  // The answerer's codec: the first of its list that we offered (RFC 3264 §6.1: the answerer
+  // lists what it will use, its preferred first).
+  const chosen = answered.codecs.find((c) => audioCodecOf(c) !== undefined && relayed.codecs.some((o) => sameCodec(o, c)));
+  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'the answer names no codec we offered');
+  const spec = audioCodecOf(chosen) as AudioCodecSpec;
+  let answerCrypto: SdpCrypto | undefined;
+  if (relayed.crypto !== null) {
+    answerCrypto = answered.crypto.find((c) => c.suite === SRTP_SUITE && Buffer.from(c.keyBase64, 'base64').length === SDES_KEY_BYTES);
+    if (answerCrypto === undefined && relayed.srtpMandatory) {
+      throw new SdpError('sdp-answer-invalid', 'SRTP was offered but the answer has no usable key');
+    }
+  }
+  const answerDirection = effectiveDirection(answered);
+  return {
+    chosen,
+    answerDirection,
+    config: {
+      remote: remoteOf(answered),
+      codec: spec.name,
+      payloadType: chosen.payloadType,
+      clockRate: spec.clockRate,
+      eventPayloadType: answered.codecs.find(isTelephoneEvent)?.payloadType ?? null,
+      ptimeMs: answered.ptimeMs ?? DEFAULT_PTIME_MS,
+      // Our view: what we offered, within the reverse of the answer.
+      direction: intersect(relayed.direction, reverseDirection(answerDirection)),
+      srtp: relayed.crypto === null ? null : keys(relayed.crypto.keyBase64, answerCrypto),
+    },
+  };
+}
+
+/** A leg's config from its answer to an offer of ours (localOffer or relayOffer). */
+export function acceptAnswer(offer: RelayedOffer, answer: SdpDescription): LegMediaConfig {
+  return readAnswer(offer, answer).config;
+}
+
+export interface LocalOfferInput {
+  readonly local: LocalMediaAddress;
+  readonly origin: SdpOrigin;
+  readonly localKeyBase64: string;
+  /** Offer SRTP (RTP/SAVP with our key). */
+  readonly srtp: boolean;
+  /** Audio codecs to offer, preferred first (default PCMU, PCMA, opus); telephone-event/8000 always. */
+  readonly codecs?: readonly AudioCodecName[];
+  readonly direction?: Direction;
+}
+
+/** Payload types of our own offers: RFC 3551 static ones, dynamic ones from 96 (RFC 3551 §6). */
+const OUR_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8, opus: 96 };
+const OUR_EVENT_PAYLOAD_TYPE = 101;
+
+/** An offer of our own, for an offerless INVITE (RFC 3261 §13.2.1: the offer goes in the 2xx). */
+export function localOffer(input: LocalOfferInput): RelayedOffer {
+  const names = input.codecs ?? ['PCMU', 'PCMA', 'opus'];
+  const codecs: SdpCodec[] = names.map((name) => {
+    const spec = AUDIO_CODECS.find((c) => c.name === name) as AudioCodecSpec;
+    return { payloadType: OUR_PAYLOAD_TYPES[name], encoding: name, clockRate: spec.clockRate, channels: spec.channels, fmtp: undefined };
+  });
+  codecs.push({ payloadType: OUR_EVENT_PAYLOAD_TYPE, encoding: 'telephone-event', clockRate: 8000, channels: 1, fmtp: '0-16' });
+  const crypto: SdpCrypto | null = input.srtp ? { tag: 1, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 } : null;
+  const direction = input.direction ?? 'sendrecv';
+  const sdp = writeSdp({
+    originId: input.origin.id,
+    originVersion: input.origin.version,
+    address: input.local.address,
+    media: [{
+      media: 'audio', port: input.local.rtpPort, protocol: input.srtp ? 'RTP/SAVP' : 'RTP/AVP', formats: codecs.map((c) => String(c.payloadType)),
+      codecs, ptimeMs: DEFAULT_PTIME_MS, direction, rtcpPort: rtcpAttribute(input.local), crypto: crypto === null ? [] : [crypto],
+    }],
+  });
+  return { sdp, codecs, direction, crypto, srtpMandatory: input.srtp };
+}
+
 /** Our answer to the offerer from the other leg's answer; throws SdpError (→ 488 / end the call). */
 export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
   const audioIndex = audioLineIndex(input.offer);
   const offered = input.offer.media[audioIndex];
   const offererCrypto = usableCrypto(offered);
-  const answered = input.answer.media.find((m) => m.media === 'audio');
-  if (answered === undefined || answered.port === 0) throw new SdpError('sdp-no-common-codec', 'the audio stream was refused by the other leg');
-  // The answerer's codec: the first of its list that we offered (RFC 3264 §6.1: the answerer
-  // lists what it will use, its preferred first).
-  const chosen = answered.codecs.find((c) => audioCodecOf(c) !== undefined && input.relayed.codecs.some((o) => sameCodec(o, c)));
-  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'the answer names no codec we offered');
-  const spec = audioCodecOf(chosen) as AudioCodecSpec;
+  const { config: answerLeg, chosen, answerDirection } = readAnswer(input.relayed, input.answer);
   const offererCodec = offered.codecs.find((c) => sameCodec(c, chosen)) as SdpCodec;
-  const answerEvent = answered.codecs.find(isTelephoneEvent);
   const offerEvent = offered.codecs.find(isTelephoneEvent);
-
-  let answerCrypto: SdpCrypto | undefined;
-  if (input.relayed.crypto !== null) {
-    answerCrypto = answered.crypto.find((c) => c.suite === SRTP_SUITE && Buffer.from(c.keyBase64, 'base64').length === SDES_KEY_BYTES);
-    if (answerCrypto === undefined && input.relayed.srtpMandatory) {
-      throw new SdpError('sdp-answer-invalid', 'SRTP was offered but the answer has no usable key');
-    }
-  }
-  const answerDirection = effectiveDirection(answered);
-  // Our view of each leg: the answer leg is what we offered within the reverse of its answer;
-  // on the offer leg we write the answerer's direction, within the reverse of the offer.
-  const answerLegDirection = intersect(input.relayed.direction, reverseDirection(answerDirection));
+  // On the offer leg we write the answerer's direction, within the reverse of the offer.
   const offerLegDirection = intersect(answerDirection, reverseDirection(effectiveDirection(offered)));
-
   const codecs = offerEvent === undefined ? [offererCodec] : [offererCodec, offerEvent];
   const sdp = writeSdp({
     originId: input.origin.id,
@@ -267,7 +331,7 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
       protocol: offered.protocol,
       formats: codecs.map((c) => String(c.payloadType)),
       codecs,
-      ptimeMs: answered.ptimeMs,
+      ptimeMs: input.answer.media.find((m) => m.media === 'audio')?.ptimeMs,
       direction: offerLegDirection,
       rtcpPort: rtcpAttribute(input.local),
       crypto: offererCrypto === undefined ? [] : [{ tag: offererCrypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
@@ -277,24 +341,15 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
     sdp,
     offerLeg: {
       remote: remoteOf(offered),
-      codec: spec.name,
+      codec: answerLeg.codec,
       payloadType: offererCodec.payloadType,
-      clockRate: spec.clockRate,
+      clockRate: answerLeg.clockRate,
       eventPayloadType: offerEvent?.payloadType ?? null,
       ptimeMs: offered.ptimeMs ?? DEFAULT_PTIME_MS,
       direction: offerLegDirection,
       srtp: keys(input.localKeyBase64, offererCrypto),
     },
-    answerLeg: {
-      remote: remoteOf(answered),
-      codec: spec.name,
-      payloadType: chosen.payloadType,
-      clockRate: spec.clockRate,
-      eventPayloadType: answerEvent?.payloadType ?? null,
-      ptimeMs: answered.ptimeMs ?? DEFAULT_PTIME_MS,
-      direction: answerLegDirection,
-      srtp: input.relayed.crypto === null ? null : keys(input.relayed.crypto.keyBase64, answerCrypto),
-    },
+    answerLeg,
   };
 }
 

@@ -171,8 +171,8 @@ t.test('488 when no codec is common, without bothering the PBX', async (t) => {
   const final = await r.caller.invite(r.tg, r.uri('100'), { body }).final;
   t.equal(final.status, 488);
   t.equal(r.pbx.received.length, 0);
-  const offerless = await r.caller.invite(r.tg, r.uri('100'), { contentType: undefined }).final;
-  t.equal(offerless.status, 488, 'offerless INVITE is refused');
+  const notSdp = await r.caller.invite(r.tg, r.uri('100'), { body: 'hello', contentType: 'text/plain' }).final;
+  t.equal(notSdp.status, 488, 'a body that is not SDP is refused');
 });
 
 t.test('re-INVITE hold and unhold from the caller pass through', async (t) => {
@@ -425,4 +425,43 @@ t.test('a caller that never ACKs our 200: the call ends (64*T1) and the PBX gets
   await r.pbx.next('BYE', 6000);
   t.equal(r.ends[0].reason, 'ack-timeout');
   t.ok(finals >= 1);
+});
+
+t.test('offerless INVITE: our offer to the PBX, its codec offered to the caller in the 200, answer in the ACK', async (t) => {
+  const r = await rig(t, {}, (req, tx, pbx, dialogs) => {
+    const d = answerInvite(pbx, req, tx, 200, { body: sdpBody(30040, { codecs: '8 101' }), contentType: 'application/sdp' });
+    if (d !== undefined) dialogs.push(d);
+  });
+  const out = r.caller.invite(r.tg, r.uri('100'), { ackBody: sdpBody(40040, { codecs: '8 101' }) });
+  const final = await out.final;
+  t.equal(final.status, 200);
+  const ours = parseSdpDescription(final.body.toString())!.media[0];
+  t.same(ours.formats, ['8', '101'], 'only the codec the PBX took, and telephone-event');
+  const pbxOffer = parseSdpDescription((await r.pbx.next('INVITE')).req.body.toString())!.media[0];
+  t.same(pbxOffer.codecs.map((c) => c.encoding), ['PCMU', 'PCMA', 'opus', 'telephone-event'], 'our own offer to the PBX');
+  const media = r.medias[0];
+  t.equal(media.lastConfig('agent')?.codec, 'PCMA');
+  await waitFor(() => media.lastConfig('caller') !== undefined);
+  t.same(media.lastConfig('caller')?.remote, { address: '127.0.0.1', rtpPort: 40040, rtcpPort: 40041 });
+  t.equal(media.lastConfig('caller')?.codec, 'PCMA');
+});
+
+t.test('offerless INVITE whose ACK has no answer: the call ends', async (t) => {
+  const r = await rig(t);
+  const final = await r.caller.invite(r.tg, r.uri('100'), {}).final;
+  t.equal(final.status, 200);
+  await r.pbx.next('BYE');
+  await r.caller.next('BYE');
+  t.equal(r.ends[0].reason, 'negotiation-failed');
+});
+
+t.test('endpoint mode, offerless INVITE: offer in our 200, answer in the ACK', async (t) => {
+  const r = await rig(t);
+  const final = await r.caller.invite(r.tg, 'sip:pay@127.0.0.1', { ackBody: sdpBody(40050, { codecs: '0 101' }) }).final;
+  t.equal(final.status, 200);
+  t.same(parseSdpDescription(final.body.toString())!.media[0].formats, ['0', '8', '96', '101']);
+  await waitFor(() => r.medias[0].lastConfig('caller') !== undefined);
+  t.equal(r.medias[0].lastConfig('caller')?.remote?.rtpPort, 40050);
+  t.equal(r.medias[0].lastConfig('caller')?.codec, 'PCMU');
+  t.equal(r.payments.length, 1);
 });

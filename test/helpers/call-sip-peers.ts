@@ -91,13 +91,14 @@ export class Peer {
   private readonly taken = new Set<Received>();
 
   /** Sends an INVITE out of dialog; collects responses; ACKs a 2xx (dialog kept). */
-  invite(target: Destination, uri: string, options: MessageOptions & { from?: string } = {}): OutgoingCall {
+  invite(target: Destination, uri: string, options: MessageOptions & { from?: string; ackBody?: string } = {}): OutgoingCall {
     const req = this.stack.createRequest({
       method: 'INVITE', uri, from: options.from ?? `"Alice" <sip:alice@127.0.0.1:${this.port}>`, to: `<${uri}>`,
-      contact: this.stack.contact('udp', 'peer'), headers: options.headers, body: options.body, contentType: options.contentType ?? 'application/sdp',
+      contact: this.stack.contact('udp', 'peer'), headers: options.headers, body: options.body,
+      contentType: options.body === undefined ? undefined : options.contentType ?? 'application/sdp',
     });
     const ctx = this.stack.request(req, target);
-    return new OutgoingCall(this, req, ctx, target);
+    return new OutgoingCall(this, req, ctx, target, options.ackBody);
   }
 
   /** Sends a request in a dialog and waits for its final response. */
@@ -124,7 +125,7 @@ export class OutgoingCall {
   dialog: Dialog | undefined;
   readonly final: Promise<SipResponse>;
 
-  constructor(private readonly peer: Peer, readonly request: SipRequest, readonly ctx: ClientTransaction, target: Destination) {
+  constructor(private readonly peer: Peer, readonly request: SipRequest, readonly ctx: ClientTransaction, target: Destination, ackBody?: string) {
     ctx.on('provisional', (res) => this.responses.push(res));
     this.final = new Promise((resolve, reject) => {
       ctx.on('final', (res) => {
@@ -134,7 +135,9 @@ export class OutgoingCall {
           if (dialog !== undefined) {
             this.dialog = dialog;
             peer.dialogs.set(dialog.id, dialog);
-            ctx.ack(dialog.createAck(parseCSeq(request.headers.get('cseq') ?? '')?.seq ?? 1), dialog.nextHop() ?? target);
+            const seq = parseCSeq(request.headers.get('cseq') ?? '')?.seq ?? 1;
+            const ack = dialog.createAck(seq, ackBody === undefined ? undefined : { body: ackBody, contentType: 'application/sdp' });
+            ctx.ack(ack, dialog.nextHop() ?? target);
           }
         }
         resolve(res);
