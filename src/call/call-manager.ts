@@ -3,6 +3,23 @@
 // inside a dialog go to their call by Call-ID and our tag, OPTIONS outside a dialog is answered
 // (keep-alive pings from PBXs and load balancers). Limits: a global and a per-source count of
 // calls (503 with Retry-After over either), and drain() for a graceful stop.
+//
+// Public API (the integrator wires it in `serve`):
+//
+//   const manager = new CallManager({ stack, upstream: 'sip:127.0.0.1:5070',
+//     routes: [{ user: /^44/, upstream: 'sip:10.0.0.2:5060' }],        // optional, first match wins
+//     paymentUri: 'sip:pay@127.0.0.1',                                  // endpoint mode (optional)
+//     createMedia: ({ callId, mode }) => mediaSession,                  // ports bound at creation
+//     limits: { maxCalls, maxCallsPerSource }, agentSrtp: 'mirror',
+//     onPaymentCall: (call, params) => startPaymentDialog(call, params) });
+//   manager.on('call-start' | 'call-answer', (call) => ...); manager.on('call-end', (call, reason) => ...);
+//   manager.calls() -> CallSummary[] (GET /calls); manager.get(id) -> Call; await manager.drain(ms); manager.close().
+//   call.setSecure(on); call.media (digits: call.media.on('digit')); call.close(reason);
+//   endpoint mode: await call.transferWithResult(uri, result) / call.hangupWithResult(result).
+//
+// Not supported (answered, never crashed): Require extensions (420: no 100rel, no session
+// timers), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
+// relayed to the other leg with the same Refer-To (the transferee then calls the target itself).
 import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
 import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
@@ -159,6 +176,12 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     }
     if (Number(req.headers.get('max-forwards') ?? '70') <= 0) {
       tx.respond(483);
+      return;
+    }
+    // Extensions we do not implement (100rel, timer, ...): 420 names them (RFC 3261 §8.2.2.3).
+    const required = req.headers.list('require');
+    if (required.length > 0) {
+      tx.respond(420, undefined, { headers: { unsupported: required.join(', ') } });
       return;
     }
     const target = routeInvite(req.uri, { paymentUri: this.paymentUri, upstream: this.upstream, routes: this.routes });

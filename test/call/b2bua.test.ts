@@ -465,3 +465,11 @@ t.test('endpoint mode, offerless INVITE: offer in our 200, answer in the ACK', a
   t.equal(r.medias[0].lastConfig('caller')?.codec, 'PCMU');
   t.equal(r.payments.length, 1);
 });
+
+t.test('Require: 100rel is refused with 420 and Unsupported', async (t) => {
+  const r = await rig(t);
+  const final = await r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000), headers: { require: '100rel' } }).final;
+  t.equal(final.status, 420);
+  t.equal(final.headers.get('unsupported'), '100rel');
+  t.equal(r.pbx.received.length, 0);
+});
