@@ -1,8 +1,11 @@
-// A MediaSession without sockets: records what call control and the payment glue ask of it,
-// finishes each prompt on the next tick (or when told), and lets a test inject caller digits.
+// A MediaSession without sockets, for call control and payment glue tests: records what it is
+// asked (configure, secure mode, plays), finishes each prompt on the next tick (or when told),
+// and lets a test inject caller digits as the media plane would report them.
 import { EventEmitter } from 'node:events';
 import type { DialogDigit } from '../../src/dialog/vocabulary.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../../src/media/media-session.js';
+
+let nextPort = 21000;
 
 export interface FakePlay {
   readonly id: number;
@@ -13,18 +16,34 @@ export interface FakePlay {
 }
 
 export class FakeMediaSession implements MediaSession {
-  readonly plays: FakePlay[] = [];
-  readonly secureChanges: boolean[] = [];
   readonly configured: { leg: LegName; config: LegMediaConfig }[] = [];
+  /** Every setSecure() argument, in order. */
+  readonly secureCalls: boolean[] = [];
+  readonly infoDigits: string[] = [];
+  readonly plays: FakePlay[] = [];
   /** Prompts end by themselves on the next tick unless false. */
   autoEndPrompts = true;
-  secure = false;
   closed = false;
-  readonly #events = new EventEmitter<MediaSessionEvents>();
-  #nextId = 1;
+  secure = false;
+  private readonly emitter = new EventEmitter();
+  private readonly ports: Record<LegName, LocalMediaAddress>;
+
+  constructor(readonly mode: 'b2bua' | 'endpoint' = 'b2bua') {
+    const base = nextPort;
+    nextPort += 4;
+    this.ports = {
+      caller: { address: '127.0.0.1', rtpPort: base, rtcpPort: base + 1 },
+      agent: { address: '127.0.0.1', rtpPort: base + 2, rtcpPort: base + 3 },
+    };
+  }
+
+  /** Legs played to, in order. */
+  get played(): LegName[] {
+    return this.plays.map((p) => p.leg);
+  }
 
   local(leg: LegName): LocalMediaAddress {
-    return { address: '127.0.0.1', rtpPort: leg === 'caller' ? 40000 : 40002, rtcpPort: leg === 'caller' ? 40001 : 40003 };
+    return this.ports[leg];
   }
 
   configure(leg: LegName, config: LegMediaConfig): void {
@@ -33,41 +52,58 @@ export class FakeMediaSession implements MediaSession {
 
   setSecure(on: boolean): void {
     this.secure = on;
-    this.secureChanges.push(on);
+    this.secureCalls.push(on);
   }
 
-  play(leg: LegName, pcm: Int16Array, options?: { readonly bargeIn?: boolean }): number {
-    const play: FakePlay = { id: this.#nextId++, leg, samples: pcm.length, bargeIn: options?.bargeIn ?? false, ended: false };
+  play(leg: LegName, pcm?: Int16Array, options?: { readonly bargeIn?: boolean }): number {
+    const play: FakePlay = { id: this.plays.length + 1, leg, samples: pcm?.length ?? 0, bargeIn: options?.bargeIn ?? false, ended: false };
     this.plays.push(play);
     if (this.autoEndPrompts) setImmediate(() => this.endPrompt(play.id, false));
     return play.id;
   }
 
-  stopPlayback(leg: LegName): void {
-    for (const p of this.plays) if (p.leg === leg && !p.ended) this.endPrompt(p.id, true);
+  stopPlayback(leg?: LegName): void {
+    for (const p of this.plays) if ((leg === undefined || p.leg === leg) && !p.ended) this.endPrompt(p.id, true);
   }
 
   endPrompt(id: number, interrupted: boolean): void {
     const play = this.plays.find((p) => p.id === id);
     if (play === undefined || play.ended || this.closed) return;
     play.ended = true;
-    this.#events.emit('prompt-end', { id, interrupted });
+    this.emit('prompt-end', { id, interrupted });
+  }
+
+  /** The media helper's extra method, found by call control through an optional check. */
+  injectSipInfoDigit(digit: string): void {
+    this.infoDigits.push(digit);
+  }
+
+  on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  emit<E extends keyof MediaSessionEvents>(event: E, ...args: MediaSessionEvents[E]): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  digit(d: DialogDigit): void {
+    this.emit('digit', d);
   }
 
   /** A caller's key, as the media plane would report it (barge-in stops prompts first). */
   key(digit: string, source: DialogDigit['source'] = 'rfc4733'): void {
     for (const p of this.plays) if (!p.ended && p.bargeIn) this.endPrompt(p.id, true);
-    this.#events.emit('digit', { digit, source, atMs: Date.now() });
+    this.emit('digit', { digit, source, atMs: Date.now() });
   }
 
-  on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this {
-    this.#events.on(event, listener as never);
-    return this;
-  }
-
-  off<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this {
-    this.#events.off(event, listener as never);
-    return this;
+  lastConfig(leg: LegName): LegMediaConfig | undefined {
+    return this.configured.filter((c) => c.leg === leg).at(-1)?.config;
   }
 
   close(): void {

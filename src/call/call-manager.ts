@@ -1,0 +1,261 @@
+// The calls of the server (lifetime: the server). Takes every SIP request from the stack:
+// INVITEs start calls (B2BUA towards the PBX, or endpoint mode for the payment URI), requests
+// inside a dialog go to their call by Call-ID and our tag, OPTIONS outside a dialog is answered
+// (keep-alive pings from PBXs and load balancers). Limits: a global and a per-source count of
+// calls (503 with Retry-After over either), and drain() for a graceful stop.
+//
+// Public API (the integrator wires it in `serve`):
+//
+//   const manager = new CallManager({ stack, upstream: 'sip:127.0.0.1:5070',
+//     routes: [{ user: /^44/, upstream: 'sip:10.0.0.2:5060' }],        // optional, first match wins
+//     paymentUri: 'sip:pay@127.0.0.1',                                  // endpoint mode (optional)
+//     createMedia: ({ callId, mode }) => mediaSession,                  // ports bound at creation
+//     limits: { maxCalls, maxCallsPerSource }, agentSrtp: 'mirror',
+//     onPaymentCall: (call, params) => startPaymentDialog(call, params) });
+//   manager.on('call-start' | 'call-answer', (call) => ...); manager.on('call-end', (call, reason) => ...);
+//   manager.calls() -> CallSummary[] (GET /calls); manager.get(id) -> Call; await manager.drain(ms); manager.close().
+//   call.setSecure(on); call.media (digits: call.media.on('digit')); call.close(reason);
+//   endpoint mode: await call.transferWithResult(uri, result) / call.hangupWithResult(result).
+//
+// Not supported (answered, never crashed): Require extensions (420: no 100rel, no session
+// timers), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
+// relayed to the other leg with the same Refer-To (the transferee then calls the target itself).
+import { EventEmitter } from 'node:events';
+import type { LegName, MediaSession } from '../media/media-session.js';
+import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
+import { ALLOWED_METHODS, Call, type CallEndReason, type CallMode, type CallSummary } from './call.js';
+import { configUri, routeInvite, type RouteRule } from './call-routing.js';
+import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
+import { parseSdpDescription } from './sdp-description.js';
+import type { SrtpPolicy } from './sdp-offer-answer.js';
+
+export interface CallLimits {
+  /** Calls at once (more: 503). */
+  readonly maxCalls: number;
+  /** Calls at once from one source IP address (more: 503). */
+  readonly maxCallsPerSource: number;
+}
+
+export const DEFAULT_CALL_LIMITS: CallLimits = { maxCalls: 1000, maxCallsPerSource: 200 };
+
+export interface MediaSessionRequest {
+  readonly callId: string;
+  readonly mode: CallMode;
+}
+
+export interface CallManagerOptions {
+  readonly stack: SipStack;
+  /** The PBX, `sip:host:port` (DESIGN.md `upstream`). */
+  readonly upstream: string;
+  /** Request-URI rules tried in order before `upstream`. */
+  readonly routes?: readonly RouteRule[];
+  /** Calls to this URI (user@host) are answered by toneguard (DESIGN.md `payment.uri`). */
+  readonly paymentUri?: string;
+  /** A MediaSession per call, ports bound (local() answers at once). */
+  readonly createMedia: (request: MediaSessionRequest) => MediaSession;
+  readonly limits?: Partial<CallLimits>;
+  /** SRTP towards the PBX: `mirror` the caller (default), `never`, `always`. */
+  readonly agentSrtp?: SrtpPolicy;
+  /** Transport of our Contact and of the INVITE to the PBX when its URI names none (default udp). */
+  readonly transport?: SipTransport;
+  /** An endpoint-mode call was answered: the payment dialog starts here. */
+  readonly onPaymentCall?: (call: Call, params: PaymentCallParams) => void;
+}
+
+export type CallManagerEvents = {
+  'call-start': [Call];
+  'call-answer': [Call];
+  'call-end': [Call, CallEndReason];
+  'payment-call': [Call, PaymentCallParams];
+  /** A problem worth a log line (no SIP content, no card data). */
+  warning: [string];
+};
+
+const RETRY_AFTER_S = '5';
+
+export class CallManager extends EventEmitter<CallManagerEvents> {
+  private readonly stack: SipStack;
+  private readonly upstream: SipUri;
+  private readonly routes: readonly RouteRule[];
+  private readonly paymentUri: SipUri | undefined;
+  private readonly limits: CallLimits;
+  private readonly transport: SipTransport;
+  private readonly contact: string;
+  private readonly byId = new Map<string, Call>();
+  private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
+  private readonly dialogKeys = new Map<Call, string[]>();
+  private readonly perSource = new Map<string, number>();
+  private draining = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: CallManagerOptions) {
+    super();
+    this.stack = options.stack;
+    this.upstream = configUri(options.upstream, 'upstream');
+    this.routes = options.routes ?? [];
+    for (const r of this.routes) configUri(r.upstream, 'route upstream');
+    this.paymentUri = options.paymentUri === undefined || options.paymentUri === '' ? undefined : configUri(options.paymentUri, 'payment.uri');
+    this.limits = { ...DEFAULT_CALL_LIMITS, ...options.limits };
+    this.transport = options.transport ?? 'udp';
+    this.contact = this.stack.contact(this.transport, 'toneguard');
+    this.stack.onRequest((req, tx, source) => this.onRequest(req, tx, source));
+  }
+
+  /** Calls in progress, for `GET /calls`. */
+  calls(): CallSummary[] {
+    return [...this.byId.values()].map((c) => c.summary());
+  }
+
+  get(id: string): Call | undefined {
+    return this.byId.get(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /**
+   * Graceful stop: new INVITEs get 503 from now on; calls still up after `graceMs` are ended
+   * (BYE both legs). Resolves when no call is left.
+   */
+  drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.byId.size > 0) return;
+        this.off('call-end', check);
+        clearTimeout(this.drainTimer);
+        resolve();
+      };
+      this.on('call-end', check);
+      this.drainTimer = setTimeout(() => {
+        for (const call of [...this.byId.values()]) call.close('drain');
+      }, graceMs);
+      check();
+    });
+  }
+
+  /** Ends every call now and stops taking requests (the stack is closed by its owner). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.draining = true;
+    clearTimeout(this.drainTimer);
+    for (const call of [...this.byId.values()]) call.close('local');
+  }
+
+  private onRequest(req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
+    const toTag = tagOf(req.headers.get('to'));
+    if (toTag !== undefined) {
+      const found = this.byDialog.get(`${req.headers.get('call-id')}|${toTag}`);
+      if (found !== undefined) found.call.handleInDialog(found.leg, req, tx);
+      else if (req.method !== 'ACK') tx?.respond(481);
+      return;
+    }
+    if (tx === undefined) return; // a stray ACK
+    switch (req.method) {
+      case 'INVITE':
+        this.onInvite(req, tx, source);
+        return;
+      case 'OPTIONS':
+        tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en' } });
+        return;
+      case 'REGISTER':
+        tx.respond(405, undefined, { headers: { allow: ALLOWED_METHODS } });
+        return;
+      default:
+        tx.respond(481);
+    }
+  }
+
+  private onInvite(req: SipRequest, tx: ServerTransaction, source: Destination): void {
+    if (this.draining || this.byId.size >= this.limits.maxCalls || (this.perSource.get(source.address) ?? 0) >= this.limits.maxCallsPerSource) {
+      tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
+      return;
+    }
+    if (Number(req.headers.get('max-forwards') ?? '70') <= 0) {
+      tx.respond(483);
+      return;
+    }
+    // Extensions we do not implement (100rel, timer, ...): 420 names them (RFC 3261 §8.2.2.3).
+    const required = req.headers.list('require');
+    if (required.length > 0) {
+      tx.respond(420, undefined, { headers: { unsupported: required.join(', ') } });
+      return;
+    }
+    const target = routeInvite(req.uri, { paymentUri: this.paymentUri, upstream: this.upstream, routes: this.routes });
+    if (target === undefined) {
+      tx.respond(416);
+      return;
+    }
+    // No body: an offerless INVITE (RFC 3261 §13.2.1), we offer in the 200. A body that is
+    // not SDP we can read: 488 (415 would need Accept, and SDP is all we take).
+    const body = req.body.toString('utf8');
+    const offer = body.length > 0 ? parseSdpDescription(body) : undefined;
+    if (body.length > 0 && offer === undefined) {
+      tx.respond(488);
+      return;
+    }
+    tx.respond(100);
+    const mode: CallMode = target.kind === 'endpoint' ? 'endpoint' : 'b2bua';
+    const callId = req.headers.get('call-id') ?? '';
+    if (this.byId.has(callId)) {
+      tx.respond(482); // the same Call-ID already in a call here: a loop through us
+      return;
+    }
+    let media: MediaSession;
+    try {
+      media = this.options.createMedia({ callId, mode });
+    } catch {
+      this.emit('warning', 'media session could not be created (ports exhausted?)');
+      tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
+      return;
+    }
+    const call = new Call(
+      {
+        stack: this.stack,
+        contact: this.contact,
+        agentSrtp: this.options.agentSrtp ?? 'mirror',
+        register: (c, leg, id, tag) => this.register(c, leg, id, tag),
+        ended: (c, reason) => this.ended(c, reason),
+        answered: (c) => this.emit('call-answer', c),
+      },
+      req, tx, source, mode, media,
+    );
+    this.byId.set(call.id, call);
+    this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
+    this.emit('call-start', call);
+    if (target.kind === 'endpoint') {
+      if (!call.answerEndpoint(offer)) return;
+      const params = parsePaymentParams((name) => req.headers.get(name));
+      this.emit('payment-call', call, params);
+      this.options.onPaymentCall?.(call, params);
+      return;
+    }
+    const destination = uriDestination(target.requestUri, this.transport);
+    if (destination === undefined) {
+      call.close('error');
+      return;
+    }
+    call.startB2bua(target.requestUri, destination, offer);
+  }
+
+  private register(call: Call, leg: LegName, callId: string, localTag: string): void {
+    const key = `${callId}|${localTag}`;
+    this.byDialog.set(key, { call, leg });
+    this.dialogKeys.set(call, [...(this.dialogKeys.get(call) ?? []), key]);
+  }
+
+  private ended(call: Call, reason: CallEndReason): void {
+    if (this.byId.get(call.id) !== call) return;
+    this.byId.delete(call.id);
+    // In-dialog requests still in flight (a retransmitted BYE) get 481 from now on.
+    for (const key of this.dialogKeys.get(call) ?? []) this.byDialog.delete(key);
+    this.dialogKeys.delete(call);
+    const n = (this.perSource.get(call.source.address) ?? 1) - 1;
+    if (n <= 0) this.perSource.delete(call.source.address);
+    else this.perSource.set(call.source.address, n);
+    this.emit('call-end', call, reason);
+  }
+}

@@ -1,0 +1,637 @@
+// One call through toneguard (lifetime: INVITE in to the last BYE), with its two legs (`caller`,
+// `agent`; only `caller` in endpoint mode) and its MediaSession. B2BUA (RFC 7092 "signalling and
+// media plane B2BUA"): each leg is its own dialog with its own Call-ID, tags and CSeq; SDP is
+// negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
+// of one leg are relayed into the other. close() ends both legs and the media, once.
+import { EventEmitter } from 'node:events';
+import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
+import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
+import { isDtmfInfo } from '../sip/sip-info-filter.js';
+import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
+import {
+  Dialog, parseCSeq, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack,
+  type ServerTransaction,
+} from '../sip/sip-stack.js';
+import { Leg } from './leg.js';
+import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
+import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
+import {
+  acceptAnswer, answerAsEndpoint, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SdpOrigin, type SrtpPolicy,
+} from './sdp-offer-answer.js';
+
+export type CallState = 'trying' | 'early' | 'confirmed' | 'ending' | 'ended';
+export type CallMode = 'b2bua' | 'endpoint';
+export type CallEndReason =
+  | 'caller-hangup'
+  | 'agent-hangup'
+  | 'cancelled'
+  | 'rejected'
+  | 'no-answer'
+  | 'negotiation-failed'
+  | 'rtp-timeout'
+  | 'ack-timeout'
+  | 'transferred'
+  | 'drain'
+  | 'local'
+  | 'error';
+
+/** One row of `GET /calls`. */
+export interface CallSummary {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly state: CallState;
+  readonly mode: CallMode;
+  readonly secure: boolean;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+}
+
+export type CallEvents = {
+  answer: [];
+  end: [CallEndReason];
+};
+
+/** What a Call needs from its manager. */
+export interface CallHost {
+  readonly stack: SipStack;
+  /** Our Contact (name-addr) on both legs. */
+  readonly contact: string;
+  /** SRTP towards the PBX (per leg, RFC 4568): mirror the caller by default. */
+  readonly agentSrtp: SrtpPolicy;
+  /** A leg's dialog is known under Call-ID and our tag: in-dialog requests reach it. */
+  register(call: Call, leg: LegName, callId: string, localTag: string): void;
+  ended(call: Call, reason: CallEndReason): void;
+  answered(call: Call): void;
+}
+
+const SDP = 'application/sdp';
+/** Methods we take; sent in Allow (RFC 3261 §20.5). */
+export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE';
+/** Headers copied from the caller's INVITE to the PBX's (identity, diversion, integration data). */
+const COPIED_HEADERS = /^(p-asserted-identity|p-preferred-identity|privacy|diversion|history-info|user-to-user|x-.*)$/;
+/** Headers relayed with in-dialog requests between legs. */
+const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
+/** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
+const TRANSFER_TIMEOUT_MS = 32_000;
+
+/** The caller's INVITE status when the call ends before it was answered. */
+function unansweredStatus(reason: CallEndReason): number {
+  switch (reason) {
+    case 'drain': return 503;
+    case 'no-answer': return 408;
+    case 'negotiation-failed': return 488;
+    case 'error': return 500;
+    case 'rtp-timeout': return 408;
+    default: return 480;
+  }
+}
+
+/** The replay module's SIP message shape, for the shared SIP INFO DTMF readers. */
+function captureView(req: SipRequest): CaptureSipMessage {
+  const headers = new Map<string, string[]>();
+  for (const f of req.headers.entries()) {
+    const list = headers.get(f.key) ?? [];
+    list.push(f.value);
+    headers.set(f.key, list);
+  }
+  return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
+}
+
+function bodyText(m: SipRequest | SipResponse): string {
+  return m.body.toString('utf8');
+}
+
+function isSdp(m: SipRequest | SipResponse): boolean {
+  return m.body.length > 0 && (m.headers.get('content-type') ?? SDP).split(';')[0].trim().toLowerCase() === SDP;
+}
+
+interface MediaWithInfoDigits {
+  injectSipInfoDigit(digit: string, durationMs?: number): void;
+}
+
+function hasInfoDigits(media: MediaSession): media is MediaSession & MediaWithInfoDigits {
+  return typeof (media as Partial<MediaWithInfoDigits>).injectSipInfoDigit === 'function';
+}
+
+export class Call extends EventEmitter<CallEvents> {
+  readonly id: string;
+  readonly mode: CallMode;
+  readonly caller: Leg;
+  readonly agent: Leg;
+  readonly media: MediaSession;
+  readonly from: string;
+  readonly to: string;
+  /** Source address of the caller's INVITE (per-source limits). */
+  readonly source: Destination;
+  readonly startedAt: number;
+  answeredAt: number | null = null;
+  endedAt: number | null = null;
+  endReason: CallEndReason | null = null;
+  private stateValue: CallState = 'trying';
+  private readonly origins: Record<LegName, SdpOrigin>;
+  private readonly keys: Record<LegName, string> = { caller: newSdesKey(), agent: newSdesKey() };
+  private readonly srtpOn: Record<LegName, boolean> = { caller: false, agent: false };
+  private negotiating = false;
+  private agentInvite: ClientTransaction | undefined;
+  private earlyAnswer: { readonly pbxBody: string; readonly result: RelayedAnswer } | undefined;
+  private transferWaiter: ((ok: boolean) => void) | undefined;
+  /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
+  private offerInOk: RelayedOffer | undefined;
+  private transferTimer: NodeJS.Timeout | undefined;
+  private readonly onRtpTimeout = (): void => this.close('rtp-timeout');
+
+  constructor(
+    private readonly host: CallHost,
+    readonly invite: SipRequest,
+    private readonly inviteTx: ServerTransaction,
+    source: Destination,
+    mode: CallMode,
+    media: MediaSession,
+  ) {
+    super();
+    this.id = invite.headers.get('call-id') ?? inviteTx.toTag;
+    this.mode = mode;
+    this.media = media;
+    this.source = source;
+    this.from = invite.headers.get('from') ?? '';
+    this.to = invite.headers.get('to') ?? '';
+    this.startedAt = Date.now();
+    this.caller = new Leg('caller', host.stack, source);
+    this.agent = new Leg('agent', host.stack, source);
+    const sessionId = String(Math.floor(Math.random() * 2 ** 31));
+    this.origins = { caller: { id: sessionId, version: 1 }, agent: { id: String(Number(sessionId) + 1), version: 1 } };
+    media.on('rtp-timeout', this.onRtpTimeout);
+    inviteTx.on('ackTimeout', () => this.close('ack-timeout'));
+    inviteTx.on('cancel', () => this.end('cancelled', 'caller'));
+    host.register(this, 'caller', this.id, inviteTx.toTag);
+  }
+
+  get state(): CallState {
+    return this.stateValue;
+  }
+
+  get secure(): boolean {
+    return this.media.secure;
+  }
+
+  /** Secure mode (digits clamped on the way to the agent), switched by the API. */
+  setSecure(on: boolean): void {
+    this.media.setSecure(on);
+  }
+
+  summary(): CallSummary {
+    return {
+      id: this.id, from: this.from, to: this.to, state: this.stateValue, mode: this.mode, secure: this.media.secure,
+      startedAt: this.startedAt, answeredAt: this.answeredAt,
+    };
+  }
+
+  private nextOrigin(leg: LegName): SdpOrigin {
+    const o = this.origins[leg];
+    this.origins[leg] = { id: o.id, version: o.version + 1 };
+    return this.origins[leg];
+  }
+
+  private srtpPolicy(leg: LegName): SrtpPolicy {
+    if (this.srtpOn[leg]) return 'always';
+    return leg === 'agent' ? this.host.agentSrtp : 'never';
+  }
+
+  private applyMedia(offerLeg: LegName, result: RelayedAnswer): void {
+    const answerLeg: LegName = offerLeg === 'caller' ? 'agent' : 'caller';
+    this.media.configure(offerLeg, result.offerLeg);
+    this.media.configure(answerLeg, result.answerLeg);
+    this.srtpOn[offerLeg] = result.offerLeg.srtp !== null;
+    this.srtpOn[answerLeg] = result.answerLeg.srtp !== null;
+  }
+
+  private callerDialog(): Dialog | undefined {
+    if (this.caller.dialog === undefined) {
+      this.caller.dialog = Dialog.fromUasRequest(this.invite, this.inviteTx.toTag, this.host.contact, 'early');
+    }
+    return this.caller.dialog;
+  }
+
+  // --- B2BUA: the caller's INVITE to the PBX --------------------------------------------------
+
+  /**
+   * Sends the INVITE to the PBX (Request-URI from routing); 488 when the offer cannot be relayed.
+   * An offerless INVITE (`offer` undefined) gets our own offer towards the PBX, and an offer of
+   * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
+   */
+  startB2bua(requestUri: string, destination: Destination, offer: SdpDescription | undefined): void {
+    let relayed: RelayedOffer;
+    try {
+      relayed = offer === undefined
+        ? localOffer({ local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.host.agentSrtp === 'always' })
+        : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
+    } catch (error) {
+      if (error instanceof SdpError) {
+        this.inviteTx.respond(488);
+        this.end('negotiation-failed', 'caller');
+        return;
+      }
+      throw error;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const f of this.invite.headers.entries()) {
+      if (COPIED_HEADERS.test(f.key)) headers[f.key] = [...(headers[f.key] ?? []), f.value];
+    }
+    const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
+    headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
+    headers.allow = ALLOWED_METHODS;
+    const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
+    const fromUser = /<?sips?:([^@>;]+)@/.exec(this.from)?.[1];
+    const display = /^\s*("(?:[^"\\]|\\.)*")\s*</.exec(this.from)?.[1];
+    const localHost = local === undefined ? '127.0.0.1' : local.address.includes(':') ? `[${local.address}]` : local.address;
+    const req = this.host.stack.createRequest({
+      method: 'INVITE',
+      uri: requestUri,
+      from: `${display === undefined ? '' : `${display} `}<sip:${fromUser ?? 'anonymous'}@${localHost}>`,
+      to: `<${requestUri.replace(/;.*$/, '')}>`,
+      contact: this.host.contact,
+      headers,
+      body: relayed.sdp,
+      contentType: SDP,
+    });
+    const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
+    this.host.register(this, 'agent', req.headers.get('call-id') ?? '', fromTag);
+    const ctx = this.host.stack.request(req, destination);
+    this.agentInvite = ctx;
+    ctx.on('provisional', (res) => this.onAgentProvisional(offer, relayed, res));
+    ctx.on('final', (res) => this.onAgentFinal(req, ctx, destination, offer, relayed, res));
+    ctx.on('timeout', () => this.end('no-answer', 'agent'));
+    ctx.on('transportError', () => this.end('error', 'agent'));
+  }
+
+  private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
+    const pbxBody = bodyText(res);
+    if (this.earlyAnswer !== undefined && (!isSdp(res) || pbxBody === this.earlyAnswer.pbxBody)) return this.earlyAnswer.result;
+    if (!isSdp(res)) return undefined;
+    const answer = parseSdpDescription(pbxBody);
+    if (answer === undefined || offer === undefined) return undefined;
+    try {
+      const origin = this.earlyAnswer === undefined ? this.origins.caller : this.nextOrigin('caller');
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: this.keys.caller });
+      this.earlyAnswer = { pbxBody, result };
+      return result;
+    } catch (error) {
+      if (error instanceof SdpError) return undefined;
+      throw error;
+    }
+  }
+
+  private onAgentProvisional(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
+    if (res.status === 100 || this.stateValue === 'ending' || this.stateValue === 'ended') return;
+    this.stateValue = 'early';
+    this.callerDialog();
+    if (isSdp(res)) {
+      // Early media (RFC 3960 gateway model): the 18x SDP is the PBX's answer; media starts now.
+      const result = this.negotiateInitial(offer, relayed, res);
+      if (result !== undefined) {
+        this.applyMedia('caller', result);
+        this.inviteTx.respond(res.status, res.reason, { body: result.sdp, contentType: SDP, headers: { contact: this.host.contact } });
+        return;
+      }
+    }
+    this.inviteTx.respond(res.status, res.reason, { headers: { contact: this.host.contact } });
+  }
+
+  private onAgentFinal(req: SipRequest, ctx: ClientTransaction, destination: Destination, offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
+    if (res.status >= 300) {
+      if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
+      // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
+      const status = res.status === 401 || res.status === 407 ? 403 : res.status;
+      this.inviteTx.respond(status, status === res.status ? res.reason : undefined);
+      this.end('rejected', 'agent');
+      return;
+    }
+    const dialog = Dialog.fromUacResponse(req, res);
+    if (dialog === undefined) return;
+    dialog.localContact = this.host.contact;
+    const seq = parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1;
+    const hop = dialog.nextHop(destination.transport) ?? destination;
+    ctx.ack(dialog.createAck(seq), hop);
+    if (this.agent.dialog !== undefined || this.stateValue === 'ending' || this.stateValue === 'ended') {
+      // A second 2xx (forking, RFC 3261 §13.2.2.4) or an answer after the caller left: end that dialog.
+      const stray = new Leg('agent', this.host.stack, destination);
+      stray.dialog = dialog;
+      void stray.request('BYE');
+      return;
+    }
+    this.agent.dialog = dialog;
+    if (offer === undefined) {
+      this.answerOfferless(relayed, res);
+      return;
+    }
+    const result = this.negotiateInitial(offer, relayed, res);
+    if (result === undefined) {
+      this.inviteTx.respond(488);
+      this.end('negotiation-failed', 'caller');
+      return;
+    }
+    this.applyMedia('caller', result);
+    const callerDialog = this.callerDialog();
+    if (callerDialog !== undefined) callerDialog.state = 'confirmed';
+    this.inviteTx.respond(200, undefined, { body: result.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.confirm();
+  }
+
+  /** Offerless INVITE: the PBX answered our own offer; we offer its codec to the caller in the 200. */
+  private answerOfferless(relayed: RelayedOffer, res: SipResponse): void {
+    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
+    let agentConfig;
+    try {
+      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');
+      agentConfig = acceptAnswer(relayed, answer);
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.inviteTx.respond(488);
+      this.end('negotiation-failed', 'caller');
+      return;
+    }
+    this.media.configure('agent', agentConfig);
+    this.srtpOn.agent = agentConfig.srtp !== null;
+    this.offerCallerInOk([agentConfig.codec]);
+  }
+
+  private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
+    const offer = localOffer({ local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller, srtp: false, codecs });
+    this.offerInOk = offer;
+    const dialog = this.callerDialog();
+    if (dialog !== undefined) dialog.state = 'confirmed';
+    this.inviteTx.respond(200, undefined, { body: offer.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.confirm();
+  }
+
+  /** The caller's ACK to a 200 that carried our offer: its answer is in the ACK (§13.2.1). */
+  private onAckAnswer(ack: SipRequest): void {
+    const offer = this.offerInOk;
+    if (offer === undefined) return;
+    this.offerInOk = undefined;
+    const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
+    try {
+      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
+      const config = acceptAnswer(offer, answer);
+      this.media.configure('caller', config);
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.close('negotiation-failed');
+    }
+  }
+
+  private confirm(): void {
+    this.stateValue = 'confirmed';
+    this.answeredAt = Date.now();
+    this.host.answered(this);
+    this.emit('answer');
+  }
+
+  // --- Endpoint mode: toneguard answers ---------------------------------------------------------
+
+  /**
+   * Answers the caller's INVITE ourselves; false (and 488 sent) when its offer is unusable.
+   * Offerless (`offer` undefined): our offer goes in the 200, the answer comes in the ACK.
+   */
+  answerEndpoint(offer: SdpDescription | undefined): boolean {
+    if (offer === undefined) {
+      this.offerCallerInOk(undefined);
+      return true;
+    }
+    let answer;
+    try {
+      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller });
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.inviteTx.respond(488);
+      this.end('negotiation-failed', 'caller');
+      return false;
+    }
+    this.media.configure('caller', answer.config);
+    this.srtpOn.caller = answer.config.srtp !== null;
+    const dialog = this.callerDialog();
+    if (dialog !== undefined) dialog.state = 'confirmed';
+    this.inviteTx.respond(200, undefined, { body: answer.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.confirm();
+    return true;
+  }
+
+  /**
+   * Returns the caller to `targetUri` with the result (RFC 3515 REFER; the result as URI headers
+   * of Refer-To, so the transferee's INVITE carries them). Resolves true when the transfer
+   * succeeded (NOTIFY with a 2xx sipfrag; we then hang up), false when refused or failed.
+   */
+  async transferWithResult(targetUri: string, result: PaymentResultHeaders): Promise<boolean> {
+    if (this.mode !== 'endpoint' || this.stateValue !== 'confirmed') return false;
+    const referTo = referToWithHeaders(targetUri, resultHeaderFields(result));
+    const done = new Promise<boolean>((resolve) => {
+      this.transferWaiter = resolve;
+      this.transferTimer = setTimeout(() => this.finishTransfer(false), TRANSFER_TIMEOUT_MS);
+    });
+    const res = await this.caller.request('REFER', { headers: { 'refer-to': referTo, 'referred-by': this.host.contact } });
+    if (res === undefined || res.status >= 300) this.finishTransfer(false);
+    return done;
+  }
+
+  private finishTransfer(ok: boolean): void {
+    clearTimeout(this.transferTimer);
+    const waiter = this.transferWaiter;
+    this.transferWaiter = undefined;
+    waiter?.(ok);
+    if (ok) this.end('transferred', undefined);
+  }
+
+  /** Ends the call with a BYE carrying the result headers (DESIGN.md result vocabulary). */
+  hangupWithResult(result: PaymentResultHeaders): void {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of resultHeaderFields(result)) headers[name] = value;
+    this.end('local', undefined, headers);
+  }
+
+  // --- In-dialog requests ---------------------------------------------------------------------
+
+  /** A request in one of this call's dialogs (the manager matched Call-ID and our tag). */
+  handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined): void {
+    const leg = legName === 'caller' ? this.caller : this.agent;
+    if (req.method === 'ACK') {
+      // The stack stops the 2xx retransmissions; an answer to our offer may ride on it.
+      if (legName === 'caller') this.onAckAnswer(req);
+      return;
+    }
+    if (tx === undefined) return;
+    const dialog = leg.dialog;
+    if (dialog === undefined || this.stateValue === 'ended') {
+      tx.respond(481);
+      return;
+    }
+    if (!dialog.acceptRemote(req)) {
+      tx.respond(500, 'CSeq Out Of Order');
+      return;
+    }
+    switch (req.method) {
+      case 'BYE':
+        tx.respond(200);
+        this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
+        return;
+      case 'INVITE':
+        this.guard(this.onReinvite(legName, req, tx), tx);
+        return;
+      case 'OPTIONS':
+        tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: SDP } });
+        return;
+      case 'INFO':
+        this.onInfo(legName, req, tx);
+        return;
+      case 'NOTIFY':
+        if (this.mode === 'endpoint') this.onTransferNotify(req, tx);
+        else this.guard(this.relay(legName, req, tx), tx);
+        return;
+      case 'REFER':
+      case 'MESSAGE':
+        if (this.mode === 'endpoint') tx.respond(603);
+        else this.guard(this.relay(legName, req, tx), tx);
+        return;
+      default:
+        tx.respond(501, undefined, { headers: { allow: ALLOWED_METHODS } });
+    }
+  }
+
+  /**
+   * Relays an in-dialog request into the other leg and its final response back (REFER for blind
+   * transfer by the PBX reaches the caller side with the same Refer-To; its NOTIFYs come back
+   * the same way).
+   */
+  private async relay(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
+    const other = from === 'caller' ? this.agent : this.caller;
+    const headers: Record<string, string> = {};
+    for (const name of RELAYED_HEADERS) {
+      const value = req.headers.get(name);
+      if (value !== undefined) headers[name] = value;
+    }
+    const contentType = req.headers.get('content-type');
+    const res = await other.request(req.method, { headers, body: req.body.length > 0 ? req.body : undefined, contentType: req.body.length > 0 ? contentType : undefined });
+    if (res === undefined) {
+      tx.respond(408);
+      return;
+    }
+    const resType = res.headers.get('content-type');
+    tx.respond(res.status, res.reason, res.body.length > 0 && resType !== undefined ? { body: res.body, contentType: resType } : undefined);
+  }
+
+  private onInfo(from: LegName, req: SipRequest, tx: ServerTransaction): void {
+    const view = captureView(req);
+    if (from === 'caller' && isDtmfInfo(view)) {
+      const info = sipInfoDigit(view);
+      if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, info.durationMs);
+      // Secure mode: the digit never reaches the agent (fail closed even when unreadable).
+      if (this.mode === 'endpoint' || this.media.secure) {
+        tx.respond(200);
+        return;
+      }
+    }
+    if (this.mode === 'endpoint') {
+      tx.respond(200);
+      return;
+    }
+    this.guard(this.relay(from, req, tx), tx);
+  }
+
+  /** An asynchronous handler's failure answers 500 instead of becoming an unhandled rejection. */
+  private guard(work: Promise<void>, tx: ServerTransaction): void {
+    work.catch(() => {
+      this.negotiating = false;
+      tx.respond(500);
+    });
+  }
+
+  private onTransferNotify(req: SipRequest, tx: ServerTransaction): void {
+    tx.respond(200);
+    // message/sipfrag (RFC 3515 §2.4.5): the status line of the transferee's INVITE.
+    const status = Number(/^SIP\/2\.0\s+(\d{3})/.exec(bodyText(req).trim())?.[1]);
+    if (!Number.isInteger(status) || status < 200 || this.transferWaiter === undefined) return;
+    this.finishTransfer(status < 300);
+  }
+
+  private async onReinvite(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
+    const offer = isSdp(req) ? parseSdpDescription(bodyText(req)) : undefined;
+    if (offer === undefined) {
+      // Offerless re-INVITE (offer in our 200, answer in the ACK) is not supported.
+      tx.respond(488);
+      return;
+    }
+    const okHeaders = { contact: this.host.contact, allow: ALLOWED_METHODS };
+    if (this.mode === 'endpoint') {
+      try {
+        const answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.nextOrigin('caller'), localKeyBase64: this.keys.caller });
+        this.media.configure('caller', answer.config);
+        tx.respond(200, undefined, { body: answer.sdp, contentType: SDP, headers: okHeaders });
+      } catch (error) {
+        if (!(error instanceof SdpError)) throw error;
+        tx.respond(488);
+      }
+      return;
+    }
+    if (this.negotiating || this.stateValue !== 'confirmed') {
+      tx.respond(491); // RFC 3261 §14.2: glare
+      return;
+    }
+    const to: LegName = from === 'caller' ? 'agent' : 'caller';
+    let relayed: RelayedOffer;
+    try {
+      relayed = relayOffer({ offer, local: this.media.local(to), origin: this.nextOrigin(to), localKeyBase64: this.keys[to], srtp: this.srtpPolicy(to) });
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      tx.respond(488);
+      return;
+    }
+    this.negotiating = true;
+    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: relayed.sdp, contentType: SDP });
+    this.negotiating = false;
+    if (res === undefined) {
+      tx.respond(408);
+      return;
+    }
+    if (res.status >= 300) {
+      tx.respond(res.status, res.reason);
+      return;
+    }
+    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
+    try {
+      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from] });
+      this.applyMedia(from, result);
+      tx.respond(200, undefined, { body: result.sdp, contentType: SDP, headers: okHeaders });
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      tx.respond(488);
+    }
+  }
+
+  // --- Ending -----------------------------------------------------------------------------------
+
+  /** Ends the call: BYE (or a final response / CANCEL) on each leg still up, media closed. Idempotent. */
+  close(reason: CallEndReason = 'local'): void {
+    this.end(reason, undefined);
+  }
+
+  private end(reason: CallEndReason, from: LegName | undefined, byeHeaders?: Record<string, string>): void {
+    if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
+    this.stateValue = 'ending';
+    this.endReason = reason;
+    if (!this.inviteTx.answered) this.inviteTx.respond(unansweredStatus(reason));
+    else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
+    if (this.mode === 'b2bua' && from !== 'agent') {
+      if (this.agent.dialog !== undefined) void this.agent.request('BYE');
+      else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+    }
+    if (this.transferWaiter !== undefined) this.finishTransfer(false);
+    this.media.off('rtp-timeout', this.onRtpTimeout);
+    this.media.close();
+    this.stateValue = 'ended';
+    this.endedAt = Date.now();
+    this.host.ended(this, reason);
+    this.emit('end', reason);
+  }
+}

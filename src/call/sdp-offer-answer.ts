@@ -1,0 +1,409 @@
+// SDP offer/answer (RFC 3264) for a media-anchoring B2BUA: an offer from one leg becomes our
+// offer on the other leg (our address and ports, the codecs we support in the offerer's order
+// and payload types), and that leg's answer becomes our answer to the offerer plus the two
+// legs' LegMediaConfig. Each SDP we send is written fresh (sdp-description.ts writeSdp), so no
+// address, port, key or attribute of one leg reaches the other.
+//
+// Codecs: PCMU/8000, PCMA/8000, opus/48000/2 (RFC 7587), telephone-event/8000 (RFC 4733). No
+// transcoding: both legs use the codec the answerer picked (first common), each with its own
+// payload type. SRTP: SDES (RFC 4568) AES_CM_128_HMAC_SHA1_80 only, decided per leg: we answer
+// with SRTP when that leg offered it, and offer SRTP on the other leg by policy (mirror: when
+// the offerer used it). Hold: a=sendonly/recvonly/inactive, or c=0.0.0.0 (RFC 2543 style, read
+// as "do not send to me").
+import { randomBytes } from 'node:crypto';
+import { CodedError } from '../errors.js';
+import type { AudioCodecName, LegMediaConfig, LocalMediaAddress, SdesKeys } from '../media/media-session.js';
+import {
+  type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp,
+} from './sdp-description.js';
+
+export type SdpErrorCode =
+  | 'sdp-malformed'
+  | 'sdp-no-audio'
+  | 'sdp-no-common-codec'
+  | 'sdp-srtp-unsupported'
+  | 'sdp-answer-invalid';
+
+/** An SDP we cannot negotiate: an offer is refused with 488 Not Acceptable Here (RFC 3261 §21.4.26). */
+export class SdpError extends CodedError<SdpErrorCode> {}
+
+export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
+/** AES-128 key (16 bytes) || salt (14 bytes), RFC 4568 §6.2.1. */
+const SDES_KEY_BYTES = 30;
+const DEFAULT_PTIME_MS = 20;
+const NULL_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
+
+/** A fresh SDES inline key for AES_CM_128_HMAC_SHA1_80: base64 of 30 random bytes. */
+export function newSdesKey(): string {
+  return randomBytes(SDES_KEY_BYTES).toString('base64');
+}
+
+/** Whether we offer SRTP on the leg we relay an offer to. */
+export type SrtpPolicy = 'mirror' | 'never' | 'always';
+
+/** o= of the SDPs we send on one leg; version goes up with each changed SDP (RFC 3264 §8). */
+export interface SdpOrigin {
+  readonly id: string;
+  readonly version: number;
+}
+
+interface AudioCodecSpec { readonly name: AudioCodecName; readonly clockRate: number; readonly channels: number }
+
+const AUDIO_CODECS: readonly AudioCodecSpec[] = [
+  { name: 'PCMU', clockRate: 8000, channels: 1 },
+  { name: 'PCMA', clockRate: 8000, channels: 1 },
+  { name: 'opus', clockRate: 48000, channels: 2 },
+];
+
+function audioCodecOf(c: SdpCodec): AudioCodecSpec | undefined {
+  const name = c.encoding.toLowerCase();
+  return AUDIO_CODECS.find((s) => s.name.toLowerCase() === name && s.clockRate === c.clockRate && s.channels === c.channels);
+}
+
+function isTelephoneEvent(c: SdpCodec): boolean {
+  return c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000;
+}
+
+function supported(c: SdpCodec): boolean {
+  return audioCodecOf(c) !== undefined || isTelephoneEvent(c);
+}
+
+/** Direction algebra: a direction as (we/they send, we/they receive) from the writer's view. */
+function flags(d: Direction): { send: boolean; recv: boolean } {
+  return { send: d === 'sendrecv' || d === 'sendonly', recv: d === 'sendrecv' || d === 'recvonly' };
+}
+
+function fromFlags(send: boolean, recv: boolean): Direction {
+  if (send && recv) return 'sendrecv';
+  if (send) return 'sendonly';
+  if (recv) return 'recvonly';
+  return 'inactive';
+}
+
+/** The same stream seen from the other end. */
+export function reverseDirection(d: Direction): Direction {
+  const f = flags(d);
+  return fromFlags(f.recv, f.send);
+}
+
+function intersect(a: Direction, b: Direction): Direction {
+  const fa = flags(a);
+  const fb = flags(b);
+  return fromFlags(fa.send && fb.send, fa.recv && fb.recv);
+}
+
+function isNullAddress(address: string | undefined): boolean {
+  return address === undefined || NULL_ADDRESSES.has(address);
+}
+
+/** The writer's direction with c=0.0.0.0 read as "do not send to me". */
+function effectiveDirection(m: SdpMediaLine): Direction {
+  return isNullAddress(m.address) ? intersect(m.direction, 'sendonly') : m.direction;
+}
+
+function isSecureProfile(protocol: string): boolean {
+  return /^RTP\/SAVPF?$/i.test(protocol);
+}
+
+function checkProfile(m: SdpMediaLine): void {
+  if (!/^RTP\/S?AVPF?$/i.test(m.protocol)) {
+    throw new SdpError('sdp-srtp-unsupported', `media profile ${m.protocol} is not supported (RTP/AVP or RTP/SAVP with SDES)`);
+  }
+}
+
+/** The offered crypto line we can use, or undefined; SAVP without one cannot be answered. */
+function usableCrypto(m: SdpMediaLine): SdpCrypto | undefined {
+  const crypto = m.crypto.find((c) => c.suite === SRTP_SUITE && Buffer.from(c.keyBase64, 'base64').length === SDES_KEY_BYTES);
+  if (crypto === undefined && isSecureProfile(m.protocol)) {
+    throw new SdpError('sdp-srtp-unsupported', `SRTP offered without a usable ${SRTP_SUITE} key`);
+  }
+  return crypto;
+}
+
+/** The audio m= line we negotiate: the first with a port and a codec we support. */
+function audioLineIndex(sdp: SdpDescription): number {
+  const index = sdp.media.findIndex((m) => m.media === 'audio' && m.port !== 0);
+  if (index < 0) throw new SdpError('sdp-no-audio', 'no audio stream in the SDP');
+  return index;
+}
+
+function remoteOf(m: SdpMediaLine): LegMediaConfig['remote'] {
+  if (isNullAddress(m.address) || m.port === 0) return null;
+  return { address: m.address as string, rtpPort: m.port, rtcpPort: m.rtcpPort ?? m.port + 1 };
+}
+
+function rtcpAttribute(local: LocalMediaAddress): number | undefined {
+  return local.rtcpPort === local.rtpPort + 1 ? undefined : local.rtcpPort;
+}
+
+/** Our offer on the other leg, remembered to read that leg's answer. */
+export interface RelayedOffer {
+  readonly sdp: string;
+  /** The audio line as we wrote it (our payload types = the offerer's). */
+  readonly codecs: readonly SdpCodec[];
+  readonly direction: Direction;
+  /** Crypto we offered (null: plain RTP) and whether the profile made it mandatory (SAVP). */
+  readonly crypto: SdpCrypto | null;
+  readonly srtpMandatory: boolean;
+}
+
+export interface RelayOfferInput {
+  /** The offer one leg sent us. */
+  readonly offer: SdpDescription;
+  /** Our media address on the leg we send the offer to. */
+  readonly local: LocalMediaAddress;
+  readonly origin: SdpOrigin;
+  /** Our SDES key on that leg (used when we offer SRTP there). */
+  readonly localKeyBase64: string;
+  readonly srtp: SrtpPolicy;
+}
+
+/** The offer we send to the other leg; throws SdpError (→ 488 to the offerer). */
+export function relayOffer(input: RelayOfferInput): RelayedOffer {
+  const offered = input.offer.media[audioLineIndex(input.offer)];
+  checkProfile(offered);
+  const offererCrypto = usableCrypto(offered);
+  const codecs = offered.codecs.filter(supported);
+  if (!codecs.some((c) => audioCodecOf(c) !== undefined)) {
+    throw new SdpError('sdp-no-common-codec', 'no offered audio codec is supported (PCMU, PCMA, opus/48000/2)');
+  }
+  const useSrtp = input.srtp === 'always' || (input.srtp === 'mirror' && offererCrypto !== undefined);
+  const srtpMandatory = useSrtp && (input.srtp === 'always' || isSecureProfile(offered.protocol));
+  const crypto: SdpCrypto | null = useSrtp ? { tag: 1, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 } : null;
+  const direction = effectiveDirection(offered);
+  const sdp = writeSdp({
+    originId: input.origin.id,
+    originVersion: input.origin.version,
+    address: input.local.address,
+    media: [{
+      media: 'audio',
+      port: input.local.rtpPort,
+      protocol: srtpMandatory ? 'RTP/SAVP' : 'RTP/AVP',
+      formats: codecs.map((c) => String(c.payloadType)),
+      codecs,
+      ptimeMs: offered.ptimeMs,
+      direction,
+      rtcpPort: rtcpAttribute(input.local),
+      crypto: crypto === null ? [] : [crypto],
+    }],
+  });
+  return { sdp, codecs, direction, crypto, srtpMandatory };
+}
+
+export interface RelayAnswerInput {
+  /** The offer the offering leg sent us. */
+  readonly offer: SdpDescription;
+  /** What relayOffer sent on the answering leg. */
+  readonly relayed: RelayedOffer;
+  /** The answering leg's answer. */
+  readonly answer: SdpDescription;
+  /** Our media address on the offering leg. */
+  readonly local: LocalMediaAddress;
+  readonly origin: SdpOrigin;
+  /** Our SDES key on the offering leg. */
+  readonly localKeyBase64: string;
+}
+
+export interface RelayedAnswer {
+  /** Our answer to the offering leg. */
+  readonly sdp: string;
+  readonly offerLeg: LegMediaConfig;
+  readonly answerLeg: LegMediaConfig;
+}
+
+function sameCodec(a: SdpCodec, b: SdpCodec): boolean {
+  return a.encoding.toLowerCase() === b.encoding.toLowerCase() && a.clockRate === b.clockRate && a.channels === b.channels;
+}
+
+/** Rejected copies of the offer's other m= lines (an answer has as many, RFC 3264 §6). */
+function answerLines(offer: SdpDescription, audioIndex: number, audio: SdpMediaToWrite): SdpMediaToWrite[] {
+  return offer.media.map((m, i) => i === audioIndex ? audio : {
+    media: m.media, port: 0, protocol: m.protocol, formats: m.formats, codecs: [], ptimeMs: undefined,
+    direction: 'inactive', rtcpPort: undefined, crypto: [],
+  });
+}
+
+function keys(local: string, remote: SdpCrypto | undefined): SdesKeys | null {
+  return remote === undefined ? null : { suite: SRTP_SUITE, localKeyBase64: local, remoteKeyBase64: remote.keyBase64 };
+}
+
+interface ReadAnswer {
+  readonly config: LegMediaConfig;
+  readonly chosen: SdpCodec;
+  /** The answerer's direction from its own view (c=0.0.0.0 applied). */
+  readonly answerDirection: Direction;
+}
+
+/** The answering leg's config from its answer to our offer (RFC 3264 §6.1, §8.4). */
+function readAnswer(relayed: RelayedOffer, answer: SdpDescription): ReadAnswer {
+  const answered = answer.media.find((m) => m.media === 'audio');
+  if (answered === undefined || answered.port === 0) throw new SdpError('sdp-no-common-codec', 'the audio stream was refused');
+  // The answerer's codec: the first of its list that we offered (RFC 3264 §6.1: the answerer
+  // lists what it will use, its preferred first).
+  const chosen = answered.codecs.find((c) => audioCodecOf(c) !== undefined && relayed.codecs.some((o) => sameCodec(o, c)));
+  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'the answer names no codec we offered');
+  const spec = audioCodecOf(chosen) as AudioCodecSpec;
+  let answerCrypto: SdpCrypto | undefined;
+  if (relayed.crypto !== null) {
+    answerCrypto = answered.crypto.find((c) => c.suite === SRTP_SUITE && Buffer.from(c.keyBase64, 'base64').length === SDES_KEY_BYTES);
+    if (answerCrypto === undefined && relayed.srtpMandatory) {
+      throw new SdpError('sdp-answer-invalid', 'SRTP was offered but the answer has no usable key');
+    }
+  }
+  const answerDirection = effectiveDirection(answered);
+  return {
+    chosen,
+    answerDirection,
+    config: {
+      remote: remoteOf(answered),
+      codec: spec.name,
+      payloadType: chosen.payloadType,
+      clockRate: spec.clockRate,
+      eventPayloadType: answered.codecs.find(isTelephoneEvent)?.payloadType ?? null,
+      ptimeMs: answered.ptimeMs ?? DEFAULT_PTIME_MS,
+      // Our view: what we offered, within the reverse of the answer.
+      direction: intersect(relayed.direction, reverseDirection(answerDirection)),
+      srtp: relayed.crypto === null ? null : keys(relayed.crypto.keyBase64, answerCrypto),
+    },
+  };
+}
+
+/** A leg's config from its answer to an offer of ours (localOffer or relayOffer). */
+export function acceptAnswer(offer: RelayedOffer, answer: SdpDescription): LegMediaConfig {
+  return readAnswer(offer, answer).config;
+}
+
+export interface LocalOfferInput {
+  readonly local: LocalMediaAddress;
+  readonly origin: SdpOrigin;
+  readonly localKeyBase64: string;
+  /** Offer SRTP (RTP/SAVP with our key). */
+  readonly srtp: boolean;
+  /** Audio codecs to offer, preferred first (default PCMU, PCMA, opus); telephone-event/8000 always. */
+  readonly codecs?: readonly AudioCodecName[];
+  readonly direction?: Direction;
+}
+
+/** Payload types of our own offers: RFC 3551 static ones, dynamic ones from 96 (RFC 3551 §6). */
+const OUR_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8, opus: 96 };
+const OUR_EVENT_PAYLOAD_TYPE = 101;
+
+/** An offer of our own, for an offerless INVITE (RFC 3261 §13.2.1: the offer goes in the 2xx). */
+export function localOffer(input: LocalOfferInput): RelayedOffer {
+  const names = input.codecs ?? ['PCMU', 'PCMA', 'opus'];
+  const codecs: SdpCodec[] = names.map((name) => {
+    const spec = AUDIO_CODECS.find((c) => c.name === name) as AudioCodecSpec;
+    return { payloadType: OUR_PAYLOAD_TYPES[name], encoding: name, clockRate: spec.clockRate, channels: spec.channels, fmtp: undefined };
+  });
+  codecs.push({ payloadType: OUR_EVENT_PAYLOAD_TYPE, encoding: 'telephone-event', clockRate: 8000, channels: 1, fmtp: '0-16' });
+  const crypto: SdpCrypto | null = input.srtp ? { tag: 1, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 } : null;
+  const direction = input.direction ?? 'sendrecv';
+  const sdp = writeSdp({
+    originId: input.origin.id,
+    originVersion: input.origin.version,
+    address: input.local.address,
+    media: [{
+      media: 'audio', port: input.local.rtpPort, protocol: input.srtp ? 'RTP/SAVP' : 'RTP/AVP', formats: codecs.map((c) => String(c.payloadType)),
+      codecs, ptimeMs: DEFAULT_PTIME_MS, direction, rtcpPort: rtcpAttribute(input.local), crypto: crypto === null ? [] : [crypto],
+    }],
+  });
+  return { sdp, codecs, direction, crypto, srtpMandatory: input.srtp };
+}
+
+/** Our answer to the offerer from the other leg's answer; throws SdpError (→ 488 / end the call). */
+export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
+  const audioIndex = audioLineIndex(input.offer);
+  const offered = input.offer.media[audioIndex];
+  const offererCrypto = usableCrypto(offered);
+  const { config: answerLeg, chosen, answerDirection } = readAnswer(input.relayed, input.answer);
+  const offererCodec = offered.codecs.find((c) => sameCodec(c, chosen)) as SdpCodec;
+  const offerEvent = offered.codecs.find(isTelephoneEvent);
+  // On the offer leg we write the answerer's direction, within the reverse of the offer.
+  const offerLegDirection = intersect(answerDirection, reverseDirection(effectiveDirection(offered)));
+  const codecs = offerEvent === undefined ? [offererCodec] : [offererCodec, offerEvent];
+  const sdp = writeSdp({
+    originId: input.origin.id,
+    originVersion: input.origin.version,
+    address: input.local.address,
+    media: answerLines(input.offer, audioIndex, {
+      media: 'audio',
+      port: input.local.rtpPort,
+      protocol: offered.protocol,
+      formats: codecs.map((c) => String(c.payloadType)),
+      codecs,
+      ptimeMs: input.answer.media.find((m) => m.media === 'audio')?.ptimeMs,
+      direction: offerLegDirection,
+      rtcpPort: rtcpAttribute(input.local),
+      crypto: offererCrypto === undefined ? [] : [{ tag: offererCrypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
+    }),
+  });
+  return {
+    sdp,
+    offerLeg: {
+      remote: remoteOf(offered),
+      codec: answerLeg.codec,
+      payloadType: offererCodec.payloadType,
+      clockRate: answerLeg.clockRate,
+      eventPayloadType: offerEvent?.payloadType ?? null,
+      ptimeMs: offered.ptimeMs ?? DEFAULT_PTIME_MS,
+      direction: offerLegDirection,
+      srtp: keys(input.localKeyBase64, offererCrypto),
+    },
+    answerLeg,
+  };
+}
+
+export interface EndpointAnswerInput {
+  readonly offer: SdpDescription;
+  readonly local: LocalMediaAddress;
+  readonly origin: SdpOrigin;
+  readonly localKeyBase64: string;
+}
+
+export interface EndpointAnswer {
+  readonly sdp: string;
+  readonly config: LegMediaConfig;
+}
+
+/** Our answer when toneguard is the far end (endpoint mode): the offerer's first codec we support. */
+export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
+  const audioIndex = audioLineIndex(input.offer);
+  const offered = input.offer.media[audioIndex];
+  checkProfile(offered);
+  const crypto = usableCrypto(offered);
+  const chosen = offered.codecs.find((c) => audioCodecOf(c) !== undefined);
+  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'no offered audio codec is supported (PCMU, PCMA, opus/48000/2)');
+  const spec = audioCodecOf(chosen) as AudioCodecSpec;
+  const event = offered.codecs.find(isTelephoneEvent);
+  const direction = reverseDirection(effectiveDirection(offered));
+  const codecs = event === undefined ? [chosen] : [chosen, event];
+  const sdp = writeSdp({
+    originId: input.origin.id,
+    originVersion: input.origin.version,
+    address: input.local.address,
+    media: answerLines(input.offer, audioIndex, {
+      media: 'audio',
+      port: input.local.rtpPort,
+      protocol: offered.protocol,
+      formats: codecs.map((c) => String(c.payloadType)),
+      codecs,
+      ptimeMs: offered.ptimeMs,
+      direction,
+      rtcpPort: rtcpAttribute(input.local),
+      crypto: crypto === undefined ? [] : [{ tag: crypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
+    }),
+  });
+  return {
+    sdp,
+    config: {
+      remote: remoteOf(offered),
+      codec: spec.name,
+      payloadType: chosen.payloadType,
+      clockRate: spec.clockRate,
+      eventPayloadType: event?.payloadType ?? null,
+      ptimeMs: offered.ptimeMs ?? DEFAULT_PTIME_MS,
+      direction,
+      srtp: keys(input.localKeyBase64, crypto),
+    },
+  };
+}
