@@ -179,6 +179,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     return { ...l.stats, rtpForeign: l.rtpLatch.dropped, rtcpForeign: l.rtcpLatch.dropped };
   }
 
+  /** Digit reports folded into a press already reported (the same key from another source). */
+  get mergedDigitReports(): number {
+    return this.merger.duplicates;
+  }
+
   configure(leg: LegName, config: LegMediaConfig): void {
     this.assertOpen();
     const l = this.leg(leg);
