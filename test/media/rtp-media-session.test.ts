@@ -178,6 +178,27 @@ t.test('secure mode: no telephone-event and no tone reaches the agent, the key i
   t.ok(Math.abs(gap - 420) < 60, `digit start times follow the media clock (${gap.toFixed(1)} ms apart, expected 420)`);
 });
 
+t.test('secure mode: an in-band tone alone (no RFC 4733) is muted for the agent and reported', async (t) => {
+  const c = await call({ secure: true });
+  t.teardown(() => c.close());
+  const pcm = generateDtmfSequence([{ digit: '2', durationMs: 90, gapBeforeMs: 300 }, { digit: '8', durationMs: 60, gapBeforeMs: 200 }], 400);
+  const stream = callerStream(pcm);
+  await sendStream(c.caller, stream, c.session.local('caller').rtpPort);
+  const got = await c.agent.waitFor(stream.packets.length, 1500);
+  t.equal(got.length, stream.packets.length, 'every audio packet relayed');
+  const heard = decodeByTimestamp(got.map((r) => r.data));
+  t.same(detectDtmf(heard).map((d) => d.digit), [], 'the agent hears no digit');
+  t.same(c.digits.map((d) => [d.digit, d.source]), [['2', 'inband'], ['8', 'inband']]);
+  // The session turned secure off: the same audio passes untouched, no in-band detection.
+  c.session.setSecure(false);
+  c.agent.received.length = 0;
+  const again = callerStream(pcm, [], 0x5eed1234, 50000, 999999);
+  await sendStream(c.caller, again, c.session.local('caller').rtpPort);
+  const plain = await c.agent.waitFor(again.packets.length, 1500);
+  t.same(plain.map((r) => [...r.data]), again.packets.map((p) => [...p.bytes]), 'not secure: byte for byte');
+  t.equal(c.digits.length, 2, 'no in-band detection outside secure mode (b2bua)');
+});
+
 t.test('not secure: events pass to the agent and digits are still reported', async (t) => {
   const c = await call();
   t.teardown(() => c.close());
