@@ -119,8 +119,12 @@ function run(data: LoadWorkerData): void {
     sockets.push(socket);
   }
 
-  const packet = Buffer.alloc(12 + FRAME);
-  const event = Buffer.alloc(16);
+  // Rings of packet buffers: a buffer is written again only RING sends later, long after dgram
+  // has sent it, and the generator allocates nothing per packet.
+  const RING = 8192;
+  const audioRing = Array.from({ length: RING }, () => Buffer.alloc(12 + FRAME));
+  const eventRing = Array.from({ length: RING }, () => Buffer.alloc(16));
+  let ringAt = 0;
   const send = (s: number, k: number, now: number): void => {
     const c = s >> 1;
     const socket = sockets[s];
@@ -133,6 +137,7 @@ function run(data: LoadWorkerData): void {
       const copies = inDigit === DIGIT_SLOTS - 1 ? 3 : 1;
       for (let n = 0; n < copies; n++) {
         const sq = seq[s]++;
+        const event = eventRing[ringAt++ & (RING - 1)];
         event[0] = 0x80;
         event[1] = (inDigit === 0 && n === 0 ? 0x80 : 0) | EVENT_PT;
         event.writeUInt16BE(sq & 0xffff, 2);
@@ -142,13 +147,13 @@ function run(data: LoadWorkerData): void {
         event[13] = (inDigit === DIGIT_SLOTS - 1 ? 0x80 : 0) | 10;
         event.writeUInt16BE((inDigit + 1) * FRAME, 14);
         sentBySeq[s * perStreamPackets + (sq - SEQ0)] = now;
-        // Copies: dgram may send after this call returns.
-        socket.send(Buffer.from(event));
+        socket.send(event);
       }
       sentBySlot[s * slots + k] = now; // the replacement frame for this slot
       return;
     }
     const sq = seq[s]++;
+    const packet = audioRing[ringAt++ & (RING - 1)];
     packet[0] = 0x80;
     packet[1] = AUDIO_PT | (k === 0 ? 0x80 : 0);
     packet.writeUInt16BE(sq & 0xffff, 2);
@@ -157,7 +162,7 @@ function run(data: LoadWorkerData): void {
     const at = ((k + c) % 50) * FRAME;
     packet.set(pattern.subarray(at, at + FRAME), 12);
     sentBySlot[s * slots + k] = now;
-    socket.send(Buffer.from(packet));
+    socket.send(packet);
   };
 
   // Stream s sends slot k at t0 + k * 20 ms + phase(s), phase spread evenly over the frame.
