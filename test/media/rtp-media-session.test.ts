@@ -249,7 +249,7 @@ t.test('prompts replace the relayed audio on a leg, continuity kept; barge-in an
 });
 
 t.test('rtp-timeout fires for a silent leg, not for a leg on hold', async (t) => {
-  const c = await call({ rtpTimeoutMs: 300 }, {}, { direction: 'sendonly' });
+  const c = await call({ rtpTimeoutMs: 600 }, {}, { direction: 'sendonly' });
   t.teardown(() => c.close());
   const timeouts: string[] = [];
   c.session.on('rtp-timeout', (leg) => timeouts.push(leg));
@@ -259,7 +259,7 @@ t.test('rtp-timeout fires for a silent leg, not for a leg on hold', async (t) =>
     await sleep(100);
   }
   t.same(timeouts, [], 'no timeout while RTP flows');
-  await sleep(500);
+  await sleep(1000);
   t.same(timeouts, ['caller'], 'caller timed out once; agent leg on hold is exempt');
 });
 
