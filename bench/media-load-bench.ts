@@ -11,7 +11,7 @@
 // media delay + 2 ms, i.e. at most 2 ms of transit at p99 for both. Capacity = the largest level
 // that passes; the ratio is ours over the baseline.
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CLAMP_LOOKAHEAD_SAMPLES } from '../src/media/caller-to-agent-stage.js';
@@ -45,6 +45,14 @@ export interface MediaLoadLevel {
   readonly budgetMs: number;
   readonly lateSendShare: number;
   readonly pass: boolean;
+  /**
+   * CPU time of the relay's thread (the main thread; the generator has its own) per packet
+   * relayed, us, over the whole run: a figure a loaded machine does not spoil (time the thread
+   * waits for a core is not counted), unlike latency.
+   */
+  readonly cpuUsPerPacket: number;
+  /** Calls one core carries at that cost (100 packets/s per call). */
+  readonly callsPerCore: number;
 }
 
 export interface MediaLoadBenchOptions {
@@ -144,6 +152,19 @@ async function openBaseline(calls: number): Promise<Relay> {
   };
 }
 
+/** CPU time (user + system) of this process's main thread, ms; NaN where /proc is missing. */
+function mainThreadCpuMs(): number {
+  try {
+    // /proc/self/task/<pid>/stat: the main thread's tid is the pid; utime and stime are fields
+    // 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function workerUrl(): URL {
   // Compiled: dist/bench/media-load-worker.js beside this file; under a TS loader (tests): .ts.
   const js = new URL('./media-load-worker.js', import.meta.url);
@@ -162,20 +183,29 @@ async function runLevel(contender: LoadContender, calls: number, warmupMs: numbe
       recvBufferBytes: RECV_BUFFER_BYTES,
     };
     const worker = new Worker(workerUrl(), { workerData: data });
+    let cpuFrom = 0;
+    let cpuTo = 0;
     const result = await new Promise<LoadWorkerResult>((resolve, reject) => {
       worker.on('error', reject);
       worker.on('message', (msg: { type: string; ports?: [number, number][]; result?: LoadWorkerResult }) => {
         if (msg.type === 'ready' && msg.ports !== undefined) {
           relay.configure(msg.ports);
+          cpuFrom = mainThreadCpuMs();
           worker.postMessage({ type: 'start' });
-        } else if (msg.type === 'result' && msg.result !== undefined) resolve(msg.result);
+        } else if (msg.type === 'result' && msg.result !== undefined) {
+          cpuTo = mainThreadCpuMs();
+          resolve(msg.result);
+        }
       });
     });
     await worker.terminate();
     const delay = contender === 'ours' ? LOOKAHEAD_MS : 0;
     const budget = delay + SLACK_MS;
     const lost = result.expected - result.received;
+    const cpuUsPerPacket = ((cpuTo - cpuFrom) * 1000) / Math.max(1, result.sent);
     return {
+      cpuUsPerPacket,
+      callsPerCore: Math.floor(1e6 / (cpuUsPerPacket * 100)),
       contender,
       calls,
       expected: result.expected,
@@ -243,13 +273,14 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
         baselineZeroLoss: r.baselineZeroLoss,
         zeroLossRatio: r.baselineZeroLoss === 0 ? null : Math.round((r.oursZeroLoss / r.baselineZeroLoss) * 1e4) / 1e4,
         criterion: `0 loss and p99 audio latency <= media delay + ${SLACK_MS} ms`,
-        levels: r.levels.map((l) => ({ ...l, p50Ms: round2(l.p50Ms), p99Ms: round2(l.p99Ms), maxMs: round2(l.maxMs), p99AudioMs: round2(l.p99AudioMs) })),
+        levels: r.levels.map((l) => ({ ...l, cpuUsPerPacket: round2(l.cpuUsPerPacket), p50Ms: round2(l.p50Ms), p99Ms: round2(l.p99Ms), maxMs: round2(l.maxMs), p99AudioMs: round2(l.p99AudioMs) })),
       }),
     ];
   }
   const lines = r.levels.map(
     (l) =>
       `  ${l.contender.padEnd(8)} ${String(l.calls).padStart(5)} calls: lost ${l.lost}/${l.expected}, transit p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} max ${l.maxMs.toFixed(1)} ms, ` +
+      `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core), ` +
       `audio p99 ${l.p99AudioMs.toFixed(2)} ms (budget ${l.budgetMs.toFixed(0)}) ${l.pass ? 'pass' : 'FAIL'}${l.lateSendShare > 0.01 ? ` (generator late ${(l.lateSendShare * 100).toFixed(0)} %)` : ''}`,
   );
   return [

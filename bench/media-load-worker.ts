@@ -26,6 +26,8 @@ export interface LoadWorkerData {
 export interface LoadWorkerResult {
   readonly expected: number;
   readonly received: number;
+  /** Packets sent over the whole run (warm-up included), both directions. */
+  readonly sent: number;
   /** Latencies of the packets sent in the measured window, ms, sorted. */
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -59,6 +61,7 @@ function run(data: LoadWorkerData): void {
   const latencies: number[] = [];
   let lateSends = 0;
   let sends = 0;
+  let packetsSent = 0;
   let t0 = 0;
   let measureFrom = 0;
   let measureTo = 0;
@@ -148,6 +151,7 @@ function run(data: LoadWorkerData): void {
         event.writeUInt16BE((inDigit + 1) * FRAME, 14);
         sentBySeq[s * perStreamPackets + (sq - SEQ0)] = now;
         socket.send(event);
+        packetsSent++;
       }
       sentBySlot[s * slots + k] = now; // the replacement frame for this slot
       return;
@@ -163,6 +167,7 @@ function run(data: LoadWorkerData): void {
     packet.set(pattern.subarray(at, at + FRAME), 12);
     sentBySlot[s * slots + k] = now;
     socket.send(packet);
+    packetsSent++;
   };
 
   // Stream s sends slot k at t0 + k * 20 ms + phase(s), phase spread evenly over the frame.
@@ -213,6 +218,7 @@ function run(data: LoadWorkerData): void {
     const result: LoadWorkerResult = {
       expected,
       received,
+      sent: packetsSent,
       p50Ms: at(0.5),
       p99Ms: at(0.99),
       maxMs: sorted.length === 0 ? NaN : sorted[sorted.length - 1],

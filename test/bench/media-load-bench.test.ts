@@ -13,6 +13,7 @@ t.test('small level, both contenders', async (t) => {
     t.ok(l.expected >= 300 && l.expected <= 420, `${l.contender}: ${l.expected} packets expected`);
     t.ok(l.lost <= l.expected * 0.05, `${l.contender}: lost ${l.lost}`);
     t.ok(Number.isFinite(l.p99Ms) && l.p99Ms >= l.p50Ms && l.p50Ms >= 0, `${l.contender}: p50 ${l.p50Ms} p99 ${l.p99Ms}`);
+    t.ok(l.cpuUsPerPacket > 0 && l.callsPerCore > 0, `${l.contender}: ${l.cpuUsPerPacket} us/packet of relay CPU`);
   }
   const ours = r.levels.find((l) => l.contender === 'ours');
   t.equal(ours?.budgetMs, r.lookaheadMs + 2, 'budget: lookahead + 2 ms');
