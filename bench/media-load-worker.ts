@@ -176,7 +176,11 @@ function run(data: LoadWorkerData): void {
   const phase = (s: number): number => (s * FRAME_MS) / streams;
   const tick = (): void => {
     const now = performance.now();
-    while (cursor < total) {
+    // At most a quarter frame's worth per tick: a generator that fell behind catches up over a
+    // few ticks instead of one burst that would also starve its own receiving.
+    const budget = Math.max(64, streams >> 2);
+    let done = 0;
+    while (cursor < total && done++ < budget) {
       const k = Math.floor(cursor / streams);
       const s = cursor % streams;
       const due = t0 + k * FRAME_MS + phase(s);
