@@ -10,6 +10,8 @@
 //    (bench/spandsp-harness.c, compiled now; skipped with a note when gcc/libspandsp-dev lack).
 //  - detector-quality: digits found on the same fixture against truth.json, for all three.
 //  - replay: `toneguard replay` throughput on fixtures/rtp against tshark (bench/replay-bench.ts).
+//  - media-load: concurrent calls through RtpMediaSession (B2BUA, secure, RFC 4733 digits) with
+//    0 loss and p99 latency within budget, against a plain UDP relay (bench/media-load-bench.ts).
 import { performance } from 'node:perf_hooks';
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../native-free-dsp/dtmf-detector.js';
 import { FIXTURE_DIR, FIXTURE_WAV, loadFixture, projectRoot } from './fixture.js';
@@ -19,6 +21,7 @@ import { SpandspHarness, type SpandspRun } from './spandsp.js';
 import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js';
 import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-stage-bench.js';
+import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from './media-load-bench.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -101,6 +104,10 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   // The joined clamp stage, secure against pass-through (bench/clamp-stage-bench.ts).
   const stage = measureClampStageBenchmark({ repetitions: options.repetitions });
   for (const line of formatClampStageBenchmark(stage, options.json)) write(line);
+  // Concurrent calls through the media plane against a plain UDP relay (bench/media-load-bench.ts);
+  // quick levels (about a minute) unless TONEGUARD_BENCH_FULL=1.
+  const media = await measureMediaLoadBenchmark({ quick: process.env.TONEGUARD_BENCH_FULL !== '1' });
+  for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
 }
 
 /** Runs every benchmark; `json` and `write` of the options are not used. */

@@ -1,0 +1,75 @@
+// Which source a leg accepts RTP (or RTCP) from: symmetric RTP (RFC 4961) with latching.
+// A packet is accepted only from the SDP-negotiated address:port or, for a peer behind NAT
+// whose source port differs from its SDP, from the negotiated IP: the first such packet latches
+// the leg to its exact source, and from then on only that address:port is accepted and replies
+// go there. Nothing else is accepted (no RTP injection, no bleed from a previous call on the
+// port). A re-negotiation (re-INVITE) with a new remote unlatches. Pure state, no allocation
+// per packet.
+
+export class RemoteLatch {
+  /** Negotiated remote (SDP), or null: nothing is accepted and nothing sent. */
+  private address: string | null = null;
+  private port = 0;
+  private latchedAddress: string | null = null;
+  private latchedPort = 0;
+  /** Packets refused (foreign source, or no remote). */
+  dropped = 0;
+
+  /** Sets the negotiated remote; a change unlatches. */
+  setRemote(address: string | null, port: number): void {
+    const normalized = address === null || isUnspecified(address) || port <= 0 ? null : normalizeAddress(address);
+    if (normalized === this.address && port === this.port) return;
+    this.address = normalized;
+    this.port = port;
+    this.latchedAddress = null;
+    this.latchedPort = 0;
+  }
+
+  get latched(): boolean {
+    return this.latchedAddress !== null;
+  }
+
+  /**
+   * Whether a packet from `address`:`port` may be accepted (counted as dropped when not). Does
+   * not latch: call `latch` once the packet is known good (e.g. it authenticated under SRTP), so
+   * a forged packet from the right IP cannot capture the leg.
+   */
+  accepts(address: string, port: number): boolean {
+    if (this.latchedAddress !== null) {
+      if (port === this.latchedPort && address === this.latchedAddress) return true;
+      this.dropped++;
+      return false;
+    }
+    if (this.address === null || normalizeAddress(address) !== this.address) {
+      this.dropped++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Latches to the source of a good packet that `accepts` let in (no-op once latched). */
+  latch(address: string, port: number): void {
+    if (this.latchedAddress !== null) return;
+    this.latchedAddress = address;
+    this.latchedPort = port;
+  }
+
+  /** Where to send: the latched source, else the negotiated remote; null when none. */
+  get sendAddress(): string | null {
+    return this.latchedAddress ?? this.address;
+  }
+
+  get sendPort(): number {
+    return this.latchedAddress !== null ? this.latchedPort : this.port;
+  }
+}
+
+/** SDP hold (RFC 3264 §8.4 legacy c=0.0.0.0) or an unspecified address: no remote. */
+function isUnspecified(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
+}
+
+/** IPv4-mapped IPv6 sources (::ffff:a.b.c.d on dual-stack sockets) compare as IPv4. */
+function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
+}

@@ -1,0 +1,500 @@
+// The media plane of one call (MediaSession, the contract with call control): sockets, symmetric
+// RTP with latching, relaying, the caller -> agent clamp, digits, prompts, SRTP, RTP timeout.
+//
+// b2bua: two legs, caller and agent. Caller -> agent goes through the caller-to-agent stage
+// (clamped in secure mode); agent -> caller is relayed straight. SSRC, sequence numbers and
+// timestamps pass through (the stage keeps them continuous when it removes events); when the
+// legs negotiated different payload type numbers for the same codec, the PT is rewritten. RTCP
+// is relayed both ways, caller SRs adjusted for what the stage added and removed.
+// endpoint: the caller leg only; toneguard is the far end: it sends its own 20 ms-paced RTP
+// (prompts, silence otherwise) and takes the digits from what the caller sends.
+//
+// Nothing is accepted except from the leg's negotiated (or latched, RemoteLatch) remote; SRTP
+// legs accept only packets that authenticate. A bad packet is counted and dropped, never thrown.
+// Events only; no logging (the owner logs from events and `stats`).
+import { EventEmitter } from 'node:events';
+import type { RemoteInfo } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import type { DialogDigit } from '../dialog/vocabulary.js';
+import { isDtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
+import { encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
+import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
+import { createCallerToAgentStage, type CallerToAgentStage } from './caller-to-agent-stage.js';
+import { DigitMerger } from './digit-merger.js';
+import type { ClampMode } from './inband-clamp.js';
+import { MediaError } from './media-error.js';
+import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from './media-session.js';
+import { OwnRtpStream } from './own-rtp-stream.js';
+import type { PortAllocator, RtpPortPair } from './port-allocator.js';
+import { PromptQueue } from './prompt-queue.js';
+import { RemoteLatch } from './remote-latch.js';
+import { adjustSenderReports } from './rtcp-sender-report.js';
+import { SrtpTransform } from './srtp-transform.js';
+
+export type MediaSessionMode = 'b2bua' | 'endpoint';
+
+export interface RtpMediaSessionOptions {
+  /** Where the legs' sockets come from (and the address they are bound on). */
+  readonly ports: PortAllocator;
+  /** Address written into SDP (local()); default the allocator's bind address. */
+  readonly address?: string;
+  readonly mode: MediaSessionMode;
+  /** What the agent hears in place of a digit (default silence). */
+  readonly clampMode?: ClampMode;
+  /** No RTP from a receiving leg for this long emits `rtp-timeout`, ms (default 30 000). */
+  readonly rtpTimeoutMs?: number;
+  /** Secure mode at start (DESIGN secureMode: always). Default false. */
+  readonly secure?: boolean;
+}
+
+export interface LegStats {
+  rtpIn: number;
+  rtpOut: number;
+  rtcpIn: number;
+  rtcpOut: number;
+  /** RTP from a source other than the negotiated/latched one. */
+  rtpForeign: number;
+  rtcpForeign: number;
+  /** SRTP/SRTCP packets that failed authentication. */
+  srtpFailures: number;
+  /** Not RTP version 2 or too short (RTP), or an invalid compound (RTCP). */
+  malformed: number;
+  /** Packets for this leg dropped: no remote, direction forbids sending, or no matching PT. */
+  notSent: number;
+  sendErrors: number;
+}
+
+const DEFAULT_RTP_TIMEOUT_MS = 30_000;
+/** Housekeeping (RTP timeout, RFC 4733 end timeouts), ms. */
+const TICK_MS = 100;
+const MAX_FRAME = 960;
+/** Endpoint sender: frames sent at once to catch up after a stalled event loop; beyond, resync. */
+const MAX_CATCH_UP_FRAMES = 3;
+
+interface Leg {
+  readonly name: LegName;
+  readonly pair: RtpPortPair;
+  config: LegMediaConfig | null;
+  readonly rtpLatch: RemoteLatch;
+  readonly rtcpLatch: RemoteLatch;
+  srtp: SrtpTransform | null;
+  srtpKeys: string;
+  lastRtpMs: number;
+  timedOut: boolean;
+  readonly prompts: PromptQueue;
+  readonly stats: LegStats;
+}
+
+function newStats(): LegStats {
+  return { rtpIn: 0, rtpOut: 0, rtcpIn: 0, rtcpOut: 0, rtpForeign: 0, rtcpForeign: 0, srtpFailures: 0, malformed: 0, notSent: 0, sendErrors: 0 };
+}
+
+function canSend(config: LegMediaConfig): boolean {
+  return config.direction === 'sendrecv' || config.direction === 'sendonly';
+}
+
+function expectsRtp(config: LegMediaConfig): boolean {
+  return config.remote !== null && (config.direction === 'sendrecv' || config.direction === 'recvonly');
+}
+
+function checkConfig(leg: LegName, c: LegMediaConfig): void {
+  const pt = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 127;
+  if (c.codec !== 'PCMU' && c.codec !== 'PCMA' && c.codec !== 'opus') throw new MediaError('EOPTIONS', `${leg}: unknown codec ${String(c.codec)}`);
+  if (!pt(c.payloadType)) throw new MediaError('EOPTIONS', `${leg}: payload type ${c.payloadType} out of range`);
+  if (c.eventPayloadType !== null && (!pt(c.eventPayloadType) || c.eventPayloadType === c.payloadType)) {
+    throw new MediaError('EOPTIONS', `${leg}: telephone-event payload type ${c.eventPayloadType} invalid`);
+  }
+  if (!(c.ptimeMs >= 10 && c.ptimeMs <= 120)) throw new MediaError('EOPTIONS', `${leg}: ptime ${c.ptimeMs} ms outside 10-120`);
+  if (c.codec !== 'opus' && c.clockRate !== 8000) throw new MediaError('EOPTIONS', `${leg}: G.711 clock rate must be 8000, got ${c.clockRate}`);
+  if (c.remote !== null && !(c.remote.rtpPort > 0 && c.remote.rtpPort < 65536 && c.remote.rtcpPort > 0 && c.remote.rtcpPort < 65536)) {
+    throw new MediaError('EOPTIONS', `${leg}: remote ports out of range`);
+  }
+}
+
+export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements MediaSession {
+  readonly mode: MediaSessionMode;
+  private readonly advertised: string;
+  private readonly clampMode: ClampMode;
+  private readonly rtpTimeoutMs: number;
+  private readonly legs: Leg[];
+  private readonly merger = new DigitMerger();
+  private secureRequested: boolean;
+  /** Caller -> agent (b2bua), or the endpoint's receive path (output discarded). */
+  private stage: CallerToAgentStage | null = null;
+  private stageKey = '';
+  private nextPromptId = 1;
+  private closed = false;
+  private readonly housekeeping: NodeJS.Timeout;
+  /** The packet being relayed, to know when a view handed to send is not ours to keep. */
+  private input: Uint8Array | null = null;
+  private readonly bounds = new Int32Array(3);
+  private readonly pcm = new Int16Array(MAX_FRAME);
+  // Endpoint sender.
+  private own: OwnRtpStream | null = null;
+  private ownKey = '';
+  private senderTimer: NodeJS.Timeout | null = null;
+  private nextDueMs = 0;
+
+  private constructor(options: RtpMediaSessionOptions, pairs: RtpPortPair[]) {
+    super();
+    this.mode = options.mode;
+    this.advertised = options.address ?? options.ports.address;
+    this.clampMode = options.clampMode ?? 'silence';
+    this.rtpTimeoutMs = options.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
+    this.secureRequested = options.secure ?? false;
+    const names: LegName[] = options.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
+    this.legs = names.map((name, i) => this.newLeg(name, pairs[i]));
+    this.housekeeping = setInterval(() => this.tick(), TICK_MS);
+    this.housekeeping.unref();
+  }
+
+  /** Binds the legs' ports (two pairs in b2bua mode, one in endpoint mode). */
+  static async open(options: RtpMediaSessionOptions): Promise<RtpMediaSession> {
+    if (options.mode !== 'b2bua' && options.mode !== 'endpoint') throw new MediaError('EOPTIONS', `mode must be b2bua or endpoint, got ${String(options.mode)}`);
+    const timeout = options.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
+    if (!(timeout > 0)) throw new MediaError('EOPTIONS', `rtpTimeoutMs must be positive, got ${timeout}`);
+    const pairs: RtpPortPair[] = [];
+    try {
+      pairs.push(await options.ports.allocate());
+      if (options.mode === 'b2bua') pairs.push(await options.ports.allocate());
+    } catch (err) {
+      for (const p of pairs) p.release();
+      throw err;
+    }
+    return new RtpMediaSession(options, pairs);
+  }
+
+  get secure(): boolean {
+    return this.secureRequested;
+  }
+
+  local(leg: LegName): LocalMediaAddress {
+    const l = this.leg(leg);
+    return { address: this.advertised, rtpPort: l.pair.rtpPort, rtcpPort: l.pair.rtcpPort };
+  }
+
+  /** Counters per leg (a snapshot). */
+  stats(leg: LegName): LegStats {
+    const l = this.leg(leg);
+    return { ...l.stats, rtpForeign: l.rtpLatch.dropped, rtcpForeign: l.rtcpLatch.dropped };
+  }
+
+  /** Digit reports folded into a press already reported (the same key from another source). */
+  get mergedDigitReports(): number {
+    return this.merger.duplicates;
+  }
+
+  configure(leg: LegName, config: LegMediaConfig): void {
+    this.assertOpen();
+    const l = this.leg(leg);
+    checkConfig(leg, config);
+    if (this.mode === 'endpoint' && config.codec === 'opus') {
+      throw new MediaError('EOPTIONS', 'endpoint mode plays prompts in G.711 only: offer PCMU/PCMA on the payment URI');
+    }
+    const keys = config.srtp === null ? '' : `${config.srtp.localKeyBase64}|${config.srtp.remoteKeyBase64}`;
+    if (keys !== l.srtpKeys) {
+      l.srtp = config.srtp === null ? null : new SrtpTransform(config.srtp);
+      l.srtpKeys = keys;
+    }
+    l.config = config;
+    l.rtpLatch.setRemote(config.remote?.address ?? null, config.remote?.rtpPort ?? 0);
+    l.rtcpLatch.setRemote(config.remote?.address ?? null, config.remote?.rtcpPort ?? 0);
+    l.lastRtpMs = Date.now();
+    l.timedOut = false;
+    if (leg === 'caller') this.rebuildStage(config);
+    if (this.mode === 'endpoint') this.startSender(config);
+  }
+
+  setSecure(on: boolean): void {
+    this.assertOpen();
+    this.secureRequested = on;
+    if (this.mode === 'b2bua') this.stage?.setSecure(on);
+  }
+
+  play(leg: LegName, pcm: Int16Array, options?: { readonly bargeIn?: boolean }): number {
+    this.assertOpen();
+    const l = this.leg(leg);
+    const id = this.nextPromptId++;
+    l.prompts.add(id, pcm, options?.bargeIn ?? false);
+    if (this.mode === 'b2bua' && l.config?.codec === 'opus') {
+      // No Opus encoder on the relay path: the prompt cannot be heard on this leg; report it
+      // at once (interrupted) rather than never.
+      setImmediate(() => l.prompts.stop());
+    }
+    return id;
+  }
+
+  stopPlayback(leg: LegName): void {
+    this.assertOpen();
+    this.leg(leg).prompts.stop();
+  }
+
+  /** A digit call control received as SIP INFO (RFC 2976 application/dtmf-relay), `atMs` wall clock. */
+  injectSipInfoDigit(digit: string, atMs: number): void {
+    this.assertOpen();
+    if (!isDtmfDigit(digit)) throw new MediaError('EOPTIONS', 'SIP INFO digit must be one of 0-9 * # A-D');
+    this.onDigit({ digit, source: 'sip-info', atMs });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.housekeeping);
+    if (this.senderTimer !== null) clearTimeout(this.senderTimer);
+    this.senderTimer = null;
+    this.stage?.close();
+    this.stage = null;
+    for (const l of this.legs) l.pair.release();
+  }
+
+  // --- legs -------------------------------------------------------------------------------
+
+  private newLeg(name: LegName, pair: RtpPortPair): Leg {
+    const leg: Leg = {
+      name,
+      pair,
+      config: null,
+      rtpLatch: new RemoteLatch(),
+      rtcpLatch: new RemoteLatch(),
+      srtp: null,
+      srtpKeys: '',
+      lastRtpMs: Date.now(),
+      timedOut: false,
+      prompts: new PromptQueue((end) => {
+        if (!this.closed) this.emit('prompt-end', end);
+      }),
+      stats: newStats(),
+    };
+    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onRtp(leg, msg, rinfo));
+    pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onRtcp(leg, msg, rinfo));
+    pair.rtp.on('error', () => leg.stats.sendErrors++);
+    pair.rtcp.on('error', () => leg.stats.sendErrors++);
+    return leg;
+  }
+
+  private leg(name: LegName): Leg {
+    const l = this.legs.find((x) => x.name === name);
+    if (l === undefined) throw new MediaError('EOPTIONS', `no ${name} leg in ${this.mode} mode`);
+    return l;
+  }
+
+  private other(leg: Leg): Leg | undefined {
+    return this.legs.find((x) => x !== leg);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MediaError('ECLOSED', 'media session used after close()');
+  }
+
+  private rebuildStage(config: LegMediaConfig): void {
+    const key = `${config.codec}/${config.payloadType}/${config.eventPayloadType}/${config.ptimeMs}`;
+    if (this.stage !== null && key === this.stageKey) return;
+    this.stage?.close();
+    this.stageKey = key;
+    const endpoint = this.mode === 'endpoint';
+    this.stage = createCallerToAgentStage({
+      codec: config.codec,
+      audioPayloadType: config.payloadType,
+      eventPayloadType: config.eventPayloadType,
+      clockRate: config.clockRate,
+      frameSamples: Math.min(MAX_FRAME, Math.round((config.ptimeMs * config.clockRate) / 1000)),
+      clampMode: this.clampMode,
+      // Endpoint: the stage's secure path runs the detectors; what it would send goes nowhere.
+      secure: endpoint || this.secureRequested,
+      send: endpoint ? () => undefined : (packet) => this.relay(packet, this.legs[0], this.legs[1]),
+      onDigit: (d) => this.onDigit(d),
+    });
+  }
+
+  // --- receive ----------------------------------------------------------------------------
+
+  private onRtp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed || leg.config === null) return;
+    if (!leg.rtpLatch.accepts(rinfo.address, rinfo.port)) return;
+    let packet: Uint8Array = msg;
+    if (leg.srtp !== null) {
+      const plain = leg.srtp.unprotectRtp(msg);
+      if (plain === undefined) {
+        leg.stats.srtpFailures++;
+        return;
+      }
+      packet = plain;
+    }
+    if (packet.length < 12 || packet[0] >> 6 !== 2) {
+      leg.stats.malformed++;
+      return;
+    }
+    const pt = packet[1] & 0x7f;
+    if (pt >= 72 && pt <= 76) {
+      // RTCP multiplexed on the RTP port (RFC 5761 §4): not negotiated by us, not relayed.
+      leg.stats.malformed++;
+      return;
+    }
+    leg.rtpLatch.latch(rinfo.address, rinfo.port);
+    leg.stats.rtpIn++;
+    const now = Date.now();
+    leg.lastRtpMs = now;
+    leg.timedOut = false;
+    this.input = packet;
+    if (leg.name === 'caller') this.stage?.push(packet, now);
+    else {
+      const to = this.other(leg);
+      if (to !== undefined) this.relay(packet, leg, to);
+    }
+    this.input = null;
+  }
+
+  private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed || leg.config === null) return;
+    if (!leg.rtcpLatch.accepts(rinfo.address, rinfo.port)) return;
+    let packet: Uint8Array = msg;
+    if (leg.srtp !== null) {
+      const plain = leg.srtp.unprotectRtcp(msg);
+      if (plain === undefined) {
+        leg.stats.srtpFailures++;
+        return;
+      }
+      packet = plain;
+    }
+    if (this.mode === 'b2bua' && leg.name === 'caller' && this.stage !== null && this.stage.ssrc >= 0) {
+      const result = adjustSenderReports(packet, this.stage.ssrc, this.stage.adjustment);
+      if (typeof result !== 'number') {
+        leg.stats.malformed++;
+        return;
+      }
+    } else if (packet.length < 8 || packet[0] >> 6 !== 2) {
+      leg.stats.malformed++;
+      return;
+    }
+    leg.rtcpLatch.latch(rinfo.address, rinfo.port);
+    leg.stats.rtcpIn++;
+    const to = this.mode === 'b2bua' ? this.other(leg) : undefined;
+    if (to === undefined || to.config === null || !canSend(to.config)) return;
+    const address = to.rtcpLatch.sendAddress;
+    if (address === null) return;
+    let out: Uint8Array | undefined = packet;
+    if (to.srtp !== null) out = to.srtp.protectRtcp(packet);
+    if (out === undefined) return;
+    to.pair.rtcp.send(out, to.rtcpLatch.sendPort, address);
+    to.stats.rtcpOut++;
+  }
+
+  // --- send -------------------------------------------------------------------------------
+
+  /** A packet from leg `from` to leg `to` (b2bua): PT mapping, prompt replacement, SRTP. */
+  private relay(packet: Uint8Array, from: Leg, to: Leg): void {
+    const src = from.config;
+    const dst = to.config;
+    if (src === null || dst === null || !canSend(dst)) {
+      to.stats.notSent++;
+      return;
+    }
+    const pt = packet[1] & 0x7f;
+    let outPt = pt;
+    let audio = false;
+    if (pt === src.payloadType) {
+      outPt = dst.payloadType;
+      audio = true;
+    } else if (src.eventPayloadType !== null && pt === src.eventPayloadType) {
+      if (dst.eventPayloadType === null) {
+        to.stats.notSent++;
+        return;
+      }
+      outPt = dst.eventPayloadType;
+    }
+    if (outPt !== pt) packet[1] = (packet[1] & 0x80) | outPt;
+    if (audio && to.prompts.active && dst.codec !== 'opus' && rtpPayloadBoundsInto(packet, this.bounds) === undefined) {
+      // The prompt replaces what the leg would hear, in the relayed packet's own frame.
+      const start = this.bounds[0];
+      const n = Math.min(this.bounds[1] - start, MAX_FRAME);
+      to.prompts.read(this.pcm, n);
+      (dst.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(this.pcm, packet.subarray(start, start + n), n);
+    }
+    this.sendRtp(to, packet);
+  }
+
+  private sendRtp(to: Leg, packet: Uint8Array): void {
+    const address = to.rtpLatch.sendAddress;
+    if (address === null) {
+      to.stats.notSent++;
+      return;
+    }
+    let out: Uint8Array | undefined = packet;
+    if (to.srtp !== null) out = to.srtp.protectRtp(packet);
+    else if (this.input === null || packet.buffer !== this.input.buffer || packet.byteOffset !== this.input.byteOffset) {
+      // A view of a reused buffer (a stage's replacement frame, our own stream): dgram may send
+      // after this call returns, so it gets its own copy.
+      out = Uint8Array.prototype.slice.call(packet);
+    }
+    if (out === undefined) {
+      to.stats.notSent++;
+      return;
+    }
+    to.pair.rtp.send(out, to.rtpLatch.sendPort, address);
+    to.stats.rtpOut++;
+  }
+
+  // --- endpoint sender --------------------------------------------------------------------
+
+  private startSender(config: LegMediaConfig): void {
+    const codec = config.codec === 'PCMA' ? 'PCMA' : 'PCMU';
+    const key = `${codec}/${config.payloadType}`;
+    if (this.own === null || key !== this.ownKey) {
+      // A new codec or PT is a new stream for the receiver (new SSRC, marker).
+      this.own = new OwnRtpStream(codec, config.payloadType, MAX_FRAME);
+      this.ownKey = key;
+    }
+    if (this.senderTimer !== null) return;
+    this.nextDueMs = performance.now();
+    this.senderTick();
+  }
+
+  private readonly senderTick = (): void => {
+    this.senderTimer = null;
+    if (this.closed) return;
+    const leg = this.legs[0];
+    const config = leg.config;
+    if (config === null || this.own === null) return;
+    const frameMs = config.ptimeMs;
+    const n = Math.min(MAX_FRAME, Math.round(frameMs * 8));
+    const now = performance.now();
+    let frames = 0;
+    while (this.nextDueMs <= now + 0.5 && frames < MAX_CATCH_UP_FRAMES) {
+      leg.prompts.read(this.pcm, n);
+      if (canSend(config) && leg.rtpLatch.sendAddress !== null) this.sendRtp(leg, this.own.frame(this.pcm, n));
+      else this.own.advance(n);
+      this.nextDueMs += frameMs;
+      frames++;
+    }
+    if (this.nextDueMs < now - frameMs * MAX_CATCH_UP_FRAMES) {
+      // The event loop stalled: skip the lost time (timestamps jump with it, RFC 3550 §5.1).
+      const skipped = Math.floor((now - this.nextDueMs) / frameMs);
+      this.own.advance(skipped * n);
+      this.nextDueMs += skipped * frameMs;
+    }
+    this.senderTimer = setTimeout(this.senderTick, Math.max(0, this.nextDueMs - performance.now()));
+  };
+
+  // --- digits and time --------------------------------------------------------------------
+
+  private onDigit(report: DialogDigit): void {
+    if (this.closed) return;
+    const digit = this.merger.push(report);
+    if (digit === undefined) return;
+    for (const l of this.legs) l.prompts.bargeIn();
+    this.emit('digit', digit);
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.stage?.tick(now);
+    for (const l of this.legs) {
+      if (l.config === null || l.timedOut || !expectsRtp(l.config)) continue;
+      if (now - l.lastRtpMs >= this.rtpTimeoutMs) {
+        l.timedOut = true;
+        this.emit('rtp-timeout', l.name);
+      }
+    }
+  }
+}
