@@ -9,7 +9,7 @@ set -euo pipefail
 # espeak-ng: synthetic speech; asterisk-*: real speech and music; libspandsp-dev + gcc: the
 # spandsp dtmf_rx reference harness (bench/spandsp-harness.c, tests); tshark: the reference RTP
 # stream list in the replay tests and the replay benchmark's baseline; baresip + wireshark-common
-# (dumpcap, editcap): fixtures/rtp/record.sh.
+# (dumpcap, editcap): fixtures/rtp/record.sh; sipvicious (svmap, svwar): the SIP scan test.
 PACKAGES=(
   sox
   multimon-ng
@@ -22,6 +22,7 @@ PACKAGES=(
   tshark
   wireshark-common
   baresip
+  sipvicious
 )
 
 missing_packages() {

@@ -19,6 +19,8 @@ export function isToken(s: string): boolean {
 }
 
 export function isValidHost(host: string): boolean {
+  // RFC 1035 §2.3.4: 255 octets at most (a bracketed IPv6 reference is shorter still).
+  if (host.length > 255) return false;
   return IPV4.test(host) || IPV6_REF.test(host) || HOSTNAME.test(host);
 }
 
@@ -51,31 +53,43 @@ export function unescape(s: string): string {
  * EQUAL). Undefined for an empty or malformed parameter.
  */
 export function parseParams(text: string): SipParams | undefined {
+  // One pass with sticky expressions: no slicing of the rest, so a message full of parameters
+  // costs linear time.
   const params: SipParams = new Map();
-  let rest = text.trim();
-  while (rest.length > 0) {
-    if (rest[0] !== ';') return undefined;
-    rest = rest.slice(1).trimStart();
-    const name = /^[A-Za-z0-9\-.!%*_+`'~]+/.exec(rest);
-    if (name === null) return undefined;
-    rest = rest.slice(name[0].length).trimStart();
-    let value: string | null = null;
-    if (rest[0] === '=') {
-      rest = rest.slice(1).trimStart();
-      if (rest[0] === '"') {
-        const end = quotedEnd(rest, 0);
+  const lws = /[ \t]*/y;
+  const name = /[A-Za-z0-9\-.!%*_+`'~]+/y;
+  const value = /\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.!%*_+`'~:]+/y;
+  const skip = (at: number): number => {
+    lws.lastIndex = at;
+    lws.test(text);
+    return lws.lastIndex;
+  };
+  let i = skip(0);
+  while (i < text.length) {
+    if (text[i] !== ';') return undefined;
+    i = skip(i + 1);
+    name.lastIndex = i;
+    const n = name.exec(text);
+    if (n === null) return undefined;
+    i = skip(i + n[0].length);
+    let v: string | null = null;
+    if (text[i] === '=') {
+      i = skip(i + 1);
+      if (text[i] === '"') {
+        const end = quotedEnd(text, i);
         if (end < 0) return undefined;
-        value = rest.slice(0, end + 1);
-        rest = rest.slice(end + 1).trimStart();
+        v = text.slice(i, end + 1);
+        i = end + 1;
       } else {
-        // token, host (IPv6 reference included) or gen-value.
-        const v = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.!%*_+`'~:]+)/.exec(rest);
-        if (v === null) return undefined;
-        value = v[0];
-        rest = rest.slice(v[0].length).trimStart();
+        value.lastIndex = i;
+        const m = value.exec(text);
+        if (m === null) return undefined;
+        v = m[0];
+        i += m[0].length;
       }
+      i = skip(i);
     }
-    params.set(name[0].toLowerCase(), value);
+    params.set(n[0].toLowerCase(), v);
   }
   return params;
 }

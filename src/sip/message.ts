@@ -16,7 +16,7 @@ import {
 import { SipParseError } from './sip-error.js';
 
 export interface ParseLimits {
-  /** Largest message in bytes, headers and body (over it: 513). */
+  /** Largest message in bytes, headers and body (over it: 513; a declared body over it: 413). */
   readonly maxMessageBytes: number;
   /** Most header fields (after unfolding; over it: 400). */
   readonly maxHeaders: number;
@@ -65,7 +65,8 @@ interface Head {
   readonly headers: SipHeaders;
 }
 
-function parseHead(text: string, limits: ParseLimits): Head | SipParseError {
+/** The fields read so far, and the first error (the fields before it can still address a 400). */
+function parseHead(text: string, limits: ParseLimits): Head & { readonly error: SipParseError | undefined } {
   const lines = text.split(/\r?\n/);
   const startLine = lines[0];
   const headers = new SipHeaders();
@@ -74,6 +75,7 @@ function parseHead(text: string, limits: ParseLimits): Head | SipParseError {
   const flush = (): SipParseError | undefined => {
     if (name === undefined) return undefined;
     if (headers.size >= limits.maxHeaders) return new SipParseError(400, 'too many header fields');
+    if (!isToken(name)) return new SipParseError(400, 'invalid header name');
     headers.append(name, trimLws(value));
     return undefined;
   };
@@ -81,22 +83,18 @@ function parseHead(text: string, limits: ParseLimits): Head | SipParseError {
     const line = lines[i];
     if (line.length > 0 && (line[0] === ' ' || line[0] === '\t')) {
       // Folded continuation (§7.3.1): replaced by one SP.
-      if (name === undefined) return new SipParseError(400, 'continuation line before any header');
+      if (name === undefined) return { startLine, headers, error: new SipParseError(400, 'continuation line before any header') };
       value += ' ' + trimLws(line);
       continue;
     }
     const err = flush();
-    if (err !== undefined) return err;
+    if (err !== undefined) return { startLine, headers, error: err };
     const colon = line.indexOf(':');
-    if (colon <= 0) return new SipParseError(400, 'header line without a name and colon');
-    const n = line.slice(0, colon).replace(/[ \t]+$/, '');
-    if (!isToken(n)) return new SipParseError(400, 'invalid header name');
-    name = n;
+    if (colon <= 0) return { startLine, headers, error: new SipParseError(400, 'header line without a name and colon') };
+    name = line.slice(0, colon).replace(/[ \t]+$/, '');
     value = line.slice(colon + 1);
   }
-  const err = flush();
-  if (err !== undefined) return err;
-  return { startLine, headers };
+  return { startLine, headers, error: flush() };
 }
 
 /**
@@ -107,11 +105,12 @@ function parseHead(text: string, limits: ParseLimits): Head | SipParseError {
 export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE_LIMITS): SipMessage | SipParseError {
   if (buf.length > limits.maxMessageBytes) return new SipParseError(513, `message of ${buf.length} bytes over ${limits.maxMessageBytes}`);
   const start = skipLeadingCrlf(buf);
-  const end = findHeadEnd(buf, start);
-  if (end === undefined) return new SipParseError(400, 'no end of header section');
+  const found = findHeadEnd(buf, start);
+  // A datagram without the blank line is read to its end, to address the 400 if possible.
+  const end = found ?? { headEnd: buf.length, bodyStart: buf.length };
   const head = parseHead(buf.toString('utf8', start, end.headEnd), limits);
-  if (head instanceof SipParseError) return head;
   const { startLine, headers } = head;
+  const headError = head.error ?? (found === undefined ? new SipParseError(400, 'no end of header section') : undefined);
 
   let message: SipMessage;
   if (startLine.startsWith('SIP/')) {
@@ -132,6 +131,7 @@ export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE
     if (uriError !== undefined) return new SipParseError(uriError.status, uriError.message, partial);
   }
   const partial = message.kind === 'request' && addressable(message) ? message : undefined;
+  if (headError !== undefined) return new SipParseError(headError.status, headError.message, partial);
 
   // Content-Length (§20.14): one non-negative integer; several different values are an error.
   const lengths = headers.getAll('content-length');
@@ -141,7 +141,7 @@ export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE
       return new SipParseError(400, 'bad Content-Length', partial);
     }
     const declared = Number(lengths[0]);
-    if (declared > limits.maxMessageBytes) return new SipParseError(513, 'Content-Length over the message limit', partial);
+    if (declared > limits.maxMessageBytes) return new SipParseError(413, 'Content-Length over the message limit', partial);
     if (declared > bodyLength) return new SipParseError(400, 'body shorter than Content-Length', partial);
     bodyLength = declared;
   }

@@ -33,7 +33,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, connect as netConnect, isIPv6, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { systemClock, type SipClock } from './clock.js';
-import { newBranch, newCallId, newTag, parseCSeq, parseVia, tagOf, BRANCH_COOKIE } from './grammar.js';
+import { formatVia, newBranch, newCallId, newTag, parseCSeq, parseVia, tagOf, BRANCH_COOKIE } from './grammar.js';
 import { createRequest, createResponse, DEFAULT_PARSE_LIMITS, parseSipMessage, serializeSipMessage, type RequestInit } from './message.js';
 import type { SipMessage, SipRequest, SipResponse } from './message-types.js';
 import { SipConfigError, SipParseError, SipTransportError } from './sip-error.js';
@@ -69,6 +69,8 @@ export interface SipLimits {
   readonly maxTransactions: number;
   /** Open server transactions from one source IP address (more: 503). */
   readonly maxTransactionsPerSource: number;
+  /** INVITEs from one source address not yet finally answered: call attempts in progress (more: 503). */
+  readonly maxPendingInvitesPerSource: number;
   /** Open TCP/TLS connections in all, and from one source IP (more: refused). */
   readonly maxConnections: number;
   readonly maxConnectionsPerSource: number;
@@ -79,8 +81,11 @@ export interface SipLimits {
 export const DEFAULT_LIMITS: SipLimits = {
   maxMessageBytes: 65_535,
   maxHeaders: 256,
-  maxTransactions: 10_000,
-  maxTransactionsPerSource: 200,
+  // A trunk at 20 calls/s keeps about 1,300 transactions open (INVITE and BYE, each held
+  // 64*T1 = 32 s after its answer to absorb retransmissions).
+  maxTransactions: 20_000,
+  maxTransactionsPerSource: 2_000,
+  maxPendingInvitesPerSource: 100,
   maxConnections: 1_000,
   maxConnectionsPerSource: 32,
   tcpIdleTimeoutMs: 120_000,
@@ -166,6 +171,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   private readonly acceptedByAck = new Map<string, ServerTransaction>();
   private readonly clientTxs = new Map<string, ClientTransaction>();
   private readonly perSource = new Map<string, number>();
+  private readonly pendingInvites = new Map<string, Set<ServerTransaction>>();
   private readonly txSource = new WeakMap<ServerTransaction, string>();
   private readonly connections = new Map<string, Connection>();
   private readonly connectionsPerSource = new Map<string, number>();
@@ -184,6 +190,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       clock: this.clock,
       timers: this.timers,
       trying100DelayMs: options.trying100DelayMs,
+      serverName: options.userAgent ?? 'toneguard',
       send: (message, destination, onError) => this.send(message, destination, onError),
       removed: (tx) => this.removed(tx),
       sendCancel: (invite) => this.sendCancel(invite),
@@ -192,14 +199,19 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   }
 
   static async listen(options: SipStackOptions = {}): Promise<SipStack> {
-    const stack = new SipStack(options);
-    try {
-      await stack.open();
-    } catch (err) {
-      await stack.close();
-      throw err;
+    // With port 0, UDP picks the port and TCP must get the same one; if TCP finds it taken, try
+    // another (a few times).
+    for (let attempt = 0; ; attempt++) {
+      const stack = new SipStack(options);
+      try {
+        await stack.open();
+        return stack;
+      } catch (err) {
+        await stack.close();
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!inUse || options.port !== 0 || attempt >= 4) throw err;
+      }
     }
-    return stack;
   }
 
   private async open(): Promise<void> {
@@ -220,6 +232,13 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       });
       port = udp.address().port;
       this.bound.set('udp', { address, port });
+      // A burst (a scan, a flood) should not push good requests out of the socket buffer; the
+      // kernel caps this at net.core.rmem_max.
+      try {
+        udp.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        // keep the default
+      }
     }
     if (transports.includes('tcp')) {
       this.tcp = createServer((socket) => this.onConnection(socket, 'tcp'));
@@ -464,11 +483,15 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       return;
     }
     if (!this.admit(req, source)) return;
+    stampReceived(req, source);
     const tx = new ServerTransaction(this.ctx, req, source, key, newTag());
     this.serverTxs.set(key, tx);
     this.txSource.set(tx, source.address);
     this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
     if (req.method === 'INVITE') {
+      let pending = this.pendingInvites.get(source.address);
+      if (pending === undefined) this.pendingInvites.set(source.address, (pending = new Set()));
+      pending.add(tx);
       const ak = ackKey(req);
       tx.on('terminated', () => {
         if (this.acceptedByAck.get(ak) === tx) this.acceptedByAck.delete(ak);
@@ -493,7 +516,16 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     if (req.method === 'CANCEL') return true;
     const total = this.serverTxs.size;
     const mine = this.perSource.get(source.address) ?? 0;
-    if (total < this.limits.maxTransactions && mine < this.limits.maxTransactionsPerSource) return true;
+    let invites = 0;
+    if (req.method === 'INVITE') {
+      const pending = this.pendingInvites.get(source.address);
+      if (pending !== undefined) {
+        for (const tx of pending) if (tx.answered || tx.state === 'terminated') pending.delete(tx);
+        if (pending.size === 0) this.pendingInvites.delete(source.address);
+        invites = pending.size;
+      }
+    }
+    if (total < this.limits.maxTransactions && mine < this.limits.maxTransactionsPerSource && invites < this.limits.maxPendingInvitesPerSource) return true;
     this.refused++;
     this.sendStateless(req, 503, source);
     this.emit('warning', `${source.address}: transaction limit (${total} open, ${mine} from this source)`);
@@ -520,12 +552,32 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     }
     if (this.serverTxs.get(tx.key) === tx) this.serverTxs.delete(tx.key);
     const src = this.txSource.get(tx);
+    const pending = src === undefined ? undefined : this.pendingInvites.get(src);
+    if (pending !== undefined && pending.delete(tx) && pending.size === 0 && src !== undefined) this.pendingInvites.delete(src);
     if (src !== undefined) {
       const n = (this.perSource.get(src) ?? 1) - 1;
       if (n <= 0) this.perSource.delete(src);
       else this.perSource.set(src, n);
     }
   }
+}
+
+/**
+ * §18.2.1: `received` on the top Via when its host is not the source address, and RFC 3581
+ * `rport` filled in when the client asked for it. Responses then carry where the request came from.
+ */
+function stampReceived(req: SipRequest, source: Destination): void {
+  const top = req.headers.list('via')[0];
+  const via = top === undefined ? undefined : parseVia(top);
+  if (via === undefined) return;
+  const wantsRport = via.params.has('rport') && via.params.get('rport') === null;
+  const host = via.host.replace(/^\[|\]$/g, '');
+  if (!wantsRport && host === source.address) return;
+  const params = new Map(via.params);
+  params.set('received', source.address);
+  if (wantsRport) params.set('rport', String(source.port));
+  req.headers.shift('via');
+  req.headers.prepend('via', formatVia({ ...via, params }));
 }
 
 function listenServer(server: Server, address: string, port: number): Promise<number> {

@@ -7,7 +7,7 @@ import { findHeadEnd, skipLeadingCrlf } from './message.js';
 export type FrameResult =
   | { readonly kind: 'message'; readonly bytes: Buffer }
   /** Unrecoverable framing error (the stream cannot be resynchronised): answer if possible, close. */
-  | { readonly kind: 'error'; readonly status: 400 | 513; readonly reason: string; readonly head: Buffer };
+  | { readonly kind: 'error'; readonly status: 400 | 413 | 513; readonly reason: string; readonly head: Buffer };
 
 const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*$/im;
 
@@ -43,7 +43,7 @@ export class StreamFramer {
       }
       const total = end.bodyStart + Number(m[1]);
       if (total > this.maxMessageBytes) {
-        out.push(this.fail(513, 'message over the limit'));
+        out.push(this.fail(413, 'declared body over the message limit'));
         break;
       }
       if (this.buffer.length < total) break;
@@ -54,7 +54,7 @@ export class StreamFramer {
     return out;
   }
 
-  private fail(status: 400 | 513, reason: string): FrameResult {
+  private fail(status: 400 | 413 | 513, reason: string): FrameResult {
     this.failed = true;
     const end = findHeadEnd(this.buffer);
     const head = Buffer.from(this.buffer.subarray(0, end === undefined ? Math.min(this.buffer.length, this.maxMessageBytes) : end.bodyStart));

@@ -37,6 +37,8 @@ export interface TransactionContext {
   sendCancel?(invite: ClientTransaction): void;
   /** Adds this side's top Via (new branch) to a request that has none (the ACK of a 2xx). */
   stampVia?(req: SipRequest, transport: SipTransport): void;
+  /** Server header for responses that do not set one. */
+  readonly serverName?: string;
   /** ms before an INVITE server transaction sends 100 Trying itself (0: at once). */
   readonly trying100DelayMs?: number;
 }
@@ -336,7 +338,13 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
     this.toTag = toTag;
     this.stateValue = request.method === 'INVITE' ? 'proceeding' : 'trying';
     this.timers = new Timers(ctx.clock);
-    if (this.method === 'INVITE') {
+    if (this.method !== 'INVITE') {
+      // The client gives up after timer F (64*T1); a request the TU never answered is forgotten
+      // then, so that a silent TU cannot pile transactions up.
+      this.timers.start('unanswered', 64 * ctx.timers.T1, () => {
+        if (!this.answered) this.terminate();
+      });
+    } else {
       // §17.2.1: 100 Trying if the TU will not answer within 200 ms.
       const delay = ctx.trying100DelayMs ?? 200;
       if (delay <= 0) this.respond(100);
@@ -371,6 +379,7 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
   respond(status: number, reason?: string, options?: MessageOptions): SipResponse | undefined {
     if (this.answered || this.stateValue === 'terminated') return undefined;
     const res = createResponse(this.request, status, reason, { ...options, toTag: this.toTag });
+    if (this.ctx.serverName !== undefined && !res.headers.has('server')) res.headers.append('server', this.ctx.serverName);
     this.sendResponse(res);
     return res;
   }
@@ -378,8 +387,9 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
   /** Sends a response built by the TU (its Via, Call-ID, CSeq must be the request's). */
   sendResponse(res: SipResponse): void {
     if (this.answered || this.stateValue === 'terminated') return;
-    const { T1, T2, T4 } = this.ctx.timers;
+    const { T1, T2 } = this.ctx.timers;
     this.timers.stop('trying');
+    if (res.status >= 200) this.timers.stop('unanswered');
     this.lastResponse = res;
     this.transmit(res);
     if (res.status < 200) {
@@ -423,7 +433,6 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
     }
     this.stateValue = 'completed';
     this.timers.start('J', this.reliable ? 0 : 64 * T1, () => this.terminate());
-    void T4;
   }
 
   private transmit(res: SipResponse): void {

@@ -190,3 +190,20 @@ t.test('TLS with a self-signed certificate (openssl): OPTIONS and a call', async
   const [err] = (await once(bad, 'transportError')) as [Error];
   t.match(err.message, /tls connect/);
 });
+
+t.test('responses carry received and rport (§18.2.1, RFC 3581); TCP connect refused is a transport error', async (t) => {
+  const [a, b] = await pair(t, ['udp', 'tcp']);
+  uas(b, 'udp');
+  const to = dest(b, 'udp');
+  const tx = a.request(a.createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${to.port}`, from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>' }), to);
+  const [r] = (await once(tx, 'final')) as [SipResponse];
+  t.match(r.headers.get('via') ?? '', new RegExp(`;rport=${a.localAddress('udp')?.port}`));
+  t.match(r.headers.get('via') ?? '', /;received=127\.0\.0\.1/);
+  const closed = await SipStack.listen({ port: 0, transports: ['tcp'] });
+  const port = closed.localAddress('tcp')?.port ?? 0;
+  await closed.close();
+  const bad = a.request(a.createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port};transport=tcp`, from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>' }), { transport: 'tcp', address: '127.0.0.1', port });
+  const [err] = (await once(bad, 'transportError')) as [Error];
+  t.match(err.message, /tcp connect/);
+  t.equal(bad.state, 'terminated');
+});

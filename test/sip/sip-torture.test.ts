@@ -6,7 +6,7 @@ import { parseNameAddr, parseSipUri, parseVia, parseCSeq, tagOf, unescape } from
 import { parseSipMessage, serializeSipMessage } from '../../src/sip/message.js';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message-types.js';
 import { SipParseError } from '../../src/sip/sip-error.js';
-import * as M from './torture/messages.js';
+import * as M from '../helpers/sip-torture-messages.js';
 
 function parse(text: string | Buffer): SipMessage {
   const m = parseSipMessage(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);

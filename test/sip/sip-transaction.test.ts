@@ -275,3 +275,14 @@ t.test('server CANCEL: a pending INVITE gets 487 and reports cancel; an answered
   const r = h.sent.find(([, m]) => m.kind === 'response' && m.status === 487)?.[1];
   t.match(r?.headers.get('to') ?? '', /;tag=totag$/);
 });
+
+t.test('non-INVITE server never answered by the TU is forgotten after 64*T1', async (t) => {
+  const h = harness();
+  const tx = new ServerTransaction(h.ctx, request('OPTIONS'), UDP, 'k', 'totag');
+  h.clock.advance(31_999);
+  t.equal(tx.state, 'trying');
+  h.clock.advance(1);
+  t.equal(tx.state, 'terminated');
+  t.equal(h.sent.length, 0);
+  t.equal(h.clock.pending, 0);
+});
