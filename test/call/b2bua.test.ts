@@ -115,6 +115,7 @@ t.test('basic call: INVITE relayed with our SDP, 200 back, caller hangs up, both
   const [row] = r.manager.calls();
   t.match(row, { state: 'confirmed', mode: 'b2bua', secure: false });
   t.match(row.from, /Alice/);
+  t.notMatch(row.from, /tag=/, 'no tag in the listing');
   t.type(row.startedAt, 'number');
 
   const bye = await r.caller.request(dialog, 'BYE');
