@@ -129,6 +129,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         resolve();
       };
       this.on('call-end', check);
+      clearTimeout(this.drainTimer);
       this.drainTimer = setTimeout(() => {
         for (const call of [...this.byId.values()]) call.close('drain');
       }, graceMs);

@@ -155,8 +155,9 @@ export class Call extends EventEmitter<CallEvents> {
     this.mode = mode;
     this.media = media;
     this.source = source;
-    this.from = invite.headers.get('from') ?? '';
-    this.to = invite.headers.get('to') ?? '';
+    // From/To as the caller wrote them, without the tag (an API shows them).
+    this.from = (invite.headers.get('from') ?? '').replace(/;\s*tag\s*=[^;]*/i, '');
+    this.to = (invite.headers.get('to') ?? '').replace(/;\s*tag\s*=[^;]*/i, '');
     this.startedAt = Date.now();
     this.caller = new Leg('caller', host.stack, source);
     this.agent = new Leg('agent', host.stack, source);
@@ -249,7 +250,7 @@ export class Call extends EventEmitter<CallEvents> {
     const req = this.host.stack.createRequest({
       method: 'INVITE',
       uri: requestUri,
-      from: `${display === undefined ? '' : `${display} `}<sip:${fromUser ?? 'anonymous'}@${localHost}>`,
+      from: `${display === undefined ? '' : `${display} `}<sip:${fromUser ?? 'anonymous'}@${localHost}>`, // a new tag is added
       to: `<${requestUri.replace(/;.*$/, '')}>`,
       contact: this.host.contact,
       headers,
