@@ -52,7 +52,8 @@ export interface CallManagerOptions {
   /** Calls to this URI (user@host) are answered by toneguard (DESIGN.md `payment.uri`). */
   readonly paymentUri?: string;
   /** A MediaSession per call, ports bound (local() answers at once). */
-  readonly createMedia: (request: MediaSessionRequest) => MediaSession;
+  /** A MediaSession per call with its ports bound (local() answers at once); may be async (socket binding). */
+  readonly createMedia: (request: MediaSessionRequest) => MediaSession | Promise<MediaSession>;
   readonly limits?: Partial<CallLimits>;
   /** SRTP towards the PBX: `mirror` the caller (default), `never`, `always`. */
   readonly agentSrtp?: SrtpPolicy;
@@ -86,6 +87,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly dialogKeys = new Map<Call, string[]>();
   private readonly perSource = new Map<string, number>();
   private draining = false;
+  /** INVITEs whose media is being set up (counted against the limits like calls). */
+  private pending = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -171,7 +174,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   }
 
   private onInvite(req: SipRequest, tx: ServerTransaction, source: Destination): void {
-    if (this.draining || this.byId.size >= this.limits.maxCalls || (this.perSource.get(source.address) ?? 0) >= this.limits.maxCallsPerSource) {
+    if (this.draining || this.byId.size + this.pending >= this.limits.maxCalls || (this.perSource.get(source.address) ?? 0) >= this.limits.maxCallsPerSource) {
       tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
       return;
     }
@@ -205,14 +208,48 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       tx.respond(482); // the same Call-ID already in a call here: a loop through us
       return;
     }
-    let media: MediaSession;
+    // Binding the media ports is asynchronous: the INVITE's transaction absorbs retransmissions
+    // meanwhile, a CANCEL in that window is remembered, and the call counts against the limits.
+    let cancelled = false;
+    const onCancel = (): void => {
+      cancelled = true;
+    };
+    tx.on('cancel', onCancel);
+    this.pending += 1;
+    let created: MediaSession | Promise<MediaSession>;
     try {
-      media = this.options.createMedia({ callId, mode });
+      created = this.options.createMedia({ callId, mode });
     } catch {
-      this.emit('warning', 'media session could not be created (ports exhausted?)');
-      tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
+      this.pending -= 1;
+      tx.off('cancel', onCancel);
+      this.mediaFailed(tx);
       return;
     }
+    void Promise.resolve(created).then(
+      (media) => {
+        this.pending -= 1;
+        tx.off('cancel', onCancel);
+        if (cancelled || this.closed || this.byId.has(callId)) {
+          media.close();
+          if (!cancelled) tx.respond(this.closed ? 503 : 482);
+          return;
+        }
+        this.startCall(req, tx, source, mode, media, target, offer);
+      },
+      () => {
+        this.pending -= 1;
+        tx.off('cancel', onCancel);
+        if (!cancelled) this.mediaFailed(tx);
+      },
+    );
+  }
+
+  private mediaFailed(tx: ServerTransaction): void {
+    this.emit('warning', 'media session could not be created (ports exhausted?)');
+    tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
+  }
+
+  private startCall(req: SipRequest, tx: ServerTransaction, source: Destination, mode: CallMode, media: MediaSession, target: NonNullable<ReturnType<typeof routeInvite>>, offer: ReturnType<typeof parseSdpDescription>): void {
     const call = new Call(
       {
         stack: this.stack,

@@ -108,7 +108,8 @@ function isSdp(m: SipRequest | SipResponse): boolean {
 }
 
 interface MediaWithInfoDigits {
-  injectSipInfoDigit(digit: string, durationMs?: number): void;
+  /** A SIP INFO key; `atMs` its arrival (wall clock), for merging with the same key seen in the RTP. */
+  injectSipInfoDigit(digit: string, atMs: number): void;
 }
 
 function hasInfoDigits(media: MediaSession): media is MediaSession & MediaWithInfoDigits {
@@ -525,7 +526,7 @@ export class Call extends EventEmitter<CallEvents> {
     const view = captureView(req);
     if (from === 'caller' && isDtmfInfo(view)) {
       const info = sipInfoDigit(view);
-      if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, info.durationMs);
+      if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, Date.now());
       // Secure mode: the digit never reaches the agent (fail closed even when unreadable).
       if (this.mode === 'endpoint' || this.media.secure) {
         tx.respond(200);

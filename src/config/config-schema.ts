@@ -2,6 +2,8 @@
 // Every key has a default, so `npm start` runs with none; unknown keys are errors (a typo in
 // a security setting must not be silently ignored).
 import { z } from 'zod';
+import { dialogConfigSchema } from '../dialog/dialog-config.js';
+import { gatewayConfigSchema } from '../gateway/gateway-config.js';
 import { CLAMP_MODES, type ClampMode } from '../media/inband-clamp.js';
 
 /** "host:port" with an IPv4/IPv6/name host; IPv6 in brackets ("[::1]:5060"). */
@@ -63,7 +65,23 @@ export const configSchema = z
       .prefault({}),
     upstream: sipUri.default('sip:127.0.0.1:5070'),
     /** Request-URI rules tried in order before `upstream`: the user part matches the regex. */
-    routes: z.array(z.object({ match: z.string().min(1), upstream: sipUri }).strict()).default([]),
+    routes: z
+      .array(
+        z
+          .object({
+            match: z.string().min(1).refine((re) => {
+              try {
+                new RegExp(re);
+                return true;
+              } catch {
+                return false;
+              }
+            }, 'must be a valid regular expression'),
+            upstream: sipUri,
+          })
+          .strict(),
+      )
+      .default([]),
     rtp: z
       .object({
         address: z.string().min(1).default('127.0.0.1'),
@@ -80,11 +98,28 @@ export const configSchema = z
         listen: hostPort('http.listen').prefault('127.0.0.1:8080'),
         /** Bearer token for the APIs and pages; empty: only loopback clients are served. */
         token: z.string().default(''),
+        /** HMAC key of payment status callbacks; empty: the token signs them. */
+        webhookSecret: z.string().default(''),
       })
       .strict()
       .prefault({}),
-    payment: z.object({ uri: sipUri.default('sip:pay@127.0.0.1') }).passthrough().prefault({}),
-    gateway: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * `uri`: calls to it run the payment dialog (automated mode); every other key is the dialog's
+     * (src/dialog/dialog-config.ts: amounts, card types, timeouts, results, returnUri, prompts).
+     */
+    payment: z
+      .looseObject({ uri: sipUri.default('sip:pay@127.0.0.1') })
+      .prefault({})
+      .transform((value, ctx) => {
+        const { uri, ...rest } = value;
+        const dialog = dialogConfigSchema.safeParse(rest);
+        if (!dialog.success) {
+          for (const issue of dialog.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+          return z.NEVER;
+        }
+        return { uri, ...dialog.data };
+      }),
+    gateway: gatewayConfigSchema.prefault({}),
     kpi: z
       .object({
         /** SQLite history file (default); ignored when `postgres` is set. */

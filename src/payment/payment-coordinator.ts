@@ -144,6 +144,11 @@ export class PaymentCoordinator implements PaymentApi {
     this.#active.get(callId)?.run.callEnded();
   }
 
+  /** The payment running on a call, if any. */
+  paymentOf(callId: string): string | null {
+    return this.#active.get(callId)?.request.sessionId ?? null;
+  }
+
   get activeCount(): number {
     return this.#active.size;
   }
