@@ -5,8 +5,10 @@
 //
 //   const stack = await SipStack.listen({ address: '127.0.0.1', port: 5060,
 //     transports: ['udp', 'tcp'],                       // + 'tls' with tls: { cert, key } (PEM)
-//     limits: { maxMessageBytes, maxTransactions, maxTransactionsPerSource, ... } });
-//   stack.onRequest((req: SipRequest, tx: ServerTransaction | undefined) => { ... });
+//     limits: { maxMessageBytes, maxTransactions, maxTransactionsPerSource,
+//               maxPendingInvitesPerSource, maxConnectionsPerSource, tcpIdleTimeoutMs, ... } });
+//       Over a limit: 503 + Retry-After (transactions), 413/513 (size), connection refused.
+//   stack.onRequest((req: SipRequest, tx: ServerTransaction | undefined, source: Destination) => { ... });
 //       Every new request but CANCEL. `tx` is undefined only for ACK (the ACK of a 2xx is
 //       dialog-level: it reaches the TU, and stops the 2xx retransmissions itself).
 //       tx.respond(status, reason?, { headers, body, contentType }) builds the response from the
