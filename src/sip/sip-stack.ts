@@ -5,8 +5,10 @@
 //
 //   const stack = await SipStack.listen({ address: '127.0.0.1', port: 5060,
 //     transports: ['udp', 'tcp'],                       // + 'tls' with tls: { cert, key } (PEM)
-//     limits: { maxMessageBytes, maxTransactions, maxTransactionsPerSource, ... } });
-//   stack.onRequest((req: SipRequest, tx: ServerTransaction | undefined) => { ... });
+//     limits: { maxMessageBytes, maxTransactions, maxTransactionsPerSource,
+//               maxPendingInvitesPerSource, maxConnectionsPerSource, tcpIdleTimeoutMs, ... } });
+//       Over a limit: 503 + Retry-After (transactions), 413/513 (size), connection refused.
+//   stack.onRequest((req: SipRequest, tx: ServerTransaction | undefined, source: Destination) => { ... });
 //       Every new request but CANCEL. `tx` is undefined only for ACK (the ACK of a 2xx is
 //       dialog-level: it reaches the TU, and stops the 2xx retransmissions itself).
 //       tx.respond(status, reason?, { headers, body, contentType }) builds the response from the
@@ -432,12 +434,22 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       return;
     }
     let conn = this.connections.get(connKey(destination.transport, destination.address, destination.port));
-    if (conn === undefined) {
-      if (message.kind === 'response') {
-        // The connection the request came on is gone; §18.2.2 would open one to the Via sent-by.
-        onError?.(new SipTransportError('SIP_TRANSPORT', 'connection closed'));
+    if (conn === undefined && message.kind === 'response') {
+      // §18.2.2: the connection the request came on is gone; open one to the top Via's
+      // received address and its sent-by port (rport when given).
+      const top = message.headers.list('via')[0];
+      const via = top === undefined ? undefined : parseVia(top);
+      const rport = via?.params.get('rport');
+      const port = rport !== undefined && rport !== null && /^\d{1,5}$/.test(rport) ? Number(rport) : (via?.port ?? (destination.transport === 'tls' ? 5061 : 5060));
+      const address = via?.params.get('received') ?? via?.host.replace(/^\[|\]$/g, '');
+      if (address === undefined || address === null) {
+        onError?.(new SipTransportError('SIP_TRANSPORT', 'connection closed and no Via to reopen it'));
         return;
       }
+      destination = { transport: destination.transport, address, port };
+      conn = this.connections.get(connKey(destination.transport, destination.address, destination.port));
+    }
+    if (conn === undefined) {
       const socket =
         destination.transport === 'tls'
           ? tlsConnect({ host: destination.address, port: destination.port, ca: this.options.tlsClient?.ca, rejectUnauthorized: this.options.tlsClient?.rejectUnauthorized ?? true, servername: isIPv6(destination.address) || /^[\d.]+$/.test(destination.address) ? undefined : destination.address })

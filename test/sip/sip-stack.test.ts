@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -206,4 +206,29 @@ t.test('responses carry received and rport (§18.2.1, RFC 3581); TCP connect ref
   const [err] = (await once(bad, 'transportError')) as [Error];
   t.match(err.message, /tcp connect/);
   t.equal(bad.state, 'terminated');
+});
+
+t.test('TCP: a response whose connection closed goes over a new one to the Via sent-by (§18.2.2)', async (t) => {
+  const b = await SipStack.listen({ port: 0, transports: ['tcp'] });
+  t.teardown(() => b.close());
+  b.onRequest((req, tx) => setTimeout(() => tx?.respond(200), 100));
+  let received = '';
+  const accepted: Socket[] = [];
+  const server = createServer((so) => {
+    accepted.push(so);
+    so.on('data', (d: Buffer) => (received += d.toString()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => {
+    for (const so of accepted) so.destroy();
+    server.close(() => r());
+  }));
+  const address = server.address();
+  const sentByPort = typeof address === 'object' && address !== null ? address.port : 0;
+  const socket = connect(dest(b, 'tcp').port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.end(options('reopen', 'reopen').replace('127.0.0.1:5599', `127.0.0.1:${sentByPort}`));
+  for (let i = 0; i < 100 && !received.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+  t.match(received, /^SIP\/2\.0 200 OK\r\n/);
+  t.match(received, /Call-ID: reopen/);
 });
