@@ -1,31 +1,20 @@
-// The caller -> agent direction of a B2BUA call, behind ONE factory so the in-band clamp can be
-// swapped in one line: `createCallerToAgentStage`. Today it is RtpClampStage (RFC 4733 events
-// replaced, sequence numbers kept continuous, SR adjustment) over the placeholder
-// SilenceDelayClamp, plus our own in-band detector tap on the caller's audio in secure mode: its
-// digits are reported, and its tone candidates widen the clamp's windows (a candidate is muted
-// from its onset minus a pre-pad until it ends plus a hangover), so the lookahead still mutes
-// in-band tones before their onset. The in-band clamp (InbandAudioClamp) replaces the delay
-// clamp and the tap when it lands.
-// Opus: RtpClampStage is G.711 only. Outside secure mode Opus passes untouched; in secure mode
-// telephone-event packets are dropped (their digits still reported) and the audio passes
-// unchanged: in-band tones in Opus audio are NOT clamped yet (no Opus clamp).
+// The caller -> agent direction of a B2BUA call, behind one factory: `createCallerToAgentStage`.
+// G.711: the joined clamp of src/media/agent-clamp-stage.ts (RFC 4733 events replaced, in-band
+// tones muted inside the lookahead, sequence numbers kept continuous, SR adjustment).
+// Opus: see OpusEventStage below.
 // Digits come out as DialogDigit with wall-clock start times: RFC 4733 and in-band starts are
 // RTP timestamps, mapped through the arrival time of the newest audio packet, so one key seen
 // both ways gets nearly the same start (the digit merger folds them).
 import type { DialogDigit } from '../dialog/vocabulary.js';
 import { createRfc4733Decoder, rfc4733Rx, rfc4733Tick, rfc4733Flush, type Rfc4733Decoder, type Rfc4733Digit } from '../rtp/rfc4733.js';
 import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
-import { SilenceDelayClamp } from './audio-clamp.js';
-import type { ClampMode } from './inband-clamp.js';
-import { InbandDigitTap } from './inband-digit-tap.js';
+import { createAgentClampStage, type AgentClampDigit } from './agent-clamp-stage.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from './inband-clamp.js';
 import type { AudioCodecName } from './media-session.js';
 import { RtpClampStage, type RtpClampStageStats, type SentAdjustment } from './rtp-clamp-stage.js';
 
-/** The in-band clamp's default lookahead (inband-clamp.ts DEFAULT_INBAND_CLAMP_OPTIONS), samples: 26 ms. */
-export const CLAMP_LOOKAHEAD_SAMPLES = 208;
-/** Muted before a candidate's estimated onset, samples (8 ms), and after its end (25 ms). */
-const CANDIDATE_PRE_PAD = 64;
-const CANDIDATE_HANGOVER = 200;
+/** The in-band clamp's lookahead, samples at 8 kHz (26 ms): the latency secure mode adds. */
+export const CLAMP_LOOKAHEAD_SAMPLES = DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs * 8;
 const TS_MOD = 0x100000000;
 
 export interface CallerToAgentStageOptions {
@@ -87,6 +76,11 @@ class StreamClock {
     }
     return ext;
   }
+  /** The extended form of a wire timestamp near the newest one (no state change). */
+  extend(ts: number): number {
+    if (this.maxExtTs < 0) return TS_MOD + ts;
+    return this.maxExtTs + ((ts - (this.maxExtTs % TS_MOD)) | 0);
+  }
   wallMs(extTs: number): number {
     return this.arrivalMs + (extTs - this.maxExtTs) / this.samplesPerMs;
   }
@@ -101,41 +95,20 @@ function tsOf(p: Uint8Array): number {
 
 class G711CallerToAgentStage implements CallerToAgentStage {
   private readonly stage: RtpClampStage;
-  private readonly clamp: SilenceDelayClamp;
-  private readonly tap: InbandDigitTap;
   private readonly clock = new StreamClock(8000);
-  private readonly bounds = new Int32Array(3);
-  private readonly audioPt: number;
-  private readonly onDigit: (digit: DialogDigit) => void;
-  /** Start of the open in-band candidate (extended ts), -1 when none. */
-  private candidateFrom = -1;
 
   constructor(o: CallerToAgentStageOptions) {
-    const codec = o.codec === 'PCMA' ? 'PCMA' : 'PCMU';
-    this.audioPt = o.audioPayloadType;
-    this.onDigit = o.onDigit;
-    this.clamp = new SilenceDelayClamp(codec, CLAMP_LOOKAHEAD_SAMPLES);
-    this.stage = new RtpClampStage({
-      codec,
+    // The joined clamp (issue 5): RFC 4733 events replaced, in-band tones muted inside the
+    // lookahead, the tone a gateway leaks around its events muted; every key reported once.
+    this.stage = createAgentClampStage({
+      codec: o.codec === 'PCMA' ? 'PCMA' : 'PCMU',
       audioPayloadType: o.audioPayloadType,
-      // No telephone-event negotiated: any PT the audio is not; events then never match.
-      eventPayloadType: o.eventPayloadType ?? (o.audioPayloadType === 101 ? 102 : 101),
+      eventPayloadType: o.eventPayloadType,
       frameSamples: o.frameSamples,
-      fill: o.clampMode === 'noise' ? 'noise' : 'silence',
-      audioClamp: this.clamp,
+      mode: o.clampMode,
       secure: o.secure,
       send: o.send,
-      onDigit: (d: Rfc4733Digit) => this.onDigit({ digit: d.digit, source: 'rfc4733', atMs: this.clock.wallMs(d.startTimestamp) }),
-    });
-    this.tap = new InbandDigitTap(codec, {
-      onDigit: (digit, startExtTs) => this.onDigit({ digit, source: 'inband', atMs: this.clock.wallMs(startExtTs) }),
-      onCandidate: (startExtTs) => {
-        this.candidateFrom = startExtTs - CANDIDATE_PRE_PAD;
-      },
-      onCandidateEnd: (endExtTs) => {
-        if (this.candidateFrom >= 0) this.clamp.clampWindow(this.candidateFrom, endExtTs + CANDIDATE_HANGOVER);
-        this.candidateFrom = -1;
-      },
+      onDigit: (d: AgentClampDigit) => o.onDigit({ digit: d.digit, source: d.source, atMs: this.clock.wallMs(this.clock.extend(d.startTs)) }),
     });
   }
 
@@ -153,24 +126,11 @@ class G711CallerToAgentStage implements CallerToAgentStage {
   }
 
   setSecure(on: boolean): void {
-    if (on && !this.stage.clamping) {
-      this.tap.reset();
-      this.candidateFrom = -1;
-    }
     this.stage.setSecure(on);
   }
 
   push(packet: Uint8Array, arrivalMs: number): void {
-    if (rtpPayloadBoundsInto(packet, this.bounds) === undefined && (packet[1] & 0x7f) === this.audioPt) {
-      const start = this.bounds[0];
-      const end = this.bounds[1];
-      const extTs = this.clock.observe(ssrcOf(packet), tsOf(packet), arrivalMs);
-      if (this.stage.clamping) {
-        // Before the stage: it clamps the payload in place.
-        this.tap.push(packet.subarray(start, end), extTs);
-        if (this.candidateFrom >= 0) this.clamp.clampWindow(this.candidateFrom, extTs + (end - start));
-      }
-    }
+    if (packet.length >= 12) this.clock.observe(ssrcOf(packet), tsOf(packet), arrivalMs);
     this.stage.push(packet, arrivalMs);
   }
 
