@@ -82,18 +82,17 @@ export function checkOpusStream(packets: readonly Uint8Array[], eventPt = OPUS_E
   const ssrcs = new Set<number>();
   const seqBreaks: string[] = [];
   const tsBreaks: string[] = [];
-  let prev: { seq: number; end: number } | undefined;
+  let prevSeq = -1;
+  let prevEnd = -1;
   for (const [i, b] of packets.entries()) {
     const p = parsed(b);
     ssrcs.add(p.ssrc);
-    if (p.payloadType === eventPt) { eventPackets++; continue; }
+    if (prevSeq >= 0 && p.sequence !== ((prevSeq + 1) & 0xffff)) seqBreaks.push(`#${i}: ${prevSeq} -> ${p.sequence}`);
+    prevSeq = p.sequence;
+    if (p.payloadType === eventPt) { eventPackets++; continue; } // events: their own timestamps
     if (p.marker) markers++;
-    const n = opusPacketSamples48(p.payload) ?? 0;
-    if (prev !== undefined) {
-      if (p.sequence !== ((prev.seq + 1) & 0xffff)) seqBreaks.push(`#${i}: ${prev.seq} -> ${p.sequence}`);
-      if (p.timestamp !== prev.end) tsBreaks.push(`#${i}: expected ${prev.end} got ${p.timestamp}`);
-    }
-    prev = { seq: p.sequence, end: (p.timestamp + n) >>> 0 };
+    if (prevEnd >= 0 && p.timestamp !== prevEnd) tsBreaks.push(`#${i}: expected ${prevEnd} got ${p.timestamp}`);
+    prevEnd = (p.timestamp + (opusPacketSamples48(p.payload) ?? 0)) >>> 0;
   }
   return { eventPackets, ssrcs, seqBreaks, tsBreaks, markers };
 }

@@ -105,7 +105,9 @@ t.test('generated digits after speech through the Opus stage, every mode', async
   const sets = generatedSets();
   const talk = speech();
   const { pcm, offsets } = concat([talk, ...sets.map((s) => s.cases[0].pcm)]);
-  const spans: Span[] = sets.flatMap((s, i) => s.cases[0].spans.map((sp) => ({ startSample: sp.startSample + offsets[i + 1], endSample: sp.endSample + offsets[i + 1] })));
+  // (The layouts' spans are ToneTruth records: they carry the key too.)
+  const spans: (Span & { digit?: string })[] = sets.flatMap((s, i) => s.cases[0].spans.map((sp) => ({ startSample: sp.startSample + offsets[i + 1], endSample: sp.endSample + offsets[i + 1], digit: 'digit' in sp ? String(sp.digit) : undefined })));
+  t.ok(spans.every((s) => s.digit !== undefined), 'every tone has its key');
   const quietEnd = offsets[3]; // Q.24 and fast dialling have a quiet background; 15 dB SNR does not
   const packets = buildOpusStream({ pcm });
   const ts0 = firstTs(packets);
@@ -142,7 +144,7 @@ t.test('generated digits after speech through the Opus stage, every mode', async
       t.equal(d.source, 'inband', `${name} in-band source`);
       const start = ((d.startTs - ts0) >>> 0) / 6;
       const end = ((d.endTs - ts0) >>> 0) / 6;
-      const i = spans.findIndex((s) => s.startSample < end + 80 && s.endSample > start - 80);
+      const i = spans.findIndex((s) => s.digit === d.digit && s.startSample < end + 80 && s.endSample > start - 80);
       if (i < 0) unmatched++;
       else hits.set(i, (hits.get(i) ?? 0) + 1);
     }
@@ -288,4 +290,26 @@ t.test('loss and reordering in secure mode: no digit leaks, every packet placed'
     const seqs = run.out.map((p) => (p[2] << 8) | p[3]);
     t.equal(new Set(seqs).size, seqs.length, `[${mode}] no sequence number used twice`);
   }
+});
+
+t.test('secure mode switched every 37 packets: one continuous stream', async (t) => {
+  if (!requireTools(t, REQUIRE_SOX)) return;
+  t.equal(await loadG711(), undefined);
+  const fast = generatedSets()[1].cases[0].pcm;
+  const packets = buildOpusStream({ pcm: fast, events: [{ digit: '4', startFrame: 30, frames: 6 }, { digit: '8', startFrame: 70, frames: 5 }] });
+  const out: Uint8Array[] = [];
+  const stage = createOpusAgentClampStage({ audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'noise', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  let passed = 0;
+  packets.forEach((p, i) => {
+    if (i > 0 && i % 37 === 0) stage.setSecure(!stage.secure);
+    const before = out.length;
+    const copy = p.bytes.slice();
+    stage.push(copy, p.atMs);
+    if (!stage.clamping && out.length === before + 1 && Buffer.compare(Buffer.from(out[before].subarray(4)), Buffer.from(p.bytes.subarray(4))) === 0) passed++;
+  });
+  stage.close();
+  const check = checkOpusStream(out);
+  t.same(check.seqBreaks, [], 'sequence contiguous across switches');
+  t.same(check.tsBreaks, [], 'timestamps continuous across switches');
+  t.ok(passed > packets.length / 3, `${passed} packets passed untouched (but for seq) while secure mode was off`);
 });
