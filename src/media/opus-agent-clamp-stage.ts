@@ -12,7 +12,8 @@
 //   (from the Opus TOC, RFC 6716 §3.1) and what goes out is the caller's own packet, byte for
 //   byte (only the two sequence bytes change, and only when secure mode has left an offset, as
 //   for G.711);
-// - in secure mode each packet is decoded by libopus straight to 8 kHz (the detector's rate;
+// - in secure mode each packet whose audio the agent gets (not duplicates, not time an event
+//   already covered) is decoded by libopus straight to 8 kHz (the detector's rate;
 //   libopus band-limits internally, cheaper than 48 kHz + resampling), clamped, and what the
 //   agent gets is re-encoded by an Opus encoder fed at 8 kHz (libopus resamples internally; the
 //   RTP clock stays 48 kHz, RFC 7587 §4.1). Timestamps map back exactly, SSRC and sequence
@@ -32,9 +33,13 @@
 // counts durations at 48 kHz (960 per 20 ms update): pass 48000 unless the peer is known to count
 // at 8 kHz. The virtual timeline wraps after 2^32 / 6 samples at 48 kHz (24.8 h of one SSRC):
 // the stage then sees a restart (a new line, the lookahead's silence).
+// Limits: a packet over 60 ms (80-120 ms; allowed by RFC 7587, rare) is re-encoded as 60 ms,
+// leaving a timestamp gap (node-opus encodes one frame per call and has no repacketizer); an
+// event ending off the 2.5 ms grid gets its last replacement frame padded to an Opus frame size.
 import { linearToUlaw, ulawToLinear, ULAW_SILENCE } from '../../native-free-dsp/g711.js';
 import type { AgentClampStage } from './agent-clamp.js';
 import type { AgentClampDigit } from './agent-clamp-stage.js';
+import type { AudioClamp } from './audio-clamp.js';
 import { InbandAudioClamp } from './inband-audio-clamp.js';
 import type { ClampMode, InbandClampOptions } from './inband-clamp.js';
 import { MediaError } from './media-error.js';
@@ -83,6 +88,8 @@ const OPUS_FRAMES_8K = [20, 40, 80, 160, 320, 480] as const;
 const CN_PT = 13;
 
 export interface OpusAgentClampStats extends RtpClampStageStats {
+  /** Opus packets decoded (secure mode only; 0 while it is off). */
+  decoded: number;
   /** Opus packets libopus could not decode in secure mode (their time is concealed as silence). */
   decodeErrors: number;
 }
@@ -94,7 +101,8 @@ export class OpusAgentClampStage implements AgentClampStage {
   readonly eventClockRate: 8000 | 48000;
   /** Delay secure mode adds, RTP samples (48 kHz). */
   readonly lookaheadSamples: number;
-  decodeErrors = 0;
+  private decodeErrors = 0;
+  private decoded = 0;
 
   private readonly virtual: RtpClampStage;
   private readonly audioClamp: InbandAudioClamp;
@@ -106,6 +114,8 @@ export class OpusAgentClampStage implements AgentClampStage {
   private readonly vbuf = new Uint8Array(HEADER_BYTES + MAX_SAMPLES_8K + 256);
   private currentVirtual: Uint8Array | undefined;
   private currentOriginal: Uint8Array | undefined;
+  /** The Opus payload of the audio packet being pushed, until decoded. */
+  private pendingOpus: Uint8Array | undefined;
   /** Decoded input (16-bit) by virtual timestamp, for the precision restore. */
   private readonly origPcm = new Int16Array(RING);
   private readonly origTs = new Float64Array(RING).fill(NaN);
@@ -145,7 +155,7 @@ export class OpusAgentClampStage implements AgentClampStage {
       eventPayloadType: this.eventPayloadType,
       frameSamples,
       fill: 'silence', // inside the event's clamp window: the audio clamp puts the mode's signal there
-      audioClamp: this.audioClamp,
+      audioClamp: this.decodingClamp(),
       hangoverSamples: Math.round(hangoverMs * 8),
       secure: options.secure,
       send: (p) => this.emit(p),
@@ -156,7 +166,7 @@ export class OpusAgentClampStage implements AgentClampStage {
   }
 
   get stats(): OpusAgentClampStats {
-    return Object.assign(this.virtual.stats, { decodeErrors: this.decodeErrors });
+    return Object.assign(this.virtual.stats, { decoded: this.decoded, decodeErrors: this.decodeErrors });
   }
 
   get secure(): boolean {
@@ -207,7 +217,6 @@ export class OpusAgentClampStage implements AgentClampStage {
     }
     const vts = Math.floor(((ts48 - this.base48 + TS_MOD) % TS_MOD) / RATIO);
     const payload = packet.subarray(start, end);
-    const secure = this.virtual.clamping;
     let length: number;
     let vpt = pt;
     if (pt === this.audioPayloadType) {
@@ -217,8 +226,10 @@ export class OpusAgentClampStage implements AgentClampStage {
         length = 0;
       } else {
         length = n48 / RATIO;
-        if (secure) this.decodeInto(payload, vts, length);
-        else this.vbuf.fill(ULAW_SILENCE, HEADER_BYTES, HEADER_BYTES + length); // not decoded: only the length matters
+        // Decoded only if the G.711 stage hands it to the audio clamp (secure mode, not a
+        // duplicate, not time an event already covered): see decodingClamp().
+        this.pendingOpus = payload;
+        this.vbuf.fill(ULAW_SILENCE, HEADER_BYTES, HEADER_BYTES + length);
       }
     } else {
       length = Math.min(payload.length, this.vbuf.length - HEADER_BYTES);
@@ -250,15 +261,39 @@ export class OpusAgentClampStage implements AgentClampStage {
     try {
       this.virtual.push(virtualPacket, arrivalMs);
     } finally {
-      this.currentVirtual = this.currentOriginal = undefined;
+      this.currentVirtual = this.currentOriginal = this.pendingOpus = undefined;
     }
     if (this.virtual.stats.duplicates === duplicates) this.octetsIn += payloadBytes;
     this.adjustment.packets = this.virtual.adjustment.packets;
     this.adjustment.octets = this.octetsOut - this.octetsIn;
   }
 
+  /**
+   * The in-band clamp as the G.711 stage sees it: a frame of the packet being pushed is first
+   * decoded into the virtual payload. So libopus decodes exactly the packets whose audio the
+   * agent will get (never outside secure mode, never duplicates), in order of arrival.
+   */
+  private decodingClamp(): AudioClamp {
+    const inner = this.audioClamp;
+    return {
+      lookaheadSamples: inner.lookaheadSamples,
+      process: (payload, extTs) => {
+        const opus = this.pendingOpus;
+        if (opus !== undefined && payload.buffer === this.vbuf.buffer && payload.byteOffset === this.vbuf.byteOffset + HEADER_BYTES) {
+          this.pendingOpus = undefined;
+          this.decodeInto(opus, extTs, payload.length);
+        }
+        inner.process(payload, extTs);
+      },
+      clampWindow: (from, to) => inner.clampWindow(from, to),
+      reset: () => inner.reset(),
+      close: () => inner.close(),
+    };
+  }
+
   /** Secure mode: the packet decoded to 8 kHz into the virtual payload (mu-law) and the precision ring. */
   private decodeInto(payload: Uint8Array, vts: number, length: number): void {
+    this.decoded++;
     const pcm = opusDecode(this.decoder, payload);
     const ok = pcm !== undefined && pcm.length === length;
     if (!ok) this.decodeErrors++;

@@ -206,8 +206,11 @@ t.test('secure mode off: byte-identical pass-through, nothing decoded', async (t
   const run = runOpus(packets, 'silence', { secure: false });
   t.equal(run.out.length, packets.length, 'every packet out');
   t.ok(run.out.every((p, i) => Buffer.compare(Buffer.from(p), Buffer.from(packets[i].bytes)) === 0), 'byte for byte');
-  t.equal(run.stage.stats.decodeErrors, 0);
+  t.equal(run.stage.stats.decoded, 0, 'nothing decoded');
   t.same(run.digits.map((d) => d.digit), ['3'], 'RFC 4733 digit still reported');
+  const secureRun = runOpus(packets, 'silence');
+  const audioPackets = packets.filter((p) => (p.bytes[1] & 0x7f) === OPUS_PT).length;
+  t.equal(secureRun.stage.stats.decoded, audioPackets, 'secure mode: every audio packet decoded once');
 
   // Secure for the first half, then off: the tail passes untouched but for the sequence offset.
   const out: Uint8Array[] = [];
@@ -312,4 +315,34 @@ t.test('secure mode switched every 37 packets: one continuous stream', async (t)
   t.same(check.seqBreaks, [], 'sequence contiguous across switches');
   t.same(check.tsBreaks, [], 'timestamps continuous across switches');
   t.ok(passed > packets.length / 3, `${passed} packets passed untouched (but for seq) while secure mode was off`);
+});
+
+t.test('malformed and hostile packets: never a crash, nothing unexamined out in secure mode', async (t) => {
+  const mix = new Float64Array(50 * FRAME_8K);
+  addTone(mix, '2', 1600, 3200);
+  const good = buildOpusStream({ pcm: toInt16(mix) });
+  let seed = 12345;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 0x1000000;
+  const hostile: StreamPacket[] = [];
+  good.forEach((p, i) => {
+    hostile.push(p);
+    const junk = new Uint8Array(Math.floor(rnd() * 40));
+    for (let k = 0; k < junk.length; k++) junk[k] = Math.floor(rnd() * 256);
+    hostile.push({ bytes: junk, atMs: p.atMs }); // random bytes
+    const corrupt = p.bytes.slice();
+    for (let k = 13; k < corrupt.length; k++) corrupt[k] = Math.floor(rnd() * 256); // valid TOC, garbage frame
+    hostile.push({ bytes: corrupt, atMs: p.atMs });
+    const empty = p.bytes.slice(0, 12);
+    empty[2] = (i * 7) & 0xff;
+    hostile.push({ bytes: empty, atMs: p.atMs }); // no payload at all
+    const badCount = p.bytes.slice(0, 14);
+    badCount[12] = (3 << 3) | 3; // code 3, 60 ms frames
+    badCount[13] = 63; // far over 120 ms
+    hostile.push({ bytes: badCount, atMs: p.atMs });
+  });
+  const out: Uint8Array[] = [];
+  const stage = createOpusAgentClampStage({ audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  t.doesNotThrow(() => { for (const p of hostile) stage.push(p.bytes.slice(), p.atMs); stage.tick(1e6); stage.close(); }, 'no exception');
+  t.ok(out.length > 0 && out.every((p) => p.length >= 12 && (p[1] & 0x7f) === OPUS_PT && p[0] === 0x80), `${out.length} packets out, all plain RTP with the Opus payload type`);
+  t.ok(stage.stats.malformed > 0 && stage.stats.unknownPayload > 0, `malformed ${stage.stats.malformed}, unreadable Opus dropped ${stage.stats.unknownPayload}`);
 });
