@@ -80,6 +80,7 @@ function checkStreamOut(t: Test, name: string, out: readonly Uint8Array[]): void
   t.same(check.seqBreaks, [], `${name}: sequence numbers contiguous`);
   t.same(check.tsBreaks, [], `${name}: timestamps continuous`);
   t.equal(check.ssrcs.size, 1, `${name}: one SSRC`);
+  t.equal(check.markers, 1, `${name}: one marker, the talkspurt's first packet (none on replacement frames)`);
 }
 
 // Compile-time: both factories give the shared surface.
