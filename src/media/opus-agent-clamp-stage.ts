@@ -33,9 +33,10 @@
 // counts durations at 48 kHz (960 per 20 ms update): pass 48000 unless the peer is known to count
 // at 8 kHz. The virtual timeline wraps after 2^32 / 6 samples at 48 kHz (24.8 h of one SSRC):
 // the stage then sees a restart (a new line, the lookahead's silence).
-// Limits: a packet over 60 ms (80-120 ms; allowed by RFC 7587, rare) is re-encoded as 60 ms,
-// leaving a timestamp gap (node-opus encodes one frame per call and has no repacketizer); an
-// event ending off the 2.5 ms grid gets its last replacement frame padded to an Opus frame size.
+// Limits: a packet over 60 ms (80-120 ms; allowed by RFC 7587, rare) is re-encoded as equal
+// frames joined by hand (code 3), falling back to 60 ms (a timestamp gap) in the unlikely case
+// the encoder switched mode between them; an event ending off the 2.5 ms grid gets its last
+// replacement frame padded to an Opus frame size.
 import { linearToUlaw, ulawToLinear, ULAW_SILENCE } from '../../native-free-dsp/g711.js';
 import type { AgentClampStage } from './agent-clamp.js';
 import type { AgentClampDigit } from './agent-clamp-stage.js';
@@ -44,7 +45,7 @@ import { InbandAudioClamp } from './inband-audio-clamp.js';
 import type { ClampMode, InbandClampOptions } from './inband-clamp.js';
 import { MediaError } from './media-error.js';
 import { createOpusCodec, opusDecode, opusEncode, type OpusCodec } from './opus-codec.js';
-import { opusPacketSamples48 } from './opus-toc.js';
+import { joinOpusPackets, opusPacketSamples48 } from './opus-toc.js';
 import { RtpClampStage, type RtpClampStageStats, type SentAdjustment } from './rtp-clamp-stage.js';
 import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
 
@@ -353,11 +354,20 @@ export class OpusAgentClampStage implements AgentClampStage {
       // Unreplaced: the decoded input's own 16-bit sample; replaced: the replacement.
       pcm[i] = this.origTs[j] === from + i && linearToUlaw(orig) === code ? orig : ulawToLinear(code);
     }
-    if (size > 480) {
-      // Over 60 ms (a 120 ms input packet): libopus encodes at most 60 ms per frame.
-      return opusEncode(this.encoder, pcm.subarray(0, 480));
-    }
+    if (size > 480) return this.encodeLong(pcm, n);
     return opusEncode(this.encoder, pcm);
+  }
+
+  /**
+   * 80-120 ms of audio as one Opus packet: equal frames (2 x 40, 5 x 20 or 2 x 60 ms) encoded one
+   * by one and joined (code 3, RFC 6716 §3.2.5), which needs one TOC configuration for all; if
+   * the encoder switched mode between them, the first only (a timestamp gap, never a crash).
+   */
+  private encodeLong(pcm: Int16Array, n: number): Uint8Array {
+    const frame = n <= 640 ? 320 : n <= 800 ? 160 : 480;
+    const parts: Uint8Array[] = [];
+    for (let k = 0; k * frame < n; k++) parts.push(opusEncode(this.encoder, pcm.subarray(k * frame, (k + 1) * frame)));
+    return joinOpusPackets(parts) ?? parts[0];
   }
 
   /** A virtual (8 kHz, extended) timestamp as the leg's 48 kHz wire timestamp. */

@@ -4,7 +4,7 @@
 import { resample } from '../../native-free-dsp/resample.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { createOpusCodec, opusDecode, opusEncode } from '../../src/media/opus-codec.js';
-import { opusPacketSamples48 } from '../../src/media/opus-toc.js';
+import { joinOpusPackets, opusPacketSamples48 } from '../../src/media/opus-toc.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { parsed, type StreamPacket } from './rtp-streams.js';
@@ -31,7 +31,10 @@ export interface OpusStreamSpec {
   readonly events?: readonly OpusEventSpec[];
   readonly seq0?: number;
   readonly ts0?: number;
+  /** 120: each packet two 60 ms frames joined (code 3, RFC 6716 §3.2.5); no events then. */
+  readonly packetMs?: 20 | 120;
 }
+
 
 /** Packets in send order, arrival 20 ms apart (event updates at their own 20 ms steps). */
 export function buildOpusStream(spec: OpusStreamSpec): StreamPacket[] {
@@ -58,6 +61,17 @@ export function buildOpusStream(spec: OpusStreamSpec): StreamPacket[] {
       // The sender's encoder still runs over the event's time (its audio is not sent).
       for (let k = 0; k < e.frames; k++) opusEncode(encoder, wide.subarray((f + k) * FRAME_48K, (f + k + 1) * FRAME_48K));
       f += e.frames;
+      continue;
+    }
+    if (spec.packetMs === 120) {
+      if (f + 6 > frames) break;
+      const a = opusEncode(encoder, wide.subarray(f * FRAME_48K, (f + 3) * FRAME_48K));
+      const b = opusEncode(encoder, wide.subarray((f + 3) * FRAME_48K, (f + 6) * FRAME_48K));
+      const payload = joinOpusPackets([a, b]);
+      if (payload === undefined) throw new Error('the encoder switched mode between two 60 ms frames');
+      out.push({ bytes: serializeRtp({ payloadType: OPUS_PT, marker, sequence: seq++ & 0xffff, timestamp: ts, ssrc: OPUS_SSRC, payload }), atMs: f * 20 });
+      marker = false;
+      f += 6;
       continue;
     }
     const payload = opusEncode(encoder, wide.subarray(f * FRAME_48K, (f + 1) * FRAME_48K));

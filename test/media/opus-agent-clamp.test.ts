@@ -14,6 +14,8 @@ import type { AgentClampStage } from '../../src/media/agent-clamp.js';
 import { createAgentClampStage, type AgentClampDigit } from '../../src/media/agent-clamp-stage.js';
 import type { ClampMode } from '../../src/media/inband-clamp.js';
 import { createOpusAgentClampStage, type OpusAgentClampStage } from '../../src/media/opus-agent-clamp-stage.js';
+import { opusPacketSamples48 } from '../../src/media/opus-toc.js';
+import { createOpusCodec, opusDecode } from '../../src/media/opus-codec.js';
 import { readUdpDatagrams } from '../../src/capture/index.js';
 import { REQUIRE_MULTIMON, REQUIRE_SOX, REQUIRE_SPEECH, readAudio8k, requireTools, SPEECH_DIR } from '../helpers/audio-files.js';
 import { residualReport } from '../helpers/clamp-leak.js';
@@ -346,4 +348,23 @@ t.test('malformed and hostile packets: never a crash, nothing unexamined out in 
   t.doesNotThrow(() => { for (const p of hostile) stage.push(p.bytes.slice(), p.atMs); stage.tick(1e6); stage.close(); }, 'no exception');
   t.ok(out.length > 0 && out.every((p) => p.length >= 12 && (p[1] & 0x7f) === OPUS_PT && p[0] === 0x80), `${out.length} packets out, all plain RTP with the Opus payload type`);
   t.ok(stage.stats.malformed > 0 && stage.stats.unknownPayload > 0, `malformed ${stage.stats.malformed}, unreadable Opus dropped ${stage.stats.unknownPayload}`);
+});
+
+t.test('120 ms packets (two 60 ms frames): clamped and re-encoded as 120 ms', async (t) => {
+  if (!requireTools(t, REQUIRE_SOX, REQUIRE_MULTIMON)) return;
+  const mix = new Float64Array(120 * FRAME_8K);
+  const keys: DtmfDigit[] = ['6', '2', 'B'];
+  keys.forEach((k, i) => addTone(mix, k, 2000 + i * 5000, 2000 + i * 5000 + 800));
+  const pcm = toInt16(mix);
+  const packets = buildOpusStream({ pcm, packetMs: 120 });
+  const ts0 = firstTs(packets);
+  t.ok(runMultimon(decodeOpusByTimestamp(packets.map((p) => p.bytes), ts0)).length >= 2, 'the digits are decodable in the input');
+  const run = runOpus(packets, 'silence');
+  checkStreamOut(t, '120 ms', run.out);
+  t.equal(run.out.length, packets.length, 'one packet out per packet in');
+  t.ok(run.out.every((p) => opusPacketSamples48(p.subarray(12)) === 5760), 'every packet out carries 120 ms');
+  const decoder = createOpusCodec(1, 8000);
+  t.ok(run.out.every((p) => opusDecode(decoder, p.subarray(12))?.length === 960), 'libopus decodes every one to 120 ms');
+  t.same(runMultimon(decodeOpusByTimestamp(run.out, ts0)), [], 'multimon-ng recovers no digit');
+  t.same(run.digits.map((d) => d.digit), keys, 'each digit reported once');
 });
