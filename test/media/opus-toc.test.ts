@@ -43,3 +43,10 @@ t.test('frames of a packet, and packets joined into one that libopus decodes', a
   t.equal(opusPacketFrames(new Uint8Array([0x01, 1, 2, 3])), undefined, 'code 1 with an odd body is malformed');
   t.equal(opusPacketFrames(new Uint8Array([0x03, 0xc2, 255])), undefined, 'code 3 padding past the end is malformed');
 });
+
+t.test('opusEncode refuses sizes libopus cannot encode (node-opus would abort the process)', async (t) => {
+  const codec = createOpusCodec(1, 48000);
+  t.throws(() => opusEncode(codec, new Int16Array(3840)), RangeError, '80 ms');
+  t.throws(() => opusEncode(codec, new Int16Array(1000)), RangeError, 'not a frame size');
+  t.equal(opusEncode(createOpusCodec(1, 8000), new Int16Array(160)).length > 0, true, '20 ms at 8 kHz');
+});
