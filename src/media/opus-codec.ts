@@ -53,8 +53,14 @@ export function opusDecode(codec: OpusCodec, packet: Uint8Array): Int16Array | u
   return samples;
 }
 
-/** Encodes one frame (2.5-60 ms at 48 kHz, interleaved); for fixtures and tests. */
+/** Encodes one frame (2.5, 5, 10, 20, 40 or 60 ms at the codec's rate, interleaved). */
 export function opusEncode(codec: OpusCodec, pcm: Int16Array): Uint8Array {
+  // libopus rejects other sizes, and node-opus then aborts the process (a negative length
+  // reaches Nan::CopyBuffer): refuse them here.
+  const frameSamples = pcm.length / codec.channels;
+  if (![2.5, 5, 10, 20, 40, 60].some((ms) => (ms * codec.rate) / 1000 === frameSamples)) {
+    throw new RangeError(`opusEncode: ${frameSamples} samples at ${codec.rate} Hz is not an Opus frame size (2.5-60 ms)`);
+  }
   const buffer = Buffer.alloc(pcm.length * 2);
   for (let i = 0; i < pcm.length; i++) buffer.writeInt16LE(pcm[i], 2 * i);
   return new Uint8Array(codec.native.encode(buffer, pcm.length / codec.channels));
