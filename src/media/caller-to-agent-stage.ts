@@ -1,17 +1,17 @@
 // The caller -> agent direction of a B2BUA call, behind one factory: `createCallerToAgentStage`.
 // G.711: the joined clamp of src/media/agent-clamp-stage.ts (RFC 4733 events replaced, in-band
 // tones muted inside the lookahead, sequence numbers kept continuous, SR adjustment).
-// Opus: see OpusEventStage below.
+// Opus: the same clamp on audio decoded at 8 kHz and re-encoded (opus-agent-clamp-stage.ts).
 // Digits come out as DialogDigit with wall-clock start times: RFC 4733 and in-band starts are
 // RTP timestamps, mapped through the arrival time of the newest audio packet, so one key seen
 // both ways gets nearly the same start (the digit merger folds them).
 import type { DialogDigit } from '../dialog/vocabulary.js';
-import { createRfc4733Decoder, rfc4733Rx, rfc4733Tick, rfc4733Flush, type Rfc4733Decoder, type Rfc4733Digit } from '../rtp/rfc4733.js';
-import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
+import type { AgentClampStage } from './agent-clamp.js';
 import { createAgentClampStage, type AgentClampDigit } from './agent-clamp-stage.js';
+import { createOpusAgentClampStage } from './opus-agent-clamp-stage.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from './inband-clamp.js';
 import type { AudioCodecName } from './media-session.js';
-import { RtpClampStage, type RtpClampStageStats, type SentAdjustment } from './rtp-clamp-stage.js';
+import type { RtpClampStageStats, SentAdjustment } from './rtp-clamp-stage.js';
 
 /** The in-band clamp's lookahead, samples at 8 kHz (26 ms): the latency secure mode adds. */
 export const CLAMP_LOOKAHEAD_SAMPLES = DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs * 8;
@@ -49,7 +49,7 @@ export interface CallerToAgentStage {
 
 /** THE factory of the caller -> agent direction (swap point for the in-band clamp). */
 export function createCallerToAgentStage(options: CallerToAgentStageOptions): CallerToAgentStage {
-  return options.codec === 'opus' ? new OpusEventStage(options) : new G711CallerToAgentStage(options);
+  return new ClampedCallerToAgentStage(options);
 }
 
 /** Maps extended RTP timestamps of one stream to wall-clock ms through its newest packet. */
@@ -93,23 +93,29 @@ function tsOf(p: Uint8Array): number {
   return ((p[4] << 24) | (p[5] << 16) | (p[6] << 8) | p[7]) >>> 0;
 }
 
-class G711CallerToAgentStage implements CallerToAgentStage {
-  private readonly stage: RtpClampStage;
-  private readonly clock = new StreamClock(8000);
+class ClampedCallerToAgentStage implements CallerToAgentStage {
+  private readonly stage: AgentClampStage;
+  private readonly clock: StreamClock;
 
   constructor(o: CallerToAgentStageOptions) {
+    this.clock = new StreamClock(o.codec === 'opus' ? 48000 : 8000);
+    const onDigit = (d: AgentClampDigit): void => o.onDigit({ digit: d.digit, source: d.source, atMs: this.clock.wallMs(this.clock.extend(d.startTs)) });
     // The joined clamp (issue 5): RFC 4733 events replaced, in-band tones muted inside the
     // lookahead, the tone a gateway leaks around its events muted; every key reported once.
-    this.stage = createAgentClampStage({
-      codec: o.codec === 'PCMA' ? 'PCMA' : 'PCMU',
-      audioPayloadType: o.audioPayloadType,
-      eventPayloadType: o.eventPayloadType,
-      frameSamples: o.frameSamples,
-      mode: o.clampMode,
-      secure: o.secure,
-      send: o.send,
-      onDigit: (d: AgentClampDigit) => o.onDigit({ digit: d.digit, source: d.source, atMs: this.clock.wallMs(this.clock.extend(d.startTs)) }),
-    });
+    // Opus legs run the same clamp on audio decoded at 8 kHz and re-encoded (secure mode only).
+    this.stage =
+      o.codec === 'opus'
+        ? createOpusAgentClampStage({ audioPayloadType: o.audioPayloadType, eventPayloadType: o.eventPayloadType, mode: o.clampMode, secure: o.secure, send: o.send, onDigit })
+        : createAgentClampStage({
+            codec: o.codec,
+            audioPayloadType: o.audioPayloadType,
+            eventPayloadType: o.eventPayloadType,
+            frameSamples: o.frameSamples,
+            mode: o.clampMode,
+            secure: o.secure,
+            send: o.send,
+            onDigit,
+          });
   }
 
   get secure(): boolean {
@@ -140,67 +146,5 @@ class G711CallerToAgentStage implements CallerToAgentStage {
 
   close(): void {
     this.stage.close();
-  }
-}
-
-/** Opus (or any codec without a clamp): events dropped in secure mode, digits reported. */
-class OpusEventStage implements CallerToAgentStage {
-  readonly adjustment: SentAdjustment = { packets: 0, octets: 0 };
-  private requested: boolean;
-  private readonly events: Rfc4733Decoder | null;
-  private readonly eventPt: number | null;
-  private readonly send: (packet: Uint8Array) => void;
-  private readonly bounds = new Int32Array(3);
-  private lastSsrc = -1;
-  private closed = false;
-
-  constructor(o: CallerToAgentStageOptions) {
-    this.requested = o.secure;
-    this.send = o.send;
-    this.eventPt = o.eventPayloadType;
-    // telephone-event/8000 is the common rtpmap even on Opus legs; the start time is the first
-    // event packet's arrival (the event clock is not the audio's).
-    const onDigit = o.onDigit;
-    this.events = o.eventPayloadType === null ? null : createRfc4733Decoder((d) => onDigit({ digit: d.digit, source: 'rfc4733', atMs: d.firstArrivalMs }));
-  }
-
-  get secure(): boolean {
-    return this.requested;
-  }
-  get ssrc(): number {
-    return this.lastSsrc;
-  }
-
-  setSecure(on: boolean): void {
-    this.requested = on;
-  }
-
-  push(packet: Uint8Array, arrivalMs: number): void {
-    if (this.closed) return;
-    const bad = rtpPayloadBoundsInto(packet, this.bounds) !== undefined;
-    if (bad) {
-      if (!this.requested) this.send(packet);
-      return;
-    }
-    const pt = packet[1] & 0x7f;
-    if (this.events !== null && pt === this.eventPt) {
-      rfc4733Rx(this.events, tsOf(packet), (packet[1] & 0x80) !== 0, packet.subarray(this.bounds[0], this.bounds[1]), arrivalMs);
-      if (this.requested) {
-        this.adjustment.packets--;
-        this.adjustment.octets -= this.bounds[1] - this.bounds[0];
-        return;
-      }
-    } else this.lastSsrc = ssrcOf(packet);
-    this.send(packet);
-  }
-
-  tick(nowMs: number): void {
-    if (this.events !== null) rfc4733Tick(this.events, nowMs);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.events !== null) rfc4733Flush(this.events);
   }
 }
