@@ -1,38 +1,14 @@
 // Amounts as integer minor units (pence, cents) with the ISO 4217 exponent of their currency,
 // so no floating point ever decides what is charged.
 
-/** ISO 4217 minor unit digits (GBP 2, JPY 0, BHD 3), from the runtime's ICU data; null if unknown. */
-export function minorDigits(currency: string): number | null {
-  if (!/^[A-Z]{3}$/.test(currency)) return null;
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? null;
-  } catch {
-    return null;
-  }
-}
+import { minorUnitExponent, parseDecimalAmount } from '../gateway/currency.js';
+
+// One implementation of ISO 4217 exponents and decimal <-> minor units, in gateway/currency.ts:
+// minorDigits(code) is null for a code that is not a currency; formatMinor gives `125.50`.
+export { currencyExponent as minorDigits, parseDecimalAmount, formatMinorAmount as formatMinor } from '../gateway/currency.js';
 
 function digitsOf(currency: string): number {
-  return minorDigits(currency) ?? 2;
-}
-
-/** `125.50` (or `125.5`, `125`) to minor units; null for anything else (signs, exponents, too many decimals). */
-export function parseDecimalAmount(text: string, currency: string): number | null {
-  const places = digitsOf(currency);
-  const match = /^(\d{1,12})(?:\.(\d+))?$/.exec(text.trim());
-  if (match === null) return null;
-  const fraction = match[2] ?? '';
-  if (fraction.length > places) return null;
-  const minor = Number(match[1]) * 10 ** places + Number(fraction.padEnd(places, '0') || '0');
-  return Number.isSafeInteger(minor) ? minor : null;
-}
-
-/** Minor units to `125.50` (the X-Payment-Amount form). */
-export function formatMinor(minor: number, currency: string): string {
-  const places = digitsOf(currency);
-  if (places === 0) return String(minor);
-  const scale = 10 ** places;
-  const major = Math.floor(minor / scale);
-  return `${major}.${String(minor % scale).padStart(places, '0')}`;
+  return minorUnitExponent(currency);
 }
 
 /** A decimal config amount (e.g. minAmount 1.5) to minor units, rounded to the nearest unit. */

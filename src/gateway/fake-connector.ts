@@ -4,6 +4,7 @@
 // insufficient-funds), and a card ending 0119 (no answer until closed: a gateway timeout).
 // Idempotent: a key seen before gets the first answer again and is never charged twice. It keeps
 // no card data: only the last four digits of each request, for the tests.
+import { luhnValid } from './card-digits.js';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from './connector.js';
 
 export interface FakeChargeRecord {
@@ -21,16 +22,6 @@ export interface FakeConnectorOptions {
   readonly script?: readonly ChargeOutcome[];
 }
 
-function luhn(digits: Uint8Array): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits[digits.length - 1 - i] - 0x30;
-    if (d < 0 || d > 9) return false;
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return digits.length > 0 && sum % 10 === 0;
-}
 
 export class FakeConnector implements PaymentConnector {
   readonly #now: () => number;
@@ -79,7 +70,7 @@ export class FakeConnector implements PaymentConnector {
     const scripted = this.#script.shift();
     if (scripted !== undefined) return Promise.resolve(this.#withId(scripted));
     if (last4 === '0119') return new Promise((resolve) => this.#hanging.add(resolve));
-    if (!luhn(request.pan)) return Promise.resolve({ kind: 'declined', reason: 'invalid-card-number', code: null });
+    if (!luhnValid(request.pan)) return Promise.resolve({ kind: 'declined', reason: 'invalid-card-number', code: null });
     const now = new Date(this.#now());
     const nowMonths = now.getFullYear() * 12 + now.getMonth();
     if (request.expiryYear * 12 + request.expiryMonth - 1 < nowMonths) return Promise.resolve({ kind: 'declined', reason: 'expired-card', code: null });

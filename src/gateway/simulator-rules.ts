@@ -5,6 +5,8 @@
 // Authorize.Net response reason codes where one exists (2 declined, 6 invalid card number,
 // 8 expired); 51 is the simulator's own, after ISO 8583's insufficient-funds code.
 
+import { luhnValid } from './card-digits.js';
+
 export type SimulatorDecision =
   | { readonly kind: 'approve' }
   /** responseCode: Authorize.Net's 2 (declined) or 3 (error: the card data is wrong). */
@@ -20,24 +22,10 @@ export interface SimulatorCard {
   readonly minorPart: number | null;
 }
 
-function luhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
 
 /** `now`: the simulator's clock; a card is valid through the last day of its expiry month. */
 export function decide(card: SimulatorCard, now: Date): SimulatorDecision {
-  if (!/^[0-9]{12,19}$/.test(card.pan) || !luhn(card.pan)) {
+  if (!/^[0-9]{12,19}$/.test(card.pan) || !luhnValid(Buffer.from(card.pan, 'latin1'))) {
     return { kind: 'decline', reason: 'invalid-card-number', code: '6', responseCode: '3', text: 'The credit card number is invalid.' };
   }
   const month = now.getUTCFullYear() * 12 + now.getUTCMonth();

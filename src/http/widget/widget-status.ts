@@ -1,28 +1,12 @@
-// From the payment dialog's Twilio-style status and result events to widget updates. The
-// shapes are structural (the fields the widget reads), so the dialog's PaymentStatus and
-// PaymentSessionResult fit as they are. Masked values in, counts and flags out: of a masked
+// From the payment dialog's Twilio-style status and result events to widget updates. Masked values in, counts and flags out: of a masked
 // card number (`xxxxxxxxxxxx1111`) only the last four digits are kept, whatever came before.
-import type { CaptureField, ErrorType, PaymentResult } from '../../dialog/vocabulary.js';
+import type { PaymentSessionResult, PaymentStatus } from '../../dialog/payment-session.js';
+import type { CaptureField } from '../../dialog/vocabulary.js';
 import type { WidgetStateUpdate } from './widget-state.js';
 
-export interface DialogStatusLike {
-  readonly for: CaptureField;
-  readonly attempt: number;
-  readonly errorType: ErrorType | null;
-  /** Masked, e.g. `xxxxxxxxxxxx1111`, once captured. */
-  readonly paymentCardNumber: string | null;
-  readonly paymentCardType: string | null;
-  /** Masked (`xxxx`) once captured. */
-  readonly expirationDate: string | null;
-  /** Masked (`xxx`) once captured. */
-  readonly securityCode: string | null;
-}
-
-export interface DialogResultLike {
-  readonly result: PaymentResult;
-  readonly reason: string | null;
-  readonly transactionId: string | null;
-}
+/** The fields of the dialog's events the widget reads. */
+export type DialogStatusLike = Pick<PaymentStatus, 'for' | 'attempt' | 'errorType' | 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode'>;
+export type DialogResultLike = Pick<PaymentSessionResult, 'result' | 'reason' | 'transactionId'>;
 
 const LAST_FOUR = /([0-9]{4})$/;
 
