@@ -44,6 +44,11 @@ t.test('each bad field is named in the error', async (t) => {
     [{ sip: { listen: '127.0.0.1:5060', typo: 1 } }, /sip: Unrecognized key/i],
     [{ unknownSection: {} }, /\(top level\): Unrecognized key/i],
     [{ http: { token: 42 } }, /http\.token/],
+    [{ payment: { maxAmount: -1 } }, /payment\.maxAmount/],
+    [{ payment: { uri: 'x' } }, /payment\.uri: must be a SIP URI/],
+    [{ gateway: { kind: 'bogus' } }, /gateway\.kind/],
+    [{ gateway: { url: 'http://insecure/' } }, /gateway\.url/],
+    [{ routes: [{ match: '(', upstream: 'sip:pbx' }] }, /routes\.0\.match: must be a valid regular expression/],
   ];
   for (const [doc, re] of cases) {
     let caught: unknown;
