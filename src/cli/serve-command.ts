@@ -4,6 +4,7 @@
 // SIGHUP: reload the config file (the settings that can change without a restart).
 import { defaultConfig, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../server/logger.js';
+import { watchReloadSignal } from '../server/reload-signal.js';
 import { ToneguardServer } from '../server/toneguard-server.js';
 
 export interface ServeCommandOptions {
@@ -28,16 +29,11 @@ export async function runServeCommand(options: ServeCommandOptions, writeOut: (t
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      if (options.config === undefined) {
-        logger.info('SIGHUP: no config file to reload (embedded defaults)');
-        return;
-      }
-      try {
-        server.reload(loadConfigFile(options.config));
-      } catch (error) {
-        logger.error({ message: error instanceof Error ? error.message : String(error) }, 'config reload rejected; keeping the running config');
-      }
+    const reloader = watchReloadSignal({
+      logger,
+      load: () => (options.config === undefined ? defaultConfig() : loadConfigFile(options.config)),
+      apply: (next) => server.reload(next),
     });
+    process.once('exit', () => reloader.close());
   });
 }

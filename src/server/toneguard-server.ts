@@ -309,7 +309,6 @@ export class ToneguardServer {
     const changed = (Object.keys(config) as (keyof ToneguardConfig)[]).filter((k) => k !== 'log' && JSON.stringify(config[k]) !== JSON.stringify(before[k]));
     if (changed.length > 0) this.#logger.warn({ keys: changed }, 'configuration changed in keys that need a restart; kept the running values');
     this.#config.current = { ...before, log: config.log };
-    this.#logger.info('configuration reloaded');
   }
 
   /** SIGTERM: stop taking calls (503, not ready), let calls finish for `graceMs`, then close everything. */
