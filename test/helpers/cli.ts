@@ -1,8 +1,9 @@
-// The compiled `toneguard` CLI for end-to-end tests. The project is compiled once per test file
-// into a private directory under dist/, so that test files running in parallel (and engineers
-// rebuilding dist/) cannot race on the same output.
+// The compiled `toneguard` CLI for end-to-end tests. When dist/ holds a build newer than every
+// source (npm test's pretest has just compiled it), the tests run that. Otherwise (a test file
+// run alone after an edit) the project is compiled once per test file into a private directory
+// under dist/, so that test files running in parallel cannot race on the same output.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +38,35 @@ interface TestLike {
  * ends. tsc emits even when some file has type errors (noEmitOnError is off); those are reported
  * as a comment, and only a missing main.js fails the tests that run it.
  */
+/** Newest modification time (ms) of the TypeScript sources the build reads. */
+function newestSourceMs(): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const dir of ['src', 'native-free-dsp', 'bench']) walk(join(PROJECT_ROOT, dir));
+  return Math.max(newest, statSync(join(PROJECT_ROOT, 'tsconfig.json')).mtimeMs);
+}
+
+/** dist/ when `npm test`'s pretest (or `npm run build`) has just compiled every source. */
+function freshDist(): string | undefined {
+  const main = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
+  return existsSync(main) && statSync(main).mtimeMs >= newestSourceMs() ? join(PROJECT_ROOT, 'dist') : undefined;
+}
+
 export function compileCli(t: TestLike, name: string): CompiledCli {
-  const buildDir = join(PROJECT_ROOT, 'dist', `.test-${name}-${process.pid}`);
   const workDir = mkdtempSync(join(tmpdir(), `toneguard-${name}-`));
+  const shared = freshDist();
+  if (shared !== undefined) {
+    // A fresh build of every source exists: six CLI suites need not compile the project six times.
+    t.teardown(() => rmSync(workDir, { recursive: true, force: true }));
+    return { cli: join(shared, 'src', 'cli', 'main.js'), workDir, run: runner(join(shared, 'src', 'cli', 'main.js'), workDir), buildLog: '' };
+  }
+  const buildDir = join(PROJECT_ROOT, 'dist', `.test-${name}-${process.pid}`);
   t.teardown(() => {
     rmSync(workDir, { recursive: true, force: true });
     rmSync(buildDir, { recursive: true, force: true });
@@ -50,9 +77,12 @@ export function compileCli(t: TestLike, name: string): CompiledCli {
   });
   if (tsc.status !== 0) t.comment(`tsc reported errors (output still emitted):\n${tsc.stdout}${tsc.stderr}`);
   const cli = join(buildDir, 'src', 'cli', 'main.js');
-  const run = (...args: string[]): CliRun => {
+  return { cli, workDir, run: runner(cli, workDir), buildLog: `${tsc.stdout}${tsc.stderr}` };
+}
+
+function runner(cli: string, workDir: string): (...args: string[]) => CliRun {
+  return (...args: string[]): CliRun => {
     const result = spawnSync(process.execPath, [cli, ...args], { cwd: workDir, encoding: 'utf8', timeout: 60_000 });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
-  return { cli, workDir, run, buildLog: `${tsc.stdout}${tsc.stderr}` };
 }
