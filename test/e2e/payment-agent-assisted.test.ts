@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { signWebhook } from '../../src/http/status-webhook.js';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
-import { cardNeedles, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
+import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
 
@@ -91,6 +91,21 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   t.ok(agent.eventPackets(controlFrom, controlTo) > 0, 'outside secure mode telephone-events reach the agent');
   t.same(runMultimon(agent.receivedPcm(controlFrom, controlTo)).map((d) => d.digit), ['5'], 'outside secure mode the tone reaches the agent');
 
+  // The agent's widget stream (SSE), read for the whole payment: it goes into the PCI sweep too.
+  const widgetAbort = new AbortController();
+  let widget = '';
+  const widgetRes = await fetch(`${e.server.httpUrl}/widget/${encodeURIComponent(callId)}/events`, { headers: auth, signal: widgetAbort.signal });
+  t.equal(widgetRes.status, 200, 'widget stream open');
+  const widgetDone = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of widgetRes.body as unknown as AsyncIterable<Uint8Array>) widget += decoder.decode(chunk, { stream: true });
+    } catch {
+      // aborted at the end of the test
+    }
+  })();
+  t.teardown(() => widgetAbort.abort());
+
   const paymentFrom = Date.now();
   const unauthorised = await e.fetchText(`/calls/${encodeURIComponent(callId)}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.equal(unauthorised.status, 401, 'the API wants the token');
@@ -155,5 +170,13 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   t.same(needlesIn(hook.hooks.map((h) => h.body).join('\n'), needles), [], 'no card data in any callback');
   t.same(needlesIn(e.responses.join('\n'), needles), [], 'no card data in any API response');
   t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in any log line');
+  t.match(widget, /"digitsEntered":16/, 'the widget counted the card number keys');
+  t.match(widget, /"result":"success"/, 'the widget got the result');
+  t.same(needlesIn(widget, needles), [], 'no card data in the widget stream');
   t.equal(await c.hangup(), 200);
+  widgetAbort.abort();
+  await widgetDone;
+  await e.server.shutdown(0);
+  t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in any log line, shutdown included');
+  for (const f of filesUnder(e.dir)) t.same(needlesIn(f.bytes, needles), [], `no card data in ${f.path}`);
 });
