@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
-import { ScriptedCaller } from '../helpers/scripted-caller.js';
+import { ScriptedCaller, type KeyMode } from '../helpers/scripted-caller.js';
 
 const SIP = 5740;
 const IVR = 5741;
@@ -37,18 +37,18 @@ async function caller(t: Tap.Test): Promise<ScriptedCaller> {
 }
 
 /** Waits for the prompt to start playing, lets a little of it reach the caller, then keys. */
-async function after(e: E2eServer, c: ScriptedCaller, prompt: string, keys: string): Promise<void> {
+async function after(e: E2eServer, c: ScriptedCaller, prompt: string, keys: string, mode: KeyMode = 'rfc4733'): Promise<void> {
   await e.waitPrompt(prompt);
   await new Promise((r) => setTimeout(r, 300));
-  c.rtp.queueKeys(keys, 'rfc4733');
+  c.rtp.queueKeys(keys, mode);
   await c.rtp.drained();
 }
 
-async function payWith(e: E2eServer, c: ScriptedCaller, card: string, cardPrompt = 'enter-card-number'): Promise<void> {
-  await after(e, c, cardPrompt, `${card}#`);
-  await after(e, c, 'enter-expiry', EXPIRY);
-  await after(e, c, 'enter-security-code-3', CVV);
-  await after(e, c, 'readback-paying', '1');
+async function payWith(e: E2eServer, c: ScriptedCaller, card: string, cardPrompt = 'enter-card-number', mode: KeyMode = 'rfc4733'): Promise<void> {
+  await after(e, c, cardPrompt, `${card}#`, mode);
+  await after(e, c, 'enter-expiry', EXPIRY, mode);
+  await after(e, c, 'enter-security-code-3', CVV, mode);
+  await after(e, c, 'readback-paying', '1', mode);
 }
 
 t.test('automated, REFER back: a declined card, then a good one; prompts in order; result headers; no card data anywhere', async (t) => {
@@ -56,6 +56,11 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
   const c = await caller(t);
   t.equal(await c.dial(SIP, 'sip:pay@127.0.0.1', HEADERS), 200, 'the payment URI answers');
   await e.waitPrompt('press-1-to-pay-balance-of');
+  const live = (JSON.parse((await e.fetchText('/calls')).text) as { calls: { id: string; mode: string; paymentId: string | null }[] }).calls;
+  t.equal(live.length, 1);
+  t.equal(live[0].mode, 'endpoint');
+  t.type(live[0].paymentId, 'string', 'the call shows its payment');
+  const paymentPath = `/calls/${encodeURIComponent(live[0].id)}/payments/${live[0].paymentId}`;
   const started = Date.now();
   await waitFor(() => c.rtp.loudPackets(started - 1000) > 10, 5000);
   t.pass('the caller hears the balance prompt');
@@ -79,10 +84,13 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
   await waitFor(() => c.bye !== null || e.logs.some((l) => l.includes('"call ended"')), 5000);
 
   // The PCI sweep: every log line, API body, KPI and metric, the KPI file and its WAL, every file written.
+  const payment = JSON.parse((await e.fetchText(paymentPath)).text) as { mode: string; result: { result: string } | null };
+  t.equal(payment.mode, 'automated');
+  t.equal(payment.result?.result, 'success', 'the API has the result too');
   const calls = await e.fetchText('/calls');
   t.equal(calls.status, 200);
   for (const path of ['/kpi', '/kpi/field-errors', '/kpi/live', '/metrics', '/kpi?by=outcome']) t.equal((await e.fetchText(path)).status, 200, path);
-  const kpi = JSON.parse(e.responses[1]) as { entered: number; successful: number; attempted: number };
+  const kpi = JSON.parse(e.responses[3]) as { entered: number; successful: number; attempted: number };
   t.equal(kpi.entered, 1);
   t.equal(kpi.successful, 1);
   t.equal(kpi.attempted, 2, 'two cards submitted');
@@ -97,12 +105,12 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
   t.same(needlesIn(c.refers.join('\n'), needles), [], 'no card data in the REFER');
 });
 
-t.test('automated, returnBy BYE: the result headers ride on the BYE', async (t) => {
+t.test('automated, returnBy BYE, keys as in-band tones: the result headers ride on the BYE', async (t) => {
   const e = await startE2eServer(t, config({ payment: { returnBy: 'BYE' } }));
   const c = await caller(t);
   t.equal(await c.dial(SIP, 'sip:pay@127.0.0.1', HEADERS), 200);
-  await after(e, c, 'press-1-to-pay-balance-of', '1');
-  await payWith(e, c, VISA).catch((error: unknown) => {
+  await after(e, c, 'press-1-to-pay-balance-of', '1', 'inband');
+  await payWith(e, c, VISA, 'enter-card-number', 'inband').catch((error: unknown) => {
     t.comment(e.logs.join(''));
     throw error;
   });
