@@ -64,7 +64,7 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   await ready.arrayBuffer();
 
   // One payment, paced by what the caller hears: each key group once the next prompt is playing.
-  const c = await ScriptedCaller.start(5743, 34550);
+  const c = await ScriptedCaller.start(0, 34550);
   t.teardown(() => c.close());
   t.equal(await c.dial(5060, 'sip:pay@127.0.0.1', { 'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '125.50', 'X-Payment-Currency': 'GBP' }), 200);
   const afterPromptStarts = async (keys: string) => {

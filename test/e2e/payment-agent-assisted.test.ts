@@ -14,8 +14,7 @@ import { runMultimon } from '../helpers/reference-decoders.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
 
 const SIP = 5743;
-const PBX = 5744;
-const CALLER_SIP = 5745;
+const CALLER_SIP = 0;
 const CALLER_RTP = 34510;
 const AGENT_RTP = 34520;
 const TOKEN = 'e2e-token-7f3a';
@@ -47,23 +46,23 @@ async function webhookReceiver(t: Tap.Test): Promise<{ url: string; hooks: Hook[
 }
 
 t.test('agent-assisted: prompts to both, keys clamped from the agent, result to the API and signed callbacks, secure off after', async (t) => {
-  const e = await startE2eServer(t, {
-    sip: { listen: `127.0.0.1:${SIP}` },
-    http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET },
-    rtp: { ports: '34100-34199' },
-    upstream: `sip:127.0.0.1:${PBX}`,
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
-  });
-  const auth = { authorization: `Bearer ${TOKEN}` };
-  const hook = await webhookReceiver(t);
-
   // The agent: answers the B2BUA's INVITE, sends silence, records what it hears.
-  const pbx = await Peer.start(PBX);
+  const pbx = await Peer.start(0);
   const agent = await RtpEndpoint.open(AGENT_RTP);
   t.teardown(async () => {
     agent.close();
     await pbx.close();
   });
+  const e = await startE2eServer(t, {
+    sip: { listen: `127.0.0.1:${SIP}` },
+    http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET },
+    rtp: { ports: '34100-34199' },
+    upstream: pbx.uri,
+    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+  });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const hook = await webhookReceiver(t);
+
   pbx.handler = (req, tx) => {
     if (tx !== undefined && req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
       answerInvite(pbx, req, tx, 200, { body: sdpBody(agent.port), contentType: 'application/sdp' });

@@ -9,7 +9,8 @@ import { ScriptedCaller, type KeyMode } from '../helpers/scripted-caller.js';
 
 const SIP = 5740;
 const IVR = 5741;
-const CALLER_SIP = 5742;
+/** The scripted UAs take ephemeral ports; toneguard's SIP ports are fixed per file (5740-5749). */
+const CALLER_SIP = 0;
 const CALLER_RTP = 34500;
 const VISA = '4111111111111111';
 const DECLINED = '4000000000000002';
@@ -23,7 +24,7 @@ function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: '34000-34099' },
-    upstream: 'sip:127.0.0.1:5749',
+    upstream: `sip:127.0.0.1:${IVR}`, // never dialled in automated mode
     payment: { uri: 'sip:pay@127.0.0.1', returnUri: `sip:ivr@127.0.0.1:${IVR}`, ...(extra.payment as object) },
     gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'payment')),

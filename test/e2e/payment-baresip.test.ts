@@ -15,8 +15,6 @@ import { startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, sdpAudioTarget } from '../helpers/scripted-caller.js';
 
 const SIP = 5746;
-const IDV = 5741;
-const PBX = 5744;
 const BARESIP_SIP = 5747;
 const AGENT_RTP = 34530;
 const VISA = '4111111111111111';
@@ -38,18 +36,18 @@ async function phone(t: Tap.Test, ctrlPort: number): Promise<BaresipPhone> {
 }
 
 t.test('baresip dials the payment URI without payment headers: not identified, REFER to ID&V', { skip: haveBaresip ? false : 'baresip not installed (scripts/install-test-tools.sh)' }, async (t) => {
+  // The ID&V service: baresip follows the REFER here.
+  const idv = await Peer.start(0);
+  t.teardown(() => idv.close());
+  idv.handler = (req, tx) => tx?.respond(req.method === 'INVITE' ? 486 : 200);
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: '34200-34299' },
-    upstream: 'sip:127.0.0.1:5749',
-    payment: { uri: 'sip:pay@127.0.0.1', returnUri: 'sip:ivr@127.0.0.1:5749', idvUri: `sip:idv@127.0.0.1:${IDV}` },
+    upstream: 'sip:127.0.0.1:5741',
+    payment: { uri: 'sip:pay@127.0.0.1', returnUri: 'sip:ivr@127.0.0.1:5741', idvUri: `sip:idv@127.0.0.1:${idv.port}` },
     gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
   });
-  // The ID&V service: baresip follows the REFER here.
-  const idv = await Peer.start(IDV);
-  t.teardown(() => idv.close());
-  idv.handler = (req, tx) => tx?.respond(req.method === 'INVITE' ? 486 : 200);
   const p = await phone(t, 4740);
   await p.dial(`sip:pay@127.0.0.1:${SIP}`);
   await p.waitEvent('CALL_ESTABLISHED');
@@ -60,20 +58,13 @@ t.test('baresip dials the payment URI without payment headers: not identified, R
   t.equal(ended?.reason, 'no-customer-id');
   t.same(e.prompts(), ['identify-first'], 'the caller is told why');
   const transfer = await p.waitEvent('TRANSFER', 15_000);
-  t.match(JSON.stringify(transfer), new RegExp(`sip:idv@127\\.0\\.0\\.1:${IDV}\\?X-Payment-Result=not-identified`), `baresip was referred to ID&V with the result (${p.events.map((ev) => ev.type).join(',')})`);
+  t.match(JSON.stringify(transfer), new RegExp(`sip:idv@127\\.0\\.0\\.1:${idv.port}\\?X-Payment-Result=not-identified`), `baresip was referred to ID&V with the result (${p.events.map((ev) => ev.type).join(',')})`);
   const kpi = JSON.parse((await e.fetchText('/kpi?by=outcome')).text) as Record<string, unknown>[];
   t.same(kpi.map((g) => [g.outcome, g.entered]), [['not-identified', 1]], JSON.stringify(kpi));
 });
 
 t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted mode', { skip: haveBaresip ? false : 'baresip not installed' }, async (t) => {
-  const e = await startE2eServer(t, {
-    sip: { listen: `127.0.0.1:${SIP}` },
-    http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '34200-34299' },
-    upstream: `sip:127.0.0.1:${PBX}`,
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
-  });
-  const pbx = await Peer.start(PBX);
+  const pbx = await Peer.start(0);
   const agent = await RtpEndpoint.open(AGENT_RTP);
   t.teardown(async () => {
     agent.close();
@@ -87,6 +78,13 @@ t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted m
     }
     pbx.defaultHandler(req, tx);
   };
+  const e = await startE2eServer(t, {
+    sip: { listen: `127.0.0.1:${SIP}` },
+    http: { listen: '127.0.0.1:0' },
+    rtp: { ports: '34200-34299' },
+    upstream: pbx.uri,
+    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+  });
   const p = await phone(t, 4741);
   await p.dial(`sip:agent@127.0.0.1:${SIP}`);
   await p.waitEvent('CALL_ESTABLISHED');

@@ -13,9 +13,9 @@ import { waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { ScriptedCaller } from '../helpers/scripted-caller.js';
 
-const SIP = 5748;
+const SIP = 5749;
 const IVR = 5741;
-const CALLER_SIP = 5742;
+const CALLER_SIP = 0;
 const CALLER_RTP = 34540;
 const VISA = '4111111111111111';
 const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
@@ -36,7 +36,7 @@ t.test('a full automated payment through a configured XML gateway template', asy
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: '34300-34399' },
-    upstream: 'sip:127.0.0.1:5749',
+    upstream: `sip:127.0.0.1:${IVR}`, // never dialled in automated mode
     payment: { uri: 'sip:pay@127.0.0.1', returnUri: `sip:ivr@127.0.0.1:${IVR}` },
     gateway: { kind: 'xml', template, url: gateway.url, caFile, credentials: CREDENTIALS },
   });
