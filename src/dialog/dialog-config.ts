@@ -1,6 +1,8 @@
 // The payment dialog's configuration, validated at the edge (zod): every key has a default, so
 // `parseDialogConfig({})` is a working configuration. Option names follow Twilio <Pay> where it
 // has one (validCardTypes, maxAttempts, timeout, securityCode, currency, description).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CodedError } from '../errors.js';
@@ -8,11 +10,20 @@ import { CodedError } from '../errors.js';
 /** The prompt set committed with the project (fixtures/prompts/make.mjs generates it). */
 export const DEFAULT_PROMPT_DIR = packageRootPath('fixtures/prompts/en');
 
-/** A path inside the package, from this module run as source (src/dialog) or built (dist/src/dialog). */
+/**
+ * A path inside the package, from this module run as source (src/dialog) or built (dist/src/dialog,
+ * or any other --outDir such as a test's private build): the nearest directory up from here that
+ * holds it, so the committed prompt set is found wherever the JavaScript was emitted.
+ */
 function packageRootPath(relative: string): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const up = /[\\/]dist[\\/]src[\\/]dialog[\\/]?$/.test(here) ? '../../../' : '../../';
-  return fileURLToPath(new URL(up + relative, import.meta.url));
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, relative))) return join(dir, relative);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }
 
 /** The card types the issue lists; credit-card-type knows more (elo, mir, ...), off by default. */

@@ -21,7 +21,9 @@ export interface CallControl {
   setSecure(id: string, on: boolean): boolean;
 }
 
-const CALL_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+// Call ids are SIP Call-IDs (RFC 3261 §25.1: word ["@" word]), so "@" and most punctuation occur;
+// the check only bounds the input (printable ASCII, no spaces): lookups are exact.
+const CALL_ID = /^[\x21-\x7e]{1,256}$/;
 
 export function registerCallRoutes(app: FastifyInstance, calls: CallControl): void {
   app.get('/calls', async () => ({ calls: calls.list() }));

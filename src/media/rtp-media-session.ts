@@ -461,6 +461,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     let frames = 0;
     while (this.nextDueMs <= now + 0.5 && frames < MAX_CATCH_UP_FRAMES) {
       leg.prompts.read(this.pcm, n);
+      // A prompt's end is announced from inside read(); its listener may end the call (the
+      // payment's final BYE or REFER), which closes this session and its sockets.
+      if (this.closed) return;
       if (canSend(config) && leg.rtpLatch.sendAddress !== null) this.sendRtp(leg, this.own.frame(this.pcm, n));
       else this.own.advance(n);
       this.nextDueMs += frameMs;

@@ -39,6 +39,8 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   /** Media prompt ids of the plan now playing (one per leg it plays on). */
   #playing = new Set<number>();
   #planSerial = 0;
+  /** A plan is being loaded (rendered): the final action must wait for it to play too. */
+  #loading = false;
   #pendingAction: DialogAction | null = null;
   #closed = false;
   readonly #onDigit = (d: DialogDigit) => this.session.digit(d);
@@ -60,7 +62,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.session.on('result', (result) => this.emit('result', result));
     this.session.on('action', (action) => {
       this.#pendingAction = action;
-      if (this.#playing.size === 0) this.#runAction();
+      if (this.#playing.size === 0 && !this.#loading) this.#runAction();
     });
   }
 
@@ -75,15 +77,20 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   callEnded(): void {
     // Nothing more will play: the dialog's final action (none, the caller is gone) runs at once.
     this.#playing.clear();
+    this.#loading = false;
     this.session.hangup();
   }
 
   async #play(plan: PromptPlan): Promise<void> {
     const serial = ++this.#planSerial;
+    // Observable for operators and tests: the plan's first prompt id only. The rest may read back
+    // the last four and the expiry, which stay out of logs.
+    this.#logger.debug({ call: this.#call.id, prompt: plan.segments[0] ?? null, segments: plan.segments.length }, 'prompt');
     // A new plan replaces whatever still plays (the dialog moved on, e.g. after a key).
     for (const leg of this.#legs()) this.#call.media.stopPlayback(leg);
     this.#playing.clear();
     let pcm: Int16Array;
+    this.#loading = true;
     try {
       pcm = await this.#prompts.load(plan);
     } catch (error) {
@@ -92,6 +99,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
       pcm = new Int16Array(0);
     }
     if (this.#closed || serial !== this.#planSerial) return;
+    this.#loading = false;
     if (pcm.length === 0) {
       this.#planFinished();
       return;

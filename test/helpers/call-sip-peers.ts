@@ -44,8 +44,8 @@ export class Peer {
     });
   }
 
-  static async start(): Promise<Peer> {
-    return new Peer(await SipStack.listen({ address: '127.0.0.1', port: 0, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0 }));
+  static async start(port = 0): Promise<Peer> {
+    return new Peer(await SipStack.listen({ address: '127.0.0.1', port, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0 }));
   }
 
   get port(): number {
