@@ -231,12 +231,27 @@ t.test('baresip caller -> toneguard -> baresip agent', { skip: missing === undef
     t.pass('agent hang-up: both phones closed the call and GET /calls is empty');
   });
 
-  t.test('SDES-SRTP on both legs: the call sets up and carries audio both ways', async (t) => {
+  t.test('SDES-SRTP on both legs: the call sets up, carries audio both ways, secure mode clamps RFC 4733', async (t) => {
     const { caller, agent } = await startPhones(t, rig, 'srtp', true);
     await caller.dial(`sip:agent@127.0.0.1:${TONEGUARD_SIP}`);
     await nthEvent(caller, 'CALL_ESTABLISHED', 0);
     await nthEvent(agent, 'CALL_ESTABLISHED', 0);
-    await sleep(3000);
+    // RFC 4733 keys inside SRTP: kept from the agent in secure mode, relayed after it.
+    const id = (await liveCalls(api))[0].id;
+    const dtmfAtAgent = (): number => agent.events.filter((e) => e.type === 'CALL_DTMF_START').length;
+    t.equal((await api.post(`/calls/${encodeURIComponent(id)}/secure`)).status, 200, 'secure mode on');
+    const clampedBefore = (await server.metrics.live()).dtmfDigitsClamped;
+    await sleep(500);
+    await caller.sendDigits(RFC, 300);
+    await sleep(500);
+    const inSecure = dtmfAtAgent();
+    const clamped = (await server.metrics.live()).dtmfDigitsClamped - clampedBefore;
+    t.equal((await api.del(`/calls/${encodeURIComponent(id)}/secure`)).status, 200, 'secure mode off');
+    await caller.sendDigits(RFC, 300);
+    await sleep(500);
+    t.equal(clamped, RFC.length, 'toneguard decrypted and kept the RFC 4733 keys in secure mode');
+    t.equal(inSecure, 0, 'the agent phone reported no DTMF in secure mode');
+    t.equal(dtmfAtAgent(), RFC.length, 'the agent phone reported the keys sent after secure mode');
     await caller.hangup();
     await nthEvent(agent, 'CALL_CLOSED', 0);
     await until(async () => (await liveCalls(api)).length === 0, 5000, 'GET /calls empty');
@@ -245,7 +260,6 @@ t.test('baresip caller -> toneguard -> baresip agent', { skip: missing === undef
     t.ok(agentRec.length > 8000 * 2, `the agent phone recorded ${(agentRec.length / 8000).toFixed(1)} s`);
     t.ok(toneShare(agentRec, CALLER_HZ) > 0.5, `the agent hears the caller's tone over SRTP (${(toneShare(agentRec, CALLER_HZ) * 100).toFixed(0)} %)`);
     t.ok(toneShare(callerRec, AGENT_HZ) > 0.5, `the caller hears the agent's tone over SRTP (${(toneShare(callerRec, AGENT_HZ) * 100).toFixed(0)} %)`);
-
   });
 
   t.test('no card data or token in the logs', async (t) => {
