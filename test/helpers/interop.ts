@@ -4,6 +4,7 @@
 // and an HTTP client for the server's API with the bearer token.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { isDtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { mixDtmf, mixSine, msToSamples, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import { hasCommand, writeWav } from './audio-files.js';
 
@@ -31,7 +32,8 @@ export function writeSourceWav(path: string, toneHz: number, toneDbm0: number, t
   for (const group of digits) {
     let at = msToSamples(group.atMs);
     for (const digit of group.digits) {
-      const end = mixDtmf(mix, at, { digit: digit as never, durationMs: 120, lowDbm0: -8, twistDb: 2 });
+      if (!isDtmfDigit(digit)) throw new Error(`not a DTMF key: ${digit}`);
+      const end = mixDtmf(mix, at, { digit, durationMs: 120, lowDbm0: -8, twistDb: 2 });
       at = end + msToSamples(150);
     }
   }
