@@ -54,6 +54,16 @@ export class RemoteLatch {
     this.latchedPort = port;
   }
 
+  /** Whether `address`:`port` is the negotiated remote itself. */
+  isNegotiated(address: string, port: number): boolean {
+    return this.address !== null && port === this.port && normalizeAddress(address) === this.address;
+  }
+
+  /** Latched to another source than the negotiated remote (a NAT changed the port). */
+  get latchedElsewhere(): boolean {
+    return this.latchedAddress !== null && !this.isNegotiated(this.latchedAddress, this.latchedPort);
+  }
+
   /** Where to send: the latched source, else the negotiated remote; null when none. */
   get sendAddress(): string | null {
     return this.latchedAddress ?? this.address;

@@ -42,6 +42,21 @@ t.test('remote latch: negotiated IP, first good source latches, others dropped; 
   t.equal(l.dropped, 5);
 });
 
+t.test('remote latch: the negotiated remote itself, and a latch elsewhere (NAT)', async (t) => {
+  const l = new RemoteLatch();
+  t.notOk(l.isNegotiated('10.0.0.1', 4000), 'no remote yet');
+  l.setRemote('10.0.0.1', 4000);
+  t.ok(l.isNegotiated('10.0.0.1', 4000));
+  t.ok(l.isNegotiated('::ffff:10.0.0.1', 4000), 'IPv4-mapped form');
+  t.notOk(l.isNegotiated('10.0.0.1', 4002), 'other port');
+  t.notOk(l.latchedElsewhere, 'not latched');
+  l.latch('10.0.0.1', 4000);
+  t.notOk(l.latchedElsewhere, 'latched on the negotiated remote');
+  l.setRemote('10.0.0.1', 4002);
+  l.latch('10.0.0.1', 5555);
+  t.ok(l.latchedElsewhere, 'latched on a NAT port');
+});
+
 t.test('port range parsing', async (t) => {
   t.same(parsePortRange('20000-29999'), { min: 20000, max: 29999 });
   t.same(parsePortRange('30001-30010'), { min: 30002, max: 30010 }, 'first port made even');

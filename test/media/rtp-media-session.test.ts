@@ -154,6 +154,49 @@ t.test('RTCP is relayed both ways', async (t) => {
   t.equal(a[0].port, c.session.local('agent').rtcpPort, 'from the agent leg RTCP port');
 });
 
+t.test('RTCP from another port of the peer IP: refused unless the leg RTP came through a NAT', async (t) => {
+  const c = await call();
+  t.teardown(() => c.close());
+  const agentRtcp = await UdpPeer.bind(c.agent.port + 1).catch(() => undefined);
+  if (agentRtcp === undefined) {
+    t.skip('RTCP port of the agent peer taken');
+    return;
+  }
+  const intruder = await UdpPeer.bind();
+  t.teardown(() => {
+    agentRtcp.close();
+    intruder.close();
+  });
+  const rtcpPort = c.session.local('caller').rtcpPort;
+  const rr = (tag: number): Uint8Array => new Uint8Array([0x80, 201, 0, 1, 0xab, 0xcd, 0xef, tag]);
+  // A third party on the peer's IP, before the peer's first RTP and after it (from its SDP port).
+  await intruder.send(rr(1), rtcpPort);
+  await c.caller.send(audioPacket(1, 160, 0x41), c.session.local('caller').rtpPort);
+  await c.agent.waitFor(1);
+  await intruder.send(rr(2), rtcpPort);
+  await sleep(80);
+  t.equal(agentRtcp.received.length, 0, 'no intruder RTCP relayed');
+  t.equal(c.session.stats('caller').rtcpForeign, 2, 'both counted as foreign');
+
+  // Behind a NAT (RTP latched to another port), RTCP from another port is accepted and latches.
+  const d = await call();
+  t.teardown(() => d.close());
+  const dAgentRtcp = await UdpPeer.bind(d.agent.port + 1).catch(() => undefined);
+  if (dAgentRtcp === undefined) return;
+  const nattedRtp = await UdpPeer.bind();
+  const nattedRtcp = await UdpPeer.bind();
+  t.teardown(() => {
+    dAgentRtcp.close();
+    nattedRtp.close();
+    nattedRtcp.close();
+  });
+  await nattedRtp.send(audioPacket(1, 160, 0x41), d.session.local('caller').rtpPort);
+  await d.agent.waitFor(1);
+  await nattedRtcp.send(rr(3), d.session.local('caller').rtcpPort);
+  const got = await dAgentRtcp.waitFor(1);
+  t.equal(got[0]?.data[7], 3, 'NAT RTCP relayed');
+});
+
 t.test('secure mode: no telephone-event and no tone reaches the agent, the key is reported once', async (t) => {
   const c = await call({ secure: true });
   t.teardown(() => c.close());
