@@ -201,3 +201,13 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     await sleep(50);
   }
 }
+
+/** UDP datagrams of a capture whose payload contains `hex` (lowercase, no separators): their destination ports. */
+export function udpWithPayload(file: string, hex: string): number[] {
+  const result = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=;', '-e', 'udp.dstport', '-e', 'udp.payload'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (result.status !== 0) throw new Error(`tshark failed: ${result.stderr || result.error?.message}`);
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.replace(/:/g, '').toLowerCase().includes(hex))
+    .map((line) => Number(line.split(';')[0]));
+}

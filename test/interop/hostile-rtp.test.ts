@@ -16,7 +16,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { ToneguardServer } from '../../src/server/toneguard-server.js';
 import { readAudio8k } from '../helpers/audio-files.js';
 import { BaresipPhone } from '../helpers/baresip.js';
-import { apiClient, LoopbackCapture, missingInteropTool, readRtp, sleep, toneShare, until, writeSourceWav, type CapturedRtp } from '../helpers/interop.js';
+import { apiClient, LoopbackCapture, udpWithPayload, missingInteropTool, readRtp, sleep, toneShare, until, writeSourceWav, type CapturedRtp } from '../helpers/interop.js';
 import { mulberry32 } from '../helpers/signals.js';
 
 const CALLER = { sip: 5736, ctrl: 4735, rtp: '33600-33619' };
@@ -52,6 +52,27 @@ function forgedRtp(pt: number, ssrc: number, seq: number, timestamp: number): Bu
   header.writeUInt32BE(timestamp >>> 0, 4);
   header.writeUInt32BE(ssrc >>> 0, 8);
   return Buffer.concat([header, FORGED_PAYLOAD]);
+}
+
+/**
+ * A valid compound RTCP packet (RFC 3550 §6.1): an empty receiver report from `ssrc`, then an
+ * APP packet carrying the marker, so that it passes any RTCP parser and can be found in a capture.
+ */
+function forgedRtcp(ssrc: number): Buffer {
+  const rr = Buffer.alloc(8);
+  rr[0] = 0x80;
+  rr[1] = 201;
+  rr.writeUInt16BE(1, 2);
+  rr.writeUInt32BE(ssrc >>> 0, 4);
+  const app = Buffer.alloc(12 + MARKER.length * 2);
+  app[0] = 0x80;
+  app[1] = 204;
+  app.writeUInt16BE(app.length / 4 - 1, 2);
+  app.writeUInt32BE(ssrc >>> 0, 4);
+  app.write('TGHK', 8, 'ascii');
+  MARKER.copy(app, 12);
+  MARKER.copy(app, 12 + MARKER.length);
+  return Buffer.concat([rr, app]);
 }
 
 function send(socket: Socket, packet: Buffer, port: number): Promise<void> {
@@ -98,10 +119,28 @@ t.test('garbage and forged RTP at a live call', { skip: missing === undefined ? 
   const probe = await LoopbackCapture.start(join(dir, 'probe.pcapng'), `udp and portrange ${PHONE_RTP_FIRST}-${PHONE_RTP_LAST}`);
   t.teardown(() => probe.stop());
 
+  const attacker = createSocket('udp4');
+  await new Promise<void>((resolve) => attacker.bind(0, '127.0.0.1', () => resolve()));
+  t.teardown(() => attacker.close());
+  // From the moment the call is set up, before the phones' first RTCP: valid RTCP with the
+  // marker sprayed at the RTCP (odd) ports of toneguard's first pairs, from another port of
+  // the phones' IP, as a third party sharing that IP (NAT) could.
+  let spraying = true;
+  let sprayed = 0;
+  const spray = (async () => {
+    while (spraying) {
+      for (let port = TONEGUARD_RTP.first + 1; port < TONEGUARD_RTP.first + 12; port += 2) await send(attacker, forgedRtcp(0x12345678), port);
+      sprayed += 6;
+      await sleep(20);
+    }
+  })();
   await caller.dial(`sip:agent@127.0.0.1:${TONEGUARD_SIP}`);
   await caller.waitEvent('CALL_ESTABLISHED');
   await agent.waitEvent('CALL_ESTABLISHED');
   await sleep(1500);
+  spraying = false;
+  await spray;
+  t.comment(`sprayed ${sprayed} forged RTCP packets while the call was set up`);
   await probe.stop();
   // Toneguard's media ports and the phones' streams, as an attacker on the path would see them.
   const seen = readRtp(probe.file, phonePorts, 101);
@@ -110,9 +149,6 @@ t.test('garbage and forged RTP at a live call', { skip: missing === undefined ? 
   t.not(fromCaller.dstPort, fromAgent.dstPort, `toneguard's caller leg ${fromCaller.dstPort}, agent leg ${fromAgent.dstPort}`);
 
   const heapBefore = heapAfterGc();
-  const attacker = createSocket('udp4');
-  await new Promise<void>((resolve) => attacker.bind(0, '127.0.0.1', () => resolve()));
-  t.teardown(() => attacker.close());
   const rng = mulberry32(0x70e6a4d);
   const targets = [fromCaller.dstPort, fromCaller.dstPort + 1, fromAgent.dstPort, fromAgent.dstPort + 1];
   const ROUNDS = 4000;
@@ -152,6 +188,8 @@ t.test('garbage and forged RTP at a live call', { skip: missing === undefined ? 
   const marker = MARKER.toString('hex');
   const forgedSeen = toPhones.filter((p) => p.payloadHex.includes(marker));
   t.equal(forgedSeen.length, 0, `no forged packet reached a phone (${toPhones.length} RTP packets towards the phones captured)`);
+  const forgedUdp = udpWithPayload(capture.file, marker);
+  t.same(forgedUdp, [], 'no forged RTP or RTCP datagram reached a phone');
   const toAgentAfter = toPhones.filter((p) => p.dstPort > CALLER_RTP_LAST && p.timeEpochMs > floodTo && p.timeEpochMs < beforeHangup);
   const toCallerAfter = toPhones.filter((p) => p.dstPort <= CALLER_RTP_LAST && p.timeEpochMs > floodTo && p.timeEpochMs < beforeHangup);
   t.ok(toAgentAfter.length > 50, `the agent phone still gets the caller's audio after the flood (${toAgentAfter.length} packets in ~2 s)`);
