@@ -105,17 +105,26 @@ t.test('latching: foreign ports and addresses are dropped, NAT source latched', 
   await natted.send(audioPacket(1, 160, 0x41), port);
   await c.agent.waitFor(1);
   await intruder.send(audioPacket(2, 320, 0x42), port);
-  await c.caller.send(audioPacket(3, 480, 0x43), port); // the SDP port, but the leg latched elsewhere
-  await natted.send(audioPacket(4, 640, 0x44), port);
+  await natted.send(audioPacket(3, 480, 0x43), port);
   const got = await c.agent.waitFor(2);
   await sleep(50);
-  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x44], 'only the latched source is relayed');
-  t.equal(c.session.stats('caller').rtpForeign, 2, 'foreign packets counted');
+  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x43], 'only the latched source is relayed');
+  t.equal(c.session.stats('caller').rtpForeign, 1, 'foreign packets counted');
   // Replies go to the latched source.
   await c.agent.send(audioPacket(9, 999, 0x55, 0, 0x77), c.session.local('agent').rtpPort);
   await natted.waitFor(1);
   t.equal(natted.received.length, 1, 'agent audio goes to the latched NAT source');
   t.equal(got.length >= 2, true);
+  // The negotiated (SDP) source itself takes a NAT latch over: whoever latched first from the
+  // peer's IP (here the NAT source, in an attack a third party) loses the leg to it.
+  await c.caller.send(audioPacket(4, 640, 0x44), port);
+  await natted.send(audioPacket(5, 800, 0x45), port);
+  await c.agent.waitFor(3);
+  await sleep(50);
+  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x43, 0x44], 'the SDP source is relayed, the earlier latch no longer');
+  await c.agent.send(audioPacket(10, 1159, 0x56, 0, 0x77), c.session.local('agent').rtpPort);
+  await c.caller.waitFor(1);
+  t.equal(c.caller.received.length, 1, 'agent audio goes to the SDP source now');
 });
 
 t.test('a source on another address is never accepted', async (t) => {
