@@ -202,12 +202,15 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
   }
 }
 
-/** UDP datagrams of a capture whose payload contains `hex` (lowercase, no separators): their destination ports. */
-export function udpWithPayload(file: string, hex: string): number[] {
-  const result = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=;', '-e', 'udp.dstport', '-e', 'udp.payload'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+/** UDP datagrams of a capture whose payload contains `hex` (lowercase, no separators): when and where to. */
+export function udpWithPayload(file: string, hex: string): { timeEpochMs: number; dstPort: number }[] {
+  const result = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=;', '-e', 'frame.time_epoch', '-e', 'udp.dstport', '-e', 'udp.payload'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (result.status !== 0) throw new Error(`tshark failed: ${result.stderr || result.error?.message}`);
   return result.stdout
     .split('\n')
     .filter((line) => line.replace(/:/g, '').toLowerCase().includes(hex))
-    .map((line) => Number(line.split(';')[0]));
+    .map((line) => {
+      const [time, port] = line.split(';');
+      return { timeEpochMs: Number(time) * 1000, dstPort: Number(port) };
+    });
 }
