@@ -2,9 +2,11 @@
 // A packet is accepted only from the SDP-negotiated address:port or, for a peer behind NAT
 // whose source port differs from its SDP, from the negotiated IP: the first such packet latches
 // the leg to its exact source, and from then on only that address:port is accepted and replies
-// go there. Nothing else is accepted (no RTP injection, no bleed from a previous call on the
-// port). A re-negotiation (re-INVITE) with a new remote unlatches. Pure state, no allocation
-// per packet.
+// go there, except the negotiated address:port itself, which takes a latch made elsewhere over:
+// a third party on the peer's IP that latches first (it only has to send before the peer does)
+// would otherwise keep the leg for the whole call. Nothing else is accepted (no RTP injection,
+// no bleed from a previous call on the port). A re-negotiation (re-INVITE) with a new remote
+// unlatches. Pure state, no allocation per packet.
 
 export class RemoteLatch {
   /** Negotiated remote (SDP), or null: nothing is accepted and nothing sent. */
@@ -37,6 +39,7 @@ export class RemoteLatch {
   accepts(address: string, port: number): boolean {
     if (this.latchedAddress !== null) {
       if (port === this.latchedPort && address === this.latchedAddress) return true;
+      if (this.isNegotiated(address, port)) return true;
       this.dropped++;
       return false;
     }
@@ -47,11 +50,21 @@ export class RemoteLatch {
     return true;
   }
 
-  /** Latches to the source of a good packet that `accepts` let in (no-op once latched). */
+  /** Latches to the source of a good packet that `accepts` let in (once latched, only the negotiated remote moves it). */
   latch(address: string, port: number): void {
-    if (this.latchedAddress !== null) return;
+    if (this.latchedAddress !== null && !(this.latchedElsewhere && this.isNegotiated(address, port))) return;
     this.latchedAddress = address;
     this.latchedPort = port;
+  }
+
+  /** Whether `address`:`port` is the negotiated remote itself. */
+  isNegotiated(address: string, port: number): boolean {
+    return this.address !== null && port === this.port && normalizeAddress(address) === this.address;
+  }
+
+  /** Latched to another source than the negotiated remote (a NAT changed the port). */
+  get latchedElsewhere(): boolean {
+    return this.latchedAddress !== null && !this.isNegotiated(this.latchedAddress, this.latchedPort);
   }
 
   /** Where to send: the latched source, else the negotiated remote; null when none. */

@@ -346,6 +346,14 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
 
   private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed || leg.config === null) return;
+    // RTCP follows its RTP stream through the NAT (RFC 3550 §6, RFC 4961): from another port than
+    // the negotiated RTCP one only once the leg's RTP latched to another port too. Otherwise a
+    // third party sharing the peer's IP could latch RTCP before the peer's first report, have its
+    // packets relayed to the other phone and the peer's own dropped for the rest of the call.
+    if (!leg.rtpLatch.latchedElsewhere && !leg.rtcpLatch.isNegotiated(rinfo.address, rinfo.port)) {
+      leg.rtcpLatch.dropped++;
+      return;
+    }
     if (!leg.rtcpLatch.accepts(rinfo.address, rinfo.port)) return;
     let packet: Uint8Array = msg;
     if (leg.srtp !== null) {

@@ -60,9 +60,9 @@ export class BaresipPhone {
 
   static async start(options: BaresipOptions): Promise<BaresipPhone> {
     mkdirSync(options.dir, { recursive: true });
-    const modules = ['g711.so', 'opus.so', 'aufile.so', 'aubridge.so', 'account.so', 'menu.so', 'ctrl_tcp.so'];
+    // srtp before account: accounts look their mediaenc up when they are loaded.
+    const modules = ['g711.so', 'opus.so', 'aufile.so', 'aubridge.so', ...(options.srtp ? ['srtp.so'] : []), 'account.so', 'menu.so', 'ctrl_tcp.so'];
     if (options.record) modules.push('sndfile.so');
-    if (options.srtp) modules.push('srtp.so');
     const config = [
       'poll_method epoll',
       `sip_listen 127.0.0.1:${options.sipPort}`,

@@ -30,8 +30,14 @@ t.test('remote latch: negotiated IP, first good source latches, others dropped; 
   t.notOk(l.latched, 'accepts alone does not latch');
   l.latch('10.0.0.1', 5555);
   t.ok(l.accepts('10.0.0.1', 5555));
-  t.notOk(l.accepts('10.0.0.1', 4000), 'after latching, even the SDP port is another source');
+  t.notOk(l.accepts('10.0.0.1', 4001), 'after latching, another port of the IP is another source');
   t.equal(l.sendPort, 5555, 'replies go to the latched source');
+  t.ok(l.accepts('10.0.0.1', 4000), 'the negotiated remote itself is still accepted');
+  l.latch('10.0.0.1', 4000);
+  t.equal(l.sendPort, 4000, 'and takes the latch over');
+  t.notOk(l.accepts('10.0.0.1', 5555), 'the NAT source is now another source');
+  l.latch('10.0.0.1', 5555);
+  t.equal(l.sendPort, 4000, 'latched on the negotiated remote: final');
   t.ok(l.accepts('::ffff:10.0.0.1', 5555) === false, 'mapped form of another source string is not the latched one');
   l.setRemote('10.0.0.9', 6000);
   t.notOk(l.latched, 'new remote unlatches');
@@ -39,7 +45,22 @@ t.test('remote latch: negotiated IP, first good source latches, others dropped; 
   l.setRemote('0.0.0.0', 6000);
   t.equal(l.sendAddress, null, 'hold (c=0.0.0.0): nowhere to send');
   t.notOk(l.accepts('0.0.0.0', 6000));
-  t.equal(l.dropped, 5);
+  t.equal(l.dropped, 6);
+});
+
+t.test('remote latch: the negotiated remote itself, and a latch elsewhere (NAT)', async (t) => {
+  const l = new RemoteLatch();
+  t.notOk(l.isNegotiated('10.0.0.1', 4000), 'no remote yet');
+  l.setRemote('10.0.0.1', 4000);
+  t.ok(l.isNegotiated('10.0.0.1', 4000));
+  t.ok(l.isNegotiated('::ffff:10.0.0.1', 4000), 'IPv4-mapped form');
+  t.notOk(l.isNegotiated('10.0.0.1', 4002), 'other port');
+  t.notOk(l.latchedElsewhere, 'not latched');
+  l.latch('10.0.0.1', 4000);
+  t.notOk(l.latchedElsewhere, 'latched on the negotiated remote');
+  l.setRemote('10.0.0.1', 4002);
+  l.latch('10.0.0.1', 5555);
+  t.ok(l.latchedElsewhere, 'latched on a NAT port');
 });
 
 t.test('port range parsing', async (t) => {

@@ -105,17 +105,26 @@ t.test('latching: foreign ports and addresses are dropped, NAT source latched', 
   await natted.send(audioPacket(1, 160, 0x41), port);
   await c.agent.waitFor(1);
   await intruder.send(audioPacket(2, 320, 0x42), port);
-  await c.caller.send(audioPacket(3, 480, 0x43), port); // the SDP port, but the leg latched elsewhere
-  await natted.send(audioPacket(4, 640, 0x44), port);
+  await natted.send(audioPacket(3, 480, 0x43), port);
   const got = await c.agent.waitFor(2);
   await sleep(50);
-  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x44], 'only the latched source is relayed');
-  t.equal(c.session.stats('caller').rtpForeign, 2, 'foreign packets counted');
+  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x43], 'only the latched source is relayed');
+  t.equal(c.session.stats('caller').rtpForeign, 1, 'foreign packets counted');
   // Replies go to the latched source.
   await c.agent.send(audioPacket(9, 999, 0x55, 0, 0x77), c.session.local('agent').rtpPort);
   await natted.waitFor(1);
   t.equal(natted.received.length, 1, 'agent audio goes to the latched NAT source');
   t.equal(got.length >= 2, true);
+  // The negotiated (SDP) source itself takes a NAT latch over: whoever latched first from the
+  // peer's IP (here the NAT source, in an attack a third party) loses the leg to it.
+  await c.caller.send(audioPacket(4, 640, 0x44), port);
+  await natted.send(audioPacket(5, 800, 0x45), port);
+  await c.agent.waitFor(3);
+  await sleep(50);
+  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x43, 0x44], 'the SDP source is relayed, the earlier latch no longer');
+  await c.agent.send(audioPacket(10, 1159, 0x56, 0, 0x77), c.session.local('agent').rtpPort);
+  await c.caller.waitFor(1);
+  t.equal(c.caller.received.length, 1, 'agent audio goes to the SDP source now');
 });
 
 t.test('a source on another address is never accepted', async (t) => {
@@ -152,6 +161,49 @@ t.test('RTCP is relayed both ways', async (t) => {
   t.same([...a[0].data], [...rr], 'caller RTCP reaches the agent');
   t.same([...b[0].data], [...sr], 'agent RTCP reaches the caller');
   t.equal(a[0].port, c.session.local('agent').rtcpPort, 'from the agent leg RTCP port');
+});
+
+t.test('RTCP from another port of the peer IP: refused unless the leg RTP came through a NAT', async (t) => {
+  const c = await call();
+  t.teardown(() => c.close());
+  const agentRtcp = await UdpPeer.bind(c.agent.port + 1).catch(() => undefined);
+  if (agentRtcp === undefined) {
+    t.skip('RTCP port of the agent peer taken');
+    return;
+  }
+  const intruder = await UdpPeer.bind();
+  t.teardown(() => {
+    agentRtcp.close();
+    intruder.close();
+  });
+  const rtcpPort = c.session.local('caller').rtcpPort;
+  const rr = (tag: number): Uint8Array => new Uint8Array([0x80, 201, 0, 1, 0xab, 0xcd, 0xef, tag]);
+  // A third party on the peer's IP, before the peer's first RTP and after it (from its SDP port).
+  await intruder.send(rr(1), rtcpPort);
+  await c.caller.send(audioPacket(1, 160, 0x41), c.session.local('caller').rtpPort);
+  await c.agent.waitFor(1);
+  await intruder.send(rr(2), rtcpPort);
+  await sleep(80);
+  t.equal(agentRtcp.received.length, 0, 'no intruder RTCP relayed');
+  t.equal(c.session.stats('caller').rtcpForeign, 2, 'both counted as foreign');
+
+  // Behind a NAT (RTP latched to another port), RTCP from another port is accepted and latches.
+  const d = await call();
+  t.teardown(() => d.close());
+  const dAgentRtcp = await UdpPeer.bind(d.agent.port + 1).catch(() => undefined);
+  if (dAgentRtcp === undefined) return;
+  const nattedRtp = await UdpPeer.bind();
+  const nattedRtcp = await UdpPeer.bind();
+  t.teardown(() => {
+    dAgentRtcp.close();
+    nattedRtp.close();
+    nattedRtcp.close();
+  });
+  await nattedRtp.send(audioPacket(1, 160, 0x41), d.session.local('caller').rtpPort);
+  await d.agent.waitFor(1);
+  await nattedRtcp.send(rr(3), d.session.local('caller').rtcpPort);
+  const got = await dAgentRtcp.waitFor(1);
+  t.equal(got[0]?.data[7], 3, 'NAT RTCP relayed');
 });
 
 t.test('secure mode: no telephone-event and no tone reaches the agent, the key is reported once', async (t) => {
