@@ -21,7 +21,9 @@ export interface CallControl {
   setSecure(id: string, on: boolean): boolean;
 }
 
-const CALL_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+// A SIP Call-ID (RFC 3261 §25.1: word ["@" word]; our own stack and most PBXs put an @host in
+// it), percent-decoded from the path; anything else is not a call of ours.
+const CALL_ID = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]{1,200}(?:@[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]{1,200})?$/;
 
 export function registerCallRoutes(app: FastifyInstance, calls: CallControl): void {
   app.get('/calls', async () => ({ calls: calls.list() }));
