@@ -11,7 +11,8 @@ export const DEFAULT_PROMPT_DIR = packageRootPath('fixtures/prompts/en');
 /** A path inside the package, from this module run as source (src/dialog) or built (dist/src/dialog). */
 function packageRootPath(relative: string): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const up = /[\\/]dist[\\/]src[\\/]dialog[\\/]?$/.test(here) ? '../../../' : '../../';
+  // Built into dist/ (npm run build) or into a private dist/<dir>/ (test/helpers/cli.ts compileCli).
+  const up = /[\\/]dist[\\/]src[\\/]dialog[\\/]?$/.test(here) ? '../../../' : /[\\/]dist[\\/][^\\/]+[\\/]src[\\/]dialog[\\/]?$/.test(here) ? '../../../../' : '../../';
   return fileURLToPath(new URL(up + relative, import.meta.url));
 }
 
