@@ -44,7 +44,7 @@ async function startInstance(t: Test, n: 0 | 1, kpi: { sqlite: string } | { post
       returnUri: 'sip:ivr@127.0.0.1:5768',
       maxDeclines: 2,
       results: { tooManyDeclines: 'return' },
-      timeouts: { firstDigitMs: 3000, interDigitMs: 2000 },
+      timeouts: { firstDigitMs: 5000, interDigitMs: 3000 },
     },
     gateway: { kind: 'simulator', url: `https://127.0.0.1:${8545 + n}/xml/v1/request.api` },
     kpi,

@@ -315,6 +315,17 @@ export class PaymentCaller {
     return call;
   }
 
+  /** OPTIONS out of dialog (a load balancer's probe): the final status, 0 without one. */
+  async options(target: Destination): Promise<number> {
+    const uri = `sip:${target.address}:${target.port}`;
+    const req = this.stack.createRequest({ method: 'OPTIONS', uri, from: `<sip:probe@127.0.0.1:${this.port}>`, to: `<${uri}>` });
+    const ctx = this.stack.request(req, target);
+    return new Promise((resolve) => {
+      ctx.on('final', (res) => resolve(res.status));
+      ctx.on('timeout', () => resolve(0));
+    });
+  }
+
   /** @internal Sends an in-dialog request and waits for its final response. */
   inDialog(dialog: Dialog, method: string, options?: Parameters<Dialog['createRequest']>[1]): Promise<SipResponse | undefined> {
     const req = dialog.createRequest(method, options);

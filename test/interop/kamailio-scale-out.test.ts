@@ -219,6 +219,10 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   }
   t.same(ready, { status: 503, body: { status: 'not-ready', reasons: ['draining'] } }, `${x.name} /health/ready: 503 draining`);
 
+  // Kamailio's probe (OPTIONS) gets 503 from x now, 200 from y.
+  const probe = async (port: number) => caller.options({ transport: 'udp', address: '127.0.0.1', port });
+  t.same([await probe(x.sipPort), await probe(y.sipPort)], [503, 200], `OPTIONS: ${x.name} (draining) 503, ${y.name} 200`);
+
   // New calls while x drains: all to y (x answers 503, Kamailio fails over and probing marks it down).
   const during = await Promise.all([0, 1, 2].map((i) => runScript(s, `during-${i}`, null, SCRIPTS.idle())));
   t.same(during.map((o) => o.answeredBy), [y.sipPort, y.sipPort, y.sipPort], `while ${x.name} drains, every new call goes to ${y.name}`);
