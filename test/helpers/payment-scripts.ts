@@ -33,6 +33,8 @@ export interface ScriptOutcome {
   readonly result: string | null;
   readonly headers: Readonly<Record<string, string>>;
   readonly end: CallEnd;
+  /** RTP packets toneguard sent the caller (its prompts). */
+  readonly rtpReceived: number;
 }
 
 async function json(url: string): Promise<unknown> {
@@ -143,5 +145,5 @@ export async function runScript(s: ScriptTarget, name: string, customerId: strin
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${name}: call ${call.callId} not ended within ${endTimeoutMs} ms`)), endTimeoutMs).unref()),
   ]);
   const headers = call.referHeaders ?? (end.by === 'remote-bye' ? end.headers : {});
-  return { name, callId: call.callId, answeredBy: call.answeredBy, result: headers['X-Payment-Result'] ?? null, headers, end };
+  return { name, callId: call.callId, answeredBy: call.answeredBy, result: headers['X-Payment-Result'] ?? null, headers, end, rtpReceived: call.rtpReceived };
 }

@@ -252,4 +252,6 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   const total = kpi();
   t.same([total.entered, total.successful, total.attempted], [6 + 3 + 1 + 1, 3, 5], 'the store counts the drained call (success) and the later calls');
   t.notMatch(a.out.join('') + b.out.join(''), /4111111111111111|4000000000000002/, 'no card number in either instance log');
+  t.notMatch(a.out.join('') + b.out.join(''), /prompt not playable/, 'the compiled server found its prompts');
+  t.ok(batch.filter((o) => o.result === 'success').every((o) => o.rtpReceived > 100), `the paying callers heard the prompts (${batch.map((o) => o.rtpReceived).join(', ')} RTP packets)`);
 });
