@@ -163,7 +163,10 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         this.onInvite(req, tx, source);
         return;
       case 'OPTIONS':
-        tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en' } });
+        // A draining instance says so to load balancers probing it (Kamailio's dispatcher
+        // marks it down on anything but 200), as it does to new INVITEs.
+        if (this.draining) tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
+        else tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en' } });
         return;
       case 'REGISTER':
         tx.respond(405, undefined, { headers: { allow: ALLOWED_METHODS } });

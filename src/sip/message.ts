@@ -245,6 +245,11 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
   if (callId !== undefined) headers.append('call-id', callId);
   const cseq = req.headers.get('cseq');
   if (cseq !== undefined) headers.append('cseq', cseq);
+  // A UAS copies the Record-Route of a dialog-creating request into its 101-299 answers
+  // (RFC 3261 §12.1.1), so the caller's in-dialog requests come back through the proxies too.
+  if (status > 100 && status < 300 && (req.method === 'INVITE' || req.method === 'SUBSCRIBE')) {
+    for (const rr of req.headers.getAll('record-route')) headers.append('record-route', rr);
+  }
   if (status === 100) {
     const ts = req.headers.get('timestamp');
     if (ts !== undefined) headers.append('timestamp', ts); // §8.2.6.1

@@ -228,6 +228,12 @@ t.test('OPTIONS outside a dialog is answered with Allow', async (t) => {
   const ctx2 = r.caller.stack.request(bogus, r.tg);
   const res2 = await new Promise<import('../../src/sip/sip-stack.js').SipResponse>((resolve) => ctx2.on('final', resolve));
   t.equal(res2.status, 481, 'BYE for no dialog');
+  // Draining (SIGTERM): OPTIONS probes get 503 too, so that a load balancer marks us down.
+  void r.manager.drain(0);
+  const probe = r.caller.stack.createRequest({ method: 'OPTIONS', uri: r.uri('ping'), from: '<sip:lb@127.0.0.1>', to: `<${r.uri('ping')}>` });
+  const ctx3 = r.caller.stack.request(probe, r.tg);
+  const res3 = await new Promise<import('../../src/sip/sip-stack.js').SipResponse>((resolve) => ctx3.on('final', resolve));
+  t.equal(res3.status, 503, 'OPTIONS while draining: 503');
 });
 
 t.test('REFER from the PBX goes to the caller with the same Refer-To; NOTIFY relayed back', async (t) => {

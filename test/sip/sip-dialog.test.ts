@@ -64,3 +64,13 @@ t.test('uriDestination: transport param, sips, default ports, IPv6', async (t) =
   t.same(uriDestination('sip:[::1]:5070;transport=TCP'), { transport: 'tcp', address: '::1', port: 5070 });
   t.equal(uriDestination('tel:+123'), undefined);
 });
+
+t.test('a UAS answer to a dialog-creating INVITE carries its Record-Route (RFC 3261 §12.1.1), other answers do not', async (t) => {
+  const req = invite();
+  t.same(createResponse(req, 200, undefined, { toTag: 'tb' }).headers.getAll('record-route'), ['<sip:p1.example.com;lr>, <sip:p2.example.com;lr>'], '200 copies it');
+  t.same(createResponse(req, 180, undefined, { toTag: 'tb' }).headers.getAll('record-route'), ['<sip:p1.example.com;lr>, <sip:p2.example.com;lr>'], '180 copies it');
+  t.same(createResponse(req, 100).headers.getAll('record-route'), [], '100 does not');
+  t.same(createResponse(req, 486, undefined, { toTag: 'tb' }).headers.getAll('record-route'), [], 'an error does not');
+  const bye: SipRequest = { ...req, method: 'BYE', headers: req.headers };
+  t.same(createResponse(bye, 200).headers.getAll('record-route'), [], 'a BYE answer does not');
+});

@@ -95,7 +95,10 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
       if (event.type === 'state') {
         res.write(sseEvent('state', event.state));
       } else {
-        res.write(sseEvent('end', {}));
+        // One write for the last event and the end of the stream: the page closes the
+        // EventSource on `end`, and a terminating chunk arriving after that makes the browser
+        // see a cancelled response instead of a complete one.
+        res.end(sseEvent('end', {}));
         finish();
       }
     });
