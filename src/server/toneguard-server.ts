@@ -42,15 +42,16 @@ function formatHostPort(host: string, port: number): string {
 export function resultFromHeaders(headers: Readonly<Record<string, string>>): PaymentResultHeaders {
   const raw = headers['X-Payment-Result'];
   const result: PaymentResult = (PAYMENT_RESULTS as readonly string[]).includes(raw) ? (raw as PaymentResult) : 'internal-error';
-  const pick = (name: string): { readonly [k: string]: string } | undefined => (headers[name] === undefined ? undefined : { v: headers[name] });
+  const optional = (key: keyof Omit<PaymentResultHeaders, 'result'>, name: string): Partial<PaymentResultHeaders> =>
+    headers[name] === undefined ? {} : { [key]: headers[name] };
   return {
     result,
-    ...(pick('X-Payment-Transaction-Id') && { transactionId: headers['X-Payment-Transaction-Id'] }),
-    ...(pick('X-Payment-Card-Last4') && { cardLast4: headers['X-Payment-Card-Last4'] }),
-    ...(pick('X-Payment-Card-Type') && { cardType: headers['X-Payment-Card-Type'] }),
-    ...(pick('X-Payment-Amount') && { amount: headers['X-Payment-Amount'] }),
-    ...(pick('X-Payment-Currency') && { currency: headers['X-Payment-Currency'] }),
-    ...(pick('X-Payment-Reason') && { reason: headers['X-Payment-Reason'] }),
+    ...optional('transactionId', 'X-Payment-Transaction-Id'),
+    ...optional('cardLast4', 'X-Payment-Card-Last4'),
+    ...optional('cardType', 'X-Payment-Card-Type'),
+    ...optional('amount', 'X-Payment-Amount'),
+    ...optional('currency', 'X-Payment-Currency'),
+    ...optional('reason', 'X-Payment-Reason'),
   };
 }
 
