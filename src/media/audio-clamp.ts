@@ -43,6 +43,55 @@ export const MAX_FRAME_SAMPLES = 960;
 const WINDOWS = 16;
 
 /**
+ * The last few clamp windows, [from, to) in extended timestamps, no allocation after creation.
+ * An RFC 4733 event's window grows with each of its packets: a window that touches the latest
+ * one widens it instead of taking a new slot; older windows are overwritten in turn (they have
+ * left the delay line by then).
+ */
+export class ClampWindowRing {
+  private readonly from: Float64Array;
+  private readonly to: Float64Array;
+  private count = 0;
+
+  constructor(private readonly size: number) {
+    this.from = new Float64Array(size);
+    this.to = new Float64Array(size);
+  }
+
+  add(fromExtTs: number, toExtTs: number): void {
+    if (this.count > 0) {
+      const last = (this.count - 1) % this.size;
+      if (fromExtTs <= this.to[last] && toExtTs >= this.from[last]) {
+        this.from[last] = Math.min(this.from[last], fromExtTs);
+        this.to[last] = Math.max(this.to[last], toExtTs);
+        return;
+      }
+    }
+    const i = this.count % this.size;
+    this.from[i] = fromExtTs;
+    this.to[i] = toExtTs;
+    this.count++;
+  }
+
+  /** Some window overlaps [from, to). */
+  overlaps(from: number, to: number): boolean {
+    const n = Math.min(this.count, this.size);
+    for (let i = 0; i < n; i++) if (this.from[i] < to && this.to[i] > from) return true;
+    return false;
+  }
+
+  contains(ts: number): boolean {
+    const n = Math.min(this.count, this.size);
+    for (let i = 0; i < n; i++) if (ts >= this.from[i] && ts < this.to[i]) return true;
+    return false;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+}
+
+/**
  * Minimal audio clamp (windows only, no detection): a fixed lookahead delay over G.711 codes, replacing with the codec's
  * silence every sample inside a window, and every sample that never arrived (loss, or the
  * line just after reset). Works on codes, not decoded PCM: silence replacement needs no decoding.
@@ -53,9 +102,7 @@ export class SilenceDelayClamp implements AudioClamp {
   private readonly codes = new Uint8Array(RING);
   /** Extended timestamp each ring slot holds, -1 when empty. */
   private readonly slotTs = new Float64Array(RING).fill(-1);
-  private readonly winFrom = new Float64Array(WINDOWS);
-  private readonly winTo = new Float64Array(WINDOWS);
-  private windows = 0;
+  private readonly windows = new ClampWindowRing(WINDOWS);
   private closed = false;
 
   constructor(codec: G711Codec, lookaheadSamples: number) {
@@ -80,50 +127,26 @@ export class SilenceDelayClamp implements AudioClamp {
       this.slotTs[j] = extTs + i;
     }
     const from = extTs - this.lookaheadSamples;
-    const masked = this.overlapsWindow(from, from + n);
+    const masked = this.windows.overlaps(from, from + n);
     for (let i = 0; i < n; i++) {
       const ts = from + i;
       const j = ts & MASK;
-      payload[i] = this.slotTs[j] === ts && !(masked && this.inWindow(ts)) ? this.codes[j] : this.silence;
+      payload[i] = this.slotTs[j] === ts && !(masked && this.windows.contains(ts)) ? this.codes[j] : this.silence;
     }
   }
 
   clampWindow(fromExtTs: number, toExtTs: number): void {
     if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
     if (!(toExtTs > fromExtTs)) return;
-    if (this.windows > 0) {
-      // An event's window grows with each packet: widen the latest window when they touch.
-      const last = (this.windows - 1) % WINDOWS;
-      if (fromExtTs <= this.winTo[last] && toExtTs >= this.winFrom[last]) {
-        this.winFrom[last] = Math.min(this.winFrom[last], fromExtTs);
-        this.winTo[last] = Math.max(this.winTo[last], toExtTs);
-        return;
-      }
-    }
-    const i = this.windows % WINDOWS;
-    this.winFrom[i] = fromExtTs;
-    this.winTo[i] = toExtTs;
-    this.windows++;
+    this.windows.add(fromExtTs, toExtTs);
   }
 
   reset(): void {
     this.slotTs.fill(-1);
-    this.windows = 0;
+    this.windows.clear();
   }
 
   close(): void {
     this.closed = true;
-  }
-
-  private overlapsWindow(from: number, to: number): boolean {
-    const count = Math.min(this.windows, WINDOWS);
-    for (let i = 0; i < count; i++) if (this.winFrom[i] < to && this.winTo[i] > from) return true;
-    return false;
-  }
-
-  private inWindow(ts: number): boolean {
-    const count = Math.min(this.windows, WINDOWS);
-    for (let i = 0; i < count; i++) if (ts >= this.winFrom[i] && ts < this.winTo[i]) return true;
-    return false;
   }
 }

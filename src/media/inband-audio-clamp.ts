@@ -21,7 +21,7 @@
 // on again) starts a fresh clamp, whose line refills from silence.
 import { decodeAlaw, decodeUlaw, linearToAlaw, linearToUlaw } from '../../native-free-dsp/g711.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
+import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
 import { silenceCode, type G711Codec } from './g711-fill.js';
 import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
 import { MediaError } from './media-error.js';
@@ -74,9 +74,7 @@ export class InbandAudioClamp implements AudioClamp {
   private readonly pcmOut = new Int16Array(MAX_FRAME_SAMPLES);
   private readonly weights = new Float32Array(MAX_FRAME_SAMPLES);
   /** The latest clampWindow()s, extended timestamps [from, to). */
-  private readonly winFrom = new Float64Array(WINDOW_HISTORY).fill(NaN);
-  private readonly winTo = new Float64Array(WINDOW_HISTORY).fill(NaN);
-  private windows = 0;
+  private readonly windows = new ClampWindowRing(WINDOW_HISTORY);
   private closed = false;
 
   constructor(options: InbandAudioClampOptions) {
@@ -151,17 +149,7 @@ export class InbandAudioClamp implements AudioClamp {
     if (!(toExtTs > fromExtTs)) return;
     if (this.baseTs < 0) this.baseTs = fromExtTs; // a window before any audio: time starts there
     this.clamp.mute(fromExtTs - this.baseTs, toExtTs - this.baseTs);
-    // An event's window grows with each of its packets: widen the latest when they touch.
-    const last = (this.windows + WINDOW_HISTORY - 1) % WINDOW_HISTORY;
-    if (this.windows > 0 && fromExtTs <= this.winTo[last] && toExtTs >= this.winFrom[last]) {
-      this.winFrom[last] = Math.min(this.winFrom[last], fromExtTs);
-      this.winTo[last] = Math.max(this.winTo[last], toExtTs);
-      return;
-    }
-    const i = this.windows % WINDOW_HISTORY;
-    this.winFrom[i] = fromExtTs;
-    this.winTo[i] = toExtTs;
-    this.windows++;
+    this.windows.add(fromExtTs, toExtTs);
   }
 
   reset(): void {
@@ -183,7 +171,7 @@ export class InbandAudioClamp implements AudioClamp {
         const end = this.baseTs + Math.round(event.endMs * 8);
         // Tone inside a clamp window is the event's own (a gateway leaking it around its RFC 4733
         // packets): the event receiver reports that digit, once.
-        for (let i = 0; i < WINDOW_HISTORY; i++) if (start < this.winTo[i] && end > this.winFrom[i]) return;
+        if (this.windows.overlaps(start, end)) return;
         this.onDigit({ digit: event.digit, startTs: start % TS_MOD, endTs: end % TS_MOD });
       },
     });
@@ -195,9 +183,7 @@ export class InbandAudioClamp implements AudioClamp {
     this.baseTs = baseTs;
     this.inTs.fill(NaN);
     this.outTs.fill(NaN);
-    this.winFrom.fill(NaN);
-    this.winTo.fill(NaN);
-    this.windows = 0;
+    this.windows.clear();
   }
 
   private pushSilence(samples: number): void {
