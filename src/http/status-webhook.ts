@@ -1,9 +1,18 @@
-// Signed status callbacks (issue 7): each payment status event is POSTed as JSON to the URL the
-// agent's desktop gave, with `X-Toneguard-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`
-// and `X-Toneguard-Timestamp` (seconds), so the receiver can check origin and reject replays.
+// Signed status callbacks: each payment status event is POSTed as JSON to the URL the desktop
+// gave (checked by callback-policy.ts), with
+//   X-Toneguard-Signature: t=<Unix seconds>,sha256=<hex HMAC-SHA256(secret, t + "." + body)>
+// so the receiver can check the origin and, with the time inside what is signed, refuse replays
+// older than WEBHOOK_TOLERANCE_SECONDS (docs/webhooks.md has a receiver's check).
 // Delivery is in order per payment, best effort: a slow or failing receiver never delays the
-// payment itself (bounded queue, timeout, two retries for network errors and 5xx).
+// payment itself (bounded queue, timeout, two retries for network errors and 5xx). Redirects
+// are not followed: a 3xx could point the POST at a host the callback rules refused.
 import { createHmac } from 'node:crypto';
+import { CodedError } from '../errors.js';
+
+/** How old a signed timestamp a receiver should still accept (s), either way for clock skew. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+export class WebhookError extends CodedError<'ERR_WEBHOOK_NO_SECRET'> {}
 
 export interface WebhookOptions {
   readonly url: string;
@@ -13,8 +22,9 @@ export interface WebhookOptions {
   readonly onDelivery?: (status: number, attempt: number) => void;
 }
 
+/** The X-Toneguard-Signature value for `body` sent at `timestamp` (Unix seconds). */
 export function signWebhook(secret: string, timestamp: number, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+  return `t=${timestamp},sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 const MAX_QUEUE = 256;
@@ -28,6 +38,8 @@ export class StatusWebhook {
   dropped = 0;
 
   constructor(options: WebhookOptions) {
+    // An empty HMAC key signs nothing: anyone could forge the callbacks.
+    if (options.secret === '') throw new WebhookError('ERR_WEBHOOK_NO_SECRET', 'status callbacks need a signing secret (http.webhookSecret)');
     this.#options = options;
   }
 
@@ -73,10 +85,10 @@ export class StatusWebhook {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-toneguard-timestamp': String(timestamp),
           'x-toneguard-signature': signWebhook(this.#options.secret, timestamp, body),
         },
         body,
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 3000),
       });
       await response.arrayBuffer();

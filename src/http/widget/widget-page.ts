@@ -1,7 +1,8 @@
 // The agent widget page: one self-contained document (inline CSS and JS, no CDN: the server may
-// sit on a closed network). It reads the call ID from its own path and the token it was opened
-// with from `?token=`, and passes that token on: Authorization header on fetch, `?token=` on the
-// EventSource (browsers cannot put headers on it). URLs are relative, so the page also works
+// sit on a closed network). It reads the call ID from its own path and its widget token (scoped
+// to this call, minted by POST /calls/:id/widget-token) from the URL fragment `#token=`, which
+// the browser never sends, then drops the fragment from the address bar. It passes the token on:
+// Authorization header on fetch, `?token=` on the EventSource (browsers cannot put headers on it). URLs are relative, so the page also works
 // behind a reverse proxy under a path prefix. The page is static: nothing from the request is
 // echoed into it (no injection), which also lets a strict CSP pin the inline code by hash.
 import { createHash } from 'node:crypto';
@@ -42,7 +43,8 @@ const SCRIPT = `
   var FIELDS = ['charge-amount', 'payment-card-number', 'expiration-date', 'security-code', 'payment-processing'];
   var FIELD_NAMES = { 'charge-amount': 'Amount', 'payment-card-number': 'Card number', 'expiration-date': 'Expiry date', 'security-code': 'Security code', 'payment-processing': 'Processing' };
   var DOT = '\\u25CF';
-  var token = new URLSearchParams(location.search).get('token') || '';
+  var token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+  if (location.hash && window.history && history.replaceState) history.replaceState(null, '', location.pathname + location.search);
   var segments = location.pathname.split('/');
   var callId = decodeURIComponent(segments[segments.length - 1] || '');
   var tokenQuery = token ? '?token=' + encodeURIComponent(token) : '';
@@ -117,7 +119,11 @@ const SCRIPT = `
       text('connection', 'Call ended');
       updateButtons();
     });
-    source.addEventListener('error', function () { if (!ended) text('connection', 'Reconnecting\\u2026'); });
+    source.addEventListener('error', function () {
+      if (ended) return;
+      // A refused stream (401/403: no token, a wrong or expired one) is not retried by the browser.
+      text('connection', source.readyState === EventSource.CLOSED ? 'Not authorised (open the widget link again)' : 'Reconnecting\\u2026');
+    });
   }
   function post(url, body) {
     busy = true;
