@@ -82,10 +82,11 @@ const UNAUTHORISED: AuthDecision = { ok: false, status: 401, code: 'ERR_UNAUTHOR
 
 export function authorise(request: FastifyRequest, access: RouteAccess, options: AuthOptions): AuthDecision {
   if (options.token === '') {
+    // Public routes hold nothing a rebinding page could steal (health, the static widget page).
+    if (access === 'public') return { ok: true, principal: null };
     if (!isLoopbackHost(request.headers.host, request.socket.localPort, options.tls)) {
       return { ok: false, status: 421, code: 'ERR_HOST_NOT_LOOPBACK', error: 'without http.token only loopback hosts (localhost, 127.0.0.1, [::1]) with this port are served' };
     }
-    if (access === 'public') return { ok: true, principal: null };
     return LOOPBACK_PEERS.has(request.socket.remoteAddress ?? '') ? { ok: true, principal: { kind: 'loopback' } } : UNAUTHORISED;
   }
   const inUrl = queryToken(request);

@@ -53,7 +53,10 @@ t.test('no token: a client off loopback is refused even with a loopback Host', a
   const options = { token: '', widgetTokens: new WidgetTokens(''), resolveCallId: (id: string) => id, tls: false };
   t.match(authorise(request('10.1.2.3'), 'master', options), { ok: false, status: 401 });
   t.match(authorise(request('127.0.0.1'), 'master', options), { ok: true });
-  t.match(authorise(request('10.1.2.3'), 'public', options), { ok: true }, 'public routes still only need the Host');
+  t.match(authorise(request('10.1.2.3'), 'public', options), { ok: true }, 'public routes (health, the static page) need neither');
+  const rebound = { headers: { host: 'evil.example:8080' }, socket: { remoteAddress: '127.0.0.1', localPort: 8080 }, query: {}, params: {} } as unknown as FastifyRequest;
+  t.match(authorise(rebound, 'master', options), { ok: false, status: 421 });
+  t.match(authorise(rebound, 'watch', options), { ok: false, status: 421 }, 'the widget stream is guarded too');
 });
 
 t.test('the Host rule by itself', async (t) => {
