@@ -222,6 +222,7 @@ export class ToneguardServer {
         return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call) : undefined;
       },
       webhookSecret: config.http.webhookSecret,
+      webhookPrivateAddresses: config.http.callbackHosts.length > 0,
     });
     cleanups.push(() => payments.close());
 

@@ -72,3 +72,18 @@ t.test('a redirect from the receiver is not followed', async (t) => {
   t.equal(inner.received.length, 0, 'the redirect target got nothing');
   t.same(statuses, [307]);
 });
+
+t.test('a host name that resolves to a private address is refused at connect time unless allowed', async (t) => {
+  const r = await receiver(t);
+  const byName = r.url.replace('127.0.0.1', 'localhost');
+  const statuses: number[] = [];
+  const guarded = new StatusWebhook({ url: byName, secret: 's', onDelivery: (s) => statuses.push(s) });
+  guarded.send({ event: 'status' });
+  await guarded.flush();
+  t.equal(r.received.length, 0, 'localhost resolves to loopback: nothing sent');
+  t.same(statuses, [0], 'reported as a failed delivery');
+  const allowed = new StatusWebhook({ url: byName, secret: 's', privateAddresses: true });
+  allowed.send({ event: 'status' });
+  await allowed.flush();
+  t.equal(r.received.length, 1, 'delivered when the operator allowlisted the hosts');
+});
