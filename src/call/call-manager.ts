@@ -59,6 +59,11 @@ export interface CallManagerOptions {
   readonly agentSrtp?: SrtpPolicy;
   /** Transport of our Contact and of the INVITE to the PBX when its URI names none (default udp). */
   readonly transport?: SipTransport;
+  /**
+   * RFC 3325 trust domain: P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from a
+   * caller at this address reach the PBX (`sip.trustedIdentitySources`; default: nobody).
+   */
+  readonly trustedIdentity?: (address: string) => boolean;
   /** An endpoint-mode call was answered: the payment dialog starts here. */
   readonly onPaymentCall?: (call: Call, params: PaymentCallParams) => void;
 }
@@ -261,6 +266,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         register: (c, leg, id, tag) => this.register(c, leg, id, tag),
         ended: (c, reason) => this.ended(c, reason),
         answered: (c) => this.emit('call-answer', c),
+        trustsIdentity: (source) => this.options.trustedIdentity?.(source.address) ?? false,
+        warn: (message) => this.emit('warning', message),
       },
       req, tx, source, mode, media,
     );

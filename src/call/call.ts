@@ -12,6 +12,7 @@ import {
   Dialog, parseCSeq, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack,
   type ServerTransaction,
 } from '../sip/sip-stack.js';
+import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
 import { Leg } from './leg.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
@@ -64,13 +65,15 @@ export interface CallHost {
   register(call: Call, leg: LegName, callId: string, localTag: string): void;
   ended(call: Call, reason: CallEndReason): void;
   answered(call: Call): void;
+  /** RFC 3325: asserted identity from this source may be passed to the PBX. */
+  trustsIdentity(source: Destination): boolean;
+  /** A problem worth a log line (no SIP content, no card data). */
+  warn(message: string): void;
 }
 
 const SDP = 'application/sdp';
 /** Methods we take; sent in Allow (RFC 3261 §20.5). */
 export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE';
-/** Headers copied from the caller's INVITE to the PBX's (identity, diversion, integration data). */
-const COPIED_HEADERS = /^(p-asserted-identity|p-preferred-identity|privacy|diversion|history-info|user-to-user|x-.*)$/;
 /** Headers relayed with in-dialog requests between legs. */
 const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
@@ -237,10 +240,7 @@ export class Call extends EventEmitter<CallEvents> {
       }
       throw error;
     }
-    const headers: Record<string, string | string[]> = {};
-    for (const f of this.invite.headers.entries()) {
-      if (COPIED_HEADERS.test(f.key)) headers[f.key] = [...(headers[f.key] ?? []), f.value];
-    }
+    const headers: Record<string, string | string[]> = headersForUpstream(this.invite.headers.entries(), this.host.trustsIdentity(this.source));
     const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
     headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
     headers.allow = ALLOWED_METHODS;
@@ -511,6 +511,17 @@ export class Call extends EventEmitter<CallEvents> {
     for (const name of RELAYED_HEADERS) {
       const value = req.headers.get(name);
       if (value !== undefined) headers[name] = value;
+    }
+    if (from === 'caller' && headers['refer-to'] !== undefined) {
+      // The transferee's INVITE would carry these URI headers with toneguard's authority.
+      const checked = referToWithoutReservedHeaders(headers['refer-to']);
+      if (!checked.ok) {
+        this.host.warn(`caller REFER refused: ${checked.reason}`);
+        tx.respond(403);
+        return;
+      }
+      if (checked.stripped > 0) this.host.warn(`caller REFER: ${checked.stripped} reserved URI header(s) removed from Refer-To`);
+      headers['refer-to'] = checked.value;
     }
     const contentType = req.headers.get('content-type');
     const res = await other.request(req.method, { headers, body: req.body.length > 0 ? req.body : undefined, contentType: req.body.length > 0 ? contentType : undefined });
