@@ -23,6 +23,7 @@
 import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
 import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
+import { admit, DIALOG_CREATING, type AdmissionPolicy } from './admission.js';
 import { ALLOWED_METHODS, Call, type CallEndReason, type CallMode, type CallSummary } from './call.js';
 import { configUri, routeInvite, type RouteRule } from './call-routing.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
@@ -64,6 +65,11 @@ export interface CallManagerOptions {
    * caller at this address reach the PBX (`sip.trustedIdentitySources`; default: nobody).
    */
   readonly trustedIdentity?: (address: string) => boolean;
+  /**
+   * Who may create dialogs (`sip.trustedSources`, `sip.auth`); everyone else gets 403 (or a
+   * digest challenge). Default: loopback only.
+   */
+  readonly admission?: AdmissionPolicy;
   /** An endpoint-mode call was answered: the payment dialog starts here. */
   readonly onPaymentCall?: (call: Call, params: PaymentCallParams) => void;
 }
@@ -78,6 +84,9 @@ export type CallManagerEvents = {
 };
 
 const RETRY_AFTER_S = '5';
+
+/** The default `sip.trustedSources` (127.0.0.0/8, ::1) when the integrator gives no policy. */
+const LOOPBACK_ONLY: AdmissionPolicy = { trusted: (a) => a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.') };
 
 export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly stack: SipStack;
@@ -163,6 +172,14 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       return;
     }
     if (tx === undefined) return; // a stray ACK
+    if (DIALOG_CREATING.has(req.method)) {
+      const verdict = admit(this.options.admission ?? LOOPBACK_ONLY, req, source.address, Date.now());
+      if (!verdict.admitted) {
+        if (verdict.status === 403) this.emit('warning', `${req.method} refused: source ${source.address} is not in sip.trustedSources`);
+        tx.respond(verdict.status, undefined, verdict.headers === undefined ? undefined : { headers: verdict.headers });
+        return;
+      }
+    }
     switch (req.method) {
       case 'INVITE':
         this.onInvite(req, tx, source);

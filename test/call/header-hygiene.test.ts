@@ -1,12 +1,11 @@
 // What a caller's signalling may carry to the PBX: never toneguard's result vocabulary
 // (X-Payment-*, X-Toneguard-*), asserted identity only from the trust domain; checked on the pure
 // rules and over real SIP on UDP loopback with a scripted caller and PBX.
-import t, { type Test } from 'tap';
-import { CallManager } from '../../src/call/call-manager.js';
+import t from 'tap';
 import { headersForUpstream, referToWithoutReservedHeaders } from '../../src/call/header-hygiene.js';
-import { SipStack, type Destination, type Dialog, type SipRequest } from '../../src/sip/sip-stack.js';
-import { FakeMediaSession } from '../helpers/fake-media-session.js';
-import { answerInvite, FAST_TIMERS, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
+import type { Dialog, SipRequest } from '../../src/sip/sip-stack.js';
+import { sdpBody, waitFor } from '../helpers/call-sip-peers.js';
+import { pbxRig as rig } from '../helpers/pbx-rig.js';
 
 const FORGED = {
   'X-Payment-Result': 'success',
@@ -35,39 +34,6 @@ t.test('Refer-To: reserved URI headers removed, escaped names too, others kept',
   t.equal(referToWithoutReservedHeaders('sip:ivr@pbx?X-Payment-Result=success').ok, false, 'no brackets: refused');
   t.equal(referToWithoutReservedHeaders('sip:ivr@pbx').ok, true);
 });
-
-interface Rig {
-  readonly caller: Peer;
-  readonly pbx: Peer;
-  readonly tg: Destination;
-  readonly pbxDialogs: Dialog[];
-  readonly warnings: string[];
-  uri(user: string): string;
-}
-
-async function rig(t: Test, trustedIdentity?: (address: string) => boolean): Promise<Rig> {
-  const stack = await SipStack.listen({ address: '127.0.0.1', port: 0, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0 });
-  const caller = await Peer.start();
-  const pbx = await Peer.start();
-  const pbxDialogs: Dialog[] = [];
-  const warnings: string[] = [];
-  const manager = new CallManager({ stack, upstream: pbx.uri, createMedia: ({ mode }) => new FakeMediaSession(mode), trustedIdentity });
-  manager.on('warning', (w) => warnings.push(w));
-  pbx.handler = (req, tx) => {
-    if (tx !== undefined && req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
-      const d = answerInvite(pbx, req, tx, 200, { body: sdpBody(30000), contentType: 'application/sdp' });
-      if (d !== undefined) pbxDialogs.push(d);
-      return;
-    }
-    pbx.defaultHandler(req, tx);
-  };
-  const port = stack.localAddress('udp')?.port ?? 0;
-  t.teardown(async () => {
-    manager.close();
-    await Promise.all([stack.close(), caller.close(), pbx.close()]);
-  });
-  return { caller, pbx, pbxDialogs, warnings, tg: { transport: 'udp', address: '127.0.0.1', port }, uri: (user) => `sip:${user}@127.0.0.1:${port}` };
-}
 
 function reservedHeaders(req: SipRequest): string[] {
   return [...req.headers.entries()].map((f) => f.key).filter((k) => /^x-(payment|toneguard)-/i.test(k));
@@ -107,7 +73,7 @@ t.test("a caller's forged result headers never reach the PBX: INVITE, re-INVITE,
 });
 
 t.test('asserted identity passes from the trust domain, result headers still do not', async (t) => {
-  const r = await rig(t, (address) => address === '127.0.0.1');
+  const r = await rig(t, { trustedIdentity: (address) => address === '127.0.0.1' });
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000), headers: { ...FORGED, 'P-Asserted-Identity': '<sip:+441234@carrier>' } });
   t.equal((await out.final).status, 200);
   const { req: invite } = await r.pbx.next('INVITE');
