@@ -24,8 +24,9 @@ import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
 import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
 import { admit, DIALOG_CREATING, type AdmissionPolicy } from './admission.js';
-import { ALLOWED_METHODS, Call, type CallEndReason, type CallMode, type CallSummary } from './call.js';
-import { configUri, routeInvite, type RouteRule } from './call-routing.js';
+import { ALLOWED_METHODS, Call, type UpstreamTarget, type CallEndReason, type CallMode, type CallSummary } from './call.js';
+import { configUri, routeInvite, upstreamRequestUri, type RouteRule } from './call-routing.js';
+import { UpstreamPool } from './upstream-pool.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
 import { parseSdpDescription } from './sdp-description.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
@@ -46,8 +47,10 @@ export interface MediaSessionRequest {
 
 export interface CallManagerOptions {
   readonly stack: SipStack;
-  /** The PBX, `sip:host:port` (DESIGN.md `upstream`). */
-  readonly upstream: string;
+  /** The PBX, `sip:host:port` (DESIGN.md `upstream`), or a pool of PBXs with failover. */
+  readonly upstream: string | UpstreamPool;
+  /** An upstream that sends no response at all within this long is given up for the next, ms (default 5000). */
+  readonly inviteTimeoutMs?: number;
   /** Request-URI rules tried in order before `upstream`. */
   readonly routes?: readonly RouteRule[];
   /** Calls to this URI (user@host) are answered by toneguard (DESIGN.md `payment.uri`). */
@@ -84,6 +87,7 @@ export type CallManagerEvents = {
 };
 
 const RETRY_AFTER_S = '5';
+const DEFAULT_INVITE_TIMEOUT_MS = 5000;
 
 /** The default `sip.trustedSources` (127.0.0.0/8, ::1) when the integrator gives no policy. */
 const LOOPBACK_ONLY: AdmissionPolicy = { trusted: (a) => a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.') };
@@ -91,6 +95,7 @@ const LOOPBACK_ONLY: AdmissionPolicy = { trusted: (a) => a.startsWith('127.') ||
 export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly stack: SipStack;
   private readonly upstream: SipUri;
+  private readonly pool: UpstreamPool;
   private readonly routes: readonly RouteRule[];
   private readonly paymentUri: SipUri | undefined;
   private readonly limits: CallLimits;
@@ -109,7 +114,10 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   constructor(private readonly options: CallManagerOptions) {
     super();
     this.stack = options.stack;
-    this.upstream = configUri(options.upstream, 'upstream');
+    this.pool = typeof options.upstream === 'string'
+      ? new UpstreamPool({ stack: options.stack, upstreams: [{ uri: options.upstream, priority: 0, weight: 1 }], probe: { intervalMs: 0 } })
+      : options.upstream;
+    this.upstream = this.pool.upstreams[0].uri;
     this.routes = options.routes ?? [];
     for (const r of this.routes) configUri(r.upstream, 'route upstream');
     this.paymentUri = options.paymentUri === undefined || options.paymentUri === '' ? undefined : configUri(options.paymentUri, 'payment.uri');
@@ -285,6 +293,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         answered: (c) => this.emit('call-answer', c),
         trustsIdentity: (source) => this.options.trustedIdentity?.(source.address) ?? false,
         warn: (message) => this.emit('warning', message),
+        inviteTimeoutMs: this.options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
+        upstreamOutcome: (upstream, outcome, retryAfterS) => this.pool.report(upstream, outcome, retryAfterS),
       },
       req, tx, source, mode, media,
     );
@@ -298,12 +308,20 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       this.options.onPaymentCall?.(call, params);
       return;
     }
-    const destination = uriDestination(target.requestUri, this.transport);
-    if (destination === undefined) {
+    const targets: UpstreamTarget[] = [];
+    if (target.fromRule) {
+      const destination = uriDestination(target.requestUri, this.transport);
+      if (destination !== undefined) targets.push({ requestUri: target.requestUri, destination, label: target.requestUri });
+    } else {
+      for (const upstream of this.pool.candidates()) {
+        targets.push({ requestUri: upstreamRequestUri(target.user, upstream.uri), destination: upstream.destination, label: upstream.label, upstream });
+      }
+    }
+    if (targets.length === 0) {
       call.close('error');
       return;
     }
-    call.startB2bua(target.requestUri, destination, offer);
+    call.startB2bua(targets, offer);
   }
 
   private register(call: Call, leg: LegName, callId: string, localTag: string): void {

@@ -14,6 +14,7 @@ import {
 } from '../sip/sip-stack.js';
 import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
 import { Leg } from './leg.js';
+import { finalOutcome, type Upstream, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import {
@@ -69,6 +70,20 @@ export interface CallHost {
   trustsIdentity(source: Destination): boolean;
   /** A problem worth a log line (no SIP content, no card data). */
   warn(message: string): void;
+  /** How long an upstream may take to send its first response before the next one is tried, ms. */
+  readonly inviteTimeoutMs: number;
+  /** One INVITE attempt's outcome at an upstream (health and metrics). */
+  upstreamOutcome(upstream: Upstream, outcome: UpstreamOutcome, retryAfterS: number | undefined): void;
+}
+
+/** One place the caller's INVITE may go: tried in order until one answers. */
+export interface UpstreamTarget {
+  readonly requestUri: string;
+  readonly destination: Destination;
+  /** For logs. */
+  readonly label: string;
+  /** The pool's upstream (health), absent for a route's fixed upstream. */
+  readonly upstream?: Upstream;
 }
 
 const SDP = 'application/sdp';
@@ -226,7 +241,7 @@ export class Call extends EventEmitter<CallEvents> {
    * An offerless INVITE (`offer` undefined) gets our own offer towards the PBX, and an offer of
    * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
    */
-  startB2bua(requestUri: string, destination: Destination, offer: SdpDescription | undefined): void {
+  startB2bua(targets: readonly UpstreamTarget[], offer: SdpDescription | undefined): void {
     let relayed: RelayedOffer;
     try {
       relayed = offer === undefined
@@ -240,6 +255,17 @@ export class Call extends EventEmitter<CallEvents> {
       }
       throw error;
     }
+    this.tryUpstream(targets, 0, offer, relayed);
+  }
+
+  /**
+   * One INVITE towards `targets[index]`. No answer at all within the host's inviteTimeoutMs, a
+   * timeout, a transport error, 408 or 5xx move on to the next target while the caller has heard
+   * nothing but 100 Trying (after a 18x the caller's call belongs to that PBX).
+   */
+  private tryUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer): void {
+    const target = targets[index];
+    const { requestUri, destination } = target;
     const headers: Record<string, string | string[]> = headersForUpstream(this.invite.headers.entries(), this.host.trustsIdentity(this.source));
     const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
     headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
@@ -262,10 +288,48 @@ export class Call extends EventEmitter<CallEvents> {
     this.host.register(this, 'agent', req.headers.get('call-id') ?? '', fromTag);
     const ctx = this.host.stack.request(req, destination);
     this.agentInvite = ctx;
-    ctx.on('provisional', (res) => this.onAgentProvisional(offer, relayed, res));
-    ctx.on('final', (res) => this.onAgentFinal(req, ctx, destination, offer, relayed, res));
-    ctx.on('timeout', () => this.end('no-answer', 'agent'));
-    ctx.on('transportError', () => this.end('error', 'agent'));
+    const current = (): boolean => this.agentInvite === ctx;
+    let heard = false;
+    const failed = (outcome: UpstreamOutcome, res?: SipResponse): boolean => {
+      clearTimeout(firstAnswer);
+      if (!current()) return true;
+      const retryAfter = Number.parseInt(res?.headers.get('retry-after') ?? '', 10);
+      if (target.upstream !== undefined) this.host.upstreamOutcome(target.upstream, outcome, Number.isFinite(retryAfter) ? retryAfter : undefined);
+      if (this.stateValue !== 'trying' || index + 1 >= targets.length) return false;
+      this.host.warn(`upstream ${target.label} failed (${outcome}); trying ${targets[index + 1].label}`);
+      this.tryUpstream(targets, index + 1, offer, relayed);
+      return true;
+    };
+    const firstAnswer = setTimeout(() => {
+      if (heard || !current()) return;
+      ctx.cancel();
+      if (!failed('timeout')) this.end('no-answer', 'agent');
+    }, this.host.inviteTimeoutMs);
+    firstAnswer.unref();
+    ctx.on('provisional', (res) => {
+      heard = true;
+      clearTimeout(firstAnswer);
+      if (current()) this.onAgentProvisional(offer, relayed, res);
+    });
+    ctx.on('final', (res) => {
+      heard = true;
+      clearTimeout(firstAnswer);
+      if (!current()) {
+        // An upstream we gave up on answered after all: end that dialog (ACK and BYE).
+        if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
+        return;
+      }
+      const outcome = finalOutcome(res.status);
+      if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
+      if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
+      this.onAgentFinal(req, ctx, destination, offer, relayed, res);
+    });
+    ctx.on('timeout', () => {
+      if (!failed('timeout')) this.end('no-answer', 'agent');
+    });
+    ctx.on('transportError', () => {
+      if (!failed('transport-error')) this.end('error', 'agent');
+    });
   }
 
   private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
@@ -316,7 +380,7 @@ export class Call extends EventEmitter<CallEvents> {
     const seq = parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1;
     const hop = dialog.nextHop(destination.transport) ?? destination;
     ctx.ack(dialog.createAck(seq), hop);
-    if (this.agent.dialog !== undefined || this.stateValue === 'ending' || this.stateValue === 'ended') {
+    if (this.agent.dialog !== undefined || this.agentInvite !== ctx || this.stateValue === 'ending' || this.stateValue === 'ended') {
       // A second 2xx (forking, RFC 3261 §13.2.2.4) or an answer after the caller left: end that dialog.
       const stray = new Leg('agent', this.host.stack, destination);
       stray.dialog = dialog;

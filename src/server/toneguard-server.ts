@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
+import { UpstreamPool } from '../call/upstream-pool.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
@@ -210,9 +211,23 @@ export class ToneguardServer {
     });
     cleanups.push(() => payments.close());
 
+    const upstreams = new UpstreamPool({
+      stack,
+      upstreams: config.upstream,
+      probe: { intervalMs: config.sip.keepalive.intervalSeconds * 1000, timeoutMs: config.sip.keepalive.timeoutSeconds * 1000, failureThreshold: config.sip.keepalive.failureThreshold },
+    });
+    cleanups.push(() => upstreams.close());
+    for (const u of upstreams.upstreams) metrics.upstreamState(u.label, u.up);
+    upstreams.on('change', (u) => {
+      metrics.upstreamState(u.label, u.up);
+      logger.warn({ component: 'upstream', upstream: u.label, up: u.up }, u.up ? 'upstream up' : 'upstream down');
+    });
+    upstreams.on('attempt', (u, outcome) => metrics.upstreamAttempt(u.label, outcome));
+    upstreams.start();
     calls = new CallManager({
       stack,
-      upstream: config.upstream,
+      upstream: upstreams,
+      inviteTimeoutMs: config.sip.inviteTimeoutMs,
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
       paymentUri: config.payment.uri,
       limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource },
@@ -267,7 +282,11 @@ export class ToneguardServer {
     cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
     registerHealthRoutes(http, {
-      readiness: () => (server === undefined ? { ready: false, reasons: ['starting'] } : server.#draining ? { ready: false, reasons: ['draining'] } : { ready: true, reasons: [] }),
+      readiness: () => {
+        const reasons = server === undefined ? ['starting'] : server.#draining ? ['draining'] : [];
+        if (!upstreams.anyUp) reasons.push('no upstream is up');
+        return { ready: reasons.length === 0, reasons };
+      },
     });
     registerCallRoutes(http, callControl(manager, payments));
     registerPaymentRoutes(http, payments);
@@ -287,7 +306,7 @@ export class ToneguardServer {
     return [
       `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last}, HTTP ${this.#httpUrl}`,
       `dashboard: ${this.#httpUrl}/dashboard`,
-      `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
+      `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream.map((u) => u.uri).join(', ')}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
     ].join('\n');
   }
 

@@ -2,6 +2,7 @@
 // every INVITE with 200 (fake media): for tests of what crosses from one side to the other.
 import type { Test } from 'tap';
 import { CallManager, type CallManagerOptions } from '../../src/call/call-manager.js';
+import type { UpstreamPool } from '../../src/call/upstream-pool.js';
 import { SipStack, type Destination, type Dialog } from '../../src/sip/sip-stack.js';
 import { FakeMediaSession } from './fake-media-session.js';
 import { answerInvite, FAST_TIMERS, Peer, sdpBody } from './call-sip-peers.js';
@@ -16,13 +17,17 @@ export interface PbxRig {
   uri(user: string): string;
 }
 
-export async function pbxRig(t: Test, options: Partial<Omit<CallManagerOptions, 'stack' | 'upstream' | 'createMedia'>> = {}): Promise<PbxRig> {
+export async function pbxRig(
+  t: Test,
+  options: Partial<Omit<CallManagerOptions, 'stack' | 'upstream' | 'createMedia'>> & { readonly upstreamPool?: (stack: SipStack) => UpstreamPool } = {},
+): Promise<PbxRig> {
   const stack = await SipStack.listen({ address: '127.0.0.1', port: 0, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0 });
   const caller = await Peer.start();
   const pbx = await Peer.start();
   const pbxDialogs: Dialog[] = [];
   const warnings: string[] = [];
-  const manager = new CallManager({ stack, upstream: pbx.uri, createMedia: ({ mode }) => new FakeMediaSession(mode), ...options });
+  const { upstreamPool, ...rest } = options;
+  const manager = new CallManager({ stack, upstream: upstreamPool?.(stack) ?? pbx.uri, createMedia: ({ mode }) => new FakeMediaSession(mode), ...rest });
   manager.on('warning', (w) => warnings.push(w));
   pbx.handler = (req, tx) => {
     if (tx !== undefined && req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
