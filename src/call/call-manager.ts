@@ -102,6 +102,9 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly transport: SipTransport;
   private readonly contact: string;
   private readonly byId = new Map<string, Call>();
+  /** Every leg's SIP Call-ID (caller, and each INVITE towards a PBX). */
+  private readonly bySipCallId = new Map<string, Call>();
+  private readonly sipCallIds = new Map<Call, string[]>();
   private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
   private readonly dialogKeys = new Map<Call, string[]>();
   private readonly perSource = new Map<string, number>();
@@ -132,8 +135,9 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     return [...this.byId.values()].map((c) => c.summary());
   }
 
+  /** A call by toneguard's id or either leg's SIP Call-ID (the PBX side knows only its own). */
   get(id: string): Call | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id) ?? this.bySipCallId.get(id);
   }
 
   get size(): number {
@@ -237,7 +241,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     tx.respond(100);
     const mode: CallMode = target.kind === 'endpoint' ? 'endpoint' : 'b2bua';
     const callId = req.headers.get('call-id') ?? '';
-    if (this.byId.has(callId)) {
+    if (this.bySipCallId.has(callId)) {
       tx.respond(482); // the same Call-ID already in a call here: a loop through us
       return;
     }
@@ -262,7 +266,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       (media) => {
         this.pending -= 1;
         tx.off('cancel', onCancel);
-        if (cancelled || this.closed || this.byId.has(callId)) {
+        if (cancelled || this.closed || this.bySipCallId.has(callId)) {
           media.close();
           if (!cancelled) tx.respond(this.closed ? 503 : 482);
           return;
@@ -326,6 +330,11 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
 
   private register(call: Call, leg: LegName, callId: string, localTag: string): void {
     const key = `${callId}|${localTag}`;
+    // First come keeps a Call-ID (a caller cannot take over another call's id by reusing it).
+    if (!this.bySipCallId.has(callId)) {
+      this.bySipCallId.set(callId, call);
+      this.sipCallIds.set(call, [...(this.sipCallIds.get(call) ?? []), callId]);
+    }
     this.byDialog.set(key, { call, leg });
     this.dialogKeys.set(call, [...(this.dialogKeys.get(call) ?? []), key]);
   }
@@ -336,6 +345,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     // In-dialog requests still in flight (a retransmitted BYE) get 481 from now on.
     for (const key of this.dialogKeys.get(call) ?? []) this.byDialog.delete(key);
     this.dialogKeys.delete(call);
+    for (const id of this.sipCallIds.get(call) ?? []) this.bySipCallId.delete(id);
+    this.sipCallIds.delete(call);
     const n = (this.perSource.get(call.source.address) ?? 1) - 1;
     if (n <= 0) this.perSource.delete(call.source.address);
     else this.perSource.set(call.source.address, n);

@@ -3,6 +3,7 @@
 // media plane B2BUA"): each leg is its own dialog with its own Call-ID, tags and CSeq; SDP is
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
@@ -45,6 +46,10 @@ export interface CallSummary {
   readonly state: CallState;
   readonly mode: CallMode;
   readonly secure: boolean;
+  /** The caller leg's SIP Call-ID. */
+  readonly callerCallId: string;
+  /** The PBX leg as the PBX sees it (B2BUA mode, once the INVITE went out). */
+  readonly agent: { readonly callId: string; readonly from: string; readonly to: string } | null;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly answeredAt: number | null;
@@ -117,6 +122,11 @@ function captureView(req: SipRequest): CaptureSipMessage {
   return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
 }
 
+/** A From/To value without its tag (what an API shows). */
+function withoutTag(value: string): string {
+  return value.replace(/;\s*tag\s*=[^;]*/i, '');
+}
+
 function bodyText(m: SipRequest | SipResponse): string {
   return m.body.toString('utf8');
 }
@@ -135,7 +145,12 @@ function hasInfoDigits(media: MediaSession): media is MediaSession & MediaWithIn
 }
 
 export class Call extends EventEmitter<CallEvents> {
+  /** toneguard's id of the call (a UUID), sent to the PBX as X-Toneguard-Call-Id. */
   readonly id: string;
+  /** The caller leg's SIP Call-ID. */
+  readonly callerCallId: string;
+  /** The PBX leg as the PBX sees it (Call-ID, From, To without tags); null until the INVITE is sent. */
+  agentLeg: { readonly callId: string; readonly from: string; readonly to: string } | null = null;
   readonly mode: CallMode;
   readonly caller: Leg;
   readonly agent: Leg;
@@ -170,13 +185,15 @@ export class Call extends EventEmitter<CallEvents> {
     media: MediaSession,
   ) {
     super();
-    this.id = invite.headers.get('call-id') ?? inviteTx.toTag;
+    // Our own id (API, logs, X-Toneguard-Call-Id): each leg's Call-ID is chosen by someone else.
+    this.id = randomUUID();
+    this.callerCallId = invite.headers.get('call-id') ?? inviteTx.toTag;
     this.mode = mode;
     this.media = media;
     this.source = source;
     // From/To as the caller wrote them, without the tag (an API shows them).
-    this.from = (invite.headers.get('from') ?? '').replace(/;\s*tag\s*=[^;]*/i, '');
-    this.to = (invite.headers.get('to') ?? '').replace(/;\s*tag\s*=[^;]*/i, '');
+    this.from = withoutTag(invite.headers.get('from') ?? '');
+    this.to = withoutTag(invite.headers.get('to') ?? '');
     this.startedAt = Date.now();
     this.caller = new Leg('caller', host.stack, source);
     this.agent = new Leg('agent', host.stack, source);
@@ -185,7 +202,7 @@ export class Call extends EventEmitter<CallEvents> {
     media.on('rtp-timeout', this.onRtpTimeout);
     inviteTx.on('ackTimeout', () => this.close('ack-timeout'));
     inviteTx.on('cancel', () => this.end('cancelled', 'caller'));
-    host.register(this, 'caller', this.id, inviteTx.toTag);
+    host.register(this, 'caller', this.callerCallId, inviteTx.toTag);
   }
 
   get state(): CallState {
@@ -204,6 +221,7 @@ export class Call extends EventEmitter<CallEvents> {
   summary(): CallSummary {
     return {
       id: this.id, from: this.from, to: this.to, state: this.stateValue, mode: this.mode, secure: this.media.secure,
+      callerCallId: this.callerCallId, agent: this.agentLeg,
       startedAt: this.startedAt, answeredAt: this.answeredAt,
     };
   }
@@ -270,6 +288,8 @@ export class Call extends EventEmitter<CallEvents> {
     const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
     headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
     headers.allow = ALLOWED_METHODS;
+    // The PBX side (agent desktop, CTI) finds this call in the API by this id.
+    headers['x-toneguard-call-id'] = this.id;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
     const fromUser = /<?sips?:([^@>;]+)@/.exec(this.from)?.[1];
     const display = /^\s*("(?:[^"\\]|\\.)*")\s*</.exec(this.from)?.[1];
@@ -285,7 +305,9 @@ export class Call extends EventEmitter<CallEvents> {
       contentType: SDP,
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
-    this.host.register(this, 'agent', req.headers.get('call-id') ?? '', fromTag);
+    const agentCallId = req.headers.get('call-id') ?? '';
+    this.agentLeg = { callId: agentCallId, from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') };
+    this.host.register(this, 'agent', agentCallId, fromTag);
     const ctx = this.host.stack.request(req, destination);
     this.agentInvite = ctx;
     const current = (): boolean => this.agentInvite === ctx;

@@ -247,7 +247,7 @@ export class ToneguardServer {
     cleanups.push(() => manager.close());
     manager.on('call-start', (call) => {
       metrics.callStarted();
-      logger.info({ call: call.id, mode: call.mode }, 'call started');
+      logger.info({ call: call.id, callerCallId: call.callerCallId, mode: call.mode }, 'call started');
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
@@ -274,7 +274,7 @@ export class ToneguardServer {
         }
       }
       widget.end(call.id);
-      logger.info({ call: call.id, reason }, 'call ended');
+      logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
 
@@ -349,6 +349,7 @@ export class ToneguardServer {
 function callControl(manager: CallManager, payments: PaymentCoordinator): CallControl {
   const summary = (call: Call): CallSummary => {
     const s = call.summary();
+    const paymentId = payments.paymentOf(s.id);
     return {
       id: s.id,
       mode: s.mode,
@@ -357,10 +358,13 @@ function callControl(manager: CallManager, payments: PaymentCoordinator): CallCo
       to: s.to,
       secure: s.secure,
       startedAt: new Date(s.startedAt).toISOString(),
-      paymentId: payments.paymentOf(s.id),
+      paymentId,
+      paymentState: paymentId === null ? null : String(payments.status(s.id, paymentId).state),
+      legs: { caller: { callId: s.callerCallId, from: s.from, to: s.to }, agent: s.agent },
     };
   };
   return {
+    resolve: (id) => manager.get(id)?.id,
     list: () => manager.calls().map((s) => manager.get(s.id)).filter((c): c is Call => c !== undefined).map(summary),
     get: (id) => {
       const call = manager.get(id);
