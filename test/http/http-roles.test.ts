@@ -16,8 +16,9 @@ const MASTER = 'master-token-0a1b2c';
 const KEY = 'widget-token-key-of-at-least-32-chars!';
 
 function fakeCalls(): CallControl {
-  const summary = (id: string): CallSummary => ({ id, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null });
+  const summary = (id: string): CallSummary => ({ id, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: `${id}-leg-a`, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } });
   return {
+    resolve: (id) => (id === 'c1-leg-b' ? 'c1' : id === 'c1' || id === 'c2' ? id : undefined),
     list: () => [summary('c1'), summary('c2')],
     get: (id) => (id === 'c1' || id === 'c2' ? summary(id) : undefined),
     setSecure: () => true,
@@ -39,7 +40,7 @@ function fakePayments(): PaymentApi & { started: string[] } {
 
 async function setup(t: Tap.Test) {
   const widgetTokens = new WidgetTokens(KEY);
-  const app = createHttpApp({ token: MASTER, logger: createLogger('silent'), widgetTokens, resolveCallId: (id) => (id === 'c1-leg-b' ? 'c1' : fakeCalls().get(id)?.id) });
+  const app = createHttpApp({ token: MASTER, logger: createLogger('silent'), widgetTokens, resolveCallId: (id) => fakeCalls().resolve(id) });
   const payments = fakePayments();
   const hub = new WidgetHub();
   const store = SqliteKpiStore.open(':memory:');

@@ -91,8 +91,8 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   const widgetTokens = new WidgetTokens('');
   const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub });
-  const call: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null };
-  registerCallRoutes(app, { list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
+  const call: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
+  registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
   // The real payment routes (their access rules included) over a fake of the payment layer.
   registerPaymentRoutes(app, {
     start: async (callId, input) => ({ ...(await startPayment(callId, { ...input.parameters, idempotencyKey: input.idempotencyKey } as unknown as WidgetStartPaymentBody)), created: true }),
