@@ -157,6 +157,9 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   await waitText(page, 'connection', 'Live');
   await waitText(page, 'call-id', CALL_ID);
   t.equal(page.url(), `${origin}/widget/${encodeURIComponent(CALL_ID)}`, 'the page drops the token from its address');
+  await page.reload();
+  await waitText(page, 'connection', 'Live');
+  t.pass('a reload still connects (the tab kept its token)');
   // The same event stream read raw beside the browser: the page closes its EventSource on
   // `end`, and when that beats the end of the response in Chromium's network process the
   // browser reports the response cancelled and its body cannot be read back.

@@ -1,8 +1,9 @@
 // The widget's HTTP routes: the page and its live state over Server-Sent Events (WHATWG HTML
 // §9.2). Authentication is the app's hook (createHttpApp): the page is public (the same static
 // bytes for every call, nothing from the request in it; it finds its token in the URL fragment),
-// the stream needs the master token or a widget token of that call. The payment commands the page sends (POST /calls/:id/payments,
-// POST /calls/:id/payments/:pid) belong to the call API and are registered there, not here.
+// the stream needs the master token or a widget token of that call. The payment commands the
+// page sends (POST /calls/:id/payments, POST /calls/:id/payments/:pid) belong to the call API
+// and are registered there, not here.
 import type { FastifyInstance } from 'fastify';
 import type { WidgetHub, WidgetEvent } from './widget-hub.js';
 import { WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
