@@ -23,7 +23,7 @@ function serverConfig(dir: string, http: Record<string, unknown>) {
   return parseConfig({
     sip: { listen: '127.0.0.1:0' },
     http,
-    rtp: { ports: '34800-34899' },
+    rtp: { ports: '37000-37039' },
     gateway: { kind: 'xml', url: 'https://127.0.0.1:9/xml/v1/request.api' },
     kpi: { sqlite: join(dir, 'data', 'kpi.sqlite') },
     log: { level: 'silent' },
