@@ -1,4 +1,4 @@
-// `toneguard bench [--json]` (DESIGN.md, "Command line contract"): every benchmark, each as a
+// `toneguard bench [--json]` (README.md, "Command line"): every benchmark, each as a
 // ratio against its baseline. The benchmarks themselves live in bench/run.ts.
 
 export interface BenchCommandOptions {

@@ -1,4 +1,4 @@
-// Leak tests of the in-band clamp (issue 5): on generated ITU-T Q.24 cases, fast dialling
+// Leak tests of the in-band clamp: on generated ITU-T Q.24 cases, fast dialling
 // (40 ms on / 40 ms off), weak tones (-25 dBm0), 8 dB twist, 15 dB SNR, digits under speech and
 // the recorded RTP fixtures, in every mode:
 // - multimon-ng recovers no digit from the clamped output (digit mode: only the fixed digit);
