@@ -1,4 +1,4 @@
-// `toneguard bench [--json]` (README.md, "Command line"): every benchmark, each as a
+// `toneguard bench [--json]` (docs/cli.md): every benchmark, each as a
 // ratio against its baseline. The benchmarks themselves live in bench/run.ts.
 
 export interface BenchCommandOptions {

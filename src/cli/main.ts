@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `toneguard` command line (README.md, "Command line"). Wiring only: options are
+// The `toneguard` command line (docs/cli.md). Wiring only: options are
 // parsed here, each command's logic lives in its own module. Exit codes: 0 success, 1 runtime
 // failure, 2 bad usage or unreadable/invalid input (message on stderr naming the file).
 import { readFileSync } from 'node:fs';

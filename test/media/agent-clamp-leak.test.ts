@@ -31,7 +31,7 @@ const speechPresent = requireTools(t, REQUIRE_SPEECH);
 const MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
 const FIXED = DEFAULT_INBAND_CLAMP_OPTIONS.replacementDigit;
 
-/** Figures per mode for the README, printed at the end. */
+/** Figures per mode for docs/measurements.md, printed at the end. */
 const figures = new Map<ClampMode, { worstLeakMs: number; maxBeyondDbm0: number; maxDbm0: number }>();
 
 function record(mode: ClampMode, worstLeakMs: number, maxBeyondDbm0: number, maxDbm0: number): void {

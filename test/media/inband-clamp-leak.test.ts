@@ -7,7 +7,7 @@
 //   (Goertzel, 5 ms windows) stays under -45 dBm0 except at most 5 ms per digit;
 // - speech and music with no digits come out bit-identical in at least 99.9 % of 20 ms frames,
 //   and speech around digits is intact outside the clamped spans.
-// Also the lookahead sweep behind the default (README, "Clamping").
+// Also the lookahead sweep behind the default (docs/measurements.md, "In-band clamp").
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
