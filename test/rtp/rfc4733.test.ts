@@ -1,4 +1,4 @@
-// RFC 4733 telephone-event receiver: every case of issue 4, each as packets a sender or a faulty
+// RFC 4733 telephone-event receiver: every documented case, each as packets a sender or a faulty
 // network/relay would produce, fed in arrival order.
 import t from 'tap';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
