@@ -1,5 +1,6 @@
-// The call API: list live calls, switch secure mode, and mint the agent widget's token for a
-// call. Every route here is for the master token only (the default access of http-app.ts).
+// The call API (docs/integration.md): list live calls, switch secure mode, and mint the agent
+// widget's token for a call. Every route here is for the master token only (the default access
+// of http-app.ts).
 // Routes depend on a narrow CallControl view so they can be tested without SIP or sockets.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
