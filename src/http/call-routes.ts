@@ -1,6 +1,10 @@
-// The call API (docs/integration.md): list live calls, switch secure mode.
+// The call API (docs/integration.md): list live calls, switch secure mode, and mint the agent
+// widget's token for a call. Every route here is for the master token only (the default access
+// of http-app.ts).
 // Routes depend on a narrow CallControl view so they can be tested without SIP or sockets.
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { WIDGET_SCOPES, type WidgetTokens } from './widget-token.js';
 
 export interface CallSummary {
   readonly id: string;
@@ -34,10 +38,18 @@ export interface CallControl {
 // the check only bounds the input (printable ASCII, no spaces): lookups are exact.
 const CALL_ID = /^[\x21-\x7e]{1,256}$/;
 
+export interface CallRoutesOptions {
+  readonly widgetTokens: WidgetTokens;
+  /** Lifetime of a widget token, and the most a request may ask for (s). */
+  readonly widgetTokenTtlSeconds: number;
+}
+
+const widgetTokenBody = z.object({ ttlSeconds: z.number().int().min(1).optional() }).strict();
+
 /** Routes whose `:id` names a call: the PBX side may use its own leg's Call-ID there. */
 const CALL_ROUTE = /^\/(calls|widget)\/:id(\/|$)/;
 
-export function registerCallRoutes(app: FastifyInstance, calls: CallControl): void {
+export function registerCallRoutes(app: FastifyInstance, calls: CallControl, options: CallRoutesOptions): void {
   // Every /calls/:id... and /widget/:id... route sees toneguard's id, whichever id the client had
   // (toneguard's, the caller leg's or the PBX leg's SIP Call-ID, URL-decoded by the router).
   app.addHook('preValidation', async (request) => {
@@ -63,4 +75,25 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallControl): vo
   };
   app.post<{ Params: { id: string } }>('/calls/:id/secure', secure(true));
   app.delete<{ Params: { id: string } }>('/calls/:id/secure', secure(false));
+
+  // The widget URL carries the token in its fragment, which browsers never send to a server
+  // (RFC 3986 §3.5): it stays out of access logs and Referer headers.
+  app.post<{ Params: { id: string } }>('/calls/:id/widget-token', async (request, reply) => {
+    const call = CALL_ID.test(request.params.id) ? calls.get(request.params.id) : undefined;
+    if (!call) return reply.code(404).send({ error: 'no such call' });
+    const body = widgetTokenBody.safeParse(request.body ?? {});
+    if (!body.success) return reply.code(400).send({ error: 'body must be {} or {"ttlSeconds": N}', code: 'ERR_BAD_REQUEST' });
+    const ttl = Math.min(body.data.ttlSeconds ?? options.widgetTokenTtlSeconds, options.widgetTokenTtlSeconds);
+    const expiresAt = Math.floor(Date.now() / 1000) + ttl;
+    const token = options.widgetTokens.mint({ callId: call.id, scopes: WIDGET_SCOPES, expiresAt });
+    const path = `/widget/${encodeURIComponent(call.id)}#token=${encodeURIComponent(token)}`;
+    return reply.code(201).header('cache-control', 'no-store').send({
+      callId: call.id,
+      token,
+      scopes: WIDGET_SCOPES,
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+      path,
+      url: `${request.protocol}://${request.host}${path}`,
+    });
+  });
 }

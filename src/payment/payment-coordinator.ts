@@ -32,8 +32,10 @@ export interface PaymentCoordinatorOptions {
   readonly logger: Logger;
   /** Looks up a live B2BUA call for the agent-assisted API. */
   readonly findCall: (callId: string) => PaymentCall | undefined;
-  /** HMAC key of status callbacks. */
+  /** HMAC key of status callbacks (the HTTP routes accept none while it is empty). */
   readonly webhookSecret: string;
+  /** Callbacks may connect to private addresses: the operator allowlisted the callback hosts. */
+  readonly webhookPrivateAddresses?: boolean;
 }
 
 interface ActivePayment {
@@ -162,7 +164,7 @@ export class PaymentCoordinator implements PaymentApi {
     const { observer, logger } = this.#options;
     const session = new PaymentSession({ request, config: this.#options.dialog, connector: this.#options.connector, timers: new RealTimers() });
     const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger });
-    const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: this.#options.webhookSecret });
+    const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: this.#options.webhookSecret, privateAddresses: this.#options.webhookPrivateAddresses ?? false });
     const active: ActivePayment = { run, request, idempotencyKey, webhook, lastStatus: null, result: null };
     this.#active.set(call.id, active);
     observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now() });

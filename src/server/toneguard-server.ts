@@ -10,6 +10,8 @@ import { CallManager } from '../call/call-manager.js';
 import { UpstreamPool } from '../call/upstream-pool.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
+import { httpTrustProblems } from '../config/http-trust.js';
+import { ConfigError } from '../config/load-config.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
 import { PAYMENT_RESULTS, type CaptureField, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
@@ -18,6 +20,7 @@ import { registerCallRoutes, type CallControl, type CallSummary } from '../http/
 import { createHttpApp } from '../http/http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
 import { registerPaymentRoutes } from '../http/payment-routes.js';
+import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
 import { widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
@@ -38,6 +41,15 @@ import { applyLogLevel } from './reload-signal.js';
 
 function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A PEM file named by a config key; an unreadable one is a configuration error naming the key. */
+function readKeyFile(key: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }
 
 /** The dialog's result headers (name -> value) as call control's typed result. */
@@ -134,6 +146,9 @@ export class ToneguardServer {
   }
 
   static async start(config: ToneguardConfig, logger: Logger): Promise<ToneguardServer> {
+    // Before anything opens: an HTTP side that would be open to all is not started at all.
+    const problems = httpTrustProblems(config.http);
+    if (problems.length > 0) throw new ConfigError('ERR_CONFIG_INVALID', `invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
     const cleanups: (() => Promise<void> | void)[] = [];
     try {
       return await ToneguardServer.#assemble(config, logger, cleanups);
@@ -211,7 +226,8 @@ export class ToneguardServer {
         const call = calls?.get(id);
         return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call) : undefined;
       },
-      webhookSecret: config.http.webhookSecret !== '' ? config.http.webhookSecret : config.http.token,
+      webhookSecret: config.http.webhookSecret,
+      webhookPrivateAddresses: config.http.callbackHosts.length > 0,
     });
     cleanups.push(() => payments.close());
 
@@ -282,7 +298,15 @@ export class ToneguardServer {
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
 
-    const http = createHttpApp({ token: config.http.token, logger });
+    const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
+    const httpTls = config.http.tls;
+    const http = createHttpApp({
+      token: config.http.token,
+      logger,
+      widgetTokens,
+      resolveCallId: (id) => manager.get(id)?.id,
+      ...(httpTls === undefined ? {} : { tls: { cert: readKeyFile('http.tls.certFile', httpTls.certFile), key: readKeyFile('http.tls.keyFile', httpTls.keyFile) } }),
+    });
     cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
     registerHealthRoutes(http, {
@@ -292,8 +316,10 @@ export class ToneguardServer {
         return { ready: reasons.length === 0, reasons };
       },
     });
-    registerCallRoutes(http, callControl(manager, payments));
-    registerPaymentRoutes(http, payments);
+    registerCallRoutes(http, callControl(manager, payments), { widgetTokens, widgetTokenTtlSeconds: config.http.widgetTokenTtlSeconds });
+    registerPaymentRoutes(http, payments, {
+      callbacks: { secretSet: config.http.webhookSecret !== '', allowPlainHttp: config.http.allowPlainHttpCallbacks, hosts: config.http.callbackHosts },
+    });
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));

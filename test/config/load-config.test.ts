@@ -15,6 +15,12 @@ t.test('embedded defaults: loopback SIP and HTTP, simulator, SQLite KPIs', async
   t.equal(c.clamp.mode, 'silence');
   t.same(c.http.listen, { host: '127.0.0.1', port: 8080 });
   t.equal(c.http.token, '');
+  t.equal(c.http.webhookSecret, '');
+  t.equal(c.http.widgetTokenKey, '', 'a random widget token key per process');
+  t.equal(c.http.widgetTokenTtlSeconds, 14400, 'widget tokens live 4 h');
+  t.equal(c.http.allowPlainHttpCallbacks, false);
+  t.same(c.http.callbackHosts, []);
+  t.equal(c.http.tls, undefined, 'plain HTTP on loopback');
   t.equal(c.payment.uri, 'sip:pay@127.0.0.1');
   t.equal(c.kpi.sqlite, './data/kpi.sqlite');
 });
@@ -48,6 +54,10 @@ t.test('each bad field is named in the error', async (t) => {
     [{ sip: { listen: '127.0.0.1:5060', typo: 1 } }, /sip: Unrecognized key/i],
     [{ unknownSection: {} }, /\(top level\): Unrecognized key/i],
     [{ http: { token: 42 } }, /http\.token/],
+    [{ http: { tls: { certFile: 'a.crt' } } }, /http\.tls\.keyFile/],
+    [{ http: { callbackHosts: 'crm.example' } }, /http\.callbackHosts/],
+    [{ http: { allowPlainHttpCallbacks: 'yes' } }, /http\.allowPlainHttpCallbacks/],
+    [{ http: { widgetTokenTtlSeconds: 10 } }, /http\.widgetTokenTtlSeconds/],
     [{ payment: { maxAmount: -1 } }, /payment\.maxAmount/],
     [{ payment: { uri: 'x' } }, /payment\.uri: must be a SIP URI/],
     [{ gateway: { kind: 'bogus' } }, /gateway\.kind/],
