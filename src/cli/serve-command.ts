@@ -9,10 +9,13 @@ import { ToneguardServer } from '../server/toneguard-server.js';
 
 export interface ServeCommandOptions {
   readonly config: string | undefined;
+  /** Accept secrets in files group or others can read (refused by default). */
+  readonly allowReadableSecrets?: boolean;
 }
 
 export async function runServeCommand(options: ServeCommandOptions, writeOut: (text: string) => void): Promise<void> {
-  const config = options.config === undefined ? defaultConfig() : loadConfigFile(options.config);
+  const load = () => (options.config === undefined ? defaultConfig() : loadConfigFile(options.config, { allowReadableSecrets: options.allowReadableSecrets === true }));
+  const config = load();
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
   writeOut(`${server.banner()}\n`);
@@ -31,7 +34,7 @@ export async function runServeCommand(options: ServeCommandOptions, writeOut: (t
     process.once('SIGINT', () => stop('SIGINT'));
     const reloader = watchReloadSignal({
       logger,
-      load: () => (options.config === undefined ? defaultConfig() : loadConfigFile(options.config)),
+      load,
       apply: (next) => server.reload(next),
     });
     process.once('exit', () => reloader.close());
