@@ -1,8 +1,8 @@
 // The server (`toneguard serve`): one object owning every long-lived part, started in
 // dependency order (KPI store, gateway, RTP ports, SIP, calls, payments, HTTP) and closed in
 // reverse. It only wires: each part's behaviour lives in its own layer.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Call } from '../call/call.js';
@@ -145,11 +145,7 @@ export class ToneguardServer {
     // History first: a payment must never end without a place for its KPI row.
     let store: KpiStore;
     if (config.kpi.postgres !== '') store = await PostgresKpiStore.connect(config.kpi.postgres);
-    else {
-      const file = resolve(config.kpi.sqlite);
-      mkdirSync(dirname(file), { recursive: true });
-      store = SqliteKpiStore.open(file);
-    }
+    else store = SqliteKpiStore.open(resolve(config.kpi.sqlite));
     cleanups.push(() => store.close());
     const metrics = new KpiMetrics();
     const recorder = new KpiRecorder({ store, metrics, onError: (error) => logger.error({ code: error.code, message: error.message }, 'KPI write failed') });
