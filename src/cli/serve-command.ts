@@ -1,7 +1,8 @@
 // `toneguard serve [--config FILE]`: the server. Without --config it runs DESIGN.md's embedded
 // defaults (SIP and HTTP on loopback, the built-in gateway simulator, SQLite KPIs in ./data/).
 // SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
-// SIGHUP: reload the config file (the settings that can change without a restart).
+// SIGHUP: reload the config file and its secret files (the keys that can change without a
+// restart; a change to any other key refuses the reload, see server/hot-reload.ts).
 import { defaultConfig, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../server/logger.js';
 import { watchReloadSignal } from '../server/reload-signal.js';

@@ -1,6 +1,7 @@
 // The call API (DESIGN.md "Secure mode API", issue 6): list live calls, switch secure mode.
 // Routes depend on a narrow CallControl view so they can be tested without SIP or sockets.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requestActor } from './http-app.js';
 
 export interface CallSummary {
   readonly id: string;
@@ -17,8 +18,8 @@ export interface CallSummary {
 export interface CallControl {
   list(): readonly CallSummary[];
   get(id: string): CallSummary | undefined;
-  /** false when the call is gone or cannot switch (ended, endpoint mode is always secure). */
-  setSecure(id: string, on: boolean): boolean;
+  /** false when the call is gone or cannot switch (ended, endpoint mode is always secure). `actor`: who asked (audit trail). */
+  setSecure(id: string, on: boolean, actor: string): boolean;
 }
 
 // Call ids are SIP Call-IDs (RFC 3261 §25.1: word ["@" word]), so "@" and most punctuation occur;
@@ -34,10 +35,10 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallControl): vo
     return call;
   });
 
-  const secure = (on: boolean) => async (request: { params: { id: string } }, reply: { code(n: number): { send(b: unknown): unknown } }) => {
+  const secure = (on: boolean) => async (request: FastifyRequest<{ Params: { id: string } }>, reply: { code(n: number): { send(b: unknown): unknown } }) => {
     const id = request.params.id;
     if (!CALL_ID.test(id) || !calls.get(id)) return reply.code(404).send({ error: 'no such call' });
-    if (!calls.setSecure(id, on)) return reply.code(409).send({ error: 'secure mode cannot be changed on this call now' });
+    if (!calls.setSecure(id, on, requestActor(request))) return reply.code(409).send({ error: 'secure mode cannot be changed on this call now' });
     return reply.code(200).send({ id, secure: on });
   };
   app.post<{ Params: { id: string } }>('/calls/:id/secure', secure(true));

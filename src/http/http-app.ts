@@ -6,12 +6,25 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
+/** A state-changing request (POST, PUT, PATCH, DELETE), answered: for the audit trail. */
+export interface ApiAuditEntry {
+  /** Who: `master` (the bearer token), `loopback` (no token configured), `unauthenticated`. */
+  readonly actor: string;
+  readonly method: string;
+  /** The route pattern (`/calls/:id/secure`), never the raw URL (it may carry `?token=`). */
+  readonly route: string;
+  readonly call: string | null;
+  readonly status: number;
+}
+
 export interface HttpAppOptions {
-  /** Empty: loopback clients only. */
-  readonly token: string;
+  /** Empty: loopback clients only. A function is read per request (SIGHUP token rotation). */
+  readonly token: string | (() => string);
   readonly logger: Logger;
   /** Paths served without authentication (health checks from a load balancer). */
   readonly publicPaths?: readonly string[];
+  /** Told of every answered state-changing request. */
+  readonly onStateChange?: (entry: ApiAuditEntry) => void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -32,6 +45,16 @@ function presentedToken(request: FastifyRequest): string | undefined {
   return typeof query?.token === 'string' ? query.token : undefined;
 }
 
+/** The identity the auth hook gave each request. */
+const actors = new WeakMap<FastifyRequest, string>();
+
+/** Who made the request, as the audit trail names them. */
+export function requestActor(request: FastifyRequest): string {
+  return actors.get(request) ?? 'unauthenticated';
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export function isAuthorised(request: FastifyRequest, token: string): boolean {
   if (token === '') return LOOPBACK.has(request.socket.remoteAddress ?? '');
   const given = presentedToken(request);
@@ -50,10 +73,22 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (publicPaths.has(path)) return;
-    if (!isAuthorised(request, options.token)) {
+    const token = typeof options.token === 'function' ? options.token() : options.token;
+    if (!isAuthorised(request, token)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorised' });
+      return;
     }
+    actors.set(request, token === '' ? 'loopback' : 'master');
   });
+  const onStateChange = options.onStateChange;
+  if (onStateChange !== undefined) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (!STATE_CHANGING.has(request.method)) return;
+      const params = request.params as Record<string, unknown> | undefined;
+      const call = typeof params?.id === 'string' ? params.id : null;
+      onStateChange({ actor: requestActor(request), method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0], call, status: reply.statusCode });
+    });
+  }
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     // Messages of validation errors name fields, never values: safe to return.
     const status = error.statusCode ?? 500;

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CodedError } from '../errors.js';
+import { requestActor } from './http-app.js';
 
 export type PaymentApiErrorCode = 'ERR_NO_CALL' | 'ERR_NO_PAYMENT' | 'ERR_PAYMENT_ACTIVE' | 'ERR_BAD_REQUEST' | 'ERR_CONFLICT';
 
@@ -43,12 +44,14 @@ export interface StartPaymentInput {
   readonly statusCallback: string | undefined;
   /** The payment parameters (customerId, amount, ...), validated by the payment layer. */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** Who asked (audit trail): `master`, `loopback`, `widget:<callId>`. */
+  readonly actor: string;
 }
 
 export interface PaymentApi {
   /** Same idempotency key on the same call: the existing payment, `created: false`. */
   start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }>;
-  command(callId: string, paymentId: string, command: PaymentCommand): { readonly accepted: boolean; readonly reason?: string };
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string };
   status(callId: string, paymentId: string): Readonly<Record<string, unknown>>;
 }
 
@@ -67,7 +70,7 @@ export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi
     if (!parsed.success) return reply.code(400).send({ error: issues(parsed.error), code: 'ERR_BAD_REQUEST' });
     const { idempotencyKey, statusCallback, ...parameters } = parsed.data;
     try {
-      const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters });
+      const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters, actor: requestActor(request) });
       return reply.code(started.created ? 201 : 200).send({ paymentId: started.paymentId, callId: request.params.id });
     } catch (error) {
       return fail(error, reply);
@@ -78,7 +81,7 @@ export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi
     const parsed = updateBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'body must be {"capture": field} or {"status": "complete"|"cancel"}', code: 'ERR_BAD_REQUEST' });
     try {
-      const done = payments.command(request.params.id, request.params.pid, parsed.data);
+      const done = payments.command(request.params.id, request.params.pid, parsed.data, requestActor(request));
       return reply.code(done.accepted ? 200 : 409).send(done);
     } catch (error) {
       return fail(error, reply);

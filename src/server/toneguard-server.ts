@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
@@ -32,6 +33,7 @@ import { RtpMediaSession } from '../media/rtp-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { SipStack } from '../sip/sip-stack.js';
+import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
 import { applyLogLevel } from './reload-signal.js';
 
 function formatHostPort(host: string, port: number): string {
@@ -70,16 +72,23 @@ function paramsAsHeaders(params: PaymentCallParams): Record<string, string> {
 }
 
 /** A B2BUA or endpoint call as the payment glue sees it. */
-function paymentCall(call: Call): PaymentCall {
+function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
   return {
     id: call.id,
     media: call.media,
     setSecure: (on) => {
       if (call.mode === 'b2bua') call.setSecure(on);
+      audit.secureMode(call.id, call.media.secure, 'payment');
     },
     refer: (uri, headers) => call.transferWithResult(uri, resultFromHeaders(headers)),
     hangup: (headers) => call.hangupWithResult(resultFromHeaders(headers)),
   };
+}
+
+/** Secrets read per use, so that a SIGHUP can rotate them (see #hotKeys). */
+interface LiveSecrets {
+  token: string;
+  webhookSecret: string;
 }
 
 /** Live widget state of one call: the keys typed in the step being collected. */
@@ -101,6 +110,8 @@ export class ToneguardServer {
   readonly #payments: PaymentCoordinator;
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
+  readonly #audit: AuditTrail;
+  readonly #live: LiveSecrets;
   #draining = false;
 
   private constructor(parts: {
@@ -116,6 +127,8 @@ export class ToneguardServer {
     payments: PaymentCoordinator;
     widget: WidgetHub;
     httpUrl: string;
+    audit: AuditTrail;
+    live: LiveSecrets;
   }) {
     this.#logger = parts.logger;
     this.#config = { current: parts.config };
@@ -129,6 +142,8 @@ export class ToneguardServer {
     this.#payments = parts.payments;
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
+    this.#audit = parts.audit;
+    this.#live = parts.live;
   }
 
   static async start(config: ToneguardConfig, logger: Logger): Promise<ToneguardServer> {
@@ -148,6 +163,8 @@ export class ToneguardServer {
     else store = SqliteKpiStore.open(resolve(config.kpi.sqlite));
     cleanups.push(() => store.close());
     const metrics = new KpiMetrics();
+    const audit = new AuditTrail({ logger, count: (action) => metrics.auditEvent(action) });
+    const live: LiveSecrets = { token: config.http.token, webhookSecret: config.http.webhookSecret };
     const recorder = new KpiRecorder({ store, metrics, onError: (error) => logger.error({ code: error.code, message: error.message }, 'KPI write failed') });
     cleanups.push(() => recorder.close());
 
@@ -200,9 +217,10 @@ export class ToneguardServer {
       logger,
       findCall: (id) => {
         const call = calls?.get(id);
-        return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call) : undefined;
+        return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call, audit) : undefined;
       },
-      webhookSecret: config.http.webhookSecret !== '' ? config.http.webhookSecret : config.http.token,
+      webhookSecret: () => (live.webhookSecret !== '' ? live.webhookSecret : live.token),
+      audit: (event) => audit.record(event),
     });
     cleanups.push(() => payments.close());
 
@@ -221,7 +239,7 @@ export class ToneguardServer {
           secure: mode === 'endpoint' || config.secureMode === 'always',
         }),
       onPaymentCall: (call, params) => {
-        payments.startAutomated(paymentCall(call), paramsAsHeaders(params));
+        payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
       },
     });
     const manager = calls;
@@ -229,6 +247,8 @@ export class ToneguardServer {
     manager.on('call-start', (call) => {
       metrics.callStarted();
       logger.info({ call: call.id, mode: call.mode }, 'call started');
+      // Secure from the first packet: payment-URI calls, and every call with secureMode: always.
+      if (call.media.secure) audit.secureMode(call.id, true, call.mode === 'endpoint' ? 'payment' : 'config:always');
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
@@ -255,23 +275,28 @@ export class ToneguardServer {
         }
       }
       widget.end(call.id);
+      audit.callEnded(call.id);
       logger.info({ call: call.id, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
 
-    const http = createHttpApp({ token: config.http.token, logger });
+    const http = createHttpApp({
+      token: () => live.token,
+      logger,
+      onStateChange: (e) => audit.record({ action: 'api-request', actor: e.actor, call: e.call, method: e.method, route: e.route, status: e.status }),
+    });
     cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
     registerHealthRoutes(http, {
       readiness: () => (server === undefined ? { ready: false, reasons: ['starting'] } : server.#draining ? { ready: false, reasons: ['draining'] } : { ready: true, reasons: [] }),
     });
-    registerCallRoutes(http, callControl(manager, payments));
+    registerCallRoutes(http, callControl(manager, payments, audit));
     registerPaymentRoutes(http, payments);
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget });
     const httpUrl = await http.listen({ host: config.http.listen.host, port: config.http.listen.port });
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -299,13 +324,31 @@ export class ToneguardServer {
     return this.#metrics;
   }
 
-  /** What can change without a restart: log level. Other keys need a restart (said in the log). */
+  /**
+   * The keys a SIGHUP applies to the running server, each with what puts it to work. Add a key
+   * here (with its apply) to make it hot-reloadable; a change to any other key refuses the reload.
+   */
+  #hotKeys(): readonly HotReloadable[] {
+    return [
+      { path: 'log.level', apply: (next) => applyLogLevel(this.#logger, next.log.level) },
+      // Read per request by the HTTP auth hook.
+      { path: 'http.token', apply: (next) => void (this.#live.token = next.http.token) },
+      // Read at each payment start (status callbacks of running payments keep their key).
+      { path: 'http.webhookSecret', apply: (next) => void (this.#live.webhookSecret = next.http.webhookSecret) },
+    ];
+  }
+
+  /** Applies a reloaded config, or throws ReloadRefusedError naming the keys that need a restart (nothing applied). */
   reload(config: ToneguardConfig): void {
-    applyLogLevel(this.#logger, config.log.level);
-    const before = this.#config.current;
-    const changed = (Object.keys(config) as (keyof ToneguardConfig)[]).filter((k) => k !== 'log' && JSON.stringify(config[k]) !== JSON.stringify(before[k]));
-    if (changed.length > 0) this.#logger.warn({ keys: changed }, 'configuration changed in keys that need a restart; kept the running values');
-    this.#config.current = { ...before, log: config.log };
+    const plan = planReload(this.#config.current, config, this.#hotKeys());
+    if (plan.needRestart.length > 0) {
+      this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: false, keys: plan.needRestart });
+      throw new ReloadRefusedError(plan.needRestart);
+    }
+    for (const key of plan.apply) key.apply(config);
+    this.#config.current = config;
+    // Key names only: the values may be secrets.
+    this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: true, keys: plan.apply.map((k) => k.path) });
   }
 
   /** SIGTERM: stop taking calls (503, not ready), let calls finish for `graceMs`, then close everything. */
@@ -323,7 +366,7 @@ export class ToneguardServer {
   }
 }
 
-function callControl(manager: CallManager, payments: PaymentCoordinator): CallControl {
+function callControl(manager: CallManager, payments: PaymentCoordinator, audit: AuditTrail): CallControl {
   const summary = (call: Call): CallSummary => {
     const s = call.summary();
     return {
@@ -343,12 +386,13 @@ function callControl(manager: CallManager, payments: PaymentCoordinator): CallCo
       const call = manager.get(id);
       return call === undefined ? undefined : summary(call);
     },
-    setSecure: (id, on) => {
+    setSecure: (id, on, actor) => {
       const call = manager.get(id);
       if (call === undefined || call.mode !== 'b2bua' || call.state === 'ending' || call.state === 'ended') return false;
       // Leaving secure mode under a running payment would expose the caller's keys.
-      if (!on && payments.paymentOf(id) !== null) return false;
+      if (!on && payments.paymentOf(call.id) !== null) return false;
       call.setSecure(on);
+      audit.secureMode(call.id, call.media.secure, actor);
       return true;
     },
   };
