@@ -2,6 +2,8 @@
 // and state-changing API call is an audit line (who, what, which call) counted in /metrics; a
 // SIGHUP-style reload rotates the API token and the webhook key in place, and a reload that
 // changes a key needing a restart is refused whole, naming the key.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +13,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { signWebhook } from '../../src/http/status-webhook.js';
 import { ReloadRefusedError } from '../../src/server/hot-reload.js';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
 import { startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
 
@@ -146,6 +149,16 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   t.match(metrics, /toneguard_audit_events_total\{action="secure-on"\} 2\n/);
   t.match(metrics, /toneguard_audit_events_total\{action="payment-cancel"\} 1\n/);
   t.match(metrics, /toneguard_audit_events_total\{action="config-reload"\} 2\n/);
+
+  // README's jq line gives the call's secure periods from these very lines.
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const program = /jq -s -c --arg call "\$CALL" '([^']+)'/.exec(readme)?.[1] ?? '';
+  t.not(program, '', 'README shows the jq line');
+  const jq = spawnSync('jq', ['-s', '-c', '--arg', 'call', callId, program], { input: e.logs.join(''), encoding: 'utf8' });
+  t.equal(jq.status, 0, jq.stderr);
+  const periods = JSON.parse(jq.stdout) as { from: string; by: string; to: string; endedBy: string | null }[];
+  t.same(periods.map((p) => [p.by, p.endedBy]), [['master', 'master'], ['payment', 'payment']], 'two secure periods, who opened and closed each');
+  t.match(periods[0].from, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
   await c.hangup();
   const logs = e.logs.join('');
