@@ -14,12 +14,16 @@ export interface ServeCommandOptions {
   readonly allowReadableSecrets?: boolean;
 }
 
-export async function runServeCommand(options: ServeCommandOptions, writeOut: (text: string) => void): Promise<void> {
+/**
+ * `writeNotice` takes the human banner: stderr, so that stdout carries only the JSON log lines
+ * a log shipper can parse.
+ */
+export async function runServeCommand(options: ServeCommandOptions, writeNotice: (text: string) => void): Promise<void> {
   const load = () => (options.config === undefined ? defaultConfig() : loadConfigFile(options.config, { allowReadableSecrets: options.allowReadableSecrets === true }));
   const config = load();
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
-  writeOut(`${server.banner()}\n`);
+  writeNotice(`${server.banner()}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
