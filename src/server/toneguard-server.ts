@@ -15,7 +15,7 @@ import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
 import { PAYMENT_RESULTS, type CaptureField, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
-import { registerCallRoutes, type CallControl, type CallSummary } from '../http/call-routes.js';
+import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
 import { registerPaymentRoutes } from '../http/payment-routes.js';
@@ -35,6 +35,7 @@ import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coo
 import type { PaymentCall } from '../payment/payment-run.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
+import { callControl } from './call-control.js';
 import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
 import { applyLogLevel } from './reload-signal.js';
 
@@ -387,40 +388,4 @@ export class ToneguardServer {
     await this.#store.close();
     this.#widget.close();
   }
-}
-
-function callControl(manager: CallManager, payments: PaymentCoordinator, audit: AuditTrail): CallControl {
-  const summary = (call: Call): CallSummary => {
-    const s = call.summary();
-    const paymentId = payments.paymentOf(s.id);
-    return {
-      id: s.id,
-      mode: s.mode,
-      state: s.state,
-      from: s.from,
-      to: s.to,
-      secure: s.secure,
-      startedAt: new Date(s.startedAt).toISOString(),
-      paymentId,
-      paymentState: paymentId === null ? null : String(payments.status(s.id, paymentId).state),
-      legs: { caller: { callId: s.callerCallId, from: s.from, to: s.to }, agent: s.agent },
-    };
-  };
-  return {
-    resolve: (id) => manager.get(id)?.id,
-    list: () => manager.calls().map((s) => manager.get(s.id)).filter((c): c is Call => c !== undefined).map(summary),
-    get: (id) => {
-      const call = manager.get(id);
-      return call === undefined ? undefined : summary(call);
-    },
-    setSecure: (id, on, actor) => {
-      const call = manager.get(id);
-      if (call === undefined || call.mode !== 'b2bua' || call.state === 'ending' || call.state === 'ended') return false;
-      // Leaving secure mode under a running payment would expose the caller's keys.
-      if (!on && payments.paymentOf(call.id) !== null) return false;
-      call.setSecure(on);
-      audit.secureMode(call.id, call.media.secure, actor);
-      return true;
-    },
-  };
 }

@@ -164,33 +164,3 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   const logs = e.logs.join('');
   for (const secret of [TOKEN, NEW_TOKEN, SECRET, NEW_SECRET]) t.notOk(logs.includes(secret), 'no token or key in the log');
 });
-
-t.test('secure mode cannot be left under a running payment, whichever call id names the call', async (t) => {
-  const pbx = await Peer.start(0);
-  const agent = await RtpEndpoint.open(AGENT_RTP);
-  t.teardown(async () => {
-    agent.close();
-    await pbx.close();
-  });
-  const e = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '34600-34699' }, upstream: pbx.uri, gateway: { url: 'https://127.0.0.1:8545/xml/v1/request.api' } });
-  pbx.handler = (req, tx) => {
-    if (tx !== undefined && req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
-      answerInvite(pbx, req, tx, 200, { body: sdpBody(agent.port), contentType: 'application/sdp' });
-      agent.start(sdpAudioTarget(req.body.toString()));
-      return;
-    }
-    pbx.defaultHandler(req, tx);
-  };
-  const c = await ScriptedCaller.start(0, CALLER_RTP);
-  t.teardown(() => c.close());
-  t.equal(await c.dial(SIP, 'sip:agent@127.0.0.1', {}), 200);
-  const callerCallId = c.dialog?.callId ?? '';
-  const byLeg = `/calls/${encodeURIComponent(callerCallId)}`;
-  const own = (JSON.parse((await e.fetchText(byLeg)).text) as { id: string }).id;
-  t.not(own, callerCallId, "the caller leg's SIP Call-ID is another name of the call");
-  const start = await e.fetchText(`${byLeg}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ idempotencyKey: 'k', customerId: 'C-1', amount: '10.00' }) });
-  t.equal(start.status, 201, start.text);
-  t.equal((await e.fetchText(`${byLeg}/secure`, { method: 'DELETE' })).status, 409, 'refused under the payment');
-  t.equal((JSON.parse((await e.fetchText(byLeg)).text) as { secure: boolean }).secure, true, 'still secure');
-  await c.hangup();
-});
