@@ -198,9 +198,10 @@ function buildProgram(): Command {
     .allowExcessArguments(false)
     .description('run the server: SIP B2BUA and payment endpoint, RTP relay with clamping, HTTP API, widget, dashboard and /metrics')
     .option('--config <file>', 'YAML configuration, every key in examples/config.yaml (default: embedded defaults, SIP and HTTP on loopback, built-in gateway simulator, SQLite KPIs in ./data/)')
+    .option('--allow-readable-secrets', 'accept secrets in a config or secret file that group or others can read')
     .action(async (options: OptionValues) => {
       const config: unknown = options.config;
-      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeErr);
+      await runServeCommand({ config: typeof config === 'string' ? config : undefined, allowReadableSecrets: options.allowReadableSecrets === true }, writeErr);
     });
 
   program

@@ -2,8 +2,9 @@
 // widget's token for a call. Every route here is for the master token only (the default access
 // of http-app.ts).
 // Routes depend on a narrow CallControl view so they can be tested without SIP or sockets.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { requestActor } from './http-app.js';
 import { WIDGET_SCOPES, type WidgetTokens } from './widget-token.js';
 
 export interface CallSummary {
@@ -30,8 +31,8 @@ export interface CallControl {
   resolve(id: string): string | undefined;
   list(): readonly CallSummary[];
   get(id: string): CallSummary | undefined;
-  /** false when the call is gone or cannot switch (ended, endpoint mode is always secure). */
-  setSecure(id: string, on: boolean): boolean;
+  /** false when the call is gone or cannot switch (ended, endpoint mode is always secure). `actor`: who asked (audit trail). */
+  setSecure(id: string, on: boolean, actor: string): boolean;
 }
 
 // Call ids are SIP Call-IDs (RFC 3261 §25.1: word ["@" word]), so "@" and most punctuation occur;
@@ -47,17 +48,20 @@ export interface CallRoutesOptions {
 const widgetTokenBody = z.object({ ttlSeconds: z.number().int().min(1).optional() }).strict();
 
 /** Routes whose `:id` names a call: the PBX side may use its own leg's Call-ID there. */
-const CALL_ROUTE = /^\/(calls|widget)\/:id(\/|$)/;
+const CALL_ROUTE = /^\/(calls|widget)\/:(id|callId)(\/|$)/;
 
 export function registerCallRoutes(app: FastifyInstance, calls: CallControl, options: CallRoutesOptions): void {
-  // Every /calls/:id... and /widget/:id... route sees toneguard's id, whichever id the client had
-  // (toneguard's, the caller leg's or the PBX leg's SIP Call-ID, URL-decoded by the router).
+  // Every /calls/:id... and /widget/:callId... route sees toneguard's id, whichever id the client
+  // had (toneguard's, the caller leg's or the PBX leg's SIP Call-ID, URL-decoded by the router).
   app.addHook('preValidation', async (request) => {
-    const params = request.params as { id?: unknown } | undefined;
-    if (params === undefined || typeof params.id !== 'string' || !CALL_ROUTE.test(request.routeOptions.url ?? '')) return;
-    if (!CALL_ID.test(params.id)) return;
-    const id = calls.resolve(params.id);
-    if (id !== undefined) params.id = id;
+    const params = request.params as Record<string, unknown> | undefined;
+    const m = CALL_ROUTE.exec(request.routeOptions.url ?? '');
+    if (params === undefined || m === null) return;
+    const key = m[2];
+    const given = params[key];
+    if (typeof given !== 'string' || !CALL_ID.test(given)) return;
+    const id = calls.resolve(given);
+    if (id !== undefined) params[key] = id;
   });
   app.get('/calls', async () => ({ calls: calls.list() }));
 
@@ -67,10 +71,10 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallControl, opt
     return call;
   });
 
-  const secure = (on: boolean) => async (request: { params: { id: string } }, reply: { code(n: number): { send(b: unknown): unknown } }) => {
+  const secure = (on: boolean) => async (request: FastifyRequest<{ Params: { id: string } }>, reply: { code(n: number): { send(b: unknown): unknown } }) => {
     const id = request.params.id;
     if (!CALL_ID.test(id) || !calls.get(id)) return reply.code(404).send({ error: 'no such call' });
-    if (!calls.setSecure(id, on)) return reply.code(409).send({ error: 'secure mode cannot be changed on this call now' });
+    if (!calls.setSecure(id, on, requestActor(request))) return reply.code(409).send({ error: 'secure mode cannot be changed on this call now' });
     return reply.code(200).send({ id, secure: on });
   };
   app.post<{ Params: { id: string } }>('/calls/:id/secure', secure(true));

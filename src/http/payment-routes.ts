@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CodedError } from '../errors.js';
 import { checkCallbackUrl, type CallbackPolicy } from './callback-policy.js';
+import { requestActor } from './http-app.js';
 
 export type PaymentApiErrorCode = 'ERR_NO_CALL' | 'ERR_NO_PAYMENT' | 'ERR_PAYMENT_ACTIVE' | 'ERR_BAD_REQUEST' | 'ERR_CONFLICT';
 
@@ -47,12 +48,14 @@ export interface StartPaymentInput {
   readonly statusCallback: string | undefined;
   /** The payment parameters (customerId, amount, ...), validated by the payment layer. */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** Who asked (audit trail): `master`, `loopback`, `widget:<callId>`. */
+  readonly actor: string;
 }
 
 export interface PaymentApi {
   /** Same idempotency key on the same call: the existing payment, `created: false`. */
   start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }>;
-  command(callId: string, paymentId: string, command: PaymentCommand): { readonly accepted: boolean; readonly reason?: string };
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string };
   status(callId: string, paymentId: string): Readonly<Record<string, unknown>>;
 }
 
@@ -86,7 +89,7 @@ export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi
       statusCallback = checked.url;
     }
     try {
-      const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters });
+      const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters, actor: requestActor(request) });
       return reply.code(started.created ? 201 : 200).send({ paymentId: started.paymentId, callId: request.params.id });
     } catch (error) {
       return fail(error, reply);
@@ -97,7 +100,7 @@ export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi
     const parsed = updateBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'body must be {"capture": field} or {"status": "complete"|"cancel"}', code: 'ERR_BAD_REQUEST' });
     try {
-      const done = payments.command(request.params.id, request.params.pid, parsed.data);
+      const done = payments.command(request.params.id, request.params.pid, parsed.data, requestActor(request));
       return reply.code(done.accepted ? 200 : 409).send(done);
     } catch (error) {
       return fail(error, reply);

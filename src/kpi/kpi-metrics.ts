@@ -5,6 +5,7 @@
 // the vocabulary; merchant IDs and card types come from callers and headers, so only the first
 // MAX_MERCHANTS / MAX_CARD_TYPES distinct values get their own series and the rest count as `other`.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AUDIT_ACTIONS, type AuditAction } from '../audit/audit-trail.js';
 import { PAYMENT_MODES, type DigitSource, type PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { LegName } from '../media/media-session.js';
 import type { SessionEnteredEvent } from './kpi-types.js';
@@ -73,6 +74,7 @@ export class KpiMetrics {
   readonly #rtpLost = new Counter({ name: 'toneguard_rtp_packets_lost_total', help: 'RTP packets lost on the way to us (sequence gaps), per leg', labelNames: ['leg'], registers: [this.registry] });
   readonly #rtpDropped = new Counter({ name: 'toneguard_rtp_packets_dropped_total', help: 'RTP packets we dropped, per reason', labelNames: ['reason'], registers: [this.registry] });
   readonly #digits = new Counter({ name: 'toneguard_dtmf_digits_total', help: 'DTMF digits detected, per source', labelNames: ['source'], registers: [this.registry] });
+  readonly #audit = new Counter({ name: 'toneguard_audit_events_total', help: 'Audit trail lines written (secure mode changes, payment commands, state-changing API calls, reloads), per action', labelNames: ['action'], registers: [this.registry] });
   readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
 
   constructor() {
@@ -83,6 +85,7 @@ export class KpiMetrics {
       this.#entered.inc({ mode }, 0);
       this.#attempts.inc({ mode }, 0);
     }
+    for (const action of AUDIT_ACTIONS) this.#audit.inc({ action }, 0);
   }
 
   sessionEntered(event: SessionEnteredEvent): void {
@@ -142,6 +145,10 @@ export class KpiMetrics {
 
   dtmfDigit(source: DigitSource): void {
     this.#digits.inc({ source });
+  }
+
+  auditEvent(action: AuditAction): void {
+    this.#audit.inc({ action });
   }
 
   dtmfDigitClamped(source: DigitSource): void {

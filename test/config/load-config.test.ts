@@ -29,7 +29,7 @@ t.test('a YAML file overrides keys and keeps the other defaults', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'c.yaml');
-  writeFileSync(file, 'sip: { listen: "[::1]:5080" }\nclamp: { mode: tone }\nrtp: { ports: "40000-40099" }\nhttp: { token: s3cret }\n');
+  writeFileSync(file, 'sip: { listen: "[::1]:5080" }\nclamp: { mode: tone }\nrtp: { ports: "40000-40099" }\nhttp: { token: s3cret }\n', { mode: 0o600 });
   const c = loadConfigFile(file);
   t.same(c.sip.listen, { host: '::1', port: 5080 });
   t.equal(c.clamp.mode, 'tone');
