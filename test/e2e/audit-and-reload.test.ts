@@ -48,7 +48,7 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      hooks.push({ body: Buffer.concat(chunks).toString(), timestamp: String(req.headers['x-toneguard-timestamp']), signature: String(req.headers['x-toneguard-signature']) });
+      hooks.push({ body: Buffer.concat(chunks).toString(), timestamp: /^t=(\d+),/.exec(String(req.headers['x-toneguard-signature']))?.[1] ?? '', signature: String(req.headers['x-toneguard-signature']) });
       res.writeHead(204).end();
     });
   });
@@ -59,7 +59,7 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
 
   const config = {
     sip: { listen: `127.0.0.1:${SIP}` },
-    http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET },
+    http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET, allowPlainHttpCallbacks: true, callbackHosts: ['127.0.0.1'] },
     rtp: { ports: '34600-34699' },
     upstream: pbx.uri,
     gateway: { url: 'https://127.0.0.1:8545/xml/v1/request.api' },
