@@ -261,6 +261,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         register: (c, leg, id, tag) => this.register(c, leg, id, tag),
         ended: (c, reason) => this.ended(c, reason),
         answered: (c) => this.emit('call-answer', c),
+        warn: (message) => this.emit('warning', message),
       },
       req, tx, source, mode, media,
     );

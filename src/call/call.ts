@@ -12,6 +12,7 @@ import {
   Dialog, parseCSeq, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack,
   type ServerTransaction,
 } from '../sip/sip-stack.js';
+import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
 import { Leg } from './leg.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
@@ -64,6 +65,8 @@ export interface CallHost {
   register(call: Call, leg: LegName, callId: string, localTag: string): void;
   ended(call: Call, reason: CallEndReason): void;
   answered(call: Call): void;
+  /** A line worth logging (no SIP bodies, no card data). */
+  warn?(message: string): void;
 }
 
 const SDP = 'application/sdp';
@@ -506,6 +509,13 @@ export class Call extends EventEmitter<CallEvents> {
    * the same way).
    */
   private async relay(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
+    const verdict = relayVerdict(from, req.method, this.media.secure);
+    if (verdict.action === 'absorb') {
+      // The content type only: the body may be card digits.
+      this.host.warn?.(`secure mode: caller ${req.method} (${loggableContentType(req.headers.get('content-type'))}) answered ${verdict.status} here, not relayed`);
+      tx.respond(verdict.status);
+      return;
+    }
     const other = from === 'caller' ? this.agent : this.caller;
     const headers: Record<string, string> = {};
     for (const name of RELAYED_HEADERS) {
@@ -527,16 +537,12 @@ export class Call extends EventEmitter<CallEvents> {
     if (from === 'caller' && isDtmfInfo(view)) {
       const info = sipInfoDigit(view);
       if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, Date.now());
-      // Secure mode: the digit never reaches the agent (fail closed even when unreadable).
-      if (this.mode === 'endpoint' || this.media.secure) {
-        tx.respond(200);
-        return;
-      }
     }
     if (this.mode === 'endpoint') {
       tx.respond(200);
       return;
     }
+    // Secure mode: relay() answers it here whatever its content type (fail closed).
     this.guard(this.relay(from, req, tx), tx);
   }
 
