@@ -1,6 +1,6 @@
 // The calls of the server (lifetime: the server). Takes every SIP request from the stack:
 // INVITEs start calls (B2BUA towards the PBX, or endpoint mode for the payment URI), requests
-// inside a dialog go to their call by Call-ID and our tag, OPTIONS outside a dialog is answered
+// inside a dialog go to their call by Call-ID and our tag (the call checks the rest of the dialog ID), OPTIONS outside a dialog is answered
 // (keep-alive pings from PBXs and load balancers). Limits: a global and a per-source count of
 // calls (503 with Retry-After over either), and drain() for a graceful stop.
 //
@@ -153,7 +153,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     const toTag = tagOf(req.headers.get('to'));
     if (toTag !== undefined) {
       const found = this.byDialog.get(`${req.headers.get('call-id')}|${toTag}`);
-      if (found !== undefined) found.call.handleInDialog(found.leg, req, tx);
+      if (found !== undefined) found.call.handleInDialog(found.leg, req, tx, source);
       else if (req.method !== 'ACK') tx?.respond(481);
       return;
     }

@@ -263,6 +263,7 @@ export class Call extends EventEmitter<CallEvents> {
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
     this.host.register(this, 'agent', req.headers.get('call-id') ?? '', fromTag);
+    this.agent.peerAddress = destination.address;
     const ctx = this.host.stack.request(req, destination);
     this.agentInvite = ctx;
     ctx.on('provisional', (res) => this.onAgentProvisional(offer, relayed, res));
@@ -457,9 +458,17 @@ export class Call extends EventEmitter<CallEvents> {
 
   // --- In-dialog requests ---------------------------------------------------------------------
 
-  /** A request in one of this call's dialogs (the manager matched Call-ID and our tag). */
-  handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined): void {
+  /**
+   * A request in one of this call's dialogs (the manager matched Call-ID and our tag). Anything
+   * that does not match the dialog fully (remote tag, and the peer's address over UDP) gets 481
+   * and changes nothing: no CSeq, no media, no state.
+   */
+  handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
     const leg = legName === 'caller' ? this.caller : this.agent;
+    if (!leg.owns(req, source)) {
+      tx?.respond(481);
+      return;
+    }
     if (req.method === 'ACK') {
       // The stack stops the 2xx retransmissions; an answer to our offer may ride on it.
       if (legName === 'caller') this.onAckAnswer(req);
