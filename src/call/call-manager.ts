@@ -86,6 +86,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
   private readonly dialogKeys = new Map<Call, string[]>();
   private readonly perSource = new Map<string, number>();
+  /** Releases of the TCP/TLS connections a call's dialogs live on (kept open while it lasts). */
+  private readonly heldConnections = new Map<Call, (() => void)[]>();
   private draining = false;
   /** INVITEs whose media is being set up (counted against the limits like calls). */
   private pending = 0;
@@ -266,6 +268,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       req, tx, source, mode, media,
     );
     this.byId.set(call.id, call);
+    this.heldConnections.set(call, [this.stack.holdConnection(source)]);
     this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
     this.emit('call-start', call);
     if (target.kind === 'endpoint') {
@@ -280,6 +283,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       call.close('error');
       return;
     }
+    this.heldConnections.get(call)?.push(this.stack.holdConnection(destination));
     call.startB2bua(target.requestUri, destination, offer);
   }
 
@@ -295,6 +299,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     // In-dialog requests still in flight (a retransmitted BYE) get 481 from now on.
     for (const key of this.dialogKeys.get(call) ?? []) this.byDialog.delete(key);
     this.dialogKeys.delete(call);
+    for (const release of this.heldConnections.get(call) ?? []) release();
+    this.heldConnections.delete(call);
     const n = (this.perSource.get(call.source.address) ?? 1) - 1;
     if (n <= 0) this.perSource.delete(call.source.address);
     else this.perSource.set(call.source.address, n);
