@@ -17,17 +17,20 @@
 //   call.setSecure(on); call.media (digits: call.media.on('digit')); call.close(reason);
 //   endpoint mode: await call.transferWithResult(uri, result) / call.hangupWithResult(result).
 //
-// Not supported (answered, never crashed): Require extensions (420: no 100rel, no session
-// timers), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
+// Session timers (RFC 4028) on both legs: `Require: timer` is honoured, a Session-Expires under
+// our Min-SE gets 422. Not supported (answered, never crashed): other Require extensions (420:
+// no 100rel), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
 // relayed to the other leg with the same Refer-To (the transferee then calls the target itself).
 import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
-import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
+import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipClock, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
 import { ALLOWED_METHODS, Call, type CallEndReason, type CallMode, type CallSummary } from './call.js';
+import { DEFAULT_LIFETIME, type LifetimeConfig } from './call-lifetime.js';
 import { configUri, routeInvite, type RouteRule } from './call-routing.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
 import { parseSdpDescription } from './sdp-description.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
+import { uasDecide } from './session-timer.js';
 
 export interface CallLimits {
   /** Calls at once (more: 503). */
@@ -59,6 +62,10 @@ export interface CallManagerOptions {
   readonly agentSrtp?: SrtpPolicy;
   /** Transport of our Contact and of the INVITE to the PBX when its URI names none (default udp). */
   readonly transport?: SipTransport;
+  /** Maximum duration, hold timeout and session timers of every call (default DEFAULT_LIFETIME). */
+  readonly lifetime?: Partial<LifetimeConfig>;
+  /** Timers of the calls (default systemClock; tests pass a ManualClock). */
+  readonly clock?: SipClock;
   /** An endpoint-mode call was answered: the payment dialog starts here. */
   readonly onPaymentCall?: (call: Call, params: PaymentCallParams) => void;
 }
@@ -82,6 +89,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly limits: CallLimits;
   private readonly transport: SipTransport;
   private readonly contact: string;
+  private readonly lifetime: LifetimeConfig;
   private readonly byId = new Map<string, Call>();
   private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
   private readonly dialogKeys = new Map<Call, string[]>();
@@ -103,6 +111,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     this.paymentUri = options.paymentUri === undefined || options.paymentUri === '' ? undefined : configUri(options.paymentUri, 'payment.uri');
     this.limits = { ...DEFAULT_CALL_LIMITS, ...options.limits };
     this.transport = options.transport ?? 'udp';
+    this.lifetime = { ...DEFAULT_LIFETIME, ...options.lifetime };
     this.contact = this.stack.contact(this.transport, 'toneguard');
     this.stack.onRequest((req, tx, source) => this.onRequest(req, tx, source));
   }
@@ -168,7 +177,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         // A draining instance says so to load balancers probing it (Kamailio's dispatcher
         // marks it down on anything but 200), as it does to new INVITEs.
         if (this.draining) tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
-        else tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en' } });
+        else tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en', supported: 'timer' } });
         return;
       case 'REGISTER':
         tx.respond(405, undefined, { headers: { allow: ALLOWED_METHODS } });
@@ -187,10 +196,15 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       tx.respond(483);
       return;
     }
-    // Extensions we do not implement (100rel, timer, ...): 420 names them (RFC 3261 §8.2.2.3).
-    const required = req.headers.list('require');
+    // Extensions we do not implement (100rel, ...): 420 names them (RFC 3261 §8.2.2.3).
+    const required = req.headers.list('require').flatMap((v) => v.split(',')).map((x) => x.trim()).filter((x) => x !== '' && x.toLowerCase() !== 'timer');
     if (required.length > 0) {
       tx.respond(420, undefined, { headers: { unsupported: required.join(', ') } });
+      return;
+    }
+    const timer = uasDecide(req, this.lifetime.sessionTimer);
+    if (timer.kind === 'too-small') {
+      tx.respond(422, 'Session Interval Too Small', { headers: { 'min-se': String(timer.minSeS) } });
       return;
     }
     const target = routeInvite(req.uri, { paymentUri: this.paymentUri, upstream: this.upstream, routes: this.routes });
@@ -264,6 +278,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         ended: (c, reason) => this.ended(c, reason),
         answered: (c) => this.emit('call-answer', c),
         warn: (message) => this.emit('warning', message),
+        clock: this.options.clock,
+        lifetime: this.lifetime,
       },
       req, tx, source, mode, media,
     );
