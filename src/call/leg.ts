@@ -1,6 +1,7 @@
 // One side of a call as SIP sees it: the dialog with the caller (we are its UAS) or with the PBX
 // (we are its UAC), and sending requests in it (RFC 3261 §12.2.1.1) with their final response.
 import type { LegName } from '../media/media-session.js';
+import { parseAddress } from '../sip/cidr.js';
 import { parseCSeq, uriDestination, type Destination, type Dialog, type MessageOptions, type SipRequest, type SipResponse, type SipStack } from '../sip/sip-stack.js';
 
 export class Leg {
@@ -26,8 +27,9 @@ export class Leg {
   owns(req: SipRequest, source: Destination): boolean {
     const dialog = this.dialog;
     if (dialog === undefined || !dialog.matches(req)) return false;
-    if (source.transport !== 'udp' || source.address === this.peerAddress) return true;
-    return uriDestination(dialog.remoteTarget)?.address === source.address;
+    // A peer configured by name cannot be compared with a source address: the tags decide.
+    if (source.transport !== 'udp' || parseAddress(this.peerAddress) === undefined) return true;
+    return sameAddress(source.address, this.peerAddress) || sameAddress(source.address, uriDestination(dialog.remoteTarget)?.address);
   }
 
   /**
@@ -53,4 +55,12 @@ export class Leg {
       ctx.on('terminated', () => resolve(undefined));
     });
   }
+}
+
+/** The same IP address, whatever its spelling (IPv6 compression, IPv4-mapped IPv6). */
+function sameAddress(a: string, b: string | undefined): boolean {
+  if (b === undefined) return false;
+  const x = parseAddress(a);
+  const y = parseAddress(b);
+  return x !== undefined && y !== undefined && x.family === y.family && x.value === y.value;
 }
