@@ -83,12 +83,43 @@ export const configSchema = z
         sessionExpiresSeconds: z.number().int().min(90).max(86_400).default(1800),
         /** RFC 4028 Min-SE: a shorter Session-Expires gets 422, s (at least 90). */
         minSessionExpiresSeconds: z.number().int().min(90).max(86_400).default(90),
+        /** An upstream that sends no response at all to an INVITE within this long is given up for the next, ms. */
+        inviteTimeoutMs: z.number().int().min(100).max(32000).default(5000),
+        /** OPTIONS keep-alives to each upstream; down after failureThreshold failures in a row. */
+        keepalive: z
+          .object({
+            intervalSeconds: z.number().min(0).max(3600).default(10),
+            timeoutSeconds: z.number().min(0.1).max(32).default(2),
+            failureThreshold: z.number().int().min(1).max(100).default(3),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({})
       .refine((sip) => sip.reservedConnections < sip.maxConnections, { message: 'sip.reservedConnections must be less than sip.maxConnections', path: ['reservedConnections'] })
       .refine((sip) => sip.minSessionExpiresSeconds <= sip.sessionExpiresSeconds, { message: 'sip.minSessionExpiresSeconds must not exceed sip.sessionExpiresSeconds', path: ['minSessionExpiresSeconds'] }),
-    upstream: sipUri.default('sip:127.0.0.1:5070'),
+    /**
+     * The PBX: one SIP URI, or a list with priorities (lower first) and weights (share among
+     * equals); calls fail over from one to the next.
+     */
+    upstream: z
+      .union([
+        sipUri,
+        z
+          .array(
+            z
+              .object({
+                uri: sipUri,
+                priority: z.number().int().min(0).max(65535).default(0),
+                weight: z.number().int().min(0).max(65535).default(1),
+              })
+              .strict(),
+          )
+          .min(1, 'needs at least one upstream'),
+      ])
+      .default('sip:127.0.0.1:5070')
+      .transform((u) => (typeof u === 'string' ? [{ uri: u, priority: 0, weight: 1 }] : u)),
     /** Request-URI rules tried in order before `upstream`: the user part matches the regex. */
     routes: z
       .array(
