@@ -1,6 +1,6 @@
 // The calls of the server (lifetime: the server). Takes every SIP request from the stack:
 // INVITEs start calls (B2BUA towards the PBX, or endpoint mode for the payment URI), requests
-// inside a dialog go to their call by Call-ID and our tag, OPTIONS outside a dialog is answered
+// inside a dialog go to their call by Call-ID and our tag (the call checks the rest of the dialog ID), OPTIONS outside a dialog is answered
 // (keep-alive pings from PBXs and load balancers). Limits: a global and a per-source count of
 // calls (503 with Retry-After over either), and drain() for a graceful stop.
 //
@@ -17,19 +17,22 @@
 //   call.setSecure(on); call.media (digits: call.media.on('digit')); call.close(reason);
 //   endpoint mode: await call.transferWithResult(uri, result) / call.hangupWithResult(result).
 //
-// Not supported (answered, never crashed): Require extensions (420: no 100rel, no session
-// timers), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
+// Session timers (RFC 4028) on both legs: `Require: timer` is honoured, a Session-Expires under
+// our Min-SE gets 422. Not supported (answered, never crashed): other Require extensions (420:
+// no 100rel), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
 // relayed to the other leg with the same Refer-To (the transferee then calls the target itself).
 import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
-import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
+import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipClock, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
 import { admit, DIALOG_CREATING, type AdmissionPolicy } from './admission.js';
 import { ALLOWED_METHODS, Call, type UpstreamTarget, type CallEndReason, type CallMode, type CallSummary } from './call.js';
+import { DEFAULT_LIFETIME, type LifetimeConfig } from './call-lifetime.js';
 import { configUri, routeInvite, upstreamRequestUri, type RouteRule } from './call-routing.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
 import { parseSdpDescription } from './sdp-description.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
+import { uasDecide } from './session-timer.js';
 
 export interface CallLimits {
   /** Calls at once (more: 503). */
@@ -63,6 +66,10 @@ export interface CallManagerOptions {
   readonly agentSrtp?: SrtpPolicy;
   /** Transport of our Contact and of the INVITE to the PBX when its URI names none (default udp). */
   readonly transport?: SipTransport;
+  /** Maximum duration, hold timeout and session timers of every call (default DEFAULT_LIFETIME). */
+  readonly lifetime?: Partial<LifetimeConfig>;
+  /** Timers of the calls (default systemClock; tests pass a ManualClock). */
+  readonly clock?: SipClock;
   /**
    * RFC 3325 trust domain: P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from a
    * caller at this address reach the PBX (`sip.trustedIdentitySources`; default: nobody).
@@ -101,6 +108,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly limits: CallLimits;
   private readonly transport: SipTransport;
   private readonly contact: string;
+  private readonly lifetime: LifetimeConfig;
   private readonly byId = new Map<string, Call>();
   /** Every leg's SIP Call-ID (caller, and each INVITE towards a PBX). */
   private readonly bySipCallId = new Map<string, Call>();
@@ -108,6 +116,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
   private readonly dialogKeys = new Map<Call, string[]>();
   private readonly perSource = new Map<string, number>();
+  /** Releases of the TCP/TLS connections a call's dialogs live on (kept open while it lasts). */
+  private readonly heldConnections = new Map<Call, (() => void)[]>();
   private draining = false;
   /** INVITEs whose media is being set up (counted against the limits like calls). */
   private pending = 0;
@@ -126,6 +136,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     this.paymentUri = options.paymentUri === undefined || options.paymentUri === '' ? undefined : configUri(options.paymentUri, 'payment.uri');
     this.limits = { ...DEFAULT_CALL_LIMITS, ...options.limits };
     this.transport = options.transport ?? 'udp';
+    this.lifetime = { ...DEFAULT_LIFETIME, ...options.lifetime };
     this.contact = this.stack.contact(this.transport, 'toneguard');
     this.stack.onRequest((req, tx, source) => this.onRequest(req, tx, source));
   }
@@ -179,7 +190,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     const toTag = tagOf(req.headers.get('to'));
     if (toTag !== undefined) {
       const found = this.byDialog.get(`${req.headers.get('call-id')}|${toTag}`);
-      if (found !== undefined) found.call.handleInDialog(found.leg, req, tx);
+      if (found !== undefined) found.call.handleInDialog(found.leg, req, tx, source);
       else if (req.method !== 'ACK') tx?.respond(481);
       return;
     }
@@ -200,7 +211,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         // A draining instance says so to load balancers probing it (Kamailio's dispatcher
         // marks it down on anything but 200), as it does to new INVITEs.
         if (this.draining) tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
-        else tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en' } });
+        else tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: 'application/sdp', 'accept-language': 'en', supported: 'timer' } });
         return;
       case 'REGISTER':
         tx.respond(405, undefined, { headers: { allow: ALLOWED_METHODS } });
@@ -219,10 +230,15 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       tx.respond(483);
       return;
     }
-    // Extensions we do not implement (100rel, timer, ...): 420 names them (RFC 3261 §8.2.2.3).
-    const required = req.headers.list('require');
+    // Extensions we do not implement (100rel, ...): 420 names them (RFC 3261 §8.2.2.3).
+    const required = req.headers.list('require').flatMap((v) => v.split(',')).map((x) => x.trim()).filter((x) => x !== '' && x.toLowerCase() !== 'timer');
     if (required.length > 0) {
       tx.respond(420, undefined, { headers: { unsupported: required.join(', ') } });
+      return;
+    }
+    const timer = uasDecide(req, this.lifetime.sessionTimer);
+    if (timer.kind === 'too-small') {
+      tx.respond(422, 'Session Interval Too Small', { headers: { 'min-se': String(timer.minSeS) } });
       return;
     }
     const target = routeInvite(req.uri, { paymentUri: this.paymentUri, upstream: this.upstream, routes: this.routes });
@@ -295,6 +311,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         register: (c, leg, id, tag) => this.register(c, leg, id, tag),
         ended: (c, reason) => this.ended(c, reason),
         answered: (c) => this.emit('call-answer', c),
+        clock: this.options.clock,
+        lifetime: this.lifetime,
         trustsIdentity: (source) => this.options.trustedIdentity?.(source.address) ?? false,
         warn: (message) => this.emit('warning', message),
         inviteTimeoutMs: this.options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
@@ -303,6 +321,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       req, tx, source, mode, media,
     );
     this.byId.set(call.id, call);
+    this.heldConnections.set(call, [this.stack.holdConnection(source)]);
     this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
     this.emit('call-start', call);
     if (target.kind === 'endpoint') {
@@ -325,6 +344,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       call.close('error');
       return;
     }
+    for (const t of targets) this.heldConnections.get(call)?.push(this.stack.holdConnection(t.destination));
     call.startB2bua(targets, offer);
   }
 
@@ -345,6 +365,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     // In-dialog requests still in flight (a retransmitted BYE) get 481 from now on.
     for (const key of this.dialogKeys.get(call) ?? []) this.byDialog.delete(key);
     this.dialogKeys.delete(call);
+    for (const release of this.heldConnections.get(call) ?? []) release();
+    this.heldConnections.delete(call);
     for (const id of this.sipCallIds.get(call) ?? []) this.bySipCallId.delete(id);
     this.sipCallIds.delete(call);
     const n = (this.perSource.get(call.source.address) ?? 1) - 1;

@@ -5,15 +5,17 @@
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
+import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../media/media-session.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
 import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
 import {
-  Dialog, parseCSeq, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack,
+  Dialog, parseCSeq, systemClock, type ClientTransaction, type SipClock, type Destination, type SipRequest, type SipResponse, type SipStack,
   type ServerTransaction,
 } from '../sip/sip-stack.js';
+import { CallLifetime, DEFAULT_LIFETIME, type LifetimeConfig, type RefreshOutcome } from './call-lifetime.js';
 import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
+import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
 import { Leg } from './leg.js';
 import { finalOutcome, type Upstream, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
@@ -21,6 +23,7 @@ import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import {
   acceptAnswer, answerAsEndpoint, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SdpOrigin, type SrtpPolicy,
 } from './sdp-offer-answer.js';
+import { hasOptionTag, retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
 export type CallState = 'trying' | 'early' | 'confirmed' | 'ending' | 'ended';
 export type CallMode = 'b2bua' | 'endpoint';
@@ -36,7 +39,13 @@ export type CallEndReason =
   | 'transferred'
   | 'drain'
   | 'local'
-  | 'error';
+  | 'error'
+  /** sip.maxCallSeconds reached. */
+  | 'max-duration'
+  /** A leg on hold (or inactive) for rtp.holdTimeoutSeconds. */
+  | 'hold-timeout'
+  /** An RFC 4028 session timer ran out without a refresh (or a refresh got 408/481). */
+  | 'session-expired';
 
 /** One row of `GET /calls`. */
 export interface CallSummary {
@@ -71,6 +80,9 @@ export interface CallHost {
   register(call: Call, leg: LegName, callId: string, localTag: string): void;
   ended(call: Call, reason: CallEndReason): void;
   answered(call: Call): void;
+  /** Timers of the call (default systemClock) and its lifetime limits (default DEFAULT_LIFETIME). */
+  readonly clock?: SipClock;
+  readonly lifetime?: LifetimeConfig;
   /** RFC 3325: asserted identity from this source may be passed to the PBX. */
   trustsIdentity(source: Destination): boolean;
   /** A problem worth a log line (no SIP content, no card data). */
@@ -93,7 +105,7 @@ export interface UpstreamTarget {
 
 const SDP = 'application/sdp';
 /** Methods we take; sent in Allow (RFC 3261 §20.5). */
-export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE';
+export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, UPDATE';
 /** Headers relayed with in-dialog requests between legs. */
 const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
@@ -120,6 +132,11 @@ function captureView(req: SipRequest): CaptureSipMessage {
     headers.set(f.key, list);
   }
   return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
+}
+
+/** Whether a peer's Allow lists UPDATE (RFC 3311). */
+function allowsUpdate(m: SipRequest | SipResponse): boolean {
+  return m.headers.list('allow').some((v) => v.split(',').some((x) => x.trim().toUpperCase() === 'UPDATE'));
 }
 
 /** A From/To value without its tag (what an API shows). */
@@ -175,6 +192,15 @@ export class Call extends EventEmitter<CallEvents> {
   private offerInOk: RelayedOffer | undefined;
   private transferTimer: NodeJS.Timeout | undefined;
   private readonly onRtpTimeout = (): void => this.close('rtp-timeout');
+  private readonly lifetime: CallLifetime;
+  private readonly sessionTimer: SessionTimerConfig;
+  /** The session timer the caller's INVITE asked for (RFC 4028 §9), answered in our 2xx. */
+  private readonly callerTimer: UasDecision;
+  private readonly lastSdp: Record<LegName, string | undefined> = { caller: undefined, agent: undefined };
+  /** Whether each peer takes UPDATE (its Allow), the cheaper session refresh (RFC 4028 §7.4). */
+  private readonly allowsUpdate: Record<LegName, boolean> = { caller: false, agent: false };
+  /** Our initial INVITE to the PBX was already retried after a 422 (§7.4: once). */
+  private retriedTooSmall = false;
 
   constructor(
     private readonly host: CallHost,
@@ -199,6 +225,15 @@ export class Call extends EventEmitter<CallEvents> {
     this.agent = new Leg('agent', host.stack, source);
     const sessionId = String(Math.floor(Math.random() * 2 ** 31));
     this.origins = { caller: { id: sessionId, version: 1 }, agent: { id: String(Number(sessionId) + 1), version: 1 } };
+    const lifetime = host.lifetime ?? DEFAULT_LIFETIME;
+    this.sessionTimer = lifetime.sessionTimer;
+    this.callerTimer = uasDecide(invite, this.sessionTimer);
+    this.allowsUpdate.caller = allowsUpdate(invite);
+    this.lifetime = new CallLifetime(lifetime, {
+      clock: host.clock ?? systemClock,
+      end: (reason) => this.close(reason),
+      refresh: (leg, interval) => this.refreshSession(leg, interval),
+    });
     media.on('rtp-timeout', this.onRtpTimeout);
     inviteTx.on('ackTimeout', () => this.close('ack-timeout'));
     inviteTx.on('cancel', () => this.end('cancelled', 'caller'));
@@ -239,10 +274,22 @@ export class Call extends EventEmitter<CallEvents> {
 
   private applyMedia(offerLeg: LegName, result: RelayedAnswer): void {
     const answerLeg: LegName = offerLeg === 'caller' ? 'agent' : 'caller';
-    this.media.configure(offerLeg, result.offerLeg);
-    this.media.configure(answerLeg, result.answerLeg);
+    this.configureMedia(offerLeg, result.offerLeg);
+    this.configureMedia(answerLeg, result.answerLeg);
     this.srtpOn[offerLeg] = result.offerLeg.srtp !== null;
     this.srtpOn[answerLeg] = result.answerLeg.srtp !== null;
+  }
+
+  /** Every negotiation result goes through here: the media plane, and the hold clock. */
+  private configureMedia(leg: LegName, config: LegMediaConfig): void {
+    this.media.configure(leg, config);
+    this.lifetime.mediaConfigured(leg, config);
+  }
+
+  /** Remembers the SDP we last sent on a leg (a session refresh by re-INVITE repeats it, RFC 4028 §7.4). */
+  private sent(leg: LegName, sdp: string): string {
+    this.lastSdp[leg] = sdp;
+    return sdp;
   }
 
   private callerDialog(): Dialog | undefined {
@@ -288,6 +335,9 @@ export class Call extends EventEmitter<CallEvents> {
     const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
     headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
     headers.allow = ALLOWED_METHODS;
+    // RFC 4028 §7.1: we ask the PBX for a session timer on its leg.
+    headers.supported = 'timer';
+    Object.assign(headers, uacRequestHeaders(this.sessionTimer));
     // The PBX side (agent desktop, CTI) finds this call in the API by this id.
     headers['x-toneguard-call-id'] = this.id;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
@@ -301,13 +351,20 @@ export class Call extends EventEmitter<CallEvents> {
       to: `<${requestUri.replace(/;.*$/, '')}>`,
       contact: this.host.contact,
       headers,
-      body: relayed.sdp,
+      body: this.sent('agent', relayed.sdp),
       contentType: SDP,
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
     const agentCallId = req.headers.get('call-id') ?? '';
     this.agentLeg = { callId: agentCallId, from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') };
     this.host.register(this, 'agent', agentCallId, fromTag);
+    this.agent.peerAddress = destination.address;
+    this.sendToUpstream(targets, index, offer, relayed, req);
+  }
+
+  private sendToUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer, req: SipRequest): void {
+    const target = targets[index];
+    const { destination } = target;
     const ctx = this.host.stack.request(req, destination);
     this.agentInvite = ctx;
     const current = (): boolean => this.agentInvite === ctx;
@@ -341,6 +398,11 @@ export class Call extends EventEmitter<CallEvents> {
         if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
         return;
       }
+      const retry = this.retryTooSmall(req, res);
+      if (retry !== undefined) {
+        this.sendToUpstream(targets, index, offer, relayed, retry);
+        return;
+      }
       const outcome = finalOutcome(res.status);
       if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
       if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
@@ -352,6 +414,20 @@ export class Call extends EventEmitter<CallEvents> {
     ctx.on('transportError', () => {
       if (!failed('transport-error')) this.end('error', 'agent');
     });
+  }
+
+  /** RFC 4028 §7.4: after a 422, once more with the PBX's Min-SE, same Call-ID and From tag, next CSeq. */
+  private retryTooSmall(req: SipRequest, res: SipResponse): SipRequest | undefined {
+    if (res.status !== 422 || this.retriedTooSmall || this.stateValue === 'ending' || this.stateValue === 'ended') return undefined;
+    const larger = retryAfterTooSmall(res, this.sessionTimer);
+    if (larger === undefined) return undefined;
+    this.retriedTooSmall = true;
+    const retry = { ...req, headers: req.headers.clone() };
+    retry.headers.delete('via');
+    const seq = (parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1) + 1;
+    retry.headers.set('cseq', `${seq} INVITE`);
+    for (const [name, value] of Object.entries(uacRequestHeaders(larger))) retry.headers.set(name, value);
+    return retry;
   }
 
   private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
@@ -380,7 +456,7 @@ export class Call extends EventEmitter<CallEvents> {
       const result = this.negotiateInitial(offer, relayed, res);
       if (result !== undefined) {
         this.applyMedia('caller', result);
-        this.inviteTx.respond(res.status, res.reason, { body: result.sdp, contentType: SDP, headers: { contact: this.host.contact } });
+        this.inviteTx.respond(res.status, res.reason, { body: this.sent('caller', result.sdp), contentType: SDP, headers: { contact: this.host.contact } });
         return;
       }
     }
@@ -410,6 +486,8 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     this.agent.dialog = dialog;
+    this.allowsUpdate.agent = allowsUpdate(res);
+    this.lifetime.sessionInterval('agent', uacFromResponse(res));
     if (offer === undefined) {
       this.answerOfferless(relayed, res);
       return;
@@ -423,7 +501,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.applyMedia('caller', result);
     const callerDialog = this.callerDialog();
     if (callerDialog !== undefined) callerDialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: result.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.inviteTx.respond(200, undefined, { body: this.sent('caller', result.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
@@ -440,7 +518,7 @@ export class Call extends EventEmitter<CallEvents> {
       this.end('negotiation-failed', 'caller');
       return;
     }
-    this.media.configure('agent', agentConfig);
+    this.configureMedia('agent', agentConfig);
     this.srtpOn.agent = agentConfig.srtp !== null;
     this.offerCallerInOk([agentConfig.codec]);
   }
@@ -450,7 +528,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.offerInOk = offer;
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: offer.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.inviteTx.respond(200, undefined, { body: this.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
@@ -463,14 +541,21 @@ export class Call extends EventEmitter<CallEvents> {
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
       const config = acceptAnswer(offer, answer);
-      this.media.configure('caller', config);
+      this.configureMedia('caller', config);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.close('negotiation-failed');
     }
   }
 
+  /** Our 2xx to the caller's INVITE: Contact, Allow, and the session timer we agreed (RFC 4028 §9). */
+  private callerOkHeaders(): Record<string, string> {
+    const timer = this.callerTimer.kind === 'timer' ? this.callerTimer.headers : {};
+    return { contact: this.host.contact, allow: ALLOWED_METHODS, supported: 'timer', ...timer };
+  }
+
   private confirm(): void {
+    if (this.callerTimer.kind === 'timer') this.lifetime.sessionInterval('caller', this.callerTimer.interval);
     this.stateValue = 'confirmed';
     this.answeredAt = Date.now();
     this.host.answered(this);
@@ -497,11 +582,11 @@ export class Call extends EventEmitter<CallEvents> {
       this.end('negotiation-failed', 'caller');
       return false;
     }
-    this.media.configure('caller', answer.config);
+    this.configureMedia('caller', answer.config);
     this.srtpOn.caller = answer.config.srtp !== null;
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: answer.sdp, contentType: SDP, headers: { contact: this.host.contact, allow: ALLOWED_METHODS } });
+    this.inviteTx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
     return true;
   }
@@ -540,9 +625,17 @@ export class Call extends EventEmitter<CallEvents> {
 
   // --- In-dialog requests ---------------------------------------------------------------------
 
-  /** A request in one of this call's dialogs (the manager matched Call-ID and our tag). */
-  handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined): void {
+  /**
+   * A request in one of this call's dialogs (the manager matched Call-ID and our tag). Anything
+   * that does not match the dialog fully (remote tag, and the peer's address over UDP) gets 481
+   * and changes nothing: no CSeq, no media, no state.
+   */
+  handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
     const leg = legName === 'caller' ? this.caller : this.agent;
+    if (!leg.owns(req, source)) {
+      tx?.respond(481);
+      return;
+    }
     if (req.method === 'ACK') {
       // The stack stops the 2xx retransmissions; an answer to our offer may ride on it.
       if (legName === 'caller') this.onAckAnswer(req);
@@ -564,8 +657,22 @@ export class Call extends EventEmitter<CallEvents> {
         this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
         return;
       case 'INVITE':
-        this.guard(this.onReinvite(legName, req, tx), tx);
+      case 'UPDATE': {
+        // RFC 4028 §9: a re-INVITE or UPDATE is a session refresh, and may renegotiate the timer.
+        const timer = uasDecide(req, this.sessionTimer);
+        if (timer.kind === 'too-small') {
+          tx.respond(422, 'Session Interval Too Small', { headers: { 'min-se': String(timer.minSeS) } });
+          return;
+        }
+        this.lifetime.peerRefreshed(legName, timer.kind === 'timer' ? timer.interval : undefined);
+        const timerHeaders = { supported: 'timer', ...(timer.kind === 'timer' ? timer.headers : {}) };
+        if (req.method === 'UPDATE' && !isSdp(req)) {
+          tx.respond(200, undefined, { headers: { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders } });
+          return;
+        }
+        this.guard(this.onReinvite(legName, req, tx, timerHeaders), tx);
         return;
+      }
       case 'OPTIONS':
         tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: SDP } });
         return;
@@ -592,6 +699,13 @@ export class Call extends EventEmitter<CallEvents> {
    * the same way).
    */
   private async relay(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
+    const verdict = relayVerdict(from, req.method, this.media.secure);
+    if (verdict.action === 'absorb') {
+      // The content type only: the body may be card digits.
+      this.host.warn(`secure mode: caller ${req.method} (${loggableContentType(req.headers.get('content-type'))}) answered ${verdict.status} here, not relayed`);
+      tx.respond(verdict.status);
+      return;
+    }
     const other = from === 'caller' ? this.agent : this.caller;
     const headers: Record<string, string> = {};
     for (const name of RELAYED_HEADERS) {
@@ -624,16 +738,12 @@ export class Call extends EventEmitter<CallEvents> {
     if (from === 'caller' && isDtmfInfo(view)) {
       const info = sipInfoDigit(view);
       if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, Date.now());
-      // Secure mode: the digit never reaches the agent (fail closed even when unreadable).
-      if (this.mode === 'endpoint' || this.media.secure) {
-        tx.respond(200);
-        return;
-      }
     }
     if (this.mode === 'endpoint') {
       tx.respond(200);
       return;
     }
+    // Secure mode: relay() answers it here whatever its content type (fail closed).
     this.guard(this.relay(from, req, tx), tx);
   }
 
@@ -653,19 +763,19 @@ export class Call extends EventEmitter<CallEvents> {
     this.finishTransfer(status < 300);
   }
 
-  private async onReinvite(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
+  private async onReinvite(from: LegName, req: SipRequest, tx: ServerTransaction, timerHeaders: Record<string, string>): Promise<void> {
     const offer = isSdp(req) ? parseSdpDescription(bodyText(req)) : undefined;
     if (offer === undefined) {
       // Offerless re-INVITE (offer in our 200, answer in the ACK) is not supported.
       tx.respond(488);
       return;
     }
-    const okHeaders = { contact: this.host.contact, allow: ALLOWED_METHODS };
+    const okHeaders = { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders };
     if (this.mode === 'endpoint') {
       try {
         const answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.nextOrigin('caller'), localKeyBase64: this.keys.caller });
-        this.media.configure('caller', answer.config);
-        tx.respond(200, undefined, { body: answer.sdp, contentType: SDP, headers: okHeaders });
+        this.configureMedia('caller', answer.config);
+        tx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: okHeaders });
       } catch (error) {
         if (!(error instanceof SdpError)) throw error;
         tx.respond(488);
@@ -686,7 +796,7 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     this.negotiating = true;
-    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: relayed.sdp, contentType: SDP });
+    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: this.sent(to, relayed.sdp), contentType: SDP });
     this.negotiating = false;
     if (res === undefined) {
       tx.respond(408);
@@ -696,16 +806,34 @@ export class Call extends EventEmitter<CallEvents> {
       tx.respond(res.status, res.reason);
       return;
     }
+    this.lifetime.peerRefreshed(to, undefined); // a 2xx re-INVITE on that leg refreshes its session too
     const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
       const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from] });
       this.applyMedia(from, result);
-      tx.respond(200, undefined, { body: result.sdp, contentType: SDP, headers: okHeaders });
+      tx.respond(200, undefined, { body: this.sent(from, result.sdp), contentType: SDP, headers: okHeaders });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       tx.respond(488);
     }
+  }
+
+  /**
+   * A session refresh we owe on a leg (RFC 4028 §7.4/§10): UPDATE without a body when the peer
+   * allows it, else a re-INVITE repeating the SDP we last sent there (an unchanged session).
+   */
+  private async refreshSession(legName: LegName, interval: SessionInterval): Promise<RefreshOutcome> {
+    if (this.stateValue !== 'confirmed') return { kind: 'failed', fatal: false };
+    const leg = legName === 'caller' ? this.caller : this.agent;
+    const headers = { supported: 'timer', ...uacRequestHeaders(this.sessionTimer, interval) };
+    const sdp = this.lastSdp[legName];
+    const useInvite = !this.allowsUpdate[legName] && sdp !== undefined;
+    if (useInvite && this.negotiating) return { kind: 'failed', fatal: false }; // a relayed re-INVITE is in flight: it refreshes too
+    const res = await leg.request(useInvite ? 'INVITE' : 'UPDATE', useInvite ? { headers, body: sdp, contentType: SDP } : { headers });
+    if (res === undefined || res.status === 408 || res.status === 481) return { kind: 'failed', fatal: true };
+    if (res.status >= 300) return { kind: 'failed', fatal: false };
+    return { kind: 'refreshed', interval: uacFromResponse(res) ?? interval };
   }
 
   // --- Ending -----------------------------------------------------------------------------------
@@ -726,6 +854,7 @@ export class Call extends EventEmitter<CallEvents> {
       else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
     }
     if (this.transferWaiter !== undefined) this.finishTransfer(false);
+    this.lifetime.close();
     this.media.off('rtp-timeout', this.onRtpTimeout);
     this.media.close();
     this.stateValue = 'ended';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { dialogConfigSchema } from '../dialog/dialog-config.js';
 import { gatewayConfigSchema } from '../gateway/gateway-config.js';
 import { CLAMP_MODES, type ClampMode } from '../media/inband-clamp.js';
+import { parseCidr } from '../sip/cidr.js';
 
 /** "host:port" with an IPv4/IPv6/name host; IPv6 in brackets ("[::1]:5060"). */
 export interface HostPort {
@@ -43,6 +44,8 @@ const portRange = z.string().transform((text, ctx) => {
   return { first, last };
 });
 
+const cidr = z.string().refine((text) => parseCidr(text) !== undefined, { message: 'must be an address range such as 10.0.0.0/8, 2001:db8::/32 or 192.0.2.7' });
+
 const clampMode = z.enum(CLAMP_MODES as unknown as [ClampMode, ...ClampMode[]]);
 
 export const configSchema = z
@@ -60,6 +63,26 @@ export const configSchema = z
         maxCalls: z.number().int().min(1).default(2000),
         maxCallsPerSource: z.number().int().min(1).default(200),
         maxTransactionsPerSource: z.number().int().min(1).default(500),
+        /**
+         * Sources that get the reserved TCP/TLS connection slots (CIDR list; IPv4, IPv6, and
+         * IPv4-mapped IPv6 match IPv4 ranges): the PBX and the proxies in front of toneguard.
+         */
+        trustedSources: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+        /** Incoming TCP/TLS connections at once, and from one source address (more: refused). */
+        maxConnections: z.number().int().min(1).max(100_000).default(1000),
+        maxConnectionsPerSource: z.number().int().min(1).default(32),
+        /** Of maxConnections, slots only trustedSources may take (a flood cannot lock out the PBX). */
+        reservedConnections: z.number().int().min(0).default(100),
+        /** A TCP/TLS connection must deliver a complete SIP message (or finish its TLS handshake) within this, s. */
+        firstMessageTimeoutSeconds: z.number().min(0.1).max(300).default(5),
+        /** A TCP/TLS connection with no complete message, transaction or call for this long is closed, s. */
+        connectionIdleSeconds: z.number().min(1).max(86_400).default(30),
+        /** A call ends (BYE on both legs) this long after its INVITE, s (0: never). */
+        maxCallSeconds: z.number().min(0).max(604_800).default(14_400),
+        /** RFC 4028 session timer: the interval we ask for and accept at most (Session-Expires), s. */
+        sessionExpiresSeconds: z.number().int().min(90).max(86_400).default(1800),
+        /** RFC 4028 Min-SE: a shorter Session-Expires gets 422, s (at least 90). */
+        minSessionExpiresSeconds: z.number().int().min(90).max(86_400).default(90),
         /** An upstream that sends no response at all to an INVITE within this long is given up for the next, ms. */
         inviteTimeoutMs: z.number().int().min(100).max(32000).default(5000),
         /** OPTIONS keep-alives to each upstream; down after failureThreshold failures in a row. */
@@ -73,7 +96,9 @@ export const configSchema = z
           .prefault({}),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .refine((sip) => sip.reservedConnections < sip.maxConnections, { message: 'sip.reservedConnections must be less than sip.maxConnections', path: ['reservedConnections'] })
+      .refine((sip) => sip.minSessionExpiresSeconds <= sip.sessionExpiresSeconds, { message: 'sip.minSessionExpiresSeconds must not exceed sip.sessionExpiresSeconds', path: ['minSessionExpiresSeconds'] }),
     /**
      * The PBX: one SIP URI, or a list with priorities (lower first) and weights (share among
      * equals); calls fail over from one to the next.
@@ -119,6 +144,8 @@ export const configSchema = z
         ports: portRange.prefault('20000-29999'),
         /** No RTP for this long on a leg (not on hold) ends the call. */
         timeoutSeconds: z.number().min(1).max(3600).default(30),
+        /** A leg on hold (c=0.0.0.0, sendonly, inactive) for this long ends the call, s (0: never). */
+        holdTimeoutSeconds: z.number().min(0).max(86_400).default(900),
       })
       .strict()
       .prefault({}),

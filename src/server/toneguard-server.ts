@@ -201,7 +201,16 @@ export class ToneguardServer {
       port: config.sip.listen.port,
       transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
       ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
-      limits: { maxMessageBytes: config.sip.maxMessageBytes, maxTransactionsPerSource: config.sip.maxTransactionsPerSource },
+      limits: {
+        maxMessageBytes: config.sip.maxMessageBytes,
+        maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
+        maxConnections: config.sip.maxConnections,
+        maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
+        reservedConnections: config.sip.reservedConnections,
+        firstMessageTimeoutMs: config.sip.firstMessageTimeoutSeconds * 1000,
+        tcpIdleTimeoutMs: config.sip.connectionIdleSeconds * 1000,
+      },
+      trustedSources: config.sip.trustedSources,
     }));
     cleanups.push(() => stack.close());
 
@@ -266,6 +275,11 @@ export class ToneguardServer {
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
       paymentUri: config.payment.uri,
       limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource },
+      lifetime: {
+        maxCallMs: config.sip.maxCallSeconds * 1000,
+        holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
+        sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
+      },
       createMedia: ({ mode }) =>
         RtpMediaSession.open({
           ports,

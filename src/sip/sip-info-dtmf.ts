@@ -1,5 +1,7 @@
-// DTMF carried in SIP INFO bodies: `application/dtmf-relay` (`Signal=5` / `Duration=160`, the
-// Cisco format most gateways send) and `application/dtmf` (the digit alone, or its event code).
+// DTMF carried in SIP INFO bodies: `application/dtmf-relay` and its older `application/x-dtmf-relay`
+// spelling (`Signal=5` / `Duration=160`, the Cisco format most gateways send), `application/dtmf`
+// and `application/x-dtmf` (the digit alone, its event code, or the Signal= form), and
+// `audio/telephone-event` (an RFC 4733 §2.3 event payload: the first byte is the event code).
 import { isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { eventDigit } from '../rtp/rfc4733.js';
 import { header, type SipMessage } from './sip-message.js';
@@ -21,7 +23,7 @@ function signalDigit(value: string): DtmfDigit | undefined {
 export function sipInfoDigit(message: SipMessage): SipInfoDigit | undefined {
   if (message.method !== 'INFO') return undefined;
   const type = (header(message, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type === 'application/dtmf-relay') {
+  if (type === 'application/dtmf-relay' || type === 'application/x-dtmf-relay' || (type === 'application/x-dtmf' && message.body.includes('='))) {
     let digit: DtmfDigit | undefined;
     let durationMs: number | undefined;
     for (const line of message.body.split(/\r?\n/)) {
@@ -34,7 +36,12 @@ export function sipInfoDigit(message: SipMessage): SipInfoDigit | undefined {
     }
     return digit === undefined ? undefined : { digit, durationMs };
   }
-  if (type === 'application/dtmf') {
+  if (type === 'audio/telephone-event') {
+    const code = message.body.length > 0 ? message.body.charCodeAt(0) : -1;
+    const digit = code >= 0 && code <= 15 ? eventDigit(code) : undefined;
+    return digit === undefined ? undefined : { digit, durationMs: undefined };
+  }
+  if (type === 'application/dtmf' || type === 'application/x-dtmf') {
     const digit = signalDigit(message.body);
     return digit === undefined ? undefined : { digit, durationMs: undefined };
   }

@@ -1,5 +1,5 @@
-// SIP INFO DTMF towards the agent (RFC 6086 INFO carrying `application/dtmf-relay` or
-// `application/dtmf`): in secure mode it is not forwarded; the digit, when readable, goes to the
+// SIP INFO DTMF towards the agent (RFC 6086 INFO carrying one of the DTMF body types that
+// sip-info-dtmf.ts reads): in secure mode it is not forwarded; the digit, when readable, goes to the
 // caller of this filter (the digit listener) instead. Fail closed: an INFO whose body type says
 // DTMF is dropped even when its body cannot be read, since a receiver might read it anyway.
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
@@ -12,7 +12,7 @@ export type SipInfoVerdict =
   | { readonly action: 'drop'; readonly digit: DtmfDigit | undefined };
 
 const FORWARD: SipInfoVerdict = { action: 'forward' };
-const DTMF_TYPES = new Set(['application/dtmf-relay', 'application/dtmf']);
+const DTMF_TYPES = new Set(['application/dtmf-relay', 'application/x-dtmf-relay', 'application/dtmf', 'application/x-dtmf', 'audio/telephone-event']);
 
 /** Whether the message is an INFO carrying DTMF, by method and body type. */
 export function isDtmfInfo(message: SipMessage): boolean {

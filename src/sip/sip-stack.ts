@@ -6,8 +6,11 @@
 //   const stack = await SipStack.listen({ address: '127.0.0.1', port: 5060,
 //     transports: ['udp', 'tcp'],                       // + 'tls' with tls: { cert, key } (PEM)
 //     limits: { maxMessageBytes, maxTransactions, maxTransactionsPerSource,
-//               maxPendingInvitesPerSource, maxConnectionsPerSource, tcpIdleTimeoutMs, ... } });
+//               maxPendingInvitesPerSource, maxConnectionsPerSource, tcpIdleTimeoutMs, ... },
+//     trustedSources: ['127.0.0.0/8', '::1/128'] });     // CIDRs that get the reserved connection slots
 //       Over a limit: 503 + Retry-After (transactions), 413/513 (size), connection refused.
+//   const release = stack.holdConnection(source);
+//       Keeps a TCP/TLS connection open while a dialog lives on it (idle connections are closed).
 //   stack.onRequest((req: SipRequest, tx: ServerTransaction | undefined, source: Destination) => { ... });
 //       Every new request but CANCEL. `tx` is undefined only for ACK (the ACK of a 2xx is
 //       dialog-level: it reaches the TU, and stops the 2xx retransmissions itself).
@@ -34,7 +37,8 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { EventEmitter } from 'node:events';
 import { createServer, connect as netConnect, isIPv6, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { systemClock, type SipClock } from './clock.js';
+import { cidrMatcher } from './cidr.js';
+import { systemClock, type SipClock, type TimerHandle } from './clock.js';
 import { formatVia, newBranch, newCallId, newTag, parseCSeq, parseVia, tagOf, BRANCH_COOKIE } from './grammar.js';
 import { createRequest, createResponse, DEFAULT_PARSE_LIMITS, parseSipMessage, serializeSipMessage, type RequestInit } from './message.js';
 import type { SipMessage, SipRequest, SipResponse } from './message-types.js';
@@ -73,10 +77,20 @@ export interface SipLimits {
   readonly maxTransactionsPerSource: number;
   /** INVITEs from one source address not yet finally answered: call attempts in progress (more: 503). */
   readonly maxPendingInvitesPerSource: number;
-  /** Open TCP/TLS connections in all, and from one source IP (more: refused). */
+  /** Open incoming TCP/TLS connections in all, and from one source IP (more: refused). */
   readonly maxConnections: number;
   readonly maxConnectionsPerSource: number;
-  /** An idle TCP/TLS connection is closed after this long, ms. */
+  /**
+   * Of maxConnections, slots only trusted sources may take: untrusted sources together hold at
+   * most maxConnections - reservedConnections, so a flood of them cannot lock out the PBX.
+   */
+  readonly reservedConnections: number;
+  /** An incoming TCP/TLS connection (after the TLS handshake) must deliver a complete message within this, ms. */
+  readonly firstMessageTimeoutMs: number;
+  /**
+   * A TCP/TLS connection with no complete message for this long, and no transaction or held
+   * dialog on it, is closed, ms. Partial bytes do not count (slow-loris).
+   */
   readonly tcpIdleTimeoutMs: number;
 }
 
@@ -90,8 +104,13 @@ export const DEFAULT_LIMITS: SipLimits = {
   maxPendingInvitesPerSource: 100,
   maxConnections: 1_000,
   maxConnectionsPerSource: 32,
-  tcpIdleTimeoutMs: 120_000,
+  reservedConnections: 100,
+  firstMessageTimeoutMs: 5_000,
+  tcpIdleTimeoutMs: 30_000,
 };
+
+/** Sources that get the reserved connection slots unless told otherwise (loopback). */
+export const DEFAULT_TRUSTED_SOURCES: readonly string[] = ['127.0.0.0/8', '::1/128'];
 
 export interface SipStackOptions {
   /** IP address to listen on (default 127.0.0.1). */
@@ -110,6 +129,8 @@ export interface SipStackOptions {
   readonly userAgent?: string;
   /** ms before an INVITE server transaction sends 100 Trying by itself (default 200; 0: at once). */
   readonly trying100DelayMs?: number;
+  /** CIDRs whose connections may use the reserved slots (default DEFAULT_TRUSTED_SOURCES). */
+  readonly trustedSources?: readonly string[];
 }
 
 export type RequestHandler = (req: SipRequest, tx: ServerTransaction | undefined, source: Destination) => void;
@@ -133,6 +154,9 @@ interface Connection {
   readonly socket: Socket | TLSSocket;
   readonly key: string;
   readonly remote: Destination;
+  /** clock ms of the last complete message received; undefined before the first. */
+  lastMessageAt: number | undefined;
+  timer: TimerHandle | undefined;
 }
 
 function sourceOf(message: SipMessage, transport: SipTransport): string {
@@ -177,6 +201,13 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   private readonly txSource = new WeakMap<ServerTransaction, string>();
   private readonly connections = new Map<string, Connection>();
   private readonly connectionsPerSource = new Map<string, number>();
+  /** Incoming connections holding a slot: all, and those from untrusted sources. */
+  private slotsUsed = 0;
+  private untrustedSlotsUsed = 0;
+  private readonly trusted: (address: string) => boolean;
+  /** Transactions and held dialogs per connection key: such a connection is not idle. */
+  private readonly connectionUsers = new Map<string, number>();
+  private readonly txConnection = new WeakMap<ClientTransaction | ServerTransaction, string>();
   private readonly ctx: TransactionContext;
   private malformed = 0;
   private refused = 0;
@@ -188,6 +219,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
     this.clock = options.clock ?? systemClock;
     this.userAgent = options.userAgent ?? 'toneguard';
+    this.trusted = cidrMatcher(options.trustedSources ?? DEFAULT_TRUSTED_SOURCES);
     this.ctx = {
       clock: this.clock,
       timers: this.timers,
@@ -243,14 +275,22 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       }
     }
     if (transports.includes('tcp')) {
-      this.tcp = createServer((socket) => this.onConnection(socket, 'tcp'));
+      this.tcp = createServer((socket) => {
+        if (this.admitConnection(socket)) this.adoptIncoming(socket, 'tcp');
+        else socket.destroy();
+      });
       port = await listenServer(this.tcp, address, port);
       this.bound.set('tcp', { address, port });
     }
     if (transports.includes('tls')) {
       const tls = this.options.tls;
       if (tls === undefined) throw new SipConfigError('SIP_CONFIG', "transport 'tls' needs tls: { cert, key }");
-      this.tls = createTlsServer({ cert: tls.cert, key: tls.key }, (socket) => this.onConnection(socket, 'tls'));
+      // The handshake gets the same short window as the first message; slots are taken by the
+      // raw connection, before the handshake, so handshakes cannot be used to hold them either.
+      this.tls = createTlsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: this.limits.firstMessageTimeoutMs }, (socket) => this.adoptIncoming(socket, 'tls'));
+      this.tls.on('connection', (raw: Socket) => {
+        if (!this.admitConnection(raw)) raw.destroy();
+      });
       this.tls.on('tlsClientError', () => undefined);
       const tlsPort = tls.port ?? (port === 0 || this.options.port === 0 ? 0 : port + 1);
       this.bound.set('tls', { address, port: await listenServer(this.tls, address, tlsPort) });
@@ -288,6 +328,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     if (!req.headers.has('user-agent')) req.headers.append('user-agent', this.userAgent);
     const tx = new ClientTransaction(this.ctx, req, destination);
     this.clientTxs.set(tx.key, tx);
+    this.trackOnConnection(tx, destination);
     queueMicrotask(() => {
       if (tx.state !== 'terminated') tx.start();
     });
@@ -378,28 +419,100 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     else this.onIncomingRequest(parsed, source);
   }
 
-  private onConnection(socket: Socket, transport: SipTransport): void {
+  /**
+   * Takes a slot for an incoming connection, or refuses it: the global limit (untrusted sources
+   * short of the reserved slots) and the per-source limit. The slot is freed when it closes.
+   */
+  private admitConnection(socket: Socket): boolean {
     const address = socket.remoteAddress ?? '';
-    const count = this.connectionsPerSource.get(address) ?? 0;
-    if (this.closed || this.connections.size >= this.limits.maxConnections || count >= this.limits.maxConnectionsPerSource) {
+    const trusted = this.trusted(address);
+    const mine = this.connectionsPerSource.get(address) ?? 0;
+    const cap = trusted ? this.limits.maxConnections : this.limits.maxConnections - this.limits.reservedConnections;
+    const used = trusted ? this.slotsUsed : Math.max(this.untrustedSlotsUsed, this.slotsUsed - this.limits.reservedConnections);
+    if (this.closed || used >= cap || this.slotsUsed >= this.limits.maxConnections || mine >= this.limits.maxConnectionsPerSource) {
       this.refused++;
+      return false;
+    }
+    this.slotsUsed++;
+    if (!trusted) this.untrustedSlotsUsed++;
+    this.connectionsPerSource.set(address, mine + 1);
+    socket.once('close', () => {
+      this.slotsUsed--;
+      if (!trusted) this.untrustedSlotsUsed--;
+      const n = (this.connectionsPerSource.get(address) ?? 1) - 1;
+      if (n <= 0) this.connectionsPerSource.delete(address);
+      else this.connectionsPerSource.set(address, n);
+    });
+    return true;
+  }
+
+  private adoptIncoming(socket: Socket, transport: SipTransport): void {
+    if (this.closed) {
       socket.destroy();
       return;
     }
-    this.adoptSocket(socket, { transport, address, port: socket.remotePort ?? 0 });
+    const conn = this.adoptSocket(socket, { transport, address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }, true);
+    // A complete message soon, or the connection goes (slow-loris: bytes trickled to hold a slot).
+    conn.timer = this.clock.setTimer(this.limits.firstMessageTimeoutMs, () => {
+      if (conn.lastMessageAt === undefined) socket.destroy();
+    });
   }
 
-  private adoptSocket(socket: Socket, remote: Destination): Connection {
+  /** Closes the connection once idle long enough with nothing living on it; else looks again later. */
+  private armIdleCheck(conn: Connection, delayMs: number): void {
+    conn.timer?.cancel();
+    conn.timer = this.clock.setTimer(delayMs, () => {
+      conn.timer = undefined;
+      if (this.closed || conn.socket.destroyed) return;
+      const idleFor = this.clock.now() - (conn.lastMessageAt ?? 0);
+      const idle = this.limits.tcpIdleTimeoutMs;
+      if (idleFor < idle) this.armIdleCheck(conn, idle - idleFor);
+      else if ((this.connectionUsers.get(conn.key) ?? 0) === 0) conn.socket.destroy();
+      else this.armIdleCheck(conn, idle);
+    });
+  }
+
+  /**
+   * Keeps a TCP/TLS connection from being closed as idle while a dialog uses it (a call may
+   * send nothing for hours between its ACK and its BYE). Returns the release; UDP: a no-op.
+   */
+  holdConnection(destination: Destination): () => void {
+    if (destination.transport === 'udp') return () => undefined;
+    const key = connKey(destination.transport, destination.address, destination.port);
+    this.useConnection(key, 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.useConnection(key, -1);
+    };
+  }
+
+  private useConnection(key: string, delta: number): void {
+    const n = (this.connectionUsers.get(key) ?? 0) + delta;
+    if (n <= 0) this.connectionUsers.delete(key);
+    else this.connectionUsers.set(key, n);
+  }
+
+  private adoptSocket(socket: Socket, remote: Destination, incoming = false): Connection {
     const key = connKey(remote.transport, remote.address, remote.port);
-    const conn: Connection = { socket, key, remote };
+    const conn: Connection = { socket, key, remote, lastMessageAt: undefined, timer: undefined };
     this.connections.set(key, conn);
-    this.connectionsPerSource.set(remote.address, (this.connectionsPerSource.get(remote.address) ?? 0) + 1);
     const framer = new StreamFramer(this.limits.maxMessageBytes);
-    socket.setTimeout(this.limits.tcpIdleTimeoutMs, () => socket.destroy());
+    if (!incoming) {
+      // Our own connection: the peer has no first message to send; idle rules from now.
+      conn.lastMessageAt = this.clock.now();
+      this.armIdleCheck(conn, this.limits.tcpIdleTimeoutMs);
+    }
     socket.on('data', (chunk: Buffer) => {
       for (const frame of framer.push(chunk)) {
-        if (frame.kind === 'message') this.receiveBytes(frame.bytes, remote);
-        else {
+        if (frame.kind === 'message') {
+          // Only a complete message proves the peer alive (partial bytes never do).
+          const first = conn.lastMessageAt === undefined;
+          conn.lastMessageAt = this.clock.now();
+          if (first) this.armIdleCheck(conn, this.limits.tcpIdleTimeoutMs);
+          this.receiveBytes(frame.bytes, remote);
+        } else {
           this.malformed++;
           const parsed = parseSipMessage(frame.head, { maxMessageBytes: Infinity, maxHeaders: this.limits.maxHeaders });
           const req = parsed instanceof SipParseError ? parsed.partial : parsed.kind === 'request' ? parsed : undefined;
@@ -412,13 +525,12 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      conn.timer?.cancel();
       if (this.connections.get(key) === conn) this.connections.delete(key);
-      const n = (this.connectionsPerSource.get(remote.address) ?? 1) - 1;
-      if (n <= 0) this.connectionsPerSource.delete(remote.address);
-      else this.connectionsPerSource.set(remote.address, n);
     });
     return conn;
   }
+
 
   private send(message: SipMessage, destination: Destination, onError?: (err: Error) => void): void {
     if (this.closed) return;
@@ -499,6 +611,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     const tx = new ServerTransaction(this.ctx, req, source, key, newTag());
     this.serverTxs.set(key, tx);
     this.txSource.set(tx, source.address);
+    this.trackOnConnection(tx, source);
     this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
     if (req.method === 'INVITE') {
       let pending = this.pendingInvites.get(source.address);
@@ -557,7 +670,20 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     }
   }
 
+  /** A transaction on a stream connection keeps it from being closed as idle. */
+  private trackOnConnection(tx: ClientTransaction | ServerTransaction, where: Destination): void {
+    if (where.transport === 'udp') return;
+    const key = connKey(where.transport, where.address, where.port);
+    this.txConnection.set(tx, key);
+    this.useConnection(key, 1);
+  }
+
   private removed(tx: ClientTransaction | ServerTransaction): void {
+    const onConnection = this.txConnection.get(tx);
+    if (onConnection !== undefined) {
+      this.txConnection.delete(tx);
+      this.useConnection(onConnection, -1);
+    }
     if (tx instanceof ClientTransaction) {
       if (this.clientTxs.get(tx.key) === tx) this.clientTxs.delete(tx.key);
       return;

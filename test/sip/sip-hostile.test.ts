@@ -187,7 +187,7 @@ t.test('TCP: header bomb (513) and huge Content-Length (413) close the connectio
 });
 
 t.test('limits: open transactions per source (503), connections per source, idle timeout', async (t) => {
-  const s = await target(t, { maxTransactionsPerSource: 5, maxConnectionsPerSource: 3, tcpIdleTimeoutMs: 300 });
+  const s = await target(t, { maxTransactionsPerSource: 5, maxConnectionsPerSource: 3, tcpIdleTimeoutMs: 300, firstMessageTimeoutMs: 300 });
   s.stack.onRequest(() => undefined); // the TU holds every INVITE: transactions stay open
   const c = await udpClient(t);
   for (let i = 0; i < 10; i++) c.send(invite(`lim${i}`, `lim${i}`), s.udp);
@@ -226,7 +226,7 @@ t.test('limits: open transactions per source (503), connections per source, idle
   await sleep(100);
   t.same(closed, [false, false, false, true, true], 'connections over 3 from one source refused');
   await sleep(400);
-  t.same(closed, [true, true, true, true, true], 'idle connections closed after 300 ms');
+  t.same(closed, [true, true, true, true, true], 'connections without a first message closed after 300 ms');
   for (const so of sockets) so.destroy();
 });
 
