@@ -50,6 +50,13 @@ export class FakeMediaSession implements MediaSession {
     this.configured.push({ leg, config });
   }
 
+  /** Legs whose dialog call control reported confirmed (ACK), in order. */
+  readonly confirmedLegs: LegName[] = [];
+
+  dialogConfirmed(leg: LegName): void {
+    this.confirmedLegs.push(leg);
+  }
+
   setSecure(on: boolean): void {
     this.secure = on;
     this.secureCalls.push(on);
