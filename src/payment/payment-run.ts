@@ -61,7 +61,10 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.#prompts = options.prompts;
     this.mode = options.mode;
     this.#logger = options.logger;
-    this.session.on('prompt', (plan) => void this.#play(plan));
+    this.session.on('prompt', (plan) => {
+      // Media closed under us (the call ended meanwhile): logged, never an unhandled rejection.
+      this.#play(plan).catch((error: unknown) => this.#logger.warn({ call: this.#call.id, message: error instanceof Error ? error.message : String(error) }, 'prompt not started'));
+    });
     this.session.on('status', (status) => this.emit('status', status));
     this.session.on('result', (result) => this.emit('result', result));
     this.session.on('action', (action) => {
