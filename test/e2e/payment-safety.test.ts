@@ -96,6 +96,7 @@ t.test('shutdown in the middle of a charge: the gateway is waited for, the BYE c
   t.equal(gw.sim.ledger().charges, 1, 'one charge');
   t.equal(gw.sim.ledger().requests, 1, 'never retried');
   t.ok(e.logs.some((l) => l.includes('"payment ended"') && l.includes('"result":"success"')), 'recorded as success');
+  t.same(needlesIn(e.logs.join('\n') + JSON.stringify(h), cardNeedles(VISA, EXPIRY, CVV)), [], 'no card data in any log line or header');
 });
 
 t.test('agent-assisted: the agent hears the readback without the expiry; the caller hears it all', async (t) => {
@@ -137,6 +138,7 @@ t.test('agent-assisted: the agent hears the readback without the expiry; the cal
   t.ok(contains(callerHeard, ending) && contains(agentHeard, ending), 'both hear the card-ending words (the control)');
   t.ok(contains(callerHeard, month), 'the caller hears the expiry month');
   t.notOk(contains(agentHeard, month), 'the agent does not');
+  t.same(needlesIn(e.logs.join('\n') + e.responses.join('\n'), cardNeedles(VISA, EXPIRY, CVV)), [], 'no card data in any log line or API response');
   c.rtp.queueKeys('1', 'rfc4733');
   await c.rtp.drained();
 });
