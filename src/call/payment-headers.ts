@@ -1,4 +1,4 @@
-// Endpoint mode's SIP headers (DESIGN.md "Input parameters"): the X-Payment-* input parameters
+// Endpoint mode's SIP headers (docs/integration.md): the X-Payment-* input parameters
 // of the transferred INVITE, and the X-Payment-* result headers we send back, either as header
 // fields of a BYE or as URI headers of a REFER's Refer-To (RFC 3261 §19.1.1, escaped as §19.1.5
 // / RFC 3986 percent-encoding). Never card data in either direction: results carry at most the
@@ -72,7 +72,7 @@ export function parsePaymentParams(lookup: HeaderLookup): PaymentCallParams {
   };
 }
 
-/** The result headers (DESIGN.md); only these names are sent. */
+/** The result headers (docs/integration.md); only these names are sent. */
 export interface PaymentResultHeaders {
   readonly result: PaymentResult;
   readonly transactionId?: string;
@@ -93,7 +93,7 @@ function headerValue(value: string): string {
 }
 
 /**
- * Header name -> value, in DESIGN.md order. Never throws: the result must always reach the IVR
+ * Header name -> value, in documented order. Never throws: the result must always reach the IVR
  * (a transfer or BYE that fails here leaves a charged caller without a result). Values are
  * sanitised (control characters, length); an unknown result becomes `internal-error`, a Card-Last4
  * that is not exactly four digits is left out. Card data in a gateway's transaction ID or reason

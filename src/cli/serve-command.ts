@@ -1,4 +1,4 @@
-// `toneguard serve [--config FILE]`: the server. Without --config it runs DESIGN.md's embedded
+// `toneguard serve [--config FILE]`: the server. Without --config it runs the embedded
 // defaults (SIP and HTTP on loopback, the built-in gateway simulator, SQLite KPIs in ./data/).
 // SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
 // SIGHUP: reload the config file (the settings that can change without a restart).

@@ -1,5 +1,5 @@
 // Real-time KPIs as Prometheus metrics (prom-client, a registry of our own: a library embedding
-// toneguard keeps its default registry to itself). Names are DESIGN.md's "KPI names".
+// toneguard keeps its default registry to itself). Names are listed in docs/architecture.md, "KPIs".
 //
 // Label cardinality is bounded: mode, result, step, field, error type and digit source come from
 // the vocabulary; merchant IDs and card types come from callers and headers, so only the first
