@@ -637,8 +637,12 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     if (req.method === 'ACK') {
-      // The stack stops the 2xx retransmissions; an answer to our offer may ride on it.
-      if (legName === 'caller') this.onAckAnswer(req);
+      // The stack stops the 2xx retransmissions; an answer to our offer may ride on it. The
+      // media may now send towards the caller (it never does for an INVITE nobody ACKs).
+      if (legName === 'caller') {
+        this.onAckAnswer(req);
+        if (this.stateValue === 'confirmed') this.media.dialogConfirmed('caller');
+      }
       return;
     }
     if (tx === undefined) return;

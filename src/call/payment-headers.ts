@@ -2,9 +2,8 @@
 // of the transferred INVITE, and the X-Payment-* result headers we send back, either as header
 // fields of a BYE or as URI headers of a REFER's Refer-To (RFC 3261 §19.1.1, escaped as §19.1.5
 // / RFC 3986 percent-encoding). Never card data in either direction: results carry at most the
-// last four digits, checked here.
+// last four digits (checked here); the dialog screens the gateway's values against the card.
 import type { PaymentResult } from '../dialog/vocabulary.js';
-import { CodedError } from '../errors.js';
 import { PAYMENT_RESULTS } from '../dialog/vocabulary.js';
 
 export interface PaymentCallParams {
@@ -85,22 +84,27 @@ export interface PaymentResultHeaders {
   readonly reason?: string;
 }
 
-export class PaymentHeaderError extends CodedError<'payment-header-invalid'> {
-  constructor(message: string) {
-    super('payment-header-invalid', message);
-  }
+/** Longest header value sent; a longer one is cut (a gateway's reason can be a paragraph). */
+const MAX_VALUE = 128;
+
+/** One header line's worth: no CR/LF or other control characters (header injection), bounded. */
+function headerValue(value: string): string {
+  return value.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, MAX_VALUE);
 }
 
-/** Header name -> value, in documented order; validates so no card data can leave. */
+/**
+ * Header name -> value, in documented order. Never throws: the result must always reach the IVR
+ * (a transfer or BYE that fails here leaves a charged caller without a result). Values are
+ * sanitised (control characters, length); an unknown result becomes `internal-error`, a Card-Last4
+ * that is not exactly four digits is left out. Card data in a gateway's transaction ID or reason
+ * is screened by the dialog, which still holds the card number (payment-session.ts).
+ */
 export function resultHeaderFields(result: PaymentResultHeaders): [string, string][] {
-  if (!(PAYMENT_RESULTS as readonly string[]).includes(result.result)) throw new PaymentHeaderError('unknown X-Payment-Result value');
-  if (result.cardLast4 !== undefined && !/^\d{4}$/.test(result.cardLast4)) {
-    throw new PaymentHeaderError('X-Payment-Card-Last4 must be exactly four digits');
-  }
+  const known = (PAYMENT_RESULTS as readonly string[]).includes(result.result);
   const fields: [string, string | undefined][] = [
-    ['X-Payment-Result', result.result],
+    ['X-Payment-Result', known ? result.result : 'internal-error'],
     ['X-Payment-Transaction-Id', result.transactionId],
-    ['X-Payment-Card-Last4', result.cardLast4],
+    ['X-Payment-Card-Last4', result.cardLast4 !== undefined && /^\d{4}$/.test(result.cardLast4) ? result.cardLast4 : undefined],
     ['X-Payment-Card-Type', result.cardType],
     ['X-Payment-Amount', result.amount],
     ['X-Payment-Currency', result.currency],
@@ -109,9 +113,8 @@ export function resultHeaderFields(result: PaymentResultHeaders): [string, strin
   const out: [string, string][] = [];
   for (const [name, value] of fields) {
     if (value === undefined) continue;
-    // A run of 13+ digits anywhere could be a card number: refuse rather than send it.
-    if (/\d{13,}/.test(value.replace(/[\s-]/g, '')) || /[\r\n]/.test(value)) throw new PaymentHeaderError(`${name} has a value that cannot be sent`);
-    out.push([name, value]);
+    const clean = headerValue(value);
+    if (clean !== '') out.push([name, clean]);
   }
   return out;
 }

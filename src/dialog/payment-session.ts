@@ -15,7 +15,7 @@ import type { DialogConfig, FailureRoute } from './dialog-config.js';
 import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
 import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
 import type { PaymentRequest } from './payment-request.js';
-import { amountSegments, characterSegments, monthYearSegments, type PromptPlan } from './prompts/compose.js';
+import { amountSegments, callerOnly, characterSegments, monthYearSegments, planOf, type PlanPart, type PromptPlan } from './prompts/compose.js';
 import { cardTypePromptId } from './prompts/prompt-text.js';
 import { resultHeaders } from './result-headers.js';
 import { SecretDigits } from './secret-digits.js';
@@ -75,6 +75,8 @@ export type PaymentSessionEvents = {
   transition: [Transition];
   action: [DialogAction];
   result: [PaymentSessionResult];
+  /** A gateway value held the card number (or its first 12 digits) and was dropped; the value is never given. */
+  'gateway-value-dropped': [{ readonly field: 'transaction-id' | 'reason' }];
 };
 
 export interface PaymentSessionOptions {
@@ -93,6 +95,15 @@ const FIELD_STATE: Readonly<Record<Exclude<CaptureField, 'payment-processing'>, 
   'expiration-date': 'expiry',
   'security-code': 'security-code',
 };
+
+/** A gateway value holding this many leading digits of the card (or all of it) is card data (PCI DSS 3.4 allows first six and last four, never twelve). */
+const PAN_PREFIX_DIGITS = 12;
+
+/** Reason given when the gateway's own reason held card data. */
+const WITHHELD_REASON = 'gateway-reason-withheld';
+
+/** Reason of a charge whose outcome is unknown (it may have been taken): the IVR must not retry it as a new payment. */
+export const UNKNOWN_OUTCOME = 'unknown-outcome';
 
 /** Longest caller-entered amount, keys (e.g. `1000000*00`). */
 const MAX_AMOUNT_KEYS = 12;
@@ -196,6 +207,20 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     });
   }
 
+  /**
+   * The current prompt could not be played (a recording missing). While collecting, the caller
+   * cannot have heard what to key or the readback to confirm, so the payment ends as
+   * internal-error `prompt-unplayable` and nothing is charged; while processing or after the end
+   * it counts as played (the charge or the hand-back goes on).
+   */
+  promptFailed(): void {
+    this.#guard(() => {
+      if (this.#state === 'ended') return;
+      if (!this.#collecting()) return this.promptEnded();
+      this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'prompt-unplayable', route: 'return' });
+    });
+  }
+
   /** The caller hung up. During processing the gateway's answer is still awaited (a charge may be taken). */
   hangup(): void {
     this.#guard(() => {
@@ -241,8 +266,19 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     });
   }
 
-  /** Releases everything: timers off, card buffers zeroed; a session still running ends as internal-error. */
+  /**
+   * Stops waiting for the gateway (shutdown, or a close under a charge): the charge may have been
+   * taken, so the payment ends as payment-connector-error `unknown-outcome`, never internal-error.
+   */
+  abandonCharge(): void {
+    this.#guard(() => {
+      if (this.#state === 'processing') this.#outcome(this.#charges, { kind: 'error', reason: 'abandoned', outcomeUnknown: true });
+    });
+  }
+
+  /** Releases everything: timers off, card buffers zeroed; a session still collecting ends as internal-error. */
   close(): void {
+    this.abandonCharge();
     if (this.#state !== 'ended') {
       this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'session-closed', route: 'return' });
     }
@@ -428,15 +464,19 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   }
 
   /** The gateway's answer (null: the connector broke its contract and threw). Late answers are ignored. */
-  #outcome(charge: number, outcome: ChargeOutcome | null): void {
+  #outcome(charge: number, answer: ChargeOutcome | null): void {
     if (this.#state !== 'processing' || charge !== this.#charges) return;
     if (this.#gatewayTimer !== null) this.#timers.clear(this.#gatewayTimer);
     this.#gatewayTimer = null;
     this.#steps.add('result');
-    if (outcome === null) return this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'connector-threw', route: 'return' });
+    if (answer === null) return this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'connector-threw', route: 'return' });
+    const outcome = this.#screen(answer);
+    const transactionId = outcome.kind === 'approved' && outcome.transactionId !== '' ? outcome.transactionId : undefined;
     if (this.#hungUpWhileProcessing) {
       // The caller has gone; a charge taken is still a success (never report money taken as a hang-up).
-      if (outcome.kind === 'approved') return this.#finish({ cause: 'approved', result: 'success', reason: null, transactionId: outcome.transactionId, route: 'return' });
+      if (outcome.kind === 'approved') return this.#finish({ cause: 'approved', result: 'success', reason: null, transactionId, route: 'return' });
+      // Nor money that may have been taken: reconciliation needs to know.
+      if (outcome.kind === 'error' && outcome.outcomeUnknown) return this.#finish({ cause: 'connector-error', result: 'payment-connector-error', reason: outcome.reason, route: 'return' });
       return this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: outcome.reason, hangupStep: 'processing', route: 'return' });
     }
     switch (outcome.kind) {
@@ -445,9 +485,9 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
           cause: 'approved',
           result: 'success',
           reason: null,
-          transactionId: outcome.transactionId,
+          transactionId,
           route: 'return',
-          prompt: ['payment-success', 'your-reference-is', ...characterSegments(outcome.transactionId)],
+          prompt: transactionId === undefined ? ['payment-success'] : ['payment-success', 'your-reference-is', ...characterSegments(transactionId)],
         });
       case 'declined':
         this.#declines += 1;
@@ -473,6 +513,26 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     }
   }
 
+  /**
+   * The gateway's answer as it may travel on (headers, prompts, KPIs): a transaction ID or reason
+   * holding the card number is dropped, checked here because only the dialog still holds the
+   * number; an outcome the gateway may or may not have taken says so in one reason.
+   */
+  #screen(outcome: ChargeOutcome): ChargeOutcome {
+    const holdsCard = (value: string): boolean => this.#pan.prefixFoundIn(value, PAN_PREFIX_DIGITS);
+    if (outcome.kind === 'approved') {
+      if (!holdsCard(outcome.transactionId)) return outcome;
+      this.emit('gateway-value-dropped', { field: 'transaction-id' });
+      return { ...outcome, transactionId: '' };
+    }
+    let reason = outcome.kind === 'error' && outcome.outcomeUnknown ? UNKNOWN_OUTCOME : outcome.reason;
+    if (holdsCard(reason)) {
+      this.emit('gateway-value-dropped', { field: 'reason' });
+      reason = WITHHELD_REASON;
+    }
+    return { ...outcome, reason };
+  }
+
   // --- moves --------------------------------------------------------------------------------
 
   /** Moves along a row of the flow table, playing `prefix` then the new state's prompt. */
@@ -488,11 +548,11 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     if (info.step !== null) this.#steps.add(info.step);
     this.emit('transition', { from, on: cause, to });
     const prompt = this.#statePrompt(to);
-    this.emit('prompt', { segments: [...prefix, ...prompt], bargeIn: to !== 'processing' });
+    this.emit('prompt', planOf([...prefix, ...prompt], to !== 'processing'));
     if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#errors + 1, null);
   }
 
-  #statePrompt(state: DialogState): string[] {
+  #statePrompt(state: DialogState): PlanPart[] {
     switch (state) {
       case 'amount-choice':
         return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'press-1-or-2-for-other-amount'];
@@ -515,13 +575,13 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     }
   }
 
-  /** Amount, card type, last four digits, expiry (never the rest), then the choice. */
-  #readback(): string[] {
-    const out = ['readback-paying', ...this.#say(this.#amountMinor ?? 0)];
+  /** Amount, card type, last four digits, expiry (never the rest; the expiry for the caller's ears only), then the choice. */
+  #readback(): PlanPart[] {
+    const out: PlanPart[] = ['readback-paying', ...this.#say(this.#amountMinor ?? 0)];
     if (this.#card !== null && this.#last4 !== null) {
       out.push('readback-with-card', cardTypePromptId(this.#card.type), 'readback-card-ending', ...characterSegments(this.#last4));
     }
-    if (this.#expiry !== null) out.push('readback-expiring', ...monthYearSegments(this.#expiry.month, this.#expiry.year, this.#config.locale));
+    if (this.#expiry !== null) out.push(...callerOnly(['readback-expiring', ...monthYearSegments(this.#expiry.month, this.#expiry.year, this.#config.locale)]));
     out.push('readback-confirm');
     return out;
   }
@@ -593,7 +653,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       } else if (action.kind === 'refer' && action.purpose === 'agent') prompt.push('transferring-to-agent');
       else if (action.kind === 'bye' && result !== 'caller-interrupted-with-star') prompt.push('goodbye');
     }
-    if (!callerGone && prompt.length > 0) this.emit('prompt', { segments: prompt, bargeIn: false });
+    if (!callerGone && prompt.length > 0) this.emit('prompt', planOf(prompt, false));
 
     const headers = action.kind === 'none' ? headersFor(result, reason) : action.headers;
     const record: PaymentSessionRecord = {

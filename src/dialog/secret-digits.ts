@@ -53,6 +53,27 @@ export class SecretDigits {
     return String.fromCharCode(...this.#bytes.subarray(this.#length - 4, this.#length));
   }
 
+  /**
+   * Whether the first `prefix` digits (all of them when shorter) occur in a row among the digits
+   * of `text`, whatever separates them there ("4111 1111-1111..."): a gateway value echoing the
+   * card. Compares in place, so no copy of the digits is made; false when empty.
+   */
+  prefixFoundIn(text: string, prefix: number): boolean {
+    const n = Math.min(prefix, this.#length);
+    if (n === 0) return false;
+    const hay: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= ZERO && c <= ZERO + 9) hay.push(c);
+    }
+    for (let start = 0; start + n <= hay.length; start++) {
+      let i = 0;
+      while (i < n && hay[start + i] === this.#bytes[i]) i++;
+      if (i === n) return true;
+    }
+    return false;
+  }
+
   /** Zeroes every byte, not only the used ones. */
   clear(): void {
     this.#bytes.fill(0);

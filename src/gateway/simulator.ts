@@ -74,6 +74,8 @@ export interface GatewaySimulatorOptions {
   readonly credentials?: { readonly name: string; readonly transactionKey: string } | null;
   /** The clock for expiry checks. */
   readonly now?: () => Date;
+  /** First transaction ID given (then counting up); default a random 11-digit number. Tests use 16 digits, as Adyen's pspReference has. */
+  readonly firstTransactionId?: number;
 }
 
 export interface GatewaySimulator {
@@ -232,7 +234,7 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
   let requests = 0;
   let tlsErrors = 0;
   // Fresh numeric transaction IDs: a random 11-digit start, then counting up.
-  let nextTransactionId = 60_000_000_000 + randomInt(0, 1_000_000_000);
+  let nextTransactionId = options.firstTransactionId ?? 60_000_000_000 + randomInt(0, 1_000_000_000);
 
   const emit = (event: SimulatorEvent): void => {
     try {

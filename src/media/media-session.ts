@@ -59,6 +59,11 @@ export interface MediaSession {
   local(leg: LegName): LocalMediaAddress;
   /** Apply (or re-apply, re-INVITE/hold) a leg's negotiated media. */
   configure(leg: LegName, config: LegMediaConfig): void;
+  /**
+   * The leg's dialog is confirmed (the peer's ACK to our 2xx reached us, RFC 3261 §13.3.1.4): only
+   * then may toneguard originate RTP towards the leg's address (no reflection of a forged INVITE).
+   */
+  dialogConfirmed(leg: LegName): void;
   /** Secure mode (clamp the caller -> agent direction); switchable at any moment. */
   setSecure(on: boolean): void;
   readonly secure: boolean;

@@ -9,6 +9,13 @@
 // endpoint: the caller leg only; toneguard is the far end: it sends its own 20 ms-paced RTP
 // (prompts, silence otherwise) and takes the digits from what the caller sends.
 //
+// No reflection: toneguard originates RTP (the endpoint sender: prompts and silence) towards a
+// leg only once its dialog is confirmed (dialogConfirmed: the ACK, which a forged INVITE's
+// sender never sees the 2xx to send) and the peer is verified: it has sent us RTP from the
+// address we would send to (the latch), unless its SDP says it sends none (then the ACK is the
+// proof). Until then prompts wait, so the caller hears them whole. Relayed media (b2bua, early
+// media included) is only ever a 1:1 answer to a packet from the other leg's negotiated peer.
+//
 // Nothing is accepted except from the leg's negotiated (or latched, RemoteLatch) remote; SRTP
 // legs accept only packets that authenticate. A bad packet is counted and dropped, never thrown.
 // Events only; no logging (the owner logs from events and `stats`).
@@ -81,6 +88,8 @@ interface Leg {
   srtpKeys: string;
   lastRtpMs: number;
   timedOut: boolean;
+  /** The leg's dialog is confirmed (ACK): see mayOriginate. */
+  confirmed: boolean;
   readonly prompts: PromptQueue;
   readonly stats: LegStats;
 }
@@ -205,6 +214,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     if (this.mode === 'endpoint') this.startSender(config);
   }
 
+  dialogConfirmed(leg: LegName): void {
+    if (this.closed) return;
+    this.leg(leg).confirmed = true;
+  }
+
   setSecure(on: boolean): void {
     this.assertOpen();
     this.secureRequested = on;
@@ -260,6 +274,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       srtpKeys: '',
       lastRtpMs: Date.now(),
       timedOut: false,
+      confirmed: false,
       prompts: new PromptQueue((end) => {
         if (!this.closed) this.emit('prompt-end', end);
       }),
@@ -468,12 +483,13 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     const now = performance.now();
     let frames = 0;
     while (this.nextDueMs <= now + 0.5 && frames < MAX_CATCH_UP_FRAMES) {
-      leg.prompts.read(this.pcm, n);
-      // A prompt's end is announced from inside read(); its listener may end the call (the
-      // payment's final BYE or REFER), which closes this session and its sockets.
-      if (this.closed) return;
-      if (canSend(config) && leg.rtpLatch.sendAddress !== null) this.sendRtp(leg, this.own.frame(this.pcm, n));
-      else this.own.advance(n);
+      if (this.mayOriginate(leg, config)) {
+        leg.prompts.read(this.pcm, n);
+        // A prompt's end is announced from inside read(); its listener may end the call (the
+        // payment's final BYE or REFER), which closes this session and its sockets.
+        if (this.closed) return;
+        this.sendRtp(leg, this.own.frame(this.pcm, n));
+      } else this.own.advance(n);
       this.nextDueMs += frameMs;
       frames++;
     }
@@ -485,6 +501,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     }
     this.senderTimer = setTimeout(this.senderTick, Math.max(0, this.nextDueMs - performance.now()));
   };
+
+  /** Whether toneguard may send its own RTP to the leg now (see the header: no reflection). */
+  private mayOriginate(leg: Leg, config: LegMediaConfig): boolean {
+    if (!leg.confirmed || !canSend(config) || leg.rtpLatch.sendAddress === null) return false;
+    return leg.rtpLatch.latched || !expectsRtp(config);
+  }
 
   // --- digits and time --------------------------------------------------------------------
 

@@ -171,6 +171,14 @@ export class PaymentCoordinator implements PaymentApi {
     return this.#active.size;
   }
 
+  /**
+   * Shutdown: every charge in flight gets its answer (or `maxWaitMs` passes: outcome unknown) and
+   * its call the result (PaymentRun.drain). Payments still collecting are left to end with their calls.
+   */
+  async drain(maxWaitMs: number): Promise<void> {
+    await Promise.all([...this.#active.values()].map((active) => active.run.drain(maxWaitMs)));
+  }
+
   close(): void {
     for (const active of this.#active.values()) active.run.close();
     this.#active.clear();

@@ -2,11 +2,13 @@
 // signalling. Digits from the media go to the session; the session's prompts are rendered and
 // played to the caller (and to the agent in agent-assisted mode, who hears them too); when a
 // prompt ends the session is told; its final action (REFER, BYE, secure off) is carried out once
-// the last prompt has played; progress and the result go to the sink (KPIs, widget, webhooks).
+// the last prompt has played, and the call ends with a result even when that fails; progress and
+// the result go to the sink (KPIs, widget, webhooks). The agent never hears the caller-only
+// segments (the expiry): its copy of a plan has silence there.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { DialogAction, PaymentSession, PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
-import type { PromptLibrary } from '../dialog/prompts/prompt-library.js';
+import type { PromptLibrary, RenderedPlan } from '../dialog/prompts/prompt-library.js';
 import type { PromptPlan } from '../dialog/prompts/compose.js';
 import type { DialogDigit, PaymentMode } from '../dialog/vocabulary.js';
 import type { MediaSession } from '../media/media-session.js';
@@ -42,6 +44,8 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   /** A plan is being loaded (rendered): the final action must wait for it to play too. */
   #loading = false;
   #pendingAction: DialogAction | null = null;
+  /** The final action is being carried out (once). */
+  #acting = false;
   #closed = false;
   readonly #onDigit = (d: DialogDigit) => this.session.digit(d);
   readonly #onPromptEnd = (e: { readonly id: number; readonly interrupted: boolean }) => {
@@ -57,13 +61,17 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.#prompts = options.prompts;
     this.mode = options.mode;
     this.#logger = options.logger;
-    this.session.on('prompt', (plan) => void this.#play(plan));
+    this.session.on('prompt', (plan) => {
+      // Media closed under us (the call ended meanwhile): logged, never an unhandled rejection.
+      this.#play(plan).catch((error: unknown) => this.#logger.warn({ call: this.#call.id, message: error instanceof Error ? error.message : String(error) }, 'prompt not started'));
+    });
     this.session.on('status', (status) => this.emit('status', status));
     this.session.on('result', (result) => this.emit('result', result));
     this.session.on('action', (action) => {
       this.#pendingAction = action;
       if (this.#playing.size === 0 && !this.#loading) this.#runAction();
     });
+    this.session.on('gateway-value-dropped', ({ field }) => this.#logger.warn({ call: this.#call.id, field }, 'gateway value dropped: it held the card number'));
   }
 
   start(): void {
@@ -89,22 +97,29 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     // A new plan replaces whatever still plays (the dialog moved on, e.g. after a key).
     for (const leg of this.#legs()) this.#call.media.stopPlayback(leg);
     this.#playing.clear();
-    let pcm: Int16Array;
+    let rendered: RenderedPlan | null;
     this.#loading = true;
     try {
-      pcm = await this.#prompts.load(plan);
+      rendered = await this.#prompts.render(plan);
     } catch (error) {
-      // A missing prompt must not stall the payment: log (ids only) and go on as if it played.
+      // The library's message names the prompt set and the segment's position, never its id.
       this.#logger.error({ call: this.#call.id, code: (error as { code?: string }).code, message: (error as Error).message }, 'prompt not playable');
-      pcm = new Int16Array(0);
+      rendered = null;
     }
     if (this.#closed || serial !== this.#planSerial) return;
     this.#loading = false;
-    if (pcm.length === 0) {
+    if (rendered === null) {
+      // Not heard is not played: the session decides (a payment still collecting ends, uncharged).
+      if (this.#pendingAction !== null) this.#runAction();
+      else this.session.promptFailed();
+      return;
+    }
+    if (rendered.caller.length === 0) {
       this.#planFinished();
       return;
     }
-    for (const leg of this.#legs()) this.#playing.add(this.#call.media.play(leg, pcm, { bargeIn: plan.bargeIn }));
+    // The agent's copy has the caller-only segments (the expiry) as silence of the same length.
+    for (const leg of this.#legs()) this.#playing.add(this.#call.media.play(leg, leg === 'agent' ? rendered.agent : rendered.caller, { bargeIn: plan.bargeIn }));
   }
 
   #legs(): readonly ('caller' | 'agent')[] {
@@ -119,11 +134,63 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   #runAction(): void {
     const action = this.#pendingAction;
     this.#pendingAction = null;
-    if (action === null || this.#closed) return;
-    void this.#carryOut(action).finally(() => {
-      this.close();
-      this.emit('done');
-    });
+    if (action === null || this.#closed || this.#acting) return;
+    this.#acting = true;
+    void this.#carryOut(action)
+      .catch((error: unknown) => this.#lastResort(action, error))
+      .finally(() => {
+        this.close();
+        this.emit('done');
+      });
+  }
+
+  /** Carrying out the hand-back failed: the call still ends, with the result when possible, else internal-error. */
+  #lastResort(action: DialogAction, error: unknown): void {
+    this.#logger.error({ call: this.#call.id, action: action.kind, code: (error as { code?: string }).code ?? null, message: error instanceof Error ? error.message : String(error) }, 'hand-back failed; ending the call');
+    if (action.kind === 'none' || action.kind === 'secure-off') return;
+    try {
+      this.#call.hangup(action.headers);
+      return;
+    } catch {
+      // below: the bare result
+    }
+    try {
+      this.#call.hangup({ 'X-Payment-Result': 'internal-error' });
+    } catch (again) {
+      this.#logger.error({ call: this.#call.id, message: again instanceof Error ? again.message : String(again) }, 'the call could not be ended');
+    }
+  }
+
+  /**
+   * Shutdown. A charge in flight is never cut short: its answer is awaited (the session's own
+   * gateway timer bounds that; `maxWaitMs` backs it up, after which the outcome is unknown), and
+   * a payment that has its result is handed back at once (prompts still to play are skipped),
+   * so the BYE or REFER carries the gateway's real answer. A payment still collecting is left to
+   * end with its call. Resolves when the hand-back is done (or after `maxWaitMs` more).
+   */
+  async drain(maxWaitMs: number): Promise<void> {
+    if (this.#closed) return;
+    const done = new Promise<void>((resolve) => this.once('done', resolve));
+    if (this.session.state === 'processing') {
+      await within(this.session.finished, maxWaitMs);
+      this.session.abandonCharge();
+    }
+    if (!this.session.ended || this.#closed) return;
+    if (!this.#acting) {
+      // Whatever plays or loads is dropped; the action runs now.
+      this.#planSerial++;
+      this.#loading = false;
+      this.#playing.clear();
+      for (const leg of this.#legs()) {
+        try {
+          this.#call.media.stopPlayback(leg);
+        } catch {
+          // media already closed: nothing plays
+        }
+      }
+      this.#runAction();
+    }
+    await within(done, maxWaitMs);
   }
 
   async #carryOut(action: DialogAction): Promise<void> {
@@ -152,4 +219,21 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.#call.media.off('prompt-end', this.#onPromptEnd);
     this.session.close();
   }
+}
+
+/** Resolves when `promise` settles or `ms` have passed, whichever is first. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
 }

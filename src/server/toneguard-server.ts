@@ -42,6 +42,11 @@ import { callControl } from './call-control.js';
 import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
 import { applyLogLevel } from './reload-signal.js';
 
+/** A drain timer that never fires during a shutdown (replaced once the grace period is over), ms. */
+const DRAIN_HOLD_MS = 2 ** 31 - 1;
+/** Beyond the dialog's own gateway timeout, before a charge's outcome is given up as unknown, ms. */
+const CHARGE_WAIT_MARGIN_MS = 2000;
+
 function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -412,10 +417,20 @@ export class ToneguardServer {
     this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: true, keys: plan.apply.map((k) => k.path) });
   }
 
-  /** SIGTERM: stop taking calls (503, not ready), let calls finish for `graceMs`, then close everything. */
+  /**
+   * SIGTERM: stop taking calls (503, not ready), let calls finish for `graceMs`; then every charge
+   * still in flight is waited for (up to the dialog's gateway timeout) and its call handed back
+   * with the gateway's answer, never aborted; then the remaining calls end and everything closes.
+   */
   async shutdown(graceMs: number): Promise<void> {
     this.#draining = true;
-    await this.#calls.drain(graceMs);
+    // No forced end yet (the far timer is replaced below); new INVITEs get 503 from now on.
+    const allEnded = this.#calls.drain(DRAIN_HOLD_MS);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([allEnded, new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(graceTimer);
+    await this.#payments.drain(this.#config.current.payment.timeouts.gatewayMs + CHARGE_WAIT_MARGIN_MS);
+    await this.#calls.drain(0);
     this.#payments.close();
     await this.#recorder.close();
     await this.#http.close();

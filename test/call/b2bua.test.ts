@@ -344,7 +344,7 @@ t.test('endpoint mode: hangup with result headers; INFO digits reach the media o
   t.equal(bye.headers.get('x-payment-result'), 'payment-connector-error');
   t.equal(bye.headers.get('x-payment-reason'), 'timeout');
   t.notOk(bye.headers.has('x-payment-card-last4'));
-  t.throws(() => r.payments[0].call.hangupWithResult({ result: 'success', cardLast4: '4111111111111111' }), { code: 'payment-header-invalid' });
+  t.doesNotThrow(() => r.payments[0].call.hangupWithResult({ result: 'success', cardLast4: '4111111111111111' }), 'a bad Card-Last4 is left out, never thrown');
 });
 
 t.test('early media: 183 with SDP configures media and reaches the caller; 200 keeps the same answer', async (t) => {

@@ -487,7 +487,7 @@ t.test('gateway error and timeout: their own result; a late answer changes nothi
   h.timers.advance(h.config.timeouts.gatewayMs);
   const r = h.result();
   t.equal(r.result, 'transferred-to-agent');
-  t.equal(r.reason, 'payment-connector-error:timeout');
+  t.equal(r.reason, 'payment-connector-error:unknown-outcome', 'no answer in time: the charge may have been taken');
   t.same(h.lastPrompt(), ['payment-error', 'transferring-to-agent']);
   await h.fake.close();
   await h.settle();
@@ -721,4 +721,99 @@ t.test('every row of the flow table was walked', async (t) => {
   t.same(missing, [], `${TRANSITIONS.length} rows, ${SEEN_TRANSITIONS.size} seen`);
   const unknown = [...SEEN_TRANSITIONS].filter((k) => !TRANSITIONS.some((r) => transitionKey(r) === k));
   t.same(unknown, [], 'nothing outside the table');
+});
+
+t.test("the gateway's values: passed on as given, unless they hold the card number (checked while the dialog still has it)", async (t) => {
+  const approved = (transactionId: string): FakeConnector => new FakeConnector({ script: [{ kind: 'approved', transactionId, authCode: null }] });
+  // A 16-digit numeric transaction ID (Adyen's pspReference) is no card number.
+  const long = new Harness({ connector: approved('8816123456789012'), config: { returnBy: 'BYE' } });
+  const dropped: string[] = [];
+  long.session.on('gateway-value-dropped', (d) => dropped.push(d.field));
+  toReadback(long).keys('1');
+  await long.settle();
+  t.match(long.result(), { result: 'success', transactionId: '8816123456789012', headers: { 'X-Payment-Transaction-Id': '8816123456789012' } });
+  t.ok(long.prompts().some((p) => p.join(' ').startsWith('payment-success your-reference-is n-8 n-8 n-1 n-6')), 'read back to the caller');
+  t.same(dropped, []);
+
+  // An ID that echoes the card (whole, or its first 12 digits, whatever the separators) is dropped, and said so without the value.
+  for (const id of [VISA, `TX-${VISA.slice(0, 4)} ${VISA.slice(4, 8)}-${VISA.slice(8, 12)}`, `ref${VISA.slice(0, 12)}99`]) {
+    const h = new Harness({ connector: approved(id), config: { returnBy: 'BYE' } });
+    const seen: string[] = [];
+    h.session.on('gateway-value-dropped', (d) => seen.push(JSON.stringify(d)));
+    toReadback(h).keys('1');
+    await h.settle();
+    const r = h.result();
+    t.equal(r.result, 'success', 'still a success: the money was taken');
+    t.equal(r.transactionId, null);
+    t.equal(r.headers['X-Payment-Transaction-Id'], undefined, 'no transaction ID header');
+    t.same(seen, ['{"field":"transaction-id"}'], 'the drop is reported, without the value');
+    t.notOk(JSON.stringify(h.events).includes(VISA.slice(0, 12)), 'nowhere in the events');
+    t.same(h.lastPrompt().slice(0, 1), ['payment-success']);
+    t.notOk(h.lastPrompt().includes('your-reference-is'), 'no reference read back');
+  }
+  // Only the card's own digits count: the last 12 of it, or another number, pass.
+  const other = new Harness({ connector: approved(VISA.slice(4)) });
+  toReadback(other).keys('1');
+  await other.settle();
+  t.equal(other.result().transactionId, VISA.slice(4));
+
+  // A decline or error reason holding the card is withheld.
+  const declines = new FakeConnector({ script: [{ kind: 'declined', reason: `card ${VISA} refused`, code: null }] });
+  const d = new Harness({ connector: declines, config: { maxDeclines: 1, results: { tooManyDeclines: 'return' } } });
+  const dSeen: string[] = [];
+  d.session.on('gateway-value-dropped', (x) => dSeen.push(x.field));
+  toReadback(d).keys('1');
+  await d.settle();
+  t.match(d.result(), { result: 'too-many-failed-attempts', reason: 'gateway-reason-withheld', headers: { 'X-Payment-Reason': 'gateway-reason-withheld' } });
+  t.same(dSeen, ['reason']);
+  const errors = new FakeConnector({ script: [{ kind: 'error', reason: `bad pan ${VISA}`, outcomeUnknown: false }] });
+  const e = new Harness({ connector: errors, config: { results: { connectorError: 'return' } } });
+  toReadback(e).keys('1');
+  await e.settle();
+  t.match(e.result(), { result: 'payment-connector-error', reason: 'gateway-reason-withheld' });
+});
+
+t.test('an unknown outcome is payment-connector-error unknown-outcome, never internal-error, even when closed or abandoned under a charge', async (t) => {
+  const unknown = new FakeConnector({ script: [{ kind: 'error', reason: 'connection-reset', outcomeUnknown: true }] });
+  const h = toReadback(new Harness({ connector: unknown, config: { results: { connectorError: 'return' } } })).keys('1');
+  await h.settle();
+  t.match(h.result(), { result: 'payment-connector-error', reason: 'unknown-outcome', headers: { 'X-Payment-Reason': 'unknown-outcome' } });
+
+  const closed = toReadback(new Harness({ config: { results: { connectorError: 'return' } } }), TIMEOUT_VISA).keys('1');
+  t.equal(closed.state, 'processing');
+  closed.session.close();
+  t.match(closed.result(), { result: 'payment-connector-error', reason: 'unknown-outcome' }, 'closed while charging');
+  t.match(closed.result().action, { kind: 'refer', headers: { 'X-Payment-Result': 'payment-connector-error' } });
+
+  const gone = toReadback(new Harness(), TIMEOUT_VISA).keys('1');
+  gone.session.hangup();
+  gone.session.abandonCharge();
+  t.match(gone.result(), { result: 'payment-connector-error', reason: 'unknown-outcome', action: { kind: 'none' } }, 'the caller hung up, the outcome unknown: not a hang-up');
+  const collecting = new Harness().start();
+  collecting.session.abandonCharge();
+  t.equal(collecting.state, 'amount-choice', 'abandonCharge does nothing while collecting');
+});
+
+t.test('a prompt that cannot be played: a collecting payment ends as internal-error and is never charged', async (t) => {
+  const h = toReadback(new Harness({ config: { returnBy: 'BYE' } }));
+  t.equal(h.state, 'confirmation');
+  h.session.promptFailed();
+  t.match(h.result(), { result: 'internal-error', reason: 'prompt-unplayable', action: { kind: 'bye' } });
+  t.equal(h.fake.calls, 0, 'not charged');
+  const p = toReadback(new Harness()).keys('1');
+  t.equal(p.state, 'processing');
+  p.session.promptFailed();
+  await p.settle();
+  t.equal(p.result().result, 'success', 'while processing the charge goes on');
+});
+
+t.test('the readback tags the expiry (and only it) for the caller only', async (t) => {
+  const h = toReadback(new Harness(), VISA, '0930');
+  const plan = h.events.flatMap((e) => (e.type === 'prompt' ? [e.plan] : [])).at(-1);
+  if (plan === undefined) throw new Error('no plan');
+  const callerOnly = plan.segments.filter((_s, i) => plan.audience?.[i] === 'caller');
+  t.same(callerOnly, ['readback-expiring', 'month-9', 'n-20', 'n-30'], 'the expiry words');
+  const heard = plan.segments.filter((_s, i) => plan.audience?.[i] !== 'caller');
+  t.ok(heard.includes('readback-card-ending') && heard.includes('card-visa') && heard.join(' ').includes('n-1 n-1 n-1 n-1') && heard.includes('readback-confirm'), 'type, last four and the rest for all');
+  t.equal(plan.audience?.length, plan.segments.length);
 });

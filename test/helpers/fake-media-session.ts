@@ -11,6 +11,8 @@ export interface FakePlay {
   readonly id: number;
   readonly leg: LegName;
   readonly samples: number;
+  /** What was given to play (kept by reference). */
+  readonly pcm: Int16Array;
   readonly bargeIn: boolean;
   ended: boolean;
 }
@@ -50,13 +52,20 @@ export class FakeMediaSession implements MediaSession {
     this.configured.push({ leg, config });
   }
 
+  /** Legs whose dialog call control reported confirmed (ACK), in order. */
+  readonly confirmedLegs: LegName[] = [];
+
+  dialogConfirmed(leg: LegName): void {
+    this.confirmedLegs.push(leg);
+  }
+
   setSecure(on: boolean): void {
     this.secure = on;
     this.secureCalls.push(on);
   }
 
   play(leg: LegName, pcm?: Int16Array, options?: { readonly bargeIn?: boolean }): number {
-    const play: FakePlay = { id: this.plays.length + 1, leg, samples: pcm?.length ?? 0, bargeIn: options?.bargeIn ?? false, ended: false };
+    const play: FakePlay = { id: this.plays.length + 1, leg, samples: pcm?.length ?? 0, pcm: pcm ?? new Int16Array(0), bargeIn: options?.bargeIn ?? false, ended: false };
     this.plays.push(play);
     if (this.autoEndPrompts) setImmediate(() => this.endPrompt(play.id, false));
     return play.id;

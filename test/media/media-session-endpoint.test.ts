@@ -39,6 +39,8 @@ t.test('sends its own RTP every 20 ms: prompt then silence, continuous seq/ts, m
   session.on('prompt-end', (e) => ends.push(e));
   const id = session.play('caller', new Int16Array(1600).fill(4000)); // 200 ms
   session.configure('caller', config(caller));
+  session.dialogConfirmed('caller');
+  await caller.send(callerStream(new Int16Array(160)).packets[0].bytes, session.local('caller').rtpPort); // the peer is verified
   await sleep(620);
   const got = caller.received;
   t.ok(got.length >= 27 && got.length <= 33, `about 30 packets in 600 ms (got ${got.length})`);
@@ -65,6 +67,44 @@ t.test('sends its own RTP every 20 ms: prompt then silence, continuous seq/ts, m
   const media = (ps[ps.length - 1].timestamp - ps[k].timestamp) / 8;
   t.ok(Math.abs(wall - media) < 30, `${media} ms of media sent in ${wall.toFixed(1)} ms`);
   t.equal(got[0].port, session.local('caller').rtpPort, 'from the leg port (symmetric)');
+});
+
+t.test('no reflection: nothing is sent before the ACK and the peer\'s own RTP; the prompt waits and is heard whole', async (t) => {
+  const session = await RtpMediaSession.open({ ports, mode: 'endpoint' });
+  const victim = await UdpPeer.bind();
+  t.teardown(() => {
+    session.close();
+    victim.close();
+  });
+  const ends: { id: number; interrupted: boolean }[] = [];
+  session.on('prompt-end', (e) => ends.push(e));
+  session.play('caller', new Int16Array(1600).fill(4000)); // 200 ms
+  session.configure('caller', config(victim));
+  await sleep(400);
+  t.equal(victim.received.length, 0, 'answered but not ACKed: no packet to the SDP address');
+  session.dialogConfirmed('caller');
+  await sleep(300);
+  t.equal(victim.received.length, 0, 'ACKed, but the address never sent us RTP: still nothing');
+  t.same(ends, [], 'the prompt has not been played into the void');
+  await victim.send(callerStream(new Int16Array(160)).packets[0].bytes, session.local('caller').rtpPort);
+  await sleep(400);
+  const ps = victim.received.map((r) => parsed(r.data));
+  t.ok(ps.length >= 15, `verified: RTP flows (${ps.length} packets)`);
+  t.equal(ps.filter((p) => p.payload.some((b) => b !== ULAW_SILENCE)).length, 10, 'the whole 200 ms prompt, from its start');
+
+  // A peer whose SDP says it sends nothing (we are sendonly) cannot verify by RTP: the ACK is the proof.
+  const listener = await RtpMediaSession.open({ ports, mode: 'endpoint' });
+  const quiet = await UdpPeer.bind();
+  t.teardown(() => {
+    listener.close();
+    quiet.close();
+  });
+  listener.configure('caller', config(quiet, { direction: 'sendonly' }));
+  await sleep(200);
+  t.equal(quiet.received.length, 0, 'sendonly, not ACKed: nothing');
+  listener.dialogConfirmed('caller');
+  await sleep(200);
+  t.ok(quiet.received.length >= 5, `sendonly, ACKed: RTP flows (${quiet.received.length})`);
 });
 
 t.test('receives digits from RFC 4733 and in-band, merged; barge-in stops the prompt', async (t) => {

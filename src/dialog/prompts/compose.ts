@@ -5,10 +5,39 @@ import { minorDigits } from '../money.js';
 
 export type PromptLocale = 'en-GB' | 'en-US';
 
+/**
+ * Who may hear a segment: `all` (the agent in the conference too), or the `caller` only: words
+ * derived from the card beyond its type and last four (the expiry). The agent may hear the
+ * prompts, the amount, the card type and the last four digits, nothing else from the card.
+ */
+export type SegmentAudience = 'all' | 'caller';
+
 /** Something to play: prompt ids (file names) in order, and whether a key press cuts it short. */
 export interface PromptPlan {
   readonly segments: readonly string[];
   readonly bargeIn: boolean;
+  /** Per segment, same length as `segments`; absent: every segment is for `all`. */
+  readonly audience?: readonly SegmentAudience[];
+}
+
+/** A segment as the dialog writes it: a prompt id for everyone, or one for the caller's ears only. */
+export type PlanPart = string | { readonly callerOnly: string };
+
+export function callerOnly(ids: readonly string[]): PlanPart[] {
+  return ids.map((id) => ({ callerOnly: id }));
+}
+
+export function planOf(parts: readonly PlanPart[], bargeIn: boolean): PromptPlan {
+  return {
+    segments: parts.map((p) => (typeof p === 'string' ? p : p.callerOnly)),
+    bargeIn,
+    audience: parts.map((p) => (typeof p === 'string' ? 'all' : 'caller')),
+  };
+}
+
+/** Whether the agent may hear segment `index` of `plan`. */
+export function agentMayHear(plan: PromptPlan, index: number): boolean {
+  return (plan.audience?.[index] ?? 'all') === 'all';
 }
 
 const MAX_SAYABLE = 999_999_999_999;

@@ -9,7 +9,7 @@ import { decodeAlaw, decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { CodedError } from '../../errors.js';
 import { parseWav, toMono8k } from '../../media/audio-file.js';
 import { PROMPT_TEXT } from './prompt-text.js';
-import type { PromptPlan } from './compose.js';
+import { agentMayHear, type PromptPlan } from './compose.js';
 import type { TtsEngine } from './tts.js';
 
 export type PromptErrorCode = 'ERR_PROMPT_MISSING' | 'ERR_PROMPT_BAD_ID' | 'ERR_PROMPT_UNREADABLE';
@@ -33,6 +33,19 @@ export interface PromptLibraryOptions {
 
 const SAMPLES_PER_MS = 8;
 
+const REASONS: Readonly<Record<PromptErrorCode, string>> = {
+  ERR_PROMPT_MISSING: 'no recording for it and no TTS',
+  ERR_PROMPT_BAD_ID: 'not a prompt id',
+  ERR_PROMPT_UNREADABLE: 'its recording cannot be read',
+};
+
+/** What a plan sounds like on each leg (8 kHz PCM, equal lengths). */
+export interface RenderedPlan {
+  readonly caller: Int16Array;
+  /** The agent's version: the caller-only segments as silence (the same array when there are none). */
+  readonly agent: Int16Array;
+}
+
 export class PromptLibrary {
   readonly #options: PromptLibraryOptions;
   readonly #cache = new Map<string, Promise<Int16Array>>();
@@ -52,19 +65,43 @@ export class PromptLibrary {
     return pending;
   }
 
-  /** A plan's segments, concatenated with the configured gap between them. */
+  /** A plan's segments, concatenated with the configured gap between them (what the caller hears). */
   async load(plan: PromptPlan): Promise<Int16Array> {
-    const parts = await Promise.all(plan.segments.map((id) => this.prompt(id)));
+    return (await this.render(plan)).caller;
+  }
+
+  /**
+   * A plan for both legs: `caller` is every segment; `agent` is the same length with the
+   * segments for the caller only (agentMayHear false) as silence, so both stay aligned. A
+   * segment that cannot be played fails the whole plan with a PromptError naming the prompt set
+   * and the segment's position, never its id (a readback's ids are the expiry's words).
+   */
+  async render(plan: PromptPlan): Promise<RenderedPlan> {
+    const n = plan.segments.length;
+    const parts = await Promise.all(
+      plan.segments.map((id, i) =>
+        this.prompt(id).catch((error: unknown) => {
+          const code = error instanceof PromptError ? error.code : 'ERR_PROMPT_UNREADABLE';
+          const head = agentMayHear(plan, 0) ? ` (plan starting ${plan.segments[0]})` : '';
+          throw new PromptError(code, `prompt set ${this.#options.directory}: segment ${i + 1} of ${n}${head} cannot be played: ${REASONS[code]}`);
+        }),
+      ),
+    );
     const gap = Math.round((this.#options.gapMs ?? 0) * SAMPLES_PER_MS);
     const total = parts.reduce((sum, p) => sum + p.length, 0) + gap * Math.max(0, parts.length - 1);
-    const out = new Int16Array(total);
+    const caller = new Int16Array(total);
+    const muted: [number, number][] = [];
     let at = 0;
     parts.forEach((p, i) => {
       if (i > 0) at += gap;
-      out.set(p, at);
+      caller.set(p, at);
+      if (!agentMayHear(plan, i)) muted.push([at, at + p.length]);
       at += p.length;
     });
-    return out;
+    if (muted.length === 0) return { caller, agent: caller };
+    const agent = caller.slice();
+    for (const [from, to] of muted) agent.fill(0, from, to);
+    return { caller, agent };
   }
 
   /** Forgets what was read (a re-recorded set is picked up on the next load). */

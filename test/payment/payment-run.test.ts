@@ -1,0 +1,143 @@
+// PaymentRun's safety rules without sockets (a fake call and media, the real dialog and prompt
+// set, the in-process fake gateway): the call always ends with a result, even when the hand-back
+// throws; a readback that cannot be played stops the payment before any charge and names no
+// card-derived prompt in the log; the agent's copy of the readback has silence for the expiry.
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import t from 'tap';
+import { DEFAULT_PROMPT_DIR, parseDialogConfig } from '../../src/dialog/dialog-config.js';
+import type { PaymentSessionResult } from '../../src/dialog/payment-session.js';
+import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
+import type { ChargeOutcome } from '../../src/gateway/connector.js';
+import { FakeConnector } from '../../src/gateway/fake-connector.js';
+import { PaymentCoordinator } from '../../src/payment/payment-coordinator.js';
+import type { PaymentCall } from '../../src/payment/payment-run.js';
+import { createLogger } from '../../src/server/logger.js';
+import { cardNeedles, needlesIn } from '../helpers/e2e-server.js';
+import { FakeMediaSession } from '../helpers/fake-media-session.js';
+
+const PAN = '4111111111111111';
+const CVV = '737';
+const HEADERS = { 'X-Payment-Customer-Id': 'C-42', 'X-Payment-Amount': '125.50', 'X-Payment-Currency': 'GBP' };
+
+class FakeCall implements PaymentCall {
+  readonly media = new FakeMediaSession();
+  readonly refers: Readonly<Record<string, string>>[] = [];
+  readonly hangups: Readonly<Record<string, string>>[] = [];
+  referThrows = false;
+  constructor(readonly id: string) {}
+  setSecure(on: boolean): void {
+    this.media.setSecure(on);
+  }
+  async refer(_uri: string, headers: Readonly<Record<string, string>>): Promise<boolean> {
+    if (this.referThrows) throw new Error('the transfer blew up');
+    this.refers.push(headers);
+    return true;
+  }
+  hangup(headers: Readonly<Record<string, string>>): void {
+    this.hangups.push(headers);
+  }
+}
+
+function setup(options: { promptDir?: string; script?: ChargeOutcome[]; dialog?: Record<string, unknown> } = {}) {
+  const lines: string[] = [];
+  const logger = createLogger('debug', new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
+  const results: PaymentSessionResult[] = [];
+  const calls = new Map<string, FakeCall>();
+  const connector = new FakeConnector({ script: options.script ?? [] });
+  const coordinator = new PaymentCoordinator({
+    dialog: parseDialogConfig({ returnUri: 'sip:ivr@127.0.0.1', agentUri: 'sip:agents@127.0.0.1', ...options.dialog }),
+    connector,
+    prompts: new PromptLibrary({ directory: options.promptDir ?? DEFAULT_PROMPT_DIR }),
+    observer: { entered: () => undefined, status: () => undefined, ended: (_c, r) => results.push(r) },
+    logger,
+    findCall: (id) => calls.get(id),
+    webhookSecret: 'shh',
+  });
+  return { lines, results, calls, connector, coordinator };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+async function keys(call: FakeCall, digits: string): Promise<void> {
+  for (const d of digits) {
+    await tick();
+    call.media.key(d);
+  }
+  await tick();
+}
+
+async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await tick();
+  }
+}
+
+t.test('the hand-back throws: the call still ends, with the result on the BYE', async (t) => {
+  const { calls, connector, coordinator, lines } = setup({ script: [{ kind: 'approved', transactionId: '8816123456789012', authCode: null }] });
+  const call = new FakeCall('call-throw');
+  call.referThrows = true;
+  calls.set(call.id, call);
+  coordinator.startAutomated(call, HEADERS);
+  await until(() => call.media.plays.length > 0, 'the first prompt');
+  await keys(call, `1${PAN}#1230${CVV}1`);
+  await until(() => call.hangups.length > 0, 'the BYE');
+  t.equal(connector.approvedCount, 1);
+  t.match(call.hangups[0], { 'X-Payment-Result': 'success', 'X-Payment-Transaction-Id': '8816123456789012', 'X-Payment-Card-Last4': '1111' });
+  t.equal(coordinator.activeCount, 0, 'the run is over');
+  t.ok(lines.some((l) => l.includes('hand-back failed')), 'logged');
+});
+
+t.test('a readback prompt missing: no card-derived word in the log, no charge, the call handed back with internal-error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'toneguard-prompts-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of readdirSync(DEFAULT_PROMPT_DIR)) if (f !== 'month-9.ul') copyFileSync(join(DEFAULT_PROMPT_DIR, f), join(dir, f));
+  const { calls, connector, coordinator, lines, results } = setup({ promptDir: dir });
+  const call = new FakeCall('call-missing');
+  calls.set(call.id, call);
+  coordinator.startAutomated(call, HEADERS);
+  await until(() => call.media.plays.length > 0, 'the first prompt');
+  await keys(call, `1${PAN}#0930${CVV}`);
+  await until(() => call.refers.length + call.hangups.length > 0, 'the hand-back');
+  t.equal(connector.calls, 0, 'the gateway was never asked');
+  t.match(results[0], { result: 'internal-error', reason: 'prompt-unplayable' });
+  t.match(call.refers[0] ?? call.hangups[0], { 'X-Payment-Result': 'internal-error', 'X-Payment-Reason': 'prompt-unplayable' });
+  const log = lines.join('');
+  t.match(log, /prompt not playable/, 'the failure is logged');
+  t.match(log, new RegExp(`prompt set ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: segment \\d+ of \\d+`), 'naming the prompt set and the position');
+  t.notMatch(log, /month-/, 'no month word in any log line');
+  t.same(needlesIn(log, [...cardNeedles(PAN, '0930', CVV), '09/30', '2030']), [], 'no card data in the log');
+});
+
+t.test('agent-assisted: the agent copy of the readback is the caller copy with the expiry as silence, same length', async (t) => {
+  const { calls, coordinator } = setup();
+  const call = new FakeCall('call-agent');
+  calls.set(call.id, call);
+  await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' } });
+  await until(() => call.media.plays.length > 0, 'a prompt');
+  await keys(call, `1${PAN}#1230${CVV}`);
+  await until(() => call.media.plays.filter((p) => p.leg === 'agent').length >= 5, 'the readback');
+  const callerPlay = call.media.plays.filter((p) => p.leg === 'caller').at(-1);
+  const agentPlay = call.media.plays.filter((p) => p.leg === 'agent').at(-1);
+  if (callerPlay === undefined || agentPlay === undefined) throw new Error('no readback');
+  t.equal(agentPlay.samples, callerPlay.samples, 'same length: the legs stay aligned');
+  const month = await new PromptLibrary({ directory: DEFAULT_PROMPT_DIR }).prompt('month-12');
+  const at = indexOf(callerPlay.pcm, month);
+  t.ok(at > 0, 'the caller hears the expiry month');
+  t.equal(indexOf(agentPlay.pcm, month), -1, 'the agent does not');
+  t.ok(agentPlay.pcm.subarray(at, at + month.length).every((v) => v === 0), 'silence in its place');
+  t.same(Array.from(agentPlay.pcm.subarray(0, 8000)), Array.from(callerPlay.pcm.subarray(0, 8000)), 'the amount and card part is the same');
+});
+
+/** Where `needle` occurs in `hay` sample for sample, -1 when nowhere. */
+function indexOf(hay: Int16Array, needle: Int16Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
