@@ -593,17 +593,21 @@ export class Call extends EventEmitter<CallEvents> {
 
   /**
    * Returns the caller to `targetUri` with the result (RFC 3515 REFER; the result as URI headers
-   * of Refer-To, so the transferee's INVITE carries them). Resolves true when the transfer
-   * succeeded (NOTIFY with a 2xx sipfrag; we then hang up), false when refused or failed.
+   * of Refer-To, so the transferee's INVITE carries them). The same fields ride on the REFER
+   * itself too: a PBX that transfers locally instead of sending an INVITE (Asterisk's blind
+   * transfer keeps only the Refer-To user part) reads them there (GET_TRANSFERRER_DATA).
+   * Resolves true when the transfer succeeded (NOTIFY with a 2xx sipfrag; we then hang up),
+   * false when refused or failed.
    */
   async transferWithResult(targetUri: string, result: PaymentResultHeaders): Promise<boolean> {
     if (this.mode !== 'endpoint' || this.stateValue !== 'confirmed') return false;
-    const referTo = referToWithHeaders(targetUri, resultHeaderFields(result));
+    const fields = resultHeaderFields(result);
+    const referTo = referToWithHeaders(targetUri, fields);
     const done = new Promise<boolean>((resolve) => {
       this.transferWaiter = resolve;
       this.transferTimer = setTimeout(() => this.finishTransfer(false), TRANSFER_TIMEOUT_MS);
     });
-    const res = await this.caller.request('REFER', { headers: { 'refer-to': referTo, 'referred-by': this.host.contact } });
+    const res = await this.caller.request('REFER', { headers: { ...Object.fromEntries(fields), 'refer-to': referTo, 'referred-by': this.host.contact } });
     if (res === undefined || res.status >= 300) this.finishTransfer(false);
     return done;
   }

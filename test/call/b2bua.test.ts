@@ -321,6 +321,13 @@ t.test('endpoint mode: payment URI answered here, X-Payment-* parsed, transfer w
   const transfer = call.transferWithResult('sip:ivr@127.0.0.1:5999', { result: 'success', transactionId: '9001', cardLast4: '4242', cardType: 'visa', amount: '125.50', currency: 'GBP' });
   const { req: refer } = await r.caller.next('REFER');
   t.equal(refer.headers.get('refer-to'), '<sip:ivr@127.0.0.1:5999?X-Payment-Result=success&X-Payment-Transaction-Id=9001&X-Payment-Card-Last4=4242&X-Payment-Card-Type=visa&X-Payment-Amount=125.50&X-Payment-Currency=GBP>');
+  // The same result as header fields of the REFER (a PBX that transfers locally reads them there).
+  t.equal(refer.headers.get('x-payment-result'), 'success');
+  t.equal(refer.headers.get('x-payment-transaction-id'), '9001');
+  t.equal(refer.headers.get('x-payment-card-last4'), '4242');
+  t.equal(refer.headers.get('x-payment-card-type'), 'visa');
+  t.equal(refer.headers.get('x-payment-amount'), '125.50');
+  t.equal(refer.headers.get('x-payment-currency'), 'GBP');
   await new Promise((resolve) => setTimeout(resolve, 50));
   const notify = await r.caller.request(out.dialog as Dialog, 'NOTIFY', { headers: { event: 'refer', 'subscription-state': 'terminated' }, body: 'SIP/2.0 200 OK\r\n', contentType: 'message/sipfrag' });
   t.equal(notify?.status, 200);
