@@ -64,10 +64,28 @@ export const configSchema = z
         maxCallsPerSource: z.number().int().min(1).default(200),
         maxTransactionsPerSource: z.number().int().min(1).default(500),
         /**
-         * Sources that get the reserved TCP/TLS connection slots (CIDR list; IPv4, IPv6, and
-         * IPv4-mapped IPv6 match IPv4 ranges): the PBX and the proxies in front of toneguard.
+         * Sources that may create dialogs (INVITE, out-of-dialog MESSAGE/SUBSCRIBE/REFER; anyone
+         * else gets 403 unless it answers a digest challenge of `auth`) and that get the reserved
+         * TCP/TLS connection slots (CIDR list; IPv4, IPv6, and IPv4-mapped IPv6 match IPv4
+         * ranges): the carrier's SBC, the PBX and the proxies in front of toneguard.
          */
         trustedSources: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+        /** RFC 3325 trust domain: P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from these sources reach the PBX. */
+        trustedIdentitySources: z.array(cidr).default([]),
+        /**
+         * SIP digest authentication (RFC 8760 SHA-256; MD5 only with allowMd5) for peers that
+         * cannot be pinned by address: a dialog-creating request from outside trustedSources is
+         * challenged (401) instead of refused when users are listed.
+         */
+        auth: z
+          .object({
+            realm: z.string().min(1).max(128).regex(/^[^"\\\x00-\x1f]+$/, 'printable, without quotes or backslashes').default('toneguard'),
+            users: z.array(z.object({ name: z.string().min(1).max(128).regex(/^[^"\\\x00-\x1f]+$/, 'printable, without quotes or backslashes'), password: z.string().min(12, 'at least 12 characters') }).strict()).default([]),
+            allowMd5: z.boolean().default(false),
+            nonceTtlSeconds: z.number().int().min(10).max(3600).default(300),
+          })
+          .strict()
+          .prefault({}),
         /** Incoming TCP/TLS connections at once, and from one source address (more: refused). */
         maxConnections: z.number().int().min(1).max(100_000).default(1000),
         maxConnectionsPerSource: z.number().int().min(1).default(32),

@@ -1,6 +1,7 @@
 // The server (`toneguard serve`): one object owning every long-lived part, started in
 // dependency order (KPI store, gateway, RTP ports, SIP, calls, payments, HTTP) and closed in
 // reverse. It only wires: each part's behaviour lives in its own layer.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +37,7 @@ import { PortAllocator } from '../media/port-allocator.js';
 import { RtpMediaSession } from '../media/rtp-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
+import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
 import { callControl } from './call-control.js';
@@ -273,8 +275,14 @@ export class ToneguardServer {
     });
     upstreams.on('attempt', (u, outcome) => metrics.upstreamAttempt(u.label, outcome));
     upstreams.start();
+    const sipAuth = config.sip.auth;
     calls = new CallManager({
       stack,
+      admission: {
+        trusted: cidrMatcher(config.sip.trustedSources),
+        ...(sipAuth.users.length === 0 ? {} : { digest: { realm: sipAuth.realm, users: sipAuth.users, key: randomBytes(32), nonceTtlMs: sipAuth.nonceTtlSeconds * 1000, allowMd5: sipAuth.allowMd5 } }),
+      },
+      trustedIdentity: cidrMatcher(config.sip.trustedIdentitySources),
       upstream: upstreams,
       inviteTimeoutMs: config.sip.inviteTimeoutMs,
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),

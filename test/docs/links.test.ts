@@ -10,13 +10,6 @@ import t from 'tap';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const README_MAX_BYTES = 20_000;
 
-/**
- * Pages that another line of work adds to docs/ and this tree may not have yet. A link to one of
- * them is checked like any other as soon as the file exists; while it is missing the link is
- * reported as a todo, not passed silently. Remove an entry once the page is in the tree.
- */
-const PAGES_ARRIVING_SEPARATELY: ReadonlySet<string> = new Set(['docs/integration.md']);
-
 /** Text that names something a clone cannot see. Built from parts so this file does not match itself. */
 const INVISIBLE: readonly { readonly pattern: RegExp; readonly what: string }[] = [
   { pattern: new RegExp(['\\.\\.', 'shared'].join('/')), what: 'a folder outside the repository' },
@@ -79,7 +72,7 @@ function headingAnchors(markdown: string): Set<string> {
   return anchors;
 }
 
-type LinkProblem = { readonly kind: 'outside' | 'missing' | 'anchor' | 'pending'; readonly detail: string };
+type LinkProblem = { readonly kind: 'outside' | 'missing' | 'anchor'; readonly detail: string };
 
 /** What is wrong with one link target written in the file `from` (repository-relative), if anything. */
 function checkLink(from: string, target: string, root = ROOT): LinkProblem | null {
@@ -91,7 +84,6 @@ function checkLink(from: string, target: string, root = ROOT): LinkProblem | nul
   if (rel.startsWith('..') || rel.startsWith(sep) || resolve(root, rel) !== file) return { kind: 'outside', detail: `${target}: leaves the repository root` };
   const repoPath = rel.split(sep).join('/');
   if (!existsSync(file)) {
-    if (PAGES_ARRIVING_SEPARATELY.has(repoPath)) return { kind: 'pending', detail: `${target}: ${repoPath} is not in this tree yet` };
     return { kind: 'missing', detail: `${target}: no such file ${repoPath}` };
   }
   if (anchor !== undefined && anchor !== '' && statSync(file).isFile() && file.endsWith('.md')) {
@@ -124,8 +116,7 @@ t.test('every relative link in the Markdown resolves inside the repository', asy
   for (const from of files) {
     for (const target of linkTargets(readFileSync(join(ROOT, from), 'utf8'))) {
       const problem = checkLink(from, target);
-      if (problem?.kind === 'pending') t.fail(`${from}: ${problem.detail}`, { todo: 'checked once the page is in the tree' });
-      else t.equal(problem, null, `${from} -> ${target}${problem ? ` (${problem.detail})` : ''}`);
+      t.equal(problem, null, `${from} -> ${target}${problem ? ` (${problem.detail})` : ''}`);
     }
   }
 });
