@@ -14,7 +14,7 @@ t.test('a SIP or HTTP port in use is reported with its config key', async (t) =>
   udp.bind(SIP, '127.0.0.1');
   await once(udp, 'listening');
   t.teardown(() => udp.close());
-  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '36600-36639' } }), {
+  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '37100-37139' } }), {
     code: 'ERR_BIND',
     message: `sip.listen 127.0.0.1:${SIP}: address already in use`,
   });
@@ -23,7 +23,7 @@ t.test('a SIP or HTTP port in use is reported with its config key', async (t) =>
   await once(tcp, 'listening');
   t.teardown(() => tcp.close());
   const port = (tcp.address() as { port: number }).port;
-  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 1}` }, http: { listen: `127.0.0.1:${port}` }, rtp: { ports: '36600-36639' } }), {
+  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 1}` }, http: { listen: `127.0.0.1:${port}` }, rtp: { ports: '37100-37139' } }), {
     code: 'ERR_BIND',
     message: `http.listen 127.0.0.1:${port}: address already in use`,
   });
@@ -31,8 +31,8 @@ t.test('a SIP or HTTP port in use is reported with its config key', async (t) =>
 
 t.test('two instances with the same simulator URL both start; payments are said to be simulated', async (t) => {
   const gateway = { kind: 'simulator', url: 'https://127.0.0.1:8547/xml/v1/request.api' };
-  const a = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 2}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '36640-36679' }, gateway });
-  const b = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 3}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '36680-36719' }, gateway });
+  const a = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 2}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '37140-37179' }, gateway });
+  const b = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 3}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '37180-37219' }, gateway });
   t.match(a.server.banner(), /built-in simulator https:\/\/127\.0\.0\.1:8547\//);
   t.notMatch(b.server.banner(), /127\.0\.0\.1:8547\//, 'the second simulator took another port');
   t.ok(b.logs.some((l) => /"level":40.*gateway\.url port 8547 is in use/.test(l)), 'a warning says where the second simulator is');
