@@ -14,7 +14,7 @@ t.test('serve: untrusted sources get 403 (PBX untouched) or, with sip.auth users
   await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}`, trustedSources: ['10.99.0.0/16'], auth: { users: [user] }, keepalive: { intervalSeconds: 0 } },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '37000-37039' },
+    rtp: { ports: '37300-37339' },
     upstream: pbx.uri,
   });
   const caller = await Peer.start();
@@ -38,7 +38,7 @@ t.test('serve: without digest users an untrusted source is refused outright', as
   await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP + 1}`, trustedSources: ['10.99.0.0/16'], keepalive: { intervalSeconds: 0 } },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '37040-37079' },
+    rtp: { ports: '37340-37379' },
     upstream: pbx.uri,
   });
   const caller = await Peer.start();
