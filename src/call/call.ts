@@ -15,8 +15,10 @@ import {
 import { Leg } from './leg.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
+import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import {
-  acceptAnswer, answerAsEndpoint, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SdpOrigin, type SrtpPolicy,
+  acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer,
+  type SdpOrigin, type SrtpPolicy,
 } from './sdp-offer-answer.js';
 
 export type CallState = 'trying' | 'early' | 'confirmed' | 'ending' | 'ended';
@@ -64,6 +66,8 @@ export interface CallHost {
   register(call: Call, leg: LegName, callId: string, localTag: string): void;
   ended(call: Call, reason: CallEndReason): void;
   answered(call: Call): void;
+  /** Something threw inside this call (it is being ended with `error`); for a log line and a counter. */
+  failed(call: Call, error: unknown): void;
 }
 
 const SDP = 'application/sdp';
@@ -141,7 +145,10 @@ export class Call extends EventEmitter<CallEvents> {
   /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
   private offerInOk: RelayedOffer | undefined;
   private transferTimer: NodeJS.Timeout | undefined;
-  private readonly onRtpTimeout = (): void => this.close('rtp-timeout');
+  /** Why the last SDP could not be negotiated (the Warning of the 488 that ends the call). */
+  private sdpFailure: SdpErrorCode | undefined;
+  private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
+  private readonly onMediaFailure = (error: unknown): void => this.fail(error);
 
   constructor(
     private readonly host: CallHost,
@@ -165,9 +172,46 @@ export class Call extends EventEmitter<CallEvents> {
     const sessionId = String(Math.floor(Math.random() * 2 ** 31));
     this.origins = { caller: { id: sessionId, version: 1 }, agent: { id: String(Number(sessionId) + 1), version: 1 } };
     media.on('rtp-timeout', this.onRtpTimeout);
-    inviteTx.on('ackTimeout', () => this.close('ack-timeout'));
-    inviteTx.on('cancel', () => this.end('cancelled', 'caller'));
+    media.on('failure', this.onMediaFailure);
+    inviteTx.on('ackTimeout', this.contained(() => this.close('ack-timeout')));
+    inviteTx.on('cancel', this.contained(() => this.end('cancelled', 'caller')));
     host.register(this, 'caller', this.id, inviteTx.toTag);
+  }
+
+  // --- Containment: whatever throws inside this call ends this call, never the process ----------
+
+  /**
+   * `handler` for an event this call listens to (a SIP response, a transaction timer, the media
+   * plane): a throw ends the call with `error` instead of escaping into the event loop.
+   */
+  contained<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
+    return (...args: A): void => {
+      try {
+        handler(...args);
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+  }
+
+  /**
+   * An unexpected error inside this call: 500 on `tx` (an open in-dialog transaction) and on an
+   * unanswered INVITE, BYE on the legs that are up, media closed and `call-end` emitted (so the
+   * KPI row is written). Other calls are not touched.
+   */
+  fail(error: unknown, tx?: ServerTransaction): void {
+    try {
+      this.host.failed(this, error);
+    } finally {
+      if (tx !== undefined && !tx.answered) tx.respond(500);
+      this.end('error', undefined);
+    }
+  }
+
+  /** 488 with a Warning naming what we cannot carry (RFC 3261 §20.43), and the call ends. */
+  private refuseOffer(code: SdpErrorCode): void {
+    this.sdpFailure = code;
+    this.end('negotiation-failed', 'caller');
   }
 
   get state(): CallState {
@@ -231,8 +275,7 @@ export class Call extends EventEmitter<CallEvents> {
         : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
     } catch (error) {
       if (error instanceof SdpError) {
-        this.inviteTx.respond(488);
-        this.end('negotiation-failed', 'caller');
+        this.refuseOffer(error.code);
         return;
       }
       throw error;
@@ -262,10 +305,10 @@ export class Call extends EventEmitter<CallEvents> {
     this.host.register(this, 'agent', req.headers.get('call-id') ?? '', fromTag);
     const ctx = this.host.stack.request(req, destination);
     this.agentInvite = ctx;
-    ctx.on('provisional', (res) => this.onAgentProvisional(offer, relayed, res));
-    ctx.on('final', (res) => this.onAgentFinal(req, ctx, destination, offer, relayed, res));
-    ctx.on('timeout', () => this.end('no-answer', 'agent'));
-    ctx.on('transportError', () => this.end('error', 'agent'));
+    ctx.on('provisional', this.contained((res: SipResponse) => this.onAgentProvisional(offer, relayed, res)));
+    ctx.on('final', this.contained((res: SipResponse) => this.onAgentFinal(req, ctx, destination, offer, relayed, res)));
+    ctx.on('timeout', this.contained(() => this.end('no-answer', 'agent')));
+    ctx.on('transportError', this.contained(() => this.end('error', 'agent')));
   }
 
   private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
@@ -280,8 +323,9 @@ export class Call extends EventEmitter<CallEvents> {
       this.earlyAnswer = { pbxBody, result };
       return result;
     } catch (error) {
-      if (error instanceof SdpError) return undefined;
-      throw error;
+      if (!(error instanceof SdpError)) throw error;
+      this.sdpFailure = error.code;
+      return undefined;
     }
   }
 
@@ -330,8 +374,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
     const result = this.negotiateInitial(offer, relayed, res);
     if (result === undefined) {
-      this.inviteTx.respond(488);
-      this.end('negotiation-failed', 'caller');
+      this.refuseOffer(this.sdpFailure ?? 'sdp-answer-invalid');
       return;
     }
     this.applyMedia('caller', result);
@@ -347,11 +390,10 @@ export class Call extends EventEmitter<CallEvents> {
     let agentConfig;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');
-      agentConfig = acceptAnswer(relayed, answer);
+      agentConfig = acceptAnswer(relayed, answer, 'b2bua', 'agent');
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      this.inviteTx.respond(488);
-      this.end('negotiation-failed', 'caller');
+      this.refuseOffer(error.code);
       return;
     }
     this.media.configure('agent', agentConfig);
@@ -376,7 +418,7 @@ export class Call extends EventEmitter<CallEvents> {
     const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
-      const config = acceptAnswer(offer, answer);
+      const config = acceptAnswer(offer, answer, this.mode, 'caller');
       this.media.configure('caller', config);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
@@ -399,7 +441,7 @@ export class Call extends EventEmitter<CallEvents> {
    */
   answerEndpoint(offer: SdpDescription | undefined): boolean {
     if (offer === undefined) {
-      this.offerCallerInOk(undefined);
+      this.offerCallerInOk(ENDPOINT_CODECS);
       return true;
     }
     let answer;
@@ -407,8 +449,7 @@ export class Call extends EventEmitter<CallEvents> {
       answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      this.inviteTx.respond(488);
-      this.end('negotiation-failed', 'caller');
+      this.refuseOffer(error.code);
       return false;
     }
     this.media.configure('caller', answer.config);
@@ -540,11 +581,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.guard(this.relay(from, req, tx), tx);
   }
 
-  /** An asynchronous handler's failure answers 500 instead of becoming an unhandled rejection. */
+  /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
   private guard(work: Promise<void>, tx: ServerTransaction): void {
-    work.catch(() => {
+    work.catch((error: unknown) => {
       this.negotiating = false;
-      tx.respond(500);
+      this.fail(error, tx);
     });
   }
 
@@ -571,7 +612,7 @@ export class Call extends EventEmitter<CallEvents> {
         tx.respond(200, undefined, { body: answer.sdp, contentType: SDP, headers: okHeaders });
       } catch (error) {
         if (!(error instanceof SdpError)) throw error;
-        tx.respond(488);
+        tx.respond(488, undefined, notAcceptable(error.code));
       }
       return;
     }
@@ -585,7 +626,7 @@ export class Call extends EventEmitter<CallEvents> {
       relayed = relayOffer({ offer, local: this.media.local(to), origin: this.nextOrigin(to), localKeyBase64: this.keys[to], srtp: this.srtpPolicy(to) });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      tx.respond(488);
+      tx.respond(488, undefined, notAcceptable(error.code));
       return;
     }
     this.negotiating = true;
@@ -602,12 +643,12 @@ export class Call extends EventEmitter<CallEvents> {
     const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from] });
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from], offerLeg: from });
       this.applyMedia(from, result);
       tx.respond(200, undefined, { body: result.sdp, contentType: SDP, headers: okHeaders });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      tx.respond(488);
+      tx.respond(488, undefined, notAcceptable(error.code));
     }
   }
 
@@ -622,18 +663,29 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
     this.stateValue = 'ending';
     this.endReason = reason;
-    if (!this.inviteTx.answered) this.inviteTx.respond(unansweredStatus(reason));
-    else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
-    if (this.mode === 'b2bua' && from !== 'agent') {
-      if (this.agent.dialog !== undefined) void this.agent.request('BYE');
-      else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+    // Each step runs even when one before it threw: the ports and the call's entry are released
+    // and call-end is emitted whatever happened (the first error is rethrown to the caller).
+    try {
+      if (!this.inviteTx.answered) {
+        const warning = reason === 'negotiation-failed' ? notAcceptable(this.sdpFailure ?? 'sdp-answer-invalid') : undefined;
+        this.inviteTx.respond(unansweredStatus(reason), undefined, warning);
+      } else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
+      if (this.mode === 'b2bua' && from !== 'agent') {
+        if (this.agent.dialog !== undefined) void this.agent.request('BYE');
+        else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+      }
+      if (this.transferWaiter !== undefined) this.finishTransfer(false);
+    } finally {
+      try {
+        this.media.off('rtp-timeout', this.onRtpTimeout);
+        this.media.off('failure', this.onMediaFailure);
+        this.media.close();
+      } finally {
+        this.stateValue = 'ended';
+        this.endedAt = Date.now();
+        this.host.ended(this, reason);
+        this.emit('end', reason);
+      }
     }
-    if (this.transferWaiter !== undefined) this.finishTransfer(false);
-    this.media.off('rtp-timeout', this.onRtpTimeout);
-    this.media.close();
-    this.stateValue = 'ended';
-    this.endedAt = Date.now();
-    this.host.ended(this, reason);
-    this.emit('end', reason);
   }
 }

@@ -2,7 +2,10 @@
 // defaults (SIP and HTTP on loopback, the built-in gateway simulator, SQLite KPIs in ./data/).
 // SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
 // SIGHUP: reload the config file (the settings that can change without a restart).
+// An error nothing else caught is logged and counted (toneguard_internal_errors_total), and the
+// server goes on (src/server/last-resort.ts).
 import { defaultConfig, loadConfigFile } from '../config/load-config.js';
+import { installLastResort } from '../server/last-resort.js';
 import { createLogger } from '../server/logger.js';
 import { watchReloadSignal } from '../server/reload-signal.js';
 import { ToneguardServer } from '../server/toneguard-server.js';
@@ -15,6 +18,8 @@ export async function runServeCommand(options: ServeCommandOptions, writeOut: (t
   const config = options.config === undefined ? defaultConfig() : loadConfigFile(options.config);
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
+  // From here on nothing one call does may take the process down with the others.
+  const uninstallLastResort = installLastResort(process, { logger, count: (source) => server.metrics.internalError(source) });
   writeOut(`${server.banner()}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -36,4 +41,5 @@ export async function runServeCommand(options: ServeCommandOptions, writeOut: (t
     });
     process.once('exit', () => reloader.close());
   });
+  uninstallLastResort();
 }

@@ -32,6 +32,7 @@ import { RtpMediaSession } from '../media/rtp-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { SipStack } from '../sip/sip-stack.js';
+import { summarizeError } from './last-resort.js';
 import { applyLogLevel } from './reload-signal.js';
 
 function formatHostPort(host: string, port: number): string {
@@ -262,6 +263,10 @@ export class ToneguardServer {
       logger.info({ call: call.id, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
+    manager.on('internal-error', (error, call) => {
+      metrics.internalError('call');
+      logger.error({ component: 'call', call: call?.id, ...summarizeError(error) }, 'internal error: the call was ended');
+    });
 
     const http = createHttpApp({ token: config.http.token, logger });
     cleanups.push(() => http.close());
