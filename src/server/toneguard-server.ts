@@ -102,6 +102,7 @@ export class ToneguardServer {
   readonly #payments: PaymentCoordinator;
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
+  readonly #ports: PortAllocator;
   #draining = false;
 
   private constructor(parts: {
@@ -117,6 +118,7 @@ export class ToneguardServer {
     payments: PaymentCoordinator;
     widget: WidgetHub;
     httpUrl: string;
+    ports: PortAllocator;
   }) {
     this.#logger = parts.logger;
     this.#config = { current: parts.config };
@@ -130,6 +132,7 @@ export class ToneguardServer {
     this.#payments = parts.payments;
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
+    this.#ports = parts.ports;
   }
 
   static async start(config: ToneguardConfig, logger: Logger): Promise<ToneguardServer> {
@@ -280,7 +283,7 @@ export class ToneguardServer {
     registerWidgetRoutes(http, { hub: widget });
     const httpUrl = await http.listen({ host: config.http.listen.host, port: config.http.listen.port });
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, ports });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -306,6 +309,16 @@ export class ToneguardServer {
 
   get metrics(): KpiMetrics {
     return this.#metrics;
+  }
+
+  /** Calls in progress (leak checks: 0 once every call ended). */
+  get callCount(): number {
+    return this.#calls.size;
+  }
+
+  /** RTP port pairs bound by calls (leak checks: 0 once every call ended). */
+  get rtpPortPairsInUse(): number {
+    return this.#ports.used;
   }
 
   /** What can change without a restart: log level. Other keys need a restart (said in the log). */
