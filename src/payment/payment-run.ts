@@ -57,7 +57,12 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.#prompts = options.prompts;
     this.mode = options.mode;
     this.#logger = options.logger;
-    this.session.on('prompt', (plan) => void this.#play(plan));
+    // A prompt that cannot be played (the call ended meanwhile) is logged, never an unhandled rejection.
+    this.session.on('prompt', (plan) => {
+      this.#play(plan).catch((error: unknown) => {
+        this.#logger.error({ call: this.#call.id, code: (error as { code?: unknown }).code, message: error instanceof Error ? error.message : 'non-error' }, 'prompt not played');
+      });
+    });
     this.session.on('status', (status) => this.emit('status', status));
     this.session.on('result', (result) => this.emit('result', result));
     this.session.on('action', (action) => {
@@ -78,6 +83,8 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     // Nothing more will play: the dialog's final action (none, the caller is gone) runs at once.
     this.#playing.clear();
     this.#loading = false;
+    // A plan still loading belongs to the call that ended: it must not reach the closed media.
+    this.#planSerial++;
     this.session.hangup();
   }
 
