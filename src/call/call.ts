@@ -218,6 +218,11 @@ export class Call extends EventEmitter<CallEvents> {
     return this.stateValue;
   }
 
+  /** Ending or ended: the media is (being) closed, nothing may touch it any more. */
+  private get finished(): boolean {
+    return this.stateValue === 'ending' || this.stateValue === 'ended';
+  }
+
   get secure(): boolean {
     return this.media.secure;
   }
@@ -413,7 +418,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** The caller's ACK to a 200 that carried our offer: its answer is in the ACK (§13.2.1). */
   private onAckAnswer(ack: SipRequest): void {
     const offer = this.offerInOk;
-    if (offer === undefined) return;
+    if (offer === undefined || this.finished) return;
     this.offerInOk = undefined;
     const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
     try {
@@ -632,6 +637,10 @@ export class Call extends EventEmitter<CallEvents> {
     this.negotiating = true;
     const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: relayed.sdp, contentType: SDP });
     this.negotiating = false;
+    if (this.finished) {
+      tx.respond(481); // the call ended (a BYE crossed the re-INVITE): its media is gone
+      return;
+    }
     if (res === undefined) {
       tx.respond(408);
       return;

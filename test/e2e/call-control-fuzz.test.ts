@@ -100,7 +100,7 @@ t.test('call control survives generated and mutated offers, answers and in-dialo
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-fuzz-'));
   const logs: string[] = [];
   const server = await ToneguardServer.start(parseConfig({
-    sip: { listen: `127.0.0.1:${SIP}`, maxCallsPerSource: 1000 },
+    sip: { listen: `127.0.0.1:${SIP}`, maxCallsPerSource: 1000, maxTransactionsPerSource: 100_000 }, // every peer here is 127.0.0.1
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: '31200-31399' },
     upstream: `sip:127.0.0.1:${PBX}`,
