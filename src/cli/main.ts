@@ -10,7 +10,7 @@ import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simu
 import { KpiError } from '../kpi/kpi-error.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
-import { runBenchCommand } from './bench-command.js';
+import { BenchUsageError, runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
 import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
@@ -181,8 +181,16 @@ function buildProgram(): Command {
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
     .option('--json', 'machine-readable output')
+    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, clamp, clamp-stage, media-load')
+    .option('--ports <range>', 'RTP ports FIRST-LAST for the media-load relay under test (default 32000-39999)')
     .action(async (options: OptionValues) => {
-      await runBenchCommand({ json: options.json === true });
+      const only: unknown = options.only;
+      const ports: unknown = options.ports;
+      await runBenchCommand({
+        json: options.json === true,
+        ...(typeof only === 'string' ? { only: only.split(',').map((n) => n.trim()).filter((n) => n !== '') } : {}),
+        ...(typeof ports === 'string' ? { ports } : {}),
+      });
     });
 
   program
@@ -192,7 +200,7 @@ function buildProgram(): Command {
     .option('--config <file>', 'YAML configuration (default: the embedded defaults of DESIGN.md)')
     .action(async (options: OptionValues) => {
       const config: unknown = options.config;
-      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeOut);
+      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeErr);
     });
 
   program
@@ -264,7 +272,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
+    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -14,13 +14,17 @@ export interface ServeCommandOptions {
   readonly config: string | undefined;
 }
 
-export async function runServeCommand(options: ServeCommandOptions, writeOut: (text: string) => void): Promise<void> {
+/**
+ * `writeNotice` takes the human banner: stderr, so that stdout carries only the JSON log lines
+ * a log shipper can parse.
+ */
+export async function runServeCommand(options: ServeCommandOptions, writeNotice: (text: string) => void): Promise<void> {
   const config = options.config === undefined ? defaultConfig() : loadConfigFile(options.config);
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
   // From here on nothing one call does may take the process down with the others.
   const uninstallLastResort = installLastResort(process, { logger, count: (source) => server.metrics.internalError(source) });
-  writeOut(`${server.banner()}\n`);
+  writeNotice(`${server.banner()}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

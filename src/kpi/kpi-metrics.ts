@@ -4,7 +4,7 @@
 // Label cardinality is bounded: mode, result, step, field, error type and digit source come from
 // the vocabulary; merchant IDs and card types come from callers and headers, so only the first
 // MAX_MERCHANTS / MAX_CARD_TYPES distinct values get their own series and the rest count as `other`.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PAYMENT_MODES, type DigitSource, type PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { LegName } from '../media/media-session.js';
 import type { SessionEnteredEvent } from './kpi-types.js';
@@ -60,6 +60,8 @@ export class KpiMetrics {
 
   readonly #entered = new Counter({ name: 'toneguard_payment_sessions_entered_total', help: 'Payment sessions started (the caller entered the payment application)', labelNames: ['mode'], registers: [this.registry] });
   readonly #enteredByMerchant = new Counter({ name: 'toneguard_payment_sessions_entered_by_merchant_total', help: 'Payment sessions started, per merchant (first 100 merchants; later ones as "other")', labelNames: ['mode', 'merchant'], registers: [this.registry] });
+  readonly #upstreamUp = new Gauge({ name: 'toneguard_upstream_up', help: 'Upstream PBX reachable (1) or down (0), from OPTIONS keep-alives and INVITE outcomes', labelNames: ['upstream'], registers: [this.registry] });
+  readonly #upstreamInvites = new Counter({ name: 'toneguard_upstream_invites_total', help: 'INVITEs sent to each upstream PBX, by outcome', labelNames: ['upstream', 'outcome'], registers: [this.registry] });
   readonly #sessions = new Counter({ name: 'toneguard_payment_sessions_total', help: 'Payment sessions ended, per result (X-Payment-Result values)', labelNames: ['mode', 'result'], registers: [this.registry] });
   readonly #sessionsByMerchant = new Counter({ name: 'toneguard_payment_sessions_by_merchant_total', help: 'Payment sessions ended, per merchant and result', labelNames: ['mode', 'merchant', 'result'], registers: [this.registry] });
   readonly #sessionsByCardType = new Counter({ name: 'toneguard_payment_sessions_by_card_type_total', help: 'Payment sessions ended, per card type (credit-card-type name) and result', labelNames: ['mode', 'card_type', 'result'], registers: [this.registry] });
@@ -79,6 +81,8 @@ export class KpiMetrics {
   readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
 
   constructor() {
+    // Process and Node runtime metrics (CPU, memory, event-loop lag, GC, handles) beside ours.
+    collectDefaultMetrics({ register: this.registry });
     // The per-mode series exist at 0 from the start, so that rate() and alerts see them before the first payment.
     for (const mode of PAYMENT_MODES) {
       this.#entered.inc({ mode }, 0);
@@ -133,6 +137,16 @@ export class KpiMetrics {
   }
 
   /** `reason`: a short fixed word from the media plane (`unknown-source`, `malformed`, `srtp-auth`...), never free text. */
+  /** An upstream PBX went up (1) or down (0); `upstream` is its configured URI (bounded by the config). */
+  upstreamState(upstream: string, up: boolean): void {
+    this.#upstreamUp.set({ upstream }, up ? 1 : 0);
+  }
+
+  /** One INVITE towards an upstream and what came of it (answered, rejected, timeout, ...). */
+  upstreamAttempt(upstream: string, outcome: string): void {
+    this.#upstreamInvites.inc({ upstream, outcome });
+  }
+
   rtpPacketsDropped(reason: string, count = 1): void {
     this.#rtpDropped.inc({ reason }, count);
   }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
+import { UpstreamPool } from '../call/upstream-pool.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
@@ -32,6 +33,7 @@ import { RtpMediaSession } from '../media/rtp-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { SipStack } from '../sip/sip-stack.js';
+import { bindOrExplain } from './bind-error.js';
 import { summarizeError } from './last-resort.js';
 import { applyLogLevel } from './reload-signal.js';
 
@@ -161,18 +163,21 @@ export class ToneguardServer {
 
     const gateway = await openGateway(config.gateway, {
       onEvent: (event) => logger.debug({ component: 'gateway', ...event }, 'gateway'),
+      onWarning: (message) => logger.warn({ component: 'gateway' }, message),
     });
     cleanups.push(() => gateway.close());
+    if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
     const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
     const tls = config.sip.tls;
-    const stack = await SipStack.listen({
+    const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
+    const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () => SipStack.listen({
       address: config.sip.listen.host,
       port: config.sip.listen.port,
       transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
       ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
       limits: { maxMessageBytes: config.sip.maxMessageBytes, maxTransactionsPerSource: config.sip.maxTransactionsPerSource },
-    });
+    }));
     cleanups.push(() => stack.close());
 
     const widget = new WidgetHub();
@@ -214,9 +219,23 @@ export class ToneguardServer {
     });
     cleanups.push(() => payments.close());
 
+    const upstreams = new UpstreamPool({
+      stack,
+      upstreams: config.upstream,
+      probe: { intervalMs: config.sip.keepalive.intervalSeconds * 1000, timeoutMs: config.sip.keepalive.timeoutSeconds * 1000, failureThreshold: config.sip.keepalive.failureThreshold },
+    });
+    cleanups.push(() => upstreams.close());
+    for (const u of upstreams.upstreams) metrics.upstreamState(u.label, u.up);
+    upstreams.on('change', (u) => {
+      metrics.upstreamState(u.label, u.up);
+      logger.warn({ component: 'upstream', upstream: u.label, up: u.up }, u.up ? 'upstream up' : 'upstream down');
+    });
+    upstreams.on('attempt', (u, outcome) => metrics.upstreamAttempt(u.label, outcome));
+    upstreams.start();
     calls = new CallManager({
       stack,
-      upstream: config.upstream,
+      upstream: upstreams,
+      inviteTimeoutMs: config.sip.inviteTimeoutMs,
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
       paymentUri: config.payment.uri,
       limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource },
@@ -236,7 +255,7 @@ export class ToneguardServer {
     cleanups.push(() => manager.close());
     manager.on('call-start', (call) => {
       metrics.callStarted();
-      logger.info({ call: call.id, mode: call.mode }, 'call started');
+      logger.info({ call: call.id, callerCallId: call.callerCallId, mode: call.mode }, 'call started');
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
@@ -263,7 +282,7 @@ export class ToneguardServer {
         }
       }
       widget.end(call.id);
-      logger.info({ call: call.id, reason }, 'call ended');
+      logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
     manager.on('internal-error', (error, call) => {
@@ -275,13 +294,17 @@ export class ToneguardServer {
     cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
     registerHealthRoutes(http, {
-      readiness: () => (server === undefined ? { ready: false, reasons: ['starting'] } : server.#draining ? { ready: false, reasons: ['draining'] } : { ready: true, reasons: [] }),
+      readiness: () => {
+        const reasons = server === undefined ? ['starting'] : server.#draining ? ['draining'] : [];
+        if (!upstreams.anyUp) reasons.push('no upstream is up');
+        return { ready: reasons.length === 0, reasons };
+      },
     });
     registerCallRoutes(http, callControl(manager, payments));
     registerPaymentRoutes(http, payments);
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget });
-    const httpUrl = await http.listen({ host: config.http.listen.host, port: config.http.listen.port });
+    const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
     server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, ports });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
@@ -295,7 +318,7 @@ export class ToneguardServer {
     return [
       `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last}, HTTP ${this.#httpUrl}`,
       `dashboard: ${this.#httpUrl}/dashboard`,
-      `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
+      `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream.map((u) => u.uri).join(', ')}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
     ].join('\n');
   }
 
@@ -348,6 +371,7 @@ export class ToneguardServer {
 function callControl(manager: CallManager, payments: PaymentCoordinator): CallControl {
   const summary = (call: Call): CallSummary => {
     const s = call.summary();
+    const paymentId = payments.paymentOf(s.id);
     return {
       id: s.id,
       mode: s.mode,
@@ -356,10 +380,13 @@ function callControl(manager: CallManager, payments: PaymentCoordinator): CallCo
       to: s.to,
       secure: s.secure,
       startedAt: new Date(s.startedAt).toISOString(),
-      paymentId: payments.paymentOf(s.id),
+      paymentId,
+      paymentState: paymentId === null ? null : String(payments.status(s.id, paymentId).state),
+      legs: { caller: { callId: s.callerCallId, from: s.from, to: s.to }, agent: s.agent },
     };
   };
   return {
+    resolve: (id) => manager.get(id)?.id,
     list: () => manager.calls().map((s) => manager.get(s.id)).filter((c): c is Call => c !== undefined).map(summary),
     get: (id) => {
       const call = manager.get(id);
