@@ -86,7 +86,8 @@ t.test('a media configure() that throws ends that B2BUA call with 500 and BYE to
   t.equal(r.ends[0].reason, 'error');
   t.ok(r.medias[1].closed, 'its media (ports) released');
   t.equal(r.errors.length, 1, 'reported once as an internal error');
-  t.same(r.manager.calls().map((c) => c.id), [first.out.request.headers.get('call-id')], 'only the healthy call is left');
+  t.equal(r.manager.calls().length, 1, 'one call left');
+  t.not(r.manager.calls()[0].id, r.ends[0].call.id, 'the healthy one');
 
   // The first call still works end to end: re-INVITE (hold) and BYE.
   const dialog = first.out.dialog as Dialog;
