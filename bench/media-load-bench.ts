@@ -1,4 +1,4 @@
-// Media load bench (issue 6 item 9): how many concurrent calls the media plane carries, against
+// Media load bench: how many concurrent calls the media plane carries, against
 // a minimal plain UDP relay (one socket per stream, the baseline) in the same run.
 // Each call: G.711 at 50 packets/s each way; ours runs RtpMediaSession in B2BUA secure mode
 // (clamp stage + in-band detector tap + delay clamp on caller -> agent), the caller injecting a

@@ -13,7 +13,7 @@ set -euo pipefail
 # browser test (playwright-core drives /usr/bin/chromium; no browser download); kamailio: the SIP
 # load balancer of the scale-out test and `kamailio -c` on examples/kamailio/kamailio.cfg;
 # postgresql: the KPI store's tests run a throwaway cluster (test/helpers/postgres.ts);
-# sipvicious (svmap, svwar): the SIP scan test.
+# sipvicious (svmap, svwar): the SIP scan test; jq: the README's audit query is run in a test.
 PACKAGES=(
   sox
   multimon-ng
@@ -30,6 +30,7 @@ PACKAGES=(
   kamailio
   postgresql
   sipvicious
+  jq
 )
 
 missing_packages() {

@@ -1,5 +1,6 @@
-// `toneguard bench [--json] [--only NAME,...] [--ports FIRST-LAST]`: every benchmark (or the
-// named ones), each as a ratio against its baseline. The benchmarks themselves live in bench/.
+// `toneguard bench [--json] [--only NAME,...] [--ports FIRST-LAST]` (docs/cli.md): every
+// benchmark (or the named ones), each as a ratio against its baseline. The benchmarks themselves
+// live in bench/.
 import { CodedError } from '../errors.js';
 
 export interface BenchCommandOptions {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `toneguard` command line (DESIGN.md, "Command line contract"). Wiring only: options are
+// The `toneguard` command line (docs/cli.md). Wiring only: options are
 // parsed here, each command's logic lives in its own module. Exit codes: 0 success, 1 runtime
 // failure, 2 bad usage or unreadable/invalid input (message on stderr naming the file).
 import { readFileSync } from 'node:fs';
@@ -197,10 +197,11 @@ function buildProgram(): Command {
     .command('serve')
     .allowExcessArguments(false)
     .description('run the server: SIP B2BUA and payment endpoint, RTP relay with clamping, HTTP API, widget, dashboard and /metrics')
-    .option('--config <file>', 'YAML configuration (default: the embedded defaults of DESIGN.md)')
+    .option('--config <file>', 'YAML configuration, every key in examples/config.yaml (default: embedded defaults, SIP and HTTP on loopback, built-in gateway simulator, SQLite KPIs in ./data/)')
+    .option('--allow-readable-secrets', 'accept secrets in a config or secret file that group or others can read')
     .action(async (options: OptionValues) => {
       const config: unknown = options.config;
-      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeErr);
+      await runServeCommand({ config: typeof config === 'string' ? config : undefined, allowReadableSecrets: options.allowReadableSecrets === true }, writeErr);
     });
 
   program

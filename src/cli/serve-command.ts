@@ -1,7 +1,8 @@
-// `toneguard serve [--config FILE]`: the server. Without --config it runs DESIGN.md's embedded
+// `toneguard serve [--config FILE]`: the server. Without --config it runs the embedded
 // defaults (SIP and HTTP on loopback, the built-in gateway simulator, SQLite KPIs in ./data/).
 // SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
-// SIGHUP: reload the config file (the settings that can change without a restart).
+// SIGHUP: reload the config file and its secret files (the keys that can change without a
+// restart; a change to any other key refuses the reload, see server/hot-reload.ts).
 // An error nothing else caught is logged and counted (toneguard_internal_errors_total), and the
 // server goes on (src/server/last-resort.ts).
 import { defaultConfig, loadConfigFile } from '../config/load-config.js';
@@ -12,6 +13,8 @@ import { ToneguardServer } from '../server/toneguard-server.js';
 
 export interface ServeCommandOptions {
   readonly config: string | undefined;
+  /** Accept secrets in files group or others can read (refused by default). */
+  readonly allowReadableSecrets?: boolean;
 }
 
 /**
@@ -19,7 +22,8 @@ export interface ServeCommandOptions {
  * a log shipper can parse.
  */
 export async function runServeCommand(options: ServeCommandOptions, writeNotice: (text: string) => void): Promise<void> {
-  const config = options.config === undefined ? defaultConfig() : loadConfigFile(options.config);
+  const load = () => (options.config === undefined ? defaultConfig() : loadConfigFile(options.config, { allowReadableSecrets: options.allowReadableSecrets === true }));
+  const config = load();
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
   // From here on nothing one call does may take the process down with the others.
@@ -40,7 +44,7 @@ export async function runServeCommand(options: ServeCommandOptions, writeNotice:
     process.once('SIGINT', () => stop('SIGINT'));
     const reloader = watchReloadSignal({
       logger,
-      load: () => (options.config === undefined ? defaultConfig() : loadConfigFile(options.config)),
+      load,
       apply: (next) => server.reload(next),
     });
     process.once('exit', () => reloader.close());

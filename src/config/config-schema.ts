@@ -1,4 +1,4 @@
-// toneguard's configuration (DESIGN.md "Configuration"): YAML in, typed and defaulted out.
+// toneguard's configuration (every key annotated in examples/config.yaml): YAML in, typed and defaulted out.
 // Every key has a default, so `npm start` runs with none; unknown keys are errors (a typo in
 // a security setting must not be silently ignored).
 import { z } from 'zod';
@@ -127,10 +127,20 @@ export const configSchema = z
     http: z
       .object({
         listen: hostPort('http.listen').prefault('127.0.0.1:8080'),
-        /** Bearer token for the APIs and pages; empty: only loopback clients are served. */
+        /** HTTPS instead of HTTP; off unless a certificate is configured. */
+        tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+        /** Master bearer token (CTI/admin side, Authorization header only); empty: only loopback clients, Host checked. */
         token: z.string().default(''),
-        /** HMAC key of payment status callbacks; empty: the token signs them. */
+        /** HMAC key of widget tokens; empty: a random key per process. Instances behind one balancer share it. */
+        widgetTokenKey: z.string().default(''),
+        /** Lifetime of a widget token minted by POST /calls/:id/widget-token (s); default 4 h. */
+        widgetTokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(14400),
+        /** HMAC key of payment status callbacks; empty: statusCallback is refused. */
         webhookSecret: z.string().default(''),
+        /** Accept http:// status callbacks (default: https only). */
+        allowPlainHttpCallbacks: z.boolean().default(false),
+        /** Hosts status callbacks may go to (`*.example.com` for subdomains); empty: any public host. */
+        callbackHosts: z.array(z.string().min(1).max(253)).default([]),
       })
       .strict()
       .prefault({}),

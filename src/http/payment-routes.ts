@@ -1,13 +1,18 @@
-// The agent-assisted payment API (issue 7, Twilio's Payments API words): the agent's desktop
+// The agent-assisted payment API (Twilio's Payments API words): the agent's desktop
 // starts a payment on a live call, then asks for fields in any order and completes or cancels.
 //   POST /calls/:id/payments        { idempotencyKey, statusCallback?, customerId, amount, currency?, merchantId?, reference?, description? }
 //   POST /calls/:id/payments/:pid   { capture: <field> } | { status: "complete" | "cancel" }
 //   GET  /calls/:id/payments/:pid   masked status
 // Bodies are validated here; the payment parameters themselves by the dialog (one parser for
 // headers and API). Replies never carry card data: the payment layer gives masked values only.
+// Access: the master token, or a widget token of the call (watch: status; pay: start and
+// commands). Only the master token may set a statusCallback, and only one the callback rules
+// (callback-policy.ts) accept.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CodedError } from '../errors.js';
+import { checkCallbackUrl, type CallbackPolicy } from './callback-policy.js';
+import { requestActor } from './http-app.js';
 
 export type PaymentApiErrorCode = 'ERR_NO_CALL' | 'ERR_NO_PAYMENT' | 'ERR_PAYMENT_ACTIVE' | 'ERR_BAD_REQUEST' | 'ERR_CONFLICT';
 
@@ -27,7 +32,7 @@ export const CAPTURABLE = ['charge-amount', 'payment-card-number', 'expiration-d
 const startBody = z
   .object({
     idempotencyKey: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-    statusCallback: z.url({ protocol: /^https?$/ }).optional(),
+    statusCallback: z.string().max(2048).optional(),
   })
   .passthrough();
 
@@ -43,12 +48,14 @@ export interface StartPaymentInput {
   readonly statusCallback: string | undefined;
   /** The payment parameters (customerId, amount, ...), validated by the payment layer. */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** Who asked (audit trail): `master`, `loopback`, `widget:<callId>`. */
+  readonly actor: string;
 }
 
 export interface PaymentApi {
   /** Same idempotency key on the same call: the existing payment, `created: false`. */
   start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }>;
-  command(callId: string, paymentId: string, command: PaymentCommand): { readonly accepted: boolean; readonly reason?: string };
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string };
   status(callId: string, paymentId: string): Readonly<Record<string, unknown>>;
 }
 
@@ -56,36 +63,51 @@ function issues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 }
 
-export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi): void {
+export interface PaymentRoutesOptions {
+  /** Default: callbacks refused (no signing secret). */
+  readonly callbacks?: CallbackPolicy;
+}
+
+const NO_CALLBACKS: CallbackPolicy = { secretSet: false, allowPlainHttp: false, hosts: [] };
+
+export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi, options: PaymentRoutesOptions = {}): void {
+  const callbacks = options.callbacks ?? NO_CALLBACKS;
   const fail = (error: unknown, reply: { code(n: number): { send(b: unknown): unknown } }) => {
     if (error instanceof PaymentApiError) return reply.code(STATUS_BY_CODE[error.code]).send({ error: error.message, code: error.code });
     throw error;
   };
 
-  app.post<{ Params: { id: string } }>('/calls/:id/payments', async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/calls/:id/payments', { config: { access: 'pay' } }, async (request, reply) => {
     const parsed = startBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: issues(parsed.error), code: 'ERR_BAD_REQUEST' });
-    const { idempotencyKey, statusCallback, ...parameters } = parsed.data;
+    const { idempotencyKey, statusCallback: requested, ...parameters } = parsed.data;
+    let statusCallback: string | undefined;
+    if (requested !== undefined) {
+      if (request.principal?.kind === 'widget') return reply.code(403).send({ error: 'statusCallback is for the master token, not a widget token', code: 'ERR_FORBIDDEN' });
+      const checked = checkCallbackUrl(requested, callbacks);
+      if (!checked.ok) return reply.code(422).send({ error: checked.error, code: checked.code });
+      statusCallback = checked.url;
+    }
     try {
-      const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters });
+      const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters, actor: requestActor(request) });
       return reply.code(started.created ? 201 : 200).send({ paymentId: started.paymentId, callId: request.params.id });
     } catch (error) {
       return fail(error, reply);
     }
   });
 
-  app.post<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', async (request, reply) => {
+  app.post<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', { config: { access: 'pay' } }, async (request, reply) => {
     const parsed = updateBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'body must be {"capture": field} or {"status": "complete"|"cancel"}', code: 'ERR_BAD_REQUEST' });
     try {
-      const done = payments.command(request.params.id, request.params.pid, parsed.data);
+      const done = payments.command(request.params.id, request.params.pid, parsed.data, requestActor(request));
       return reply.code(done.accepted ? 200 : 409).send(done);
     } catch (error) {
       return fail(error, reply);
     }
   });
 
-  app.get<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', async (request, reply) => {
+  app.get<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', { config: { access: 'watch' } }, async (request, reply) => {
     try {
       return payments.status(request.params.id, request.params.pid);
     } catch (error) {

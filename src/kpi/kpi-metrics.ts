@@ -1,10 +1,11 @@
 // Real-time KPIs as Prometheus metrics (prom-client, a registry of our own: a library embedding
-// toneguard keeps its default registry to itself). Names are DESIGN.md's "KPI names".
+// toneguard keeps its default registry to itself). Names are listed in docs/architecture.md, "KPIs".
 //
 // Label cardinality is bounded: mode, result, step, field, error type and digit source come from
 // the vocabulary; merchant IDs and card types come from callers and headers, so only the first
 // MAX_MERCHANTS / MAX_CARD_TYPES distinct values get their own series and the rest count as `other`.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AUDIT_ACTIONS, type AuditAction } from '../audit/audit-trail.js';
 import { PAYMENT_MODES, type DigitSource, type PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { LegName } from '../media/media-session.js';
 import type { SessionEnteredEvent } from './kpi-types.js';
@@ -78,6 +79,7 @@ export class KpiMetrics {
   readonly #rtpDropped = new Counter({ name: 'toneguard_rtp_packets_dropped_total', help: 'RTP packets we dropped, per reason', labelNames: ['reason'], registers: [this.registry] });
   readonly #digits = new Counter({ name: 'toneguard_dtmf_digits_total', help: 'DTMF digits detected, per source', labelNames: ['source'], registers: [this.registry] });
   readonly #internalErrors = new Counter({ name: 'toneguard_internal_errors_total', help: 'Errors caught by containment: a call ended with "error" (source call), or the process-wide last-resort handler', labelNames: ['source'], registers: [this.registry] });
+  readonly #audit = new Counter({ name: 'toneguard_audit_events_total', help: 'Audit trail lines written (secure mode changes, payment commands, state-changing API calls, reloads), per action', labelNames: ['action'], registers: [this.registry] });
   readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
 
   constructor() {
@@ -88,6 +90,7 @@ export class KpiMetrics {
       this.#entered.inc({ mode }, 0);
       this.#attempts.inc({ mode }, 0);
     }
+    for (const action of AUDIT_ACTIONS) this.#audit.inc({ action }, 0);
     for (const source of INTERNAL_ERROR_SOURCES) this.#internalErrors.inc({ source }, 0);
   }
 
@@ -153,6 +156,10 @@ export class KpiMetrics {
 
   dtmfDigit(source: DigitSource): void {
     this.#digits.inc({ source });
+  }
+
+  auditEvent(action: AuditAction): void {
+    this.#audit.inc({ action });
   }
 
   dtmfDigitClamped(source: DigitSource): void {

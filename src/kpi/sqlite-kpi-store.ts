@@ -1,6 +1,8 @@
 // KPI history in a SQLite file (better-sqlite3, WAL so the CLI and dashboard can read while the
-// server writes). The default store: `./data/kpi.sqlite`.
-import { existsSync, mkdirSync } from 'node:fs';
+// server writes). The default store: `./data/kpi.sqlite`. The file and its -wal/-shm are private
+// to the service user (0600, directory 0700 when we create it): the history names merchants,
+// amounts and card types.
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PaymentSessionRecord } from '../dialog/vocabulary.js';
@@ -35,6 +37,24 @@ export interface SqliteKpiStoreOptions {
 
 /** How long a writer waits for another connection's lock (the CLI migrating while the server writes), ms. */
 const BUSY_TIMEOUT_MS = 5000;
+/** Owner read/write only. */
+const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+
+/**
+ * Creates the database file 0600 before SQLite opens it (SQLite gives -wal and -shm the mode of
+ * the database file), and narrows an existing history left group/other-readable by older versions.
+ */
+function makePrivate(file: string): void {
+  closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, PRIVATE_FILE_MODE);
+    } catch {
+      // Absent (no WAL yet), or not ours to change: SQLite opens it or reports why.
+    }
+  }
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -56,7 +76,14 @@ export class SqliteKpiStore implements KpiStore {
     if (options.mustExist === true && file !== ':memory:' && !existsSync(file)) {
       throw new KpiError('kpi.db-not-found', `KPI database ${file}: no such file`);
     }
-    if (file !== ':memory:' && options.mustExist !== true) mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:' && options.mustExist !== true) {
+      mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+      try {
+        makePrivate(file);
+      } catch (error) {
+        throw new KpiError('kpi.db-unreadable', `KPI database ${file}: cannot open (${describe(error)})`, { cause: error });
+      }
+    }
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: options.mustExist === true });

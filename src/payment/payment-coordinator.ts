@@ -5,6 +5,7 @@
 // It is the PaymentApi of the HTTP routes, and feeds KPIs, the widget and status webhooks.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { AuditEvent } from '../audit/audit-trail.js';
 import type { DialogConfig } from '../dialog/dialog-config.js';
 import { PaymentSession, type PaymentSessionResult, type PaymentStatus } from '../dialog/payment-session.js';
 import { paymentRequestFromApi, paymentRequestFromHeaders, PaymentRequestError, type PaymentRequest } from '../dialog/payment-request.js';
@@ -32,9 +33,16 @@ export interface PaymentCoordinatorOptions {
   readonly logger: Logger;
   /** Looks up a live B2BUA call for the agent-assisted API. */
   readonly findCall: (callId: string) => PaymentCall | undefined;
-  /** HMAC key of status callbacks. */
-  readonly webhookSecret: string;
+  /** HMAC key of status callbacks (the HTTP routes accept none while it is empty); a function is read at each payment start (SIGHUP rotation). */
+  readonly webhookSecret: string | (() => string);
+  /** Callbacks may connect to private addresses: the operator allowlisted the callback hosts. */
+  readonly webhookPrivateAddresses?: boolean;
+  /** The audit trail: start, capture, complete, cancel and end of every payment. */
+  readonly audit?: (event: AuditEvent) => void;
 }
+
+/** Who starts an automated payment: the IVR's INVITE to the payment URI. */
+const AUTOMATED_ACTOR = 'ivr';
 
 interface ActivePayment {
   readonly run: PaymentRun;
@@ -71,13 +79,15 @@ export class PaymentCoordinator implements PaymentApi {
       this.#rejectAutomated(call, ids.sessionId, error.message);
       return null;
     }
-    return this.#begin(call, request, null, undefined);
+    return this.#begin(call, request, null, undefined, AUTOMATED_ACTOR);
   }
 
   #rejectAutomated(call: PaymentCall, sessionId: string, message: string): void {
     const { dialog, observer, logger } = this.#options;
     const now = Date.now();
     logger.warn({ call: call.id, message }, 'payment headers rejected');
+    this.#audit({ action: 'payment-start', actor: AUTOMATED_ACTOR, call: call.id, payment: sessionId, mode: 'automated' });
+    this.#audit({ action: 'payment-end', actor: 'payment', call: call.id, payment: sessionId, result: 'validation-error', reason: 'invalid-payment-headers' });
     const headers = resultHeaders({ result: 'validation-error', transactionId: null, cardLast4: null, cardType: null, amountMinor: null, currency: dialog.currency, reason: 'invalid-payment-headers' });
     observer.entered({ sessionId, callId: call.id, mode: 'automated', merchantId: null, at: now });
     const record: PaymentSessionRecord = {
@@ -110,17 +120,25 @@ export class PaymentCoordinator implements PaymentApi {
       if (error instanceof PaymentRequestError) throw new PaymentApiError('ERR_BAD_REQUEST', error.message);
       throw error;
     }
-    this.#begin(call, request, input.idempotencyKey, input.statusCallback);
+    this.#begin(call, request, input.idempotencyKey, input.statusCallback, input.actor);
     return { paymentId: request.sessionId, created: true };
   }
 
-  command(callId: string, paymentId: string, command: PaymentCommand): { readonly accepted: boolean; readonly reason?: string } {
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string } {
     const active = this.#active.get(callId);
     if (active === undefined || active.request.sessionId !== paymentId) {
       if (this.#finished.has(paymentId)) return { accepted: false, reason: 'payment-ended' };
       throw new PaymentApiError('ERR_NO_PAYMENT', 'no such payment');
     }
     const session = active.run.session;
+    // Logged before it runs: a cancel ends the payment at once, and its end must follow it in the
+    // trail. Whether it was accepted is the api-request line's status (200 or 409).
+    this.#audit({
+      ...('capture' in command ? { action: 'payment-capture', field: command.capture } : { action: command.status === 'complete' ? 'payment-complete' : 'payment-cancel' }),
+      actor,
+      call: active.request.callId,
+      payment: paymentId,
+    });
     const done = 'capture' in command ? session.capture(command.capture) : command.status === 'complete' ? session.complete() : session.cancel();
     return done.accepted ? { accepted: true } : { accepted: false, reason: done.reason };
   }
@@ -158,11 +176,15 @@ export class PaymentCoordinator implements PaymentApi {
     this.#active.clear();
   }
 
-  #begin(call: PaymentCall, request: PaymentRequest, idempotencyKey: string | null, statusCallback: string | undefined): PaymentRun {
+  #audit(event: AuditEvent): void {
+    this.#options.audit?.(event);
+  }
+
+  #begin(call: PaymentCall, request: PaymentRequest, idempotencyKey: string | null, statusCallback: string | undefined, actor: string): PaymentRun {
     const { observer, logger } = this.#options;
     const session = new PaymentSession({ request, config: this.#options.dialog, connector: this.#options.connector, timers: new RealTimers() });
     const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger });
-    const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: this.#options.webhookSecret });
+    const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: typeof this.#options.webhookSecret === 'function' ? this.#options.webhookSecret() : this.#options.webhookSecret, privateAddresses: this.#options.webhookPrivateAddresses ?? false });
     const active: ActivePayment = { run, request, idempotencyKey, webhook, lastStatus: null, result: null };
     this.#active.set(call.id, active);
     observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now() });
@@ -176,6 +198,7 @@ export class PaymentCoordinator implements PaymentApi {
       observer.ended(call.id, result);
       webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers });
       logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, result: result.result, reason: result.reason, last4: result.headers['X-Payment-Card-Last4'] ?? null }, 'payment ended');
+      this.#audit({ action: 'payment-end', actor: 'payment', call: call.id, payment: request.sessionId, result: result.result, reason: result.reason });
     });
     run.on('done', () => {
       this.#active.delete(call.id);
@@ -185,6 +208,7 @@ export class PaymentCoordinator implements PaymentApi {
       setTimeout(() => this.#finished.delete(request.sessionId), 600_000).unref();
     });
     logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, merchant: request.merchantId }, 'payment started');
+    this.#audit({ action: 'payment-start', actor, call: call.id, payment: request.sessionId, mode: request.mode });
     run.start();
     return run;
   }

@@ -1,6 +1,7 @@
-// Configuration reload on SIGHUP (systemctl reload): the file is read and validated again; a
-// valid one is handed to `apply` (log level, clamp mode, routes, token...), an invalid one is
-// refused with its error logged and the running configuration stays. Reloads do not overlap:
+// Configuration reload on SIGHUP (systemctl reload): the file is read and validated again (secret
+// files too, so a rotated credential is picked up); a valid one is handed to `apply` (the
+// server's hot keys: log level, API token, webhook key...), an invalid one or one `apply` refuses
+// is logged with the reason and the running configuration stays. Reloads do not overlap:
 // a SIGHUP during a reload runs one more reload after it.
 import type { Logger } from 'pino';
 import type { ToneguardConfig } from '../config/config-schema.js';

@@ -1,23 +1,27 @@
 // The server (`toneguard serve`): one object owning every long-lived part, started in
 // dependency order (KPI store, gateway, RTP ports, SIP, calls, payments, HTTP) and closed in
 // reverse. It only wires: each part's behaviour lives in its own layer.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
 import { UpstreamPool } from '../call/upstream-pool.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
+import { httpTrustProblems } from '../config/http-trust.js';
+import { ConfigError } from '../config/load-config.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
 import { PAYMENT_RESULTS, type CaptureField, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
-import { registerCallRoutes, type CallControl, type CallSummary } from '../http/call-routes.js';
+import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
 import { registerPaymentRoutes } from '../http/payment-routes.js';
+import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
 import { widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
@@ -35,10 +39,21 @@ import type { PaymentCall } from '../payment/payment-run.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
 import { summarizeError } from './last-resort.js';
+import { callControl } from './call-control.js';
+import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
 import { applyLogLevel } from './reload-signal.js';
 
 function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A PEM file named by a config key; an unreadable one is a configuration error naming the key. */
+function readKeyFile(key: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }
 
 /** The dialog's result headers (name -> value) as call control's typed result. */
@@ -73,16 +88,23 @@ function paramsAsHeaders(params: PaymentCallParams): Record<string, string> {
 }
 
 /** A B2BUA or endpoint call as the payment glue sees it. */
-function paymentCall(call: Call): PaymentCall {
+function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
   return {
     id: call.id,
     media: call.media,
     setSecure: (on) => {
       if (call.mode === 'b2bua') call.setSecure(on);
+      audit.secureMode(call.id, call.media.secure, 'payment');
     },
     refer: (uri, headers) => call.transferWithResult(uri, resultFromHeaders(headers)),
     hangup: (headers) => call.hangupWithResult(resultFromHeaders(headers)),
   };
+}
+
+/** Secrets read per use, so that a SIGHUP can rotate them (see #hotKeys). */
+interface LiveSecrets {
+  token: string;
+  webhookSecret: string;
 }
 
 /** Live widget state of one call: the keys typed in the step being collected. */
@@ -105,6 +127,8 @@ export class ToneguardServer {
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
   readonly #ports: PortAllocator;
+  readonly #audit: AuditTrail;
+  readonly #live: LiveSecrets;
   #draining = false;
 
   private constructor(parts: {
@@ -121,6 +145,8 @@ export class ToneguardServer {
     widget: WidgetHub;
     httpUrl: string;
     ports: PortAllocator;
+    audit: AuditTrail;
+    live: LiveSecrets;
   }) {
     this.#logger = parts.logger;
     this.#config = { current: parts.config };
@@ -135,9 +161,14 @@ export class ToneguardServer {
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
     this.#ports = parts.ports;
+    this.#audit = parts.audit;
+    this.#live = parts.live;
   }
 
   static async start(config: ToneguardConfig, logger: Logger): Promise<ToneguardServer> {
+    // Before anything opens: an HTTP side that would be open to all is not started at all.
+    const problems = httpTrustProblems(config.http);
+    if (problems.length > 0) throw new ConfigError('ERR_CONFIG_INVALID', `invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
     const cleanups: (() => Promise<void> | void)[] = [];
     try {
       return await ToneguardServer.#assemble(config, logger, cleanups);
@@ -151,13 +182,11 @@ export class ToneguardServer {
     // History first: a payment must never end without a place for its KPI row.
     let store: KpiStore;
     if (config.kpi.postgres !== '') store = await PostgresKpiStore.connect(config.kpi.postgres);
-    else {
-      const file = resolve(config.kpi.sqlite);
-      mkdirSync(dirname(file), { recursive: true });
-      store = SqliteKpiStore.open(file);
-    }
+    else store = SqliteKpiStore.open(resolve(config.kpi.sqlite));
     cleanups.push(() => store.close());
     const metrics = new KpiMetrics();
+    const audit = new AuditTrail({ logger, count: (action) => metrics.auditEvent(action) });
+    const live: LiveSecrets = { token: config.http.token, webhookSecret: config.http.webhookSecret };
     const recorder = new KpiRecorder({ store, metrics, onError: (error) => logger.error({ code: error.code, message: error.message }, 'KPI write failed') });
     cleanups.push(() => recorder.close());
 
@@ -213,9 +242,11 @@ export class ToneguardServer {
       logger,
       findCall: (id) => {
         const call = calls?.get(id);
-        return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call) : undefined;
+        return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call, audit) : undefined;
       },
-      webhookSecret: config.http.webhookSecret !== '' ? config.http.webhookSecret : config.http.token,
+      webhookSecret: () => live.webhookSecret,
+      webhookPrivateAddresses: config.http.callbackHosts.length > 0,
+      audit: (event) => audit.record(event),
     });
     cleanups.push(() => payments.close());
 
@@ -248,7 +279,7 @@ export class ToneguardServer {
           secure: mode === 'endpoint' || config.secureMode === 'always',
         }),
       onPaymentCall: (call, params) => {
-        payments.startAutomated(paymentCall(call), paramsAsHeaders(params));
+        payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
       },
     });
     const manager = calls;
@@ -256,6 +287,8 @@ export class ToneguardServer {
     manager.on('call-start', (call) => {
       metrics.callStarted();
       logger.info({ call: call.id, callerCallId: call.callerCallId, mode: call.mode }, 'call started');
+      // Secure from the first packet: payment-URI calls, and every call with secureMode: always.
+      if (call.media.secure) audit.secureMode(call.id, true, call.mode === 'endpoint' ? 'payment' : 'config:always');
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
@@ -282,6 +315,7 @@ export class ToneguardServer {
         }
       }
       widget.end(call.id);
+      audit.callEnded(call.id);
       logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
@@ -290,7 +324,16 @@ export class ToneguardServer {
       logger.error({ component: 'call', call: call?.id, ...summarizeError(error) }, 'internal error: the call was ended');
     });
 
-    const http = createHttpApp({ token: config.http.token, logger });
+    const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
+    const httpTls = config.http.tls;
+    const http = createHttpApp({
+      token: () => live.token,
+      logger,
+      widgetTokens,
+      resolveCallId: (id) => manager.get(id)?.id,
+      onStateChange: (e) => audit.record({ action: 'api-request', actor: e.actor, call: e.call, method: e.method, route: e.route, status: e.status }),
+      ...(httpTls === undefined ? {} : { tls: { cert: readKeyFile('http.tls.certFile', httpTls.certFile), key: readKeyFile('http.tls.keyFile', httpTls.keyFile) } }),
+    });
     cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
     registerHealthRoutes(http, {
@@ -300,13 +343,15 @@ export class ToneguardServer {
         return { ready: reasons.length === 0, reasons };
       },
     });
-    registerCallRoutes(http, callControl(manager, payments));
-    registerPaymentRoutes(http, payments);
+    registerCallRoutes(http, callControl(manager, payments, audit), { widgetTokens, widgetTokenTtlSeconds: config.http.widgetTokenTtlSeconds });
+    registerPaymentRoutes(http, payments, {
+      callbacks: { secretSet: config.http.webhookSecret !== '', allowPlainHttp: config.http.allowPlainHttpCallbacks, hosts: config.http.callbackHosts },
+    });
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, ports });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -344,13 +389,31 @@ export class ToneguardServer {
     return this.#ports.used;
   }
 
-  /** What can change without a restart: log level. Other keys need a restart (said in the log). */
+  /**
+   * The keys a SIGHUP applies to the running server, each with what puts it to work. Add a key
+   * here (with its apply) to make it hot-reloadable; a change to any other key refuses the reload.
+   */
+  #hotKeys(): readonly HotReloadable[] {
+    return [
+      { path: 'log.level', apply: (next) => applyLogLevel(this.#logger, next.log.level) },
+      // Read per request by the HTTP auth hook.
+      { path: 'http.token', apply: (next) => void (this.#live.token = next.http.token) },
+      // Read at each payment start (status callbacks of running payments keep their key).
+      { path: 'http.webhookSecret', apply: (next) => void (this.#live.webhookSecret = next.http.webhookSecret) },
+    ];
+  }
+
+  /** Applies a reloaded config, or throws ReloadRefusedError naming the keys that need a restart (nothing applied). */
   reload(config: ToneguardConfig): void {
-    applyLogLevel(this.#logger, config.log.level);
-    const before = this.#config.current;
-    const changed = (Object.keys(config) as (keyof ToneguardConfig)[]).filter((k) => k !== 'log' && JSON.stringify(config[k]) !== JSON.stringify(before[k]));
-    if (changed.length > 0) this.#logger.warn({ keys: changed }, 'configuration changed in keys that need a restart; kept the running values');
-    this.#config.current = { ...before, log: config.log };
+    const plan = planReload(this.#config.current, config, this.#hotKeys());
+    if (plan.needRestart.length > 0) {
+      this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: false, keys: plan.needRestart });
+      throw new ReloadRefusedError(plan.needRestart);
+    }
+    for (const key of plan.apply) key.apply(config);
+    this.#config.current = config;
+    // Key names only: the values may be secrets.
+    this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: true, keys: plan.apply.map((k) => k.path) });
   }
 
   /** SIGTERM: stop taking calls (503, not ready), let calls finish for `graceMs`, then close everything. */
@@ -366,39 +429,4 @@ export class ToneguardServer {
     await this.#store.close();
     this.#widget.close();
   }
-}
-
-function callControl(manager: CallManager, payments: PaymentCoordinator): CallControl {
-  const summary = (call: Call): CallSummary => {
-    const s = call.summary();
-    const paymentId = payments.paymentOf(s.id);
-    return {
-      id: s.id,
-      mode: s.mode,
-      state: s.state,
-      from: s.from,
-      to: s.to,
-      secure: s.secure,
-      startedAt: new Date(s.startedAt).toISOString(),
-      paymentId,
-      paymentState: paymentId === null ? null : String(payments.status(s.id, paymentId).state),
-      legs: { caller: { callId: s.callerCallId, from: s.from, to: s.to }, agent: s.agent },
-    };
-  };
-  return {
-    resolve: (id) => manager.get(id)?.id,
-    list: () => manager.calls().map((s) => manager.get(s.id)).filter((c): c is Call => c !== undefined).map(summary),
-    get: (id) => {
-      const call = manager.get(id);
-      return call === undefined ? undefined : summary(call);
-    },
-    setSecure: (id, on) => {
-      const call = manager.get(id);
-      if (call === undefined || call.mode !== 'b2bua' || call.state === 'ending' || call.state === 'ended') return false;
-      // Leaving secure mode under a running payment would expose the caller's keys.
-      if (!on && payments.paymentOf(id) !== null) return false;
-      call.setSecure(on);
-      return true;
-    },
-  };
 }

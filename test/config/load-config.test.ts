@@ -5,7 +5,7 @@ import t from 'tap';
 import { ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
 import { parseHostPort } from '../../src/config/config-schema.js';
 
-t.test('embedded defaults are DESIGN.md\'s', async (t) => {
+t.test('embedded defaults: loopback SIP and HTTP, simulator, SQLite KPIs', async (t) => {
   const c = defaultConfig();
   t.same(c.sip.listen, { host: '127.0.0.1', port: 5060 });
   t.same(c.upstream, [{ uri: 'sip:127.0.0.1:5070', priority: 0, weight: 1 }], 'one upstream, as a list of one');
@@ -15,6 +15,12 @@ t.test('embedded defaults are DESIGN.md\'s', async (t) => {
   t.equal(c.clamp.mode, 'silence');
   t.same(c.http.listen, { host: '127.0.0.1', port: 8080 });
   t.equal(c.http.token, '');
+  t.equal(c.http.webhookSecret, '');
+  t.equal(c.http.widgetTokenKey, '', 'a random widget token key per process');
+  t.equal(c.http.widgetTokenTtlSeconds, 14400, 'widget tokens live 4 h');
+  t.equal(c.http.allowPlainHttpCallbacks, false);
+  t.same(c.http.callbackHosts, []);
+  t.equal(c.http.tls, undefined, 'plain HTTP on loopback');
   t.equal(c.payment.uri, 'sip:pay@127.0.0.1');
   t.equal(c.kpi.sqlite, './data/kpi.sqlite');
 });
@@ -23,7 +29,7 @@ t.test('a YAML file overrides keys and keeps the other defaults', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'c.yaml');
-  writeFileSync(file, 'sip: { listen: "[::1]:5080" }\nclamp: { mode: tone }\nrtp: { ports: "40000-40099" }\nhttp: { token: s3cret }\n');
+  writeFileSync(file, 'sip: { listen: "[::1]:5080" }\nclamp: { mode: tone }\nrtp: { ports: "40000-40099" }\nhttp: { token: s3cret }\n', { mode: 0o600 });
   const c = loadConfigFile(file);
   t.same(c.sip.listen, { host: '::1', port: 5080 });
   t.equal(c.clamp.mode, 'tone');
@@ -48,6 +54,10 @@ t.test('each bad field is named in the error', async (t) => {
     [{ sip: { listen: '127.0.0.1:5060', typo: 1 } }, /sip: Unrecognized key/i],
     [{ unknownSection: {} }, /\(top level\): Unrecognized key/i],
     [{ http: { token: 42 } }, /http\.token/],
+    [{ http: { tls: { certFile: 'a.crt' } } }, /http\.tls\.keyFile/],
+    [{ http: { callbackHosts: 'crm.example' } }, /http\.callbackHosts/],
+    [{ http: { allowPlainHttpCallbacks: 'yes' } }, /http\.allowPlainHttpCallbacks/],
+    [{ http: { widgetTokenTtlSeconds: 10 } }, /http\.widgetTokenTtlSeconds/],
     [{ payment: { maxAmount: -1 } }, /payment\.maxAmount/],
     [{ payment: { uri: 'x' } }, /payment\.uri: must be a SIP URI/],
     [{ gateway: { kind: 'bogus' } }, /gateway\.kind/],

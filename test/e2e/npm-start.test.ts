@@ -1,6 +1,6 @@
-// Issue 8 "Done when": `npm start` (the compiled CLI's `serve`, no configuration) runs a whole
+// `npm start` (the compiled CLI's `serve`, no configuration) runs a whole
 // payment against the built-in gateway simulator. Spawns the CLI in an empty working directory
-// with DESIGN.md's defaults (SIP 127.0.0.1:5060, HTTP 127.0.0.1:8080, simulator 127.0.0.1:8443),
+// with the embedded defaults (SIP 127.0.0.1:5060, HTTP 127.0.0.1:8080, simulator 127.0.0.1:8443),
 // checks the banner and readiness, runs one automated payment call paced by the prompt audio the
 // caller hears, then SIGTERM: exit 0. Only this test uses those ports; it skips when one is taken.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Issue 7 end to end, agent-assisted mode: caller -> toneguard (B2BUA) -> a scripted agent/PBX
+// End to end, agent-assisted mode: caller -> toneguard (B2BUA) -> a scripted agent/PBX
 // over real SIP and RTP on loopback. The agent's desktop starts a payment through the API; the
 // agent hears the prompts, the caller keys the card both as RFC 4733 events and as in-band tones,
 // and the agent's recording holds no digit (multimon-ng) and no telephone-event packet while
@@ -7,11 +7,11 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { signWebhook } from '../../src/http/status-webhook.js';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
+import { loadDocsVerifier } from '../helpers/webhook-docs.js';
 
 const SIP = 5743;
 const CALLER_SIP = 0;
@@ -24,8 +24,7 @@ const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, 
 const CVV = '947';
 
 interface Hook {
-  readonly body: string;
-  readonly timestamp: string;
+  readonly body: Buffer;
   readonly signature: string;
 }
 
@@ -35,7 +34,7 @@ async function webhookReceiver(t: Tap.Test): Promise<{ url: string; hooks: Hook[
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      hooks.push({ body: Buffer.concat(chunks).toString(), timestamp: String(req.headers['x-toneguard-timestamp']), signature: String(req.headers['x-toneguard-signature']) });
+      hooks.push({ body: Buffer.concat(chunks), signature: String(req.headers['x-toneguard-signature']) });
       res.writeHead(204).end();
     });
   });
@@ -55,7 +54,8 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   });
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
-    http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET },
+    // The receiver below is plain http on loopback: both need the operator's opt-in.
+    http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET, allowPlainHttpCallbacks: true, callbackHosts: ['127.0.0.1'] },
     rtp: { ports: '34100-34199' },
     upstream: pbx.uri,
     gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
@@ -93,7 +93,14 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   // The agent's widget stream (SSE), read for the whole payment: it goes into the PCI sweep too.
   const widgetAbort = new AbortController();
   let widget = '';
-  const widgetRes = await fetch(`${e.server.httpUrl}/widget/${encodeURIComponent(callId)}/events`, { headers: auth, signal: widgetAbort.signal });
+  // Opened as the agent's browser does: with the token minted for this call, not the master token.
+  // (Fetched beside e.fetchText: a random token has no place in the card-data sweep of responses.)
+  const mintRes = await fetch(`${e.server.httpUrl}/calls/${encodeURIComponent(callId)}/widget-token`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+  t.equal(mintRes.status, 201);
+  const minted = (await mintRes.json()) as { token: string; url: string };
+  t.match(minted.url, `/widget/${encodeURIComponent(callId)}#token=`);
+  t.equal((await e.fetchText('/calls', { headers: { authorization: `Bearer ${minted.token}` } })).status, 403, 'the widget token cannot list calls');
+  const widgetRes = await fetch(`${e.server.httpUrl}/widget/${encodeURIComponent(callId)}/events?token=${encodeURIComponent(minted.token)}`, { signal: widgetAbort.signal });
   t.equal(widgetRes.status, 200, 'widget stream open');
   const widgetDone = (async () => {
     const decoder = new TextDecoder();
@@ -159,14 +166,15 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   t.equal(agent.eventPackets(paymentFrom, paymentTo), 0, 'no telephone-event packet reached the agent');
 
   // The signed status callbacks: in order, HMAC valid, no card data, the result last.
-  await waitFor(() => hook.hooks.some((h) => h.body.includes('"event":"result"')), 5000);
+  await waitFor(() => hook.hooks.some((h) => h.body.toString().includes('"event":"result"')), 5000);
   t.ok(hook.hooks.length >= 5, `${hook.hooks.length} callbacks`);
-  for (const h of hook.hooks) t.equal(h.signature, signWebhook(SECRET, Number(h.timestamp), h.body), 'signature checks out');
-  const result = JSON.parse(hook.hooks.at(-1)?.body ?? '{}') as { result: string; paymentId: string };
+  const docs = await loadDocsVerifier();
+  for (const h of hook.hooks) t.equal(docs.verify(SECRET, h.signature, h.body), true, "signature checks out with docs/webhooks.md's receiver code");
+  const result = JSON.parse(hook.hooks.at(-1)?.body.toString() ?? '{}') as { result: string; paymentId: string };
   t.equal(result.result, 'success');
   t.equal(result.paymentId, paymentId);
   const needles = cardNeedles(VISA, EXPIRY, CVV);
-  t.same(needlesIn(hook.hooks.map((h) => h.body).join('\n'), needles), [], 'no card data in any callback');
+  t.same(needlesIn(hook.hooks.map((h) => h.body.toString()).join('\n'), needles), [], 'no card data in any callback');
   t.same(needlesIn(e.responses.join('\n'), needles), [], 'no card data in any API response');
   t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in any log line');
   t.match(widget, /"digitsEntered":16/, 'the widget counted the card number keys');

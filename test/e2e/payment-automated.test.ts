@@ -1,4 +1,4 @@
-// Issue 7/8 end to end, automated mode: a scripted caller dials the payment URI over real SIP and
+// End to end, automated mode: a scripted caller dials the payment URI over real SIP and
 // RTP on loopback, hears the prompts, keys a test card as RFC 4733 events, and is handed back
 // (REFER or BYE) with the result headers; the built-in gateway simulator charges the card.
 import Database from 'better-sqlite3';
@@ -96,6 +96,20 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
   t.equal(kpi.successful, 1);
   t.equal(kpi.attempted, 2, 'two cards submitted');
   await e.server.shutdown(0);
+  // The audit trail of the call: secure for the whole automated call, the payment started by the
+  // IVR's INVITE and ended by the dialog; never card data (swept below with every line).
+  const audit = e.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.call === live[0].id);
+  t.same(
+    audit.map((l) => [l.action, l.actor, l.payment ?? null, l.result ?? null]),
+    [
+      ['secure-on', 'payment', null, null],
+      ['payment-start', 'ivr', live[0].paymentId, null],
+      ['payment-end', 'payment', live[0].paymentId, 'success'],
+      ['secure-off', 'call-end', null, null],
+    ],
+    'audit lines: secure on, payment start and end, secure off',
+  );
+  t.ok(audit.every((l) => l.component === 'audit' && typeof l.time === 'number'));
   const needles = [...cardNeedles(VISA, EXPIRY, CVV), ...cardNeedles(DECLINED, EXPIRY, CVV)];
   t.ok(e.logs.length > 20, `${e.logs.length} log lines`);
   t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in any log line');

@@ -5,6 +5,7 @@ import { registerCallRoutes, type CallControl, type CallSummary } from '../../sr
 import { createHttpApp } from '../../src/http/http-app.js';
 import { PaymentApiError, registerPaymentRoutes, type PaymentApi, type PaymentCommand, type StartPaymentInput } from '../../src/http/payment-routes.js';
 import { signWebhook, StatusWebhook } from '../../src/http/status-webhook.js';
+import { WidgetTokens } from '../../src/http/widget-token.js';
 import { createLogger } from '../../src/server/logger.js';
 
 const AUTH = { authorization: 'Bearer tok' };
@@ -32,7 +33,7 @@ function fakeCalls(): CallControl & { secureCalls: string[] } {
 t.test('calls: list, secure on and off, unknown calls', async (t) => {
   const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
   const calls = fakeCalls();
-  registerCallRoutes(app, calls);
+  registerCallRoutes(app, calls, { widgetTokens: new WidgetTokens(''), widgetTokenTtlSeconds: 3600 });
   t.teardown(() => app.close());
   const list = await app.inject({ url: '/calls', headers: AUTH });
   t.equal(list.statusCode, 200);
@@ -73,8 +74,8 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
     },
     status: () => ({ for: 'payment-card-number', paymentCardNumber: 'xxxxxxxxxxxx1111' }),
   };
-  registerCallRoutes(app, fakeCalls());
-  registerPaymentRoutes(app, api);
+  registerCallRoutes(app, fakeCalls(), { widgetTokens: new WidgetTokens(''), widgetTokenTtlSeconds: 3600 });
+  registerPaymentRoutes(app, api, { callbacks: { secretSet: true, allowPlainHttp: false, hosts: [] } });
   t.teardown(() => app.close());
   const body = { idempotencyKey: 'k1', customerId: 'C42', amount: '125.50', currency: 'GBP', statusCallback: 'https://crm.example/cb' };
   const first = await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: body });
@@ -86,7 +87,7 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
   const viaPbx = await app.inject({ method: 'POST', url: '/calls/pbx-leg/payments', headers: AUTH, payload: body });
   t.same([viaPbx.statusCode, viaPbx.json()], [200, { paymentId: 'p1', callId: 'c1' }], "the PBX leg's Call-ID reaches the same call's payment");
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { amount: '1' } })).statusCode, 400, 'idempotency key required');
-  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, statusCallback: 'ftp://x' } })).statusCode, 400);
+  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, statusCallback: 'ftp://x' } })).statusCode, 422);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c2/payments', headers: AUTH, payload: body })).statusCode, 404);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, idempotencyKey: 'k2', amount: 'bad' } })).statusCode, 400);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'security-code' } })).statusCode, 200);
@@ -108,7 +109,8 @@ t.test('status webhooks are signed, in order, and retried on 5xx', async (t) => 
         res.writeHead(503).end();
         return;
       }
-      received.push({ body, signature: String(req.headers['x-toneguard-signature']), timestamp: String(req.headers['x-toneguard-timestamp']) });
+      const signature = String(req.headers['x-toneguard-signature']);
+      received.push({ body, signature, timestamp: /^t=(\d+),/.exec(signature)?.[1] ?? '' });
       res.writeHead(204).end();
     });
   });
@@ -123,4 +125,34 @@ t.test('status webhooks are signed, in order, and retried on 5xx', async (t) => 
   t.same(statuses, [204, 204]);
   for (const r of received) t.equal(r.signature, signWebhook('shh', Number(r.timestamp), r.body), 'HMAC over timestamp and body');
   t.not(signWebhook('other', 1, 'x'), signWebhook('shh', 1, 'x'));
+});
+
+t.test('statusCallback: refused without a webhook secret, over plain http without the opt-in, to internal hosts unless allowlisted', async (t) => {
+  const started: (string | undefined)[] = [];
+  const api: PaymentApi = {
+    async start(_callId, input) {
+      started.push(input.statusCallback);
+      return { paymentId: `p${started.length}`, created: true };
+    },
+    command: () => ({ accepted: true }),
+    status: () => ({}),
+  };
+  const start = async (callbacks: Parameters<typeof registerPaymentRoutes>[2], statusCallback: string) => {
+    const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+    registerPaymentRoutes(app, api, callbacks);
+    t.teardown(() => app.close());
+    const res = await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'k', amount: '1.00', customerId: 'C', statusCallback } });
+    return { status: res.statusCode, body: res.json() as { code?: string; error?: string } };
+  };
+  const noSecret = await start(undefined, 'https://crm.example/cb');
+  t.equal(noSecret.status, 422, 'no webhook secret configured: refused');
+  t.equal(noSecret.body.code, 'ERR_WEBHOOKS_DISABLED');
+  t.match(noSecret.body.error, /http\.webhookSecret/);
+  const plain = await start({ callbacks: { secretSet: true, allowPlainHttp: false, hosts: [] } }, 'http://crm.example/cb');
+  t.equal(plain.status, 422, 'http without the opt-in: refused');
+  t.match(plain.body.error, /https/);
+  t.equal((await start({ callbacks: { secretSet: true, allowPlainHttp: true, hosts: [] } }, 'http://crm.example/cb')).status, 201, 'http with the opt-in');
+  t.equal((await start({ callbacks: { secretSet: true, allowPlainHttp: true, hosts: [] } }, 'http://127.0.0.1:9/cb')).status, 422, 'loopback is not a public host');
+  t.equal((await start({ callbacks: { secretSet: true, allowPlainHttp: true, hosts: ['127.0.0.1'] } }, 'http://127.0.0.1:9/cb')).status, 201, 'unless allowlisted');
+  t.same(started, ['http://crm.example/cb', 'http://127.0.0.1:9/cb'], 'only accepted callbacks reach the payment layer');
 });

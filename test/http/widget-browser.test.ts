@@ -1,16 +1,21 @@
-// The agent widget in a real browser (Debian's chromium driven by playwright-core): the page
-// follows a payment as a caller types a test card, its buttons reach the payment routes with
-// the token, and neither its DOM nor any request, response or SSE message carries the card
-// number, its first twelve digits, the expiry or the security code.
+// The agent widget in a real browser (Debian's chromium driven by playwright-core): opened with
+// the URL that POST /calls/:id/widget-token returns (a token scoped to the call, in the
+// fragment), the page follows a payment as a caller types a test card, its buttons reach the
+// payment routes with that scoped token (never the master token), and neither its DOM nor any
+// request, response or SSE message carries the card number, its first twelve digits, the
+// expiry or the security code.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { registerCallRoutes, type CallSummary } from '../../src/http/call-routes.js';
 import { createHttpApp } from '../../src/http/http-app.js';
+import { registerPaymentRoutes } from '../../src/http/payment-routes.js';
 import { WidgetHub } from '../../src/http/widget/widget-hub.js';
 import { registerWidgetRoutes, type WidgetStartPaymentBody } from '../../src/http/widget/widget-routes.js';
+import { WidgetTokens } from '../../src/http/widget-token.js';
 import { createLogger } from '../../src/server/logger.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -83,17 +88,30 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
     hub.update(callId, { field: null, result: 'caller-interrupted-with-star', reason: 'cancelled-by-agent' });
   };
 
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent') });
+  const widgetTokens = new WidgetTokens('');
+  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub });
-  app.post<{ Params: { id: string }; Body: WidgetStartPaymentBody }>('/calls/:id/payments', async (request) => startPayment(request.params.id, request.body));
-  app.post<{ Params: { id: string; pid: string }; Body: { status?: string } }>('/calls/:id/payments/:pid', async (request, reply) => {
-    if (request.body?.status !== 'cancel') return reply.code(400).send({ error: 'status must be cancel' });
-    await cancelPayment(request.params.id, request.params.pid);
-    return { paymentId: request.params.pid, status: 'cancelled' };
+  const call: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
+  registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
+  // The real payment routes (their access rules included) over a fake of the payment layer.
+  registerPaymentRoutes(app, {
+    start: async (callId, input) => ({ ...(await startPayment(callId, { ...input.parameters, idempotencyKey: input.idempotencyKey } as unknown as WidgetStartPaymentBody)), created: true }),
+    command: (callId, paymentId, command) => {
+      if (!('status' in command) || command.status !== 'cancel') return { accepted: false, reason: 'status must be cancel' };
+      void cancelPayment(callId, paymentId);
+      return { accepted: true };
+    },
+    status: () => ({}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  // The CTI side mints the agent's widget link with the master token.
+  const mintedRes = await fetch(`${origin}/calls/${encodeURIComponent(CALL_ID)}/widget-token`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+  t.equal(mintedRes.status, 201);
+  const minted = (await mintedRes.json()) as { token: string; url: string };
+  const WIDGET_TOKEN = minted.token;
+  t.equal(minted.url, `${origin}/widget/${encodeURIComponent(CALL_ID)}#token=${encodeURIComponent(WIDGET_TOKEN)}`);
 
   const userDataDir = mkdtempSync(join(tmpdir(), 'toneguard-chromium-'));
   t.teardown(() => rmSync(userDataDir, { recursive: true, force: true }));
@@ -123,20 +141,29 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   const contents: string[] = [];
   const snapshotDom = async () => contents.push(await page.content());
 
-  await t.test('a wrong token gets 401', async (t) => {
-    const res = await page.goto(`${origin}/widget/${encodeURIComponent(CALL_ID)}?token=wrong`);
+  await t.test('the master token in the page URL is refused; a wrong widget token shows as not authorised', async (t) => {
+    const res = await page.goto(`${origin}/widget/${encodeURIComponent(CALL_ID)}?token=${TOKEN}`);
     t.equal(res?.status(), 401);
-    t.match(await page.content(), /unauthorised/);
+    t.match(await page.content(), /master token is not accepted in a URL/);
+    const wrong = await page.goto(`${origin}/widget/${encodeURIComponent(CALL_ID)}#token=wrong`);
+    t.equal(wrong?.status(), 200, 'the page itself is static');
+    await waitText(page, 'connection', 'Not authorised (open the widget link again)');
   });
 
-  const opened = await page.goto(`${origin}/widget/${encodeURIComponent(CALL_ID)}?token=${TOKEN}`);
+  // A fresh load (from the same document, a fragment-only change would not reload the page).
+  await page.goto('about:blank');
+  const opened = await page.goto(minted.url);
   t.equal(opened?.status(), 200);
   await waitText(page, 'connection', 'Live');
   await waitText(page, 'call-id', CALL_ID);
+  t.equal(page.url(), `${origin}/widget/${encodeURIComponent(CALL_ID)}`, 'the page drops the token from its address');
+  await page.reload();
+  await waitText(page, 'connection', 'Live');
+  t.pass('a reload still connects (the tab kept its token)');
   // The same event stream read raw beside the browser: the page closes its EventSource on
   // `end`, and when that beats the end of the response in Chromium's network process the
   // browser reports the response cancelled and its body cannot be read back.
-  const rawStream = fetch(`${origin}/widget/${encodeURIComponent(CALL_ID)}/events?token=${TOKEN}`).then((r) => r.text());
+  const rawStream = fetch(`${origin}/widget/${encodeURIComponent(CALL_ID)}/events`, { headers: { authorization: `Bearer ${WIDGET_TOKEN}` } }).then((r) => r.text());
   t.equal(await page.locator('#cancel').isDisabled(), true, 'cancel is disabled with no payment');
   t.equal(await page.getByRole('button', { name: 'Start payment' }).count(), 1);
 
@@ -213,18 +240,23 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   t.equal(await page.locator('#start').isDisabled(), true, 'no payment on an ended call');
   await snapshotDom();
 
-  // The token travelled with every call the page made, as a header or (EventSource) the query.
+  // The scoped token travelled with every call the page made, as a header or (EventSource) the
+  // query; the master token never reached the browser after the refused first load.
   const apiCalls = requests.filter((r) => r.url.includes('/calls/'));
   t.equal(apiCalls.length, 3, 'two starts and a cancel');
-  t.ok(apiCalls.every((r) => r.method === 'POST' && r.authorization === `Bearer ${TOKEN}`));
-  t.ok(requests.some((r) => r.url === `${origin}/widget/${encodeURIComponent(CALL_ID)}/events?token=${TOKEN}`), 'EventSource with ?token=');
+  t.ok(apiCalls.every((r) => r.method === 'POST' && r.authorization === `Bearer ${WIDGET_TOKEN}`));
+  t.ok(requests.some((r) => r.url === `${origin}/widget/${encodeURIComponent(CALL_ID)}/events?token=${encodeURIComponent(WIDGET_TOKEN)}`), 'EventSource with the scoped ?token=');
+  const afterRefusal = requests.slice(1);
+  t.notOk(afterRefusal.some((r) => r.url.includes(TOKEN) || (r.authorization ?? '').includes(TOKEN) || r.postData.includes(TOKEN)), 'the master token is in no request of the widget');
+  t.notOk(requests.some((r) => r.url.includes('#')), 'no fragment is sent to the server');
 
   // Nothing that crossed the network or sits in the DOM carries card data. Random or
-  // machine-dependent digits (the port, the idempotency keys) are taken out first, so that
+  // machine-dependent digits (the port, the idempotency keys, the widget token) are taken out first, so that
   // the 3- and 4-digit expiry and CVV can only match by a real leak.
   const bodyTexts = [...(await Promise.all(bodies)), await rawStream];
   const keys = startCalls.map((c) => c.body.idempotencyKey);
-  const scrub = (text: string) => keys.reduce((s, k) => s.split(k).join('<key>'), text.split(origin).join('<origin>'));
+  const randoms = [...keys, encodeURIComponent(WIDGET_TOKEN), WIDGET_TOKEN];
+  const scrub = (text: string) => randoms.reduce((s, k) => s.split(k).join('<random>'), text.split(origin).join('<origin>'));
   const captured: [string, string][] = [
     ...contents.map((c, i): [string, string] => [`DOM snapshot ${i}`, c]),
     ...requests.map((r): [string, string] => [`request ${r.method} ${scrub(r.url)}`, scrub(`${r.url} ${r.postData}`)]),

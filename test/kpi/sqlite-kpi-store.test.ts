@@ -1,6 +1,6 @@
 // SqliteKpiStore against the scripted batch: every query gives the hand-computed numbers,
 // migrations are idempotent, bad files are refused clearly, and no card number reaches the disk.
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -42,6 +42,28 @@ t.test('WAL, numbered migrations, idempotent on reopen', async (t) => {
   t.equal(raw.pragma('journal_mode', { simple: true }), 'wal', 'journal_mode is WAL');
   t.same(raw.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'payment sessions, steps reached, field errors' }], 'schema_migrations rows');
   raw.close();
+});
+
+t.test('the history, its -wal and -shm are private to the service user (0600), whatever the umask', async (t) => {
+  const previous = process.umask(0o022);
+  t.teardown(() => void process.umask(previous));
+  const file = join(dir, 'private', 'kpi.sqlite');
+  const store = SqliteKpiStore.open(file);
+  await feedBatch(store);
+  const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) t.equal(mode(path), '600', `${path} is 0600`);
+  t.equal(mode(join(dir, 'private')), '700', 'the directory it created is 0700');
+  await store.close();
+
+  // A history left readable by an older version is narrowed when the server opens it.
+  const old = join(dir, 'old.sqlite');
+  await SqliteKpiStore.open(old).close();
+  chmodSync(old, 0o644);
+  const reopened = SqliteKpiStore.open(old);
+  await feedBatch(reopened);
+  t.equal(mode(old), '600');
+  t.equal(mode(`${old}-wal`), '600');
+  await reopened.close();
 });
 
 t.test('a database from a newer toneguard is refused', async (t) => {

@@ -53,7 +53,8 @@ t.test('SIGHUP re-reads the file and applies it (log level here)', async (t) => 
 
 t.test('an invalid file is refused and the running config stays; no secret in the log', async (t) => {
   const { file, lines, logger } = setup(t);
-  writeFileSync(file, 'http: { token: "s3cret-token" }\nlog: { level: warn }\n');
+  // A file holding a token must not be readable by group or others.
+  writeFileSync(file, 'http: { token: "s3cret-token" }\nlog: { level: warn }\n', { mode: 0o600 });
   let current = loadConfigFile(file);
   const handle = watchReloadSignal({ logger, load: () => loadConfigFile(file), apply: (c) => void (current = c), signals: new EventEmitter() as unknown as Pick<NodeJS.Process, 'on' | 'off'> });
   t.teardown(() => handle.close());

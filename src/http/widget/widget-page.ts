@@ -1,7 +1,9 @@
 // The agent widget page: one self-contained document (inline CSS and JS, no CDN: the server may
-// sit on a closed network). It reads the call ID from its own path and the token it was opened
-// with from `?token=`, and passes that token on: Authorization header on fetch, `?token=` on the
-// EventSource (browsers cannot put headers on it). URLs are relative, so the page also works
+// sit on a closed network). It reads the call ID from its own path and its widget token (scoped
+// to this call, minted by POST /calls/:id/widget-token) from the URL fragment `#token=`, which
+// the browser never sends, then drops the fragment from the address bar (keeping the token in the
+// tab's sessionStorage for reloads). It passes the token on:
+// Authorization header on fetch, `?token=` on the EventSource (browsers cannot put headers on it). URLs are relative, so the page also works
 // behind a reverse proxy under a path prefix. The page is static: nothing from the request is
 // echoed into it (no injection), which also lets a strict CSP pin the inline code by hash.
 import { createHash } from 'node:crypto';
@@ -42,9 +44,16 @@ const SCRIPT = `
   var FIELDS = ['charge-amount', 'payment-card-number', 'expiration-date', 'security-code', 'payment-processing'];
   var FIELD_NAMES = { 'charge-amount': 'Amount', 'payment-card-number': 'Card number', 'expiration-date': 'Expiry date', 'security-code': 'Security code', 'payment-processing': 'Processing' };
   var DOT = '\\u25CF';
-  var token = new URLSearchParams(location.search).get('token') || '';
   var segments = location.pathname.split('/');
   var callId = decodeURIComponent(segments[segments.length - 1] || '');
+  // The token comes in the fragment once; the tab keeps it (sessionStorage: this tab only, gone
+  // when it closes) so that a reload still works after the fragment is dropped from the address.
+  var storeKey = 'toneguard-widget-token:' + callId;
+  var token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+  try {
+    if (token) sessionStorage.setItem(storeKey, token); else token = sessionStorage.getItem(storeKey) || '';
+  } catch (e) { /* storage disabled: the link has to be opened again after a reload */ }
+  if (location.hash && window.history && history.replaceState) history.replaceState(null, '', location.pathname + location.search);
   var tokenQuery = token ? '?token=' + encodeURIComponent(token) : '';
   var paymentsUrl = '../calls/' + encodeURIComponent(callId) + '/payments';
   var state = null;
@@ -117,7 +126,11 @@ const SCRIPT = `
       text('connection', 'Call ended');
       updateButtons();
     });
-    source.addEventListener('error', function () { if (!ended) text('connection', 'Reconnecting\\u2026'); });
+    source.addEventListener('error', function () {
+      if (ended) return;
+      // A refused stream (401/403: no token, a wrong or expired one) is not retried by the browser.
+      text('connection', source.readyState === EventSource.CLOSED ? 'Not authorised (open the widget link again)' : 'Reconnecting\\u2026');
+    });
   }
   function post(url, body) {
     busy = true;

@@ -1,7 +1,9 @@
 // The widget's HTTP routes: the page and its live state over Server-Sent Events (WHATWG HTML
-// §9.2). Authentication is the app's hook (createHttpApp): the page and the stream need the
-// token like every other route. The payment commands the page sends (POST /calls/:id/payments,
-// POST /calls/:id/payments/:pid) belong to the call API and are registered there, not here.
+// §9.2). Authentication is the app's hook (createHttpApp): the page is public (the same static
+// bytes for every call, nothing from the request in it; it finds its token in the URL fragment),
+// the stream needs the master token or a widget token of that call. The payment commands the
+// page sends (POST /calls/:id/payments, POST /calls/:id/payments/:pid) belong to the call API
+// and are registered there, not here.
 import type { FastifyInstance } from 'fastify';
 import type { WidgetHub, WidgetEvent } from './widget-hub.js';
 import { WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
@@ -45,7 +47,7 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
   const maxStreamsPerCall = options.maxStreamsPerCall ?? 16;
   const openStreams = new Set<() => void>();
 
-  app.get<{ Params: { callId: string } }>('/widget/:callId', async (request, reply) => {
+  app.get<{ Params: { callId: string } }>('/widget/:callId', { config: { access: 'public' } }, async (request, reply) => {
     if (request.params.callId.length > MAX_CALL_ID_LENGTH) return reply.code(400).send({ error: 'call id too long' });
     return reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -56,7 +58,7 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
       .send(WIDGET_PAGE_HTML);
   });
 
-  app.get<{ Params: { callId: string } }>('/widget/:callId/events', (request, reply) => {
+  app.get<{ Params: { callId: string } }>('/widget/:callId/events', { config: { access: 'watch' } }, (request, reply) => {
     const { callId } = request.params;
     if (callId.length > MAX_CALL_ID_LENGTH) return reply.code(400).send({ error: 'call id too long' });
     if (hub.listenerCount(callId) >= maxStreamsPerCall) return reply.code(429).send({ error: 'too many widget streams for this call' });

@@ -5,12 +5,19 @@ import { createHttpApp } from '../../../src/http/http-app.js';
 import { WidgetHub } from '../../../src/http/widget/widget-hub.js';
 import { WIDGET_PAGE_CSP } from '../../../src/http/widget/widget-page.js';
 import { registerWidgetRoutes } from '../../../src/http/widget/widget-routes.js';
+import { WidgetTokens } from '../../../src/http/widget-token.js';
 import { createLogger } from '../../../src/server/logger.js';
 
 const TOKEN = 'widget-test-token';
+const widgetTokens = new WidgetTokens('');
+
+/** The scoped token an agent's widget gets for one call. */
+function tokenFor(callId: string): string {
+  return encodeURIComponent(widgetTokens.mint({ callId, scopes: ['watch', 'pay'], expiresAt: Math.floor(Date.now() / 1000) + 600 }));
+}
 
 async function startApp(t: Test, hub: WidgetHub, heartbeatMs = 15_000) {
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent') });
+  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub, heartbeatMs, maxStreamsPerCall: 2 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
@@ -50,12 +57,12 @@ async function until(what: string, test: () => boolean, timeoutMs = 3000): Promi
   }
 }
 
-t.test('the page needs the token and is self-contained with a strict CSP', async (t) => {
+t.test('the page is static and public (its token rides in the fragment), never with the master token in the URL, with a strict CSP', async (t) => {
   const { app } = await startApp(t, new WidgetHub());
-  t.equal((await app.inject({ url: '/widget/call-1' })).statusCode, 401);
-  t.equal((await app.inject({ url: '/widget/call-1?token=wrong' })).statusCode, 401);
-  const res = await app.inject({ url: `/widget/call-1?token=${TOKEN}` });
+  t.equal((await app.inject({ url: `/widget/call-1?token=${TOKEN}` })).statusCode, 401, 'the master token in the URL is refused');
+  const res = await app.inject({ url: '/widget/call-1' });
   t.equal(res.statusCode, 200);
+  t.match(res.body, /location\.hash/, 'the page reads its token from the fragment');
   t.match(res.headers['content-type'], /text\/html/);
   t.equal(res.headers['content-security-policy'], WIDGET_PAGE_CSP);
   t.match(WIDGET_PAGE_CSP, /script-src 'sha256-[A-Za-z0-9+/=]+'/);
@@ -65,7 +72,7 @@ t.test('the page needs the token and is self-contained with a strict CSP', async
   t.notMatch(res.body, 'call-1', 'nothing from the URL is echoed (no injection)');
   t.match(res.body, /<label for="amount">/);
   // fastify's maxParamLength (100) answers 414 before the route's own 256-character bound.
-  t.ok([400, 414].includes((await app.inject({ url: `/widget/${'x'.repeat(300)}?token=${TOKEN}` })).statusCode), 'an oversized call id is refused');
+  t.ok([400, 414].includes((await app.inject({ url: `/widget/${'x'.repeat(300)}` })).statusCode), 'an oversized call id is refused');
 });
 
 t.test('the stream sends the state at connect, each update, heartbeats, then end and closes', async (t) => {
@@ -73,7 +80,7 @@ t.test('the stream sends the state at connect, each update, heartbeats, then end
   const { base } = await startApp(t, hub, 50);
   t.equal(await new Promise<number>((r) => get(`${base}/widget/c1/events`, (res) => { res.resume(); r(res.statusCode ?? 0); })), 401);
   hub.update('c1', { secure: true });
-  const s = await openStream(`${base}/widget/c1/events?token=${TOKEN}`);
+  const s = await openStream(`${base}/widget/c1/events?token=${tokenFor('c1')}`);
   t.equal(s.res.statusCode, 200);
   t.match(s.res.headers['content-type'], /text\/event-stream/);
   await until('first state', () => s.events.length >= 1);
@@ -87,7 +94,7 @@ t.test('the stream sends the state at connect, each update, heartbeats, then end
   t.equal(s.events.at(-1)?.event, 'end');
   t.equal(hub.listenerCount('c1'), 0);
   // A widget opened after the end is told at once, not left waiting.
-  const late = await openStream(`${base}/widget/c1/events?token=${TOKEN}`);
+  const late = await openStream(`${base}/widget/c1/events?token=${tokenFor('c1')}`);
   await late.ended;
   t.same(late.events.map((e) => e.event), ['end']);
 });
@@ -95,7 +102,7 @@ t.test('the stream sends the state at connect, each update, heartbeats, then end
 t.test('an unknown call gets the initial state and waits; a disconnect lets go of the hub', async (t) => {
   const hub = new WidgetHub();
   const { base } = await startApp(t, hub);
-  const s = await openStream(`${base}/widget/new-call/events?token=${TOKEN}`);
+  const s = await openStream(`${base}/widget/new-call/events?token=${tokenFor('new-call')}`);
   await until('state', () => s.events.length >= 1);
   t.equal(JSON.parse(s.events[0].data).callId, 'new-call');
   t.equal(JSON.parse(s.events[0].data).paymentId, null);
@@ -109,10 +116,10 @@ t.test('an unknown call gets the initial state and waits; a disconnect lets go o
 t.test('streams per call are capped, and app.close() ends open streams', async (t) => {
   const hub = new WidgetHub();
   const { app, base } = await startApp(t, hub);
-  const a = await openStream(`${base}/widget/c/events?token=${TOKEN}`);
-  const b = await openStream(`${base}/widget/c/events?token=${TOKEN}`);
+  const a = await openStream(`${base}/widget/c/events?token=${tokenFor('c')}`);
+  const b = await openStream(`${base}/widget/c/events?token=${tokenFor('c')}`);
   await until('two listeners', () => hub.listenerCount('c') === 2);
-  const c = await openStream(`${base}/widget/c/events?token=${TOKEN}`);
+  const c = await openStream(`${base}/widget/c/events?token=${tokenFor('c')}`);
   t.equal(c.res.statusCode, 429);
   c.close();
   const started = Date.now();
