@@ -21,6 +21,10 @@
 // our Min-SE gets 422. Not supported (answered, never crashed): other Require extensions (420:
 // no 100rel), offerless re-INVITE (488), a body that is not SDP (488). REFER from either leg is
 // relayed to the other leg with the same Refer-To (the transferee then calls the target itself).
+//
+// Containment: every entry point into a call (its INVITE, its in-dialog requests, the events it
+// listens to) runs under a catch that ends that one call with `error` (500 where a transaction is
+// open, BYE otherwise, ports released, call-end emitted) and reports `internal-error`.
 import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
 import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipClock, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
@@ -31,6 +35,7 @@ import { configUri, routeInvite, upstreamRequestUri, type RouteRule } from './ca
 import { UpstreamPool } from './upstream-pool.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
 import { parseSdpDescription } from './sdp-description.js';
+import { notAcceptable } from './sdp-error.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
 import { uasDecide } from './session-timer.js';
 
@@ -91,6 +96,8 @@ export type CallManagerEvents = {
   'payment-call': [Call, PaymentCallParams];
   /** A problem worth a log line (no SIP content, no card data). */
   warning: [string];
+  /** Something threw inside a call (the call, when known, was ended with `error`). */
+  'internal-error': [unknown, Call | undefined];
 };
 
 const RETRY_AFTER_S = '5';
@@ -190,8 +197,15 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     const toTag = tagOf(req.headers.get('to'));
     if (toTag !== undefined) {
       const found = this.byDialog.get(`${req.headers.get('call-id')}|${toTag}`);
-      if (found !== undefined) found.call.handleInDialog(found.leg, req, tx, source);
-      else if (req.method !== 'ACK') tx?.respond(481);
+      if (found === undefined) {
+        if (req.method !== 'ACK') tx?.respond(481);
+        return;
+      }
+      try {
+        found.call.handleInDialog(found.leg, req, tx, source);
+      } catch (error) {
+        found.call.fail(error, tx);
+      }
       return;
     }
     if (tx === undefined) return; // a stray ACK
@@ -251,7 +265,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     const body = req.body.toString('utf8');
     const offer = body.length > 0 ? parseSdpDescription(body) : undefined;
     if (body.length > 0 && offer === undefined) {
-      tx.respond(488);
+      tx.respond(488, undefined, notAcceptable('sdp-malformed'));
       return;
     }
     tx.respond(100);
@@ -303,26 +317,43 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   }
 
   private startCall(req: SipRequest, tx: ServerTransaction, source: Destination, mode: CallMode, media: MediaSession, target: NonNullable<ReturnType<typeof routeInvite>>, offer: ReturnType<typeof parseSdpDescription>): void {
-    const call = new Call(
-      {
-        stack: this.stack,
-        contact: this.contact,
-        agentSrtp: this.options.agentSrtp ?? 'mirror',
-        register: (c, leg, id, tag) => this.register(c, leg, id, tag),
-        ended: (c, reason) => this.ended(c, reason),
-        answered: (c) => this.emit('call-answer', c),
-        clock: this.options.clock,
-        lifetime: this.lifetime,
-        trustsIdentity: (source) => this.options.trustedIdentity?.(source.address) ?? false,
-        warn: (message) => this.emit('warning', message),
-        inviteTimeoutMs: this.options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
-        upstreamOutcome: (upstream, outcome, retryAfterS) => this.pool.report(upstream, outcome, retryAfterS),
-      },
-      req, tx, source, mode, media,
-    );
+    let call: Call;
+    try {
+      call = new Call(
+        {
+          stack: this.stack,
+          contact: this.contact,
+          agentSrtp: this.options.agentSrtp ?? 'mirror',
+          register: (c, leg, id, tag) => this.register(c, leg, id, tag),
+          ended: (c, reason) => this.ended(c, reason),
+          answered: (c) => this.emit('call-answer', c),
+          failed: (c, error) => this.emit('internal-error', error, c),
+          clock: this.options.clock,
+          lifetime: this.lifetime,
+          trustsIdentity: (source) => this.options.trustedIdentity?.(source.address) ?? false,
+          warn: (message) => this.emit('warning', message),
+          inviteTimeoutMs: this.options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
+          upstreamOutcome: (upstream, outcome, retryAfterS) => this.pool.report(upstream, outcome, retryAfterS),
+        },
+        req, tx, source, mode, media,
+      );
+    } catch (error) {
+      media.close();
+      tx.respond(500);
+      this.emit('internal-error', error, undefined);
+      return;
+    }
     this.byId.set(call.id, call);
     this.heldConnections.set(call, [this.stack.holdConnection(source)]);
     this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
+    try {
+      this.answerOrRelay(call, req, target, offer);
+    } catch (error) {
+      call.fail(error);
+    }
+  }
+
+  private answerOrRelay(call: Call, req: SipRequest, target: NonNullable<ReturnType<typeof routeInvite>>, offer: ReturnType<typeof parseSdpDescription>): void {
     this.emit('call-start', call);
     if (target.kind === 'endpoint') {
       if (!call.answerEndpoint(offer)) return;
@@ -372,6 +403,10 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     const n = (this.perSource.get(call.source.address) ?? 1) - 1;
     if (n <= 0) this.perSource.delete(call.source.address);
     else this.perSource.set(call.source.address, n);
-    this.emit('call-end', call, reason);
+    try {
+      this.emit('call-end', call, reason);
+    } catch (error) {
+      this.emit('internal-error', error, call);
+    }
   }
 }

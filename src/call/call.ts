@@ -20,8 +20,10 @@ import { Leg } from './leg.js';
 import { finalOutcome, type Upstream, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
+import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import {
-  acceptAnswer, answerAsEndpoint, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SdpOrigin, type SrtpPolicy,
+  acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer,
+  type SdpOrigin, type SrtpPolicy,
 } from './sdp-offer-answer.js';
 import { hasOptionTag, retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
@@ -83,6 +85,8 @@ export interface CallHost {
   /** Timers of the call (default systemClock) and its lifetime limits (default DEFAULT_LIFETIME). */
   readonly clock?: SipClock;
   readonly lifetime?: LifetimeConfig;
+  /** Something threw inside this call (it is being ended with `error`); for a log line and a counter. */
+  failed(call: Call, error: unknown): void;
   /** RFC 3325: asserted identity from this source may be passed to the PBX. */
   trustsIdentity(source: Destination): boolean;
   /** A problem worth a log line (no SIP content, no card data). */
@@ -191,7 +195,6 @@ export class Call extends EventEmitter<CallEvents> {
   /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
   private offerInOk: RelayedOffer | undefined;
   private transferTimer: NodeJS.Timeout | undefined;
-  private readonly onRtpTimeout = (): void => this.close('rtp-timeout');
   private readonly lifetime: CallLifetime;
   private readonly sessionTimer: SessionTimerConfig;
   /** The session timer the caller's INVITE asked for (RFC 4028 §9), answered in our 2xx. */
@@ -201,6 +204,10 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly allowsUpdate: Record<LegName, boolean> = { caller: false, agent: false };
   /** Our initial INVITE to the PBX was already retried after a 422 (§7.4: once). */
   private retriedTooSmall = false;
+  /** Why the last SDP could not be negotiated (the Warning of the 488 that ends the call). */
+  private sdpFailure: SdpErrorCode | undefined;
+  private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
+  private readonly onMediaFailure = (error: unknown): void => this.fail(error);
 
   constructor(
     private readonly host: CallHost,
@@ -235,13 +242,55 @@ export class Call extends EventEmitter<CallEvents> {
       refresh: (leg, interval) => this.refreshSession(leg, interval),
     });
     media.on('rtp-timeout', this.onRtpTimeout);
-    inviteTx.on('ackTimeout', () => this.close('ack-timeout'));
-    inviteTx.on('cancel', () => this.end('cancelled', 'caller'));
+    media.on('failure', this.onMediaFailure);
+    inviteTx.on('ackTimeout', this.contained(() => this.close('ack-timeout')));
+    inviteTx.on('cancel', this.contained(() => this.end('cancelled', 'caller')));
     host.register(this, 'caller', this.callerCallId, inviteTx.toTag);
+  }
+
+  // --- Containment: whatever throws inside this call ends this call, never the process ----------
+
+  /**
+   * `handler` for an event this call listens to (a SIP response, a transaction timer, the media
+   * plane): a throw ends the call with `error` instead of escaping into the event loop.
+   */
+  contained<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
+    return (...args: A): void => {
+      try {
+        handler(...args);
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+  }
+
+  /**
+   * An unexpected error inside this call: 500 on `tx` (an open in-dialog transaction) and on an
+   * unanswered INVITE, BYE on the legs that are up, media closed and `call-end` emitted (so the
+   * KPI row is written). Other calls are not touched.
+   */
+  fail(error: unknown, tx?: ServerTransaction): void {
+    try {
+      this.host.failed(this, error);
+    } finally {
+      if (tx !== undefined && !tx.answered) tx.respond(500);
+      this.end('error', undefined);
+    }
+  }
+
+  /** 488 with a Warning naming what we cannot carry (RFC 3261 §20.43), and the call ends. */
+  private refuseOffer(code: SdpErrorCode): void {
+    this.sdpFailure = code;
+    this.end('negotiation-failed', 'caller');
   }
 
   get state(): CallState {
     return this.stateValue;
+  }
+
+  /** Ending or ended: the media is (being) closed, nothing may touch it any more. */
+  private get finished(): boolean {
+    return this.stateValue === 'ending' || this.stateValue === 'ended';
   }
 
   get secure(): boolean {
@@ -314,8 +363,7 @@ export class Call extends EventEmitter<CallEvents> {
         : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
     } catch (error) {
       if (error instanceof SdpError) {
-        this.inviteTx.respond(488);
-        this.end('negotiation-failed', 'caller');
+        this.refuseOffer(error.code);
         return;
       }
       throw error;
@@ -379,18 +427,18 @@ export class Call extends EventEmitter<CallEvents> {
       this.tryUpstream(targets, index + 1, offer, relayed);
       return true;
     };
-    const firstAnswer = setTimeout(() => {
+    const firstAnswer = setTimeout(this.contained(() => {
       if (heard || !current()) return;
       ctx.cancel();
       if (!failed('timeout')) this.end('no-answer', 'agent');
-    }, this.host.inviteTimeoutMs);
+    }), this.host.inviteTimeoutMs);
     firstAnswer.unref();
-    ctx.on('provisional', (res) => {
+    ctx.on('provisional', this.contained((res: SipResponse) => {
       heard = true;
       clearTimeout(firstAnswer);
       if (current()) this.onAgentProvisional(offer, relayed, res);
-    });
-    ctx.on('final', (res) => {
+    }));
+    ctx.on('final', this.contained((res: SipResponse) => {
       heard = true;
       clearTimeout(firstAnswer);
       if (!current()) {
@@ -407,13 +455,13 @@ export class Call extends EventEmitter<CallEvents> {
       if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
       if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
       this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-    });
-    ctx.on('timeout', () => {
+    }));
+    ctx.on('timeout', this.contained(() => {
       if (!failed('timeout')) this.end('no-answer', 'agent');
-    });
-    ctx.on('transportError', () => {
+    }));
+    ctx.on('transportError', this.contained(() => {
       if (!failed('transport-error')) this.end('error', 'agent');
-    });
+    }));
   }
 
   /** RFC 4028 §7.4: after a 422, once more with the PBX's Min-SE, same Call-ID and From tag, next CSeq. */
@@ -442,8 +490,9 @@ export class Call extends EventEmitter<CallEvents> {
       this.earlyAnswer = { pbxBody, result };
       return result;
     } catch (error) {
-      if (error instanceof SdpError) return undefined;
-      throw error;
+      if (!(error instanceof SdpError)) throw error;
+      this.sdpFailure = error.code;
+      return undefined;
     }
   }
 
@@ -494,8 +543,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
     const result = this.negotiateInitial(offer, relayed, res);
     if (result === undefined) {
-      this.inviteTx.respond(488);
-      this.end('negotiation-failed', 'caller');
+      this.refuseOffer(this.sdpFailure ?? 'sdp-answer-invalid');
       return;
     }
     this.applyMedia('caller', result);
@@ -511,11 +559,10 @@ export class Call extends EventEmitter<CallEvents> {
     let agentConfig;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');
-      agentConfig = acceptAnswer(relayed, answer);
+      agentConfig = acceptAnswer(relayed, answer, 'b2bua', 'agent');
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      this.inviteTx.respond(488);
-      this.end('negotiation-failed', 'caller');
+      this.refuseOffer(error.code);
       return;
     }
     this.configureMedia('agent', agentConfig);
@@ -535,12 +582,12 @@ export class Call extends EventEmitter<CallEvents> {
   /** The caller's ACK to a 200 that carried our offer: its answer is in the ACK (§13.2.1). */
   private onAckAnswer(ack: SipRequest): void {
     const offer = this.offerInOk;
-    if (offer === undefined) return;
+    if (offer === undefined || this.finished) return;
     this.offerInOk = undefined;
     const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
-      const config = acceptAnswer(offer, answer);
+      const config = acceptAnswer(offer, answer, this.mode, 'caller');
       this.configureMedia('caller', config);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
@@ -570,7 +617,7 @@ export class Call extends EventEmitter<CallEvents> {
    */
   answerEndpoint(offer: SdpDescription | undefined): boolean {
     if (offer === undefined) {
-      this.offerCallerInOk(undefined);
+      this.offerCallerInOk(ENDPOINT_CODECS);
       return true;
     }
     let answer;
@@ -578,8 +625,7 @@ export class Call extends EventEmitter<CallEvents> {
       answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      this.inviteTx.respond(488);
-      this.end('negotiation-failed', 'caller');
+      this.refuseOffer(error.code);
       return false;
     }
     this.configureMedia('caller', answer.config);
@@ -605,7 +651,7 @@ export class Call extends EventEmitter<CallEvents> {
     const referTo = referToWithHeaders(targetUri, fields);
     const done = new Promise<boolean>((resolve) => {
       this.transferWaiter = resolve;
-      this.transferTimer = setTimeout(() => this.finishTransfer(false), TRANSFER_TIMEOUT_MS);
+      this.transferTimer = setTimeout(this.contained(() => this.finishTransfer(false)), TRANSFER_TIMEOUT_MS);
     });
     const res = await this.caller.request('REFER', { headers: { ...Object.fromEntries(fields), 'refer-to': referTo, 'referred-by': this.host.contact } });
     if (res === undefined || res.status >= 300) this.finishTransfer(false);
@@ -755,11 +801,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.guard(this.relay(from, req, tx), tx);
   }
 
-  /** An asynchronous handler's failure answers 500 instead of becoming an unhandled rejection. */
+  /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
   private guard(work: Promise<void>, tx: ServerTransaction): void {
-    work.catch(() => {
+    work.catch((error: unknown) => {
       this.negotiating = false;
-      tx.respond(500);
+      this.fail(error, tx);
     });
   }
 
@@ -786,7 +832,7 @@ export class Call extends EventEmitter<CallEvents> {
         tx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: okHeaders });
       } catch (error) {
         if (!(error instanceof SdpError)) throw error;
-        tx.respond(488);
+        tx.respond(488, undefined, notAcceptable(error.code));
       }
       return;
     }
@@ -800,12 +846,16 @@ export class Call extends EventEmitter<CallEvents> {
       relayed = relayOffer({ offer, local: this.media.local(to), origin: this.nextOrigin(to), localKeyBase64: this.keys[to], srtp: this.srtpPolicy(to) });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      tx.respond(488);
+      tx.respond(488, undefined, notAcceptable(error.code));
       return;
     }
     this.negotiating = true;
     const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: this.sent(to, relayed.sdp), contentType: SDP });
     this.negotiating = false;
+    if (this.finished) {
+      tx.respond(481); // the call ended (a BYE crossed the re-INVITE): its media is gone
+      return;
+    }
     if (res === undefined) {
       tx.respond(408);
       return;
@@ -818,12 +868,12 @@ export class Call extends EventEmitter<CallEvents> {
     const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from] });
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from], offerLeg: from });
       this.applyMedia(from, result);
       tx.respond(200, undefined, { body: this.sent(from, result.sdp), contentType: SDP, headers: okHeaders });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
-      tx.respond(488);
+      tx.respond(488, undefined, notAcceptable(error.code));
     }
   }
 
@@ -855,19 +905,30 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
     this.stateValue = 'ending';
     this.endReason = reason;
-    if (!this.inviteTx.answered) this.inviteTx.respond(unansweredStatus(reason));
-    else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
-    if (this.mode === 'b2bua' && from !== 'agent') {
-      if (this.agent.dialog !== undefined) void this.agent.request('BYE');
-      else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+    // Each step runs even when one before it threw: the ports and the call's entry are released
+    // and call-end is emitted whatever happened (the first error is rethrown to the caller).
+    try {
+      if (!this.inviteTx.answered) {
+        const warning = reason === 'negotiation-failed' ? notAcceptable(this.sdpFailure ?? 'sdp-answer-invalid') : undefined;
+        this.inviteTx.respond(unansweredStatus(reason), undefined, warning);
+      } else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
+      if (this.mode === 'b2bua' && from !== 'agent') {
+        if (this.agent.dialog !== undefined) void this.agent.request('BYE');
+        else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+      }
+      if (this.transferWaiter !== undefined) this.finishTransfer(false);
+    } finally {
+      try {
+        this.lifetime.close();
+        this.media.off('rtp-timeout', this.onRtpTimeout);
+        this.media.off('failure', this.onMediaFailure);
+        this.media.close();
+      } finally {
+        this.stateValue = 'ended';
+        this.endedAt = Date.now();
+        this.host.ended(this, reason);
+        this.emit('end', reason);
+      }
     }
-    if (this.transferWaiter !== undefined) this.finishTransfer(false);
-    this.lifetime.close();
-    this.media.off('rtp-timeout', this.onRtpTimeout);
-    this.media.close();
-    this.stateValue = 'ended';
-    this.endedAt = Date.now();
-    this.host.ended(this, reason);
-    this.emit('end', reason);
   }
 }

@@ -11,27 +11,19 @@
 // the offerer used it). Hold: a=sendonly/recvonly/inactive, or c=0.0.0.0 (RFC 2543 style, read
 // as "do not send to me").
 import { randomBytes } from 'node:crypto';
-import { CodedError } from '../errors.js';
-import type { AudioCodecName, LegMediaConfig, LocalMediaAddress, SdesKeys } from '../media/media-session.js';
+import type { AudioCodecName, LegMediaConfig, LegName, LocalMediaAddress, SdesKeys } from '../media/media-session.js';
+import { isCanonicalSdesKey } from '../media/srtp-transform.js';
 import {
   type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp,
 } from './sdp-description.js';
+import { SdpError } from './sdp-error.js';
+import { carriable, checkRemote, DEFAULT_PTIME_MS, hasUsablePayloadType, isNullAddress, ptimeWithin, type MediaMode } from './sdp-limits.js';
 
-export type SdpErrorCode =
-  | 'sdp-malformed'
-  | 'sdp-no-audio'
-  | 'sdp-no-common-codec'
-  | 'sdp-srtp-unsupported'
-  | 'sdp-answer-invalid';
-
-/** An SDP we cannot negotiate: an offer is refused with 488 Not Acceptable Here (RFC 3261 §21.4.26). */
-export class SdpError extends CodedError<SdpErrorCode> {}
+export { SdpError, type SdpErrorCode } from './sdp-error.js';
 
 export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
 /** AES-128 key (16 bytes) || salt (14 bytes), RFC 4568 §6.2.1. */
 const SDES_KEY_BYTES = 30;
-const DEFAULT_PTIME_MS = 20;
-const NULL_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
 
 /** A fresh SDES inline key for AES_CM_128_HMAC_SHA1_80: base64 of 30 random bytes. */
 export function newSdesKey(): string {
@@ -64,8 +56,22 @@ function isTelephoneEvent(c: SdpCodec): boolean {
   return c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000;
 }
 
+/** An audio codec we relay, on a payload type the media plane takes. */
+function usableAudio(c: SdpCodec): boolean {
+  return audioCodecOf(c) !== undefined && hasUsablePayloadType(c);
+}
+
+function usableEvent(c: SdpCodec): boolean {
+  return isTelephoneEvent(c) && hasUsablePayloadType(c);
+}
+
 function supported(c: SdpCodec): boolean {
-  return audioCodecOf(c) !== undefined || isTelephoneEvent(c);
+  return usableAudio(c) || usableEvent(c);
+}
+
+/** The crypto line we can key SRTP with (the exact 30-byte key, RFC 4568 §6.2.1). */
+function usableCryptoLine(c: SdpCrypto): boolean {
+  return c.suite === SRTP_SUITE && isCanonicalSdesKey(c.keyBase64);
 }
 
 /** Direction algebra: a direction as (we/they send, we/they receive) from the writer's view. */
@@ -92,10 +98,6 @@ function intersect(a: Direction, b: Direction): Direction {
   return fromFlags(fa.send && fb.send, fa.recv && fb.recv);
 }
 
-function isNullAddress(address: string | undefined): boolean {
-  return address === undefined || NULL_ADDRESSES.has(address);
-}
-
 /** The writer's direction with c=0.0.0.0 read as "do not send to me". */
 function effectiveDirection(m: SdpMediaLine): Direction {
   return isNullAddress(m.address) ? intersect(m.direction, 'sendonly') : m.direction;
@@ -113,18 +115,21 @@ function checkProfile(m: SdpMediaLine): void {
 
 /** The offered crypto line we can use, or undefined; SAVP without one cannot be answered. */
 function usableCrypto(m: SdpMediaLine): SdpCrypto | undefined {
-  const crypto = m.crypto.find((c) => c.suite === SRTP_SUITE && Buffer.from(c.keyBase64, 'base64').length === SDES_KEY_BYTES);
+  const crypto = m.crypto.find(usableCryptoLine);
   if (crypto === undefined && isSecureProfile(m.protocol)) {
     throw new SdpError('sdp-srtp-unsupported', `SRTP offered without a usable ${SRTP_SUITE} key`);
   }
   return crypto;
 }
 
-/** The audio m= line we negotiate: the first with a port and a codec we support. */
+/** The audio m= line we negotiate: the first with a port and a codec we support, else the first with a port. */
 function audioLineIndex(sdp: SdpDescription): number {
-  const index = sdp.media.findIndex((m) => m.media === 'audio' && m.port !== 0);
-  if (index < 0) throw new SdpError('sdp-no-audio', 'no audio stream in the SDP');
-  return index;
+  const live = (m: SdpMediaLine): boolean => m.media === 'audio' && m.port !== 0;
+  const index = sdp.media.findIndex((m) => live(m) && m.codecs.some(usableAudio));
+  if (index >= 0) return index;
+  const any = sdp.media.findIndex(live);
+  if (any < 0) throw new SdpError('sdp-no-audio', 'no audio stream in the SDP');
+  return any;
 }
 
 function remoteOf(m: SdpMediaLine): LegMediaConfig['remote'] {
@@ -145,6 +150,8 @@ export interface RelayedOffer {
   /** Crypto we offered (null: plain RTP) and whether the profile made it mandatory (SAVP). */
   readonly crypto: SdpCrypto | null;
   readonly srtpMandatory: boolean;
+  /** Our media address in it (the answer's must be of the same family). */
+  readonly local: LocalMediaAddress;
 }
 
 export interface RelayOfferInput {
@@ -162,9 +169,10 @@ export interface RelayOfferInput {
 export function relayOffer(input: RelayOfferInput): RelayedOffer {
   const offered = input.offer.media[audioLineIndex(input.offer)];
   checkProfile(offered);
+  checkRemote(offered, input.local);
   const offererCrypto = usableCrypto(offered);
   const codecs = offered.codecs.filter(supported);
-  if (!codecs.some((c) => audioCodecOf(c) !== undefined)) {
+  if (!codecs.some(usableAudio)) {
     throw new SdpError('sdp-no-common-codec', 'no offered audio codec is supported (PCMU, PCMA, opus/48000/2)');
   }
   const useSrtp = input.srtp === 'always' || (input.srtp === 'mirror' && offererCrypto !== undefined);
@@ -181,13 +189,13 @@ export function relayOffer(input: RelayOfferInput): RelayedOffer {
       protocol: srtpMandatory ? 'RTP/SAVP' : 'RTP/AVP',
       formats: codecs.map((c) => String(c.payloadType)),
       codecs,
-      ptimeMs: offered.ptimeMs,
+      ptimeMs: ptimeWithin(offered.ptimeMs),
       direction,
       rtcpPort: rtcpAttribute(input.local),
       crypto: crypto === null ? [] : [crypto],
     }],
   });
-  return { sdp, codecs, direction, crypto, srtpMandatory };
+  return { sdp, codecs, direction, crypto, srtpMandatory, local: input.local };
 }
 
 export interface RelayAnswerInput {
@@ -202,6 +210,8 @@ export interface RelayAnswerInput {
   readonly origin: SdpOrigin;
   /** Our SDES key on the offering leg. */
   readonly localKeyBase64: string;
+  /** The leg that sent the offer (default caller: the INVITE; agent: a re-INVITE from the PBX). */
+  readonly offerLeg?: LegName;
 }
 
 export interface RelayedAnswer {
@@ -235,17 +245,18 @@ interface ReadAnswer {
 }
 
 /** The answering leg's config from its answer to our offer (RFC 3264 §6.1, §8.4). */
-function readAnswer(relayed: RelayedOffer, answer: SdpDescription): ReadAnswer {
+function readAnswer(relayed: RelayedOffer, answer: SdpDescription, mode: MediaMode, leg: LegName): ReadAnswer {
   const answered = answer.media.find((m) => m.media === 'audio');
   if (answered === undefined || answered.port === 0) throw new SdpError('sdp-no-common-codec', 'the audio stream was refused');
+  checkRemote(answered, relayed.local);
   // The answerer's codec: the first of its list that we offered (RFC 3264 §6.1: the answerer
   // lists what it will use, its preferred first).
-  const chosen = answered.codecs.find((c) => audioCodecOf(c) !== undefined && relayed.codecs.some((o) => sameCodec(o, c)));
+  const chosen = answered.codecs.find((c) => usableAudio(c) && relayed.codecs.some((o) => sameCodec(o, c)));
   if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'the answer names no codec we offered');
   const spec = audioCodecOf(chosen) as AudioCodecSpec;
   let answerCrypto: SdpCrypto | undefined;
   if (relayed.crypto !== null) {
-    answerCrypto = answered.crypto.find((c) => c.suite === SRTP_SUITE && Buffer.from(c.keyBase64, 'base64').length === SDES_KEY_BYTES);
+    answerCrypto = answered.crypto.find(usableCryptoLine);
     if (answerCrypto === undefined && relayed.srtpMandatory) {
       throw new SdpError('sdp-answer-invalid', 'SRTP was offered but the answer has no usable key');
     }
@@ -254,23 +265,26 @@ function readAnswer(relayed: RelayedOffer, answer: SdpDescription): ReadAnswer {
   return {
     chosen,
     answerDirection,
-    config: {
+    config: carriable(mode, leg, {
       remote: remoteOf(answered),
       codec: spec.name,
       payloadType: chosen.payloadType,
       clockRate: spec.clockRate,
-      eventPayloadType: answered.codecs.find(isTelephoneEvent)?.payloadType ?? null,
-      ptimeMs: answered.ptimeMs ?? DEFAULT_PTIME_MS,
+      eventPayloadType: answered.codecs.find((c) => usableEvent(c) && c.payloadType !== chosen.payloadType)?.payloadType ?? null,
+      ptimeMs: ptimeWithin(answered.ptimeMs) ?? DEFAULT_PTIME_MS,
       // Our view: what we offered, within the reverse of the answer.
       direction: intersect(relayed.direction, reverseDirection(answerDirection)),
       srtp: relayed.crypto === null ? null : keys(relayed.crypto.keyBase64, answerCrypto),
-    },
+    }),
   };
 }
 
-/** A leg's config from its answer to an offer of ours (localOffer or relayOffer). */
-export function acceptAnswer(offer: RelayedOffer, answer: SdpDescription): LegMediaConfig {
-  return readAnswer(offer, answer).config;
+/**
+ * A leg's config from its answer to an offer of ours (localOffer or relayOffer), checked against
+ * what the media plane carries in `mode` on `leg`; throws SdpError.
+ */
+export function acceptAnswer(offer: RelayedOffer, answer: SdpDescription, mode: MediaMode, leg: LegName): LegMediaConfig {
+  return readAnswer(offer, answer, mode, leg).config;
 }
 
 export interface LocalOfferInput {
@@ -307,7 +321,7 @@ export function localOffer(input: LocalOfferInput): RelayedOffer {
       codecs, ptimeMs: DEFAULT_PTIME_MS, direction, rtcpPort: rtcpAttribute(input.local), crypto: crypto === null ? [] : [crypto],
     }],
   });
-  return { sdp, codecs, direction, crypto, srtpMandatory: input.srtp };
+  return { sdp, codecs, direction, crypto, srtpMandatory: input.srtp, local: input.local };
 }
 
 /** Our answer to the offerer from the other leg's answer; throws SdpError (→ 488 / end the call). */
@@ -315,9 +329,10 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
   const audioIndex = audioLineIndex(input.offer);
   const offered = input.offer.media[audioIndex];
   const offererCrypto = usableCrypto(offered);
-  const { config: answerLeg, chosen, answerDirection } = readAnswer(input.relayed, input.answer);
-  const offererCodec = offered.codecs.find((c) => sameCodec(c, chosen)) as SdpCodec;
-  const offerEvent = offered.codecs.find(isTelephoneEvent);
+  const offerLegName = input.offerLeg ?? 'caller';
+  const { config: answerLeg, chosen, answerDirection } = readAnswer(input.relayed, input.answer, 'b2bua', offerLegName === 'caller' ? 'agent' : 'caller');
+  const offererCodec = offered.codecs.find((c) => usableAudio(c) && sameCodec(c, chosen)) as SdpCodec;
+  const offerEvent = offered.codecs.find((c) => usableEvent(c) && c.payloadType !== offererCodec.payloadType);
   // On the offer leg we write the answerer's direction, within the reverse of the offer.
   const offerLegDirection = intersect(answerDirection, reverseDirection(effectiveDirection(offered)));
   const codecs = offerEvent === undefined ? [offererCodec] : [offererCodec, offerEvent];
@@ -331,7 +346,7 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
       protocol: offered.protocol,
       formats: codecs.map((c) => String(c.payloadType)),
       codecs,
-      ptimeMs: input.answer.media.find((m) => m.media === 'audio')?.ptimeMs,
+      ptimeMs: ptimeWithin(input.answer.media.find((m) => m.media === 'audio')?.ptimeMs),
       direction: offerLegDirection,
       rtcpPort: rtcpAttribute(input.local),
       crypto: offererCrypto === undefined ? [] : [{ tag: offererCrypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
@@ -339,16 +354,16 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
   });
   return {
     sdp,
-    offerLeg: {
+    offerLeg: carriable('b2bua', offerLegName, {
       remote: remoteOf(offered),
       codec: answerLeg.codec,
       payloadType: offererCodec.payloadType,
       clockRate: answerLeg.clockRate,
       eventPayloadType: offerEvent?.payloadType ?? null,
-      ptimeMs: offered.ptimeMs ?? DEFAULT_PTIME_MS,
+      ptimeMs: ptimeWithin(offered.ptimeMs) ?? DEFAULT_PTIME_MS,
       direction: offerLegDirection,
       srtp: keys(input.localKeyBase64, offererCrypto),
-    },
+    }),
     answerLeg,
   };
 }
@@ -365,16 +380,20 @@ export interface EndpointAnswer {
   readonly config: LegMediaConfig;
 }
 
-/** Our answer when toneguard is the far end (endpoint mode): the offerer's first codec we support. */
+/** Codecs toneguard plays its own prompts in (endpoint mode has no Opus encoder on its send path). */
+export const ENDPOINT_CODECS: readonly AudioCodecName[] = ['PCMU', 'PCMA'];
+
+/** Our answer when toneguard is the far end (endpoint mode): the offerer's first G.711 codec. */
 export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
   const audioIndex = audioLineIndex(input.offer);
   const offered = input.offer.media[audioIndex];
   checkProfile(offered);
+  checkRemote(offered, input.local);
   const crypto = usableCrypto(offered);
-  const chosen = offered.codecs.find((c) => audioCodecOf(c) !== undefined);
-  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'no offered audio codec is supported (PCMU, PCMA, opus/48000/2)');
+  const chosen = offered.codecs.find((c) => usableAudio(c) && ENDPOINT_CODECS.includes((audioCodecOf(c) as AudioCodecSpec).name));
+  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'no offered audio codec is one we play here (PCMU, PCMA)');
   const spec = audioCodecOf(chosen) as AudioCodecSpec;
-  const event = offered.codecs.find(isTelephoneEvent);
+  const event = offered.codecs.find((c) => usableEvent(c) && c.payloadType !== chosen.payloadType);
   const direction = reverseDirection(effectiveDirection(offered));
   const codecs = event === undefined ? [chosen] : [chosen, event];
   const sdp = writeSdp({
@@ -387,7 +406,7 @@ export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
       protocol: offered.protocol,
       formats: codecs.map((c) => String(c.payloadType)),
       codecs,
-      ptimeMs: offered.ptimeMs,
+      ptimeMs: ptimeWithin(offered.ptimeMs),
       direction,
       rtcpPort: rtcpAttribute(input.local),
       crypto: crypto === undefined ? [] : [{ tag: crypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
@@ -395,15 +414,15 @@ export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
   });
   return {
     sdp,
-    config: {
+    config: carriable('endpoint', 'caller', {
       remote: remoteOf(offered),
       codec: spec.name,
       payloadType: chosen.payloadType,
       clockRate: spec.clockRate,
       eventPayloadType: event?.payloadType ?? null,
-      ptimeMs: offered.ptimeMs ?? DEFAULT_PTIME_MS,
+      ptimeMs: ptimeWithin(offered.ptimeMs) ?? DEFAULT_PTIME_MS,
       direction,
       srtp: keys(input.localKeyBase64, crypto),
-    },
+    }),
   };
 }

@@ -3,7 +3,10 @@
 // SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
 // SIGHUP: reload the config file and its secret files (the keys that can change without a
 // restart; a change to any other key refuses the reload, see server/hot-reload.ts).
+// An error nothing else caught is logged and counted (toneguard_internal_errors_total), and the
+// server goes on (src/server/last-resort.ts).
 import { defaultConfig, loadConfigFile } from '../config/load-config.js';
+import { installLastResort } from '../server/last-resort.js';
 import { createLogger } from '../server/logger.js';
 import { watchReloadSignal } from '../server/reload-signal.js';
 import { ToneguardServer } from '../server/toneguard-server.js';
@@ -23,6 +26,8 @@ export async function runServeCommand(options: ServeCommandOptions, writeNotice:
   const config = load();
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
+  // From here on nothing one call does may take the process down with the others.
+  const uninstallLastResort = installLastResort(process, { logger, count: (source) => server.metrics.internalError(source) });
   writeNotice(`${server.banner()}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -44,4 +49,5 @@ export async function runServeCommand(options: ServeCommandOptions, writeNotice:
     });
     process.once('exit', () => reloader.close());
   });
+  uninstallLastResort();
 }

@@ -22,6 +22,10 @@ const DURATION_BUCKETS_S = [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 
 export type RtpDirection = 'in' | 'out';
 
+/** Where an internal error was caught (label `source` of toneguard_internal_errors_total). */
+export type InternalErrorSource = 'call' | 'uncaught-exception' | 'unhandled-rejection';
+export const INTERNAL_ERROR_SOURCES: readonly InternalErrorSource[] = ['call', 'uncaught-exception', 'unhandled-rejection'];
+
 /** The live numbers the dashboard's tiles show, read from the metrics. */
 export interface LiveCounters {
   readonly callsActive: number;
@@ -74,6 +78,7 @@ export class KpiMetrics {
   readonly #rtpLost = new Counter({ name: 'toneguard_rtp_packets_lost_total', help: 'RTP packets lost on the way to us (sequence gaps), per leg', labelNames: ['leg'], registers: [this.registry] });
   readonly #rtpDropped = new Counter({ name: 'toneguard_rtp_packets_dropped_total', help: 'RTP packets we dropped, per reason', labelNames: ['reason'], registers: [this.registry] });
   readonly #digits = new Counter({ name: 'toneguard_dtmf_digits_total', help: 'DTMF digits detected, per source', labelNames: ['source'], registers: [this.registry] });
+  readonly #internalErrors = new Counter({ name: 'toneguard_internal_errors_total', help: 'Errors caught by containment: a call ended with "error" (source call), or the process-wide last-resort handler', labelNames: ['source'], registers: [this.registry] });
   readonly #audit = new Counter({ name: 'toneguard_audit_events_total', help: 'Audit trail lines written (secure mode changes, payment commands, state-changing API calls, reloads), per action', labelNames: ['action'], registers: [this.registry] });
   readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
 
@@ -86,6 +91,12 @@ export class KpiMetrics {
       this.#attempts.inc({ mode }, 0);
     }
     for (const action of AUDIT_ACTIONS) this.#audit.inc({ action }, 0);
+    for (const source of INTERNAL_ERROR_SOURCES) this.#internalErrors.inc({ source }, 0);
+  }
+
+  /** An error caught by containment (never its text: that goes to the log, sanitised). */
+  internalError(source: InternalErrorSource): void {
+    this.#internalErrors.inc({ source });
   }
 
   sessionEntered(event: SessionEnteredEvent): void {

@@ -52,6 +52,11 @@ export interface MediaSessionEvents {
   'rtp-timeout': [LegName];
   /** A prompt given to play() finished (or was cut by barge-in: `interrupted`). */
   'prompt-end': [{ readonly id: number; readonly interrupted: boolean }];
+  /**
+   * Something threw while the media plane handled a packet or a timer of this session (a
+   * listener of the events above included): call control ends the call, other calls go on.
+   */
+  failure: [unknown];
 }
 
 export interface MediaSession {

@@ -29,6 +29,7 @@ import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
 import { createCallerToAgentStage, type CallerToAgentStage } from './caller-to-agent-stage.js';
 import { DigitMerger } from './digit-merger.js';
 import type { ClampMode } from './inband-clamp.js';
+import { legConfigProblem } from './leg-config-check.js';
 import { MediaError } from './media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from './media-session.js';
 import { OwnRtpStream } from './own-rtp-stream.js';
@@ -106,20 +107,6 @@ function expectsRtp(config: LegMediaConfig): boolean {
   return config.remote !== null && (config.direction === 'sendrecv' || config.direction === 'recvonly');
 }
 
-function checkConfig(leg: LegName, c: LegMediaConfig): void {
-  const pt = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 127;
-  if (c.codec !== 'PCMU' && c.codec !== 'PCMA' && c.codec !== 'opus') throw new MediaError('EOPTIONS', `${leg}: unknown codec ${String(c.codec)}`);
-  if (!pt(c.payloadType)) throw new MediaError('EOPTIONS', `${leg}: payload type ${c.payloadType} out of range`);
-  if (c.eventPayloadType !== null && (!pt(c.eventPayloadType) || c.eventPayloadType === c.payloadType)) {
-    throw new MediaError('EOPTIONS', `${leg}: telephone-event payload type ${c.eventPayloadType} invalid`);
-  }
-  if (!(c.ptimeMs >= 10 && c.ptimeMs <= 120)) throw new MediaError('EOPTIONS', `${leg}: ptime ${c.ptimeMs} ms outside 10-120`);
-  if (c.codec !== 'opus' && c.clockRate !== 8000) throw new MediaError('EOPTIONS', `${leg}: G.711 clock rate must be 8000, got ${c.clockRate}`);
-  if (c.remote !== null && !(c.remote.rtpPort > 0 && c.remote.rtpPort < 65536 && c.remote.rtcpPort > 0 && c.remote.rtcpPort < 65536)) {
-    throw new MediaError('EOPTIONS', `${leg}: remote ports out of range`);
-  }
-}
-
 export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements MediaSession {
   readonly mode: MediaSessionMode;
   private readonly advertised: string;
@@ -153,7 +140,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.secureRequested = options.secure ?? false;
     const names: LegName[] = options.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
     this.legs = names.map((name, i) => this.newLeg(name, pairs[i]));
-    this.housekeeping = setInterval(() => this.tick(), TICK_MS);
+    this.housekeeping = setInterval(() => this.contained(() => this.tick()), TICK_MS);
     this.housekeeping.unref();
   }
 
@@ -196,10 +183,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   configure(leg: LegName, config: LegMediaConfig): void {
     this.assertOpen();
     const l = this.leg(leg);
-    checkConfig(leg, config);
-    if (this.mode === 'endpoint' && config.codec === 'opus') {
-      throw new MediaError('EOPTIONS', 'endpoint mode plays prompts in G.711 only: offer PCMU/PCMA on the payment URI');
-    }
+    // Call control asks the same question while negotiating (488 to an offer we cannot carry).
+    const problem = legConfigProblem(this.mode, leg, config);
+    if (problem !== undefined) throw new MediaError('EOPTIONS', problem);
     const keys = config.srtp === null ? '' : `${config.srtp.localKeyBase64}|${config.srtp.remoteKeyBase64}`;
     if (keys !== l.srtpKeys) {
       l.srtp = config.srtp === null ? null : new SrtpTransform(config.srtp);
@@ -280,11 +266,24 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       }),
       stats: newStats(),
     };
-    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onRtp(leg, msg, rinfo));
-    pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onRtcp(leg, msg, rinfo));
+    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtp(leg, msg, rinfo)));
+    pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtcp(leg, msg, rinfo)));
     pair.rtp.on('error', () => leg.stats.sendErrors++);
     pair.rtcp.on('error', () => leg.stats.sendErrors++);
     return leg;
+  }
+
+  /**
+   * Work from a socket or a timer: a throw (ours, or a digit/prompt-end listener's) becomes a
+   * `failure` event for the owner to end this call with, instead of escaping into the event loop.
+   */
+  private contained(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.input = null;
+      if (!this.closed) this.emit('failure', error);
+    }
   }
 
   private leg(name: LegName): Leg {
@@ -499,7 +498,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       this.own.advance(skipped * n);
       this.nextDueMs += skipped * frameMs;
     }
-    this.senderTimer = setTimeout(this.senderTick, Math.max(0, this.nextDueMs - performance.now()));
+    this.senderTimer = setTimeout(() => this.contained(this.senderTick), Math.max(0, this.nextDueMs - performance.now()));
   };
 
   /** Whether toneguard may send its own RTP to the leg now (see the header: no reflection). */

@@ -16,9 +16,15 @@ export function generateSdesKey(): string {
   return randomBytes(MASTER_KEY_BYTES + MASTER_SALT_BYTES).toString('base64');
 }
 
+/** Whether `base64` is exactly the base64 of a 30-byte key||salt (no stray characters or bits). */
+export function isCanonicalSdesKey(base64: string): boolean {
+  const raw = Buffer.from(base64, 'base64');
+  return raw.length === MASTER_KEY_BYTES + MASTER_SALT_BYTES && raw.toString('base64').replace(/=+$/, '') === base64.replace(/=+$/, '');
+}
+
 function splitKey(base64: string, which: string): { key: Buffer; salt: Buffer } {
   const raw = Buffer.from(base64, 'base64');
-  if (raw.length !== MASTER_KEY_BYTES + MASTER_SALT_BYTES || raw.toString('base64').replace(/=+$/, '') !== base64.replace(/=+$/, '')) {
+  if (!isCanonicalSdesKey(base64)) {
     // The message names the length only: a key is secret.
     throw new MediaError('EOPTIONS', `${which} SDES key must be base64 of 30 bytes (got ${raw.length} bytes)`);
   }

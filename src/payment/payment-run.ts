@@ -61,9 +61,11 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.#prompts = options.prompts;
     this.mode = options.mode;
     this.#logger = options.logger;
+    // A prompt that cannot be played (the call ended meanwhile) is logged, never an unhandled rejection.
     this.session.on('prompt', (plan) => {
-      // Media closed under us (the call ended meanwhile): logged, never an unhandled rejection.
-      this.#play(plan).catch((error: unknown) => this.#logger.warn({ call: this.#call.id, message: error instanceof Error ? error.message : String(error) }, 'prompt not started'));
+      this.#play(plan).catch((error: unknown) => {
+        this.#logger.error({ call: this.#call.id, code: (error as { code?: unknown }).code, message: error instanceof Error ? error.message : 'non-error' }, 'prompt not played');
+      });
     });
     this.session.on('status', (status) => this.emit('status', status));
     this.session.on('result', (result) => this.emit('result', result));
@@ -86,6 +88,8 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     // Nothing more will play: the dialog's final action (none, the caller is gone) runs at once.
     this.#playing.clear();
     this.#loading = false;
+    // A plan still loading belongs to the call that ended: it must not reach the closed media.
+    this.#planSerial++;
     this.session.hangup();
   }
 

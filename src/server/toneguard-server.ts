@@ -40,6 +40,7 @@ import type { PaymentCall } from '../payment/payment-run.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
+import { summarizeError } from './last-resort.js';
 import { callControl } from './call-control.js';
 import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
 import { applyLogLevel } from './reload-signal.js';
@@ -132,6 +133,7 @@ export class ToneguardServer {
   readonly #payments: PaymentCoordinator;
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
+  readonly #ports: PortAllocator;
   readonly #audit: AuditTrail;
   readonly #live: LiveSecrets;
   #draining = false;
@@ -149,6 +151,7 @@ export class ToneguardServer {
     payments: PaymentCoordinator;
     widget: WidgetHub;
     httpUrl: string;
+    ports: PortAllocator;
     audit: AuditTrail;
     live: LiveSecrets;
   }) {
@@ -164,6 +167,7 @@ export class ToneguardServer {
     this.#payments = parts.payments;
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
+    this.#ports = parts.ports;
     this.#audit = parts.audit;
     this.#live = parts.live;
   }
@@ -342,6 +346,10 @@ export class ToneguardServer {
       logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
+    manager.on('internal-error', (error, call) => {
+      metrics.internalError('call');
+      logger.error({ component: 'call', call: call?.id, ...summarizeError(error) }, 'internal error: the call was ended');
+    });
 
     const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
     const httpTls = config.http.tls;
@@ -370,7 +378,7 @@ export class ToneguardServer {
     registerWidgetRoutes(http, { hub: widget });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -396,6 +404,16 @@ export class ToneguardServer {
 
   get metrics(): KpiMetrics {
     return this.#metrics;
+  }
+
+  /** Calls in progress (leak checks: 0 once every call ended). */
+  get callCount(): number {
+    return this.#calls.size;
+  }
+
+  /** RTP port pairs bound by calls (leak checks: 0 once every call ended). */
+  get rtpPortPairsInUse(): number {
+    return this.#ports.used;
   }
 
   /**
