@@ -23,8 +23,10 @@
 import { EventEmitter } from 'node:events';
 import type { LegName, MediaSession } from '../media/media-session.js';
 import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
-import { ALLOWED_METHODS, Call, type CallEndReason, type CallMode, type CallSummary } from './call.js';
-import { configUri, routeInvite, type RouteRule } from './call-routing.js';
+import { admit, DIALOG_CREATING, type AdmissionPolicy } from './admission.js';
+import { ALLOWED_METHODS, Call, type UpstreamTarget, type CallEndReason, type CallMode, type CallSummary } from './call.js';
+import { configUri, routeInvite, upstreamRequestUri, type RouteRule } from './call-routing.js';
+import { UpstreamPool } from './upstream-pool.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
 import { parseSdpDescription } from './sdp-description.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
@@ -45,8 +47,10 @@ export interface MediaSessionRequest {
 
 export interface CallManagerOptions {
   readonly stack: SipStack;
-  /** The PBX, `sip:host:port` (DESIGN.md `upstream`). */
-  readonly upstream: string;
+  /** The PBX, `sip:host:port` (DESIGN.md `upstream`), or a pool of PBXs with failover. */
+  readonly upstream: string | UpstreamPool;
+  /** An upstream that sends no response at all within this long is given up for the next, ms (default 5000). */
+  readonly inviteTimeoutMs?: number;
   /** Request-URI rules tried in order before `upstream`. */
   readonly routes?: readonly RouteRule[];
   /** Calls to this URI (user@host) are answered by toneguard (DESIGN.md `payment.uri`). */
@@ -59,6 +63,16 @@ export interface CallManagerOptions {
   readonly agentSrtp?: SrtpPolicy;
   /** Transport of our Contact and of the INVITE to the PBX when its URI names none (default udp). */
   readonly transport?: SipTransport;
+  /**
+   * RFC 3325 trust domain: P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from a
+   * caller at this address reach the PBX (`sip.trustedIdentitySources`; default: nobody).
+   */
+  readonly trustedIdentity?: (address: string) => boolean;
+  /**
+   * Who may create dialogs (`sip.trustedSources`, `sip.auth`); everyone else gets 403 (or a
+   * digest challenge). Default: loopback only.
+   */
+  readonly admission?: AdmissionPolicy;
   /** An endpoint-mode call was answered: the payment dialog starts here. */
   readonly onPaymentCall?: (call: Call, params: PaymentCallParams) => void;
 }
@@ -73,16 +87,24 @@ export type CallManagerEvents = {
 };
 
 const RETRY_AFTER_S = '5';
+const DEFAULT_INVITE_TIMEOUT_MS = 5000;
+
+/** The default `sip.trustedSources` (127.0.0.0/8, ::1) when the integrator gives no policy. */
+const LOOPBACK_ONLY: AdmissionPolicy = { trusted: (a) => a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.') };
 
 export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly stack: SipStack;
   private readonly upstream: SipUri;
+  private readonly pool: UpstreamPool;
   private readonly routes: readonly RouteRule[];
   private readonly paymentUri: SipUri | undefined;
   private readonly limits: CallLimits;
   private readonly transport: SipTransport;
   private readonly contact: string;
   private readonly byId = new Map<string, Call>();
+  /** Every leg's SIP Call-ID (caller, and each INVITE towards a PBX). */
+  private readonly bySipCallId = new Map<string, Call>();
+  private readonly sipCallIds = new Map<Call, string[]>();
   private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
   private readonly dialogKeys = new Map<Call, string[]>();
   private readonly perSource = new Map<string, number>();
@@ -95,7 +117,10 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   constructor(private readonly options: CallManagerOptions) {
     super();
     this.stack = options.stack;
-    this.upstream = configUri(options.upstream, 'upstream');
+    this.pool = typeof options.upstream === 'string'
+      ? new UpstreamPool({ stack: options.stack, upstreams: [{ uri: options.upstream, priority: 0, weight: 1 }], probe: { intervalMs: 0 } })
+      : options.upstream;
+    this.upstream = this.pool.upstreams[0].uri;
     this.routes = options.routes ?? [];
     for (const r of this.routes) configUri(r.upstream, 'route upstream');
     this.paymentUri = options.paymentUri === undefined || options.paymentUri === '' ? undefined : configUri(options.paymentUri, 'payment.uri');
@@ -110,8 +135,9 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     return [...this.byId.values()].map((c) => c.summary());
   }
 
+  /** A call by toneguard's id or either leg's SIP Call-ID (the PBX side knows only its own). */
   get(id: string): Call | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id) ?? this.bySipCallId.get(id);
   }
 
   get size(): number {
@@ -158,6 +184,14 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       return;
     }
     if (tx === undefined) return; // a stray ACK
+    if (DIALOG_CREATING.has(req.method)) {
+      const verdict = admit(this.options.admission ?? LOOPBACK_ONLY, req, source.address, Date.now());
+      if (!verdict.admitted) {
+        if (verdict.status === 403) this.emit('warning', `${req.method} refused: source ${source.address} is not in sip.trustedSources`);
+        tx.respond(verdict.status, undefined, verdict.headers === undefined ? undefined : { headers: verdict.headers });
+        return;
+      }
+    }
     switch (req.method) {
       case 'INVITE':
         this.onInvite(req, tx, source);
@@ -207,7 +241,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     tx.respond(100);
     const mode: CallMode = target.kind === 'endpoint' ? 'endpoint' : 'b2bua';
     const callId = req.headers.get('call-id') ?? '';
-    if (this.byId.has(callId)) {
+    if (this.bySipCallId.has(callId)) {
       tx.respond(482); // the same Call-ID already in a call here: a loop through us
       return;
     }
@@ -232,7 +266,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       (media) => {
         this.pending -= 1;
         tx.off('cancel', onCancel);
-        if (cancelled || this.closed || this.byId.has(callId)) {
+        if (cancelled || this.closed || this.bySipCallId.has(callId)) {
           media.close();
           if (!cancelled) tx.respond(this.closed ? 503 : 482);
           return;
@@ -261,6 +295,10 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         register: (c, leg, id, tag) => this.register(c, leg, id, tag),
         ended: (c, reason) => this.ended(c, reason),
         answered: (c) => this.emit('call-answer', c),
+        trustsIdentity: (source) => this.options.trustedIdentity?.(source.address) ?? false,
+        warn: (message) => this.emit('warning', message),
+        inviteTimeoutMs: this.options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
+        upstreamOutcome: (upstream, outcome, retryAfterS) => this.pool.report(upstream, outcome, retryAfterS),
       },
       req, tx, source, mode, media,
     );
@@ -274,16 +312,29 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       this.options.onPaymentCall?.(call, params);
       return;
     }
-    const destination = uriDestination(target.requestUri, this.transport);
-    if (destination === undefined) {
+    const targets: UpstreamTarget[] = [];
+    if (target.fromRule) {
+      const destination = uriDestination(target.requestUri, this.transport);
+      if (destination !== undefined) targets.push({ requestUri: target.requestUri, destination, label: target.requestUri });
+    } else {
+      for (const upstream of this.pool.candidates()) {
+        targets.push({ requestUri: upstreamRequestUri(target.user, upstream.uri), destination: upstream.destination, label: upstream.label, upstream });
+      }
+    }
+    if (targets.length === 0) {
       call.close('error');
       return;
     }
-    call.startB2bua(target.requestUri, destination, offer);
+    call.startB2bua(targets, offer);
   }
 
   private register(call: Call, leg: LegName, callId: string, localTag: string): void {
     const key = `${callId}|${localTag}`;
+    // First come keeps a Call-ID (a caller cannot take over another call's id by reusing it).
+    if (!this.bySipCallId.has(callId)) {
+      this.bySipCallId.set(callId, call);
+      this.sipCallIds.set(call, [...(this.sipCallIds.get(call) ?? []), callId]);
+    }
     this.byDialog.set(key, { call, leg });
     this.dialogKeys.set(call, [...(this.dialogKeys.get(call) ?? []), key]);
   }
@@ -294,6 +345,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     // In-dialog requests still in flight (a retransmitted BYE) get 481 from now on.
     for (const key of this.dialogKeys.get(call) ?? []) this.byDialog.delete(key);
     this.dialogKeys.delete(call);
+    for (const id of this.sipCallIds.get(call) ?? []) this.bySipCallId.delete(id);
+    this.sipCallIds.delete(call);
     const n = (this.perSource.get(call.source.address) ?? 1) - 1;
     if (n <= 0) this.perSource.delete(call.source.address);
     else this.perSource.set(call.source.address, n);

@@ -20,7 +20,16 @@ export interface RouteRule {
 
 export type CallTarget =
   | { readonly kind: 'endpoint' }
-  | { readonly kind: 'b2bua'; readonly upstream: SipUri; /** Request-URI of the outbound INVITE. */ readonly requestUri: string };
+  | {
+      readonly kind: 'b2bua';
+      readonly upstream: SipUri;
+      /** Request-URI of the outbound INVITE. */
+      readonly requestUri: string;
+      /** A route rule chose the upstream (else the default upstreams, with failover). */
+      readonly fromRule: boolean;
+      /** The caller's Request-URI user, still escaped. */
+      readonly user: string | undefined;
+    };
 
 /** A configured SIP URI, validated at the edge. */
 export function configUri(text: string, what: string): SipUri {
@@ -53,5 +62,5 @@ export function routeInvite(
   const user = uri.user === undefined ? '' : unescape(uri.user);
   const rule = config.routes.find((r) => r.user.test(user));
   const upstream = rule === undefined ? config.upstream : configUri(rule.upstream, 'route upstream');
-  return { kind: 'b2bua', upstream, requestUri: upstreamRequestUri(uri.user, upstream) };
+  return { kind: 'b2bua', upstream, requestUri: upstreamRequestUri(uri.user, upstream), fromRule: rule !== undefined, user: uri.user };
 }

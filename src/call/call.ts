@@ -3,6 +3,7 @@
 // media plane B2BUA"): each leg is its own dialog with its own Call-ID, tags and CSeq; SDP is
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
@@ -12,7 +13,9 @@ import {
   Dialog, parseCSeq, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack,
   type ServerTransaction,
 } from '../sip/sip-stack.js';
+import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
 import { Leg } from './leg.js';
+import { finalOutcome, type Upstream, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import {
@@ -43,6 +46,10 @@ export interface CallSummary {
   readonly state: CallState;
   readonly mode: CallMode;
   readonly secure: boolean;
+  /** The caller leg's SIP Call-ID. */
+  readonly callerCallId: string;
+  /** The PBX leg as the PBX sees it (B2BUA mode, once the INVITE went out). */
+  readonly agent: { readonly callId: string; readonly from: string; readonly to: string } | null;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly answeredAt: number | null;
@@ -64,13 +71,29 @@ export interface CallHost {
   register(call: Call, leg: LegName, callId: string, localTag: string): void;
   ended(call: Call, reason: CallEndReason): void;
   answered(call: Call): void;
+  /** RFC 3325: asserted identity from this source may be passed to the PBX. */
+  trustsIdentity(source: Destination): boolean;
+  /** A problem worth a log line (no SIP content, no card data). */
+  warn(message: string): void;
+  /** How long an upstream may take to send its first response before the next one is tried, ms. */
+  readonly inviteTimeoutMs: number;
+  /** One INVITE attempt's outcome at an upstream (health and metrics). */
+  upstreamOutcome(upstream: Upstream, outcome: UpstreamOutcome, retryAfterS: number | undefined): void;
+}
+
+/** One place the caller's INVITE may go: tried in order until one answers. */
+export interface UpstreamTarget {
+  readonly requestUri: string;
+  readonly destination: Destination;
+  /** For logs. */
+  readonly label: string;
+  /** The pool's upstream (health), absent for a route's fixed upstream. */
+  readonly upstream?: Upstream;
 }
 
 const SDP = 'application/sdp';
 /** Methods we take; sent in Allow (RFC 3261 §20.5). */
 export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE';
-/** Headers copied from the caller's INVITE to the PBX's (identity, diversion, integration data). */
-const COPIED_HEADERS = /^(p-asserted-identity|p-preferred-identity|privacy|diversion|history-info|user-to-user|x-.*)$/;
 /** Headers relayed with in-dialog requests between legs. */
 const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
@@ -99,6 +122,11 @@ function captureView(req: SipRequest): CaptureSipMessage {
   return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
 }
 
+/** A From/To value without its tag (what an API shows). */
+function withoutTag(value: string): string {
+  return value.replace(/;\s*tag\s*=[^;]*/i, '');
+}
+
 function bodyText(m: SipRequest | SipResponse): string {
   return m.body.toString('utf8');
 }
@@ -117,7 +145,12 @@ function hasInfoDigits(media: MediaSession): media is MediaSession & MediaWithIn
 }
 
 export class Call extends EventEmitter<CallEvents> {
+  /** toneguard's id of the call (a UUID), sent to the PBX as X-Toneguard-Call-Id. */
   readonly id: string;
+  /** The caller leg's SIP Call-ID. */
+  readonly callerCallId: string;
+  /** The PBX leg as the PBX sees it (Call-ID, From, To without tags); null until the INVITE is sent. */
+  agentLeg: { readonly callId: string; readonly from: string; readonly to: string } | null = null;
   readonly mode: CallMode;
   readonly caller: Leg;
   readonly agent: Leg;
@@ -152,13 +185,15 @@ export class Call extends EventEmitter<CallEvents> {
     media: MediaSession,
   ) {
     super();
-    this.id = invite.headers.get('call-id') ?? inviteTx.toTag;
+    // Our own id (API, logs, X-Toneguard-Call-Id): each leg's Call-ID is chosen by someone else.
+    this.id = randomUUID();
+    this.callerCallId = invite.headers.get('call-id') ?? inviteTx.toTag;
     this.mode = mode;
     this.media = media;
     this.source = source;
     // From/To as the caller wrote them, without the tag (an API shows them).
-    this.from = (invite.headers.get('from') ?? '').replace(/;\s*tag\s*=[^;]*/i, '');
-    this.to = (invite.headers.get('to') ?? '').replace(/;\s*tag\s*=[^;]*/i, '');
+    this.from = withoutTag(invite.headers.get('from') ?? '');
+    this.to = withoutTag(invite.headers.get('to') ?? '');
     this.startedAt = Date.now();
     this.caller = new Leg('caller', host.stack, source);
     this.agent = new Leg('agent', host.stack, source);
@@ -167,7 +202,7 @@ export class Call extends EventEmitter<CallEvents> {
     media.on('rtp-timeout', this.onRtpTimeout);
     inviteTx.on('ackTimeout', () => this.close('ack-timeout'));
     inviteTx.on('cancel', () => this.end('cancelled', 'caller'));
-    host.register(this, 'caller', this.id, inviteTx.toTag);
+    host.register(this, 'caller', this.callerCallId, inviteTx.toTag);
   }
 
   get state(): CallState {
@@ -186,6 +221,7 @@ export class Call extends EventEmitter<CallEvents> {
   summary(): CallSummary {
     return {
       id: this.id, from: this.from, to: this.to, state: this.stateValue, mode: this.mode, secure: this.media.secure,
+      callerCallId: this.callerCallId, agent: this.agentLeg,
       startedAt: this.startedAt, answeredAt: this.answeredAt,
     };
   }
@@ -223,7 +259,7 @@ export class Call extends EventEmitter<CallEvents> {
    * An offerless INVITE (`offer` undefined) gets our own offer towards the PBX, and an offer of
    * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
    */
-  startB2bua(requestUri: string, destination: Destination, offer: SdpDescription | undefined): void {
+  startB2bua(targets: readonly UpstreamTarget[], offer: SdpDescription | undefined): void {
     let relayed: RelayedOffer;
     try {
       relayed = offer === undefined
@@ -237,13 +273,23 @@ export class Call extends EventEmitter<CallEvents> {
       }
       throw error;
     }
-    const headers: Record<string, string | string[]> = {};
-    for (const f of this.invite.headers.entries()) {
-      if (COPIED_HEADERS.test(f.key)) headers[f.key] = [...(headers[f.key] ?? []), f.value];
-    }
+    this.tryUpstream(targets, 0, offer, relayed);
+  }
+
+  /**
+   * One INVITE towards `targets[index]`. No answer at all within the host's inviteTimeoutMs, a
+   * timeout, a transport error, 408 or 5xx move on to the next target while the caller has heard
+   * nothing but 100 Trying (after a 18x the caller's call belongs to that PBX).
+   */
+  private tryUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer): void {
+    const target = targets[index];
+    const { requestUri, destination } = target;
+    const headers: Record<string, string | string[]> = headersForUpstream(this.invite.headers.entries(), this.host.trustsIdentity(this.source));
     const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
     headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
     headers.allow = ALLOWED_METHODS;
+    // The PBX side (agent desktop, CTI) finds this call in the API by this id.
+    headers['x-toneguard-call-id'] = this.id;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
     const fromUser = /<?sips?:([^@>;]+)@/.exec(this.from)?.[1];
     const display = /^\s*("(?:[^"\\]|\\.)*")\s*</.exec(this.from)?.[1];
@@ -259,13 +305,53 @@ export class Call extends EventEmitter<CallEvents> {
       contentType: SDP,
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
-    this.host.register(this, 'agent', req.headers.get('call-id') ?? '', fromTag);
+    const agentCallId = req.headers.get('call-id') ?? '';
+    this.agentLeg = { callId: agentCallId, from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') };
+    this.host.register(this, 'agent', agentCallId, fromTag);
     const ctx = this.host.stack.request(req, destination);
     this.agentInvite = ctx;
-    ctx.on('provisional', (res) => this.onAgentProvisional(offer, relayed, res));
-    ctx.on('final', (res) => this.onAgentFinal(req, ctx, destination, offer, relayed, res));
-    ctx.on('timeout', () => this.end('no-answer', 'agent'));
-    ctx.on('transportError', () => this.end('error', 'agent'));
+    const current = (): boolean => this.agentInvite === ctx;
+    let heard = false;
+    const failed = (outcome: UpstreamOutcome, res?: SipResponse): boolean => {
+      clearTimeout(firstAnswer);
+      if (!current()) return true;
+      const retryAfter = Number.parseInt(res?.headers.get('retry-after') ?? '', 10);
+      if (target.upstream !== undefined) this.host.upstreamOutcome(target.upstream, outcome, Number.isFinite(retryAfter) ? retryAfter : undefined);
+      if (this.stateValue !== 'trying' || index + 1 >= targets.length) return false;
+      this.host.warn(`upstream ${target.label} failed (${outcome}); trying ${targets[index + 1].label}`);
+      this.tryUpstream(targets, index + 1, offer, relayed);
+      return true;
+    };
+    const firstAnswer = setTimeout(() => {
+      if (heard || !current()) return;
+      ctx.cancel();
+      if (!failed('timeout')) this.end('no-answer', 'agent');
+    }, this.host.inviteTimeoutMs);
+    firstAnswer.unref();
+    ctx.on('provisional', (res) => {
+      heard = true;
+      clearTimeout(firstAnswer);
+      if (current()) this.onAgentProvisional(offer, relayed, res);
+    });
+    ctx.on('final', (res) => {
+      heard = true;
+      clearTimeout(firstAnswer);
+      if (!current()) {
+        // An upstream we gave up on answered after all: end that dialog (ACK and BYE).
+        if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
+        return;
+      }
+      const outcome = finalOutcome(res.status);
+      if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
+      if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
+      this.onAgentFinal(req, ctx, destination, offer, relayed, res);
+    });
+    ctx.on('timeout', () => {
+      if (!failed('timeout')) this.end('no-answer', 'agent');
+    });
+    ctx.on('transportError', () => {
+      if (!failed('transport-error')) this.end('error', 'agent');
+    });
   }
 
   private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
@@ -316,7 +402,7 @@ export class Call extends EventEmitter<CallEvents> {
     const seq = parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1;
     const hop = dialog.nextHop(destination.transport) ?? destination;
     ctx.ack(dialog.createAck(seq), hop);
-    if (this.agent.dialog !== undefined || this.stateValue === 'ending' || this.stateValue === 'ended') {
+    if (this.agent.dialog !== undefined || this.agentInvite !== ctx || this.stateValue === 'ending' || this.stateValue === 'ended') {
       // A second 2xx (forking, RFC 3261 §13.2.2.4) or an answer after the caller left: end that dialog.
       const stray = new Leg('agent', this.host.stack, destination);
       stray.dialog = dialog;
@@ -511,6 +597,17 @@ export class Call extends EventEmitter<CallEvents> {
     for (const name of RELAYED_HEADERS) {
       const value = req.headers.get(name);
       if (value !== undefined) headers[name] = value;
+    }
+    if (from === 'caller' && headers['refer-to'] !== undefined) {
+      // The transferee's INVITE would carry these URI headers with toneguard's authority.
+      const checked = referToWithoutReservedHeaders(headers['refer-to']);
+      if (!checked.ok) {
+        this.host.warn(`caller REFER refused: ${checked.reason}`);
+        tx.respond(403);
+        return;
+      }
+      if (checked.stripped > 0) this.host.warn(`caller REFER: ${checked.stripped} reserved URI header(s) removed from Refer-To`);
+      headers['refer-to'] = checked.value;
     }
     const contentType = req.headers.get('content-type');
     const res = await other.request(req.method, { headers, body: req.body.length > 0 ? req.body : undefined, contentType: req.body.length > 0 ? contentType : undefined });

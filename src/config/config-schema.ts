@@ -60,10 +60,41 @@ export const configSchema = z
         maxCalls: z.number().int().min(1).default(2000),
         maxCallsPerSource: z.number().int().min(1).default(200),
         maxTransactionsPerSource: z.number().int().min(1).default(500),
+        /** An upstream that sends no response at all to an INVITE within this long is given up for the next, ms. */
+        inviteTimeoutMs: z.number().int().min(100).max(32000).default(5000),
+        /** OPTIONS keep-alives to each upstream; down after failureThreshold failures in a row. */
+        keepalive: z
+          .object({
+            intervalSeconds: z.number().min(0).max(3600).default(10),
+            timeoutSeconds: z.number().min(0.1).max(32).default(2),
+            failureThreshold: z.number().int().min(1).max(100).default(3),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
-    upstream: sipUri.default('sip:127.0.0.1:5070'),
+    /**
+     * The PBX: one SIP URI, or a list with priorities (lower first) and weights (share among
+     * equals); calls fail over from one to the next.
+     */
+    upstream: z
+      .union([
+        sipUri,
+        z
+          .array(
+            z
+              .object({
+                uri: sipUri,
+                priority: z.number().int().min(0).max(65535).default(0),
+                weight: z.number().int().min(0).max(65535).default(1),
+              })
+              .strict(),
+          )
+          .min(1, 'needs at least one upstream'),
+      ])
+      .default('sip:127.0.0.1:5070')
+      .transform((u) => (typeof u === 'string' ? [{ uri: u, priority: 0, weight: 1 }] : u)),
     /** Request-URI rules tried in order before `upstream`: the user part matches the regex. */
     routes: z
       .array(

@@ -56,6 +56,8 @@ export class KpiMetrics {
 
   readonly #entered = new Counter({ name: 'toneguard_payment_sessions_entered_total', help: 'Payment sessions started (the caller entered the payment application)', labelNames: ['mode'], registers: [this.registry] });
   readonly #enteredByMerchant = new Counter({ name: 'toneguard_payment_sessions_entered_by_merchant_total', help: 'Payment sessions started, per merchant (first 100 merchants; later ones as "other")', labelNames: ['mode', 'merchant'], registers: [this.registry] });
+  readonly #upstreamUp = new Gauge({ name: 'toneguard_upstream_up', help: 'Upstream PBX reachable (1) or down (0), from OPTIONS keep-alives and INVITE outcomes', labelNames: ['upstream'], registers: [this.registry] });
+  readonly #upstreamInvites = new Counter({ name: 'toneguard_upstream_invites_total', help: 'INVITEs sent to each upstream PBX, by outcome', labelNames: ['upstream', 'outcome'], registers: [this.registry] });
   readonly #sessions = new Counter({ name: 'toneguard_payment_sessions_total', help: 'Payment sessions ended, per result (X-Payment-Result values)', labelNames: ['mode', 'result'], registers: [this.registry] });
   readonly #sessionsByMerchant = new Counter({ name: 'toneguard_payment_sessions_by_merchant_total', help: 'Payment sessions ended, per merchant and result', labelNames: ['mode', 'merchant', 'result'], registers: [this.registry] });
   readonly #sessionsByCardType = new Counter({ name: 'toneguard_payment_sessions_by_card_type_total', help: 'Payment sessions ended, per card type (credit-card-type name) and result', labelNames: ['mode', 'card_type', 'result'], registers: [this.registry] });
@@ -122,6 +124,16 @@ export class KpiMetrics {
   }
 
   /** `reason`: a short fixed word from the media plane (`unknown-source`, `malformed`, `srtp-auth`...), never free text. */
+  /** An upstream PBX went up (1) or down (0); `upstream` is its configured URI (bounded by the config). */
+  upstreamState(upstream: string, up: boolean): void {
+    this.#upstreamUp.set({ upstream }, up ? 1 : 0);
+  }
+
+  /** One INVITE towards an upstream and what came of it (answered, rejected, timeout, ...). */
+  upstreamAttempt(upstream: string, outcome: string): void {
+    this.#upstreamInvites.inc({ upstream, outcome });
+  }
+
   rtpPacketsDropped(reason: string, count = 1): void {
     this.#rtpDropped.inc({ reason }, count);
   }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
+import { UpstreamPool } from '../call/upstream-pool.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
@@ -210,9 +211,23 @@ export class ToneguardServer {
     });
     cleanups.push(() => payments.close());
 
+    const upstreams = new UpstreamPool({
+      stack,
+      upstreams: config.upstream,
+      probe: { intervalMs: config.sip.keepalive.intervalSeconds * 1000, timeoutMs: config.sip.keepalive.timeoutSeconds * 1000, failureThreshold: config.sip.keepalive.failureThreshold },
+    });
+    cleanups.push(() => upstreams.close());
+    for (const u of upstreams.upstreams) metrics.upstreamState(u.label, u.up);
+    upstreams.on('change', (u) => {
+      metrics.upstreamState(u.label, u.up);
+      logger.warn({ component: 'upstream', upstream: u.label, up: u.up }, u.up ? 'upstream up' : 'upstream down');
+    });
+    upstreams.on('attempt', (u, outcome) => metrics.upstreamAttempt(u.label, outcome));
+    upstreams.start();
     calls = new CallManager({
       stack,
-      upstream: config.upstream,
+      upstream: upstreams,
+      inviteTimeoutMs: config.sip.inviteTimeoutMs,
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
       paymentUri: config.payment.uri,
       limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource },
@@ -232,7 +247,7 @@ export class ToneguardServer {
     cleanups.push(() => manager.close());
     manager.on('call-start', (call) => {
       metrics.callStarted();
-      logger.info({ call: call.id, mode: call.mode }, 'call started');
+      logger.info({ call: call.id, callerCallId: call.callerCallId, mode: call.mode }, 'call started');
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
@@ -259,7 +274,7 @@ export class ToneguardServer {
         }
       }
       widget.end(call.id);
-      logger.info({ call: call.id, reason }, 'call ended');
+      logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
     });
     manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
 
@@ -267,7 +282,11 @@ export class ToneguardServer {
     cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
     registerHealthRoutes(http, {
-      readiness: () => (server === undefined ? { ready: false, reasons: ['starting'] } : server.#draining ? { ready: false, reasons: ['draining'] } : { ready: true, reasons: [] }),
+      readiness: () => {
+        const reasons = server === undefined ? ['starting'] : server.#draining ? ['draining'] : [];
+        if (!upstreams.anyUp) reasons.push('no upstream is up');
+        return { ready: reasons.length === 0, reasons };
+      },
     });
     registerCallRoutes(http, callControl(manager, payments));
     registerPaymentRoutes(http, payments);
@@ -287,7 +306,7 @@ export class ToneguardServer {
     return [
       `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last}, HTTP ${this.#httpUrl}`,
       `dashboard: ${this.#httpUrl}/dashboard`,
-      `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
+      `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream.map((u) => u.uri).join(', ')}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
     ].join('\n');
   }
 
@@ -330,6 +349,7 @@ export class ToneguardServer {
 function callControl(manager: CallManager, payments: PaymentCoordinator): CallControl {
   const summary = (call: Call): CallSummary => {
     const s = call.summary();
+    const paymentId = payments.paymentOf(s.id);
     return {
       id: s.id,
       mode: s.mode,
@@ -338,10 +358,13 @@ function callControl(manager: CallManager, payments: PaymentCoordinator): CallCo
       to: s.to,
       secure: s.secure,
       startedAt: new Date(s.startedAt).toISOString(),
-      paymentId: payments.paymentOf(s.id),
+      paymentId,
+      paymentState: paymentId === null ? null : String(payments.status(s.id, paymentId).state),
+      legs: { caller: { callId: s.callerCallId, from: s.from, to: s.to }, agent: s.agent },
     };
   };
   return {
+    resolve: (id) => manager.get(id)?.id,
     list: () => manager.calls().map((s) => manager.get(s.id)).filter((c): c is Call => c !== undefined).map(summary),
     get: (id) => {
       const call = manager.get(id);

@@ -8,7 +8,7 @@ import { parseHostPort } from '../../src/config/config-schema.js';
 t.test('embedded defaults are DESIGN.md\'s', async (t) => {
   const c = defaultConfig();
   t.same(c.sip.listen, { host: '127.0.0.1', port: 5060 });
-  t.equal(c.upstream, 'sip:127.0.0.1:5070');
+  t.same(c.upstream, [{ uri: 'sip:127.0.0.1:5070', priority: 0, weight: 1 }], 'one upstream, as a list of one');
   t.same(c.rtp.ports, { first: 20000, last: 29999 });
   t.equal(c.rtp.address, '127.0.0.1');
   t.equal(c.secureMode, 'api');
@@ -41,6 +41,10 @@ t.test('each bad field is named in the error', async (t) => {
     [{ clamp: { mode: 'loud' } }, /clamp\.mode/],
     [{ secureMode: 'sometimes' }, /secureMode/],
     [{ upstream: 'http://pbx' }, /upstream: must be a SIP URI/],
+    [{ upstream: [] }, /upstream: needs at least one upstream/],
+    [{ upstream: [{ uri: 'sip:pbx', weight: -1 }] }, /upstream\.0\.weight/],
+    [{ upstream: [{ uri: 'http://pbx' }] }, /upstream\.0\.uri: must be a SIP URI/],
+    [{ sip: { keepalive: { failureThreshold: 0 } } }, /sip\.keepalive\.failureThreshold/],
     [{ sip: { listen: '127.0.0.1:5060', typo: 1 } }, /sip: Unrecognized key/i],
     [{ unknownSection: {} }, /\(top level\): Unrecognized key/i],
     [{ http: { token: 42 } }, /http\.token/],

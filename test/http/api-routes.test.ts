@@ -10,10 +10,14 @@ import { createLogger } from '../../src/server/logger.js';
 const AUTH = { authorization: 'Bearer tok' };
 
 function fakeCalls(): CallControl & { secureCalls: string[] } {
-  const call: CallSummary = { id: 'c1', mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null };
+  const call: CallSummary = {
+    id: 'c1', mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null,
+    legs: { caller: { callId: 'caller-leg@x', from: 'sip:a@x', to: 'sip:b@y' }, agent: { callId: 'pbx-leg', from: 'sip:a@tg', to: 'sip:b@pbx' } },
+  };
   const secureCalls: string[] = [];
   return {
     secureCalls,
+    resolve: (id) => (id === 'caller-leg@x' || id === 'pbx-leg' ? 'c1' : id),
     list: () => [{ ...call, secure: secureCalls.includes('c1') }],
     get: (id) => (id === 'c1' ? call : id === 'ended' ? { ...call, id, state: 'ended' } : undefined),
     setSecure: (id, on) => {
@@ -38,6 +42,12 @@ t.test('calls: list, secure on and off, unknown calls', async (t) => {
   t.equal((await app.inject({ url: '/calls', headers: AUTH })).json().calls[0].secure, true);
   t.equal((await app.inject({ method: 'DELETE', url: '/calls/c1/secure', headers: AUTH })).statusCode, 200);
   t.same(calls.secureCalls, []);
+  // The PBX side knows only its own leg's Call-ID; the caller side its own: both name the call.
+  const byPbx = await app.inject({ method: 'POST', url: '/calls/pbx-leg/secure', headers: AUTH });
+  t.same([byPbx.statusCode, byPbx.json()], [200, { id: 'c1', secure: true }], "the PBX leg's Call-ID names the call");
+  t.same(calls.secureCalls, ['c1']);
+  t.equal((await app.inject({ url: `/calls/${encodeURIComponent('caller-leg@x')}`, headers: AUTH })).json().id, 'c1', "the caller leg's Call-ID, URL-encoded");
+  t.equal((await app.inject({ method: 'DELETE', url: '/calls/pbx-leg/secure', headers: AUTH })).statusCode, 200);
   t.equal((await app.inject({ method: 'POST', url: '/calls/nope/secure', headers: AUTH })).statusCode, 404);
   t.equal((await app.inject({ method: 'POST', url: '/calls/ended/secure', headers: AUTH })).statusCode, 409);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/secure' })).statusCode, 401, 'token required');
@@ -63,6 +73,7 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
     },
     status: () => ({ for: 'payment-card-number', paymentCardNumber: 'xxxxxxxxxxxx1111' }),
   };
+  registerCallRoutes(app, fakeCalls());
   registerPaymentRoutes(app, api);
   t.teardown(() => app.close());
   const body = { idempotencyKey: 'k1', customerId: 'C42', amount: '125.50', currency: 'GBP', statusCallback: 'https://crm.example/cb' };
@@ -72,6 +83,8 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
   t.same(started[0].parameters, { customerId: 'C42', amount: '125.50', currency: 'GBP' }, 'payment parameters passed on without the API fields');
   t.equal(started[0].statusCallback, 'https://crm.example/cb');
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: body })).statusCode, 200, 'same key: the same payment');
+  const viaPbx = await app.inject({ method: 'POST', url: '/calls/pbx-leg/payments', headers: AUTH, payload: body });
+  t.same([viaPbx.statusCode, viaPbx.json()], [200, { paymentId: 'p1', callId: 'c1' }], "the PBX leg's Call-ID reaches the same call's payment");
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { amount: '1' } })).statusCode, 400, 'idempotency key required');
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, statusCallback: 'ftp://x' } })).statusCode, 400);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c2/payments', headers: AUTH, payload: body })).statusCode, 404);

@@ -75,7 +75,9 @@ class Instance {
 
 function startInstance(cli: string, dir: string, n: 0 | 1, pgUrl: string): Instance {
   const config = {
-    sip: { listen: `127.0.0.1:${SIP[n]}` },
+    // Payment-only instances: no PBX answers behind them, so no upstream keep-alives (readiness
+    // would otherwise add "no upstream is up" to "draining").
+    sip: { listen: `127.0.0.1:${SIP[n]}`, keepalive: { intervalSeconds: 0 } },
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: `${35400 + n * 200}-${35599 + n * 200}` },
     upstream: 'sip:127.0.0.1:5769',
