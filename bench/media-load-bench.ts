@@ -1,4 +1,4 @@
-// Media load bench (issue 6 item 9): how many concurrent calls the media plane carries, against
+// Media load bench: how many concurrent calls the media plane carries, against
 // a minimal plain UDP relay (one socket per stream, the baseline) in the same run.
 // Each call: G.711 at 50 packets/s each way; ours runs RtpMediaSession in B2BUA secure mode
 // (clamp stage + in-band detector tap + delay clamp on caller -> agent), the caller injecting a
@@ -21,7 +21,8 @@ import type { LoadWorkerData, LoadWorkerResult } from './media-load-worker.js';
 
 const ADDRESS = '127.0.0.1';
 /** Ports of our sessions (4 per call); tests use 30000-31999. */
-const OUR_PORTS = '32000-39999';
+/** RTP ports of the relay under test unless `ports` says otherwise (below the kernel's ephemeral range). */
+export const DEFAULT_BENCH_PORTS = '32000-39999';
 const RECV_BUFFER_BYTES = 32 * 1024 * 1024;
 const LOOKAHEAD_MS = CLAMP_LOOKAHEAD_SAMPLES / 8;
 const SLACK_MS = 2;
@@ -65,6 +66,8 @@ export interface MediaLoadBenchOptions {
   readonly levels?: readonly number[];
   readonly warmupMs?: number;
   readonly measureMs?: number;
+  /** RTP port range of the relay under test, `FIRST-LAST` (default DEFAULT_BENCH_PORTS). */
+  readonly ports?: string;
 }
 
 export interface MediaLoadBenchResult {
@@ -85,8 +88,8 @@ interface Relay {
   close(): void;
 }
 
-async function openOurs(calls: number): Promise<Relay> {
-  const ports = new PortAllocator({ address: ADDRESS, ports: OUR_PORTS, recvBufferBytes: 4 * 1024 * 1024 });
+async function openOurs(calls: number, portRange: string): Promise<Relay> {
+  const ports = new PortAllocator({ address: ADDRESS, ports: portRange, recvBufferBytes: 4 * 1024 * 1024 });
   const sessions: RtpMediaSession[] = [];
   try {
     for (let c = 0; c < calls; c++) sessions.push(await RtpMediaSession.open({ ports, mode: 'b2bua', secure: true }));
@@ -175,8 +178,8 @@ function workerUrl(): URL {
   return existsSync(fileURLToPath(js)) ? js : new URL('./media-load-worker.ts', import.meta.url);
 }
 
-async function runLevel(contender: LoadContender, calls: number, warmupMs: number, measureMs: number): Promise<MediaLoadLevel> {
-  const relay = contender === 'ours' ? await openOurs(calls) : await openBaseline(calls);
+async function runLevel(contender: LoadContender, calls: number, warmupMs: number, measureMs: number, portRange: string): Promise<MediaLoadLevel> {
+  const relay = contender === 'ours' ? await openOurs(calls, portRange) : await openBaseline(calls);
   try {
     const data: LoadWorkerData = {
       address: ADDRESS,
@@ -232,6 +235,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   const levels = options.levels ?? (options.quick === false ? FULL_LEVELS : QUICK_LEVELS);
   const warmupMs = options.warmupMs ?? 1000;
   const measureMs = options.measureMs ?? (options.quick === false ? 5000 : 2000);
+  const portRange = options.ports ?? DEFAULT_BENCH_PORTS;
   const out: MediaLoadLevel[] = [];
   const capacity: Record<LoadContender, number> = { ours: 0, baseline: 0 };
   const zeroLoss: Record<LoadContender, number> = { ours: 0, baseline: 0 };
@@ -239,14 +243,14 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   const lossFailed: Record<LoadContender, boolean> = { ours: false, baseline: false };
   // A short unmeasured run of each first: JIT and module loading would otherwise fall on the
   // first measured level of whichever contender runs first.
-  for (const contender of ['baseline', 'ours'] as const) await runLevel(contender, 10, 200, 300);
+  for (const contender of ['baseline', 'ours'] as const) await runLevel(contender, 10, 200, 300, portRange);
   for (const calls of levels) {
     // Interleaved per level, so drift on the shared machine hits both. A contender stays in
     // until it loses packets (for the zero-loss figure); its capacity is the last level before
     // its first failure of either criterion.
     for (const contender of ['baseline', 'ours'] as const) {
       if (lossFailed[contender]) continue;
-      const level = await runLevel(contender, calls, warmupMs, measureMs);
+      const level = await runLevel(contender, calls, warmupMs, measureMs, portRange);
       out.push(level);
       if (level.lost === 0 && level.expected > 0 && !level.generatorLimited) zeroLoss[contender] = calls;
       else lossFailed[contender] = true;

@@ -35,7 +35,15 @@ export interface BenchOptions {
   readonly repetitions?: number;
   /** Output sink, one line per call. Default: process.stdout. */
   readonly write?: (line: string) => void;
+  /** Run only these benchmarks (BENCHMARK_NAMES); default all. */
+  readonly only?: readonly BenchmarkName[];
+  /** RTP ports the media-load benchmark's relay under test binds, `FIRST-LAST`. */
+  readonly ports?: string;
 }
+
+/** The benchmarks by name, in the order they run (`toneguard bench --only NAME,...`). */
+export const BENCHMARK_NAMES = ['detector', 'replay', 'clamp', 'clamp-stage', 'media-load'] as const;
+export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export const CHUNK_SAMPLES = 160; // 20 ms at 8 kHz: one G.711 RTP packet
 const SAMPLE_RATE = 8000; // Hz
@@ -93,21 +101,21 @@ export interface Throughput {
 /** Measures, then prints every benchmark (text, or one JSON object per line). */
 export async function runBenchmarks(options: BenchOptions): Promise<void> {
   const write = options.write ?? ((line: string) => void process.stdout.write(line + '\n'));
-  const results = await measureBenchmarks(options);
-  for (const line of formatBenchmarks(results, options.json)) write(line);
+  const wanted = (name: BenchmarkName): boolean => options.only === undefined || options.only.includes(name);
+  // The detector against the goertzel package and spandsp, speed and quality (this file).
+  if (wanted('detector')) for (const line of formatBenchmarks(await measureBenchmarks(options), options.json)) write(line);
   // Replay throughput against tshark on the recorded RTP fixtures (bench/replay-bench.ts).
-  const replay = await measureReplayBenchmark({ repetitions: options.repetitions });
-  for (const line of formatReplayBenchmark(replay, options.json)) write(line);
+  if (wanted('replay')) for (const line of formatReplayBenchmark(await measureReplayBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // In-band clamp against pass-through (bench/clamp-bench.ts).
-  const clamp = measureClampBenchmark({ repetitions: options.repetitions });
-  for (const line of formatClampBenchmark(clamp, options.json)) write(line);
+  if (wanted('clamp')) for (const line of formatClampBenchmark(measureClampBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // The joined clamp stage, secure against pass-through (bench/clamp-stage-bench.ts).
-  const stage = measureClampStageBenchmark({ repetitions: options.repetitions });
-  for (const line of formatClampStageBenchmark(stage, options.json)) write(line);
+  if (wanted('clamp-stage')) for (const line of formatClampStageBenchmark(measureClampStageBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // Concurrent calls through the media plane against a plain UDP relay (bench/media-load-bench.ts);
   // quick levels (about a minute) unless TONEGUARD_BENCH_FULL=1.
-  const media = await measureMediaLoadBenchmark({ quick: process.env.TONEGUARD_BENCH_FULL !== '1' });
-  for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
+  if (wanted('media-load')) {
+    const media = await measureMediaLoadBenchmark({ quick: process.env.TONEGUARD_BENCH_FULL !== '1', ...(options.ports === undefined ? {} : { ports: options.ports }) });
+    for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
+  }
 }
 
 /** Runs every benchmark; `json` and `write` of the options are not used. */

@@ -47,13 +47,13 @@ export interface MediaSessionRequest {
 
 export interface CallManagerOptions {
   readonly stack: SipStack;
-  /** The PBX, `sip:host:port` (DESIGN.md `upstream`), or a pool of PBXs with failover. */
+  /** The PBX, `sip:host:port` (config `upstream`), or a pool of PBXs with failover. */
   readonly upstream: string | UpstreamPool;
   /** An upstream that sends no response at all within this long is given up for the next, ms (default 5000). */
   readonly inviteTimeoutMs?: number;
   /** Request-URI rules tried in order before `upstream`. */
   readonly routes?: readonly RouteRule[];
-  /** Calls to this URI (user@host) are answered by toneguard (DESIGN.md `payment.uri`). */
+  /** Calls to this URI (user@host) are answered by toneguard (config `payment.uri`). */
   readonly paymentUri?: string;
   /** A MediaSession per call, ports bound (local() answers at once). */
   /** A MediaSession per call with its ports bound (local() answers at once); may be async (socket binding). */

@@ -1,5 +1,5 @@
 // Where an inbound INVITE goes: the payment URI (endpoint mode, answered by toneguard), or a PBX
-// chosen by Request-URI rules, else the static upstream (DESIGN.md `upstream: "sip:host:port"`).
+// chosen by Request-URI rules, else the static upstream (config `upstream: "sip:host:port"`).
 // Pure functions over parsed URIs; URIs compared by user and host (RFC 3261 §19.1.4: user
 // case-sensitive after unescaping, host case-insensitive).
 import { CodedError } from '../errors.js';

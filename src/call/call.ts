@@ -531,7 +531,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (ok) this.end('transferred', undefined);
   }
 
-  /** Ends the call with a BYE carrying the result headers (DESIGN.md result vocabulary). */
+  /** Ends the call with a BYE carrying the result headers (result vocabulary in src/dialog/vocabulary.ts). */
   hangupWithResult(result: PaymentResultHeaders): void {
     const headers: Record<string, string> = {};
     for (const [name, value] of resultHeaderFields(result)) headers[name] = value;

@@ -1,4 +1,4 @@
-// Endpoint mode's SIP headers (DESIGN.md "Input parameters"): the X-Payment-* input parameters
+// Endpoint mode's SIP headers (docs/integration.md): the X-Payment-* input parameters
 // of the transferred INVITE, and the X-Payment-* result headers we send back, either as header
 // fields of a BYE or as URI headers of a REFER's Refer-To (RFC 3261 §19.1.1, escaped as §19.1.5
 // / RFC 3986 percent-encoding). Never card data in either direction: results carry at most the
@@ -73,7 +73,7 @@ export function parsePaymentParams(lookup: HeaderLookup): PaymentCallParams {
   };
 }
 
-/** The result headers (DESIGN.md); only these names are sent. */
+/** The result headers (docs/integration.md); only these names are sent. */
 export interface PaymentResultHeaders {
   readonly result: PaymentResult;
   readonly transactionId?: string;
@@ -91,7 +91,7 @@ export class PaymentHeaderError extends CodedError<'payment-header-invalid'> {
   }
 }
 
-/** Header name -> value, in DESIGN.md order; validates so no card data can leave. */
+/** Header name -> value, in documented order; validates so no card data can leave. */
 export function resultHeaderFields(result: PaymentResultHeaders): [string, string][] {
   if (!(PAYMENT_RESULTS as readonly string[]).includes(result.result)) throw new PaymentHeaderError('unknown X-Payment-Result value');
   if (result.cardLast4 !== undefined && !/^\d{4}$/.test(result.cardLast4)) {

@@ -1,5 +1,5 @@
-// `toneguard clamp IN OUT [--mode silence|noise|tone|digit] [--json]` (DESIGN.md, "Command line
-// contract"): OUT is IN with every DTMF tone replaced, in IN's format (container, encoding,
+// `toneguard clamp IN OUT [--mode silence|noise|tone|digit] [--json]` (docs/cli.md):
+// OUT is IN with every DTMF tone replaced, in IN's format (container, encoding,
 // rate, channels) and length, time-aligned with IN (the clamp's lookahead is removed offline).
 // stdout: the digits removed, exactly as `detect` prints them.
 import { writeFile } from 'node:fs/promises';

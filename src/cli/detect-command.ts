@@ -1,5 +1,5 @@
-// `toneguard detect FILE [--json] [--format s16le|ulaw|alaw --rate N]` (DESIGN.md, "Command line
-// contract"): in-band DTMF digits of a WAV or raw file, one line of digits or one JSON object per digit.
+// `toneguard detect FILE [--json] [--format s16le|ulaw|alaw --rate N]` (docs/cli.md):
+// in-band DTMF digits of a WAV or raw file, one line of digits or one JSON object per digit.
 import { InvalidArgumentError } from 'commander';
 import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { RAW_FORMATS, readAudioFile, toMono8k, type RawAudioOptions, type RawFormat } from '../media/audio-file.js';

@@ -1,5 +1,5 @@
 // `toneguard gateway-sim [--listen ADDR] [--fault KIND] [--slow-ms N] [--ca-out FILE]`
-// (DESIGN.md): the HTTPS gateway simulator on its own, until SIGINT or SIGTERM. Prints its URL
+// the HTTPS gateway simulator on its own, until SIGINT or SIGTERM. Prints its URL
 // and where it wrote the CA certificate to trust, then one line per request (last four digits
 // at most).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Numbers in the CLI's JSON lines as the contract shows them (DESIGN.md: `"startMs":120.0`).
+// Numbers in the CLI's JSON lines as the documentation shows them (`"startMs":120.0`).
 
 /** One decimal, never "-0.0"; null for a value JSON cannot hold. */
 export function jsonFixed1(value: number): string {

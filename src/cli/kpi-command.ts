@@ -1,6 +1,6 @@
 // `toneguard kpi [--db FILE | --postgres URL] [--from ISO] [--to ISO] [--by GROUP] [--json|--csv]
-// [--field-errors]` (DESIGN.md, "KPI names"): payment KPIs from the history store.
-// --json: one object (the contract's), or with --by one object per group per line, the group
+// [--field-errors]` (docs/architecture.md, "KPIs"): payment KPIs from the history store.
+// --json: one object (the documented one), or with --by one object per group per line, the group
 // key first under the grouping's name. --csv: a header row, then one row (per group).
 // --field-errors: errors per field instead (`{"for":{"errorType":N}}` / CSV for,error_type,count).
 import { InvalidArgumentError } from 'commander';
@@ -11,7 +11,7 @@ import type { KpiGroupBy, KpiRange, KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 
-/** Where `npm start` keeps its history (DESIGN.md: "SQLite KPI store in ./data/"). */
+/** Where `npm start` keeps its history (the embedded defaults: a SQLite KPI store in ./data/). */
 export const DEFAULT_KPI_DB = './data/kpi.sqlite';
 
 export interface KpiCommandOptions {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `toneguard` command line (DESIGN.md, "Command line contract"). Wiring only: options are
+// The `toneguard` command line (docs/cli.md). Wiring only: options are
 // parsed here, each command's logic lives in its own module. Exit codes: 0 success, 1 runtime
 // failure, 2 bad usage or unreadable/invalid input (message on stderr naming the file).
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simu
 import { KpiError } from '../kpi/kpi-error.js';
 import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
-import { runBenchCommand } from './bench-command.js';
+import { BenchUsageError, runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
 import { isRawFormat, runDetectCommand } from './detect-command.js';
 import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
@@ -180,21 +180,29 @@ function buildProgram(): Command {
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
     .option('--json', 'machine-readable output')
+    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, clamp, clamp-stage, media-load')
+    .option('--ports <range>', 'RTP ports FIRST-LAST for the media-load relay under test (default 32000-39999)')
     .action(async (options: OptionValues) => {
-      await runBenchCommand({ json: options.json === true });
+      const only: unknown = options.only;
+      const ports: unknown = options.ports;
+      await runBenchCommand({
+        json: options.json === true,
+        ...(typeof only === 'string' ? { only: only.split(',').map((n) => n.trim()).filter((n) => n !== '') } : {}),
+        ...(typeof ports === 'string' ? { ports } : {}),
+      });
     });
 
   program
     .command('serve')
     .allowExcessArguments(false)
     .description('run the server: SIP B2BUA and payment endpoint, RTP relay with clamping, HTTP API, widget, dashboard and /metrics')
-    .option('--config <file>', 'YAML configuration (default: the embedded defaults of DESIGN.md)')
+    .option('--config <file>', 'YAML configuration, every key in examples/config.yaml (default: embedded defaults, SIP and HTTP on loopback, built-in gateway simulator, SQLite KPIs in ./data/)')
     .action(async (options: OptionValues) => {
       const config: unknown = options.config;
       // Loaded on demand: the server's module tree (fastify, SIP, media, gateway) is about 0.8 s
       // of CPU at start, which every other command (detect, clamp, --help ...) need not pay.
       const { runServeCommand } = await import('./serve-command.js');
-      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeOut);
+      await runServeCommand({ config: typeof config === 'string' ? config : undefined }, writeErr);
     });
 
   program
@@ -266,7 +274,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
+    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,5 +1,5 @@
-// `toneguard replay CAPTURE [--json] [--write-audio DIR] [--event-pt N]` (DESIGN.md, "Command
-// line contract"): the RTP streams of a pcap/pcapng capture, one line each with its digits
+// `toneguard replay CAPTURE [--json] [--write-audio DIR] [--event-pt N]` (docs/cli.md):
+// the RTP streams of a pcap/pcapng capture, one line each with its digits
 // (RFC 4733, in-band and SIP INFO merged), or one JSON object per digit. A capture that goes bad
 // part-way still prints what was read, then fails with the capture error (exit 2).
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// `toneguard serve [--config FILE]`: the server. Without --config it runs DESIGN.md's embedded
+// `toneguard serve [--config FILE]`: the server. Without --config it runs the embedded
 // defaults (SIP and HTTP on loopback, the built-in gateway simulator, SQLite KPIs in ./data/).
 // SIGTERM/SIGINT: stop taking calls, give live calls the grace period, then end them and exit.
 // SIGHUP: reload the config file (the settings that can change without a restart).
@@ -11,11 +11,15 @@ export interface ServeCommandOptions {
   readonly config: string | undefined;
 }
 
-export async function runServeCommand(options: ServeCommandOptions, writeOut: (text: string) => void): Promise<void> {
+/**
+ * `writeNotice` takes the human banner: stderr, so that stdout carries only the JSON log lines
+ * a log shipper can parse.
+ */
+export async function runServeCommand(options: ServeCommandOptions, writeNotice: (text: string) => void): Promise<void> {
   const config = options.config === undefined ? defaultConfig() : loadConfigFile(options.config);
   const logger = createLogger(config.log.level);
   const server = await ToneguardServer.start(config, logger);
-  writeOut(`${server.banner()}\n`);
+  writeNotice(`${server.banner()}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

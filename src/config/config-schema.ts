@@ -1,4 +1,4 @@
-// toneguard's configuration (DESIGN.md "Configuration"): YAML in, typed and defaulted out.
+// toneguard's configuration (every key annotated in examples/config.yaml): YAML in, typed and defaulted out.
 // Every key has a default, so `npm start` runs with none; unknown keys are errors (a typo in
 // a security setting must not be silently ignored).
 import { z } from 'zod';

@@ -26,7 +26,7 @@ function packageRootPath(relative: string): string {
   return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }
 
-/** The card types the issue lists; credit-card-type knows more (elo, mir, ...), off by default. */
+/** The card types accepted by default; credit-card-type knows more (elo, mir, ...), off by default. */
 export const DEFAULT_CARD_TYPES = ['visa', 'mastercard', 'american-express', 'discover', 'diners-club', 'jcb', 'unionpay', 'maestro'] as const;
 
 /**

@@ -1,4 +1,4 @@
-// The payment's inputs (DESIGN.md "Input parameters"): from the SIP headers of the transferred
+// The payment's inputs (docs/integration.md): from the SIP headers of the transferred
 // call (automated) or the HTTP API body (agent-assisted), parsed once at the edge into a typed
 // PaymentRequest.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// The result a finished payment hands back (DESIGN.md "Result headers"): `X-Payment-*` headers
+// The result a finished payment hands back (docs/integration.md): `X-Payment-*` headers
 // on the REFER or BYE (automated) and the same map in the agent's result event. Never card data
 // beyond the last four digits and the card type.
 import { formatMinor } from './money.js';

@@ -1,6 +1,6 @@
 // The payment vocabulary shared by the dialog, the gateway, the KPIs, the APIs and the widget.
 // Words follow Twilio <Pay> and its agent-assisted Payments API where they exist (integrators
-// know them), plus DESIGN.md's own results (`not-identified`, `transferred-to-agent`).
+// know them), plus toneguard's own results (`not-identified`, `transferred-to-agent`).
 
 /** How the payment runs: the IVR transferred the call (automated) or an agent stays on it. */
 export type PaymentMode = 'automated' | 'agent-assisted';

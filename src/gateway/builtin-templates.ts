@@ -1,7 +1,7 @@
 // The built-in templates. `authorize-net` speaks Authorize.Net's public XML API
 // (AnetApiSchema.xsd, createTransactionRequest with authCaptureTransaction); element order
 // follows the schema's xs:sequence, which the API enforces. `generic` is a plain documented
-// format for a customer's own translation layer (README, "Payment gateway").
+// format for a customer's own translation layer (docs/gateway.md).
 import type { TemplateSource } from './template-schema.js';
 
 const ANET_RESPONSE_CODE = 'createTransactionResponse.transactionResponse.responseCode';

@@ -19,6 +19,8 @@ export interface ConnectorDependencies {
   readonly extraCa?: readonly string[];
   /** Replaces the HTTPS POST (tests wrap the real one to watch the request buffer). */
   readonly transport?: Transport;
+  /** Something an operator should know (no card data): e.g. the simulator moved to another port. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Parses a `gateway:` block (undefined: every default); throws GatewayConfigError naming each bad field. */
@@ -108,7 +110,16 @@ export async function openGateway(config: GatewayConfig, dependencies: Connector
   loadTemplate(config.template);
   // Credentials configured for the simulator are checked by it, as Authorize.Net would.
   const credentials = config.credentials.name === '' && config.credentials.transactionKey === '' ? null : config.credentials;
-  const simulator = await startGatewaySimulator({ listen: `${target.hostname}:${port}`, credentials });
+  let simulator: GatewaySimulator;
+  try {
+    simulator = await startGatewaySimulator({ listen: `${target.hostname}:${port}`, credentials });
+  } catch (error) {
+    // Several instances on one host each start their own simulator: the connector talks to
+    // whatever port it got, so a taken port is no reason to fail.
+    if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') throw error;
+    simulator = await startGatewaySimulator({ listen: `${target.hostname}:0`, credentials });
+    dependencies.onWarning?.(`gateway.url port ${port} is in use; the built-in simulator listens on ${simulator.url} instead`);
+  }
   const path = `${target.pathname}${target.search}`;
   const connector = createXmlConnector(config, { ...dependencies, extraCa: [...(dependencies.extraCa ?? []), simulator.caPem] }, new URL(path, simulator.url).toString());
   return {

@@ -1,4 +1,4 @@
-// An in-process PaymentConnector with the built-in simulator's rules (DESIGN.md): a Luhn-valid
+// An in-process PaymentConnector with the built-in simulator's rules (simulator-rules.ts): a Luhn-valid
 // card with a future expiry is approved with a fresh numeric transaction ID, except a card ending
 // 0002 (declined, do-not-honour), an amount whose minor units are 51 (declined,
 // insufficient-funds), and a card ending 0119 (no answer until closed: a gateway timeout).

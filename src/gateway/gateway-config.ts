@@ -1,5 +1,5 @@
-// The `gateway:` block of the configuration (DESIGN.md), validated with zod at the edge. The
-// DESIGN keys (kind, template, url, credentials, caFile, timeoutMs) come first; the rest are
+// The `gateway:` block of the configuration (examples/config.yaml), validated with zod at the edge. The
+// documented keys (kind, template, url, credentials, caFile, timeoutMs) come first; the rest are
 // this layer's own tuning, each with a default so that an empty block is a working simulator.
 import { z } from 'zod';
 

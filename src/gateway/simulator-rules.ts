@@ -1,4 +1,4 @@
-// The simulator's decisions (DESIGN.md, "Built-in gateway simulator rules"), pure: any
+// The simulator's decisions (docs/gateway.md, "The simulator"), pure: any
 // Luhn-valid card with a future expiry is approved, except a card ending 0002 (declined,
 // do-not-honour), an amount whose minor units are 51 such as 10.51 (declined,
 // insufficient-funds) and a card ending 0119 (no answer: the client times out). Codes are

@@ -1,4 +1,4 @@
-// The built-in HTTPS gateway simulator (DESIGN.md rules, simulator-rules.ts). It speaks the
+// The built-in HTTPS gateway simulator (rules in simulator-rules.ts). It speaks the
 // `authorize-net` template's XML (and the `generic` one), keeps an idempotency ledger so a
 // replayed key gets the first answer and is never charged twice, and can inject the faults a
 // connector must survive. It never logs or stores a card number or security code: the ledger

@@ -1,6 +1,6 @@
 // The shape of a gateway template (built-in or a YAML/JSON file): the request body with
 // {{placeholders}}, the HTTP details, and the rules that turn the gateway's XML answer into a
-// ChargeOutcome. Validated with zod; the README ("Payment gateway") documents every key.
+// ChargeOutcome. Validated with zod; docs/gateway.md ("Templates") documents every key.
 import { z } from 'zod';
 
 /** A dotted path into the parsed XML answer, root element first: `a.b[0].c`, `a.@attr`. */

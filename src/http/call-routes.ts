@@ -1,4 +1,4 @@
-// The call API (DESIGN.md "Secure mode API", issue 6): list live calls, switch secure mode.
+// The call API (docs/integration.md): list live calls, switch secure mode.
 // Routes depend on a narrow CallControl view so they can be tested without SIP or sockets.
 import type { FastifyInstance } from 'fastify';
 

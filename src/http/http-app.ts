@@ -1,6 +1,6 @@
 // The HTTP side of the server (fastify): APIs, widget, dashboard, /metrics, health.
 // Authentication is one hook for every route: a bearer token when one is configured (constant-time
-// compare); with no token, only loopback clients are served (the development default of DESIGN.md).
+// compare); with no token, only loopback clients are served (the development default).
 // Browsers cannot put headers on EventSource or on a page link, so `?token=` is accepted too.
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';

@@ -1,4 +1,4 @@
-// The agent-assisted payment API (issue 7, Twilio's Payments API words): the agent's desktop
+// The agent-assisted payment API (Twilio's Payments API words): the agent's desktop
 // starts a payment on a live call, then asks for fields in any order and completes or cancels.
 //   POST /calls/:id/payments        { idempotencyKey, statusCallback?, customerId, amount, currency?, merchantId?, reference?, description? }
 //   POST /calls/:id/payments/:pid   { capture: <field> } | { status: "complete" | "cancel" }

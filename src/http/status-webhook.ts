@@ -1,4 +1,4 @@
-// Signed status callbacks (issue 7): each payment status event is POSTed as JSON to the URL the
+// Signed status callbacks: each payment status event is POSTed as JSON to the URL the
 // agent's desktop gave, with `X-Toneguard-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`
 // and `X-Toneguard-Timestamp` (seconds), so the receiver can check origin and reject replays.
 // Delivery is in order per payment, best effort: a slow or failing receiver never delays the

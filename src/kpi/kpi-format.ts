@@ -1,5 +1,5 @@
-// KPI output as the CLI and `GET /kpi` print it (DESIGN.md: `toneguard kpi --json` prints one
-// object, keys in the contract's order). Grouped output: JSON, one object per group per line,
+// KPI output as the CLI and `GET /kpi` print it (`toneguard kpi --json` prints one
+// object, keys in the documented order). Grouped output: JSON, one object per group per line,
 // the group key first under the grouping's name (`{"day":"2026-11-25","entered":…}`); CSV with
 // a header row and fixed columns (one per result and per step, empty when none).
 import { PAYMENT_RESULTS, PAYMENT_STEPS } from '../dialog/vocabulary.js';

@@ -1,10 +1,10 @@
 // Real-time KPIs as Prometheus metrics (prom-client, a registry of our own: a library embedding
-// toneguard keeps its default registry to itself). Names are DESIGN.md's "KPI names".
+// toneguard keeps its default registry to itself). Names are listed in docs/architecture.md, "KPIs".
 //
 // Label cardinality is bounded: mode, result, step, field, error type and digit source come from
 // the vocabulary; merchant IDs and card types come from callers and headers, so only the first
 // MAX_MERCHANTS / MAX_CARD_TYPES distinct values get their own series and the rest count as `other`.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PAYMENT_MODES, type DigitSource, type PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { LegName } from '../media/media-session.js';
 import type { SessionEnteredEvent } from './kpi-types.js';
@@ -76,6 +76,8 @@ export class KpiMetrics {
   readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
 
   constructor() {
+    // Process and Node runtime metrics (CPU, memory, event-loop lag, GC, handles) beside ours.
+    collectDefaultMetrics({ register: this.registry });
     // The per-mode series exist at 0 from the start, so that rate() and alerts see them before the first payment.
     for (const mode of PAYMENT_MODES) {
       this.#entered.inc({ mode }, 0);

@@ -1,6 +1,6 @@
 // HTTP: `GET /kpi` (history, JSON), `GET /kpi/field-errors`, `GET /kpi/live` (the live counters),
 // `GET /metrics` (Prometheus text) and `GET /dashboard` (the KPI page). Registered on the
-// server's fastify instance; authentication (DESIGN.md: bearer token off loopback) is the
+// server's fastify instance; authentication (bearer token off loopback) is the
 // server's hook, applied to these routes like the others.
 //
 // `GET /kpi?from=ISO&to=ISO` answers the `toneguard kpi --json` object; with `&by=day|hour|

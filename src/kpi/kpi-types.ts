@@ -1,5 +1,5 @@
 // The KPI store's boundary: the events it is fed and the numbers it answers with. The summary's
-// shape is DESIGN.md's `toneguard kpi --json` object (keys in that order).
+// shape is the `toneguard kpi --json` object (docs/cli.md, keys in that order).
 import type { PaymentMode, PaymentResult, PaymentSessionRecord, PaymentStep, CaptureField, ErrorType } from '../dialog/vocabulary.js';
 
 /** A payment session started (the caller entered the payment application). */

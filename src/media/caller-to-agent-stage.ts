@@ -100,7 +100,7 @@ class ClampedCallerToAgentStage implements CallerToAgentStage {
   constructor(o: CallerToAgentStageOptions) {
     this.clock = new StreamClock(o.codec === 'opus' ? 48000 : 8000);
     const onDigit = (d: AgentClampDigit): void => o.onDigit({ digit: d.digit, source: d.source, atMs: this.clock.wallMs(this.clock.extend(d.startTs)) });
-    // The joined clamp (issue 5): RFC 4733 events replaced, in-band tones muted inside the
+    // The joined clamp: RFC 4733 events replaced, in-band tones muted inside the
     // lookahead, the tone a gateway leaks around its events muted; every key reported once.
     // Opus legs run the same clamp on audio decoded at 8 kHz and re-encoded (secure mode only).
     this.stage =

@@ -68,7 +68,7 @@ export interface InbandClampOptions {
 }
 
 /**
- * Defaults. The lookahead sweep (test/media/inband-clamp-leak.test.ts, README "Clamping"), worst
+ * Defaults. The lookahead sweep (test/media/inband-clamp-leak.test.ts, docs/measurements.md "In-band clamp"), worst
  * ms of tone not fully replaced per digit on Q.24 corners, fast dialling and 15 dB SNR: 12 ms
  * 7 ms, 16 ms 3 ms, 17 ms 2 ms, 18 ms 1 ms, 20 ms and more 0. The default, 26 ms, is the worst
  * candidate latency measured (17.3 ms) plus the whole pre-pad (8 ms), rounded up: the mute

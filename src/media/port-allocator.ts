@@ -1,5 +1,5 @@
 // RTP/RTCP port pairs for the media legs (RFC 3550 §11: RTP on an even port, RTCP on the next,
-// odd one), both bound on the configured address, from a configured range (DESIGN.md `rtp.ports`,
+// odd one), both bound on the configured address, from a configured range (config `rtp.ports`,
 // default 20000-29999). Pairs are handed out round-robin so a port just released is not reused
 // at once (late packets of the old call would land in the new one); a pair is free again as soon
 // as its sockets are closed. A port held by another process is skipped (bind fails: tried next).

@@ -43,7 +43,7 @@ export interface RtpMediaSessionOptions {
   readonly clampMode?: ClampMode;
   /** No RTP from a receiving leg for this long emits `rtp-timeout`, ms (default 30 000). */
   readonly rtpTimeoutMs?: number;
-  /** Secure mode at start (DESIGN secureMode: always). Default false. */
+  /** Secure mode at start (config `secureMode: always`). Default false. */
   readonly secure?: boolean;
 }
 

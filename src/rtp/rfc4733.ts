@@ -12,8 +12,9 @@
 //   wraps inside one segment (non-compliant senders) is unwrapped;
 // - lost start packets (the first packet seen starts the digit) and lost end packets (the digit
 //   ends when the next event starts, after `endTimeoutMs` without an update, or at flush);
-// - two digits back to back and the same digit twice (a new timestamp beyond the current event's
-//   end, or with the marker bit, is a new event);
+// - two digits back to back and the same digit twice: a new timestamp is a new event unless it
+//   continues a long event (0xFFFF after the current segment) or re-stamps its end, so a repeated
+//   key survives the loss of its marker packet and of the previous event's end packets;
 // - reordering: late packets of a finished event are ignored; a late non-end packet of the
 //   current event cannot shrink its duration;
 // - end packets re-sent by a relay with a new timestamp or sequence number (a known fault that
@@ -27,6 +28,8 @@ export const DEFAULT_TELEPHONE_EVENT_PT = 101;
 const EVENT_DIGITS: readonly DtmfDigit[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'];
 const MAX_DTMF_EVENT = 15;
 const DURATION_MOD = 0x10000;
+/** Longest segment of a long event, RTP clock units (§2.5.1.3). */
+const SEGMENT_MAX = 0xffff;
 /** Timestamps of finished events (and their segments) remembered for duplicate detection. */
 const FINISHED_HISTORY = 16;
 
@@ -88,9 +91,11 @@ export interface Rfc4733Config {
   readonly endTimeoutMs: number;
   /** Slack for segment continuation and re-stamped end packets, ms of RTP clock. */
   readonly toleranceMs: number;
+  /** Arrival jitter allowed when telling a re-stamped end from a new press, ms. */
+  readonly jitterMs: number;
 }
 
-export const DEFAULT_RFC4733_CONFIG: Rfc4733Config = { clockRate: 8000, endTimeoutMs: 400, toleranceMs: 250 };
+export const DEFAULT_RFC4733_CONFIG: Rfc4733Config = { clockRate: 8000, endTimeoutMs: 400, toleranceMs: 250, jitterMs: 40 };
 
 export interface Rfc4733Stats {
   /** Packets that updated or started a digit. */
@@ -106,6 +111,11 @@ export interface Rfc4733Stats {
 export interface Rfc4733Decoder {
   readonly onDigit: (digit: Rfc4733Digit) => void;
   readonly toleranceTs: number;
+  readonly jitterTs: number;
+  /** RTP clock units per ms of arrival time. */
+  readonly tsPerMs: number;
+  /** Sender's RTP time when the current event's first seen packet left (its timestamp + duration). */
+  anchorTs: number;
   readonly endTimeoutMs: number;
   active: boolean;
   event: number;
@@ -124,6 +134,8 @@ export interface Rfc4733Decoder {
   finishedEvent: number;
   finishedStartTs: number;
   finishedEndTs: number;
+  finishedAnchorTs: number;
+  finishedAnchorMs: number;
   readonly finishedTs: Float64Array;
   finishedNext: number;
   readonly stats: Rfc4733Stats;
@@ -135,6 +147,9 @@ export function createRfc4733Decoder(onDigit: (digit: Rfc4733Digit) => void, con
   return {
     onDigit,
     toleranceTs: Math.round((c.toleranceMs * c.clockRate) / 1000),
+    jitterTs: Math.round((c.jitterMs * c.clockRate) / 1000),
+    tsPerMs: c.clockRate / 1000,
+    anchorTs: 0,
     endTimeoutMs: c.endTimeoutMs,
     active: false,
     event: 0,
@@ -151,6 +166,8 @@ export function createRfc4733Decoder(onDigit: (digit: Rfc4733Digit) => void, con
     finishedEvent: -1,
     finishedStartTs: 0,
     finishedEndTs: 0,
+    finishedAnchorTs: 0,
+    finishedAnchorMs: 0,
     finishedTs: new Float64Array(FINISHED_HISTORY).fill(-1),
     finishedNext: 0,
     stats: { accepted: 0, duplicates: 0, ignoredEvents: 0, malformed: 0 },
@@ -166,6 +183,18 @@ function rememberFinishedTs(d: Rfc4733Decoder, ts: number): void {
   if (isFinishedTs(d, ts)) return;
   d.finishedTs[d.finishedNext] = ts;
   d.finishedNext = (d.finishedNext + 1) % FINISHED_HISTORY;
+}
+
+/**
+ * An end packet with a new timestamp: a relay's re-stamped copy of the previous end, or the end
+ * of a new press of the same key whose earlier packets were lost? A press that started at `ts`
+ * and lasted `duration` ended no later than the sender's clock now (estimated from the previous
+ * event's first packet and the arrival times, within the jitter allowance); a copy stamped
+ * "now" carries the whole previous duration and so would end in the future.
+ */
+function copiesEnd(ts: number, duration: number, arrivalMs: number, anchorTs: number, anchorMs: number, d: Rfc4733Decoder): boolean {
+  const senderNow = anchorTs + (arrivalMs - anchorMs) * d.tsPerMs;
+  return ts + duration > senderNow + d.jitterTs;
 }
 
 /** Counts a packet of the current event in and ends the event on its E bit. */
@@ -185,6 +214,8 @@ function finish(d: Rfc4733Decoder, reason: Rfc4733EndReason): void {
   d.finishedEvent = d.event;
   d.finishedStartTs = d.startTs;
   d.finishedEndTs = d.startTs + d.duration;
+  d.finishedAnchorTs = d.anchorTs;
+  d.finishedAnchorMs = d.firstArrivalMs;
   const digit = EVENT_DIGITS[d.event];
   d.onDigit({
     digit,
@@ -207,6 +238,7 @@ function start(d: Rfc4733Decoder, ts: number, event: number, volume: number, dur
   d.lastRawDuration = duration;
   d.duration = duration;
   d.firstArrivalMs = d.lastArrivalMs = arrivalMs;
+  d.anchorTs = ts + duration;
   d.packets = 1;
 }
 
@@ -247,23 +279,39 @@ export function rfc4733Rx(d: Rfc4733Decoder, ts: number, marker: boolean, payloa
       acceptPacket(d, volume, arrivalMs, end);
       return;
     }
-    if (event === d.event && !marker && ts > d.segmentTs && ts <= d.startTs + d.duration + d.toleranceTs) {
-      // A further segment of a long event (§2.5.1.3), or the end re-stamped by a relay.
-      const offset = ts - d.startTs;
-      const restampedEnd = end && duration + d.toleranceTs >= d.duration;
-      d.segmentTs = ts;
-      if (restampedEnd) {
-        if (duration > d.duration) d.duration = duration;
-      } else {
-        d.segmentBase = offset;
+    if (event === d.event && !marker && ts > d.segmentTs) {
+      const step = ts - d.segmentTs;
+      if (Math.abs(step - SEGMENT_MAX) <= d.toleranceTs) {
+        // A further segment of a long event (§2.5.1.3): it starts where the previous segment's
+        // duration reached its maximum.
+        d.segmentTs = ts;
+        d.segmentBase = ts - d.startTs;
         d.lastRawDuration = duration;
-        if (offset + duration > d.duration) d.duration = offset + duration;
+        if (d.segmentBase + duration > d.duration) d.duration = d.segmentBase + duration;
+        acceptPacket(d, volume, arrivalMs, end);
+        return;
       }
-      acceptPacket(d, volume, arrivalMs, end);
-      return;
+      if (end && ts <= d.startTs + d.duration + d.toleranceTs && duration + d.toleranceTs >= d.duration && copiesEnd(ts, duration, arrivalMs, d.anchorTs, d.firstArrivalMs, d)) {
+        // The end re-stamped by a relay: an end packet inside the event's span that covers its
+        // whole duration, stamped too late to be the end of a press of its own.
+        d.segmentTs = ts;
+        if (duration > d.duration) d.duration = duration;
+        acceptPacket(d, volume, arrivalMs, end);
+        return;
+      }
+      // Any other new timestamp is a new event (§2.5.1.2), the same key pressed again included,
+      // even when its marker packet or the previous event's end packets were lost.
     }
     if (ts < d.startTs && event === d.event) {
-      // Older than the current event and not a finished one: a late packet of a digit already
+      if (ts + duration <= d.startTs) {
+        // A whole earlier press of the same key, never seen before (its other packets lost, this
+        // one overtaken by the next press): a digit of its own, stamped with its own start.
+        rememberFinishedTs(d, ts);
+        d.stats.accepted++;
+        d.onDigit({ digit: EVENT_DIGITS[event], event, volume, startTimestamp: ts, duration, firstArrivalMs: arrivalMs, endReason: end ? 'end-bit' : 'next-event', packets: 1 });
+        return;
+      }
+      // Older than the current event and overlapping it: a late packet of a digit already
       // superseded; counting it would double the digit.
       d.stats.duplicates++;
       return;
@@ -276,7 +324,8 @@ export function rfc4733Rx(d: Rfc4733Decoder, ts: number, marker: boolean, payloa
     !marker &&
     event === d.finishedEvent &&
     ts > d.finishedStartTs &&
-    ts <= d.finishedEndTs + d.toleranceTs
+    ts <= d.finishedEndTs + d.toleranceTs &&
+    copiesEnd(ts, duration, arrivalMs, d.finishedAnchorTs, d.finishedAnchorMs, d)
   ) {
     // The end of the last digit again, with a new timestamp (and sequence number).
     rememberFinishedTs(d, ts);

@@ -33,6 +33,7 @@ import { RtpMediaSession } from '../media/rtp-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { SipStack } from '../sip/sip-stack.js';
+import { bindOrExplain } from './bind-error.js';
 import { applyLogLevel } from './reload-signal.js';
 
 function formatHostPort(host: string, port: number): string {
@@ -158,18 +159,21 @@ export class ToneguardServer {
 
     const gateway = await openGateway(config.gateway, {
       onEvent: (event) => logger.debug({ component: 'gateway', ...event }, 'gateway'),
+      onWarning: (message) => logger.warn({ component: 'gateway' }, message),
     });
     cleanups.push(() => gateway.close());
+    if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
     const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
     const tls = config.sip.tls;
-    const stack = await SipStack.listen({
+    const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
+    const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () => SipStack.listen({
       address: config.sip.listen.host,
       port: config.sip.listen.port,
       transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
       ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
       limits: { maxMessageBytes: config.sip.maxMessageBytes, maxTransactionsPerSource: config.sip.maxTransactionsPerSource },
-    });
+    }));
     cleanups.push(() => stack.close());
 
     const widget = new WidgetHub();
@@ -292,7 +296,7 @@ export class ToneguardServer {
     registerPaymentRoutes(http, payments);
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget });
-    const httpUrl = await http.listen({ host: config.http.listen.host, port: config.http.listen.port });
+    const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
     server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');

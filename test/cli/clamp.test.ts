@@ -1,4 +1,4 @@
-// `toneguard clamp IN OUT [--mode ...] [--json]` end to end (DESIGN.md, "Command line contract"):
+// `toneguard clamp IN OUT [--mode ...] [--json]` end to end (docs/cli.md):
 // OUT in IN's format and length, time-aligned, no digit left in it (digit mode: only the fixed
 // one), stdout exactly what `detect` prints for IN, exit codes 0 / 1 / 2.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,4 @@
-// `toneguard detect` end to end: the compiled CLI on generated files (DESIGN.md, "Command line
-// contract").
+// `toneguard detect` end to end: the compiled CLI on generated files (docs/cli.md).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';

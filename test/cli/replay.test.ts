@@ -1,5 +1,5 @@
-// `toneguard replay` end to end: the compiled CLI on the recorded fixtures (DESIGN.md, "Command
-// line contract"): one line per stream, --json per digit, --write-audio, --event-pt, and bad or
+// `toneguard replay` end to end: the compiled CLI on the recorded fixtures (docs/cli.md):
+// one line per stream, --json per digit, --write-audio, --event-pt, and bad or
 // truncated captures (what was readable, then the error, exit 2, no stack trace).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
 import { parseHostPort } from '../../src/config/config-schema.js';
 
-t.test('embedded defaults are DESIGN.md\'s', async (t) => {
+t.test('embedded defaults: loopback SIP and HTTP, simulator, SQLite KPIs', async (t) => {
   const c = defaultConfig();
   t.same(c.sip.listen, { host: '127.0.0.1', port: 5060 });
   t.same(c.upstream, [{ uri: 'sip:127.0.0.1:5070', priority: 0, weight: 1 }], 'one upstream, as a list of one');

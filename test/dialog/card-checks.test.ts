@@ -13,7 +13,7 @@ function digits(s: string): SecretDigits {
   return d;
 }
 
-// Gateway test numbers (Braintree/Stripe/Adyen documentation), one or more per type the issue lists.
+// Gateway test numbers (Braintree/Stripe/Adyen documentation), one or more per default card type.
 const CARDS: [string, string][] = [
   ['4111111111111111', 'visa'],
   ['4000000000000002', 'visa'],
@@ -51,7 +51,7 @@ function luhnOracle(pan: string): boolean {
   return luhn10(pan);
 }
 
-t.test('types from credit-card-type: every type the issue lists, Mastercard 2-series included', async (t) => {
+t.test('types from credit-card-type: every default card type, Mastercard 2-series included', async (t) => {
   for (const [pan, type] of CARDS) {
     if (pan.length === 13) {
       t.equal(detectCardType(digits(pan)), null, '13-digit Visa is not a Visa length in credit-card-type');

@@ -1,4 +1,4 @@
-// PaymentSession: every branch of the payment flow (issue 7 item 2), socket-free with virtual
+// PaymentSession: every branch of the payment flow, socket-free with virtual
 // time and the fake connector. The last test checks that the tests above walked every row of
 // the flow table (src/dialog/flow.ts).
 import t from 'tap';

@@ -1,4 +1,4 @@
-// Card data hygiene (issue 7 item 6): full payments with known test cards (one declined first,
+// Card data hygiene: full payments with known test cards (one declined first,
 // a wrong security code, a corrected expiry), then every event, prompt plan (also as the digits
 // it would say), status, action, result header, session record, error, console output and the
 // printed session are searched for the card number, its first 12 digits, the expiry and the

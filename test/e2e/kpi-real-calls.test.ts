@@ -1,4 +1,4 @@
-// Issue 9: KPI numbers after a scripted batch of real calls (SIP + RTP + RFC 4733 keys into
+// KPI numbers after a scripted batch of real calls (SIP + RTP + RFC 4733 keys into
 // toneguard's payment URI, the built-in gateway simulator answering) match exactly, in
 // Prometheus (GET /metrics), in SQLite (GET /kpi and `toneguard kpi --json --db`) and in
 // PostgreSQL (a second instance on a throwaway cluster; `toneguard kpi --json --postgres`).

@@ -1,6 +1,6 @@
-// Issue 8 "Done when": `npm start` (the compiled CLI's `serve`, no configuration) runs a whole
+// `npm start` (the compiled CLI's `serve`, no configuration) runs a whole
 // payment against the built-in gateway simulator. Spawns the CLI in an empty working directory
-// with DESIGN.md's defaults (SIP 127.0.0.1:5060, HTTP 127.0.0.1:8080, simulator 127.0.0.1:8443),
+// with the embedded defaults (SIP 127.0.0.1:5060, HTTP 127.0.0.1:8080, simulator 127.0.0.1:8443),
 // checks the banner and readiness, runs one automated payment call paced by the prompt audio the
 // caller hears, then SIGTERM: exit 0. Only this test uses those ports; it skips when one is taken.
 import { spawn } from 'node:child_process';
@@ -35,6 +35,14 @@ async function udpFree(port: number): Promise<boolean> {
   });
 }
 
+function isJsonObject(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
+
 t.test('npm start: defaults, banner, ready, a full payment against the built-in simulator, SIGTERM exits 0', async (t) => {
   const busy = [];
   for (const [kind, port] of [['tcp', 8080], ['tcp', 5060], ['udp', 5060], ['tcp', 8443]] as const) {
@@ -55,10 +63,10 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  await waitFor(() => stdout.includes('payment URI:') || child.exitCode !== null, 20_000);
-  t.match(stdout, /toneguard listening: SIP udp\+tcp 127\.0\.0\.1:5060, RTP 127\.0\.0\.1:20000-29999, HTTP http:\/\/127\.0\.0\.1:8080/, 'banner: listeners');
-  t.match(stdout, /dashboard: http:\/\/127\.0\.0\.1:8080\/dashboard/);
-  t.match(stdout, /payment URI: sip:pay@127\.0\.0\.1; upstream PBX: sip:127\.0\.0\.1:5070; gateway: built-in simulator https:\/\/127\.0\.0\.1:8443\/xml\/v1\/request\.api; KPI store: SQLite \.\/data\/kpi\.sqlite/, 'banner: payment URI, simulator, KPI store');
+  await waitFor(() => stderr.includes('payment URI:') || child.exitCode !== null, 20_000);
+  t.match(stderr, /toneguard listening: SIP udp\+tcp 127\.0\.0\.1:5060, RTP 127\.0\.0\.1:20000-29999, HTTP http:\/\/127\.0\.0\.1:8080/, 'banner: listeners');
+  t.match(stderr, /dashboard: http:\/\/127\.0\.0\.1:8080\/dashboard/);
+  t.match(stderr, /payment URI: sip:pay@127\.0\.0\.1; upstream PBX: sip:127\.0\.0\.1:5070; gateway: built-in simulator https:\/\/127\.0\.0\.1:8443\/xml\/v1\/request\.api; KPI store: SQLite \.\/data\/kpi\.sqlite/, 'banner: payment URI, simulator, KPI store');
   const ready = await fetch('http://127.0.0.1:8080/health/ready');
   t.equal(ready.status, 200, 'ready');
   await ready.arrayBuffer();
@@ -90,6 +98,9 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   child.kill('SIGTERM');
   const [code] = await exited;
   t.equal(code, 0, 'SIGTERM: exit 0');
+  const notJson = stdout.split('\n').filter((line) => line !== '' && !isJsonObject(line));
+  t.same(notJson, [], 'stdout carries only JSON log lines (the banner is on stderr)');
+  t.match(stdout, /"msg":"payments are simulated/, 'a warn-level line says payments are simulated');
   const needles = cardNeedles(VISA, EXPIRY, CVV);
   t.same(needlesIn(stdout + stderr, needles), [], 'no card data in the output');
   const written = filesUnder(workDir);

@@ -1,4 +1,4 @@
-// Issue 7 end to end, agent-assisted mode: caller -> toneguard (B2BUA) -> a scripted agent/PBX
+// End to end, agent-assisted mode: caller -> toneguard (B2BUA) -> a scripted agent/PBX
 // over real SIP and RTP on loopback. The agent's desktop starts a payment through the API; the
 // agent hears the prompts, the caller keys the card both as RFC 4733 events and as in-band tones,
 // and the agent's recording holds no digit (multimon-ng) and no telephone-event packet while

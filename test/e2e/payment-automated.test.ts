@@ -1,4 +1,4 @@
-// Issue 7/8 end to end, automated mode: a scripted caller dials the payment URI over real SIP and
+// End to end, automated mode: a scripted caller dials the payment URI over real SIP and
 // RTP on loopback, hears the prompts, keys a test card as RFC 4733 events, and is handed back
 // (REFER or BYE) with the result headers; the built-in gateway simulator charges the card.
 import Database from 'better-sqlite3';

@@ -1,4 +1,4 @@
-// Issue 7 end to end with a real phone: Debian's baresip 1.0 as the caller. baresip 1.0 cannot put
+// End to end with a real phone: Debian's baresip 1.0 as the caller. baresip 1.0 cannot put
 // X-Payment-* headers on its INVITE (no custom-header command; a Request-URI with ?headers is
 // refused with 400), so in automated mode its call is not identified: toneguard announces it and
 // hands it to the ID&V destination with X-Payment-Result=not-identified. A full card payment keyed

@@ -1,4 +1,4 @@
-// Issue 8 end to end: a full automated payment call against a *configured* gateway (kind xml, a
+// End to end: a full automated payment call against a *configured* gateway (kind xml, a
 // template file of our own, the gateway's CA file and credentials) instead of the built-in
 // simulator. The gateway here is a simulator this test starts itself, so its ledger shows what
 // the gateway saw: exactly one charge, for the right amount and card.

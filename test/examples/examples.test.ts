@@ -36,7 +36,7 @@ t.test('examples/config.yaml loads, shows the defaults and names every key', asy
     const named = parts.some((_, i) => written.has(parts.slice(0, i + 1).join('.')));
     t.ok(named, `the example names ${path}`);
   }
-  // DESIGN.md's gateway keys.
+  // The gateway keys every deployment sets.
   for (const path of ['gateway.kind', 'gateway.template', 'gateway.url', 'gateway.credentials.name', 'gateway.credentials.transactionKey', 'gateway.caFile', 'gateway.timeoutMs']) {
     t.ok(written.has(path), `the example names ${path}`);
   }

@@ -1,4 +1,4 @@
-// The in-process fake connector: DESIGN.md's simulator rules and idempotency.
+// The in-process fake connector: the simulator's rules and idempotency.
 import t from 'tap';
 import type { ChargeRequest } from '../../src/gateway/connector.js';
 import { FakeConnector } from '../../src/gateway/fake-connector.js';

@@ -1,4 +1,4 @@
-// The simulator's rules (DESIGN.md), without sockets.
+// The simulator's rules, without sockets.
 import t from 'tap';
 import { decide } from '../../src/gateway/simulator-rules.js';
 import { luhnValid, lastFour } from '../../src/gateway/card-digits.js';
@@ -6,7 +6,7 @@ import { luhnValid, lastFour } from '../../src/gateway/card-digits.js';
 const now = new Date(Date.UTC(2026, 10, 25));
 const card = (pan: string, minorPart: number | null = 0, expiryYear = 2028, expiryMonth = 5) => ({ pan, expiryYear, expiryMonth, minorPart });
 
-t.test('approve, decline and no-answer as DESIGN.md says', async (t) => {
+t.test('approve, decline and no-answer by card ending and amount', async (t) => {
   t.same(decide(card('4111111111111111'), now), { kind: 'approve' });
   t.match(decide(card('4000000000000002'), now), { kind: 'decline', reason: 'do-not-honour', code: '2', responseCode: '2' });
   t.match(decide(card('4111111111111111', 51), now), { kind: 'decline', reason: 'insufficient-funds' });

@@ -149,7 +149,7 @@ t.test('templates from YAML and JSON files; errors name the file and the field',
   t.throws(() => loadTemplate(join(dir, 'missing.yaml')), { code: 'gateway.template', message: /missing\.yaml: not a built-in template \(authorize-net, generic\) and cannot be read \(ENOENT\)/ });
 });
 
-t.test('gateway config: defaults as in DESIGN.md, one message per bad field', async (t) => {
+t.test('gateway config: documented defaults, one message per bad field', async (t) => {
   const config = parseGatewayConfig(undefined);
   t.match(config, { kind: 'simulator', template: 'authorize-net', url: 'https://127.0.0.1:8443/xml/v1/request.api', credentials: { name: '', transactionKey: '' }, caFile: '', timeoutMs: 8000 });
   t.equal(parseGatewayConfig({ credentials: { name: 'n' } }).credentials.transactionKey, '');

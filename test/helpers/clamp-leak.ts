@@ -7,7 +7,7 @@ import { SAMPLE_RATE, SAMPLES_PER_MS } from './signals.js';
 
 /** 5 ms at 8 kHz. */
 export const RESIDUAL_WINDOW = 5 * SAMPLES_PER_MS;
-/** Residual limit of the issue: below -45 dBm0 at each DTMF frequency, except 5 ms per digit. */
+/** Residual limit: below -45 dBm0 at each DTMF frequency, except 5 ms per digit. */
 export const RESIDUAL_LIMIT_DBM0 = -45;
 const FREQUENCIES = [...DTMF_LOW_HZ, ...DTMF_HIGH_HZ];
 

@@ -165,7 +165,7 @@ export interface PlaceCallOptions {
   readonly target: Destination;
   /** Request-URI and To (e.g. sip:pay@127.0.0.1). */
   readonly uri: string;
-  /** X-Payment-* input headers (DESIGN.md "Input parameters"). */
+  /** X-Payment-* input headers (docs/integration.md). */
   readonly headers?: Readonly<Record<string, string>>;
   /** RTP port of this call (0: ephemeral). */
   readonly rtpPort?: number;

@@ -1,4 +1,4 @@
-// Issue 6 item 7: two real phones (Debian's baresip) call each other through the real server.
+// Two real phones (Debian's baresip) call each other through the real server.
 // The caller dials sip:agent@toneguard, toneguard (B2BUA, in-process) calls the agent phone
 // (its `upstream`), which answers. Checked with the phones' own recordings, a dumpcap capture
 // of the agent side, multimon-ng and the server's metrics and HTTP API:

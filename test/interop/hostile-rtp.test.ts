@@ -1,4 +1,4 @@
-// Hostile RTP at a live call (issue 6): while two real phones (baresip) talk through the real
+// Hostile RTP at a live call: while two real phones (baresip) talk through the real
 // server, a third party sends random garbage and forged RTP (the phones' own SSRC and payload
 // type, the right address but another source port) at toneguard's media ports on both legs.
 // The server must not crash, the call must keep working, no forged packet may reach either

@@ -1,4 +1,4 @@
-// Issue 9 item 4 with real instances: two `toneguard serve` processes (the compiled CLI, YAML
+// Scale-out with real instances: two `toneguard serve` processes (the compiled CLI, YAML
 // configs differing in ports, the SAME kpi.postgres store) behind Kamailio (Debian package,
 // examples/kamailio/kamailio.cfg). Payment calls placed through Kamailio (SIP + RTP + RFC 4733
 // keys, test/helpers/payment-caller.ts) spread over both instances and their KPIs add up in the

@@ -1,4 +1,4 @@
-// Leak tests of the joined clamp stage (issue 5), end to end through RTP: generated G.711
+// Leak tests of the joined clamp stage, end to end through RTP: generated G.711
 // streams (Q.24 corners, fast 40/40 ms dialling, -25 dBm0, 8 dB twist, 15 dB SNR, digits under
 // speech, a gateway leaking 10-40 ms of in-band tone before its RFC 4733 events and a tail after)
 // go through createAgentClampStage in secure mode, in every mode; what the agent receives is
@@ -31,7 +31,7 @@ const speechPresent = requireTools(t, REQUIRE_SPEECH);
 const MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
 const FIXED = DEFAULT_INBAND_CLAMP_OPTIONS.replacementDigit;
 
-/** Figures per mode for the README, printed at the end. */
+/** Figures per mode for docs/measurements.md, printed at the end. */
 const figures = new Map<ClampMode, { worstLeakMs: number; maxBeyondDbm0: number; maxDbm0: number }>();
 
 function record(mode: ClampMode, worstLeakMs: number, maxBeyondDbm0: number, maxDbm0: number): void {
@@ -57,7 +57,7 @@ function checkRecovered(t: Test, name: string, mode: ClampMode, found: readonly 
   else t.equal(found.length, 0, `${name}: multimon-ng recovers no digit`, { found: found.join('') });
 }
 
-/** One set through the stage in every mode, with the issue's checks. */
+/** One set through the stage in every mode, with every leak check. */
 function checkSet(t: Test, set: LeakSet, opts: { baseline?: number; gateway?: readonly { bytes: Uint8Array; atMs: number }[][] } = {}): void {
   for (const mode of MODES) {
     const runs = set.cases.map((c, i) => runAgent(opts.gateway?.[i] ?? audioStream(c.pcm), { mode }));

@@ -1,4 +1,4 @@
-// Leak tests of the in-band clamp (issue 5): on generated ITU-T Q.24 cases, fast dialling
+// Leak tests of the in-band clamp: on generated ITU-T Q.24 cases, fast dialling
 // (40 ms on / 40 ms off), weak tones (-25 dBm0), 8 dB twist, 15 dB SNR, digits under speech and
 // the recorded RTP fixtures, in every mode:
 // - multimon-ng recovers no digit from the clamped output (digit mode: only the fixed digit);
@@ -7,7 +7,7 @@
 //   (Goertzel, 5 ms windows) stays under -45 dBm0 except at most 5 ms per digit;
 // - speech and music with no digits come out bit-identical in at least 99.9 % of 20 ms frames,
 //   and speech around digits is intact outside the clamped spans.
-// Also the lookahead sweep behind the default (README, "Clamping").
+// Also the lookahead sweep behind the default (docs/measurements.md, "In-band clamp").
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';

@@ -5,8 +5,7 @@
 //   where it misses the 1633 Hz column: we assert ours finds them and record spandsp's result;
 // - the rejected cases, talk-down and talk-off are also run through both and only recorded.
 // - dtmf2num must find the clearly valid 100 ms digits too, short of 0 dBm0 (shorter and clipped
-//   ones are recorded); it is not run on speech, where it reports hundreds of false digits
-//   (see ../shared/TOOLS.md).
+//   ones are recorded); it is not run on speech, where it reports hundreds of false digits.
 import t from 'tap';
 import { DTMF_DIGITS, DTMF_HIGH_HZ, DTMF_LOW_HZ, dtmfFrequencies, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { msToSamples } from '../../native-free-dsp/tone-generator.js';

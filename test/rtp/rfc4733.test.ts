@@ -1,5 +1,5 @@
-// RFC 4733 telephone-event receiver: every case of issue 4, each as packets a sender or a faulty
-// network/relay would produce, fed in arrival order.
+// RFC 4733 telephone-event receiver: each case as the packets a sender or a faulty network or
+// relay would produce, fed in arrival order.
 import t from 'tap';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import {
@@ -79,6 +79,36 @@ t.test('the same digit twice is two digits, also when the end packets of the fir
   const digits = decode(noEnd);
   t.equal(text(digits), '77');
   t.equal(digits[0].endReason, 'next-event');
+});
+
+t.test('a repeated key survives every loss of a marker, start or end packet, all end packets, with reordering and duplication', async (t) => {
+  const isEnd = (p: Sent) => (p.payload[1] & 0x80) !== 0;
+  for (const digit of ['0', '1', '#'] as const) {
+    for (const ms of [40, 100]) {
+      const packets = sendDigits([{ digit, atMs: 0, ms }, { digit, atMs: 2 * ms, ms }]);
+      const firstTs = packets[0].timestamp;
+      const ofFirst = (p: Sent) => p.timestamp === firstTs;
+      const markerOfSecond = packets.findIndex((p) => !ofFirst(p));
+      const patterns: [string, Sent[]][] = [
+        ['nothing lost', packets],
+        ["the second's marker packet", packets.filter((_, i) => i !== markerOfSecond)],
+        ["all end packets of the first", packets.filter((p) => !(ofFirst(p) && isEnd(p)))],
+        ["all end packets of the first and the second's marker", packets.filter((p, i) => !(ofFirst(p) && isEnd(p)) && i !== markerOfSecond)],
+        ['all end packets of both', packets.filter((p) => !isEnd(p))],
+        ...packets.map((_, k): [string, Sent[]] => [`packet ${k}`, packets.filter((__, i) => i !== k)]),
+      ];
+      const failures: string[] = [];
+      for (const [name, kept] of patterns) {
+        const swapped = kept.slice();
+        for (let i = 0; i + 1 < swapped.length; i += 2) [swapped[i], swapped[i + 1]] = [swapped[i + 1], swapped[i]];
+        for (const [variant, list] of [['in order', kept], ['reordered', swapped], ['duplicated', kept.flatMap((p) => [p, p])]] as const) {
+          const got = text(decode(list));
+          if (got !== digit + digit) failures.push(`${name}, ${variant}: ${got}`);
+        }
+      }
+      t.same(failures, [], `${digit}${digit} at ${ms}/${ms} ms: two digits under ${patterns.length} loss patterns x 3`);
+    }
+  }
 });
 
 t.test('lost start packets: the digit counts once from its first surviving packet', async (t) => {

@@ -1,0 +1,22 @@
+// `toneguard bench` options: --only picks benchmarks by name and --ports moves the media-load
+// relay's RTP ports; bad values are usage errors (exit 2) that name the option.
+import t from 'tap';
+import { compileCli } from '../helpers/cli.js';
+
+t.test('bench --only and --ports: usage errors name the option', async (t) => {
+  const { run } = compileCli(t, 'bench-options');
+  const unknown = run('bench', '--only', 'detector,nope');
+  t.equal(unknown.status, 2);
+  t.match(unknown.stderr, /--only: unknown benchmark nope \(one of detector, replay, clamp, clamp-stage, media-load\)/);
+  const ports = run('bench', '--ports', '80-90');
+  t.equal(ports.status, 2);
+  t.match(ports.stderr, /--ports: must be FIRST-LAST/);
+});
+
+t.test('bench --only clamp runs only that benchmark', async (t) => {
+  const { run } = compileCli(t, 'bench-only');
+  const r = run('bench', '--only', 'clamp', '--json');
+  t.equal(r.status, 0, r.stderr);
+  const names = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { benchmark: string }).benchmark);
+  t.ok(names.length >= 1 && names.every((n) => n.startsWith('clamp') && !n.startsWith('clamp-stage')), names.join(', '));
+});
