@@ -25,7 +25,7 @@
 //
 // Streaming: any chunking of the input gives the same events. No allocation per sample or
 // per block; events are allocated only when a digit ends.
-import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, DtmfDigit } from './dtmf-tones.js';
+import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from './levels.js';
 
 export interface DtmfDetectorConfig {

@@ -1,5 +1,5 @@
 // DTMF and pure-tone synthesis into 16-bit PCM, for tests, clamping replacement and prompts.
-import { DtmfDigit, dtmfFrequencies } from './dtmf-tones.js';
+import { type DtmfDigit, dtmfFrequencies } from './dtmf-tones.js';
 import { dbm0ToAmplitude } from './levels.js';
 
 export interface DtmfToneSpec {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuditTrail } from '../audit/audit-trail.js';
-import { Call } from '../call/call.js';
+import type { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
 import { UpstreamPool } from '../call/upstream-pool.js';
 import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';

@@ -2,7 +2,7 @@
 // interfaces and sections, both byte orders, if_tsresol), link types, IPv4/IPv6, fragment
 // reassembly, and bad input (truncated, corrupt) reported as errors, never thrown.
 import t from 'tap';
-import { CaptureError, readUdpDatagrams, type UdpDatagram } from '../../src/capture/index.js';
+import { type CaptureError, readUdpDatagrams, type UdpDatagram } from '../../src/capture/index.js';
 import { readCaptureFrames, type CaptureFrame } from '../../src/capture/capture-file.js';
 import { encodePcap, encodePcapng, ethernetFrame, ipv4UdpPacket } from '../../src/capture/capture-writer.js';
 import { createUdpDecoder, decodeFrame, ipv6Text, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW } from '../../src/capture/udp-decoder.js';
