@@ -291,7 +291,7 @@ export class ToneguardServer {
       inviteTimeoutMs: config.sip.inviteTimeoutMs,
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
       paymentUri: config.payment.uri,
-      limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource },
+      limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource, reservedCalls: config.sip.reservedCalls },
       lifetime: {
         maxCallMs: config.sip.maxCallSeconds * 1000,
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
