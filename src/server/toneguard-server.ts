@@ -200,6 +200,7 @@ export class ToneguardServer {
     const gateway = await openGateway(config.gateway, {
       onEvent: (event) => logger.debug({ component: 'gateway', ...event }, 'gateway'),
       onWarning: (message) => logger.warn({ component: 'gateway' }, message),
+      simulatorPortFallback: true,
     });
     cleanups.push(() => gateway.close());
     if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
