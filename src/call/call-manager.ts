@@ -44,9 +44,11 @@ export interface CallLimits {
   readonly maxCalls: number;
   /** Calls at once from one source IP address (more: 503). */
   readonly maxCallsPerSource: number;
+  /** Of maxCalls, slots only trusted sources may take: digest-authenticated peers get the rest. */
+  readonly reservedCalls: number;
 }
 
-export const DEFAULT_CALL_LIMITS: CallLimits = { maxCalls: 1000, maxCallsPerSource: 200 };
+export const DEFAULT_CALL_LIMITS: CallLimits = { maxCalls: 1000, maxCallsPerSource: 200, reservedCalls: 0 };
 
 export interface MediaSessionRequest {
   readonly callId: string;
@@ -209,6 +211,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       return;
     }
     if (tx === undefined) return; // a stray ACK
+    let bySource = true;
     if (DIALOG_CREATING.has(req.method)) {
       const verdict = admit(this.options.admission ?? LOOPBACK_ONLY, req, source.address, Date.now());
       if (!verdict.admitted) {
@@ -216,10 +219,11 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         tx.respond(verdict.status, undefined, verdict.headers === undefined ? undefined : { headers: verdict.headers });
         return;
       }
+      bySource = verdict.by === 'source';
     }
     switch (req.method) {
       case 'INVITE':
-        this.onInvite(req, tx, source);
+        this.onInvite(req, tx, source, bySource);
         return;
       case 'OPTIONS':
         // A draining instance says so to load balancers probing it (Kamailio's dispatcher
@@ -235,8 +239,10 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     }
   }
 
-  private onInvite(req: SipRequest, tx: ServerTransaction, source: Destination): void {
-    if (this.draining || this.byId.size + this.pending >= this.limits.maxCalls || (this.perSource.get(source.address) ?? 0) >= this.limits.maxCallsPerSource) {
+  private onInvite(req: SipRequest, tx: ServerTransaction, source: Destination, trustedSource: boolean): void {
+    // A peer admitted by digest rather than by address cannot take the reserved slots.
+    const callSlots = trustedSource ? this.limits.maxCalls : this.limits.maxCalls - this.limits.reservedCalls;
+    if (this.draining || this.byId.size + this.pending >= callSlots || (this.perSource.get(source.address) ?? 0) >= this.limits.maxCallsPerSource) {
       tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
       return;
     }

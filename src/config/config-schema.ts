@@ -62,6 +62,8 @@ export const configSchema = z
         maxMessageBytes: z.number().int().min(1500).max(1048576).default(65535),
         maxCalls: z.number().int().min(1).default(2000),
         maxCallsPerSource: z.number().int().min(1).default(200),
+        /** Of maxCalls, slots only trustedSources may take (digest-authenticated peers cannot fill them). */
+        reservedCalls: z.number().int().min(0).default(100),
         maxTransactionsPerSource: z.number().int().min(1).default(500),
         /**
          * Sources that may create dialogs (INVITE, out-of-dialog MESSAGE/SUBSCRIBE/REFER; anyone
@@ -115,6 +117,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({})
+      .refine((sip) => sip.reservedCalls < sip.maxCalls, { message: 'sip.reservedCalls must be less than sip.maxCalls', path: ['reservedCalls'] })
       .refine((sip) => sip.reservedConnections < sip.maxConnections, { message: 'sip.reservedConnections must be less than sip.maxConnections', path: ['reservedConnections'] })
       .refine((sip) => sip.minSessionExpiresSeconds <= sip.sessionExpiresSeconds, { message: 'sip.minSessionExpiresSeconds must not exceed sip.sessionExpiresSeconds', path: ['minSessionExpiresSeconds'] }),
     /**

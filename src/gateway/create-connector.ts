@@ -21,6 +21,11 @@ export interface ConnectorDependencies {
   readonly transport?: Transport;
   /** Something an operator should know (no card data): e.g. the simulator moved to another port. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * `kind: simulator`: when the URL's port is taken, listen on a free port instead of failing
+   * (the server: several instances on one host each start their own simulator).
+   */
+  readonly simulatorPortFallback?: boolean;
 }
 
 /** Parses a `gateway:` block (undefined: every default); throws GatewayConfigError naming each bad field. */
@@ -116,7 +121,7 @@ export async function openGateway(config: GatewayConfig, dependencies: Connector
   } catch (error) {
     // Several instances on one host each start their own simulator: the connector talks to
     // whatever port it got, so a taken port is no reason to fail.
-    if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') throw error;
+    if (dependencies.simulatorPortFallback !== true || (error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') throw error;
     simulator = await startGatewaySimulator({ listen: `${target.hostname}:0`, credentials });
     dependencies.onWarning?.(`gateway.url port ${port} is in use; the built-in simulator listens on ${simulator.url} instead`);
   }

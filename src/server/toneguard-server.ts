@@ -200,6 +200,7 @@ export class ToneguardServer {
     const gateway = await openGateway(config.gateway, {
       onEvent: (event) => logger.debug({ component: 'gateway', ...event }, 'gateway'),
       onWarning: (message) => logger.warn({ component: 'gateway' }, message),
+      simulatorPortFallback: true,
     });
     cleanups.push(() => gateway.close());
     if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
@@ -291,7 +292,7 @@ export class ToneguardServer {
       inviteTimeoutMs: config.sip.inviteTimeoutMs,
       routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
       paymentUri: config.payment.uri,
-      limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource },
+      limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource, reservedCalls: config.sip.reservedCalls },
       lifetime: {
         maxCallMs: config.sip.maxCallSeconds * 1000,
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,

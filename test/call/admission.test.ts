@@ -50,3 +50,18 @@ t.test('an untrusted peer with digest credentials gets a challenge, then its cal
   const { req } = await r.pbx.next('INVITE');
   t.equal(req.headers.get('authorization'), undefined, 'credentials are not relayed');
 });
+
+t.test('call slots reserved for trusted sources: digest-admitted peers cannot fill them', async (t) => {
+  const user = { name: 'pbx1', password: 'trunk secret' };
+  const digest = { realm: 'toneguard', users: [user], key: randomBytes(32), nonceTtlMs: 60_000, allowMd5: false };
+  for (const reservedCalls of [1, 0]) {
+    const r = await pbxRig(t, { admission: { ...elsewhere, digest }, limits: { maxCalls: 2, reservedCalls } });
+    const call = async (): Promise<number> => {
+      const challenge = (await r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) }).final).headers.getAll('www-authenticate')[0] ?? '';
+      const authorization = digestAuthorization(challenge, user, 'INVITE', r.uri('100'), 'c') ?? '';
+      return (await r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000), headers: { authorization } }).final).status;
+    };
+    t.equal(await call(), 200, `reservedCalls ${reservedCalls}: the first digest call`);
+    t.equal(await call(), reservedCalls === 1 ? 503 : 200, reservedCalls === 1 ? 'the last slot is kept for trusted sources' : 'without a reservation the second fits');
+  }
+});

@@ -150,10 +150,10 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   t.match(metrics, /toneguard_audit_events_total\{action="payment-cancel"\} 1\n/);
   t.match(metrics, /toneguard_audit_events_total\{action="config-reload"\} 2\n/);
 
-  // README's jq line gives the call's secure periods from these very lines.
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  // docs/operations.md's jq line gives the call's secure periods from these very lines.
+  const readme = readFileSync(join(PROJECT_ROOT, 'docs', 'operations.md'), 'utf8');
   const program = /jq -s -c --arg call "\$CALL" '([^']+)'/.exec(readme)?.[1] ?? '';
-  t.not(program, '', 'README shows the jq line');
+  t.not(program, '', 'docs/operations.md shows the jq line');
   const jq = spawnSync('jq', ['-s', '-c', '--arg', 'call', callId, program], { input: e.logs.join(''), encoding: 'utf8' });
   t.equal(jq.status, 0, jq.stderr);
   const periods = JSON.parse(jq.stdout) as { from: string; by: string; to: string; endedBy: string | null }[];

@@ -97,7 +97,8 @@ function startInstance(cli: string, dir: string, n: 0 | 1, pgUrl: string): Insta
   };
   const file = join(dir, `instance-${n}.yaml`);
   // JSON is YAML: no quoting questions for the PostgreSQL URL.
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  // 0600: the config holds a secret (the PostgreSQL URL), and serve refuses readable secrets.
+  writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
   const child = spawn(process.execPath, [cli, 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Instance(n === 0 ? 'A' : 'B', SIP[n], child);
 }
