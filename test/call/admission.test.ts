@@ -5,18 +5,18 @@ import t from 'tap';
 import { digestAuthorization } from '../../src/sip/digest-auth.js';
 import type { SipRequest, SipResponse } from '../../src/sip/sip-stack.js';
 import { sdpBody } from '../helpers/call-sip-peers.js';
-import { pbxRig } from '../helpers/pbx-rig.js';
+import { b2buaRig } from '../helpers/b2bua-rig.js';
 
 const elsewhere = { trusted: (a: string) => a === '127.0.0.2' };
 
-function outOfDialog(r: Awaited<ReturnType<typeof pbxRig>>, method: string): Promise<SipResponse> {
+function outOfDialog(r: Awaited<ReturnType<typeof b2buaRig>>, method: string): Promise<SipResponse> {
   const req: SipRequest = r.caller.stack.createRequest({ method, uri: r.uri('100'), from: '<sip:x@127.0.0.1>', to: `<${r.uri('100')}>`, headers: method === 'REFER' ? { 'refer-to': '<sip:1@h>' } : method === 'SUBSCRIBE' ? { event: 'dialog' } : {} });
   const ctx = r.caller.stack.request(req, r.tg);
   return new Promise((resolve) => ctx.on('final', resolve));
 }
 
 t.test('an INVITE from a source outside sip.trustedSources gets 403 and never reaches the PBX', async (t) => {
-  const r = await pbxRig(t, { admission: elsewhere });
+  const r = await b2buaRig(t, { admission: elsewhere });
   const final = await r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000), headers: { 'X-Payment-Result': 'success' } }).final;
   t.equal(final.status, 403);
   for (const method of ['MESSAGE', 'SUBSCRIBE', 'REFER']) t.equal((await outOfDialog(r, method)).status, 403, `out-of-dialog ${method}`);
@@ -27,7 +27,7 @@ t.test('an INVITE from a source outside sip.trustedSources gets 403 and never re
 });
 
 t.test('default policy: loopback is trusted', async (t) => {
-  const r = await pbxRig(t);
+  const r = await b2buaRig(t);
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) });
   t.equal((await out.final).status, 200);
   t.equal(r.pbx.received.filter((x) => x.req.method === 'INVITE').length, 1);
@@ -36,7 +36,7 @@ t.test('default policy: loopback is trusted', async (t) => {
 t.test('an untrusted peer with digest credentials gets a challenge, then its call', async (t) => {
   const user = { name: 'pbx1', password: 'trunk secret' };
   const digest = { realm: 'toneguard', users: [user], key: randomBytes(32), nonceTtlMs: 60_000, allowMd5: false };
-  const r = await pbxRig(t, { admission: { ...elsewhere, digest } });
+  const r = await b2buaRig(t, { admission: { ...elsewhere, digest } });
   const first = await r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) }).final;
   t.equal(first.status, 401);
   const challenge = first.headers.getAll('www-authenticate')[0] ?? '';
@@ -55,7 +55,7 @@ t.test('call slots reserved for trusted sources: digest-admitted peers cannot fi
   const user = { name: 'pbx1', password: 'trunk secret' };
   const digest = { realm: 'toneguard', users: [user], key: randomBytes(32), nonceTtlMs: 60_000, allowMd5: false };
   for (const reservedCalls of [1, 0]) {
-    const r = await pbxRig(t, { admission: { ...elsewhere, digest }, limits: { maxCalls: 2, reservedCalls } });
+    const r = await b2buaRig(t, { admission: { ...elsewhere, digest }, limits: { maxCalls: 2, reservedCalls } });
     const call = async (): Promise<number> => {
       const challenge = (await r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) }).final).headers.getAll('www-authenticate')[0] ?? '';
       const authorization = digestAuthorization(challenge, user, 'INVITE', r.uri('100'), 'c') ?? '';

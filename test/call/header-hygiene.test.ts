@@ -5,7 +5,7 @@ import t from 'tap';
 import { headersForUpstream, referToWithoutReservedHeaders } from '../../src/call/header-hygiene.js';
 import type { Dialog, SipRequest } from '../../src/sip/sip-stack.js';
 import { sdpBody, waitFor } from '../helpers/call-sip-peers.js';
-import { pbxRig as rig } from '../helpers/pbx-rig.js';
+import { b2buaRig as rig } from '../helpers/b2bua-rig.js';
 
 const FORGED = {
   'X-Payment-Result': 'success',

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import { UpstreamPool } from '../../src/call/upstream-pool.js';
 import { Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
-import { pbxRig } from '../helpers/pbx-rig.js';
+import { b2buaRig } from '../helpers/b2bua-rig.js';
 import { UdpPeer } from '../helpers/udp-peer.js';
 
 async function deadPbx(t: Test): Promise<UdpPeer> {
@@ -31,10 +31,10 @@ t.test('a dead first upstream: the call reaches the second within inviteTimeoutM
   const dead = await deadPbx(t);
   const live = await livePbx(t);
   let pool: UpstreamPool | undefined;
-  const r = await pbxRig(t, {
+  const r = await b2buaRig(t, (stack) => ({
     inviteTimeoutMs: 300,
-    upstreamPool: (stack) => (pool = new UpstreamPool({ stack, upstreams: [{ uri: `sip:127.0.0.1:${dead.port}`, priority: 1, weight: 1 }, { uri: live.uri, priority: 2, weight: 1 }], probe: { intervalMs: 0, failureThreshold: 1 } })),
-  });
+    upstream: (pool = new UpstreamPool({ stack, upstreams: [{ uri: `sip:127.0.0.1:${dead.port}`, priority: 1, weight: 1 }, { uri: live.uri, priority: 2, weight: 1 }], probe: { intervalMs: 0, failureThreshold: 1 } })),
+  }));
   const started = Date.now();
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) });
   t.equal((await out.final).status, 200, 'answered by the second upstream');
@@ -52,9 +52,9 @@ t.test('503 with Retry-After and 500 fail over; 486 does not', async (t) => {
   const broken = await livePbx(t, 500);
   const live = await livePbx(t);
   let pool: UpstreamPool | undefined;
-  const r = await pbxRig(t, {
-    upstreamPool: (stack) => (pool = new UpstreamPool({ stack, upstreams: [{ uri: busy.uri, priority: 1, weight: 1 }, { uri: broken.uri, priority: 2, weight: 1 }, { uri: live.uri, priority: 3, weight: 1 }], probe: { intervalMs: 0 } })),
-  });
+  const r = await b2buaRig(t, (stack) => ({
+    upstream: (pool = new UpstreamPool({ stack, upstreams: [{ uri: busy.uri, priority: 1, weight: 1 }, { uri: broken.uri, priority: 2, weight: 1 }, { uri: live.uri, priority: 3, weight: 1 }], probe: { intervalMs: 0 } })),
+  }));
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) });
   t.equal((await out.final).status, 200);
   t.ok(out.responses.every((x) => x.status === 100 || x.status === 200), 'the caller saw none of the failures');
@@ -63,9 +63,9 @@ t.test('503 with Retry-After and 500 fail over; 486 does not', async (t) => {
 
   const rejecting = await livePbx(t, 486);
   const spare = await livePbx(t);
-  const r2 = await pbxRig(t, {
-    upstreamPool: (stack) => new UpstreamPool({ stack, upstreams: [{ uri: rejecting.uri, priority: 1, weight: 1 }, { uri: spare.uri, priority: 2, weight: 1 }], probe: { intervalMs: 0 } }),
-  });
+  const r2 = await b2buaRig(t, (stack) => ({
+    upstream: new UpstreamPool({ stack, upstreams: [{ uri: rejecting.uri, priority: 1, weight: 1 }, { uri: spare.uri, priority: 2, weight: 1 }], probe: { intervalMs: 0 } }),
+  }));
   t.equal((await r2.caller.invite(r2.tg, r2.uri('100'), { body: sdpBody(40000) }).final).status, 486, 'a busy callee is an answer, not a failure');
   t.equal(spare.received.length, 0);
 });

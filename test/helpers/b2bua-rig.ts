@@ -23,8 +23,16 @@ export interface B2buaRig {
 
 export type PbxAnswer = (req: SipRequest, tx: ServerTransaction, pbx: Peer, dialogs: Dialog[]) => void;
 
-/** The PBX answers 180 then 200 with SDP (or as `pbxAnswer` says); in-dialog requests get 200. */
-export async function b2buaRig(t: Test, options: Partial<CallManagerOptions> = {}, pbxAnswer?: PbxAnswer, stackOptions: Partial<SipStackOptions> = {}): Promise<B2buaRig> {
+/**
+ * The PBX answers 180 then 200 with SDP (or as `pbxAnswer` says); in-dialog requests get 200.
+ * `options` may be built from the rig's stack (e.g. an UpstreamPool that probes with it).
+ */
+export async function b2buaRig(
+  t: Test,
+  options: Partial<CallManagerOptions> | ((stack: SipStack) => Partial<CallManagerOptions>) = {},
+  pbxAnswer?: PbxAnswer,
+  stackOptions: Partial<SipStackOptions> = {},
+): Promise<B2buaRig> {
   const stack = await SipStack.listen({ address: '127.0.0.1', port: 0, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0, ...stackOptions });
   const caller = await Peer.start();
   const pbx = await Peer.start();
@@ -41,7 +49,7 @@ export async function b2buaRig(t: Test, options: Partial<CallManagerOptions> = {
       medias.push(media);
       return media;
     },
-    ...options,
+    ...(typeof options === 'function' ? options(stack) : options),
   });
   manager.on('call-end', (call, reason) => ends.push({ call, reason }));
   manager.on('warning', (w) => warnings.push(w));
