@@ -22,7 +22,8 @@
 // Streaming: any chunking of the input gives the same output (the clamp decides each output
 // sample from the detector events of sub-blocks completed before that sample's input arrived).
 // No allocation in push().
-import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
+import { measureDtmfCandidate, newCandidateMeasure, DTMF_CANDIDATE_WINDOW } from '../../../native-free-dsp/dtmf-candidate.js';
+import { createDtmfDetector, dtmfAtDecision, dtmfFlush, dtmfRx, dtmfSamplesToDecision, DTMF_SUB_BLOCK_SAMPLES, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
 import { dtmfFrequencies, isDtmfDigit, type DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
 import { CodedError } from '../../errors.js';
@@ -108,13 +109,12 @@ const UNCONFIRMED_MAX_MS = 40;
  * confirmation. (Not applied above minCandidateShare: at 8 dB twist a clean 941 Hz tone 1.5 %
  * high leaks -6 dB of the weaker tone into the 1020 Hz bin of a 102-sample window.)
  */
-const GUARD_HZ: readonly number[] = [1020, 1130];
 const CANDIDATE_MAX_GUARD_RATIO = 0.25;
 /** Share a later window of an unconfirmed candidate needs (with the deviation and guard limits). */
 const RECHECK_MIN_SHARE = 0.65;
 const UNCONFIRMED_HANGOVER_MS = 10;
 /** The detector's analysis window, samples: what raised a candidate. */
-const CANDIDATE_WINDOW = 102;
+const CANDIDATE_WINDOW = DTMF_CANDIDATE_WINDOW;
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
 /** Muted spans pending at once (within the lookahead); more merge into the last. */
 const MAX_SPANS = 64;
@@ -272,6 +272,7 @@ export class InbandClamp {
   private candidateActive = false;
   private candidateDigit: DtmfDigit = '0';
   private readonly unconfirmedHangover: number;
+  private readonly candidate = newCandidateMeasure();
   lastCandidateShare = 0;
   lastCandidateDeviation = 0;
   /** Power between the groups (1020, 1130 Hz) over the weaker tone's, in the candidate's window. */
@@ -331,7 +332,7 @@ export class InbandClamp {
       },
       onDigit: (event) => this.listener.onDigit?.(event),
     });
-    this.scratch = new Int16Array(this.detector.block.length);
+    this.scratch = new Int16Array(DTMF_SUB_BLOCK_SAMPLES);
   }
 
   /** The gate on the last analysis window: does it look like a generator's tone pair? */
@@ -365,42 +366,12 @@ export class InbandClamp {
     if (this.spanEnd[last] < end) this.spanEnd[last] = end;
   }
 
-  /**
-   * Share of the power of the last CANDIDATE_WINDOW input samples (the window that raised the
-   * candidate) held by the digit's two tones: 2 (|X_low|^2 + |X_high|^2) / N^2 over the mean square.
-   */
+  /** The digit's share of the last analysis window (measureDtmfCandidate), its deviation and guard kept for the gates. */
   private candidateShare(digit: DtmfDigit): number {
-    const { ring, ringMask } = this;
-    const end = this.inPos;
-    const n = Math.min(CANDIDATE_WINDOW, end);
-    if (n < CANDIDATE_WINDOW) return 0;
-    const { lowHz, highHz } = dtmfFrequencies(digit);
-    const wl = (2 * Math.PI * lowHz) / SAMPLE_RATE_HZ;
-    const wh = (2 * Math.PI * highHz) / SAMPLE_RATE_HZ;
-    const half = CANDIDATE_WINDOW / 2;
-    // DFT of each half at both tones, phase referred to the window's first sample.
-    const wg1 = (2 * Math.PI * GUARD_HZ[0]) / SAMPLE_RATE_HZ;
-    const wg2 = (2 * Math.PI * GUARD_HZ[1]) / SAMPLE_RATE_HZ;
-    let l1r = 0, l1i = 0, l2r = 0, l2i = 0, h1r = 0, h1i = 0, h2r = 0, h2i = 0, energy = 0;
-    let g1r = 0, g1i = 0, g2r = 0, g2i = 0;
-    for (let k = 0; k < CANDIDATE_WINDOW; k++) {
-      const x = ring[(end - CANDIDATE_WINDOW + k) & ringMask];
-      energy += x * x;
-      g1r += x * Math.cos(wg1 * k); g1i -= x * Math.sin(wg1 * k);
-      g2r += x * Math.cos(wg2 * k); g2i -= x * Math.sin(wg2 * k);
-      const lr = x * Math.cos(wl * k), li = -x * Math.sin(wl * k);
-      const hr = x * Math.cos(wh * k), hi = -x * Math.sin(wh * k);
-      if (k < half) { l1r += lr; l1i += li; h1r += hr; h1i += hi; } else { l2r += lr; l2i += li; h2r += hr; h2i += hi; }
-    }
-    if (energy === 0) return 0;
-    const lr = l1r + l2r, li = l1i + l2i, hr = h1r + h2r, hi = h1i + h2i;
-    const share = (2 * (lr * lr + li * li + hr * hr + hi * hi)) / (CANDIDATE_WINDOW * energy);
-    // Phase step between the halves: (w' - w) * half for a tone at w'.
-    const lowDev = Math.abs(Math.atan2(l2i * l1r - l2r * l1i, l2r * l1r + l2i * l1i) / (wl * half));
-    const highDev = Math.abs(Math.atan2(h2i * h1r - h2r * h1i, h2r * h1r + h2i * h1i) / (wh * half));
-    this.lastCandidateDeviation = Math.max(lowDev, highDev);
-    const weaker = Math.min(lr * lr + li * li, hr * hr + hi * hi);
-    this.lastCandidateGuard = weaker > 0 ? Math.max(g1r * g1r + g1i * g1i, g2r * g2r + g2i * g2i) / weaker : Infinity;
+    const m = this.candidate;
+    const share = measureDtmfCandidate(this.ring, this.ringMask, this.inPos, digit, m);
+    this.lastCandidateDeviation = m.deviation;
+    this.lastCandidateGuard = m.guardRatio;
     return share;
   }
 
@@ -456,18 +427,17 @@ export class InbandClamp {
       throw new InbandClampError('ERR_CLAMP_OUTPUT', `push(): input, output and weights need ${length} samples`);
     }
     const det = this.detector;
-    const subBlock = det.block.length;
     let i = 0;
     while (i < length) {
       // Up to the detector's next sub-block boundary: every output here is decided on events
       // from sub-blocks completed before this piece, so the chunking does not matter.
-      const n = Math.min(length - i, subBlock - det.subPos);
+      const n = Math.min(length - i, dtmfSamplesToDecision(det));
       this.emit(input, output, i, n, weights);
       const scratch = this.scratch;
       for (let j = 0; j < n; j++) scratch[j] = input[i + j];
       const hadCandidate = this.candidateActive && !this.candidateConfirmed;
       dtmfRx(det, scratch, n);
-      if (hadCandidate && det.subPos === 0 && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
+      if (hadCandidate && dtmfAtDecision(det) && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
       i += n;
     }
   }
