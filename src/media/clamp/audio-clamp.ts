@@ -25,8 +25,9 @@ export interface AudioClamp {
   readonly decodeErrors: number;
   readonly mutedSamples: number;
   /**
-   * What the agent hears has the input's length and can overwrite it (G.711): process() may be
-   * given `out` = `payload`, and replacement frames are the codec's silence put through process().
+   * One byte per sample per RTP clock unit (G.711): what the agent hears has the input's length
+   * and can overwrite it (process() may be given `out` = `payload`), a payload covers its length
+   * in RTP time, and replacement frames are the codec's silence put through process().
    */
   readonly inPlace: boolean;
   /** RTP clock units one payload covers, -1 if unreadable (the stage drops it in secure mode). */

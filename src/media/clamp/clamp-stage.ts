@@ -1,43 +1,26 @@
 // THE clamp stage: the caller -> agent direction of a call, one per leg, any codec. It owns the
 // RFC 4733 / event policy and reaches audio only through its AudioClamp (which reaches samples
 // only through the leg's codec port). Packets come in parsed (RtpView, once at entry); what goes
-// out goes to the leg's sink: `send(packet, owned)`, owned when the packet is the received one
-// (rewritten in place: the sink may keep it), not owned when it sits in a buffer the stage
-// reuses (the sink copies it if it keeps it).
+// out goes through StageOutput to the leg's sink. The whole path: docs/architecture.md, "Packet path".
 //
-// In secure mode:
-// - RFC 4733 telephone-event packets (the leg's event payload type) never reach the agent. Each
-//   is replaced by audio frames of the leg's codec covering exactly the part of the event's
-//   timestamp span not yet covered: frames of the leg's packetisation, sent as the event's
-//   duration grows; the last one, at the end bit, is cut to the real end. So the three end
-//   packets (§2.5.1.4), duplicates, late updates and long-event segments (§2.5.1.3, timestamp =
-//   start + 0xFFFF...) add nothing beyond the real duration.
-// - The outgoing stream stays valid (RFC 3550 §5.1, RFC 3551 §4.1): sequence numbers are
-//   rewritten so our drops and insertions leave no gap (SequenceRewriter; 16-bit wrap);
-//   timestamps are the sender's own (the replacement fills the event's span, so they stay
-//   continuous, 32-bit wrap included); the SSRC is the audio's; replacement frames carry the
-//   audio payload type and no marker (they continue the talkspurt, RFC 3551 §4.1).
-// - Audio goes through the AudioClamp (if given): a lookahead delay line; each event packet
-//   widens a clamp window to [start - leadSamples, end + hangoverSamples), muting the tone a
-//   gateway leaks before its first event packet and after its end. A re-encoded packet (a codec
-//   that is not sample-aligned, Opus) goes out with a bare 12-byte header: a header extension
-//   (RFC 6464 audio level) would describe the caller's audio, not the clamped one.
-// - Packets that cannot be read, and payload types that are neither the audio, the events nor
-//   comfort noise (RFC 3389, PT 13), are dropped: nothing unexamined reaches the agent.
-// Outside secure mode packets pass through untouched (the same buffer, byte for byte) and at
-// once. One exception keeps the stream continuous: after secure mode has replaced events the
-// sequence numbers carry an offset, and only those two header bytes are rewritten. (Kept on
-// purpose: dropping the offset would make the agent's receiver see a jump, i.e. loss or a
-// restart, RFC 3550 §A.1; the offset is constant, the payload and every other byte unchanged.)
-// Secure mode switches at any packet. Turning it off during an event waits for the event's end
-// (the rest of a digit pressed in secure mode is still a digit). Turning it on resets the audio
-// clamp, whose line then starts from silence (`lookahead` samples of silence, the price of the
-// lookahead; turning it off drops the audio held in the line, the same length).
+// Secure mode: RFC 4733 packets never reach the agent; each is replaced by frames of the leg's
+// codec covering exactly the part of the event's span not yet covered (frames of the leg's
+// packetisation as the duration grows, the last cut to the real end at the E bit), so end
+// retransmits (§2.5.1.4), duplicates, late updates and long-event segments (§2.5.1.3) add nothing.
+// Each event widens a clamp window on the audio clamp to [start - lead, end + hangover) (a
+// gateway's leaked tone). The stream stays valid (RFC 3550 §5.1, RFC 3551 §4.1): no sequence gap
+// from our drops and insertions, the sender's timestamps and SSRC, no marker on replacement
+// frames. Unreadable packets and payload types other than audio, events and comfort noise (RFC
+// 3389, PT 13) are dropped: nothing unexamined reaches the agent.
+// Outside secure mode packets pass through untouched and at once (after a secure period that
+// replaced events only the two sequence bytes carry an offset, so the agent sees no jump, §A.1).
+// Secure mode switches at any packet; turning it off during an event waits for the event's end;
+// turning it on restarts the audio line from silence (the lookahead's length).
 //
 // Digits (secure mode or not) go to `onDigit` as KeyPress: RFC 4733 events through the receiver
-// of src/rtp (one report per digit), in-band ones from the AudioClamp (reportInband). RTP time
-// becomes arrival-clock ms here, once, through the arrival of the stream's newest packet, so one
-// key seen both ways gets nearly the same start (the digit merger folds them).
+// of src/rtp, in-band ones from the AudioClamp (reportInband). RTP time becomes arrival-clock ms
+// here, once, through the arrival of the stream's newest packet, so one key seen both ways gets
+// nearly the same start (the digit merger folds them).
 import { createRfc4733Decoder, rfc4733Flush, rfc4733Rx, rfc4733Tick, type Rfc4733Decoder, type Rfc4733Digit } from '../../rtp/rfc4733.js';
 import { RtpView } from '../../rtp/rtp-view.js';
 import { createSequenceTracker, trackPacket, type SequenceTracker } from '../../rtp/sequence-tracker.js';
@@ -46,53 +29,21 @@ import type { KeyPress } from '../digits/key-press.js';
 import type { AudioCodecName } from '../media-session.js';
 import { MediaError } from '../media-error.js';
 import { MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
-import { G711Filler, type FillMode } from './g711-fill.js';
-import { SequenceRewriter } from './sequence-rewriter.js';
 import type { ClampStageStats, SentAdjustment } from './clamp-stage-stats.js';
+import { G711Filler, type FillMode } from './g711-fill.js';
+import { checkPt, checkSamples, type ClampStageOptions } from './clamp-stage-options.js';
+import { HEADER_BYTES, StageOutput } from './stage-output.js';
 
 export type { ClampStageStats, SentAdjustment } from './clamp-stage-stats.js';
+export type { LegSend } from './stage-output.js';
+export type { ClampStageOptions } from './clamp-stage-options.js';
 
 /** RFC 3551 static payload types. */
 const STATIC_PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8 };
 /** RFC 3389 comfort noise: no tone can be carried in it, so it may pass. */
 const CN_PT = 13;
-const HEADER_BYTES = 12;
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x100000000;
-/** Largest payload the stage writes (a re-encoded or replacement frame), bytes. */
-const MAX_BODY = 1500;
-
-/** Where the stage's packets go: see the header (owned: the received packet itself). */
-export type LegSend = (packet: Uint8Array, owned: boolean) => void;
-
-export interface ClampStageOptions {
-  readonly codec: AudioCodecName;
-  /** Audio payload type (default: the static one, 0 or 8; Opus has none: required). */
-  readonly audioPayloadType?: number;
-  /** telephone-event payload type (default 101, or 100 if the audio uses 101). */
-  readonly eventPayloadType?: number | null;
-  /**
-   * Telephone-event durations count at 1/this of the RTP clock (6: events/8000 on a 48 kHz Opus
-   * leg). Default 1 (RFC 4733 §2.1: the audio's clock; baresip counts at 48 kHz too).
-   */
-  readonly eventDurationScale?: number;
-  /** Packetisation of replacement frames, RTP clock units (default 20 ms). */
-  readonly frameSamples?: number;
-  /** What replacement frames hold before the audio clamp (G.711 without an audio clamp: what the agent hears). */
-  readonly fill?: FillMode;
-  /** In-band clamp the audio goes through in secure mode; none (G.711 only): audio passes unchanged. */
-  readonly audioClamp?: AudioClamp;
-  /** Clamped before an event's start, RTP clock units (default: the clamp's lookahead). */
-  readonly leadSamples?: number;
-  /** Clamped after an event's end, RTP clock units (default 40 ms). */
-  readonly hangoverSamples?: number;
-  /** Secure mode at start (default false). */
-  readonly secure?: boolean;
-  /** Every outgoing packet (the leg's sink). */
-  readonly send: LegSend;
-  /** Every digit the caller pressed, each source once (never sent to the agent in secure mode). */
-  readonly onDigit?: (press: KeyPress) => void;
-}
 
 function newStats(): ClampStageStats {
   return { packetsIn: 0, packetsOut: 0, eventsRemoved: 0, framesInserted: 0, audioCovered: 0, duplicates: 0, malformed: 0, unknownPayload: 0, foreignSsrc: 0, unplaceable: 0, decoded: 0, decodeErrors: 0, encodeErrors: 0 };
@@ -100,14 +51,13 @@ function newStats(): ClampStageStats {
 
 export class ClampStage {
   private readonly counts: ClampStageStats = newStats();
-  readonly adjustment: SentAdjustment = { packets: 0, octets: 0 };
   readonly codec: AudioCodecName;
   readonly clockRate: number;
   readonly audioPayloadType: number;
   readonly eventPayloadType: number;
   readonly frameSamples: number;
 
-  private readonly send: LegSend;
+  private readonly out: StageOutput;
   private readonly onDigit: ((press: KeyPress) => void) | undefined;
   private readonly clamp: AudioClamp | undefined;
   private readonly leadSamples: number;
@@ -118,13 +68,8 @@ export class ClampStage {
   private readonly filler: G711Filler | undefined;
   private readonly events: Rfc4733Decoder;
   private tracker: SequenceTracker = createSequenceTracker();
-  private readonly rewriter = new SequenceRewriter();
   /** The view of push(bytes) (the session parses into its own and calls pushView). */
   private readonly ownView = new RtpView();
-  /** Outgoing packet buffer (replacement and re-encoded frames), its body, and the last view of it. */
-  private readonly frame = new Uint8Array(HEADER_BYTES + MAX_BODY);
-  private readonly body = this.frame.subarray(HEADER_BYTES);
-  private frameView: Uint8Array = this.frame;
   /** A scaled copy of an event payload (eventDurationScale). */
   private readonly eventPayload = new Uint8Array(4);
 
@@ -173,7 +118,7 @@ export class ClampStage {
     this.leadSamples = checkSamples('leadSamples', options.leadSamples ?? this.clamp?.lookaheadSamples ?? 0, this.clockRate);
     this.hangoverSamples = checkSamples('hangoverSamples', options.hangoverSamples ?? 40 * perMs, this.clockRate);
     this.filler = codec === 'opus' ? undefined : new G711Filler(codec, options.fill ?? 'silence');
-    this.send = options.send;
+    this.out = new StageOutput(options.send, this.counts, this.audioPayloadType);
     this.onDigit = options.onDigit;
     this.events = createRfc4733Decoder((d) => this.rfc4733Digit(d), { clockRate: this.clockRate });
     this.requestedSecure = this.secureNow = options.secure ?? false;
@@ -181,6 +126,11 @@ export class ClampStage {
 
   get secure(): boolean {
     return this.requestedSecure;
+  }
+
+  /** What was sent against what the sender sent (RTCP SR adjustment). */
+  get adjustment(): SentAdjustment {
+    return this.out.adjustment;
   }
 
   /** Packet counts (in, out, events removed, replacement frames, drops, decoding). */
@@ -232,8 +182,8 @@ export class ClampStage {
     if (view.error !== undefined) {
       rfc4733Tick(this.events, view.arrivalMs);
       this.counts.malformed++;
-      if (this.secureNow) this.adjustment.octets -= Math.max(0, view.bytes.length - HEADER_BYTES);
-      else this.forward(view.bytes);
+      if (this.secureNow) this.out.adjustment.octets -= Math.max(0, view.bytes.length - HEADER_BYTES);
+      else this.out.forward(view.bytes);
       return;
     }
     const pt = view.payloadType;
@@ -242,13 +192,13 @@ export class ClampStage {
         // Events under another SSRC: their timestamps are not the audio's, they cannot be placed.
         rfc4733Tick(this.events, view.arrivalMs);
         this.counts.foreignSsrc++;
-        if (!this.secureNow) this.forward(view.bytes);
+        if (!this.secureNow) this.out.forward(view.bytes);
         return;
       }
       this.newSource(view.ssrc);
     }
     const order = trackPacket(this.tracker, view.sequence, view.timestamp);
-    if (order === 'restart') this.rewriter.restart(this.tracker.lastExtSeq);
+    if (order === 'restart') this.out.restart(this.tracker.lastExtSeq);
     const slot = (view.extSeq = this.tracker.lastExtSeq);
     const extTs = (view.extTs = this.tracker.lastExtTs);
     view.order = order;
@@ -270,7 +220,7 @@ export class ClampStage {
       const payload = this.eventBytes(view);
       rfc4733Rx(this.events, extTs, view.marker, payload, view.arrivalMs);
       if (!this.secureNow && extTs >= this.secureFloorTs) {
-        this.passThrough(view, slot, duplicate);
+        this.out.passThrough(view, slot, duplicate);
         return;
       }
       if (duplicate) {
@@ -278,7 +228,7 @@ export class ClampStage {
         return;
       }
       this.counts.eventsRemoved++;
-      this.adjustment.octets -= view.payloadLength;
+      this.out.adjustment.octets -= view.payloadLength;
       this.replaceEvent(slot, extTs, payload, order === 'late');
       return;
     }
@@ -287,7 +237,7 @@ export class ClampStage {
         const n = this.samplesOf(view);
         if (n > 0) this.outEndTs = Math.max(this.outEndTs, extTs + n);
       }
-      this.passThrough(view, slot, duplicate);
+      this.out.passThrough(view, slot, duplicate);
       return;
     }
     if (duplicate) {
@@ -295,7 +245,7 @@ export class ClampStage {
       return;
     }
     if (pt === this.audioPayloadType) this.secureAudio(view, slot, extTs, order === 'late');
-    else if (pt === CN_PT) this.forwardPlaced(view, slot);
+    else if (pt === CN_PT) this.out.forwardPlaced(view, slot);
     else this.drop(view, slot);
   }
 
@@ -331,9 +281,9 @@ export class ClampStage {
     if (this.closed) throw new MediaError('ECLOSED', 'clamp stage used after close()');
   }
 
-  /** RTP clock units an audio packet covers, -1 when unreadable. */
+  /** RTP clock units an audio packet covers, -1 when unreadable (G.711: its length, no view made). */
   private samplesOf(view: RtpView): number {
-    if (this.clamp === undefined) return view.payloadLength;
+    if (this.clamp === undefined || this.clamp.inPlace) return view.payloadLength;
     return this.clamp.payloadSamples(view.bytes.subarray(view.payloadStart, view.payloadEnd));
   }
 
@@ -354,7 +304,7 @@ export class ClampStage {
   private newSource(ssrc: number): void {
     this.ssrc = ssrc;
     this.tracker = createSequenceTracker();
-    this.rewriter.restart(0);
+    this.out.restart(0);
     this.clockTs = -1;
     this.outEndTs = -1;
     this.fillTo = -1;
@@ -365,46 +315,10 @@ export class ClampStage {
     this.clamp?.newSource();
   }
 
-  private place(slot: number, count: number): number {
-    const seq = this.rewriter.place(slot, count);
-    if (seq < 0) {
-      // Dropped: nothing of it is sent.
-      this.counts.unplaceable++;
-      this.adjustment.packets--;
-    } else this.adjustment.packets += count - 1;
-    return seq;
-  }
-
-  /** Outside secure mode: the same buffer, its sequence number shifted only when an offset remains. */
-  private passThrough(view: RtpView, slot: number, duplicate: boolean): void {
-    const seq = duplicate ? this.rewriter.place(slot, 1) : this.place(slot, 1);
-    if (seq >= 0 && seq !== view.sequence) view.setSequence(seq);
-    this.forward(view.bytes);
-  }
-
-  private forward(packet: Uint8Array): void {
-    this.counts.packetsOut++;
-    this.send(packet, true);
-  }
-
-  private sendOwn(length: number): void {
-    if (this.frameView.length !== length) this.frameView = this.frame.subarray(0, length);
-    this.counts.packetsOut++;
-    this.send(this.frameView, false);
-  }
-
-  /** A packet in slot `slot`, shifted to its outgoing sequence number. */
-  private forwardPlaced(view: RtpView, slot: number): void {
-    const seq = this.place(slot, 1);
-    if (seq < 0) return;
-    if (seq !== view.sequence) view.setSequence(seq);
-    this.forward(view.bytes);
-  }
-
   private drop(view: RtpView, slot: number): void {
     this.counts.unknownPayload++;
-    this.adjustment.octets -= view.payloadLength;
-    this.place(slot, 0);
+    this.out.adjustment.octets -= view.payloadLength;
+    this.out.place(slot, 0);
   }
 
   private secureAudio(view: RtpView, slot: number, extTs: number, late: boolean): void {
@@ -417,8 +331,8 @@ export class ClampStage {
     if (extTs >= this.replFrom && extTs + n <= this.replTo) {
       // Audio sent alongside the event, for time the replacement already filled.
       this.counts.audioCovered++;
-      this.adjustment.octets -= view.payloadLength;
-      this.place(slot, 0);
+      this.out.adjustment.octets -= view.payloadLength;
+      this.out.place(slot, 0);
       return;
     }
     // An event whose end packets were lost: fill the rest of its span before this audio.
@@ -431,7 +345,7 @@ export class ClampStage {
     }
     if (!late) this.eventOpen = false;
     const frames = fill > 0 ? Math.ceil(fill / this.frameSamples) : 0;
-    const seq = this.place(slot, frames + 1);
+    const seq = this.out.place(slot, frames + 1);
     if (seq < 0) return;
     if (frames > 0) this.sendFill(seq, this.outEndTs, fill);
     const own = (seq + frames) % SEQ_MOD;
@@ -440,17 +354,16 @@ export class ClampStage {
       const payload = view.bytes.subarray(view.payloadStart, view.payloadEnd);
       clamp?.process(payload, extTs, n, payload);
       if (own !== view.sequence) view.setSequence(own);
-      this.forward(view.bytes);
+      this.out.forward(view.bytes);
     } else {
-      const m = clamp.process(view.bytes.subarray(view.payloadStart, view.payloadEnd), extTs, n, this.body);
+      const m = clamp.process(view.bytes.subarray(view.payloadStart, view.payloadEnd), extTs, n, this.out.body);
       if (m < 0) {
         this.counts.encodeErrors++;
-        this.adjustment.octets -= view.payloadLength;
-        this.adjustment.packets--;
+        this.out.adjustment.octets -= view.payloadLength;
+        this.out.adjustment.packets--;
       } else {
-        this.writeHeader(own, view.timestamp, view.marker);
-        this.adjustment.octets += m - view.payloadLength;
-        this.sendOwn(HEADER_BYTES + m);
+        this.out.adjustment.octets += m - view.payloadLength;
+        this.out.sendFrame(own, view.timestamp, view.marker, this.ssrc, m);
       }
     }
     if (extTs + n > this.outEndTs) this.outEndTs = extTs + n;
@@ -459,7 +372,7 @@ export class ClampStage {
   private replaceEvent(slot: number, extTs: number, payload: Uint8Array, late: boolean): void {
     if (payload.length < 4 || payload[0] > 15) {
       // Not a keypad event (or unreadable): removed, nothing to replace it with.
-      this.place(slot, 0);
+      this.out.place(slot, 0);
       return;
     }
     const ended = (payload[1] & 0x80) !== 0;
@@ -479,11 +392,11 @@ export class ClampStage {
     if (!ended) samples -= samples % this.frameSamples;
     if (samples > this.maxFill) samples = this.maxFill - (this.maxFill % this.frameSamples);
     if (late || samples <= 0) {
-      this.place(slot, 0);
+      this.out.place(slot, 0);
       return;
     }
     const frames = Math.ceil(samples / this.frameSamples);
-    const seq = this.place(slot, frames);
+    const seq = this.out.place(slot, frames);
     if (seq < 0) return;
     this.sendFill(seq, from, samples);
   }
@@ -499,17 +412,16 @@ export class ClampStage {
       let bytes: number;
       if (this.filler !== undefined) {
         // G.711: one byte per sample; the codec's silence (or noise) through the line.
-        const body = this.body.subarray(0, n);
+        const body = this.out.body.subarray(0, n);
         this.filler.fill(body);
         clamp?.process(body, ts, n, body);
         bytes = n;
-      } else bytes = (clamp as AudioClamp).fill(ts, n, this.body);
+      } else bytes = (clamp as AudioClamp).fill(ts, n, this.out.body);
       if (bytes >= 0) {
-        this.writeHeader(s, ts % TS_MOD, false);
         this.counts.framesInserted++;
-        this.adjustment.octets += bytes;
-        this.sendOwn(HEADER_BYTES + bytes);
-      } else this.adjustment.packets--;
+        this.out.adjustment.octets += bytes;
+        this.out.sendFrame(s, ts % TS_MOD, false, this.ssrc, bytes);
+      } else this.out.adjustment.packets--;
       ts += n;
       left -= n;
       s = (s + 1) % SEQ_MOD;
@@ -521,33 +433,4 @@ export class ClampStage {
     }
     if (ts > this.outEndTs) this.outEndTs = ts;
   }
-
-  /** The outgoing frame's header: version 2, no CSRC/extension/padding, the audio PT, the caller's SSRC. */
-  private writeHeader(seq: number, ts: number, marker: boolean): void {
-    const out = this.frame;
-    out[0] = 0x80;
-    out[1] = (marker ? 0x80 : 0) | this.audioPayloadType;
-    out[2] = (seq >> 8) & 0xff;
-    out[3] = seq & 0xff;
-    out[4] = ts >>> 24;
-    out[5] = (ts >>> 16) & 0xff;
-    out[6] = (ts >>> 8) & 0xff;
-    out[7] = ts & 0xff;
-    out[8] = this.ssrc >>> 24;
-    out[9] = (this.ssrc >>> 16) & 0xff;
-    out[10] = (this.ssrc >>> 8) & 0xff;
-    out[11] = this.ssrc & 0xff;
-  }
-}
-
-function checkPt(name: string, pt: number): number {
-  if (!Number.isInteger(pt) || pt < 0 || pt > 127 || (pt >= 64 && pt <= 95)) {
-    throw new MediaError('EOPTIONS', `${name} must be 0-127 outside 64-95 (RFC 5761 §4), got ${pt}`);
-  }
-  return pt;
-}
-
-function checkSamples(name: string, n: number, clockRate: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > clockRate) throw new MediaError('EOPTIONS', `${name} must be an integer 0-${clockRate} (1 s of RTP clock), got ${n}`);
-  return n;
 }

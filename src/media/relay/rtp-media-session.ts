@@ -267,7 +267,14 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       }),
       stats: newStats(),
     };
-    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtp(leg, msg, rinfo)));
+    // The per-packet path: no closure made per datagram (contained() would need one).
+    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      try {
+        this.onRtp(leg, msg, rinfo);
+      } catch (error) {
+        this.failed(error);
+      }
+    });
     pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtcp(leg, msg, rinfo)));
     pair.rtp.on('error', () => leg.stats.sendErrors++);
     pair.rtcp.on('error', () => leg.stats.sendErrors++);
@@ -282,8 +289,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     try {
       work();
     } catch (error) {
-      if (!this.closed) this.emit('failure', error);
+      this.failed(error);
     }
+  }
+
+  private failed(error: unknown): void {
+    if (!this.closed) this.emit('failure', error);
   }
 
   private leg(name: LegName): Leg {
