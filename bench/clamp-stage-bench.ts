@@ -1,4 +1,4 @@
-// Clamp stage throughput: the joined caller -> agent stage (createAgentClampStage: RTP side +
+// Clamp stage throughput: the joined caller -> agent stage (createClampStage: RTP side +
 // in-band clamp) in secure mode against the same stage outside secure mode (pass-through: the
 // packet forwarded untouched), PCMU 20 ms packets of the speech-with-digits fixture, interleaved,
 // median of the per-repetition ratios. Reported in packets/s and 50-packet/s streams per core.

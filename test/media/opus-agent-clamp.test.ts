@@ -1,4 +1,4 @@
-// The Opus clamp stage (createOpusAgentClampStage) in secure mode, every mode: generated DTMF
+// The Opus clamp stage (createClampStage with the Opus port) in secure mode, every mode: generated DTMF
 // (Q.24 corners, fast dialling, 15 dB SNR) after real speech, Opus-encoded at 48 kHz into RTP
 // (PT 111, 20 ms), and RFC 4733 events with leaked in-band tone around them. What the agent
 // receives, decoded: multimon-ng recovers no digit (digit mode: only '#'), residual at the DTMF

@@ -2,7 +2,7 @@
 // actually sent. The stage keeps the sender's timestamps (replacement fills the events' own
 // timestamp span), so the NTP <-> RTP timestamp pair of the sender's SR stays true and passes
 // unchanged; only the sender's packet count and octet count change, by what the stage added and
-// removed (RtpClampStage.adjustment). Counts are modulo 2^32 (§6.4.1: they wrap).
+// removed (ClampStage.adjustment). Counts are modulo 2^32 (§6.4.1: they wrap).
 // Works in place on the compound packet, no allocation; a bad compound is an RtcpError value.
 import type { SentAdjustment } from '../clamp/clamp-stage-stats.js';
 import { CodedError } from '../../errors.js';

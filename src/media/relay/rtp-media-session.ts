@@ -1,7 +1,7 @@
 // The media plane of one call (MediaSession, the contract with call control): sockets, symmetric
 // RTP with latching, relaying, the caller -> agent clamp, digits, prompts, SRTP, RTP timeout.
 //
-// b2bua: two legs, caller and agent. Caller -> agent goes through the caller-to-agent stage
+// b2bua: two legs, caller and agent. Caller -> agent goes through the leg's ClampStage
 // (clamped in secure mode); agent -> caller is relayed straight. SSRC, sequence numbers and
 // timestamps pass through (the stage keeps them continuous when it removes events); when the
 // legs negotiated different payload type numbers for the same codec, the PT is rewritten. RTCP
