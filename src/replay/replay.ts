@@ -119,6 +119,8 @@ const MIN_PACKETS_WITHOUT_SDP = 3;
 const MAX_FILLED_GAP_MS = 60_000;
 /** The server's housekeeping period (RtpMediaSession): RFC 4733 end time-outs are seen at these ticks, ms. */
 const TICK_MS = 100;
+/** Ticks replayed one by one between two packets; a longer gap is skipped (see serverDigits). */
+const MAX_TICKS_BETWEEN = 50;
 
 export function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -285,6 +287,14 @@ function serverDigits(c: StreamCollector, encoding: string | undefined, mainPt: 
   for (const p of c.arrivals) {
     const t = p.timeMs - origin;
     if (Number.isNaN(nextTick)) nextTick = t + TICK_MS;
+    if (t - nextTick > MAX_TICKS_BETWEEN * TICK_MS) {
+      // A long silence or a jump of the capture's clock: one tick stands for the ticks between
+      // (only the RFC 4733 end time-out reads them), then ticking resumes in phase. Bounded work
+      // whatever the capture's timestamps say.
+      now = nextTick;
+      stage.tick(now);
+      nextTick += Math.floor((t - nextTick) / TICK_MS) * TICK_MS;
+    }
     while (nextTick <= t) {
       now = nextTick;
       stage.tick(now);
