@@ -26,7 +26,11 @@
 // Streaming: any chunking of the input gives the same events. No allocation per sample or
 // per block; events are allocated only when a digit ends.
 import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
+import { createGoertzelBank, DEFAULT_GOERTZEL_KERNEL, goertzelSubBlock, HISTORY, SUB_BLOCK, TONES, type GoertzelKernel } from './goertzel-bank.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from './levels.js';
+
+export type { GoertzelKernel } from './goertzel-bank.js';
+export { DEFAULT_GOERTZEL_KERNEL, GoertzelKernelError, isGoertzelKernelAvailable } from './goertzel-bank.js';
 
 export interface DtmfDetectorConfig {
   /** Largest accepted relative frequency deviation of each tone (ITU-T Q.24: accept 1.5 %, reject 3.5 %). */
@@ -148,12 +152,26 @@ export interface DtmfDetectorListener {
   readonly onToneCandidateEnd?: (endMs: number) => void;
 }
 
+/** How a detector runs (not what it accepts: that is DtmfDetectorConfig). */
+export interface DtmfDetectorOptions {
+  /**
+   * The Goertzel bank's kernel (goertzel-bank.ts): 'wasm' (WebAssembly SIMD) or 'typescript'.
+   * Both give identical events. Default: 'wasm' where the runtime has WebAssembly SIMD.
+   */
+  readonly kernel?: GoertzelKernel;
+  /**
+   * Absolute index of the first sample pushed (default 0): event times are ms from sample 0, so
+   * detectors over pieces of one recording report times on one clock. A multiple of the
+   * sub-block (DTMF_SUB_BLOCK samples) keeps the blocks where a detector over the whole
+   * recording has them (see dtmf-split.ts).
+   */
+  readonly firstSample?: number;
+}
+
 const SAMPLE_RATE_HZ = 8000;
-/** Goertzel block, samples (6.375 ms). Two make one 102-sample analysis window, as spandsp's. */
-const SUB_BLOCK = 51;
+/** Goertzel block, samples (6.375 ms; goertzel-bank.ts). Two make one 102-sample analysis window, as spandsp's. */
+export const DTMF_SUB_BLOCK = SUB_BLOCK;
 const WINDOW = 2 * SUB_BLOCK;
-/** Bins 0-3: low group; 4-7: high group. */
-const TONES = 8;
 /** Windows that must hold the digit before it can be confirmed. */
 const MIN_VALID_WINDOWS = 3;
 /**
@@ -171,8 +189,6 @@ const MAX_STATIONARITY_DB = 3;
 const PRESENCE_FLOOR = 0.1;
 /** A sub-block below this level (dBm0, as a sine) is not analysed: 8 dB under the weakest window considered. */
 const QUIET_DBM0 = -50;
-/** Recent input kept for the harmonic-comb test, samples (power of two; 128 ms). */
-const HISTORY = 1024;
 /** Longest span of a tone the span tests look at, samples (64 ms). */
 const MAX_SPAN = 512;
 /** Shortest span they can judge, samples (20 ms). */
@@ -238,8 +254,12 @@ interface ToneTrack {
 export interface DtmfDetector {
   readonly config: DtmfDetectorConfig;
   readonly listener: DtmfDetectorListener;
-  // Precomputed per bin: Goertzel coefficient 2cos(w), the terms that turn the final two
-  // states into the block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
+  /** The Goertzel bank's kernel this detector runs. */
+  readonly kernel: GoertzelKernel;
+  /** The wasm kernel's entry point (goertzel-bank.ts), or null when the TypeScript kernel runs. */
+  readonly wasmSubBlock: ((start: number, quiet: number, x0: number, x1: number, win: number) => void) | null;
+  // Precomputed per bin (goertzel-bank.ts): Goertzel coefficient 2cos(w), the terms that turn
+  // the final two states into the block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
   readonly coef: Float64Array;
   readonly finARe: Float64Array;
   readonly finAIm: Float64Array;
@@ -265,8 +285,9 @@ export interface DtmfDetector {
   readonly preciseMaxCombRatio: number;
   readonly maxDropoutSamples: number;
   readonly minDurationSamples: number;
-  // The sub-block in progress: its samples, how many, their energy (sum of x^2); the bank's
-  // final two states over it.
+  // The sub-block in progress: how many samples (they go straight into history), their energy
+  // (sum of x^2); the bank's final two states over it (TypeScript kernel).
+  /** Its length is the sub-block size; it holds no samples (history does). */
   readonly block: Int16Array;
   subPos: number;
   energy: number;
@@ -274,7 +295,10 @@ export interface DtmfDetector {
   readonly s2: Float64Array;
   /** Sub-blocks with less energy than this hold nothing the detector could accept: the bank is skipped. */
   readonly quietEnergy: number;
-  /** The last HISTORY input samples, by absolute index modulo HISTORY, and how many came in. */
+  /**
+   * The last HISTORY input samples, by absolute index modulo HISTORY (the sub-block in progress
+   * included), and the index just after the last completed sub-block.
+   */
   readonly history: Int16Array;
   samplesIn: number;
   /** Scratch for the span tests: frequencies, Goertzel coefficients and DFT values. */
@@ -286,7 +310,7 @@ export interface DtmfDetector {
   blockStart: number;
   blocksSeen: number;
   // DFT values of the last three sub-blocks (0: newest) and of the last two windows; the
-  // arrays rotate by reference, nothing is copied.
+  // arrays (slots of the bank's memory) rotate by reference, nothing is copied.
   x0Re: Float64Array; x0Im: Float64Array;
   x1Re: Float64Array; x1Im: Float64Array;
   x2Re: Float64Array; x2Im: Float64Array;
@@ -311,27 +335,12 @@ function newToneTrack(): ToneTrack {
   };
 }
 
-export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}): DtmfDetector {
+export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDetector {
   const full: DtmfDetectorConfig = { ...DEFAULT_DTMF_DETECTOR_CONFIG, ...config };
-  const coef = new Float64Array(TONES);
-  const finARe = new Float64Array(TONES);
-  const finAIm = new Float64Array(TONES);
-  const finBRe = new Float64Array(TONES);
-  const finBIm = new Float64Array(TONES);
-  const rotRe = new Float64Array(TONES);
-  const rotIm = new Float64Array(TONES);
-  for (let k = 0; k < TONES; k++) {
-    const w = (2 * Math.PI * FREQUENCIES_HZ[k]) / SAMPLE_RATE_HZ;
-    coef[k] = 2 * Math.cos(w);
-    // After S samples, y = s1 - e^{-jw} s2 = sum x[n] e^{jw(S-1-n)}; the block's DFT value
-    // sum x[n] e^{-jwn} is e^{-jw(S-1)} y = A s1 + B s2 with A = e^{-jw(S-1)}, B = -e^{-jwS}.
-    finARe[k] = Math.cos(w * (SUB_BLOCK - 1));
-    finAIm[k] = -Math.sin(w * (SUB_BLOCK - 1));
-    finBRe[k] = -Math.cos(w * SUB_BLOCK);
-    finBIm[k] = Math.sin(w * SUB_BLOCK);
-    rotRe[k] = Math.cos(w * SUB_BLOCK);
-    rotIm[k] = -Math.sin(w * SUB_BLOCK);
-  }
+  const firstSample = options.firstSample ?? 0;
+  if (!Number.isSafeInteger(firstSample) || firstSample < 0) throw new RangeError(`firstSample must be a non-negative integer, got ${firstSample}`);
+  const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ);
+  const { coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, slotsRe, slotsIm } = bank;
   // Over N samples, e^{j w_a n} gives W_b / W_a = e^{j d (N-1)/2} sin(N d/2) / (N sin(d/2)),
   // d = w_a - w_b: the Dirichlet kernel. Cross-group leakage reaches -21 dB (941 Hz into the
   // 1209 Hz bin), which at 8-10 dB twist would swing the weak tone by 2-3 dB.
@@ -343,6 +352,8 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
   return {
     config: full,
     listener,
+    kernel: bank.kernel,
+    wasmSubBlock: bank.wasmSubBlock,
     coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, leakRe, leakIm, subLeakRe, subLeakIm,
     windowMinPower: windowMinAmplitude * windowMinAmplitude,
     windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
@@ -361,19 +372,19 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     s1: bins(),
     s2: bins(),
     quietEnergy: SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2,
-    history: new Int16Array(HISTORY),
-    samplesIn: 0,
+    history: bank.history,
+    samplesIn: firstSample,
     spanHz: new Float64Array(SPAN_FREQUENCIES),
     spanCoef: new Float64Array(SPAN_FREQUENCIES),
     spanRe: new Float64Array(SPAN_FREQUENCIES),
     spanIm: new Float64Array(SPAN_FREQUENCIES),
-    blockStart: 0,
+    blockStart: firstSample,
     blocksSeen: 0,
-    x0Re: bins(), x0Im: bins(),
-    x1Re: bins(), x1Im: bins(),
-    x2Re: bins(), x2Im: bins(),
-    winRe: bins(), winIm: bins(),
-    prevWinRe: bins(), prevWinIm: bins(),
+    x0Re: slotsRe[0], x0Im: slotsIm[0],
+    x1Re: slotsRe[1], x1Im: slotsIm[1],
+    x2Re: slotsRe[2], x2Im: slotsIm[2],
+    winRe: slotsRe[3], winIm: slotsIm[3],
+    prevWinRe: slotsRe[4], prevWinIm: slotsIm[4],
     prevWindowDigit: -1,
     track: newToneTrack(),
     measurement: { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, coherence: 0 },
@@ -399,16 +410,17 @@ function leakageKernel(length: number): [Float64Array, Float64Array] {
 
 /** Feeds 8 kHz 16-bit samples; any chunk size gives the same events. */
 export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length): void {
-  const block = det.block;
+  const history = det.history;
   let i = 0;
   while (i < length) {
     const n = Math.min(length - i, SUB_BLOCK - det.subPos);
     let energy = det.energy;
-    const offset = det.subPos - i;
+    // Samples go straight into the history, where both kernels read the sub-block.
+    const offset = det.blockStart + det.subPos - i;
     const end = i + n;
     for (let j = i; j < end; j++) {
       const x = samples[j];
-      block[offset + j] = x;
+      history[(offset + j) & (HISTORY - 1)] = x;
       energy += x * x;
     }
     det.energy = energy;
@@ -418,44 +430,6 @@ export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = 
   }
 }
 
-// The hot loops: the bank over one sub-block, from zero state, in two passes of five filters
-// (one multiply, two adds each) so that every state and coefficient of a pass stays in a
-// register: ten filters at once spill on x86-64. Each recurrence is written
-// (x - s[n-2]) + c s[n-1] so that only the multiply and one add are loop-carried.
-function goertzelLow(det: DtmfDetector): void {
-  const { block, coef, s1, s2 } = det;
-  const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3];
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-  for (let j = 0; j < SUB_BLOCK; j++) {
-    const x = block[j];
-    let t: number;
-    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
-    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
-    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
-    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
-  }
-  s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3;
-  s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3;
-}
-
-function goertzelHigh(det: DtmfDetector): void {
-  const { block, coef, s1, s2 } = det;
-  const c4 = coef[4], c5 = coef[5], c6 = coef[6], c7 = coef[7];
-  let a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  let b4 = 0, b5 = 0, b6 = 0, b7 = 0;
-  for (let j = 0; j < SUB_BLOCK; j++) {
-    const x = block[j];
-    let t: number;
-    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
-    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
-    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
-    t = x - b7 + c7 * a7; b7 = a7; a7 = t;
-  }
-  s1[4] = a4; s1[5] = a5; s1[6] = a6; s1[7] = a7;
-  s2[4] = b4; s2[5] = b5; s2[6] = b6; s2[7] = b7;
-}
-
 /** End of stream: completes the last block with silence and reports a digit still in progress. */
 export function dtmfFlush(det: DtmfDetector): void {
   if (det.subPos > 0) dtmfRx(det, new Int16Array(SUB_BLOCK - det.subPos));
@@ -463,9 +437,9 @@ export function dtmfFlush(det: DtmfDetector): void {
 }
 
 /** Convenience: every digit in a whole 8 kHz buffer. */
-export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConfig> = {}): DtmfDigitEvent[] {
+export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDigitEvent[] {
   const events: DtmfDigitEvent[] = [];
-  const detector = createDtmfDetector({ onDigit: (event) => events.push(event) }, config);
+  const detector = createDtmfDetector({ onDigit: (event) => events.push(event) }, config, options);
   dtmfRx(detector, samples);
   dtmfFlush(detector);
   return events;
@@ -480,23 +454,12 @@ function endSubBlock(det: DtmfDetector): void {
   re = det.prevWinRe; im = det.prevWinIm;
   det.prevWinRe = det.winRe; det.prevWinIm = det.winIm;
   det.winRe = re; det.winIm = im;
-  const { block, history, s1, s2, x0Re, x0Im, x1Re, x1Im, winRe, winIm, finARe, finAIm, finBRe, finBIm, rotRe, rotIm } = det;
-  for (let j = 0; j < SUB_BLOCK; j++) history[(det.samplesIn + j) & (HISTORY - 1)] = block[j];
   det.samplesIn += SUB_BLOCK;
+  // The bank over the sub-block into x0, and the window over the last two sub-blocks into win.
   const quiet = det.energy < det.quietEnergy;
-  if (!quiet) {
-    goertzelLow(det);
-    goertzelHigh(det);
-  }
-  for (let k = 0; k < TONES; k++) {
-    const xr = quiet ? 0 : finARe[k] * s1[k] + finBRe[k] * s2[k];
-    const xi = quiet ? 0 : finAIm[k] * s1[k] + finBIm[k] * s2[k];
-    x0Re[k] = xr;
-    x0Im[k] = xi;
-    // The window over the last two sub-blocks: W = X_older + e^{-jwS} X_newer.
-    winRe[k] = x1Re[k] + rotRe[k] * xr - rotIm[k] * xi;
-    winIm[k] = x1Im[k] + rotRe[k] * xi + rotIm[k] * xr;
-  }
+  const wasm = det.wasmSubBlock;
+  if (wasm !== null) wasm(det.blockStart, quiet ? 1 : 0, det.x0Re.byteOffset, det.x1Re.byteOffset, det.winRe.byteOffset);
+  else goertzelSubBlock(det, det.blockStart, quiet);
   det.energy = 0;
   det.subPos = 0;
   det.blocksSeen++;
