@@ -26,7 +26,19 @@
 // Streaming: any chunking of the input gives the same events. No allocation per sample or
 // per block; events are allocated only when a digit ends.
 import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
-import { createGoertzelBank, DEFAULT_GOERTZEL_KERNEL, goertzelSubBlock, HISTORY, SUB_BLOCK, TONES, type GoertzelKernel } from './goertzel-bank.js';
+import {
+  createGoertzelBank,
+  DEFAULT_GOERTZEL_KERNEL,
+  goertzelSubBlock,
+  HISTORY,
+  HISTORY_RING,
+  SUB_BLOCK,
+  TONES,
+  WASM_SLOTS,
+  WASM_STAGING,
+  type GoertzelKernel,
+  type GoertzelWasm,
+} from './goertzel-bank.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from './levels.js';
 
 export type { GoertzelKernel } from './goertzel-bank.js';
@@ -256,8 +268,8 @@ export interface DtmfDetector {
   readonly listener: DtmfDetectorListener;
   /** The Goertzel bank's kernel this detector runs. */
   readonly kernel: GoertzelKernel;
-  /** The wasm kernel's entry point (goertzel-bank.ts), or null when the TypeScript kernel runs. */
-  readonly wasmSubBlock: ((start: number, quiet: number, x0: number, x1: number, win: number) => void) | null;
+  /** The wasm kernel (goertzel-bank.ts), or null when the TypeScript kernel runs. */
+  readonly wasm: GoertzelWasm | null;
   // Precomputed per bin (goertzel-bank.ts): Goertzel coefficient 2cos(w), the terms that turn
   // the final two states into the block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
   readonly coef: Float64Array;
@@ -296,8 +308,8 @@ export interface DtmfDetector {
   /** Sub-blocks with less energy than this hold nothing the detector could accept: the bank is skipped. */
   readonly quietEnergy: number;
   /**
-   * The last HISTORY input samples, by absolute index modulo HISTORY (the sub-block in progress
-   * included), and the index just after the last completed sub-block.
+   * The last HISTORY_RING input samples, by absolute index modulo HISTORY_RING (goertzel-bank.ts;
+   * the sub-block in progress included), and the index just after the last analysed sub-block.
    */
   readonly history: Int16Array;
   samplesIn: number;
@@ -339,23 +351,25 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
   const full: DtmfDetectorConfig = { ...DEFAULT_DTMF_DETECTOR_CONFIG, ...config };
   const firstSample = options.firstSample ?? 0;
   if (!Number.isSafeInteger(firstSample) || firstSample < 0) throw new RangeError(`firstSample must be a non-negative integer, got ${firstSample}`);
-  const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ);
+  const quietEnergy = SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2;
+  // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
+  const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
+  const windowMinPower = windowMinAmplitude * windowMinAmplitude;
+  const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ, quietEnergy, windowMinPower);
   const { coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, slotsRe, slotsIm } = bank;
   // Over N samples, e^{j w_a n} gives W_b / W_a = e^{j d (N-1)/2} sin(N d/2) / (N sin(d/2)),
   // d = w_a - w_b: the Dirichlet kernel. Cross-group leakage reaches -21 dB (941 Hz into the
   // 1209 Hz bin), which at 8-10 dB twist would swing the weak tone by 2-3 dB.
   const [leakRe, leakIm] = leakageKernel(WINDOW);
   const [subLeakRe, subLeakIm] = leakageKernel(SUB_BLOCK);
-  // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
-  const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
   const bins = (): Float64Array => new Float64Array(TONES);
   return {
     config: full,
     listener,
     kernel: bank.kernel,
-    wasmSubBlock: bank.wasmSubBlock,
+    wasm: bank.wasm,
     coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, leakRe, leakIm, subLeakRe, subLeakIm,
-    windowMinPower: windowMinAmplitude * windowMinAmplitude,
+    windowMinPower,
     windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
     windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
     relativePeakRatio: dbToPowerRatio(full.minRelativePeakDb),
@@ -371,7 +385,7 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     energy: 0,
     s1: bins(),
     s2: bins(),
-    quietEnergy: SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2,
+    quietEnergy,
     history: bank.history,
     samplesIn: firstSample,
     spanHz: new Float64Array(SPAN_FREQUENCIES),
@@ -410,6 +424,10 @@ function leakageKernel(length: number): [Float64Array, Float64Array] {
 
 /** Feeds 8 kHz 16-bit samples; any chunk size gives the same events. */
 export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length): void {
+  if (det.wasm !== null) {
+    rxWasm(det, det.wasm, samples, length);
+    return;
+  }
   const history = det.history;
   let i = 0;
   while (i < length) {
@@ -420,7 +438,7 @@ export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = 
     const end = i + n;
     for (let j = i; j < end; j++) {
       const x = samples[j];
-      history[(offset + j) & (HISTORY - 1)] = x;
+      history[(offset + j) & (HISTORY_RING - 1)] = x;
       energy += x * x;
     }
     det.energy = energy;
@@ -445,6 +463,36 @@ export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConf
   return events;
 }
 
+/**
+ * The wasm kernel takes the samples into the history, sums the energy and runs the bank for
+ * every sub-block they complete (up to WASM_STAGING samples per call); then each completed
+ * sub-block is analysed in order, exactly as endSubBlock does with the TypeScript kernel.
+ */
+function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, length: number): void {
+  const staging = wasm.staging;
+  let i = 0;
+  while (i < length) {
+    const n = Math.min(length - i, WASM_STAGING);
+    if (i === 0 && n === samples.length) staging.set(samples);
+    else for (let j = 0; j < n; j++) staging[j] = samples[i + j];
+    const completed = wasm.rx(n, det.subPos, det.blocksSeen, det.blockStart + det.subPos);
+    det.subPos = (det.subPos + n) % SUB_BLOCK;
+    for (let k = 0; k < completed; k++) {
+      // The slots of this sub-block and the two before (the kernel wrote them all).
+      const b = det.blocksSeen;
+      const s0 = b % WASM_SLOTS, s1 = (b + WASM_SLOTS - 1) % WASM_SLOTS, s2 = (b + WASM_SLOTS - 2) % WASM_SLOTS;
+      det.x0Re = wasm.blockRe[s0]; det.x0Im = wasm.blockIm[s0];
+      det.x1Re = wasm.blockRe[s1]; det.x1Im = wasm.blockIm[s1];
+      det.x2Re = wasm.blockRe[s2]; det.x2Im = wasm.blockIm[s2];
+      det.winRe = wasm.windowRe[s0]; det.winIm = wasm.windowIm[s0];
+      det.prevWinRe = wasm.windowRe[s1]; det.prevWinIm = wasm.windowIm[s1];
+      det.samplesIn += SUB_BLOCK;
+      analyseSubBlock(det, wasm.loud[s0] !== 0);
+    }
+    i += n;
+  }
+}
+
 function endSubBlock(det: DtmfDetector): void {
   // Rotate the sub-block and window buffers by reference.
   let re = det.x2Re, im = det.x2Im;
@@ -456,15 +504,21 @@ function endSubBlock(det: DtmfDetector): void {
   det.winRe = re; det.winIm = im;
   det.samplesIn += SUB_BLOCK;
   // The bank over the sub-block into x0, and the window over the last two sub-blocks into win.
-  const quiet = det.energy < det.quietEnergy;
-  const wasm = det.wasmSubBlock;
-  if (wasm !== null) wasm(det.blockStart, quiet ? 1 : 0, det.x0Re.byteOffset, det.x1Re.byteOffset, det.winRe.byteOffset);
-  else goertzelSubBlock(det, det.blockStart, quiet);
+  goertzelSubBlock(det, det.blockStart, det.energy < det.quietEnergy);
   det.energy = 0;
   det.subPos = 0;
+  analyseSubBlock(det, true);
+}
+
+/**
+ * The analysis of the sub-block just completed (its values are in x0 and win). `loud`: false
+ * when the kernel found the window's strongest bins below the window minimum power, which is
+ * classifyWindow's first test (its result then is -1).
+ */
+function analyseSubBlock(det: DtmfDetector, loud: boolean): void {
   det.blocksSeen++;
   if (det.blocksSeen >= 2) {
-    const digit = classifyWindow(det);
+    const digit = loud ? classifyWindow(det) : -1;
     trackWindow(det, digit);
     det.prevWindowDigit = digit;
   }
@@ -757,7 +811,7 @@ function spanDfts(det: DtmfDetector, start: number, length: number): number {
   let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
   let energy = 0;
   for (let n = 0; n < length; n++) {
-    const x = history[(start + n) & (HISTORY - 1)];
+    const x = history[(start + n) & (HISTORY_RING - 1)];
     energy += x * x;
     let t: number;
     t = x - b0 + c0 * a0; b0 = a0; a0 = t;

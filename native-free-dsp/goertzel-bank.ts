@@ -2,8 +2,11 @@
 // sample history, each bin's DFT value, and the 102-sample window value. Two kernels compute
 // it with the same IEEE double operations in the same order, so their values are
 // bit-identical and the detector's events identical whichever runs:
-//  - `typescript`: the reference, and the fallback where WebAssembly SIMD is missing;
-//  - `wasm`: goertzel-bank.wat (f64x2 SIMD, two filters per instruction), about twice as fast.
+//  - `typescript`: the reference, and the fallback where WebAssembly SIMD is missing; one
+//    sub-block at a time as the samples come in (goertzelSubBlock);
+//  - `wasm`: goertzel-bank.wat (f64x2 SIMD, two filters per instruction), which also takes the
+//    samples into the history and sums each sub-block's energy, for every sub-block a chunk
+//    completes in one call; the detector then analyses them in order (GoertzelWasm).
 // The state both read and write lives in one ArrayBuffer laid out as goertzel-bank.wat
 // describes; for the wasm kernel it is the instance's memory, so nothing is copied per call.
 import { GOERTZEL_BANK_WASM } from './goertzel-bank-wasm.js';
@@ -14,18 +17,32 @@ export type GoertzelKernel = 'wasm' | 'typescript';
 export const SUB_BLOCK = 51;
 /** Bins 0-3: low group; 4-7: high group. */
 export const TONES = 8;
-/** Sample history, samples (power of two; 128 ms at 8 kHz). */
+/**
+ * Sample history the detector looks back on, samples (128 ms at 8 kHz). The ring holding it is
+ * twice as long, so that the wasm kernel can take up to WASM_STAGING samples in ahead of the
+ * sub-blocks still to be analysed without overwriting what their analysis reads.
+ */
 export const HISTORY = 1024;
+/** Length of the history ring, samples (power of two: indexes are masked). */
+export const HISTORY_RING = 2048;
 
 // Byte offsets in the shared memory (goertzel-bank.wat).
 const HISTORY_OFFSET = 0;
-const CONSTANTS_OFFSET = 2048;
-const SLOTS_OFFSET = 2560;
+const CONSTANTS_OFFSET = 4096;
+const QUIET_ENERGY_OFFSET = 4616;
+const WINDOW_MIN_POWER_OFFSET = 4624;
+const LOUD_OFFSET = 12288;
+const STAGING_OFFSET = 8192;
+/** Samples the wasm kernel takes per call (it completes at most 21 sub-blocks). */
+export const WASM_STAGING = 1024;
 const BIN_BYTES = TONES * 8;
 const SLOT_BYTES = 2 * BIN_BYTES;
-/** Sub-block and window values: x0, x1, x2, window, previous window. */
-const SLOTS = 5;
-const MEMORY_BYTES = SLOTS_OFFSET + SLOTS * SLOT_BYTES;
+/** Sub-block slots, then as many window slots: sub-block b's values are in slot b mod SLOTS. */
+const SLOTS_OFFSET = 16384;
+export const WASM_SLOTS = 32;
+/** The TypeScript kernel's slots: x0, x1, x2, window, previous window (rotated by the detector). */
+const TS_SLOTS = 5;
+const TS_MEMORY_BYTES = SLOTS_OFFSET + TS_SLOTS * SLOT_BYTES;
 
 export class GoertzelKernelError extends Error {
   readonly code = 'ERR_DTMF_KERNEL_UNAVAILABLE';
@@ -50,12 +67,31 @@ export function isGoertzelKernelAvailable(kernel: GoertzelKernel): boolean {
   return kernel === 'typescript' || wasmModule !== null;
 }
 
-type WasmSubBlock = (start: number, quiet: number, x0: number, x1: number, win: number) => void;
+/** The wasm kernel of one detector: its entry point and the views the detector reads. */
+export interface GoertzelWasm {
+  /**
+   * Takes staging[0, n) (n <= WASM_STAGING) as the samples at absolute index `start` on, with
+   * `subPos` samples of the sub-block in progress before them and `blocks` sub-blocks completed
+   * before that; returns how many sub-blocks they complete. Sub-block b's values (and its
+   * window's) are then in blockRe/Im[b % WASM_SLOTS] (windowRe/Im).
+   */
+  readonly rx: (n: number, subPos: number, blocks: number, start: number) => number;
+  readonly staging: Int16Array;
+  /**
+   * Per window slot: 1 when the window's strongest low and high bins both reach the window
+   * minimum power, else 0 (then the window holds no digit and need not be classified).
+   */
+  readonly loud: Int32Array;
+  readonly blockRe: readonly Float64Array[];
+  readonly blockIm: readonly Float64Array[];
+  readonly windowRe: readonly Float64Array[];
+  readonly windowIm: readonly Float64Array[];
+}
 
 /** The bank's state: views on one buffer, plus the wasm entry point when that kernel runs. */
 export interface GoertzelBank {
   readonly kernel: GoertzelKernel;
-  /** The last HISTORY input samples, by absolute index modulo HISTORY. */
+  /** The last HISTORY_RING input samples, by absolute index modulo HISTORY_RING. */
   readonly history: Int16Array;
   // Per bin: Goertzel coefficient 2cos(w), the terms that turn the final two states into the
   // block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
@@ -66,29 +102,51 @@ export interface GoertzelBank {
   readonly finBIm: Float64Array;
   readonly rotRe: Float64Array;
   readonly rotIm: Float64Array;
-  /** SLOTS pairs of bin arrays (re, im), each pair one slot of the layout. */
+  /** The TypeScript kernel's five slots (re, im): x0, x1, x2, window, previous window. */
   readonly slotsRe: readonly Float64Array[];
   readonly slotsIm: readonly Float64Array[];
-  /** The wasm kernel, with byte offsets of the slots; null for the TypeScript kernel. */
-  readonly wasmSubBlock: WasmSubBlock | null;
+  /** The wasm kernel; null when the TypeScript kernel runs. */
+  readonly wasm: GoertzelWasm | null;
 }
 
-export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readonly number[], sampleRateHz: number): GoertzelBank {
+/**
+ * `quietEnergy`: sub-blocks with less energy (sum of x^2) are not filtered; their values are +0.
+ * `windowMinPower`: the |W|^2 the strongest bin of each group must reach (GoertzelWasm.loud).
+ */
+export function createGoertzelBank(
+  kernel: GoertzelKernel,
+  frequenciesHz: readonly number[],
+  sampleRateHz: number,
+  quietEnergy: number,
+  windowMinPower: number,
+): GoertzelBank {
   let buffer: ArrayBuffer;
-  let wasmSubBlock: WasmSubBlock | null = null;
+  let wasm: GoertzelWasm | null = null;
+  const bins = (offset: number): Float64Array => new Float64Array(buffer, offset, TONES);
+  const slots = (first: number, count: number, part: number): Float64Array[] =>
+    Array.from({ length: count }, (_, i) => bins(SLOTS_OFFSET + (first + i) * SLOT_BYTES + part * BIN_BYTES));
   if (kernel === 'wasm') {
     if (wasmModule === null) throw new GoertzelKernelError('the wasm Goertzel kernel needs WebAssembly SIMD, which this runtime lacks');
     const exports = new WebAssembly.Instance(wasmModule).exports;
     buffer = (exports.memory as WebAssembly.Memory).buffer;
-    wasmSubBlock = exports.subBlock as WasmSubBlock;
+    new Float64Array(buffer, QUIET_ENERGY_OFFSET, 1)[0] = quietEnergy;
+    new Float64Array(buffer, WINDOW_MIN_POWER_OFFSET, 1)[0] = windowMinPower;
+    wasm = {
+      rx: exports.rx as GoertzelWasm['rx'],
+      staging: new Int16Array(buffer, STAGING_OFFSET, WASM_STAGING),
+      loud: new Int32Array(buffer, LOUD_OFFSET, WASM_SLOTS),
+      blockRe: slots(0, WASM_SLOTS, 0),
+      blockIm: slots(0, WASM_SLOTS, 1),
+      windowRe: slots(WASM_SLOTS, WASM_SLOTS, 0),
+      windowIm: slots(WASM_SLOTS, WASM_SLOTS, 1),
+    };
   } else {
-    buffer = new ArrayBuffer(MEMORY_BYTES);
+    buffer = new ArrayBuffer(TS_MEMORY_BYTES);
   }
-  const bins = (offset: number): Float64Array => new Float64Array(buffer, offset, TONES);
   const constant = (i: number): Float64Array => bins(CONSTANTS_OFFSET + i * BIN_BYTES);
   const bank: GoertzelBank = {
     kernel,
-    history: new Int16Array(buffer, HISTORY_OFFSET, HISTORY),
+    history: new Int16Array(buffer, HISTORY_OFFSET, HISTORY_RING),
     coef: constant(0),
     finARe: constant(1),
     finAIm: constant(2),
@@ -96,9 +154,9 @@ export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readon
     finBIm: constant(4),
     rotRe: constant(5),
     rotIm: constant(6),
-    slotsRe: Array.from({ length: SLOTS }, (_, i) => bins(SLOTS_OFFSET + i * SLOT_BYTES)),
-    slotsIm: Array.from({ length: SLOTS }, (_, i) => bins(SLOTS_OFFSET + i * SLOT_BYTES + BIN_BYTES)),
-    wasmSubBlock,
+    slotsRe: slots(0, TS_SLOTS, 0),
+    slotsIm: slots(0, TS_SLOTS, 1),
+    wasm,
   };
   for (let k = 0; k < TONES; k++) {
     const w = (2 * Math.PI * frequenciesHz[k]) / sampleRateHz;
@@ -165,7 +223,7 @@ function goertzelLow(state: GoertzelBankState, start: number): void {
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
   for (let j = 0; j < SUB_BLOCK; j++) {
-    const x = history[(start + j) & (HISTORY - 1)];
+    const x = history[(start + j) & (HISTORY_RING - 1)];
     let t: number;
     t = x - b0 + c0 * a0; b0 = a0; a0 = t;
     t = x - b1 + c1 * a1; b1 = a1; a1 = t;
@@ -182,7 +240,7 @@ function goertzelHigh(state: GoertzelBankState, start: number): void {
   let a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   let b4 = 0, b5 = 0, b6 = 0, b7 = 0;
   for (let j = 0; j < SUB_BLOCK; j++) {
-    const x = history[(start + j) & (HISTORY - 1)];
+    const x = history[(start + j) & (HISTORY_RING - 1)];
     let t: number;
     t = x - b4 + c4 * a4; b4 = a4; a4 = t;
     t = x - b5 + c5 * a5; b5 = a5; a5 = t;

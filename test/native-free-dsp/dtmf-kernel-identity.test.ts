@@ -3,7 +3,7 @@
 // and WebAssembly SIMD): every listener call (candidates, digit starts, digits with their
 // times, levels, twist and frequencies) in the same order, on the benchmark fixture, the
 // prompts, the speech and music corpus, and generated digits at the edges of acceptance, fed
-// in 20 ms packets and in random chunks.
+// in 20 ms packets, in random chunks and in large ones.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -60,6 +60,12 @@ t.test('benchmark fixture in random chunks of 1 to 400 samples', async (t) => {
   const rng = mulberry32(0x5eed);
   // The oracle and each kernel get their own chunk sequence: any chunking gives the same events.
   compareAll(t, 'speech-with-digits, random chunks', [{ name: 'speech-with-digits.wav', pcm: samples }], 266 * 4, () => () => randomInt(rng, 1, 400));
+});
+
+t.test('benchmark fixture in one call, and in calls of 5000 samples (more than one kernel call each)', async (t) => {
+  const { samples } = loadFixture(projectRoot());
+  compareAll(t, 'speech-with-digits, one call', [{ name: 'speech-with-digits.wav', pcm: samples }], 266 * 4, () => samples.length);
+  compareAll(t, 'speech-with-digits, 5000-sample calls', [{ name: 'speech-with-digits.wav', pcm: samples }], 266 * 4, () => 5000);
 });
 
 t.test('the prompts (fixtures/prompts, mu-law)', async (t) => {
