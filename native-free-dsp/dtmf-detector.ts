@@ -463,6 +463,9 @@ export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConf
   return events;
 }
 
+/** Pieces at least this long (samples) are staged through a subarray view rather than a loop. */
+const STAGING_VIEW_MIN = 256;
+
 /**
  * The wasm kernel takes the samples into the history, sums the energy and runs the bank for
  * every sub-block they complete (up to WASM_STAGING samples per call); then each completed
@@ -473,7 +476,9 @@ function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, leng
   let i = 0;
   while (i < length) {
     const n = Math.min(length - i, WASM_STAGING);
+    // A typed-array copy is a memcpy; a view costs an allocation, worth it for long pieces.
     if (i === 0 && n === samples.length) staging.set(samples);
+    else if (n >= STAGING_VIEW_MIN) staging.set(samples.subarray(i, i + n));
     else for (let j = 0; j < n; j++) staging[j] = samples[i + j];
     const completed = wasm.rx(n, det.subPos, det.blocksSeen, det.blockStart + det.subPos);
     det.subPos = (det.subPos + n) % SUB_BLOCK;
