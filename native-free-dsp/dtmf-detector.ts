@@ -32,12 +32,14 @@ import {
   goertzelSubBlock,
   HISTORY,
   HISTORY_RING,
+  SPAN_FREQUENCIES,
   SUB_BLOCK,
   TONES,
   WASM_SLOTS,
   WASM_STAGING,
   type GoertzelKernel,
   type GoertzelWasm,
+  type WindowTests,
 } from './goertzel-bank.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from './levels.js';
 
@@ -354,26 +356,29 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
   const quietEnergy = SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2;
   // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
   const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
-  const windowMinPower = windowMinAmplitude * windowMinAmplitude;
-  const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ, quietEnergy, windowMinPower);
-  const { coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, slotsRe, slotsIm } = bank;
   // Over N samples, e^{j w_a n} gives W_b / W_a = e^{j d (N-1)/2} sin(N d/2) / (N sin(d/2)),
   // d = w_a - w_b: the Dirichlet kernel. Cross-group leakage reaches -21 dB (941 Hz into the
   // 1209 Hz bin), which at 8-10 dB twist would swing the weak tone by 2-3 dB.
   const [leakRe, leakIm] = leakageKernel(WINDOW);
   const [subLeakRe, subLeakIm] = leakageKernel(SUB_BLOCK);
+  const tests: WindowTests = {
+    windowMinPower: windowMinAmplitude * windowMinAmplitude,
+    windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
+    windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
+    relativePeakRatio: dbToPowerRatio(full.minRelativePeakDb),
+    stationarityRatio: dbToPowerRatio(MAX_STATIONARITY_DB),
+    leakRe, leakIm, subLeakRe, subLeakIm,
+  };
+  const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ, quietEnergy, tests);
+  const { coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, slotsRe, slotsIm } = bank;
   const bins = (): Float64Array => new Float64Array(TONES);
   return {
     config: full,
     listener,
     kernel: bank.kernel,
     wasm: bank.wasm,
-    coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, leakRe, leakIm, subLeakRe, subLeakIm,
-    windowMinPower,
-    windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
-    windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
-    relativePeakRatio: dbToPowerRatio(full.minRelativePeakDb),
-    stationarityRatio: dbToPowerRatio(MAX_STATIONARITY_DB),
+    coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm,
+    ...tests,
     maxGuardRatio: dbToPowerRatio(full.maxGuardDb),
     preciseMaxGuardRatio: dbToPowerRatio(full.preciseToneMaxGuardDb),
     maxCombRatio: dbToPowerRatio(full.maxCombDb),
@@ -389,7 +394,7 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     history: bank.history,
     samplesIn: firstSample,
     spanHz: new Float64Array(SPAN_FREQUENCIES),
-    spanCoef: new Float64Array(SPAN_FREQUENCIES),
+    spanCoef: bank.wasm !== null ? bank.wasm.spanCoef : new Float64Array(SPAN_FREQUENCIES),
     spanRe: new Float64Array(SPAN_FREQUENCIES),
     spanIm: new Float64Array(SPAN_FREQUENCIES),
     blockStart: firstSample,
@@ -483,19 +488,25 @@ function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, leng
     const completed = wasm.rx(n, det.subPos, det.blocksSeen, det.blockStart + det.subPos);
     det.subPos = (det.subPos + n) % SUB_BLOCK;
     for (let k = 0; k < completed; k++) {
-      // The slots of this sub-block and the two before (the kernel wrote them all).
-      const b = det.blocksSeen;
-      const s0 = b % WASM_SLOTS, s1 = (b + WASM_SLOTS - 1) % WASM_SLOTS, s2 = (b + WASM_SLOTS - 2) % WASM_SLOTS;
-      det.x0Re = wasm.blockRe[s0]; det.x0Im = wasm.blockIm[s0];
-      det.x1Re = wasm.blockRe[s1]; det.x1Im = wasm.blockIm[s1];
-      det.x2Re = wasm.blockRe[s2]; det.x2Im = wasm.blockIm[s2];
-      det.winRe = wasm.windowRe[s0]; det.winIm = wasm.windowIm[s0];
-      det.prevWinRe = wasm.windowRe[s1]; det.prevWinIm = wasm.windowIm[s1];
       det.samplesIn += SUB_BLOCK;
-      analyseSubBlock(det, wasm.loud[s0] !== 0);
+      const candidate = wasm.classes[det.blocksSeen % WASM_SLOTS];
+      // A window that holds no digit while no tone is tracked needs nothing but counting: its
+      // values are not looked at, so the views are only moved for the others (and the last).
+      if (candidate >= 0 || det.track.digit >= 0 || k === completed - 1) showSlots(det, wasm, det.blocksSeen);
+      analyseSubBlock(det, candidate < 0 ? -1 : withinWindowDeviation(det, rowOf(candidate), colOf(candidate)) ? candidate : -1);
     }
     i += n;
   }
+}
+
+/** Points x0, x1, x2, win and prevWin at the kernel's slots of sub-block b and the two before. */
+function showSlots(det: DtmfDetector, wasm: GoertzelWasm, b: number): void {
+  const s0 = b % WASM_SLOTS, s1 = (b + WASM_SLOTS - 1) % WASM_SLOTS, s2 = (b + WASM_SLOTS - 2) % WASM_SLOTS;
+  det.x0Re = wasm.blockRe[s0]; det.x0Im = wasm.blockIm[s0];
+  det.x1Re = wasm.blockRe[s1]; det.x1Im = wasm.blockIm[s1];
+  det.x2Re = wasm.blockRe[s2]; det.x2Im = wasm.blockIm[s2];
+  det.winRe = wasm.windowRe[s0]; det.winIm = wasm.windowIm[s0];
+  det.prevWinRe = wasm.windowRe[s1]; det.prevWinIm = wasm.windowIm[s1];
 }
 
 function endSubBlock(det: DtmfDetector): void {
@@ -512,18 +523,20 @@ function endSubBlock(det: DtmfDetector): void {
   goertzelSubBlock(det, det.blockStart, det.energy < det.quietEnergy);
   det.energy = 0;
   det.subPos = 0;
-  analyseSubBlock(det, true);
+  analyseSubBlock(det, UNCLASSIFIED);
 }
 
+/** analyseSubBlock's `digit` when the window is still to be classified (TypeScript kernel). */
+const UNCLASSIFIED = -2;
+
 /**
- * The analysis of the sub-block just completed (its values are in x0 and win). `loud`: false
- * when the kernel found the window's strongest bins below the window minimum power, which is
- * classifyWindow's first test (its result then is -1).
+ * The analysis of the sub-block just completed (its values are in x0 and win). `digit`: the
+ * window's classification when the kernel made it (the wasm kernel), else UNCLASSIFIED.
  */
-function analyseSubBlock(det: DtmfDetector, loud: boolean): void {
+function analyseSubBlock(det: DtmfDetector, classified: number): void {
   det.blocksSeen++;
   if (det.blocksSeen >= 2) {
-    const digit = loud ? classifyWindow(det) : -1;
+    const digit = classified === UNCLASSIFIED ? classifyWindow(det) : classified;
     trackWindow(det, digit);
     det.prevWindowDigit = digit;
   }
@@ -591,9 +604,14 @@ function classifyWindow(det: DtmfDetector): number {
   const newer = pairMagnitude(det, det.x0Re, det.x0Im, row, col);
   const older = pairMagnitude(det, det.x1Re, det.x1Im, row, col);
   if (newer * newer > older * older * det.stationarityRatio || older * older > newer * newer * det.stationarityRatio) return -1;
-  if (Math.abs(subBlockDeviation(det, row)) > WINDOW_FREQUENCY_DEVIATION) return -1;
-  if (Math.abs(subBlockDeviation(det, col)) > WINDOW_FREQUENCY_DEVIATION) return -1;
+  if (!withinWindowDeviation(det, row, col)) return -1;
   return row * 4 + (col - 4);
+}
+
+/** classifyWindow's last test (the wasm kernel makes the others): both tones' frequency from their phase step. */
+function withinWindowDeviation(det: DtmfDetector, row: number, col: number): boolean {
+  // Written as "not beyond" so that it decides exactly as the two tests it replaces, NaN included.
+  return !(Math.abs(subBlockDeviation(det, row)) > WINDOW_FREQUENCY_DEVIATION) && !(Math.abs(subBlockDeviation(det, col)) > WINDOW_FREQUENCY_DEVIATION);
 }
 
 /**
@@ -799,8 +817,7 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
   return isClean || isPrecise;
 }
 
-/** Frequencies the span tests evaluate, in this order: the two tones, two guards, three comb. */
-const SPAN_FREQUENCIES = 7;
+/** Frequencies the span tests evaluate, in this order: the two tones, two guards, three comb (SPAN_FREQUENCIES). */
 
 /**
  * DFTs of `length` history samples from absolute index `start` at det.spanHz[0..6], into
@@ -808,9 +825,37 @@ const SPAN_FREQUENCIES = 7;
  * keep the core busy where seven loops would each wait on their own), and the span's energy.
  */
 function spanDfts(det: DtmfDetector, start: number, length: number): number {
-  const { history, spanHz, spanRe, spanIm } = det;
+  const { spanHz, spanRe, spanIm } = det;
   const c = det.spanCoef;
   for (let k = 0; k < SPAN_FREQUENCIES; k++) c[k] = 2 * Math.cos((2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ);
+  const energy = det.wasm !== null ? spanLoopWasm(det, det.wasm, start, length) : spanLoop(det, start, length);
+  for (let k = 0; k < SPAN_FREQUENCIES; k++) {
+    const w = (2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ;
+    // y = s[L-1] - e^{-jw} s[L-2] = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
+    const yRe = spanRe[k] - Math.cos(w) * spanIm[k];
+    const yIm = Math.sin(w) * spanIm[k];
+    const r = -w * (length - 1);
+    spanRe[k] = (yRe * Math.cos(r) - yIm * Math.sin(r)) / length;
+    spanIm[k] = (yRe * Math.sin(r) + yIm * Math.cos(r)) / length;
+  }
+  return energy;
+}
+
+/** spanDfts' loop in the wasm kernel (det.spanCoef is the kernel's). */
+function spanLoopWasm(det: DtmfDetector, wasm: GoertzelWasm, start: number, length: number): number {
+  const energy = wasm.span(start, length);
+  det.spanRe.set(wasm.spanS1);
+  det.spanIm.set(wasm.spanS2);
+  return energy;
+}
+
+/**
+ * spanDfts' loop in TypeScript: final states s[L-1] into spanRe and s[L-2] into spanIm, and the
+ * span's energy.
+ */
+function spanLoop(det: DtmfDetector, start: number, length: number): number {
+  const { history, spanRe, spanIm } = det;
+  const c = det.spanCoef;
   const c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6];
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0;
   let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
@@ -827,18 +872,8 @@ function spanDfts(det: DtmfDetector, start: number, length: number): number {
     t = x - b5 + c5 * a5; b5 = a5; a5 = t;
     t = x - b6 + c6 * a6; b6 = a6; a6 = t;
   }
-  // Final states s[L-1] into spanRe and s[L-2] into spanIm, then each turned into its DFT value.
   spanRe[0] = a0; spanRe[1] = a1; spanRe[2] = a2; spanRe[3] = a3; spanRe[4] = a4; spanRe[5] = a5; spanRe[6] = a6;
   spanIm[0] = b0; spanIm[1] = b1; spanIm[2] = b2; spanIm[3] = b3; spanIm[4] = b4; spanIm[5] = b5; spanIm[6] = b6;
-  for (let k = 0; k < SPAN_FREQUENCIES; k++) {
-    const w = (2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ;
-    // y = s[L-1] - e^{-jw} s[L-2] = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
-    const yRe = spanRe[k] - Math.cos(w) * spanIm[k];
-    const yIm = Math.sin(w) * spanIm[k];
-    const r = -w * (length - 1);
-    spanRe[k] = (yRe * Math.cos(r) - yIm * Math.sin(r)) / length;
-    spanIm[k] = (yRe * Math.sin(r) + yIm * Math.cos(r)) / length;
-  }
   return energy;
 }
 

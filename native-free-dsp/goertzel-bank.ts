@@ -30,8 +30,14 @@ export const HISTORY_RING = 2048;
 const HISTORY_OFFSET = 0;
 const CONSTANTS_OFFSET = 4096;
 const QUIET_ENERGY_OFFSET = 4616;
-const WINDOW_MIN_POWER_OFFSET = 4624;
-const LOUD_OFFSET = 12288;
+const WINDOW_TESTS_OFFSET = 4624;
+const LEAK_OFFSET = 10240;
+const CLASSES_OFFSET = 12288;
+const SPAN_COEF_OFFSET = 4736;
+const SPAN_S1_OFFSET = 4800;
+const SPAN_S2_OFFSET = 4864;
+/** Frequencies of the span DFTs (dtmf-detector.ts spanDfts). */
+export const SPAN_FREQUENCIES = 7;
 const STAGING_OFFSET = 8192;
 /** Samples the wasm kernel takes per call (it completes at most 21 sub-blocks). */
 export const WASM_STAGING = 1024;
@@ -78,10 +84,20 @@ export interface GoertzelWasm {
   readonly rx: (n: number, subPos: number, blocks: number, start: number) => number;
   readonly staging: Int16Array;
   /**
-   * Per window slot: 1 when the window's strongest low and high bins both reach the window
-   * minimum power, else 0 (then the window holds no digit and need not be classified).
+   * The loop of the detector's spanDfts: the recurrences with coefficients spanCoef over the
+   * history from `start` (may be fractional, indexes as in TypeScript) while n < length, final
+   * states into spanS1 (s[L-1]) and spanS2 (s[L-2]); returns the sum of the squares.
    */
-  readonly loud: Int32Array;
+  readonly span: (start: number, length: number) => number;
+  readonly spanCoef: Float64Array;
+  readonly spanS1: Float64Array;
+  readonly spanS2: Float64Array;
+  /**
+   * Per window slot (from the second sub-block on): the digit (index into the keypad) the window
+   * holds by every per-window test but the frequency deviations, or -1. The window's values are
+   * then without the leakage of its strongest bins, as the detector's classifyWindow leaves them.
+   */
+  readonly classes: Int32Array;
   readonly blockRe: readonly Float64Array[];
   readonly blockIm: readonly Float64Array[];
   readonly windowRe: readonly Float64Array[];
@@ -109,16 +125,29 @@ export interface GoertzelBank {
   readonly wasm: GoertzelWasm | null;
 }
 
+/** The detector's per-window tests, in the units classifyWindow compares (dtmf-detector.ts). */
+export interface WindowTests {
+  readonly windowMinPower: number;
+  readonly windowMaxTwistRatio: number;
+  readonly windowMinTwistRatio: number;
+  readonly relativePeakRatio: number;
+  readonly stationarityRatio: number;
+  readonly leakRe: Float64Array;
+  readonly leakIm: Float64Array;
+  readonly subLeakRe: Float64Array;
+  readonly subLeakIm: Float64Array;
+}
+
 /**
  * `quietEnergy`: sub-blocks with less energy (sum of x^2) are not filtered; their values are +0.
- * `windowMinPower`: the |W|^2 the strongest bin of each group must reach (GoertzelWasm.loud).
+ * `tests`: what the wasm kernel's window classification (GoertzelWasm.classes) applies.
  */
 export function createGoertzelBank(
   kernel: GoertzelKernel,
   frequenciesHz: readonly number[],
   sampleRateHz: number,
   quietEnergy: number,
-  windowMinPower: number,
+  tests: WindowTests,
 ): GoertzelBank {
   let buffer: ArrayBuffer;
   let wasm: GoertzelWasm | null = null;
@@ -130,11 +159,23 @@ export function createGoertzelBank(
     const exports = new WebAssembly.Instance(wasmModule).exports;
     buffer = (exports.memory as WebAssembly.Memory).buffer;
     new Float64Array(buffer, QUIET_ENERGY_OFFSET, 1)[0] = quietEnergy;
-    new Float64Array(buffer, WINDOW_MIN_POWER_OFFSET, 1)[0] = windowMinPower;
+    new Float64Array(buffer, WINDOW_TESTS_OFFSET, 5).set([
+      tests.windowMinPower,
+      tests.windowMaxTwistRatio,
+      tests.windowMinTwistRatio,
+      tests.relativePeakRatio,
+      tests.stationarityRatio,
+    ]);
+    const leak = new Float64Array(buffer, LEAK_OFFSET, 4 * TONES * TONES);
+    [tests.leakRe, tests.leakIm, tests.subLeakRe, tests.subLeakIm].forEach((table, i) => leak.set(table, i * TONES * TONES));
     wasm = {
       rx: exports.rx as GoertzelWasm['rx'],
       staging: new Int16Array(buffer, STAGING_OFFSET, WASM_STAGING),
-      loud: new Int32Array(buffer, LOUD_OFFSET, WASM_SLOTS),
+      span: exports.span as GoertzelWasm['span'],
+      spanCoef: new Float64Array(buffer, SPAN_COEF_OFFSET, SPAN_FREQUENCIES),
+      spanS1: new Float64Array(buffer, SPAN_S1_OFFSET, SPAN_FREQUENCIES),
+      spanS2: new Float64Array(buffer, SPAN_S2_OFFSET, SPAN_FREQUENCIES),
+      classes: new Int32Array(buffer, CLASSES_OFFSET, WASM_SLOTS),
       blockRe: slots(0, WASM_SLOTS, 0),
       blockIm: slots(0, WASM_SLOTS, 1),
       windowRe: slots(WASM_SLOTS, WASM_SLOTS, 0),

@@ -115,3 +115,17 @@ t.test('generated digits at and beyond the Q.24 limits (level, twist, offset, du
   const signals = Array.from({ length: 400 }, (_, i) => edgeSignal(rng, i));
   compareAll(t, 'edge cases', signals, 1000);
 });
+
+t.test('full-scale and clipped input (sample energies at the 16-bit extremes)', async (t) => {
+  const rng = mulberry32(0xc11b);
+  const signals: Signal[] = [];
+  for (let i = 0; i < 40; i++) {
+    // Digits 10-20 dB above full scale, hard-clipped: runs of -32768 and 32767.
+    const digits: ToneSpec[] = Array.from({ length: 4 }, () => ({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 30, 90), gapBeforeMs: randomInt(rng, 20, 80), lowDbm0: randomInt(rng, 10, 20), twistDb: randomInt(rng, -3, 3) }));
+    signals.push({ name: `clipped digits ${i}`, pcm: onTheLine(layTones(rng, digits).mix, 'linear') });
+  }
+  const square = new Int16Array(8000);
+  for (let i = 0; i < square.length; i++) square[i] = (i >> randomInt(rng, 0, 4)) & 1 ? -32768 : 32767;
+  signals.push({ name: 'full-scale square waves', pcm: square });
+  compareAll(t, 'full scale', signals, 40);
+});
