@@ -173,18 +173,10 @@ export interface DtmfDetectorOptions {
    * Both give identical events. Default: 'wasm' where the runtime has WebAssembly SIMD.
    */
   readonly kernel?: GoertzelKernel;
-  /**
-   * Absolute index of the first sample pushed (default 0): event times are ms from sample 0, so
-   * detectors over pieces of one recording report times on one clock. A multiple of the
-   * sub-block (DTMF_SUB_BLOCK samples) keeps the blocks where a detector over the whole
-   * recording has them (see dtmf-split.ts).
-   */
-  readonly firstSample?: number;
 }
 
 const SAMPLE_RATE_HZ = 8000;
-/** Goertzel block, samples (6.375 ms; goertzel-bank.ts). Two make one 102-sample analysis window, as spandsp's. */
-export const DTMF_SUB_BLOCK = SUB_BLOCK;
+/** Goertzel block, samples (6.375 ms; goertzel-bank.ts): SUB_BLOCK. Two make one 102-sample analysis window, as spandsp's. */
 const WINDOW = 2 * SUB_BLOCK;
 /** Windows that must hold the digit before it can be confirmed. */
 const MIN_VALID_WINDOWS = 3;
@@ -351,8 +343,6 @@ function newToneTrack(): ToneTrack {
 
 export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDetector {
   const full: DtmfDetectorConfig = { ...DEFAULT_DTMF_DETECTOR_CONFIG, ...config };
-  const firstSample = options.firstSample ?? 0;
-  if (!Number.isSafeInteger(firstSample) || firstSample < 0) throw new RangeError(`firstSample must be a non-negative integer, got ${firstSample}`);
   const quietEnergy = SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2;
   // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
   const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
@@ -392,12 +382,12 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     s2: bins(),
     quietEnergy,
     history: bank.history,
-    samplesIn: firstSample,
+    samplesIn: 0,
     spanHz: new Float64Array(SPAN_FREQUENCIES),
     spanCoef: bank.wasm !== null ? bank.wasm.spanCoef : new Float64Array(SPAN_FREQUENCIES),
     spanRe: new Float64Array(SPAN_FREQUENCIES),
     spanIm: new Float64Array(SPAN_FREQUENCIES),
-    blockStart: firstSample,
+    blockStart: 0,
     blocksSeen: 0,
     x0Re: slotsRe[0], x0Im: slotsIm[0],
     x1Re: slotsRe[1], x1Im: slotsIm[1],
