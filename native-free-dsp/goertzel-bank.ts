@@ -46,9 +46,10 @@ const SLOT_BYTES = 2 * BIN_BYTES;
 /** Sub-block slots, then as many window slots: sub-block b's values are in slot b mod SLOTS. */
 const SLOTS_OFFSET = 16384;
 export const WASM_SLOTS = 32;
-/** The TypeScript kernel's slots: x0, x1, x2, window, previous window (rotated by the detector). */
+/** The TypeScript kernel's slots: x0, x1, x2, window, previous window (rotated by the detector), after the constants. */
 const TS_SLOTS = 5;
-const TS_MEMORY_BYTES = SLOTS_OFFSET + TS_SLOTS * SLOT_BYTES;
+const TS_SLOTS_OFFSET = 4608;
+const TS_MEMORY_BYTES = TS_SLOTS_OFFSET + TS_SLOTS * SLOT_BYTES;
 
 export class GoertzelKernelError extends Error {
   readonly code = 'ERR_DTMF_KERNEL_UNAVAILABLE';
@@ -152,8 +153,9 @@ export function createGoertzelBank(
   let buffer: ArrayBuffer;
   let wasm: GoertzelWasm | null = null;
   const bins = (offset: number): Float64Array => new Float64Array(buffer, offset, TONES);
+  const slotsOffset = kernel === 'wasm' ? SLOTS_OFFSET : TS_SLOTS_OFFSET;
   const slots = (first: number, count: number, part: number): Float64Array[] =>
-    Array.from({ length: count }, (_, i) => bins(SLOTS_OFFSET + (first + i) * SLOT_BYTES + part * BIN_BYTES));
+    Array.from({ length: count }, (_, i) => bins(slotsOffset + (first + i) * SLOT_BYTES + part * BIN_BYTES));
   if (kernel === 'wasm') {
     if (wasmModule === null) throw new GoertzelKernelError('the wasm Goertzel kernel needs WebAssembly SIMD, which this runtime lacks');
     const exports = new WebAssembly.Instance(wasmModule).exports;
