@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import type { ClampStage } from '../../src/media/clamp/clamp-stage.js';
-import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
+import { createClampStage, opusFrameMs } from '../../src/media/clamp/create-clamp-stage.js';
 import { PressClock, type RtpPress } from '../helpers/press-clock.js';
 import type { ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { opusPacketSamples48 } from '../../src/media/codecs/opus-toc.js';
@@ -105,6 +105,16 @@ t.test('one ClampStage surface for G.711 and Opus', async (t) => {
     t.throws(() => s.push(new Uint8Array(12), 0), 'closed stage refuses packets');
   }
   t.throws(() => createClampStage({ codec: 'opus', audioPayloadType: 101, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }), 'audio and event payload types must differ');
+});
+
+t.test('an Opus leg whose negotiated ptime is no Opus frame size (SDP allows up to 120 ms) still gets a stage', async (t) => {
+  t.same([120, 64, 30, 20, 2.5, 1].map(opusFrameMs), [60, 60, 20, 20, 2.5, 2.5]);
+  for (const ptimeMs of [120, 64, 30]) {
+    const stage = createClampStage({ codec: 'opus', audioPayloadType: 111, eventPayloadType: 101, mode: 'silence', secure: true, ptimeMs, send: () => {}, onDigit: () => {} });
+    stage.tick(0);
+    stage.close();
+    t.pass(`ptime ${ptimeMs}`);
+  }
 });
 
 t.test('generated digits after speech through the Opus stage, every mode', async (t) => {

@@ -45,14 +45,26 @@ export interface ClampStageSetup {
   readonly hangoverMs?: number;
 }
 
+const OPUS_FRAME_MS = [2.5, 5, 10, 20, 40, 60] as const;
+
+/**
+ * The Opus frame the stage packetises replaced audio in: the longest Opus frame size (RFC 6716
+ * §2.1.4) not above the negotiated ptime. A ptime is only a hint (RFC 4566 §6) and SDP allows up
+ * to 120 ms, which Opus cannot code as one frame.
+ */
+export function opusFrameMs(ptimeMs: number): number {
+  let best: number = OPUS_FRAME_MS[0];
+  for (const ms of OPUS_FRAME_MS) if (ms <= ptimeMs) best = ms;
+  return best;
+}
+
 /** The caller -> agent clamp stage for one leg: push/pushView, setSecure, tick, close. */
 export function createClampStage(setup: ClampStageSetup): ClampStage {
   const port = setup.port ?? createCodecPort(setup.codec);
   const perMs = port.rtpClockRate / 1000;
-  const ptimeMs = setup.ptimeMs ?? 20;
+  const ptimeMs = setup.codec === 'opus' ? opusFrameMs(setup.ptimeMs ?? 20) : (setup.ptimeMs ?? 20);
   const hangoverMs = setup.hangoverMs ?? 40;
   if (!Number.isFinite(hangoverMs) || hangoverMs < 0 || hangoverMs > 1000) throw new MediaError('EOPTIONS', `hangoverMs must be 0-1000, got ${hangoverMs}`);
-  if (setup.codec === 'opus' && ![2.5, 5, 10, 20, 40, 60].includes(ptimeMs)) throw new MediaError('EOPTIONS', `ptimeMs must be an Opus frame size (2.5-60 ms), got ${ptimeMs}`);
   const eventClock = setup.eventClockRate ?? port.rtpClockRate;
   if (eventClock !== port.rtpClockRate && eventClock * 6 !== port.rtpClockRate) throw new MediaError('EOPTIONS', `eventClockRate must be ${port.rtpClockRate} or ${port.rtpClockRate / 6}, got ${eventClock}`);
   let stage: ClampStage | undefined;
