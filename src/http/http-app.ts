@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { authorise, type AuthDecision } from './http-auth.js';
 import { registerOpenApi } from './openapi.js';
-import { installProblemHandlers } from './problem-handlers.js';
+import { frameworkProblem, installProblemHandlers } from './problem-handlers.js';
 import { sendProblem, type ProblemSlug } from './problem.js';
 import { WidgetTokens } from './widget-token.js';
 
@@ -67,6 +67,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     // Bodies are checked against the JSON Schema derived from the handlers' zod schemas: ajv must
     // accept exactly what zod does, so no stripping of unknown keys and no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // A call id is a SIP Call-ID of up to 256 characters (call-routes.ts), each percent-encoded
+    // at most (3 bytes): the router's default of 100 would answer 414 to genuine ids.
+    maxParamLength: 3 * 256,
+    frameworkErrors: frameworkProblem,
     // Request lines would carry `?token=` query strings: not logged.
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),

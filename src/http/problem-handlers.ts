@@ -16,6 +16,9 @@ const BY_FASTIFY_CODE: Readonly<Record<string, Mapped>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { slug: 'malformed-json', detail: 'the body is empty but Content-Type says application/json' },
   FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'payload-too-large', detail: 'the body is over the limit of 64 KiB' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', detail: 'send the body as application/json' },
+  // Router errors (fastify's frameworkErrors): their messages quote the path.
+  FST_ERR_BAD_URL: { slug: 'bad-request', detail: 'the path is not valid percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { slug: 'uri-too-long', detail: 'a path segment is longer than any id toneguard issues or accepts' },
 };
 
 const SLUG_BY_STATUS: ReadonlyMap<number, ProblemSlug> = new Map(
@@ -47,6 +50,12 @@ function routePattern(url: string): RegExp {
     .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
   return new RegExp(`^${source}$`);
+}
+
+/** Fastify's `frameworkErrors` option: errors of the router, before any route or hook runs. */
+export function frameworkProblem(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const { slug, detail } = problemOfError(error);
+  void sendProblem(null, reply, slug, detail, { code: error.code });
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {

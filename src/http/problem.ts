@@ -23,6 +23,7 @@ export const PROBLEM_TYPES = {
   'payment-active': { status: 409, title: 'A payment already runs on this call', code: 'ERR_PAYMENT_ACTIVE' },
   'payload-too-large': { status: 413, title: 'The body is too large', code: 'FST_ERR_CTP_BODY_TOO_LARGE' },
   'unsupported-media-type': { status: 415, title: 'The body is not JSON', code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' },
+  'uri-too-long': { status: 414, title: 'A path segment is too long', code: 'FST_ERR_MAX_PARAM_LENGTH' },
   'host-not-loopback': { status: 421, title: 'Without a token only loopback hosts are served', code: 'ERR_HOST_NOT_LOOPBACK' },
   'callback-refused': { status: 422, title: 'The status callback URL is refused', code: 'ERR_CALLBACK_REFUSED' },
   'too-many-streams': { status: 429, title: 'Too many widget streams for this call', code: 'ERR_TOO_MANY_STREAMS' },
@@ -93,8 +94,8 @@ export function problemBody(slug: ProblemSlug, detail: string, instance: string 
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-/** The one way a route or hook answers an error. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, slug: ProblemSlug, detail: string, options: ProblemOptions = {}): FastifyReply {
-  const body = problemBody(slug, detail, problemInstance(request), options);
+/** The one way a route or hook answers an error. `request` null: before routing (no path to name). */
+export function sendProblem(request: FastifyRequest | null, reply: FastifyReply, slug: ProblemSlug, detail: string, options: ProblemOptions = {}): FastifyReply {
+  const body = problemBody(slug, detail, request === null ? undefined : problemInstance(request), options);
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
