@@ -67,9 +67,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     // Bodies are checked against the JSON Schema derived from the handlers' zod schemas: ajv must
     // accept exactly what zod does, so no stripping of unknown keys and no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
-    // A call id is a SIP Call-ID of up to 256 characters (call-routes.ts), each percent-encoded
-    // at most (3 bytes): the router's default of 100 would answer 414 to genuine ids.
-    maxParamLength: 3 * 256,
+    // A call id is a SIP Call-ID of up to 256 characters (call-routes.ts; the router counts
+    // decoded characters): its default of 100 answered 414 to genuine ids.
+    routerOptions: { maxParamLength: 256 },
     frameworkErrors: frameworkProblem,
     // Request lines would carry `?token=` query strings: not logged.
     logController: new LogController({ disableRequestLogging: true }),

@@ -18,7 +18,7 @@ const BY_FASTIFY_CODE: Readonly<Record<string, Mapped>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', detail: 'send the body as application/json' },
   // Router errors (fastify's frameworkErrors): their messages quote the path.
   FST_ERR_BAD_URL: { slug: 'bad-request', detail: 'the path is not valid percent-encoding' },
-  FST_ERR_MAX_PARAM_LENGTH: { slug: 'uri-too-long', detail: 'a path segment is longer than any id toneguard issues or accepts' },
+  FST_ERR_MAX_PARAM_LENGTH: { slug: 'uri-too-long', detail: 'a path segment is over 256 characters: longer than any id toneguard issues or accepts' },
 };
 
 const SLUG_BY_STATUS: ReadonlyMap<number, ProblemSlug> = new Map(

@@ -43,9 +43,9 @@ const CASES: readonly Case[] = [
   { name: 'secure mode on a call that cannot switch', method: 'POST', url: '/calls/ended/secure', slug: 'conflict' },
   { name: 'a second payment on the call', method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'busy' }, slug: 'payment-active', code: 'ERR_PAYMENT_ACTIVE' },
   { name: 'a refused status callback', method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'k', statusCallback: 'http://crm.example/cb' }, slug: 'callback-refused', code: 'ERR_CALLBACK_REFUSED' },
-  { name: 'a call id over 256 characters (widget page)', url: `/widget/${'a'.repeat(300)}`, headers: {}, slug: 'bad-request' },
-  { name: 'an unknown call with a 200-character id (a genuine SIP Call-ID length)', url: `/calls/${'b'.repeat(200)}`, slug: 'no-such-call' },
-  { name: 'a path segment longer than any id (encoded)', url: `/calls/${'%40'.repeat(300)}`, slug: 'uri-too-long', code: 'FST_ERR_MAX_PARAM_LENGTH', instance: null },
+  { name: 'a call id over 256 characters (widget page)', url: `/widget/${'a'.repeat(300)}`, headers: {}, slug: 'uri-too-long' },
+  { name: 'an unknown call with a 256-character id (the longest SIP Call-ID accepted)', url: `/calls/${'b'.repeat(256)}`, slug: 'no-such-call' },
+  { name: 'a path segment longer than any id (counted decoded)', url: `/calls/${'%40'.repeat(257)}`, slug: 'uri-too-long', code: 'FST_ERR_MAX_PARAM_LENGTH', instance: null },
   { name: 'a path that is not valid percent-encoding', url: `/calls/${PAN}%E0%A4%A`, slug: 'bad-request', code: 'FST_ERR_BAD_URL', instance: null },
 ];
 
