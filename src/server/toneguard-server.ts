@@ -354,7 +354,7 @@ export class ToneguardServer {
 
     const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
     const httpTls = config.http.tls;
-    const http = createHttpApp({
+    const http = await createHttpApp({
       token: () => live.token,
       logger,
       widgetTokens,

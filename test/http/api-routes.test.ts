@@ -31,7 +31,7 @@ function fakeCalls(): CallControl & { secureCalls: string[] } {
 }
 
 t.test('calls: list, secure on and off, unknown calls', async (t) => {
-  const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+  const app = await createHttpApp({ token: 'tok', logger: createLogger('silent') });
   const calls = fakeCalls();
   registerCallRoutes(app, calls, { widgetTokens: new WidgetTokens(''), widgetTokenTtlSeconds: 3600 });
   t.teardown(() => app.close());
@@ -56,7 +56,7 @@ t.test('calls: list, secure on and off, unknown calls', async (t) => {
 });
 
 t.test('payments: start (idempotent), commands, status, errors', async (t) => {
-  const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+  const app = await createHttpApp({ token: 'tok', logger: createLogger('silent') });
   const started: StartPaymentInput[] = [];
   const commands: PaymentCommand[] = [];
   const api: PaymentApi = {
@@ -138,7 +138,7 @@ t.test('statusCallback: refused without a webhook secret, over plain http withou
     status: () => ({}),
   };
   const start = async (callbacks: Parameters<typeof registerPaymentRoutes>[2], statusCallback: string) => {
-    const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+    const app = await createHttpApp({ token: 'tok', logger: createLogger('silent') });
     registerPaymentRoutes(app, api, callbacks);
     t.teardown(() => app.close());
     const res = await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'k', amount: '1.00', customerId: 'C', statusCallback } });

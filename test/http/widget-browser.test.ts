@@ -89,7 +89,7 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   };
 
   const widgetTokens = new WidgetTokens('');
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
+  const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub });
   const call: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
   registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });

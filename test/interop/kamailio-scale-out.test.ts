@@ -213,14 +213,15 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   await waitState([x.httpUrl], live.callId, 'amount-choice');
   x.child.kill('SIGTERM');
   const deadline = Date.now() + 5000;
-  let ready: { status: number; body: { status?: string; reasons?: string[] } } = { status: 0, body: {} };
+  let ready: { status: number; body: { type?: string; reasons?: string[] } } = { status: 0, body: {} };
   while (Date.now() < deadline) {
     const res = await fetch(`${x.httpUrl}/health/ready`);
-    ready = { status: res.status, body: (await res.json()) as { status?: string; reasons?: string[] } };
+    const body = (await res.json()) as { type?: string; reasons?: string[] };
+    ready = { status: res.status, body: { type: body.type, reasons: body.reasons } };
     if (res.status === 503) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  t.same(ready, { status: 503, body: { status: 'not-ready', reasons: ['draining'] } }, `${x.name} /health/ready: 503 draining`);
+  t.same(ready, { status: 503, body: { type: 'https://toneguard.dev/problems/not-ready', reasons: ['draining'] } }, `${x.name} /health/ready: 503 draining`);
 
   // Kamailio's probe (OPTIONS) gets 503 from x now, 200 from y.
   const probe = async (port: number) => caller.options({ transport: 'udp', address: '127.0.0.1', port });

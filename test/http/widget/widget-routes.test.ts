@@ -17,7 +17,7 @@ function tokenFor(callId: string): string {
 }
 
 async function startApp(t: Test, hub: WidgetHub, heartbeatMs = 15_000) {
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
+  const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub, heartbeatMs, maxStreamsPerCall: 2 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
