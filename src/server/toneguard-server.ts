@@ -25,6 +25,7 @@ import { registerPaymentRoutes } from '../http/payment-routes.js';
 import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
+import { initialWidgetState } from '../http/widget/widget-state.js';
 import { widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
@@ -105,6 +106,7 @@ function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
     },
     refer: (uri, headers) => call.transferWithResult(uri, resultFromHeaders(headers)),
     hangup: (headers) => call.hangupWithResult(resultFromHeaders(headers)),
+    keepCallerOnAgentHangup: (handler) => call.keepCallerOnAgentHangup(handler),
   };
 }
 
@@ -232,7 +234,12 @@ export class ToneguardServer {
       entered: (info) => {
         recorder.sessionEntered({ sessionId: info.sessionId, mode: info.mode, merchantId: info.merchantId, at: info.at });
         progress.set(info.callId, { field: null, digits: 0 });
-        widget.update(info.callId, { paymentId: info.sessionId, secure: true, digitsEntered: 0, result: null, reason: null, transactionId: null });
+        widget.update(info.callId, {
+          ...initialWidgetState(info.callId),
+          paymentId: info.sessionId,
+          secure: true,
+          currency: info.currency ?? null,
+        });
       },
       status: (callId, _sessionId, status: PaymentStatus) => {
         const p = progress.get(callId);
@@ -242,6 +249,9 @@ export class ToneguardServer {
           p.digits = 0;
         }
         widget.update(callId, { ...update, digitsEntered: 0 });
+      },
+      step: (callId, _sessionId, step) => {
+        widget.update(callId, { step });
       },
       ended: (callId, result: PaymentSessionResult) => {
         recorder.sessionEnded(result.record);

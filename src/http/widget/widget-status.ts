@@ -5,7 +5,8 @@ import type { CaptureField } from '../../dialog/vocabulary.js';
 import type { WidgetStateUpdate } from './widget-state.js';
 
 /** The fields of the dialog's events the widget reads. */
-export type DialogStatusLike = Pick<PaymentStatus, 'for' | 'attempt' | 'errorType' | 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode'>;
+export type DialogStatusLike = Pick<PaymentStatus, 'for' | 'attempt' | 'errorType' | 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode'> &
+  Partial<Pick<PaymentStatus, 'chargeAmount'>>;
 export type DialogResultLike = Pick<PaymentSessionResult, 'result' | 'reason' | 'transactionId'>;
 
 const LAST_FOUR = /([0-9]{4})$/;
@@ -28,10 +29,11 @@ export function widgetUpdateFromStatus(status: DialogStatusLike, previousField: 
     luhnValid,
     expiryEntered: status.expirationDate !== null,
     securityCodeEntered: status.securityCode !== null,
+    ...(status.chargeAmount === undefined || status.chargeAmount === null ? {} : { amount: status.chargeAmount }),
     ...(previousField !== status.for || status.errorType !== null ? { digitsEntered: 0 } : {}),
   };
 }
 
 export function widgetUpdateFromResult(result: DialogResultLike): WidgetStateUpdate {
-  return { field: null, digitsEntered: 0, result: result.result, reason: result.reason, transactionId: result.transactionId };
+  return { field: null, step: 'result', digitsEntered: 0, result: result.result, reason: result.reason, transactionId: result.transactionId };
 }

@@ -27,5 +27,10 @@ t.test('an unmasked number (a bug upstream) still yields only the last four', as
 });
 
 t.test('the result ends the collection', async (t) => {
-  t.same(widgetUpdateFromResult({ result: 'success', reason: null, transactionId: '6001' }), { field: null, digitsEntered: 0, result: 'success', reason: null, transactionId: '6001' });
+  t.same(widgetUpdateFromResult({ result: 'success', reason: null, transactionId: '6001' }), { field: null, step: 'result', digitsEntered: 0, result: 'success', reason: null, transactionId: '6001' });
+});
+
+t.test('the amount comes with the status once known', async (t) => {
+  t.notOk('amount' in widgetUpdateFromStatus(base), 'not known yet: left alone');
+  t.match(widgetUpdateFromStatus({ ...base, chargeAmount: '125.50' }), { amount: '125.50' });
 });
