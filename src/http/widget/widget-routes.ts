@@ -6,7 +6,7 @@
 // and are registered there, not here.
 import type { FastifyInstance } from 'fastify';
 import type { WidgetHub, WidgetEvent } from './widget-hub.js';
-import { WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
+import { WIDGET_NOT_FOUND_CSP, WIDGET_NOT_FOUND_HTML, WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
 import { initialWidgetState, type WidgetState } from './widget-state.js';
 
 /** The body the page POSTs to `/calls/:id/payments` (amount as typed, a decimal string). */
@@ -32,6 +32,12 @@ export interface WidgetRoutesOptions {
   readonly heartbeatMs?: number;
   /** Open streams per call; more get 429 (one agent, a supervisor, a reload or two). */
   readonly maxStreamsPerCall?: number;
+  /**
+   * Whether a call id (toneguard's, after the call routes resolved a leg's Call-ID) names a live
+   * call: the page of any other id is a 404 "no such call" page (a call that ended recently still
+   * gets the widget, which says so). Default: every id is served.
+   */
+  readonly callKnown?: (callId: string) => boolean;
 }
 
 // SIP Call-IDs are short in practice; this bounds what a URL can make the hub key on.
@@ -48,7 +54,19 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
   const openStreams = new Set<() => void>();
 
   app.get<{ Params: { callId: string } }>('/widget/:callId', { config: { access: 'public' } }, async (request, reply) => {
-    if (request.params.callId.length > MAX_CALL_ID_LENGTH) return reply.code(400).send({ error: 'call id too long' });
+    const { callId } = request.params;
+    if (callId.length > MAX_CALL_ID_LENGTH) return reply.code(400).send({ error: 'call id too long' });
+    const known = options.callKnown === undefined || options.callKnown(callId) || hub.snapshot(callId) !== undefined || hub.hasEnded(callId);
+    if (!known) {
+      return reply
+        .code(404)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', WIDGET_NOT_FOUND_CSP)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .send(WIDGET_NOT_FOUND_HTML);
+    }
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', WIDGET_PAGE_CSP)
