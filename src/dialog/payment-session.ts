@@ -51,6 +51,9 @@ export interface PaymentStatus {
   readonly required: readonly CaptureField[];
 }
 
+/** The masked captured values of a status event. */
+export type MaskedCapture = Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount' | 'required'>;
+
 export type DialogAction =
   /** REFER the caller: back to the IVR (`return`), to an agent with the context (`agent`), or to ID&V. */
   | { readonly kind: 'refer'; readonly purpose: 'return' | 'agent' | 'idv'; readonly uri: string; readonly headers: Readonly<Record<string, string>>; readonly fallback: DialogAction | null }
@@ -814,19 +817,20 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   }
 
   #emitStatus(field: CaptureField, attempt: number, errorType: ErrorType | null): void {
+    this.emit('status', { sessionId: this.#request.sessionId, for: field, attempt, errorType, ...this.masked() });
+  }
+
+  /** What has been captured so far, masked as in the status events (e.g. for a step without one: the readback). */
+  masked(): MaskedCapture {
     const amount = this.#amountMinor;
-    this.emit('status', {
-      sessionId: this.#request.sessionId,
-      for: field,
-      attempt,
-      errorType,
+    return {
       paymentCardNumber: this.#last4 === null ? null : 'x'.repeat(Math.max(0, this.#panLength - 4)) + this.#last4,
       paymentCardType: this.#card?.type ?? null,
       expirationDate: this.#expiry === null ? null : 'xxxx',
       securityCode: this.#securityCode.length === 0 ? null : 'x'.repeat(this.#securityCode.length),
       chargeAmount: amount === null ? null : formatMinor(amount, this.#request.currency),
       required: this.#missing(),
-    });
+    };
   }
 
   #clearInputTimers(): void {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditEvent } from '../audit/audit-trail.js';
 import type { DialogConfig } from '../dialog/dialog-config.js';
-import { PaymentSession, type PaymentSessionResult, type PaymentStatus } from '../dialog/payment-session.js';
+import { PaymentSession, type MaskedCapture, type PaymentSessionResult, type PaymentStatus } from '../dialog/payment-session.js';
 import { paymentRequestFromApi, paymentRequestFromHeaders, PaymentRequestError, type PaymentRequest } from '../dialog/payment-request.js';
 import type { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import { RealTimers } from '../dialog/timers.js';
@@ -24,7 +24,7 @@ export interface PaymentObserver {
   entered(info: { readonly sessionId: string; readonly callId: string; readonly mode: PaymentMode; readonly merchantId: string | null; readonly at: number; readonly currency?: string }): void;
   status(callId: string, sessionId: string, status: PaymentStatus): void;
   /** The payment moved to another step (the confirmation readback included, which has no status event). */
-  step?(callId: string, sessionId: string, step: PaymentStep): void;
+  step?(callId: string, sessionId: string, step: PaymentStep, captured: MaskedCapture): void;
   ended(callId: string, result: PaymentSessionResult): void;
 }
 
@@ -202,7 +202,7 @@ export class PaymentCoordinator implements PaymentApi {
     observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now(), currency: request.currency });
     run.on('transition', (transition) => {
       const step = STATES[transition.to].step;
-      if (step !== null && step !== STATES[transition.from].step) observer.step?.(call.id, request.sessionId, step);
+      if (step !== null && step !== STATES[transition.from].step) observer.step?.(call.id, request.sessionId, step, session.masked());
     });
     run.on('status', (status) => {
       active.lastStatus = status;

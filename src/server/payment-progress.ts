@@ -5,7 +5,7 @@ import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-sess
 import type { CaptureField, PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { WidgetHub } from '../http/widget/widget-hub.js';
 import { initialWidgetState } from '../http/widget/widget-state.js';
-import { widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
+import { widgetUpdateFromCaptured, widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
 import type { SessionEnteredEvent } from '../kpi/kpi-types.js';
 import type { PaymentObserver } from '../payment/payment-coordinator.js';
 
@@ -39,8 +39,8 @@ export function paymentProgress(kpi: PaymentKpiSink, widget: WidgetHub): Payment
       }
       widget.update(callId, { ...update, digitsEntered: 0 });
     },
-    step: (callId, _sessionId, step) => {
-      widget.update(callId, { step });
+    step: (callId, _sessionId, step, captured) => {
+      widget.update(callId, { step, ...widgetUpdateFromCaptured(captured) });
     },
     ended: (callId, result: PaymentSessionResult) => {
       kpi.sessionEnded(result.record);

@@ -34,6 +34,19 @@ export function widgetUpdateFromStatus(status: DialogStatusLike, previousField: 
   };
 }
 
+/** The captured fields at a step without a status event (the readback): masked values in, flags and the last four out. */
+export function widgetUpdateFromCaptured(captured: Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount'>): WidgetStateUpdate {
+  const last4 = captured.paymentCardNumber === null ? null : (LAST_FOUR.exec(captured.paymentCardNumber)?.[1] ?? null);
+  return {
+    cardType: captured.paymentCardType,
+    last4,
+    ...(last4 === null ? {} : { luhnValid: true }),
+    expiryEntered: captured.expirationDate !== null,
+    securityCodeEntered: captured.securityCode !== null,
+    ...(captured.chargeAmount === null ? {} : { amount: captured.chargeAmount }),
+  };
+}
+
 export function widgetUpdateFromResult(result: DialogResultLike): WidgetStateUpdate {
   return { field: null, step: 'result', digitsEntered: 0, result: result.result, reason: result.reason, transactionId: result.transactionId };
 }
