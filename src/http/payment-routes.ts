@@ -19,7 +19,14 @@ import { sendProblem, type ProblemSlug } from './problem.js';
 export type PaymentApiErrorCode = 'ERR_NO_CALL' | 'ERR_NO_PAYMENT' | 'ERR_PAYMENT_ACTIVE' | 'ERR_BAD_REQUEST' | 'ERR_CONFLICT';
 
 /** Thrown by a PaymentApi; `message` is for the client and must hold no card data. */
-export class PaymentApiError extends CodedError<PaymentApiErrorCode> {}
+export class PaymentApiError extends CodedError<PaymentApiErrorCode> {
+  /** Machine-readable members added to the reply (e.g. `reason`, `missing`); never card data. */
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(code: PaymentApiErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}) {
+    super(code, message);
+    this.details = details;
+  }
+}
 
 const PROBLEM_BY_CODE: Readonly<Record<PaymentApiErrorCode, ProblemSlug>> = {
   ERR_NO_CALL: 'no-such-call',
@@ -45,6 +52,19 @@ const updateBody = z.union([
 
 export type PaymentCommand = z.infer<typeof updateBody>;
 
+/** What a command did; a refused one says why (a short code) and, for `complete`, which fields are missing or invalid. */
+export type PaymentCommandResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string; readonly missing?: readonly string[] };
+
+/** The 409 problem of a refused command: readable, and the reason and fields as members. */
+export function refusedCommand(command: PaymentCommand, done: Extract<PaymentCommandResult, { accepted: false }>): PaymentApiError {
+  const what = 'capture' in command ? `capture ${command.capture}` : command.status;
+  const message =
+    done.missing !== undefined && done.missing.length > 0
+      ? `cannot ${what}: missing or invalid: ${done.missing.join(', ')}`
+      : `cannot ${what} now: ${done.reason}`;
+  return new PaymentApiError('ERR_CONFLICT', message, { accepted: false, reason: done.reason, ...(done.missing === undefined ? {} : { missing: done.missing }) });
+}
+
 export interface StartPaymentInput {
   readonly idempotencyKey: string;
   readonly statusCallback: string | undefined;
@@ -57,7 +77,7 @@ export interface StartPaymentInput {
 export interface PaymentApi {
   /** Same idempotency key on the same call: the existing payment, `created: false`. */
   start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }>;
-  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string };
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): PaymentCommandResult;
   status(callId: string, paymentId: string): Readonly<Record<string, unknown>>;
 }
 
@@ -76,7 +96,7 @@ export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi
   const callbacks = options.callbacks ?? NO_CALLBACKS;
   const schemas = paymentRouteSchemas(startBody, updateBody);
   const fail = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof PaymentApiError) return sendProblem(request, reply, PROBLEM_BY_CODE[error.code], error.message, { code: error.code });
+    if (error instanceof PaymentApiError) return sendProblem(request, reply, PROBLEM_BY_CODE[error.code], error.message, { code: error.code, extensions: error.details });
     throw error;
   };
 
@@ -104,7 +124,7 @@ export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi
     if (!parsed.success) return sendProblem(request, reply, 'bad-request', 'body must be {"capture": field} or {"status": "complete"|"cancel"}');
     try {
       const done = payments.command(request.params.id, request.params.pid, parsed.data, requestActor(request));
-      if (!done.accepted) return sendProblem(request, reply, 'conflict', `the payment did not take the command: ${done.reason ?? 'refused'}`, { extensions: { ...done } });
+      if (!done.accepted) throw refusedCommand(parsed.data, done);
       return reply.code(200).send(done);
     } catch (error) {
       return fail(error, request, reply);

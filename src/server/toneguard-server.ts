@@ -15,8 +15,7 @@ import type { ToneguardConfig } from '../config/config-schema.js';
 import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
-import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
-import { PAYMENT_RESULTS, type CaptureField, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
+import { PAYMENT_RESULTS, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
 import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
@@ -25,7 +24,7 @@ import { registerPaymentRoutes } from '../http/payment-routes.js';
 import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
-import { widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
+import { paymentProgress } from './payment-progress.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
 import { registerKpiRoutes } from '../kpi/kpi-routes.js';
@@ -35,7 +34,7 @@ import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 import type { LegName } from '../media/media-session.js';
 import { PortAllocator } from '../media/relay/port-allocator.js';
 import { RtpMediaSession } from '../media/relay/rtp-media-session.js';
-import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
+import { PaymentCoordinator } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
@@ -105,6 +104,7 @@ function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
     },
     refer: (uri, headers) => call.transferWithResult(uri, resultFromHeaders(headers)),
     hangup: (headers) => call.hangupWithResult(resultFromHeaders(headers)),
+    keepCallerOnAgentHangup: (handler) => call.keepCallerOnAgentHangup(handler),
   };
 }
 
@@ -112,12 +112,6 @@ function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
 interface LiveSecrets {
   token: string;
   webhookSecret: string;
-}
-
-/** Live widget state of one call: the keys typed in the step being collected. */
-interface WidgetProgress {
-  field: CaptureField | null;
-  digits: number;
 }
 
 export class ToneguardServer {
@@ -227,28 +221,8 @@ export class ToneguardServer {
     cleanups.push(() => stack.close());
 
     const widget = new WidgetHub();
-    const progress = new Map<string, WidgetProgress>();
-    const observer: PaymentObserver = {
-      entered: (info) => {
-        recorder.sessionEntered({ sessionId: info.sessionId, mode: info.mode, merchantId: info.merchantId, at: info.at });
-        progress.set(info.callId, { field: null, digits: 0 });
-        widget.update(info.callId, { paymentId: info.sessionId, secure: true, digitsEntered: 0, result: null, reason: null, transactionId: null });
-      },
-      status: (callId, _sessionId, status: PaymentStatus) => {
-        const p = progress.get(callId);
-        const update = widgetUpdateFromStatus(status, p?.field ?? null);
-        if (p !== undefined) {
-          p.field = status.for;
-          p.digits = 0;
-        }
-        widget.update(callId, { ...update, digitsEntered: 0 });
-      },
-      ended: (callId, result: PaymentSessionResult) => {
-        recorder.sessionEnded(result.record);
-        progress.delete(callId);
-        widget.update(callId, { ...widgetUpdateFromResult(result), secure: false });
-      },
-    };
+    const progress = paymentProgress(recorder, widget);
+    const observer = progress.observer;
     const prompts = new PromptLibrary({ directory: config.payment.promptDir, locale: config.payment.locale });
     let calls: CallManager | undefined;
     const payments = new PaymentCoordinator({
@@ -320,11 +294,7 @@ export class ToneguardServer {
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
-        const p = progress.get(call.id);
-        if (p !== undefined) {
-          p.digits += 1;
-          widget.update(call.id, { digitsEntered: p.digits });
-        }
+        progress.keyPressed(call.id);
       });
     });
     manager.on('call-end', (call, reason) => {
@@ -376,7 +346,7 @@ export class ToneguardServer {
       callbacks: { secretSet: config.http.webhookSecret !== '', allowPlainHttp: config.http.allowPlainHttpCallbacks, hosts: config.http.callbackHosts },
     });
     registerKpiRoutes(http, { store, metrics });
-    registerWidgetRoutes(http, { hub: widget });
+    registerWidgetRoutes(http, { hub: widget, callKnown: (id) => manager.get(id) !== undefined });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
     server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports });

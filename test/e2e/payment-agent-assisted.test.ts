@@ -132,10 +132,13 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
     c.rtp.queueKeys(keys, mode, 100, 100);
     await c.rtp.drained();
   };
-  await key('press-1-to-pay-balance-of', '1', 'both');
+  // The agent's amount is the charge: announced, not asked; the caller keys the card number
+  // during the announcement (barge-in) and no digit is lost.
+  await e.waitPrompt('you-are-paying-amount');
   await waitFor(() => agent.loudPackets(paymentFrom) > 10, 5000);
   t.pass('the agent hears the prompts');
-  await key('enter-card-number', `${VISA}#`, 'both');
+  c.rtp.queueKeys(`${VISA}#`, 'both', 100, 100);
+  await c.rtp.drained();
   await key('enter-expiry', EXPIRY, 'inband');
   await key('enter-security-code-3', CVV, 'rfc4733');
   await key('readback-paying', '1', 'both');
@@ -148,7 +151,7 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   t.equal(status.result?.result, 'success', JSON.stringify(status));
   t.equal(status.result?.headers['X-Payment-Card-Last4'], '1111');
   t.equal(status.result?.headers['X-Payment-Card-Type'], 'visa');
-  t.same(e.prompts(), ['press-1-to-pay-balance-of', 'enter-card-number', 'enter-expiry', 'enter-security-code-3', 'readback-paying', 'processing', 'payment-success'], 'prompts in order');
+  t.same(e.prompts(), ['you-are-paying-amount', 'enter-expiry', 'enter-security-code-3', 'readback-paying', 'processing', 'payment-success'], 'prompts in order');
   // Secure mode ends once the result prompt has played.
   await waitFor(() => e.logs.some((l) => l.includes('"payment ended"')), 5000);
   let secure = true;

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { callIdParams, problemResponses, PUBLIC_ERRORS, WIDGET_ERRORS } from '../api-schema.js';
 import { sendProblem } from '../problem.js';
 import type { WidgetHub, WidgetEvent } from './widget-hub.js';
-import { WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
+import { WIDGET_NOT_FOUND_CSP, WIDGET_NOT_FOUND_HTML, WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
 import { initialWidgetState, type WidgetState } from './widget-state.js';
 
 /** The body the page POSTs to `/calls/:id/payments` (amount as typed, a decimal string). */
@@ -34,6 +34,12 @@ export interface WidgetRoutesOptions {
   readonly heartbeatMs?: number;
   /** Open streams per call; more get 429 (one agent, a supervisor, a reload or two). */
   readonly maxStreamsPerCall?: number;
+  /**
+   * Whether a call id (toneguard's, after the call routes resolved a leg's Call-ID) names a live
+   * call: the page of any other id is a 404 "no such call" page (a call that ended recently still
+   * gets the widget, which says so). Default: every id is served.
+   */
+  readonly callKnown?: (callId: string) => boolean;
 }
 
 // SIP Call-IDs are short in practice; this bounds what a URL can make the hub key on.
@@ -44,7 +50,11 @@ const pageSchema = {
   summary: "The agent's widget page (the token goes in the URL fragment: #token=...)",
   tags: ['widget'],
   params,
-  response: { 200: { description: 'The same static page for every call', content: { 'text/html': { schema: { type: 'string' } } } }, ...problemResponses('bad-request', ...PUBLIC_ERRORS) },
+  response: {
+    ...problemResponses('bad-request', ...PUBLIC_ERRORS),
+    200: { description: 'The same static page for every call', content: { 'text/html': { schema: { type: 'string' } } } },
+    404: { description: 'A readable "No such call" page (HTML, no script) for a call toneguard does not know', content: { 'text/html': { schema: { type: 'string' } } } },
+  },
 };
 const eventsSchema = {
   summary: "The call's masked payment progress as Server-Sent Events",
@@ -65,7 +75,19 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
   const openStreams = new Set<() => void>();
 
   app.get<{ Params: { callId: string } }>('/widget/:callId', { config: { access: 'public' }, schema: pageSchema }, async (request, reply) => {
-    if (request.params.callId.length > MAX_CALL_ID_LENGTH) return sendProblem(request, reply, 'bad-request', 'call id too long');
+    const { callId } = request.params;
+    if (callId.length > MAX_CALL_ID_LENGTH) return sendProblem(request, reply, 'bad-request', 'call id too long');
+    const known = options.callKnown === undefined || options.callKnown(callId) || hub.snapshot(callId) !== undefined || hub.hasEnded(callId);
+    if (!known) {
+      return reply
+        .code(404)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', WIDGET_NOT_FOUND_CSP)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .send(WIDGET_NOT_FOUND_HTML);
+    }
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', WIDGET_PAGE_CSP)
