@@ -173,9 +173,13 @@ function mainThreadCpuMs(): number {
 }
 
 function workerUrl(): URL {
-  // Compiled: dist/bench/media-load-worker.js beside this file; under a TS loader (tests): .ts.
+  // Compiled: dist/bench/media-load-worker.js beside this file. Under a TS loader (tests) the
+  // build that pretest made: Node 20 does not hand --import loader hooks (tsx's) to a worker
+  // thread, so a .ts worker fails with ERR_UNKNOWN_FILE_EXTENSION. Without a build: the .ts.
   const js = new URL('./media-load-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(js)) ? js : new URL('./media-load-worker.ts', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return js;
+  const built = new URL('../dist/bench/media-load-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : new URL('./media-load-worker.ts', import.meta.url);
 }
 
 async function runLevel(contender: LoadContender, calls: number, warmupMs: number, measureMs: number, portRange: string): Promise<MediaLoadLevel> {

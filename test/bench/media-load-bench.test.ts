@@ -3,9 +3,10 @@
 // have the shape `toneguard bench` prints.
 import t from 'tap';
 import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from '../../bench/media-load-bench.js';
+import { testPortRange } from '../helpers/ports.js';
 
 t.test('small level, both contenders', async (t) => {
-  const r = await measureMediaLoadBenchmark({ levels: [5], warmupMs: 300, measureMs: 700 });
+  const r = await measureMediaLoadBenchmark({ levels: [5], warmupMs: 300, measureMs: 700, ports: testPortRange('30000-30099') });
   t.equal(r.levels.length, 2);
   t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'ours']);
   for (const l of r.levels) {

@@ -12,11 +12,12 @@ import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e
 import { runMultimon } from '../helpers/reference-decoders.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
 import { loadDocsVerifier } from '../helpers/webhook-docs.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5743;
+const SIP = testPort(5743);
 const CALLER_SIP = 0;
-const CALLER_RTP = 34510;
-const AGENT_RTP = 34520;
+const CALLER_RTP = testPort(34510);
+const AGENT_RTP = testPort(34520);
 const TOKEN = 'e2e-token-7f3a';
 const SECRET = 'e2e-webhook-secret';
 const VISA = '4111111111111111';
@@ -56,9 +57,9 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
     sip: { listen: `127.0.0.1:${SIP}` },
     // The receiver below is plain http on loopback: both need the operator's opt-in.
     http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET, allowPlainHttpCallbacks: true, callbackHosts: ['127.0.0.1'] },
-    rtp: { ports: '34100-34199' },
+    rtp: { ports: testPortRange('34100-34199') },
     upstream: pbx.uri,
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8544)}/xml/v1/request.api` },
   });
   const auth = { authorization: `Bearer ${TOKEN}` };
   const hook = await webhookReceiver(t);

@@ -10,8 +10,9 @@ import { PortAllocator } from '../../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import { parsed } from '../helpers/rtp-streams.js';
 import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { testPortRange } from '../helpers/ports.js';
 
-const ports = new PortAllocator({ address: '127.0.0.1', ports: '30500-30699' });
+const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30500-30699') });
 
 function config(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
   return {

@@ -12,8 +12,9 @@ import { RtpMediaSession, type RtpMediaSessionOptions } from '../../src/media/re
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { decodeByTimestamp, parsed } from '../helpers/rtp-streams.js';
 import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { testPortRange } from '../helpers/ports.js';
 
-const ports = new PortAllocator({ address: '127.0.0.1', ports: '30100-30499' });
+const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30100-30499') });
 
 function legConfig(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
   return {
@@ -353,7 +354,7 @@ t.test('garbage on the media ports is dropped and never crashes', async (t) => {
 });
 
 t.test('close releases the ports: the same pair binds again; close is idempotent', async (t) => {
-  const small = new PortAllocator({ address: '127.0.0.1', ports: '30480-30483' });
+  const small = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30480-30483') });
   const s1 = await RtpMediaSession.open({ ports: small, mode: 'b2bua' });
   const used = [s1.local('caller').rtpPort, s1.local('agent').rtpPort];
   await t.rejects(RtpMediaSession.open({ ports: small, mode: 'endpoint' }), { code: 'EPORTS_EXHAUSTED' });

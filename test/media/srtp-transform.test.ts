@@ -9,8 +9,9 @@ import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import { generateSdesKey, SrtpTransform } from '../../src/media/relay/srtp-transform.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { testPortRange } from '../helpers/ports.js';
 
-const ports = new PortAllocator({ address: '127.0.0.1', ports: '30700-30799' });
+const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30700-30799') });
 
 function werift(localB64: string, remoteB64: string): { srtp: SrtpSession; srtcp: SrtcpSession } {
   const l = Buffer.from(localB64, 'base64');
