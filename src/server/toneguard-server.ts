@@ -34,7 +34,9 @@ import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 import type { LegName } from '../media/media-session.js';
 import { PortAllocator } from '../media/port-allocator.js';
-import { RtpMediaSession } from '../media/rtp-media-session.js';
+import { RtpMediaSession, type LegStats } from '../media/rtp-media-session.js';
+import { defaultMediaWorkers, MediaWorkerPool } from '../media/workers/media-worker-pool.js';
+import { WorkerMediaSession } from '../media/workers/worker-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { cidrMatcher } from '../sip/cidr.js';
@@ -206,6 +208,24 @@ export class ToneguardServer {
     if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
     const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
+    // rtp.workers > 0: the calls' media runs in worker threads, each binding from its share of
+    // the range (src/media/workers/); 0: in this thread, from `ports`.
+    const workerCount = config.rtp.workers ?? defaultMediaWorkers();
+    const workers =
+      workerCount === 0
+        ? null
+        : await MediaWorkerPool.start({
+            workers: Math.min(workerCount, ports.capacity),
+            address: config.rtp.address,
+            range: ports.range,
+            recvBufferBytes: 1 << 20,
+            clampMode: config.clamp.mode,
+            rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
+          });
+    if (workers !== null) {
+      cleanups.push(() => workers.close());
+      metrics.mediaWorkers(() => workers.state());
+    }
     const tls = config.sip.tls;
     const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
     const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () => SipStack.listen({
@@ -298,14 +318,11 @@ export class ToneguardServer {
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
         sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
       },
-      createMedia: ({ mode }) =>
-        RtpMediaSession.open({
-          ports,
-          mode,
-          clampMode: config.clamp.mode,
-          rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
-          secure: mode === 'endpoint' || config.secureMode === 'always',
-        }),
+      createMedia: ({ mode }) => {
+        const secure = mode === 'endpoint' || config.secureMode === 'always';
+        if (workers !== null) return workers.open(mode, secure);
+        return RtpMediaSession.open({ ports, mode, clampMode: config.clamp.mode, rtpTimeoutMs: config.rtp.timeoutSeconds * 1000, secure });
+      },
       onPaymentCall: (call, params) => {
         payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
       },
@@ -331,17 +348,18 @@ export class ToneguardServer {
       metrics.callEnded();
       payments.callEnded(call.id);
       const media = call.media;
-      if (media instanceof RtpMediaSession) {
-        const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
-        for (const leg of legs) {
-          const s = media.stats(leg);
-          metrics.rtpPackets(leg, 'in', s.rtpIn);
-          metrics.rtpPackets(leg, 'out', s.rtpOut);
-          if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
-          if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
-          if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
-        }
-      }
+      const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
+      const count = (leg: LegName, s: LegStats | undefined): void => {
+        if (s === undefined) return;
+        metrics.rtpPackets(leg, 'in', s.rtpIn);
+        metrics.rtpPackets(leg, 'out', s.rtpOut);
+        if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
+        if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
+        if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
+      };
+      if (media instanceof RtpMediaSession) for (const leg of legs) count(leg, media.stats(leg));
+      // A worker's counters arrive once it has closed the call's sockets (none if it died).
+      else if (media instanceof WorkerMediaSession) void media.finalStats().then((stats) => legs.forEach((leg) => count(leg, stats?.[leg])));
       widget.end(call.id);
       audit.callEnded(call.id);
       logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
