@@ -136,6 +136,7 @@ export class ToneguardServer {
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
   readonly #ports: PortAllocator;
+  readonly #workers: MediaWorkerPool | null;
   readonly #audit: AuditTrail;
   readonly #live: LiveSecrets;
   #draining = false;
@@ -154,6 +155,7 @@ export class ToneguardServer {
     widget: WidgetHub;
     httpUrl: string;
     ports: PortAllocator;
+    workers: MediaWorkerPool | null;
     audit: AuditTrail;
     live: LiveSecrets;
   }) {
@@ -170,6 +172,7 @@ export class ToneguardServer {
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
     this.#ports = parts.ports;
+    this.#workers = parts.workers;
     this.#audit = parts.audit;
     this.#live = parts.live;
   }
@@ -397,7 +400,7 @@ export class ToneguardServer {
     registerWidgetRoutes(http, { hub: widget });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports, workers });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -432,7 +435,7 @@ export class ToneguardServer {
 
   /** RTP port pairs bound by calls (leak checks: 0 once every call ended). */
   get rtpPortPairsInUse(): number {
-    return this.#ports.used;
+    return this.#ports.used + (this.#workers?.portPairsInUse ?? 0);
   }
 
   /**
@@ -481,6 +484,7 @@ export class ToneguardServer {
     await this.#http.close();
     this.#calls.close();
     await this.#stack.close();
+    await this.#workers?.close();
     await this.#gateway.close();
     await this.#store.close();
     this.#widget.close();

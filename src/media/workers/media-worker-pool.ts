@@ -70,6 +70,8 @@ class Slot {
   readonly pending = new Map<number, PendingOpen>();
   /** Closed on the main thread, the worker's `closed` (final stats) not yet back. */
   readonly closing = new Map<number, WorkerMediaSession>();
+  /** Port pairs bound by this worker's calls: from `opened` until the worker's `closed`. */
+  portPairs = 0;
   lagMs = NaN;
   restarts = 0;
   constructor(
@@ -136,6 +138,11 @@ export class MediaWorkerPool {
     return this.slots.length;
   }
 
+  /** RTP port pairs the workers' calls hold (leak checks: 0 once every call ended and the workers confirmed). */
+  get portPairsInUse(): number {
+    return this.slots.reduce((n, s) => n + s.portPairs, 0);
+  }
+
   state(): MediaWorkerState[] {
     return this.slots.map((s) => ({ index: s.index, calls: s.sessions.size, lagMs: s.lagMs, restarts: s.restarts }));
   }
@@ -195,6 +202,8 @@ export class MediaWorkerPool {
       reportIntervalMs: this.options.reportIntervalMs ?? 1000,
     };
     const thread = startThread(data);
+    // The main thread's SIP and HTTP keep the process up; the media workers alone do not.
+    thread.unref();
     slot.thread = thread;
     slot.lagMs = NaN;
     let started = false;
@@ -246,10 +255,12 @@ export class MediaWorkerPool {
         },
       });
       slot.sessions.set(message.id, session);
+      slot.portPairs += Object.keys(message.local).length;
       pending.resolve(session);
       return;
     }
     if (message.op === 'closed') {
+      slot.portPairs -= Object.keys(message.stats).length;
       slot.closing.get(message.id)?.receive(message);
       slot.closing.delete(message.id);
       return;
@@ -260,6 +271,7 @@ export class MediaWorkerPool {
   private onExit(slot: Slot, thread: Worker, code: number, started: boolean): void {
     if (slot.thread !== thread) return;
     slot.thread = null;
+    slot.portPairs = 0; // the thread's sockets closed with it
     const error = new MediaWorkerError('EWORKER_EXIT', `media worker ${slot.index} exited (code ${code})`);
     for (const pending of slot.pending.values()) pending.reject(error);
     slot.pending.clear();
