@@ -321,9 +321,10 @@ export class ToneguardServer {
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
         sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
       },
-      createMedia: ({ mode }) => {
+      createMedia: ({ mode, mayUseOpus }) => {
         const secure = mode === 'endpoint' || config.secureMode === 'always';
-        if (workers !== null) return workers.open(mode, secure);
+        // Opus stays on the main thread: its binding loads in one thread only (MediaSessionRequest).
+        if (workers !== null && !mayUseOpus) return workers.open(mode, secure);
         return RtpMediaSession.open({ ports, mode, clampMode: config.clamp.mode, rtpTimeoutMs: config.rtp.timeoutSeconds * 1000, secure });
       },
       onPaymentCall: (call, params) => {

@@ -84,6 +84,10 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
     this.local(leg);
     const problem = legConfigProblem(this.mode, leg, config);
     if (problem !== undefined) throw new MediaError('EOPTIONS', problem);
+    // node-opus is a native addon that loads in one thread of a process only: calls that may
+    // use Opus are placed on the main thread (MediaSessionRequest.mayUseOpus); a later offer
+    // switching a worker's call to Opus is refused (call control answers 488).
+    if (config.codec === 'opus') throw new MediaError('EOPTIONS', 'Opus is not available to a call whose media runs in a media worker');
     this.post({ op: 'configure', id: this.id, leg, config });
   }
 

@@ -174,6 +174,9 @@ t.test('calls through workers', async (t) => {
     t.same(ends.slice(1), [{ id: id2, interrupted: true }], 'barge-in by the digit');
     t.throws(() => c.session.injectSipInfoDigit('x', 1), { code: 'EOPTIONS' }, 'a bad digit is refused at once');
     t.throws(() => c.session.configure('caller', legConfig(c.caller, { ptimeMs: 1000 })), { code: 'EOPTIONS' }, 'a config the media plane cannot carry is refused at once');
+    // The Opus binding loads in one thread only: a worker's call refuses Opus (call control: 488).
+    t.throws(() => c.session.configure('caller', legConfig(c.caller, { codec: 'opus', payloadType: 111, clockRate: 48000 })), { code: 'EOPTIONS' }, 'Opus refused at once');
+    t.same(await exchange(c, 2, 700), { atAgent: 2, atCaller: 2 }, 'the call goes on as it was');
   });
 
   await t.test('calls spread over the workers; a killed worker ends only its calls, and new calls work', async (t) => {
