@@ -4,12 +4,11 @@
 // otherwise. The C generator takes a small, reported share of the machine; the Node one competes
 // with the relay under test for the same cores.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../src/media/workers/start-worker.js';
 import type { LoadWorkerData, LoadWorkerResult } from './media-load-worker.js';
 
 export const GENERATOR_SOURCE = 'bench/rtp-load-generator.c';
@@ -82,18 +81,12 @@ class CGenerator implements LoadGenerator {
   }
 }
 
-function workerUrl(): URL {
-  // Compiled: dist/bench/media-load-worker.js beside this file; under a TS loader (tests): .ts.
-  const js = new URL('./media-load-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(js)) ? js : new URL('./media-load-worker.ts', import.meta.url);
-}
-
 class NodeGenerator implements LoadGenerator {
   readonly kind = 'node';
   readonly digits = 'RFC 4733 in every call';
   async run(r: GeneratorRun): Promise<GeneratorResult> {
     const data: LoadWorkerData = { address: r.address, targets: r.targets, warmupMs: r.warmupMs, measureMs: r.measureMs, eventsRelayed: r.eventsRelayed, recvBufferBytes: r.recvBufferBytes };
-    const worker = new Worker(workerUrl(), { workerData: data });
+    const worker = startWorker(import.meta.url, './media-load-worker', data);
     try {
       const result = await new Promise<LoadWorkerResult>((resolve, reject) => {
         worker.on('error', reject);

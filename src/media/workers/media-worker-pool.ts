@@ -13,14 +13,13 @@
 // memory, is stopped) fails only its own calls (their sessions emit `failure`, call control ends
 // them), rejects the sessions it was opening, and is replaced at once for new calls.
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CodedError } from '../../errors.js';
 import type { ClampMode } from '../inband-clamp.js';
 import { PortAllocationError, type PortRange } from '../port-allocator.js';
 import type { MediaSessionMode } from '../rtp-media-session.js';
 import type { FromWorker, MediaWorkerData, ToWorker } from './media-worker-protocol.js';
+import { startWorker } from './start-worker.js';
 import { errorFromWire, MediaWorkerError, WorkerMediaSession } from './worker-media-session.js';
 
 export type MediaWorkerPoolErrorCode = 'EWORKERS_OPTIONS' | 'EWORKERS_CLOSED';
@@ -81,19 +80,6 @@ class Slot {
   get load(): number {
     return this.sessions.size + this.pending.size;
   }
-}
-
-/** A worker thread running media-worker-host with `data`. */
-function startThread(data: MediaWorkerData): Worker {
-  // Compiled: media-worker-host.js beside this file.
-  const js = new URL('./media-worker-host.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: data });
-  // Run from the TypeScript sources (tests, under tsx): Node 20 does not carry the parent's
-  // loader hooks into a worker, so the worker registers tsx itself before loading the host.
-  const ts = new URL('./media-worker-host.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
 }
 
 /** `range` cut into `n` contiguous shares of whole pairs (the first shares one pair larger). */
@@ -201,7 +187,7 @@ export class MediaWorkerPool {
       rtpTimeoutMs: this.options.rtpTimeoutMs,
       reportIntervalMs: this.options.reportIntervalMs ?? 1000,
     };
-    const thread = startThread(data);
+    const thread = startWorker(import.meta.url, './media-worker-host', data);
     // The main thread's SIP and HTTP keep the process up; the media workers alone do not.
     thread.unref();
     slot.thread = thread;
