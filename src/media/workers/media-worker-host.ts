@@ -5,9 +5,9 @@
 // Nothing here logs: the main thread logs from the events.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { PortAllocator } from '../port-allocator.js';
+import { PortAllocator } from '../relay/port-allocator.js';
 import type { LegName, LocalMediaAddress } from '../media-session.js';
-import { RtpMediaSession, type LegStats } from '../rtp-media-session.js';
+import { RtpMediaSession, type LegStats } from '../relay/rtp-media-session.js';
 import { toWireError, type FromWorker, type MediaWorkerData, type ToWorker } from './media-worker-protocol.js';
 
 interface Hosted {

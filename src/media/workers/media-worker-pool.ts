@@ -15,9 +15,9 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { CodedError } from '../../errors.js';
-import type { ClampMode } from '../inband-clamp.js';
-import { PortAllocationError, type PortRange } from '../port-allocator.js';
-import type { MediaSessionMode } from '../rtp-media-session.js';
+import type { ClampMode } from '../clamp/inband-clamp-options.js';
+import { PortAllocationError, type PortRange } from '../relay/port-allocator.js';
+import type { MediaSessionMode } from '../relay/rtp-media-session.js';
 import type { FromWorker, MediaWorkerData, ToWorker } from './media-worker-protocol.js';
 import { startWorker } from './start-worker.js';
 import { errorFromWire, MediaWorkerError, WorkerMediaSession } from './worker-media-session.js';

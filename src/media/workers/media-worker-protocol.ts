@@ -3,9 +3,9 @@
 // Everything crosses a MessagePort by structured clone; prompts go as their own ArrayBuffer,
 // transferred. A session is named by an id the main thread chose (unique per worker).
 import type { DialogDigit } from '../../dialog/vocabulary.js';
-import type { ClampMode } from '../inband-clamp.js';
+import type { ClampMode } from '../clamp/inband-clamp-options.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress } from '../media-session.js';
-import type { LegStats, MediaSessionMode } from '../rtp-media-session.js';
+import type { LegStats, MediaSessionMode } from '../relay/rtp-media-session.js';
 
 /** What a worker is started with (workerData). */
 export interface MediaWorkerData {

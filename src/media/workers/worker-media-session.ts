@@ -11,7 +11,7 @@ import { CodedError } from '../../errors.js';
 import { legConfigProblem } from '../leg-config-check.js';
 import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
-import type { LegStats, MediaSessionMode } from '../rtp-media-session.js';
+import type { LegStats, MediaSessionMode } from '../relay/rtp-media-session.js';
 import type { FromWorker, ToWorker, WireError } from './media-worker-protocol.js';
 
 export type MediaWorkerErrorCode =
