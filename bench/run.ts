@@ -121,6 +121,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
     const media = await measureMediaLoadBenchmark({
       quick: process.env.TONEGUARD_BENCH_FULL !== '1',
       ...(levels.length === 0 ? {} : { levels }),
+      // TONEGUARD_BENCH_WORKERS=1: the media workers of the rtp.workers contender (default one per core).
+      ...(Number(process.env.TONEGUARD_BENCH_WORKERS) >= 1 ? { workers: Math.floor(Number(process.env.TONEGUARD_BENCH_WORKERS)) } : {}),
       ...(options.ports === undefined ? {} : { ports: options.ports }),
     });
     for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
