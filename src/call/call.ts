@@ -5,6 +5,7 @@
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { MediaError } from '../media/media-error.js';
 import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../media/media-session.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
@@ -340,7 +341,14 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Every negotiation result goes through here: the media plane, and the hold clock. */
   private configureMedia(leg: LegName, config: LegMediaConfig): void {
-    this.media.configure(leg, config);
+    try {
+      this.media.configure(leg, config);
+    } catch (error) {
+      // What the media plane refuses up front (e.g. Opus for a call in a media worker) is an
+      // offer we cannot carry: 488, the call goes on as it was.
+      if (error instanceof MediaError && error.code === 'EOPTIONS') throw new SdpError('sdp-media-unsupported', error.message);
+      throw error;
+    }
     this.lifetime.mediaConfigured(leg, config);
   }
 

@@ -33,8 +33,10 @@ import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 import type { LegName } from '../media/media-session.js';
 import { PortAllocator } from '../media/relay/port-allocator.js';
-import { RtpMediaSession } from '../media/relay/rtp-media-session.js';
-import { PaymentCoordinator } from '../payment/payment-coordinator.js';
+import { RtpMediaSession, type LegStats } from '../media/relay/rtp-media-session.js';
+import { defaultMediaWorkers, MediaWorkerPool } from '../media/workers/media-worker-pool.js';
+import { WorkerMediaSession } from '../media/workers/worker-media-session.js';
+import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
@@ -128,6 +130,7 @@ export class ToneguardServer {
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
   readonly #ports: PortAllocator;
+  readonly #workers: MediaWorkerPool | null;
   readonly #audit: AuditTrail;
   readonly #live: LiveSecrets;
   #draining = false;
@@ -146,6 +149,7 @@ export class ToneguardServer {
     widget: WidgetHub;
     httpUrl: string;
     ports: PortAllocator;
+    workers: MediaWorkerPool | null;
     audit: AuditTrail;
     live: LiveSecrets;
   }) {
@@ -162,6 +166,7 @@ export class ToneguardServer {
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
     this.#ports = parts.ports;
+    this.#workers = parts.workers;
     this.#audit = parts.audit;
     this.#live = parts.live;
   }
@@ -200,6 +205,24 @@ export class ToneguardServer {
     if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
     const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
+    // rtp.workers > 0: the calls' media runs in worker threads, each binding from its share of
+    // the range (src/media/workers/); 0: in this thread, from `ports`.
+    const workerCount = config.rtp.workers ?? defaultMediaWorkers();
+    const workers =
+      workerCount === 0
+        ? null
+        : await MediaWorkerPool.start({
+            workers: Math.min(workerCount, ports.capacity),
+            address: config.rtp.address,
+            range: ports.range,
+            recvBufferBytes: 1 << 20,
+            clampMode: config.clamp.mode,
+            rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
+          });
+    if (workers !== null) {
+      cleanups.push(() => workers.close());
+      metrics.mediaWorkers(() => workers.state());
+    }
     const tls = config.sip.tls;
     const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
     const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () => SipStack.listen({
@@ -272,14 +295,12 @@ export class ToneguardServer {
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
         sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
       },
-      createMedia: ({ mode }) =>
-        RtpMediaSession.open({
-          ports,
-          mode,
-          clampMode: config.clamp.mode,
-          rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
-          secure: mode === 'endpoint' || config.secureMode === 'always',
-        }),
+      createMedia: ({ mode, mayUseOpus }) => {
+        const secure = mode === 'endpoint' || config.secureMode === 'always';
+        // Opus stays on the main thread: its binding loads in one thread only (MediaSessionRequest).
+        if (workers !== null && !mayUseOpus) return workers.open(mode, secure);
+        return RtpMediaSession.open({ ports, mode, clampMode: config.clamp.mode, rtpTimeoutMs: config.rtp.timeoutSeconds * 1000, secure });
+      },
       onPaymentCall: (call, params) => {
         payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
       },
@@ -301,17 +322,18 @@ export class ToneguardServer {
       metrics.callEnded();
       payments.callEnded(call.id);
       const media = call.media;
-      if (media instanceof RtpMediaSession) {
-        const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
-        for (const leg of legs) {
-          const s = media.stats(leg);
-          metrics.rtpPackets(leg, 'in', s.rtpIn);
-          metrics.rtpPackets(leg, 'out', s.rtpOut);
-          if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
-          if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
-          if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
-        }
-      }
+      const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
+      const count = (leg: LegName, s: LegStats | undefined): void => {
+        if (s === undefined) return;
+        metrics.rtpPackets(leg, 'in', s.rtpIn);
+        metrics.rtpPackets(leg, 'out', s.rtpOut);
+        if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
+        if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
+        if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
+      };
+      if (media instanceof RtpMediaSession) for (const leg of legs) count(leg, media.stats(leg));
+      // A worker's counters arrive once it has closed the call's sockets (none if it died).
+      else if (media instanceof WorkerMediaSession) void media.finalStats().then((stats) => legs.forEach((leg) => count(leg, stats?.[leg])));
       widget.end(call.id);
       audit.callEnded(call.id);
       logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
@@ -349,7 +371,7 @@ export class ToneguardServer {
     registerWidgetRoutes(http, { hub: widget, callKnown: (id) => manager.get(id) !== undefined });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports, workers });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -384,7 +406,7 @@ export class ToneguardServer {
 
   /** RTP port pairs bound by calls (leak checks: 0 once every call ended). */
   get rtpPortPairsInUse(): number {
-    return this.#ports.used;
+    return this.#ports.used + (this.#workers?.portPairsInUse ?? 0);
   }
 
   /**
@@ -433,6 +455,7 @@ export class ToneguardServer {
     await this.#http.close();
     this.#calls.close();
     await this.#stack.close();
+    await this.#workers?.close();
     await this.#gateway.close();
     await this.#store.close();
     this.#widget.close();
