@@ -8,20 +8,26 @@ import { CaptureError } from '../capture/index.js';
 import { GatewayConfigError } from '../gateway/gateway-error.js';
 import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simulator.js';
 import { KpiError } from '../kpi/kpi-error.js';
-import { AudioFileError, RAW_FORMATS } from '../media/audio-file.js';
-import { CLAMP_MODES, isClampMode } from '../media/inband-clamp.js';
+import { AudioFileError, RAW_FORMATS } from '../media/prompts/audio-file.js';
+import { CLAMP_MODES, isClampMode } from '../media/clamp/inband-clamp.js';
 import { BenchUsageError, runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
-import { isRawFormat, runDetectCommand } from './detect-command.js';
+import { isRawFormat, rawOptions, runDetectCommand } from './detect-command.js';
 import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
 import { DEFAULT_KPI_DB, runKpiCommand } from './kpi-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
+import { defaultJobs, parseJobs, parseMinDigits, runScanCommand } from './scan-command.js';
+import { parseCodecs, runVerifyCommand } from './verify-command.js';
+import { VerifyError } from '../verify/verify-endpoints.js';
 import { ConfigError } from '../config/load-config.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const PROGRAM = 'toneguard';
+const VERIFY_CODEC_LIST = 'PCMU, PCMA; default all';
+/** Set by a command whose exit code carries a result (scan: 0 clean, 1 findings, 2 errors). */
+let commandExitCode: number | undefined;
 
 function writeOut(text: string): void {
   process.stdout.write(text);
@@ -176,11 +182,87 @@ function buildProgram(): Command {
     );
 
   program
+    .command('scan')
+    .description('search recordings (WAV, raw G.711 with --format, pcap/pcapng; directories recursively) for DTMF that could be card data; prints at most the last four digits; exit 0 clean, 1 findings, 2 unreadable files')
+    .argument('<paths...>', 'files or directories')
+    .option('--json', 'one JSON document: findings, errors, summary')
+    .option('--csv', 'CSV with a header row, one row per finding or unreadable file')
+    .option('--jobs <n>', 'files scanned in parallel (default: one per core)', parseJobs)
+    .option('--min-digits <n>', 'also report runs of at least N digits that are not card numbers (expiry-like, code-like)', parseMinDigits)
+    .addOption(new Option('--format <format>', 'read files that are not WAV or pcap as headerless raw audio, mono').choices(RAW_FORMATS))
+    .option('--rate <hz>', 'sample rate of raw audio in Hz (required for s16le; default 8000 for ulaw and alaw)', parseRate)
+    .option('--no-progress', 'no progress on stderr')
+    .action(
+      reportUsageErrors(async (paths: string[], options: OptionValues) => {
+        if (options.json === true && options.csv === true) throw new InvalidArgumentError('--json and --csv cannot be used together');
+        const format: unknown = options.format;
+        const rate: unknown = options.rate;
+        const raw = rawOptions({ json: false, format: typeof format === 'string' && isRawFormat(format) ? format : undefined, rate: typeof rate === 'number' ? rate : undefined });
+        const jobs: unknown = options.jobs;
+        const minDigits: unknown = options.minDigits;
+        commandExitCode = await runScanCommand(
+          paths,
+          {
+            output: options.json === true ? 'json' : options.csv === true ? 'csv' : 'text',
+            jobs: typeof jobs === 'number' ? jobs : defaultJobs(),
+            minDigits: typeof minDigits === 'number' ? minDigits : 0,
+            raw,
+            progress: options.progress === false ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
+          },
+          writeOut,
+          writeErr,
+        );
+      }),
+    );
+
+  program
+    .command('verify')
+    .allowExcessArguments(false)
+    .description('live DTMF leak test of a deployment: places test calls to --target, answers them as the agent, keys every digit in-band, as RFC 4733 and as SIP INFO, and writes a signed report (exit 0 pass, 1 leak, 3 inconclusive); or --check a report')
+    .option('--target <uri>', 'SIP URI the test calls go to (the deployment: toneguard, or the PBX in front of it)')
+    .option('--agent-listen <addr>', 'HOST:PORT where the deployment routes the test calls to the agent', '127.0.0.1:5099')
+    .option('--codecs <list>', `comma-separated codecs to test (${VERIFY_CODEC_LIST})`, parseCodecs)
+    .option('--report <dir>', 'directory for report.json and report.html', 'verify-report')
+    .addOption(new Option('--secure-mode <mode>', 'api: switch secure mode per call over --api (and run a control call with it off); always: the deployment clamps every call').choices(['api', 'always']).default('api'))
+    .option('--api <url>', "the deployment's HTTP API, e.g. http://127.0.0.1:8080")
+    .option('--token-file <file>', 'file holding the HTTP API token (or set TONEGUARD_TOKEN)')
+    .option('--local-address <ip>', 'address the test caller binds', '127.0.0.1')
+    .option('--key <file>', 'Ed25519 private key (PKCS#8 PEM) to sign the report with (default: a new key saved in the report directory)')
+    .option('--check <report>', 'check the signature of a report.json instead of running a test')
+    .option('--public-key <file>', 'with --check: the public key (PEM) the report must be signed with')
+    .action(
+      reportUsageErrors(async (options: OptionValues) => {
+        const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        const tokenFile = text('tokenFile');
+        const token = tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : process.env.TONEGUARD_TOKEN;
+        const codecs: unknown = options.codecs;
+        commandExitCode = await runVerifyCommand(
+          {
+            target: text('target'),
+            agentListen: text('agentListen') ?? '127.0.0.1:5099',
+            codecs: Array.isArray(codecs) ? (codecs as ('PCMU' | 'PCMA')[]) : ['PCMU', 'PCMA'],
+            report: text('report') ?? 'verify-report',
+            secureMode: text('secureMode') === 'always' ? 'always' : 'api',
+            api: text('api'),
+            token,
+            localAddress: text('localAddress') ?? '127.0.0.1',
+            key: text('key'),
+            check: text('check'),
+            publicKey: text('publicKey'),
+            version: packageVersion() ?? 'unknown',
+          },
+          writeOut,
+          writeErr,
+        );
+      }),
+    );
+
+  program
     .command('bench')
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
     .option('--json', 'machine-readable output')
-    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, clamp, clamp-stage, media-load')
+    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, scan, clamp, clamp-stage, media-load')
     .option('--ports <range>', 'RTP ports FIRST-LAST for the media-load relay under test (default 32000-39999)')
     .action(async (options: OptionValues) => {
       const only: unknown = options.only;
@@ -269,13 +351,13 @@ function buildProgram(): Command {
 async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync([...argv]);
-    return EXIT_OK;
+    return commandExitCode ?? EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
+    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof VerifyError && error.code === 'EUSAGE') || (error instanceof KpiError && error.isInputError)) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
