@@ -128,7 +128,7 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   });
   t.equal(start.status, 201, start.text);
   const paymentId = (JSON.parse(start.text) as { paymentId: string }).paymentId;
-  await e.waitPrompt('press-1-to-pay-balance-of');
+  await e.waitPrompt('you-are-paying-amount');
   t.equal((await e.fetchText(`${path}/payments/${paymentId}`, { method: 'POST', headers: { ...bearer(NEW_TOKEN), 'content-type': 'application/json' }, body: '{"status":"cancel"}' })).status, 200);
   await waitFor(() => audit().some((l) => l.action === 'secure-off' && l.actor === 'payment'), 15_000);
   const payment = audit().filter((l) => l.payment === paymentId || (l.actor === 'payment' && l.action.startsWith('secure')));

@@ -51,8 +51,10 @@ async function key(e: E2eServer, c: ScriptedCaller, prompt: string, keys: string
   await c.rtp.drained();
 }
 
-async function payToConfirmation(e: E2eServer, c: ScriptedCaller): Promise<void> {
-  await key(e, c, 'press-1-to-pay-balance-of', '1');
+/** `agentAmount`: an agent-assisted payment whose amount the agent gave (announced, no balance menu). */
+async function payToConfirmation(e: E2eServer, c: ScriptedCaller, agentAmount = false): Promise<void> {
+  if (agentAmount) await e.waitPrompt('you-are-paying-amount');
+  else await key(e, c, 'press-1-to-pay-balance-of', '1');
   await key(e, c, 'enter-card-number', `${VISA}#`);
   await key(e, c, 'enter-expiry', EXPIRY);
   await key(e, c, 'enter-security-code-3', CVV);
@@ -128,7 +130,7 @@ t.test('agent-assisted: the agent hears the readback without the expiry; the cal
   });
   t.equal(start.status, 201, start.text);
   const from = Date.now();
-  await payToConfirmation(e, c);
+  await payToConfirmation(e, c, true);
   await e.waitPrompt('readback-paying');
   await new Promise((r) => setTimeout(r, 16_000)); // the readback plays out (about 12 s)
   const library = new PromptLibrary({ directory: DEFAULT_PROMPT_DIR });

@@ -95,13 +95,18 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'security-code' } })).statusCode, 200);
   const refused = await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { status: 'complete' } });
   t.equal(refused.statusCode, 409);
+  t.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8');
   t.same(
     refused.json(),
-    { error: 'cannot complete: missing or invalid: expiration-date, security-code', code: 'ERR_CONFLICT', accepted: false, reason: 'fields-missing', missing: ['expiration-date', 'security-code'] },
-    'a refused complete names the fields still missing, readable and as a list',
+    {
+      type: 'https://toneguard.dev/problems/conflict', title: 'Not possible in the current state', status: 409, detail: 'cannot complete: missing or invalid: expiration-date, security-code',
+      instance: '/calls/c1/payments/p1', error: 'cannot complete: missing or invalid: expiration-date, security-code', code: 'ERR_CONFLICT', accepted: false, reason: 'fields-missing', missing: ['expiration-date', 'security-code'],
+    },
+    'a refused complete is a conflict problem naming the fields still missing, readable and as a list',
   );
   const late = await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'charge-amount' } });
-  t.same([late.statusCode, late.json()], [409, { error: 'cannot capture charge-amount now: not-collecting:processing', code: 'ERR_CONFLICT', accepted: false, reason: 'not-collecting:processing' }]);
+  t.equal(late.statusCode, 409);
+  t.match(late.json(), { type: 'https://toneguard.dev/problems/conflict', status: 409, detail: 'cannot capture charge-amount now: not-collecting:processing', code: 'ERR_CONFLICT', accepted: false, reason: 'not-collecting:processing' });
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'pin' } })).statusCode, 400);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p9', headers: AUTH, payload: { status: 'cancel' } })).statusCode, 404);
   t.same(commands, [{ capture: 'security-code' }, { status: 'complete' }, { capture: 'charge-amount' }]);

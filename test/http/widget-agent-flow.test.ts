@@ -104,7 +104,7 @@ t.test('the widget drives an agent-assisted payment by keyboard, announces each 
   t.teardown(() => coordinator.close());
 
   const widgetTokens = new WidgetTokens('');
-  const app = createHttpApp({ token: TOKEN, logger, widgetTokens });
+  const app = await createHttpApp({ token: TOKEN, logger, widgetTokens });
   const summary: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
   registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [summary], get: (id) => (id === CALL_ID ? summary : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
   registerPaymentRoutes(app, coordinator);

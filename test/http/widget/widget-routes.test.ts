@@ -131,7 +131,7 @@ t.test('streams per call are capped, and app.close() ends open streams', async (
 
 t.test('an unknown call id gets a readable 404 page (static, no script); a live or recently ended call gets the widget', async (t) => {
   const hub = new WidgetHub();
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
+  const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub, callKnown: (id) => id === 'live-call' });
   t.teardown(() => app.close());
   const missing = await app.inject({ url: '/widget/no-such-call' });
