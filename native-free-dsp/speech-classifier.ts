@@ -1,0 +1,154 @@
+// Word classifier for one segment: a fixed-length vector from the segment's MFCCs, then a small
+// multilayer perceptron (ReLU hidden layers, softmax output) whose weights come from a model file.
+//
+// Segment vector: c1..c12 as they are (subtracting their mean over a segment as short as one word
+// would remove most of its vowel; measured no better on held-out speakers), c0 relative to the
+// segment's loudest frame (level independence), first differences by the +-2 frame regression, all resampled by linear
+// interpolation to SEGMENT_STEPS time steps, plus the log duration. The model's own mean and
+// standard deviation then normalise every input.
+
+import { MFCC_COEFFS } from './speech-features.js';
+
+export const SEGMENT_STEPS = 24;
+export const SEGMENT_VECTOR_LENGTH = SEGMENT_STEPS * MFCC_COEFFS * 2 + 1;
+const DELTA_SPAN = 2;
+
+/** The model file held an unusable layer or vector. */
+export class SpeechModelError extends Error {
+  readonly code = 'ERR_SPEECH_MODEL';
+  constructor(message: string) {
+    super(`speech model: ${message}`);
+    this.name = 'SpeechModelError';
+  }
+}
+
+export interface DenseLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  /** outputs x inputs, row-major. */
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/** One perceptron: input normalisation and dense layers. */
+export interface WordNetwork {
+  readonly inputMean: Float32Array;
+  readonly inputScale: Float32Array;
+  readonly layers: readonly DenseLayer[];
+}
+
+/** Labels and one or more networks, whose posteriors are combined by geometric mean. */
+export interface WordModel {
+  readonly labels: readonly string[];
+  readonly networks: readonly WordNetwork[];
+}
+
+/** Fixed-length vector of a segment given frame-major MFCCs (frames x 13). */
+export function segmentVector(mfcc: Float32Array, frames: number, out: Float32Array = new Float32Array(SEGMENT_VECTOR_LENGTH)): Float32Array {
+  const c = MFCC_COEFFS;
+  if (frames < 1) {
+    out.fill(0);
+    return out;
+  }
+  const norm = new Float32Array(frames * c);
+  let maxE = -Infinity;
+  for (let f = 0; f < frames; f++) if (mfcc[f * c] > maxE) maxE = mfcc[f * c];
+  for (let f = 0; f < frames; f++) {
+    norm[f * c] = mfcc[f * c] - maxE;
+    for (let k = 1; k < c; k++) norm[f * c + k] = mfcc[f * c + k];
+  }
+  const delta = new Float32Array(frames * c);
+  const denom = 2 * (1 + 4); // sum of n^2 for n = 1..DELTA_SPAN, doubled
+  for (let f = 0; f < frames; f++) {
+    for (let k = 0; k < c; k++) {
+      let d = 0;
+      for (let n = 1; n <= DELTA_SPAN; n++) {
+        const a = Math.min(frames - 1, f + n);
+        const b = Math.max(0, f - n);
+        d += n * (norm[a * c + k] - norm[b * c + k]);
+      }
+      delta[f * c + k] = d / denom;
+    }
+  }
+  for (let t = 0; t < SEGMENT_STEPS; t++) {
+    const pos = frames === 1 ? 0 : (t * (frames - 1)) / (SEGMENT_STEPS - 1);
+    const i0 = Math.floor(pos);
+    const i1 = Math.min(frames - 1, i0 + 1);
+    const w = pos - i0;
+    for (let k = 0; k < c; k++) {
+      out[t * 2 * c + k] = (1 - w) * norm[i0 * c + k] + w * norm[i1 * c + k];
+      out[t * 2 * c + c + k] = (1 - w) * delta[i0 * c + k] + w * delta[i1 * c + k];
+    }
+  }
+  out[SEGMENT_VECTOR_LENGTH - 1] = Math.log(frames);
+  norm.fill(0);
+  delta.fill(0);
+  return out;
+}
+
+/** Posterior probability of each label for a segment vector. */
+export function classifySegment(model: WordModel, vector: Float32Array): Float32Array {
+  if (model.networks.length === 1) return softmaxInPlace(networkOutput(model.networks[0], vector));
+  // Geometric mean of the networks' posteriors: mean of their log-softmax, renormalised.
+  const sum = new Float32Array(model.labels.length);
+  for (const net of model.networks) {
+    const y = networkOutput(net, vector);
+    let max = -Infinity;
+    for (let i = 0; i < y.length; i++) if (y[i] > max) max = y[i];
+    let z = 0;
+    for (let i = 0; i < y.length; i++) z += Math.exp(y[i] - max);
+    const logZ = max + Math.log(z);
+    for (let i = 0; i < y.length; i++) sum[i] += (y[i] - logZ) / model.networks.length;
+  }
+  return softmaxInPlace(sum);
+}
+
+/** The last layer's activations (logits) of one network. */
+function networkOutput(model: WordNetwork, vector: Float32Array): Float32Array {
+  let x = new Float32Array(vector.length);
+  for (let i = 0; i < vector.length; i++) x[i] = (vector[i] - model.inputMean[i]) * model.inputScale[i];
+  for (let l = 0; l < model.layers.length; l++) {
+    const layer = model.layers[l];
+    const y = new Float32Array(layer.outputs);
+    for (let o = 0; o < layer.outputs; o++) {
+      let sum = layer.bias[o];
+      const row = o * layer.inputs;
+      for (let i = 0; i < layer.inputs; i++) sum += layer.weights[row + i] * x[i];
+      y[o] = l < model.layers.length - 1 && sum < 0 ? 0 : sum;
+    }
+    x.fill(0);
+    x = y;
+  }
+  return x;
+}
+
+export function softmaxInPlace(x: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    x[i] = Math.exp(x[i] - max);
+    sum += x[i];
+  }
+  for (let i = 0; i < x.length; i++) x[i] /= sum;
+  return x;
+}
+
+/** Checks the shapes of a model built from a file (the file is input, so shapes are not trusted). */
+export function checkWordModel(model: WordModel): WordModel {
+  if (model.networks.length === 0) throw new SpeechModelError('no network');
+  for (const net of model.networks) checkNetwork(net, model.labels.length);
+  return model;
+}
+
+function checkNetwork(model: WordNetwork, labels: number): void {
+  if (model.inputMean.length !== SEGMENT_VECTOR_LENGTH || model.inputScale.length !== SEGMENT_VECTOR_LENGTH) throw new SpeechModelError(`input normalisation must have ${SEGMENT_VECTOR_LENGTH} values`);
+  let inputs = SEGMENT_VECTOR_LENGTH;
+  for (const layer of model.layers) {
+    if (layer.inputs !== inputs) throw new SpeechModelError(`layer expects ${layer.inputs} inputs, previous gives ${inputs}`);
+    if (layer.weights.length !== layer.inputs * layer.outputs || layer.bias.length !== layer.outputs) throw new SpeechModelError('layer weight or bias count does not match its shape');
+    for (const v of layer.weights) if (!Number.isFinite(v)) throw new SpeechModelError('non-finite weight');
+    inputs = layer.outputs;
+  }
+  if (model.layers.length === 0 || inputs !== labels) throw new SpeechModelError(`output size ${inputs} differs from ${labels} labels`);
+}

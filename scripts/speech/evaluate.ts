@@ -1,0 +1,220 @@
+// Measures the word recogniser with one FSDD speaker held out of training at a time and prints
+// the table of docs/speech.md.
+//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b]
+// For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
+// (a few minutes, nice'd by the npm script) and saves it there. Everything is seeded: the same
+// inputs give the same table.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
+import { loadWordModel, serialiseWordModel } from '../../src/speech/model-file.js';
+import { WordRecogniser, type WordToken } from '../../src/speech/word-recogniser.js';
+import { activePower, channel, concat, espeak, loadFsdd, MENU_TEST_WORDS, nonDigitPrompts, readWav8k, Rng, silence, SPEAKERS, SPOKEN_WORDS, TEST_SENTENCES, TEST_VOICES, type FsddClip } from './corpus.js';
+import { describeRun, trainWordModel } from './train.js';
+
+export interface RunResult {
+  tokens: WordToken[];
+  rejected: number;
+  endsOfUtterance: number[];
+  cpuMs: number;
+}
+
+/** Runs a recogniser over a whole buffer in 20 ms packets, then 600 ms of silence. */
+export function recognise(model: WordModel, samples: Int16Array): RunResult {
+  const tokens: WordToken[] = [];
+  const ends: number[] = [];
+  let rejected = 0;
+  const r = new WordRecogniser(model, { onToken: (t) => tokens.push(t), onRejected: () => rejected++, onEndOfUtterance: (ms) => ends.push(ms) });
+  const all = concat([samples, silence(600)]);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i + 160 <= all.length; i += 160) r.push(all.subarray(i, i + 160));
+  const cpuMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  r.close();
+  return { tokens, rejected, endsOfUtterance: ends, cpuMs };
+}
+
+const digitsOf = (r: RunResult): string =>
+  r.tokens
+    .filter((t) => t.kind === 'digit')
+    .map((t) => (t.kind === 'digit' ? t.digit : ''))
+    .join('');
+
+/** Clips joined with pauses of 100-300 ms, lead-in and tail, through the phone channel. */
+function utterance(parts: Int16Array[], rng: Rng, snrDb: number | undefined): Int16Array {
+  const pieces: Int16Array[] = [silence(400)];
+  parts.forEach((p, i) => {
+    if (i > 0) pieces.push(silence(rng.range(100, 300)));
+    pieces.push(p);
+  });
+  pieces.push(silence(300));
+  const speech = concat(parts);
+  return channel(concat(pieces), rng, { ...(snrDb === undefined ? {} : { snrDb }), ulaw: true }, activePower(speech));
+}
+
+export interface FoldFigures {
+  speaker: string;
+  isolated: [number, number];
+  cardClean: [number, number];
+  card20dB: [number, number];
+  doubleForms: [number, number];
+  menuWords: [number, number];
+  falseDigits: number;
+  falseWords: number;
+  nonDigitMinutes: number;
+  eouLatencyMaxMs: number;
+  realTimeFactor: number;
+}
+
+export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string, cards = 100): FoldFigures {
+  const rng = new Rng(7);
+  const held = fsdd.filter((c) => c.speaker === speaker);
+  const byDigit = new Map<string, FsddClip[]>();
+  for (const c of held) byDigit.set(c.label, [...(byDigit.get(c.label) ?? []), c]);
+  let cpuMs = 0;
+  let audioMs = 0;
+  let eouLatencyMaxMs = 0;
+  const run = (x: Int16Array): RunResult => {
+    const r = recognise(model, x);
+    cpuMs += r.cpuMs;
+    audioMs += x.length / 8 + 600;
+    return r;
+  };
+  let isoOk = 0;
+  for (const c of held) {
+    const x = utterance([c.samples], rng, undefined);
+    const r = run(x);
+    if (digitsOf(r) === c.label && r.tokens.length === 1) isoOk++;
+    // End of utterance after the audio stops: the clip ends 300 ms before the buffer does.
+    const stopMs = x.length / 8 - 300;
+    for (const e of r.endsOfUtterance) eouLatencyMaxMs = Math.max(eouLatencyMaxMs, e - stopMs);
+  }
+  const card = (snrDb: number | undefined): [number, number] => {
+    let ok = 0;
+    for (let n = 0; n < cards; n++) {
+      let truth = '';
+      const parts: Int16Array[] = [];
+      for (let i = 0; i < 16; i++) {
+        const d = String(rng.int(10));
+        truth += d;
+        parts.push(rng.pick(byDigit.get(d) ?? []).samples);
+      }
+      if (digitsOf(run(utterance(parts, rng, snrDb))) === truth) ok++;
+    }
+    return [ok, cards];
+  };
+  const cardClean = card(undefined);
+  const card20dB = card(20);
+  let dblOk = 0;
+  const dblN = 100;
+  for (let n = 0; n < dblN; n++) {
+    // Four held-out digits, a "double" or "triple" (held-out espeak-ng voice) before one of them.
+    const voice = rng.pick(TEST_VOICES);
+    const times = rng.next() < 0.5 ? 2 : 3;
+    const word = espeak(times === 2 ? 'double' : 'triple', voice, Math.round(rng.range(35, 65)), Math.round(rng.range(140, 180)));
+    const at = rng.int(4);
+    let truth = '';
+    const parts: Int16Array[] = [];
+    for (let i = 0; i < 4; i++) {
+      const d = String(rng.int(10));
+      if (i === at) parts.push(gainTo(word, rng.pick(held).samples));
+      parts.push(rng.pick(byDigit.get(d) ?? []).samples);
+      truth += i === at ? d.repeat(times) : d;
+    }
+    if (digitsOf(run(utterance(parts, rng, undefined))) === truth) dblOk++;
+  }
+  let menuOk = 0;
+  let menuN = 0;
+  for (const voice of TEST_VOICES) {
+    for (const w of MENU_TEST_WORDS) {
+      const r = run(utterance([espeak(SPOKEN_WORDS[w], voice, 50, 160)], rng, undefined));
+      menuN++;
+      if (r.tokens.length === 1 && r.tokens[0].kind === 'word' && r.tokens[0].word === w) menuOk++;
+    }
+  }
+  // Non-digit speech: the half of the Asterisk prompts not used in training, then held-out
+  // espeak-ng sentences, until ten minutes.
+  let falseDigits = 0;
+  let falseWords = 0;
+  let speechMs = 0;
+  const sources: Array<() => Int16Array> = [...nonDigitPrompts().filter((_, i) => i % 2 === 1).map((p) => () => readWav8k(p))];
+  for (let k = 0; k < 8; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
+  for (const source of sources) {
+    if (speechMs >= 600_000) break;
+    const x = source();
+    speechMs += x.length / 8;
+    const r = run(utterance([x], rng, undefined));
+    for (const t of r.tokens) if (t.kind === 'digit') falseDigits++;
+    else falseWords++;
+  }
+  return {
+    speaker,
+    isolated: [isoOk, held.length],
+    cardClean,
+    card20dB,
+    doubleForms: [dblOk, dblN],
+    menuWords: [menuOk, menuN],
+    falseDigits,
+    falseWords,
+    nonDigitMinutes: speechMs / 60000,
+    eouLatencyMaxMs,
+    realTimeFactor: cpuMs / audioMs,
+  };
+}
+
+/** Scales a synthetic word to the level of a human clip, so one utterance has one level. */
+function gainTo(word: Int16Array, like: Int16Array): Int16Array {
+  const g = Math.sqrt(activePower(like) / Math.max(1, activePower(word)));
+  return Int16Array.from(word, (v) => Math.max(-32768, Math.min(32767, Math.round(v * g))));
+}
+
+const pct = ([ok, n]: [number, number]): string => `${((100 * ok) / n).toFixed(1)} % (${ok}/${n})`;
+
+export function formatTable(rows: FoldFigures[]): string {
+  const lines = [
+    '| held-out speaker | isolated digits | 16-digit, clean | 16-digit, 20 dB SNR | double/triple forms | menu words (espeak-ng test voices) | false digits / words in non-digit speech | end of utterance, worst | real-time factor |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.speaker} | ${pct(r.isolated)} | ${pct(r.cardClean)} | ${pct(r.card20dB)} | ${pct(r.doubleForms)} | ${pct(r.menuWords)} | ${r.falseDigits} / ${r.falseWords} in ${r.nonDigitMinutes.toFixed(1)} min | ${r.eouLatencyMaxMs.toFixed(0)} ms | ${r.realTimeFactor.toFixed(4)} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, models: { type: 'string' }, speakers: { type: 'string' }, cards: { type: 'string' } } });
+  if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
+  const fsdd = loadFsdd(values.fsdd);
+  const dir = values.models ?? 'speech-models';
+  mkdirSync(dir, { recursive: true });
+  const speakers = values.speakers ? values.speakers.split(',') : [...SPEAKERS];
+  const rows: FoldFigures[] = [];
+  for (const speaker of speakers) {
+    const file = join(dir, `speech-words-without-${speaker}.json`);
+    if (!existsSync(file)) {
+      const run = { holdOut: speaker, log: (l: string) => console.error(`[${speaker}] ${l}`) };
+      writeFileSync(file, JSON.stringify(serialiseWordModel(trainWordModel(fsdd, run), describeRun(run))) + '\n');
+    }
+    const row = evaluateFold(loadWordModel(file), fsdd, speaker, values.cards ? Number(values.cards) : 100);
+    console.error(formatTable([row]).split('\n')[2]);
+    rows.push(row);
+  }
+  console.log(formatTable(rows));
+  console.log(`\nmemory per recogniser: ${(memoryPerRecogniser(loadWordModel(join(dir, `speech-words-without-${speakers[0]}.json`))) / 1024).toFixed(1)} KiB (model shared)`);
+}
+
+/** Heap and typed-array bytes per live recogniser, from 200 of them (the model is shared). */
+export function memoryPerRecogniser(model: WordModel): number {
+  const n = 200;
+  global.gc?.();
+  const before = process.memoryUsage();
+  const live: WordRecogniser[] = [];
+  for (let i = 0; i < n; i++) live.push(new WordRecogniser(model, {}));
+  const after = process.memoryUsage();
+  const bytes = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+  for (const r of live) r.close();
+  return bytes / n;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) await main();

@@ -1,0 +1,178 @@
+// Streaming recogniser of spoken card digits and menu words on one call's 8 kHz audio.
+//
+// push() takes 16-bit PCM (any length; 20 ms = 160 samples per RTP packet is the usual), runs
+// the MFCC front end and the energy segmenter per 10 ms frame, classifies each finished word
+// (a pause of 80 ms ends it) and reports tokens: digits 0-9 ("zero" and "oh" are both 0; "double
+// five" / "triple five" expand to two / three 5s), menu words, or a rejection with no content.
+// End of utterance is reported once 400 ms pass with no speech after the last word, so within
+// 500 ms of the caller stopping (80 ms of it is the segmenter's hangover). Hypotheses are never
+// logged; every buffer that held audio or features is zeroed on reset() and close().
+
+import { createMfccState, mfccRx, MFCC_COEFFS, MFCC_HOP_SAMPLES, resetMfccState } from '../../native-free-dsp/speech-features.js';
+import { createSegmenterState, resetSegmenterState, segmenterRx, SEGMENTER_HANGOVER_FRAMES, SEGMENTER_MAX_FRAMES, SEGMENTER_PAD_FRAMES, type SpeechSegment } from '../../native-free-dsp/speech-segmenter.js';
+import { classifySegment, segmentVector, SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
+import { CodedError } from '../errors.js';
+
+export const DIGIT_LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
+export const MENU_WORDS = ['pay the balance', 'yes', 'no', 'correct', 'change'] as const;
+export type MenuWord = (typeof MENU_WORDS)[number];
+/** The label for everything that is not a word of the vocabulary (speech, noise). */
+export const GARBAGE_LABEL = 'garbage';
+
+export type WordToken =
+  | { kind: 'digit'; digit: string; startMs: number; endMs: number; confidence: number }
+  | { kind: 'word'; word: MenuWord; startMs: number; endMs: number; confidence: number };
+
+export interface RejectedSpan {
+  startMs: number;
+  endMs: number;
+  reason: 'not-in-vocabulary' | 'low-confidence' | 'too-long' | 'dangling-multiplier';
+}
+
+export interface WordRecogniserListener {
+  onToken?(token: WordToken): void;
+  /** Something was said that is not a word of the vocabulary; no content is given (PCI). */
+  onRejected?(span: RejectedSpan): void;
+  onEndOfUtterance?(atMs: number): void;
+}
+
+export interface WordRecogniserOptions {
+  /** A word is accepted only if its posterior is at least this. */
+  minConfidence?: number;
+  /** Silence after the last word that ends the utterance, ms (at most 500 - 80 hangover). */
+  endOfUtteranceMs?: number;
+}
+
+export const DEFAULT_MIN_CONFIDENCE = 0.6;
+export const DEFAULT_END_OF_UTTERANCE_MS = 400;
+const FRAME_MS = (MFCC_HOP_SAMPLES / 8000) * 1000;
+/** Frames of MFCCs kept: the longest word plus the hangover and padding that follow it. */
+const RING_FRAMES = SEGMENTER_MAX_FRAMES + SEGMENTER_HANGOVER_FRAMES + 2 * SEGMENTER_PAD_FRAMES + 8;
+
+export class WordRecogniserError extends CodedError<'ERR_SPEECH_CLOSED' | 'ERR_SPEECH_OPTIONS'> {}
+
+export class WordRecogniser {
+  private readonly mfcc = createMfccState();
+  private readonly segmenter = createSegmenterState();
+  private readonly frame = new Float32Array(MFCC_COEFFS);
+  private readonly ring = new Float32Array(RING_FRAMES * MFCC_COEFFS);
+  private readonly segmentFrames = new Float32Array(RING_FRAMES * MFCC_COEFFS);
+  private readonly vector = new Float32Array(SEGMENT_VECTOR_LENGTH);
+  private readonly minConfidence: number;
+  private readonly endFrames: number;
+  private frames = 0;
+  private multiplier = 1;
+  private multiplierSpan: RejectedSpan | null = null;
+  private utteranceOpen = false;
+  private closed = false;
+  private readonly onFrame = (c: Float32Array): void => this.frameRx(c);
+
+  constructor(
+    private readonly model: WordModel,
+    private readonly listener: WordRecogniserListener,
+    options: WordRecogniserOptions = {},
+  ) {
+    this.minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+    const eouMs = options.endOfUtteranceMs ?? DEFAULT_END_OF_UTTERANCE_MS;
+    if (!(this.minConfidence >= 0 && this.minConfidence <= 1)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'minConfidence must be within 0..1');
+    if (!(eouMs >= 100 && eouMs <= 500 - SEGMENTER_HANGOVER_FRAMES * FRAME_MS)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'endOfUtteranceMs must be within 100..420');
+    this.endFrames = Math.round(eouMs / FRAME_MS);
+  }
+
+  /** 8 kHz 16-bit mono samples, any length. */
+  push(samples: Int16Array): void {
+    if (this.closed) throw new WordRecogniserError('ERR_SPEECH_CLOSED', 'recogniser is closed');
+    mfccRx(this.mfcc, samples, samples.length, this.frame, this.onFrame);
+  }
+
+  /** Forgets everything heard so far (buffers zeroed); the next push starts at time 0. */
+  reset(): void {
+    resetMfccState(this.mfcc);
+    resetSegmenterState(this.segmenter);
+    this.frame.fill(0);
+    this.ring.fill(0);
+    this.segmentFrames.fill(0);
+    this.vector.fill(0);
+    this.frames = 0;
+    this.multiplier = 1;
+    this.multiplierSpan = null;
+    this.utteranceOpen = false;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.reset();
+    this.closed = true;
+  }
+
+  private frameRx(c: Float32Array): void {
+    const index = this.frames++;
+    this.ring.set(c, (index % RING_FRAMES) * MFCC_COEFFS);
+    const segment = segmenterRx(this.segmenter, c[0]);
+    if (segment) this.word(segment);
+    const lastEnd = this.segmenter.lastSpeechEndFrame;
+    if (this.utteranceOpen && !this.segmenter.inSpeech && lastEnd >= 0 && index + 1 - lastEnd >= this.endFrames) {
+      this.utteranceOpen = false;
+      if (this.multiplierSpan) this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
+      this.multiplier = 1;
+      this.multiplierSpan = null;
+      this.listener.onEndOfUtterance?.((index + 1) * FRAME_MS);
+    }
+  }
+
+  private word(segment: SpeechSegment): void {
+    this.utteranceOpen = true;
+    // Frame k starts at k * 10 ms; its window is 25 ms.
+    const startMs = segment.startFrame * FRAME_MS;
+    const endMs = segment.endFrame * FRAME_MS + 15;
+    if (segment.tooLong) {
+      this.reject({ startMs, endMs, reason: 'too-long' });
+      return;
+    }
+    const n = segment.endFrame - segment.startFrame;
+    for (let f = 0; f < n; f++) {
+      const src = ((segment.startFrame + f) % RING_FRAMES) * MFCC_COEFFS;
+      this.segmentFrames.set(this.ring.subarray(src, src + MFCC_COEFFS), f * MFCC_COEFFS);
+    }
+    segmentVector(this.segmentFrames, n, this.vector);
+    const posterior = classifySegment(this.model, this.vector);
+    let best = 0;
+    for (let i = 1; i < posterior.length; i++) if (posterior[i] > posterior[best]) best = i;
+    const label = this.model.labels[best];
+    const confidence = posterior[best];
+    posterior.fill(0);
+    if (label === GARBAGE_LABEL) return this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
+    if (confidence < this.minConfidence) return this.reject({ startMs, endMs, reason: 'low-confidence' });
+    if (label === 'double' || label === 'triple') {
+      if (this.multiplierSpan) this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
+      this.multiplier = label === 'double' ? 2 : 3;
+      this.multiplierSpan = { startMs, endMs, reason: 'dangling-multiplier' };
+      return;
+    }
+    const digit = label === 'oh' ? '0' : label;
+    if ((DIGIT_LABELS as readonly string[]).includes(digit)) {
+      const times = this.multiplier;
+      this.multiplier = 1;
+      this.multiplierSpan = null;
+      for (let i = 0; i < times; i++) this.listener.onToken?.({ kind: 'digit', digit, startMs, endMs, confidence });
+      return;
+    }
+    if ((MENU_WORDS as readonly string[]).includes(label)) {
+      this.dropMultiplier();
+      this.listener.onToken?.({ kind: 'word', word: label as MenuWord, startMs, endMs, confidence });
+      return;
+    }
+    this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
+  }
+
+  private reject(span: RejectedSpan): void {
+    this.dropMultiplier();
+    this.listener.onRejected?.(span);
+  }
+
+  private dropMultiplier(): void {
+    if (this.multiplierSpan) this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
+    this.multiplier = 1;
+    this.multiplierSpan = null;
+  }
+}
