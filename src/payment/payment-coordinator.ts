@@ -204,7 +204,7 @@ export class PaymentCoordinator implements PaymentApi {
     run.on('result', (result) => {
       active.result = result;
       observer.ended(call.id, result);
-      webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers });
+      webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers, fieldInputs: result.record.fieldInputs ?? [] });
       logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, result: result.result, reason: result.reason, last4: result.headers['X-Payment-Card-Last4'] ?? null }, 'payment ended');
       this.#audit({ action: 'payment-end', actor: 'payment', call: call.id, payment: request.sessionId, result: result.result, reason: result.reason });
     });

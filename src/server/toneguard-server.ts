@@ -89,6 +89,7 @@ function paramsAsHeaders(params: PaymentCallParams): Record<string, string> {
   if (params.merchantId !== null) h['X-Payment-Merchant-Id'] = params.merchantId;
   if (params.reference !== null) h['X-Payment-Reference'] = params.reference;
   if (params.callType !== null) h['X-Payment-Call-Type'] = params.callType;
+  if (params.input !== null) h['X-Payment-Input'] = params.input;
   // A value call control could not read is passed on unreadable, so the dialog rejects it too.
   if (params.problems.length > 0 && params.amount === null) h['X-Payment-Amount'] = 'invalid';
   return h;
