@@ -79,6 +79,15 @@ export interface MediaSession {
    */
   play(leg: LegName, pcm: Int16Array, options?: { readonly bargeIn?: boolean }): number;
   stopPlayback(leg: LegName): void;
+  /** The caller started speaking (speech input): barge-in prompts on the leg stop, as for a key. */
+  bargeIn(leg: LegName): void;
+  /**
+   * Endpoint mode, speech input: the caller's decoded audio, 8 kHz 16-bit mono, one call per
+   * audio packet (160 samples per 20 ms). The view is reused for the next packet: a consumer that
+   * keeps audio or posts it to a worker copies it first. null stops it. G.711 only (an Opus leg
+   * delivers nothing: speech is then not heard, keys still are).
+   */
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void;
   on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;
   off<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;
   /** Frees ports, timers and clamp buffers. Idempotent. */

@@ -24,7 +24,7 @@ import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { DialogDigit } from '../dialog/vocabulary.js';
 import { isDtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
 import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
 import { createCallerToAgentStage, type CallerToAgentStage } from './caller-to-agent-stage.js';
 import { DigitMerger } from './digit-merger.js';
@@ -125,6 +125,10 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private input: Uint8Array | null = null;
   private readonly bounds = new Int32Array(3);
   private readonly pcm = new Int16Array(MAX_FRAME);
+  /** The caller's decoded audio for the speech recogniser (endpoint mode); reused per packet. */
+  private audioSink: ((pcm: Int16Array) => void) | null = null;
+  private readonly heard = new Int16Array(MAX_FRAME);
+  private heardView = this.heard.subarray(0, 160);
   // Endpoint sender.
   private own: OwnRtpStream | null = null;
   private ownKey = '';
@@ -229,6 +233,17 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.leg(leg).prompts.stop();
   }
 
+  bargeIn(leg: LegName): void {
+    this.assertOpen();
+    this.leg(leg).prompts.bargeIn();
+  }
+
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
+    this.assertOpen();
+    this.audioSink = this.mode === 'endpoint' ? sink : null;
+    if (sink === null) this.heard.fill(0);
+  }
+
   /** A digit call control received as SIP INFO (RFC 2976 application/dtmf-relay), `atMs` wall clock. */
   injectSipInfoDigit(digit: string, atMs: number): void {
     this.assertOpen();
@@ -244,6 +259,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.senderTimer = null;
     this.stage?.close();
     this.stage = null;
+    this.audioSink = null;
+    this.heard.fill(0);
     for (const l of this.legs) l.pair.release();
   }
 
@@ -350,12 +367,26 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     leg.lastRtpMs = now;
     leg.timedOut = false;
     this.input = packet;
-    if (leg.name === 'caller') this.stage?.push(packet, now);
-    else {
+    if (leg.name === 'caller') {
+      this.stage?.push(packet, now);
+      if (this.audioSink !== null) this.tapAudio(packet, leg.config);
+    } else {
       const to = this.other(leg);
       if (to !== undefined) this.relay(packet, leg, to);
     }
     this.input = null;
+  }
+
+  /** The caller's G.711 audio decoded into `heard` for the sink (no allocation; never kept). */
+  private tapAudio(packet: Uint8Array, config: LegMediaConfig): void {
+    if ((packet[1] & 0x7f) !== config.payloadType || config.codec === 'opus') return;
+    if (rtpPayloadBoundsInto(packet, this.bounds) !== undefined) return;
+    const start = this.bounds[0];
+    const n = Math.min(this.bounds[1] - start, MAX_FRAME);
+    if (n <= 0) return;
+    (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet.subarray(start, start + n), this.heard, n);
+    if (this.heardView.length !== n) this.heardView = this.heard.subarray(0, n);
+    this.audioSink?.(this.heardView);
   }
 
   private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {

@@ -14,6 +14,7 @@ import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-he
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
+import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
 import { PAYMENT_RESULTS, type CaptureField, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
@@ -251,11 +252,13 @@ export class ToneguardServer {
       },
     };
     const prompts = new PromptLibrary({ directory: config.payment.promptDir, locale: config.payment.locale });
+    const speechModel = speechModelFor(config.payment);
     let calls: CallManager | undefined;
     const payments = new PaymentCoordinator({
       dialog: config.payment,
       connector: gateway.connector,
       prompts,
+      speechModel,
       observer,
       logger,
       findCall: (id) => {
