@@ -10,7 +10,7 @@
 // carry at most the last four digits.
 import { EventEmitter } from 'node:events';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
-import { autoCompleteLength, checkCardNumber, checkExpiry, MAX_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
+import { autoCompleteLength, checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
 import type { DialogConfig, FailureRoute } from './dialog-config.js';
 import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
 import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
@@ -209,8 +209,6 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#guard(() => {
       const info = STATES[this.#state];
       if (info.input === 'none' || !/^[0-9*#A-D]$/.test(d)) return;
-      // Twilio's input=speech: the keypad is not an input of this payment.
-      if (this.#request.input === 'speech') return;
       if (/^[A-D]$/.test(d)) {
         if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
         return;
@@ -253,10 +251,14 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     });
   }
 
-  /** The caller paused after speaking (the recogniser's end of utterance): a spoken field ends here. */
+  /**
+   * The caller paused after speaking (the recogniser's end of utterance): a spoken field ends
+   * here, except a card number still shorter than any card (callers say it in groups, pausing).
+   */
   endOfUtterance(): void {
     this.#guard(() => {
       if (STATES[this.#state].input !== 'digits' || !this.#lastSpoken || this.#keyed() === 0) return;
+      if (this.#state === 'card-number' && this.#entry.length < MIN_PAN_LENGTH) return;
       this.#clearInputTimers();
       this.#fieldComplete();
     });
@@ -626,6 +628,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   }
 
   #statePrompt(state: DialogState): PlanPart[] {
+    if (this.#request.input !== 'dtmf' && this.#request.mode === 'automated') return this.#speechPrompt(state);
     switch (state) {
       case 'amount-choice':
         return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'press-1-or-2-for-other-amount'];
@@ -641,6 +644,37 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
         return this.#readback();
       case 'change-choice':
         return ['which-detail'];
+      case 'processing':
+        return ['processing'];
+      default:
+        return [];
+    }
+  }
+
+  /** The same prompts saying "say or key" (speech input on; the keypad always stays live). */
+  #speechPrompt(state: DialogState): PlanPart[] {
+    switch (state) {
+      case 'amount-choice':
+        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'say-1-or-2-for-other-amount'];
+      case 'amount-entry':
+        return ['say-amount'];
+      case 'card-number':
+        return ['say-card-number'];
+      case 'expiry':
+        return ['say-expiry'];
+      case 'security-code':
+        return [this.#securityCodeSize() === 4 ? 'say-security-code-4' : 'say-security-code-3'];
+      case 'confirmation':
+        return [...this.#readback().slice(0, -1), 'say-readback-confirm'];
+      case 'change-choice':
+        return ['say-which-detail'];
+      default:
+        return this.#statePromptKeyed(state);
+    }
+  }
+
+  #statePromptKeyed(state: DialogState): PlanPart[] {
+    switch (state) {
       case 'processing':
         return ['processing'];
       default:
