@@ -368,8 +368,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     leg.timedOut = false;
     this.input = packet;
     if (leg.name === 'caller') {
-      this.stage?.push(packet, now);
+      // Before the stage: its clamp may rewrite the payload in place (delayed or replaced audio).
       if (this.audioSink !== null) this.tapAudio(packet, leg.config);
+      this.stage?.push(packet, now);
     } else {
       const to = this.other(leg);
       if (to !== undefined) this.relay(packet, leg, to);
