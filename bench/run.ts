@@ -114,9 +114,17 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   // The joined clamp stage, secure against pass-through (bench/clamp-stage-bench.ts).
   if (wanted('clamp-stage')) for (const line of formatClampStageBenchmark(measureClampStageBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // Concurrent calls through the media plane against a plain UDP relay (bench/media-load-bench.ts);
-  // quick levels (about a minute) unless TONEGUARD_BENCH_FULL=1.
+  // quick levels (a few minutes) unless TONEGUARD_BENCH_FULL=1 or TONEGUARD_BENCH_LEVELS.
   if (wanted('media-load')) {
-    const media = await measureMediaLoadBenchmark({ quick: process.env.TONEGUARD_BENCH_FULL !== '1', ...(options.ports === undefined ? {} : { ports: options.ports }) });
+    // TONEGUARD_BENCH_LEVELS=500,750,1000: just those levels (calls).
+    const levels = (process.env.TONEGUARD_BENCH_LEVELS ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    const media = await measureMediaLoadBenchmark({
+      quick: process.env.TONEGUARD_BENCH_FULL !== '1',
+      ...(levels.length === 0 ? {} : { levels }),
+      // TONEGUARD_BENCH_WORKERS=1: the media workers of the rtp.workers contender (default one per core).
+      ...(Number(process.env.TONEGUARD_BENCH_WORKERS) >= 1 ? { workers: Math.floor(Number(process.env.TONEGUARD_BENCH_WORKERS)) } : {}),
+      ...(options.ports === undefined ? {} : { ports: options.ports }),
+    });
     for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
   }
 }

@@ -417,6 +417,22 @@ function leakageKernel(length: number): [Float64Array, Float64Array] {
   return [re, im];
 }
 
+/** Samples per detector sub-block (6.375 ms): the detector decides (and calls its listener) only at their ends. */
+export const DTMF_SUB_BLOCK_SAMPLES = SUB_BLOCK;
+
+/**
+ * Samples the detector needs before it next decides (1..DTMF_SUB_BLOCK_SAMPLES): a caller that
+ * feeds at most this many and acts after each call sees every decision at the sample it was made.
+ */
+export function dtmfSamplesToDecision(det: DtmfDetector): number {
+  return SUB_BLOCK - det.subPos;
+}
+
+/** The last dtmfRx ended exactly at a decision point (a sub-block boundary). */
+export function dtmfAtDecision(det: DtmfDetector): boolean {
+  return det.subPos === 0;
+}
+
 /** Feeds 8 kHz 16-bit samples; any chunk size gives the same events. */
 export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length): void {
   if (det.wasm !== null) {

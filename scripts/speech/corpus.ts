@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWav, toMono8k } from '../../src/media/audio-file.js';
+import { parseWav, toMono8k } from '../../src/media/prompts/audio-file.js';
 import { resample } from '../../native-free-dsp/resample.js';
 import { linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 

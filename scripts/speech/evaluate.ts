@@ -139,7 +139,7 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
   let falseWords = 0;
   let speechMs = 0;
   const sources: Array<() => Int16Array> = [...nonDigitPrompts().filter((_, i) => i % 2 === 1).map((p) => () => readWav8k(p))];
-  for (let k = 0; k < 8; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
+  for (let k = 0; k < TEST_VOICES.length; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
   for (const source of sources) {
     if (speechMs >= 600_000) break;
     const x = source();

@@ -53,6 +53,12 @@ export const DEFAULT_CALL_LIMITS: CallLimits = { maxCalls: 1000, maxCallsPerSour
 export interface MediaSessionRequest {
   readonly callId: string;
   readonly mode: CallMode;
+  /**
+   * The INVITE's offer may settle on Opus (it lists opus), or there is no offer yet. The media
+   * workers cannot load the Opus binding (a native addon that loads in one thread only), so such
+   * calls keep their media on the main thread.
+   */
+  readonly mayUseOpus: boolean;
 }
 
 export interface CallManagerOptions {
@@ -291,7 +297,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     this.pending += 1;
     let created: MediaSession | Promise<MediaSession>;
     try {
-      created = this.options.createMedia({ callId, mode });
+      const mayUseOpus = offer === undefined || offer.media.some((m) => m.codecs.some((c) => c.encoding.toLowerCase() === 'opus'));
+      created = this.options.createMedia({ callId, mode, mayUseOpus });
     } catch {
       this.pending -= 1;
       tx.off('cancel', onCancel);

@@ -5,6 +5,7 @@
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { MediaError } from '../media/media-error.js';
 import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../media/media-session.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
@@ -114,6 +115,12 @@ export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, 
 const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
 const TRANSFER_TIMEOUT_MS = 32_000;
+/**
+ * After the agent hung up under a payment, the most the caller stays on to hear the result before
+ * the call is ended anyway (ms): the payment ends it sooner, after its result prompt (a charge in
+ * flight may take the gateway timeout, 30 s by default).
+ */
+const AGENT_GONE_GRACE_MS = 60_000;
 
 /** The caller's INVITE status when the call ends before it was answered. */
 function unansweredStatus(reason: CallEndReason): number {
@@ -206,6 +213,9 @@ export class Call extends EventEmitter<CallEvents> {
   private retriedTooSmall = false;
   /** Why the last SDP could not be negotiated (the Warning of the 488 that ends the call). */
   private sdpFailure: SdpErrorCode | undefined;
+  /** Set while a payment runs on the call: an agent's BYE then ends only the agent leg and calls it. */
+  private onAgentHangup: (() => void) | null = null;
+  private agentGoneTimer: NodeJS.Timeout | undefined;
   private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
   private readonly onMediaFailure = (error: unknown): void => this.fail(error);
 
@@ -331,7 +341,14 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Every negotiation result goes through here: the media plane, and the hold clock. */
   private configureMedia(leg: LegName, config: LegMediaConfig): void {
-    this.media.configure(leg, config);
+    try {
+      this.media.configure(leg, config);
+    } catch (error) {
+      // What the media plane refuses up front (e.g. Opus for a call in a media worker) is an
+      // offer we cannot carry: 488, the call goes on as it was.
+      if (error instanceof MediaError && error.code === 'EOPTIONS') throw new SdpError('sdp-media-unsupported', error.message);
+      throw error;
+    }
     this.lifetime.mediaConfigured(leg, config);
   }
 
@@ -666,6 +683,25 @@ export class Call extends EventEmitter<CallEvents> {
     if (ok) this.end('transferred', undefined);
   }
 
+  /**
+   * While a payment runs (B2BUA), an agent's BYE ends only the agent leg and calls `handler`: the
+   * caller stays on to hear the payment's result, and the payment ends the call (or, as a
+   * backstop, AGENT_GONE_GRACE_MS later the call ends as `agent-hangup`). null: an agent's BYE ends
+   * the whole call again.
+   */
+  keepCallerOnAgentHangup(handler: (() => void) | null): void {
+    this.onAgentHangup = this.mode === 'b2bua' ? handler : null;
+  }
+
+  private agentLeft(handler: () => void): void {
+    this.onAgentHangup = null;
+    // The agent's dialog is over (its BYE was answered): nothing more is sent on it, not even our BYE.
+    if (this.agent.dialog !== undefined) this.agent.dialog.state = 'terminated';
+    this.agentGoneTimer = setTimeout(this.contained(() => this.end('agent-hangup', 'agent')), AGENT_GONE_GRACE_MS);
+    this.agentGoneTimer.unref();
+    this.contained(handler)();
+  }
+
   /** Ends the call with a BYE carrying the result headers (result vocabulary in src/dialog/vocabulary.ts). */
   hangupWithResult(result: PaymentResultHeaders): void {
     const headers: Record<string, string> = {};
@@ -697,7 +733,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
     if (tx === undefined) return;
     const dialog = leg.dialog;
-    if (dialog === undefined || this.stateValue === 'ended') {
+    if (dialog === undefined || dialog.state === 'terminated' || this.stateValue === 'ended') {
       tx.respond(481);
       return;
     }
@@ -708,6 +744,10 @@ export class Call extends EventEmitter<CallEvents> {
     switch (req.method) {
       case 'BYE':
         tx.respond(200);
+        if (legName === 'agent' && this.onAgentHangup !== null) {
+          this.agentLeft(this.onAgentHangup);
+          return;
+        }
         this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
         return;
       case 'INVITE':
@@ -905,6 +945,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
     this.stateValue = 'ending';
     this.endReason = reason;
+    clearTimeout(this.agentGoneTimer);
     // Each step runs even when one before it threw: the ports and the call's entry are released
     // and call-end is emitted whatever happened (the first error is rethrown to the caller).
     try {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { dialogConfigSchema } from '../dialog/dialog-config.js';
 import { gatewayConfigSchema } from '../gateway/gateway-config.js';
-import { CLAMP_MODES, type ClampMode } from '../media/inband-clamp.js';
+import { CLAMP_MODES, type ClampMode } from '../media/clamp/inband-clamp.js';
 import { parseCidr } from '../sip/cidr.js';
 
 /** "host:port" with an IPv4/IPv6/name host; IPv6 in brackets ("[::1]:5060"). */
@@ -167,6 +167,12 @@ export const configSchema = z
         timeoutSeconds: z.number().min(1).max(3600).default(30),
         /** A leg on hold (c=0.0.0.0, sendonly, inactive) for this long ends the call, s (0: never). */
         holdTimeoutSeconds: z.number().min(0).max(86_400).default(900),
+        /**
+         * Media worker threads that own the calls' sockets and clamps (SIP, HTTP and the payment
+         * dialog stay on the main thread). Unset: one per core (os.availableParallelism()); 0: the
+         * media runs on the main thread.
+         */
+        workers: z.number().int().min(0).max(256).optional(),
       })
       .strict()
       .prefault({}),

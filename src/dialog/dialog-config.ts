@@ -58,6 +58,8 @@ export const dialogConfigSchema = z
     /**
      * `choice`: announce the balance, 1 pays it, 2 enters another amount (<= balance);
      * `fixed`: announce it and go on. A call without an amount always asks the caller for one.
+     * Agent-assisted payments always treat the agent's amount as fixed (the agent may still ask
+     * the caller for an amount with `capture`).
      */
     amountMode: z.enum(['choice', 'fixed']).default('choice'),
     /** credit-card-type names. */
@@ -66,7 +68,10 @@ export const dialogConfigSchema = z
     securityCode: z.boolean().default(true),
     /** Per card type: which fields to ask for (e.g. `{ maestro: { securityCode: false } }`). */
     fieldsByType: z.record(z.string(), fieldsForType).default({}),
-    /** Accept the card number without `#` once it reaches the longest length of its type. */
+    /**
+     * Accept the card number without `#`: at once at the longest length of its type, or after
+     * `timeouts.completePauseMs` without a key once it is a whole valid card.
+     */
     autoCompleteCardNumber: z.boolean().default(true),
     /** Expiry dates further ahead than this are refused as typing errors (years). */
     maxExpiryYearsAhead: z.number().int().positive().max(50).default(20),
@@ -85,6 +90,12 @@ export const dialogConfigSchema = z
         firstDigitMs: z.number().int().positive().default(10_000),
         /** Between keys (ms). */
         interDigitMs: z.number().int().positive().default(5_000),
+        /**
+         * After a key that may end an entry without `#` (a whole, Luhn-valid card number of a
+         * length its type uses, that could still grow: Visa 16 or 19; a 3-digit security code
+         * before the card type is known), the entry ends when no key follows within this (ms).
+         */
+        completePauseMs: z.number().int().positive().max(10_000).default(1_500),
         /** The dialog's own guard around the connector (ms); the connector has its own. */
         gatewayMs: z.number().int().positive().default(30_000),
       })

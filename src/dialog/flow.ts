@@ -57,7 +57,7 @@ export type Cause =
   | 'change-security-code'
   | 'capture' // agent-assisted: the agent asks for one field
   | 'complete' // agent-assisted: the agent submits
-  | 'cancel'
+  | 'cancel' // the agent cancelled (API) or hung up
   | 'hangup'
   | 'approved'
   | 'declined' // attempts left: enter the card again
@@ -95,8 +95,8 @@ function build(): readonly Transition[] {
     ...rows('amount-entry', 'valid', NEXT_TARGETS.filter((s) => s !== 'amount-entry' && s !== 'amount-choice')),
     ...rows('card-number', 'valid', NEXT_TARGETS.filter((s) => s !== 'card-number')),
     ...rows('expiry', 'valid', NEXT_TARGETS.filter((s) => s !== 'expiry')),
-    // The code is asked only once the card is known, so the card number is never missing after it.
-    ...rows('security-code', 'valid', NEXT_TARGETS.filter((s) => s !== 'security-code' && s !== 'card-number')),
+    // The agent may ask for the code before the card number (its size is then 3 or 4).
+    ...rows('security-code', 'valid', NEXT_TARGETS.filter((s) => s !== 'security-code')),
     ...rows('confirmation', 'confirm', ['processing']),
     ...rows('confirmation', 'change', ['change-choice']),
     ...rows('change-choice', 'change-amount', ['amount-choice', 'amount-entry']),
@@ -108,6 +108,8 @@ function build(): readonly Transition[] {
     ...rows('processing', 'too-many-declines', ['ended']),
     ...rows('processing', 'connector-error', ['ended']),
     ...rows('processing', 'hangup', ['ended']),
+    // The agent hung up under a charge that was then declined: nobody to steer a retry.
+    ...rows('processing', 'cancel', ['ended']),
     ...rows('processing', 'internal-error', ['ended']),
   ];
   for (const s of COLLECTING) {

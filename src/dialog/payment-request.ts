@@ -40,7 +40,8 @@ const text = z
   .max(128)
   .regex(/^[\x20-\x7e]+$/, 'printable ASCII');
 
-const apiBody = z.object({
+/** The payment parameters of `POST /calls/:id/payments` (also its OpenAPI description). */
+export const apiBody = z.object({
   customerId: text.optional(),
   amount: z.union([z.string(), z.number()]).optional(),
   currency: z.string().optional(),

@@ -10,8 +10,9 @@
 // carry at most the last four digits.
 import { EventEmitter } from 'node:events';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
-import { autoCompleteLength, checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
+import { checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
 import type { DialogConfig, FailureRoute } from './dialog-config.js';
+import { cardNumberEnd, securityCodeEnd, securityCodeSizeOk, type EntryEnd } from './entry-end.js';
 import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
 import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
 import type { PaymentRequest } from './payment-request.js';
@@ -52,6 +53,9 @@ export interface PaymentStatus {
   /** How each field captured so far was filled (`dtmf`, `speech`, `dtmf speech`); never its content. */
   readonly fieldInputs: readonly { readonly for: CaptureField; readonly input: FieldInput }[];
 }
+
+/** The masked captured values of a status event. */
+export type MaskedCapture = Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount' | 'required' | 'fieldInputs'>;
 
 export type DialogAction =
   /** REFER the caller: back to the IVR (`return`), to an agent with the context (`agent`), or to ID&V. */
@@ -119,6 +123,10 @@ const WITHHELD_REASON = 'gateway-reason-withheld';
 /** Reason of a charge whose outcome is unknown (it may have been taken): the IVR must not retry it as a new payment. */
 export const UNKNOWN_OUTCOME = 'unknown-outcome';
 
+/** X-Payment-Reason of a hang-up: who hung up. */
+const CALLER_HANGUP = 'caller-hangup';
+const AGENT_HANGUP = 'agent-hangup';
+
 /** Longest caller-entered amount, keys (e.g. `1000000*00`). */
 const MAX_AMOUNT_KEYS = 12;
 
@@ -147,6 +155,8 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #declines = 0;
   #charges = 0;
   #hungUpWhileProcessing = false;
+  /** Agent-assisted: the agent's leg hung up (the caller is still on the call). */
+  #agentGone = false;
   readonly #steps = new Set<PaymentStep>();
   readonly #fieldErrors: { for: CaptureField; errorType: ErrorType }[] = [];
   readonly #fieldInputs: { for: CaptureField; input: FieldInput }[] = [];
@@ -185,6 +195,11 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return this.#finished;
   }
 
+  /** A field or menu is being collected (input is taken). */
+  get collecting(): boolean {
+    return this.#collecting();
+  }
+
   get ended(): boolean {
     return this.#state === 'ended';
   }
@@ -196,7 +211,9 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       const balance = this.#request.amountMinor;
       if (this.#request.customerId === null) this.#notIdentified();
       else if (balance === null) this.#go('amount-unknown', 'amount-entry');
-      else if (this.#config.amountMode === 'fixed') {
+      // The agent's amount is the charge (the caller hears it, is not asked it): the card comes
+      // first, and a caller keying it at once loses no digit to a menu.
+      else if (this.#config.amountMode === 'fixed' || this.#request.mode === 'agent-assisted') {
         this.#amountMinor = balance;
         this.#go('amount-fixed', 'card-number', ['you-are-paying-amount', ...this.#say(balance)]);
       } else this.#go('balance-known', 'amount-choice');
@@ -294,7 +311,22 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
         this.#hungUpWhileProcessing = true;
         return;
       }
-      this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: null, hangupStep: STATES[this.#state].step, route: 'return' });
+      this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: CALLER_HANGUP, hangupStep: STATES[this.#state].step, route: 'return' });
+    });
+  }
+
+  /**
+   * Agent-assisted: the agent's leg hung up. Nobody steers the payment any more, so it ends as
+   * `cancelled` (reason `agent-hangup`); the caller is still there and hears the result, then the
+   * call ends with the result headers. During processing the gateway's answer is awaited first
+   * and announced (money taken is still a success).
+   */
+  agentHangup(): void {
+    this.#guard(() => {
+      if (this.#state === 'ended' || this.#agentGone) return;
+      this.#agentGone = true;
+      if (this.#state === 'processing') return;
+      this.#finish({ cause: 'cancel', result: 'cancelled', reason: AGENT_HANGUP, route: 'return', prompt: ['payment-cancelled'] });
     });
   }
 
@@ -303,8 +335,10 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return this.#guardCommand(() => {
       if (field === 'payment-processing') return this.complete();
       if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
-      if (field === 'charge-amount' && !this.#amountChangeable()) return { accepted: false, reason: 'amount-fixed' };
-      if (field === 'security-code' && this.#card === null) return { accepted: false, reason: 'card-number-first' };
+      // An agent asking for the amount explicitly gets it asked (up to the amount it gave).
+      if (field === 'charge-amount' && !this.#amountChangeable() && this.#request.mode !== 'agent-assisted') return { accepted: false, reason: 'amount-fixed' };
+      // Before the card number the code's size is not known: 3 or 4 digits are taken, and a card
+      // captured later whose type wants the other size has its code asked again.
       if (field === 'security-code' && !this.#needsSecurityCode()) return { accepted: false, reason: 'no-security-code-for-card-type' };
       this.#go('capture', FIELD_STATE[field]);
       return { accepted: true };
@@ -326,7 +360,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   cancel(): CommandResult {
     return this.#guardCommand(() => {
       if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
-      this.#finish({ cause: 'cancel', result: 'transferred-to-agent', reason: 'cancelled', route: 'return' });
+      this.#finish({ cause: 'cancel', result: 'cancelled', reason: null, route: 'return', prompt: ['payment-cancelled'] });
       return { accepted: true };
     });
   }
@@ -385,17 +419,39 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     if (this.#state === 'amount-entry') {
       if (this.#amountKeys.length < MAX_AMOUNT_KEYS) this.#amountKeys += d;
     } else this.#entry.push(d);
-    const n = this.#entry.length;
-    const done =
-      (this.#state === 'card-number' && (n === MAX_PAN_LENGTH || (this.#config.autoCompleteCardNumber && autoCompleteLength(this.#entry) === n))) ||
-      (this.#state === 'expiry' && n === 4) ||
-      (this.#state === 'security-code' && n === this.#securityCodeSize());
-    if (done) return this.#fieldComplete();
+    const end = this.#entryEnd();
+    if (end === 'complete') return this.#fieldComplete();
+    if (end === 'after-pause') {
+      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
+      return;
+    }
     this.#armInterDigit();
   }
 
   #armInterDigit(): void {
     this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
+  }
+
+  #entryEnd(): EntryEnd {
+    const n = this.#entry.length;
+    switch (this.#state) {
+      case 'card-number':
+        return cardNumberEnd(this.#entry, this.#config.validCardTypes, this.#config.autoCompleteCardNumber);
+      case 'expiry':
+        return n === 4 ? 'complete' : 'more';
+      case 'security-code':
+        return securityCodeEnd(n, this.#card?.securityCodeSize ?? null);
+      default:
+        return 'more';
+    }
+  }
+
+  /** No key came within the completion pause after an entry that may be whole: it is. */
+  #pauseEnded(): void {
+    this.#guard(() => {
+      this.#interDigitTimer = null;
+      if (STATES[this.#state].input === 'digits') this.#fieldComplete();
+    });
   }
 
   /** `*`: the decimal point in an amount; else restart the entry; on an empty entry, leave (if configured). */
@@ -423,7 +479,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
         return this.#go('valid', this.#next());
       }
       case 'security-code':
-        if (this.#entry.length !== this.#securityCodeSize()) return this.#inputError('invalid-security-code', ['security-code-invalid']);
+        if (!securityCodeSizeOk(this.#entry.length, this.#card?.securityCodeSize ?? null)) return this.#inputError('invalid-security-code', ['security-code-invalid']);
         this.#securityCode.copyFrom(this.#entry);
         return this.#go('valid', this.#next());
       default:
@@ -548,12 +604,17 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       if (outcome.kind === 'error' && outcome.outcomeUnknown) return this.#finish({ cause: 'connector-error', result: 'payment-connector-error', reason: outcome.reason, route: 'return' });
       return this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: outcome.reason, hangupStep: 'processing', route: 'return' });
     }
+    // The agent left under the charge: the caller hears its outcome; a decline is not retried
+    // (nobody steers the payment), it ends as cancelled by the agent's hang-up.
+    if (this.#agentGone && outcome.kind === 'declined') {
+      return this.#finish({ cause: 'cancel', result: 'cancelled', reason: AGENT_HANGUP, route: 'return', prompt: ['payment-declined', 'payment-cancelled'] });
+    }
     switch (outcome.kind) {
       case 'approved':
         return this.#finish({
           cause: 'approved',
           result: 'success',
-          reason: null,
+          reason: this.#agentGone ? AGENT_HANGUP : null,
           transactionId,
           route: 'return',
           prompt: transactionId === undefined ? ['payment-success'] : ['payment-success', 'your-reference-is', ...characterSegments(transactionId)],
@@ -742,6 +803,8 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
 
     let action: DialogAction;
     if (callerGone) action = { kind: 'none' };
+    // Nobody to hand the caller back to: the call ends with the result once it has been heard.
+    else if (!automated && this.#agentGone) action = { kind: 'bye', headers: headersFor(result, reason) };
     else if (!automated) action = { kind: 'secure-off', headers: headersFor(result, reason) };
     else {
       action = returnAction(result, reason);
@@ -826,8 +889,10 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return this.#state === 'amount-entry' ? this.#amountKeys.length : this.#entry.length;
   }
 
+  /** Whether the caller may change the amount (readback menu): not one the agent or a fixed mode set. */
   #amountChangeable(): boolean {
-    return this.#config.amountMode !== 'fixed' || this.#request.amountMinor === null;
+    if (this.#request.amountMinor === null) return true;
+    return this.#config.amountMode !== 'fixed' && this.#request.mode !== 'agent-assisted';
   }
 
   #amountState(): DialogState {
@@ -865,12 +930,13 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   }
 
   #emitStatus(field: CaptureField, attempt: number, errorType: ErrorType | null): void {
+    this.emit('status', { sessionId: this.#request.sessionId, for: field, attempt, errorType, ...this.masked() });
+  }
+
+  /** What has been captured so far, masked as in the status events (e.g. for a step without one: the readback). */
+  masked(): MaskedCapture {
     const amount = this.#amountMinor;
-    this.emit('status', {
-      sessionId: this.#request.sessionId,
-      for: field,
-      attempt,
-      errorType,
+    return {
       paymentCardNumber: this.#last4 === null ? null : 'x'.repeat(Math.max(0, this.#panLength - 4)) + this.#last4,
       paymentCardType: this.#card?.type ?? null,
       expirationDate: this.#expiry === null ? null : 'xxxx',
@@ -878,7 +944,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       chargeAmount: amount === null ? null : formatMinor(amount, this.#request.currency),
       required: this.#missing(),
       fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
-    });
+    };
   }
 
   /** How `field` was filled (its latest capture replaces an earlier one): keyed, spoken or both. */

@@ -1,6 +1,7 @@
 // The payment vocabulary shared by the dialog, the gateway, the KPIs, the APIs and the widget.
 // Words follow Twilio <Pay> and its agent-assisted Payments API where they exist (integrators
-// know them), plus toneguard's own results (`not-identified`, `transferred-to-agent`).
+// know them), plus toneguard's own results (`not-identified`, `transferred-to-agent`, and
+// `cancelled`: the agent cancelled the payment or hung up).
 
 /** How the payment runs: the IVR transferred the call (automated) or an agent stays on it. */
 export type PaymentMode = 'automated' | 'agent-assisted';
@@ -17,6 +18,7 @@ export const PAYMENT_RESULTS = [
   'internal-error',
   'not-identified',
   'transferred-to-agent',
+  'cancelled',
 ] as const;
 export type PaymentResult = (typeof PAYMENT_RESULTS)[number];
 

@@ -2,10 +2,14 @@
 // Authentication is one hook for every route (http-auth.ts): the master token, a widget token
 // scoped to one call, or (no token configured) loopback clients with a loopback Host header.
 // Routes say who may call them with `config: { access }`; without it, only the master token.
-// Optional TLS: the same app over HTTPS (`http.tls`).
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+// Optional TLS: the same app over HTTPS (`http.tls`). Every route has a fastify schema (the
+// OpenAPI document, openapi.ts) and every error is a problem (problem.ts, problem-handlers.ts).
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { authorise } from './http-auth.js';
+import { authorise, type AuthDecision } from './http-auth.js';
+import { registerOpenApi } from './openapi.js';
+import { frameworkProblem, installProblemHandlers } from './problem-handlers.js';
+import { sendProblem, type ProblemSlug } from './problem.js';
 import { WidgetTokens } from './widget-token.js';
 
 /** A state-changing request (POST, PUT, PATCH, DELETE), answered: for the audit trail. */
@@ -44,11 +48,29 @@ export interface HttpAppOptions {
   readonly onStateChange?: (entry: ApiAuditEntry) => void;
 }
 
-export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+const SLUG_BY_AUTH_CODE: Readonly<Record<string, ProblemSlug>> = {
+  ERR_MASTER_TOKEN_IN_URL: 'master-token-in-url',
+  ERR_FORBIDDEN: 'forbidden',
+  ERR_HOST_NOT_LOOPBACK: 'host-not-loopback',
+};
+
+function authProblem(decision: Extract<AuthDecision, { ok: false }>): ProblemSlug {
+  return SLUG_BY_AUTH_CODE[decision.code] ?? 'unauthorised';
+}
+
+/** The app with authentication, problem replies and the OpenAPI document; add routes after it resolves. */
+export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Request bodies are small JSON commands; anything bigger is not ours.
     bodyLimit: 64 * 1024,
+    // Bodies are checked against the JSON Schema derived from the handlers' zod schemas: ajv must
+    // accept exactly what zod does, so no stripping of unknown keys and no type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // A call id is a SIP Call-ID of up to 256 characters (call-routes.ts; the router counts
+    // decoded characters): its default of 100 answered 414 to genuine ids.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: frameworkProblem,
     // Request lines would carry `?token=` query strings: not logged.
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
@@ -69,7 +91,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       return;
     }
     if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
-    await reply.code(decision.status).send({ error: decision.error, code: decision.code });
+    await sendProblem(request, reply, authProblem(decision), decision.error, { code: decision.code });
   });
   const onStateChange = options.onStateChange;
   if (onStateChange !== undefined) {
@@ -80,11 +102,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       onStateChange({ actor: requestActor(request), method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0], call: typeof id === 'string' ? id : null, status: reply.statusCode });
     });
   }
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    // Messages of validation errors name fields, never values: safe to return.
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ code: error.code, message: error.message }, 'request failed');
-    await reply.code(status).send({ error: status >= 500 ? 'internal-error' : error.message, code: error.code });
-  });
+  // Every body is JSON: anything else (text/plain included) is 415, not a string for a handler.
+  app.removeContentTypeParser('text/plain');
+  // Response schemas document the replies; the routes build them, serialized as they are.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installProblemHandlers(app);
+  await registerOpenApi(app, publicPaths);
   return app;
 }

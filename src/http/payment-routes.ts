@@ -8,23 +8,32 @@
 // Access: the master token, or a widget token of the call (watch: status; pay: start and
 // commands). Only the master token may set a statusCallback, and only one the callback rules
 // (callback-policy.ts) accept.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CodedError } from '../errors.js';
+import { paymentRouteSchemas } from './payment-schemas.js';
 import { checkCallbackUrl, type CallbackPolicy } from './callback-policy.js';
 import { requestActor } from './http-app.js';
+import { sendProblem, type ProblemSlug } from './problem.js';
 
 export type PaymentApiErrorCode = 'ERR_NO_CALL' | 'ERR_NO_PAYMENT' | 'ERR_PAYMENT_ACTIVE' | 'ERR_BAD_REQUEST' | 'ERR_CONFLICT';
 
 /** Thrown by a PaymentApi; `message` is for the client and must hold no card data. */
-export class PaymentApiError extends CodedError<PaymentApiErrorCode> {}
+export class PaymentApiError extends CodedError<PaymentApiErrorCode> {
+  /** Machine-readable members added to the reply (e.g. `reason`, `missing`); never card data. */
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(code: PaymentApiErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}) {
+    super(code, message);
+    this.details = details;
+  }
+}
 
-const STATUS_BY_CODE: Readonly<Record<PaymentApiErrorCode, number>> = {
-  ERR_NO_CALL: 404,
-  ERR_NO_PAYMENT: 404,
-  ERR_PAYMENT_ACTIVE: 409,
-  ERR_CONFLICT: 409,
-  ERR_BAD_REQUEST: 400,
+const PROBLEM_BY_CODE: Readonly<Record<PaymentApiErrorCode, ProblemSlug>> = {
+  ERR_NO_CALL: 'no-such-call',
+  ERR_NO_PAYMENT: 'no-such-payment',
+  ERR_PAYMENT_ACTIVE: 'payment-active',
+  ERR_CONFLICT: 'conflict',
+  ERR_BAD_REQUEST: 'bad-request',
 };
 
 export const CAPTURABLE = ['charge-amount', 'payment-card-number', 'expiration-date', 'security-code'] as const;
@@ -43,6 +52,19 @@ const updateBody = z.union([
 
 export type PaymentCommand = z.infer<typeof updateBody>;
 
+/** What a command did; a refused one says why (a short code) and, for `complete`, which fields are missing or invalid. */
+export type PaymentCommandResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string; readonly missing?: readonly string[] };
+
+/** The 409 problem of a refused command: readable, and the reason and fields as members. */
+export function refusedCommand(command: PaymentCommand, done: Extract<PaymentCommandResult, { accepted: false }>): PaymentApiError {
+  const what = 'capture' in command ? `capture ${command.capture}` : command.status;
+  const message =
+    done.missing !== undefined && done.missing.length > 0
+      ? `cannot ${what}: missing or invalid: ${done.missing.join(', ')}`
+      : `cannot ${what} now: ${done.reason}`;
+  return new PaymentApiError('ERR_CONFLICT', message, { accepted: false, reason: done.reason, ...(done.missing === undefined ? {} : { missing: done.missing }) });
+}
+
 export interface StartPaymentInput {
   readonly idempotencyKey: string;
   readonly statusCallback: string | undefined;
@@ -55,7 +77,7 @@ export interface StartPaymentInput {
 export interface PaymentApi {
   /** Same idempotency key on the same call: the existing payment, `created: false`. */
   start(callId: string, input: StartPaymentInput): Promise<{ readonly paymentId: string; readonly created: boolean }>;
-  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string };
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): PaymentCommandResult;
   status(callId: string, paymentId: string): Readonly<Record<string, unknown>>;
 }
 
@@ -72,46 +94,48 @@ const NO_CALLBACKS: CallbackPolicy = { secretSet: false, allowPlainHttp: false, 
 
 export function registerPaymentRoutes(app: FastifyInstance, payments: PaymentApi, options: PaymentRoutesOptions = {}): void {
   const callbacks = options.callbacks ?? NO_CALLBACKS;
-  const fail = (error: unknown, reply: { code(n: number): { send(b: unknown): unknown } }) => {
-    if (error instanceof PaymentApiError) return reply.code(STATUS_BY_CODE[error.code]).send({ error: error.message, code: error.code });
+  const schemas = paymentRouteSchemas(startBody, updateBody);
+  const fail = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof PaymentApiError) return sendProblem(request, reply, PROBLEM_BY_CODE[error.code], error.message, { code: error.code, extensions: error.details });
     throw error;
   };
 
-  app.post<{ Params: { id: string } }>('/calls/:id/payments', { config: { access: 'pay' } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/calls/:id/payments', { config: { access: 'pay' }, schema: schemas.start }, async (request, reply) => {
     const parsed = startBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: issues(parsed.error), code: 'ERR_BAD_REQUEST' });
+    if (!parsed.success) return sendProblem(request, reply, 'bad-request', issues(parsed.error));
     const { idempotencyKey, statusCallback: requested, ...parameters } = parsed.data;
     let statusCallback: string | undefined;
     if (requested !== undefined) {
-      if (request.principal?.kind === 'widget') return reply.code(403).send({ error: 'statusCallback is for the master token, not a widget token', code: 'ERR_FORBIDDEN' });
+      if (request.principal?.kind === 'widget') return sendProblem(request, reply, 'forbidden', 'statusCallback is for the master token, not a widget token');
       const checked = checkCallbackUrl(requested, callbacks);
-      if (!checked.ok) return reply.code(422).send({ error: checked.error, code: checked.code });
+      if (!checked.ok) return sendProblem(request, reply, 'callback-refused', checked.error, { code: checked.code });
       statusCallback = checked.url;
     }
     try {
       const started = await payments.start(request.params.id, { idempotencyKey, statusCallback, parameters, actor: requestActor(request) });
       return reply.code(started.created ? 201 : 200).send({ paymentId: started.paymentId, callId: request.params.id });
     } catch (error) {
-      return fail(error, reply);
+      return fail(error, request, reply);
     }
   });
 
-  app.post<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', { config: { access: 'pay' } }, async (request, reply) => {
+  app.post<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', { config: { access: 'pay' }, schema: schemas.command }, async (request, reply) => {
     const parsed = updateBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: 'body must be {"capture": field} or {"status": "complete"|"cancel"}', code: 'ERR_BAD_REQUEST' });
+    if (!parsed.success) return sendProblem(request, reply, 'bad-request', 'body must be {"capture": field} or {"status": "complete"|"cancel"}');
     try {
       const done = payments.command(request.params.id, request.params.pid, parsed.data, requestActor(request));
-      return reply.code(done.accepted ? 200 : 409).send(done);
+      if (!done.accepted) throw refusedCommand(parsed.data, done);
+      return reply.code(200).send(done);
     } catch (error) {
-      return fail(error, reply);
+      return fail(error, request, reply);
     }
   });
 
-  app.get<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', { config: { access: 'watch' } }, async (request, reply) => {
+  app.get<{ Params: { id: string; pid: string } }>('/calls/:id/payments/:pid', { config: { access: 'watch' }, schema: schemas.status }, async (request, reply) => {
     try {
       return payments.status(request.params.id, request.params.pid);
     } catch (error) {
-      return fail(error, reply);
+      return fail(error, request, reply);
     }
   });
 }

@@ -74,6 +74,28 @@ export class KpiMetrics {
   readonly #duration = new Histogram({ name: 'toneguard_payment_session_duration_seconds', help: 'Payment session duration, seconds, per result', labelNames: ['mode', 'result'], buckets: DURATION_BUCKETS_S, registers: [this.registry] });
 
   readonly #callsActive = new Gauge({ name: 'toneguard_calls_active', help: 'Calls in progress', registers: [this.registry] });
+  /** Per media worker (rtp.workers), read from the pool at scrape time. */
+  #workers: () => readonly { readonly index: number; readonly calls: number; readonly lagMs: number }[] = () => [];
+  readonly #workerCalls = new Gauge({
+    name: 'toneguard_media_worker_calls',
+    help: 'Calls whose media a worker thread owns, per worker (rtp.workers)',
+    labelNames: ['worker'],
+    registers: [this.registry],
+    collect: () => {
+      this.#workerCalls.reset();
+      for (const w of this.#workers()) this.#workerCalls.set({ worker: String(w.index) }, w.calls);
+    },
+  });
+  readonly #workerLag = new Gauge({
+    name: 'toneguard_media_worker_event_loop_lag_seconds',
+    help: "p99 event-loop delay of each media worker over its last second, seconds",
+    labelNames: ['worker'],
+    registers: [this.registry],
+    collect: () => {
+      this.#workerLag.reset();
+      for (const w of this.#workers()) if (Number.isFinite(w.lagMs)) this.#workerLag.set({ worker: String(w.index) }, w.lagMs / 1000);
+    },
+  });
   readonly #callsTotal = new Counter({ name: 'toneguard_calls_total', help: 'Calls started', registers: [this.registry] });
   readonly #rtpPackets = new Counter({ name: 'toneguard_rtp_packets_total', help: 'RTP packets, per leg and direction (in: received, out: sent)', labelNames: ['leg', 'direction'], registers: [this.registry] });
   readonly #rtpLost = new Counter({ name: 'toneguard_rtp_packets_lost_total', help: 'RTP packets lost on the way to us (sequence gaps), per leg', labelNames: ['leg'], registers: [this.registry] });
@@ -122,6 +144,11 @@ export class KpiMetrics {
     this.#duration.observe({ mode, result }, Math.max(0, record.endedAt - record.startedAt) / 1000);
   }
 
+
+  /** Where the per-worker gauges read from (the media worker pool's state). */
+  mediaWorkers(source: () => readonly { readonly index: number; readonly calls: number; readonly lagMs: number }[]): void {
+    this.#workers = source;
+  }
 
   callStarted(): void {
     this.#callsActive.inc();

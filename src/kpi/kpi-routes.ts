@@ -5,12 +5,14 @@
 //
 // `GET /kpi?from=ISO&to=ISO` answers the `toneguard kpi --json` object; with `&by=day|hour|
 // merchant|outcome|mode|card-type`, a JSON array of those objects, each with the group key first.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from '../http/problem.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { KpiError } from './kpi-error.js';
 import { groupObject, summaryObject } from './kpi-format.js';
 import type { KpiMetrics } from './kpi-metrics.js';
 import { parseGroupBy, parseRange } from './kpi-range.js';
+import { KPI_SCHEMAS } from './kpi-schemas.js';
 import type { KpiStore } from './kpi-types.js';
 
 export interface KpiRoutesOptions {
@@ -24,45 +26,44 @@ interface KpiQuery {
   by?: string;
 }
 
-const querySchema = {
-  type: 'object',
-  properties: { from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string' } },
-} as const;
-
-function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof KpiError && error.isInputError) return reply.code(400).send({ error: error.code, message: error.message });
-  const message = error instanceof Error ? error.message : String(error);
-  return reply.code(503).send({ error: error instanceof KpiError ? error.code : 'kpi.db-failure', message });
+// Problems whose `error` is the code and `message` the detail, as these routes answered before.
+function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof KpiError && error.isInputError) return sendProblem(request, reply, 'bad-request', error.message, { code: error.code, extensions: { error: error.code, message: error.message } });
+  // A database failure's own message may name hosts or files: it goes to the log, not the client.
+  const code = error instanceof KpiError ? error.code : 'kpi.db-failure';
+  request.log.error({ code, message: error instanceof Error ? error.message : String(error) }, 'KPI store failed');
+  const detail = 'the KPI store failed; the server log has the details';
+  return sendProblem(request, reply, 'kpi-unavailable', detail, { code, extensions: { error: code, message: detail } });
 }
 
 export function registerKpiRoutes(app: FastifyInstance, options: KpiRoutesOptions): void {
   const { store, metrics } = options;
 
-  app.get<{ Querystring: KpiQuery }>('/kpi', { schema: { querystring: querySchema } }, async (request, reply) => {
+  app.get<{ Querystring: KpiQuery }>('/kpi', { schema: KPI_SCHEMAS.history }, async (request, reply) => {
     try {
       const range = parseRange(request.query.from, request.query.to);
       if (request.query.by === undefined || request.query.by === '') return summaryObject(await store.summary(range));
       const by = parseGroupBy(request.query.by);
       return (await store.grouped({ ...range, by })).map((group) => groupObject(group, by));
     } catch (error) {
-      return sendError(reply, error);
+      return sendError(request, reply, error);
     }
   });
 
-  app.get<{ Querystring: KpiQuery }>('/kpi/field-errors', { schema: { querystring: querySchema } }, async (request, reply) => {
+  app.get<{ Querystring: KpiQuery }>('/kpi/field-errors', { schema: KPI_SCHEMAS.fieldErrors }, async (request, reply) => {
     try {
       return await store.fieldErrors(parseRange(request.query.from, request.query.to));
     } catch (error) {
-      return sendError(reply, error);
+      return sendError(request, reply, error);
     }
   });
 
-  app.get('/kpi/live', async () => metrics.live());
+  app.get('/kpi/live', { schema: KPI_SCHEMAS.live }, async () => metrics.live());
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: KPI_SCHEMAS.metrics }, async (_request, reply) => {
     const text = await metrics.text();
     return reply.type(metrics.contentType).send(text);
   });
 
-  app.get('/dashboard', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML));
+  app.get('/dashboard', { schema: KPI_SCHEMAS.dashboard }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML));
 }

@@ -3,7 +3,7 @@
 // negotiates, so that an offer the media plane cannot carry is refused in SIP (488) instead of
 // failing after the answer was sent.
 import type { LegMediaConfig, LegName } from './media-session.js';
-import { isCanonicalSdesKey } from './srtp-transform.js';
+import { isCanonicalSdesKey } from './relay/srtp-transform.js';
 
 /** Packetisation the clamp stages and the endpoint sender handle, ms (a=ptime, RFC 4566 §6). */
 export const MEDIA_PTIME_MS = { min: 10, max: 120 } as const;
@@ -32,6 +32,8 @@ export function legConfigProblem(mode: 'b2bua' | 'endpoint', leg: LegName, c: Le
   if (!(c.ptimeMs >= MEDIA_PTIME_MS.min && c.ptimeMs <= MEDIA_PTIME_MS.max)) return `${leg}: ptime ${c.ptimeMs} ms outside ${MEDIA_PTIME_MS.min}-${MEDIA_PTIME_MS.max}`;
   if (c.codec !== 'opus' && c.clockRate !== 8000) return `${leg}: G.711 clock rate must be 8000, got ${c.clockRate}`;
   if (c.codec === 'opus' && c.clockRate !== 48000) return `${leg}: Opus clock rate must be 48000 (RFC 7587), got ${c.clockRate}`;
+  // The Opus clamp stage takes whole Opus frames per packet (RFC 6716 §2.1.4: 2.5-60 ms).
+  if (c.codec === 'opus' && ![2.5, 5, 10, 20, 40, 60].includes(c.ptimeMs)) return `${leg}: Opus ptime must be an Opus frame size (2.5-60 ms), got ${c.ptimeMs}`;
   if (c.remote !== null && !(validPort(c.remote.rtpPort) && validPort(c.remote.rtcpPort))) return `${leg}: remote ports out of range`;
   if (c.srtp !== null) {
     if (c.srtp.suite !== 'AES_CM_128_HMAC_SHA1_80') return `${leg}: unsupported SRTP suite`;

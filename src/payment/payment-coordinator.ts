@@ -7,22 +7,25 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditEvent } from '../audit/audit-trail.js';
 import type { DialogConfig } from '../dialog/dialog-config.js';
-import { PaymentSession, type PaymentSessionResult, type PaymentStatus } from '../dialog/payment-session.js';
+import { PaymentSession, type MaskedCapture, type PaymentSessionResult, type PaymentStatus } from '../dialog/payment-session.js';
 import { paymentRequestFromApi, paymentRequestFromHeaders, PaymentRequestError, type PaymentRequest } from '../dialog/payment-request.js';
 import type { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import { RealTimers } from '../dialog/timers.js';
 import { resultHeaders } from '../dialog/result-headers.js';
-import type { PaymentMode, PaymentSessionRecord } from '../dialog/vocabulary.js';
+import { STATES } from '../dialog/flow.js';
+import type { PaymentMode, PaymentSessionRecord, PaymentStep } from '../dialog/vocabulary.js';
 import type { PaymentConnector } from '../gateway/connector.js';
-import { PaymentApiError, type PaymentApi, type PaymentCommand, type StartPaymentInput } from '../http/payment-routes.js';
+import { PaymentApiError, type PaymentApi, type PaymentCommand, type PaymentCommandResult, type StartPaymentInput } from '../http/payment-routes.js';
 import { StatusWebhook } from '../http/status-webhook.js';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { PaymentRun, type PaymentCall } from './payment-run.js';
 
 /** Where payment progress goes besides the call: KPIs and the agent widget. */
 export interface PaymentObserver {
-  entered(info: { readonly sessionId: string; readonly callId: string; readonly mode: PaymentMode; readonly merchantId: string | null; readonly at: number }): void;
+  entered(info: { readonly sessionId: string; readonly callId: string; readonly mode: PaymentMode; readonly merchantId: string | null; readonly at: number; readonly currency?: string }): void;
   status(callId: string, sessionId: string, status: PaymentStatus): void;
+  /** The payment moved to another step (the confirmation readback included, which has no status event). */
+  step?(callId: string, sessionId: string, step: PaymentStep, captured: MaskedCapture): void;
   ended(callId: string, result: PaymentSessionResult): void;
 }
 
@@ -131,7 +134,7 @@ export class PaymentCoordinator implements PaymentApi {
     return { paymentId: request.sessionId, created: true };
   }
 
-  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): { readonly accepted: boolean; readonly reason?: string } {
+  command(callId: string, paymentId: string, command: PaymentCommand, actor: string): PaymentCommandResult {
     const active = this.#active.get(callId);
     if (active === undefined || active.request.sessionId !== paymentId) {
       if (this.#finished.has(paymentId)) return { accepted: false, reason: 'payment-ended' };
@@ -147,7 +150,8 @@ export class PaymentCoordinator implements PaymentApi {
       payment: paymentId,
     });
     const done = 'capture' in command ? session.capture(command.capture) : command.status === 'complete' ? session.complete() : session.cancel();
-    return done.accepted ? { accepted: true } : { accepted: false, reason: done.reason };
+    if (done.accepted) return { accepted: true };
+    return { accepted: false, reason: done.reason, ...(done.missing === undefined ? {} : { missing: done.missing }) };
   }
 
   status(callId: string, paymentId: string): Readonly<Record<string, unknown>> {
@@ -203,7 +207,11 @@ export class PaymentCoordinator implements PaymentApi {
     const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: typeof this.#options.webhookSecret === 'function' ? this.#options.webhookSecret() : this.#options.webhookSecret, privateAddresses: this.#options.webhookPrivateAddresses ?? false });
     const active: ActivePayment = { run, request, idempotencyKey, webhook, lastStatus: null, result: null };
     this.#active.set(call.id, active);
-    observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now() });
+    observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now(), currency: request.currency });
+    run.on('transition', (transition) => {
+      const step = STATES[transition.to].step;
+      if (step !== null && step !== STATES[transition.from].step) observer.step?.(call.id, request.sessionId, step, session.masked());
+    });
     run.on('status', (status) => {
       active.lastStatus = status;
       observer.status(call.id, request.sessionId, status);

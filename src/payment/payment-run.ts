@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { DialogAction, PaymentSession, PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
+import type { Transition } from '../dialog/flow.js';
 import type { PromptLibrary, RenderedPlan } from '../dialog/prompts/prompt-library.js';
 import type { PromptPlan } from '../dialog/prompts/compose.js';
 import type { DialogDigit, PaymentMode } from '../dialog/vocabulary.js';
@@ -25,10 +26,16 @@ export interface PaymentCall {
   refer(uri: string, headers: Readonly<Record<string, string>>): Promise<boolean>;
   /** End the call with the result headers on the BYE. */
   hangup(headers: Readonly<Record<string, string>>): void;
+  /**
+   * B2BUA: while `onAgentHangup` is set, an agent's BYE ends only the agent leg and calls it (the
+   * caller stays on for the result, the payment ends the call); null: a BYE ends the call again.
+   */
+  keepCallerOnAgentHangup?(onAgentHangup: (() => void) | null): void;
 }
 
 export type PaymentRunEvents = {
   status: [PaymentStatus];
+  transition: [Transition];
   result: [PaymentSessionResult];
   /** The action has been carried out (or failed): the run is over. */
   done: [];
@@ -61,6 +68,8 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     }
     this.#recogniser.push(pcm);
   };
+  /** Agent-assisted: the agent's leg hung up; prompts go to the caller only, and the caller is not left on the call. */
+  #agentGone = false;
   readonly #onDigit = (d: DialogDigit) => this.session.digit(d);
   readonly #onPromptEnd = (e: { readonly id: number; readonly interrupted: boolean }) => {
     if (!this.#playing.delete(e.id)) return;
@@ -100,6 +109,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
       });
     });
     this.session.on('status', (status) => this.emit('status', status));
+    this.session.on('transition', (transition) => this.emit('transition', transition));
     this.session.on('result', (result) => this.emit('result', result));
     this.session.on('action', (action) => {
       this.#pendingAction = action;
@@ -113,7 +123,21 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     this.#call.media.on('digit', this.#onDigit);
     this.#call.media.on('prompt-end', this.#onPromptEnd);
     this.#call.setSecure(true);
+    if (this.mode === 'agent-assisted') this.#call.keepCallerOnAgentHangup?.(() => this.#agentHungUp());
     this.session.start();
+  }
+
+  /**
+   * The agent's leg hung up, the caller is still there: the payment ends (agent-hangup) and the
+   * caller hears its result; then the call ends with the result headers instead of leaving secure
+   * mode. A prompt already playing to the agent runs out on its own (stopping it would count as
+   * the plan cut short).
+   */
+  #agentHungUp(): void {
+    if (this.#closed || this.#agentGone) return;
+    this.#agentGone = true;
+    this.#logger.info({ call: this.#call.id }, 'agent hung up during the payment; the caller hears the result');
+    this.session.agentHangup();
   }
 
   /** The caller hung up (or the call otherwise ended under the payment). */
@@ -162,12 +186,13 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   /** A spoken digit or word: the caller is speaking, so the prompt stops (barge-in) as for a key. */
   #heard(token: WordToken): void {
     if (this.#speechStale || this.#closed) return;
-    this.#call.media.bargeIn('caller');
+    // Only while collecting: the processing and result prompts are not cut by speech.
+    if (this.session.collecting) this.#call.media.bargeIn('caller');
     this.session.spoken(token.kind === 'digit' ? { kind: 'digit', digit: token.digit } : { kind: 'word', word: token.word });
   }
 
   #legs(): readonly ('caller' | 'agent')[] {
-    return this.mode === 'agent-assisted' ? ['caller', 'agent'] : ['caller'];
+    return this.mode === 'agent-assisted' && !this.#agentGone ? ['caller', 'agent'] : ['caller'];
   }
 
   #planFinished(): void {
@@ -249,7 +274,9 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
         this.#call.hangup(action.headers);
         return;
       case 'secure-off':
-        this.#call.setSecure(false);
+        // The agent hung up after the result: nobody left to talk to, the call ends with it.
+        if (this.#agentGone) this.#call.hangup(action.headers);
+        else this.#call.setSecure(false);
         return;
       case 'none':
         return;
@@ -259,6 +286,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.mode === 'agent-assisted') this.#call.keepCallerOnAgentHangup?.(null);
     this.#call.media.off('digit', this.#onDigit);
     this.#call.media.off('prompt-end', this.#onPromptEnd);
     if (this.#recogniser !== null) {

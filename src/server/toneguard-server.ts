@@ -16,8 +16,7 @@ import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
 import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
-import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
-import { PAYMENT_RESULTS, type CaptureField, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
+import { PAYMENT_RESULTS, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
 import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
@@ -26,7 +25,7 @@ import { registerPaymentRoutes } from '../http/payment-routes.js';
 import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
-import { widgetUpdateFromResult, widgetUpdateFromStatus } from '../http/widget/widget-status.js';
+import { paymentProgress } from './payment-progress.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
 import { registerKpiRoutes } from '../kpi/kpi-routes.js';
@@ -34,8 +33,10 @@ import type { KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 import type { LegName } from '../media/media-session.js';
-import { PortAllocator } from '../media/port-allocator.js';
-import { RtpMediaSession } from '../media/rtp-media-session.js';
+import { PortAllocator } from '../media/relay/port-allocator.js';
+import { RtpMediaSession, type LegStats } from '../media/relay/rtp-media-session.js';
+import { defaultMediaWorkers, MediaWorkerPool } from '../media/workers/media-worker-pool.js';
+import { WorkerMediaSession } from '../media/workers/worker-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import type { PaymentCall } from '../payment/payment-run.js';
 import { cidrMatcher } from '../sip/cidr.js';
@@ -107,6 +108,7 @@ function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
     },
     refer: (uri, headers) => call.transferWithResult(uri, resultFromHeaders(headers)),
     hangup: (headers) => call.hangupWithResult(resultFromHeaders(headers)),
+    keepCallerOnAgentHangup: (handler) => call.keepCallerOnAgentHangup(handler),
   };
 }
 
@@ -114,12 +116,6 @@ function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
 interface LiveSecrets {
   token: string;
   webhookSecret: string;
-}
-
-/** Live widget state of one call: the keys typed in the step being collected. */
-interface WidgetProgress {
-  field: CaptureField | null;
-  digits: number;
 }
 
 export class ToneguardServer {
@@ -136,6 +132,7 @@ export class ToneguardServer {
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
   readonly #ports: PortAllocator;
+  readonly #workers: MediaWorkerPool | null;
   readonly #audit: AuditTrail;
   readonly #live: LiveSecrets;
   #draining = false;
@@ -154,6 +151,7 @@ export class ToneguardServer {
     widget: WidgetHub;
     httpUrl: string;
     ports: PortAllocator;
+    workers: MediaWorkerPool | null;
     audit: AuditTrail;
     live: LiveSecrets;
   }) {
@@ -170,6 +168,7 @@ export class ToneguardServer {
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
     this.#ports = parts.ports;
+    this.#workers = parts.workers;
     this.#audit = parts.audit;
     this.#live = parts.live;
   }
@@ -208,6 +207,24 @@ export class ToneguardServer {
     if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
     const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
+    // rtp.workers > 0: the calls' media runs in worker threads, each binding from its share of
+    // the range (src/media/workers/); 0: in this thread, from `ports`.
+    const workerCount = config.rtp.workers ?? defaultMediaWorkers();
+    const workers =
+      workerCount === 0
+        ? null
+        : await MediaWorkerPool.start({
+            workers: Math.min(workerCount, ports.capacity),
+            address: config.rtp.address,
+            range: ports.range,
+            recvBufferBytes: 1 << 20,
+            clampMode: config.clamp.mode,
+            rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
+          });
+    if (workers !== null) {
+      cleanups.push(() => workers.close());
+      metrics.mediaWorkers(() => workers.state());
+    }
     const tls = config.sip.tls;
     const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
     const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () => SipStack.listen({
@@ -229,28 +246,8 @@ export class ToneguardServer {
     cleanups.push(() => stack.close());
 
     const widget = new WidgetHub();
-    const progress = new Map<string, WidgetProgress>();
-    const observer: PaymentObserver = {
-      entered: (info) => {
-        recorder.sessionEntered({ sessionId: info.sessionId, mode: info.mode, merchantId: info.merchantId, at: info.at });
-        progress.set(info.callId, { field: null, digits: 0 });
-        widget.update(info.callId, { paymentId: info.sessionId, secure: true, digitsEntered: 0, result: null, reason: null, transactionId: null });
-      },
-      status: (callId, _sessionId, status: PaymentStatus) => {
-        const p = progress.get(callId);
-        const update = widgetUpdateFromStatus(status, p?.field ?? null);
-        if (p !== undefined) {
-          p.field = status.for;
-          p.digits = 0;
-        }
-        widget.update(callId, { ...update, digitsEntered: 0 });
-      },
-      ended: (callId, result: PaymentSessionResult) => {
-        recorder.sessionEnded(result.record);
-        progress.delete(callId);
-        widget.update(callId, { ...widgetUpdateFromResult(result), secure: false });
-      },
-    };
+    const progress = paymentProgress(recorder, widget);
+    const observer = progress.observer;
     const prompts = new PromptLibrary({ directory: config.payment.promptDir, locale: config.payment.locale });
     const speechModel = speechModelFor(config.payment);
     let calls: CallManager | undefined;
@@ -302,14 +299,12 @@ export class ToneguardServer {
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
         sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
       },
-      createMedia: ({ mode }) =>
-        RtpMediaSession.open({
-          ports,
-          mode,
-          clampMode: config.clamp.mode,
-          rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
-          secure: mode === 'endpoint' || config.secureMode === 'always',
-        }),
+      createMedia: ({ mode, mayUseOpus }) => {
+        const secure = mode === 'endpoint' || config.secureMode === 'always';
+        // Opus stays on the main thread: its binding loads in one thread only (MediaSessionRequest).
+        if (workers !== null && !mayUseOpus) return workers.open(mode, secure);
+        return RtpMediaSession.open({ ports, mode, clampMode: config.clamp.mode, rtpTimeoutMs: config.rtp.timeoutSeconds * 1000, secure });
+      },
       onPaymentCall: (call, params) => {
         payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
       },
@@ -324,28 +319,25 @@ export class ToneguardServer {
       call.media.on('digit', (d: DialogDigit) => {
         metrics.dtmfDigit(d.source);
         if (call.media.secure) metrics.dtmfDigitClamped(d.source);
-        const p = progress.get(call.id);
-        if (p !== undefined) {
-          p.digits += 1;
-          widget.update(call.id, { digitsEntered: p.digits });
-        }
+        progress.keyPressed(call.id);
       });
     });
     manager.on('call-end', (call, reason) => {
       metrics.callEnded();
       payments.callEnded(call.id);
       const media = call.media;
-      if (media instanceof RtpMediaSession) {
-        const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
-        for (const leg of legs) {
-          const s = media.stats(leg);
-          metrics.rtpPackets(leg, 'in', s.rtpIn);
-          metrics.rtpPackets(leg, 'out', s.rtpOut);
-          if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
-          if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
-          if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
-        }
-      }
+      const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
+      const count = (leg: LegName, s: LegStats | undefined): void => {
+        if (s === undefined) return;
+        metrics.rtpPackets(leg, 'in', s.rtpIn);
+        metrics.rtpPackets(leg, 'out', s.rtpOut);
+        if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
+        if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
+        if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
+      };
+      if (media instanceof RtpMediaSession) for (const leg of legs) count(leg, media.stats(leg));
+      // A worker's counters arrive once it has closed the call's sockets (none if it died).
+      else if (media instanceof WorkerMediaSession) void media.finalStats().then((stats) => legs.forEach((leg) => count(leg, stats?.[leg])));
       widget.end(call.id);
       audit.callEnded(call.id);
       logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
@@ -358,7 +350,7 @@ export class ToneguardServer {
 
     const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
     const httpTls = config.http.tls;
-    const http = createHttpApp({
+    const http = await createHttpApp({
       token: () => live.token,
       logger,
       widgetTokens,
@@ -380,10 +372,10 @@ export class ToneguardServer {
       callbacks: { secretSet: config.http.webhookSecret !== '', allowPlainHttp: config.http.allowPlainHttpCallbacks, hosts: config.http.callbackHosts },
     });
     registerKpiRoutes(http, { store, metrics });
-    registerWidgetRoutes(http, { hub: widget });
+    registerWidgetRoutes(http, { hub: widget, callKnown: (id) => manager.get(id) !== undefined });
     const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports });
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports, workers });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
     return server;
   }
@@ -418,7 +410,7 @@ export class ToneguardServer {
 
   /** RTP port pairs bound by calls (leak checks: 0 once every call ended). */
   get rtpPortPairsInUse(): number {
-    return this.#ports.used;
+    return this.#ports.used + (this.#workers?.portPairsInUse ?? 0);
   }
 
   /**
@@ -467,6 +459,7 @@ export class ToneguardServer {
     await this.#http.close();
     this.#calls.close();
     await this.#stack.close();
+    await this.#workers?.close();
     await this.#gateway.close();
     await this.#store.close();
     this.#widget.close();

@@ -1,25 +1,43 @@
-// The media load bench at a small level: both contenders carry the calls (ours in secure mode
-// with RFC 4733 digits), the loss and latency figures are measured, and the text and JSON lines
-// have the shape `toneguard bench` prints.
+// The media load bench at a small level: every contender carries the calls (ours in secure mode,
+// on the main thread and in media workers, with digits in every call), the loss and latency
+// figures are measured, the C generator reports its share of the machine, and the text and JSON
+// lines have the shape `toneguard bench` prints. Without gcc (forced here) the Node generator runs.
 import t from 'tap';
 import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from '../../bench/media-load-bench.js';
+import { testPortRange } from '../helpers/ports.js';
 
-t.test('small level, both contenders', async (t) => {
-  const r = await measureMediaLoadBenchmark({ levels: [5], warmupMs: 300, measureMs: 700 });
-  t.equal(r.levels.length, 2);
-  t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'ours']);
+t.test('small level, every contender, C generator', async (t) => {
+  const r = await measureMediaLoadBenchmark({ levels: [6], warmupMs: 300, measureMs: 700, workers: 2, ports: testPortRange('30000-30199') });
+  t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);
+  t.equal(r.levels.length, 3);
+  t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'ours', 'ours-workers']);
   for (const l of r.levels) {
-    // 5 calls x 2 directions x 50 packets/s x 0.7 s = 350 audio slots (the baseline counts event packets instead of their slots).
-    t.ok(l.expected >= 300 && l.expected <= 420, `${l.contender}: ${l.expected} packets expected`);
+    // 6 calls x 2 directions x 50 packets/s x 0.7 s = 420 audio slots (the baseline counts event packets instead of their slots).
+    t.ok(l.expected >= 360 && l.expected <= 500, `${l.contender}: ${l.expected} packets expected`);
     t.ok(l.lost <= l.expected * 0.05, `${l.contender}: lost ${l.lost}`);
     t.ok(Number.isFinite(l.p99Ms) && l.p99Ms >= l.p50Ms && l.p50Ms >= 0, `${l.contender}: p50 ${l.p50Ms} p99 ${l.p99Ms}`);
     t.ok(l.cpuUsPerPacket > 0 && l.callsPerCore > 0, `${l.contender}: ${l.cpuUsPerPacket} us/packet of relay CPU`);
+    t.ok(l.generatorCores !== null && l.generatorCores > 0 && l.generatorCores < 1, `${l.contender}: generator used ${l.generatorCores} of a core`);
   }
   const ours = r.levels.find((l) => l.contender === 'ours');
   t.equal(ours?.budgetMs, r.lookaheadMs + 2, 'budget: lookahead + 2 ms');
   t.equal(r.lookaheadMs, 26);
   const lines = formatMediaLoadBenchmark(r, false);
-  t.match(lines[0], /^media-load: \d+ calls .*plain-udp-relay \d+ calls, ratio (\d+\.\d{4}|n\/a)/);
+  t.match(lines[0], /^media-load: \d+ calls .*plain-udp-relay \d+ calls, ratio (\d+\.\d{4}|n\/a).*rtp\.workers=2: \d+ calls/);
+  t.ok(lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)), 'the capacity table');
+  t.ok(lines.some((l) => /^\| 6 \| \d+\/\d+ lost/.test(l)), 'a row per level');
   const json = JSON.parse(formatMediaLoadBenchmark(r, true)[0]) as Record<string, unknown>;
-  t.match(json, { benchmark: 'media-load', unit: 'calls', baseline: 'plain-udp-relay', lookaheadMs: 26 });
+  t.match(json, { benchmark: 'media-load', unit: 'calls', baseline: 'plain-udp-relay', lookaheadMs: 26, generator: 'c', workers: 2 });
+});
+
+t.test('the Node generator when the C one is not wanted', async (t) => {
+  process.env.TONEGUARD_BENCH_GENERATOR = 'node';
+  t.teardown(() => {
+    delete process.env.TONEGUARD_BENCH_GENERATOR;
+  });
+  const r = await measureMediaLoadBenchmark({ levels: [4], warmupMs: 300, measureMs: 500, contenders: ['baseline'] });
+  t.equal(r.generator, 'node');
+  t.match(r.generatorNote, /Node generator/);
+  t.equal(r.levels[0].generatorCores, null, 'no CPU share from a generator in the same process');
+  t.ok(r.levels[0].expected > 0 && r.levels[0].lost <= r.levels[0].expected * 0.05);
 });

@@ -9,10 +9,11 @@ import { SipStack } from '../../src/sip/sip-stack.js';
 import { Baresip, BARESIP_AVAILABLE } from '../helpers/call-baresip.js';
 import { FakeMediaSession } from '../helpers/fake-media-session.js';
 import { waitFor } from '../helpers/call-sip-peers.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const TG_PORT = 5640;
-const AGENT = { sip: 5650, ctrl: 5660, rtp: '32640-32649' };
-const CALLER = { sip: 5652, ctrl: 5661, rtp: '32650-32659' };
+const TG_PORT = testPort(5640);
+const AGENT = { sip: testPort(5650), ctrl: testPort(5660), rtp: testPortRange('32640-32649') };
+const CALLER = { sip: testPort(5652), ctrl: testPort(5661), rtp: testPortRange('32650-32659') };
 
 t.test('baresip caller -> toneguard -> baresip agent', { skip: BARESIP_AVAILABLE ? false : 'baresip not installed' }, async (t) => {
   const stack = await SipStack.listen({ address: '127.0.0.1', port: TG_PORT, transports: ['udp'] });

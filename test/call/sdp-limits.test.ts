@@ -79,3 +79,11 @@ t.test('every config negotiation hands out is one the media plane takes', async 
   const ok = acceptAnswer(relayed, sdp('m=audio 3000 RTP/AVP 0', ['a=ptime:500']), 'b2bua', 'agent');
   t.equal(legConfigProblem('b2bua', 'agent', ok), undefined);
 });
+
+t.test('Opus: a ptime that is not an Opus frame size is refused in negotiation, not by the media plane later', async (t) => {
+  const opus = { remote: null, codec: 'opus', payloadType: 111, clockRate: 48000, eventPayloadType: null, ptimeMs: 20, direction: 'sendrecv', srtp: null } as const;
+  t.equal(legConfigProblem('b2bua', 'caller', opus), undefined, '20 ms');
+  t.equal(legConfigProblem('b2bua', 'caller', { ...opus, ptimeMs: 60 }), undefined, '60 ms');
+  t.match(legConfigProblem('b2bua', 'caller', { ...opus, ptimeMs: 30 }), /Opus frame size/, '30 ms');
+  t.match(legConfigProblem('b2bua', 'agent', { ...opus, ptimeMs: 120 }), /Opus frame size/, '120 ms');
+});

@@ -9,7 +9,7 @@ import t from 'tap';
 import { loadFixture, projectRoot } from '../../bench/fixture.js';
 import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { detectFile } from '../../src/cli/detect-command.js';
-import { decodeMonoFrames, encodeRaw, encodeWav, parseAudio, parseAudioLayout, type AudioEncoding, type RawFormat } from '../../src/media/audio-file.js';
+import { decodeMonoFrames, encodeRaw, encodeWav, parseAudio, parseAudioLayout, type AudioEncoding, type RawFormat } from '../../src/media/prompts/audio-file.js';
 
 const { samples } = loadFixture(projectRoot());
 // Five minutes of the benchmark fixture (prompts with digits): several decode pieces.

@@ -566,20 +566,66 @@ function assisted(request: Record<string, unknown> = {}, config: Record<string, 
   return new Harness({ request: { mode: 'agent-assisted', ...request }, config }).start();
 }
 
-t.test('agent: fields in any order, re-ask one, complete', async (t) => {
+const AMOUNT_12550 = ['n-1', 'hundred', 'and', 'n-20', 'n-5', 'pounds', 'n-50'];
+
+t.test("agent: the agent's amount is the charge; the caller keys the card at once and loses no digit", async (t) => {
   const h = assisted();
-  t.match(h.session.capture('security-code'), { accepted: false, reason: 'card-number-first' });
-  t.same(h.session.capture('payment-card-number'), { accepted: true });
-  enterCard(h, VISA);
-  t.equal(h.state, 'amount-choice', 'the amount is still missing');
-  t.same(h.session.capture('security-code'), { accepted: true });
-  h.keys('123');
-  t.equal(h.state, 'amount-choice');
-  t.match(h.session.complete(), { accepted: false, reason: 'fields-missing', missing: ['charge-amount', 'expiration-date'] });
-  h.keys('1');
-  t.equal(h.state, 'expiry');
-  h.keys('1228');
+  t.equal(h.state, 'card-number', 'no amount menu: the card number comes first');
+  t.same(h.lastPrompt(), ['you-are-paying-amount', ...AMOUNT_12550, 'enter-card-number'], 'the amount is announced, not asked');
+  t.same(h.statuses()[0]?.chargeAmount, '125.50');
+  t.notOk(h.statuses().some((s) => s.for === 'charge-amount'), 'the amount is never collected');
+  // Keys straight away, during the announcement (no promptEnded yet).
+  h.keys(MASTERCARD);
+  t.equal(h.state, 'expiry', 'all 16 digits reached the card number (Mastercard completes at 16)');
+  t.equal(h.statuses().at(-1)?.paymentCardNumber, 'xxxxxxxxxxxx4444');
+  h.keys('1228').keys('123');
   t.equal(h.state, 'confirmation');
+  t.same(h.lastPrompt().slice(0, 8), ['readback-paying', ...AMOUNT_12550]);
+  h.keys('2').keys('1');
+  t.same(h.lastPrompt(), ['invalid-choice', 'which-detail'], "the caller cannot change the agent's amount");
+  t.same(h.session.complete(), { accepted: true });
+  await h.settle();
+  t.match(h.result(), { result: 'success', action: { kind: 'secure-off' } });
+  t.equal(h.fake.records[0]?.amountMinor, 12550, 'charged the amount the agent gave');
+  t.same(h.result().record.stepsReached, ['card-number', 'expiry', 'security-code', 'confirmation', 'processing', 'result'], 'no amount step in the funnel');
+
+  const none = assisted({ amountMinor: null });
+  t.equal(none.state, 'amount-entry', 'no amount given: the caller is asked for one');
+  none.keys('5*25#');
+  t.equal(none.state, 'card-number');
+  t.equal(none.statuses().at(-1)?.chargeAmount, '5.25');
+
+  const asked = assisted();
+  t.same(asked.session.capture('charge-amount'), { accepted: true }, 'the agent asks for the amount explicitly');
+  t.equal(asked.state, 'amount-entry');
+  asked.keys('200#');
+  t.same(asked.lastPrompt(), ['amount-above-balance', 'n-1', 'hundred', 'and', 'n-20', 'n-5', 'pounds', 'n-50', 'enter-amount'], "not above the agent's amount");
+  asked.keys('20#');
+  t.equal(asked.state, 'card-number');
+  t.equal(asked.statuses().at(-1)?.chargeAmount, '20.00');
+  const fixed = assisted({}, { amountMode: 'fixed' });
+  t.same(fixed.session.capture('charge-amount'), { accepted: true }, 'amountMode is the IVR flow: the agent may still ask');
+
+  const automated = new Harness().start();
+  t.equal(automated.state, 'amount-choice', 'automated mode keeps the choice menu');
+});
+
+t.test('agent: capture in any order (security code, expiry, then card number), re-ask one, complete', async (t) => {
+  const h = assisted();
+  t.same(h.session.capture('security-code'), { accepted: true }, 'the security code before the card number');
+  t.same(h.lastPrompt(), ['enter-security-code-3']);
+  h.keys('123');
+  t.equal(h.state, 'security-code', 'three digits: the type (so the size) is unknown, the pause decides');
+  h.timers.advance(h.config.timeouts.completePauseMs - 1);
+  t.equal(h.state, 'security-code');
+  h.timers.advance(1);
+  t.equal(h.state, 'card-number', 'security-code -> card-number after the pause');
+  t.same(h.session.capture('expiration-date'), { accepted: true });
+  h.keys('1228');
+  t.equal(h.state, 'card-number', 'expiry -> card-number');
+  t.match(h.session.complete(), { accepted: false, reason: 'fields-missing', missing: ['payment-card-number'] });
+  enterCard(h, VISA);
+  t.equal(h.state, 'confirmation', 'card number last: every field in, readback');
   t.same(h.session.capture('expiration-date'), { accepted: true }, 're-ask one field');
   h.keys('0129');
   t.equal(h.state, 'confirmation');
@@ -588,16 +634,130 @@ t.test('agent: fields in any order, re-ask one, complete', async (t) => {
   await h.settle();
   t.match(h.result(), { result: 'success', action: { kind: 'secure-off' } });
 
-  const c = assisted();
-  t.same(c.session.cancel(), { accepted: true });
-  t.match(c.result(), { result: 'transferred-to-agent', reason: 'cancelled', action: { kind: 'secure-off' } });
-  t.match(c.session.cancel(), { accepted: false });
-  const fixed = assisted({}, { amountMode: 'fixed' });
-  t.match(fixed.session.capture('charge-amount'), { accepted: false, reason: 'amount-fixed' });
+  // A 3-digit code keyed before an Amex is asked again at its size; a 4-digit one is kept.
+  const amex3 = assisted();
+  amex3.session.capture('security-code');
+  amex3.keys('123#');
+  t.equal(amex3.state, 'card-number', '# ends a 3-digit code at once');
+  amex3.keys(AMEX);
+  t.equal(amex3.state, 'expiry');
+  amex3.keys('1228');
+  t.equal(amex3.state, 'security-code', 'the CID is asked again');
+  t.same(amex3.lastPrompt(), ['enter-security-code-4']);
+  const amex4 = assisted();
+  amex4.session.capture('security-code');
+  amex4.keys('1234');
+  t.equal(amex4.state, 'card-number', 'four digits end the code at once');
+  amex4.keys(AMEX).keys('1228');
+  t.equal(amex4.state, 'confirmation', 'the 4-digit code fits the Amex');
+  const short = assisted();
+  short.session.capture('security-code');
+  short.keys('12#');
+  t.same(short.lastPrompt(), ['security-code-invalid', 'enter-security-code-3'], 'two digits are no code');
+
   const noCode = assisted({}, { securityCode: false });
-  noCode.session.capture('payment-card-number');
   enterCard(noCode, VISA);
   t.match(noCode.session.capture('security-code'), { accepted: false, reason: 'no-security-code-for-card-type' });
+});
+
+t.test('agent: complete names what is missing; cancel ends as cancelled and the caller hears it', async (t) => {
+  const h = assisted();
+  t.match(h.session.complete(), { accepted: false, reason: 'fields-missing', missing: ['payment-card-number', 'expiration-date', 'security-code'] });
+  t.equal(h.state, 'card-number', 'nothing charged, still collecting');
+  t.equal(h.fake.records.length, 0);
+
+  const c = assisted();
+  t.same(c.session.cancel(), { accepted: true });
+  t.match(c.result(), { result: 'cancelled', reason: null, action: { kind: 'secure-off' } });
+  t.equal(c.result().headers['X-Payment-Result'], 'cancelled');
+  t.equal(c.result().record.result, 'cancelled');
+  t.same(c.lastPrompt(), ['payment-cancelled']);
+  t.match(c.session.cancel(), { accepted: false });
+  const auto = new Harness().start();
+  auto.session.cancel();
+  t.match(auto.result(), { result: 'cancelled', action: { kind: 'refer', purpose: 'return' } });
+});
+
+t.test('agent hangs up: cancelled with reason agent-hangup, the caller hears it, then the call ends with the result', async (t) => {
+  const h = assisted();
+  enterCard(h, VISA);
+  h.session.agentHangup();
+  const r = h.result();
+  t.equal(r.result, 'cancelled');
+  t.equal(r.reason, 'agent-hangup');
+  t.same(h.lastPrompt(), ['payment-cancelled'], 'the caller hears the result');
+  t.same(r.action, { kind: 'bye', headers: r.headers }, 'no secure-off to nobody: the call ends with the result');
+  t.match(r.headers, { 'X-Payment-Result': 'cancelled', 'X-Payment-Reason': 'agent-hangup', 'X-Payment-Card-Last4': '1111' });
+  t.match(r.record, { result: 'cancelled', reason: 'agent-hangup', hangupStep: null });
+
+  // Under a charge: the answer is awaited and announced.
+  const approved = toReadback(new Harness({ request: { mode: 'agent-assisted' } }));
+  approved.keys('1');
+  t.equal(approved.state, 'processing');
+  approved.session.agentHangup();
+  t.equal(approved.state, 'processing', 'the charge is not abandoned');
+  await approved.settle();
+  t.match(approved.result(), { result: 'success', reason: 'agent-hangup', action: { kind: 'bye' } });
+  t.equal(approved.lastPrompt()[0], 'payment-success');
+  const declined = toReadback(new Harness({ request: { mode: 'agent-assisted' } }), DECLINED_VISA);
+  declined.keys('1');
+  declined.session.agentHangup();
+  await declined.settle();
+  t.match(declined.result(), { result: 'cancelled', reason: 'agent-hangup', action: { kind: 'bye' } });
+  t.same(declined.lastPrompt(), ['payment-declined', 'payment-cancelled'], 'a decline is announced, not retried');
+
+  const caller = assisted();
+  caller.session.hangup();
+  t.match(caller.result(), { result: 'caller-hung-up', reason: 'caller-hangup', action: { kind: 'none' } });
+});
+
+t.test('card number ends without # after a pause once it is a whole valid card; 19-digit cards still fit', async (t) => {
+  for (const mode of ['automated', 'agent-assisted'] as const) {
+    const start = () => {
+      const h = new Harness({ request: { mode } }).start();
+      if (h.state === 'amount-choice') h.keys('1');
+      return h;
+    };
+    const h = start();
+    h.keys(VISA);
+    t.equal(h.state, 'card-number', `${mode}: a valid 16-digit Visa may still grow to 19`);
+    h.timers.advance(h.config.timeouts.completePauseMs - 1);
+    t.equal(h.state, 'card-number');
+    h.timers.advance(1);
+    t.equal(h.state, 'expiry', `${mode}: no key within the pause: the card is taken`);
+    t.equal(h.statuses().at(-1)?.paymentCardNumber, 'xxxxxxxxxxxx1111');
+
+    // 4111 1111 1111 1111 is Luhn-valid, and so is 4111 1111 1111 1111 003 (a 19-digit Visa).
+    const long = start();
+    long.keys(VISA);
+    long.timers.advance(h.config.timeouts.completePauseMs - 100);
+    long.keys('003');
+    t.equal(long.state, 'expiry', `${mode}: 19 digits end the entry at once`);
+    t.equal(long.statuses().at(-1)?.paymentCardNumber, 'xxxxxxxxxxxxxxx1003', `${mode}: the 16-digit prefix did not end it`);
+
+    const invalid = start();
+    invalid.keys('4111111111111112');
+    invalid.timers.advance(invalid.config.timeouts.completePauseMs);
+    t.equal(invalid.state, 'card-number', `${mode}: a number failing Luhn waits for more digits or #`);
+    t.equal(invalid.statuses().some((s) => s.errorType !== null), false);
+
+    const custom = new Harness({ request: { mode }, config: { timeouts: { completePauseMs: 3000 } } }).start();
+    if (custom.state === 'amount-choice') custom.keys('1');
+    custom.keys(VISA);
+    custom.timers.advance(2999);
+    t.equal(custom.state, 'card-number', `${mode}: payment.timeouts.completePauseMs sets the pause`);
+    custom.timers.advance(1);
+    t.equal(custom.state, 'expiry');
+
+    const off = new Harness({ request: { mode }, config: { autoCompleteCardNumber: false } }).start();
+    if (off.state === 'amount-choice') off.keys('1');
+    off.keys(VISA);
+    off.timers.advance(off.config.timeouts.completePauseMs);
+    t.equal(off.state, 'card-number', `${mode}: auto-complete off: # only`);
+  }
+  const refused = new Harness({ config: { validCardTypes: ['mastercard'] } }).start().keys('1').keys(VISA);
+  refused.timers.advance(refused.config.timeouts.completePauseMs);
+  t.same(refused.lastPrompt(), ['we-do-not-accept', 'card-visa', 'cards-use-another', 'enter-card-number'], 'a whole card of a refused type is refused after the pause');
 });
 
 // --- the rows of the flow table that only an out-of-order walk reaches ---------------------------
@@ -607,7 +767,8 @@ function allFields(h: Harness): Harness {
 }
 
 t.test('out-of-order walks: every field can be followed by every missing one', async (t) => {
-  let h = assisted();
+  // The agent's commands on an automated session (the API reaches any payment) walk the balance menu rows.
+  let h = new Harness().start();
   h.session.capture('payment-card-number');
   enterCard(h, VISA);
   t.equal(h.state, 'amount-choice', 'card-number -> amount-choice');
@@ -619,6 +780,11 @@ t.test('out-of-order walks: every field can be followed by every missing one', a
   t.equal(h.state, 'amount-choice', 'security-code -> amount-choice');
   h.keys('1');
   t.equal(h.state, 'confirmation', 'pay-full -> confirmation');
+
+  h = assisted();
+  h.session.capture('security-code');
+  h.keys('123#');
+  t.equal(h.state, 'card-number', 'security-code -> card-number');
 
   h = assisted({ amountMinor: null });
   h.session.capture('payment-card-number');
@@ -646,12 +812,12 @@ t.test('out-of-order walks: every field can be followed by every missing one', a
   h.keys('5#');
   t.equal(h.state, 'security-code', 'amount-entry -> security-code');
 
-  h = assisted();
+  h = new Harness().start();
   h.session.capture('payment-card-number');
   enterCard(h, VISA);
   h.keys('1');
   t.equal(h.state, 'expiry', 'pay-full -> expiry');
-  h = assisted();
+  h = new Harness().start();
   h.session.capture('payment-card-number');
   enterCard(h, VISA);
   h.session.capture('expiration-date');
@@ -660,18 +826,15 @@ t.test('out-of-order walks: every field can be followed by every missing one', a
   t.equal(h.state, 'security-code', 'pay-full -> security-code');
 
   h = assisted();
-  h.keys('1');
   h.session.capture('expiration-date');
   h.keys('1228');
   t.equal(h.state, 'card-number', 'expiry -> card-number');
   h = assisted();
-  h.keys('1');
   enterCard(h, VISA);
   h.session.capture('security-code');
   h.keys('123');
   t.equal(h.state, 'expiry', 'security-code -> expiry');
   h = assisted({}, { securityCode: false });
-  h.keys('1');
   enterCard(h, VISA);
   h.keys('1228');
   t.equal(h.state, 'confirmation', 'expiry -> confirmation');

@@ -56,6 +56,7 @@ t.test('a full payment leaves no card data anywhere but the last four digits', a
   const checks: [boolean, string][] = [];
   const check = (ok: boolean, name: string): void => void checks.push([ok, name]);
   const harnesses: Harness[] = [];
+  const snapshots: string[] = [];
   try {
     const h = new Harness({ connector });
     harnesses.push(h);
@@ -90,6 +91,21 @@ t.test('a full payment leaves no card data anywhere but the last four digits', a
     enterCard(closed, paid.pan).keys(paid.expiry.slice(0, 3));
     closed.session.close();
     check(closed.result().result === 'internal-error', 'closed mid-entry');
+
+    // Agent-assisted: the code before the card (ended by the pause), the expiry, the card last,
+    // the masked snapshot the widget reads at the readback, then the agent hangs up.
+    const assisted = new Harness({ request: { mode: 'agent-assisted' } });
+    harnesses.push(assisted);
+    assisted.start();
+    assisted.session.capture('security-code');
+    assisted.keys(paid.code);
+    assisted.timers.advance(assisted.config.timeouts.completePauseMs);
+    assisted.session.capture('expiration-date');
+    assisted.keys(paid.expiry).keys(paid.pan);
+    check(assisted.state === 'confirmation', 'agent-assisted: every field in, out of order');
+    snapshots.push(JSON.stringify(assisted.session.masked()));
+    assisted.session.agentHangup();
+    check(assisted.result().result === 'cancelled' && assisted.result().reason === 'agent-hangup', 'agent hang-up');
   } catch (error) {
     errors.push(error);
   } finally {
@@ -107,6 +123,7 @@ t.test('a full payment leaves no card data anywhere but the last four digits', a
     haystacks.push([`session ${i} spoken digits`, h.prompts().map(spokenDigits).join('|')]);
   }
   haystacks.push(['gateway records', JSON.stringify(fake.records)]);
+  haystacks.push(['masked snapshots', snapshots.join('\n')]);
   haystacks.push(['errors', errors.map((e) => inspect(e)).join('\n')]);
   haystacks.push(['console and stdio', output.join('\n')]);
   const spoken = harnesses[0].prompts().map(spokenDigits).join('|');

@@ -16,10 +16,11 @@ import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.
 import { PROJECT_ROOT } from '../helpers/cli.js';
 import { startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5762;
-const CALLER_RTP = 34710;
-const AGENT_RTP = 34720;
+const SIP = testPort(5762);
+const CALLER_RTP = testPort(34710);
+const AGENT_RTP = testPort(34720);
 const TOKEN = 'audit-token-old-91c2';
 const NEW_TOKEN = 'audit-token-new-5d7e';
 const SECRET = 'audit-webhook-old';
@@ -60,9 +61,9 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   const config = {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET, allowPlainHttpCallbacks: true, callbackHosts: ['127.0.0.1'] },
-    rtp: { ports: '34600-34699' },
+    rtp: { ports: testPortRange('34600-34699') },
     upstream: pbx.uri,
-    gateway: { url: 'https://127.0.0.1:8545/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8545)}/xml/v1/request.api` },
   };
   const e = await startE2eServer(t, config);
   pbx.handler = (req, tx) => {

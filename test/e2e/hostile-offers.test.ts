@@ -9,10 +9,11 @@ import type { Dialog } from '../../src/sip/sip-stack.js';
 import { answerInvite, Peer, waitFor } from '../helpers/call-sip-peers.js';
 import { startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
 import { parsePrometheusText, sumOf } from '../helpers/prometheus-text.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
 // Ports of this file: SIP 5790 (toneguard), 5791 (PBX), RTP 31000-31099, gateway simulator 8561.
-const SIP = 5790;
-const PBX = 5791;
+const SIP = testPort(5790);
+const PBX = testPort(5791);
 const HEADERS = { 'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '12.50', 'X-Payment-Currency': 'GBP' };
 
 function offer(port: number, m: string, attrs: string[]): string {
@@ -26,10 +27,10 @@ async function setup(t: Tap.Test): Promise<{ e: E2eServer; caller: Peer; pbx: Pe
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '31000-31099' },
+    rtp: { ports: testPortRange('31000-31099') },
     upstream: `sip:127.0.0.1:${PBX}`,
     payment: { uri: 'sip:pay@127.0.0.1', returnBy: 'BYE' },
-    gateway: { url: 'https://127.0.0.1:8561/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8561)}/xml/v1/request.api` },
   });
   const caller = await Peer.start();
   const pbx = await Peer.start(PBX);
@@ -39,7 +40,7 @@ async function setup(t: Tap.Test): Promise<{ e: E2eServer; caller: Peer; pbx: Pe
   pbx.handler = (req, tx) => {
     if (tx === undefined) return;
     if (req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
-      const d = answerInvite(pbx, req, tx, 200, { body: G711(30000, pbxPtime.value), contentType: 'application/sdp' });
+      const d = answerInvite(pbx, req, tx, 200, { body: G711(testPort(30000), pbxPtime.value), contentType: 'application/sdp' });
       if (d !== undefined) pbxDialogs.push(d);
       return;
     }
@@ -97,7 +98,7 @@ t.test('ptime 5, 1 and 200 ms through the B2BUA, from the caller and from the PB
     t.equal(parseSdpDescription(relayed.body.toString())?.media[0].ptimeMs, Math.min(120, Math.max(10, callerPtime)), 'the PBX is offered a ptime we packetise');
     t.equal(parseSdpDescription(final.body.toString())?.media[0].ptimeMs, Math.min(120, Math.max(10, pbxAnswerPtime)), 'the caller is answered with one too');
     // A re-INVITE from the PBX with a hostile ptime is negotiated the same way.
-    const reinvite = await pbx.request(pbxDialogs[pbxDialogs.length - 1], 'INVITE', { body: G711(30000, 1), contentType: 'application/sdp' });
+    const reinvite = await pbx.request(pbxDialogs[pbxDialogs.length - 1], 'INVITE', { body: G711(testPort(30000), 1), contentType: 'application/sdp' });
     t.equal(reinvite?.status, 200, 'a re-INVITE with ptime 1 is handled');
     t.equal((await caller.request(out.dialog as Dialog, 'BYE'))?.status, 200);
     await pbx.next('BYE');

@@ -16,6 +16,7 @@ import { PaymentCaller } from '../helpers/payment-caller.js';
 import { MASTERCARD, SCRIPTS, VISA, runScript, type ScriptOutcome, type ScriptTarget } from '../helpers/payment-scripts.js';
 import { parsePrometheusText, sumOf, table } from '../helpers/prometheus-text.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
 // Ports of this test (see the e2e port plan): SIP 5750-5753, RTP 35000-35399 (toneguard) and
 // 36000-36099 (callers), gateway simulators 8545-8546.
@@ -33,20 +34,20 @@ async function startInstance(t: Test, n: 0 | 1, kpi: { sqlite: string } | { post
       done();
     },
   });
-  const sipPort = 5750 + n;
+  const sipPort = testPort(5750 + n);
   const config = parseConfig({
     sip: { listen: `127.0.0.1:${sipPort}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: `${35000 + n * 200}-${35199 + n * 200}` },
-    upstream: 'sip:127.0.0.1:5769',
+    rtp: { ports: testPortRange(`${35000 + n * 200}-${35199 + n * 200}`) },
+    upstream: `sip:127.0.0.1:${testPort(5769)}`,
     payment: {
       uri: 'sip:pay@127.0.0.1',
-      returnUri: 'sip:ivr@127.0.0.1:5768',
+      returnUri: `sip:ivr@127.0.0.1:${testPort(5768)}`,
       maxDeclines: 2,
       results: { tooManyDeclines: 'return' },
       timeouts: { firstDigitMs: 5000, interDigitMs: 3000 },
     },
-    gateway: { kind: 'simulator', url: `https://127.0.0.1:${8545 + n}/xml/v1/request.api` },
+    gateway: { kind: 'simulator', url: `https://127.0.0.1:${testPort(8545 + n)}/xml/v1/request.api` },
     kpi,
     shutdownGraceSeconds: 1,
   });
@@ -182,13 +183,13 @@ t.test('a scripted batch of real payment calls gives the same KPIs in Prometheus
   const sqliteFile = join(dir, 'kpi.sqlite');
   const a = await startInstance(t, 0, { sqlite: sqliteFile });
   const b = pgUrl === null ? null : await startInstance(t, 1, { postgres: pgUrl });
-  const callerA = await PaymentCaller.open(5752);
+  const callerA = await PaymentCaller.open(testPort(5752));
   t.teardown(() => callerA.close());
-  const callerB = b === null ? null : await PaymentCaller.open(5753);
+  const callerB = b === null ? null : await PaymentCaller.open(testPort(5753));
   if (callerB !== null) t.teardown(() => callerB.close());
 
   const batchStarted = performance.now();
-  const [outA, outB] = await Promise.all([runBatch(a, callerA, 36000), b === null || callerB === null ? Promise.resolve(null) : runBatch(b, callerB, 36050)]);
+  const [outA, outB] = await Promise.all([runBatch(a, callerA, testPort(36000)), b === null || callerB === null ? Promise.resolve(null) : runBatch(b, callerB, testPort(36050))]);
   t.comment(`batch (${b === null ? 7 : 14} calls) took ${(performance.now() - batchStarted).toFixed(0)} ms`);
   // The store writes run behind the metrics: let them land.
   await new Promise((r) => setTimeout(r, 300));

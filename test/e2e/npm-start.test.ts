@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/call-sip-peers.js';
 import { compileCli } from '../helpers/cli.js';
 import { cardNeedles, filesUnder, needlesIn } from '../helpers/e2e-server.js';
 import { ScriptedCaller } from '../helpers/scripted-caller.js';
+import { testPort } from '../helpers/ports.js';
 
 const VISA = '4111111111111111';
 const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
@@ -72,7 +73,7 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   await ready.arrayBuffer();
 
   // One payment, paced by what the caller hears: each key group once the next prompt is playing.
-  const c = await ScriptedCaller.start(0, 34550);
+  const c = await ScriptedCaller.start(0, testPort(34550));
   t.teardown(() => c.close());
   t.equal(await c.dial(5060, 'sip:pay@127.0.0.1', { 'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '125.50', 'X-Payment-Currency': 'GBP' }), 200);
   const afterPromptStarts = async (keys: string) => {

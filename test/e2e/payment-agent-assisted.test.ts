@@ -12,11 +12,12 @@ import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e
 import { runMultimon } from '../helpers/reference-decoders.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
 import { loadDocsVerifier } from '../helpers/webhook-docs.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5743;
+const SIP = testPort(5743);
 const CALLER_SIP = 0;
-const CALLER_RTP = 34510;
-const AGENT_RTP = 34520;
+const CALLER_RTP = testPort(34510);
+const AGENT_RTP = testPort(34520);
 const TOKEN = 'e2e-token-7f3a';
 const SECRET = 'e2e-webhook-secret';
 const VISA = '4111111111111111';
@@ -56,9 +57,9 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
     sip: { listen: `127.0.0.1:${SIP}` },
     // The receiver below is plain http on loopback: both need the operator's opt-in.
     http: { listen: '127.0.0.1:0', token: TOKEN, webhookSecret: SECRET, allowPlainHttpCallbacks: true, callbackHosts: ['127.0.0.1'] },
-    rtp: { ports: '34100-34199' },
+    rtp: { ports: testPortRange('34100-34199') },
     upstream: pbx.uri,
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8544)}/xml/v1/request.api` },
   });
   const auth = { authorization: `Bearer ${TOKEN}` };
   const hook = await webhookReceiver(t);
@@ -132,10 +133,13 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
     c.rtp.queueKeys(keys, mode, 100, 100);
     await c.rtp.drained();
   };
-  await key('press-1-to-pay-balance-of', '1', 'both');
+  // The agent's amount is the charge: announced, not asked; the caller keys the card number
+  // during the announcement (barge-in) and no digit is lost.
+  await e.waitPrompt('you-are-paying-amount');
   await waitFor(() => agent.loudPackets(paymentFrom) > 10, 5000);
   t.pass('the agent hears the prompts');
-  await key('enter-card-number', `${VISA}#`, 'both');
+  c.rtp.queueKeys(`${VISA}#`, 'both', 100, 100);
+  await c.rtp.drained();
   await key('enter-expiry', EXPIRY, 'inband');
   await key('enter-security-code-3', CVV, 'rfc4733');
   await key('readback-paying', '1', 'both');
@@ -148,7 +152,7 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   t.equal(status.result?.result, 'success', JSON.stringify(status));
   t.equal(status.result?.headers['X-Payment-Card-Last4'], '1111');
   t.equal(status.result?.headers['X-Payment-Card-Type'], 'visa');
-  t.same(e.prompts(), ['press-1-to-pay-balance-of', 'enter-card-number', 'enter-expiry', 'enter-security-code-3', 'readback-paying', 'processing', 'payment-success'], 'prompts in order');
+  t.same(e.prompts(), ['you-are-paying-amount', 'enter-expiry', 'enter-security-code-3', 'readback-paying', 'processing', 'payment-success'], 'prompts in order');
   // Secure mode ends once the result prompt has played.
   await waitFor(() => e.logs.some((l) => l.includes('"payment ended"')), 5000);
   let secure = true;

@@ -6,12 +6,13 @@ import t from 'tap';
 import { waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
 import { ScriptedCaller, type KeyMode } from '../helpers/scripted-caller.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5740;
-const IVR = 5741;
+const SIP = testPort(5740);
+const IVR = testPort(5741);
 /** The scripted UAs take ephemeral ports; toneguard's SIP ports are fixed per file (5740-5749). */
 const CALLER_SIP = 0;
-const CALLER_RTP = 34500;
+const CALLER_RTP = testPort(34500);
 const VISA = '4111111111111111';
 const DECLINED = '4000000000000002';
 /** Expiry three years ahead (MMYY), so the test keeps passing as time goes by. */
@@ -23,10 +24,10 @@ function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '34000-34099' },
+    rtp: { ports: testPortRange('34000-34099') },
     upstream: `sip:127.0.0.1:${IVR}`, // never dialled in automated mode
     payment: { uri: 'sip:pay@127.0.0.1', returnUri: `sip:ivr@127.0.0.1:${IVR}`, ...(extra.payment as object) },
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8544)}/xml/v1/request.api` },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'payment')),
   };
 }

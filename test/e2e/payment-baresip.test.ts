@@ -13,10 +13,11 @@ import { BaresipPhone } from '../helpers/baresip.js';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
 import { startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, sdpAudioTarget } from '../helpers/scripted-caller.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5746;
-const BARESIP_SIP = 5747;
-const AGENT_RTP = 34530;
+const SIP = testPort(5746);
+const BARESIP_SIP = testPort(5747);
+const AGENT_RTP = testPort(34530);
 const VISA = '4111111111111111';
 const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 const CVV = '947';
@@ -27,7 +28,7 @@ async function phone(t: Tap.Test, ctrlPort: number): Promise<BaresipPhone> {
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-e2e-baresip-'));
   const wav = join(dir, 'silence.wav');
   writeWav(wav, new Int16Array(8000 * 120)); // aufile ends the call at the end of its file
-  const p = await BaresipPhone.start({ name: 'caller', dir, sipPort: BARESIP_SIP, ctrlPort, rtpPorts: '34800-34819', sourceWav: wav, codecs: 'PCMU' });
+  const p = await BaresipPhone.start({ name: 'caller', dir, sipPort: BARESIP_SIP, ctrlPort, rtpPorts: testPortRange('34800-34819'), sourceWav: wav, codecs: 'PCMU' });
   t.teardown(async () => {
     await p.close();
     rmSync(dir, { recursive: true, force: true });
@@ -43,12 +44,12 @@ t.test('baresip dials the payment URI without payment headers: not identified, R
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '34200-34299' },
-    upstream: 'sip:127.0.0.1:5741',
-    payment: { uri: 'sip:pay@127.0.0.1', returnUri: 'sip:ivr@127.0.0.1:5741', idvUri: `sip:idv@127.0.0.1:${idv.port}` },
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+    rtp: { ports: testPortRange('34200-34299') },
+    upstream: `sip:127.0.0.1:${testPort(5741)}`,
+    payment: { uri: 'sip:pay@127.0.0.1', returnUri: `sip:ivr@127.0.0.1:${testPort(5741)}`, idvUri: `sip:idv@127.0.0.1:${idv.port}` },
+    gateway: { url: `https://127.0.0.1:${testPort(8544)}/xml/v1/request.api` },
   });
-  const p = await phone(t, 4740);
+  const p = await phone(t, testPort(4740));
   await p.dial(`sip:pay@127.0.0.1:${SIP}`);
   await p.waitEvent('CALL_ESTABLISHED');
   t.pass('baresip is answered by the payment URI');
@@ -81,11 +82,11 @@ t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted m
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '34200-34299' },
+    rtp: { ports: testPortRange('34200-34299') },
     upstream: pbx.uri,
-    gateway: { url: 'https://127.0.0.1:8544/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8544)}/xml/v1/request.api` },
   });
-  const p = await phone(t, 4741);
+  const p = await phone(t, testPort(4741));
   await p.dial(`sip:agent@127.0.0.1:${SIP}`);
   await p.waitEvent('CALL_ESTABLISHED');
   const calls = (JSON.parse((await e.fetchText('/calls')).text) as { calls: { id: string }[] }).calls;

@@ -12,18 +12,19 @@ import { startGatewaySimulator } from '../../src/gateway/simulator.js';
 import { waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { ScriptedCaller } from '../helpers/scripted-caller.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5749;
-const IVR = 5741;
+const SIP = testPort(5749);
+const IVR = testPort(5741);
 const CALLER_SIP = 0;
-const CALLER_RTP = 34540;
+const CALLER_RTP = testPort(34540);
 const VISA = '4111111111111111';
 const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 const CVV = '947';
 const CREDENTIALS = { name: 'e2e-merchant', transactionKey: 'e2e-key-51c9' };
 
 t.test('a full automated payment through a configured XML gateway template', async (t) => {
-  const gateway = await startGatewaySimulator({ listen: '127.0.0.1:8554', credentials: CREDENTIALS });
+  const gateway = await startGatewaySimulator({ listen: `127.0.0.1:${testPort(8554)}`, credentials: CREDENTIALS });
   t.teardown(() => gateway.close());
   // The template file (the Authorize.Net template written out as YAML, loaded from disk) and the CA.
   const files = mkdtempSync(join(tmpdir(), 'toneguard-e2e-gw-'));
@@ -35,7 +36,7 @@ t.test('a full automated payment through a configured XML gateway template', asy
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '34300-34399' },
+    rtp: { ports: testPortRange('34300-34399') },
     upstream: `sip:127.0.0.1:${IVR}`, // never dialled in automated mode
     payment: { uri: 'sip:pay@127.0.0.1', returnUri: `sip:ivr@127.0.0.1:${IVR}` },
     gateway: { kind: 'xml', template, url: gateway.url, caFile, credentials: CREDENTIALS },

@@ -14,6 +14,7 @@ import { startGatewaySimulator, type GatewaySimulator } from '../../src/gateway/
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, needlesIn, startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
 const VISA = '4111111111111111';
 const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
@@ -37,7 +38,7 @@ function automatedConfig(sip: number, rtp: string, gw: Record<string, unknown>, 
     sip: { listen: `127.0.0.1:${sip}` },
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: rtp },
-    upstream: 'sip:127.0.0.1:5769', // never dialled in automated mode
+    upstream: `sip:127.0.0.1:${testPort(5769)}`, // never dialled in automated mode
     payment: { uri: 'sip:pay@127.0.0.1', returnBy: 'BYE', ...payment },
     gateway: gw,
   };
@@ -59,10 +60,10 @@ async function payToConfirmation(e: E2eServer, c: ScriptedCaller): Promise<void>
 
 t.test("a gateway's 16-digit transaction ID rides on the BYE as given; the server stays up", async (t) => {
   const gw = await gateway(t);
-  const e = await startE2eServer(t, automatedConfig(5761, '34600-34649', gw.config));
-  const c = await ScriptedCaller.start(0, 34590);
+  const e = await startE2eServer(t, automatedConfig(testPort(5761), testPortRange('34600-34649'), gw.config));
+  const c = await ScriptedCaller.start(0, testPort(34590));
   t.teardown(() => c.close());
-  t.equal(await c.dial(5761, 'sip:pay@127.0.0.1', HEADERS), 200);
+  t.equal(await c.dial(testPort(5761), 'sip:pay@127.0.0.1', HEADERS), 200);
   await payToConfirmation(e, c);
   await key(e, c, 'readback-paying', '1');
   await waitFor(() => c.bye !== null, 30_000);
@@ -77,10 +78,10 @@ t.test("a gateway's 16-digit transaction ID rides on the BYE as given; the serve
 
 t.test('shutdown in the middle of a charge: the gateway is waited for, the BYE carries its real answer, one charge', async (t) => {
   const gw = await gateway(t, { slowMs: 2500 });
-  const e = await startE2eServer(t, automatedConfig(5762, '34650-34699', gw.config));
-  const c = await ScriptedCaller.start(0, 34591);
+  const e = await startE2eServer(t, automatedConfig(testPort(5762), testPortRange('34650-34699'), gw.config));
+  const c = await ScriptedCaller.start(0, testPort(34591));
   t.teardown(() => c.close());
-  t.equal(await c.dial(5762, 'sip:pay@127.0.0.1', HEADERS), 200);
+  t.equal(await c.dial(testPort(5762), 'sip:pay@127.0.0.1', HEADERS), 200);
   await payToConfirmation(e, c);
   gw.sim.injectFaults(['slow']);
   await key(e, c, 'readback-paying', '1');
@@ -101,13 +102,13 @@ t.test('shutdown in the middle of a charge: the gateway is waited for, the BYE c
 
 t.test('agent-assisted: the agent hears the readback without the expiry; the caller hears it all', async (t) => {
   const pbx = await Peer.start(0);
-  const agent = await RtpEndpoint.open(34592);
+  const agent = await RtpEndpoint.open(testPort(34592));
   t.teardown(async () => {
     agent.close();
     await pbx.close();
   });
   const gw = await gateway(t);
-  const e = await startE2eServer(t, { sip: { listen: '127.0.0.1:5763' }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '34700-34749' }, upstream: pbx.uri, gateway: gw.config });
+  const e = await startE2eServer(t, { sip: { listen: `127.0.0.1:${testPort(5763)}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: testPortRange('34700-34749') }, upstream: pbx.uri, gateway: gw.config });
   pbx.handler = (req, tx) => {
     if (tx !== undefined && req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
       answerInvite(pbx, req, tx, 200, { body: sdpBody(agent.port), contentType: 'application/sdp' });
@@ -116,9 +117,9 @@ t.test('agent-assisted: the agent hears the readback without the expiry; the cal
     }
     pbx.defaultHandler(req, tx);
   };
-  const c = await ScriptedCaller.start(0, 34593);
+  const c = await ScriptedCaller.start(0, testPort(34593));
   t.teardown(() => c.close());
-  t.equal(await c.dial(5763, 'sip:agent@127.0.0.1', {}), 200);
+  t.equal(await c.dial(testPort(5763), 'sip:agent@127.0.0.1', {}), 200);
   const callId = (JSON.parse((await e.fetchText('/calls')).text) as { calls: { id: string }[] }).calls[0].id;
   const start = await e.fetchText(`/calls/${encodeURIComponent(callId)}/payments`, {
     method: 'POST',
@@ -144,7 +145,7 @@ t.test('agent-assisted: the agent hears the readback without the expiry; the cal
 });
 
 t.test('no reflection: never-ACKed INVITEs naming a third party in their SDP send it nothing; an ACKed call hears its prompts', async (t) => {
-  const e = await startE2eServer(t, automatedConfig(5764, '34750-34799', { kind: 'simulator', url: 'https://127.0.0.1:8564/xml/v1/request.api' }));
+  const e = await startE2eServer(t, automatedConfig(testPort(5764), testPortRange('34750-34799'), { kind: 'simulator', url: `https://127.0.0.1:${testPort(8564)}/xml/v1/request.api` }));
   const victim = await bind();
   const forger = await bind();
   t.teardown(() => {
@@ -155,14 +156,14 @@ t.test('no reflection: never-ACKed INVITEs naming a third party in their SDP sen
   victim.on('message', () => rtpAtVictim++);
   const answers: string[] = [];
   forger.on('message', (m: Buffer) => answers.push(m.toString('latin1').split('\r\n')[0]));
-  for (let i = 0; i < 3; i++) forger.send(invite(i, forger.address().port, victim.address().port), 5764, '127.0.0.1');
+  for (let i = 0; i < 3; i++) forger.send(invite(i, forger.address().port, victim.address().port), testPort(5764), '127.0.0.1');
   await new Promise((r) => setTimeout(r, 8000));
   t.ok(answers.filter((a) => a.startsWith('SIP/2.0 200')).length >= 3, `the INVITEs were answered (${answers.length} responses)`);
   t.equal(rtpAtVictim, 0, 'the address in the SDP got no RTP in 8 s');
 
-  const c = await ScriptedCaller.start(0, 34594);
+  const c = await ScriptedCaller.start(0, testPort(34594));
   t.teardown(() => c.close());
-  t.equal(await c.dial(5764, 'sip:pay@127.0.0.1', HEADERS), 200);
+  t.equal(await c.dial(testPort(5764), 'sip:pay@127.0.0.1', HEADERS), 200);
   const at = Date.now();
   await waitFor(() => c.rtp.loudPackets(at) > 10, 5000);
   t.pass('the ACKed caller hears its prompt');

@@ -6,8 +6,9 @@ import type { SipRequest } from '../../src/sip/sip-stack.js';
 import { answerInvite, Peer, sdpBody } from '../helpers/call-sip-peers.js';
 import { cardNeedles, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5792;
+const SIP = testPort(5792);
 const TOKEN = 'correlation-token-1';
 const VISA = '4111111111111111';
 const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
@@ -15,7 +16,7 @@ const CVV = '947';
 
 t.test('an agent desktop beside the PBX drives secure mode and a payment with only the PBX-side ids', async (t) => {
   const pbx = await Peer.start(0);
-  const agent = await RtpEndpoint.open(36920);
+  const agent = await RtpEndpoint.open(testPort(36920));
   t.teardown(async () => {
     agent.close();
     await pbx.close();
@@ -23,9 +24,9 @@ t.test('an agent desktop beside the PBX drives secure mode and a payment with on
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0', token: TOKEN },
-    rtp: { ports: '36700-36799' },
+    rtp: { ports: testPortRange('36700-36799') },
     upstream: pbx.uri,
-    gateway: { url: 'https://127.0.0.1:8546/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${testPort(8546)}/xml/v1/request.api` },
   });
   const auth = { authorization: `Bearer ${TOKEN}` };
   const json = { ...auth, 'content-type': 'application/json' };
@@ -39,7 +40,7 @@ t.test('an agent desktop beside the PBX drives secure mode and a payment with on
     }
     pbx.defaultHandler(req, tx);
   };
-  const c = await ScriptedCaller.start(0, 36910);
+  const c = await ScriptedCaller.start(0, testPort(36910));
   t.teardown(() => c.close());
   t.equal(await c.dial(SIP, 'sip:agent@127.0.0.1', {}), 200);
 

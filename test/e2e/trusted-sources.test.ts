@@ -4,8 +4,9 @@ import t from 'tap';
 import { digestAuthorization } from '../../src/sip/digest-auth.js';
 import { Peer, sdpBody } from '../helpers/call-sip-peers.js';
 import { startE2eServer } from '../helpers/e2e-server.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5796;
+const SIP = testPort(5796);
 
 t.test('serve: untrusted sources get 403 (PBX untouched) or, with sip.auth users, a digest challenge', async (t) => {
   const pbx = await Peer.start();
@@ -14,7 +15,7 @@ t.test('serve: untrusted sources get 403 (PBX untouched) or, with sip.auth users
   await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}`, trustedSources: ['10.99.0.0/16'], auth: { users: [user] }, keepalive: { intervalSeconds: 0 } },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '37300-37339' },
+    rtp: { ports: testPortRange('37300-37339') },
     upstream: pbx.uri,
   });
   const caller = await Peer.start();
@@ -38,7 +39,7 @@ t.test('serve: without digest users an untrusted source is refused outright', as
   await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP + 1}`, trustedSources: ['10.99.0.0/16'], keepalive: { intervalSeconds: 0 } },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '37340-37379' },
+    rtp: { ports: testPortRange('37340-37379') },
     upstream: pbx.uri,
   });
   const caller = await Peer.start();

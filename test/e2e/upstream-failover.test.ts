@@ -4,8 +4,9 @@ import t from 'tap';
 import { Peer, sdpBody } from '../helpers/call-sip-peers.js';
 import { startE2eServer } from '../helpers/e2e-server.js';
 import { UdpPeer } from '../helpers/udp-peer.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5790;
+const SIP = testPort(5790);
 
 t.test('serve: a dead first upstream is failed over, marked down, and readiness follows the upstreams', async (t) => {
   const dead = await UdpPeer.bind();
@@ -13,7 +14,7 @@ t.test('serve: a dead first upstream is failed over, marked down, and readiness 
   const live = await Peer.start();
   live.handler = (req, tx) => {
     if (tx !== undefined && req.method === 'INVITE' && live.dialogFor(req) === undefined) {
-      tx.respond(200, undefined, { body: sdpBody(30000), contentType: 'application/sdp', headers: { contact: live.stack.contact('udp', 'pbx') } });
+      tx.respond(200, undefined, { body: sdpBody(testPort(30000)), contentType: 'application/sdp', headers: { contact: live.stack.contact('udp', 'pbx') } });
       return;
     }
     live.defaultHandler(req, tx);
@@ -23,7 +24,7 @@ t.test('serve: a dead first upstream is failed over, marked down, and readiness 
   const e2e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}`, inviteTimeoutMs: 400, keepalive: { intervalSeconds: 0.3, timeoutSeconds: 0.2, failureThreshold: 2 } },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '36800-36899' },
+    rtp: { ports: testPortRange('36800-36899') },
     upstream: [{ uri: `sip:127.0.0.1:${dead.port}`, priority: 1 }, { uri: live.uri, priority: 2 }],
   });
   const caller = await Peer.start();

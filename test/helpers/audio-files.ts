@@ -2,7 +2,7 @@
 // the OS temp dir (never in the repo), the asterisk speech/music corpus, and tool presence checks.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Extra } from 'tap';
@@ -77,7 +77,12 @@ export function syntheticSpeechDir(): string {
   for (const voice of ['en', 'en-us', 'en+f3', 'en+f4', 'en+m3', 'en-us+f2', 'en+klatt2', 'en-gb-x-rp']) {
     for (const pitch of [30, 50, 80, 99]) {
       const path = join(dir, `espeak-${String(++index).padStart(2, '0')}.wav`);
-      if (!existsSync(path)) execFileSync('espeak-ng', ['-v', voice, '-p', String(pitch), '-s', '160', '-w', path, SYNTHETIC_TEXT], { stdio: 'ignore' });
+      if (!existsSync(path)) {
+        // Written aside and renamed: a test file running at the same time never reads half a file.
+        const tmp = `${path}.${process.pid}.tmp`;
+        execFileSync('espeak-ng', ['-v', voice, '-p', String(pitch), '-s', '160', '-w', tmp, SYNTHETIC_TEXT], { stdio: 'ignore' });
+        renameSync(tmp, path);
+      }
     }
   }
   return dir;

@@ -109,7 +109,7 @@ export const EXPECTED_FIELD_ERRORS = {
 
 /** The contract's key order, and avgDurationSeconds in result vocabulary order. */
 export function contractJson(summary: KpiSummary): string {
-  const order = ['success', 'too-many-failed-attempts', 'payment-connector-error', 'caller-interrupted-with-star', 'caller-hung-up', 'validation-error', 'internal-error', 'not-identified', 'transferred-to-agent'] as const;
+  const order = ['success', 'too-many-failed-attempts', 'payment-connector-error', 'caller-interrupted-with-star', 'caller-hung-up', 'validation-error', 'internal-error', 'not-identified', 'transferred-to-agent', 'cancelled'] as const;
   const avg: Record<string, number> = {};
   for (const r of order) if (summary.avgDurationSeconds[r] !== undefined) avg[r] = summary.avgDurationSeconds[r] as number;
   return JSON.stringify({ entered: summary.entered, successful: summary.successful, unsuccessful: summary.unsuccessful, attempted: summary.attempted, hangups: summary.hangups, avgDurationSeconds: avg, funnel: summary.funnel });

@@ -137,9 +137,10 @@ export class Harness {
   }
 }
 
-/** Walks the guided flow to the readback: pay the full balance, then card, expiry, code. */
+/** Walks the guided flow to the readback: pay the full balance (when offered), then card, expiry, code. */
 export function toReadback(h: Harness, card = VISA, expiry = '1228', code = '123'): Harness {
-  h.start().keys('1');
+  h.start();
+  if (h.state === 'amount-choice') h.keys('1');
   enterCard(h, card);
   h.keys(expiry).keys(code);
   return h;

@@ -31,7 +31,7 @@ function fakeCalls(): CallControl & { secureCalls: string[] } {
 }
 
 t.test('calls: list, secure on and off, unknown calls', async (t) => {
-  const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+  const app = await createHttpApp({ token: 'tok', logger: createLogger('silent') });
   const calls = fakeCalls();
   registerCallRoutes(app, calls, { widgetTokens: new WidgetTokens(''), widgetTokenTtlSeconds: 3600 });
   t.teardown(() => app.close());
@@ -56,7 +56,7 @@ t.test('calls: list, secure on and off, unknown calls', async (t) => {
 });
 
 t.test('payments: start (idempotent), commands, status, errors', async (t) => {
-  const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+  const app = await createHttpApp({ token: 'tok', logger: createLogger('silent') });
   const started: StartPaymentInput[] = [];
   const commands: PaymentCommand[] = [];
   const api: PaymentApi = {
@@ -70,7 +70,9 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
     command(_callId, pid, command) {
       if (pid !== 'p1') throw new PaymentApiError('ERR_NO_PAYMENT', 'no such payment');
       commands.push(command);
-      return 'status' in command && command.status === 'complete' ? { accepted: false, reason: 'missing-fields' } : { accepted: true };
+      if ('status' in command && command.status === 'complete') return { accepted: false, reason: 'fields-missing', missing: ['expiration-date', 'security-code'] };
+      if ('capture' in command && command.capture === 'charge-amount') return { accepted: false, reason: 'not-collecting:processing' };
+      return { accepted: true };
     },
     status: () => ({ for: 'payment-card-number', paymentCardNumber: 'xxxxxxxxxxxx1111' }),
   };
@@ -91,10 +93,18 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
   t.equal((await app.inject({ method: 'POST', url: '/calls/c2/payments', headers: AUTH, payload: body })).statusCode, 404);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { ...body, idempotencyKey: 'k2', amount: 'bad' } })).statusCode, 400);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'security-code' } })).statusCode, 200);
-  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { status: 'complete' } })).statusCode, 409);
+  const refused = await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { status: 'complete' } });
+  t.equal(refused.statusCode, 409);
+  t.same(
+    refused.json(),
+    { error: 'cannot complete: missing or invalid: expiration-date, security-code', code: 'ERR_CONFLICT', accepted: false, reason: 'fields-missing', missing: ['expiration-date', 'security-code'] },
+    'a refused complete names the fields still missing, readable and as a list',
+  );
+  const late = await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'charge-amount' } });
+  t.same([late.statusCode, late.json()], [409, { error: 'cannot capture charge-amount now: not-collecting:processing', code: 'ERR_CONFLICT', accepted: false, reason: 'not-collecting:processing' }]);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'pin' } })).statusCode, 400);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p9', headers: AUTH, payload: { status: 'cancel' } })).statusCode, 404);
-  t.same(commands, [{ capture: 'security-code' }, { status: 'complete' }]);
+  t.same(commands, [{ capture: 'security-code' }, { status: 'complete' }, { capture: 'charge-amount' }]);
   t.equal((await app.inject({ url: '/calls/c1/payments/p1', headers: AUTH })).json().paymentCardNumber, 'xxxxxxxxxxxx1111');
 });
 
@@ -138,7 +148,7 @@ t.test('statusCallback: refused without a webhook secret, over plain http withou
     status: () => ({}),
   };
   const start = async (callbacks: Parameters<typeof registerPaymentRoutes>[2], statusCallback: string) => {
-    const app = createHttpApp({ token: 'tok', logger: createLogger('silent') });
+    const app = await createHttpApp({ token: 'tok', logger: createLogger('silent') });
     registerPaymentRoutes(app, api, callbacks);
     t.teardown(() => app.close());
     const res = await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'k', amount: '1.00', customerId: 'C', statusCallback } });

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/server/logger.js';
 
 t.test('live always; ready follows the readiness check; both without the token', async (t) => {
   let readiness: Readiness = { ready: true, reasons: [] };
-  const app = createHttpApp({ token: 'secret', logger: createLogger('silent') });
+  const app = await createHttpApp({ token: 'secret', logger: createLogger('silent') });
   registerHealthRoutes(app, { readiness: () => readiness });
   t.teardown(() => app.close());
   const live = await app.inject({ url: '/health/live' });
@@ -15,12 +15,13 @@ t.test('live always; ready follows the readiness check; both without the token',
   readiness = { ready: false, reasons: ['draining'] };
   const draining = await app.inject({ url: '/health/ready' });
   t.equal(draining.statusCode, 503);
-  t.same(draining.json(), { status: 'not-ready', reasons: ['draining'] });
+  t.match(draining.headers['content-type'], /^application\/problem\+json/, 'not ready is a problem (RFC 9457)');
+  t.match(draining.json(), { type: 'https://toneguard.dev/problems/not-ready', status: 503, reasons: ['draining'] });
   t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'a draining instance is still live');
 });
 
 t.test('a readiness check that throws means not ready, not a 500', async (t) => {
-  const app = createHttpApp({ token: '', logger: createLogger('silent') });
+  const app = await createHttpApp({ token: '', logger: createLogger('silent') });
   registerHealthRoutes(app, {
     readiness: () => {
       throw new Error('boom');

@@ -40,7 +40,7 @@ function fakePayments(): PaymentApi & { started: string[] } {
 
 async function setup(t: Tap.Test) {
   const widgetTokens = new WidgetTokens(KEY);
-  const app = createHttpApp({ token: MASTER, logger: createLogger('silent'), widgetTokens, resolveCallId: (id) => fakeCalls().resolve(id) });
+  const app = await createHttpApp({ token: MASTER, logger: createLogger('silent'), widgetTokens, resolveCallId: (id) => fakeCalls().resolve(id) });
   const payments = fakePayments();
   const hub = new WidgetHub();
   const store = SqliteKpiStore.open(':memory:');

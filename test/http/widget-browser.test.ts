@@ -89,7 +89,7 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   };
 
   const widgetTokens = new WidgetTokens('');
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
+  const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub });
   const call: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
   registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
@@ -191,12 +191,12 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   await waitText(page, 'luhn', 'Valid');
   await waitText(page, 'last4', '1111');
   t.equal(await page.locator('#digits').getAttribute('aria-label'), '16 digits entered');
-  t.equal(await page.locator('li[data-field="payment-card-number"]').getAttribute('aria-current'), 'step');
+  t.equal(await page.locator('li[data-step="card-number"]').getAttribute('aria-current'), 'step');
   await snapshotDom();
 
   hub.update(CALL_ID, { field: 'expiration-date', digitsEntered: 0 });
   await waitText(page, 'field', 'Expiry date');
-  t.equal(await page.locator('li[data-field="payment-card-number"]').getAttribute('data-status'), 'done');
+  t.equal(await page.locator('li[data-step="card-number"]').getAttribute('data-status'), 'done');
   t.equal(await page.locator('#expiry').textContent(), 'No');
   for (let n = 1; n <= EXPIRY.length; n++) {
     hub.update(CALL_ID, { digitsEntered: n });
@@ -220,7 +220,7 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   t.equal(await page.locator('#card-type').textContent(), 'visa');
   t.equal(await page.locator('#last4').textContent(), '1111');
   t.equal(await page.locator('#luhn').textContent(), 'Valid');
-  t.equal(await page.locator('li[data-field="payment-processing"]').getAttribute('data-status'), 'done');
+  t.equal(await page.locator('li[data-step="processing"]').getAttribute('data-status'), 'done');
   await snapshotDom();
   if (process.env.WIDGET_SCREENSHOT) await page.screenshot({ path: process.env.WIDGET_SCREENSHOT, fullPage: true });
 

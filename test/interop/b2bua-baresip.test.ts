@@ -29,14 +29,15 @@ import {
   type ApiClient,
 } from '../helpers/interop.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
 // Ports given to this test (the other interop files use others): phones bind TLS on SIP + 1.
-const CALLER = { sip: 5730, ctrl: 4730, rtp: '33200-33219' };
-const AGENT = { sip: 5732, ctrl: 4731, rtp: '33220-33239' };
-const AGENT_RTP_FIRST = 33220;
-const AGENT_RTP_LAST = 33239;
-const TONEGUARD_SIP = 5734;
-const TONEGUARD_RTP = '33000-33199';
+const CALLER = { sip: testPort(5730), ctrl: testPort(4730), rtp: testPortRange('33200-33219') };
+const AGENT = { sip: testPort(5732), ctrl: testPort(4731), rtp: testPortRange('33220-33239') };
+const AGENT_RTP_FIRST = testPort(33220);
+const AGENT_RTP_LAST = testPort(33239);
+const TONEGUARD_SIP = testPort(5734);
+const TONEGUARD_RTP = testPortRange('33000-33199');
 const TOKEN = 'interop-test-token-0123456789';
 
 const CALLER_HZ = 400;
@@ -76,7 +77,7 @@ async function startRig(t: Tap.Test): Promise<Rig> {
     rtp: { ports: TONEGUARD_RTP },
     upstream: `sip:127.0.0.1:${AGENT.sip}`,
     // No payment in this test: a gateway that is never called (nothing listens there).
-    gateway: { kind: 'xml', url: 'https://127.0.0.1:8543/xml/v1/request.api' },
+    gateway: { kind: 'xml', url: `https://127.0.0.1:${testPort(8543)}/xml/v1/request.api` },
     kpi: { sqlite: join(dir, 'kpi.sqlite') },
   });
   const server = await ToneguardServer.start(config, createLogger('info', { write: (line: string) => void logs.push(line) }));

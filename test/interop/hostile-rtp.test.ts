@@ -18,14 +18,15 @@ import { readAudio8k } from '../helpers/audio-files.js';
 import { BaresipPhone } from '../helpers/baresip.js';
 import { apiClient, LoopbackCapture, udpWithPayload, missingInteropTool, readRtp, sleep, toneShare, until, writeSourceWav, type CapturedRtp } from '../helpers/interop.js';
 import { mulberry32 } from '../helpers/signals.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const CALLER = { sip: 5736, ctrl: 4735, rtp: '33600-33619' };
-const AGENT = { sip: 5738, ctrl: 4736, rtp: '33620-33639' };
-const PHONE_RTP_FIRST = 33600;
-const PHONE_RTP_LAST = 33639;
-const CALLER_RTP_LAST = 33619;
-const TONEGUARD_SIP = 5735;
-const TONEGUARD_RTP = { first: 33500, last: 33599 };
+const CALLER = { sip: testPort(5736), ctrl: testPort(4735), rtp: testPortRange('33600-33619') };
+const AGENT = { sip: testPort(5738), ctrl: testPort(4736), rtp: testPortRange('33620-33639') };
+const PHONE_RTP_FIRST = testPort(33600);
+const PHONE_RTP_LAST = testPort(33639);
+const CALLER_RTP_LAST = testPort(33619);
+const TONEGUARD_SIP = testPort(5735);
+const TONEGUARD_RTP = { first: testPort(33500), last: testPort(33599) };
 const TOKEN = 'hostile-rtp-test-token-42';
 const CALLER_HZ = 400;
 const AGENT_HZ = 2500;
@@ -100,7 +101,7 @@ t.test('garbage and forged RTP at a live call', { skip: missing === undefined ? 
       http: { listen: '127.0.0.1:0', token: TOKEN },
       rtp: { ports: `${TONEGUARD_RTP.first}-${TONEGUARD_RTP.last}` },
       upstream: `sip:127.0.0.1:${AGENT.sip}`,
-      gateway: { kind: 'xml', url: 'https://127.0.0.1:8543/xml/v1/request.api' },
+      gateway: { kind: 'xml', url: `https://127.0.0.1:${testPort(8543)}/xml/v1/request.api` },
       kpi: { sqlite: join(dir, 'kpi.sqlite') },
     }),
     createLogger('info', { write: (line: string) => void logs.push(line) }),

@@ -16,12 +16,13 @@ import { PaymentCaller } from '../helpers/payment-caller.js';
 import { CVV, EXPIRY, SCRIPTS, VISA, runScript, waitState, type ScriptOutcome, type ScriptTarget } from '../helpers/payment-scripts.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { parsePrometheusText, sumOf } from '../helpers/prometheus-text.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
 // Ports (e2e port plan): instances SIP 5754/5755, Kamailio 5756, caller 5757; RTP 35400-35799
 // (instances) and 36100-36199 (caller); gateway simulators on ephemeral ports (url port 0).
-const SIP = [5754, 5755] as const;
-const KAMAILIO_PORT = 5756;
-const CALLER_PORT = 5757;
+const SIP = [testPort(5754), testPort(5755)] as const;
+const KAMAILIO_PORT = testPort(5756);
+const CALLER_PORT = testPort(5757);
 
 class Instance {
   readonly out: string[] = [];
@@ -79,13 +80,13 @@ function startInstance(cli: string, dir: string, n: 0 | 1, pgUrl: string): Insta
     // would otherwise add "no upstream is up" to "draining").
     sip: { listen: `127.0.0.1:${SIP[n]}`, keepalive: { intervalSeconds: 0 } },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: `${35400 + n * 200}-${35599 + n * 200}` },
-    upstream: 'sip:127.0.0.1:5769',
+    rtp: { ports: testPortRange(`${35400 + n * 200}-${35599 + n * 200}`) },
+    upstream: `sip:127.0.0.1:${testPort(5769)}`,
     payment: {
       // Kamailio forwards the caller's Request-URI (sip:pay@127.0.0.1:KAMAILIO) unchanged; the
       // payment URI matches on user and host.
       uri: 'sip:pay@127.0.0.1',
-      returnUri: 'sip:ivr@127.0.0.1:5768',
+      returnUri: `sip:ivr@127.0.0.1:${testPort(5768)}`,
       maxDeclines: 2,
       results: { tooManyDeclines: 'return' },
       timeouts: { firstDigitMs: 4000, interDigitMs: 3000 },
@@ -143,7 +144,7 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   t.teardown(() => kamailio.stop());
   const caller = await PaymentCaller.open(CALLER_PORT);
   t.teardown(() => caller.close());
-  let rtp = 36100;
+  let rtp = testPort(36100);
   const s: ScriptTarget = {
     caller,
     target: { transport: 'udp', address: '127.0.0.1', port: KAMAILIO_PORT },
@@ -213,14 +214,15 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   await waitState([x.httpUrl], live.callId, 'amount-choice');
   x.child.kill('SIGTERM');
   const deadline = Date.now() + 5000;
-  let ready: { status: number; body: { status?: string; reasons?: string[] } } = { status: 0, body: {} };
+  let ready: { status: number; body: { type?: string; reasons?: string[] } } = { status: 0, body: {} };
   while (Date.now() < deadline) {
     const res = await fetch(`${x.httpUrl}/health/ready`);
-    ready = { status: res.status, body: (await res.json()) as { status?: string; reasons?: string[] } };
+    const body = (await res.json()) as { type?: string; reasons?: string[] };
+    ready = { status: res.status, body: { type: body.type, reasons: body.reasons } };
     if (res.status === 503) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  t.same(ready, { status: 503, body: { status: 'not-ready', reasons: ['draining'] } }, `${x.name} /health/ready: 503 draining`);
+  t.same(ready, { status: 503, body: { type: 'https://toneguard.dev/problems/not-ready', reasons: ['draining'] } }, `${x.name} /health/ready: 503 draining`);
 
   // Kamailio's probe (OPTIONS) gets 503 from x now, 200 from y.
   const probe = async (port: number) => caller.options({ transport: 'udp', address: '127.0.0.1', port });

@@ -1,8 +1,9 @@
-// registerKpiRoutes through fastify.inject: GET /kpi (and ?by=, ranges, bad input -> 400),
+// registerKpiRoutes on the server's app through fastify.inject: GET /kpi (and ?by=, ranges, bad input -> 400),
 // /kpi/field-errors, /kpi/live, /metrics and the dashboard page.
 import { Script } from 'node:vm';
-import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import t from 'tap';
+import { createHttpApp } from '../../src/http/http-app.js';
 import { KpiMetrics } from '../../src/kpi/kpi-metrics.js';
 import { KpiRecorder } from '../../src/kpi/kpi-recorder.js';
 import { registerKpiRoutes } from '../../src/kpi/kpi-routes.js';
@@ -10,12 +11,19 @@ import { SqliteKpiStore } from '../../src/kpi/sqlite-kpi-store.js';
 import { scriptedBatch, TEST_PAN, TEST_PAN_LAST12 } from '../helpers/kpi-batch.js';
 import { EXPECTED_BY_MERCHANT, EXPECTED_DAY1, EXPECTED_DAY2, EXPECTED_FIELD_ERRORS, EXPECTED_TOTAL, contractJson } from '../helpers/kpi-expected.js';
 import { parsePrometheusText, sumOf } from '../helpers/prometheus-text.js';
+import { createLogger } from '../../src/server/logger.js';
+
+/** The routes on the server's app (authentication, problems, documented-only response schemas). */
+async function kpiApp(store: SqliteKpiStore, metrics: KpiMetrics): Promise<{ app: FastifyInstance; get: (url: string) => ReturnType<FastifyInstance['inject']> }> {
+  const app = await createHttpApp({ token: 'kpi-token', logger: createLogger('silent') });
+  registerKpiRoutes(app, { store, metrics });
+  return { app, get: (url) => app.inject({ url, headers: { authorization: 'Bearer kpi-token' } }) };
+}
 
 t.test('KPI routes over the scripted batch', async (t) => {
   const store = SqliteKpiStore.open(':memory:');
   const metrics = new KpiMetrics();
-  const app = Fastify();
-  registerKpiRoutes(app, { store, metrics });
+  const { app, get } = await kpiApp(store, metrics);
   t.teardown(async () => {
     await app.close();
     await store.close();
@@ -27,16 +35,16 @@ t.test('KPI routes over the scripted batch', async (t) => {
   await recorder.close();
   metrics.callStarted();
 
-  const all = await app.inject({ method: 'GET', url: '/kpi' });
+  const all = await get('/kpi');
   t.equal(all.statusCode, 200);
   t.match(all.headers['content-type'], /application\/json/);
   t.equal(all.body, contractJson(EXPECTED_TOTAL), 'GET /kpi: the contract object, keys in order');
-  t.same((await app.inject('/kpi?from=2026-11-20&to=2026-11-21')).json(), EXPECTED_DAY1, 'from/to');
-  t.same((await app.inject('/kpi?from=2026-11-21T00:00:00Z')).json(), EXPECTED_DAY2, 'from as a date-time');
-  t.same((await app.inject('/kpi?by=day')).json(), [{ day: '2026-11-20', ...EXPECTED_DAY1 }, { day: '2026-11-21', ...EXPECTED_DAY2 }], 'by=day: an array, key first');
-  t.same((await app.inject('/kpi?by=merchant')).json(), EXPECTED_BY_MERCHANT.map((g) => ({ merchant: g.key, ...g.summary })), 'by=merchant');
-  t.same((await app.inject('/kpi/field-errors')).json(), EXPECTED_FIELD_ERRORS, 'field errors');
-  t.same((await app.inject('/kpi/live')).json(), { callsActive: 1, callsTotal: 1, rtpPackets: 0, rtpPacketsLost: 0, rtpPacketsDropped: 0, dtmfDigits: {}, dtmfDigitsClamped: 0 }, 'live counters');
+  t.same((await get('/kpi?from=2026-11-20&to=2026-11-21')).json(), EXPECTED_DAY1, 'from/to');
+  t.same((await get('/kpi?from=2026-11-21T00:00:00Z')).json(), EXPECTED_DAY2, 'from as a date-time');
+  t.same((await get('/kpi?by=day')).json(), [{ day: '2026-11-20', ...EXPECTED_DAY1 }, { day: '2026-11-21', ...EXPECTED_DAY2 }], 'by=day: an array, key first');
+  t.same((await get('/kpi?by=merchant')).json(), EXPECTED_BY_MERCHANT.map((g) => ({ merchant: g.key, ...g.summary })), 'by=merchant');
+  t.same((await get('/kpi/field-errors')).json(), EXPECTED_FIELD_ERRORS, 'field errors');
+  t.same((await get('/kpi/live')).json(), { callsActive: 1, callsTotal: 1, rtpPackets: 0, rtpPacketsLost: 0, rtpPacketsDropped: 0, dtmfDigits: {}, dtmfDigitsClamped: 0 }, 'live counters');
 
   for (const [url, code] of [
     ['/kpi?from=yesterday', 'kpi.invalid-range'],
@@ -44,13 +52,14 @@ t.test('KPI routes over the scripted batch', async (t) => {
     ['/kpi?from=2026-11-22&to=2026-11-21', 'kpi.invalid-range'],
     ['/kpi?by=week', 'kpi.invalid-group'],
   ] as const) {
-    const r = await app.inject(url);
+    const r = await get(url);
     t.equal(r.statusCode, 400, `${url}: 400`);
     t.equal(r.json().error, code, `${url}: ${code}`);
+    t.match(r.json(), { type: 'https://toneguard.dev/problems/bad-request', status: 400, code }, `${url}: a bad-request problem with the KPI code`);
   }
-  t.equal((await app.inject('/kpi?colour=red')).body, all.body, 'an unknown query parameter is ignored');
+  t.equal((await get('/kpi?colour=red')).body, all.body, 'an unknown query parameter is ignored');
 
-  const prom = await app.inject('/metrics');
+  const prom = await get('/metrics');
   t.equal(prom.statusCode, 200);
   t.match(prom.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   const m = parsePrometheusText(prom.body);
@@ -58,7 +67,7 @@ t.test('KPI routes over the scripted batch', async (t) => {
   t.equal(sumOf(m, 'toneguard_payment_sessions_total', { result: 'success' }), EXPECTED_TOTAL.successful, '/metrics: successful');
   t.equal(sumOf(m, 'toneguard_calls_active'), 1, '/metrics: calls active');
 
-  const page = await app.inject('/dashboard');
+  const page = await get('/dashboard');
   t.equal(page.statusCode, 200);
   t.match(page.headers['content-type'], /^text\/html/);
   for (const id of ['tile-entered', 'tile-successful', 'tile-unsuccessful', 'tile-attempted', 'tile-hangups', 'tile-calls-active', 'tile-rtp-packets', 'tile-rtp-lost', 'tile-dtmf-digits', 'tile-dtmf-clamped', 'outcomes-chart', 'funnel']) {
@@ -68,16 +77,16 @@ t.test('KPI routes over the scripted batch', async (t) => {
   const script = /<script>([\s\S]*)<\/script>/.exec(page.body)?.[1] ?? '';
   t.doesNotThrow(() => new Script(script), 'the page script parses');
   t.match(script, /setInterval\(refresh, 5000\)/, 'polls every 5 s');
-  for (const body of [all.body, prom.body, (await app.inject('/kpi?by=outcome')).body]) t.notOk(body.includes(TEST_PAN) || body.includes(TEST_PAN_LAST12), 'no card number in a response');
+  for (const body of [all.body, prom.body, (await get('/kpi?by=outcome')).body]) t.notOk(body.includes(TEST_PAN) || body.includes(TEST_PAN_LAST12), 'no card number in a response');
 });
 
 t.test('a failing store answers 503 with its code', async (t) => {
   const store = SqliteKpiStore.open(':memory:');
   await store.close();
-  const app = Fastify();
-  registerKpiRoutes(app, { store, metrics: new KpiMetrics() });
+  const { app, get } = await kpiApp(store, new KpiMetrics());
   t.teardown(() => app.close());
-  const r = await app.inject('/kpi');
+  const r = await get('/kpi');
   t.equal(r.statusCode, 503);
   t.equal(r.json().error, 'kpi.closed');
+  t.match(r.json(), { type: 'https://toneguard.dev/problems/kpi-unavailable', code: 'kpi.closed' });
 });

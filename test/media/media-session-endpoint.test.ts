@@ -6,12 +6,13 @@ import { ULAW_SILENCE } from '../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import type { DialogDigit } from '../../src/dialog/vocabulary.js';
 import type { LegMediaConfig } from '../../src/media/media-session.js';
-import { PortAllocator } from '../../src/media/port-allocator.js';
-import { RtpMediaSession } from '../../src/media/rtp-media-session.js';
+import { PortAllocator } from '../../src/media/relay/port-allocator.js';
+import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import { parsed } from '../helpers/rtp-streams.js';
 import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { testPortRange } from '../helpers/ports.js';
 
-const ports = new PortAllocator({ address: '127.0.0.1', ports: '30500-30699' });
+const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30500-30699') });
 
 function config(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
   return {

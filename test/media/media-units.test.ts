@@ -1,10 +1,11 @@
 // The media session's pure parts: digit merging, remote latching, port ranges and allocation.
 import { createSocket } from 'node:dgram';
 import t from 'tap';
-import { DigitMerger, MERGE_WINDOW_MS } from '../../src/media/digit-merger.js';
-import { PortAllocator, parsePortRange } from '../../src/media/port-allocator.js';
-import { PromptQueue } from '../../src/media/prompt-queue.js';
-import { RemoteLatch } from '../../src/media/remote-latch.js';
+import { DigitMerger, MERGE_WINDOW_MS } from '../../src/media/digits/digit-merger.js';
+import { PortAllocator, parsePortRange } from '../../src/media/relay/port-allocator.js';
+import { PromptQueue } from '../../src/media/prompts/prompt-queue.js';
+import { RemoteLatch } from '../../src/media/relay/remote-latch.js';
+import { testPort } from '../helpers/ports.js';
 
 t.test('digit merger: same key from two sources within the window is one press', async (t) => {
   const m = new DigitMerger();
@@ -73,20 +74,21 @@ t.test('port range parsing', async (t) => {
 });
 
 t.test('allocation: even/odd pairs, skips ports taken by others, exhaustion, reuse after release', async (t) => {
+  const base = testPort(30000);
   const squatter = createSocket('udp4');
-  await new Promise<void>((resolve) => squatter.bind(30003, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => squatter.bind(base + 3, '127.0.0.1', () => resolve()));
   t.teardown(() => squatter.close());
-  const a = new PortAllocator({ address: '127.0.0.1', ports: '30000-30005' });
+  const a = new PortAllocator({ address: '127.0.0.1', ports: `${base}-${base + 5}` });
   t.equal(a.capacity, 3);
   const p1 = await a.allocate();
   const p2 = await a.allocate();
-  t.same([p1.rtpPort, p1.rtcpPort], [30000, 30001]);
-  t.same([p2.rtpPort, p2.rtcpPort], [30004, 30005], 'pair 30002/30003 skipped (30003 taken)');
-  await t.rejects(a.allocate(), { code: 'EPORTS_EXHAUSTED', message: /30000-30005/ });
+  t.same([p1.rtpPort, p1.rtcpPort], [base, base + 1]);
+  t.same([p2.rtpPort, p2.rtcpPort], [base + 4, base + 5], 'pair +2/+3 skipped (+3 taken)');
+  await t.rejects(a.allocate(), { code: 'EPORTS_EXHAUSTED', message: `${base}-${base + 5}` });
   p1.release();
   p1.release();
   const p3 = await a.allocate();
-  t.equal(p3.rtpPort, 30000, 'released pair reused');
+  t.equal(p3.rtpPort, base, 'released pair reused');
   p2.release();
   p3.release();
   t.equal(a.used, 0);

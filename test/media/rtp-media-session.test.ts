@@ -7,13 +7,14 @@ import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import type { DialogDigit } from '../../src/dialog/vocabulary.js';
 import type { LegMediaConfig } from '../../src/media/media-session.js';
-import { PortAllocator } from '../../src/media/port-allocator.js';
-import { RtpMediaSession, type RtpMediaSessionOptions } from '../../src/media/rtp-media-session.js';
+import { PortAllocator } from '../../src/media/relay/port-allocator.js';
+import { RtpMediaSession, type RtpMediaSessionOptions } from '../../src/media/relay/rtp-media-session.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { decodeByTimestamp, parsed } from '../helpers/rtp-streams.js';
 import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { testPortRange } from '../helpers/ports.js';
 
-const ports = new PortAllocator({ address: '127.0.0.1', ports: '30100-30499' });
+const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30100-30499') });
 
 function legConfig(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
   return {
@@ -353,7 +354,7 @@ t.test('garbage on the media ports is dropped and never crashes', async (t) => {
 });
 
 t.test('close releases the ports: the same pair binds again; close is idempotent', async (t) => {
-  const small = new PortAllocator({ address: '127.0.0.1', ports: '30480-30483' });
+  const small = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30480-30483') });
   const s1 = await RtpMediaSession.open({ ports: small, mode: 'b2bua' });
   const used = [s1.local('caller').rtpPort, s1.local('agent').rtpPort];
   await t.rejects(RtpMediaSession.open({ ports: small, mode: 'endpoint' }), { code: 'EPORTS_EXHAUSTED' });

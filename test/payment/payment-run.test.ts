@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import t from 'tap';
 import { DEFAULT_PROMPT_DIR, parseDialogConfig } from '../../src/dialog/dialog-config.js';
 import type { PaymentSessionResult } from '../../src/dialog/payment-session.js';
+import { characterSegments, planOf } from '../../src/dialog/prompts/compose.js';
 import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import type { ChargeOutcome } from '../../src/gateway/connector.js';
 import { FakeConnector } from '../../src/gateway/fake-connector.js';
@@ -38,6 +39,11 @@ class FakeCall implements PaymentCall {
   }
   hangup(headers: Readonly<Record<string, string>>): void {
     this.hangups.push(headers);
+  }
+  /** What call control would call on the agent's BYE while a payment runs; null when not kept. */
+  onAgentHangup: (() => void) | null = null;
+  keepCallerOnAgentHangup(handler: (() => void) | null): void {
+    this.onAgentHangup = handler;
   }
 }
 
@@ -119,8 +125,9 @@ t.test('agent-assisted: the agent copy of the readback is the caller copy with t
   calls.set(call.id, call);
   await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' } });
   await until(() => call.media.plays.length > 0, 'a prompt');
-  await keys(call, `1${PAN}#1230${CVV}`);
-  await until(() => call.media.plays.filter((p) => p.leg === 'agent').length >= 5, 'the readback');
+  // The agent's amount is the charge: no balance menu, the card number is asked first.
+  await keys(call, `${PAN}#1230${CVV}`);
+  await until(() => call.media.plays.filter((p) => p.leg === 'agent').length >= 4, 'the readback');
   const callerPlay = call.media.plays.filter((p) => p.leg === 'caller').at(-1);
   const agentPlay = call.media.plays.filter((p) => p.leg === 'agent').at(-1);
   if (callerPlay === undefined || agentPlay === undefined) throw new Error('no readback');
@@ -141,3 +148,53 @@ function indexOf(hay: Int16Array, needle: Int16Array): number {
   }
   return -1;
 }
+
+t.test('agent-assisted: the agent hangs up mid-card: the caller alone hears the cancellation, then the call ends with the result', async (t) => {
+  const { calls, connector, coordinator, results, lines } = setup();
+  const call = new FakeCall('call-agent-gone');
+  calls.set(call.id, call);
+  await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' }, actor: 'master' });
+  await until(() => call.media.plays.length > 0, 'a prompt');
+  t.type(call.onAgentHangup, 'function', 'the caller is kept on an agent BYE while the payment runs');
+  await keys(call, PAN.slice(0, 8));
+  call.media.autoEndPrompts = false;
+  const before = call.media.plays.length;
+  call.onAgentHangup?.();
+  await until(() => call.media.plays.length > before, 'the result prompt');
+  const after = call.media.plays.slice(before);
+  t.same(after.map((p) => p.leg), ['caller'], 'played to the caller only');
+  const cancelled = await new PromptLibrary({ directory: DEFAULT_PROMPT_DIR }).prompt('payment-cancelled');
+  t.equal(after[0].samples, cancelled.length, 'the cancellation prompt');
+  await tick();
+  t.same(call.hangups, [], 'the call is not ended before the caller has heard it');
+  call.media.endPrompt(after[0].id, false);
+  await until(() => call.hangups.length > 0, 'the BYE');
+  t.match(call.hangups[0], { 'X-Payment-Result': 'cancelled', 'X-Payment-Reason': 'agent-hangup' });
+  t.notOk(call.media.secureCalls.includes(false), 'secure mode is never switched off for a caller alone');
+  t.match(results[0], { result: 'cancelled', reason: 'agent-hangup', record: { result: 'cancelled', reason: 'agent-hangup' } });
+  t.equal(connector.calls, 0, 'nothing charged');
+  await until(() => coordinator.activeCount === 0, 'the end of the run');
+  t.equal(call.onAgentHangup, null, 'released once the payment is over: an agent BYE ends the call again');
+  t.ok(lines.some((l) => l.includes('agent hung up during the payment')), 'logged');
+  t.same(needlesIn(lines.join(''), [PAN, PAN.slice(0, 12)]), [], 'no card data in the log');
+});
+
+t.test('agent-assisted: the agent hangs up after the result, while it plays: the call ends instead of leaving secure mode', async (t) => {
+  const { calls, coordinator, results } = setup({ script: [{ kind: 'approved', transactionId: '4242', authCode: null }] });
+  const call = new FakeCall('call-agent-after');
+  calls.set(call.id, call);
+  await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' }, actor: 'master' });
+  await until(() => call.media.plays.length > 0, 'a prompt');
+  await keys(call, `${PAN}#1230${CVV}`);
+  await until(() => call.media.plays.length >= 4, 'the readback');
+  call.media.autoEndPrompts = false;
+  await keys(call, '1');
+  const success = await new PromptLibrary({ directory: DEFAULT_PROMPT_DIR }).render(planOf(['payment-success', 'your-reference-is', ...characterSegments('4242')], false));
+  await until(() => results.length > 0 && call.media.plays.some((p) => p.leg === 'caller' && p.samples === success.caller.length), 'the result prompt');
+  t.same(call.hangups, [], 'the result prompt plays, secure-off is pending');
+  call.onAgentHangup?.();
+  for (const p of call.media.plays) call.media.endPrompt(p.id, false);
+  await until(() => call.hangups.length > 0, 'the BYE');
+  t.match(call.hangups[0], { 'X-Payment-Result': 'success', 'X-Payment-Transaction-Id': '4242' });
+  t.notOk(call.media.secureCalls.includes(false), 'no secure-off');
+});

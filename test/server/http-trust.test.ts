@@ -11,6 +11,7 @@ import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { ToneguardServer } from '../../src/server/toneguard-server.js';
 import { compileCli } from '../helpers/cli.js';
+import { testPortRange } from '../helpers/ports.js';
 
 function scratch(t: Tap.Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'tg-http-trust-'));
@@ -23,7 +24,7 @@ function serverConfig(dir: string, http: Record<string, unknown>) {
   return parseConfig({
     sip: { listen: '127.0.0.1:0' },
     http,
-    rtp: { ports: '37000-37039' },
+    rtp: { ports: testPortRange('37000-37039') },
     gateway: { kind: 'xml', url: 'https://127.0.0.1:9/xml/v1/request.api' },
     kpi: { sqlite: join(dir, 'data', 'kpi.sqlite') },
     log: { level: 'silent' },

@@ -6,15 +6,16 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import t from 'tap';
 import { startE2eServer } from '../helpers/e2e-server.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 5794;
+const SIP = testPort(5794);
 
 t.test('a SIP or HTTP port in use is reported with its config key', async (t) => {
   const udp = createSocket('udp4');
   udp.bind(SIP, '127.0.0.1');
   await once(udp, 'listening');
   t.teardown(() => udp.close());
-  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '37100-37139' } }), {
+  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: testPortRange('37100-37139') } }), {
     code: 'ERR_BIND',
     message: `sip.listen 127.0.0.1:${SIP}: address already in use`,
   });
@@ -23,19 +24,20 @@ t.test('a SIP or HTTP port in use is reported with its config key', async (t) =>
   await once(tcp, 'listening');
   t.teardown(() => tcp.close());
   const port = (tcp.address() as { port: number }).port;
-  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 1}` }, http: { listen: `127.0.0.1:${port}` }, rtp: { ports: '37100-37139' } }), {
+  await t.rejects(startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 1}` }, http: { listen: `127.0.0.1:${port}` }, rtp: { ports: testPortRange('37100-37139') } }), {
     code: 'ERR_BIND',
     message: `http.listen 127.0.0.1:${port}: address already in use`,
   });
 });
 
 t.test('two instances with the same simulator URL both start; payments are said to be simulated', async (t) => {
-  const gateway = { kind: 'simulator', url: 'https://127.0.0.1:8547/xml/v1/request.api' };
-  const a = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 2}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '37140-37179' }, gateway });
-  const b = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 3}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: '37180-37219' }, gateway });
-  t.match(a.server.banner(), /built-in simulator https:\/\/127\.0\.0\.1:8547\//);
-  t.notMatch(b.server.banner(), /127\.0\.0\.1:8547\//, 'the second simulator took another port');
-  t.ok(b.logs.some((l) => /"level":40.*gateway\.url port 8547 is in use/.test(l)), 'a warning says where the second simulator is');
+  const gateway = { kind: 'simulator', url: `https://127.0.0.1:${testPort(8547)}/xml/v1/request.api` };
+  const a = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 2}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: testPortRange('37140-37179') }, gateway });
+  const b = await startE2eServer(t, { sip: { listen: `127.0.0.1:${SIP + 3}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: testPortRange('37180-37219') }, gateway });
+  const simulatorPort = testPort(8547);
+  t.match(a.server.banner(), `built-in simulator https://127.0.0.1:${simulatorPort}/`);
+  t.notMatch(b.server.banner(), `127.0.0.1:${simulatorPort}/`, 'the second simulator took another port');
+  t.ok(b.logs.some((l) => l.includes('"level":40') && l.includes(`gateway.url port ${simulatorPort} is in use`)), 'a warning says where the second simulator is');
   for (const e of [a, b]) t.ok(e.logs.some((l) => /"level":40.*payments are simulated/.test(l)), 'warn: payments are simulated');
   const metrics = (await a.fetchText('/metrics')).text;
   t.match(metrics, /^process_cpu_user_seconds_total \d/m, 'process metrics');

@@ -72,6 +72,7 @@ const SENTENCES = {
   'enter-card-again': 'Please enter your card details again.',
   'payment-error': 'Sorry, we cannot process your payment at the moment.',
   'payment-success': 'Thank you, your payment was successful.',
+  'payment-cancelled': 'Your payment has been cancelled. No payment was taken.',
   'your-reference-is': 'Your transaction reference is',
   'too-many-attempts': 'Sorry, we have not been able to take your payment.',
   'transferring-to-agent': 'Please hold while we transfer you to an agent.',

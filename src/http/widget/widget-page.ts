@@ -35,14 +35,26 @@ button { font: inherit; padding: .4rem .9rem; border-radius: .3rem; border: 1px 
 button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
 button:disabled { opacity: .5; cursor: default; }
 #message:empty { display: none; }
+.announce { margin: 0 0 .5rem; font-weight: 600; }
+.actions { flex-wrap: wrap; }
+button:focus-visible, h2:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 #message { margin-top: .5rem; padding: .4rem .6rem; border-radius: .3rem; border: 1px solid var(--bad); color: var(--bad); }
 `;
 
 const SCRIPT = `
 (function () {
   'use strict';
-  var FIELDS = ['charge-amount', 'payment-card-number', 'expiration-date', 'security-code', 'payment-processing'];
+  var STEPS = ['amount', 'card-number', 'expiry', 'security-code', 'confirmation', 'processing', 'result'];
+  var FIELD_STEP = { 'charge-amount': 'amount', 'payment-card-number': 'card-number', 'expiration-date': 'expiry', 'security-code': 'security-code', 'payment-processing': 'processing' };
   var FIELD_NAMES = { 'charge-amount': 'Amount', 'payment-card-number': 'Card number', 'expiration-date': 'Expiry date', 'security-code': 'Security code', 'payment-processing': 'Processing' };
+  var ANNOUNCE = {
+    'amount': 'Now collecting: amount',
+    'card-number': 'Now collecting: card number',
+    'expiry': 'Now collecting: expiry date',
+    'security-code': 'Now collecting: security code',
+    'confirmation': 'Confirmation: the caller hears the details read back',
+    'processing': 'Processing the payment'
+  };
   var DOT = '\\u25CF';
   var segments = location.pathname.split('/');
   var callId = decodeURIComponent(segments[segments.length - 1] || '');
@@ -59,6 +71,7 @@ const SCRIPT = `
   var state = null;
   var ended = false;
   var busy = false;
+  var announced = '';
   function el(id) { return document.getElementById(id); }
   function text(id, value) { el(id).textContent = value; }
   function yesNo(v) { return v ? 'Yes' : 'No'; }
@@ -74,10 +87,39 @@ const SCRIPT = `
     return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
   }
   function say(message) { text('message', message || ''); }
+  function announce(message) {
+    if (message === announced) return;
+    announced = message;
+    text('announce', message);
+  }
   function paymentOpen() { return !!(state && state.paymentId && !state.result); }
+  function currentStep(s) {
+    if (!s.paymentId) return null;
+    if (s.result) return 'result';
+    return s.step || FIELD_STEP[s.field] || null;
+  }
   function updateButtons() {
+    var open = !ended && paymentOpen();
+    var steerable = open && currentStep(state) !== 'processing';
     el('start').disabled = busy || ended || paymentOpen();
-    el('cancel').disabled = busy || ended || !paymentOpen();
+    var commands = document.querySelectorAll('#steer button');
+    for (var i = 0; i < commands.length; i++) commands[i].disabled = !steerable;
+    // A keyboard user whose button was just disabled (the payment ended) lands on the progress,
+    // not on the top of the page.
+    var active = document.activeElement;
+    if (active && active.disabled) el('progress-heading').focus();
+  }
+  function stepDone(s, step, current) {
+    switch (step) {
+      case 'amount': return s.amount !== null && s.amount !== undefined;
+      case 'card-number': return !!s.last4;
+      case 'expiry': return !!s.expiryEntered;
+      case 'security-code': return !!s.securityCodeEntered;
+      case 'confirmation': return current === 'processing' || current === 'result';
+      case 'processing': return current === 'result';
+      case 'result': return !!s.result;
+      default: return false;
+    }
   }
   function render(s) {
     state = s;
@@ -85,17 +127,17 @@ const SCRIPT = `
     var secure = el('secure');
     secure.textContent = s.secure ? 'Secure mode on' : 'Secure mode off';
     secure.className = 'badge ' + (s.secure ? 'on' : 'off');
-    var current = s.result ? FIELDS.length : FIELDS.indexOf(s.field);
+    var current = currentStep(s);
     var items = el('steps').children;
     for (var i = 0; i < items.length; i++) {
-      var f = items[i].getAttribute('data-field');
-      var index = FIELDS.indexOf(f);
-      var status = !s.paymentId ? 'pending' : index < current ? 'done' : index === current ? 'current' : 'pending';
+      var step = items[i].getAttribute('data-step');
+      var status = !s.paymentId ? 'pending' : step === current && step !== 'result' ? 'current' : stepDone(s, step, current) ? 'done' : 'pending';
       items[i].setAttribute('data-status', status);
       if (status === 'current') items[i].setAttribute('aria-current', 'step'); else items[i].removeAttribute('aria-current');
-      items[i].querySelector('.step-status').textContent = status === 'done' ? ' (done)' : status === 'current' ? ' (collecting)' : '';
+      items[i].querySelector('.step-status').textContent = status === 'done' ? ' (done)' : status === 'current' ? ' (now)' : '';
     }
-    text('field', s.field ? FIELD_NAMES[s.field] || s.field : (s.paymentId ? (s.result ? 'Finished' : 'Starting') : 'No payment'));
+    text('charge', s.amount ? s.amount + (s.currency ? ' ' + s.currency : '') : '\\u2014');
+    text('field', current === 'confirmation' ? 'Confirmation' : s.field ? FIELD_NAMES[s.field] || s.field : (s.paymentId ? (s.result ? 'Finished' : 'Starting') : 'No payment'));
     var n = s.digitsEntered || 0;
     text('digits-dots', n > 0 ? new Array(n + 1).join(DOT) : '\\u2014');
     text('digits-count', String(n));
@@ -110,10 +152,12 @@ const SCRIPT = `
     text('attempt', String(s.attempt || 0));
     text('error-type', s.errorType || '\\u2014');
     var result = el('result');
-    result.textContent = s.result || (s.field === 'payment-processing' ? 'Processing\\u2026' : '\\u2014');
+    result.textContent = s.result || (current === 'processing' ? 'Processing\\u2026' : '\\u2014');
     result.className = !s.result ? '' : s.result === 'success' ? 'ok' : 'bad';
     text('reason', s.reason || '\\u2014');
     text('transaction-id', s.transactionId || '\\u2014');
+    if (s.result) announce('Payment result: ' + s.result + (s.reason ? ' (' + s.reason + ')' : ''));
+    else if (current && ANNOUNCE[current]) announce(ANNOUNCE[current]);
     updateButtons();
   }
   function connect() {
@@ -124,6 +168,7 @@ const SCRIPT = `
       ended = true;
       source.close();
       text('connection', 'Call ended');
+      announce('Call ended');
       updateButtons();
     });
     source.addEventListener('error', function () {
@@ -134,23 +179,29 @@ const SCRIPT = `
   }
   function post(url, body) {
     busy = true;
-    updateButtons();
     say('');
     return fetch(url, { method: 'POST', headers: headers(), body: JSON.stringify(body), credentials: 'omit' })
       .then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (json) {
-          if (!res.ok) throw new Error(json && json.error ? String(json.error) : 'HTTP ' + res.status);
+          if (!res.ok) throw new Error(json && (json.detail || json.error) ? String(json.detail || json.error) : 'HTTP ' + res.status);
           return json;
         });
       })
-      .catch(function (err) { say('Failed: ' + err.message); return null; })
+      .catch(function (err) { say('Not done: ' + err.message); return null; })
       .then(function (json) { busy = false; updateButtons(); return json; });
+  }
+  function command(body) {
+    if (busy || !state || !state.paymentId) return;
+    post(paymentsUrl + '/' + encodeURIComponent(state.paymentId), body);
   }
   el('start-form').addEventListener('submit', function (e) {
     e.preventDefault();
     var form = e.target;
-    if (!form.reportValidity()) return;
-    var body = { amount: el('amount').value.trim(), customerId: el('customer-id').value.trim(), idempotencyKey: randomKey() };
+    if (busy || !form.reportValidity()) return;
+    var body = { customerId: el('customer-id').value.trim(), idempotencyKey: randomKey() };
+    // No amount typed: the caller is asked for one.
+    var amount = el('amount').value.trim();
+    if (amount) body.amount = amount;
     var currency = el('currency').value.trim().toUpperCase();
     if (currency) body.currency = currency;
     var merchant = el('merchant-id').value.trim();
@@ -160,11 +211,13 @@ const SCRIPT = `
     // The payment's progress (its ID first) arrives over the stream, like every other change.
     post(paymentsUrl, body);
   });
-  el('cancel').addEventListener('click', function () {
-    if (!state || !state.paymentId) return;
-    post(paymentsUrl + '/' + encodeURIComponent(state.paymentId), { status: 'cancel' });
-  });
-  render({ callId: callId, paymentId: null, secure: false, field: null, digitsEntered: 0, cardType: null, luhnValid: null, last4: null,
+  var captures = document.querySelectorAll('button[data-capture]');
+  for (var i = 0; i < captures.length; i++) {
+    captures[i].addEventListener('click', function (e) { command({ capture: e.currentTarget.getAttribute('data-capture') }); });
+  }
+  el('complete').addEventListener('click', function () { command({ status: 'complete' }); });
+  el('cancel').addEventListener('click', function () { command({ status: 'cancel' }); });
+  render({ callId: callId, paymentId: null, secure: false, field: null, step: null, amount: null, currency: null, digitsEntered: 0, cardType: null, luhnValid: null, last4: null,
     expiryEntered: false, securityCodeEntered: false, attempt: 0, errorType: null, result: null, reason: null, transactionId: null });
   text('connection', 'Connecting\\u2026');
   connect();
@@ -172,11 +225,20 @@ const SCRIPT = `
 `;
 
 const STEPS = [
-  ['charge-amount', 'Amount'],
-  ['payment-card-number', 'Card number'],
-  ['expiration-date', 'Expiry date'],
+  ['amount', 'Amount'],
+  ['card-number', 'Card number'],
+  ['expiry', 'Expiry date'],
   ['security-code', 'Security code'],
-  ['payment-processing', 'Processing'],
+  ['confirmation', 'Confirmation (readback to the caller)'],
+  ['processing', 'Processing'],
+  ['result', 'Result'],
+] as const;
+
+const CAPTURE_BUTTONS = [
+  ['charge-amount', 'Ask for the amount'],
+  ['payment-card-number', 'Ask for the card number'],
+  ['expiration-date', 'Ask for the expiry date'],
+  ['security-code', 'Ask for the security code'],
 ] as const;
 
 const HTML = `<!doctype html>
@@ -197,14 +259,16 @@ const HTML = `<!doctype html>
 </header>
 <main>
   <section aria-labelledby="progress-heading">
-    <h2 id="progress-heading">Progress</h2>
+    <h2 id="progress-heading" tabindex="-1">Progress</h2>
+    <p id="announce" class="announce" role="status" aria-live="polite" aria-atomic="true"></p>
     <ol class="steps" id="steps">
-${STEPS.map(([field, name]) => `      <li data-field="${field}" data-status="pending">${name}<span class="step-status"></span></li>`).join('\n')}
+${STEPS.map(([step, name]) => `      <li data-step="${step}" data-status="pending">${name}<span class="step-status"></span></li>`).join('\n')}
     </ol>
   </section>
-  <section aria-labelledby="details-heading" aria-live="polite">
-    <h2 id="details-heading">What the caller entered</h2>
+  <section aria-labelledby="details-heading">
+    <h2 id="details-heading">Payment</h2>
     <dl>
+      <dt>Amount to pay</dt><dd id="charge"></dd>
       <dt>Collecting</dt><dd id="field"></dd>
       <dt>Digits entered</dt><dd id="digits" role="img"><span id="digits-dots" aria-hidden="true"></span> (<span id="digits-count">0</span>)</dd>
       <dt>Card type</dt><dd id="card-type"></dd>
@@ -219,11 +283,20 @@ ${STEPS.map(([field, name]) => `      <li data-field="${field}" data-status="pen
       <dt>Transaction ID</dt><dd id="transaction-id"></dd>
     </dl>
   </section>
+  <section aria-labelledby="steer-heading">
+    <h2 id="steer-heading">Steer the payment</h2>
+    <div class="actions" id="steer" role="group" aria-labelledby="steer-heading">
+${CAPTURE_BUTTONS.map(([field, label]) => `      <button type="button" data-capture="${field}" disabled>${label}</button>`).join('\n')}
+      <button id="complete" class="primary" type="button" disabled>Complete payment</button>
+      <button id="cancel" type="button" disabled>Cancel payment</button>
+    </div>
+    <p id="message" role="alert"></p>
+  </section>
   <section aria-labelledby="start-heading">
     <h2 id="start-heading">Start a payment</h2>
     <form id="start-form" novalidate>
-      <label for="amount">Amount</label>
-      <input id="amount" name="amount" inputmode="decimal" autocomplete="off" required pattern="[0-9]{1,9}([.][0-9]{1,2})?" placeholder="125.50">
+      <label for="amount">Amount (empty: the caller keys it)</label>
+      <input id="amount" name="amount" inputmode="decimal" autocomplete="off" pattern="[0-9]{1,9}([.][0-9]{1,2})?" placeholder="125.50">
       <label for="currency">Currency</label>
       <input id="currency" name="currency" autocomplete="off" pattern="[A-Za-z]{3}" maxlength="3" placeholder="default">
       <label for="customer-id">Customer ID</label>
@@ -235,12 +308,40 @@ ${STEPS.map(([field, name]) => `      <li data-field="${field}" data-status="pen
     </form>
     <div class="actions">
       <button id="start" class="primary" type="submit" form="start-form">Start payment</button>
-      <button id="cancel" type="button" disabled>Cancel payment</button>
     </div>
-    <p id="message" role="alert"></p>
   </section>
 </main>
 <script>${SCRIPT}</script>
+</body>
+</html>
+`;
+
+const NOT_FOUND_STYLE = `
+:root { color-scheme: light dark; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0; padding: 1rem; max-width: 34rem; }
+h1 { font-size: 1.2rem; }
+`;
+
+/**
+ * The page for a call toneguard does not know (HTTP 404): readable, static (the id asked for is
+ * not echoed), no script.
+ */
+const NOT_FOUND_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>No such call - toneguard payment</title>
+<link rel="icon" href="data:,">
+<style>${NOT_FOUND_STYLE}</style>
+</head>
+<body>
+<main>
+  <h1>No such call</h1>
+  <p>toneguard has no call with this id: the call ended some time ago, or the link is wrong.</p>
+  <p>Open the payment widget again from the call on your desktop.</p>
+</main>
 </body>
 </html>
 `;
@@ -251,6 +352,10 @@ function sha256(text: string): string {
 
 /** The page's HTML: the same bytes for every call. */
 export const WIDGET_PAGE_HTML: string = HTML;
+
+/** The 404 page for an unknown call id, and its CSP (no script at all). */
+export const WIDGET_NOT_FOUND_HTML: string = NOT_FOUND_HTML;
+export const WIDGET_NOT_FOUND_CSP: string = ["default-src 'none'", `style-src 'sha256-${sha256(NOT_FOUND_STYLE)}'`, "img-src data:", "base-uri 'none'", "form-action 'none'"].join('; ');
 
 /** Content-Security-Policy pinning the inline style and script by hash (CSP Level 2 hash sources). */
 export const WIDGET_PAGE_CSP: string = [

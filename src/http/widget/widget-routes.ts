@@ -5,8 +5,10 @@
 // page sends (POST /calls/:id/payments, POST /calls/:id/payments/:pid) belong to the call API
 // and are registered there, not here.
 import type { FastifyInstance } from 'fastify';
+import { callIdParams, problemResponses, PUBLIC_ERRORS, WIDGET_ERRORS } from '../api-schema.js';
+import { sendProblem } from '../problem.js';
 import type { WidgetHub, WidgetEvent } from './widget-hub.js';
-import { WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
+import { WIDGET_NOT_FOUND_CSP, WIDGET_NOT_FOUND_HTML, WIDGET_PAGE_CSP, WIDGET_PAGE_HTML } from './widget-page.js';
 import { initialWidgetState, type WidgetState } from './widget-state.js';
 
 /** The body the page POSTs to `/calls/:id/payments` (amount as typed, a decimal string). */
@@ -32,10 +34,35 @@ export interface WidgetRoutesOptions {
   readonly heartbeatMs?: number;
   /** Open streams per call; more get 429 (one agent, a supervisor, a reload or two). */
   readonly maxStreamsPerCall?: number;
+  /**
+   * Whether a call id (toneguard's, after the call routes resolved a leg's Call-ID) names a live
+   * call: the page of any other id is a 404 "no such call" page (a call that ended recently still
+   * gets the widget, which says so). Default: every id is served.
+   */
+  readonly callKnown?: (callId: string) => boolean;
 }
 
 // SIP Call-IDs are short in practice; this bounds what a URL can make the hub key on.
 const MAX_CALL_ID_LENGTH = 256;
+
+const params = callIdParams('callId');
+const pageSchema = {
+  summary: "The agent's widget page (the token goes in the URL fragment: #token=...)",
+  tags: ['widget'],
+  params,
+  response: {
+    ...problemResponses('bad-request', ...PUBLIC_ERRORS),
+    200: { description: 'The same static page for every call', content: { 'text/html': { schema: { type: 'string' } } } },
+    404: { description: 'A readable "No such call" page (HTML, no script) for a call toneguard does not know', content: { 'text/html': { schema: { type: 'string' } } } },
+  },
+};
+const eventsSchema = {
+  summary: "The call's masked payment progress as Server-Sent Events",
+  description: 'Events: `state` (the masked widget state, JSON) on connect and on every change; `end` when the call ends.',
+  tags: ['widget'],
+  params,
+  response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...problemResponses('bad-request', 'too-many-streams', ...WIDGET_ERRORS) },
+};
 
 function sseEvent(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -47,8 +74,20 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
   const maxStreamsPerCall = options.maxStreamsPerCall ?? 16;
   const openStreams = new Set<() => void>();
 
-  app.get<{ Params: { callId: string } }>('/widget/:callId', { config: { access: 'public' } }, async (request, reply) => {
-    if (request.params.callId.length > MAX_CALL_ID_LENGTH) return reply.code(400).send({ error: 'call id too long' });
+  app.get<{ Params: { callId: string } }>('/widget/:callId', { config: { access: 'public' }, schema: pageSchema }, async (request, reply) => {
+    const { callId } = request.params;
+    if (callId.length > MAX_CALL_ID_LENGTH) return sendProblem(request, reply, 'bad-request', 'call id too long');
+    const known = options.callKnown === undefined || options.callKnown(callId) || hub.snapshot(callId) !== undefined || hub.hasEnded(callId);
+    if (!known) {
+      return reply
+        .code(404)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', WIDGET_NOT_FOUND_CSP)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .send(WIDGET_NOT_FOUND_HTML);
+    }
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', WIDGET_PAGE_CSP)
@@ -58,10 +97,10 @@ export function registerWidgetRoutes(app: FastifyInstance, options: WidgetRoutes
       .send(WIDGET_PAGE_HTML);
   });
 
-  app.get<{ Params: { callId: string } }>('/widget/:callId/events', { config: { access: 'watch' } }, (request, reply) => {
+  app.get<{ Params: { callId: string } }>('/widget/:callId/events', { config: { access: 'watch' }, schema: eventsSchema }, (request, reply) => {
     const { callId } = request.params;
-    if (callId.length > MAX_CALL_ID_LENGTH) return reply.code(400).send({ error: 'call id too long' });
-    if (hub.listenerCount(callId) >= maxStreamsPerCall) return reply.code(429).send({ error: 'too many widget streams for this call' });
+    if (callId.length > MAX_CALL_ID_LENGTH) return sendProblem(request, reply, 'bad-request', 'call id too long');
+    if (hub.listenerCount(callId) >= maxStreamsPerCall) return sendProblem(request, reply, 'too-many-streams', `at most ${maxStreamsPerCall} streams per call`);
 
     // From here on the response is ours (fastify's raw reply): a stream that outlives the handler.
     reply.hijack();

@@ -2,7 +2,7 @@
 // The only card digits allowed are the last four (PCI DSS 3.4 permits them to be displayed);
 // the number of digits entered is shown, the digits themselves never are.
 import { CodedError } from '../../errors.js';
-import type { CaptureField, ErrorType, PaymentResult } from '../../dialog/vocabulary.js';
+import { PAYMENT_STEPS, type CaptureField, type ErrorType, type PaymentResult, type PaymentStep } from '../../dialog/vocabulary.js';
 
 export interface WidgetState {
   readonly callId: string;
@@ -11,6 +11,12 @@ export interface WidgetState {
   readonly secure: boolean;
   /** What is being collected now (Twilio's `for`); null before a payment or after its result. */
   readonly field: CaptureField | null;
+  /** The step the payment is at (the confirmation readback included); null before a payment. */
+  readonly step: PaymentStep | null;
+  /** The amount to charge, decimal (e.g. `125.50`), once known. */
+  readonly amount: string | null;
+  /** ISO 4217 code of the amount. */
+  readonly currency: string | null;
   /** Digits entered so far in the current field (a count, never the digits). */
   readonly digitsEntered: number;
   /** credit-card-type name (visa, mastercard, american-express, ...) once known. */
@@ -43,6 +49,9 @@ export function initialWidgetState(callId: string): WidgetState {
     paymentId: null,
     secure: false,
     field: null,
+    step: null,
+    amount: null,
+    currency: null,
     digitsEntered: 0,
     cardType: null,
     luhnValid: null,
@@ -61,6 +70,8 @@ const LAST4 = /^[0-9]{4}$/;
 // A run this long in a free-text field can only be a card number put there by mistake
 // (the shortest PAN is 12 digits, ISO/IEC 7812-1); transaction and call IDs are exempt.
 const PAN_LIKE = /[0-9]{12,}/;
+const AMOUNT = /^[0-9]{1,12}([.][0-9]{1,3})?$/;
+const CURRENCY = /^[A-Z]{3}$/;
 
 /**
  * Merges an update into a state, refusing anything that could carry card data: `last4` must be
@@ -74,6 +85,9 @@ export function applyWidgetUpdate(state: WidgetState, update: WidgetStateUpdate)
   if (update.reason !== undefined && update.reason !== null && PAN_LIKE.test(update.reason)) {
     throw new WidgetStateError('reason holds a card-number-length digit run');
   }
+  if (update.amount !== undefined && update.amount !== null && !AMOUNT.test(update.amount)) throw new WidgetStateError('amount must be a decimal amount');
+  if (update.currency !== undefined && update.currency !== null && !CURRENCY.test(update.currency)) throw new WidgetStateError('currency must be an ISO 4217 code');
+  if (update.step !== undefined && update.step !== null && !(PAYMENT_STEPS as readonly string[]).includes(update.step)) throw new WidgetStateError('step must be a payment step');
   if (update.digitsEntered !== undefined && !(Number.isInteger(update.digitsEntered) && update.digitsEntered >= 0)) {
     throw new WidgetStateError('digitsEntered must be a non-negative integer');
   }

@@ -5,7 +5,8 @@ import type { CaptureField } from '../../dialog/vocabulary.js';
 import type { WidgetStateUpdate } from './widget-state.js';
 
 /** The fields of the dialog's events the widget reads. */
-export type DialogStatusLike = Pick<PaymentStatus, 'for' | 'attempt' | 'errorType' | 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode'>;
+export type DialogStatusLike = Pick<PaymentStatus, 'for' | 'attempt' | 'errorType' | 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode'> &
+  Partial<Pick<PaymentStatus, 'chargeAmount'>>;
 export type DialogResultLike = Pick<PaymentSessionResult, 'result' | 'reason' | 'transactionId'>;
 
 const LAST_FOUR = /([0-9]{4})$/;
@@ -28,10 +29,24 @@ export function widgetUpdateFromStatus(status: DialogStatusLike, previousField: 
     luhnValid,
     expiryEntered: status.expirationDate !== null,
     securityCodeEntered: status.securityCode !== null,
+    ...(status.chargeAmount === undefined || status.chargeAmount === null ? {} : { amount: status.chargeAmount }),
     ...(previousField !== status.for || status.errorType !== null ? { digitsEntered: 0 } : {}),
   };
 }
 
+/** The captured fields at a step without a status event (the readback): masked values in, flags and the last four out. */
+export function widgetUpdateFromCaptured(captured: Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount'>): WidgetStateUpdate {
+  const last4 = captured.paymentCardNumber === null ? null : (LAST_FOUR.exec(captured.paymentCardNumber)?.[1] ?? null);
+  return {
+    cardType: captured.paymentCardType,
+    last4,
+    ...(last4 === null ? {} : { luhnValid: true }),
+    expiryEntered: captured.expirationDate !== null,
+    securityCodeEntered: captured.securityCode !== null,
+    ...(captured.chargeAmount === null ? {} : { amount: captured.chargeAmount }),
+  };
+}
+
 export function widgetUpdateFromResult(result: DialogResultLike): WidgetStateUpdate {
-  return { field: null, digitsEntered: 0, result: result.result, reason: result.reason, transactionId: result.transactionId };
+  return { field: null, step: 'result', digitsEntered: 0, result: result.result, reason: result.reason, transactionId: result.transactionId };
 }

@@ -11,8 +11,18 @@ export interface CodecPort {
   readonly rtpClockRate: number;
   /** Rate of the PCM that decode() writes and encode() reads: 8000 G.711, 16000 G.722, 8000 Opus (decoded narrowband). */
   readonly sampleRate: number;
+  /**
+   * Byte i of a payload is PCM sample i and no state links packets (G.711): the clamp can pass
+   * the caller's own bytes through where nothing is replaced, and re-encode only replaced samples.
+   */
+  readonly sampleAligned?: boolean;
   /** PCM samples (at sampleRate) in one frame of `ptimeMs`. */
   samplesPerFrame(ptimeMs: number): number;
+  /**
+   * How much time one payload covers, in RTP clock units (what the next packet's timestamp
+   * advances by), read from its bytes without decoding; -1 if the payload is unreadable.
+   */
+  payloadRtpSamples(payload: Uint8Array): number;
   /**
    * One RTP payload to PCM in `out` (at sampleRate); returns the sample count written, or -1 if
    * the payload is corrupt or would not fit (the caller conceals or mutes: never throws).

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { createHttpApp } from '../../../src/http/http-app.js';
 import { WidgetHub } from '../../../src/http/widget/widget-hub.js';
-import { WIDGET_PAGE_CSP } from '../../../src/http/widget/widget-page.js';
+import { WIDGET_NOT_FOUND_CSP, WIDGET_PAGE_CSP } from '../../../src/http/widget/widget-page.js';
 import { registerWidgetRoutes } from '../../../src/http/widget/widget-routes.js';
 import { WidgetTokens } from '../../../src/http/widget-token.js';
 import { createLogger } from '../../../src/server/logger.js';
@@ -17,7 +17,7 @@ function tokenFor(callId: string): string {
 }
 
 async function startApp(t: Test, hub: WidgetHub, heartbeatMs = 15_000) {
-  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
+  const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub, heartbeatMs, maxStreamsPerCall: 2 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
@@ -127,4 +127,23 @@ t.test('streams per call are capped, and app.close() ends open streams', async (
   await Promise.all([a.ended, b.ended]);
   t.ok(Date.now() - started < 2000, 'close does not hang on open streams');
   t.equal(hub.listenerCount('c'), 0);
+});
+
+t.test('an unknown call id gets a readable 404 page (static, no script); a live or recently ended call gets the widget', async (t) => {
+  const hub = new WidgetHub();
+  const app = createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
+  registerWidgetRoutes(app, { hub, callKnown: (id) => id === 'live-call' });
+  t.teardown(() => app.close());
+  const missing = await app.inject({ url: '/widget/no-such-call' });
+  t.equal(missing.statusCode, 404);
+  t.match(missing.headers['content-type'], /^text\/html/);
+  t.match(missing.body, /<h1>No such call<\/h1>/);
+  t.notMatch(missing.body, /<script|no-such-call/, 'no script, and the id asked for is not echoed');
+  t.equal(missing.headers['content-security-policy'], WIDGET_NOT_FOUND_CSP);
+  t.notMatch(WIDGET_NOT_FOUND_CSP, /script-src/, 'no script may run');
+  t.equal((await app.inject({ url: '/widget/live-call' })).statusCode, 200);
+  hub.update('ended-call', { paymentId: 'p1' });
+  hub.end('ended-call');
+  const ended = await app.inject({ url: '/widget/ended-call' });
+  t.equal(ended.statusCode, 200, 'a call that just ended: the widget says so itself');
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { WidgetHub } from '../../../src/http/widget/widget-hub.js';
-import { widgetUpdateFromResult, widgetUpdateFromStatus, type DialogStatusLike } from '../../../src/http/widget/widget-status.js';
+import { widgetUpdateFromCaptured, widgetUpdateFromResult, widgetUpdateFromStatus, type DialogStatusLike } from '../../../src/http/widget/widget-status.js';
 
 const base: DialogStatusLike = { for: 'payment-card-number', attempt: 1, errorType: null, paymentCardNumber: null, paymentCardType: null, expirationDate: null, securityCode: null };
 
@@ -27,5 +27,16 @@ t.test('an unmasked number (a bug upstream) still yields only the last four', as
 });
 
 t.test('the result ends the collection', async (t) => {
-  t.same(widgetUpdateFromResult({ result: 'success', reason: null, transactionId: '6001' }), { field: null, digitsEntered: 0, result: 'success', reason: null, transactionId: '6001' });
+  t.same(widgetUpdateFromResult({ result: 'success', reason: null, transactionId: '6001' }), { field: null, step: 'result', digitsEntered: 0, result: 'success', reason: null, transactionId: '6001' });
+});
+
+t.test('the amount comes with the status once known', async (t) => {
+  t.notOk('amount' in widgetUpdateFromStatus(base), 'not known yet: left alone');
+  t.match(widgetUpdateFromStatus({ ...base, chargeAmount: '125.50' }), { amount: '125.50' });
+});
+
+t.test('a step without a status event (the readback) still brings what was captured, masked', async (t) => {
+  const update = widgetUpdateFromCaptured({ paymentCardNumber: 'xxxxxxxxxxxx4444', paymentCardType: 'mastercard', expirationDate: 'xxxx', securityCode: 'xxx', chargeAmount: '125.50' });
+  t.same(update, { cardType: 'mastercard', last4: '4444', luhnValid: true, expiryEntered: true, securityCodeEntered: true, amount: '125.50' });
+  t.same(widgetUpdateFromCaptured({ paymentCardNumber: null, paymentCardType: null, expirationDate: null, securityCode: null, chargeAmount: null }), { cardType: null, last4: null, expiryEntered: false, securityCodeEntered: false });
 });

@@ -1,0 +1,85 @@
+// The media-load bench's output: one line per level, the capacity table (a row per level, a
+// column per contender) and the JSON line of `toneguard bench --json`.
+import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-bench.js';
+
+function contenderLabel(c: LoadContender, workers: number): string {
+  return c === 'baseline' ? 'plain-udp-relay' : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${workers}`;
+}
+
+function cell(l: MediaLoadLevel | undefined): string {
+  if (l === undefined) return '-';
+  const gen = l.generatorLimited ? ' gen-limited' : '';
+  return `${l.lost}/${l.expected} lost, p99 ${l.p99Ms.toFixed(1)} ms${l.goalPass ? '' : ' x'}${gen}, ${Number.isFinite(l.relayCores) ? l.relayCores.toFixed(2) : '?'} cores`;
+}
+
+/** The capacity table: one row per level, one column per contender. */
+export function mediaLoadTable(r: MediaLoadBenchResult): string[] {
+  const contenders = LOAD_CONTENDERS.filter((c) => r.capacity[c] !== undefined);
+  const calls = [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
+  const rows = calls.map((n) => `| ${n} | ${contenders.map((c) => cell(r.levels.find((l) => l.calls === n && l.contender === c))).join(' | ')} |`);
+  const gen = r.levels.map((l) => l.generatorCores).filter((x): x is number => x !== null);
+  return [
+    `| calls | ${contenders.map((c) => contenderLabel(c, r.workers)).join(' | ')} |`,
+    `|---|${contenders.map(() => '---').join('|')}|`,
+    ...rows,
+    `| goal capacity (0 loss, p99 transit <= ${GOAL_TRANSIT_MS} ms) | ${contenders.map((c) => r.capacity[c]?.goal ?? 0).join(' | ')} |`,
+    `generator: ${r.generator === 'c' ? `C (${GENERATOR_DESCRIPTION})` : 'Node worker thread'}${r.generatorNote === null ? '' : ` - ${r.generatorNote}`}; digits: ${r.digits}` +
+      (gen.length === 0 ? '' : `; generator CPU ${Math.min(...gen).toFixed(2)}-${Math.max(...gen).toFixed(2)} cores`),
+  ];
+}
+
+const GENERATOR_DESCRIPTION = 'bench/rtp-load-generator.c, sendmmsg/recvmmsg, kernel receive timestamps';
+
+export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean): string[] {
+  if (json) {
+    return [
+      JSON.stringify({
+        benchmark: 'media-load',
+        unit: 'calls',
+        ours: r.oursCapacity,
+        baseline: 'plain-udp-relay',
+        baselineValue: r.baselineCapacity,
+        ratio: Number.isNaN(r.ratio) ? null : Math.round(r.ratio * 1e4) / 1e4,
+        lookaheadMs: r.lookaheadMs,
+        oursZeroLoss: r.oursZeroLoss,
+        baselineZeroLoss: r.baselineZeroLoss,
+        zeroLossRatio: r.baselineZeroLoss === 0 ? null : Math.round((r.oursZeroLoss / r.baselineZeroLoss) * 1e4) / 1e4,
+        criterion: `0 loss and p99 audio latency <= media delay + ${SLACK_MS} ms`,
+        goalCriterion: `0 loss and p99 transit <= ${GOAL_TRANSIT_MS} ms`,
+        capacity: r.capacity,
+        workers: r.workers,
+        generator: r.generator,
+        generatorNote: r.generatorNote,
+        digits: r.digits,
+        levels: r.levels.map((l) => ({
+          ...l,
+          cpuUsPerPacket: round2(l.cpuUsPerPacket),
+          p50Ms: round2(l.p50Ms),
+          p99Ms: round2(l.p99Ms),
+          maxMs: round2(l.maxMs),
+          p99AudioMs: round2(l.p99AudioMs),
+          relayCores: round2(l.relayCores),
+          generatorCores: l.generatorCores === null ? null : round2(l.generatorCores),
+        })),
+      }),
+    ];
+  }
+  const lines = r.levels.map(
+    (l) =>
+      `  ${contenderLabel(l.contender, r.workers).padEnd(24)} ${String(l.calls).padStart(5)} calls: lost ${l.lost}/${l.expected}, transit p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} max ${l.maxMs.toFixed(1)} ms, ` +
+      `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core, ${l.relayCores.toFixed(2)} cores), ` +
+      `audio p99 ${l.p99AudioMs.toFixed(2)} ms (budget ${l.budgetMs.toFixed(0)}) ${l.pass ? 'pass' : 'FAIL'}${l.generatorCores === null ? '' : `, generator ${l.generatorCores.toFixed(2)} cores`}` +
+      `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}`,
+  );
+  const workers = r.capacity['ours-workers'];
+  return [
+    `media-load: ${r.oursCapacity} calls (RtpMediaSession, secure, digits in every call), plain-udp-relay ${r.baselineCapacity} calls, ratio ${Number.isNaN(r.ratio) ? 'n/a' : r.ratio.toFixed(4)} (0 loss, p99 audio latency <= media delay + ${SLACK_MS} ms; lookahead ${r.lookaheadMs} ms); zero-loss levels: ours ${r.oursZeroLoss}, plain-udp-relay ${r.baselineZeroLoss}` +
+      (workers === undefined ? '' : `; rtp.workers=${r.workers}: ${workers.strict} calls, zero-loss ${workers.zeroLoss}`),
+    ...lines,
+    ...mediaLoadTable(r),
+  ];
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

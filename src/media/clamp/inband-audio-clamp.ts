@@ -1,0 +1,327 @@
+// The in-band DTMF clamp behind the clamp stage (caller -> agent), for any codec: the AudioClamp
+// the stage calls with each outgoing frame, built on the streaming InbandClamp (8 kHz PCM).
+//
+// payload -> codec port decode -> InbandClamp (detects in-band tones itself, mutes them inside its
+// lookahead, and mutes the stage's clampWindow()s too: RFC 4733 events widened by a gateway's
+// leaked tone) -> what the agent hears. Sample-aligned codecs (G.711): where nothing was replaced
+// the caller's own bytes go out (delayed by the lookahead), and the port encodes only frames that
+// hold a replaced sample; byte-identical audio outside muted spans (G.711 decode/encode is not an
+// identity: mu-law's two zero codes). Other codecs (Opus): the decoded samples, delayed and
+// clamped, are encoded again (a replaced sample keeps the replacement, the others are the
+// decoded input's own 16-bit samples).
+//
+// Time: RTP timestamps (extended, the leg's clock) map onto the 8 kHz sample stream by the
+// clock ratio (1 for G.711, 6 for Opus: its frames are multiples of 2.5 ms, so exact). The clamp
+// runs on a contiguous sample stream; RTP time maps onto it by a base. A hole (lost packets) is
+// pushed as silence, so the detector sees time pass and a tone cut by a loss is still timed
+// right; a hole longer than HOLE_CAP pushes HOLE_CAP of silence (enough to empty the line and end
+// any tone) and moves the base. A late frame's own samples have already gone through as silence
+// (their time is past): it gets the clamped output for its timestamps from the output history,
+// like any frame. Nothing the detector has not examined reaches the agent; a payload the codec
+// cannot decode is silence.
+//
+// In-band digits go to onDigit (RTP time), except tone inside a clamp window (an RFC 4733 event's
+// own tone, leaked by a gateway: the event receiver reports that digit).
+//
+// No allocation per packet on the G.711 path: fixed rings keyed by sample time. reset() (secure
+// mode turned on again) starts a fresh clamp, whose line refills from silence.
+import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+import type { CodecPort } from '../codecs/codec-port.js';
+import { createCodecPort } from '../codecs/create-codec-port.js';
+import type { AudioCodecName } from '../media-session.js';
+import { MediaError } from '../media-error.js';
+import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
+import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
+
+/** A digit the in-band detector found in the caller's audio. */
+export interface InbandAudioDigit {
+  readonly digit: DtmfDigit;
+  /** Extended RTP timestamps (the leg's clock) of the tone's start and end, as the detector measured them. */
+  readonly startTs: number;
+  readonly endTs: number;
+}
+
+export interface InbandAudioClampOptions {
+  /** The leg's codec, or its codec port (one per leg and direction). */
+  readonly codec: AudioCodecName | CodecPort;
+  readonly mode: ClampMode;
+  /** Tuning of the in-band clamp (lookahead, pads, levels); default DEFAULT_INBAND_CLAMP_OPTIONS. */
+  readonly clamp?: Partial<Omit<InbandClampOptions, 'mode'>>;
+  /** Every in-band digit confirmed, once, when its tone ends. */
+  readonly onDigit?: (digit: InbandAudioDigit) => void;
+}
+
+/** The detector's rate, Hz. */
+const PCM_RATE = 8000;
+/** Ring size, samples (1.024 s at 8 kHz): lookahead + largest frame + reordering history. */
+const RING = 8192;
+const MASK = RING - 1;
+/** Windows remembered to tell an event's own leaked tone from an in-band digit. */
+const WINDOW_HISTORY = 8;
+/** Most silence pushed for one hole, samples (200 ms): longer than lookahead + hangover. */
+const HOLE_CAP = 1600;
+const CODECS: readonly string[] = ['PCMU', 'PCMA', 'opus'];
+
+export class InbandAudioClamp implements AudioClamp {
+  /** RTP clock units. */
+  readonly lookaheadSamples: number;
+  readonly inPlace: boolean;
+  readonly mode: ClampMode;
+  readonly port: CodecPort;
+  /** RTP clock units per PCM sample. */
+  private readonly ratio: number;
+  /** Lookahead, PCM samples. */
+  private readonly delay: number;
+  private readonly options: Partial<InbandClampOptions>;
+  private readonly onDigit: ((digit: InbandAudioDigit) => void) | undefined;
+  private clamp: InbandClamp;
+  /** PCM sample time (RTP time / ratio) of the clamp's input sample 0; -1 before the first frame or window. */
+  private baseT = -1;
+  /** RTP time modulo the ratio (constant within a stream), added back when reporting. */
+  private phase = 0;
+  /** Input codes (sample-aligned codecs) by sample time, and which time each slot holds (NaN: none). */
+  private readonly inCodes = new Uint8Array(RING);
+  private readonly inT = new Float64Array(RING).fill(NaN);
+  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and whether replaced. */
+  private readonly outPcm = new Int16Array(RING);
+  private readonly outReplaced = new Uint8Array(RING);
+  private readonly outT = new Float64Array(RING).fill(NaN);
+  private readonly pcmIn = new Int16Array(MAX_FRAME_SAMPLES);
+  /** Silence for holes (never written: pcmIn holds the frame being put through meanwhile). */
+  private readonly zeros = new Int16Array(MAX_FRAME_SAMPLES);
+  private readonly pcmOut = new Int16Array(MAX_FRAME_SAMPLES);
+  private readonly weights = new Float32Array(MAX_FRAME_SAMPLES);
+  private readonly codes = new Uint8Array(MAX_FRAME_SAMPLES);
+  /** PCM of the frame being encoded, and its last view (one frame size per leg: no allocation). */
+  private readonly frame = new Int16Array(MAX_FRAME_SAMPLES);
+  private frameView: Int16Array = this.frame;
+  /** The latest clampWindow()s, PCM sample time [from, to). */
+  private readonly windows = new ClampWindowRing(WINDOW_HISTORY);
+  private closed = false;
+  decoded = 0;
+  decodeErrors = 0;
+
+  constructor(options: InbandAudioClampOptions) {
+    const { codec, mode } = options;
+    if (typeof codec === 'string' && !CODECS.includes(codec)) throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA or opus, got ${String(codec)}`);
+    this.port = typeof codec === 'string' ? createCodecPort(codec) : codec;
+    const ratio = this.port.rtpClockRate / this.port.sampleRate;
+    if (this.port.sampleRate !== PCM_RATE || !Number.isInteger(ratio) || ratio < 1) {
+      throw new MediaError('EOPTIONS', `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${this.port.sampleRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`);
+    }
+    this.ratio = ratio;
+    this.inPlace = this.port.sampleAligned === true;
+    this.mode = mode;
+    this.options = { ...options.clamp, mode };
+    this.onDigit = options.onDigit;
+    this.clamp = this.newClamp(); // validates the options (InbandClampError)
+    this.delay = this.clamp.delaySamples;
+    if (this.delay > RING - 2 * MAX_FRAME_SAMPLES) throw new MediaError('EOPTIONS', `lookahead too long: ${this.delay} samples`);
+    this.lookaheadSamples = this.delay * ratio;
+  }
+
+  /** The comfort-noise level the clamp follows now (noise mode), dBm0. */
+  get backgroundDbm0(): number {
+    return this.clamp.backgroundDbm0;
+  }
+
+  /** Samples replaced so far (since the last reset), at 8 kHz. */
+  get mutedSamples(): number {
+    return this.clamp.mutedSamples;
+  }
+
+  payloadSamples(payload: Uint8Array): number {
+    return this.port.payloadRtpSamples(payload);
+  }
+
+  process(payload: Uint8Array, extTs: number, samples: number = this.port.payloadRtpSamples(payload), out: Uint8Array = payload): number {
+    this.assertOpen();
+    const n = Math.round(samples / this.ratio);
+    if (!(n > 0)) return -1;
+    const t = Math.floor(extTs / this.ratio);
+    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out);
+    this.decoded++;
+    const ok = this.port.decode(payload, this.pcmIn) === n;
+    if (!ok) {
+      this.decodeErrors++;
+      this.pcmIn.fill(0, 0, n); // unreadable: its time is silence
+    }
+    this.advance(t, n, ok && this.inPlace ? payload : undefined, extTs);
+    return this.output(t, n, out);
+  }
+
+  fill(extTs: number, samples: number, out: Uint8Array): number {
+    this.assertOpen();
+    const n = Math.round(samples / this.ratio);
+    if (!(n > 0)) return -1;
+    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out);
+    const t = Math.floor(extTs / this.ratio);
+    this.pcmIn.fill(0, 0, n);
+    this.advance(t, n, undefined, extTs);
+    return this.output(t, n, out);
+  }
+
+  clampWindow(fromExtTs: number, toExtTs: number): void {
+    this.assertOpen();
+    if (!(toExtTs > fromExtTs)) return;
+    const from = Math.floor(fromExtTs / this.ratio);
+    const to = Math.ceil(toExtTs / this.ratio);
+    if (this.baseT < 0) this.start(from, fromExtTs); // a window before any audio: time starts there
+    this.clamp.mute(from - this.baseT, to - this.baseT);
+    this.windows.add(from, to);
+  }
+
+  reset(): void {
+    if (this.closed) return;
+    this.restart(-1, 0);
+    this.port.reset();
+  }
+
+  newSource(): void {
+    this.port.reset();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.clamp.close();
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
+  }
+
+  /** Larger than the buffers: nothing of it may pass, the agent gets silence. */
+  private unexamined(n: number, out: Uint8Array): number {
+    if (!this.inPlace) return this.port.encode(this.pcmView(MAX_FRAME_SAMPLES, true), out);
+    if (this.port.encode(this.pcmView(1, true), this.codes) !== 1) return -1;
+    const m = Math.min(n, out.length);
+    out.fill(this.codes[0], 0, m);
+    return m;
+  }
+
+  private newClamp(): InbandClamp {
+    return new InbandClamp(this.options, {
+      onDigit: (event) => {
+        if (this.onDigit === undefined || this.baseT < 0) return;
+        const start = this.baseT + Math.round(event.startMs * 8);
+        const end = this.baseT + Math.round(event.endMs * 8);
+        // Tone inside a clamp window is the event's own (a gateway leaking it around its RFC 4733
+        // packets): the event receiver reports that digit, once.
+        if (this.windows.overlaps(start, end)) return;
+        this.onDigit({ digit: event.digit, startTs: start * this.ratio + this.phase, endTs: end * this.ratio + this.phase });
+      },
+    });
+  }
+
+  private start(t: number, extTs: number): void {
+    this.baseT = t;
+    this.phase = extTs - t * this.ratio;
+  }
+
+  private restart(baseT: number, extTs: number): void {
+    this.clamp.close();
+    this.clamp = this.newClamp();
+    this.baseT = -1;
+    if (baseT >= 0) this.start(baseT, extTs);
+    this.inT.fill(NaN);
+    this.outT.fill(NaN);
+    this.windows.clear();
+  }
+
+  /** Puts pcmIn[0, n) (input time t; `codes` its bytes when kept for pass-through) through the line. */
+  private advance(t: number, n: number, codes: Uint8Array | undefined, extTs: number): void {
+    if (this.baseT < 0) this.start(t, extTs);
+    let next = this.baseT + this.clamp.position;
+    if (t + n <= next - RING / 2) {
+      // Far behind everything: a new timeline (the sender restarted): start over.
+      this.restart(t, extTs);
+      next = t;
+    }
+    if (t > next) {
+      // A hole: the detector sees it pass as silence.
+      const gap = t - next;
+      this.pushSilence(Math.min(gap, HOLE_CAP));
+      // Beyond the cap the line holds only silence and every tone has ended: skip the rest.
+      if (gap > HOLE_CAP) this.baseT += gap - HOLE_CAP;
+      next = this.baseT + this.clamp.position;
+    }
+    if (t + n <= next) return; // time already pushed (a late frame): its output comes from the history
+    const skip = next - t; // > 0 only when the frame overlaps time already pushed
+    for (let i = skip; i < n; i++) {
+      const j = (t + i) & MASK;
+      if (codes !== undefined) {
+        this.inCodes[j] = codes[i];
+        this.inT[j] = t + i;
+      } else this.inT[j] = NaN;
+    }
+    if (skip > 0) this.pcmIn.copyWithin(0, skip, n);
+    this.pushPcm(this.pcmIn, n - skip);
+  }
+
+  private pushSilence(samples: number): void {
+    let left = samples;
+    while (left > 0) {
+      const m = left < MAX_FRAME_SAMPLES ? left : MAX_FRAME_SAMPLES;
+      const at = this.baseT + this.clamp.position;
+      for (let i = 0; i < m; i++) this.inT[(at + i) & MASK] = NaN; // nothing arrived there
+      this.pushPcm(this.zeros, m);
+      left -= m;
+    }
+  }
+
+  /** Pushes input[0, m) and keeps the m clamped samples that come out, by the input time they replace. */
+  private pushPcm(input: Int16Array, m: number): void {
+    const src0 = this.baseT + this.clamp.position - this.delay;
+    this.clamp.push(input, this.pcmOut, m, this.weights);
+    for (let k = 0; k < m; k++) {
+      const j = (src0 + k) & MASK;
+      this.outPcm[j] = this.pcmOut[k];
+      this.outReplaced[j] = this.weights[k] === 0 ? 0 : 1;
+      this.outT[j] = src0 + k;
+    }
+  }
+
+  /** What the agent hears at input time [t, t + n) (the input of t - delay), into `out`. */
+  private output(t: number, n: number, out: Uint8Array): number {
+    const from = t - this.delay;
+    if (this.inPlace) {
+      // The caller's own bytes where nothing was replaced; the port encodes a frame only if it must.
+      let i = 0;
+      for (; i < n; i++) {
+        const ts = from + i;
+        const j = ts & MASK;
+        if (this.outT[j] !== ts || this.outReplaced[j] !== 0 || this.inT[j] !== ts) break;
+        out[i] = this.inCodes[j];
+      }
+      if (i === n) return n;
+      const pcm = this.pcmView(n, false);
+      for (let k = 0; k < n; k++) {
+        const ts = from + k;
+        const j = ts & MASK;
+        pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
+      }
+      if (this.port.encode(pcm, this.codes) !== n) return -1;
+      for (let k = i; k < n; k++) {
+        const ts = from + k;
+        const j = ts & MASK;
+        out[k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inCodes[j] : this.codes[k];
+      }
+      return n;
+    }
+    const pcm = this.pcmView(n, false);
+    for (let k = 0; k < n; k++) {
+      const ts = from + k;
+      const j = ts & MASK;
+      pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
+    }
+    return this.port.encode(pcm, out);
+  }
+
+  /** The frame buffer as n samples (a view kept while n stays the same); zeroed if asked. */
+  private pcmView(n: number, zero: boolean): Int16Array {
+    if (this.frameView.length !== n) this.frameView = this.frame.subarray(0, n);
+    if (zero) this.frameView.fill(0);
+    return this.frameView;
+  }
+}

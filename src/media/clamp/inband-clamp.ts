@@ -1,0 +1,480 @@
+// In-band DTMF clamp for 8 kHz 16-bit PCM: the output is the input delayed by a lookahead of L
+// samples, with every span that may hold a DTMF tone replaced by what the listener should hear
+// instead (modes named as rtpengine's DTMF-security: silence, comfort noise, a masking tone, or
+// one fixed digit). Outside those spans the output is the input, sample for sample.
+//
+// Why a lookahead: the detector can only say a tone may be DTMF once a 12.75 ms analysis window
+// holds it (onToneCandidate, 11-17 ms after the onset), and other decoders accept tones as short
+// as 20 ms (multimon-ng). Delaying the output by L lets the clamp mute from before the onset (the
+// onset estimate minus a pre-pad) as long as L >= candidate latency + pre-pad.
+//
+// Which candidates: speech and music raise a candidate about once a second. Muting them all
+// would cut 13 % of speech, so a candidate is muted from its onset when its first window looks
+// like a generator's pair (the two tones hold most of its power, or they sit within 1.2 % of
+// nominal with little between the groups); later windows of the track are gated again (a tone
+// that starts inside a track speech began); and every confirmed digit is muted until it ends.
+// An unconfirmed candidate is muted for at most 40 ms + 10 ms hangover.
+//
+// A candidate's span is [onset - prePad, end + hangover): the end is where the detector last saw
+// the tone, and the hangover covers the decaying tail and the sub-block the end falls in. The
+// crossfade (raised cosine) sits inside the span, so no original tone sample is mixed in.
+//
+// Streaming: any chunking of the input gives the same output (the clamp decides each output
+// sample from the detector events of sub-blocks completed before that sample's input arrived).
+// No allocation in push().
+import { measureDtmfCandidate, newCandidateMeasure, DTMF_CANDIDATE_WINDOW } from '../../../native-free-dsp/dtmf-candidate.js';
+import { createDtmfDetector, dtmfAtDecision, dtmfFlush, dtmfRx, dtmfSamplesToDecision, DTMF_SUB_BLOCK_SAMPLES, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
+import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClampError, validateClampOptions, type InbandClampOptions } from './inband-clamp-options.js';
+import { createReplacementGenerator, nextReplacement, NOISE_INITIAL_DBM0, type ReplacementGenerator } from './replacement-signal.js';
+
+export * from './inband-clamp-options.js';
+export * from './replacement-signal.js';
+
+
+const SAMPLE_RATE_HZ = 8000;
+/**
+ * A candidate whose first window falls short of minCandidateShare is still muted from its onset
+ * when its tones hold this share and both sit within this relative deviation of nominal (a
+ * generator's tone under speech); speech harmonics are rarely both.
+ */
+const PRECISE_MIN_SHARE = 0.3;
+const PRECISE_MAX_DEVIATION = 0.012;
+/** An unconfirmed candidate is muted for at most this long after its onset, ms, plus this hangover. */
+const UNCONFIRMED_MAX_MS = 40;
+/**
+ * Voiced speech with a pitch under about 230 Hz has a harmonic between the groups (the
+ * detector's guard test, at -10 dB, and -8 dB for digits under speech): a candidate below
+ * minCandidateShare with more than -6 dB there, relative to its weaker tone, is left to
+ * confirmation. (Not applied above minCandidateShare: at 8 dB twist a clean 941 Hz tone 1.5 %
+ * high leaks -6 dB of the weaker tone into the 1020 Hz bin of a 102-sample window.)
+ */
+const CANDIDATE_MAX_GUARD_RATIO = 0.25;
+/** Share a later window of an unconfirmed candidate needs (with the deviation and guard limits). */
+const RECHECK_MIN_SHARE = 0.65;
+const UNCONFIRMED_HANGOVER_MS = 10;
+/** The detector's analysis window, samples: what raised a candidate. */
+const CANDIDATE_WINDOW = DTMF_CANDIDATE_WINDOW;
+const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
+/** Muted spans pending at once (within the lookahead); more merge into the last. */
+const MAX_SPANS = 64;
+/** Background level: 20 ms frames of unmuted output. */
+const NOISE_FRAME = 160;
+/** The background estimate rises at most this much per frame (about 10 dB/s); it drops at once. */
+const NOISE_RISE_PER_FRAME = 1.05;
+/**
+ * Floor of the background estimate, dBm0: digital silence (a lost packet, the line refilling
+ * after a reset) must not pin the estimate at zero, from where a relative rise never recovers.
+ */
+const NOISE_FLOOR_DBM0 = -70;
+/** Mute windows given from outside (mute()) pending at once; more merge into the last. */
+const MAX_EXTERNAL = 16;
+
+/** What the clamp reports besides its output. */
+export interface InbandClampListener {
+  /** A digit was confirmed (its tone is being muted). */
+  readonly onDigitStart?: (digit: DtmfDigit, startMs: number) => void;
+  /** A confirmed digit ended (as `toneguard detect` reports it). */
+  readonly onDigit?: (event: DtmfDigitEvent) => void;
+}
+
+
+/** One streaming clamp (one direction of one call). */
+export class InbandClamp {
+  readonly options: InbandClampOptions;
+  /** The output delay, samples. */
+  readonly delaySamples: number;
+  private readonly prePad: number;
+  private readonly hangover: number;
+  private readonly fade: number;
+  /** fadeTable[k]: weight of the replacement k samples into a span (raised cosine, 1 from `fade` on). */
+  private readonly fadeTable: Float64Array;
+  private readonly detector: DtmfDetector;
+  private readonly generator: ReplacementGenerator;
+  private readonly listener: InbandClampListener;
+  /** Delay line, indexed by absolute input sample modulo its length. */
+  private readonly ring: Int16Array;
+  private readonly ringMask: number;
+  /** One detector sub-block of input (dtmfRx reads from index 0). */
+  private readonly scratch: Int16Array;
+  /** Samples pushed so far (the next input sample's index). */
+  private inPos = 0;
+  /** Muted spans [start, end) in absolute output samples, a queue in start order (end Infinity while open). */
+  private readonly spanStart = new Float64Array(MAX_SPANS);
+  private readonly spanEnd = new Float64Array(MAX_SPANS);
+  private spanHead = 0;
+  private spanCount = 0;
+  /** Windows from mute() [start, end) in absolute input samples, sorted, disjoint. */
+  private readonly extStart = new Float64Array(MAX_EXTERNAL);
+  private readonly extEnd = new Float64Array(MAX_EXTERNAL);
+  private extCount = 0;
+  private readonly backgroundFloor: number;
+  /** Background estimate (mean square) for comfort noise, and the frame being summed. */
+  private background: number;
+  private frameSum = 0;
+  private frameCount = 0;
+  private framesMeasured = 0;
+  private closed = false;
+  /** Samples muted so far (any weight above 0). */
+  mutedSamples = 0;
+  /** The current candidate: muted, confirmed, its onset (samples); its first window's share and deviation. */
+  private candidateMuted = false;
+  private candidateConfirmed = false;
+  private candidateOnset = 0;
+  private candidateActive = false;
+  private candidateDigit: DtmfDigit = '0';
+  private readonly unconfirmedHangover: number;
+  private readonly candidate = newCandidateMeasure();
+  lastCandidateShare = 0;
+  lastCandidateDeviation = 0;
+  /** Power between the groups (1020, 1130 Hz) over the weaker tone's, in the candidate's window. */
+  lastCandidateGuard = 0;
+
+  constructor(options: Partial<InbandClampOptions> = {}, listener: InbandClampListener = {}) {
+    const full: InbandClampOptions = { ...DEFAULT_INBAND_CLAMP_OPTIONS, ...options };
+    validateClampOptions(full);
+    this.options = full;
+    this.listener = listener;
+    this.delaySamples = Math.round(full.lookaheadMs * SAMPLES_PER_MS);
+    this.prePad = Math.round(full.prePadMs * SAMPLES_PER_MS);
+    this.hangover = Math.round(full.hangoverMs * SAMPLES_PER_MS);
+    this.fade = Math.max(1, Math.round(full.fadeMs * SAMPLES_PER_MS));
+    this.fadeTable = new Float64Array(this.fade + 1);
+    for (let k = 0; k <= this.fade; k++) this.fadeTable[k] = 0.5 - 0.5 * Math.cos((Math.PI * k) / this.fade);
+    let size = 1;
+    while (size < Math.max(this.delaySamples + 1, CANDIDATE_WINDOW)) size <<= 1;
+    this.ring = new Int16Array(size);
+    this.ringMask = size - 1;
+    this.generator = createReplacementGenerator(full);
+    const initial = dbm0ToAmplitude(NOISE_INITIAL_DBM0);
+    this.background = (initial * initial) / 2;
+    const floor = dbm0ToAmplitude(NOISE_FLOOR_DBM0);
+    this.backgroundFloor = (floor * floor) / 2;
+    const unconfirmedCap = Math.round(UNCONFIRMED_MAX_MS * SAMPLES_PER_MS);
+    const unconfirmedHangover = Math.min(this.hangover, Math.round(UNCONFIRMED_HANGOVER_MS * SAMPLES_PER_MS));
+    this.unconfirmedHangover = unconfirmedHangover;
+    this.detector = createDtmfDetector({
+      onToneCandidate: (startMs, digit) => {
+        this.candidateDigit = digit;
+        this.candidateActive = true;
+        this.candidateOnset = Math.round(startMs * SAMPLES_PER_MS);
+        this.candidateConfirmed = false;
+        this.candidateMuted = this.looksLikeTone(digit);
+        if (!this.candidateMuted) return;
+        // Until it is confirmed, a candidate is muted for at most UNCONFIRMED_MAX_MS: longer
+        // than any tone the detector rejects as too short, shorter than most speech tracks.
+        this.openSpan(this.candidateOnset - this.prePad);
+        this.closeSpan(this.candidateOnset + unconfirmedCap + unconfirmedHangover);
+      },
+      onToneCandidateEnd: (endMs) => {
+        const end = Math.round(endMs * SAMPLES_PER_MS);
+        if (this.candidateConfirmed) this.closeSpan(end + this.hangover);
+        else if (this.candidateMuted) this.closeSpan(Math.min(end, this.candidateOnset + unconfirmedCap) + unconfirmedHangover);
+        this.candidateMuted = false;
+        this.candidateConfirmed = false;
+        this.candidateActive = false;
+      },
+      onDigitStart: (digit, startMs) => {
+        // A confirmed digit is muted until it ends, whatever its first window looked like.
+        this.candidateConfirmed = true;
+        if (this.candidateMuted) this.reopenSpan();
+        else this.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad);
+        this.candidateMuted = true;
+        this.listener.onDigitStart?.(digit, startMs);
+      },
+      onDigit: (event) => this.listener.onDigit?.(event),
+    });
+    this.scratch = new Int16Array(DTMF_SUB_BLOCK_SAMPLES);
+  }
+
+  /** The gate on the last analysis window: does it look like a generator's tone pair? */
+  private looksLikeTone(digit: DtmfDigit): boolean {
+    const share = this.candidateShare(digit);
+    this.lastCandidateShare = share;
+    return (
+      share >= this.options.minCandidateShare ||
+      (share >= PRECISE_MIN_SHARE && this.lastCandidateDeviation <= PRECISE_MAX_DEVIATION && this.lastCandidateGuard <= CANDIDATE_MAX_GUARD_RATIO)
+    );
+  }
+
+  /**
+   * While an unconfirmed candidate goes on, each new window is gated again: a tone that starts
+   * inside a track speech began (same key) is muted from its window, not from its confirmation.
+   */
+  private recheckCandidate(): void {
+    // Stricter than the first window's gate (every test at once): a track goes on for many
+    // windows, and music holds notes steady.
+    const share = this.candidateShare(this.candidateDigit);
+    if (share < RECHECK_MIN_SHARE || this.lastCandidateDeviation > PRECISE_MAX_DEVIATION || this.lastCandidateGuard > CANDIDATE_MAX_GUARD_RATIO) return;
+    this.candidateMuted = true;
+    this.openSpan(this.inPos - CANDIDATE_WINDOW - this.prePad);
+    this.extendSpan(this.inPos + this.unconfirmedHangover);
+  }
+
+  /** Moves the end of the last span later (never earlier; an open span stays open). */
+  private extendSpan(end: number): void {
+    if (this.spanCount === 0) return;
+    const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
+    if (this.spanEnd[last] < end) this.spanEnd[last] = end;
+  }
+
+  /** The digit's share of the last analysis window (measureDtmfCandidate), its deviation and guard kept for the gates. */
+  private candidateShare(digit: DtmfDigit): number {
+    const m = this.candidate;
+    const share = measureDtmfCandidate(this.ring, this.ringMask, this.inPos, digit, m);
+    this.lastCandidateDeviation = m.deviation;
+    this.lastCandidateGuard = m.guardRatio;
+    return share;
+  }
+
+  /** The next output sample's index (= input index - delay). */
+  private get outPos(): number {
+    return this.inPos - this.delaySamples;
+  }
+
+  private openSpan(start: number): void {
+    // The span cannot start before what is already out: with too small a lookahead the onset leaks.
+    const from = Math.max(start, this.outPos);
+    if (this.spanCount > 0) {
+      const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
+      // Touching or overlapping the previous span (fast dialling, a drop-out): one span.
+      if (from <= this.spanEnd[last] + this.fade) {
+        this.spanEnd[last] = Infinity;
+        return;
+      }
+      if (this.spanCount === MAX_SPANS) {
+        this.spanEnd[last] = Infinity;
+        return;
+      }
+    }
+    const i = (this.spanHead + this.spanCount) % MAX_SPANS;
+    this.spanStart[i] = from;
+    this.spanEnd[i] = Infinity;
+    this.spanCount++;
+  }
+
+  /** The last span stays open again (its candidate was confirmed). */
+  private reopenSpan(): void {
+    if (this.spanCount === 0) return;
+    this.spanEnd[(this.spanHead + this.spanCount - 1) % MAX_SPANS] = Infinity;
+  }
+
+  private closeSpan(end: number): void {
+    if (this.spanCount === 0) return;
+    const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
+    // Never end before a full fade-out from what is already out (no step in the output).
+    this.spanEnd[last] = Math.max(end, this.outPos + this.fade, this.spanStart[last] + 2 * this.fade);
+  }
+
+  /**
+   * Pushes `length` input samples and writes `length` output samples (the input delayed by
+   * delaySamples, clamped) to `output`, which may be `input` itself. The first delaySamples
+   * outputs of a stream are silence. `weights`, when given, receives the replacement's weight
+   * of each output sample (0: the input as it is, 1: fully replaced), e.g. to apply the same
+   * spans to the audio at another rate.
+   */
+  push(input: Int16Array, output: Int16Array, length: number = input.length, weights?: Float32Array): void {
+    if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'push() after close()');
+    if (output.length < length || input.length < length || (weights !== undefined && weights.length < length)) {
+      throw new InbandClampError('ERR_CLAMP_OUTPUT', `push(): input, output and weights need ${length} samples`);
+    }
+    const det = this.detector;
+    let i = 0;
+    while (i < length) {
+      // Up to the detector's next sub-block boundary: every output here is decided on events
+      // from sub-blocks completed before this piece, so the chunking does not matter.
+      const n = Math.min(length - i, dtmfSamplesToDecision(det));
+      this.emit(input, output, i, n, weights);
+      const scratch = this.scratch;
+      for (let j = 0; j < n; j++) scratch[j] = input[i + j];
+      const hadCandidate = this.candidateActive && !this.candidateConfirmed;
+      dtmfRx(det, scratch, n);
+      if (hadCandidate && dtmfAtDecision(det) && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
+      i += n;
+    }
+  }
+
+  /** Writes the outputs for input[i, i + n) into output[i, i + n). */
+  private emit(input: Int16Array, output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
+    const { ring, ringMask, delaySamples } = this;
+    let outPos = this.inPos - delaySamples;
+    if ((this.spanCount === 0 || this.spanStart[this.spanHead] >= outPos + n) && (this.extCount === 0 || this.extStart[0] >= outPos + n)) {
+      // Fast path: no span reaches this piece (spans only appear after it, from the detector).
+      let frameSum = this.frameSum;
+      let frameCount = this.frameCount;
+      for (let j = i; j < i + n; j++) {
+        const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
+        ring[(outPos + delaySamples) & ringMask] = input[j];
+        output[j] = delayed;
+        if (weights !== undefined) weights[j] = 0;
+        if (outPos >= 0) {
+          frameSum += delayed * delayed;
+          if (++frameCount === NOISE_FRAME) {
+            this.endNoiseFrame(frameSum);
+            frameSum = 0;
+            frameCount = 0;
+          }
+        }
+        outPos++;
+      }
+      this.frameSum = frameSum;
+      this.frameCount = frameCount;
+      this.inPos += n;
+      return;
+    }
+    for (let j = i; j < i + n; j++) {
+      const x = input[j];
+      const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
+      // Read before write: with ring length > delay, this slot held sample inPos - ring length.
+      ring[(outPos + delaySamples) & ringMask] = x;
+      const w = this.weightAt(outPos);
+      if (weights !== undefined) weights[j] = w;
+      if (w === 0) {
+        output[j] = delayed;
+        if (outPos >= 0) this.measureBackground(delayed);
+      } else {
+        const y = delayed * (1 - w) + nextReplacement(this.generator) * w;
+        output[j] = y > 32767 ? 32767 : y < -32768 ? -32768 : Math.round(y);
+        this.mutedSamples++;
+      }
+      outPos++;
+    }
+    this.inPos += n;
+  }
+
+  /** Weight of the replacement at output sample n (0: the input as it is). */
+  private weightAt(n: number): number {
+    const external = this.extCount > 0 ? this.externalWeightAt(n) : 0;
+    const own = this.spanWeightAt(n);
+    return own > external ? own : external;
+  }
+
+  private externalWeightAt(n: number): number {
+    while (this.extCount > 0 && this.extEnd[0] <= n) this.dropExternal(0);
+    if (this.extCount === 0 || n < this.extStart[0]) return 0;
+    return this.fadeTable[Math.min(n - this.extStart[0] + 1, this.extEnd[0] - n, this.fade)];
+  }
+
+  private dropExternal(i: number): void {
+    this.extStart.copyWithin(i, i + 1, this.extCount);
+    this.extEnd.copyWithin(i, i + 1, this.extCount);
+    this.extCount--;
+  }
+
+  /**
+   * Input samples [start, end) (absolute indices, as counted by push) must not reach the output,
+   * whatever the detector says: e.g. an RFC 4733 event's span widened by the tone a gateway leaks
+   * around it. Only what has not come out yet can be muted (start is clipped to the output
+   * position). Windows that overlap or touch merge; the crossfades sit inside the window.
+   */
+  mute(start: number, end: number): void {
+    if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'mute() after close()');
+    let from = Math.max(start, this.outPos);
+    let to = end;
+    if (!(to > from)) return;
+    // Merge every window that overlaps or touches [from, to) (within a fade) into it.
+    let i = 0;
+    while (i < this.extCount) {
+      if (this.extStart[i] <= to + this.fade && this.extEnd[i] + this.fade >= from) {
+        from = Math.min(from, this.extStart[i]);
+        to = Math.max(to, this.extEnd[i]);
+        this.dropExternal(i);
+      } else i++;
+    }
+    if (this.extCount === MAX_EXTERNAL) {
+      // Too many at once (cannot happen within a lookahead of real events): widen the last.
+      const last = MAX_EXTERNAL - 1;
+      this.extStart[last] = Math.min(this.extStart[last], from);
+      this.extEnd[last] = Math.max(this.extEnd[last], to);
+      return;
+    }
+    let at = this.extCount;
+    while (at > 0 && this.extStart[at - 1] > from) at--;
+    this.extStart.copyWithin(at + 1, at, this.extCount);
+    this.extEnd.copyWithin(at + 1, at, this.extCount);
+    this.extStart[at] = from;
+    this.extEnd[at] = to;
+    this.extCount++;
+  }
+
+  /** The background estimate comfort noise follows (before the maxNoiseDbm0 cap), dBm0. */
+  get backgroundDbm0(): number {
+    return amplitudeToDbm0(Math.sqrt(2 * this.background));
+  }
+
+  /** Input samples pushed so far (the next input sample's absolute index). */
+  get position(): number {
+    return this.inPos;
+  }
+
+  private spanWeightAt(n: number): number {
+    while (this.spanCount > 0 && this.spanEnd[this.spanHead] <= n) {
+      this.spanHead = (this.spanHead + 1) % MAX_SPANS;
+      this.spanCount--;
+    }
+    if (this.spanCount === 0) return 0;
+    const start = this.spanStart[this.spanHead];
+    if (n < start) return 0;
+    const k = Math.min(n - start + 1, this.spanEnd[this.spanHead] - n, this.fade);
+    return this.fadeTable[k];
+  }
+
+  private measureBackground(sample: number): void {
+    this.frameSum += sample * sample;
+    if (++this.frameCount < NOISE_FRAME) return;
+    const sum = this.frameSum;
+    this.frameSum = 0;
+    this.frameCount = 0;
+    this.endNoiseFrame(sum);
+  }
+
+  /** A 20 ms frame of unmuted output ended with this sum of squares: update the background. */
+  private endNoiseFrame(sum: number): void {
+    const meanSquare = Math.max(sum / NOISE_FRAME, this.backgroundFloor);
+    // The first frame sets the estimate; then it follows drops at once and rises slowly.
+    this.background = this.framesMeasured++ === 0 || meanSquare < this.background ? meanSquare : Math.min(meanSquare, this.background * NOISE_RISE_PER_FRAME);
+    if (this.generator.mode === 'noise') {
+      const rms = Math.sqrt(this.background);
+      const cap = dbm0ToAmplitude(this.options.maxNoiseDbm0) / Math.SQRT2;
+      this.generator.noisePeak = Math.min(rms, cap) * Math.sqrt(3);
+    }
+  }
+
+  /**
+   * End of stream: pushes delaySamples of silence, so that `output` (delaySamples long) gets
+   * the last input samples, and reports a digit still in progress.
+   */
+  flush(output: Int16Array, weights?: Float32Array): void {
+    const zeros = new Int16Array(this.delaySamples);
+    this.push(zeros, output, this.delaySamples, weights);
+    dtmfFlush(this.detector);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export interface ClampResult {
+  /** Same length as the input, time-aligned with it (the lookahead removed). */
+  readonly output: Int16Array;
+  /** Replacement weight per output sample (0: input, 1: replaced). */
+  readonly weights: Float32Array;
+  /** Confirmed digits, as `toneguard detect` reports them. */
+  readonly digits: DtmfDigitEvent[];
+  readonly mutedSamples: number;
+}
+
+/** Offline clamp of a whole 8 kHz buffer: output aligned with the input. */
+export function clampPcm(pcm: Int16Array, options: Partial<InbandClampOptions> = {}): ClampResult {
+  const digits: DtmfDigitEvent[] = [];
+  const clamp = new InbandClamp(options, { onDigit: (event) => digits.push(event) });
+  const delay = clamp.delaySamples;
+  const delayed = new Int16Array(pcm.length + delay);
+  const weights = new Float32Array(pcm.length + delay);
+  clamp.push(pcm, delayed, pcm.length, weights);
+  clamp.flush(delayed.subarray(pcm.length), weights.subarray(pcm.length));
+  clamp.close();
+  return { output: delayed.slice(delay), weights: weights.slice(delay), digits, mutedSamples: clamp.mutedSamples };
+}

@@ -1,0 +1,584 @@
+// The media plane of one call (MediaSession, the contract with call control): sockets, symmetric
+// RTP with latching, relaying, the caller -> agent clamp, digits, prompts, SRTP, RTP timeout.
+//
+// b2bua: two legs, caller and agent. Caller -> agent goes through the leg's ClampStage
+// (clamped in secure mode); agent -> caller is relayed straight. SSRC, sequence numbers and
+// timestamps pass through (the stage keeps them continuous when it removes events); when the
+// legs negotiated different payload type numbers for the same codec, the PT is rewritten. RTCP
+// is relayed both ways, caller SRs adjusted for what the stage added and removed.
+// endpoint: the caller leg only; toneguard is the far end: it sends its own 20 ms-paced RTP
+// (prompts, silence otherwise) and takes the digits from what the caller sends.
+//
+// No reflection: toneguard originates RTP (the endpoint sender: prompts and silence) towards a
+// leg only once its dialog is confirmed (dialogConfirmed: the ACK, which a forged INVITE's
+// sender never sees the 2xx to send) and the peer is verified: it has sent us RTP from the
+// address we would send to (the latch), unless its SDP says it sends none (then the ACK is the
+// proof). Until then prompts wait, so the caller hears them whole. Relayed media (b2bua, early
+// media included) is only ever a 1:1 answer to a packet from the other leg's negotiated peer.
+//
+// Nothing is accepted except from the leg's negotiated (or latched, RemoteLatch) remote; SRTP
+// legs accept only packets that authenticate. A bad packet is counted and dropped, never thrown.
+// Events only; no logging (the owner logs from events and `stats`).
+import { EventEmitter } from 'node:events';
+import type { RemoteInfo } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../../native-free-dsp/g711.js';
+import { RtpView } from '../../rtp/rtp-view.js';
+import type { ClampStage } from '../clamp/clamp-stage.js';
+import { createClampStage } from '../clamp/create-clamp-stage.js';
+import { DigitMerger } from '../digits/digit-merger.js';
+import type { KeyPress } from '../digits/key-press.js';
+import type { ClampMode } from '../clamp/inband-clamp.js';
+import { legConfigProblem } from '../leg-config-check.js';
+import { MediaError } from '../media-error.js';
+import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
+import { OwnRtpStream } from './own-rtp-stream.js';
+import type { PortAllocator, RtpPortPair } from './port-allocator.js';
+import { PromptQueue } from '../prompts/prompt-queue.js';
+import { RemoteLatch } from './remote-latch.js';
+import { adjustSenderReports } from './rtcp-sender-report.js';
+import { SrtpTransform } from './srtp-transform.js';
+
+export type MediaSessionMode = 'b2bua' | 'endpoint';
+
+export interface RtpMediaSessionOptions {
+  /** Where the legs' sockets come from (and the address they are bound on). */
+  readonly ports: PortAllocator;
+  /** Address written into SDP (local()); default the allocator's bind address. */
+  readonly address?: string;
+  readonly mode: MediaSessionMode;
+  /** What the agent hears in place of a digit (default silence). */
+  readonly clampMode?: ClampMode;
+  /** No RTP from a receiving leg for this long emits `rtp-timeout`, ms (default 30 000). */
+  readonly rtpTimeoutMs?: number;
+  /** Secure mode at start (config `secureMode: always`). Default false. */
+  readonly secure?: boolean;
+}
+
+export interface LegStats {
+  rtpIn: number;
+  rtpOut: number;
+  rtcpIn: number;
+  rtcpOut: number;
+  /** RTP from a source other than the negotiated/latched one. */
+  rtpForeign: number;
+  rtcpForeign: number;
+  /** SRTP/SRTCP packets that failed authentication. */
+  srtpFailures: number;
+  /** Not RTP version 2 or too short (RTP), or an invalid compound (RTCP). */
+  malformed: number;
+  /** Packets for this leg dropped: no remote, direction forbids sending, or no matching PT. */
+  notSent: number;
+  sendErrors: number;
+}
+
+const DEFAULT_RTP_TIMEOUT_MS = 30_000;
+/** Housekeeping (RTP timeout, RFC 4733 end timeouts), ms. */
+const TICK_MS = 100;
+const MAX_FRAME = 960;
+/** Endpoint sender: frames sent at once to catch up after a stalled event loop; beyond, resync. */
+const MAX_CATCH_UP_FRAMES = 3;
+
+interface Leg {
+  readonly name: LegName;
+  readonly pair: RtpPortPair;
+  config: LegMediaConfig | null;
+  readonly rtpLatch: RemoteLatch;
+  readonly rtcpLatch: RemoteLatch;
+  srtp: SrtpTransform | null;
+  srtpKeys: string;
+  lastRtpMs: number;
+  timedOut: boolean;
+  /** The leg's dialog is confirmed (ACK): see mayOriginate. */
+  confirmed: boolean;
+  /** Each packet received on the leg, parsed once here; every stage reads this view. */
+  readonly view: RtpView;
+  readonly prompts: PromptQueue;
+  readonly stats: LegStats;
+}
+
+function newStats(): LegStats {
+  return { rtpIn: 0, rtpOut: 0, rtcpIn: 0, rtcpOut: 0, rtpForeign: 0, rtcpForeign: 0, srtpFailures: 0, malformed: 0, notSent: 0, sendErrors: 0 };
+}
+
+function canSend(config: LegMediaConfig): boolean {
+  return config.direction === 'sendrecv' || config.direction === 'sendonly';
+}
+
+function expectsRtp(config: LegMediaConfig): boolean {
+  return config.remote !== null && (config.direction === 'sendrecv' || config.direction === 'recvonly');
+}
+
+export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements MediaSession {
+  readonly mode: MediaSessionMode;
+  private readonly advertised: string;
+  private readonly clampMode: ClampMode;
+  private readonly rtpTimeoutMs: number;
+  private readonly legs: Leg[];
+  private readonly merger = new DigitMerger();
+  private secureRequested: boolean;
+  /** Caller -> agent (b2bua), or the endpoint's receive path (output discarded). */
+  private stage: ClampStage | null = null;
+  private stageKey = '';
+  private nextPromptId = 1;
+  private closed = false;
+  private readonly housekeeping: NodeJS.Timeout;
+  private readonly pcm = new Int16Array(MAX_FRAME);
+  /** The caller's decoded audio for the speech recogniser (endpoint mode); reused per packet. */
+  private audioSink: ((pcm: Int16Array) => void) | null = null;
+  private readonly heard = new Int16Array(MAX_FRAME);
+  private heardView = this.heard.subarray(0, 160);
+  // Endpoint sender.
+  private own: OwnRtpStream | null = null;
+  private ownKey = '';
+  private senderTimer: NodeJS.Timeout | null = null;
+  private nextDueMs = 0;
+
+  private constructor(options: RtpMediaSessionOptions, pairs: RtpPortPair[]) {
+    super();
+    this.mode = options.mode;
+    this.advertised = options.address ?? options.ports.address;
+    this.clampMode = options.clampMode ?? 'silence';
+    this.rtpTimeoutMs = options.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
+    this.secureRequested = options.secure ?? false;
+    const names: LegName[] = options.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
+    this.legs = names.map((name, i) => this.newLeg(name, pairs[i]));
+    this.housekeeping = setInterval(() => this.contained(() => this.tick()), TICK_MS);
+    this.housekeeping.unref();
+  }
+
+  /** Binds the legs' ports (two pairs in b2bua mode, one in endpoint mode). */
+  static async open(options: RtpMediaSessionOptions): Promise<RtpMediaSession> {
+    if (options.mode !== 'b2bua' && options.mode !== 'endpoint') throw new MediaError('EOPTIONS', `mode must be b2bua or endpoint, got ${String(options.mode)}`);
+    const timeout = options.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
+    if (!(timeout > 0)) throw new MediaError('EOPTIONS', `rtpTimeoutMs must be positive, got ${timeout}`);
+    const pairs: RtpPortPair[] = [];
+    try {
+      pairs.push(await options.ports.allocate());
+      if (options.mode === 'b2bua') pairs.push(await options.ports.allocate());
+    } catch (err) {
+      for (const p of pairs) p.release();
+      throw err;
+    }
+    return new RtpMediaSession(options, pairs);
+  }
+
+  get secure(): boolean {
+    return this.secureRequested;
+  }
+
+  local(leg: LegName): LocalMediaAddress {
+    const l = this.leg(leg);
+    return { address: this.advertised, rtpPort: l.pair.rtpPort, rtcpPort: l.pair.rtcpPort };
+  }
+
+  /** Counters per leg (a snapshot). */
+  stats(leg: LegName): LegStats {
+    const l = this.leg(leg);
+    return { ...l.stats, rtpForeign: l.rtpLatch.dropped, rtcpForeign: l.rtcpLatch.dropped };
+  }
+
+  /** Digit reports folded into a press already reported (the same key from another source). */
+  get mergedDigitReports(): number {
+    return this.merger.duplicates;
+  }
+
+  configure(leg: LegName, config: LegMediaConfig): void {
+    this.assertOpen();
+    const l = this.leg(leg);
+    // Call control asks the same question while negotiating (488 to an offer we cannot carry).
+    const problem = legConfigProblem(this.mode, leg, config);
+    if (problem !== undefined) throw new MediaError('EOPTIONS', problem);
+    const keys = config.srtp === null ? '' : `${config.srtp.localKeyBase64}|${config.srtp.remoteKeyBase64}`;
+    if (keys !== l.srtpKeys) {
+      l.srtp = config.srtp === null ? null : new SrtpTransform(config.srtp);
+      l.srtpKeys = keys;
+    }
+    l.config = config;
+    l.rtpLatch.setRemote(config.remote?.address ?? null, config.remote?.rtpPort ?? 0);
+    l.rtcpLatch.setRemote(config.remote?.address ?? null, config.remote?.rtcpPort ?? 0);
+    l.lastRtpMs = Date.now();
+    l.timedOut = false;
+    if (leg === 'caller') this.rebuildStage(config);
+    if (this.mode === 'endpoint') this.startSender(config);
+  }
+
+  dialogConfirmed(leg: LegName): void {
+    if (this.closed) return;
+    this.leg(leg).confirmed = true;
+  }
+
+  setSecure(on: boolean): void {
+    this.assertOpen();
+    this.secureRequested = on;
+    if (this.mode === 'b2bua') this.stage?.setSecure(on);
+  }
+
+  play(leg: LegName, pcm: Int16Array, options?: { readonly bargeIn?: boolean }): number {
+    this.assertOpen();
+    const l = this.leg(leg);
+    const id = this.nextPromptId++;
+    l.prompts.add(id, pcm, options?.bargeIn ?? false);
+    if (this.mode === 'b2bua' && l.config?.codec === 'opus') {
+      // No Opus encoder on the relay path: the prompt cannot be heard on this leg; report it
+      // at once (interrupted) rather than never.
+      setImmediate(() => l.prompts.stop());
+    }
+    return id;
+  }
+
+  stopPlayback(leg: LegName): void {
+    this.assertOpen();
+    this.leg(leg).prompts.stop();
+  }
+
+  bargeIn(leg: LegName): void {
+    this.assertOpen();
+    this.leg(leg).prompts.bargeIn();
+  }
+
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
+    this.assertOpen();
+    this.audioSink = this.mode === 'endpoint' ? sink : null;
+    if (sink === null) this.heard.fill(0);
+  }
+
+  /** A digit call control received as SIP INFO (RFC 2976 application/dtmf-relay), `atMs` wall clock. */
+  injectSipInfoDigit(digit: string, atMs: number): void {
+    this.assertOpen();
+    if (!isDtmfDigit(digit)) throw new MediaError('EOPTIONS', 'SIP INFO digit must be one of 0-9 * # A-D');
+    this.onDigit({ digit, source: 'sip-info', atMs, durationMs: undefined });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.housekeeping);
+    if (this.senderTimer !== null) clearTimeout(this.senderTimer);
+    this.senderTimer = null;
+    this.stage?.close();
+    this.stage = null;
+    this.audioSink = null;
+    this.heard.fill(0);
+    for (const l of this.legs) l.pair.release();
+  }
+
+  // --- legs -------------------------------------------------------------------------------
+
+  private newLeg(name: LegName, pair: RtpPortPair): Leg {
+    const leg: Leg = {
+      name,
+      pair,
+      config: null,
+      rtpLatch: new RemoteLatch(),
+      rtcpLatch: new RemoteLatch(),
+      srtp: null,
+      srtpKeys: '',
+      lastRtpMs: Date.now(),
+      timedOut: false,
+      confirmed: false,
+      view: new RtpView(),
+      prompts: new PromptQueue((end) => {
+        if (!this.closed) this.emit('prompt-end', end);
+      }),
+      stats: newStats(),
+    };
+    // The per-packet path: no closure made per datagram (contained() would need one).
+    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      try {
+        this.onRtp(leg, msg, rinfo);
+      } catch (error) {
+        this.failed(error);
+      }
+    });
+    pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtcp(leg, msg, rinfo)));
+    pair.rtp.on('error', () => leg.stats.sendErrors++);
+    pair.rtcp.on('error', () => leg.stats.sendErrors++);
+    return leg;
+  }
+
+  /**
+   * Work from a socket or a timer: a throw (ours, or a digit/prompt-end listener's) becomes a
+   * `failure` event for the owner to end this call with, instead of escaping into the event loop.
+   */
+  private contained(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): void {
+    if (!this.closed) this.emit('failure', error);
+  }
+
+  private leg(name: LegName): Leg {
+    const l = this.legs.find((x) => x.name === name);
+    if (l === undefined) throw new MediaError('EOPTIONS', `no ${name} leg in ${this.mode} mode`);
+    return l;
+  }
+
+  private other(leg: Leg): Leg | undefined {
+    return this.legs.find((x) => x !== leg);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MediaError('ECLOSED', 'media session used after close()');
+  }
+
+  private rebuildStage(config: LegMediaConfig): void {
+    const key = `${config.codec}/${config.payloadType}/${config.eventPayloadType}/${config.ptimeMs}`;
+    if (this.stage !== null && key === this.stageKey) return;
+    this.stage?.close();
+    this.stageKey = key;
+    const endpoint = this.mode === 'endpoint';
+    const caller = this.legs[0];
+    const agent = this.legs[1];
+    this.stage = createClampStage({
+      codec: config.codec,
+      audioPayloadType: config.payloadType,
+      eventPayloadType: config.eventPayloadType,
+      ptimeMs: config.ptimeMs,
+      mode: this.clampMode,
+      // Endpoint: the stage's secure path runs the detectors; what it would send goes nowhere.
+      secure: endpoint || this.secureRequested,
+      // The agent leg's sink. Owned: the caller's packet (its payload bounds are in the caller's
+      // view); not owned: a frame of the stage's, a bare 12-byte header.
+      send: endpoint
+        ? () => undefined
+        : (packet, owned) => this.relay(packet, owned, owned ? caller.view.payloadStart : 12, owned ? caller.view.payloadEnd : packet.length, caller, agent),
+      onDigit: (press) => this.onDigit(press),
+    });
+  }
+
+  // --- receive ----------------------------------------------------------------------------
+
+  private onRtp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed || leg.config === null) return;
+    if (!leg.rtpLatch.accepts(rinfo.address, rinfo.port)) return;
+    let packet: Uint8Array = msg;
+    if (leg.srtp !== null) {
+      const plain = leg.srtp.unprotectRtp(msg);
+      if (plain === undefined) {
+        leg.stats.srtpFailures++;
+        return;
+      }
+      packet = plain;
+    }
+    const view = leg.view;
+    const now = Date.now();
+    const error = view.parse(packet, now);
+    if (packet.length < 12 || error === 'EVERSION') {
+      // No RTP header to read; a packet with a readable header but bad bounds goes on to the
+      // stage, which drops it in secure mode.
+      leg.stats.malformed++;
+      return;
+    }
+    const pt = view.payloadType;
+    if (pt >= 72 && pt <= 76) {
+      // RTCP multiplexed on the RTP port (RFC 5761 §4): not negotiated by us, not relayed.
+      leg.stats.malformed++;
+      return;
+    }
+    leg.rtpLatch.latch(rinfo.address, rinfo.port);
+    leg.stats.rtpIn++;
+    leg.lastRtpMs = now;
+    leg.timedOut = false;
+    if (leg.name === 'caller') {
+      // Before the stage: its clamp may rewrite the payload in place (delayed or replaced audio).
+      if (this.audioSink !== null && error === undefined) this.tapAudio(packet, view.payloadType, view.payloadStart, view.payloadEnd, leg.config);
+      this.stage?.pushView(view);
+    } else {
+      const to = this.other(leg);
+      if (to !== undefined) this.relay(packet, true, view.payloadStart, view.payloadEnd, leg, to);
+    }
+  }
+
+  /** The caller's G.711 audio decoded into `heard` for the sink (no allocation; never kept). */
+  private tapAudio(packet: Uint8Array, payloadType: number, start: number, end: number, config: LegMediaConfig): void {
+    if (payloadType !== config.payloadType || config.codec === 'opus') return;
+    const n = Math.min(end - start, MAX_FRAME);
+    if (n <= 0) return;
+    (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet.subarray(start, start + n), this.heard, n);
+    if (this.heardView.length !== n) this.heardView = this.heard.subarray(0, n);
+    this.audioSink?.(this.heardView);
+  }
+
+  private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed || leg.config === null) return;
+    // RTCP follows its RTP stream through the NAT (RFC 3550 §6, RFC 4961): from another port than
+    // the negotiated RTCP one only once the leg's RTP latched to another port too. Otherwise a
+    // third party sharing the peer's IP could latch RTCP before the peer's first report, have its
+    // packets relayed to the other phone and the peer's own dropped for the rest of the call.
+    if (!leg.rtpLatch.latchedElsewhere && !leg.rtcpLatch.isNegotiated(rinfo.address, rinfo.port)) {
+      leg.rtcpLatch.dropped++;
+      return;
+    }
+    if (!leg.rtcpLatch.accepts(rinfo.address, rinfo.port)) return;
+    let packet: Uint8Array = msg;
+    if (leg.srtp !== null) {
+      const plain = leg.srtp.unprotectRtcp(msg);
+      if (plain === undefined) {
+        leg.stats.srtpFailures++;
+        return;
+      }
+      packet = plain;
+    }
+    if (this.mode === 'b2bua' && leg.name === 'caller' && this.stage !== null && this.stage.sourceSsrc >= 0) {
+      const result = adjustSenderReports(packet, this.stage.sourceSsrc, this.stage.adjustment);
+      if (typeof result !== 'number') {
+        leg.stats.malformed++;
+        return;
+      }
+    } else if (packet.length < 8 || packet[0] >> 6 !== 2) {
+      leg.stats.malformed++;
+      return;
+    }
+    leg.rtcpLatch.latch(rinfo.address, rinfo.port);
+    leg.stats.rtcpIn++;
+    const to = this.mode === 'b2bua' ? this.other(leg) : undefined;
+    if (to === undefined || to.config === null || !canSend(to.config)) return;
+    const address = to.rtcpLatch.sendAddress;
+    if (address === null) return;
+    let out: Uint8Array | undefined = packet;
+    if (to.srtp !== null) out = to.srtp.protectRtcp(packet);
+    if (out === undefined) return;
+    to.pair.rtcp.send(out, to.rtcpLatch.sendPort, address);
+    to.stats.rtcpOut++;
+  }
+
+  // --- send -------------------------------------------------------------------------------
+
+  /**
+   * A packet from leg `from` to leg `to` (b2bua): PT mapping, prompt replacement, SRTP. `owned`:
+   * the received datagram (ours to hand to the socket); otherwise a reused buffer, copied before
+   * sending. Payload at [payloadStart, payloadEnd), from the view parsed at entry.
+   */
+  private relay(packet: Uint8Array, owned: boolean, payloadStart: number, payloadEnd: number, from: Leg, to: Leg): void {
+    const src = from.config;
+    const dst = to.config;
+    if (src === null || dst === null || !canSend(dst)) {
+      to.stats.notSent++;
+      return;
+    }
+    const pt = packet[1] & 0x7f;
+    let outPt = pt;
+    let audio = false;
+    if (pt === src.payloadType) {
+      outPt = dst.payloadType;
+      audio = true;
+    } else if (src.eventPayloadType !== null && pt === src.eventPayloadType) {
+      if (dst.eventPayloadType === null) {
+        to.stats.notSent++;
+        return;
+      }
+      outPt = dst.eventPayloadType;
+    }
+    if (outPt !== pt) packet[1] = (packet[1] & 0x80) | outPt;
+    if (audio && to.prompts.active && dst.codec !== 'opus' && payloadEnd > payloadStart) {
+      // The prompt replaces what the leg would hear, in the relayed packet's own frame.
+      const start = payloadStart;
+      const n = Math.min(payloadEnd - start, MAX_FRAME);
+      to.prompts.read(this.pcm, n);
+      (dst.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(this.pcm, packet.subarray(start, start + n), n);
+    }
+    this.sendRtp(to, packet, owned);
+  }
+
+  private sendRtp(to: Leg, packet: Uint8Array, owned: boolean): void {
+    const address = to.rtpLatch.sendAddress;
+    if (address === null) {
+      to.stats.notSent++;
+      return;
+    }
+    let out: Uint8Array | undefined = packet;
+    if (to.srtp !== null) out = to.srtp.protectRtp(packet);
+    else if (!owned) {
+      // A reused buffer (a stage's frame, our own stream): dgram may send after this call
+      // returns, so it gets its own copy.
+      out = Uint8Array.prototype.slice.call(packet);
+    }
+    if (out === undefined) {
+      to.stats.notSent++;
+      return;
+    }
+    to.pair.rtp.send(out, to.rtpLatch.sendPort, address);
+    to.stats.rtpOut++;
+  }
+
+  // --- endpoint sender --------------------------------------------------------------------
+
+  private startSender(config: LegMediaConfig): void {
+    const codec = config.codec === 'PCMA' ? 'PCMA' : 'PCMU';
+    const key = `${codec}/${config.payloadType}`;
+    if (this.own === null || key !== this.ownKey) {
+      // A new codec or PT is a new stream for the receiver (new SSRC, marker).
+      this.own = new OwnRtpStream(codec, config.payloadType, MAX_FRAME);
+      this.ownKey = key;
+    }
+    if (this.senderTimer !== null) return;
+    this.nextDueMs = performance.now();
+    this.senderTick();
+  }
+
+  private readonly senderTick = (): void => {
+    this.senderTimer = null;
+    if (this.closed) return;
+    const leg = this.legs[0];
+    const config = leg.config;
+    if (config === null || this.own === null) return;
+    const frameMs = config.ptimeMs;
+    const n = Math.min(MAX_FRAME, Math.round(frameMs * 8));
+    const now = performance.now();
+    let frames = 0;
+    while (this.nextDueMs <= now + 0.5 && frames < MAX_CATCH_UP_FRAMES) {
+      if (this.mayOriginate(leg, config)) {
+        leg.prompts.read(this.pcm, n);
+        // A prompt's end is announced from inside read(); its listener may end the call (the
+        // payment's final BYE or REFER), which closes this session and its sockets.
+        if (this.closed) return;
+        this.sendRtp(leg, this.own.frame(this.pcm, n), false);
+      } else this.own.advance(n);
+      this.nextDueMs += frameMs;
+      frames++;
+    }
+    if (this.nextDueMs < now - frameMs * MAX_CATCH_UP_FRAMES) {
+      // The event loop stalled: skip the lost time (timestamps jump with it, RFC 3550 §5.1).
+      const skipped = Math.floor((now - this.nextDueMs) / frameMs);
+      this.own.advance(skipped * n);
+      this.nextDueMs += skipped * frameMs;
+    }
+    this.senderTimer = setTimeout(() => this.contained(this.senderTick), Math.max(0, this.nextDueMs - performance.now()));
+  };
+
+  /** Whether toneguard may send its own RTP to the leg now (see the header: no reflection). */
+  private mayOriginate(leg: Leg, config: LegMediaConfig): boolean {
+    if (!leg.confirmed || !canSend(config) || leg.rtpLatch.sendAddress === null) return false;
+    return leg.rtpLatch.latched || !expectsRtp(config);
+  }
+
+  // --- digits and time --------------------------------------------------------------------
+
+  private onDigit(report: KeyPress): void {
+    if (this.closed) return;
+    const press = this.merger.push(report);
+    if (press === undefined) return;
+    for (const l of this.legs) l.prompts.bargeIn();
+    this.emit('digit', { digit: press.digit, source: press.source, atMs: press.atMs });
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.stage?.tick(now);
+    for (const l of this.legs) {
+      if (l.config === null || l.timedOut || !expectsRtp(l.config)) continue;
+      if (now - l.lastRtpMs >= this.rtpTimeoutMs) {
+        l.timedOut = true;
+        this.emit('rtp-timeout', l.name);
+      }
+    }
+  }
+}
