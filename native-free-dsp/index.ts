@@ -2,3 +2,4 @@ export * from './dtmf-tones.js';
 export * from './levels.js';
 export * from './tone-generator.js';
 export * from './dtmf-detector.js';
+export * from './g722.js';
