@@ -3,7 +3,7 @@
 // speech-with-digits fixture, interleaved, median of the per-repetition ratios. Reported in
 // samples/s and in 8 kHz streams per core in real time, with the latency the clamp adds.
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, type ClampMode } from '../src/media/inband-clamp.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, type ClampMode } from '../src/media/clamp/inband-clamp.js';
 import { loadFixture, projectRoot } from './fixture.js';
 
 const SAMPLE_RATE = 8000;

@@ -4,8 +4,8 @@
 // median of the per-repetition ratios. Reported in packets/s and 50-packet/s streams per core.
 import { performance } from 'node:perf_hooks';
 import { encodeUlaw } from '../native-free-dsp/g711.js';
-import { createAgentClampStage } from '../src/media/agent-clamp-stage.js';
-import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../src/media/inband-clamp.js';
+import { createAgentClampStage } from '../src/media/clamp/agent-clamp-stage.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../src/media/clamp/inband-clamp.js';
 import { loadFixture, projectRoot } from './fixture.js';
 
 const FRAME = 160;

@@ -7,16 +7,16 @@
 // A level passes with 0 loss and a p99 audio latency within budget. Audio latency = packet
 // transit (wall clock, send to receive) + the media delay the path adds by design: for ours the
 // clamp's lookahead (26 ms, an RTP-timestamp delay: packets are not held, the audio in them is
-// the input of 26 ms earlier, see src/media/audio-clamp.ts), for the baseline 0. Budget = that
+// the input of 26 ms earlier, see src/media/clamp/audio-clamp.ts), for the baseline 0. Budget = that
 // media delay + 2 ms, i.e. at most 2 ms of transit at p99 for both. Capacity = the largest level
 // that passes; the ratio is ours over the baseline.
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CLAMP_LOOKAHEAD_SAMPLES } from '../src/media/caller-to-agent-stage.js';
-import { PortAllocator } from '../src/media/port-allocator.js';
-import { RtpMediaSession } from '../src/media/rtp-media-session.js';
+import { CLAMP_LOOKAHEAD_SAMPLES } from '../src/media/clamp/caller-to-agent-stage.js';
+import { PortAllocator } from '../src/media/relay/port-allocator.js';
+import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
 import type { LoadWorkerData, LoadWorkerResult } from './media-load-worker.js';
 
 const ADDRESS = '127.0.0.1';

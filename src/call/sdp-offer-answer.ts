@@ -12,7 +12,7 @@
 // as "do not send to me").
 import { randomBytes } from 'node:crypto';
 import type { AudioCodecName, LegMediaConfig, LegName, LocalMediaAddress, SdesKeys } from '../media/media-session.js';
-import { isCanonicalSdesKey } from '../media/srtp-transform.js';
+import { isCanonicalSdesKey } from '../media/relay/srtp-transform.js';
 import {
   type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp,
 } from './sdp-description.js';

@@ -3,8 +3,8 @@
 // rate, channels) and length, time-aligned with IN (the clamp's lookahead is removed offline).
 // stdout: the digits removed, exactly as `detect` prints them.
 import { writeFile } from 'node:fs/promises';
-import { encodeAudio, readAudioFile, toMono8k, type AudioData } from '../media/audio-file.js';
-import { clampPcm, createReplacementGenerator, DEFAULT_INBAND_CLAMP_OPTIONS, nextReplacement, type ClampMode, type InbandClampOptions } from '../media/inband-clamp.js';
+import { encodeAudio, readAudioFile, toMono8k, type AudioData } from '../media/prompts/audio-file.js';
+import { clampPcm, createReplacementGenerator, DEFAULT_INBAND_CLAMP_OPTIONS, nextReplacement, type ClampMode, type InbandClampOptions } from '../media/clamp/inband-clamp.js';
 import { formatDetectOutput, rawOptions, type DetectCommandOptions } from './detect-command.js';
 
 export interface ClampCommandOptions extends DetectCommandOptions {

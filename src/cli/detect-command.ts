@@ -2,7 +2,7 @@
 // in-band DTMF digits of a WAV or raw file, one line of digits or one JSON object per digit.
 import { InvalidArgumentError } from 'commander';
 import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
-import { RAW_FORMATS, readAudioFile, toMono8k, type RawAudioOptions, type RawFormat } from '../media/audio-file.js';
+import { RAW_FORMATS, readAudioFile, toMono8k, type RawAudioOptions, type RawFormat } from '../media/prompts/audio-file.js';
 import { jsonFixed1 } from './json-number.js';
 
 export interface DetectCommandOptions {

@@ -6,8 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { readCaptureBytes } from '../capture/index.js';
-import { encodeWav } from '../media/audio-file.js';
-import { clampPcm } from '../media/inband-clamp.js';
+import { encodeWav } from '../media/prompts/audio-file.js';
+import { clampPcm } from '../media/clamp/inband-clamp.js';
 import { jsonFixed1 } from './json-number.js';
 import { endpoint, replayCapture, type ReplayResult, type ReplayStream } from '../replay/replay.js';
 

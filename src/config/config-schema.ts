@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { dialogConfigSchema } from '../dialog/dialog-config.js';
 import { gatewayConfigSchema } from '../gateway/gateway-config.js';
-import { CLAMP_MODES, type ClampMode } from '../media/inband-clamp.js';
+import { CLAMP_MODES, type ClampMode } from '../media/clamp/inband-clamp.js';
 import { parseCidr } from '../sip/cidr.js';
 
 /** "host:port" with an IPv4/IPv6/name host; IPv6 in brackets ("[::1]:5060"). */

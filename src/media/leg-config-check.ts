@@ -3,7 +3,7 @@
 // negotiates, so that an offer the media plane cannot carry is refused in SIP (488) instead of
 // failing after the answer was sent.
 import type { LegMediaConfig, LegName } from './media-session.js';
-import { isCanonicalSdesKey } from './srtp-transform.js';
+import { isCanonicalSdesKey } from './relay/srtp-transform.js';
 
 /** Packetisation the clamp stages and the endpoint sender handle, ms (a=ptime, RFC 4566 §6). */
 export const MEDIA_PTIME_MS = { min: 10, max: 120 } as const;

@@ -6,7 +6,7 @@ import { decodeAlaw, decodeUlaw } from '../../native-free-dsp/g711.js';
 import { createDtmfDetector, dtmfFlush, dtmfRx } from '../../native-free-dsp/dtmf-detector.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { readUdpDatagrams, type CaptureError, type UdpDatagram, type UdpDecoderStats } from '../capture/index.js';
-import { createOpusCodec, opusDecode, type OpusCodec } from '../media/opus-codec.js';
+import { createOpusCodec, opusDecode, type OpusCodec } from '../media/codecs/opus-codec.js';
 import { looksLikeRtp, rtpMarker, rtpPayloadBounds, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp, RtpParseError } from '../rtp/rtp-packet.js';
 import { createRfc4733Decoder, rfc4733Flush, rfc4733Rx, rfc4733Tick, DEFAULT_TELEPHONE_EVENT_PT, type Rfc4733Digit } from '../rtp/rfc4733.js';
 import { createSequenceTracker, lostPackets, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';

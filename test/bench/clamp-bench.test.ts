@@ -2,7 +2,7 @@
 // the text and JSON forms `toneguard bench` prints.
 import t from 'tap';
 import { formatClampBenchmark, measureClampBenchmark } from '../../bench/clamp-bench.js';
-import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../../src/media/inband-clamp.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../../src/media/clamp/inband-clamp.js';
 
 const result = measureClampBenchmark({ repetitions: 3, samples: 10 * 8000 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { encodeRaw, encodeWav, parseAudio, parseWav, type AudioEncoding } from '../../src/media/audio-file.js';
+import { encodeRaw, encodeWav, parseAudio, parseWav, type AudioEncoding } from '../../src/media/prompts/audio-file.js';
 import { compileCli } from '../helpers/cli.js';
 
 const { workDir: dir, run } = compileCli(t, 'cli-clamp');

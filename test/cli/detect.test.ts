@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { compileCli, type CliRun } from '../helpers/cli.js';
 import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { encodeRaw, encodeWav, type AudioEncoding } from '../../src/media/audio-file.js';
+import { encodeRaw, encodeWav, type AudioEncoding } from '../../src/media/prompts/audio-file.js';
 
 const { cli, workDir: dir, run, buildLog } = compileCli(t, 'cli-detect');
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { DEFAULT_PROMPT_DIR } from '../../src/dialog/dialog-config.js';
-import { encodeWav } from '../../src/media/audio-file.js';
+import { encodeWav } from '../../src/media/prompts/audio-file.js';
 import {
   amountSegments,
   characterSegments,

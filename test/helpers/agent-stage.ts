@@ -1,8 +1,8 @@
 // Runs RTP streams through the agent clamp stage (createAgentClampStage) and reads back what the
 // agent would receive: packets, the audio laid out by timestamp, and the digits reported.
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
-import { createAgentClampStage, type AgentClampDigit } from '../../src/media/agent-clamp-stage.js';
-import type { ClampMode } from '../../src/media/inband-clamp.js';
+import { createAgentClampStage, type AgentClampDigit } from '../../src/media/clamp/agent-clamp-stage.js';
+import type { ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { buildStream, checkStream, decodeByTimestamp, EVENT_PT, FRAME, type Segment, type StreamCheck, type StreamPacket } from './rtp-streams.js';
 
 export interface AgentRun {

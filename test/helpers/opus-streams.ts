@@ -3,8 +3,8 @@
 // events in place of some audio; and what the agent receives, decoded back to 8 kHz by timestamp.
 import { resample } from '../../native-free-dsp/resample.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { createOpusCodec, opusDecode, opusEncode } from '../../src/media/opus-codec.js';
-import { joinOpusPackets, opusPacketSamples48 } from '../../src/media/opus-toc.js';
+import { createOpusCodec, opusDecode, opusEncode } from '../../src/media/codecs/opus-codec.js';
+import { joinOpusPackets, opusPacketSamples48 } from '../../src/media/codecs/opus-toc.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { parsed, type StreamPacket } from './rtp-streams.js';

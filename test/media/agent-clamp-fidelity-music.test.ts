@@ -2,7 +2,7 @@
 // through createAgentClampStage in secure mode in every mode; with the lookahead delay removed,
 // at least 99.9 % of 20 ms frames must come out bit-identical, and no digit may be reported.
 import t from 'tap';
-import { CLAMP_MODES } from '../../src/media/inband-clamp.js';
+import { CLAMP_MODES } from '../../src/media/clamp/inband-clamp.js';
 import { loadCorpus, MUSIC_DIR, REQUIRE_MUSIC, requireTools } from '../helpers/audio-files.js';
 import { fidelityInput, fidelityThroughStage } from '../helpers/agent-stage.js';
 

@@ -9,7 +9,7 @@
 // - no telephone-event packet, sequence numbers contiguous, one SSRC, timestamps continuous;
 // - every digit reaches the listener once, from its source.
 import t, { type Test } from 'tap';
-import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from '../../src/media/inband-clamp.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import { DTMF_DIGITS, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { loadCorpus, REQUIRE_DTMF2NUM, REQUIRE_MULTIMON, REQUIRE_SOX, REQUIRE_SPEECH, requireTools, SPEECH_DIR } from '../helpers/audio-files.js';

@@ -2,7 +2,7 @@
 // reordering, reset, option errors.
 import t from 'tap';
 import { ALAW_SILENCE, ULAW_SILENCE } from '../../native-free-dsp/g711.js';
-import { SilenceDelayClamp, MAX_FRAME_SAMPLES } from '../../src/media/audio-clamp.js';
+import { SilenceDelayClamp, MAX_FRAME_SAMPLES } from '../../src/media/clamp/audio-clamp.js';
 import { MediaError } from '../../src/media/media-error.js';
 
 const TS0 = 2 ** 32 + 12345; // extended timestamps, as the stage gives them

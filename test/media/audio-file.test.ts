@@ -1,4 +1,4 @@
-// src/media/audio-file.ts: WAV/raw parsing and writing. Files come from our own writer (patched
+// src/media/prompts/audio-file.ts: WAV/raw parsing and writing. Files come from our own writer (patched
 // byte by byte for the malformed cases) and from sox, an independent writer and decoder.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import {
   parseWav,
   readAudioFile,
   toMono8k,
-} from '../../src/media/audio-file.js';
+} from '../../src/media/prompts/audio-file.js';
 import { alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toneguard-audio-file-'));

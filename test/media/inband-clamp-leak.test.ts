@@ -11,7 +11,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { clampPcm, DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from '../../src/media/inband-clamp.js';
+import { clampPcm, DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import { loadCorpus, MUSIC_DIR, REQUIRE_DTMF2NUM, REQUIRE_MULTIMON, REQUIRE_MUSIC, REQUIRE_SOX, REQUIRE_SPEECH, requireTools, SPEECH_DIR } from '../helpers/audio-files.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';

@@ -6,7 +6,7 @@ import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
 import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
 import { mixSine, msToSamples } from '../../native-free-dsp/tone-generator.js';
-import { clampPcm, DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, InbandClampError, type ClampMode } from '../../src/media/inband-clamp.js';
+import { clampPcm, DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, InbandClampError, type ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
 import { digitsOf, layTones, onTheLine, type ToneSpec } from '../helpers/dtmf-cases.js';
 import { addWhiteNoise, levelDbm0, pick, randomInt, SAMPLES_PER_MS, seedBanner, streamRng } from '../helpers/signals.js';

@@ -6,8 +6,8 @@ import { ULAW_SILENCE } from '../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import type { DialogDigit } from '../../src/dialog/vocabulary.js';
 import type { LegMediaConfig } from '../../src/media/media-session.js';
-import { PortAllocator } from '../../src/media/port-allocator.js';
-import { RtpMediaSession } from '../../src/media/rtp-media-session.js';
+import { PortAllocator } from '../../src/media/relay/port-allocator.js';
+import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import { parsed } from '../helpers/rtp-streams.js';
 import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
 

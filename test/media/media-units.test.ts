@@ -1,10 +1,10 @@
 // The media session's pure parts: digit merging, remote latching, port ranges and allocation.
 import { createSocket } from 'node:dgram';
 import t from 'tap';
-import { DigitMerger, MERGE_WINDOW_MS } from '../../src/media/digit-merger.js';
-import { PortAllocator, parsePortRange } from '../../src/media/port-allocator.js';
-import { PromptQueue } from '../../src/media/prompt-queue.js';
-import { RemoteLatch } from '../../src/media/remote-latch.js';
+import { DigitMerger, MERGE_WINDOW_MS } from '../../src/media/digits/digit-merger.js';
+import { PortAllocator, parsePortRange } from '../../src/media/relay/port-allocator.js';
+import { PromptQueue } from '../../src/media/prompts/prompt-queue.js';
+import { RemoteLatch } from '../../src/media/relay/remote-latch.js';
 
 t.test('digit merger: same key from two sources within the window is one press', async (t) => {
   const m = new DigitMerger();

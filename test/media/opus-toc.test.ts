@@ -1,7 +1,7 @@
 // Opus packet durations from the TOC (RFC 6716 §3.1), checked against libopus's own encoder output.
 import t from 'tap';
-import { createOpusCodec, opusDecode, opusEncode } from '../../src/media/opus-codec.js';
-import { joinOpusPackets, opusPacketFrames, opusPacketSamples48 } from '../../src/media/opus-toc.js';
+import { createOpusCodec, opusDecode, opusEncode } from '../../src/media/codecs/opus-codec.js';
+import { joinOpusPackets, opusPacketFrames, opusPacketSamples48 } from '../../src/media/codecs/opus-toc.js';
 
 t.test('durations of libopus packets, every frame size', async (t) => {
   const codec = createOpusCodec(1, 48000);

@@ -2,8 +2,8 @@
 // actually sent; NTP and RTP timestamp pass unchanged (the stage keeps the sender's timestamps).
 import t from 'tap';
 import { RtcpReceiverInfo, RtcpRrPacket, RtcpSenderInfo, RtcpSrPacket } from 'werift-rtp';
-import { adjustSenderReports, RtcpError } from '../../src/media/rtcp-sender-report.js';
-import { RtpClampStage } from '../../src/media/rtp-clamp-stage.js';
+import { adjustSenderReports, RtcpError } from '../../src/media/relay/rtcp-sender-report.js';
+import { RtpClampStage } from '../../src/media/clamp/rtp-clamp-stage.js';
 import { parseRtcp, serializeRtcp } from '../../src/rtp/rtp-packet.js';
 import { buildStream, parsed, SSRC } from '../helpers/rtp-streams.js';
 

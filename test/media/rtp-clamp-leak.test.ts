@@ -7,8 +7,8 @@ import t from 'tap';
 import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { ULAW_SILENCE, encodeUlaw } from '../../native-free-dsp/g711.js';
 import { mixDtmf, mixSine, toInt16 } from '../../native-free-dsp/tone-generator.js';
-import { SilenceDelayClamp } from '../../src/media/audio-clamp.js';
-import { RtpClampStage } from '../../src/media/rtp-clamp-stage.js';
+import { SilenceDelayClamp } from '../../src/media/clamp/audio-clamp.js';
+import { RtpClampStage } from '../../src/media/clamp/rtp-clamp-stage.js';
 import { buildStream, checkStream, decodeByTimestamp, parsed, FRAME } from '../helpers/rtp-streams.js';
 
 const LOOKAHEAD = 320; // 40 ms

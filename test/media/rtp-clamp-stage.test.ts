@@ -6,7 +6,7 @@ import { ULAW_SILENCE } from '../../native-free-dsp/g711.js';
 import type { Rfc4733Digit } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { MediaError } from '../../src/media/media-error.js';
-import { RtpClampStage, type RtpClampStageOptions } from '../../src/media/rtp-clamp-stage.js';
+import { RtpClampStage, type RtpClampStageOptions } from '../../src/media/clamp/rtp-clamp-stage.js';
 import { buildStream, checkStream, parsed, EVENT_PT, FRAME, SSRC, type StreamPacket } from '../helpers/rtp-streams.js';
 import { streamRng } from '../helpers/signals.js';
 

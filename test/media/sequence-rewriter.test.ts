@@ -1,7 +1,7 @@
 // SequenceRewriter: our drops and insertions leave no gap; input loss stays a gap; late packets
 // land in their hole; 16-bit wrap.
 import t from 'tap';
-import { SequenceRewriter } from '../../src/media/sequence-rewriter.js';
+import { SequenceRewriter } from '../../src/media/clamp/sequence-rewriter.js';
 
 const BASE = 0x10000 + 65530; // extended, as the tracker gives them; wraps after 6
 

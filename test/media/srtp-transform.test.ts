@@ -4,9 +4,9 @@
 import t from 'tap';
 import { ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtcpSession, SrtpSession } from 'werift-rtp';
 import type { LegMediaConfig } from '../../src/media/media-session.js';
-import { PortAllocator } from '../../src/media/port-allocator.js';
-import { RtpMediaSession } from '../../src/media/rtp-media-session.js';
-import { generateSdesKey, SrtpTransform } from '../../src/media/srtp-transform.js';
+import { PortAllocator } from '../../src/media/relay/port-allocator.js';
+import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
+import { generateSdesKey, SrtpTransform } from '../../src/media/relay/srtp-transform.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { sleep, UdpPeer } from '../helpers/udp-peer.js';
 

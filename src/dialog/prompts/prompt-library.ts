@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeAlaw, decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { CodedError } from '../../errors.js';
-import { parseWav, toMono8k } from '../../media/audio-file.js';
+import { parseWav, toMono8k } from '../../media/prompts/audio-file.js';
 import { PROMPT_TEXT } from './prompt-text.js';
 import { agentMayHear, type PromptPlan } from './compose.js';
 import type { TtsEngine } from './tts.js';

@@ -5,7 +5,7 @@
 // as its sockets are closed. A port held by another process is skipped (bind fails: tried next).
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { CodedError } from '../errors.js';
+import { CodedError } from '../../errors.js';
 
 export type PortAllocationErrorCode =
   /** The range string or address is invalid. */

@@ -3,8 +3,8 @@
 // talkspurt, RFC 3551 §4.1); G.711 frames encoded from 8 kHz PCM. One reusable packet buffer;
 // `frame` returns a view valid until the next call.
 import { randomBytes } from 'node:crypto';
-import { encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
-import type { G711Codec } from './g711-fill.js';
+import { encodeAlaw, encodeUlaw } from '../../../native-free-dsp/g711.js';
+import type { G711Codec } from '../clamp/g711-fill.js';
 
 const HEADER_BYTES = 12;
 

@@ -4,8 +4,8 @@
 // unchanged; only the sender's packet count and octet count change, by what the stage added and
 // removed (RtpClampStage.adjustment). Counts are modulo 2^32 (§6.4.1: they wrap).
 // Works in place on the compound packet, no allocation; a bad compound is an RtcpError value.
-import type { SentAdjustment } from './rtp-clamp-stage.js';
-import { CodedError } from '../errors.js';
+import type { SentAdjustment } from '../clamp/rtp-clamp-stage.js';
+import { CodedError } from '../../errors.js';
 
 export type RtcpErrorCode =
   /** Shorter than an RTCP header, or a sender report cut short. */

@@ -5,8 +5,8 @@
 // (dropped and counted by the caller), never an exception.
 import { randomBytes } from 'node:crypto';
 import { ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtcpSession, SrtpSession } from 'werift-rtp';
-import type { SdesKeys } from './media-session.js';
-import { MediaError } from './media-error.js';
+import type { SdesKeys } from '../media-session.js';
+import { MediaError } from '../media-error.js';
 
 const MASTER_KEY_BYTES = 16;
 const MASTER_SALT_BYTES = 14;

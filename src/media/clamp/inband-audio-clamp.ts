@@ -19,12 +19,12 @@
 //
 // No allocation per packet: fixed rings keyed by extended timestamp. reset() (secure mode turned
 // on again) starts a fresh clamp, whose line refills from silence.
-import { decodeAlaw, decodeUlaw, linearToAlaw, linearToUlaw } from '../../native-free-dsp/g711.js';
-import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
+import { decodeAlaw, decodeUlaw, linearToAlaw, linearToUlaw } from '../../../native-free-dsp/g711.js';
+import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
 import { silenceCode, type G711Codec } from './g711-fill.js';
 import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
-import { MediaError } from './media-error.js';
+import { MediaError } from '../media-error.js';
 
 /** A digit the in-band detector found in the caller's audio, in RTP time. */
 export interface InbandAudioDigit {

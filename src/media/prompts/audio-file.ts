@@ -5,9 +5,9 @@
 // G.711 mu-law / A-law (ITU-T G.711). Everything else is rejected with a named format, because
 // `clamp` must write its output in the input's format and the writer covers exactly these.
 import { readFile } from 'node:fs/promises';
-import { alawToLinear, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, linearToAlaw, linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
-import { ResampleError, resampleTo8k } from '../../native-free-dsp/resample.js';
-import { CodedError } from '../errors.js';
+import { alawToLinear, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, linearToAlaw, linearToUlaw, ulawToLinear } from '../../../native-free-dsp/g711.js';
+import { ResampleError, resampleTo8k } from '../../../native-free-dsp/resample.js';
+import { CodedError } from '../../errors.js';
 
 export type AudioEncoding = 'pcm16' | 'ulaw' | 'alaw';
 export type RawFormat = 's16le' | 'ulaw' | 'alaw';

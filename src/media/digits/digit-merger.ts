@@ -4,7 +4,7 @@
 // different sources and start within MERGE_WINDOW_MS of each other; each press absorbs at most
 // one report per other source, so a key pressed twice quickly is never folded into one.
 // Pure state: reports in, the reports to pass on out.
-import type { DialogDigit, DigitSource } from '../dialog/vocabulary.js';
+import type { DialogDigit, DigitSource } from '../../dialog/vocabulary.js';
 
 /** Largest start-time difference of two reports of one press, ms. */
 export const MERGE_WINDOW_MS = 60;

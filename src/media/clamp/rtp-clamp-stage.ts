@@ -30,12 +30,12 @@
 //
 // Packets given to `send` are views valid only during the call: the stage reuses its buffers,
 // and rewrites header bytes and clamped payloads of the input buffers in place.
-import { createRfc4733Decoder, rfc4733Flush, rfc4733Rx, rfc4733Tick, type Rfc4733Decoder, type Rfc4733Digit } from '../rtp/rfc4733.js';
-import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
-import { createSequenceTracker, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';
+import { createRfc4733Decoder, rfc4733Flush, rfc4733Rx, rfc4733Tick, type Rfc4733Decoder, type Rfc4733Digit } from '../../rtp/rfc4733.js';
+import { rtpPayloadBoundsInto } from '../../rtp/rtp-packet.js';
+import { createSequenceTracker, trackPacket, type SequenceTracker } from '../../rtp/sequence-tracker.js';
 import { MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
 import { G711Filler, type FillMode, type G711Codec } from './g711-fill.js';
-import { MediaError } from './media-error.js';
+import { MediaError } from '../media-error.js';
 import { SequenceRewriter } from './sequence-rewriter.js';
 
 /** RFC 3551 static payload types. */

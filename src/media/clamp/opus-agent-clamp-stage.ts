@@ -37,17 +37,17 @@
 // frames joined by hand (code 3), falling back to 60 ms (a timestamp gap) in the unlikely case
 // the encoder switched mode between them; an event ending off the 2.5 ms grid gets its last
 // replacement frame padded to an Opus frame size.
-import { linearToUlaw, ulawToLinear, ULAW_SILENCE } from '../../native-free-dsp/g711.js';
+import { linearToUlaw, ulawToLinear, ULAW_SILENCE } from '../../../native-free-dsp/g711.js';
 import type { AgentClampStage } from './agent-clamp.js';
 import type { AgentClampDigit } from './agent-clamp-stage.js';
 import type { AudioClamp } from './audio-clamp.js';
 import { InbandAudioClamp } from './inband-audio-clamp.js';
 import type { ClampMode, InbandClampOptions } from './inband-clamp.js';
-import { MediaError } from './media-error.js';
-import { createOpusCodec, opusDecode, opusEncode, type OpusCodec } from './opus-codec.js';
-import { joinOpusPackets, opusPacketSamples48 } from './opus-toc.js';
+import { MediaError } from '../media-error.js';
+import { createOpusCodec, opusDecode, opusEncode, type OpusCodec } from '../codecs/opus-codec.js';
+import { joinOpusPackets, opusPacketSamples48 } from '../codecs/opus-toc.js';
 import { RtpClampStage, type RtpClampStageStats, type SentAdjustment } from './rtp-clamp-stage.js';
-import { rtpPayloadBoundsInto } from '../rtp/rtp-packet.js';
+import { rtpPayloadBoundsInto } from '../../rtp/rtp-packet.js';
 
 export interface OpusAgentClampStageOptions {
   /** The Opus payload type negotiated (SDP rtpmap opus/48000/2; dynamic, e.g. 96 or 111). */

@@ -22,10 +22,10 @@
 // Streaming: any chunking of the input gives the same output (the clamp decides each output
 // sample from the detector events of sub-blocks completed before that sample's input arrived).
 // No allocation in push().
-import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDetector, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
-import { dtmfFrequencies, isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { amplitudeToDbm0, dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
-import { CodedError } from '../errors.js';
+import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
+import { dtmfFrequencies, isDtmfDigit, type DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
+import { CodedError } from '../../errors.js';
 
 export type ClampMode = 'silence' | 'noise' | 'tone' | 'digit';
 export const CLAMP_MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];

@@ -3,7 +3,7 @@
 // (rtpengine's DTMF-security modes): `silence` is the code of a zero sample; `noise` is a fixed,
 // precomputed low-level white noise (comfort noise at about -70 dBm0, below any DTMF detector's
 // acceptance level and above digital silence so the line does not sound dead).
-import { ALAW_SILENCE, ULAW_SILENCE, linearToAlaw, linearToUlaw } from '../../native-free-dsp/g711.js';
+import { ALAW_SILENCE, ULAW_SILENCE, linearToAlaw, linearToUlaw } from '../../../native-free-dsp/g711.js';
 
 export type G711Codec = 'PCMU' | 'PCMA';
 export type FillMode = 'silence' | 'noise';

@@ -1,16 +1,16 @@
 // The caller -> agent direction of a B2BUA call, behind one factory: `createCallerToAgentStage`.
-// G.711: the joined clamp of src/media/agent-clamp-stage.ts (RFC 4733 events replaced, in-band
+// G.711: the joined clamp of src/media/clamp/agent-clamp-stage.ts (RFC 4733 events replaced, in-band
 // tones muted inside the lookahead, sequence numbers kept continuous, SR adjustment).
 // Opus: the same clamp on audio decoded at 8 kHz and re-encoded (opus-agent-clamp-stage.ts).
 // Digits come out as DialogDigit with wall-clock start times: RFC 4733 and in-band starts are
 // RTP timestamps, mapped through the arrival time of the newest audio packet, so one key seen
 // both ways gets nearly the same start (the digit merger folds them).
-import type { DialogDigit } from '../dialog/vocabulary.js';
+import type { DialogDigit } from '../../dialog/vocabulary.js';
 import type { AgentClampStage } from './agent-clamp.js';
 import { createAgentClampStage, type AgentClampDigit } from './agent-clamp-stage.js';
 import { createOpusAgentClampStage } from './opus-agent-clamp-stage.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from './inband-clamp.js';
-import type { AudioCodecName } from './media-session.js';
+import type { AudioCodecName } from '../media-session.js';
 import type { RtpClampStageStats, SentAdjustment } from './rtp-clamp-stage.js';
 
 /** The in-band clamp's lookahead, samples at 8 kHz (26 ms): the latency secure mode adds. */

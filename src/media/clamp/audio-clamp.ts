@@ -14,7 +14,7 @@
 // `SilenceDelayClamp` below mutes only the windows the stage gives it and detects nothing: kept
 // as the minimal, exact AudioClamp the stage's own tests use (their expectations are sample-exact
 // and do not depend on the detector).
-import { MediaError } from './media-error.js';
+import { MediaError } from '../media-error.js';
 import { silenceCode, type G711Codec } from './g711-fill.js';
 
 export interface AudioClamp {

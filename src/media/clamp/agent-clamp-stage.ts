@@ -3,8 +3,8 @@
 // over the in-band clamp (InbandAudioClamp: in-band tones muted inside the lookahead, and the
 // tone a gateway leaks around its events). One listener gets every digit the caller pressed,
 // from either source, each once; none of them reaches the agent while secure mode is on.
-import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import type { Rfc4733Digit } from '../rtp/rfc4733.js';
+import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+import type { Rfc4733Digit } from '../../rtp/rfc4733.js';
 import type { G711Codec } from './g711-fill.js';
 import { InbandAudioClamp } from './inband-audio-clamp.js';
 import type { ClampMode, InbandClampOptions } from './inband-clamp.js';
