@@ -220,8 +220,6 @@ export class G722Encoder {
     if (length % 2 !== 0 || length < 0 || length > pcm.length) throw new G722LengthError(`sample count ${length} must be even and at most ${pcm.length}`);
     const bytes = length >> 1;
     if (bytes > out.length) throw new G722LengthError(`${bytes} codes do not fit in ${out.length} bytes`);
-    const low = this.low;
-    const high = this.high;
     const qmf = this.qmf;
     for (let j = 0; j < bytes; j++) {
       // Transmit QMF: sums over 24 taps; >> 14 = the filters' DC gain (4096) x 2 (two halves)
@@ -229,32 +227,48 @@ export class G722Encoder {
       qmf.push(pcm[2 * j], pcm[2 * j + 1]);
       const sumOdd = qmf.dot(qmf.first, QMF_FWD);
       const sumEven = qmf.dot(qmf.second, QMF_REV);
-      const xlow = ((sumEven + sumOdd) >> 14) << 16 >> 16;
-      const xhigh = ((sumEven - sumOdd) >> 14) << 16 >> 16;
-
-      // Low band: SUBTRA, QUANTL (magnitude as one's complement for negatives), INVQAL.
-      const el = sat16(xlow - low.s);
-      const mag = el >= 0 ? el : ~el;
-      let i = 1;
-      while (i < 30 && mag >= (Q6[i] * low.det) >> 12) i++;
-      const ilow = el < 0 ? ILN[i] : ILP[i];
-      const ril = ilow >> 2;
-      const dlow = ((low.det * QM4[ril]) >> 15) << 16 >> 16;
-      low.adaptScale(WL[RL42[ril]], NB_LOW_MAX, 8);
-      low.predict(dlow);
-
-      // High band: SUBTRA, QUANTH (one decision level), INVQAH.
-      const eh = sat16(xhigh - high.s);
-      const hmag = eh >= 0 ? eh : ~eh;
-      const mih = hmag >= (564 * high.det) >> 12 ? 2 : 1;
-      const ihigh = eh < 0 ? IHN[mih] : IHP[mih];
-      const dhigh = ((high.det * QM2[ihigh]) >> 15) << 16 >> 16;
-      high.adaptScale(WH[RH2[ihigh]], NB_HIGH_MAX, 10);
-      high.predict(dhigh);
-
-      out[j] = (ihigh << 6) | ilow;
+      out[j] = this.encodeBandSample(((sumEven + sumOdd) >> 14) << 16 >> 16, ((sumEven - sumOdd) >> 14) << 16 >> 16);
     }
     return bytes;
+  }
+
+  /**
+   * Encodes sub-band signals directly, bypassing the transmit QMF: `low[i]`, `high[i]` are the
+   * 8 kHz band samples (15-bit, as decodeBands writes them) of code i; returns `length` codes.
+   * For transcoding in the band domain (a decoder's bands, clamped, re-encoded) without the two
+   * QMFs' delay. The QMF history is left as it is.
+   */
+  encodeBands(low: Int16Array, high: Int16Array, out: Uint8Array, length = low.length): number {
+    if (length < 0 || length > low.length || length > high.length || length > out.length) throw new G722LengthError(`${length} band samples need low, high and out of that length`);
+    for (let j = 0; j < length; j++) out[j] = this.encodeBandSample(low[j], high[j]);
+    return length;
+  }
+
+  /** One code from one low and one high band sample (blocks 1L-4L, 1H-4H). */
+  private encodeBandSample(xlow: number, xhigh: number): number {
+    const low = this.low;
+    const high = this.high;
+    // Low band: SUBTRA, QUANTL (magnitude as one's complement for negatives), INVQAL.
+    const el = sat16(xlow - low.s);
+    const mag = el >= 0 ? el : ~el;
+    let i = 1;
+    while (i < 30 && mag >= (Q6[i] * low.det) >> 12) i++;
+    const ilow = el < 0 ? ILN[i] : ILP[i];
+    const ril = ilow >> 2;
+    const dlow = ((low.det * QM4[ril]) >> 15) << 16 >> 16;
+    low.adaptScale(WL[RL42[ril]], NB_LOW_MAX, 8);
+    low.predict(dlow);
+
+    // High band: SUBTRA, QUANTH (one decision level), INVQAH.
+    const eh = sat16(xhigh - high.s);
+    const hmag = eh >= 0 ? eh : ~eh;
+    const mih = hmag >= (564 * high.det) >> 12 ? 2 : 1;
+    const ihigh = eh < 0 ? IHN[mih] : IHP[mih];
+    const dhigh = ((high.det * QM2[ihigh]) >> 15) << 16 >> 16;
+    high.adaptScale(WH[RH2[ihigh]], NB_HIGH_MAX, 10);
+    high.predict(dhigh);
+
+    return (ihigh << 6) | ilow;
   }
 
   reset(): void {
@@ -270,42 +284,69 @@ export class G722Decoder {
   private readonly high = new Band(DET_HIGH_INIT);
   private readonly qmf = new QmfRing();
 
+  /** Reconstructed band samples of the last code decoded (15-bit). */
+  private rlow = 0;
+  private rhigh = 0;
+
   /** Decodes the first `length` codes (default all) into `out`; returns the samples written (2 x length). */
   decode(codes: Uint8Array, out: Int16Array, length = codes.length): number {
     if (length < 0 || length > codes.length) throw new G722LengthError(`code count ${length} exceeds ${codes.length}`);
     if (2 * length > out.length) throw new G722LengthError(`${2 * length} samples do not fit in ${out.length}`);
-    const low = this.low;
-    const high = this.high;
     const qmf = this.qmf;
     for (let j = 0; j < length; j++) {
-      const code = codes[j];
-      const ilow = code & 0x3f;
-      const ihigh = (code >> 6) & 0x03;
-
-      // Low band: INVQBL with the full 6 bits gives the output; adaptation uses the top 4 bits.
-      const rlow = sat15(low.s + ((low.det * QM6[ilow]) >> 15));
-      const ril = ilow >> 2;
-      const dlow = ((low.det * QM4[ril]) >> 15) << 16 >> 16;
-      low.adaptScale(WL[RL42[ril]], NB_LOW_MAX, 8);
-      low.predict(dlow);
-
-      // High band: INVQAH, RECONS, LIMIT.
-      const dhigh = ((high.det * QM2[ihigh]) >> 15) << 16 >> 16;
-      const rhigh = sat15(dhigh + high.s);
-      high.adaptScale(WH[RH2[ihigh]], NB_HIGH_MAX, 10);
-      high.predict(dhigh);
-
+      this.decodeCode(codes[j]);
       // Receive QMF: >> 11 = the filters' DC gain (4096) / 2 (15-bit samples back to 16).
-      qmf.push(sat16(rlow + rhigh), sat16(rlow - rhigh));
+      qmf.push(sat16(this.rlow + this.rhigh), sat16(this.rlow - this.rhigh));
       out[2 * j] = sat16(qmf.dot(qmf.second, QMF_REV) >> 11);
       out[2 * j + 1] = sat16(qmf.dot(qmf.first, QMF_FWD) >> 11);
     }
     return 2 * length;
   }
 
+  /**
+   * Decodes into the two sub-band signals at 8 kHz, one sample of each per code: the
+   * reconstructed low band (0-4 kHz) and high band (4-8 kHz, spectrum inverted), 15-bit (x 2 for
+   * 16-bit scale). The low band is the signal at 8 kHz the way the codec itself splits it: what
+   * a narrowband consumer (the DTMF detector) reads without a resampler and its delay. The QMF
+   * history is kept up to date, so decode() may follow on the same stream.
+   */
+  decodeBands(codes: Uint8Array, low: Int16Array, high: Int16Array, length = codes.length): number {
+    if (length < 0 || length > codes.length || length > low.length || length > high.length) throw new G722LengthError(`${length} codes need low and high of that length`);
+    const qmf = this.qmf;
+    for (let j = 0; j < length; j++) {
+      this.decodeCode(codes[j]);
+      low[j] = this.rlow;
+      high[j] = this.rhigh;
+      qmf.push(sat16(this.rlow + this.rhigh), sat16(this.rlow - this.rhigh));
+    }
+    return length;
+  }
+
+  /** Blocks 5L/6L, 2L-4L (low band) and 2H-6H (high band) for one code: sets rlow and rhigh. */
+  private decodeCode(code: number): void {
+    const low = this.low;
+    const high = this.high;
+    const ilow = code & 0x3f;
+    const ihigh = (code >> 6) & 0x03;
+
+    // Low band: INVQBL with the full 6 bits gives the output; adaptation uses the top 4 bits.
+    this.rlow = sat15(low.s + ((low.det * QM6[ilow]) >> 15));
+    const ril = ilow >> 2;
+    const dlow = ((low.det * QM4[ril]) >> 15) << 16 >> 16;
+    low.adaptScale(WL[RL42[ril]], NB_LOW_MAX, 8);
+    low.predict(dlow);
+
+    // High band: INVQAH, RECONS, LIMIT.
+    const dhigh = ((high.det * QM2[ihigh]) >> 15) << 16 >> 16;
+    this.rhigh = sat15(dhigh + high.s);
+    high.adaptScale(WH[RH2[ihigh]], NB_HIGH_MAX, 10);
+    high.predict(dhigh);
+  }
+
   reset(): void {
     this.low.reset();
     this.high.reset();
     this.qmf.reset();
+    this.rlow = this.rhigh = 0;
   }
 }

@@ -4,6 +4,7 @@
  *
  *   spandsp-g722 enc IN.s16le OUT.g722     16 kHz s16le (host order) -> codes
  *   spandsp-g722 dec IN.g722 OUT.s16le     codes -> 16 kHz s16le
+ *   spandsp-g722 dec8k IN.g722 OUT.s16le   codes -> the low band at 8 kHz (G722_SAMPLE_RATE_8000)
  *
  * Fed in 160-code chunks (one 20 ms RTP packet), as the media plane does.
  * Build: gcc -O2 -o spandsp-g722 spandsp-g722.c -lspandsp
@@ -46,8 +47,8 @@ int main(int argc, char **argv)
             int bytes = g722_encode(enc, codes, pcm + i, n);
             fwrite(codes, 1, bytes, out);
         }
-    } else if (strcmp(argv[1], "dec") == 0) {
-        g722_decode_state_t *dec = g722_decode_init(NULL, 64000, 0);
+    } else if (strcmp(argv[1], "dec") == 0 || strcmp(argv[1], "dec8k") == 0) {
+        g722_decode_state_t *dec = g722_decode_init(NULL, 64000, strcmp(argv[1], "dec8k") == 0 ? G722_SAMPLE_RATE_8000 : 0);
         int16_t pcm[2 * CHUNK_CODES];
         for (long i = 0; i < size; i += CHUNK_CODES) {
             int n = size - i < CHUNK_CODES ? (int) (size - i) : CHUNK_CODES;
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
             fwrite(pcm, 2, samples, out);
         }
     } else {
-        fprintf(stderr, "mode must be enc or dec\n");
+        fprintf(stderr, "mode must be enc, dec or dec8k\n");
         return 2;
     }
     fclose(out);

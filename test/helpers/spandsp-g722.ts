@@ -38,11 +38,17 @@ export class SpandspG722 {
     return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
   }
 
+  /** G.722 codes to the low band at 8 kHz, 16-bit scale (spandsp's G722_SAMPLE_RATE_8000 decoder). */
+  decodeLowBand(codes: Uint8Array): Int16Array {
+    const bytes = this.run('dec8k', codes);
+    return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+  }
+
   close(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private run(mode: 'enc' | 'dec', input: Uint8Array): Uint8Array {
+  private run(mode: 'enc' | 'dec' | 'dec8k', input: Uint8Array): Uint8Array {
     const n = this.files++;
     const inPath = join(this.dir, `in-${n}`);
     const outPath = join(this.dir, `out-${n}`);
