@@ -2,12 +2,14 @@
 // G.711: the joined clamp of src/media/clamp/agent-clamp-stage.ts (RFC 4733 events replaced, in-band
 // tones muted inside the lookahead, sequence numbers kept continuous, SR adjustment).
 // Opus: the same clamp on audio decoded at 8 kHz and re-encoded (opus-agent-clamp-stage.ts).
+// G.722: the same clamp on the decoded low band, re-encoded in the band domain (g722-agent-clamp-stage.ts).
 // Digits come out as DialogDigit with wall-clock start times: RFC 4733 and in-band starts are
 // RTP timestamps, mapped through the arrival time of the newest audio packet, so one key seen
 // both ways gets nearly the same start (the digit merger folds them).
 import type { DialogDigit } from '../../dialog/vocabulary.js';
 import type { AgentClampStage } from './agent-clamp.js';
 import { createAgentClampStage, type AgentClampDigit } from './agent-clamp-stage.js';
+import { createG722AgentClampStage } from './g722-agent-clamp-stage.js';
 import { createOpusAgentClampStage } from './opus-agent-clamp-stage.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from './inband-clamp.js';
 import type { AudioCodecName } from '../media-session.js';
@@ -22,9 +24,9 @@ export interface CallerToAgentStageOptions {
   /** The caller leg's payload types (the stage's output keeps them; the session maps them). */
   readonly audioPayloadType: number;
   readonly eventPayloadType: number | null;
-  /** RTP clock of the audio, Hz (8000 G.711, 48000 Opus). */
+  /** RTP clock of the audio, Hz (8000 G.711 and G.722, 48000 Opus). */
   readonly clockRate: number;
-  /** Samples per packet of the caller's audio (ptime x 8 for G.711). */
+  /** RTP timestamp ticks per packet of the caller's audio (ptime x 8 for G.711 and G.722). */
   readonly frameSamples: number;
   readonly clampMode: ClampMode;
   readonly secure: boolean;
@@ -103,9 +105,21 @@ class ClampedCallerToAgentStage implements CallerToAgentStage {
     // The joined clamp: RFC 4733 events replaced, in-band tones muted inside the
     // lookahead, the tone a gateway leaks around its events muted; every key reported once.
     // Opus legs run the same clamp on audio decoded at 8 kHz and re-encoded (secure mode only).
+    // G.722 legs: on the decoded low band, re-encoded in the band domain (wideband kept where no
+    // tone was muted).
     this.stage =
       o.codec === 'opus'
         ? createOpusAgentClampStage({ audioPayloadType: o.audioPayloadType, eventPayloadType: o.eventPayloadType, mode: o.clampMode, secure: o.secure, send: o.send, onDigit })
+        : o.codec === 'G722'
+        ? createG722AgentClampStage({
+            audioPayloadType: o.audioPayloadType,
+            eventPayloadType: o.eventPayloadType,
+            frameSamples: o.frameSamples,
+            mode: o.clampMode,
+            secure: o.secure,
+            send: o.send,
+            onDigit,
+          })
         : createAgentClampStage({
             codec: o.codec,
             audioPayloadType: o.audioPayloadType,
