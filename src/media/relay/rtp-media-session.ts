@@ -24,7 +24,6 @@ import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { DialogDigit } from '../../dialog/vocabulary.js';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { encodeAlaw, encodeUlaw } from '../../../native-free-dsp/g711.js';
 import { rtpPayloadBoundsInto } from '../../rtp/rtp-packet.js';
 import { createCallerToAgentStage, type CallerToAgentStage } from '../clamp/caller-to-agent-stage.js';
 import { DigitMerger } from '../digits/digit-merger.js';
@@ -34,6 +33,7 @@ import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
 import { OwnRtpStream } from './own-rtp-stream.js';
 import type { PortAllocator, RtpPortPair } from './port-allocator.js';
+import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
 import { RemoteLatch } from './remote-latch.js';
 import { adjustSenderReports } from './rtcp-sender-report.js';
@@ -92,6 +92,8 @@ interface Leg {
   /** The leg's dialog is confirmed (ACK): see mayOriginate. */
   confirmed: boolean;
   readonly prompts: PromptQueue;
+  /** Encodes prompts into relayed packets (b2bua); made on first use, per codec. */
+  promptEncoder: PromptEncoder | null;
   readonly stats: LegStats;
 }
 
@@ -264,6 +266,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       prompts: new PromptQueue((end) => {
         if (!this.closed) this.emit('prompt-end', end);
       }),
+      promptEncoder: null,
       stats: newStats(),
     };
     pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtp(leg, msg, rinfo)));
@@ -430,9 +433,15 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       const start = this.bounds[0];
       const n = Math.min(this.bounds[1] - start, MAX_FRAME);
       to.prompts.read(this.pcm, n);
-      (dst.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(this.pcm, packet.subarray(start, start + n), n);
+      this.promptEncoder(to, dst.codec).encode(this.pcm, packet.subarray(start, start + n), n);
     }
     this.sendRtp(to, packet);
+  }
+
+  /** The leg's prompt encoder for `codec` (a new one when the codec changed: re-INVITE). */
+  private promptEncoder(leg: Leg, codec: Exclude<LegMediaConfig['codec'], 'opus'>): PromptEncoder {
+    if (leg.promptEncoder === null || leg.promptEncoder.codec !== codec) leg.promptEncoder = createPromptEncoder(codec, MAX_FRAME);
+    return leg.promptEncoder;
   }
 
   private sendRtp(to: Leg, packet: Uint8Array): void {
@@ -459,11 +468,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   // --- endpoint sender --------------------------------------------------------------------
 
   private startSender(config: LegMediaConfig): void {
-    const codec = config.codec === 'PCMA' ? 'PCMA' : 'PCMU';
+    const codec = config.codec === 'opus' ? 'PCMU' : config.codec; // opus never reaches here (leg-config-check)
     const key = `${codec}/${config.payloadType}`;
     if (this.own === null || key !== this.ownKey) {
       // A new codec or PT is a new stream for the receiver (new SSRC, marker).
-      this.own = new OwnRtpStream(codec, config.payloadType, MAX_FRAME);
+      this.own = new OwnRtpStream(createPromptEncoder(codec, MAX_FRAME), config.payloadType, MAX_FRAME);
       this.ownKey = key;
     }
     if (this.senderTimer !== null) return;
