@@ -19,6 +19,7 @@ import { detectWithGoertzelPackage, type BaselineDigit } from './goertzel-baseli
 import { formatScore, scoreDigits, type DigitScore } from './score.js';
 import { SpandspHarness, type SpandspRun } from './spandsp.js';
 import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js';
+import { formatScanBenchmark, measureScanBenchmark } from './scan-bench.js';
 import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-stage-bench.js';
 import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from './media-load-bench.js';
@@ -42,7 +43,7 @@ export interface BenchOptions {
 }
 
 /** The benchmarks by name, in the order they run (`toneguard bench --only NAME,...`). */
-export const BENCHMARK_NAMES = ['detector', 'replay', 'clamp', 'clamp-stage', 'media-load'] as const;
+export const BENCHMARK_NAMES = ['detector', 'replay', 'scan', 'clamp', 'clamp-stage', 'media-load'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export const CHUNK_SAMPLES = 160; // 20 ms at 8 kHz: one G.711 RTP packet
@@ -106,6 +107,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   if (wanted('detector')) for (const line of formatBenchmarks(await measureBenchmarks(options), options.json)) write(line);
   // Replay throughput against tshark on the recorded RTP fixtures (bench/replay-bench.ts).
   if (wanted('replay')) for (const line of formatReplayBenchmark(await measureReplayBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
+  // Recordings scanned for card data against multimon-ng (bench/scan-bench.ts).
+  if (wanted('scan')) for (const line of formatScanBenchmark(await measureScanBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // In-band clamp against pass-through (bench/clamp-bench.ts).
   if (wanted('clamp')) for (const line of formatClampBenchmark(measureClampBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // The joined clamp stage, secure against pass-through (bench/clamp-stage-bench.ts).

@@ -12,16 +12,19 @@ import { AudioFileError, RAW_FORMATS } from '../media/prompts/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/clamp/inband-clamp.js';
 import { BenchUsageError, runBenchCommand } from './bench-command.js';
 import { runClampCommand } from './clamp-command.js';
-import { isRawFormat, runDetectCommand } from './detect-command.js';
+import { isRawFormat, rawOptions, runDetectCommand } from './detect-command.js';
 import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
 import { DEFAULT_KPI_DB, runKpiCommand } from './kpi-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
+import { defaultJobs, parseJobs, parseMinDigits, runScanCommand } from './scan-command.js';
 import { ConfigError } from '../config/load-config.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const PROGRAM = 'toneguard';
+/** Set by a command whose exit code carries a result (scan: 0 clean, 1 findings, 2 errors). */
+let commandExitCode: number | undefined;
 
 function writeOut(text: string): void {
   process.stdout.write(text);
@@ -176,11 +179,45 @@ function buildProgram(): Command {
     );
 
   program
+    .command('scan')
+    .description('search recordings (WAV, raw G.711 with --format, pcap/pcapng; directories recursively) for DTMF that could be card data; prints at most the last four digits; exit 0 clean, 1 findings, 2 unreadable files')
+    .argument('<paths...>', 'files or directories')
+    .option('--json', 'one JSON document: findings, errors, summary')
+    .option('--csv', 'CSV with a header row, one row per finding or unreadable file')
+    .option('--jobs <n>', 'files scanned in parallel (default: one per core)', parseJobs)
+    .option('--min-digits <n>', 'also report runs of at least N digits that are not card numbers (expiry-like, code-like)', parseMinDigits)
+    .addOption(new Option('--format <format>', 'read files that are not WAV or pcap as headerless raw audio, mono').choices(RAW_FORMATS))
+    .option('--rate <hz>', 'sample rate of raw audio in Hz (required for s16le; default 8000 for ulaw and alaw)', parseRate)
+    .option('--no-progress', 'no progress on stderr')
+    .action(
+      reportUsageErrors(async (paths: string[], options: OptionValues) => {
+        if (options.json === true && options.csv === true) throw new InvalidArgumentError('--json and --csv cannot be used together');
+        const format: unknown = options.format;
+        const rate: unknown = options.rate;
+        const raw = rawOptions({ json: false, format: typeof format === 'string' && isRawFormat(format) ? format : undefined, rate: typeof rate === 'number' ? rate : undefined });
+        const jobs: unknown = options.jobs;
+        const minDigits: unknown = options.minDigits;
+        commandExitCode = await runScanCommand(
+          paths,
+          {
+            output: options.json === true ? 'json' : options.csv === true ? 'csv' : 'text',
+            jobs: typeof jobs === 'number' ? jobs : defaultJobs(),
+            minDigits: typeof minDigits === 'number' ? minDigits : 0,
+            raw,
+            progress: options.progress === false ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
+          },
+          writeOut,
+          writeErr,
+        );
+      }),
+    );
+
+  program
     .command('bench')
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
     .option('--json', 'machine-readable output')
-    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, clamp, clamp-stage, media-load')
+    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, scan, clamp, clamp-stage, media-load')
     .option('--ports <range>', 'RTP ports FIRST-LAST for the media-load relay under test (default 32000-39999)')
     .action(async (options: OptionValues) => {
       const only: unknown = options.only;
@@ -269,7 +306,7 @@ function buildProgram(): Command {
 async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync([...argv]);
-    return EXIT_OK;
+    return commandExitCode ?? EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Already printed by commander (help, version, usage errors).
