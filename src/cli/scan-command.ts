@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import type { RawAudioOptions } from '../media/audio-file.js';
+import type { RawAudioOptions } from '../media/prompts/audio-file.js';
 import { DEFAULT_FIND_OPTIONS, type Finding } from '../scan/card-findings.js';
 import type { FileReport } from '../scan/scan-file.js';
 import { scanFiles, type PoolProgress } from '../scan/scan-pool.js';

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { detectCaptureFormat } from '../capture/capture-file.js';
-import { parseAudio, toMono8k, type AudioData, type RawAudioOptions } from '../media/audio-file.js';
+import { parseAudio, toMono8k, type AudioData, type RawAudioOptions } from '../media/prompts/audio-file.js';
 import { endpoint, replayCapture, type ReplayStream } from '../replay/replay.js';
 import { digitConfidence, findCardData, type FindOptions, type Finding, type ScanDigit } from './card-findings.js';
 

@@ -10,8 +10,8 @@ import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-d
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { encodePcap, encodePcapng, ethernetFrame, ipv4UdpPacket, type WrittenFrame } from '../../src/capture/capture-writer.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../src/capture/udp-decoder.js';
-import { encodeWav, parseWav } from '../../src/media/audio-file.js';
-import { createOpusCodec, opusEncode } from '../../src/media/opus-codec.js';
+import { encodeWav, parseWav } from '../../src/media/prompts/audio-file.js';
+import { createOpusCodec, opusEncode } from '../../src/media/codecs/opus-codec.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { MUSIC_DIR, SPEECH_DIR } from './audio-files.js';
