@@ -4,7 +4,7 @@
 // median of the per-repetition ratios. Reported in packets/s and 50-packet/s streams per core.
 import { performance } from 'node:perf_hooks';
 import { encodeUlaw } from '../native-free-dsp/g711.js';
-import { createAgentClampStage } from '../src/media/clamp/agent-clamp-stage.js';
+import { createClampStage } from '../src/media/clamp/create-clamp-stage.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../src/media/clamp/inband-clamp.js';
 import { loadFixture, projectRoot } from './fixture.js';
 
@@ -41,7 +41,7 @@ function packetsOf(samples: Int16Array): Uint8Array[] {
 }
 
 function run(packets: readonly Uint8Array[], secure: boolean): number {
-  const stage = createAgentClampStage({ codec: 'PCMU', eventPayloadType: 101, mode: 'silence', secure, send: (p) => { sink += p[HEADER]; }, onDigit: () => {} });
+  const stage = createClampStage({ codec: 'PCMU', eventPayloadType: 101, mode: 'silence', secure, send: (p) => { sink += p[HEADER]; }, onDigit: () => {} });
   const buf = new Uint8Array(HEADER + FRAME);
   const t0 = performance.now();
   for (let i = 0; i < packets.length; i++) {

@@ -14,7 +14,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CLAMP_LOOKAHEAD_SAMPLES } from '../src/media/clamp/caller-to-agent-stage.js';
+import { CLAMP_LOOKAHEAD_MS } from '../src/media/clamp/create-clamp-stage.js';
 import { PortAllocator } from '../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
 import type { LoadWorkerData, LoadWorkerResult } from './media-load-worker.js';
@@ -24,7 +24,7 @@ const ADDRESS = '127.0.0.1';
 /** RTP ports of the relay under test unless `ports` says otherwise (below the kernel's ephemeral range). */
 export const DEFAULT_BENCH_PORTS = '32000-39999';
 const RECV_BUFFER_BYTES = 32 * 1024 * 1024;
-const LOOKAHEAD_MS = CLAMP_LOOKAHEAD_SAMPLES / 8;
+const LOOKAHEAD_MS = CLAMP_LOOKAHEAD_MS;
 const SLACK_MS = 2;
 /** Share of late sends beyond which a level is not a measurement of the relay. */
 const GENERATOR_LATE_LIMIT = 0.05;

@@ -26,7 +26,25 @@
 // Streaming: any chunking of the input gives the same events. No allocation per sample or
 // per block; events are allocated only when a digit ends.
 import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
+import {
+  createGoertzelBank,
+  DEFAULT_GOERTZEL_KERNEL,
+  goertzelSubBlock,
+  HISTORY,
+  HISTORY_RING,
+  SPAN_FREQUENCIES,
+  SUB_BLOCK,
+  TONES,
+  WASM_SLOTS,
+  WASM_STAGING,
+  type GoertzelKernel,
+  type GoertzelWasm,
+  type WindowTests,
+} from './goertzel-bank.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from './levels.js';
+
+export type { GoertzelKernel } from './goertzel-bank.js';
+export { DEFAULT_GOERTZEL_KERNEL, GoertzelKernelError, isGoertzelKernelAvailable } from './goertzel-bank.js';
 
 export interface DtmfDetectorConfig {
   /** Largest accepted relative frequency deviation of each tone (ITU-T Q.24: accept 1.5 %, reject 3.5 %). */
@@ -148,12 +166,18 @@ export interface DtmfDetectorListener {
   readonly onToneCandidateEnd?: (endMs: number) => void;
 }
 
+/** How a detector runs (not what it accepts: that is DtmfDetectorConfig). */
+export interface DtmfDetectorOptions {
+  /**
+   * The Goertzel bank's kernel (goertzel-bank.ts): 'wasm' (WebAssembly SIMD) or 'typescript'.
+   * Both give identical events. Default: 'wasm' where the runtime has WebAssembly SIMD.
+   */
+  readonly kernel?: GoertzelKernel;
+}
+
 const SAMPLE_RATE_HZ = 8000;
-/** Goertzel block, samples (6.375 ms). Two make one 102-sample analysis window, as spandsp's. */
-const SUB_BLOCK = 51;
+/** Goertzel block, samples (6.375 ms; goertzel-bank.ts): SUB_BLOCK. Two make one 102-sample analysis window, as spandsp's. */
 const WINDOW = 2 * SUB_BLOCK;
-/** Bins 0-3: low group; 4-7: high group. */
-const TONES = 8;
 /** Windows that must hold the digit before it can be confirmed. */
 const MIN_VALID_WINDOWS = 3;
 /**
@@ -171,8 +195,6 @@ const MAX_STATIONARITY_DB = 3;
 const PRESENCE_FLOOR = 0.1;
 /** A sub-block below this level (dBm0, as a sine) is not analysed: 8 dB under the weakest window considered. */
 const QUIET_DBM0 = -50;
-/** Recent input kept for the harmonic-comb test, samples (power of two; 128 ms). */
-const HISTORY = 1024;
 /** Longest span of a tone the span tests look at, samples (64 ms). */
 const MAX_SPAN = 512;
 /** Shortest span they can judge, samples (20 ms). */
@@ -238,8 +260,12 @@ interface ToneTrack {
 export interface DtmfDetector {
   readonly config: DtmfDetectorConfig;
   readonly listener: DtmfDetectorListener;
-  // Precomputed per bin: Goertzel coefficient 2cos(w), the terms that turn the final two
-  // states into the block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
+  /** The Goertzel bank's kernel this detector runs. */
+  readonly kernel: GoertzelKernel;
+  /** The wasm kernel (goertzel-bank.ts), or null when the TypeScript kernel runs. */
+  readonly wasm: GoertzelWasm | null;
+  // Precomputed per bin (goertzel-bank.ts): Goertzel coefficient 2cos(w), the terms that turn
+  // the final two states into the block's DFT value sum x[n] e^{-jwn}, and the rotation e^{-jwS}.
   readonly coef: Float64Array;
   readonly finARe: Float64Array;
   readonly finAIm: Float64Array;
@@ -265,8 +291,9 @@ export interface DtmfDetector {
   readonly preciseMaxCombRatio: number;
   readonly maxDropoutSamples: number;
   readonly minDurationSamples: number;
-  // The sub-block in progress: its samples, how many, their energy (sum of x^2); the bank's
-  // final two states over it.
+  // The sub-block in progress: how many samples (they go straight into history), their energy
+  // (sum of x^2); the bank's final two states over it (TypeScript kernel).
+  /** Its length is the sub-block size; it holds no samples (history does). */
   readonly block: Int16Array;
   subPos: number;
   energy: number;
@@ -274,7 +301,10 @@ export interface DtmfDetector {
   readonly s2: Float64Array;
   /** Sub-blocks with less energy than this hold nothing the detector could accept: the bank is skipped. */
   readonly quietEnergy: number;
-  /** The last HISTORY input samples, by absolute index modulo HISTORY, and how many came in. */
+  /**
+   * The last HISTORY_RING input samples, by absolute index modulo HISTORY_RING (goertzel-bank.ts;
+   * the sub-block in progress included), and the index just after the last analysed sub-block.
+   */
   readonly history: Int16Array;
   samplesIn: number;
   /** Scratch for the span tests: frequencies, Goertzel coefficients and DFT values. */
@@ -286,7 +316,7 @@ export interface DtmfDetector {
   blockStart: number;
   blocksSeen: number;
   // DFT values of the last three sub-blocks (0: newest) and of the last two windows; the
-  // arrays rotate by reference, nothing is copied.
+  // arrays (slots of the bank's memory) rotate by reference, nothing is copied.
   x0Re: Float64Array; x0Im: Float64Array;
   x1Re: Float64Array; x1Im: Float64Array;
   x2Re: Float64Array; x2Im: Float64Array;
@@ -311,44 +341,34 @@ function newToneTrack(): ToneTrack {
   };
 }
 
-export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}): DtmfDetector {
+export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDetector {
   const full: DtmfDetectorConfig = { ...DEFAULT_DTMF_DETECTOR_CONFIG, ...config };
-  const coef = new Float64Array(TONES);
-  const finARe = new Float64Array(TONES);
-  const finAIm = new Float64Array(TONES);
-  const finBRe = new Float64Array(TONES);
-  const finBIm = new Float64Array(TONES);
-  const rotRe = new Float64Array(TONES);
-  const rotIm = new Float64Array(TONES);
-  for (let k = 0; k < TONES; k++) {
-    const w = (2 * Math.PI * FREQUENCIES_HZ[k]) / SAMPLE_RATE_HZ;
-    coef[k] = 2 * Math.cos(w);
-    // After S samples, y = s1 - e^{-jw} s2 = sum x[n] e^{jw(S-1-n)}; the block's DFT value
-    // sum x[n] e^{-jwn} is e^{-jw(S-1)} y = A s1 + B s2 with A = e^{-jw(S-1)}, B = -e^{-jwS}.
-    finARe[k] = Math.cos(w * (SUB_BLOCK - 1));
-    finAIm[k] = -Math.sin(w * (SUB_BLOCK - 1));
-    finBRe[k] = -Math.cos(w * SUB_BLOCK);
-    finBIm[k] = Math.sin(w * SUB_BLOCK);
-    rotRe[k] = Math.cos(w * SUB_BLOCK);
-    rotIm[k] = -Math.sin(w * SUB_BLOCK);
-  }
+  const quietEnergy = SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2;
+  // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
+  const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
   // Over N samples, e^{j w_a n} gives W_b / W_a = e^{j d (N-1)/2} sin(N d/2) / (N sin(d/2)),
   // d = w_a - w_b: the Dirichlet kernel. Cross-group leakage reaches -21 dB (941 Hz into the
   // 1209 Hz bin), which at 8-10 dB twist would swing the weak tone by 2-3 dB.
   const [leakRe, leakIm] = leakageKernel(WINDOW);
   const [subLeakRe, subLeakIm] = leakageKernel(SUB_BLOCK);
-  // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
-  const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
-  const bins = (): Float64Array => new Float64Array(TONES);
-  return {
-    config: full,
-    listener,
-    coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, leakRe, leakIm, subLeakRe, subLeakIm,
+  const tests: WindowTests = {
     windowMinPower: windowMinAmplitude * windowMinAmplitude,
     windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
     windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
     relativePeakRatio: dbToPowerRatio(full.minRelativePeakDb),
     stationarityRatio: dbToPowerRatio(MAX_STATIONARITY_DB),
+    leakRe, leakIm, subLeakRe, subLeakIm,
+  };
+  const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ, quietEnergy, tests);
+  const { coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, slotsRe, slotsIm } = bank;
+  const bins = (): Float64Array => new Float64Array(TONES);
+  return {
+    config: full,
+    listener,
+    kernel: bank.kernel,
+    wasm: bank.wasm,
+    coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm,
+    ...tests,
     maxGuardRatio: dbToPowerRatio(full.maxGuardDb),
     preciseMaxGuardRatio: dbToPowerRatio(full.preciseToneMaxGuardDb),
     maxCombRatio: dbToPowerRatio(full.maxCombDb),
@@ -360,20 +380,20 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     energy: 0,
     s1: bins(),
     s2: bins(),
-    quietEnergy: SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2,
-    history: new Int16Array(HISTORY),
+    quietEnergy,
+    history: bank.history,
     samplesIn: 0,
     spanHz: new Float64Array(SPAN_FREQUENCIES),
-    spanCoef: new Float64Array(SPAN_FREQUENCIES),
+    spanCoef: bank.wasm !== null ? bank.wasm.spanCoef : new Float64Array(SPAN_FREQUENCIES),
     spanRe: new Float64Array(SPAN_FREQUENCIES),
     spanIm: new Float64Array(SPAN_FREQUENCIES),
     blockStart: 0,
     blocksSeen: 0,
-    x0Re: bins(), x0Im: bins(),
-    x1Re: bins(), x1Im: bins(),
-    x2Re: bins(), x2Im: bins(),
-    winRe: bins(), winIm: bins(),
-    prevWinRe: bins(), prevWinIm: bins(),
+    x0Re: slotsRe[0], x0Im: slotsIm[0],
+    x1Re: slotsRe[1], x1Im: slotsIm[1],
+    x2Re: slotsRe[2], x2Im: slotsIm[2],
+    winRe: slotsRe[3], winIm: slotsIm[3],
+    prevWinRe: slotsRe[4], prevWinIm: slotsIm[4],
     prevWindowDigit: -1,
     track: newToneTrack(),
     measurement: { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, coherence: 0 },
@@ -397,18 +417,39 @@ function leakageKernel(length: number): [Float64Array, Float64Array] {
   return [re, im];
 }
 
+/** Samples per detector sub-block (6.375 ms): the detector decides (and calls its listener) only at their ends. */
+export const DTMF_SUB_BLOCK_SAMPLES = SUB_BLOCK;
+
+/**
+ * Samples the detector needs before it next decides (1..DTMF_SUB_BLOCK_SAMPLES): a caller that
+ * feeds at most this many and acts after each call sees every decision at the sample it was made.
+ */
+export function dtmfSamplesToDecision(det: DtmfDetector): number {
+  return SUB_BLOCK - det.subPos;
+}
+
+/** The last dtmfRx ended exactly at a decision point (a sub-block boundary). */
+export function dtmfAtDecision(det: DtmfDetector): boolean {
+  return det.subPos === 0;
+}
+
 /** Feeds 8 kHz 16-bit samples; any chunk size gives the same events. */
 export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length): void {
-  const block = det.block;
+  if (det.wasm !== null) {
+    rxWasm(det, det.wasm, samples, length);
+    return;
+  }
+  const history = det.history;
   let i = 0;
   while (i < length) {
     const n = Math.min(length - i, SUB_BLOCK - det.subPos);
     let energy = det.energy;
-    const offset = det.subPos - i;
+    // Samples go straight into the history, where both kernels read the sub-block.
+    const offset = det.blockStart + det.subPos - i;
     const end = i + n;
     for (let j = i; j < end; j++) {
       const x = samples[j];
-      block[offset + j] = x;
+      history[(offset + j) & (HISTORY_RING - 1)] = x;
       energy += x * x;
     }
     det.energy = energy;
@@ -418,44 +459,6 @@ export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = 
   }
 }
 
-// The hot loops: the bank over one sub-block, from zero state, in two passes of five filters
-// (one multiply, two adds each) so that every state and coefficient of a pass stays in a
-// register: ten filters at once spill on x86-64. Each recurrence is written
-// (x - s[n-2]) + c s[n-1] so that only the multiply and one add are loop-carried.
-function goertzelLow(det: DtmfDetector): void {
-  const { block, coef, s1, s2 } = det;
-  const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3];
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-  for (let j = 0; j < SUB_BLOCK; j++) {
-    const x = block[j];
-    let t: number;
-    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
-    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
-    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
-    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
-  }
-  s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3;
-  s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3;
-}
-
-function goertzelHigh(det: DtmfDetector): void {
-  const { block, coef, s1, s2 } = det;
-  const c4 = coef[4], c5 = coef[5], c6 = coef[6], c7 = coef[7];
-  let a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  let b4 = 0, b5 = 0, b6 = 0, b7 = 0;
-  for (let j = 0; j < SUB_BLOCK; j++) {
-    const x = block[j];
-    let t: number;
-    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
-    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
-    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
-    t = x - b7 + c7 * a7; b7 = a7; a7 = t;
-  }
-  s1[4] = a4; s1[5] = a5; s1[6] = a6; s1[7] = a7;
-  s2[4] = b4; s2[5] = b5; s2[6] = b6; s2[7] = b7;
-}
-
 /** End of stream: completes the last block with silence and reports a digit still in progress. */
 export function dtmfFlush(det: DtmfDetector): void {
   if (det.subPos > 0) dtmfRx(det, new Int16Array(SUB_BLOCK - det.subPos));
@@ -463,12 +466,53 @@ export function dtmfFlush(det: DtmfDetector): void {
 }
 
 /** Convenience: every digit in a whole 8 kHz buffer. */
-export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConfig> = {}): DtmfDigitEvent[] {
+export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDigitEvent[] {
   const events: DtmfDigitEvent[] = [];
-  const detector = createDtmfDetector({ onDigit: (event) => events.push(event) }, config);
+  const detector = createDtmfDetector({ onDigit: (event) => events.push(event) }, config, options);
   dtmfRx(detector, samples);
   dtmfFlush(detector);
   return events;
+}
+
+/** Pieces at least this long (samples) are staged through a subarray view rather than a loop. */
+const STAGING_VIEW_MIN = 256;
+
+/**
+ * The wasm kernel takes the samples into the history, sums the energy and runs the bank for
+ * every sub-block they complete (up to WASM_STAGING samples per call); then each completed
+ * sub-block is analysed in order, exactly as endSubBlock does with the TypeScript kernel.
+ */
+function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, length: number): void {
+  const staging = wasm.staging;
+  let i = 0;
+  while (i < length) {
+    const n = Math.min(length - i, WASM_STAGING);
+    // A typed-array copy is a memcpy; a view costs an allocation, worth it for long pieces.
+    if (i === 0 && n === samples.length) staging.set(samples);
+    else if (n >= STAGING_VIEW_MIN) staging.set(samples.subarray(i, i + n));
+    else for (let j = 0; j < n; j++) staging[j] = samples[i + j];
+    const completed = wasm.rx(n, det.subPos, det.blocksSeen, det.blockStart + det.subPos);
+    det.subPos = (det.subPos + n) % SUB_BLOCK;
+    for (let k = 0; k < completed; k++) {
+      det.samplesIn += SUB_BLOCK;
+      const candidate = wasm.classes[det.blocksSeen % WASM_SLOTS];
+      // A window that holds no digit while no tone is tracked needs nothing but counting: its
+      // values are not looked at, so the views are only moved for the others (and the last).
+      if (candidate >= 0 || det.track.digit >= 0 || k === completed - 1) showSlots(det, wasm, det.blocksSeen);
+      analyseSubBlock(det, candidate < 0 ? -1 : withinWindowDeviation(det, rowOf(candidate), colOf(candidate)) ? candidate : -1);
+    }
+    i += n;
+  }
+}
+
+/** Points x0, x1, x2, win and prevWin at the kernel's slots of sub-block b and the two before. */
+function showSlots(det: DtmfDetector, wasm: GoertzelWasm, b: number): void {
+  const s0 = b % WASM_SLOTS, s1 = (b + WASM_SLOTS - 1) % WASM_SLOTS, s2 = (b + WASM_SLOTS - 2) % WASM_SLOTS;
+  det.x0Re = wasm.blockRe[s0]; det.x0Im = wasm.blockIm[s0];
+  det.x1Re = wasm.blockRe[s1]; det.x1Im = wasm.blockIm[s1];
+  det.x2Re = wasm.blockRe[s2]; det.x2Im = wasm.blockIm[s2];
+  det.winRe = wasm.windowRe[s0]; det.winIm = wasm.windowIm[s0];
+  det.prevWinRe = wasm.windowRe[s1]; det.prevWinIm = wasm.windowIm[s1];
 }
 
 function endSubBlock(det: DtmfDetector): void {
@@ -480,28 +524,25 @@ function endSubBlock(det: DtmfDetector): void {
   re = det.prevWinRe; im = det.prevWinIm;
   det.prevWinRe = det.winRe; det.prevWinIm = det.winIm;
   det.winRe = re; det.winIm = im;
-  const { block, history, s1, s2, x0Re, x0Im, x1Re, x1Im, winRe, winIm, finARe, finAIm, finBRe, finBIm, rotRe, rotIm } = det;
-  for (let j = 0; j < SUB_BLOCK; j++) history[(det.samplesIn + j) & (HISTORY - 1)] = block[j];
   det.samplesIn += SUB_BLOCK;
-  const quiet = det.energy < det.quietEnergy;
-  if (!quiet) {
-    goertzelLow(det);
-    goertzelHigh(det);
-  }
-  for (let k = 0; k < TONES; k++) {
-    const xr = quiet ? 0 : finARe[k] * s1[k] + finBRe[k] * s2[k];
-    const xi = quiet ? 0 : finAIm[k] * s1[k] + finBIm[k] * s2[k];
-    x0Re[k] = xr;
-    x0Im[k] = xi;
-    // The window over the last two sub-blocks: W = X_older + e^{-jwS} X_newer.
-    winRe[k] = x1Re[k] + rotRe[k] * xr - rotIm[k] * xi;
-    winIm[k] = x1Im[k] + rotRe[k] * xi + rotIm[k] * xr;
-  }
+  // The bank over the sub-block into x0, and the window over the last two sub-blocks into win.
+  goertzelSubBlock(det, det.blockStart, det.energy < det.quietEnergy);
   det.energy = 0;
   det.subPos = 0;
+  analyseSubBlock(det, UNCLASSIFIED);
+}
+
+/** analyseSubBlock's `digit` when the window is still to be classified (TypeScript kernel). */
+const UNCLASSIFIED = -2;
+
+/**
+ * The analysis of the sub-block just completed (its values are in x0 and win). `digit`: the
+ * window's classification when the kernel made it (the wasm kernel), else UNCLASSIFIED.
+ */
+function analyseSubBlock(det: DtmfDetector, classified: number): void {
   det.blocksSeen++;
   if (det.blocksSeen >= 2) {
-    const digit = classifyWindow(det);
+    const digit = classified === UNCLASSIFIED ? classifyWindow(det) : classified;
     trackWindow(det, digit);
     det.prevWindowDigit = digit;
   }
@@ -569,9 +610,14 @@ function classifyWindow(det: DtmfDetector): number {
   const newer = pairMagnitude(det, det.x0Re, det.x0Im, row, col);
   const older = pairMagnitude(det, det.x1Re, det.x1Im, row, col);
   if (newer * newer > older * older * det.stationarityRatio || older * older > newer * newer * det.stationarityRatio) return -1;
-  if (Math.abs(subBlockDeviation(det, row)) > WINDOW_FREQUENCY_DEVIATION) return -1;
-  if (Math.abs(subBlockDeviation(det, col)) > WINDOW_FREQUENCY_DEVIATION) return -1;
+  if (!withinWindowDeviation(det, row, col)) return -1;
   return row * 4 + (col - 4);
+}
+
+/** classifyWindow's last test (the wasm kernel makes the others): both tones' frequency from their phase step. */
+function withinWindowDeviation(det: DtmfDetector, row: number, col: number): boolean {
+  // Written as "not beyond" so that it decides exactly as the two tests it replaces, NaN included.
+  return !(Math.abs(subBlockDeviation(det, row)) > WINDOW_FREQUENCY_DEVIATION) && !(Math.abs(subBlockDeviation(det, col)) > WINDOW_FREQUENCY_DEVIATION);
 }
 
 /**
@@ -777,8 +823,7 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
   return isClean || isPrecise;
 }
 
-/** Frequencies the span tests evaluate, in this order: the two tones, two guards, three comb. */
-const SPAN_FREQUENCIES = 7;
+/** Frequencies the span tests evaluate, in this order: the two tones, two guards, three comb (SPAN_FREQUENCIES). */
 
 /**
  * DFTs of `length` history samples from absolute index `start` at det.spanHz[0..6], into
@@ -786,15 +831,43 @@ const SPAN_FREQUENCIES = 7;
  * keep the core busy where seven loops would each wait on their own), and the span's energy.
  */
 function spanDfts(det: DtmfDetector, start: number, length: number): number {
-  const { history, spanHz, spanRe, spanIm } = det;
+  const { spanHz, spanRe, spanIm } = det;
   const c = det.spanCoef;
   for (let k = 0; k < SPAN_FREQUENCIES; k++) c[k] = 2 * Math.cos((2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ);
+  const energy = det.wasm !== null ? spanLoopWasm(det, det.wasm, start, length) : spanLoop(det, start, length);
+  for (let k = 0; k < SPAN_FREQUENCIES; k++) {
+    const w = (2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ;
+    // y = s[L-1] - e^{-jw} s[L-2] = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
+    const yRe = spanRe[k] - Math.cos(w) * spanIm[k];
+    const yIm = Math.sin(w) * spanIm[k];
+    const r = -w * (length - 1);
+    spanRe[k] = (yRe * Math.cos(r) - yIm * Math.sin(r)) / length;
+    spanIm[k] = (yRe * Math.sin(r) + yIm * Math.cos(r)) / length;
+  }
+  return energy;
+}
+
+/** spanDfts' loop in the wasm kernel (det.spanCoef is the kernel's). */
+function spanLoopWasm(det: DtmfDetector, wasm: GoertzelWasm, start: number, length: number): number {
+  const energy = wasm.span(start, length);
+  det.spanRe.set(wasm.spanS1);
+  det.spanIm.set(wasm.spanS2);
+  return energy;
+}
+
+/**
+ * spanDfts' loop in TypeScript: final states s[L-1] into spanRe and s[L-2] into spanIm, and the
+ * span's energy.
+ */
+function spanLoop(det: DtmfDetector, start: number, length: number): number {
+  const { history, spanRe, spanIm } = det;
+  const c = det.spanCoef;
   const c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6];
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0;
   let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
   let energy = 0;
   for (let n = 0; n < length; n++) {
-    const x = history[(start + n) & (HISTORY - 1)];
+    const x = history[(start + n) & (HISTORY_RING - 1)];
     energy += x * x;
     let t: number;
     t = x - b0 + c0 * a0; b0 = a0; a0 = t;
@@ -805,18 +878,8 @@ function spanDfts(det: DtmfDetector, start: number, length: number): number {
     t = x - b5 + c5 * a5; b5 = a5; a5 = t;
     t = x - b6 + c6 * a6; b6 = a6; a6 = t;
   }
-  // Final states s[L-1] into spanRe and s[L-2] into spanIm, then each turned into its DFT value.
   spanRe[0] = a0; spanRe[1] = a1; spanRe[2] = a2; spanRe[3] = a3; spanRe[4] = a4; spanRe[5] = a5; spanRe[6] = a6;
   spanIm[0] = b0; spanIm[1] = b1; spanIm[2] = b2; spanIm[3] = b3; spanIm[4] = b4; spanIm[5] = b5; spanIm[6] = b6;
-  for (let k = 0; k < SPAN_FREQUENCIES; k++) {
-    const w = (2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ;
-    // y = s[L-1] - e^{-jw} s[L-2] = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.
-    const yRe = spanRe[k] - Math.cos(w) * spanIm[k];
-    const yIm = Math.sin(w) * spanIm[k];
-    const r = -w * (length - 1);
-    spanRe[k] = (yRe * Math.cos(r) - yIm * Math.sin(r)) / length;
-    spanIm[k] = (yRe * Math.sin(r) + yIm * Math.cos(r)) / length;
-  }
   return energy;
 }
 

@@ -13,7 +13,8 @@ set -euo pipefail
 # browser test (playwright-core drives /usr/bin/chromium; no browser download); kamailio: the SIP
 # load balancer of the scale-out test and `kamailio -c` on examples/kamailio/kamailio.cfg;
 # postgresql: the KPI store's tests run a throwaway cluster (test/helpers/postgres.ts);
-# sipvicious (svmap, svwar): the SIP scan test; jq: the README's audit query is run in a test.
+# sipvicious (svmap, svwar): the SIP scan test; jq: the README's audit query is run in a test;
+# wabt (wat2wasm): the DTMF detector's WebAssembly kernel is rebuilt from its source in a test.
 PACKAGES=(
   sox
   multimon-ng
@@ -31,6 +32,7 @@ PACKAGES=(
   postgresql
   sipvicious
   jq
+  wabt
 )
 
 missing_packages() {

@@ -1,8 +1,8 @@
 // `toneguard detect FILE [--json] [--format s16le|ulaw|alaw --rate N]` (docs/cli.md):
 // in-band DTMF digits of a WAV or raw file, one line of digits or one JSON object per digit.
 import { InvalidArgumentError } from 'commander';
-import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
-import { RAW_FORMATS, readAudioFile, toMono8k, type RawAudioOptions, type RawFormat } from '../media/prompts/audio-file.js';
+import { createDtmfDetector, detectDtmf, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
+import { decodeLayout, decodeMonoFrames, RAW_FORMATS, readAudioLayout, toMono8k, type AudioLayout, type RawAudioOptions, type RawFormat } from '../media/prompts/audio-file.js';
 import { jsonFixed1 } from './json-number.js';
 
 export interface DetectCommandOptions {
@@ -50,9 +50,31 @@ export function formatDetectOutput(events: readonly DtmfDigitEvent[], json: bool
   return events.map((e) => `${digitEventJson(e)}\n`).join('');
 }
 
+/** Frames decoded at a time when a file is detected in pieces (1 s at 8 kHz). */
+const DECODE_FRAMES = 8000;
+
 export async function detectFile(file: string, options: DetectCommandOptions): Promise<DtmfDigitEvent[]> {
-  const audio = await readAudioFile(file, rawOptions(options));
-  return detectDtmf(toMono8k(audio, file));
+  const layout = await readAudioLayout(file, rawOptions(options));
+  if (layout.channels === 1 && layout.sampleRate === G711_RATE_HZ) return detectMono8k(layout);
+  return detectDtmf(toMono8k(decodeLayout(layout), file));
+}
+
+/**
+ * Mono 8 kHz audio (G.711 and most telephony recordings) is decoded a second at a time into one
+ * buffer and fed to the detector as it goes: the same events (any chunking gives the same),
+ * without a decoded copy of the whole file, whose allocation cost as much as the detection.
+ */
+function detectMono8k(layout: AudioLayout): DtmfDigitEvent[] {
+  const events: DtmfDigitEvent[] = [];
+  const detector = createDtmfDetector({ onDigit: (event) => events.push(event) });
+  const buffer = new Int16Array(Math.min(DECODE_FRAMES, layout.length));
+  for (let start = 0; start < layout.length; start += buffer.length) {
+    const count = Math.min(buffer.length, layout.length - start);
+    decodeMonoFrames(layout, start, count, buffer);
+    dtmfRx(detector, buffer, count);
+  }
+  dtmfFlush(detector);
+  return events;
 }
 
 export async function runDetectCommand(file: string, options: DetectCommandOptions, write: (text: string) => void): Promise<void> {

@@ -17,12 +17,15 @@ import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-co
 import { DEFAULT_KPI_DB, runKpiCommand } from './kpi-command.js';
 import { parseEventPt, runReplayCommand } from './replay-command.js';
 import { defaultJobs, parseJobs, parseMinDigits, runScanCommand } from './scan-command.js';
+import { parseCodecs, runVerifyCommand } from './verify-command.js';
+import { VerifyError } from '../verify/verify-endpoints.js';
 import { ConfigError } from '../config/load-config.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const PROGRAM = 'toneguard';
+const VERIFY_CODEC_LIST = 'PCMU, PCMA; default all';
 /** Set by a command whose exit code carries a result (scan: 0 clean, 1 findings, 2 errors). */
 let commandExitCode: number | undefined;
 
@@ -213,6 +216,48 @@ function buildProgram(): Command {
     );
 
   program
+    .command('verify')
+    .allowExcessArguments(false)
+    .description('live DTMF leak test of a deployment: places test calls to --target, answers them as the agent, keys every digit in-band, as RFC 4733 and as SIP INFO, and writes a signed report (exit 0 pass, 1 leak, 3 inconclusive); or --check a report')
+    .option('--target <uri>', 'SIP URI the test calls go to (the deployment: toneguard, or the PBX in front of it)')
+    .option('--agent-listen <addr>', 'HOST:PORT where the deployment routes the test calls to the agent', '127.0.0.1:5099')
+    .option('--codecs <list>', `comma-separated codecs to test (${VERIFY_CODEC_LIST})`, parseCodecs)
+    .option('--report <dir>', 'directory for report.json and report.html', 'verify-report')
+    .addOption(new Option('--secure-mode <mode>', 'api: switch secure mode per call over --api (and run a control call with it off); always: the deployment clamps every call').choices(['api', 'always']).default('api'))
+    .option('--api <url>', "the deployment's HTTP API, e.g. http://127.0.0.1:8080")
+    .option('--token-file <file>', 'file holding the HTTP API token (or set TONEGUARD_TOKEN)')
+    .option('--local-address <ip>', 'address the test caller binds', '127.0.0.1')
+    .option('--key <file>', 'Ed25519 private key (PKCS#8 PEM) to sign the report with (default: a new key saved in the report directory)')
+    .option('--check <report>', 'check the signature of a report.json instead of running a test')
+    .option('--public-key <file>', 'with --check: the public key (PEM) the report must be signed with')
+    .action(
+      reportUsageErrors(async (options: OptionValues) => {
+        const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        const tokenFile = text('tokenFile');
+        const token = tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : process.env.TONEGUARD_TOKEN;
+        const codecs: unknown = options.codecs;
+        commandExitCode = await runVerifyCommand(
+          {
+            target: text('target'),
+            agentListen: text('agentListen') ?? '127.0.0.1:5099',
+            codecs: Array.isArray(codecs) ? (codecs as ('PCMU' | 'PCMA')[]) : ['PCMU', 'PCMA'],
+            report: text('report') ?? 'verify-report',
+            secureMode: text('secureMode') === 'always' ? 'always' : 'api',
+            api: text('api'),
+            token,
+            localAddress: text('localAddress') ?? '127.0.0.1',
+            key: text('key'),
+            check: text('check'),
+            publicKey: text('publicKey'),
+            version: packageVersion() ?? 'unknown',
+          },
+          writeOut,
+          writeErr,
+        );
+      }),
+    );
+
+  program
     .command('bench')
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
@@ -312,7 +357,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof KpiError && error.isInputError)) {
+    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof VerifyError && error.code === 'EUSAGE') || (error instanceof KpiError && error.isInputError)) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,20 +1,26 @@
-// Capture replay: every RTP stream of a pcap/pcapng capture, decoded, with its DTMF digits from
-// RFC 4733 events, in-band tones and SIP INFO merged so that a digit sent several ways counts
-// once. Offline: the whole capture is read first, then each stream is put in sequence order
-// (undoing reordering and duplication) and decoded.
+// Capture replay: every RTP stream of a pcap/pcapng capture, with the digits the live server
+// would have reported for it. Each stream's packets go, in arrival order and at their capture
+// times (a virtual clock, with the server's 100 ms housekeeping ticks between them), through the
+// same clamp stage the server runs on a caller leg in secure mode (RFC 4733 receiver, in-band
+// detector behind the codec port, the event windows that keep a gateway's leaked tone from
+// counting twice), and its digits, with the SIP INFO digits of the call, through the server's
+// digit merger. The decoded audio (--write-audio) is laid out by timestamp separately.
 import { decodeAlaw, decodeUlaw } from '../../native-free-dsp/g711.js';
-import { createDtmfDetector, dtmfFlush, dtmfRx } from '../../native-free-dsp/dtmf-detector.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { readUdpDatagrams, type CaptureError, type UdpDatagram, type UdpDecoderStats } from '../capture/index.js';
+import { ClampStage } from '../media/clamp/clamp-stage.js';
+import { createClampStage } from '../media/clamp/create-clamp-stage.js';
 import { createOpusCodec, opusDecode, type OpusCodec } from '../media/codecs/opus-codec.js';
-import { looksLikeRtp, rtpMarker, rtpPayloadBounds, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp, RtpParseError } from '../rtp/rtp-packet.js';
-import { createRfc4733Decoder, rfc4733Flush, rfc4733Rx, rfc4733Tick, DEFAULT_TELEPHONE_EVENT_PT, type Rfc4733Digit } from '../rtp/rfc4733.js';
+import { DigitMerger } from '../media/digits/digit-merger.js';
+import type { KeyPress } from '../media/digits/key-press.js';
+import { looksLikeRtp, rtpPayloadBounds, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp, RtpParseError } from '../rtp/rtp-packet.js';
+import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/rfc4733.js';
 import { createSequenceTracker, lostPackets, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';
 import { parseSdp, staticPayloadType, type SdpMedia, type SdpPayloadType } from '../sip/sdp.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { header, maybeSip, parseSipMessage } from '../sip/sip-message.js';
 
-export type DigitSource = 'rfc4733' | 'inband' | 'sip-info';
+export type { DigitSource } from '../dialog/vocabulary.js';
 
 export interface StreamId {
   readonly src: string;
@@ -25,14 +31,8 @@ export interface StreamId {
   readonly ssrc: number | undefined;
 }
 
-export interface ReplayDigit {
-  readonly digit: DtmfDigit;
-  readonly source: DigitSource;
-  /** ms from the first frame of the capture. */
-  readonly atMs: number;
-  /** ms; undefined when the source does not say. */
-  readonly durationMs: number | undefined;
-}
+/** A digit as the server reports it (KeyPress), `atMs` from the first frame of the capture. */
+export type ReplayDigit = KeyPress;
 
 export interface ReplayStream {
   readonly id: StreamId;
@@ -84,8 +84,17 @@ interface StoredPacket {
 interface StreamCollector {
   readonly id: StreamId;
   readonly tracker: SequenceTracker;
+  /** In sequence (duplicates dropped): for the codec and the decoded audio. */
   readonly packets: StoredPacket[];
+  /** Every datagram as it arrived (duplicates and unreadable ones included): what the stage gets. */
+  readonly arrivals: { readonly bytes: Uint8Array; readonly timeMs: number }[];
   malformed: number;
+}
+
+/** A digit report on its way to the merger, with the virtual time it was reported at. */
+interface Report {
+  readonly press: KeyPress;
+  readonly reportedMs: number;
 }
 
 interface SdpSighting {
@@ -108,9 +117,8 @@ interface InfoSighting {
 const MIN_PACKETS_WITHOUT_SDP = 3;
 /** A jump in the timeline larger than this is a discontinuity, not silence to fill, ms. */
 const MAX_FILLED_GAP_MS = 60_000;
-/** Digits of different sources closer than this (start to start, or overlapping) are one digit, ms. */
-const MERGE_SLACK_MS = 250;
-const DETECTOR_CHUNK = 8000;
+/** The server's housekeeping period (RtpMediaSession): RFC 4733 end time-outs are seen at these ticks, ms. */
+const TICK_MS = 100;
 
 export function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -137,9 +145,10 @@ export async function replayCapture(bytes: Uint8Array, file: string, options: Re
       const key = streamKey(d, ssrc);
       let c = collectors.get(key);
       if (c === undefined) {
-        c = { id: { src: d.src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, ssrc }, tracker: createSequenceTracker(), packets: [], malformed: 0 };
+        c = { id: { src: d.src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, ssrc }, tracker: createSequenceTracker(), packets: [], arrivals: [], malformed: 0 };
         collectors.set(key, c);
       }
+      c.arrivals.push({ bytes: p, timeMs: d.timeMs });
       const bounds = rtpPayloadBounds(p);
       if (bounds instanceof RtpParseError) {
         c.malformed++;
@@ -165,13 +174,17 @@ export async function replayCapture(bytes: Uint8Array, file: string, options: Re
 
   const origin = Number.isNaN(firstMs) ? 0 : firstMs;
   const streams: ReplayStream[] = [];
+  const reports = new Map<ReplayStream, Report[]>();
   for (const c of collectors.values()) {
     const sdp = sdpFor(sdps, c.id);
     if (sdp === undefined && c.packets.length < MIN_PACKETS_WITHOUT_SDP) continue;
     if (c.packets.length === 0) continue;
-    streams.push(decodeStream(c, sdp, origin, options));
+    const { stream, reports: found } = decodeStream(c, sdp, origin, options);
+    streams.push(stream);
+    reports.set(stream, found);
   }
-  attachSipInfo(streams, infos, sdps, origin);
+  attachSipInfo(streams, reports, infos, sdps, origin);
+  for (const [stream, list] of reports) (stream.digits as ReplayDigit[]).push(...mergeReports(list));
   streams.sort((a, b) => a.firstMs - b.firstMs);
   return {
     streams,
@@ -211,7 +224,7 @@ function ensure(t: Timeline, end: number): void {
   t.samples = next;
 }
 
-function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: number, options: ReplayOptions): ReplayStream {
+function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: number, options: ReplayOptions): { stream: ReplayStream; reports: Report[] } {
   // Sequence order undoes reordering; duplicates were dropped on arrival.
   const packets = c.packets.slice().sort((a, b) => a.extSeq - b.extSeq);
   const sdpEvent = sdp?.payloadTypes.find((p) => p.encoding.toLowerCase() === 'telephone-event');
@@ -226,38 +239,79 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
   const mainInfo = mainPt === undefined ? undefined : payloadTypeInfo(sdp, mainPt);
   const encoding = mainInfo?.encoding.toUpperCase();
   const codecName = mainInfo === undefined ? (mainPt === undefined ? 'telephone-event' : `PT${mainPt}`) : mainInfo.encoding === 'opus' ? 'opus' : mainInfo.encoding;
-  const audioClock = mainInfo?.clockRate ?? 8000;
-  const eventClock = sdpEvent?.clockRate ?? audioClock;
-  const decodes = encoding === 'PCMU' || encoding === 'PCMA' || encoding === 'OPUS';
-  // Every codec is decoded to 8 kHz mono, the detector's rate (Opus by libopus itself).
+  const baseMs = packets[0].timeMs - origin;
+  const reports = serverDigits(c, encoding, mainPt, eventPt, origin);
+  const audio = options.keepAudio === true ? decodeAudio(packets, encoding, mainPt, mainInfo?.clockRate ?? 8000) : undefined;
+  const stream: ReplayStream = {
+    id: c.id,
+    codec: codecName,
+    payloadType: mainPt,
+    eventPayloadType: eventPt,
+    packets: c.tracker.received,
+    lost: lostPackets(c.tracker),
+    duplicates: c.tracker.duplicates,
+    late: c.tracker.late,
+    malformed: c.malformed,
+    firstMs: baseMs,
+    digits: [],
+    audio,
+    audioRate: 8000,
+  };
+  return { stream, reports };
+}
+
+/**
+ * The digits the server would report for this stream: its packets, in arrival order at their
+ * capture times, through the clamp stage a caller leg runs in secure mode (the codec's in-band
+ * detector included for PCMU, PCMA and Opus; RFC 4733 only for other codecs), ticked as the
+ * server's housekeeping would.
+ */
+function serverDigits(c: StreamCollector, encoding: string | undefined, mainPt: number | undefined, eventPt: number, origin: number): Report[] {
+  const reports: Report[] = [];
+  let now = 0;
+  const onDigit = (press: KeyPress): void => {
+    reports.push({ press, reportedMs: now });
+  };
+  let stage: ClampStage;
+  try {
+    stage =
+      encoding === 'PCMU' || encoding === 'PCMA' || encoding === 'OPUS'
+        ? createClampStage({ codec: encoding === 'OPUS' ? 'opus' : encoding, audioPayloadType: mainPt, eventPayloadType: eventPt, mode: 'silence', secure: true, send: () => undefined, onDigit })
+        : new ClampStage({ codec: 'PCMU', audioPayloadType: eventPt === 0 ? 8 : 0, eventPayloadType: eventPt, secure: true, send: () => undefined, onDigit });
+  } catch {
+    return reports; // a payload type no leg could negotiate (RFC 5761 §4 range): the server would not carry it
+  }
+  let nextTick = Number.NaN;
+  for (const p of c.arrivals) {
+    const t = p.timeMs - origin;
+    if (Number.isNaN(nextTick)) nextTick = t + TICK_MS;
+    while (nextTick <= t) {
+      now = nextTick;
+      stage.tick(now);
+      nextTick += TICK_MS;
+    }
+    now = t;
+    stage.push(Uint8Array.from(p.bytes), t); // a copy: the stage rewrites packets in place
+  }
+  stage.close();
+  return reports;
+}
+
+/** The stream's audio at 8 kHz laid out by timestamp (PCMU, PCMA, Opus), for --write-audio. */
+function decodeAudio(packets: readonly StoredPacket[], encoding: string | undefined, mainPt: number | undefined, audioClock: number): Int16Array | undefined {
+  if (encoding !== 'PCMU' && encoding !== 'PCMA' && encoding !== 'OPUS') return undefined;
   const audioRate = 8000;
   const opus: OpusCodec | undefined = encoding === 'OPUS' ? createOpusCodec(1, 8000) : undefined;
-
-  const first = packets[0];
-  const baseTs = first.extTs;
-  const baseMs = first.timeMs - origin;
-  const tsToMs = (ts: number, clock: number): number => baseMs + ((ts - baseTs) * 1000) / clock;
-  const digits: ReplayDigit[] = [];
-  const events = createRfc4733Decoder(
-    (d: Rfc4733Digit) => digits.push({ digit: d.digit, source: 'rfc4733', atMs: tsToMs(d.startTimestamp, eventClock), durationMs: (d.duration * 1000) / eventClock }),
-    { clockRate: eventClock },
-  );
-
+  const baseTs = packets[0].extTs;
   // Sized from the timestamp span so that it rarely grows (bounded: a corrupt span does not allocate).
-  const spanSamples = decodes ? ((packets[packets.length - 1].extTs - baseTs) * audioRate) / audioClock : 0;
+  const spanSamples = ((packets[packets.length - 1].extTs - baseTs) * audioRate) / audioClock;
   const initial = Number.isFinite(spanSamples) && spanSamples > 0 ? Math.min(Math.ceil(spanSamples) + 2 * audioRate, 3600 * audioRate) : 0;
   const timeline: Timeline = { samples: new Int16Array(initial), length: 0 };
   let shift = 0; // samples added/removed at discontinuities
   const maxGap = (MAX_FILLED_GAP_MS * audioRate) / 1000;
   for (const p of packets) {
-    rfc4733Tick(events, p.timeMs);
-    const pt = rtpPayloadType(p.bytes);
+    if (rtpPayloadType(p.bytes) !== mainPt) continue;
     const payload = p.bytes.subarray(p.start, p.end);
-    if (pt === eventPt) {
-      rfc4733Rx(events, p.extTs, rtpMarker(p.bytes), payload, p.timeMs);
-      continue;
-    }
-    if (!decodes || pt !== mainPt) continue;
     let at = Math.round(((p.extTs - baseTs) * audioRate) / audioClock) + shift;
     if (at - timeline.length > maxGap || at < timeline.length - maxGap) {
       shift += timeline.length - at;
@@ -276,88 +330,42 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
       timeline.length = Math.max(timeline.length, at + payload.length);
     }
   }
-  rfc4733Flush(events);
-
-  let audio: Int16Array | undefined;
-  if (decodes && timeline.length > 0) {
-    audio = timeline.samples.slice(0, timeline.length);
-    const pcm8k = audio;
-    const inband: ReplayDigit[] = [];
-    const detector = createDtmfDetector({
-      onDigit: (e) => inband.push({ digit: e.digit, source: 'inband', atMs: baseMs + e.startMs, durationMs: e.endMs - e.startMs }),
-    });
-    for (let i = 0; i < pcm8k.length; i += DETECTOR_CHUNK) dtmfRx(detector, pcm8k.subarray(i, Math.min(i + DETECTOR_CHUNK, pcm8k.length)));
-    dtmfFlush(detector);
-    mergeDigits(digits, inband);
-  }
-  digits.sort((a, b) => a.atMs - b.atMs);
-
-  return {
-    id: c.id,
-    codec: codecName,
-    payloadType: mainPt,
-    eventPayloadType: eventPt,
-    packets: c.tracker.received,
-    lost: lostPackets(c.tracker),
-    duplicates: c.tracker.duplicates,
-    late: c.tracker.late,
-    malformed: c.malformed,
-    firstMs: baseMs,
-    digits,
-    audio: options.keepAudio === true ? audio : undefined,
-    audioRate,
-  };
+  return timeline.length > 0 ? timeline.samples.slice(0, timeline.length) : undefined;
 }
 
-/**
- * Adds `extra` digits to `kept` unless one of `kept` (from another source) is the same digit at
- * the same time; each kept digit absorbs at most one extra digit per source, so a digit pressed
- * twice is never folded into one.
- */
-export function mergeDigits(kept: ReplayDigit[], extra: readonly ReplayDigit[]): void {
-  const absorbed = new Set<ReplayDigit>();
-  const added: ReplayDigit[] = [];
-  for (const e of extra) {
-    const match = kept.find((k) => {
-      if (absorbed.has(k) || k.digit !== e.digit || k.source === e.source) return false;
-      const kEnd = k.atMs + (k.durationMs ?? 0);
-      const eEnd = e.atMs + (e.durationMs ?? 0);
-      return e.atMs <= kEnd + MERGE_SLACK_MS && k.atMs <= eEnd + MERGE_SLACK_MS;
-    });
-    if (match === undefined) added.push(e);
-    else absorbed.add(match);
+/** The server's merger over one stream's reports, in the order they were reported; by start time. */
+function mergeReports(reports: readonly Report[]): ReplayDigit[] {
+  const merger = new DigitMerger();
+  const passed: ReplayDigit[] = [];
+  const ordered = reports.map((r, i) => ({ r, i })).sort((a, b) => a.r.reportedMs - b.r.reportedMs || a.i - b.i);
+  for (const { r } of ordered) {
+    const press = merger.push(r.press);
+    if (press !== undefined) passed.push(press);
   }
-  kept.push(...added);
+  return passed.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** SIP INFO digits go to the RTP stream sent by the INFO's sender (per the SDP it sent in that call). */
-function attachSipInfo(streams: ReplayStream[], infos: readonly InfoSighting[], sdps: readonly SdpSighting[], origin: number): void {
-  const orphans = new Map<string, ReplayDigit[]>();
-  const byStream = new Map<ReplayStream, ReplayDigit[]>();
+function attachSipInfo(streams: ReplayStream[], reports: Map<ReplayStream, Report[]>, infos: readonly InfoSighting[], sdps: readonly SdpSighting[], origin: number): void {
+  const orphans = new Map<string, Report[]>();
   for (const info of infos) {
-    const digit: ReplayDigit = { digit: info.digit, source: 'sip-info', atMs: info.timeMs - origin, durationMs: info.durationMs };
+    const atMs = info.timeMs - origin;
+    const report: Report = { press: { digit: info.digit, source: 'sip-info', atMs, durationMs: info.durationMs }, reportedMs: atMs };
     const media = sdps.filter((s) => s.callId === info.callId && s.sipFrom === info.sipFrom).map((s) => s.media);
     const stream =
       streams.find((s) => media.some((m) => m.port === s.id.srcPort && m.address === s.id.src)) ??
       streams.find((s) => s.id.src === info.sipSrc);
     if (stream === undefined) {
       const list = orphans.get(info.sipFrom) ?? [];
-      list.push(digit);
+      list.push(report);
       orphans.set(info.sipFrom, list);
       continue;
     }
-    const list = byStream.get(stream) ?? [];
-    list.push(digit);
-    byStream.set(stream, list);
-  }
-  for (const [stream, list] of byStream) {
-    const digits = stream.digits as ReplayDigit[];
-    mergeDigits(digits, list);
-    digits.sort((a, b) => a.atMs - b.atMs);
+    reports.get(stream)?.push(report);
   }
   for (const [sipFrom, list] of orphans) {
     const [address, port] = splitEndpoint(sipFrom);
-    streams.push({
+    const stream: ReplayStream = {
       id: { src: address, srcPort: port, dst: '', dstPort: 0, ssrc: undefined },
       codec: 'SIP-INFO',
       payloadType: undefined,
@@ -367,11 +375,13 @@ function attachSipInfo(streams: ReplayStream[], infos: readonly InfoSighting[], 
       duplicates: 0,
       late: 0,
       malformed: 0,
-      firstMs: list[0].atMs,
-      digits: list,
+      firstMs: list[0].press.atMs,
+      digits: [],
       audio: undefined,
       audioRate: 8000,
-    });
+    };
+    streams.push(stream);
+    reports.set(stream, list);
   }
 }
 

@@ -534,6 +534,20 @@ export class SipStack extends EventEmitter<SipStackEvents> {
 
   private send(message: SipMessage, destination: Destination, onError?: (err: Error) => void): void {
     if (this.closed) return;
+    // A peer's Contact, Via or Record-Route may name port 0 or an address the socket API
+    // rejects; Node throws those synchronously, which must fail this send, not the caller.
+    if (!Number.isInteger(destination.port) || destination.port < 1 || destination.port > 65535) {
+      onError?.(new SipTransportError('SIP_TRANSPORT', `cannot send to port ${destination.port}`));
+      return;
+    }
+    try {
+      this.sendChecked(message, destination, onError);
+    } catch (error) {
+      onError?.(new SipTransportError('SIP_TRANSPORT', `${destination.transport} send to ${destination.address}:${destination.port}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+
+  private sendChecked(message: SipMessage, destination: Destination, onError?: (err: Error) => void): void {
     const bytes = serializeSipMessage(message);
     if (destination.transport === 'udp') {
       if (this.udp === undefined) {

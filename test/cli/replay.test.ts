@@ -39,7 +39,7 @@ t.test('--json: one object per digit, keys in contract order', async (t) => {
     t.match(line, /^\{"stream":\{"src":"127\.0\.0\.1","srcPort":\d+,"dst":"127\.0\.0\.1","dstPort":\d+,"ssrc":"0x[0-9a-f]{8}","codec":"PCMA"\},"digit":"[0-9*#A-D]","source":"(rfc4733|inband|sip-info)","atMs":\d+\.\d\}$/);
   }
   const parsed = lines.map((l) => JSON.parse(l) as { digit: string; source: string; atMs: number; stream: { srcPort: number } });
-  t.same(parsed.filter((p) => p.stream.srcPort === 10000).map((p) => p.digit + p.source[0]), ['2i', '5i', '8i', '7s', '*r', '#r', 'Ar', 'Br']);
+  t.same(parsed.filter((p) => p.stream.srcPort === 10000).map((p) => p.digit + p.source[0]), ['2i', '5i', '8i', '7s', '*s', '#r', 'Ar', 'Br']);
   const times = parsed.filter((p) => p.stream.srcPort === 10000).map((p) => p.atMs);
   t.same(times, times.slice().sort((a, b) => a - b), 'in time order');
 });

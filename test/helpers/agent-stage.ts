@@ -1,7 +1,8 @@
-// Runs RTP streams through the agent clamp stage (createAgentClampStage) and reads back what the
+// Runs RTP streams through the agent clamp stage (createClampStage) and reads back what the
 // agent would receive: packets, the audio laid out by timestamp, and the digits reported.
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
-import { createAgentClampStage, type AgentClampDigit } from '../../src/media/clamp/agent-clamp-stage.js';
+import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
+import { PressClock, type RtpPress } from './press-clock.js';
 import type { ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { buildStream, checkStream, decodeByTimestamp, EVENT_PT, FRAME, type Segment, type StreamCheck, type StreamPacket } from './rtp-streams.js';
 
@@ -12,7 +13,7 @@ export interface AgentRun {
   readonly pcm: Int16Array;
   /** The same, with the lookahead removed: index n is what replaced input sample n. */
   readonly aligned: Int16Array;
-  readonly digits: AgentClampDigit[];
+  readonly digits: RtpPress[];
   readonly lookahead: number;
 }
 
@@ -29,19 +30,21 @@ export const LOOKAHEAD = 208;
 
 export function runAgent(packets: readonly StreamPacket[], options: AgentRunOptions): AgentRun {
   const out: Uint8Array[] = [];
-  const digits: AgentClampDigit[] = [];
+  const digits: RtpPress[] = [];
+  const clock = new PressClock();
   const codec = options.codec ?? 'PCMU';
-  const stage = createAgentClampStage({
+  const stage = createClampStage({
     codec,
     eventPayloadType: EVENT_PT,
     mode: options.mode,
     secure: options.secure ?? true,
     send: (p) => out.push(p.slice()),
-    onDigit: (d) => digits.push(d),
+    onDigit: (d) => digits.push(clock.rtp(d)),
   });
   packets.forEach((p, i) => {
     const on = options.switches?.get(i);
     if (on !== undefined) stage.setSecure(on);
+    clock.saw(p.bytes, p.atMs);
     stage.push(p.bytes.slice(), p.atMs);
   });
   stage.close();

@@ -116,10 +116,19 @@ export function describeTruth(truth: readonly ToneTruth[]): string {
     .join(', ');
 }
 
-/** Runs the detector; an exception becomes a result so one bad case does not hide the rest. */
+/**
+ * Runs the detector with each Goertzel kernel (WebAssembly SIMD and TypeScript), which must
+ * agree exactly; an exception or a disagreement becomes a result so one bad case does not hide
+ * the rest.
+ */
 export function detect(pcm: Int16Array): DtmfDigitEvent[] | Error {
   try {
-    return detectDtmf(pcm);
+    const events = detectDtmf(pcm, {}, { kernel: 'wasm' });
+    const reference = detectDtmf(pcm, {}, { kernel: 'typescript' });
+    if (JSON.stringify(events) !== JSON.stringify(reference)) {
+      return new Error(`the wasm kernel gave ${describeEvents(events)} where the TypeScript kernel gave ${describeEvents(reference)}`);
+    }
+    return events;
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -1,5 +1,5 @@
 // Fidelity through the joined clamp stage: Asterisk speech with no digits, as PCMU RTP,
-// through createAgentClampStage in secure mode in every mode; with the lookahead delay removed,
+// through createClampStage in secure mode in every mode; with the lookahead delay removed,
 // at least 99.9 % of 20 ms frames must come out bit-identical, and no digit may be reported.
 import t from 'tap';
 import { CLAMP_MODES } from '../../src/media/clamp/inband-clamp.js';

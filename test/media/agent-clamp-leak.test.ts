@@ -1,7 +1,7 @@
 // Leak tests of the joined clamp stage, end to end through RTP: generated G.711
 // streams (Q.24 corners, fast 40/40 ms dialling, -25 dBm0, 8 dB twist, 15 dB SNR, digits under
 // speech, a gateway leaking 10-40 ms of in-band tone before its RFC 4733 events and a tail after)
-// go through createAgentClampStage in secure mode, in every mode; what the agent receives is
+// go through createClampStage in secure mode, in every mode; what the agent receives is
 // decoded and checked:
 // - multimon-ng recovers no digit (digit mode: only the fixed replacement digit);
 // - dtmf2num finds no more than on the same audio without digits;

@@ -1,4 +1,4 @@
-// The joined clamp stage (createAgentClampStage) on the recorded fixtures (fixtures/rtp, baresip
+// The joined clamp stage (createClampStage) on the recorded fixtures (fixtures/rtp, baresip
 // calls with in-band and RFC 4733 digits, plus loss, duplicates and reordering) in every mode,
 // on secure mode switched at random points, and outside secure mode (byte-identical, no delay).
 import t from 'tap';
@@ -7,7 +7,8 @@ import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
 import { decodeAlaw, decodeUlaw } from '../../native-free-dsp/g711.js';
 import { readUdpDatagrams } from '../../src/capture/index.js';
-import { createAgentClampStage, type AgentClampDigit } from '../../src/media/clamp/agent-clamp-stage.js';
+import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
+import { PressClock, type RtpPress } from '../helpers/press-clock.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, type ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import { looksLikeRtp, rtpSsrc } from '../../src/rtp/rtp-packet.js';
@@ -69,9 +70,13 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
       for (const mode of MODES) {
         const name = `${file} ${s.id.srcPort}->${s.id.dstPort} [${mode}]`;
         const out: Uint8Array[] = [];
-        const digits: AgentClampDigit[] = [];
-        const stage = createAgentClampStage({ codec, audioPayloadType: s.payloadType, eventPayloadType: s.eventPayloadType, mode, secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d) });
-        for (const p of packets) stage.push(Uint8Array.from(p.bytes), p.timeMs);
+        const digits: RtpPress[] = [];
+        const clock = new PressClock();
+        const stage = createClampStage({ codec, audioPayloadType: s.payloadType, eventPayloadType: s.eventPayloadType, mode, secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(clock.rtp(d)) });
+        for (const p of packets) {
+          clock.saw(p.bytes, p.timeMs);
+          stage.push(Uint8Array.from(p.bytes), p.timeMs);
+        }
         stage.close();
         const c = checkStream(out, s.eventPayloadType);
         t.equal(c.eventPackets, 0, `${name}: no telephone-event packet out`);
@@ -136,7 +141,7 @@ t.test('secure mode switched on and off at random points: no seq/ts jump, no dig
     while (toggles.size < 10) toggles.add(randomInt(rng, 1, packets.length - 1));
     const out: { bytes: Uint8Array; clamped: boolean }[] = [];
     let secure = false;
-    const stage = createAgentClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode, secure, send: (p) => out.push({ bytes: p.slice(), clamped: stage.clamping }), onDigit: () => {} });
+    const stage = createClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode, secure, send: (p) => out.push({ bytes: p.slice(), clamped: stage.clamping }), onDigit: () => {} });
     packets.forEach((p, i) => {
       if (toggles.has(i)) stage.setSecure((secure = !secure));
       stage.push(p.bytes.slice(), p.atMs);
@@ -183,7 +188,7 @@ t.test('secure mode switched on and off at random points: no seq/ts jump, no dig
 t.test('outside secure mode: the same bytes, sent at once; after events were replaced, only the sequence number shifts', async (t) => {
   const packets = switchingStream('agent-clamp/off');
   const sent: Uint8Array[] = [];
-  const stage = createAgentClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'noise', secure: false, send: (p) => sent.push(p.slice()), onDigit: () => {} });
+  const stage = createClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'noise', secure: false, send: (p) => sent.push(p.slice()), onDigit: () => {} });
   let identical = 0;
   let immediate = 0;
   for (const p of packets) {
@@ -198,7 +203,7 @@ t.test('outside secure mode: the same bytes, sent at once; after events were rep
   // jump back would look like a restart or loss to the agent's receiver).
   const half = Math.floor(packets.length / 2);
   const out: Uint8Array[] = [];
-  const stage2 = createAgentClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  const stage2 = createClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
   packets.forEach((p, i) => {
     if (i === half) stage2.setSecure(false);
     stage2.push(p.bytes.slice(), p.atMs);

@@ -1,4 +1,4 @@
-// The G.722 clamp stage (createG722AgentClampStage) in secure mode, every mode: generated DTMF
+// The clamp stage on a G.722 leg (createClampStage, codec G722) in secure mode, every mode: generated DTMF
 // (Q.24 corners, fast dialling, 15 dB SNR) after wideband speech, G.722-encoded into RTP (PT 9,
 // 20 ms, 8000 Hz clock), and RFC 4733 events (telephone-event/8000) with leaked in-band tone
 // around them. What the agent receives, decoded as a phone does: multimon-ng recovers no digit
@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { resample } from '../../native-free-dsp/resample.js';
 import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
-import type { AgentClampStage } from '../../src/media/clamp/agent-clamp.js';
-import type { AgentClampDigit } from '../../src/media/clamp/agent-clamp-stage.js';
-import { createG722AgentClampStage, type G722AgentClampStage } from '../../src/media/clamp/g722-agent-clamp-stage.js';
+import type { ClampStage } from '../../src/media/clamp/clamp-stage.js';
+import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
 import type { ClampMode } from '../../src/media/clamp/inband-clamp.js';
 import { parseWav } from '../../src/media/prompts/audio-file.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
@@ -25,21 +24,29 @@ import { generatedSets, type Span } from '../helpers/leak-sets.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
 import type { StreamPacket } from '../helpers/rtp-streams.js';
 import { activeSpeechLevel, loadG711 } from '../helpers/signals.js';
+import { PressClock, type RtpPress } from '../helpers/press-clock.js';
 
 const MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
 const FIXED = '#';
 
 interface Run {
   readonly out: Uint8Array[];
-  readonly digits: AgentClampDigit[];
-  readonly stage: G722AgentClampStage;
+  readonly digits: RtpPress[];
+  readonly stage: ClampStage;
 }
 
-function runG722(packets: readonly StreamPacket[], mode: ClampMode, secure = true): Run {
+/** A G.722 leg's clamp stage; `switches`: secure mode set before these packet indices. */
+function runG722(packets: readonly StreamPacket[], mode: ClampMode, secure = true, switches: ReadonlyMap<number, boolean> = new Map()): Run {
   const out: Uint8Array[] = [];
-  const digits: AgentClampDigit[] = [];
-  const stage = createG722AgentClampStage({ audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode, secure, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d) });
-  for (const p of packets) stage.push(p.bytes.slice(), p.atMs);
+  const digits: RtpPress[] = [];
+  const clock = new PressClock(8000);
+  const stage = createClampStage({ codec: 'G722', audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode, secure, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(clock.rtp(d)) });
+  packets.forEach((p, i) => {
+    const on = switches.get(i);
+    if (on !== undefined) stage.setSecure(on);
+    clock.saw(p.bytes, p.atMs);
+    stage.push(p.bytes.slice(), p.atMs);
+  });
   stage.close();
   return { out, digits, stage };
 }
@@ -70,10 +77,11 @@ function checkStreamOut(t: Test, name: string, out: readonly Uint8Array[]): void
   t.equal(check.markers, 1, `${name}: one marker, the talkspurt's first packet`);
 }
 
-const asShared = (s: AgentClampStage): AgentClampStage => s;
-
-t.test('AgentClampStage surface', async (t) => {
-  const s = asShared(createG722AgentClampStage({ audioPayloadType: 9, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }));
+t.test('ClampStage on a G.722 leg: static PT 9, 8000 Hz clock', async (t) => {
+  const s = createClampStage({ codec: 'G722', eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} });
+  t.equal(s.audioPayloadType, 9, 'RFC 3551 static payload type');
+  t.equal(s.clockRate, 8000, 'RFC 3551 §4.5.2: 8000 Hz RTP clock');
+  t.equal(s.lookaheadSamples, 208, 'the lookahead in RTP ticks (26 ms)');
   t.equal(s.secure, false);
   s.setSecure(true);
   t.equal(s.clamping, true);
@@ -113,6 +121,7 @@ t.test('generated digits after wideband speech through the G.722 stage, every mo
     if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `${name} multimon-ng recovers only ${FIXED}`, { found: found.join('') });
     else t.same(found, [], `${name} multimon-ng recovers no digit`);
     t.equal(run.stage.stats.notDecoded, 0, `${name} every packet decoded`);
+    t.equal(run.stage.stats.decoded, packets.length, `${name} each packet decoded once`);
     if (mode !== 'digit') {
       const quiet = spans.filter((s) => s.endSample <= quietEnd).map((s) => ({ startSample: s.startSample - from, endSample: s.endSample - from }));
       const report = residualReport(aligned.subarray(from, quietEnd), quiet);
@@ -187,13 +196,7 @@ t.test('secure mode off: byte-identical pass-through (decoded all the same)', as
   t.same(run.digits.map((d) => d.digit), ['3'], 'RFC 4733 digit still reported');
 
   // Secure for the first half, then off: the tail passes untouched but for the sequence offset.
-  const out: Uint8Array[] = [];
-  const stage = createG722AgentClampStage({ audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
-  packets.forEach((p, i) => {
-    if (i === packets.length - 5) stage.setSecure(false);
-    stage.push(p.bytes.slice(), p.atMs);
-  });
-  stage.close();
+  const { out } = runG722(packets, 'silence', true, new Map([[packets.length - 5, false]]));
   t.same(checkG722Stream(out).seqBreaks, [], 'switch-off: sequence contiguous');
   const tail = out.slice(-4);
   t.ok(tail.every((p, i) => Buffer.compare(Buffer.from(p.subarray(4)), Buffer.from(packets[packets.length - 4 + i].bytes.subarray(4))) === 0), "after switch-off: the caller's bytes (only seq may differ)");
@@ -209,14 +212,8 @@ t.test('secure mode switched on mid-stream just before a tone: nothing leaks', a
   const packets = buildG722Stream({ pcm16k: tone });
   const ts0 = firstTs(packets);
   const switchAt = Math.floor(talk.length / 320) - 2; // 40 ms before the tone's frame
-  const out: Uint8Array[] = [];
-  const digits: AgentClampDigit[] = [];
-  const stage = createG722AgentClampStage({ audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode: 'silence', secure: false, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d) });
-  packets.forEach((p, i) => {
-    if (i === switchAt) stage.setSecure(true);
-    stage.push(p.bytes.slice(), p.atMs);
-  });
-  stage.close();
+  const { out, digits, stage } = runG722(packets, 'silence', false, new Map([[switchAt, true]]));
+  t.equal(stage.stats.decoded, packets.length, 'every packet decoded, before the switch too');
   t.same(runMultimon(to8k(decodeG722ByTimestamp(packets.map((p) => p.bytes), ts0))).map((d) => d.digit), ['5'], 'the input has the tone');
   t.same(runMultimon(to8k(decodeG722ByTimestamp(out, ts0))).map((d) => d.digit), [], 'the agent does not');
   t.same(digits.map((d) => d.digit), ['5'], 'the digit is reported');

@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import type { AgentClampStage } from '../../src/media/clamp/agent-clamp.js';
-import { createAgentClampStage, type AgentClampDigit } from '../../src/media/clamp/agent-clamp-stage.js';
+import type { ClampStage } from '../../src/media/clamp/clamp-stage.js';
+import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
+import { PressClock, type RtpPress } from '../helpers/press-clock.js';
 import type { ClampMode } from '../../src/media/clamp/inband-clamp.js';
-import { createOpusAgentClampStage, type OpusAgentClampStage } from '../../src/media/clamp/opus-agent-clamp-stage.js';
 import { opusPacketSamples48 } from '../../src/media/codecs/opus-toc.js';
 import { createOpusCodec, opusDecode } from '../../src/media/codecs/opus-codec.js';
 import { readUdpDatagrams } from '../../src/capture/index.js';
@@ -31,25 +31,30 @@ const SPEECH_FILES = ['digits/1.wav', 'vm-intro.wav', 'demo-congrats.wav'];
 
 interface Run {
   readonly out: Uint8Array[];
-  readonly digits: AgentClampDigit[];
-  readonly stage: OpusAgentClampStage;
+  readonly digits: RtpPress[];
+  readonly stage: ClampStage;
   readonly ms: number;
 }
 
 function runOpus(packets: readonly StreamPacket[], mode: ClampMode, opts: { secure?: boolean; eventClockRate?: 8000 | 48000; audioPt?: number; eventPt?: number } = {}): Run {
   const out: Uint8Array[] = [];
-  const digits: AgentClampDigit[] = [];
-  const stage = createOpusAgentClampStage({
+  const digits: RtpPress[] = [];
+  const clock = new PressClock(48_000);
+  const stage = createClampStage({
+    codec: 'opus',
     audioPayloadType: opts.audioPt ?? OPUS_PT,
     eventPayloadType: opts.eventPt ?? OPUS_EVENT_PT,
     eventClockRate: opts.eventClockRate,
     mode,
     secure: opts.secure ?? true,
     send: (p) => out.push(p.slice()),
-    onDigit: (d) => digits.push(d),
+    onDigit: (d) => digits.push(clock.rtp(d)),
   });
   const started = performance.now();
-  for (const p of packets) stage.push(p.bytes.slice(), p.atMs);
+  for (const p of packets) {
+    clock.saw(p.bytes, p.atMs);
+    stage.push(p.bytes.slice(), p.atMs);
+  }
   const ms = performance.now() - started;
   stage.close();
   return { out, digits, stage, ms };
@@ -85,12 +90,12 @@ function checkStreamOut(t: Test, name: string, out: readonly Uint8Array[]): void
   t.equal(check.markers, 1, `${name}: one marker, the talkspurt's first packet (none on replacement frames)`);
 }
 
-// Compile-time: both factories give the shared surface.
-const asShared = (s: AgentClampStage): AgentClampStage => s;
+// One stage for every codec.
+const asShared = (s: ClampStage): ClampStage => s;
 
-t.test('shared AgentClampStage surface', async (t) => {
-  const g711 = asShared(createAgentClampStage({ codec: 'PCMU', eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }));
-  const opus = asShared(createOpusAgentClampStage({ audioPayloadType: 111, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }));
+t.test('one ClampStage surface for G.711 and Opus', async (t) => {
+  const g711 = asShared(createClampStage({ codec: 'PCMU', eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }));
+  const opus = asShared(createClampStage({ codec: 'opus', audioPayloadType: 111, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }));
   for (const s of [g711, opus]) {
     t.equal(s.secure, false);
     s.setSecure(true);
@@ -99,7 +104,7 @@ t.test('shared AgentClampStage surface', async (t) => {
     s.close();
     t.throws(() => s.push(new Uint8Array(12), 0), 'closed stage refuses packets');
   }
-  t.throws(() => createOpusAgentClampStage({ audioPayloadType: 101, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }), 'audio and event payload types must differ');
+  t.throws(() => createClampStage({ codec: 'opus', audioPayloadType: 101, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }), 'audio and event payload types must differ');
 });
 
 t.test('generated digits after speech through the Opus stage, every mode', async (t) => {
@@ -217,7 +222,7 @@ t.test('secure mode off: byte-identical pass-through, nothing decoded', async (t
 
   // Secure for the first half, then off: the tail passes untouched but for the sequence offset.
   const out: Uint8Array[] = [];
-  const stage = createOpusAgentClampStage({ audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  const stage = createClampStage({ codec: 'opus', audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
   packets.forEach((p, i) => {
     if (i === packets.length - 5) stage.setSecure(false);
     stage.push(p.bytes.slice(), p.atMs);
@@ -304,7 +309,7 @@ t.test('secure mode switched every 37 packets: one continuous stream', async (t)
   const fast = generatedSets()[1].cases[0].pcm;
   const packets = buildOpusStream({ pcm: fast, events: [{ digit: '4', startFrame: 30, frames: 6 }, { digit: '8', startFrame: 70, frames: 5 }] });
   const out: Uint8Array[] = [];
-  const stage = createOpusAgentClampStage({ audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'noise', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  const stage = createClampStage({ codec: 'opus', audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'noise', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
   let passed = 0;
   packets.forEach((p, i) => {
     if (i > 0 && i % 37 === 0) stage.setSecure(!stage.secure);
@@ -344,7 +349,7 @@ t.test('malformed and hostile packets: never a crash, nothing unexamined out in 
     hostile.push({ bytes: badCount, atMs: p.atMs });
   });
   const out: Uint8Array[] = [];
-  const stage = createOpusAgentClampStage({ audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  const stage = createClampStage({ codec: 'opus', audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
   t.doesNotThrow(() => { for (const p of hostile) stage.push(p.bytes.slice(), p.atMs); stage.tick(1e6); stage.close(); }, 'no exception');
   t.ok(out.length > 0 && out.every((p) => p.length >= 12 && (p[1] & 0x7f) === OPUS_PT && p[0] === 0x80), `${out.length} packets out, all plain RTP with the Opus payload type`);
   t.ok(stage.stats.malformed > 0 && stage.stats.unknownPayload > 0, `malformed ${stage.stats.malformed}, unreadable Opus dropped ${stage.stats.unknownPayload}`);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { RtcpReceiverInfo, RtcpRrPacket, RtcpSenderInfo, RtcpSrPacket } from 'werift-rtp';
 import { adjustSenderReports, RtcpError } from '../../src/media/relay/rtcp-sender-report.js';
-import { RtpClampStage } from '../../src/media/clamp/rtp-clamp-stage.js';
+import { ClampStage } from '../../src/media/clamp/clamp-stage.js';
 import { parseRtcp, serializeRtcp } from '../../src/rtp/rtp-packet.js';
 import { buildStream, parsed, SSRC } from '../helpers/rtp-streams.js';
 
@@ -14,7 +14,7 @@ function sr(ssrc: number, packetCount: number, octetCount: number, rtpTimestamp:
 t.test('the SR after a clamped digit counts the packets and payload octets actually sent', async (t) => {
   const input = buildStream({ segments: [{ kind: 'audio', frames: 10 }, { kind: 'digit', digit: '5', samples: 1000 }, { kind: 'audio', frames: 10 }] });
   const sentPackets: Uint8Array[] = [];
-  const stage = new RtpClampStage({ codec: 'PCMU', secure: true, send: (p) => sentPackets.push(p.slice()) });
+  const stage = new ClampStage({ codec: 'PCMU', secure: true, send: (p) => sentPackets.push(p.slice()) });
   for (const p of input) stage.push(p.bytes.slice(), p.atMs);
   // What the sender's own SR says about the input stream:
   const inOctets = input.reduce((n, p) => n + parsed(p.bytes).payload.length, 0);

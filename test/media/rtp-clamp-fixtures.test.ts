@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { readUdpDatagrams } from '../../src/capture/index.js';
 import { SilenceDelayClamp } from '../../src/media/clamp/audio-clamp.js';
-import { RtpClampStage } from '../../src/media/clamp/rtp-clamp-stage.js';
+import { ClampStage } from '../../src/media/clamp/clamp-stage.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import { looksLikeRtp, rtpSsrc } from '../../src/rtp/rtp-packet.js';
-import type { Rfc4733Digit } from '../../src/rtp/rfc4733.js';
+import { PressClock, type RtpPress } from '../helpers/press-clock.js';
 import { checkStream, decodeByTimestamp, parsed } from '../helpers/rtp-streams.js';
 
 const FILES = ['pcmu.pcapng', 'pcma.pcapng', 'pcma-info.pcapng', 'pcmu-loss.pcap', 'pcmu-dup.pcap', 'pcmu-reorder.pcap'];
@@ -39,17 +39,21 @@ for (const file of FILES) {
       for (const withClamp of [false, true]) {
         const name = `${s.id.srcPort}->${s.id.dstPort} ${withClamp ? 'with the placeholder audio clamp' : 'RTP only'}`;
         const out: Uint8Array[] = [];
-        const digits: Rfc4733Digit[] = [];
-        const stage = new RtpClampStage({
+        const digits: RtpPress[] = [];
+        const clock = new PressClock();
+        const stage = new ClampStage({
           codec,
           audioPayloadType: s.payloadType,
           eventPayloadType: s.eventPayloadType,
           secure: true,
           audioClamp: withClamp ? new SilenceDelayClamp(codec, LOOKAHEAD) : undefined,
           send: (p) => out.push(Uint8Array.from(p)),
-          onDigit: (d) => digits.push(d),
+          onDigit: (d) => digits.push(clock.rtp(d)),
         });
-        for (const p of packets) stage.push(Uint8Array.from(p.bytes), p.timeMs); // the stage rewrites headers in place
+        for (const p of packets) {
+          clock.saw(p.bytes, p.timeMs);
+          stage.push(Uint8Array.from(p.bytes), p.timeMs);
+        } // the stage rewrites headers in place
         stage.close();
         const c = checkStream(out, s.eventPayloadType);
         t.equal(c.eventPackets, 0, `${name}: no telephone-event packet out (${inputEvents} in)`);
@@ -80,9 +84,9 @@ for (const file of FILES) {
         const found = detectDtmf(pcm);
         const overlapping = found.filter((f) =>
           digits.some((d) => {
-            const start = ((d.startTimestamp - first.timestamp) >>> 0) + shift; // extended ts modulo 2^32 is the wire ts
+            const start = ((d.startTs - first.timestamp) >>> 0) + shift;
             const startMs = ((start % 2 ** 32) / 8) % (2 ** 32 / 8);
-            const endMs = startMs + d.duration / 8;
+            const endMs = startMs + (d.durationMs ?? 0);
             return f.startMs < endMs + 20 && f.endMs > startMs - 20;
           }),
         );

@@ -8,7 +8,7 @@ import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { ULAW_SILENCE, encodeUlaw } from '../../native-free-dsp/g711.js';
 import { mixDtmf, mixSine, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import { SilenceDelayClamp } from '../../src/media/clamp/audio-clamp.js';
-import { RtpClampStage } from '../../src/media/clamp/rtp-clamp-stage.js';
+import { ClampStage } from '../../src/media/clamp/clamp-stage.js';
 import { buildStream, checkStream, decodeByTimestamp, parsed, FRAME } from '../helpers/rtp-streams.js';
 
 const LOOKAHEAD = 320; // 40 ms
@@ -32,7 +32,7 @@ function stream(pcm: Int16Array) {
 
 function runStage(withClamp: boolean): Uint8Array[] {
   const out: Uint8Array[] = [];
-  const stage = new RtpClampStage({
+  const stage = new ClampStage({
     codec: 'PCMU',
     secure: true,
     hangoverSamples: HANGOVER,

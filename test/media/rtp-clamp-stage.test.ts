@@ -1,25 +1,25 @@
-// RtpClampStage: telephone-events out of the agent leg, replaced by audio of the exact duration,
+// ClampStage: telephone-events out of the agent leg, replaced by audio of the exact duration,
 // the outgoing stream valid (seq contiguous, ts continuous, one SSRC, markers, payload type),
 // pass-through outside secure mode, switching mid-stream, digits to the listener, fuzzing.
 import t from 'tap';
 import { ULAW_SILENCE } from '../../native-free-dsp/g711.js';
-import type { Rfc4733Digit } from '../../src/rtp/rfc4733.js';
+import type { KeyPress } from '../../src/media/digits/key-press.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { MediaError } from '../../src/media/media-error.js';
-import { RtpClampStage, type RtpClampStageOptions } from '../../src/media/clamp/rtp-clamp-stage.js';
+import { ClampStage, type ClampStageOptions } from '../../src/media/clamp/clamp-stage.js';
 import { buildStream, checkStream, parsed, EVENT_PT, FRAME, SSRC, type StreamPacket } from '../helpers/rtp-streams.js';
 import { streamRng } from '../helpers/signals.js';
 
 interface Run {
   readonly out: Uint8Array[];
-  readonly digits: Rfc4733Digit[];
-  readonly stage: RtpClampStage;
+  readonly digits: KeyPress[];
+  readonly stage: ClampStage;
 }
 
-function run(packets: readonly StreamPacket[], options: Partial<RtpClampStageOptions> = {}, copyInput = true): Run {
+function run(packets: readonly StreamPacket[], options: Partial<ClampStageOptions> = {}, copyInput = true): Run {
   const out: Uint8Array[] = [];
-  const digits: Rfc4733Digit[] = [];
-  const stage = new RtpClampStage({ codec: 'PCMU', secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d), ...options });
+  const digits: KeyPress[] = [];
+  const stage = new ClampStage({ codec: 'PCMU', secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(d), ...options });
   for (const p of packets) stage.push(copyInput ? p.bytes.slice() : p.bytes, p.atMs);
   stage.close();
   return { out, digits, stage };
@@ -44,7 +44,7 @@ t.test('secure: a 200 ms digit between audio is replaced by 200 ms of silence, s
   const replaced = out.slice(10, 20).map(parsed);
   t.ok(replaced.every((p) => p.payloadType === 0 && !p.marker && p.payload.length === FRAME && p.payload.every((b) => b === ULAW_SILENCE)), 'ten 20 ms PCMU silence frames, no marker');
   t.same(digits.map((d) => d.digit), ['5'], 'the digit goes to the listener, once');
-  t.equal(digits[0].duration, 1600);
+  t.equal(digits[0].durationMs, 200);
   t.equal(stage.stats.eventsRemoved, 12, '9 updates + 3 end packets removed');
   t.equal(stage.stats.framesInserted, 10);
   t.same(stage.adjustment, { packets: -2, octets: 1600 - 12 * 4 }, 'SR adjustment: 2 packets fewer, 1600 - 48 payload octets more');
@@ -108,7 +108,7 @@ t.test('long event (RFC 4733 §2.5.1.3 segments): total duration exact over the 
   t.same(c.seqBreaks, []);
   t.same(c.tsBreaks, []);
   t.equal(c.samples, expectedSamples(4, samples));
-  t.same(digits.map((d) => [d.digit, d.duration]), [['0', samples]], 'one digit of the full length');
+  t.same(digits.map((d) => [d.digit, (d.durationMs ?? 0) * 8]), [['0', samples]], 'one digit of the full length');
 });
 
 t.test('updates every 50 ms (fewer event packets than frames) and lost end packets', async (t) => {
@@ -159,7 +159,7 @@ t.test('outside secure mode: the same buffers, byte for byte, at once (events an
   const withJunk = [...input.slice(0, 3), { bytes: new Uint8Array([1, 2, 3]), atMs: 50 }, ...input.slice(3)];
   const sent: Uint8Array[] = [];
   const digits: string[] = [];
-  const stage = new RtpClampStage({ codec: 'PCMU', send: (p) => sent.push(p), onDigit: (d) => digits.push(d.digit) });
+  const stage = new ClampStage({ codec: 'PCMU', send: (p) => sent.push(p), onDigit: (d) => digits.push(d.digit) });
   const copies = withJunk.map((p) => p.bytes.slice());
   let late = 0;
   for (const [i, p] of withJunk.entries()) {
@@ -176,7 +176,7 @@ t.test('outside secure mode: the same buffers, byte for byte, at once (events an
 t.test('secure mode switched on and off mid-stream (and mid-event): continuous, no duplicate number', async (t) => {
   const input = buildStream({ segments: [{ kind: 'audio', frames: 6 }, { kind: 'digit', digit: '6', samples: 1600 }, { kind: 'audio', frames: 6 }, { kind: 'digit', digit: '8', samples: 1600 }, { kind: 'audio', frames: 6 }, { kind: 'digit', digit: '2', samples: 800 }, { kind: 'audio', frames: 6 }] });
   const out: Uint8Array[] = [];
-  const stage = new RtpClampStage({ codec: 'PCMU', send: (p) => out.push(p.slice()) });
+  const stage = new ClampStage({ codec: 'PCMU', send: (p) => out.push(p.slice()) });
   const events = input.map((p, i) => (parsed(p.bytes).payloadType === EVENT_PT ? i : -1)).filter((i) => i >= 0);
   const digit2Start = events[12]; // second digit's first packet
   for (const [i, p] of input.entries()) {
@@ -211,11 +211,11 @@ t.test('events before secure mode pass; the listener hears digits; no event unde
 
 t.test('options are validated with codes; use after close is ECLOSED', async (t) => {
   const send = (): void => {};
-  t.throws(() => new RtpClampStage({ codec: 'G729' as 'PCMU', send }), { code: 'EOPTIONS' });
-  t.throws(() => new RtpClampStage({ codec: 'PCMU', eventPayloadType: 0, send }), { code: 'EOPTIONS' });
-  t.throws(() => new RtpClampStage({ codec: 'PCMU', eventPayloadType: 72, send }), { code: 'EOPTIONS' });
-  t.throws(() => new RtpClampStage({ codec: 'PCMU', frameSamples: 0, send }), { code: 'EOPTIONS' });
-  const s = new RtpClampStage({ codec: 'PCMU', send });
+  t.throws(() => new ClampStage({ codec: 'G729' as 'PCMU', send }), { code: 'EOPTIONS' });
+  t.throws(() => new ClampStage({ codec: 'PCMU', eventPayloadType: 0, send }), { code: 'EOPTIONS' });
+  t.throws(() => new ClampStage({ codec: 'PCMU', eventPayloadType: 72, send }), { code: 'EOPTIONS' });
+  t.throws(() => new ClampStage({ codec: 'PCMU', frameSamples: 0, send }), { code: 'EOPTIONS' });
+  const s = new ClampStage({ codec: 'PCMU', send });
   s.close();
   s.close();
   t.throws(() => s.push(new Uint8Array(12), 0), MediaError);
@@ -227,7 +227,7 @@ t.test('fuzz: random and mutated packets never throw; every packet sent in secur
   const base = buildStream({ segments: [{ kind: 'audio', frames: 20 }, { kind: 'digit', digit: '5', samples: 1600 }, { kind: 'audio', frames: 20 }, { kind: 'digit', digit: '9', samples: 3200 }, { kind: 'audio', frames: 20 }] });
   for (let round = 0; round < 200; round++) {
     const out: Uint8Array[] = [];
-    const stage = new RtpClampStage({ codec: 'PCMU', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+    const stage = new ClampStage({ codec: 'PCMU', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
     for (const p of base) {
       const r = rng();
       let b = p.bytes.slice();
@@ -242,7 +242,7 @@ t.test('fuzz: random and mutated packets never throw; every packet sent in secur
   // Secure throughout: every output packet parses, none is an event, none is bigger than a frame.
   for (let round = 0; round < 200; round++) {
     const out: Uint8Array[] = [];
-    const stage = new RtpClampStage({ codec: 'PCMU', secure: true, send: (p) => out.push(p.slice()) });
+    const stage = new ClampStage({ codec: 'PCMU', secure: true, send: (p) => out.push(p.slice()) });
     for (const p of base) {
       const b = p.bytes.slice();
       const r = rng();

@@ -10,7 +10,7 @@ import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import { encodePcap, ipv4UdpPacket } from '../../src/capture/capture-writer.js';
 import { LINKTYPE_RAW } from '../../src/capture/udp-decoder.js';
-import { endpoint, mergeDigits, replayCapture, type ReplayDigit, type ReplayStream } from '../../src/replay/replay.js';
+import { endpoint, replayCapture, type ReplayStream } from '../../src/replay/replay.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 
@@ -77,7 +77,7 @@ t.test('the impairments of the derived fixtures are really there', async (t) => 
   const pcmu = await load('pcmu.pcapng');
   t.same(pcmu?.digits.map((d) => `${d.digit}:${d.source}`), ['1:inband', '4:inband', '7:inband', '4:rfc4733', '9:rfc4733', '2:rfc4733', '9:rfc4733']);
   const info = await load('pcma-info.pcapng');
-  t.same(info?.digits.map((d) => `${d.digit}:${d.source}`), ['2:inband', '5:inband', '8:inband', '7:sip-info', '*:rfc4733', '#:rfc4733', 'A:rfc4733', 'B:rfc4733'], 'the INFO "*" is merged into the RFC 4733 "*"');
+  t.same(info?.digits.map((d) => `${d.digit}:${d.source}`), ['2:inband', '5:inband', '8:inband', '7:sip-info', '*:sip-info', '#:rfc4733', 'A:rfc4733', 'B:rfc4733'], 'the RFC 4733 "*" is merged into the INFO "*" the server got first');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -150,13 +150,6 @@ t.test('an SSRC change on the same 5-tuple starts a new stream; RTCP and stray d
   t.same(result.streams.map((s) => [s.id.ssrc, s.codec, s.packets, s.lost]), [[0xaaaa0001, 'PCMA', 10, 0], [0xbbbb0002, 'PCMA', 10, 0]]);
   t.equal(endpoint('2001:db8::1', 5004), '[2001:db8::1]:5004', 'IPv6 endpoints in brackets');
   t.equal(endpoint('127.0.0.1', 5004), '127.0.0.1:5004');
-});
-
-t.test('mergeDigits: one-to-one, same source never merged, time windows', async (t) => {
-  const d = (digit: string, source: ReplayDigit['source'], atMs: number, durationMs = 100): ReplayDigit => ({ digit: digit as '1', source, atMs, durationMs });
-  const kept = [d('1', 'rfc4733', 0), d('1', 'rfc4733', 300)];
-  mergeDigits(kept, [d('1', 'inband', 10), d('1', 'inband', 20), d('2', 'inband', 0), d('1', 'inband', 2000)]);
-  t.same(kept.map((k) => `${k.digit}:${k.source}:${k.atMs}`), ['1:rfc4733:0', '1:rfc4733:300', '2:inband:0', '1:inband:2000']);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -208,6 +208,20 @@ t.test('responses carry received and rport (§18.2.1, RFC 3581); TCP connect ref
   t.equal(bad.state, 'terminated');
 });
 
+t.test('a destination the socket API rejects (port 0, a malformed address) is a transport error, not a throw', async (t) => {
+  const [a] = await pair(t, ['udp', 'tcp']);
+  for (const bad of [
+    { transport: 'udp' as const, address: '127.0.0.1', port: 0 },
+    { transport: 'udp' as const, address: '127.0.0.1', port: 70000 },
+    { transport: 'tcp' as const, address: '127.0.0.1', port: 0 },
+    { transport: 'udp' as const, address: 'not an address', port: 5060 },
+  ]) {
+    const tx = a.request(a.createRequest({ method: 'OPTIONS', uri: 'sip:127.0.0.1', from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>' }), bad);
+    const [err] = (await once(tx, 'transportError')) as [Error];
+    t.match(err.message, /port|send|address|ENOTFOUND|EAI_AGAIN/, `${bad.transport} ${bad.address}:${bad.port}: ${err.message}`);
+  }
+});
+
 t.test('TCP: a response whose connection closed goes over a new one to the Via sent-by (§18.2.2)', async (t) => {
   const b = await SipStack.listen({ port: 0, transports: ['tcp'] });
   t.teardown(() => b.close());

@@ -1,36 +1,63 @@
-// How the RTP clamp stage plugs in the in-band audio clamp (caller -> agent, G.711).
+// How the clamp stage reaches the audio: the AudioClamp, a delay line over the caller's audio in
+// RTP time, whatever the codec (it reaches the samples through the leg's codec port).
 //
-// The audio clamp is a delay line over the outgoing audio: every frame the stage sends (real
-// audio or replacement) goes through `process`, in place, and comes out `lookaheadSamples`
-// later in RTP time, with whatever must not be heard replaced. Timestamps of the packets do not
-// change (RTP ts T carries the input audio of T - lookahead), so the packet stream stays
-// continuous and the lookahead costs exactly its length in latency, no packet is held back.
-// While audio sits in the line, the stage tells the clamp what must not pass:
-// `clampWindow(from, to)` with input timestamps, e.g. an RFC 4733 event widened by the
-// gateway's leading tone (before the first event packet) and its tail (hangover after the end).
+// Every audio frame the stage sends (the caller's, or a replacement for an event's span) goes
+// through the clamp and comes out `lookaheadSamples` later in RTP time, with whatever must not be
+// heard replaced. Timestamps of the packets do not change (RTP ts T carries the input audio of
+// T - lookahead), so the packet stream stays continuous and the lookahead costs exactly its
+// length in latency, no packet is held back. While audio sits in the line, the stage tells the
+// clamp what must not pass: `clampWindow(from, to)` with input timestamps, e.g. an RFC 4733 event
+// widened by the gateway's leading tone (before the first event packet) and its tail.
 //
-// The clamp the media plane uses is `InbandAudioClamp` (inband-audio-clamp.ts, wired by
-// createAgentClampStage in agent-clamp-stage.ts): it detects in-band tones itself.
-// `SilenceDelayClamp` below mutes only the windows the stage gives it and detects nothing: kept
-// as the minimal, exact AudioClamp the stage's own tests use (their expectations are sample-exact
-// and do not depend on the detector).
+// The clamp the media plane uses is `InbandAudioClamp` (inband-audio-clamp.ts): it decodes through
+// the codec port, detects in-band tones itself, and encodes only what it replaced.
+// `SilenceDelayClamp` below mutes only the windows the stage gives it and detects nothing (G.711
+// only): the minimal, exact AudioClamp the stage's own tests use (their expectations are
+// sample-exact and do not depend on the detector).
 import { MediaError } from '../media-error.js';
 import { silenceCode, type G711Codec } from './g711-fill.js';
 
 export interface AudioClamp {
-  /** Delay the clamp adds, samples of the audio clock (8000 Hz for G.711). */
+  /** Delay the clamp adds, RTP clock units. */
   readonly lookaheadSamples: number;
+  /** Payloads decoded, of them undecodable, and samples replaced (8 kHz) since the last reset. */
+  readonly decoded: number;
+  readonly decodeErrors: number;
+  readonly mutedSamples: number;
+  /** A stateful decoder's skipped frames and gaps (ClampStageStats); absent: 0. */
+  readonly notDecoded?: number;
+  readonly resyncs?: number;
   /**
-   * One outgoing frame, in place. On entry `payload` holds the G.711 codes of input timestamps
-   * [extTs, extTs + payload.length) (extended, never wrapping); on return, what the agent hears
-   * at those timestamps: the input of [extTs - lookahead, ...), clamped. Frames may come out of
-   * order or with holes (loss): the clamp must not assume contiguity.
+   * One byte per sample per RTP clock unit (G.711): what the agent hears has the input's length
+   * and can overwrite it (process() may be given `out` = `payload`), a payload covers its length
+   * in RTP time, and replacement frames are the codec's silence put through process().
    */
-  process(payload: Uint8Array, extTs: number): void;
+  readonly inPlace: boolean;
+  /** RTP clock units one payload covers, -1 if unreadable (the stage drops it in secure mode). */
+  payloadSamples(payload: Uint8Array): number;
+  /**
+   * One outgoing frame: `payload` holds the caller's audio of input timestamps [extTs, extTs +
+   * samples) (extended, never wrapping, RTP clock); writes to `out` what the agent hears at those
+   * timestamps: the input of [extTs - lookahead, ...), clamped. Returns the bytes written, -1 if
+   * nothing can be sent. Frames may come out of order or with holes (loss): no contiguity assumed.
+   */
+  process(payload: Uint8Array, extTs: number, samples?: number, out?: Uint8Array): number;
+  /**
+   * The codec's decoder must see every packet of the stream (ADPCM): the stage calls follow() with
+   * each audio packet it does not give to process() (outside secure mode, or covered by an
+   * event's replacement). Absent or false: audio outside process() is never decoded.
+   */
+  readonly followsStream?: boolean;
+  /** An audio payload of input timestamps [extTs, extTs + samples) that passes or is dropped unclamped (followsStream). */
+  follow?(payload: Uint8Array, extTs: number, samples?: number): void;
+  /** A replacement frame for [extTs, extTs + samples) (no audio of the caller's there), written to `out`; bytes or -1. */
+  fill(extTs: number, samples: number, out: Uint8Array): number;
   /** Input samples with extended timestamps in [fromExtTs, toExtTs) must not reach the agent. */
   clampWindow(fromExtTs: number, toExtTs: number): void;
   /** Drops all audio held (secure mode ends or restarts); the line refills from silence. */
   reset(): void;
+  /** The caller's stream restarted (a new SSRC): the codec's state between packets is forgotten. */
+  newSource(): void;
   close(): void;
 }
 
@@ -98,6 +125,11 @@ export class ClampWindowRing {
  */
 export class SilenceDelayClamp implements AudioClamp {
   readonly lookaheadSamples: number;
+  readonly inPlace = true;
+  /** Nothing is decoded: codes are delayed as they are. */
+  readonly decoded = 0;
+  readonly decodeErrors = 0;
+  readonly mutedSamples = 0;
   private readonly silence: number;
   private readonly codes = new Uint8Array(RING);
   /** Extended timestamp each ring slot holds, -1 when empty. */
@@ -113,13 +145,17 @@ export class SilenceDelayClamp implements AudioClamp {
     this.silence = silenceCode(codec);
   }
 
-  process(payload: Uint8Array, extTs: number): void {
+  payloadSamples(payload: Uint8Array): number {
+    return payload.length;
+  }
+
+  process(payload: Uint8Array, extTs: number, samples: number = payload.length, out: Uint8Array = payload): number {
     if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
-    const n = payload.length;
-    if (n > MAX_FRAME_SAMPLES) {
+    const n = samples;
+    if (n > MAX_FRAME_SAMPLES || n > payload.length || n > out.length) {
       // Cannot be delayed without overrunning the ring: nothing of it may pass.
-      payload.fill(this.silence);
-      return;
+      out.fill(this.silence, 0, Math.min(n, out.length));
+      return Math.min(n, out.length);
     }
     for (let i = 0; i < n; i++) {
       const j = (extTs + i) & MASK;
@@ -131,8 +167,19 @@ export class SilenceDelayClamp implements AudioClamp {
     for (let i = 0; i < n; i++) {
       const ts = from + i;
       const j = ts & MASK;
-      payload[i] = this.slotTs[j] === ts && !(masked && this.windows.contains(ts)) ? this.codes[j] : this.silence;
+      out[i] = this.slotTs[j] === ts && !(masked && this.windows.contains(ts)) ? this.codes[j] : this.silence;
     }
+    return n;
+  }
+
+  fill(extTs: number, samples: number, out: Uint8Array): number {
+    const n = Math.min(samples, out.length);
+    out.fill(this.silence, 0, n);
+    return this.process(out, extTs, n, out);
+  }
+
+  newSource(): void {
+    // G.711: no state between packets.
   }
 
   clampWindow(fromExtTs: number, toExtTs: number): void {

@@ -1,48 +1,70 @@
-// The in-band DTMF clamp behind the RTP clamp stage (caller -> agent, G.711): the AudioClamp the
-// stage calls with each outgoing frame, built on the streaming InbandClamp.
+// The in-band DTMF clamp behind the clamp stage (caller -> agent), for any codec: the AudioClamp
+// the stage calls with each outgoing frame, built on the streaming InbandClamp (8 kHz PCM).
 //
-// G.711 codes (RTP timestamps, extended) -> decode -> InbandClamp (detects in-band tones itself,
-// mutes them inside its lookahead, and mutes the stage's clampWindow()s too: RFC 4733 events
-// widened by a gateway's leaked tone) -> encode. Unmuted samples keep their original code, so
-// audio outside muted spans is byte-identical to what came in, only delayed by the lookahead
-// (G.711 decode/encode is not an identity: mu-law's two zero codes).
+// payload -> codec port decode -> InbandClamp (detects in-band tones itself, mutes them inside its
+// lookahead, and mutes the stage's clampWindow()s too: RFC 4733 events widened by a gateway's
+// leaked tone) -> what the agent hears. Sample-aligned codecs (G.711): where nothing was replaced
+// the caller's own bytes go out (delayed by the lookahead), and the port encodes only frames that
+// hold a replaced sample; byte-identical audio outside muted spans (G.711 decode/encode is not an
+// identity: mu-law's two zero codes). Other codecs (Opus): the decoded samples, delayed and
+// clamped, are encoded again (a replaced sample keeps the replacement, the others are the
+// decoded input's own 16-bit samples). Sub-band codecs (G.722, the port's `bands`): the clamp
+// runs on the lower band (0-4 kHz at 8 kHz, the codec's own split: no resampler, no delay) and
+// the upper band is kept by time beside it; each frame is encoded again from both bands, the
+// caller's upper band where nothing was replaced, an empty one where anything was (no band of a
+// muted span reaches the agent).
 //
-// Time: the clamp runs on a contiguous sample stream; RTP time maps onto it by a base timestamp.
-// A hole (lost packets) is pushed as silence, so the detector sees time pass and a tone cut by a
-// loss is still timed right; a hole longer than HOLE_CAP pushes HOLE_CAP of silence (enough to
-// empty the line and end any tone) and moves the base. A late frame's own samples have already
-// gone through as silence (their time is past): it gets the clamped output for its timestamps
-// from the output history, like any frame. Nothing the detector has not examined reaches the agent.
+// A port with a statefulDecoder (ADPCM) has its decoder follow the whole stream: follow() decodes
+// the audio the stage passes outside secure mode (or drops as covered by an event's replacement),
+// a late or duplicate frame is never decoded (its time is silence), and after a gap in what was
+// decoded (loss, or the sender's audio replaced by RFC 4733 events) the port's resyncMs from the
+// frame after the gap are muted in secure mode while the decoder regains step, fail closed.
 //
-// In-band digits go to onDigit, except tone inside a clamp window (an RFC 4733 event's own tone,
-// leaked by a gateway: the event receiver reports that digit).
+// Time: RTP timestamps (extended, the leg's clock) map onto the 8 kHz sample stream by the
+// clock ratio (1 for G.711 and G.722's lower band, 6 for Opus: its frames are multiples of 2.5 ms, so exact). The clamp
+// runs on a contiguous sample stream; RTP time maps onto it by a base. A hole (lost packets) is
+// pushed as silence, so the detector sees time pass and a tone cut by a loss is still timed
+// right; a hole longer than HOLE_CAP pushes HOLE_CAP of silence (enough to empty the line and end
+// any tone) and moves the base. A late frame's own samples have already gone through as silence
+// (their time is past): it gets the clamped output for its timestamps from the output history,
+// like any frame. Nothing the detector has not examined reaches the agent; a payload the codec
+// cannot decode is silence.
 //
-// No allocation per packet: fixed rings keyed by extended timestamp. reset() (secure mode turned
-// on again) starts a fresh clamp, whose line refills from silence.
-import { decodeAlaw, decodeUlaw, linearToAlaw, linearToUlaw } from '../../../native-free-dsp/g711.js';
+// In-band digits go to onDigit (RTP time), except tone inside a clamp window (an RFC 4733 event's
+// own tone, leaked by a gateway: the event receiver reports that digit).
+//
+// No allocation per packet on the G.711 path: fixed rings keyed by sample time. reset() (secure
+// mode turned on again) starts a fresh clamp, whose line refills from silence.
 import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
-import { silenceCode, type G711Codec } from './g711-fill.js';
-import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
+import type { CodecPort, SubBandCoding } from '../codecs/codec-port.js';
+import { createCodecPort } from '../codecs/create-codec-port.js';
+import type { AudioCodecName } from '../media-session.js';
 import { MediaError } from '../media-error.js';
+import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
+import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
 
-/** A digit the in-band detector found in the caller's audio, in RTP time. */
+/** A digit the in-band detector found in the caller's audio. */
 export interface InbandAudioDigit {
   readonly digit: DtmfDigit;
-  /** RTP timestamps (wire, 32-bit) of the tone's start and end, as the detector measured them. */
+  /** Extended RTP timestamps (the leg's clock) of the tone's start and end, as the detector measured them. */
   readonly startTs: number;
   readonly endTs: number;
 }
 
 export interface InbandAudioClampOptions {
-  readonly codec: G711Codec;
+  /** The leg's codec, or its codec port (one per leg and direction). */
+  readonly codec: AudioCodecName | CodecPort;
   readonly mode: ClampMode;
   /** Tuning of the in-band clamp (lookahead, pads, levels); default DEFAULT_INBAND_CLAMP_OPTIONS. */
   readonly clamp?: Partial<Omit<InbandClampOptions, 'mode'>>;
+  /** Muted after a gap, ms, for a port with a statefulDecoder (default the port's resyncMs; 0-1000). */
+  readonly resyncMs?: number;
   /** Every in-band digit confirmed, once, when its tone ends. */
   readonly onDigit?: (digit: InbandAudioDigit) => void;
 }
 
+/** The detector's rate, Hz. */
+const PCM_RATE = 8000;
 /** Ring size, samples (1.024 s at 8 kHz): lookahead + largest frame + reordering history. */
 const RING = 8192;
 const MASK = RING - 1;
@@ -50,46 +72,93 @@ const MASK = RING - 1;
 const WINDOW_HISTORY = 8;
 /** Most silence pushed for one hole, samples (200 ms): longer than lookahead + hangover. */
 const HOLE_CAP = 1600;
-const TS_MOD = 2 ** 32;
+const CODECS: readonly string[] = ['PCMU', 'PCMA', 'G722', 'opus'];
 
 export class InbandAudioClamp implements AudioClamp {
+  /** RTP clock units. */
   readonly lookaheadSamples: number;
-  readonly codec: G711Codec;
+  readonly inPlace: boolean;
   readonly mode: ClampMode;
-  private readonly options: InbandClampOptions | Partial<InbandClampOptions>;
+  readonly port: CodecPort;
+  /** The decoder follows the whole stream (the port's statefulDecoder): the stage calls follow(). */
+  readonly followsStream: boolean;
+  /** RTP clock units per PCM sample. */
+  private readonly ratio: number;
+  /** Lookahead, PCM samples. */
+  private readonly delay: number;
+  private readonly options: Partial<InbandClampOptions>;
   private readonly onDigit: ((digit: InbandAudioDigit) => void) | undefined;
-  private readonly silence: number;
-  private readonly encode: (sample: number) => number;
-  private readonly decode: (src: Uint8Array, dst: Int16Array, length?: number) => void;
+  /** The port's bands (sub-band codec), or undefined: the clamp works on the port's PCM. */
+  private readonly bands: SubBandCoding | undefined;
+  /** Muted after a gap, PCM samples (followsStream). */
+  private readonly resyncSamples: number;
+  /** Extended RTP timestamp just past the audio decoded last (followsStream), -1 before any. */
+  private decodedEnd = -1;
+  /** PCM sample time [from, to) still to mute after the latest gap (to <= from: none). */
+  private resyncFrom = 0;
+  private resyncTo = 0;
   private clamp: InbandClamp;
-  /** Extended timestamp of the clamp's input sample 0; -1 before the first frame or window. */
-  private baseTs = -1;
-  /** Input codes by extended timestamp, and which timestamp each slot holds (NaN: none). */
+  /** PCM sample time (RTP time / ratio) of the clamp's input sample 0; -1 before the first frame or window. */
+  private baseT = -1;
+  /** RTP time modulo the ratio (constant within a stream), added back when reporting. */
+  private phase = 0;
+  /** Input codes (sample-aligned codecs) by sample time, and which time each slot holds (NaN: none). */
   private readonly inCodes = new Uint8Array(RING);
-  private readonly inTs = new Float64Array(RING).fill(NaN);
-  /** Clamped codes by the input timestamp they replace (output at ts T is input T - lookahead). */
-  private readonly outCodes = new Uint8Array(RING);
-  private readonly outTs = new Float64Array(RING).fill(NaN);
+  private readonly inT = new Float64Array(RING).fill(NaN);
+  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and whether replaced. */
+  private readonly outPcm = new Int16Array(RING);
+  private readonly outReplaced = new Uint8Array(RING);
+  private readonly outT = new Float64Array(RING).fill(NaN);
   private readonly pcmIn = new Int16Array(MAX_FRAME_SAMPLES);
+  /** Upper band (sub-band codecs): of the frame decoded, by input time, and of the frame encoded. */
+  private readonly upperIn: Int16Array;
+  private readonly inUpper: Int16Array;
+  private readonly upperOut: Int16Array;
+  /** Silence for holes (never written: pcmIn holds the frame being put through meanwhile). */
+  private readonly zeros = new Int16Array(MAX_FRAME_SAMPLES);
   private readonly pcmOut = new Int16Array(MAX_FRAME_SAMPLES);
   private readonly weights = new Float32Array(MAX_FRAME_SAMPLES);
-  /** The latest clampWindow()s, extended timestamps [from, to). */
+  private readonly codes = new Uint8Array(MAX_FRAME_SAMPLES);
+  /** PCM of the frame being encoded, and its last view (one frame size per leg: no allocation). */
+  private readonly frame = new Int16Array(MAX_FRAME_SAMPLES);
+  private frameView: Int16Array = this.frame;
+  /** The latest clampWindow()s, PCM sample time [from, to). */
   private readonly windows = new ClampWindowRing(WINDOW_HISTORY);
   private closed = false;
+  decoded = 0;
+  decodeErrors = 0;
+  /** Audio frames not decoded: too long for the buffers, or late or duplicate for a stateful decoder (their time is silence). */
+  notDecoded = 0;
+  /** Gaps after which the decoder's resynchronisation time was (to be) muted. */
+  resyncs = 0;
 
   constructor(options: InbandAudioClampOptions) {
     const { codec, mode } = options;
-    if (codec !== 'PCMU' && codec !== 'PCMA') throw new MediaError('EOPTIONS', `codec must be PCMU or PCMA, got ${String(codec)}`);
-    this.codec = codec;
+    if (typeof codec === 'string' && !CODECS.includes(codec)) throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA or opus, got ${String(codec)}`);
+    this.port = typeof codec === 'string' ? createCodecPort(codec) : codec;
+    this.bands = this.port.bands;
+    const pcmRate = this.bands?.bandRate ?? this.port.sampleRate;
+    const ratio = this.port.rtpClockRate / pcmRate;
+    if (pcmRate !== PCM_RATE || !Number.isInteger(ratio) || ratio < 1) {
+      throw new MediaError('EOPTIONS', `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${pcmRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`);
+    }
+    this.ratio = ratio;
+    const banded = this.bands !== undefined;
+    this.upperIn = new Int16Array(banded ? MAX_FRAME_SAMPLES : 0);
+    this.inUpper = new Int16Array(banded ? RING : 0);
+    this.upperOut = new Int16Array(banded ? MAX_FRAME_SAMPLES : 0);
+    this.followsStream = this.port.statefulDecoder !== undefined;
+    const resyncMs = options.resyncMs ?? this.port.statefulDecoder?.resyncMs ?? 0;
+    if (!Number.isFinite(resyncMs) || resyncMs < 0 || resyncMs > 1000) throw new MediaError('EOPTIONS', `resyncMs must be 0-1000, got ${resyncMs}`);
+    this.resyncSamples = Math.round((resyncMs * PCM_RATE) / 1000);
+    this.inPlace = this.port.sampleAligned === true;
     this.mode = mode;
     this.options = { ...options.clamp, mode };
     this.onDigit = options.onDigit;
-    this.silence = silenceCode(codec);
-    this.encode = codec === 'PCMU' ? linearToUlaw : linearToAlaw;
-    this.decode = codec === 'PCMU' ? decodeUlaw : decodeAlaw;
     this.clamp = this.newClamp(); // validates the options (InbandClampError)
-    this.lookaheadSamples = this.clamp.delaySamples;
-    if (this.lookaheadSamples > RING - 2 * MAX_FRAME_SAMPLES) throw new MediaError('EOPTIONS', `lookahead too long: ${this.lookaheadSamples} samples`);
+    this.delay = this.clamp.delaySamples;
+    if (this.delay > RING - 2 * MAX_FRAME_SAMPLES) throw new MediaError('EOPTIONS', `lookahead too long: ${this.delay} samples`);
+    this.lookaheadSamples = this.delay * ratio;
   }
 
   /** The comfort-noise level the clamp follows now (noise mode), dBm0. */
@@ -97,64 +166,103 @@ export class InbandAudioClamp implements AudioClamp {
     return this.clamp.backgroundDbm0;
   }
 
-  /** Samples replaced so far (since the last reset). */
+  /** Samples replaced so far (since the last reset), at 8 kHz. */
   get mutedSamples(): number {
     return this.clamp.mutedSamples;
   }
 
-  process(payload: Uint8Array, extTs: number): void {
-    if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
-    const n = payload.length;
+  payloadSamples(payload: Uint8Array): number {
+    return this.port.payloadRtpSamples(payload);
+  }
+
+  process(payload: Uint8Array, extTs: number, samples: number = this.port.payloadRtpSamples(payload), out: Uint8Array = payload): number {
+    this.assertOpen();
+    const n = Math.round(samples / this.ratio);
+    if (!(n > 0)) return -1;
+    const t = Math.floor(extTs / this.ratio);
     if (n > MAX_FRAME_SAMPLES) {
-      // Larger than the buffers: nothing of it may pass unexamined.
-      payload.fill(this.silence);
-      return;
+      // Not decoded: a stateful decoder is out of step from here (the next frame follows a gap).
+      this.notDecoded++;
+      return this.unexamined(n, out);
     }
-    if (this.baseTs < 0) this.baseTs = extTs;
-    let next = this.baseTs + this.clamp.position;
-    if (extTs + n <= next - RING / 2) {
-      // Far behind everything: a new timeline (the sender restarted): start over.
-      this.restart(extTs);
-      next = extTs;
-    }
-    if (extTs > next) {
-      // A hole: the detector sees it pass as silence.
-      const gap = extTs - next;
-      this.pushSilence(Math.min(gap, HOLE_CAP));
-      // Beyond the cap the line holds only silence and every tone has ended: skip the rest.
-      if (gap > HOLE_CAP) this.baseTs += gap - HOLE_CAP;
-      next = this.baseTs + this.clamp.position;
-    }
-    if (extTs + n > next) {
-      const skip = next - extTs; // > 0 only when the frame overlaps time already pushed
-      for (let i = skip; i < n; i++) {
-        const j = (extTs + i) & MASK;
-        this.inCodes[j] = payload[i];
-        this.inTs[j] = extTs + i;
+    const ok = this.decodeFrame(payload, extTs, n);
+    if (!ok) this.pcmIn.fill(0, 0, n); // unreadable or not decodable: its time is silence
+    this.advance(t, n, ok && this.inPlace ? payload : undefined, ok && this.bands !== undefined, extTs);
+    return this.output(t, n, out);
+  }
+
+  /**
+   * Audio the stage lets pass or drops without clamping (outside secure mode, or covered by an
+   * event's replacement): a stateful decoder decodes it to stay in step with the sender.
+   */
+  follow(payload: Uint8Array, extTs: number, samples: number = this.port.payloadRtpSamples(payload)): void {
+    this.assertOpen();
+    if (!this.followsStream) return;
+    const n = Math.round(samples / this.ratio);
+    if (n > 0 && n <= MAX_FRAME_SAMPLES) this.decodeFrame(payload, extTs, n);
+  }
+
+  /**
+   * Decodes one frame into pcmIn (and upperIn); false if it is unreadable or, for a stateful
+   * decoder, late or duplicate (already past: decoding it would put the decoder out of step).
+   */
+  private decodeFrame(payload: Uint8Array, extTs: number, n: number): boolean {
+    if (this.followsStream) {
+      const end = this.decodedEnd;
+      if (end >= 0 && extTs + n * this.ratio <= end - (RING / 2) * this.ratio) {
+        // Far behind: a new timeline (the sender restarted its timestamps): a new stream.
+        this.port.reset();
+        this.decodedEnd = -1;
+      } else if (end >= 0 && extTs < end) {
+        this.notDecoded++;
+        return false;
+      } else if (end >= 0 && extTs > end) {
+        this.resyncs++;
+        const t = Math.floor(extTs / this.ratio);
+        this.resyncFrom = t;
+        this.resyncTo = t + this.resyncSamples;
       }
-      // (A view only in the rare overlapping case: the common path allocates nothing.)
-      this.decode(skip === 0 ? payload : payload.subarray(skip), this.pcmIn, n - skip);
-      this.pushPcm(n - skip);
+      this.decodedEnd = extTs + n * this.ratio;
     }
-    const from = extTs - this.lookaheadSamples;
-    for (let i = 0; i < n; i++) {
-      const ts = from + i;
-      const j = ts & MASK;
-      payload[i] = this.outTs[j] === ts ? this.outCodes[j] : this.silence;
-    }
+    this.decoded++;
+    const got = this.bands !== undefined ? this.bands.decodeBands(payload, this.pcmIn, this.upperIn) : this.port.decode(payload, this.pcmIn);
+    if (got === n) return true;
+    this.decodeErrors++;
+    return false;
+  }
+
+  fill(extTs: number, samples: number, out: Uint8Array): number {
+    this.assertOpen();
+    const n = Math.round(samples / this.ratio);
+    if (!(n > 0)) return -1;
+    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out);
+    const t = Math.floor(extTs / this.ratio);
+    this.pcmIn.fill(0, 0, n);
+    this.advance(t, n, undefined, false, extTs);
+    return this.output(t, n, out);
   }
 
   clampWindow(fromExtTs: number, toExtTs: number): void {
-    if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
+    this.assertOpen();
     if (!(toExtTs > fromExtTs)) return;
-    if (this.baseTs < 0) this.baseTs = fromExtTs; // a window before any audio: time starts there
-    this.clamp.mute(fromExtTs - this.baseTs, toExtTs - this.baseTs);
-    this.windows.add(fromExtTs, toExtTs);
+    const from = Math.floor(fromExtTs / this.ratio);
+    const to = Math.ceil(toExtTs / this.ratio);
+    if (this.baseT < 0) this.start(from, fromExtTs); // a window before any audio: time starts there
+    this.clamp.mute(from - this.baseT, to - this.baseT);
+    this.windows.add(from, to);
   }
 
   reset(): void {
     if (this.closed) return;
-    this.restart(-1);
+    this.restart(-1, 0);
+    // A decoder that follows the stream stays in step (the stage kept it decoding meanwhile).
+    if (!this.followsStream) this.port.reset();
+  }
+
+  newSource(): void {
+    this.port.reset();
+    this.decodedEnd = -1;
+    this.resyncTo = this.resyncFrom = 0;
   }
 
   close(): void {
@@ -163,53 +271,162 @@ export class InbandAudioClamp implements AudioClamp {
     this.closed = true;
   }
 
+  private assertOpen(): void {
+    if (this.closed) throw new MediaError('ECLOSED', 'audio clamp used after close()');
+  }
+
+  /** Larger than the buffers: nothing of it may pass, the agent gets silence. */
+  private unexamined(n: number, out: Uint8Array): number {
+    // A sub-band codec's silence cannot cover that much time in one payload: dropped.
+    if (this.bands !== undefined) return -1;
+    if (!this.inPlace) return this.port.encode(this.pcmView(MAX_FRAME_SAMPLES, true), out);
+    if (this.port.encode(this.pcmView(1, true), this.codes) !== 1) return -1;
+    const m = Math.min(n, out.length);
+    out.fill(this.codes[0], 0, m);
+    return m;
+  }
+
   private newClamp(): InbandClamp {
     return new InbandClamp(this.options, {
       onDigit: (event) => {
-        if (this.onDigit === undefined || this.baseTs < 0) return;
-        const start = this.baseTs + Math.round(event.startMs * 8);
-        const end = this.baseTs + Math.round(event.endMs * 8);
+        if (this.onDigit === undefined || this.baseT < 0) return;
+        const start = this.baseT + Math.round(event.startMs * 8);
+        const end = this.baseT + Math.round(event.endMs * 8);
         // Tone inside a clamp window is the event's own (a gateway leaking it around its RFC 4733
         // packets): the event receiver reports that digit, once.
         if (this.windows.overlaps(start, end)) return;
-        this.onDigit({ digit: event.digit, startTs: start % TS_MOD, endTs: end % TS_MOD });
+        this.onDigit({ digit: event.digit, startTs: start * this.ratio + this.phase, endTs: end * this.ratio + this.phase });
       },
     });
   }
 
-  private restart(baseTs: number): void {
+  private start(t: number, extTs: number): void {
+    this.baseT = t;
+    this.phase = extTs - t * this.ratio;
+  }
+
+  private restart(baseT: number, extTs: number): void {
     this.clamp.close();
     this.clamp = this.newClamp();
-    this.baseTs = baseTs;
-    this.inTs.fill(NaN);
-    this.outTs.fill(NaN);
+    this.baseT = -1;
+    if (baseT >= 0) this.start(baseT, extTs);
+    this.inT.fill(NaN);
+    this.outT.fill(NaN);
     this.windows.clear();
+  }
+
+  /**
+   * Puts pcmIn[0, n) (input time t; `codes` its bytes when kept for pass-through, `upper` whether
+   * upperIn holds its upper band) through the line.
+   */
+  private advance(t: number, n: number, codes: Uint8Array | undefined, upper: boolean, extTs: number): void {
+    if (this.baseT < 0) this.start(t, extTs);
+    let next = this.baseT + this.clamp.position;
+    if (t + n <= next - RING / 2) {
+      // Far behind everything: a new timeline (the sender restarted): start over.
+      this.restart(t, extTs);
+      next = t;
+    }
+    if (t > next) {
+      // A hole: the detector sees it pass as silence.
+      const gap = t - next;
+      this.pushSilence(Math.min(gap, HOLE_CAP));
+      // Beyond the cap the line holds only silence and every tone has ended: skip the rest.
+      if (gap > HOLE_CAP) this.baseT += gap - HOLE_CAP;
+      next = this.baseT + this.clamp.position;
+    }
+    if (t + n <= next) return; // time already pushed (a late frame): its output comes from the history
+    if (this.resyncTo > next) {
+      // After a gap the decoder is out of step: its resynchronisation time must not be heard.
+      this.clamp.mute(Math.max(this.resyncFrom, next) - this.baseT, this.resyncTo - this.baseT);
+      this.resyncTo = this.resyncFrom = 0;
+    }
+    const skip = next - t; // > 0 only when the frame overlaps time already pushed
+    for (let i = skip; i < n; i++) {
+      const j = (t + i) & MASK;
+      if (codes !== undefined) {
+        this.inCodes[j] = codes[i];
+        this.inT[j] = t + i;
+      } else if (upper) {
+        this.inUpper[j] = this.upperIn[i];
+        this.inT[j] = t + i;
+      } else this.inT[j] = NaN;
+    }
+    if (skip > 0) this.pcmIn.copyWithin(0, skip, n);
+    this.pushPcm(this.pcmIn, n - skip);
   }
 
   private pushSilence(samples: number): void {
     let left = samples;
     while (left > 0) {
       const m = left < MAX_FRAME_SAMPLES ? left : MAX_FRAME_SAMPLES;
-      const at = this.baseTs + this.clamp.position;
-      for (let i = 0; i < m; i++) this.inTs[(at + i) & MASK] = NaN; // nothing arrived there
-      this.pcmIn.fill(0, 0, m);
-      this.pushPcm(m);
+      const at = this.baseT + this.clamp.position;
+      for (let i = 0; i < m; i++) this.inT[(at + i) & MASK] = NaN; // nothing arrived there
+      this.pushPcm(this.zeros, m);
       left -= m;
     }
   }
 
-  /** Pushes pcmIn[0, m) and stores the m clamped codes that come out. */
-  private pushPcm(m: number): void {
-    const src0 = this.baseTs + this.clamp.position - this.lookaheadSamples;
-    this.clamp.push(this.pcmIn, this.pcmOut, m, this.weights);
+  /** Pushes input[0, m) and keeps the m clamped samples that come out, by the input time they replace. */
+  private pushPcm(input: Int16Array, m: number): void {
+    const src0 = this.baseT + this.clamp.position - this.delay;
+    this.clamp.push(input, this.pcmOut, m, this.weights);
     for (let k = 0; k < m; k++) {
-      const ts = src0 + k;
-      const j = ts & MASK;
-      let code: number;
-      if (this.weights[k] === 0) code = this.inTs[j] === ts ? this.inCodes[j] : this.silence;
-      else code = this.encode(this.pcmOut[k]);
-      this.outCodes[j] = code;
-      this.outTs[j] = ts;
+      const j = (src0 + k) & MASK;
+      this.outPcm[j] = this.pcmOut[k];
+      this.outReplaced[j] = this.weights[k] === 0 ? 0 : 1;
+      this.outT[j] = src0 + k;
     }
+  }
+
+  /** What the agent hears at input time [t, t + n) (the input of t - delay), into `out`. */
+  private output(t: number, n: number, out: Uint8Array): number {
+    const from = t - this.delay;
+    if (this.inPlace) {
+      // The caller's own bytes where nothing was replaced; the port encodes a frame only if it must.
+      let i = 0;
+      for (; i < n; i++) {
+        const ts = from + i;
+        const j = ts & MASK;
+        if (this.outT[j] !== ts || this.outReplaced[j] !== 0 || this.inT[j] !== ts) break;
+        out[i] = this.inCodes[j];
+      }
+      if (i === n) return n;
+      const pcm = this.pcmView(n, false);
+      for (let k = 0; k < n; k++) {
+        const ts = from + k;
+        const j = ts & MASK;
+        pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
+      }
+      if (this.port.encode(pcm, this.codes) !== n) return -1;
+      for (let k = i; k < n; k++) {
+        const ts = from + k;
+        const j = ts & MASK;
+        out[k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inCodes[j] : this.codes[k];
+      }
+      return n;
+    }
+    const pcm = this.pcmView(n, false);
+    for (let k = 0; k < n; k++) {
+      const ts = from + k;
+      const j = ts & MASK;
+      pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
+    }
+    if (this.bands === undefined) return this.port.encode(pcm, out);
+    // The caller's upper band only beside a lower band sample left exactly as it was.
+    const upper = this.upperOut;
+    for (let k = 0; k < n; k++) {
+      const ts = from + k;
+      const j = ts & MASK;
+      upper[k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inUpper[j] : 0;
+    }
+    return this.bands.encodeBands(pcm, upper, n, out);
+  }
+
+  /** The frame buffer as n samples (a view kept while n stays the same); zeroed if asked. */
+  private pcmView(n: number, zero: boolean): Int16Array {
+    if (this.frameView.length !== n) this.frameView = this.frame.subarray(0, n);
+    if (zero) this.frameView.fill(0);
+    return this.frameView;
   }
 }

@@ -22,74 +22,16 @@
 // Streaming: any chunking of the input gives the same output (the clamp decides each output
 // sample from the detector events of sub-blocks completed before that sample's input arrived).
 // No allocation in push().
-import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
-import { dtmfFrequencies, isDtmfDigit, type DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+import { measureDtmfCandidate, newCandidateMeasure, DTMF_CANDIDATE_WINDOW } from '../../../native-free-dsp/dtmf-candidate.js';
+import { createDtmfDetector, dtmfAtDecision, dtmfFlush, dtmfRx, dtmfSamplesToDecision, DTMF_SUB_BLOCK_SAMPLES, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
+import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
-import { CodedError } from '../../errors.js';
+import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClampError, validateClampOptions, type InbandClampOptions } from './inband-clamp-options.js';
+import { createReplacementGenerator, nextReplacement, NOISE_INITIAL_DBM0, type ReplacementGenerator } from './replacement-signal.js';
 
-export type ClampMode = 'silence' | 'noise' | 'tone' | 'digit';
-export const CLAMP_MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
+export * from './inband-clamp-options.js';
+export * from './replacement-signal.js';
 
-export function isClampMode(value: string): value is ClampMode {
-  return (CLAMP_MODES as readonly string[]).includes(value);
-}
-
-export type InbandClampErrorCode = 'ERR_CLAMP_OPTION' | 'ERR_CLAMP_CLOSED' | 'ERR_CLAMP_OUTPUT';
-
-export class InbandClampError extends CodedError<InbandClampErrorCode> {
-  override readonly name = 'InbandClampError';
-}
-
-export interface InbandClampOptions {
-  readonly mode: ClampMode;
-  /** Delay of the output, ms (whole samples at 8 kHz). */
-  readonly lookaheadMs: number;
-  /** Muted before the estimated onset, ms: covers the onset estimate's error (within 5 ms). */
-  readonly prePadMs: number;
-  /** Muted after the tone was last seen, ms. */
-  readonly hangoverMs: number;
-  /** Raised-cosine crossfade at each edge of a muted span, ms (inside the span). */
-  readonly fadeMs: number;
-  /** `tone` mode: the masking tone, Hz and dBm0. */
-  readonly maskToneHz: number;
-  readonly maskToneDbm0: number;
-  /** `digit` mode: the key every digit is replaced with, and its level per tone, dBm0. */
-  readonly replacementDigit: DtmfDigit;
-  readonly replacementDigitDbm0: number;
-  /** `noise` mode: comfort noise follows the background level but never exceeds this, dBm0. */
-  readonly maxNoiseDbm0: number;
-  /**
-   * A candidate is muted from its onset only if its two tones hold at least this share of the
-   * power of the window that raised it (0..1); speech raises a candidate about once a second,
-   * almost all below this. A candidate below it is still muted from the moment the detector
-   * confirms it as a digit.
-   */
-  readonly minCandidateShare: number;
-}
-
-/**
- * Defaults. The lookahead sweep (test/media/inband-clamp-leak.test.ts, docs/measurements.md "In-band clamp"), worst
- * ms of tone not fully replaced per digit on Q.24 corners, fast dialling and 15 dB SNR: 12 ms
- * 7 ms, 16 ms 3 ms, 17 ms 2 ms, 18 ms 1 ms, 20 ms and more 0. The default, 26 ms, is the worst
- * candidate latency measured (17.3 ms) plus the whole pre-pad (8 ms), rounded up: the mute
- * starts a full pre-pad before even the latest-reported onset.
- */
-export const DEFAULT_INBAND_CLAMP_OPTIONS: InbandClampOptions = {
-  mode: 'silence',
-  lookaheadMs: 26,
-  prePadMs: 8,
-  hangoverMs: 25,
-  fadeMs: 1.5,
-  // Far from every DTMF tone (367 Hz above 1633 Hz): under -45 dBm0 at the DTMF frequencies
-  // in a 5 ms Goertzel window at this level, and not a signalling frequency (2100, 2225, 2400, 2600 Hz).
-  maskToneHz: 2800,
-  maskToneDbm0: -28,
-  replacementDigit: '#',
-  replacementDigitDbm0: -10,
-  // White noise at -40 dBm0 puts about -54 dBm0 (sine-equivalent) into a 5 ms DTMF bin.
-  maxNoiseDbm0: -40,
-  minCandidateShare: 0.7,
-};
 
 const SAMPLE_RATE_HZ = 8000;
 /**
@@ -108,13 +50,12 @@ const UNCONFIRMED_MAX_MS = 40;
  * confirmation. (Not applied above minCandidateShare: at 8 dB twist a clean 941 Hz tone 1.5 %
  * high leaks -6 dB of the weaker tone into the 1020 Hz bin of a 102-sample window.)
  */
-const GUARD_HZ: readonly number[] = [1020, 1130];
 const CANDIDATE_MAX_GUARD_RATIO = 0.25;
 /** Share a later window of an unconfirmed candidate needs (with the deviation and guard limits). */
 const RECHECK_MIN_SHARE = 0.65;
 const UNCONFIRMED_HANGOVER_MS = 10;
 /** The detector's analysis window, samples: what raised a candidate. */
-const CANDIDATE_WINDOW = 102;
+const CANDIDATE_WINDOW = DTMF_CANDIDATE_WINDOW;
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
 /** Muted spans pending at once (within the lookahead); more merge into the last. */
 const MAX_SPANS = 64;
@@ -122,8 +63,6 @@ const MAX_SPANS = 64;
 const NOISE_FRAME = 160;
 /** The background estimate rises at most this much per frame (about 10 dB/s); it drops at once. */
 const NOISE_RISE_PER_FRAME = 1.05;
-/** Starting background estimate, dBm0 (a quiet line), until the first frame is measured. */
-const NOISE_INITIAL_DBM0 = -60;
 /**
  * Floor of the background estimate, dBm0: digital silence (a lost packet, the line refilling
  * after a reset) must not pin the estimate at zero, from where a relative rise never recovers.
@@ -131,24 +70,6 @@ const NOISE_INITIAL_DBM0 = -60;
 const NOISE_FLOOR_DBM0 = -70;
 /** Mute windows given from outside (mute()) pending at once; more merge into the last. */
 const MAX_EXTERNAL = 16;
-
-function checkOption(ok: boolean, message: string): void {
-  if (!ok) throw new InbandClampError('ERR_CLAMP_OPTION', message);
-}
-
-export function validateClampOptions(options: InbandClampOptions): void {
-  checkOption(isClampMode(options.mode), `mode must be one of ${CLAMP_MODES.join(', ')}`);
-  checkOption(Number.isFinite(options.lookaheadMs) && options.lookaheadMs >= 0 && options.lookaheadMs <= 1000, 'lookaheadMs must be 0..1000');
-  checkOption(Number.isFinite(options.prePadMs) && options.prePadMs >= 0 && options.prePadMs <= 100, 'prePadMs must be 0..100');
-  checkOption(Number.isFinite(options.hangoverMs) && options.hangoverMs >= 0 && options.hangoverMs <= 500, 'hangoverMs must be 0..500');
-  checkOption(Number.isFinite(options.fadeMs) && options.fadeMs >= 0 && options.fadeMs <= 10, 'fadeMs must be 0..10');
-  checkOption(Number.isFinite(options.maskToneHz) && options.maskToneHz > 0 && options.maskToneHz < SAMPLE_RATE_HZ / 2, 'maskToneHz must be between 0 and 4000');
-  checkOption(Number.isFinite(options.maskToneDbm0) && options.maskToneDbm0 <= 3, 'maskToneDbm0 must be at most 3');
-  checkOption(isDtmfDigit(options.replacementDigit), 'replacementDigit must be a DTMF key');
-  checkOption(Number.isFinite(options.replacementDigitDbm0) && options.replacementDigitDbm0 <= -3, 'replacementDigitDbm0 must be at most -3');
-  checkOption(Number.isFinite(options.maxNoiseDbm0) && options.maxNoiseDbm0 <= 0, 'maxNoiseDbm0 must be at most 0');
-  checkOption(Number.isFinite(options.minCandidateShare) && options.minCandidateShare >= 0 && options.minCandidateShare <= 1, 'minCandidateShare must be 0..1');
-}
 
 /** What the clamp reports besides its output. */
 export interface InbandClampListener {
@@ -158,74 +79,6 @@ export interface InbandClampListener {
   readonly onDigit?: (event: DtmfDigitEvent) => void;
 }
 
-/**
- * The replacement signal, generated continuously at `sampleRate` (the offline CLI runs it at a
- * file's own rate). Two sines (tone: one of them silent) and a xorshift32 noise source.
- */
-export interface ReplacementGenerator {
-  readonly mode: ClampMode;
-  readonly step1: number;
-  readonly step2: number;
-  readonly amp1: number;
-  readonly amp2: number;
-  phase1: number;
-  phase2: number;
-  seed: number;
-  /** Comfort noise peak (uniform noise in [-a, a] has mean square a^2 / 3). */
-  noisePeak: number;
-}
-
-export function createReplacementGenerator(options: InbandClampOptions, sampleRate: number = SAMPLE_RATE_HZ): ReplacementGenerator {
-  let hz1 = 0, hz2 = 0, amp1 = 0, amp2 = 0;
-  if (options.mode === 'tone') {
-    hz1 = options.maskToneHz;
-    amp1 = dbm0ToAmplitude(options.maskToneDbm0);
-  } else if (options.mode === 'digit') {
-    const { lowHz, highHz } = dtmfFrequencies(options.replacementDigit);
-    hz1 = lowHz;
-    hz2 = highHz;
-    amp1 = amp2 = dbm0ToAmplitude(options.replacementDigitDbm0);
-  }
-  return {
-    mode: options.mode,
-    step1: (2 * Math.PI * hz1) / sampleRate,
-    step2: (2 * Math.PI * hz2) / sampleRate,
-    amp1,
-    amp2,
-    phase1: 0,
-    phase2: 0,
-    seed: 0x9e3779b9,
-    noisePeak: noisePeakFor(NOISE_INITIAL_DBM0, options.maxNoiseDbm0),
-  };
-}
-
-function noisePeakFor(meanSquareDbm0: number, maxDbm0: number): number {
-  // dBm0 of a mean square m: that of a sine with peak sqrt(2 m); uniform noise: m = a^2 / 3.
-  const rms = dbm0ToAmplitude(Math.min(meanSquareDbm0, maxDbm0)) / Math.SQRT2;
-  return rms * Math.sqrt(3);
-}
-
-/** The next replacement sample. */
-export function nextReplacement(gen: ReplacementGenerator): number {
-  switch (gen.mode) {
-    case 'silence':
-      return 0;
-    case 'noise': {
-      let x = gen.seed;
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-      gen.seed = x >>> 0;
-      return (gen.seed / 2147483648 - 1) * gen.noisePeak;
-    }
-    default: {
-      const value = gen.amp1 * Math.sin(gen.phase1) + gen.amp2 * Math.sin(gen.phase2);
-      gen.phase1 += gen.step1;
-      gen.phase2 += gen.step2;
-      if (gen.phase1 > 2 * Math.PI) gen.phase1 -= 2 * Math.PI;
-      if (gen.phase2 > 2 * Math.PI) gen.phase2 -= 2 * Math.PI;
-      return value;
-    }
-  }
-}
 
 /** One streaming clamp (one direction of one call). */
 export class InbandClamp {
@@ -272,6 +125,7 @@ export class InbandClamp {
   private candidateActive = false;
   private candidateDigit: DtmfDigit = '0';
   private readonly unconfirmedHangover: number;
+  private readonly candidate = newCandidateMeasure();
   lastCandidateShare = 0;
   lastCandidateDeviation = 0;
   /** Power between the groups (1020, 1130 Hz) over the weaker tone's, in the candidate's window. */
@@ -331,7 +185,7 @@ export class InbandClamp {
       },
       onDigit: (event) => this.listener.onDigit?.(event),
     });
-    this.scratch = new Int16Array(this.detector.block.length);
+    this.scratch = new Int16Array(DTMF_SUB_BLOCK_SAMPLES);
   }
 
   /** The gate on the last analysis window: does it look like a generator's tone pair? */
@@ -365,42 +219,12 @@ export class InbandClamp {
     if (this.spanEnd[last] < end) this.spanEnd[last] = end;
   }
 
-  /**
-   * Share of the power of the last CANDIDATE_WINDOW input samples (the window that raised the
-   * candidate) held by the digit's two tones: 2 (|X_low|^2 + |X_high|^2) / N^2 over the mean square.
-   */
+  /** The digit's share of the last analysis window (measureDtmfCandidate), its deviation and guard kept for the gates. */
   private candidateShare(digit: DtmfDigit): number {
-    const { ring, ringMask } = this;
-    const end = this.inPos;
-    const n = Math.min(CANDIDATE_WINDOW, end);
-    if (n < CANDIDATE_WINDOW) return 0;
-    const { lowHz, highHz } = dtmfFrequencies(digit);
-    const wl = (2 * Math.PI * lowHz) / SAMPLE_RATE_HZ;
-    const wh = (2 * Math.PI * highHz) / SAMPLE_RATE_HZ;
-    const half = CANDIDATE_WINDOW / 2;
-    // DFT of each half at both tones, phase referred to the window's first sample.
-    const wg1 = (2 * Math.PI * GUARD_HZ[0]) / SAMPLE_RATE_HZ;
-    const wg2 = (2 * Math.PI * GUARD_HZ[1]) / SAMPLE_RATE_HZ;
-    let l1r = 0, l1i = 0, l2r = 0, l2i = 0, h1r = 0, h1i = 0, h2r = 0, h2i = 0, energy = 0;
-    let g1r = 0, g1i = 0, g2r = 0, g2i = 0;
-    for (let k = 0; k < CANDIDATE_WINDOW; k++) {
-      const x = ring[(end - CANDIDATE_WINDOW + k) & ringMask];
-      energy += x * x;
-      g1r += x * Math.cos(wg1 * k); g1i -= x * Math.sin(wg1 * k);
-      g2r += x * Math.cos(wg2 * k); g2i -= x * Math.sin(wg2 * k);
-      const lr = x * Math.cos(wl * k), li = -x * Math.sin(wl * k);
-      const hr = x * Math.cos(wh * k), hi = -x * Math.sin(wh * k);
-      if (k < half) { l1r += lr; l1i += li; h1r += hr; h1i += hi; } else { l2r += lr; l2i += li; h2r += hr; h2i += hi; }
-    }
-    if (energy === 0) return 0;
-    const lr = l1r + l2r, li = l1i + l2i, hr = h1r + h2r, hi = h1i + h2i;
-    const share = (2 * (lr * lr + li * li + hr * hr + hi * hi)) / (CANDIDATE_WINDOW * energy);
-    // Phase step between the halves: (w' - w) * half for a tone at w'.
-    const lowDev = Math.abs(Math.atan2(l2i * l1r - l2r * l1i, l2r * l1r + l2i * l1i) / (wl * half));
-    const highDev = Math.abs(Math.atan2(h2i * h1r - h2r * h1i, h2r * h1r + h2i * h1i) / (wh * half));
-    this.lastCandidateDeviation = Math.max(lowDev, highDev);
-    const weaker = Math.min(lr * lr + li * li, hr * hr + hi * hi);
-    this.lastCandidateGuard = weaker > 0 ? Math.max(g1r * g1r + g1i * g1i, g2r * g2r + g2i * g2i) / weaker : Infinity;
+    const m = this.candidate;
+    const share = measureDtmfCandidate(this.ring, this.ringMask, this.inPos, digit, m);
+    this.lastCandidateDeviation = m.deviation;
+    this.lastCandidateGuard = m.guardRatio;
     return share;
   }
 
@@ -456,18 +280,17 @@ export class InbandClamp {
       throw new InbandClampError('ERR_CLAMP_OUTPUT', `push(): input, output and weights need ${length} samples`);
     }
     const det = this.detector;
-    const subBlock = det.block.length;
     let i = 0;
     while (i < length) {
       // Up to the detector's next sub-block boundary: every output here is decided on events
       // from sub-blocks completed before this piece, so the chunking does not matter.
-      const n = Math.min(length - i, subBlock - det.subPos);
+      const n = Math.min(length - i, dtmfSamplesToDecision(det));
       this.emit(input, output, i, n, weights);
       const scratch = this.scratch;
       for (let j = 0; j < n; j++) scratch[j] = input[i + j];
       const hadCandidate = this.candidateActive && !this.candidateConfirmed;
       dtmfRx(det, scratch, n);
-      if (hadCandidate && det.subPos === 0 && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
+      if (hadCandidate && dtmfAtDecision(det) && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
       i += n;
     }
   }

@@ -3,8 +3,10 @@
 // SIP INFO as well. Two reports are the same press when they name the same digit, come from
 // different sources and start within MERGE_WINDOW_MS of each other; each press absorbs at most
 // one report per other source, so a key pressed twice quickly is never folded into one.
-// Pure state: reports in, the reports to pass on out.
-import type { DialogDigit, DigitSource } from '../../dialog/vocabulary.js';
+// Pure state: reports in, the reports to pass on out. The live session and `toneguard replay`
+// both merge with this.
+import type { DigitSource } from '../../dialog/vocabulary.js';
+import type { KeyPress } from './key-press.js';
 
 /** Largest start-time difference of two reports of one press, ms. */
 export const MERGE_WINDOW_MS = 60;
@@ -24,7 +26,7 @@ export class DigitMerger {
   duplicates = 0;
 
   /** The report to pass on (the first report of a press), or undefined for a duplicate. */
-  push(report: DialogDigit): DialogDigit | undefined {
+  push<T extends Pick<KeyPress, 'digit' | 'source' | 'atMs'>>(report: T): T | undefined {
     for (const press of this.presses) {
       if (press.digit !== report.digit || press.sources.has(report.source)) continue;
       if (Math.abs(press.atMs - report.atMs) > MERGE_WINDOW_MS) continue;

@@ -67,6 +67,14 @@ export interface AudioData extends AudioFormat {
   readonly channelData: readonly Int16Array[];
 }
 
+/** A parsed file before decoding: its format and where its sample bytes are. */
+export interface AudioLayout extends AudioFormat {
+  /** Frames (samples per channel). */
+  readonly length: number;
+  /** The interleaved sample bytes, `length` whole frames. */
+  readonly data: Uint8Array;
+}
+
 export interface RawAudioOptions {
   readonly format: RawFormat;
   /** Hz. */
@@ -215,6 +223,11 @@ interface DataChunk {
  * an error (truncated file).
  */
 export function parseWav(bytes: Uint8Array, file: string = DEFAULT_NAME): AudioData {
+  return decodeLayout(parseWavLayout(bytes, file));
+}
+
+/** parseWav without the decoding: every check, and where the samples are. */
+export function parseWavLayout(bytes: Uint8Array, file: string = DEFAULT_NAME): AudioLayout {
   if (bytes.length === 0) throw new AudioFileError('EEMPTY', file, 'empty: the file is 0 bytes');
   const head = bytes.length >= 4 ? fourcc(bytes, 0) : '';
   if (head === 'RIFX' || head === 'FFIR') {
@@ -294,20 +307,47 @@ export function parseWav(bytes: Uint8Array, file: string = DEFAULT_NAME): AudioD
   if (frames === 0) {
     throw new AudioFileError('EEMPTY', file, `empty: the data chunk holds no samples (${plural(data.size, 'byte')})`);
   }
-  const channelData = decodeInterleaved(bytes.subarray(data.offset, data.offset + frames * fmt.frameBytes), fmt.encoding, fmt.channels, frames);
   return {
     container: 'wav',
     encoding: fmt.encoding,
     sampleRate: fmt.sampleRate,
     channels: fmt.channels,
     length: frames,
-    samples: mixToMono(channelData, frames),
-    channelData,
+    data: bytes.subarray(data.offset, data.offset + frames * fmt.frameBytes),
   };
+}
+
+/** Decodes every channel of a layout and their mono mix. */
+export function decodeLayout(layout: AudioLayout): AudioData {
+  const { data, length, ...format } = layout;
+  const channelData = decodeInterleaved(data, layout.encoding, layout.channels, length);
+  return { ...format, length, samples: mixToMono(channelData, length), channelData };
+}
+
+/**
+ * Decodes `count` frames of a mono layout from frame `start` into dst[0, count), so that a long
+ * file can be processed in pieces without decoding all of it at once.
+ */
+export function decodeMonoFrames(layout: AudioLayout, start: number, count: number, dst: Int16Array): void {
+  if (layout.channels !== 1) throw new RangeError(`decodeMonoFrames: ${layout.channels} channels, not 1`);
+  if (!(start >= 0 && count >= 0 && start + count <= layout.length && count <= dst.length)) {
+    throw new RangeError(`decodeMonoFrames: frames ${start}..${start + count} of ${layout.length} into ${dst.length}`);
+  }
+  const { data } = layout;
+  if (layout.encoding === 'pcm16') {
+    for (let i = 0, at = start * 2; i < count; i++, at += 2) dst[i] = ((data[at] | (data[at + 1] << 8)) << 16) >> 16;
+  } else {
+    (layout.encoding === 'ulaw' ? decodeUlaw : decodeAlaw)(data.subarray(start, start + count), dst, count);
+  }
 }
 
 /** Headerless mono audio: s16le (16-bit little-endian PCM), or G.711 mu-law / A-law bytes. */
 export function parseRaw(bytes: Uint8Array, options: RawAudioOptions, file: string = DEFAULT_NAME): AudioData {
+  return decodeLayout(parseRawLayout(bytes, options, file));
+}
+
+/** parseRaw without the decoding. */
+export function parseRawLayout(bytes: Uint8Array, options: RawAudioOptions, file: string = DEFAULT_NAME): AudioLayout {
   if (!RAW_FORMATS.includes(options.format)) {
     throw new AudioFileError('EINVAL', file, `invalid raw format '${String(options.format)}' (use ${RAW_FORMATS.join(', ')})`);
   }
@@ -318,24 +358,33 @@ export function parseRaw(bytes: Uint8Array, options: RawAudioOptions, file: stri
   const frameBytes = encoding === 'pcm16' ? 2 : 1;
   const frames = Math.floor(bytes.length / frameBytes);
   if (frames === 0) throw new AudioFileError('EEMPTY', file, `empty: no ${options.format} samples (${plural(bytes.length, 'byte')})`);
-  const samples = decodeInterleaved(bytes.subarray(0, frames * frameBytes), encoding, 1, frames)[0];
-  return { container: 'raw', encoding, sampleRate: options.sampleRate, channels: 1, length: frames, samples, channelData: [samples] };
+  return { container: 'raw', encoding, sampleRate: options.sampleRate, channels: 1, length: frames, data: bytes.subarray(0, frames * frameBytes) };
 }
 
 /** WAV unless raw options are given (headerless input cannot be recognised reliably). */
 export function parseAudio(bytes: Uint8Array, file: string = DEFAULT_NAME, raw?: RawAudioOptions): AudioData {
-  return raw === undefined ? parseWav(bytes, file) : parseRaw(bytes, raw, file);
+  return decodeLayout(parseAudioLayout(bytes, file, raw));
+}
+
+/** parseAudio without the decoding. */
+export function parseAudioLayout(bytes: Uint8Array, file: string = DEFAULT_NAME, raw?: RawAudioOptions): AudioLayout {
+  return raw === undefined ? parseWavLayout(bytes, file) : parseRawLayout(bytes, raw, file);
 }
 
 /** Reads and parses a file; file-system failures become `EREAD` errors naming the file. */
 export async function readAudioFile(path: string, raw?: RawAudioOptions): Promise<AudioData> {
+  return decodeLayout(await readAudioLayout(path, raw));
+}
+
+/** readAudioFile without the decoding. */
+export async function readAudioLayout(path: string, raw?: RawAudioOptions): Promise<AudioLayout> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (error) {
     throw new AudioFileError('EREAD', path, `cannot read: ${describeFsError(error)}`, { cause: error });
   }
-  return parseAudio(bytes, path, raw);
+  return parseAudioLayout(bytes, path, raw);
 }
 
 function describeFsError(error: unknown): string {

@@ -4,7 +4,7 @@
 // unchanged; only the sender's packet count and octet count change, by what the stage added and
 // removed (RtpClampStage.adjustment). Counts are modulo 2^32 (§6.4.1: they wrap).
 // Works in place on the compound packet, no allocation; a bad compound is an RtcpError value.
-import type { SentAdjustment } from '../clamp/rtp-clamp-stage.js';
+import type { SentAdjustment } from '../clamp/clamp-stage-stats.js';
 import { CodedError } from '../../errors.js';
 
 export type RtcpErrorCode =

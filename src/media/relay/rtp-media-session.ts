@@ -22,11 +22,12 @@
 import { EventEmitter } from 'node:events';
 import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import type { DialogDigit } from '../../dialog/vocabulary.js';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { rtpPayloadBoundsInto } from '../../rtp/rtp-packet.js';
-import { createCallerToAgentStage, type CallerToAgentStage } from '../clamp/caller-to-agent-stage.js';
+import { RtpView } from '../../rtp/rtp-view.js';
+import type { ClampStage } from '../clamp/clamp-stage.js';
+import { createClampStage } from '../clamp/create-clamp-stage.js';
 import { DigitMerger } from '../digits/digit-merger.js';
+import type { KeyPress } from '../digits/key-press.js';
 import type { ClampMode } from '../clamp/inband-clamp.js';
 import { legConfigProblem } from '../leg-config-check.js';
 import { MediaError } from '../media-error.js';
@@ -91,6 +92,8 @@ interface Leg {
   timedOut: boolean;
   /** The leg's dialog is confirmed (ACK): see mayOriginate. */
   confirmed: boolean;
+  /** Each packet received on the leg, parsed once here; every stage reads this view. */
+  readonly view: RtpView;
   readonly prompts: PromptQueue;
   /** Encodes prompts into relayed packets (b2bua); made on first use, per codec. */
   promptEncoder: PromptEncoder | null;
@@ -118,14 +121,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private readonly merger = new DigitMerger();
   private secureRequested: boolean;
   /** Caller -> agent (b2bua), or the endpoint's receive path (output discarded). */
-  private stage: CallerToAgentStage | null = null;
+  private stage: ClampStage | null = null;
   private stageKey = '';
   private nextPromptId = 1;
   private closed = false;
   private readonly housekeeping: NodeJS.Timeout;
-  /** The packet being relayed, to know when a view handed to send is not ours to keep. */
-  private input: Uint8Array | null = null;
-  private readonly bounds = new Int32Array(3);
   private readonly pcm = new Int16Array(MAX_FRAME);
   // Endpoint sender.
   private own: OwnRtpStream | null = null;
@@ -235,7 +235,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   injectSipInfoDigit(digit: string, atMs: number): void {
     this.assertOpen();
     if (!isDtmfDigit(digit)) throw new MediaError('EOPTIONS', 'SIP INFO digit must be one of 0-9 * # A-D');
-    this.onDigit({ digit, source: 'sip-info', atMs });
+    this.onDigit({ digit, source: 'sip-info', atMs, durationMs: undefined });
   }
 
   close(): void {
@@ -263,13 +263,21 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       lastRtpMs: Date.now(),
       timedOut: false,
       confirmed: false,
+      view: new RtpView(),
       prompts: new PromptQueue((end) => {
         if (!this.closed) this.emit('prompt-end', end);
       }),
       promptEncoder: null,
       stats: newStats(),
     };
-    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtp(leg, msg, rinfo)));
+    // The per-packet path: no closure made per datagram (contained() would need one).
+    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      try {
+        this.onRtp(leg, msg, rinfo);
+      } catch (error) {
+        this.failed(error);
+      }
+    });
     pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtcp(leg, msg, rinfo)));
     pair.rtp.on('error', () => leg.stats.sendErrors++);
     pair.rtcp.on('error', () => leg.stats.sendErrors++);
@@ -284,9 +292,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     try {
       work();
     } catch (error) {
-      this.input = null;
-      if (!this.closed) this.emit('failure', error);
+      this.failed(error);
     }
+  }
+
+  private failed(error: unknown): void {
+    if (!this.closed) this.emit('failure', error);
   }
 
   private leg(name: LegName): Leg {
@@ -309,17 +320,22 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.stage?.close();
     this.stageKey = key;
     const endpoint = this.mode === 'endpoint';
-    this.stage = createCallerToAgentStage({
+    const caller = this.legs[0];
+    const agent = this.legs[1];
+    this.stage = createClampStage({
       codec: config.codec,
       audioPayloadType: config.payloadType,
       eventPayloadType: config.eventPayloadType,
-      clockRate: config.clockRate,
-      frameSamples: Math.min(MAX_FRAME, Math.round((config.ptimeMs * config.clockRate) / 1000)),
-      clampMode: this.clampMode,
+      ptimeMs: config.ptimeMs,
+      mode: this.clampMode,
       // Endpoint: the stage's secure path runs the detectors; what it would send goes nowhere.
       secure: endpoint || this.secureRequested,
-      send: endpoint ? () => undefined : (packet) => this.relay(packet, this.legs[0], this.legs[1]),
-      onDigit: (d) => this.onDigit(d),
+      // The agent leg's sink. Owned: the caller's packet (its payload bounds are in the caller's
+      // view); not owned: a frame of the stage's, a bare 12-byte header.
+      send: endpoint
+        ? () => undefined
+        : (packet, owned) => this.relay(packet, owned, owned ? caller.view.payloadStart : 12, owned ? caller.view.payloadEnd : packet.length, caller, agent),
+      onDigit: (press) => this.onDigit(press),
     });
   }
 
@@ -337,11 +353,16 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       }
       packet = plain;
     }
-    if (packet.length < 12 || packet[0] >> 6 !== 2) {
+    const view = leg.view;
+    const now = Date.now();
+    const error = view.parse(packet, now);
+    if (packet.length < 12 || error === 'EVERSION') {
+      // No RTP header to read; a packet with a readable header but bad bounds goes on to the
+      // stage, which drops it in secure mode.
       leg.stats.malformed++;
       return;
     }
-    const pt = packet[1] & 0x7f;
+    const pt = view.payloadType;
     if (pt >= 72 && pt <= 76) {
       // RTCP multiplexed on the RTP port (RFC 5761 §4): not negotiated by us, not relayed.
       leg.stats.malformed++;
@@ -349,16 +370,13 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     }
     leg.rtpLatch.latch(rinfo.address, rinfo.port);
     leg.stats.rtpIn++;
-    const now = Date.now();
     leg.lastRtpMs = now;
     leg.timedOut = false;
-    this.input = packet;
-    if (leg.name === 'caller') this.stage?.push(packet, now);
+    if (leg.name === 'caller') this.stage?.pushView(view);
     else {
       const to = this.other(leg);
-      if (to !== undefined) this.relay(packet, leg, to);
+      if (to !== undefined) this.relay(packet, true, view.payloadStart, view.payloadEnd, leg, to);
     }
-    this.input = null;
   }
 
   private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
@@ -381,8 +399,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       }
       packet = plain;
     }
-    if (this.mode === 'b2bua' && leg.name === 'caller' && this.stage !== null && this.stage.ssrc >= 0) {
-      const result = adjustSenderReports(packet, this.stage.ssrc, this.stage.adjustment);
+    if (this.mode === 'b2bua' && leg.name === 'caller' && this.stage !== null && this.stage.sourceSsrc >= 0) {
+      const result = adjustSenderReports(packet, this.stage.sourceSsrc, this.stage.adjustment);
       if (typeof result !== 'number') {
         leg.stats.malformed++;
         return;
@@ -406,8 +424,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
 
   // --- send -------------------------------------------------------------------------------
 
-  /** A packet from leg `from` to leg `to` (b2bua): PT mapping, prompt replacement, SRTP. */
-  private relay(packet: Uint8Array, from: Leg, to: Leg): void {
+  /**
+   * A packet from leg `from` to leg `to` (b2bua): PT mapping, prompt replacement, SRTP. `owned`:
+   * the received datagram (ours to hand to the socket); otherwise a reused buffer, copied before
+   * sending. Payload at [payloadStart, payloadEnd), from the view parsed at entry.
+   */
+  private relay(packet: Uint8Array, owned: boolean, payloadStart: number, payloadEnd: number, from: Leg, to: Leg): void {
     const src = from.config;
     const dst = to.config;
     if (src === null || dst === null || !canSend(dst)) {
@@ -428,14 +450,14 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       outPt = dst.eventPayloadType;
     }
     if (outPt !== pt) packet[1] = (packet[1] & 0x80) | outPt;
-    if (audio && to.prompts.active && dst.codec !== 'opus' && rtpPayloadBoundsInto(packet, this.bounds) === undefined) {
+    if (audio && to.prompts.active && dst.codec !== 'opus' && payloadEnd > payloadStart) {
       // The prompt replaces what the leg would hear, in the relayed packet's own frame.
-      const start = this.bounds[0];
-      const n = Math.min(this.bounds[1] - start, MAX_FRAME);
+      const start = payloadStart;
+      const n = Math.min(payloadEnd - start, MAX_FRAME);
       to.prompts.read(this.pcm, n);
       this.promptEncoder(to, dst.codec).encode(this.pcm, packet.subarray(start, start + n), n);
     }
-    this.sendRtp(to, packet);
+    this.sendRtp(to, packet, owned);
   }
 
   /** The leg's prompt encoder for `codec` (a new one when the codec changed: re-INVITE). */
@@ -444,7 +466,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     return leg.promptEncoder;
   }
 
-  private sendRtp(to: Leg, packet: Uint8Array): void {
+  private sendRtp(to: Leg, packet: Uint8Array, owned: boolean): void {
     const address = to.rtpLatch.sendAddress;
     if (address === null) {
       to.stats.notSent++;
@@ -452,9 +474,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     }
     let out: Uint8Array | undefined = packet;
     if (to.srtp !== null) out = to.srtp.protectRtp(packet);
-    else if (this.input === null || packet.buffer !== this.input.buffer || packet.byteOffset !== this.input.byteOffset) {
-      // A view of a reused buffer (a stage's replacement frame, our own stream): dgram may send
-      // after this call returns, so it gets its own copy.
+    else if (!owned) {
+      // A reused buffer (a stage's frame, our own stream): dgram may send after this call
+      // returns, so it gets its own copy.
       out = Uint8Array.prototype.slice.call(packet);
     }
     if (out === undefined) {
@@ -496,7 +518,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
         // A prompt's end is announced from inside read(); its listener may end the call (the
         // payment's final BYE or REFER), which closes this session and its sockets.
         if (this.closed) return;
-        this.sendRtp(leg, this.own.frame(this.pcm, n));
+        this.sendRtp(leg, this.own.frame(this.pcm, n), false);
       } else this.own.advance(n);
       this.nextDueMs += frameMs;
       frames++;
@@ -518,12 +540,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
 
   // --- digits and time --------------------------------------------------------------------
 
-  private onDigit(report: DialogDigit): void {
+  private onDigit(report: KeyPress): void {
     if (this.closed) return;
-    const digit = this.merger.push(report);
-    if (digit === undefined) return;
+    const press = this.merger.push(report);
+    if (press === undefined) return;
     for (const l of this.legs) l.prompts.bargeIn();
-    this.emit('digit', digit);
+    this.emit('digit', { digit: press.digit, source: press.source, atMs: press.atMs });
   }
 
   private tick(): void {
