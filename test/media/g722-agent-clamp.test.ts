@@ -36,11 +36,11 @@ interface Run {
 }
 
 /** A G.722 leg's clamp stage; `switches`: secure mode set before these packet indices. */
-function runG722(packets: readonly StreamPacket[], mode: ClampMode, secure = true, switches: ReadonlyMap<number, boolean> = new Map()): Run {
+function runG722(packets: readonly StreamPacket[], mode: ClampMode, secure = true, switches: ReadonlyMap<number, boolean> = new Map(), resyncMs?: number): Run {
   const out: Uint8Array[] = [];
   const digits: RtpPress[] = [];
   const clock = new PressClock(8000);
-  const stage = createClampStage({ codec: 'G722', audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode, secure, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(clock.rtp(d)) });
+  const stage = createClampStage({ codec: 'G722', audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode, secure, resyncMs, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(clock.rtp(d)) });
   packets.forEach((p, i) => {
     const on = switches.get(i);
     if (on !== undefined) stage.setSecure(on);
@@ -279,4 +279,13 @@ t.test('hostile packets: oversized, truncated, late, duplicate, foreign payload 
       t.ok(pts.includes(18), 'not secure: everything passes as it is');
     }
   }
+});
+
+t.test('a late packet is not decoded (the decoder stays on the stream); its gap is muted', async (t) => {
+  const base = buildG722Stream({ pcm16k: up(toInt16(new Float64Array(40 * 160).fill(0))) });
+  const reordered = [...base.slice(0, 10), base[11], base[10], ...base.slice(12)];
+  const run = runG722(reordered, 'silence');
+  t.equal(run.stage.stats.notDecoded, 1, 'the late packet is not decoded');
+  t.equal(run.stage.stats.resyncs, 1, 'the packet after the hole counts as a gap (its resynchronisation muted)');
+  t.equal(run.stage.stats.decoded, base.length - 1, 'every other packet decoded once');
 });
