@@ -23,7 +23,7 @@ import { EventEmitter } from 'node:events';
 import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../../native-free-dsp/g711.js';
+import { decodeAlaw, decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { RtpView } from '../../rtp/rtp-view.js';
 import type { ClampStage } from '../clamp/clamp-stage.js';
 import { createClampStage } from '../clamp/create-clamp-stage.js';
@@ -35,6 +35,7 @@ import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
 import { OwnRtpStream } from './own-rtp-stream.js';
 import type { PortAllocator, RtpPortPair } from './port-allocator.js';
+import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
 import { RemoteLatch } from './remote-latch.js';
 import { adjustSenderReports } from './rtcp-sender-report.js';
@@ -95,6 +96,8 @@ interface Leg {
   /** Each packet received on the leg, parsed once here; every stage reads this view. */
   readonly view: RtpView;
   readonly prompts: PromptQueue;
+  /** Encodes prompts into relayed packets (b2bua); made on first use, per codec. */
+  promptEncoder: PromptEncoder | null;
   readonly stats: LegStats;
 }
 
@@ -282,6 +285,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       prompts: new PromptQueue((end) => {
         if (!this.closed) this.emit('prompt-end', end);
       }),
+      promptEncoder: null,
       stats: newStats(),
     };
     // The per-packet path: no closure made per datagram (contained() would need one).
@@ -482,9 +486,15 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       const start = payloadStart;
       const n = Math.min(payloadEnd - start, MAX_FRAME);
       to.prompts.read(this.pcm, n);
-      (dst.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(this.pcm, packet.subarray(start, start + n), n);
+      this.promptEncoder(to, dst.codec).encode(this.pcm, packet.subarray(start, start + n), n);
     }
     this.sendRtp(to, packet, owned);
+  }
+
+  /** The leg's prompt encoder for `codec` (a new one when the codec changed: re-INVITE). */
+  private promptEncoder(leg: Leg, codec: Exclude<LegMediaConfig['codec'], 'opus'>): PromptEncoder {
+    if (leg.promptEncoder === null || leg.promptEncoder.codec !== codec) leg.promptEncoder = createPromptEncoder(codec, MAX_FRAME);
+    return leg.promptEncoder;
   }
 
   private sendRtp(to: Leg, packet: Uint8Array, owned: boolean): void {
@@ -511,11 +521,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   // --- endpoint sender --------------------------------------------------------------------
 
   private startSender(config: LegMediaConfig): void {
-    const codec = config.codec === 'PCMA' ? 'PCMA' : 'PCMU';
+    const codec = config.codec === 'opus' ? 'PCMU' : config.codec; // opus never reaches here (leg-config-check)
     const key = `${codec}/${config.payloadType}`;
     if (this.own === null || key !== this.ownKey) {
       // A new codec or PT is a new stream for the receiver (new SSRC, marker).
-      this.own = new OwnRtpStream(codec, config.payloadType, MAX_FRAME);
+      this.own = new OwnRtpStream(createPromptEncoder(codec, MAX_FRAME), config.payloadType, MAX_FRAME);
       this.ownKey = key;
     }
     if (this.senderTimer !== null) return;
