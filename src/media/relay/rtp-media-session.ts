@@ -402,7 +402,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
 
   /** The caller's G.711 audio decoded into `heard` for the sink (no allocation; never kept). */
   private tapAudio(packet: Uint8Array, payloadType: number, start: number, end: number, config: LegMediaConfig): void {
-    if (payloadType !== config.payloadType || config.codec === 'opus') return;
+    // G.711 only: an Opus or G.722 caller leg gives the recogniser nothing (keys still work).
+    if (payloadType !== config.payloadType || (config.codec !== 'PCMU' && config.codec !== 'PCMA')) return;
     const n = Math.min(end - start, MAX_FRAME);
     if (n <= 0) return;
     (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet.subarray(start, start + n), this.heard, n);
