@@ -18,6 +18,8 @@ export interface PaymentCallParams {
   readonly reference: string | null;
   /** `conference` (agent-assisted) or whatever the IVR sends; null when absent. */
   readonly callType: string | null;
+  /** `X-Payment-Input` as sent (checked by the dialog's request parser); null when absent. */
+  readonly input: string | null;
   /** Problems found (a bad amount, currency); the integrator decides (validation-error). */
   readonly problems: readonly string[];
 }
@@ -68,6 +70,7 @@ export function parsePaymentParams(lookup: HeaderLookup): PaymentCallParams {
     merchantId: text(lookup, 'x-payment-merchant-id', problems),
     reference: text(lookup, 'x-payment-reference', problems),
     callType: text(lookup, 'x-payment-call-type', problems),
+    input: text(lookup, 'x-payment-input', problems),
     problems,
   };
 }

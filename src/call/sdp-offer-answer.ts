@@ -4,9 +4,9 @@
 // legs' LegMediaConfig. Each SDP we send is written fresh (sdp-description.ts writeSdp), so no
 // address, port, key or attribute of one leg reaches the other.
 //
-// Codecs: PCMU/8000, PCMA/8000, opus/48000/2 (RFC 7587), telephone-event/8000 (RFC 4733). No
-// transcoding: both legs use the codec the answerer picked (first common), each with its own
-// payload type. SRTP: SDES (RFC 4568) AES_CM_128_HMAC_SHA1_80 only, decided per leg: we answer
+// Codecs: PCMU/8000, PCMA/8000, G722/8000 (static PT 9; 16 kHz audio on an 8000 Hz clock, RFC
+// 3551 §4.5.2), opus/48000/2 (RFC 7587), telephone-event/8000 (RFC 4733). No transcoding: both
+// legs use the codec the answerer picked (first common), each with its own payload type. SRTP: SDES (RFC 4568) AES_CM_128_HMAC_SHA1_80 only, decided per leg: we answer
 // with SRTP when that leg offered it, and offer SRTP on the other leg by policy (mirror: when
 // the offerer used it). Hold: a=sendonly/recvonly/inactive, or c=0.0.0.0 (RFC 2543 style, read
 // as "do not send to me").
@@ -44,6 +44,7 @@ interface AudioCodecSpec { readonly name: AudioCodecName; readonly clockRate: nu
 const AUDIO_CODECS: readonly AudioCodecSpec[] = [
   { name: 'PCMU', clockRate: 8000, channels: 1 },
   { name: 'PCMA', clockRate: 8000, channels: 1 },
+  { name: 'G722', clockRate: 8000, channels: 1 },
   { name: 'opus', clockRate: 48000, channels: 2 },
 ];
 
@@ -173,7 +174,7 @@ export function relayOffer(input: RelayOfferInput): RelayedOffer {
   const offererCrypto = usableCrypto(offered);
   const codecs = offered.codecs.filter(supported);
   if (!codecs.some(usableAudio)) {
-    throw new SdpError('sdp-no-common-codec', 'no offered audio codec is supported (PCMU, PCMA, opus/48000/2)');
+    throw new SdpError('sdp-no-common-codec', 'no offered audio codec is supported (PCMU, PCMA, G722, opus/48000/2)');
   }
   const useSrtp = input.srtp === 'always' || (input.srtp === 'mirror' && offererCrypto !== undefined);
   const srtpMandatory = useSrtp && (input.srtp === 'always' || isSecureProfile(offered.protocol));
@@ -293,18 +294,18 @@ export interface LocalOfferInput {
   readonly localKeyBase64: string;
   /** Offer SRTP (RTP/SAVP with our key). */
   readonly srtp: boolean;
-  /** Audio codecs to offer, preferred first (default PCMU, PCMA, opus); telephone-event/8000 always. */
+  /** Audio codecs to offer, preferred first (default PCMU, PCMA, G722, opus); telephone-event/8000 always. */
   readonly codecs?: readonly AudioCodecName[];
   readonly direction?: Direction;
 }
 
 /** Payload types of our own offers: RFC 3551 static ones, dynamic ones from 96 (RFC 3551 §6). */
-const OUR_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8, opus: 96 };
+const OUR_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8, G722: 9, opus: 96 };
 const OUR_EVENT_PAYLOAD_TYPE = 101;
 
 /** An offer of our own, for an offerless INVITE (RFC 3261 §13.2.1: the offer goes in the 2xx). */
 export function localOffer(input: LocalOfferInput): RelayedOffer {
-  const names = input.codecs ?? ['PCMU', 'PCMA', 'opus'];
+  const names = input.codecs ?? ['PCMU', 'PCMA', 'G722', 'opus'];
   const codecs: SdpCodec[] = names.map((name) => {
     const spec = AUDIO_CODECS.find((c) => c.name === name) as AudioCodecSpec;
     return { payloadType: OUR_PAYLOAD_TYPES[name], encoding: name, clockRate: spec.clockRate, channels: spec.channels, fmtp: undefined };
@@ -380,10 +381,13 @@ export interface EndpointAnswer {
   readonly config: LegMediaConfig;
 }
 
-/** Codecs toneguard plays its own prompts in (endpoint mode has no Opus encoder on its send path). */
-export const ENDPOINT_CODECS: readonly AudioCodecName[] = ['PCMU', 'PCMA'];
+/**
+ * Codecs toneguard plays its own prompts in (endpoint mode has no Opus encoder on its send path;
+ * G.722 prompts are the 8 kHz prompt PCM upsampled to 16 kHz and encoded).
+ */
+export const ENDPOINT_CODECS: readonly AudioCodecName[] = ['PCMU', 'PCMA', 'G722'];
 
-/** Our answer when toneguard is the far end (endpoint mode): the offerer's first G.711 codec. */
+/** Our answer when toneguard is the far end (endpoint mode): the offerer's first codec of ENDPOINT_CODECS. */
 export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
   const audioIndex = audioLineIndex(input.offer);
   const offered = input.offer.media[audioIndex];
@@ -391,7 +395,7 @@ export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
   checkRemote(offered, input.local);
   const crypto = usableCrypto(offered);
   const chosen = offered.codecs.find((c) => usableAudio(c) && ENDPOINT_CODECS.includes((audioCodecOf(c) as AudioCodecSpec).name));
-  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'no offered audio codec is one we play here (PCMU, PCMA)');
+  if (chosen === undefined) throw new SdpError('sdp-no-common-codec', 'no offered audio codec is one we play here (PCMU, PCMA, G722)');
   const spec = audioCodecOf(chosen) as AudioCodecSpec;
   const event = offered.codecs.find((c) => usableEvent(c) && c.payloadType !== chosen.payloadType);
   const direction = reverseDirection(effectiveDirection(offered));

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CodedError } from '../errors.js';
+import { parsePaymentInput, type PaymentInput } from './vocabulary.js';
 
 /** The prompt set committed with the project (fixtures/prompts/make.mjs generates it). */
 export const DEFAULT_PROMPT_DIR = packageRootPath('fixtures/prompts/en');
@@ -115,6 +116,23 @@ export const dialogConfigSchema = z
     idvUri: sipUri.nullable().default(null),
     /** Directory of `<prompt id>.ul` (8 kHz mu-law raw) or `.wav` files: a user's own recorded set. */
     promptDir: z.string().min(1).default(DEFAULT_PROMPT_DIR),
+    /**
+     * Twilio's `input`: `dtmf` (keys), `speech` (spoken digits and menu words) or `dtmf speech`
+     * (either, per field). A call may ask for its own with `X-Payment-Input`. Automated mode only.
+     */
+    input: z
+      .string()
+      .default('dtmf')
+      .transform((v, ctx): PaymentInput => {
+        const input = parsePaymentInput(v);
+        if (input === null) {
+          ctx.addIssue({ code: 'custom', message: 'dtmf, speech or "dtmf speech"' });
+          return z.NEVER;
+        }
+        return input;
+      }),
+    /** The speech recogniser's word model file; null: models/speech-words.json of the package. */
+    speechModel: z.string().min(1).nullable().default(null),
     /** Twilio's description, passed to the gateway. */
     description: z.string().max(255).nullable().default(null),
   })

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CodedError } from '../errors.js';
 import type { DialogConfig } from './dialog-config.js';
 import { minorDigits, parseDecimalAmount } from './money.js';
-import type { PaymentMode } from './vocabulary.js';
+import { parsePaymentInput, type PaymentInput, type PaymentMode } from './vocabulary.js';
 
 export interface PaymentRequest {
   readonly sessionId: string;
@@ -19,6 +19,8 @@ export interface PaymentRequest {
   readonly merchantId: string | null;
   readonly reference: string | null;
   readonly description: string | null;
+  /** How the caller may give the fields; agent-assisted is always `dtmf`. */
+  readonly input: PaymentInput;
 }
 
 /**
@@ -47,6 +49,8 @@ export const apiBody = z.object({
   reference: text.optional(),
   description: z.string().max(255).optional(),
   callType: z.enum(['conference', 'automated']).optional(),
+  /** Twilio's `input`: `dtmf`, `speech` or `dtmf speech`. */
+  input: z.string().max(32).optional(),
 });
 
 export interface RequestIds {
@@ -63,6 +67,14 @@ function build(ids: RequestIds, fields: z.infer<typeof apiBody>, defaultMode: Pa
     if (amountMinor === null) throw new PaymentRequestError(`amount: not a decimal amount in ${currency}`);
   }
   const mode: PaymentMode = fields.callType === 'conference' ? 'agent-assisted' : fields.callType === 'automated' ? 'automated' : defaultMode;
+  let input: PaymentInput = mode === 'automated' ? config.input : 'dtmf';
+  if (fields.input !== undefined) {
+    const asked = parsePaymentInput(fields.input);
+    if (asked === null) throw new PaymentRequestError('input: not dtmf, speech or "dtmf speech"');
+    // The agent hears the caller: a spoken card number would reach the agent leg (keypad only).
+    if (mode === 'agent-assisted' && asked !== 'dtmf') throw new PaymentRequestError('input: agent-assisted payments are keypad-only');
+    input = asked;
+  }
   return {
     ...ids,
     mode,
@@ -72,6 +84,7 @@ function build(ids: RequestIds, fields: z.infer<typeof apiBody>, defaultMode: Pa
     merchantId: fields.merchantId ?? null,
     reference: fields.reference ?? null,
     description: fields.description ?? config.description,
+    input,
   };
 }
 
@@ -96,6 +109,7 @@ export function paymentRequestFromHeaders(headers: Readonly<Record<string, strin
     merchantId: get('X-Payment-Merchant-Id'),
     reference: get('X-Payment-Reference'),
     callType: get('X-Payment-Call-Type')?.toLowerCase(),
+    input: get('X-Payment-Input'),
   };
   const parsed = apiBody.safeParse(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
   if (!parsed.success) throw new PaymentRequestError(`X-Payment headers: ${issues(parsed.error)}`);

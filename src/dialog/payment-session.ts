@@ -10,7 +10,7 @@
 // carry at most the last four digits.
 import { EventEmitter } from 'node:events';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
-import { checkCardNumber, checkExpiry, MAX_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
+import { checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
 import type { DialogConfig, FailureRoute } from './dialog-config.js';
 import { cardNumberEnd, securityCodeEnd, securityCodeSizeOk, type EntryEnd } from './entry-end.js';
 import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
@@ -26,6 +26,7 @@ import {
   type CaptureField,
   type DialogDigit,
   type ErrorType,
+  type FieldInput,
   type PaymentResult,
   type PaymentSessionRecord,
   type PaymentStep,
@@ -49,10 +50,12 @@ export interface PaymentStatus {
   readonly chargeAmount: string | null;
   /** Fields still to capture. */
   readonly required: readonly CaptureField[];
+  /** How each field captured so far was filled (`dtmf`, `speech`, `dtmf speech`); never its content. */
+  readonly fieldInputs: readonly { readonly for: CaptureField; readonly input: FieldInput }[];
 }
 
 /** The masked captured values of a status event. */
-export type MaskedCapture = Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount' | 'required'>;
+export type MaskedCapture = Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount' | 'required' | 'fieldInputs'>;
 
 export type DialogAction =
   /** REFER the caller: back to the IVR (`return`), to an agent with the context (`agent`), or to ID&V. */
@@ -71,6 +74,17 @@ export interface PaymentSessionResult {
   readonly headers: Readonly<Record<string, string>>;
   readonly action: DialogAction;
   readonly record: PaymentSessionRecord;
+}
+
+/** What the speech recogniser heard, as the dialog takes it: a digit or a menu word, no timing, no confidence. */
+export type SpokenInput = { readonly kind: 'digit'; readonly digit: string } | { readonly kind: 'word'; readonly word: 'pay the balance' | 'yes' | 'no' | 'correct' | 'change' };
+
+/** A menu word as the key it stands for, per menu (null: not a choice of this menu). */
+function menuWordKey(state: DialogState, word: string): string | null {
+  if (state === 'amount-choice' && word === 'pay the balance') return '1';
+  if (state === 'confirmation' && (word === 'yes' || word === 'correct')) return '1';
+  if (state === 'confirmation' && (word === 'no' || word === 'change')) return '2';
+  return null;
 }
 
 export type PaymentSessionEvents = {
@@ -145,6 +159,12 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #agentGone = false;
   readonly #steps = new Set<PaymentStep>();
   readonly #fieldErrors: { for: CaptureField; errorType: ErrorType }[] = [];
+  readonly #fieldInputs: { for: CaptureField; input: FieldInput }[] = [];
+  /** How the entry now being collected was given (reset when a field or menu is entered). */
+  #keyedHere = false;
+  #spokenHere = false;
+  /** The last input of this entry was spoken: a pause (end of utterance) ends the field. */
+  #lastSpoken = false;
   #firstDigitTimer: TimerHandle | null = null;
   #interDigitTimer: TimerHandle | null = null;
   #gatewayTimer: TimerHandle | null = null;
@@ -173,6 +193,11 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   /** Resolves with the result once the session has ended. */
   get finished(): Promise<PaymentSessionResult> {
     return this.#finished;
+  }
+
+  /** A field or menu is being collected (input is taken). */
+  get collecting(): boolean {
+    return this.#collecting();
   }
 
   get ended(): boolean {
@@ -206,8 +231,53 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
         return;
       }
       this.#clearInputTimers();
+      this.#keyedHere = true;
+      this.#lastSpoken = false;
       if (info.input === 'menu') this.#menuKey(d);
       else this.#fieldKey(d);
+    });
+  }
+
+  /**
+   * A spoken digit or menu word (speech input on). A digit is the key of the same name (into the
+   * same buffers, same validation); a menu word is the menu's key for it ("pay the balance" = 1
+   * at the balance choice, "yes"/"correct" = confirm, "no"/"change" = change); in a field
+   * "yes"/"correct" end it like `#` and "no"/"change" start it again like `*` (never leaving the
+   * payment). A word that is no choice of this menu is an invalid choice.
+   */
+  spoken(input: SpokenInput): void {
+    this.#guard(() => {
+      const info = STATES[this.#state];
+      if (info.input === 'none' || this.#request.input === 'dtmf') return;
+      let key: string | null;
+      if (input.kind === 'digit') key = /^[0-9]$/.test(input.digit) ? input.digit : null;
+      else if (info.input === 'menu') key = menuWordKey(this.#state, input.word);
+      else if (input.word === 'yes' || input.word === 'correct') key = '#';
+      else if (input.word === 'no' || input.word === 'change') key = this.#keyed() > 0 ? '*' : null;
+      else key = null;
+      this.#clearInputTimers();
+      if (key === null) {
+        if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
+        else if (this.#keyed() > 0) this.#armInterDigit();
+        return;
+      }
+      this.#spokenHere = true;
+      this.#lastSpoken = true;
+      if (info.input === 'menu') this.#menuKey(key);
+      else this.#fieldKey(key);
+    });
+  }
+
+  /**
+   * The caller paused after speaking (the recogniser's end of utterance): a spoken field ends
+   * here, except a card number still shorter than any card (callers say it in groups, pausing).
+   */
+  endOfUtterance(): void {
+    this.#guard(() => {
+      if (STATES[this.#state].input !== 'digits' || !this.#lastSpoken || this.#keyed() === 0) return;
+      if (this.#state === 'card-number' && this.#entry.length < MIN_PAN_LENGTH) return;
+      this.#clearInputTimers();
+      this.#fieldComplete();
     });
   }
 
@@ -355,6 +425,10 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
       return;
     }
+    this.#armInterDigit();
+  }
+
+  #armInterDigit(): void {
     this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
   }
 
@@ -595,6 +669,12 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #go(cause: Cause, to: DialogState, prefix: string[] = []): void {
     const from = this.#state;
     if (!isAllowed(from, cause, to)) throw new Error(`no transition ${from} --${cause}--> ${to}`);
+    const captured = STATES[from].field;
+    if (cause === 'valid' && captured !== null && STATES[from].input === 'digits') this.#noteFieldInput(captured);
+    else if ((cause === 'pay-full' || cause === 'confirm') && captured !== null) this.#noteFieldInput(captured);
+    this.#keyedHere = false;
+    this.#spokenHere = false;
+    this.#lastSpoken = false;
     this.#clearInputTimers();
     if (cause !== 'retry') this.#errors = cause === 'restart' ? this.#errors : 0;
     this.#state = to;
@@ -609,6 +689,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   }
 
   #statePrompt(state: DialogState): PlanPart[] {
+    if (this.#request.input !== 'dtmf' && this.#request.mode === 'automated') return this.#speechPrompt(state);
     switch (state) {
       case 'amount-choice':
         return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'press-1-or-2-for-other-amount'];
@@ -624,6 +705,37 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
         return this.#readback();
       case 'change-choice':
         return ['which-detail'];
+      case 'processing':
+        return ['processing'];
+      default:
+        return [];
+    }
+  }
+
+  /** The same prompts saying "say or key" (speech input on; the keypad always stays live). */
+  #speechPrompt(state: DialogState): PlanPart[] {
+    switch (state) {
+      case 'amount-choice':
+        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'say-1-or-2-for-other-amount'];
+      case 'amount-entry':
+        return ['say-amount'];
+      case 'card-number':
+        return ['say-card-number'];
+      case 'expiry':
+        return ['say-expiry'];
+      case 'security-code':
+        return [this.#securityCodeSize() === 4 ? 'say-security-code-4' : 'say-security-code-3'];
+      case 'confirmation':
+        return [...this.#readback().slice(0, -1), 'say-readback-confirm'];
+      case 'change-choice':
+        return ['say-which-detail'];
+      default:
+        return this.#statePromptKeyed(state);
+    }
+  }
+
+  #statePromptKeyed(state: DialogState): PlanPart[] {
+    switch (state) {
       case 'processing':
         return ['processing'];
       default:
@@ -730,6 +842,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       hangupStep: result === 'caller-hung-up' ? (end.hangupStep ?? null) : null,
       attempts: this.#charges,
       fieldErrors: this.#fieldErrors.map((e) => ({ ...e })),
+      fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
     };
     this.#wipe();
     const final: PaymentSessionResult = { result, reason, transactionId: end.transactionId ?? null, headers, action, record };
@@ -830,7 +943,16 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       securityCode: this.#securityCode.length === 0 ? null : 'x'.repeat(this.#securityCode.length),
       chargeAmount: amount === null ? null : formatMinor(amount, this.#request.currency),
       required: this.#missing(),
+      fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
     };
+  }
+
+  /** How `field` was filled (its latest capture replaces an earlier one): keyed, spoken or both. */
+  #noteFieldInput(field: CaptureField): void {
+    const input: FieldInput = this.#keyedHere && this.#spokenHere ? 'dtmf speech' : this.#spokenHere ? 'speech' : 'dtmf';
+    const at = this.#fieldInputs.findIndex((f) => f.for === field);
+    if (at >= 0) this.#fieldInputs.splice(at, 1);
+    this.#fieldInputs.push({ for: field, input });
   }
 
   #clearInputTimers(): void {

@@ -34,6 +34,28 @@ export type CaptureField = (typeof CAPTURE_FIELDS)[number];
 export const ERROR_TYPES = ['input-timeout', 'invalid-card-number', 'invalid-card-type', 'invalid-date', 'invalid-security-code', 'invalid-amount'] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
+/**
+ * How the caller may give the payment's fields (Twilio <Pay>'s `input`): keys, speech, or both.
+ * Agent-assisted payments are always keypad-only.
+ */
+export const PAYMENT_INPUTS = ['dtmf', 'speech', 'dtmf speech'] as const;
+export type PaymentInput = (typeof PAYMENT_INPUTS)[number];
+
+/** How one field was filled: keyed, spoken, or both within the field. Never its content. */
+export type FieldInput = PaymentInput;
+
+/**
+ * `dtmf`, `speech`, `dtmf speech` (either order, any case, spaces or commas between): the
+ * canonical value, or null for anything else (an unknown word, empty, repeated garbage).
+ */
+export function parsePaymentInput(text: string): PaymentInput | null {
+  const words = text.trim().toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+  if (words.length === 0 || words.length > 2 || words.some((w) => w !== 'dtmf' && w !== 'speech')) return null;
+  const dtmf = words.includes('dtmf');
+  const speech = words.includes('speech');
+  return dtmf && speech ? 'dtmf speech' : dtmf ? 'dtmf' : 'speech';
+}
+
 /** Where a digit came from (the detector's in-band tones, RFC 4733 events, SIP INFO). */
 export type DigitSource = 'rfc4733' | 'inband' | 'sip-info';
 
@@ -72,4 +94,6 @@ export interface PaymentSessionRecord {
   readonly attempts: number;
   /** Validation and timeout errors, one entry per occurrence. */
   readonly fieldErrors: readonly { readonly for: CaptureField; readonly errorType: ErrorType }[];
+  /** How each field captured was filled (the last capture of a field counts), in capture order. */
+  readonly fieldInputs?: readonly { readonly for: CaptureField; readonly input: FieldInput }[];
 }

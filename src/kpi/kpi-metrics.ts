@@ -70,6 +70,7 @@ export class KpiMetrics {
   readonly #hangups = new Counter({ name: 'toneguard_payment_caller_hangups_total', help: 'Callers who hung up inside the payment application, per step', labelNames: ['mode', 'step'], registers: [this.registry] });
   readonly #funnel = new Counter({ name: 'toneguard_payment_steps_reached_total', help: 'Ended payment sessions that reached each step (the drop-off funnel)', labelNames: ['mode', 'step'], registers: [this.registry] });
   readonly #fieldErrors = new Counter({ name: 'toneguard_payment_field_errors_total', help: 'Validation and timeout errors per field being collected', labelNames: ['mode', 'for', 'error_type'], registers: [this.registry] });
+  readonly #fieldInputs = new Counter({ name: 'toneguard_payment_fields_captured_total', help: 'Fields captured in ended payment sessions, per how the caller gave them (dtmf, speech, "dtmf speech")', labelNames: ['mode', 'for', 'input'], registers: [this.registry] });
   readonly #duration = new Histogram({ name: 'toneguard_payment_session_duration_seconds', help: 'Payment session duration, seconds, per result', labelNames: ['mode', 'result'], buckets: DURATION_BUCKETS_S, registers: [this.registry] });
 
   readonly #callsActive = new Gauge({ name: 'toneguard_calls_active', help: 'Calls in progress', registers: [this.registry] });
@@ -139,6 +140,7 @@ export class KpiMetrics {
     }
     for (const step of new Set(record.stepsReached)) this.#funnel.inc({ mode, step });
     for (const error of record.fieldErrors) this.#fieldErrors.inc({ mode, for: error.for, error_type: error.errorType });
+    for (const field of record.fieldInputs ?? []) this.#fieldInputs.inc({ mode, for: field.for, input: field.input });
     this.#duration.observe({ mode, result }, Math.max(0, record.endedAt - record.startedAt) / 1000);
   }
 

@@ -9,7 +9,8 @@
 import type { DialogDigit } from '../dialog/vocabulary.js';
 
 export type LegName = 'caller' | 'agent';
-export type AudioCodecName = 'PCMU' | 'PCMA' | 'opus';
+/** G722: ITU-T G.722 64 kbit/s, 16 kHz audio on an 8000 Hz RTP clock (RFC 3551 §4.5.2). */
+export type AudioCodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus';
 
 /** Where toneguard receives a leg's media: goes into the SDP we send on that leg. */
 export interface LocalMediaAddress {
@@ -34,7 +35,7 @@ export interface LegMediaConfig {
   readonly remote: { readonly address: string; readonly rtpPort: number; readonly rtcpPort: number } | null;
   readonly codec: AudioCodecName;
   readonly payloadType: number;
-  /** 8000 for G.711, 48000 for Opus (RFC 7587 clock). */
+  /** RTP clock, Hz: 8000 for G.711 and G.722 (RFC 3551 §4.5.2), 48000 for Opus (RFC 7587). */
   readonly clockRate: number;
   /** telephone-event payload type negotiated on this leg, or null when none. */
   readonly eventPayloadType: number | null;
@@ -79,6 +80,15 @@ export interface MediaSession {
    */
   play(leg: LegName, pcm: Int16Array, options?: { readonly bargeIn?: boolean }): number;
   stopPlayback(leg: LegName): void;
+  /** The caller started speaking (speech input): barge-in prompts on the leg stop, as for a key. */
+  bargeIn(leg: LegName): void;
+  /**
+   * Endpoint mode, speech input: the caller's decoded audio, 8 kHz 16-bit mono, one call per
+   * audio packet (160 samples per 20 ms). The view is reused for the next packet: a consumer that
+   * keeps audio or posts it to a worker copies it first. null stops it. G.711 only (an Opus leg
+   * delivers nothing: speech is then not heard, keys still are).
+   */
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void;
   on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;
   off<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;
   /** Frees ports, timers and clamp buffers. Idempotent. */

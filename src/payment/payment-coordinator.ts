@@ -17,6 +17,7 @@ import type { PaymentMode, PaymentSessionRecord, PaymentStep } from '../dialog/v
 import type { PaymentConnector } from '../gateway/connector.js';
 import { PaymentApiError, type PaymentApi, type PaymentCommand, type PaymentCommandResult, type StartPaymentInput } from '../http/payment-routes.js';
 import { StatusWebhook } from '../http/status-webhook.js';
+import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { PaymentRun, type PaymentCall } from './payment-run.js';
 
 /** Where payment progress goes besides the call: KPIs and the agent widget. */
@@ -32,6 +33,8 @@ export interface PaymentCoordinatorOptions {
   readonly dialog: DialogConfig;
   readonly connector: PaymentConnector;
   readonly prompts: PromptLibrary;
+  /** The speech recogniser's word model; null: speech input is not available (calls asking for it are refused). */
+  readonly speechModel?: WordModel | null;
   readonly observer: PaymentObserver;
   readonly logger: Logger;
   /** Looks up a live B2BUA call for the agent-assisted API. */
@@ -80,6 +83,10 @@ export class PaymentCoordinator implements PaymentApi {
     } catch (error) {
       if (!(error instanceof PaymentRequestError)) throw error;
       this.#rejectAutomated(call, ids.sessionId, error.message);
+      return null;
+    }
+    if (request.input !== 'dtmf' && !this.#options.speechModel) {
+      this.#rejectAutomated(call, ids.sessionId, 'X-Payment-Input asks for speech but no speech model is loaded');
       return null;
     }
     return this.#begin(call, request, null, undefined, AUTOMATED_ACTOR);
@@ -195,7 +202,8 @@ export class PaymentCoordinator implements PaymentApi {
   #begin(call: PaymentCall, request: PaymentRequest, idempotencyKey: string | null, statusCallback: string | undefined, actor: string): PaymentRun {
     const { observer, logger } = this.#options;
     const session = new PaymentSession({ request, config: this.#options.dialog, connector: this.#options.connector, timers: new RealTimers() });
-    const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger });
+    const speechModel = request.mode === 'automated' && request.input !== 'dtmf' ? (this.#options.speechModel ?? null) : null;
+    const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger, speechModel });
     const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: typeof this.#options.webhookSecret === 'function' ? this.#options.webhookSecret() : this.#options.webhookSecret, privateAddresses: this.#options.webhookPrivateAddresses ?? false });
     const active: ActivePayment = { run, request, idempotencyKey, webhook, lastStatus: null, result: null };
     this.#active.set(call.id, active);
@@ -212,7 +220,7 @@ export class PaymentCoordinator implements PaymentApi {
     run.on('result', (result) => {
       active.result = result;
       observer.ended(call.id, result);
-      webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers });
+      webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers, fieldInputs: result.record.fieldInputs ?? [] });
       logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, result: result.result, reason: result.reason, last4: result.headers['X-Payment-Card-Last4'] ?? null }, 'payment ended');
       this.#audit({ action: 'payment-end', actor: 'payment', call: call.id, payment: request.sessionId, result: result.result, reason: result.reason });
     });

@@ -13,6 +13,8 @@ import type { PromptLibrary, RenderedPlan } from '../dialog/prompts/prompt-libra
 import type { PromptPlan } from '../dialog/prompts/compose.js';
 import type { DialogDigit, PaymentMode } from '../dialog/vocabulary.js';
 import type { MediaSession } from '../media/media-session.js';
+import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
+import { WordRecogniser, type WordToken } from '../speech/word-recogniser.js';
 
 /** What a payment may do to its call; carried out by call control. */
 export interface PaymentCall {
@@ -54,6 +56,18 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   /** The final action is being carried out (once). */
   #acting = false;
   #closed = false;
+  /** Speech input: the recogniser on the caller's audio (automated mode, speech asked for). */
+  readonly #recogniser: WordRecogniser | null = null;
+  /** The dialog moved on: what the recogniser holds is the last field's audio, dropped at the next packet. */
+  #speechStale = false;
+  readonly #onAudio = (pcm: Int16Array): void => {
+    if (this.#recogniser === null) return;
+    if (this.#speechStale) {
+      this.#speechStale = false;
+      this.#recogniser.reset();
+    }
+    this.#recogniser.push(pcm);
+  };
   /** Agent-assisted: the agent's leg hung up; prompts go to the caller only, and the caller is not left on the call. */
   #agentGone = false;
   readonly #onDigit = (d: DialogDigit) => this.session.digit(d);
@@ -63,13 +77,31 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     if (this.#playing.size === 0) this.#planFinished();
   };
 
-  constructor(options: { readonly call: PaymentCall; readonly session: PaymentSession; readonly prompts: PromptLibrary; readonly mode: PaymentMode; readonly logger: Logger }) {
+  constructor(options: {
+    readonly call: PaymentCall;
+    readonly session: PaymentSession;
+    readonly prompts: PromptLibrary;
+    readonly mode: PaymentMode;
+    readonly logger: Logger;
+    /** The word model, when this payment takes speech (automated mode only; agent-assisted is keypad-only). */
+    readonly speechModel?: WordModel | null;
+  }) {
     super();
     this.#call = options.call;
     this.session = options.session;
     this.#prompts = options.prompts;
     this.mode = options.mode;
     this.#logger = options.logger;
+    if (options.speechModel && this.mode === 'automated') {
+      // Hypotheses and audio are never logged: tokens go to the dialog and nowhere else.
+      this.#recogniser = new WordRecogniser(options.speechModel, {
+        onToken: (token) => this.#heard(token),
+        onEndOfUtterance: () => {
+          if (!this.#speechStale) this.session.endOfUtterance();
+        },
+      });
+      this.session.on('transition', () => (this.#speechStale = true));
+    }
     // A prompt that cannot be played (the call ended meanwhile) is logged, never an unhandled rejection.
     this.session.on('prompt', (plan) => {
       this.#play(plan).catch((error: unknown) => {
@@ -87,6 +119,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   }
 
   start(): void {
+    if (this.#recogniser !== null) this.#call.media.setCallerAudioSink(this.#onAudio);
     this.#call.media.on('digit', this.#onDigit);
     this.#call.media.on('prompt-end', this.#onPromptEnd);
     this.#call.setSecure(true);
@@ -148,6 +181,14 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     }
     // The agent's copy has the caller-only segments (the expiry) as silence of the same length.
     for (const leg of this.#legs()) this.#playing.add(this.#call.media.play(leg, leg === 'agent' ? rendered.agent : rendered.caller, { bargeIn: plan.bargeIn }));
+  }
+
+  /** A spoken digit or word: the caller is speaking, so the prompt stops (barge-in) as for a key. */
+  #heard(token: WordToken): void {
+    if (this.#speechStale || this.#closed) return;
+    // Only while collecting: the processing and result prompts are not cut by speech.
+    if (this.session.collecting) this.#call.media.bargeIn('caller');
+    this.session.spoken(token.kind === 'digit' ? { kind: 'digit', digit: token.digit } : { kind: 'word', word: token.word });
   }
 
   #legs(): readonly ('caller' | 'agent')[] {
@@ -248,6 +289,14 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     if (this.mode === 'agent-assisted') this.#call.keepCallerOnAgentHangup?.(null);
     this.#call.media.off('digit', this.#onDigit);
     this.#call.media.off('prompt-end', this.#onPromptEnd);
+    if (this.#recogniser !== null) {
+      try {
+        this.#call.media.setCallerAudioSink(null);
+      } catch {
+        // media already closed: no more audio comes
+      }
+      this.#recogniser.close();
+    }
     this.session.close();
   }
 }

@@ -10,6 +10,7 @@ import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { readUdpDatagrams, type CaptureError, type UdpDatagram, type UdpDecoderStats } from '../capture/index.js';
 import { ClampStage } from '../media/clamp/clamp-stage.js';
 import { createClampStage } from '../media/clamp/create-clamp-stage.js';
+import { G722Port } from '../media/codecs/g722-port.js';
 import { createOpusCodec, opusDecode, type OpusCodec } from '../media/codecs/opus-codec.js';
 import { DigitMerger } from '../media/digits/digit-merger.js';
 import type { KeyPress } from '../media/digits/key-press.js';
@@ -121,6 +122,8 @@ const MAX_FILLED_GAP_MS = 60_000;
 const TICK_MS = 100;
 /** Ticks replayed one by one between two packets; a longer gap is skipped (see serverDigits). */
 const MAX_TICKS_BETWEEN = 50;
+/** Largest G.722 payload decoded for --write-audio, bytes (120 ms, as the clamp takes). */
+const MAX_G722_PAYLOAD = 960;
 
 export function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -265,7 +268,7 @@ function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: num
 /**
  * The digits the server would report for this stream: its packets, in arrival order at their
  * capture times, through the clamp stage a caller leg runs in secure mode (the codec's in-band
- * detector included for PCMU, PCMA and Opus; RFC 4733 only for other codecs), ticked as the
+ * detector included for PCMU, PCMA, G.722 and Opus; RFC 4733 only for other codecs), ticked as the
  * server's housekeeping would.
  */
 function serverDigits(c: StreamCollector, encoding: string | undefined, mainPt: number | undefined, eventPt: number, origin: number): Report[] {
@@ -277,7 +280,7 @@ function serverDigits(c: StreamCollector, encoding: string | undefined, mainPt: 
   let stage: ClampStage;
   try {
     stage =
-      encoding === 'PCMU' || encoding === 'PCMA' || encoding === 'OPUS'
+      encoding === 'PCMU' || encoding === 'PCMA' || encoding === 'G722' || encoding === 'OPUS'
         ? createClampStage({ codec: encoding === 'OPUS' ? 'opus' : encoding, audioPayloadType: mainPt, eventPayloadType: eventPt, mode: 'silence', secure: true, send: () => undefined, onDigit })
         : new ClampStage({ codec: 'PCMU', audioPayloadType: eventPt === 0 ? 8 : 0, eventPayloadType: eventPt, secure: true, send: () => undefined, onDigit });
   } catch {
@@ -307,11 +310,16 @@ function serverDigits(c: StreamCollector, encoding: string | undefined, mainPt: 
   return reports;
 }
 
-/** The stream's audio at 8 kHz laid out by timestamp (PCMU, PCMA, Opus), for --write-audio. */
+/**
+ * The stream's audio at 8 kHz laid out by timestamp (PCMU, PCMA, G.722, Opus), for --write-audio.
+ * G.722: its lower band (0-4 kHz at 8 kHz, the codec's own split: what the detector hears).
+ */
 function decodeAudio(packets: readonly StoredPacket[], encoding: string | undefined, mainPt: number | undefined, audioClock: number): Int16Array | undefined {
-  if (encoding !== 'PCMU' && encoding !== 'PCMA' && encoding !== 'OPUS') return undefined;
+  if (encoding !== 'PCMU' && encoding !== 'PCMA' && encoding !== 'G722' && encoding !== 'OPUS') return undefined;
   const audioRate = 8000;
   const opus: OpusCodec | undefined = encoding === 'OPUS' ? createOpusCodec(1, 8000) : undefined;
+  const g722 = encoding === 'G722' ? new G722Port() : undefined;
+  const upper = new Int16Array(g722 === undefined ? 0 : MAX_G722_PAYLOAD);
   const baseTs = packets[0].extTs;
   // Sized from the timestamp span so that it rarely grows (bounded: a corrupt span does not allocate).
   const spanSamples = ((packets[packets.length - 1].extTs - baseTs) * audioRate) / audioClock;
@@ -334,6 +342,11 @@ function decodeAudio(packets: readonly StoredPacket[], encoding: string | undefi
       ensure(timeline, at + pcm.length);
       timeline.samples.set(pcm, at);
       timeline.length = Math.max(timeline.length, at + pcm.length);
+    } else if (g722 !== undefined) {
+      if (payload.length > upper.length) continue;
+      ensure(timeline, at + payload.length);
+      g722.decodeBands(payload, timeline.samples.subarray(at, at + payload.length), upper);
+      timeline.length = Math.max(timeline.length, at + payload.length);
     } else {
       ensure(timeline, at + payload.length);
       (encoding === 'PCMU' ? decodeUlaw : decodeAlaw)(payload, timeline.samples.subarray(at, at + payload.length));

@@ -14,6 +14,7 @@ import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-he
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
+import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import { PAYMENT_RESULTS, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
@@ -90,6 +91,7 @@ function paramsAsHeaders(params: PaymentCallParams): Record<string, string> {
   if (params.merchantId !== null) h['X-Payment-Merchant-Id'] = params.merchantId;
   if (params.reference !== null) h['X-Payment-Reference'] = params.reference;
   if (params.callType !== null) h['X-Payment-Call-Type'] = params.callType;
+  if (params.input !== null) h['X-Payment-Input'] = params.input;
   // A value call control could not read is passed on unreadable, so the dialog rejects it too.
   if (params.problems.length > 0 && params.amount === null) h['X-Payment-Amount'] = 'invalid';
   return h;
@@ -247,11 +249,13 @@ export class ToneguardServer {
     const progress = paymentProgress(recorder, widget);
     const observer = progress.observer;
     const prompts = new PromptLibrary({ directory: config.payment.promptDir, locale: config.payment.locale });
+    const speechModel = speechModelFor(config.payment);
     let calls: CallManager | undefined;
     const payments = new PaymentCoordinator({
       dialog: config.payment,
       connector: gateway.connector,
       prompts,
+      speechModel,
       observer,
       logger,
       findCall: (id) => {

@@ -452,7 +452,7 @@ t.test('offerless INVITE: our offer to the PBX, its codec offered to the caller 
   const ours = parseSdpDescription(final.body.toString())!.media[0];
   t.same(ours.formats, ['8', '101'], 'only the codec the PBX took, and telephone-event');
   const pbxOffer = parseSdpDescription((await r.pbx.next('INVITE')).req.body.toString())!.media[0];
-  t.same(pbxOffer.codecs.map((c) => c.encoding), ['PCMU', 'PCMA', 'opus', 'telephone-event'], 'our own offer to the PBX');
+  t.same(pbxOffer.codecs.map((c) => c.encoding), ['PCMU', 'PCMA', 'G722', 'opus', 'telephone-event'], 'our own offer to the PBX');
   const media = r.medias[0];
   t.equal(media.lastConfig('agent')?.codec, 'PCMA');
   await waitFor(() => media.lastConfig('caller') !== undefined);
@@ -473,8 +473,8 @@ t.test('endpoint mode, offerless INVITE: offer in our 200, answer in the ACK', a
   const r = await rig(t);
   const final = await r.caller.invite(r.tg, 'sip:pay@127.0.0.1', { ackBody: sdpBody(40050, { codecs: '0 101' }) }).final;
   t.equal(final.status, 200);
-  // G.711 only: endpoint mode plays its prompts in PCMU/PCMA, so it never offers Opus.
-  t.same(parseSdpDescription(final.body.toString())!.media[0].formats, ['0', '8', '101']);
+  // Endpoint mode plays its prompts in PCMU/PCMA/G722, so it never offers Opus.
+  t.same(parseSdpDescription(final.body.toString())!.media[0].formats, ['0', '8', '9', '101']);
   await waitFor(() => r.medias[0].lastConfig('caller') !== undefined);
   t.equal(r.medias[0].lastConfig('caller')?.remote?.rtpPort, 40050);
   t.equal(r.medias[0].lastConfig('caller')?.codec, 'PCMU');

@@ -40,7 +40,7 @@ t.test('ptime outside 10-120 ms is answered with the nearest we packetise', asyn
   t.equal(result.answerLeg.ptimeMs, 120);
 });
 
-t.test('endpoint mode answers G.711 only: Opus is skipped, Opus-only refused', async (t) => {
+t.test('endpoint mode answers G.711 and G.722 only: Opus is skipped, Opus-only refused', async (t) => {
   const both = endpoint(sdp('m=audio 4000 RTP/AVP 96 8', ['a=rtpmap:96 opus/48000/2', 'a=rtpmap:8 PCMA/8000']));
   t.equal(both.config.codec, 'PCMA');
   t.throws(() => endpoint(sdp('m=audio 4000 RTP/AVP 96', ['a=rtpmap:96 opus/48000/2'])), { code: 'sdp-no-common-codec' });

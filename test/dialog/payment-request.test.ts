@@ -32,7 +32,7 @@ t.test('from SIP headers (automated, names case-insensitive)', async (t) => {
     ids,
     config,
   );
-  t.same(r, { sessionId: 's', callId: 'c', mode: 'automated', customerId: 'C-42', amountMinor: 12550, currency: 'USD', merchantId: 'M1', reference: 'INV-9', description: null });
+  t.same(r, { sessionId: 's', callId: 'c', mode: 'automated', customerId: 'C-42', amountMinor: 12550, currency: 'USD', merchantId: 'M1', reference: 'INV-9', description: null, input: 'dtmf' });
   t.equal(paymentRequestFromHeaders({ 'X-Payment-Call-Type': 'conference', 'X-Payment-Amount': '1' }, ids, config).mode, 'agent-assisted');
   const bare = paymentRequestFromHeaders({}, ids, config);
   t.same([bare.customerId, bare.amountMinor, bare.currency], [null, null, 'GBP'], 'nothing given: ID&V route, caller-entered amount, default currency');
@@ -101,4 +101,24 @@ t.test('Twilio <Pay> options map onto config and request', async (t) => {
   t.same([r.amountMinor, r.currency], [1000, 'USD']);
   t.throws(() => mapTwilioPayOptions({ validCardTypes: 'visa optima' }), { code: 'ERR_PAYMENT_REQUEST' });
   t.throws(() => mapTwilioPayOptions({ timeout: -1 }), { code: 'ERR_PAYMENT_REQUEST' });
+});
+
+t.test('X-Payment-Input / input: dtmf, speech or "dtmf speech"; default payment.input; agent-assisted keypad-only', async (t) => {
+  const ids = { sessionId: 's', callId: 'c' };
+  const config = parseDialogConfig({});
+  const speechConfig = parseDialogConfig({ input: 'speech dtmf' });
+  t.equal(speechConfig.input, 'dtmf speech', 'either order, one canonical value');
+  t.throws(() => parseDialogConfig({ input: 'voice' }), { code: 'ERR_DIALOG_CONFIG' });
+  t.equal(paymentRequestFromHeaders({}, ids, config).input, 'dtmf');
+  t.equal(paymentRequestFromHeaders({}, ids, speechConfig).input, 'dtmf speech', 'the configured default');
+  t.equal(paymentRequestFromHeaders({ 'x-payment-input': 'DTMF Speech' }, ids, config).input, 'dtmf speech');
+  t.equal(paymentRequestFromHeaders({ 'X-Payment-Input': 'speech' }, ids, config).input, 'speech');
+  t.equal(paymentRequestFromHeaders({ 'X-Payment-Input': 'dtmf' }, ids, speechConfig).input, 'dtmf', 'a call may turn speech off');
+  for (const bad of ['voice', 'dtmf dtmf speech', 'speech;dtmf', 'dtmf\u0000']) {
+    t.throws(() => paymentRequestFromHeaders({ 'X-Payment-Input': bad }, ids, config), { code: 'ERR_PAYMENT_REQUEST' }, bad);
+  }
+  t.equal(paymentRequestFromHeaders({ 'X-Payment-Call-Type': 'conference' }, ids, speechConfig).input, 'dtmf', 'agent-assisted ignores the speech default');
+  t.throws(() => paymentRequestFromHeaders({ 'X-Payment-Call-Type': 'conference', 'X-Payment-Input': 'speech' }, ids, config), /keypad-only/);
+  t.throws(() => paymentRequestFromApi({ input: 'dtmf speech' }, ids, config), /keypad-only/);
+  t.equal(paymentRequestFromApi({ input: 'dtmf' }, ids, config).input, 'dtmf');
 });

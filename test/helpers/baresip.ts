@@ -14,9 +14,9 @@ export interface BaresipOptions {
   readonly ctrlPort: number;
   /** "A-B", even A. */
   readonly rtpPorts: string;
-  /** 8 kHz mono WAV for G.711, 48 kHz stereo for Opus. */
+  /** 8 kHz mono WAV for G.711, 16 kHz mono for G.722, 48 kHz stereo for Opus. */
   readonly sourceWav: string;
-  /** e.g. PCMU, PCMA, opus/48000/2. */
+  /** e.g. PCMU, PCMA, G722/16000/1 (baresip names G.722 by its audio rate), opus/48000/2. */
   readonly codecs: string;
   /** Write received audio to dir/rec/dump-*-dec.wav. */
   readonly record?: boolean;
@@ -61,7 +61,7 @@ export class BaresipPhone {
   static async start(options: BaresipOptions): Promise<BaresipPhone> {
     mkdirSync(options.dir, { recursive: true });
     // srtp before account: accounts look their mediaenc up when they are loaded.
-    const modules = ['g711.so', 'opus.so', 'aufile.so', 'aubridge.so', ...(options.srtp ? ['srtp.so'] : []), 'account.so', 'menu.so', 'ctrl_tcp.so'];
+    const modules = ['g711.so', 'g722.so', 'opus.so', 'aufile.so', 'aubridge.so', ...(options.srtp ? ['srtp.so'] : []), 'account.so', 'menu.so', 'ctrl_tcp.so'];
     if (options.record) modules.push('sndfile.so');
     const config = [
       'poll_method epoll',

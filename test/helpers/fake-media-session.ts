@@ -75,6 +75,24 @@ export class FakeMediaSession implements MediaSession {
     for (const p of this.plays) if ((leg === undefined || p.leg === leg) && !p.ended) this.endPrompt(p.id, true);
   }
 
+  /** Legs barged in on by speech, in order. */
+  readonly bargeIns: LegName[] = [];
+  audioSink: ((pcm: Int16Array) => void) | null = null;
+
+  bargeIn(leg: LegName): void {
+    this.bargeIns.push(leg);
+    for (const p of this.plays) if (p.leg === leg && p.bargeIn && !p.ended) this.endPrompt(p.id, true);
+  }
+
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
+    this.audioSink = sink;
+  }
+
+  /** The caller's decoded audio as the media plane would hand it on, 160 samples at a time. */
+  hear(pcm: Int16Array): void {
+    for (let i = 0; i < pcm.length; i += 160) this.audioSink?.(pcm.subarray(i, Math.min(pcm.length, i + 160)));
+  }
+
   endPrompt(id: number, interrupted: boolean): void {
     const play = this.plays.find((p) => p.id === id);
     if (play === undefined || play.ended || this.closed) return;

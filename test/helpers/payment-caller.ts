@@ -8,6 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
+import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { Dialog, SipStack, parseCSeq, type Destination, type SipRequest, type SipResponse } from '../../src/sip/sip-stack.js';
@@ -123,6 +124,18 @@ class RtpSender {
     return new Promise((resolve) => this.#drained.push(resolve));
   }
 
+  /** Queues 8 kHz speech as µ-law audio frames in place of silence; resolves once all are sent. */
+  speak(pcm: Int16Array): Promise<void> {
+    for (let at = 0; at < pcm.length; at += FRAME_SAMPLES) {
+      const frame = new Int16Array(FRAME_SAMPLES);
+      frame.set(pcm.subarray(at, Math.min(pcm.length, at + FRAME_SAMPLES)));
+      const payload = new Uint8Array(FRAME_SAMPLES);
+      encodeUlaw(frame, payload);
+      this.#queue.push([{ payloadType: 0, marker: false, timestamp: -3, payload }]);
+    }
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
   #eventStart = 0;
 
   #tick(): void {
@@ -135,7 +148,8 @@ class RtpSender {
       this.#ts = (this.#ts + FRAME_SAMPLES) >>> 0;
     } else {
       if (group[0].timestamp === -2) this.#eventStart = this.#ts;
-      for (const p of group) this.#send({ ...p, timestamp: this.#eventStart });
+      // -3: an audio frame of speech, at the running timestamp.
+      for (const p of group) this.#send({ ...p, timestamp: p.timestamp === -3 ? this.#ts : this.#eventStart });
       this.#ts = (this.#ts + FRAME_SAMPLES) >>> 0;
     }
     if (this.#queue.length === 0) for (const resolve of this.#drained.splice(0)) resolve();
@@ -203,6 +217,11 @@ export class PaymentCall {
   /** Sends the keys as RFC 4733 events; resolves when the last packet has gone. */
   press(digits: string): Promise<void> {
     return this.rtp.keys(digits);
+  }
+
+  /** Sends 8 kHz speech as µ-law audio (20 ms frames); resolves when the last frame has gone. */
+  speak(pcm: Int16Array): Promise<void> {
+    return this.rtp.speak(pcm);
   }
 
   /** BYE now; resolves with the final status (0: no answer). */

@@ -57,6 +57,7 @@ export class Harness {
       merchantId: 'M-1',
       reference: 'INV-9',
       description: null,
+      input: 'dtmf',
       ...options.request,
     };
     this.session = new PaymentSession({ request, config: this.config, connector: this.connector, timers: this.timers });
@@ -78,6 +79,21 @@ export class Harness {
   /** Presses each key in turn. */
   keys(keys: string): this {
     for (const k of keys) this.session.digit({ digit: k, source: 'rfc4733', atMs: this.timers.now() });
+    return this;
+  }
+
+  /** Speaks each item in turn: a digit string is said digit by digit, anything else is a menu word. */
+  say(...items: string[]): this {
+    for (const item of items) {
+      if (/^[0-9]+$/.test(item)) for (const d of item) this.session.spoken({ kind: 'digit', digit: d });
+      else this.session.spoken({ kind: 'word', word: item as 'yes' });
+    }
+    return this;
+  }
+
+  /** The caller paused after speaking (the recogniser's end of utterance). */
+  pause(): this {
+    this.session.endOfUtterance();
     return this;
   }
 

@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { encodeUlaw } from '../../native-free-dsp/g711.js';
+import { G722Encoder } from '../../native-free-dsp/g722.js';
+import { resample } from '../../native-free-dsp/resample.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import { encodePcap, ipv4UdpPacket } from '../../src/capture/capture-writer.js';
 import { LINKTYPE_RAW } from '../../src/capture/udp-decoder.js';
@@ -185,4 +187,36 @@ t.test('fuzz: corrupted and truncated fixtures never throw; truncation is report
     }
   }
   t.ok(runs === manifest.fixtures.length * 12 && errors > 0, `${runs} runs, ${errors} reported errors`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// A synthetic G.722 capture (static PT 9, no SDP): in-band tones and events through the live
+// clamp stage on the G.722 codec port, the audio decoded for --write-audio.
+
+t.test('G.722 (PT 9, no SDP): in-band tones and RFC 4733 events reported; lower band decoded at 8 kHz', async (t) => {
+  const totalMs = 2000;
+  const pcm8k = new Int16Array(totalMs * 8);
+  for (const [digit, atMs] of [['3', 300], ['7', 1200]] as const) pcm8k.set(generateDtmfSequence([{ digit, durationMs: 100, lowDbm0: -10 }]), atMs * 8);
+  const codes = new Uint8Array(pcm8k.length); // one G.722 byte per 8 kHz tick
+  new G722Encoder().encode(resample(pcm8k, 8000, 16_000).subarray(0, 2 * pcm8k.length), codes);
+  const packets: { ts: number; ms: number; pt: number; marker: boolean; payload: Uint8Array }[] = [];
+  for (let at = 0; at + 160 <= codes.length; at += 160) packets.push({ ts: at, ms: at / 8, pt: 9, marker: at === 0, payload: codes.slice(at, at + 160) });
+  planDigitPackets('9', 700 * 8, 800).forEach((p, i) => packets.push({ ts: p.timestamp, ms: 700 + 20 * i + 0.5, pt: 101, marker: p.marker, payload: p.payload }));
+  packets.sort((a, b) => a.ms - b.ms);
+  const capture = encodePcap(
+    packets.map((p, seq) => ({ timeMs: 1_000_000 + p.ms, data: ipv4UdpPacket('10.1.1.1', 30000, '10.1.1.2', 40000, serializeRtp({ payloadType: p.pt, marker: p.marker, sequence: seq, timestamp: p.ts, ssrc: 0x722, payload: p.payload })) })),
+    { linkType: LINKTYPE_RAW },
+  );
+  const result = await replayCapture(capture, 'g722.pcap', { keepAudio: true });
+  t.equal(result.streams.length, 1);
+  const s = result.streams[0];
+  t.equal(s.codec, 'G722');
+  t.same(s.digits.map((d) => `${d.digit}:${d.source}`), ['3:inband', '9:rfc4733', '7:inband'], 'in-band digits from the decoded G.722 lower band, the event from RFC 4733');
+  t.ok(Math.abs(s.digits[0].atMs - 300) < 10, `in-band time from the samples (${s.digits[0].atMs} ms)`);
+  t.equal(s.audioRate, 8000);
+  t.equal(s.audio?.length, pcm8k.length, 'audio laid out at 8 kHz, one sample per RTP tick');
+  // The decoded lower band carries the tone at its level (within 1 dB of the input's).
+  const rms = (x: Int16Array, from: number, to: number): number => Math.sqrt(x.subarray(from, to).reduce((a, v) => a + v * v, 0) / (to - from));
+  const level = 20 * Math.log10(rms(s.audio ?? new Int16Array(1), 1220 * 8, 1280 * 8) / rms(pcm8k, 1220 * 8, 1280 * 8));
+  t.ok(Math.abs(level) < 1, `tone level in the decoded audio: ${level.toFixed(2)} dB from the input's`);
 });

@@ -24,6 +24,9 @@ export interface AudioClamp {
   readonly decoded: number;
   readonly decodeErrors: number;
   readonly mutedSamples: number;
+  /** A stateful decoder's skipped frames and gaps (ClampStageStats); absent: 0. */
+  readonly notDecoded?: number;
+  readonly resyncs?: number;
   /**
    * One byte per sample per RTP clock unit (G.711): what the agent hears has the input's length
    * and can overwrite it (process() may be given `out` = `payload`), a payload covers its length
@@ -39,6 +42,14 @@ export interface AudioClamp {
    * nothing can be sent. Frames may come out of order or with holes (loss): no contiguity assumed.
    */
   process(payload: Uint8Array, extTs: number, samples?: number, out?: Uint8Array): number;
+  /**
+   * The codec's decoder must see every packet of the stream (ADPCM): the stage calls follow() with
+   * each audio packet it does not give to process() (outside secure mode, or covered by an
+   * event's replacement). Absent or false: audio outside process() is never decoded.
+   */
+  readonly followsStream?: boolean;
+  /** An audio payload of input timestamps [extTs, extTs + samples) that passes or is dropped unclamped (followsStream). */
+  follow?(payload: Uint8Array, extTs: number, samples?: number): void;
   /** A replacement frame for [extTs, extTs + samples) (no audio of the caller's there), written to `out`; bytes or -1. */
   fill(extTs: number, samples: number, out: Uint8Array): number;
   /** Input samples with extended timestamps in [fromExtTs, toExtTs) must not reach the agent. */

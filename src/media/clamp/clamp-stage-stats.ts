@@ -18,10 +18,14 @@ export interface ClampStageStats {
   foreignSsrc: number;
   /** Late packets whose place in the sequence was lost (older than the rewriter's history). */
   unplaceable: number;
-  /** Audio payloads the audio clamp decoded (secure mode only; 0 while it is off). */
+  /** Audio payloads the audio clamp decoded (secure mode only, except a stateful decoder's: every one). */
   decoded: number;
   /** Of those, payloads the codec could not decode (their time is silence). */
   decodeErrors: number;
+  /** Audio payloads not decoded: over 120 ms, or late or duplicate for a stateful decoder (their time is silence). */
+  notDecoded: number;
+  /** Gaps in the audio after which a stateful decoder's resynchronisation time was muted. */
+  resyncs: number;
   /** Frames the codec could not encode (not sent). */
   encodeErrors: number;
 }

@@ -39,14 +39,14 @@ export type { LegSend } from './stage-output.js';
 export type { ClampStageOptions } from './clamp-stage-options.js';
 
 /** RFC 3551 static payload types. */
-const STATIC_PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8 };
+const STATIC_PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8, G722: 9 };
 /** RFC 3389 comfort noise: no tone can be carried in it, so it may pass. */
 const CN_PT = 13;
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x100000000;
 
 function newStats(): ClampStageStats {
-  return { packetsIn: 0, packetsOut: 0, eventsRemoved: 0, framesInserted: 0, audioCovered: 0, duplicates: 0, malformed: 0, unknownPayload: 0, foreignSsrc: 0, unplaceable: 0, decoded: 0, decodeErrors: 0, encodeErrors: 0 };
+  return { packetsIn: 0, packetsOut: 0, eventsRemoved: 0, framesInserted: 0, audioCovered: 0, duplicates: 0, malformed: 0, unknownPayload: 0, foreignSsrc: 0, unplaceable: 0, decoded: 0, decodeErrors: 0, notDecoded: 0, resyncs: 0, encodeErrors: 0 };
 }
 
 export class ClampStage {
@@ -66,6 +66,8 @@ export class ClampStage {
   /** Most audio one event packet may add at once, RTP units (1 s): a bogus duration cannot flood the leg. */
   private readonly maxFill: number;
   private readonly filler: G711Filler | undefined;
+  /** The audio clamp's decoder follows the whole stream (AudioClamp.followsStream). */
+  private readonly follows: boolean;
   private readonly events: Rfc4733Decoder;
   private tracker: SequenceTracker = createSequenceTracker();
   /** The view of push(bytes) (the session parses into its own and calls pushView). */
@@ -96,11 +98,14 @@ export class ClampStage {
 
   constructor(options: ClampStageOptions) {
     const codec = options.codec;
-    if (codec !== 'PCMU' && codec !== 'PCMA' && codec !== 'opus') throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA or opus, got ${String(codec)}`);
+    if (codec !== 'PCMU' && codec !== 'PCMA' && codec !== 'G722' && codec !== 'opus') throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA, G722 or opus, got ${String(codec)}`);
     this.codec = codec;
+    // RFC 3551 §4.5.2: G.722 counts at 8000 Hz although its audio is 16 kHz.
     this.clockRate = codec === 'opus' ? 48_000 : 8000;
     this.clamp = options.audioClamp;
-    if (codec === 'opus' && this.clamp === undefined) throw new MediaError('EOPTIONS', 'an Opus leg needs its audio clamp (replacement frames are encoded by it)');
+    const g711 = codec === 'PCMU' || codec === 'PCMA';
+    if (!g711 && this.clamp === undefined) throw new MediaError('EOPTIONS', `a ${codec} leg needs its audio clamp (replacement frames are encoded by it)`);
+    this.follows = this.clamp?.followsStream === true;
     const audioPt = options.audioPayloadType ?? STATIC_PT[codec];
     if (audioPt === undefined) throw new MediaError('EOPTIONS', `${codec} has no static payload type: audioPayloadType is required`);
     this.audioPayloadType = checkPt('audioPayloadType', audioPt);
@@ -117,7 +122,7 @@ export class ClampStage {
     this.maxFill = this.clockRate;
     this.leadSamples = checkSamples('leadSamples', options.leadSamples ?? this.clamp?.lookaheadSamples ?? 0, this.clockRate);
     this.hangoverSamples = checkSamples('hangoverSamples', options.hangoverSamples ?? 40 * perMs, this.clockRate);
-    this.filler = codec === 'opus' ? undefined : new G711Filler(codec, options.fill ?? 'silence');
+    this.filler = g711 ? new G711Filler(codec, options.fill ?? 'silence') : undefined;
     this.out = new StageOutput(options.send, this.counts, this.audioPayloadType);
     this.onDigit = options.onDigit;
     this.events = createRfc4733Decoder((d) => this.rfc4733Digit(d), { clockRate: this.clockRate });
@@ -138,6 +143,8 @@ export class ClampStage {
     const s = this.counts;
     s.decoded = this.clamp?.decoded ?? 0;
     s.decodeErrors = this.clamp?.decodeErrors ?? 0;
+    s.notDecoded = this.clamp?.notDecoded ?? 0;
+    s.resyncs = this.clamp?.resyncs ?? 0;
     return s;
   }
 
@@ -235,7 +242,10 @@ export class ClampStage {
     if (!this.secureNow) {
       if (pt === this.audioPayloadType) {
         const n = this.samplesOf(view);
-        if (n > 0) this.outEndTs = Math.max(this.outEndTs, extTs + n);
+        if (n > 0) {
+          this.outEndTs = Math.max(this.outEndTs, extTs + n);
+          if (this.follows && !duplicate) this.followAudio(view, extTs, n);
+        }
       }
       this.out.passThrough(view, slot, duplicate);
       return;
@@ -279,6 +289,11 @@ export class ClampStage {
 
   private assertOpen(): void {
     if (this.closed) throw new MediaError('ECLOSED', 'clamp stage used after close()');
+  }
+
+  /** An audio packet that is not clamped, to a decoder that must see the whole stream. */
+  private followAudio(view: RtpView, extTs: number, n: number): void {
+    (this.clamp as AudioClamp).follow?.(view.bytes.subarray(view.payloadStart, view.payloadEnd), extTs, n);
   }
 
   /** RTP clock units an audio packet covers, -1 when unreadable (G.711: its length, no view made). */
@@ -330,6 +345,7 @@ export class ClampStage {
     }
     if (extTs >= this.replFrom && extTs + n <= this.replTo) {
       // Audio sent alongside the event, for time the replacement already filled.
+      if (this.follows) this.followAudio(view, extTs, n);
       this.counts.audioCovered++;
       this.out.adjustment.octets -= view.payloadLength;
       this.out.place(slot, 0);

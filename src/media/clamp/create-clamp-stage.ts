@@ -1,7 +1,7 @@
-// The clamp stage the media plane puts on each caller -> agent leg, any codec: the ClampStage
-// (RFC 4733 events removed and replaced, sequence rewritten, secure switching) over the in-band
-// clamp (InbandAudioClamp through the leg's codec port: in-band tones muted inside the lookahead,
-// and the tone a gateway leaks around its events). One listener gets every digit the caller
+// The clamp stage the media plane puts on each caller -> agent leg, any codec (PCMU, PCMA, G.722,
+// Opus): the ClampStage (RFC 4733 events removed and replaced, sequence rewritten, secure
+// switching) over the in-band clamp (InbandAudioClamp through the leg's codec port: in-band tones
+// muted inside the lookahead, and the tone a gateway leaks around its events). One listener gets every digit the caller
 // pressed, from either source, each once per source; none reaches the agent while secure mode is on.
 import type { CodecPort } from '../codecs/codec-port.js';
 import { createCodecPort } from '../codecs/create-codec-port.js';
@@ -43,6 +43,8 @@ export interface ClampStageSetup {
   readonly inband?: Partial<Omit<InbandClampOptions, 'mode'>>;
   /** Clamped after an RFC 4733 event's end, ms (a gateway's leaked tail; default 40). */
   readonly hangoverMs?: number;
+  /** Muted after a gap in the caller's audio while a stateful decoder (G.722) regains step, ms (default the port's: 60). */
+  readonly resyncMs?: number;
 }
 
 const OPUS_FRAME_MS = [2.5, 5, 10, 20, 40, 60] as const;
@@ -72,6 +74,7 @@ export function createClampStage(setup: ClampStageSetup): ClampStage {
     codec: port,
     mode: setup.mode,
     clamp: setup.inband,
+    resyncMs: setup.resyncMs,
     onDigit: (d) => stage?.reportInband(d.digit, d.startTs, d.endTs),
   });
   stage = new ClampStage({

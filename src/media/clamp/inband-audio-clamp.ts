@@ -8,10 +8,20 @@
 // hold a replaced sample; byte-identical audio outside muted spans (G.711 decode/encode is not an
 // identity: mu-law's two zero codes). Other codecs (Opus): the decoded samples, delayed and
 // clamped, are encoded again (a replaced sample keeps the replacement, the others are the
-// decoded input's own 16-bit samples).
+// decoded input's own 16-bit samples). Sub-band codecs (G.722, the port's `bands`): the clamp
+// runs on the lower band (0-4 kHz at 8 kHz, the codec's own split: no resampler, no delay) and
+// the upper band is kept by time beside it; each frame is encoded again from both bands, the
+// caller's upper band where nothing was replaced, an empty one where anything was (no band of a
+// muted span reaches the agent).
+//
+// A port with a statefulDecoder (ADPCM) has its decoder follow the whole stream: follow() decodes
+// the audio the stage passes outside secure mode (or drops as covered by an event's replacement),
+// a late or duplicate frame is never decoded (its time is silence), and after a gap in what was
+// decoded (loss, or the sender's audio replaced by RFC 4733 events) the port's resyncMs from the
+// frame after the gap are muted in secure mode while the decoder regains step, fail closed.
 //
 // Time: RTP timestamps (extended, the leg's clock) map onto the 8 kHz sample stream by the
-// clock ratio (1 for G.711, 6 for Opus: its frames are multiples of 2.5 ms, so exact). The clamp
+// clock ratio (1 for G.711 and G.722's lower band, 6 for Opus: its frames are multiples of 2.5 ms, so exact). The clamp
 // runs on a contiguous sample stream; RTP time maps onto it by a base. A hole (lost packets) is
 // pushed as silence, so the detector sees time pass and a tone cut by a loss is still timed
 // right; a hole longer than HOLE_CAP pushes HOLE_CAP of silence (enough to empty the line and end
@@ -26,7 +36,7 @@
 // No allocation per packet on the G.711 path: fixed rings keyed by sample time. reset() (secure
 // mode turned on again) starts a fresh clamp, whose line refills from silence.
 import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import type { CodecPort } from '../codecs/codec-port.js';
+import type { CodecPort, SubBandCoding } from '../codecs/codec-port.js';
 import { createCodecPort } from '../codecs/create-codec-port.js';
 import type { AudioCodecName } from '../media-session.js';
 import { MediaError } from '../media-error.js';
@@ -47,6 +57,8 @@ export interface InbandAudioClampOptions {
   readonly mode: ClampMode;
   /** Tuning of the in-band clamp (lookahead, pads, levels); default DEFAULT_INBAND_CLAMP_OPTIONS. */
   readonly clamp?: Partial<Omit<InbandClampOptions, 'mode'>>;
+  /** Muted after a gap, ms, for a port with a statefulDecoder (default the port's resyncMs; 0-1000). */
+  readonly resyncMs?: number;
   /** Every in-band digit confirmed, once, when its tone ends. */
   readonly onDigit?: (digit: InbandAudioDigit) => void;
 }
@@ -60,7 +72,7 @@ const MASK = RING - 1;
 const WINDOW_HISTORY = 8;
 /** Most silence pushed for one hole, samples (200 ms): longer than lookahead + hangover. */
 const HOLE_CAP = 1600;
-const CODECS: readonly string[] = ['PCMU', 'PCMA', 'opus'];
+const CODECS: readonly string[] = ['PCMU', 'PCMA', 'G722', 'opus'];
 
 export class InbandAudioClamp implements AudioClamp {
   /** RTP clock units. */
@@ -68,12 +80,23 @@ export class InbandAudioClamp implements AudioClamp {
   readonly inPlace: boolean;
   readonly mode: ClampMode;
   readonly port: CodecPort;
+  /** The decoder follows the whole stream (the port's statefulDecoder): the stage calls follow(). */
+  readonly followsStream: boolean;
   /** RTP clock units per PCM sample. */
   private readonly ratio: number;
   /** Lookahead, PCM samples. */
   private readonly delay: number;
   private readonly options: Partial<InbandClampOptions>;
   private readonly onDigit: ((digit: InbandAudioDigit) => void) | undefined;
+  /** The port's bands (sub-band codec), or undefined: the clamp works on the port's PCM. */
+  private readonly bands: SubBandCoding | undefined;
+  /** Muted after a gap, PCM samples (followsStream). */
+  private readonly resyncSamples: number;
+  /** Extended RTP timestamp just past the audio decoded last (followsStream), -1 before any. */
+  private decodedEnd = -1;
+  /** PCM sample time [from, to) still to mute after the latest gap (to <= from: none). */
+  private resyncFrom = 0;
+  private resyncTo = 0;
   private clamp: InbandClamp;
   /** PCM sample time (RTP time / ratio) of the clamp's input sample 0; -1 before the first frame or window. */
   private baseT = -1;
@@ -87,6 +110,10 @@ export class InbandAudioClamp implements AudioClamp {
   private readonly outReplaced = new Uint8Array(RING);
   private readonly outT = new Float64Array(RING).fill(NaN);
   private readonly pcmIn = new Int16Array(MAX_FRAME_SAMPLES);
+  /** Upper band (sub-band codecs): of the frame decoded, by input time, and of the frame encoded. */
+  private readonly upperIn: Int16Array;
+  private readonly inUpper: Int16Array;
+  private readonly upperOut: Int16Array;
   /** Silence for holes (never written: pcmIn holds the frame being put through meanwhile). */
   private readonly zeros = new Int16Array(MAX_FRAME_SAMPLES);
   private readonly pcmOut = new Int16Array(MAX_FRAME_SAMPLES);
@@ -100,16 +127,30 @@ export class InbandAudioClamp implements AudioClamp {
   private closed = false;
   decoded = 0;
   decodeErrors = 0;
+  /** Audio frames not decoded: too long for the buffers, or late or duplicate for a stateful decoder (their time is silence). */
+  notDecoded = 0;
+  /** Gaps after which the decoder's resynchronisation time was (to be) muted. */
+  resyncs = 0;
 
   constructor(options: InbandAudioClampOptions) {
     const { codec, mode } = options;
     if (typeof codec === 'string' && !CODECS.includes(codec)) throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA or opus, got ${String(codec)}`);
     this.port = typeof codec === 'string' ? createCodecPort(codec) : codec;
-    const ratio = this.port.rtpClockRate / this.port.sampleRate;
-    if (this.port.sampleRate !== PCM_RATE || !Number.isInteger(ratio) || ratio < 1) {
-      throw new MediaError('EOPTIONS', `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${this.port.sampleRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`);
+    this.bands = this.port.bands;
+    const pcmRate = this.bands?.bandRate ?? this.port.sampleRate;
+    const ratio = this.port.rtpClockRate / pcmRate;
+    if (pcmRate !== PCM_RATE || !Number.isInteger(ratio) || ratio < 1) {
+      throw new MediaError('EOPTIONS', `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${pcmRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`);
     }
     this.ratio = ratio;
+    const banded = this.bands !== undefined;
+    this.upperIn = new Int16Array(banded ? MAX_FRAME_SAMPLES : 0);
+    this.inUpper = new Int16Array(banded ? RING : 0);
+    this.upperOut = new Int16Array(banded ? MAX_FRAME_SAMPLES : 0);
+    this.followsStream = this.port.statefulDecoder !== undefined;
+    const resyncMs = options.resyncMs ?? this.port.statefulDecoder?.resyncMs ?? 0;
+    if (!Number.isFinite(resyncMs) || resyncMs < 0 || resyncMs > 1000) throw new MediaError('EOPTIONS', `resyncMs must be 0-1000, got ${resyncMs}`);
+    this.resyncSamples = Math.round((resyncMs * PCM_RATE) / 1000);
     this.inPlace = this.port.sampleAligned === true;
     this.mode = mode;
     this.options = { ...options.clamp, mode };
@@ -139,15 +180,55 @@ export class InbandAudioClamp implements AudioClamp {
     const n = Math.round(samples / this.ratio);
     if (!(n > 0)) return -1;
     const t = Math.floor(extTs / this.ratio);
-    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out);
-    this.decoded++;
-    const ok = this.port.decode(payload, this.pcmIn) === n;
-    if (!ok) {
-      this.decodeErrors++;
-      this.pcmIn.fill(0, 0, n); // unreadable: its time is silence
+    if (n > MAX_FRAME_SAMPLES) {
+      // Not decoded: a stateful decoder is out of step from here (the next frame follows a gap).
+      this.notDecoded++;
+      return this.unexamined(n, out);
     }
-    this.advance(t, n, ok && this.inPlace ? payload : undefined, extTs);
+    const ok = this.decodeFrame(payload, extTs, n);
+    if (!ok) this.pcmIn.fill(0, 0, n); // unreadable or not decodable: its time is silence
+    this.advance(t, n, ok && this.inPlace ? payload : undefined, ok && this.bands !== undefined, extTs);
     return this.output(t, n, out);
+  }
+
+  /**
+   * Audio the stage lets pass or drops without clamping (outside secure mode, or covered by an
+   * event's replacement): a stateful decoder decodes it to stay in step with the sender.
+   */
+  follow(payload: Uint8Array, extTs: number, samples: number = this.port.payloadRtpSamples(payload)): void {
+    this.assertOpen();
+    if (!this.followsStream) return;
+    const n = Math.round(samples / this.ratio);
+    if (n > 0 && n <= MAX_FRAME_SAMPLES) this.decodeFrame(payload, extTs, n);
+  }
+
+  /**
+   * Decodes one frame into pcmIn (and upperIn); false if it is unreadable or, for a stateful
+   * decoder, late or duplicate (already past: decoding it would put the decoder out of step).
+   */
+  private decodeFrame(payload: Uint8Array, extTs: number, n: number): boolean {
+    if (this.followsStream) {
+      const end = this.decodedEnd;
+      if (end >= 0 && extTs + n * this.ratio <= end - (RING / 2) * this.ratio) {
+        // Far behind: a new timeline (the sender restarted its timestamps): a new stream.
+        this.port.reset();
+        this.decodedEnd = -1;
+      } else if (end >= 0 && extTs < end) {
+        this.notDecoded++;
+        return false;
+      } else if (end >= 0 && extTs > end) {
+        this.resyncs++;
+        const t = Math.floor(extTs / this.ratio);
+        this.resyncFrom = t;
+        this.resyncTo = t + this.resyncSamples;
+      }
+      this.decodedEnd = extTs + n * this.ratio;
+    }
+    this.decoded++;
+    const got = this.bands !== undefined ? this.bands.decodeBands(payload, this.pcmIn, this.upperIn) : this.port.decode(payload, this.pcmIn);
+    if (got === n) return true;
+    this.decodeErrors++;
+    return false;
   }
 
   fill(extTs: number, samples: number, out: Uint8Array): number {
@@ -157,7 +238,7 @@ export class InbandAudioClamp implements AudioClamp {
     if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out);
     const t = Math.floor(extTs / this.ratio);
     this.pcmIn.fill(0, 0, n);
-    this.advance(t, n, undefined, extTs);
+    this.advance(t, n, undefined, false, extTs);
     return this.output(t, n, out);
   }
 
@@ -174,11 +255,14 @@ export class InbandAudioClamp implements AudioClamp {
   reset(): void {
     if (this.closed) return;
     this.restart(-1, 0);
-    this.port.reset();
+    // A decoder that follows the stream stays in step (the stage kept it decoding meanwhile).
+    if (!this.followsStream) this.port.reset();
   }
 
   newSource(): void {
     this.port.reset();
+    this.decodedEnd = -1;
+    this.resyncTo = this.resyncFrom = 0;
   }
 
   close(): void {
@@ -193,6 +277,8 @@ export class InbandAudioClamp implements AudioClamp {
 
   /** Larger than the buffers: nothing of it may pass, the agent gets silence. */
   private unexamined(n: number, out: Uint8Array): number {
+    // A sub-band codec's silence cannot cover that much time in one payload: dropped.
+    if (this.bands !== undefined) return -1;
     if (!this.inPlace) return this.port.encode(this.pcmView(MAX_FRAME_SAMPLES, true), out);
     if (this.port.encode(this.pcmView(1, true), this.codes) !== 1) return -1;
     const m = Math.min(n, out.length);
@@ -229,8 +315,11 @@ export class InbandAudioClamp implements AudioClamp {
     this.windows.clear();
   }
 
-  /** Puts pcmIn[0, n) (input time t; `codes` its bytes when kept for pass-through) through the line. */
-  private advance(t: number, n: number, codes: Uint8Array | undefined, extTs: number): void {
+  /**
+   * Puts pcmIn[0, n) (input time t; `codes` its bytes when kept for pass-through, `upper` whether
+   * upperIn holds its upper band) through the line.
+   */
+  private advance(t: number, n: number, codes: Uint8Array | undefined, upper: boolean, extTs: number): void {
     if (this.baseT < 0) this.start(t, extTs);
     let next = this.baseT + this.clamp.position;
     if (t + n <= next - RING / 2) {
@@ -247,11 +336,19 @@ export class InbandAudioClamp implements AudioClamp {
       next = this.baseT + this.clamp.position;
     }
     if (t + n <= next) return; // time already pushed (a late frame): its output comes from the history
+    if (this.resyncTo > next) {
+      // After a gap the decoder is out of step: its resynchronisation time must not be heard.
+      this.clamp.mute(Math.max(this.resyncFrom, next) - this.baseT, this.resyncTo - this.baseT);
+      this.resyncTo = this.resyncFrom = 0;
+    }
     const skip = next - t; // > 0 only when the frame overlaps time already pushed
     for (let i = skip; i < n; i++) {
       const j = (t + i) & MASK;
       if (codes !== undefined) {
         this.inCodes[j] = codes[i];
+        this.inT[j] = t + i;
+      } else if (upper) {
+        this.inUpper[j] = this.upperIn[i];
         this.inT[j] = t + i;
       } else this.inT[j] = NaN;
     }
@@ -315,7 +412,15 @@ export class InbandAudioClamp implements AudioClamp {
       const j = ts & MASK;
       pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
     }
-    return this.port.encode(pcm, out);
+    if (this.bands === undefined) return this.port.encode(pcm, out);
+    // The caller's upper band only beside a lower band sample left exactly as it was.
+    const upper = this.upperOut;
+    for (let k = 0; k < n; k++) {
+      const ts = from + k;
+      const j = ts & MASK;
+      upper[k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inUpper[j] : 0;
+    }
+    return this.bands.encodeBands(pcm, upper, n, out);
   }
 
   /** The frame buffer as n samples (a view kept while n stays the same); zeroed if asked. */

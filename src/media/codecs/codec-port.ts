@@ -30,6 +30,36 @@ export interface CodecPort {
   decode(payload: Uint8Array, out: Int16Array): number;
   /** PCM (one whole frame at sampleRate) to a payload in `out`; returns bytes written, -1 if it does not fit. */
   encode(pcm: Int16Array, out: Uint8Array): number;
+  /**
+   * Present when the decoder's state runs from packet to packet and a missing packet puts it out
+   * of step with the sender's encoder (ADPCM: G.722). The clamp then decodes every audio packet
+   * of the stream in order, secure mode or not (a decoder started at the secure switch would
+   * mis-track a tone for tens of ms), never a late or duplicate one, and mutes `resyncMs` after a
+   * gap (loss, or audio the sender replaced by RFC 4733 events) while the decoder regains step.
+   * Absent: decoding may start at any packet (G.711 has no state; Opus recovers within a frame).
+   */
+  readonly statefulDecoder?: { readonly resyncMs: number };
+  /**
+   * Present for a sub-band codec (G.722): its audio as two bands at 8000 Hz on the RTP timeline,
+   * the lower one (0-4 kHz) being the detector's input. The clamp detects and replaces in the
+   * lower band alone, with no resampler and no delay, and keeps the caller's upper band wherever
+   * it replaced nothing (wideband audio reaches the agent).
+   */
+  readonly bands?: SubBandCoding;
   /** Forget inter-packet state (stream restart: new SSRC, re-INVITE). */
   reset(): void;
+}
+
+/** A codec port's audio as a lower and an upper band, one sample of each per RTP clock unit. */
+export interface SubBandCoding {
+  /** Rate of each band, Hz (= the RTP clock: one sample per tick). */
+  readonly bandRate: number;
+  /**
+   * One payload to its bands: `lower` at the 16-bit scale of 8 kHz PCM (what G.711 decodes to,
+   * the detector's levels), `upper` at the codec's own scale; the sample count, -1 if corrupt or
+   * too big. Keeps the decoder's stream state as decode() does.
+   */
+  decodeBands(payload: Uint8Array, lower: Int16Array, upper: Int16Array): number;
+  /** `length` samples of each band (as decodeBands gives them) to one payload in `out`; bytes, -1 if it does not fit. */
+  encodeBands(lower: Int16Array, upper: Int16Array, length: number, out: Uint8Array): number;
 }

@@ -2,8 +2,11 @@
 import type { AudioCodecName } from '../media-session.js';
 import type { CodecPort } from './codec-port.js';
 import { G711Port } from './g711-port.js';
+import { G722Port } from './g722-port.js';
 import { OpusPort } from './opus-port.js';
 
 export function createCodecPort(name: AudioCodecName): CodecPort {
-  return name === 'opus' ? new OpusPort() : new G711Port(name);
+  if (name === 'opus') return new OpusPort();
+  if (name === 'G722') return new G722Port();
+  return new G711Port(name);
 }

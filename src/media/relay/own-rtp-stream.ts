@@ -1,10 +1,10 @@
 // toneguard's own outgoing RTP stream (endpoint mode: we are the far end): RFC 3550 §5.1 random
 // initial SSRC, sequence number and timestamp; the marker on the first packet (start of a
-// talkspurt, RFC 3551 §4.1); G.711 frames encoded from 8 kHz PCM. One reusable packet buffer;
-// `frame` returns a view valid until the next call.
+// talkspurt, RFC 3551 §4.1); frames encoded from 8 kHz PCM by the leg's prompt encoder (G.711,
+// or G.722: one byte per RTP tick as well). One reusable packet buffer; `frame` returns a view
+// valid until the next call.
 import { randomBytes } from 'node:crypto';
-import { encodeAlaw, encodeUlaw } from '../../../native-free-dsp/g711.js';
-import type { G711Codec } from '../clamp/g711-fill.js';
+import type { PromptEncoder } from '../prompts/prompt-encoder.js';
 
 const HEADER_BYTES = 12;
 
@@ -14,23 +14,23 @@ export class OwnRtpStream {
   private ts: number;
   private first = true;
   private readonly buffer: Uint8Array;
-  private readonly encode: (src: Int16Array, dst: Uint8Array, length?: number) => void;
+  private readonly encoder: PromptEncoder;
   private readonly payloadType: number;
   /** Packets and payload octets produced (RTCP SR sender info). */
   packets = 0;
   octets = 0;
 
-  constructor(codec: G711Codec, payloadType: number, maxFrameSamples = 960) {
+  constructor(encoder: PromptEncoder, payloadType: number, maxFrameSamples = 960) {
     const r = randomBytes(10);
     this.ssrc = r.readUInt32BE(0);
     this.seq = r.readUInt16BE(4);
     this.ts = r.readUInt32BE(6);
     this.buffer = new Uint8Array(HEADER_BYTES + maxFrameSamples);
-    this.encode = codec === 'PCMU' ? encodeUlaw : encodeAlaw;
+    this.encoder = encoder;
     this.payloadType = payloadType;
   }
 
-  /** One packet of `n` samples of `pcm`; the view is valid until the next call. */
+  /** One packet of `n` samples of `pcm` (8 kHz; n RTP ticks); the view is valid until the next call. */
   frame(pcm: Int16Array, n: number): Uint8Array {
     const b = this.buffer;
     b[0] = 0x80;
@@ -45,7 +45,7 @@ export class OwnRtpStream {
     b[9] = (this.ssrc >>> 16) & 0xff;
     b[10] = (this.ssrc >>> 8) & 0xff;
     b[11] = this.ssrc & 0xff;
-    this.encode(pcm, b.subarray(HEADER_BYTES), n);
+    this.encoder.encode(pcm, b.subarray(HEADER_BYTES), n);
     this.first = false;
     this.seq = (this.seq + 1) & 0xffff;
     this.packets++;

@@ -23,7 +23,7 @@ import { EventEmitter } from 'node:events';
 import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { encodeAlaw, encodeUlaw } from '../../../native-free-dsp/g711.js';
+import { decodeAlaw, decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { RtpView } from '../../rtp/rtp-view.js';
 import type { ClampStage } from '../clamp/clamp-stage.js';
 import { createClampStage } from '../clamp/create-clamp-stage.js';
@@ -35,6 +35,7 @@ import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
 import { OwnRtpStream } from './own-rtp-stream.js';
 import type { PortAllocator, RtpPortPair } from './port-allocator.js';
+import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
 import { RemoteLatch } from './remote-latch.js';
 import { adjustSenderReports } from './rtcp-sender-report.js';
@@ -95,6 +96,8 @@ interface Leg {
   /** Each packet received on the leg, parsed once here; every stage reads this view. */
   readonly view: RtpView;
   readonly prompts: PromptQueue;
+  /** Encodes prompts into relayed packets (b2bua); made on first use, per codec. */
+  promptEncoder: PromptEncoder | null;
   readonly stats: LegStats;
 }
 
@@ -125,6 +128,10 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private closed = false;
   private readonly housekeeping: NodeJS.Timeout;
   private readonly pcm = new Int16Array(MAX_FRAME);
+  /** The caller's decoded audio for the speech recogniser (endpoint mode); reused per packet. */
+  private audioSink: ((pcm: Int16Array) => void) | null = null;
+  private readonly heard = new Int16Array(MAX_FRAME);
+  private heardView = this.heard.subarray(0, 160);
   // Endpoint sender.
   private own: OwnRtpStream | null = null;
   private ownKey = '';
@@ -229,6 +236,17 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.leg(leg).prompts.stop();
   }
 
+  bargeIn(leg: LegName): void {
+    this.assertOpen();
+    this.leg(leg).prompts.bargeIn();
+  }
+
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
+    this.assertOpen();
+    this.audioSink = this.mode === 'endpoint' ? sink : null;
+    if (sink === null) this.heard.fill(0);
+  }
+
   /** A digit call control received as SIP INFO (RFC 2976 application/dtmf-relay), `atMs` wall clock. */
   injectSipInfoDigit(digit: string, atMs: number): void {
     this.assertOpen();
@@ -244,6 +262,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.senderTimer = null;
     this.stage?.close();
     this.stage = null;
+    this.audioSink = null;
+    this.heard.fill(0);
     for (const l of this.legs) l.pair.release();
   }
 
@@ -265,6 +285,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       prompts: new PromptQueue((end) => {
         if (!this.closed) this.emit('prompt-end', end);
       }),
+      promptEncoder: null,
       stats: newStats(),
     };
     // The per-packet path: no closure made per datagram (contained() would need one).
@@ -369,11 +390,25 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     leg.stats.rtpIn++;
     leg.lastRtpMs = now;
     leg.timedOut = false;
-    if (leg.name === 'caller') this.stage?.pushView(view);
-    else {
+    if (leg.name === 'caller') {
+      // Before the stage: its clamp may rewrite the payload in place (delayed or replaced audio).
+      if (this.audioSink !== null && error === undefined) this.tapAudio(packet, view.payloadType, view.payloadStart, view.payloadEnd, leg.config);
+      this.stage?.pushView(view);
+    } else {
       const to = this.other(leg);
       if (to !== undefined) this.relay(packet, true, view.payloadStart, view.payloadEnd, leg, to);
     }
+  }
+
+  /** The caller's G.711 audio decoded into `heard` for the sink (no allocation; never kept). */
+  private tapAudio(packet: Uint8Array, payloadType: number, start: number, end: number, config: LegMediaConfig): void {
+    // G.711 only: an Opus or G.722 caller leg gives the recogniser nothing (keys still work).
+    if (payloadType !== config.payloadType || (config.codec !== 'PCMU' && config.codec !== 'PCMA')) return;
+    const n = Math.min(end - start, MAX_FRAME);
+    if (n <= 0) return;
+    (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet.subarray(start, start + n), this.heard, n);
+    if (this.heardView.length !== n) this.heardView = this.heard.subarray(0, n);
+    this.audioSink?.(this.heardView);
   }
 
   private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
@@ -452,9 +487,15 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       const start = payloadStart;
       const n = Math.min(payloadEnd - start, MAX_FRAME);
       to.prompts.read(this.pcm, n);
-      (dst.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(this.pcm, packet.subarray(start, start + n), n);
+      this.promptEncoder(to, dst.codec).encode(this.pcm, packet.subarray(start, start + n), n);
     }
     this.sendRtp(to, packet, owned);
+  }
+
+  /** The leg's prompt encoder for `codec` (a new one when the codec changed: re-INVITE). */
+  private promptEncoder(leg: Leg, codec: Exclude<LegMediaConfig['codec'], 'opus'>): PromptEncoder {
+    if (leg.promptEncoder === null || leg.promptEncoder.codec !== codec) leg.promptEncoder = createPromptEncoder(codec, MAX_FRAME);
+    return leg.promptEncoder;
   }
 
   private sendRtp(to: Leg, packet: Uint8Array, owned: boolean): void {
@@ -481,11 +522,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   // --- endpoint sender --------------------------------------------------------------------
 
   private startSender(config: LegMediaConfig): void {
-    const codec = config.codec === 'PCMA' ? 'PCMA' : 'PCMU';
+    const codec = config.codec === 'opus' ? 'PCMU' : config.codec; // opus never reaches here (leg-config-check)
     const key = `${codec}/${config.payloadType}`;
     if (this.own === null || key !== this.ownKey) {
       // A new codec or PT is a new stream for the receiver (new SSRC, marker).
-      this.own = new OwnRtpStream(codec, config.payloadType, MAX_FRAME);
+      this.own = new OwnRtpStream(createPromptEncoder(codec, MAX_FRAME), config.payloadType, MAX_FRAME);
       this.ownKey = key;
     }
     if (this.senderTimer !== null) return;

@@ -120,6 +120,20 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
     this.post({ op: 'stop', id: this.id, leg });
   }
 
+  /** Speech barge-in: the worker protocol has no barge-in-only stop yet, so the leg's prompts stop. */
+  bargeIn(leg: LegName): void {
+    this.stopPlayback(leg);
+  }
+
+  /**
+   * The caller's audio does not cross the message port yet: speech input needs the media on the
+   * main thread (rtp.workers: 0). Refused, so a payment asking for speech ends rather than deaf.
+   */
+  setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
+    if (sink === null) return;
+    throw new MediaError('EOPTIONS', 'speech input is not available with media workers (rtp.workers: 0)');
+  }
+
   /** A digit call control received as SIP INFO (RFC 2976), `atMs` wall clock. */
   injectSipInfoDigit(digit: string, atMs: number): void {
     this.assertOpen();

@@ -1,0 +1,119 @@
+// PaymentSession with speech input: spoken digits fill the same fields as keys (mixed within a
+// field and across fields), menu words are the menus' choices, a pause ends a spoken field, the
+// prompts say "say or key", and the record and status events say how each field was filled,
+// never with a digit of it.
+import t from 'tap';
+import { Harness, VISA } from '../helpers/payment-harness.js';
+
+const SPEECH = { request: { input: 'dtmf speech' as const } };
+
+t.test('a fully spoken payment: menu word, card number, expiry and code by voice, "yes" confirms', async (t) => {
+  const h = new Harness(SPEECH).start();
+  t.equal(h.lastPrompt().at(-1), 'say-1-or-2-for-other-amount');
+  h.say('pay the balance');
+  t.equal(h.state, 'card-number');
+  t.same(h.lastPrompt(), ['say-card-number']);
+  h.say(VISA).pause(); // a Visa may have 19 digits: the pause ends it
+  t.equal(h.state, 'expiry');
+  t.same(h.lastPrompt(), ['say-expiry']);
+  h.say('1228');
+  t.equal(h.state, 'security-code');
+  t.same(h.lastPrompt(), ['say-security-code-3']);
+  h.say('123');
+  t.equal(h.state, 'confirmation');
+  t.equal(h.lastPrompt().at(-1), 'say-readback-confirm');
+  h.say('yes');
+  t.equal(h.state, 'processing');
+  await h.settle();
+  const r = h.result();
+  t.equal(r.result, 'success');
+  t.equal(r.headers['X-Payment-Card-Last4'], '1111');
+  t.same(r.record.fieldInputs, [
+    { for: 'charge-amount', input: 'speech' },
+    { for: 'payment-card-number', input: 'speech' },
+    { for: 'expiration-date', input: 'speech' },
+    { for: 'security-code', input: 'speech' },
+  ]);
+});
+
+t.test('mixed: keyed and spoken fields, and a switch from voice to keys within the card number', async (t) => {
+  const h = new Harness(SPEECH).start().keys('1');
+  h.say(VISA.slice(0, 6)).keys(VISA.slice(6)).pause();
+  t.equal(h.state, 'card-number', 'the last digits were keyed: a pause does not end the field');
+  h.keys('#');
+  t.equal(h.state, 'expiry', 'six spoken and ten keyed digits make one card number');
+  h.keys('1228');
+  h.say('123');
+  t.equal(h.state, 'confirmation');
+  h.keys('1');
+  await h.settle();
+  const r = h.result();
+  t.equal(r.result, 'success');
+  t.same(r.record.fieldInputs, [
+    { for: 'charge-amount', input: 'dtmf' },
+    { for: 'payment-card-number', input: 'dtmf speech' },
+    { for: 'expiration-date', input: 'dtmf' },
+    { for: 'security-code', input: 'speech' },
+  ]);
+  const last = h.statuses().at(-1);
+  t.same(last?.fieldInputs.map((f) => f.input), ['dtmf', 'dtmf speech', 'dtmf', 'speech'], 'status events carry the modes too');
+});
+
+t.test('a pause ends a spoken field; a pause after keys does not', async (t) => {
+  const h = new Harness({ ...SPEECH, config: { autoCompleteCardNumber: false } }).start().keys('1');
+  h.say('41111111111').pause();
+  t.equal(h.state, 'card-number', 'a pause after 11 digits: the caller is saying the number in groups');
+  h.say('11').pause(); // 13 digits: a Visa length, ended by the pause
+  t.equal(h.state, 'card-number', 'an invalid 13-digit number is asked again');
+  t.same(h.lastPrompt(), ['card-number-invalid', 'say-card-number']);
+  h.say(VISA.slice(0, 8)).keys(VISA.slice(8, 12)).pause();
+  t.equal(h.state, 'card-number', 'the last digits were keyed: the pause does not end the field');
+  h.say(VISA.slice(12)).pause();
+  t.equal(h.state, 'expiry', 'spoken again, then a pause: the field ends and is checked');
+  h.pause();
+  t.equal(h.state, 'expiry', 'a pause with nothing said does nothing');
+  const errors = h.statuses().filter((s) => s.errorType !== null);
+  t.same(errors.map((s) => s.errorType), ['invalid-card-number']);
+});
+
+t.test('menu words: "no"/"change" open the change menu, a word that is no choice is an invalid choice', async (t) => {
+  const h = new Harness(SPEECH).start().say('pay the balance', VISA).pause().say('1228', '123');
+  t.equal(h.state, 'confirmation');
+  h.say('change');
+  t.equal(h.state, 'change-choice');
+  t.same(h.lastPrompt(), ['say-which-detail']);
+  h.say('yes');
+  t.equal(h.state, 'change-choice');
+  t.equal(h.lastPrompt()[0], 'invalid-choice');
+  h.say('3');
+  t.equal(h.state, 'expiry');
+  h.say('01', 'no'); // "no" in a field: start the entry again
+  t.equal(h.state, 'expiry');
+  t.equal(h.transitions().at(-1)?.on, 'restart');
+  h.say('1229');
+  t.equal(h.state, 'confirmation', 'the new expiry, then the readback again');
+  h.say('no');
+  t.equal(h.state, 'change-choice', '"no" at the readback is "change"');
+  const amount = new Harness(SPEECH).start().say('correct');
+  t.equal(amount.state, 'amount-choice', '"correct" is no choice of the balance menu');
+  t.equal(amount.lastPrompt()[0], 'invalid-choice');
+});
+
+t.test('speech is ignored when the payment takes keys only, and keys always work with speech on', async (t) => {
+  const keyed = new Harness().start().say('pay the balance', '1');
+  t.equal(keyed.state, 'amount-choice');
+  t.same(keyed.lastPrompt().at(-1), 'press-1-or-2-for-other-amount', 'keypad prompts unchanged');
+  const spoken = new Harness({ request: { input: 'speech' } }).start().keys('1');
+  t.equal(spoken.state, 'card-number');
+  t.same(spoken.lastPrompt(), ['say-card-number']);
+});
+
+t.test('PCI: no digit of the spoken card in any event, status, record or header beyond the last four', async (t) => {
+  const h = new Harness(SPEECH).start().say('pay the balance', VISA).pause().say('1228', '123', 'yes');
+  await h.settle();
+  const text = JSON.stringify(h.events.filter((e) => e.type !== 'prompt'));
+  t.notOk(text.includes(VISA.slice(0, 12)), 'no card number');
+  t.notOk(text.includes('1228'), 'no expiry');
+  t.notOk(/"securityCode":"\d/.test(text), 'no security code');
+  t.equal(h.result().result, 'success');
+});
