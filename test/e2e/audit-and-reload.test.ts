@@ -142,7 +142,7 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
       ['secure-off', 'payment'],
     ],
   );
-  t.equal(payment.find((l) => l.action === 'payment-end')?.result, 'transferred-to-agent');
+  t.equal(payment.find((l) => l.action === 'payment-end')?.result, 'cancelled');
   await waitFor(() => hooks.length > 0, 5000);
   for (const h of hooks) t.equal(h.signature, signWebhook(NEW_SECRET, Number(h.timestamp), h.body), 'callbacks are signed with the reloaded key');
 

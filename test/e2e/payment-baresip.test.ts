@@ -101,8 +101,8 @@ t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted m
     await new Promise((r) => setTimeout(r, 300));
     await p.sendDigits(keys, 250);
   };
-  await e.waitPrompt('you-are-paying-amount'); // the agent gave the amount: no balance menu
-  await key('enter-card-number', `${VISA}#`);
+  // The agent gave the amount: it is announced (no balance menu) and the card is keyed over it.
+  await key('you-are-paying-amount', `${VISA}#`);
   await key('enter-expiry', EXPIRY);
   await key('enter-security-code-3', CVV);
   await key('readback-paying', '1');

@@ -53,9 +53,12 @@ async function key(e: E2eServer, c: ScriptedCaller, prompt: string, keys: string
 
 /** `agentAmount`: an agent-assisted payment whose amount the agent gave (announced, no balance menu). */
 async function payToConfirmation(e: E2eServer, c: ScriptedCaller, agentAmount = false): Promise<void> {
-  if (agentAmount) await e.waitPrompt('you-are-paying-amount');
-  else await key(e, c, 'press-1-to-pay-balance-of', '1');
-  await key(e, c, 'enter-card-number', `${VISA}#`);
+  if (agentAmount) {
+    await key(e, c, 'you-are-paying-amount', `${VISA}#`); // the card keyed over the announcement
+  } else {
+    await key(e, c, 'press-1-to-pay-balance-of', '1');
+    await key(e, c, 'enter-card-number', `${VISA}#`);
+  }
   await key(e, c, 'enter-expiry', EXPIRY);
   await key(e, c, 'enter-security-code-3', CVV);
 }

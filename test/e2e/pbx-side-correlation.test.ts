@@ -73,8 +73,8 @@ t.test('an agent desktop beside the PBX drives secure mode and a payment with on
     c.rtp.queueKeys(keys, 'rfc4733', 100, 100);
     await c.rtp.drained();
   };
-  await e.waitPrompt('you-are-paying-amount'); // the agent gave the amount: no balance menu
-  await key('enter-card-number', `${VISA}#`);
+  // The agent gave the amount: it is announced (no balance menu) and the card is keyed over it.
+  await key('you-are-paying-amount', `${VISA}#`);
   await key('enter-expiry', EXPIRY);
   await key('enter-security-code-3', CVV);
   await key('readback-paying', '1');
