@@ -8,11 +8,11 @@ function lookup(h: Record<string, string>): (name: string) => string | undefined
 t.test('input parameters from X-Payment-* headers', async (t) => {
   const p = parsePaymentParams(lookup({
     'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '125.5', 'X-Payment-Currency': 'gbp',
-    'X-Payment-Merchant-Id': 'M9', 'X-Payment-Reference': 'INV 77', 'X-Payment-Call-Type': 'conference',
+    'X-Payment-Merchant-Id': 'M9', 'X-Payment-Reference': 'INV 77', 'X-Payment-Call-Type': 'conference', 'X-Payment-Input': 'dtmf speech',
   }));
-  t.same(p, { customerId: 'C-1001', amountMinor: 12550, amount: '125.5', currency: 'GBP', merchantId: 'M9', reference: 'INV 77', callType: 'conference', problems: [] });
+  t.same(p, { customerId: 'C-1001', amountMinor: 12550, amount: '125.5', currency: 'GBP', merchantId: 'M9', reference: 'INV 77', callType: 'conference', input: 'dtmf speech', problems: [] });
   const none = parsePaymentParams(lookup({}));
-  t.same(none, { customerId: null, amountMinor: null, amount: null, currency: null, merchantId: null, reference: null, callType: null, problems: [] });
+  t.same(none, { customerId: null, amountMinor: null, amount: null, currency: null, merchantId: null, reference: null, callType: null, input: null, problems: [] });
   for (const bad of ['12,50', '-5', '1e3', '1.234', 'abc', '']) {
     const q = parsePaymentParams(lookup({ 'X-Payment-Amount': bad }));
     t.equal(q.amountMinor, null, `amount ${JSON.stringify(bad)} refused`);
