@@ -32,7 +32,7 @@ const PAYMENT = /^sips?:([^@]+)@([^:;>]+)/.exec(config.payment.uri);
 const SIP_LISTEN = /^sip:(?:[^@]+@)?([^:;]+):(\d+)/.exec(read('examples/config.yaml').match(/^upstream: "([^"]+)"/m)?.[1] ?? '');
 
 t.test('the contract as the code has it', async (t) => {
-  t.same([...INPUT_HEADERS].sort(), ['X-Payment-Amount', 'X-Payment-Call-Type', 'X-Payment-Currency', 'X-Payment-Customer-Id', 'X-Payment-Merchant-Id', 'X-Payment-Reference']);
+  t.same([...INPUT_HEADERS].sort(), ['X-Payment-Amount', 'X-Payment-Call-Type', 'X-Payment-Currency', 'X-Payment-Customer-Id', 'X-Payment-Input', 'X-Payment-Merchant-Id', 'X-Payment-Reference']);
   t.ok(RESULT_HEADERS.has('X-Payment-Result') && RESULT_HEADERS.has('X-Payment-Card-Last4'), [...RESULT_HEADERS].join(', '));
   t.ok(PAYMENT, `payment.uri has a user and a host: ${config.payment.uri}`);
   t.ok(SIP_LISTEN, 'upstream names the PBX address');
