@@ -2,7 +2,7 @@
 // plan's audio, RFC 4733 events and SIP INFO) and the agent (a UAS at --agent-listen that
 // answers and records everything it receives). Each call is told apart at the agent by the
 // user part of its request URI (`verify-<run>-<n>`), which a proxy or B2BUA keeps.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
@@ -255,11 +255,11 @@ export class CallerCall {
     readonly codec: VerifyCodec,
     readonly eventPt: number,
   ) {
-    socket.on('message', (_msg: Buffer, _rinfo: RemoteInfo) => {});
     // Silence until the plan starts: a relay that waits for the caller's first packet starts.
     let ts = 0;
+    const silence = new Uint8Array(FRAME).fill(codec === 'PCMU' ? 0xff : 0xd5);
     this.#keepalive = setInterval(() => {
-      this.#send(STATIC_PT[codec], false, (ts += FRAME), new Uint8Array(FRAME).fill(codec === 'PCMU' ? 0xff : 0xd5));
+      this.#send(STATIC_PT[codec], false, (ts += FRAME), silence);
     }, 20);
   }
 
