@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { createXmlConnector, parseGatewayConfig } from '../../src/gateway/create-connector.js';
-import { compileCli } from '../helpers/cli.js';
+import { compileCli, plainNode } from '../helpers/cli.js';
 import { CARDS, cardDataIn, chargeRequest } from '../helpers/gateway.js';
 
 const { cli, workDir, run } = compileCli(t, 'gateway-sim');
@@ -18,7 +18,7 @@ interface Running {
 }
 
 function start(...args: string[]): Running {
-  const child = spawn(process.execPath, [cli, 'gateway-sim', ...args], { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...plainNode([cli, 'gateway-sim', ...args]), { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { waitFor } from '../helpers/call-sip-peers.js';
-import { compileCli } from '../helpers/cli.js';
+import { compileCli, plainNode } from '../helpers/cli.js';
 import { cardNeedles, filesUnder, needlesIn } from '../helpers/e2e-server.js';
 import { ScriptedCaller } from '../helpers/scripted-caller.js';
 import { testPort } from '../helpers/ports.js';
@@ -55,7 +55,7 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   }
   const { cli, workDir } = compileCli(t, 'npm-start');
   t.ok(existsSync(cli), 'the CLI compiled');
-  const child = spawn(process.execPath, [cli, 'serve'], { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...plainNode([cli, 'serve']), { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { compileCli } from '../helpers/cli.js';
+import { compileCli, plainNode } from '../helpers/cli.js';
 import { Kamailio, kamailioAvailable, KAMAILIO } from '../helpers/kamailio.js';
 import { PaymentCaller } from '../helpers/payment-caller.js';
 import { CVV, EXPIRY, SCRIPTS, VISA, runScript, waitState, type ScriptOutcome, type ScriptTarget } from '../helpers/payment-scripts.js';
@@ -100,7 +100,7 @@ function startInstance(cli: string, dir: string, n: 0 | 1, pgUrl: string): Insta
   // JSON is YAML: no quoting questions for the PostgreSQL URL.
   // 0600: the config holds a secret (the PostgreSQL URL), and serve refuses readable secrets.
   writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
-  const child = spawn(process.execPath, [cli, 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...plainNode([cli, 'serve', '--config', file]), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Instance(n === 0 ? 'A' : 'B', SIP[n], child);
 }
 

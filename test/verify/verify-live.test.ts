@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium } from 'playwright-core';
-import { compileCli } from '../helpers/cli.js';
+import { compileCli, plainNode } from '../helpers/cli.js';
 import { startE2eServer } from '../helpers/e2e-server.js';
 import { Kamailio, kamailioAvailable } from '../helpers/kamailio.js';
 import { runVerify } from '../../src/verify/verify-run.js';
@@ -26,7 +26,7 @@ const { cli, run } = compileCli(t, 'cli-verify');
 /** The CLI in a child process without blocking this one (the server under test runs here). */
 function runAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...plainNode([cli, ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
