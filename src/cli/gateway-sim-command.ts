@@ -7,8 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SimulatorEvent, type SimulatorFault, startGatewaySimulator } from '../gateway/simulator.js';
 
-export const DEFAULT_SIMULATOR_LISTEN = '127.0.0.1:8443';
-
 export interface GatewaySimCommandOptions {
   readonly listen: string;
   readonly fault: SimulatorFault | null;

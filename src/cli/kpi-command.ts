@@ -10,9 +10,7 @@ import { parseGroupBy, parseRange } from '../kpi/kpi-range.js';
 import type { KpiGroupBy, KpiRange, KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
-
-/** Where `npm start` keeps its history (the embedded defaults: a SQLite KPI store in ./data/). */
-export const DEFAULT_KPI_DB = './data/kpi.sqlite';
+import { DEFAULT_KPI_DB } from './cli-options.js';
 
 export interface KpiCommandOptions {
   readonly db?: string;

@@ -4,22 +4,21 @@
 // failure, 2 bad usage or unreadable/invalid input (message on stderr naming the file).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
-import { CaptureError } from '../capture/index.js';
+// Only light modules are imported here (option parsers, error classes, lists of choices): each
+// command's module is loaded by its action, so a command pays at start for its own dependencies
+// only (fastify, SQLite, PostgreSQL, the SIP stack ... cost up to a second of CPU to load, which
+// `detect` or `--help` need not pay).
+import { CaptureError } from '../capture/capture-error.js';
+import { ConfigError } from '../config/config-error.js';
 import { GatewayConfigError } from '../gateway/gateway-error.js';
-import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simulator.js';
+import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simulator-options.js';
 import { KpiError } from '../kpi/kpi-error.js';
 import { AudioFileError, RAW_FORMATS } from '../media/prompts/audio-file.js';
-import { CLAMP_MODES, isClampMode } from '../media/clamp/inband-clamp.js';
+import { CLAMP_MODES, isClampMode } from '../media/clamp/inband-clamp-options.js';
+import { VerifyError } from '../verify/verify-error.js';
 import { BenchUsageError, runBenchCommand } from './bench-command.js';
-import { runClampCommand } from './clamp-command.js';
+import { DEFAULT_KPI_DB, DEFAULT_SIMULATOR_LISTEN, defaultJobs, parseCodecs, parseEventPt, parseJobs, parseMinDigits } from './cli-options.js';
 import { isRawFormat, rawOptions, runDetectCommand } from './detect-command.js';
-import { DEFAULT_SIMULATOR_LISTEN, runGatewaySimCommand } from './gateway-sim-command.js';
-import { DEFAULT_KPI_DB, runKpiCommand } from './kpi-command.js';
-import { parseEventPt, runReplayCommand } from './replay-command.js';
-import { defaultJobs, parseJobs, parseMinDigits, runScanCommand } from './scan-command.js';
-import { parseCodecs, runVerifyCommand } from './verify-command.js';
-import { VerifyError } from '../verify/verify-endpoints.js';
-import { ConfigError } from '../config/load-config.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -143,6 +142,7 @@ function buildProgram(): Command {
         const format: unknown = options.format;
         const rate: unknown = options.rate;
         const mode: unknown = options.mode;
+        const { runClampCommand } = await import('./clamp-command.js');
         await runClampCommand(
           input,
           output,
@@ -169,6 +169,7 @@ function buildProgram(): Command {
       reportUsageErrors(async (capture: string, options: OptionValues) => {
         const writeAudio: unknown = options.writeAudio;
         const eventPt: unknown = options.eventPt;
+        const { runReplayCommand } = await import('./replay-command.js');
         await runReplayCommand(
           capture,
           {
@@ -200,6 +201,7 @@ function buildProgram(): Command {
         const raw = rawOptions({ json: false, format: typeof format === 'string' && isRawFormat(format) ? format : undefined, rate: typeof rate === 'number' ? rate : undefined });
         const jobs: unknown = options.jobs;
         const minDigits: unknown = options.minDigits;
+        const { runScanCommand } = await import('./scan-command.js');
         commandExitCode = await runScanCommand(
           paths,
           {
@@ -236,6 +238,7 @@ function buildProgram(): Command {
         const tokenFile = text('tokenFile');
         const token = tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : process.env.TONEGUARD_TOKEN;
         const codecs: unknown = options.codecs;
+        const { runVerifyCommand } = await import('./verify-command.js');
         commandExitCode = await runVerifyCommand(
           {
             target: text('target'),
@@ -282,8 +285,6 @@ function buildProgram(): Command {
     .option('--allow-readable-secrets', 'accept secrets in a config or secret file that group or others can read')
     .action(async (options: OptionValues) => {
       const config: unknown = options.config;
-      // Loaded on demand: the server's module tree (fastify, SIP, media, gateway) is about 0.8 s
-      // of CPU at start, which every other command (detect, clamp, --help ...) need not pay.
       const { runServeCommand } = await import('./serve-command.js');
       await runServeCommand({ config: typeof config === 'string' ? config : undefined, allowReadableSecrets: options.allowReadableSecrets === true }, writeErr);
     });
@@ -302,6 +303,7 @@ function buildProgram(): Command {
         const fault: unknown = options.fault;
         const slowMs: unknown = options.slowMs;
         const caOut: unknown = options.caOut;
+        const { runGatewaySimCommand } = await import('./gateway-sim-command.js');
         await runGatewaySimCommand(
           {
             listen: typeof listen === 'string' ? listen : DEFAULT_SIMULATOR_LISTEN,
@@ -329,6 +331,7 @@ function buildProgram(): Command {
     .action(
       reportUsageErrors(async (options: OptionValues) => {
         const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        const { runKpiCommand } = await import('./kpi-command.js');
         await runKpiCommand(
           {
             db: text('db'),

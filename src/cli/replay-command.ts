@@ -4,7 +4,6 @@
 // part-way still prints what was read, then fails with the capture error (exit 2).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import { readCaptureBytes } from '../capture/index.js';
 import { encodeWav } from '../media/prompts/audio-file.js';
 import { clampPcm } from '../media/clamp/inband-clamp.js';
@@ -17,14 +16,6 @@ export interface ReplayCommandOptions {
   readonly writeAudio?: string;
   /** Telephone-event payload type for streams without SDP (default 101). */
   readonly eventPt?: number;
-}
-
-/** An RTP payload type, 0-127 (RFC 3550 §5.1). */
-export function parseEventPt(value: string): number {
-  if (!/^[0-9]{1,3}$/.test(value) || Number(value) > 127) {
-    throw new InvalidArgumentError('Expected an RTP payload type, an integer 0-127 (telephone-event is usually 96-127, default 101).');
-  }
-  return Number(value);
 }
 
 export function ssrcText(ssrc: number | undefined): string {

@@ -2,10 +2,8 @@
 // (docs/cli.md, docs/assessors.md): recordings searched for DTMF that could be card data.
 // Output never holds more than a card's last four digits. Exit 0: nothing found; 1: findings;
 // 2: some file could not be read (what could be read is still reported) or bad usage.
-import { availableParallelism } from 'node:os';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import type { RawAudioOptions } from '../media/prompts/audio-file.js';
 import { DEFAULT_FIND_OPTIONS, type Finding } from '../scan/card-findings.js';
 import type { FileReport } from '../scan/scan-file.js';
@@ -27,20 +25,6 @@ export interface ScanCommandOptions {
 /** Extensions picked up inside directories (a file named on the command line is always scanned). */
 const RECORDING_EXTENSIONS = new Set(['.wav', '.pcap', '.pcapng', '.cap']);
 const RAW_EXTENSIONS = new Set(['.raw', '.ul', '.ulaw', '.al', '.alaw', '.sln', '.pcm', '.g711']);
-
-export function parseJobs(value: string): number {
-  if (!/^[1-9][0-9]{0,2}$/.test(value)) throw new InvalidArgumentError('Expected a number of parallel jobs, 1-999.');
-  return Number(value);
-}
-
-export function parseMinDigits(value: string): number {
-  if (!/^[0-9]{1,2}$/.test(value) || Number(value) < 1 || Number(value) > 19) throw new InvalidArgumentError('Expected a run length in digits, 1-19.');
-  return Number(value);
-}
-
-export function defaultJobs(): number {
-  return availableParallelism();
-}
 
 /**
  * Files under the given paths, in path order: directories recursively; symbolic links inside

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { VERIFY_CODECS, type VerifyCodec } from '../verify/verify-endpoints.js';
+import type { VerifyCodec } from '../verify/verify-error.js';
 import { checkSignedReport, loadSigningKey, newSigningKey, reportHtml, signReport } from '../verify/verify-report.js';
 import { runVerify } from '../verify/verify-run.js';
 
@@ -24,12 +24,6 @@ export interface VerifyCommandOptions {
   readonly check?: string;
   readonly publicKey?: string;
   readonly version: string;
-}
-
-export function parseCodecs(value: string): VerifyCodec[] {
-  const codecs = value.split(',').map((c) => c.trim().toUpperCase());
-  for (const c of codecs) if (!(VERIFY_CODECS as readonly string[]).includes(c)) throw new InvalidArgumentError(`unknown codec ${c} (one of ${VERIFY_CODECS.join(', ')})`);
-  return codecs as VerifyCodec[];
 }
 
 function readText(file: string, what: string): string {

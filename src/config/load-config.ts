@@ -5,13 +5,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { CodedError } from '../errors.js';
+import { ConfigError } from './config-error.js';
 import { configSchema, type ToneguardConfig } from './config-schema.js';
 import { ConfigSecretError, plainSecretKeys, readableSecretsAdvice, resolveSecrets, type SecretSources } from './config-secrets.js';
 
-export type ConfigErrorCode = 'ERR_CONFIG_READ' | 'ERR_CONFIG_YAML' | 'ERR_CONFIG_INVALID' | 'ERR_CONFIG_SECRET';
-
-export class ConfigError extends CodedError<ConfigErrorCode> {}
+export { ConfigError, type ConfigErrorCode } from './config-error.js';
 
 export interface LoadConfigOptions {
   /** Environment for `${NAME}` (default process.env). */

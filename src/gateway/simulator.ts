@@ -14,24 +14,9 @@ import { parseDecimalAmount } from './currency.js';
 import { escapeXml } from './request-body.js';
 import { parseXml, selectText, type ParsedXml } from './response-mapping.js';
 import { decide, type SimulatorDecision } from './simulator-rules.js';
-import { GatewayConfigError } from './gateway-error.js';
+import { parseListen, type SimulatorFault } from './simulator-options.js';
 
-/** Faults the simulator can play, each once per queued entry (or always, with `fault`). */
-export const SIMULATOR_FAULTS = [
-  'http-500', // charges, then answers 500 (the retry with the same key must get the first answer)
-  'http-503', // does not process; 503
-  'http-400', // does not process; 400
-  'malformed-xml', // charges, then answers XML cut short
-  'unexpected-xml', // charges, then answers well-formed XML no template rule knows
-  'slow', // charges, answers after slowMs
-  'no-answer', // charges, never answers (the client times out)
-  'reset', // charges, then drops the connection without an answer
-] as const;
-export type SimulatorFault = (typeof SIMULATOR_FAULTS)[number];
-
-export function isSimulatorFault(value: string): value is SimulatorFault {
-  return (SIMULATOR_FAULTS as readonly string[]).includes(value);
-}
+export { isSimulatorFault, parseListen, SIMULATOR_FAULTS, type SimulatorFault } from './simulator-options.js';
 
 export interface LedgerEntry {
   /** Requests seen with this key. */
@@ -91,14 +76,6 @@ export interface GatewaySimulator {
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 export const SIMULATOR_PATH = '/xml/v1/request.api';
-
-/** "127.0.0.1:8443" / "[::1]:0" / ":8443" -> host and port; throws GatewayConfigError. */
-export function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):([0-9]{1,5})$/.exec(listen);
-  const port = Number(match?.[3]);
-  if (match === null || port > 65535) throw new GatewayConfigError('gateway.config', `listen address ${JSON.stringify(listen)}: expected HOST:PORT such as 127.0.0.1:8443`);
-  return { host: match[1] ?? (match[2] === '' ? '127.0.0.1' : (match[2] ?? '127.0.0.1')), port };
-}
 
 async function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
   const now = Date.now();

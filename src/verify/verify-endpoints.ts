@@ -6,24 +6,21 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
-import { CodedError } from '../errors.js';
 import { planDigitPackets } from '../rtp/rfc4733.js';
 import { looksLikeRtp, rtpPayloadBounds, rtpPayloadType, rtpSsrc, rtpTimestamp, serializeRtp } from '../rtp/rtp-packet.js';
 import { parseSdp } from '../sip/sdp.js';
 import { Dialog, SipStack, parseCSeq, parseSipUri, type Destination, type SipRequest, type SipResponse } from '../sip/sip-stack.js';
 import type { AgentCapture } from './verify-analysis.js';
+import { VerifyError, type VerifyCodec } from './verify-error.js';
 import { RATE, type CallerPlan } from './verify-plan.js';
 
-export type VerifyCodec = 'PCMU' | 'PCMA';
-export const VERIFY_CODECS: readonly VerifyCodec[] = ['PCMU', 'PCMA'];
+export { VERIFY_CODECS, VerifyError, type VerifyCodec, type VerifyErrorCode } from './verify-error.js';
 const STATIC_PT: Record<VerifyCodec, number> = { PCMU: 0, PCMA: 8 };
 const EVENT_PT = 101;
 const FRAME = 160; // 20 ms at 8 kHz
 /** A packet more than this far from where its timestamp puts it re-anchors the timeline (250 ms). */
 const REANCHOR_SAMPLES = 2000;
 
-export type VerifyErrorCode = 'ECALL' | 'EAPI' | 'EUSAGE' | 'EREPORT';
-export class VerifyError extends CodedError<VerifyErrorCode> {}
 
 function sdp(address: string, port: number, codec: VerifyCodec): string {
   const pt = STATIC_PT[codec];
