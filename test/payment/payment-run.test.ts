@@ -47,7 +47,8 @@ class FakeCall implements PaymentCall {
   }
 }
 
-function setup(options: { promptDir?: string; script?: ChargeOutcome[]; dialog?: Record<string, unknown> } = {}) {
+/** A coordinator on fakes; closed when `t` ends, so a run a test leaves waiting (for a key, say) does not keep its timers going. */
+function setup(t: { teardown(fn: () => void): void }, options: { promptDir?: string; script?: ChargeOutcome[]; dialog?: Record<string, unknown> } = {}) {
   const lines: string[] = [];
   const logger = createLogger('debug', new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
   const results: PaymentSessionResult[] = [];
@@ -62,6 +63,7 @@ function setup(options: { promptDir?: string; script?: ChargeOutcome[]; dialog?:
     findCall: (id) => calls.get(id),
     webhookSecret: 'shh',
   });
+  t.teardown(() => coordinator.close());
   return { lines, results, calls, connector, coordinator };
 }
 
@@ -84,7 +86,7 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
 }
 
 t.test('the hand-back throws: the call still ends, with the result on the BYE', async (t) => {
-  const { calls, connector, coordinator, lines } = setup({ script: [{ kind: 'approved', transactionId: '8816123456789012', authCode: null }] });
+  const { calls, connector, coordinator, lines } = setup(t, { script: [{ kind: 'approved', transactionId: '8816123456789012', authCode: null }] });
   const call = new FakeCall('call-throw');
   call.referThrows = true;
   calls.set(call.id, call);
@@ -102,7 +104,7 @@ t.test('a readback prompt missing: no card-derived word in the log, no charge, t
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-prompts-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const f of readdirSync(DEFAULT_PROMPT_DIR)) if (f !== 'month-9.ul') copyFileSync(join(DEFAULT_PROMPT_DIR, f), join(dir, f));
-  const { calls, connector, coordinator, lines, results } = setup({ promptDir: dir });
+  const { calls, connector, coordinator, lines, results } = setup(t, { promptDir: dir });
   const call = new FakeCall('call-missing');
   calls.set(call.id, call);
   coordinator.startAutomated(call, HEADERS);
@@ -120,7 +122,7 @@ t.test('a readback prompt missing: no card-derived word in the log, no charge, t
 });
 
 t.test('agent-assisted: the agent copy of the readback is the caller copy with the expiry as silence, same length', async (t) => {
-  const { calls, coordinator } = setup();
+  const { calls, coordinator } = setup(t);
   const call = new FakeCall('call-agent');
   calls.set(call.id, call);
   await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' } });
@@ -150,7 +152,7 @@ function indexOf(hay: Int16Array, needle: Int16Array): number {
 }
 
 t.test('agent-assisted: the agent hangs up mid-card: the caller alone hears the cancellation, then the call ends with the result', async (t) => {
-  const { calls, connector, coordinator, results, lines } = setup();
+  const { calls, connector, coordinator, results, lines } = setup(t);
   const call = new FakeCall('call-agent-gone');
   calls.set(call.id, call);
   await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' }, actor: 'master' });
@@ -180,7 +182,7 @@ t.test('agent-assisted: the agent hangs up mid-card: the caller alone hears the 
 });
 
 t.test('agent-assisted: the agent hangs up after the result, while it plays: the call ends instead of leaving secure mode', async (t) => {
-  const { calls, coordinator, results } = setup({ script: [{ kind: 'approved', transactionId: '4242', authCode: null }] });
+  const { calls, coordinator, results } = setup(t, { script: [{ kind: 'approved', transactionId: '4242', authCode: null }] });
   const call = new FakeCall('call-agent-after');
   calls.set(call.id, call);
   await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' }, actor: 'master' });
