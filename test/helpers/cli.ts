@@ -52,10 +52,16 @@ function newestSourceMs(): number {
   return Math.max(newest, statSync(join(PROJECT_ROOT, 'tsconfig.json')).mtimeMs);
 }
 
-/** dist/ when `npm test`'s pretest (or `npm run build`) has just compiled every source. */
+/**
+ * dist/ when `npm test`'s pretest (or `npm run build`) has compiled every source since it last
+ * changed. The build is incremental (tsconfig.json): tsc rewrites only the outputs that change,
+ * and its build info dist/.tsbuildinfo whenever a source's content did; pretest also touches that
+ * file after a successful build, so its time is the time of the last build.
+ */
 function freshDist(): string | undefined {
   const main = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
-  return existsSync(main) && statSync(main).mtimeMs >= newestSourceMs() ? join(PROJECT_ROOT, 'dist') : undefined;
+  const buildInfo = join(PROJECT_ROOT, 'dist', '.tsbuildinfo');
+  return existsSync(main) && existsSync(buildInfo) && statSync(buildInfo).mtimeMs >= newestSourceMs() ? join(PROJECT_ROOT, 'dist') : undefined;
 }
 
 export function compileCli(t: TestLike, name: string): CompiledCli {
@@ -71,7 +77,7 @@ export function compileCli(t: TestLike, name: string): CompiledCli {
     rmSync(workDir, { recursive: true, force: true });
     rmSync(buildDir, { recursive: true, force: true });
   });
-  const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.json'), '--outDir', buildDir], {
+  const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.json'), '--outDir', buildDir, '--tsBuildInfoFile', join(buildDir, '.tsbuildinfo')], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
   });
