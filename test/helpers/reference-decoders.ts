@@ -90,6 +90,31 @@ export function runMultimon(pcm: Int16Array): ReferenceDigit[] {
 }
 
 /**
+ * Silence between the signals runMultimonJoined puts end to end (1 s): multimon-ng's DTMF
+ * decoder is idle again long before its end, so no digit spans two signals and a digit ending
+ * one signal is not merged with the same digit starting the next.
+ */
+const JOIN_GAP_SAMPLES = SAMPLE_RATE;
+
+/**
+ * multimon-ng's digits over several signals, in signal order: one sox and one multimon-ng run
+ * over the signals joined by 1 s of silence, instead of a pair of process starts per signal.
+ * For callers that only need the digits of all of them together (multimon-ng gives no
+ * positions, so a digit cannot be traced back to its signal); the same digits as runMultimon on
+ * each signal (test/plumbing/reference-decoders.test.ts).
+ */
+export function runMultimonJoined(signals: readonly Int16Array[]): ReferenceDigit[] {
+  if (signals.length === 0) return [];
+  const joined = new Int16Array(signals.reduce((sum, s) => sum + s.length + JOIN_GAP_SAMPLES, JOIN_GAP_SAMPLES));
+  let offset = JOIN_GAP_SAMPLES;
+  for (const s of signals) {
+    joined.set(s, offset);
+    offset += s.length + JOIN_GAP_SAMPLES;
+  }
+  return runMultimon(joined);
+}
+
+/**
  * dtmf2num's digits for a whole signal, in order (it gives no positions). It normalises the
  * file's volume first, so it sees levels relative to the loudest part.
  */

@@ -17,7 +17,7 @@ import { audioStream, runAgent, type AgentRun } from '../helpers/agent-stage.js'
 import { residualReport } from '../helpers/clamp-leak.js';
 import { onTheLine } from '../helpers/dtmf-cases.js';
 import { generatedSets, type LeakCase, type LeakSet, type Span } from '../helpers/leak-sets.js';
-import { runDtmf2num, runMultimon } from '../helpers/reference-decoders.js';
+import { runDtmf2num, runMultimon, runMultimonJoined } from '../helpers/reference-decoders.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
 import { FRAME, buildStream, type Segment } from '../helpers/rtp-streams.js';
 import { addWhiteNoise, pick, randomInt, seedBanner, streamRng } from '../helpers/signals.js';
@@ -63,7 +63,7 @@ function checkSet(t: Test, set: LeakSet, opts: { baseline?: number; gateway?: re
     const runs = set.cases.map((c, i) => runAgent(opts.gateway?.[i] ?? audioStream(c.pcm), { mode }));
     runs.forEach((r, i) => checkRun(t, `[${set.name}] [${mode}] case ${i}`, r));
     const outputs = runs.map((r, i) => r.aligned.subarray(0, set.cases[i].pcm.length - r.lookahead));
-    checkRecovered(t, `[${set.name}] [${mode}]`, mode, outputs.flatMap((o) => runMultimon(o).map((d) => d.digit)));
+    checkRecovered(t, `[${set.name}] [${mode}]`, mode, runMultimonJoined(outputs).map((d) => d.digit));
     if (mode === 'digit') continue;
     if (opts.baseline !== undefined) {
       const count = runDtmf2num(concat(outputs)).length;

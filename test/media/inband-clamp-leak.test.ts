@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from '../helpers/cli.js';
 import { identicalFrameShare, residualReport } from '../helpers/clamp-leak.js';
 import { onTheLine } from '../helpers/dtmf-cases.js';
 import { generatedSets, type LeakCase, type LeakSet, type Span } from '../helpers/leak-sets.js';
-import { runDtmf2num, runMultimon } from '../helpers/reference-decoders.js';
+import { runDtmf2num, runMultimonJoined } from '../helpers/reference-decoders.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
 import { SAMPLES_PER_MS, seedBanner, streamRng } from '../helpers/signals.js';
 import { buildTalkDown } from '../helpers/talk-down.js';
@@ -49,7 +49,7 @@ function concat(parts: readonly Int16Array[]): Int16Array {
 
 function checkSet(t: Test, set: LeakSet): void {
   const digits = set.cases.reduce((sum, c) => sum + c.spans.length, 0);
-  const inputFound = set.cases.reduce((sum, c) => sum + runMultimon(c.pcm).length, 0);
+  const inputFound = runMultimonJoined(set.cases.map((c) => c.pcm)).length;
   t.comment(`${set.name}: ${digits} digits; multimon-ng finds ${inputFound} in the input`);
   // dtmf2num baseline once per set: all cases without digits, concatenated.
   const baselineParts = set.cases.flatMap((c) => (c.withoutDigits === undefined ? [] : [c.withoutDigits]));
@@ -57,7 +57,7 @@ function checkSet(t: Test, set: LeakSet): void {
   for (const mode of MODES) {
     const results = set.cases.map((c) => clampPcm(c.pcm, { mode }));
     const outputs = results.map((r) => r.output);
-    const found = outputs.flatMap((output) => runMultimon(output).map((d) => d.digit));
+    const found = runMultimonJoined(outputs).map((d) => d.digit);
     if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `[${set.name}] [digit] multimon-ng recovers only ${FIXED}`, { found: found.join('') });
     else t.equal(found.length, 0, `[${set.name}] [${mode}] multimon-ng recovers no digit`, { found: found.join('') });
     const unmuted = set.cases.flatMap((c, i) => unmutedToneMs(results[i].weights, c.spans));
@@ -155,11 +155,13 @@ t.test('lookahead sweep: the default is the first leak-free value with the whole
   for (const lookaheadMs of [12, 16, 17, 18, 20, DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs]) {
     let worst = 0, found = 0;
     for (const set of sets) {
+      const outputs: Int16Array[] = [];
       for (const c of set.cases) {
         const { output, weights } = clampPcm(c.pcm, { lookaheadMs });
         worst = Math.max(worst, ...unmutedToneMs(weights, c.spans));
-        found += runMultimon(output).length;
+        outputs.push(output);
       }
+      found += runMultimonJoined(outputs).length;
     }
     worstAt.set(lookaheadMs, worst);
     rows.push(`L=${lookaheadMs} ms: worst ${worst.toFixed(2)} ms of tone unmuted per digit, multimon-ng ${found}`);
