@@ -202,7 +202,7 @@ t.test('agent-assisted: the agent hangs up after the result, while it plays: the
 });
 
 t.test('the caller hangs up while the result prompt plays: the run ends and leaves no active payment', async (t) => {
-  const { calls, coordinator, results } = setup({ script: [{ kind: 'approved', transactionId: '5151', authCode: null }] });
+  const { calls, coordinator, results } = setup(t, { script: [{ kind: 'approved', transactionId: '5151', authCode: null }] });
   const call = new FakeCall('call-hangup-result');
   calls.set(call.id, call);
   coordinator.startAutomated(call, HEADERS);
