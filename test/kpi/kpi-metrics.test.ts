@@ -147,6 +147,7 @@ t.test('recorder: a failing store is reported, never thrown; bad events counted 
     },
     grouped: async () => [],
     fieldErrors: async () => ({}),
+    fieldInputs: async () => [],
     close: async () => undefined,
   };
   const metrics = new KpiMetrics();
