@@ -8,4 +8,4 @@ export { KpiRecorder, type KpiRecorderOptions } from './kpi-recorder.js';
 export { registerKpiRoutes, type KpiRoutesOptions } from './kpi-routes.js';
 export { DASHBOARD_HTML } from './dashboard-page.js';
 export { parseGroupBy, parseIsoTime, parseRange } from './kpi-range.js';
-export { kpiCsv, fieldErrorsCsv, groupsJsonLines, summaryJsonLine, summaryObject } from './kpi-format.js';
+export { kpiCsv, fieldErrorsCsv, fieldInputsCsv, groupsJsonLines, summaryJsonLine, summaryObject } from './kpi-format.js';
