@@ -91,14 +91,12 @@ export function compileCli(t: TestLike, name: string): CompiledCli {
  * child process a test spawns and puts its process-info loader (coverage and changed-file
  * tracking, which this project does not use) into the child's NODE_OPTIONS; in a node child that
  * loader costs about 0.3 s of CPU at start and more per module loaded, which made the CLI tests
- * spend most of their time starting tap's instrumentation. `env` sets NODE_OPTIONS back to what
- * it was without tap's additions after tap's hook has run, then execs node (same pid, so killing
- * the child still kills node).
+ * spend most of their time starting tap's instrumentation. `env` removes NODE_OPTIONS after
+ * tap's hook has run (the CLI needs none), then execs node (same pid, so killing the child still
+ * kills node).
  */
 export function plainNode(args: readonly string[]): [command: string, args: string[]] {
-  const options = (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((option) => option !== '' && !/[/\\]@tapjs[/\\]/.test(option));
-  const env = options.length === 0 ? ['-u', 'NODE_OPTIONS'] : [`NODE_OPTIONS=${options.join(' ')}`];
-  return ['env', [...env, process.execPath, ...args]];
+  return ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]];
 }
 
 function runner(cli: string, workDir: string): (...args: string[]) => CliRun {
