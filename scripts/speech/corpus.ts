@@ -168,7 +168,9 @@ export function espeak(text: string, voice: string, pitch: number, wpm: number):
  * speaker variety. A voice that is not installed is skipped.
  */
 export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
-export const FESTIVAL_VOICES = ['kal_diphone', 'ked_diphone', 'rab_diphone', 'don_diphone', 'cmu_us_slt_arctic_hts'] as const;
+// festival's English voices in Debian are kal (the same speaker as flite's), ked and slt (the same
+// as flite's), at about a second per word: only ked adds a speaker.
+export const FESTIVAL_VOICES = ['ked_diphone'] as const;
 
 let installedCache: string[] | null = null;
 /** The flite and festival voices that synthesise on this machine ("flite:kal", "festival:rab_diphone"). */
@@ -186,7 +188,7 @@ export function installedTtsVoices(): string[] {
   return out;
 }
 
-/** flite or festival saying `text` at a pitch factor and a duration stretch, 8 kHz (cached on disk). */
+/** flite or festival saying `text` with a pitch/formant factor and a duration stretch, 8 kHz (cached on disk). */
 export function synth(text: string, voice: string, pitch: number, stretch: number): Int16Array {
   mkdirSync(ESPEAK_CACHE, { recursive: true });
   const key = `${voice.replace(/:/g, '-')}_${pitch.toFixed(2)}_${stretch.toFixed(2)}_${text.replace(/[^a-z0-9]+/gi, '-')}`.slice(0, 180);
@@ -198,14 +200,14 @@ export function synth(text: string, voice: string, pitch: number, stretch: numbe
   const [engine, name] = voice.split(':');
   const wavFile = join(ESPEAK_CACHE, `tmp-${process.pid}.wav`);
   if (engine === 'flite') {
-    execFileSync('flite', ['-voice', name, '--setf', `duration_stretch=${stretch}`, '--setf', `int_f0_target_mean=${Math.round(110 * pitch)}`, '-t', text, '-o', wavFile], { stdio: ['ignore', 'ignore', 'ignore'] });
+    execFileSync('flite', ['-voice', name, '--setf', `duration_stretch=${stretch}`, '-t', text, '-o', wavFile], { stdio: ['ignore', 'ignore', 'ignore'] });
   } else {
     const scheme = `(voice_${name}) (Parameter.set 'Duration_Stretch ${stretch}) (set! tts_hooks (list utt.synth (lambda (utt) (utt.wave.rescale utt 1.0) utt)))`;
     execFileSync('text2wave', ['-eval', scheme, '-o', wavFile], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
   }
   const pcm = trimSilence(readWav8k(wavFile));
-  // Pitch for festival (and on top of flite's): resample, which moves formants too (like a speaker).
-  const out = pitch === 1 || engine === 'flite' ? pcm : speed(pcm, pitch);
+  // Pitch by resampling, which moves the formants too (like another speaker's vocal tract).
+  const out = pitch === 1 ? pcm : speed(pcm, pitch);
   writeFileSync(file, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
   return out;
 }
