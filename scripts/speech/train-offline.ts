@@ -14,6 +14,9 @@ import type { FsddClip } from './corpus.js';
 import { buildTrainingSet, LABELS } from './dataset.js';
 import { augmentedBuild } from './dump-features.js';
 import { importNetworks } from './import-network.js';
+import { mergeModels } from './merge-models.js';
+import { describeRun, trainWordModel } from './train.js';
+import { loadWordModel } from '../../src/speech/model-file.js';
 
 export interface OfflineRun {
   holdOut: string | null;
@@ -24,7 +27,7 @@ export interface OfflineRun {
   log?: (line: string) => void;
 }
 
-export const OFFLINE_DEFAULTS = { networks: 3, epochs: 30, arch: 'cnn' } as const;
+export const OFFLINE_DEFAULTS = { networks: 1, epochs: 25, arch: 'cnn' } as const;
 
 export function describeOfflineRun(run: OfflineRun): string {
   const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (all four speakers)';
@@ -56,6 +59,25 @@ export function trainOffline(fsdd: FsddClip[], run: OfflineRun, out: string): vo
       nets.push(net);
     }
     writeFileSync(out, JSON.stringify(serialiseWordModel(importNetworks(nets), describeOfflineRun(run))) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The shipped recipe: the TypeScript trainer's two MLPs and one offline CNN, averaged. Measured
+ * on held-out speakers the ensemble beats each part (docs/speech.md, "Alternatives measured").
+ */
+export function trainEnsemble(fsdd: FsddClip[], holdOut: string | null, out: string, log?: (line: string) => void): void {
+  const mlpRun = { holdOut, log };
+  const mlps = trainWordModel(fsdd, mlpRun);
+  const cnnRun: OfflineRun = { holdOut, networks: OFFLINE_DEFAULTS.networks, epochs: OFFLINE_DEFAULTS.epochs, ...(log ? { log } : {}) };
+  const dir = mkdtempSync(join(tmpdir(), 'toneguard-speech-cnn-'));
+  try {
+    const cnnFile = join(dir, 'cnn.json');
+    trainOffline(fsdd, cnnRun, cnnFile);
+    const model = mergeModels([mlps, loadWordModel(cnnFile)]);
+    writeFileSync(out, JSON.stringify(serialiseWordModel(model, `ensemble. ${describeRun(mlpRun)}. Plus: ${describeOfflineRun(cnnRun)}`)) + '\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

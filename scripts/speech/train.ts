@@ -3,9 +3,9 @@
 //        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S]
 // Without --hold-out it trains on all four FSDD speakers and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
-// The default trainer is the offline one (train-offline.ts: CNNs trained by Debian's
-// python3-torch); `--trainer ts` is the plain TypeScript MLP trainer (no Python needed, much less
-// accurate on unseen speakers; it makes the small test model of fixtures/speech-fsdd/).
+// Trainers: `ensemble` (default, the shipped recipe: two MLPs from the TypeScript trainer and one
+// CNN from the offline trainer, train-offline.ts, Debian's python3-torch), `torch` (CNNs only),
+// `ts` (MLPs only, no Python needed; it makes the small test model of fixtures/speech-fsdd/).
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import type { WordModel, WordNetwork } from '../../native-free-dsp/speech-classi
 import { loadFsdd, type FsddClip } from './corpus.js';
 import { buildTrainingSet, LABELS } from './dataset.js';
 import { trainMlp } from './mlp.js';
-import { describeOfflineRun, OFFLINE_DEFAULTS, trainOffline } from './train-offline.js';
+import { describeOfflineRun, OFFLINE_DEFAULTS, trainEnsemble, trainOffline } from './train-offline.js';
 
 export interface TrainRun {
   holdOut: string | null;
@@ -54,7 +54,13 @@ async function main(): Promise<void> {
   const holdOut = values['hold-out'] ?? null;
   const out = values.out ?? (holdOut ? `speech-words-without-${holdOut}.json` : new URL('../../models/speech-words.json', import.meta.url).pathname);
   const log = (l: string): void => console.error(l);
-  if ((values.trainer ?? 'torch') === 'torch') {
+  const trainer = values.trainer ?? 'ensemble';
+  if (trainer === 'ensemble') {
+    trainEnsemble(loadFsdd(values.fsdd), holdOut, out, log);
+    console.error(`wrote ${out}`);
+    return;
+  }
+  if (trainer === 'torch') {
     const run = { holdOut, networks: values.networks ? Number(values.networks) : OFFLINE_DEFAULTS.networks, epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs, log };
     trainOffline(loadFsdd(values.fsdd), run, out);
     console.error(`wrote ${out}: ${describeOfflineRun(run)}`);
