@@ -2,8 +2,8 @@
 // the table of docs/speech.md.
 //   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b]
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
-// with the shipped recipe (train-offline.ts trainEnsemble: two MLPs and one CNN; tens of
-// minutes on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
+// with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
+// more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
 import { WordRecogniser, type WordToken } from '../../src/speech/word-recogniser.js';
 import { activePower, channel, concat, espeak, loadFsdd, MENU_TEST_WORDS, nonDigitPrompts, readWav8k, Rng, silence, SPEAKERS, SPOKEN_WORDS, TEST_SENTENCES, TEST_VOICES, type FsddClip } from './corpus.js';
-import { trainEnsemble } from './train-offline.js';
+import { OFFLINE_DEFAULTS, trainOffline } from './train-offline.js';
 
 export interface RunResult {
   tokens: WordToken[];
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   for (const speaker of speakers) {
     const file = join(dir, `speech-words-without-${speaker}.json`);
     if (!existsSync(file)) {
-      trainEnsemble(fsdd, speaker, file, (l: string) => console.error(`[${speaker}] ${l}`));
+      trainOffline(fsdd, { holdOut: speaker, networks: OFFLINE_DEFAULTS.networks, epochs: OFFLINE_DEFAULTS.epochs, log: (l: string) => console.error(`[${speaker}] ${l}`) }, file);
     }
     const row = evaluateFold(loadWordModel(file), fsdd, speaker, values.cards ? Number(values.cards) : 100);
     console.error(formatTable([row]).split('\n')[2]);
