@@ -18,6 +18,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CLAMP_LOOKAHEAD_MS } from '../src/media/clamp/create-clamp-stage.js';
 import type { LegMediaConfig, MediaSession } from '../src/media/media-session.js';
@@ -107,6 +108,8 @@ export interface MediaLoadBenchOptions {
   readonly servePorts?: string;
   /** SIP port of the serve contender's server (the gateway simulator takes the next); default a free one. */
   readonly sipPort?: number;
+  /** The built CLI the serve contender runs (default dist/src/cli/main.js of the package). */
+  readonly serveCli?: string;
 }
 
 export interface MediaLoadBenchResult {
@@ -376,7 +379,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   const root = projectRoot();
   const { generator, note } = createLoadGenerator(root);
   const serve = new ServeContender({
-    root,
+    cli: options.serveCli ?? join(root, 'dist', 'src', 'cli', 'main.js'),
     address: ADDRESS,
     rtpPorts: options.servePorts ?? DEFAULT_SERVE_PORTS,
     ...(options.sipPort === undefined ? {} : { sipPort: options.sipPort }),

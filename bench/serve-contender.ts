@@ -9,7 +9,8 @@ import { ServeCallRig } from './serve-calls.js';
 import { ServeProcess } from './serve-process.js';
 
 export interface ServeContenderOptions {
-  readonly root: string;
+  /** The built CLI (dist/src/cli/main.js). */
+  readonly cli: string;
   readonly address: string;
   /** rtp.ports of the server, `FIRST-LAST`. */
   readonly rtpPorts: string;
@@ -45,7 +46,7 @@ export class ServeContender {
     this.#rig ??= await ServeCallRig.start(this.options.address);
     const rig = this.#rig;
     this.#server ??= await ServeProcess.start({
-      root: this.options.root,
+      cli: this.options.cli,
       address: this.options.address,
       rtpPorts: this.options.rtpPorts,
       upstream: rig.agentUri,

@@ -20,8 +20,8 @@ export class ServeProcessError extends CodedError<'ERR_BENCH_SERVE'> {
 }
 
 export interface ServeProcessOptions {
-  /** The package root (dist/src/cli/main.js under it must be built). */
-  readonly root: string;
+  /** The built CLI: dist/src/cli/main.js of the package. */
+  readonly cli: string;
   readonly address: string;
   /** rtp.ports, `FIRST-LAST`. */
   readonly rtpPorts: string;
@@ -85,7 +85,7 @@ export class ServeProcess {
   }
 
   static async start(o: ServeProcessOptions): Promise<ServeProcess> {
-    const main = join(o.root, 'dist', 'src', 'cli', 'main.js');
+    const main = o.cli;
     if (!existsSync(main)) throw new ServeProcessError(`${main} is missing: build first (npx tsc -p tsconfig.json)`);
     const sipPort = o.sipPort ?? (await freePort(o.address));
     const dir = mkdtempSync(join(tmpdir(), 'toneguard-serve-bench-'));
