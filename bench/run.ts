@@ -131,6 +131,10 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
       ...(contenders.length === 0 ? {} : { contenders }),
       // TONEGUARD_BENCH_SERVE_WORKERS=0: rtp.workers of the serve contender's server (default: its default, one per core).
       ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_WORKERS ?? '') ? { serveWorkers: Number(process.env.TONEGUARD_BENCH_SERVE_WORKERS) } : {}),
+      // TONEGUARD_BENCH_SIP_PORT=64000: the serve contender's SIP port (the gateway simulator takes the next; default free ports).
+      ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SIP_PORT ?? '') ? { sipPort: Number(process.env.TONEGUARD_BENCH_SIP_PORT) } : {}),
+      // TONEGUARD_BENCH_SERVE_PORTS=40000-43999: the serve contender's rtp.ports (the default).
+      ...(/^\d+-\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_PORTS ?? '') ? { servePorts: process.env.TONEGUARD_BENCH_SERVE_PORTS } : {}),
     });
     for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
   }
