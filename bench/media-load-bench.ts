@@ -86,6 +86,8 @@ export interface MediaLoadLevel {
    * plain relay passes both; toneguard in secure mode neither.
    */
   readonly digitsAtAgent: { readonly events: number; readonly toneFrames: number | null };
+  /** Time to configure the relay for the level's calls, ms (serve: SIP setup of every call and secure mode on over HTTP). */
+  readonly setupMs: number;
   /** Why the level failed before or after measuring (serve: setup, secure mode, teardown, the server died); null otherwise. */
   readonly note: string | null;
 }
@@ -282,7 +284,7 @@ function failedLevel(contender: LoadContender, calls: number, note: string): Med
   return {
     contender, calls, expected: 0, lost: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN, p99AudioMs: NaN, budgetMs: LOOKAHEAD_MS + SLACK_MS, lateSendShare: 0,
     generatorLimited: false, pass: false, goalPass: false, cpuUsPerPacket: NaN, callsPerCore: 0, relayCores: NaN, generatorCores: null,
-    digitsAtAgent: { events: 0, toneFrames: null }, note,
+    digitsAtAgent: { events: 0, toneFrames: null }, setupMs: NaN, note,
   };
 }
 
@@ -315,6 +317,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
   try {
     let cpuFrom = 0;
     let wallFrom = 0;
+    let setupMs = NaN;
     const result = await generator.run({
       address: ADDRESS,
       targets: relay.targets,
@@ -323,7 +326,9 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       eventsRelayed: contender === 'baseline',
       recvBufferBytes: RECV_BUFFER_BYTES,
       configure: async (ports) => {
+        const setupFrom = performance.now();
         const relayPorts = await relay.configure(ports);
+        setupMs = performance.now() - setupFrom;
         cpuFrom = cpu();
         wallFrom = performance.now();
         return relayPorts;
@@ -356,6 +361,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       pass: clean && result.p99Ms + delay <= budget,
       goalPass: clean && result.p99Ms <= GOAL_TRANSIT_MS,
       digitsAtAgent: { events: result.eventsAtAgent, toneFrames: result.toneFramesAtAgent },
+      setupMs,
       note: null,
     };
   } catch (error) {

@@ -70,6 +70,7 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
           maxMs: round2(l.maxMs),
           p99AudioMs: round2(l.p99AudioMs),
           relayCores: round2(l.relayCores),
+          setupMs: Math.round(l.setupMs),
           generatorCores: l.generatorCores === null ? null : round2(l.generatorCores),
         })),
       }),
@@ -81,7 +82,8 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
       : `  ${contenderLabel(l.contender, r).padEnd(24)} ${String(l.calls).padStart(5)} calls: lost ${l.lost}/${l.expected}, transit p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} max ${l.maxMs.toFixed(1)} ms, ` +
         `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core, ${l.relayCores.toFixed(2)} cores), ` +
         `audio p99 ${l.p99AudioMs.toFixed(2)} ms (budget ${l.budgetMs.toFixed(0)}) ${l.pass ? 'pass' : 'FAIL'}${l.generatorCores === null ? '' : `, generator ${l.generatorCores.toFixed(2)} cores`}` +
-        `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}, ${digitsAtAgent(l)}${l.note === null ? '' : `; FAILED: ${l.note}`}`,
+        `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}, ${digitsAtAgent(l)}` +
+        `${l.contender === 'serve' ? `, setup ${(l.setupMs / 1000).toFixed(1)} s` : ''}${l.note === null ? '' : `; FAILED: ${l.note}`}`,
   );
   const workers = r.capacity['ours-workers'];
   return [

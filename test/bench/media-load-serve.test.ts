@@ -32,6 +32,8 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
   t.ok(plain.digitsAtAgent.events > 0, `the plain relay passes events (${plain.digitsAtAgent.events})`);
   t.ok((plain.digitsAtAgent.toneFrames ?? 0) > 0, `the plain relay passes the in-band digit (${plain.digitsAtAgent.toneFrames} frames)`);
   t.equal(r.serveWorkers, 1);
+  t.ok(serve.setupMs > 0 && serve.setupMs < 30_000, `5 calls set up and secured in ${serve.setupMs} ms`);
+  t.ok(formatMediaLoadBenchmark(r, false).some((l) => /toneguard serve rtp\.workers=1 +5 calls: lost 0\/\d+.*, setup \d+\.\d s$/.test(l)), 'its line with the setup time');
   const lines = formatMediaLoadBenchmark(r, false);
   t.ok(lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard serve rtp\.workers=1 \|$/.test(l)), 'a serve column in the capacity table');
   t.ok(lines.some((l) => /^\| 5 \| \d+\/\d+ lost.* \| 0\/\d+ lost/.test(l)), 'its row');
