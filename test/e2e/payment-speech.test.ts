@@ -17,7 +17,7 @@ t.test('a spoken payment and a mixed one over RTP end in success; no card digit 
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '62100-62199', workers: 0 }, // speech input needs the media on the main thread
+    rtp: { ports: '62100-62199', workers: 1 }, // the caller's audio reaches the recogniser from a media worker
     payment: { uri: 'sip:pay@127.0.0.1', returnBy: 'BYE', input: 'dtmf speech', speechModel: TEST_WORD_MODEL, timeouts: { firstDigitMs: 8000, interDigitMs: 6000 } },
     gateway: { url: 'https://127.0.0.1:62010/xml/v1/request.api' },
   });

@@ -342,16 +342,23 @@ export class InbandAudioClamp implements AudioClamp {
       this.resyncTo = this.resyncFrom = 0;
     }
     const skip = next - t; // > 0 only when the frame overlaps time already pushed
-    for (let i = skip; i < n; i++) {
-      const j = (t + i) & MASK;
-      if (codes !== undefined) {
-        this.inCodes[j] = codes[i];
-        this.inT[j] = t + i;
-      } else if (upper) {
-        this.inUpper[j] = this.upperIn[i];
-        this.inT[j] = t + i;
-      } else this.inT[j] = NaN;
-    }
+    const inT = this.inT;
+    if (codes !== undefined) {
+      const inCodes = this.inCodes;
+      for (let i = skip; i < n; i++) {
+        const j = (t + i) & MASK;
+        inCodes[j] = codes[i];
+        inT[j] = t + i;
+      }
+    } else if (upper) {
+      const inUpper = this.inUpper;
+      const upperIn = this.upperIn;
+      for (let i = skip; i < n; i++) {
+        const j = (t + i) & MASK;
+        inUpper[j] = upperIn[i];
+        inT[j] = t + i;
+      }
+    } else for (let i = skip; i < n; i++) inT[(t + i) & MASK] = NaN;
     if (skip > 0) this.pcmIn.copyWithin(0, skip, n);
     this.pushPcm(this.pcmIn, n - skip);
   }
@@ -370,12 +377,24 @@ export class InbandAudioClamp implements AudioClamp {
   /** Pushes input[0, m) and keeps the m clamped samples that come out, by the input time they replace. */
   private pushPcm(input: Int16Array, m: number): void {
     const src0 = this.baseT + this.clamp.position - this.delay;
-    this.clamp.push(input, this.pcmOut, m, this.weights);
+    const muted = this.clamp.mutedSamples;
+    const { pcmOut, weights, outPcm, outReplaced, outT } = this;
+    this.clamp.push(input, pcmOut, m, weights);
+    if (this.clamp.mutedSamples === muted) {
+      // Nothing replaced in this piece (the usual case): no weight to read.
+      for (let k = 0; k < m; k++) {
+        const j = (src0 + k) & MASK;
+        outPcm[j] = pcmOut[k];
+        outReplaced[j] = 0;
+        outT[j] = src0 + k;
+      }
+      return;
+    }
     for (let k = 0; k < m; k++) {
       const j = (src0 + k) & MASK;
-      this.outPcm[j] = this.pcmOut[k];
-      this.outReplaced[j] = this.weights[k] === 0 ? 0 : 1;
-      this.outT[j] = src0 + k;
+      outPcm[j] = pcmOut[k];
+      outReplaced[j] = weights[k] === 0 ? 0 : 1;
+      outT[j] = src0 + k;
     }
   }
 
@@ -384,12 +403,13 @@ export class InbandAudioClamp implements AudioClamp {
     const from = t - this.delay;
     if (this.inPlace) {
       // The caller's own bytes where nothing was replaced; the port encodes a frame only if it must.
+      const { outT, outReplaced, inT, inCodes } = this;
       let i = 0;
       for (; i < n; i++) {
         const ts = from + i;
         const j = ts & MASK;
-        if (this.outT[j] !== ts || this.outReplaced[j] !== 0 || this.inT[j] !== ts) break;
-        out[i] = this.inCodes[j];
+        if (outT[j] !== ts || outReplaced[j] !== 0 || inT[j] !== ts) break;
+        out[i] = inCodes[j];
       }
       if (i === n) return n;
       const pcm = this.pcmView(n, false);
