@@ -171,7 +171,7 @@ export class ServeProcess {
     }
   }
 
-  /** GET on the HTTP API (loopback, no token) with a timeout. */
+  /** A request to the HTTP API (loopback, no token), with a timeout. */
   async api(method: 'GET' | 'POST' | 'DELETE', path: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
     const res = await fetch(this.httpUrl + path, { method, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
