@@ -23,7 +23,6 @@ import { EventEmitter } from 'node:events';
 import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { decodeAlaw, decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { RtpView } from '../../rtp/rtp-view.js';
 import type { ClampStage } from '../clamp/clamp-stage.js';
 import { createClampStage } from '../clamp/create-clamp-stage.js';
@@ -33,6 +32,7 @@ import type { ClampMode } from '../clamp/inband-clamp.js';
 import { legConfigProblem } from '../leg-config-check.js';
 import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
+import { CallerAudioTap } from './caller-audio-tap.js';
 import { OwnRtpStream } from './own-rtp-stream.js';
 import type { PortAllocator, RtpPortPair } from './port-allocator.js';
 import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
@@ -129,9 +129,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private readonly housekeeping: NodeJS.Timeout;
   private readonly pcm = new Int16Array(MAX_FRAME);
   /** The caller's decoded audio for the speech recogniser (endpoint mode); reused per packet. */
-  private audioSink: ((pcm: Int16Array) => void) | null = null;
-  private readonly heard = new Int16Array(MAX_FRAME);
-  private heardView = this.heard.subarray(0, 160);
+  private readonly tap = new CallerAudioTap();
   // Endpoint sender.
   private own: OwnRtpStream | null = null;
   private ownKey = '';
@@ -243,8 +241,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
 
   setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
     this.assertOpen();
-    this.audioSink = this.mode === 'endpoint' ? sink : null;
-    if (sink === null) this.heard.fill(0);
+    this.tap.setSink(this.mode === 'endpoint' ? sink : null);
   }
 
   /** A digit call control received as SIP INFO (RFC 2976 application/dtmf-relay), `atMs` wall clock. */
@@ -262,8 +259,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.senderTimer = null;
     this.stage?.close();
     this.stage = null;
-    this.audioSink = null;
-    this.heard.fill(0);
+    this.tap.close();
     for (const l of this.legs) l.pair.release();
   }
 
@@ -392,23 +388,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     leg.timedOut = false;
     if (leg.name === 'caller') {
       // Before the stage: its clamp may rewrite the payload in place (delayed or replaced audio).
-      if (this.audioSink !== null && error === undefined) this.tapAudio(packet, view.payloadType, view.payloadStart, view.payloadEnd, leg.config);
+      if (this.tap.active && error === undefined) this.tap.push(packet, view.payloadType, view.payloadStart, view.payloadEnd, leg.config);
       this.stage?.pushView(view);
     } else {
       const to = this.other(leg);
       if (to !== undefined) this.relay(packet, true, view.payloadStart, view.payloadEnd, leg, to);
     }
-  }
-
-  /** The caller's G.711 audio decoded into `heard` for the sink (no allocation; never kept). */
-  private tapAudio(packet: Uint8Array, payloadType: number, start: number, end: number, config: LegMediaConfig): void {
-    // G.711 only: an Opus or G.722 caller leg gives the recogniser nothing (keys still work).
-    if (payloadType !== config.payloadType || (config.codec !== 'PCMU' && config.codec !== 'PCMA')) return;
-    const n = Math.min(end - start, MAX_FRAME);
-    if (n <= 0) return;
-    (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet.subarray(start, start + n), this.heard, n);
-    if (this.heardView.length !== n) this.heardView = this.heard.subarray(0, n);
-    this.audioSink?.(this.heardView);
   }
 
   private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
