@@ -92,7 +92,28 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
       (r.capacity.serve === undefined ? '' : `; serve (rtp.workers=${r.serveWorkers}): ${r.capacity.serve.strict} calls, zero-loss ${r.capacity.serve.zeroLoss}, goal ${r.capacity.serve.goal}`),
     ...lines,
     ...mediaLoadTable(r),
+    ...cpuRatioLines(r),
   ];
+}
+
+/**
+ * CPU per packet against the plain relay's at the same level (both without loss): the figure
+ * that says what secure mode costs, whatever the machine's load (time waiting for a core is not
+ * counted). In-process (rtp.workers=0) counts the main thread like the relay; workers and serve
+ * count their whole process.
+ */
+export function cpuRatioLines(r: MediaLoadBenchResult): string[] {
+  const out: string[] = [];
+  const calls = [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
+  for (const n of calls) {
+    const base = r.levels.find((l) => l.calls === n && l.contender === 'baseline');
+    if (base === undefined || base.lost > 0 || !(base.cpuUsPerPacket > 0)) continue;
+    const parts = r.levels
+      .filter((l) => l.calls === n && l.contender !== 'baseline' && l.lost === 0 && Number.isFinite(l.cpuUsPerPacket))
+      .map((l) => `${contenderLabel(l.contender, r)} ${l.cpuUsPerPacket.toFixed(2)} us = ${(l.cpuUsPerPacket / base.cpuUsPerPacket).toFixed(2)}x`);
+    if (parts.length > 0) out.push(`cpu per packet at ${n} calls (half of them clamped, digits in every call), against the plain relay's ${base.cpuUsPerPacket.toFixed(2)} us: ${parts.join('; ')}`);
+  }
+  return out;
 }
 
 function round2(x: number): number {
