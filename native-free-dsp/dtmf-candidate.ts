@@ -1,13 +1,35 @@
 // How much a window of audio looks like a generator's DTMF pair, for a clamp deciding whether
 // to mute a detector candidate (onToneCandidate) before the detector confirms it. Pure: reads
 // the last DTMF_CANDIDATE_WINDOW samples of a caller's ring buffer, writes the measures to `out`.
-import { dtmfFrequencies, type DtmfDigit } from './dtmf-tones.js';
+import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
 
 const SAMPLE_RATE_HZ = 8000;
 /** The detector's analysis window (two 51-sample sub-blocks, 12.75 ms): the window that raised the candidate. */
 export const DTMF_CANDIDATE_WINDOW = 102;
 /** Frequencies in the empty band between the groups, Hz (as the detector's guard test). */
 const GUARD_HZ: readonly number[] = [1020, 1130];
+
+/** Angular frequency per sample of f Hz. */
+function omega(hz: number): number {
+  return (2 * Math.PI * hz) / SAMPLE_RATE_HZ;
+}
+
+/** cos / sin of w k over the window, computed once (the same values the loop would compute). */
+function table(hz: number, f: (x: number) => number): Float64Array {
+  const w = omega(hz);
+  const t = new Float64Array(DTMF_CANDIDATE_WINDOW);
+  for (let k = 0; k < DTMF_CANDIDATE_WINDOW; k++) t[k] = f(w * k);
+  return t;
+}
+
+const LOW_W = DTMF_LOW_HZ.map(omega);
+const HIGH_W = DTMF_HIGH_HZ.map(omega);
+const LOW_COS = DTMF_LOW_HZ.map((hz) => table(hz, Math.cos));
+const LOW_SIN = DTMF_LOW_HZ.map((hz) => table(hz, Math.sin));
+const HIGH_COS = DTMF_HIGH_HZ.map((hz) => table(hz, Math.cos));
+const HIGH_SIN = DTMF_HIGH_HZ.map((hz) => table(hz, Math.sin));
+const GUARD_COS = GUARD_HZ.map((hz) => table(hz, Math.cos));
+const GUARD_SIN = GUARD_HZ.map((hz) => table(hz, Math.sin));
 
 export interface CandidateMeasure {
   /**
@@ -34,22 +56,24 @@ export function measureDtmfCandidate(ring: Int16Array, mask: number, end: number
     out.share = 0;
     return 0;
   }
-  const { lowHz, highHz } = dtmfFrequencies(digit);
-  const wl = (2 * Math.PI * lowHz) / SAMPLE_RATE_HZ;
-  const wh = (2 * Math.PI * highHz) / SAMPLE_RATE_HZ;
+  const key = DTMF_KEYPAD.indexOf(digit);
+  const wl = LOW_W[key >> 2];
+  const wh = HIGH_W[key & 3];
+  const lc = LOW_COS[key >> 2], ls = LOW_SIN[key >> 2];
+  const hc = HIGH_COS[key & 3], hs = HIGH_SIN[key & 3];
+  const g1c = GUARD_COS[0], g1s = GUARD_SIN[0], g2c = GUARD_COS[1], g2s = GUARD_SIN[1];
   const half = DTMF_CANDIDATE_WINDOW / 2;
   // DFT of each half at both tones, phase referred to the window's first sample.
-  const wg1 = (2 * Math.PI * GUARD_HZ[0]) / SAMPLE_RATE_HZ;
-  const wg2 = (2 * Math.PI * GUARD_HZ[1]) / SAMPLE_RATE_HZ;
   let l1r = 0, l1i = 0, l2r = 0, l2i = 0, h1r = 0, h1i = 0, h2r = 0, h2i = 0, energy = 0;
   let g1r = 0, g1i = 0, g2r = 0, g2i = 0;
+  const first = end - DTMF_CANDIDATE_WINDOW;
   for (let k = 0; k < DTMF_CANDIDATE_WINDOW; k++) {
-    const x = ring[(end - DTMF_CANDIDATE_WINDOW + k) & mask];
+    const x = ring[(first + k) & mask];
     energy += x * x;
-    g1r += x * Math.cos(wg1 * k); g1i -= x * Math.sin(wg1 * k);
-    g2r += x * Math.cos(wg2 * k); g2i -= x * Math.sin(wg2 * k);
-    const lr = x * Math.cos(wl * k), li = -x * Math.sin(wl * k);
-    const hr = x * Math.cos(wh * k), hi = -x * Math.sin(wh * k);
+    g1r += x * g1c[k]; g1i -= x * g1s[k];
+    g2r += x * g2c[k]; g2i -= x * g2s[k];
+    const lr = x * lc[k], li = -x * ls[k];
+    const hr = x * hc[k], hi = -x * hs[k];
     if (k < half) { l1r += lr; l1i += li; h1r += hr; h1i += hi; } else { l2r += lr; l2i += li; h2r += hr; h2i += hi; }
   }
   if (energy === 0) {

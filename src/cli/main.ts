@@ -326,6 +326,7 @@ function buildProgram(): Command {
     .option('--json', 'one JSON object (with --by: one per group per line)')
     .option('--csv', 'CSV with a header row')
     .option('--field-errors', 'errors per field being collected (for -> errorType -> count) instead')
+    .option('--field-inputs', 'how callers gave each field (for, input dtmf/speech/"dtmf speech", count) instead')
     .action(
       reportUsageErrors(async (options: OptionValues) => {
         const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
@@ -339,6 +340,7 @@ function buildProgram(): Command {
             json: options.json === true,
             csv: options.csv === true,
             fieldErrors: options.fieldErrors === true,
+            fieldInputs: options.fieldInputs === true,
           },
           writeOut,
         );

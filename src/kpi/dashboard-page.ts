@@ -1,7 +1,8 @@
 // The KPI dashboard: one self-contained page (no CDN, no build step: the network may be closed),
 // polling the same server. Tiles: the last 24 h from `GET /kpi` plus the live counters from
 // `GET /kpi/live`; a stacked bar chart of outcomes per hour (`?by=hour`, drawn as inline SVG);
-// the step funnel. Element ids are stable (tests and the integrator's browser tests use them).
+// the step funnel; how callers gave each detail (`GET /kpi/field-inputs`: keys, speech or both,
+// per field, counts only). Element ids are stable (tests and the integrator's browser tests use them).
 
 /** How often the page polls, ms. */
 export const DASHBOARD_POLL_MS = 5000;
@@ -24,6 +25,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   #funnel .row { display: flex; align-items: center; margin: .25rem 0; font-size: .85rem; }
   #funnel .name { width: 8rem; } #funnel .bar { background: #3b6fd8; height: 1rem; border-radius: .2rem; margin-right: .5rem; }
   #status { font-size: .8rem; color: #5a6473; }
+  #field-inputs { background: #fff; border-radius: .5rem; box-shadow: 0 1px 2px #0002; border-collapse: collapse; font-size: .85rem; }
+  #field-inputs th, #field-inputs td { padding: .3rem .8rem; text-align: right; } #field-inputs th:first-child, #field-inputs td:first-child { text-align: left; }
 </style>
 </head>
 <body>
@@ -45,10 +48,14 @@ export const DASHBOARD_HTML = `<!doctype html>
 <div class="legend"><span><i style="background:#2e9e5b"></i>successful</span><span><i style="background:#d8a03b"></i>hung up</span><span><i style="background:#c8463d"></i>other unsuccessful</span><span><i style="background:#b8c0cc"></i>running or lost</span></div>
 <h2>Funnel (24 h)</h2>
 <div id="funnel"></div>
+<h2>How callers gave each detail (24 h)</h2>
+<table id="field-inputs"><thead><tr><th>detail</th><th>keys</th><th>speech</th><th>keys and speech</th></tr></thead><tbody></tbody></table>
 <script>
 (() => {
   const STEPS = ['amount', 'card-number', 'expiry', 'security-code', 'confirmation', 'processing', 'result'];
   const HOUR = 3600000;
+  const DETAILS = { 'charge-amount': 'amount', 'payment-card-number': 'card number', 'expiration-date': 'expiry', 'security-code': 'security code', 'payment-processing': 'processing' };
+  const INPUTS = ['dtmf', 'speech', 'dtmf speech'];
   const set = (id, value) => { document.getElementById(id).textContent = String(value); };
   const sum = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
   const getJson = async (url) => { const r = await fetch(url, { cache: 'no-store' }); if (!r.ok) throw new Error(url + ': HTTP ' + r.status); return r.json(); };
@@ -89,17 +96,35 @@ export const DASHBOARD_HTML = `<!doctype html>
       row.append(name, bar, n); box.appendChild(row);
     }
   }
+  // One row per field captured in the range (the API's order), one column per input mode.
+  function drawFieldInputs(list) {
+    const body = document.querySelector('#field-inputs tbody');
+    body.replaceChildren();
+    const rows = new Map();
+    for (const entry of list) {
+      if (!rows.has(entry.for)) rows.set(entry.for, {});
+      rows.get(entry.for)[entry.input] = entry.count;
+    }
+    const cell = (text) => { const td = document.createElement('td'); td.textContent = String(text); return td; };
+    if (rows.size === 0) { const tr = document.createElement('tr'); const td = cell('no detail captured yet'); td.colSpan = 4; tr.appendChild(td); body.appendChild(tr); return; }
+    for (const [field, counts] of rows) {
+      const tr = document.createElement('tr');
+      tr.appendChild(cell(DETAILS[field] || field));
+      for (const input of INPUTS) tr.appendChild(cell(counts[input] || 0));
+      body.appendChild(tr);
+    }
+  }
   async function refresh() {
     const now = Date.now();
     const since = Math.floor(now / HOUR) * HOUR - 23 * HOUR;
     const from = new Date(since).toISOString();
     try {
-      const [summary, live, hours] = await Promise.all([getJson('kpi?from=' + from), getJson('kpi/live'), getJson('kpi?by=hour&from=' + from)]);
+      const [summary, live, hours, inputs] = await Promise.all([getJson('kpi?from=' + from), getJson('kpi/live'), getJson('kpi?by=hour&from=' + from), getJson('kpi/field-inputs?from=' + from)]);
       set('tile-entered', summary.entered); set('tile-successful', summary.successful); set('tile-unsuccessful', summary.unsuccessful);
       set('tile-attempted', summary.attempted); set('tile-hangups', summary.hangups);
       set('tile-calls-active', live.callsActive); set('tile-rtp-packets', live.rtpPackets); set('tile-rtp-lost', live.rtpPacketsLost);
       set('tile-dtmf-digits', sum(live.dtmfDigits)); set('tile-dtmf-clamped', live.dtmfDigitsClamped);
-      drawChart(hours, since); drawFunnel(summary.funnel);
+      drawChart(hours, since); drawFunnel(summary.funnel); drawFieldInputs(inputs.fieldInputs);
       set('status', 'updated ' + new Date().toLocaleTimeString());
     } catch (e) { set('status', 'error: ' + e.message); }
   }

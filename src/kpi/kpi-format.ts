@@ -3,7 +3,7 @@
 // the group key first under the grouping's name (`{"day":"2026-11-25","entered":…}`); CSV with
 // a header row and fixed columns (one per result and per step, empty when none).
 import { PAYMENT_RESULTS, PAYMENT_STEPS } from '../dialog/vocabulary.js';
-import type { FieldErrorCounts, KpiGroup, KpiGroupBy, KpiSummary } from './kpi-types.js';
+import type { FieldErrorCounts, FieldInputCount, KpiGroup, KpiGroupBy, KpiSummary } from './kpi-types.js';
 
 /** The contract object, keys in order. */
 export function summaryObject(summary: KpiSummary): KpiSummary {
@@ -78,6 +78,11 @@ export function fieldErrorsCsv(counts: FieldErrorCounts): string {
     for (const [errorType, count] of Object.entries(types ?? {})) out += csvLine([field, errorType, count]);
   }
   return out;
+}
+
+/** `for,input,count`, one row per pair (the store's order). */
+export function fieldInputsCsv(counts: readonly FieldInputCount[]): string {
+  return csvLine(['for', 'input', 'count']) + counts.map((c) => csvLine([c.for, c.input, c.count])).join('');
 }
 
 /** Plain text for people: `name: value` lines. */

@@ -54,6 +54,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'how each captured field was given',
+    statements: [
+      // Additive: sessions stored before it simply have no rows here. The input mode only
+      // (`dtmf`, `speech`, `dtmf speech`), never what was given; one row per field, the last
+      // capture of a field counting, as in the dialog's record.
+      `CREATE TABLE kpi_field_inputs (
+        session_id TEXT NOT NULL REFERENCES kpi_sessions (session_id) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        input TEXT NOT NULL,
+        PRIMARY KEY (session_id, field)
+      )`,
+    ],
+  },
 ];
 
 /** Highest version this build knows; a database above it was written by a newer toneguard. */

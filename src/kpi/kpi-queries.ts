@@ -1,9 +1,9 @@
 // The SQL both stores run (one text, two placeholder styles: SQLite `?`, PostgreSQL `$n`) and
 // the pure assembly of its rows into summaries, so that SQLite and PostgreSQL answer the same
 // numbers by construction. Aggregation in SQL (counts and sums), arithmetic here.
-import { PAYMENT_RESULTS, PAYMENT_STEPS, type PaymentResult, type PaymentStep } from '../dialog/vocabulary.js';
+import { CAPTURE_FIELDS, PAYMENT_INPUTS, PAYMENT_RESULTS, PAYMENT_STEPS, type CaptureField, type FieldInput, type PaymentResult, type PaymentStep } from '../dialog/vocabulary.js';
 import type { SessionRow } from './kpi-record.js';
-import type { FieldErrorCounts, KpiGroup, KpiGroupBy, KpiRange, KpiSummary } from './kpi-types.js';
+import type { FieldErrorCounts, FieldInputCount, KpiGroup, KpiGroupBy, KpiRange, KpiSummary } from './kpi-types.js';
 
 export type Placeholder = (index: number) => string;
 export const sqlitePlaceholder: Placeholder = () => '?';
@@ -82,6 +82,16 @@ export function fieldErrorsQuery(range: KpiRange, ph: Placeholder): Query {
   };
 }
 
+/** Rows: field, input, n (ended sessions that captured the field that way). */
+export function fieldInputsQuery(range: KpiRange, ph: Placeholder): Query {
+  const w = where(range, ph);
+  return {
+    sql: `SELECT i.field AS field, i.input AS input, COUNT(*) AS n
+      FROM kpi_field_inputs i JOIN kpi_sessions s ON s.session_id = i.session_id ${w.sql} GROUP BY 1, 2`,
+    params: w.params,
+  };
+}
+
 /** Drivers return COUNT/SUM as number, bigint or (pg, BIGINT/NUMERIC) a decimal string. */
 export type SqlValue = string | number | bigint | null;
 
@@ -95,6 +105,11 @@ export interface SessionsRow {
 export interface StepsRow {
   readonly k: SqlValue;
   readonly step: SqlValue;
+  readonly n: SqlValue;
+}
+export interface FieldInputsRow {
+  readonly field: SqlValue;
+  readonly input: SqlValue;
   readonly n: SqlValue;
 }
 export interface FieldErrorsRow {
@@ -212,6 +227,29 @@ export function assembleFieldErrors(rows: readonly FieldErrorsRow[]): FieldError
   return out as FieldErrorCounts;
 }
 
+function isCaptureField(value: string): value is CaptureField {
+  return (CAPTURE_FIELDS as readonly string[]).includes(value);
+}
+function isFieldInput(value: string): value is FieldInput {
+  return (PAYMENT_INPUTS as readonly string[]).includes(value);
+}
+
+/**
+ * Vocabulary order (field, then input), so that both stores answer the same list. A row outside
+ * the vocabulary (written by hand, or by a newer toneguard's word) is left out: the answer's
+ * schema names the words it may hold.
+ */
+export function assembleFieldInputs(rows: readonly FieldInputsRow[]): FieldInputCount[] {
+  const out: FieldInputCount[] = [];
+  for (const row of rows) {
+    const field = String(row.field);
+    const input = String(row.input);
+    if (isCaptureField(field) && isFieldInput(input)) out.push({ for: field, input, count: toNumber(row.n) });
+  }
+  const rank = (c: FieldInputCount): number => CAPTURE_FIELDS.indexOf(c.for) * PAYMENT_INPUTS.length + PAYMENT_INPUTS.indexOf(c.input);
+  return out.sort((a, b) => rank(a) - rank(b));
+}
+
 /** Writes: one text per statement, parameters in the order of `sessionValues`. */
 export function enteredInsert(ph: Placeholder): string {
   return `INSERT INTO kpi_sessions (session_id, mode, merchant_id, entered_at) VALUES (${ph(1)}, ${ph(2)}, ${ph(3)}, ${ph(4)})
@@ -269,9 +307,15 @@ export function stepsDelete(ph: Placeholder): string {
 export function fieldErrorsDelete(ph: Placeholder): string {
   return `DELETE FROM kpi_field_errors WHERE session_id = ${ph(1)}`;
 }
+export function fieldInputsDelete(ph: Placeholder): string {
+  return `DELETE FROM kpi_field_inputs WHERE session_id = ${ph(1)}`;
+}
 export function stepInsert(ph: Placeholder): string {
   return `INSERT INTO kpi_session_steps (session_id, step) VALUES (${ph(1)}, ${ph(2)})`;
 }
 export function fieldErrorInsert(ph: Placeholder): string {
   return `INSERT INTO kpi_field_errors (session_id, field, error_type, occurrences) VALUES (${ph(1)}, ${ph(2)}, ${ph(3)}, ${ph(4)})`;
+}
+export function fieldInputInsert(ph: Placeholder): string {
+  return `INSERT INTO kpi_field_inputs (session_id, field, input) VALUES (${ph(1)}, ${ph(2)}, ${ph(3)})`;
 }

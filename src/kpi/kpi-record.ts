@@ -1,6 +1,6 @@
 // Events become rows at the store's edge: checked (a store never keeps a row it cannot count)
 // and scrubbed (free text never carries a card number, whatever a gateway put in its reason).
-import { CAPTURE_FIELDS, ERROR_TYPES, PAYMENT_MODES, PAYMENT_RESULTS, PAYMENT_STEPS, type PaymentSessionRecord } from '../dialog/vocabulary.js';
+import { CAPTURE_FIELDS, ERROR_TYPES, PAYMENT_INPUTS, PAYMENT_MODES, PAYMENT_RESULTS, PAYMENT_STEPS, type PaymentSessionRecord } from '../dialog/vocabulary.js';
 import { KpiError } from './kpi-error.js';
 import type { SessionEnteredEvent } from './kpi-types.js';
 
@@ -21,6 +21,8 @@ export interface SessionRow {
   readonly steps: readonly string[];
   /** Occurrences per (field, errorType). */
   readonly fieldErrors: readonly { readonly field: string; readonly errorType: string; readonly occurrences: number }[];
+  /** How each captured field was given, one per field; empty for a record without `fieldInputs`. */
+  readonly fieldInputs: readonly { readonly field: string; readonly input: string }[];
 }
 
 /** Longest free-text value kept (reasons, IDs): bounded rows, bounded labels. */
@@ -95,6 +97,13 @@ export function sessionRow(record: PaymentSessionRecord): SessionRow {
     entry.occurrences++;
     errors.set(key, entry);
   }
+  // One per field, the last entry winning (the dialog's record says the last capture counts).
+  const inputs = new Map<string, string>();
+  for (const entry of record.fieldInputs ?? []) {
+    if (!CAPTURE_FIELDS.includes(entry.for) || !PAYMENT_INPUTS.includes(entry.input)) throw invalid('unknown field input');
+    inputs.delete(entry.for);
+    inputs.set(entry.for, entry.input);
+  }
   return {
     sessionId: text(record.sessionId, 'sessionId'),
     callId: text(record.callId, 'callId'),
@@ -111,5 +120,6 @@ export function sessionRow(record: PaymentSessionRecord): SessionRow {
     attempts: record.attempts,
     steps,
     fieldErrors: [...errors.values()],
+    fieldInputs: [...inputs].map(([field, input]) => ({ field, input })),
   };
 }

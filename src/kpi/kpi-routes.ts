@@ -1,4 +1,5 @@
-// HTTP: `GET /kpi` (history, JSON), `GET /kpi/field-errors`, `GET /kpi/live` (the live counters),
+// HTTP: `GET /kpi` (history, JSON), `GET /kpi/field-errors`, `GET /kpi/field-inputs` (how callers
+// gave each field: `{"fieldInputs":[{"for":…,"input":…,"count":N}]}`), `GET /kpi/live` (the live counters),
 // `GET /metrics` (Prometheus text) and `GET /dashboard` (the KPI page). Registered on the
 // server's fastify instance; authentication (bearer token off loopback) is the
 // server's hook, applied to these routes like the others.
@@ -53,6 +54,14 @@ export function registerKpiRoutes(app: FastifyInstance, options: KpiRoutesOption
   app.get<{ Querystring: KpiQuery }>('/kpi/field-errors', { schema: KPI_SCHEMAS.fieldErrors }, async (request, reply) => {
     try {
       return await store.fieldErrors(parseRange(request.query.from, request.query.to));
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+  });
+
+  app.get<{ Querystring: KpiQuery }>('/kpi/field-inputs', { schema: KPI_SCHEMAS.fieldInputs }, async (request, reply) => {
+    try {
+      return { fieldInputs: await store.fieldInputs(parseRange(request.query.from, request.query.to)) };
     } catch (error) {
       return sendError(request, reply, error);
     }

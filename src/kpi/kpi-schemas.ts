@@ -1,7 +1,7 @@
 // The fastify schemas (and so the OpenAPI description) of the KPI routes (kpi-routes.ts): the
 // summary is the `toneguard kpi --json` object (docs/cli.md), keys in that order.
 import { json, MASTER_ERRORS, problemResponses, type JsonSchema } from '../http/api-schema.js';
-import { CAPTURE_FIELDS, ERROR_TYPES, PAYMENT_RESULTS, PAYMENT_STEPS } from '../dialog/vocabulary.js';
+import { CAPTURE_FIELDS, ERROR_TYPES, PAYMENT_INPUTS, PAYMENT_RESULTS, PAYMENT_STEPS } from '../dialog/vocabulary.js';
 import { KPI_GROUPINGS } from './kpi-types.js';
 
 const count: JsonSchema = { type: 'integer', minimum: 0 };
@@ -40,6 +40,31 @@ const query: JsonSchema = {
   },
 };
 
+/** `from`/`to` only: the per-field answers take no grouping. */
+const rangeQuery: JsonSchema = { ...query, properties: { from: (query.properties as Record<string, unknown>).from, to: (query.properties as Record<string, unknown>).to } };
+
+export const kpiFieldInputsSchema: JsonSchema = {
+  type: 'object',
+  required: ['fieldInputs'],
+  properties: {
+    fieldInputs: {
+      type: 'array',
+      description: 'fields captured in ended sessions, per field and how the caller gave them; field then input in vocabulary order, only pairs that occurred',
+      items: {
+        type: 'object',
+        required: ['for', 'input', 'count'],
+        properties: {
+          for: { type: 'string', enum: [...CAPTURE_FIELDS] },
+          input: { type: 'string', enum: [...PAYMENT_INPUTS], description: 'dtmf (keys), speech, or dtmf speech (both within the field)' },
+          count: { type: 'integer', minimum: 1 },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+};
+
 const tags = ['kpi'];
 const errors = problemResponses('bad-request', 'kpi-unavailable', ...MASTER_ERRORS);
 
@@ -57,9 +82,19 @@ export const KPI_SCHEMAS = {
   fieldErrors: {
     summary: 'Field errors: field -> error type -> occurrences',
     tags,
-    querystring: { ...query, properties: { from: (query.properties as Record<string, unknown>).from, to: (query.properties as Record<string, unknown>).to } },
+    querystring: rangeQuery,
     response: {
       200: json({ type: 'object', properties: Object.fromEntries(CAPTURE_FIELDS.map((f) => [f, counts(ERROR_TYPES, false)])), additionalProperties: false }, 'Field errors'),
+      ...errors,
+    },
+  },
+  fieldInputs: {
+    summary: 'How callers gave each field: captured fields per field and input mode (dtmf, speech, dtmf speech)',
+    description: 'Counts of ended sessions only, never what was given. Sessions stored before the history kept input modes count nowhere here.',
+    tags,
+    querystring: rangeQuery,
+    response: {
+      200: json(kpiFieldInputsSchema, 'Captured fields per field and input mode'),
       ...errors,
     },
   },

@@ -1,6 +1,6 @@
 // The KPI store's boundary: the events it is fed and the numbers it answers with. The summary's
 // shape is the `toneguard kpi --json` object (docs/cli.md, keys in that order).
-import type { PaymentMode, PaymentResult, PaymentSessionRecord, PaymentStep, CaptureField, ErrorType } from '../dialog/vocabulary.js';
+import type { PaymentMode, PaymentResult, PaymentSessionRecord, PaymentStep, CaptureField, ErrorType, FieldInput } from '../dialog/vocabulary.js';
 
 /** A payment session started (the caller entered the payment application). */
 export interface SessionEnteredEvent {
@@ -51,6 +51,14 @@ export interface KpiGroup {
 /** Errors per field: `for` -> `errorType` -> occurrences. */
 export type FieldErrorCounts = Partial<Record<CaptureField, Partial<Record<ErrorType, number>>>>;
 
+/** Fields captured, per field and how the caller gave them (`dtmf`, `speech`, `dtmf speech`): never what was given. */
+export interface FieldInputCount {
+  readonly for: CaptureField;
+  readonly input: FieldInput;
+  /** Ended sessions in which this field was captured this way. */
+  readonly count: number;
+}
+
 /** History of payment sessions. Every method may reject with KpiError. */
 export interface KpiStore {
   /** Keeps a row for the session from its start, so `entered` counts it even if it never ends. Idempotent. */
@@ -61,6 +69,8 @@ export interface KpiStore {
   /** Groups in ascending key order, null key last. */
   grouped(range: KpiRange & { readonly by: KpiGroupBy }): Promise<KpiGroup[]>;
   fieldErrors(range: KpiRange): Promise<FieldErrorCounts>;
+  /** In vocabulary order (field, then input); only pairs that occurred. Sessions stored without input modes add nothing. */
+  fieldInputs(range: KpiRange): Promise<FieldInputCount[]>;
   /** Waits for nothing pending (every method resolves after its write) and releases the database. Idempotent. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { KpiError } from './kpi-error.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from './kpi-migrations.js';
 import {
   assembleFieldErrors,
+  assembleFieldInputs,
   assembleGroups,
   assembleSummary,
   endedUpsert,
@@ -14,17 +15,21 @@ import {
   fieldErrorInsert,
   fieldErrorsDelete,
   fieldErrorsQuery,
+  fieldInputInsert,
+  fieldInputsDelete,
+  fieldInputsQuery,
   postgresPlaceholder as ph,
   sessionsQuery,
   stepInsert,
   stepsDelete,
   stepsQuery,
   type FieldErrorsRow,
+  type FieldInputsRow,
   type SessionsRow,
   type StepsRow,
 } from './kpi-queries.js';
 import { enteredRow, sessionRow } from './kpi-record.js';
-import type { FieldErrorCounts, KpiGroup, KpiGroupBy, KpiRange, KpiStore, KpiSummary, SessionEnteredEvent } from './kpi-types.js';
+import type { FieldErrorCounts, FieldInputCount, KpiGroup, KpiGroupBy, KpiRange, KpiStore, KpiSummary, SessionEnteredEvent } from './kpi-types.js';
 
 /** pg_advisory_xact_lock key serialising migrations across processes ("tgkpi" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x74676b7069;
@@ -116,8 +121,10 @@ export class PostgresKpiStore implements KpiStore {
       await client.query(endedUpsert(ph), endedValues(row));
       await client.query(stepsDelete(ph), [row.sessionId]);
       await client.query(fieldErrorsDelete(ph), [row.sessionId]);
+      await client.query(fieldInputsDelete(ph), [row.sessionId]);
       for (const step of row.steps) await client.query(stepInsert(ph), [row.sessionId, step]);
       for (const e of row.fieldErrors) await client.query(fieldErrorInsert(ph), [row.sessionId, e.field, e.errorType, e.occurrences]);
+      for (const i of row.fieldInputs) await client.query(fieldInputInsert(ph), [row.sessionId, i.field, i.input]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -147,6 +154,11 @@ export class PostgresKpiStore implements KpiStore {
   async fieldErrors(range: KpiRange): Promise<FieldErrorCounts> {
     const q = fieldErrorsQuery(range, ph);
     return assembleFieldErrors(await this.#query<FieldErrorsRow & pg.QueryResultRow>(q.sql, q.params));
+  }
+
+  async fieldInputs(range: KpiRange): Promise<FieldInputCount[]> {
+    const q = fieldInputsQuery(range, ph);
+    return assembleFieldInputs(await this.#query<FieldInputsRow & pg.QueryResultRow>(q.sql, q.params));
   }
 
   async close(): Promise<void> {

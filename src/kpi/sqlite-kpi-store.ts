@@ -10,6 +10,7 @@ import { KpiError } from './kpi-error.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from './kpi-migrations.js';
 import {
   assembleFieldErrors,
+  assembleFieldInputs,
   assembleGroups,
   assembleSummary,
   endedUpsert,
@@ -18,17 +19,21 @@ import {
   fieldErrorInsert,
   fieldErrorsDelete,
   fieldErrorsQuery,
+  fieldInputInsert,
+  fieldInputsDelete,
+  fieldInputsQuery,
   sessionsQuery,
   sqlitePlaceholder as ph,
   stepInsert,
   stepsDelete,
   stepsQuery,
   type FieldErrorsRow,
+  type FieldInputsRow,
   type SessionsRow,
   type StepsRow,
 } from './kpi-queries.js';
 import { enteredRow, sessionRow } from './kpi-record.js';
-import type { FieldErrorCounts, KpiGroup, KpiGroupBy, KpiRange, KpiStore, KpiSummary, SessionEnteredEvent } from './kpi-types.js';
+import type { FieldErrorCounts, FieldInputCount, KpiGroup, KpiGroupBy, KpiRange, KpiStore, KpiSummary, SessionEnteredEvent } from './kpi-types.js';
 
 export interface SqliteKpiStoreOptions {
   /** The CLI reads an existing history only: a missing file is an error, not a new empty database. */
@@ -150,12 +155,16 @@ export class SqliteKpiStore implements KpiStore {
       const deleteErrors = this.#statement(db, fieldErrorsDelete(ph));
       const insertStep = this.#statement(db, stepInsert(ph));
       const insertError = this.#statement(db, fieldErrorInsert(ph));
+      const deleteInputs = this.#statement(db, fieldInputsDelete(ph));
+      const insertInput = this.#statement(db, fieldInputInsert(ph));
       db.transaction(() => {
         upsert.run(...endedValues(row));
         deleteSteps.run(row.sessionId);
         deleteErrors.run(row.sessionId);
+        deleteInputs.run(row.sessionId);
         for (const step of row.steps) insertStep.run(row.sessionId, step);
         for (const e of row.fieldErrors) insertError.run(row.sessionId, e.field, e.errorType, e.occurrences);
+        for (const i of row.fieldInputs) insertInput.run(row.sessionId, i.field, i.input);
       })();
     });
   }
@@ -184,6 +193,11 @@ export class SqliteKpiStore implements KpiStore {
   async fieldErrors(range: KpiRange): Promise<FieldErrorCounts> {
     const q = fieldErrorsQuery(range, ph);
     return assembleFieldErrors(this.#run('a KPI query', (db) => db.prepare<number[], FieldErrorsRow>(q.sql).all(...q.params)));
+  }
+
+  async fieldInputs(range: KpiRange): Promise<FieldInputCount[]> {
+    const q = fieldInputsQuery(range, ph);
+    return assembleFieldInputs(this.#run('a KPI query', (db) => db.prepare<number[], FieldInputsRow>(q.sql).all(...q.params)));
   }
 
   async close(): Promise<void> {

@@ -85,7 +85,7 @@ export interface MediaSession {
   /**
    * Endpoint mode, speech input: the caller's decoded audio, 8 kHz 16-bit mono, one call per
    * audio packet (160 samples per 20 ms). The view is reused for the next packet: a consumer that
-   * keeps audio or posts it to a worker copies it first. null stops it. G.711 only (an Opus leg
+   * keeps audio or posts it to a worker copies it first. null stops it. G.711, or G.722's lower band (an Opus leg
    * delivers nothing: speech is then not heard, keys still are).
    */
   setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void;

@@ -148,6 +148,10 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     // A plan still loading belongs to the call that ended: it must not reach the closed media.
     this.#planSerial++;
     this.session.hangup();
+    // The payment had ended already and its action (hand-back, BYE) waited for the result prompt,
+    // which will not end now: carried out at once (on a call that has ended it changes nothing),
+    // so the run is done rather than held for ever.
+    if (this.#pendingAction !== null) this.#runAction();
   }
 
   async #play(plan: PromptPlan): Promise<void> {

@@ -369,7 +369,14 @@ export class ToneguardServer {
     });
     registerCallRoutes(http, callControl(manager, payments, audit), { widgetTokens, widgetTokenTtlSeconds: config.http.widgetTokenTtlSeconds });
     registerPaymentRoutes(http, payments, {
-      callbacks: { secretSet: config.http.webhookSecret !== '', allowPlainHttp: config.http.allowPlainHttpCallbacks, hosts: config.http.callbackHosts },
+      // Read per request: a reload that sets (or clears) the webhook key takes effect at once.
+      callbacks: {
+        get secretSet() {
+          return live.webhookSecret !== '';
+        },
+        allowPlainHttp: config.http.allowPlainHttpCallbacks,
+        hosts: config.http.callbackHosts,
+      },
     });
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget, callKnown: (id) => manager.get(id) !== undefined });

@@ -11,7 +11,7 @@ import { KpiError } from '../../src/kpi/kpi-error.js';
 import { runKpiCommand, type KpiCommandOptions } from '../../src/cli/kpi-command.js';
 import { compileCli } from '../helpers/cli.js';
 import { TEST_PAN, TEST_PAN_LAST12 } from '../helpers/kpi-batch.js';
-import { EXPECTED_BY_MERCHANT, EXPECTED_BY_OUTCOME, EXPECTED_DAY1, EXPECTED_DAY2, EXPECTED_FIELD_ERRORS, EXPECTED_TOTAL, contractJson } from '../helpers/kpi-expected.js';
+import { EXPECTED_BY_MERCHANT, EXPECTED_BY_OUTCOME, EXPECTED_DAY1, EXPECTED_DAY2, EXPECTED_FIELD_ERRORS, EXPECTED_FIELD_INPUTS, EXPECTED_TOTAL, contractJson } from '../helpers/kpi-expected.js';
 import { feedBatch } from '../helpers/kpi-store-checks.js';
 import type { KpiSummary } from '../../src/kpi/kpi-types.js';
 
@@ -76,6 +76,7 @@ t.test('end to end (compiled CLI): --json, --by, --csv, --field-errors, defaults
   t.equal(outHeader[0], 'outcome', 'the grouping names the first column');
   t.same(outRows.map((r) => [r[0] === '' ? null : r[0], csvSummary(outHeader, r)]), EXPECTED_BY_OUTCOME.map((g) => [g.key, g.summary]), 'by outcome (running sessions: empty key)');
   t.same(JSON.parse(ok(t, '--field-errors', '--json')), EXPECTED_FIELD_ERRORS, '--field-errors');
+  t.same(JSON.parse(ok(t, '--field-inputs', '--json')), { fieldInputs: EXPECTED_FIELD_INPUTS }, '--field-inputs: the object GET /kpi/field-inputs answers');
   t.match(ok(t), /^entered: 11$/m, 'plain text');
 });
 
@@ -112,6 +113,12 @@ t.test('in-process: ranges and groupings', async (t) => {
     'for,error_type,count\r\nexpiration-date,invalid-date,1\r\npayment-card-number,input-timeout,1\r\npayment-card-number,invalid-card-number,1\r\nsecurity-code,input-timeout,1\r\nsecurity-code,invalid-security-code,2\r\n',
     'field errors CSV',
   );
+  t.equal(
+    await inProcess({ fieldInputs: true, csv: true, from: '2026-11-21' }),
+    'for,input,count\r\ncharge-amount,speech,1\r\npayment-card-number,speech,1\r\nexpiration-date,dtmf,1\r\n',
+    'field inputs CSV, day 2',
+  );
+  t.equal(await inProcess({ fieldInputs: true, from: '2030-01-01' }), 'for,input,count\n', 'field inputs text, nothing in range: the header only');
   const text = await inProcess({});
   t.match(text, /^funnel: amount 9, card-number 8, expiry 7, security-code 7, confirmation 6, processing 6, result 5$/m, 'text: the funnel');
   t.match(await inProcess({ by: 'merchant' }), /^merchant m-acme:\n  entered: 4$/m, 'text by merchant');
@@ -127,6 +134,8 @@ t.test('in-process: every bad input is a usage error (commander: exit 2) or an i
     [{ postgres: 'postgres://x@y/z' }, /exclusive/],
     [{ db: undefined, postgres: 'mysql://x@y/z' }, /postgres:\/\//],
     [{ fieldErrors: true, by: 'day' }, /--field-errors takes no --by/],
+    [{ fieldInputs: true, by: 'day' }, /--field-inputs takes no --by/],
+    [{ fieldInputs: true, fieldErrors: true }, /exclusive/],
     [{ json: true, csv: true }, /exclusive/],
     [{ by: 'week' }, /by: expected one of day, hour, merchant, outcome, mode, card-type/],
   ] as const) {

@@ -1,7 +1,7 @@
 // KPI numbers after a scripted batch of real calls (SIP + RTP + RFC 4733 keys into
 // toneguard's payment URI, the built-in gateway simulator answering) match exactly, in
-// Prometheus (GET /metrics), in SQLite (GET /kpi and `toneguard kpi --json --db`) and in
-// PostgreSQL (a second instance on a throwaway cluster; `toneguard kpi --json --postgres`).
+// Prometheus (GET /metrics), in SQLite (GET /kpi, GET /kpi/field-inputs and `toneguard kpi --json
+// --db`) and in PostgreSQL (a second instance on a throwaway cluster; `toneguard kpi --json --postgres`).
 // The expected numbers are written out by hand from the batch below.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +158,14 @@ async function checkInstance(t: Test, name: string, instance: Instance, outcomes
   const api = (await (await fetch(`${instance.server.httpUrl}/kpi`)).json()) as KpiJson;
   t.same(withoutDurations(api), EXPECTED_SUMMARY, `${name}: GET /kpi`);
   t.same(api.avgDurationSeconds, promAvg, `${name}: GET /kpi durations = Prometheus sum/count`);
+
+  // How each field was given: every caller keyed (dtmf). The card number was captured in the two
+  // successes, declined-twice (once per session: the last capture counts) and hangup-security-code.
+  const inputs = ((await (await fetch(`${instance.server.httpUrl}/kpi/field-inputs`)).json()) as { fieldInputs: { for: string; input: string; count: number }[] }).fieldInputs;
+  const promInputs = Object.fromEntries(Object.entries(table(samples, 'toneguard_payment_fields_captured_total', ['for', 'input'])).filter(([, n]) => n > 0));
+  t.same(Object.fromEntries(inputs.map((c) => [`${c.for}|${c.input}`, c.count])), promInputs, `${name}: GET /kpi/field-inputs = Prometheus fields captured`);
+  t.ok(inputs.length > 0 && inputs.every((c) => c.input === 'dtmf'), `${name}: every field keyed`);
+  t.equal(inputs.find((c) => c.for === 'payment-card-number')?.count, 4, `${name}: card numbers captured`);
   const cli = cliKpi();
   t.same(cli, api, `${name}: toneguard kpi --json = GET /kpi`);
 

@@ -2,7 +2,8 @@
 // audio of a speaker the word model never heard (FSDD recordings, fixtures/speech-fsdd) saying
 // the card number (in one go, ended by a pause), the expiry and the code, and the call ends with
 // X-Payment-Result: success; a second call keys some fields and speaks the others. The logs, the
-// KPI rows and /metrics hold no digit of the card, and /metrics says how each field was filled.
+// KPI rows and /metrics hold no digit of the card; /metrics and the KPI history
+// (GET /kpi/field-inputs) say how each field was filled, with the same counts.
 import t from 'tap';
 import { cardNeedles, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { PaymentCaller } from '../helpers/payment-caller.js';
@@ -17,7 +18,7 @@ t.test('a spoken payment and a mixed one over RTP end in success; no card digit 
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: '62100-62199', workers: 0 }, // speech input needs the media on the main thread
+    rtp: { ports: '62100-62199', workers: 1 }, // the caller's audio reaches the recogniser from a media worker
     payment: { uri: 'sip:pay@127.0.0.1', returnBy: 'BYE', input: 'dtmf speech', speechModel: TEST_WORD_MODEL, timeouts: { firstDigitMs: 8000, interDigitMs: 6000 } },
     gateway: { url: 'https://127.0.0.1:62010/xml/v1/request.api' },
   });
@@ -71,8 +72,24 @@ t.test('a spoken payment and a mixed one over RTP end in success; no card digit 
   t.equal(captured('expiration-date', 'dtmf'), 1);
   t.equal(captured('charge-amount', 'dtmf'), 1);
   t.equal(captured('charge-amount', 'speech'), 1);
+
+  // The history store is written behind the metrics: wait for its rows, then the same counts.
+  const series = [...metrics.matchAll(/toneguard_payment_fields_captured_total\{mode="automated",for="([^"]+)",input="([^"]+)"\} (\d+)/g)]
+    .map((m) => ({ for: m[1], input: m[2], count: Number(m[3]) }))
+    .filter((c) => c.count > 0);
+  const byKey = (a: { for: string; input: string }, b: { for: string; input: string }) => `${a.for}/${a.input}`.localeCompare(`${b.for}/${b.input}`);
+  const total = (list: { count: number }[]) => list.reduce((sum, c) => sum + c.count, 0);
+  let stored: { for: string; input: string; count: number }[] = [];
+  for (let i = 0; i < 50; i++) {
+    stored = (JSON.parse((await e.fetchText('/kpi/field-inputs')).text) as { fieldInputs: typeof stored }).fieldInputs;
+    if (total(stored) >= total(series)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.ok(total(series) >= 8, `both calls captured their fields (${total(series)})`);
+  t.same([...stored].sort(byKey), [...series].sort(byKey), 'GET /kpi/field-inputs: the same counts per field and input mode as /metrics');
   const needles = cardNeedles(SPOKEN_DISCOVER, EXPIRY, CODE);
   t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in the logs');
   t.same(needlesIn(metrics, needles), [], 'no card data in /metrics');
   t.same(needlesIn((await e.fetchText('/kpi')).text, needles), [], 'no card data in the KPI rows');
+  t.same(needlesIn(JSON.stringify(stored), needles), [], 'no card data in the input-mode counts');
 });

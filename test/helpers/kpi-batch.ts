@@ -1,12 +1,13 @@
 // The scripted batch of payment sessions the KPI tests feed to every store and to the metrics:
 // known outcomes (successes, a decline run ending in too-many-failed-attempts, a connector
 // error, hang-ups at four different steps, two sessions that entered and never ended), both
-// modes, several merchants and card types, field errors. The expected numbers are in the tests,
+// modes, several merchants and card types, field errors, and how fields were given (keys, speech,
+// both; some records carry no input modes, as records from before they were kept). The expected numbers are in the tests,
 // worked out by hand from this table, not computed from it.
 //
 // PCI: the harness "takes" a card for the sessions that reached the card number (TEST_PAN): it
 // exists only here, so a test can prove that no store or output ever contains it.
-import { PAYMENT_STEPS, type CaptureField, type ErrorType, type PaymentMode, type PaymentResult, type PaymentSessionRecord, type PaymentStep } from '../../src/dialog/vocabulary.js';
+import { PAYMENT_STEPS, type CaptureField, type ErrorType, type FieldInput, type PaymentMode, type PaymentResult, type PaymentSessionRecord, type PaymentStep } from '../../src/dialog/vocabulary.js';
 import type { SessionEnteredEvent } from '../../src/kpi/kpi-types.js';
 
 function luhnCheckDigit(body: string): string {
@@ -46,24 +47,56 @@ interface Script {
     readonly lastStep: PaymentStep;
     readonly errors?: readonly (readonly [CaptureField, ErrorType])[];
     readonly reason?: string;
+    /** Absent: the record has no `fieldInputs` at all. */
+    readonly inputs?: readonly (readonly [CaptureField, FieldInput])[];
   };
 }
 
 const SCRIPT: readonly Script[] = [
-  { id: 's1', mode: 'automated', merchantId: 'm-acme', at: DAY1 + 9 * HOUR, end: { cardType: 'visa', result: 'success', durationMs: 62_000, attempts: 1, lastStep: 'result' } },
+  {
+    id: 's1',
+    mode: 'automated',
+    merchantId: 'm-acme',
+    at: DAY1 + 9 * HOUR,
+    end: {
+      cardType: 'visa',
+      result: 'success',
+      durationMs: 62_000,
+      attempts: 1,
+      lastStep: 'result',
+      inputs: [['charge-amount', 'dtmf'], ['payment-card-number', 'speech'], ['expiration-date', 'speech'], ['security-code', 'dtmf speech']],
+    },
+  },
   {
     id: 's2',
     mode: 'automated',
     merchantId: 'm-acme',
     at: DAY1 + 9 * HOUR + 10 * MIN,
-    end: { cardType: 'mastercard', result: 'too-many-failed-attempts', durationMs: 150_000, attempts: 3, lastStep: 'result', errors: [['payment-card-number', 'invalid-card-number']], reason: 'do-not-honour' },
+    end: {
+      cardType: 'mastercard',
+      result: 'too-many-failed-attempts',
+      durationMs: 150_000,
+      attempts: 3,
+      lastStep: 'result',
+      errors: [['payment-card-number', 'invalid-card-number']],
+      reason: 'do-not-honour',
+      inputs: [['charge-amount', 'dtmf'], ['payment-card-number', 'dtmf']],
+    },
   },
   {
     id: 's3',
     mode: 'agent-assisted',
     merchantId: 'm-bolt',
     at: DAY1 + 9 * HOUR + 20 * MIN,
-    end: { cardType: 'visa', result: 'success', durationMs: 95_500, attempts: 2, lastStep: 'result', errors: [['expiration-date', 'invalid-date'], ['security-code', 'input-timeout']] },
+    end: {
+      cardType: 'visa',
+      result: 'success',
+      durationMs: 95_500,
+      attempts: 2,
+      lastStep: 'result',
+      errors: [['expiration-date', 'invalid-date'], ['security-code', 'input-timeout']],
+      inputs: [['payment-card-number', 'dtmf'], ['expiration-date', 'dtmf'], ['security-code', 'dtmf']],
+    },
   },
   { id: 's4', mode: 'automated', merchantId: 'm-acme', at: DAY1 + 10 * HOUR, end: { cardType: null, result: 'caller-hung-up', durationMs: 20_000, attempts: 0, lastStep: 'card-number', errors: [['payment-card-number', 'input-timeout']] } },
   // A gateway that echoed the card number in its error text: the store must redact it.
@@ -80,7 +113,15 @@ const SCRIPT: readonly Script[] = [
     mode: 'automated',
     merchantId: 'm-cafe',
     at: DAY2 + 8 * HOUR + 30 * MIN,
-    end: { cardType: 'visa', result: 'caller-hung-up', durationMs: 33_000, attempts: 0, lastStep: 'security-code', errors: [['security-code', 'invalid-security-code'], ['security-code', 'invalid-security-code']] },
+    end: {
+      cardType: 'visa',
+      result: 'caller-hung-up',
+      durationMs: 33_000,
+      attempts: 0,
+      lastStep: 'security-code',
+      errors: [['security-code', 'invalid-security-code'], ['security-code', 'invalid-security-code']],
+      inputs: [['charge-amount', 'speech'], ['payment-card-number', 'speech'], ['expiration-date', 'dtmf']],
+    },
   },
   { id: 's8', mode: 'agent-assisted', merchantId: 'm-acme', at: DAY2 + 12 * HOUR, end: { cardType: 'visa', result: 'success', durationMs: 70_000, attempts: 1, lastStep: 'result' } },
   { id: 's9', mode: 'agent-assisted', merchantId: 'm-cafe', at: DAY2 + 13 * HOUR, end: { cardType: 'mastercard', result: 'caller-hung-up', durationMs: 48_000, attempts: 1, lastStep: 'processing' } },
@@ -116,6 +157,7 @@ export function scriptedBatch(): { entered: SessionEnteredEvent[]; ended: Paymen
       hangupStep: e.result === 'caller-hung-up' ? e.lastStep : null,
       attempts: e.attempts,
       fieldErrors: (e.errors ?? []).map(([field, errorType]) => ({ for: field, errorType })),
+      ...(e.inputs === undefined ? {} : { fieldInputs: e.inputs.map(([field, input]) => ({ for: field, input })) }),
     });
   }
   return { entered, ended };

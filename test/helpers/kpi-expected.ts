@@ -107,6 +107,25 @@ export const EXPECTED_FIELD_ERRORS = {
   'security-code': { 'input-timeout': 1, 'invalid-security-code': 2 }, // s3, s7 twice
 };
 
+/** Captured fields per field and input mode, vocabulary order; s4-s6, s8 and s9 carry no input modes. */
+export const EXPECTED_FIELD_INPUTS = [
+  { for: 'charge-amount', input: 'dtmf', count: 2 }, // s1, s2
+  { for: 'charge-amount', input: 'speech', count: 1 }, // s7
+  { for: 'payment-card-number', input: 'dtmf', count: 2 }, // s2, s3
+  { for: 'payment-card-number', input: 'speech', count: 2 }, // s1, s7
+  { for: 'expiration-date', input: 'dtmf', count: 2 }, // s3, s7
+  { for: 'expiration-date', input: 'speech', count: 1 }, // s1
+  { for: 'security-code', input: 'dtmf', count: 1 }, // s3
+  { for: 'security-code', input: 'dtmf speech', count: 1 }, // s1
+];
+
+/** Day 2 only: s7. */
+export const EXPECTED_FIELD_INPUTS_DAY2 = [
+  { for: 'charge-amount', input: 'speech', count: 1 },
+  { for: 'payment-card-number', input: 'speech', count: 1 },
+  { for: 'expiration-date', input: 'dtmf', count: 1 },
+];
+
 /** The contract's key order, and avgDurationSeconds in result vocabulary order. */
 export function contractJson(summary: KpiSummary): string {
   const order = ['success', 'too-many-failed-attempts', 'payment-connector-error', 'caller-interrupted-with-star', 'caller-hung-up', 'validation-error', 'internal-error', 'not-identified', 'transferred-to-agent', 'cancelled'] as const;

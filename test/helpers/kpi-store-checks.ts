@@ -2,7 +2,7 @@
 // query must give the hand-computed numbers of kpi-expected.ts.
 import type { KpiStore } from '../../src/kpi/kpi-types.js';
 import { scriptedBatch } from './kpi-batch.js';
-import { EXPECTED_BY_CARD_TYPE, EXPECTED_BY_MERCHANT, EXPECTED_BY_OUTCOME, EXPECTED_DAY1, EXPECTED_DAY2, EXPECTED_FIELD_ERRORS, EXPECTED_TOTAL, contractJson } from './kpi-expected.js';
+import { EXPECTED_BY_CARD_TYPE, EXPECTED_BY_MERCHANT, EXPECTED_BY_OUTCOME, EXPECTED_DAY1, EXPECTED_DAY2, EXPECTED_FIELD_ERRORS, EXPECTED_FIELD_INPUTS, EXPECTED_FIELD_INPUTS_DAY2, EXPECTED_TOTAL, contractJson } from './kpi-expected.js';
 
 interface TestLike {
   same(found: unknown, wanted: unknown, message: string): unknown;
@@ -35,6 +35,7 @@ export async function checkBatchNumbers(t: TestLike, store: KpiStore, name: stri
   t.same(byHour.map((g) => [g.key, g.summary.entered]), [['2026-11-20T09:00Z', 3], ['2026-11-20T10:00Z', 1], ['2026-11-20T11:00Z', 1]], `${name}: by hour on day 1`);
 
   t.same(await store.fieldErrors({}), EXPECTED_FIELD_ERRORS, `${name}: errors per field`);
+  t.same(await store.fieldInputs({}), EXPECTED_FIELD_INPUTS, `${name}: captured fields per field and input mode`);
 
   // Time ranges: from inclusive, to exclusive, on the entry time.
   t.same(await store.summary({ from: Date.UTC(2026, 10, 20), to: Date.UTC(2026, 10, 21) }), EXPECTED_DAY1, `${name}: range = day 1`);
@@ -45,6 +46,8 @@ export async function checkBatchNumbers(t: TestLike, store: KpiStore, name: stri
   t.same([narrow.entered, narrow.successful, narrow.attempted], [1, 1, 2], `${name}: a 1 ms range holds s3 only`);
   t.same([(await store.summary({ from: s3Start + 1, to: s3Start + 1 })).entered], [0], `${name}: an empty range`);
   t.same(await store.fieldErrors({ from: Date.UTC(2026, 10, 21) }), { 'security-code': { 'invalid-security-code': 2 } }, `${name}: errors per field on day 2`);
+  t.same(await store.fieldInputs({ from: Date.UTC(2026, 10, 21) }), EXPECTED_FIELD_INPUTS_DAY2, `${name}: input modes on day 2`);
+  t.same(await store.fieldInputs({ from: Date.UTC(2030, 0, 1) }), [], `${name}: no sessions: no input modes`);
   t.same(await store.summary({ from: Date.UTC(2030, 0, 1) }), {
     entered: 0,
     successful: 0,
@@ -61,4 +64,5 @@ export async function checkIdempotentWrites(t: TestLike, store: KpiStore, name: 
   await feedBatch(store);
   t.same(await store.summary({}), EXPECTED_TOTAL, `${name}: the batch fed twice counts once`);
   t.same(await store.fieldErrors({}), EXPECTED_FIELD_ERRORS, `${name}: field errors fed twice count once`);
+  t.same(await store.fieldInputs({}), EXPECTED_FIELD_INPUTS, `${name}: input modes fed twice count once`);
 }

@@ -100,6 +100,7 @@ t.test('a widget token watches and drives its own call only', async (t) => {
     ['DELETE', '/calls/c1/secure'],
     ['POST', '/calls/c1/widget-token'],
     ['GET', '/kpi'],
+    ['GET', '/kpi/field-inputs'],
     ['GET', '/kpi/live'],
     ['GET', '/metrics'],
     ['GET', '/dashboard'],

@@ -119,6 +119,8 @@ t.test('real replies match the documented response schemas', async (t) => {
     { url: '/kpi?by=day', path: '/kpi', status: 200 },
     { url: '/kpi?by=week', path: '/kpi', status: 400 },
     { url: '/kpi/field-errors', path: '/kpi/field-errors', status: 200 },
+    { url: '/kpi/field-inputs', path: '/kpi/field-inputs', status: 200 },
+    { url: '/kpi/field-inputs?from=soon', path: '/kpi/field-inputs', status: 400 },
     { url: '/kpi/live', path: '/kpi/live', status: 200 },
     { url: '/openapi.json', path: '/openapi.json', status: 200 },
   ];

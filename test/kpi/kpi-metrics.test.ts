@@ -147,6 +147,7 @@ t.test('recorder: a failing store is reported, never thrown; bad events counted 
     },
     grouped: async () => [],
     fieldErrors: async () => ({}),
+    fieldInputs: async () => [],
     close: async () => undefined,
   };
   const metrics = new KpiMetrics();
@@ -163,4 +164,27 @@ t.test('recorder: a failing store is reported, never thrown; bad events counted 
   await recorder.close();
   recorder.sessionEntered(entered[1]);
   t.same(errors.at(-1), 'kpi.closed', 'events after close are reported and dropped');
+});
+
+t.test('recorder: a field input outside the vocabulary is refused before the metrics and the store see it', async (t) => {
+  const store = SqliteKpiStore.open(':memory:');
+  t.teardown(() => store.close());
+  const metrics = new KpiMetrics();
+  const errors: string[] = [];
+  const recorder = new KpiRecorder({ store, metrics, onError: (e) => errors.push(e.code) });
+  const { ended } = scriptedBatch();
+  // A label value is free text to Prometheus: a card number there would be exposed on /metrics.
+  recorder.sessionEnded({ ...ended[0], fieldInputs: [{ for: 'payment-card-number', input: TEST_PAN as never }] });
+  recorder.sessionEnded({ ...ended[1], fieldInputs: [{ for: TEST_PAN as never, input: 'dtmf' }] });
+  recorder.sessionEnded(ended[2]);
+  await recorder.close();
+  t.same(errors, ['kpi.invalid-record', 'kpi.invalid-record'], 'both refused');
+  const text = await metrics.text();
+  t.notOk(text.includes(TEST_PAN) || text.includes(TEST_PAN_LAST12), 'no card number in /metrics');
+  t.same(table(parsePrometheusText(text), 'toneguard_payment_fields_captured_total', ['for', 'input']), { 'payment-card-number|dtmf': 1, 'expiration-date|dtmf': 1, 'security-code|dtmf': 1 }, 'only the valid record (s3) counted');
+  t.same(await store.fieldInputs({}), [
+    { for: 'payment-card-number', input: 'dtmf', count: 1 },
+    { for: 'expiration-date', input: 'dtmf', count: 1 },
+    { for: 'security-code', input: 'dtmf', count: 1 },
+  ], 'and stored');
 });

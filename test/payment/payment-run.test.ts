@@ -198,3 +198,22 @@ t.test('agent-assisted: the agent hangs up after the result, while it plays: the
   t.match(call.hangups[0], { 'X-Payment-Result': 'success', 'X-Payment-Transaction-Id': '4242' });
   t.notOk(call.media.secureCalls.includes(false), 'no secure-off');
 });
+
+t.test('the caller hangs up while the result prompt plays: the run ends and leaves no active payment', async (t) => {
+  const { calls, coordinator, results } = setup({ script: [{ kind: 'approved', transactionId: '5151', authCode: null }] });
+  const call = new FakeCall('call-hangup-result');
+  calls.set(call.id, call);
+  coordinator.startAutomated(call, HEADERS);
+  await until(() => call.media.plays.length > 0, 'the first prompt');
+  await keys(call, `1${PAN}#1230${CVV}`);
+  await until(() => call.media.plays.length >= 4, 'the readback');
+  call.media.autoEndPrompts = false;
+  await keys(call, '1');
+  await until(() => results.length > 0, 'the result');
+  t.equal(coordinator.activeCount, 1, 'the result prompt plays; the hand-back waits for it');
+  t.equal(results[0].result, 'success');
+  coordinator.callEnded(call.id);
+  await until(() => coordinator.activeCount === 0, 'the run to be done');
+  t.equal(results.length, 1, 'one result: the success, not a hang-up');
+  t.equal(coordinator.paymentOf(call.id), null);
+});

@@ -99,3 +99,26 @@ t.test('http.tls serves the API over HTTPS', async (t) => {
   t.same(JSON.parse(calls.body), { calls: [] });
   await t.rejects(getJson('/calls', undefined), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'a client that does not trust the certificate is refused');
 });
+
+t.test('a webhook key set by a reload from empty enables status callbacks at once, and clearing it refuses them again', async (t) => {
+  const dir = scratch(t);
+  const http = { listen: '127.0.0.1:0', token: 'hook-token', allowPlainHttpCallbacks: true, callbackHosts: ['127.0.0.1'] };
+  const server = await ToneguardServer.start(serverConfig(dir, http), createLogger('silent'));
+  t.teardown(() => server.shutdown(0));
+  const start = async (): Promise<{ status: number; code: unknown }> => {
+    const res = await fetch(`${server.httpUrl}/calls/no-such-call/payments`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer hook-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ idempotencyKey: 'k-1', customerId: 'C-1', amount: '10.00', statusCallback: 'http://127.0.0.1:9/status' }),
+    });
+    const body = (await res.json()) as { code?: unknown };
+    return { status: res.status, code: body.code };
+  };
+  t.match(await start(), { code: 'ERR_WEBHOOKS_DISABLED' }, 'no key: callbacks refused');
+  server.reload(serverConfig(dir, { ...http, webhookSecret: 'hook-secret-1' }));
+  const after = await start();
+  t.not(after.code, 'ERR_WEBHOOKS_DISABLED', 'the callback is accepted; the request fails only on the unknown call');
+  t.equal(after.status, 404);
+  server.reload(serverConfig(dir, http));
+  t.match(await start(), { code: 'ERR_WEBHOOKS_DISABLED' }, 'key cleared: refused again');
+});

@@ -24,6 +24,11 @@ export function hostMediaWorker(port: MessagePort, data: MediaWorkerData): void 
   const ports = new PortAllocator({ address: data.address, ports: data.ports, ...(data.recvBufferBytes === undefined ? {} : { recvBufferBytes: data.recvBufferBytes }) });
   const sessions = new Map<number, Hosted>();
   const post = (message: FromWorker): void => port.postMessage(message);
+  // A copy per packet (the session reuses its buffer), moved, not cloned, to the main thread.
+  const postAudio = (id: number, pcm: Int16Array): void => {
+    const copy = pcm.slice();
+    port.postMessage({ op: 'audio', id, pcm: copy } satisfies FromWorker, [copy.buffer]);
+  };
 
   const open = async (id: number, mode: RtpMediaSession['mode'], secure: boolean): Promise<void> => {
     let session: RtpMediaSession;
@@ -88,6 +93,9 @@ export function hostMediaWorker(port: MessagePort, data: MediaWorkerData): void 
         break;
       case 'info-digit':
         session.injectSipInfoDigit(message.digit, message.atMs);
+        break;
+      case 'audio-tap':
+        session.setCallerAudioSink(message.on ? (pcm) => postAudio(message.id, pcm) : null);
         break;
     }
   };

@@ -1,7 +1,7 @@
 // The messages between the main thread (call control, WorkerMediaSession) and a media worker
 // (MediaWorkerHost, which owns the real RtpMediaSessions, their sockets and clamp state).
 // Everything crosses a MessagePort by structured clone; prompts go as their own ArrayBuffer,
-// transferred. A session is named by an id the main thread chose (unique per worker).
+// transferred, and so does the caller's audio while a speech field listens. A session is named by an id the main thread chose (unique per worker).
 import type { DialogDigit } from '../../dialog/vocabulary.js';
 import type { ClampMode } from '../clamp/inband-clamp-options.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress } from '../media-session.js';
@@ -30,6 +30,8 @@ export type ToWorker =
   | { readonly op: 'play'; readonly id: number; readonly leg: LegName; readonly promptId: number; readonly pcm: Int16Array; readonly bargeIn: boolean }
   | { readonly op: 'stop'; readonly id: number; readonly leg: LegName }
   | { readonly op: 'info-digit'; readonly id: number; readonly digit: string; readonly atMs: number }
+  /** The caller's decoded audio to the main thread (speech input) from now on, or no more. */
+  | { readonly op: 'audio-tap'; readonly id: number; readonly on: boolean }
   | { readonly op: 'close'; readonly id: number };
 
 /** An error as it crosses the port: never the payload of a packet, only what the code threw. */
@@ -47,6 +49,8 @@ export type FromWorker =
   | { readonly op: 'rtp-timeout'; readonly id: number; readonly leg: LegName }
   | { readonly op: 'prompt-end'; readonly id: number; readonly promptId: number; readonly interrupted: boolean }
   | { readonly op: 'failure'; readonly id: number; readonly error: WireError }
+  /** One packet of the caller's audio, 8 kHz PCM, its own buffer (transferred), while the tap is on. */
+  | { readonly op: 'audio'; readonly id: number; readonly pcm: Int16Array }
   | { readonly op: 'closed'; readonly id: number; readonly stats: Partial<Record<LegName, LegStats>> }
   | { readonly op: 'report'; readonly calls: number; readonly lagMs: number };
 

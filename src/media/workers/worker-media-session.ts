@@ -46,6 +46,7 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
   private readonly locals: Partial<Record<LegName, LocalMediaAddress>>;
   private secureFlag: boolean;
   private nextPromptId = 1;
+  private audioSink: ((pcm: Int16Array) => void) | null = null;
   private closed = false;
   private gone = false;
   private readonly stats: Promise<MediaStatsByLeg | undefined>;
@@ -126,12 +127,15 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
   }
 
   /**
-   * The caller's audio does not cross the message port yet: speech input needs the media on the
-   * main thread (rtp.workers: 0). Refused, so a payment asking for speech ends rather than deaf.
+   * The caller's audio (speech input): the worker decodes it and moves each packet's PCM here;
+   * the buffer is zeroed once the sink has it (the sink keeps nothing: see MediaSession).
    */
   setCallerAudioSink(sink: ((pcm: Int16Array) => void) | null): void {
-    if (sink === null) return;
-    throw new MediaError('EOPTIONS', 'speech input is not available with media workers (rtp.workers: 0)');
+    this.assertOpen();
+    const was = this.audioSink !== null;
+    this.audioSink = this.mode === 'endpoint' ? sink : null;
+    const on = this.audioSink !== null;
+    if (on !== was) this.post({ op: 'audio-tap', id: this.id, on });
   }
 
   /** A digit call control received as SIP INFO (RFC 2976), `atMs` wall clock. */
@@ -144,6 +148,7 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.audioSink = null;
     if (this.gone) return;
     this.link.post({ op: 'close', id: this.id });
     this.link.released(this.id);
@@ -169,6 +174,14 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
           break;
         case 'failure':
           this.emit('failure', errorFromWire(message.error));
+          break;
+        case 'audio':
+          // Packets already on their way when the tap went off are dropped, zeroed.
+          try {
+            this.audioSink?.(message.pcm);
+          } finally {
+            message.pcm.fill(0);
+          }
           break;
         default:
           break;

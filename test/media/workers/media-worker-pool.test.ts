@@ -6,6 +6,7 @@
 import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { detectDtmf } from '../../../native-free-dsp/dtmf-detector.js';
+import { decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../../native-free-dsp/tone-generator.js';
 import type { DialogDigit } from '../../../src/dialog/vocabulary.js';
 import type { LegMediaConfig } from '../../../src/media/media-session.js';
@@ -210,6 +211,39 @@ t.test('calls through workers', async (t) => {
     t.teardown(() => d.close());
     t.equal(d.session.worker, killed, 'the replacement takes new calls');
     t.same(await exchange(d, 3, 500), { atAgent: 3, atCaller: 3 });
+  });
+
+  await t.test('speech input: an endpoint call in a worker taps the caller\'s decoded audio to the main thread until the tap is off', async (t) => {
+    const session = await pool.open('endpoint', true);
+    const caller = await UdpPeer.bind();
+    t.teardown(() => {
+      session.close();
+      caller.close();
+    });
+    session.configure('caller', legConfig(caller));
+    const heard: Int16Array[] = [];
+    const handed: Int16Array[] = [];
+    session.setCallerAudioSink((pcm) => {
+      handed.push(pcm);
+      heard.push(pcm.slice());
+    });
+    const port = session.local('caller').rtpPort;
+    const level = new Int16Array(1);
+    decodeUlaw(new Uint8Array([0x8f]), level);
+    for (let i = 0; i < 5; i++) await caller.send(audioPacket(900 + i, i % 2 === 0 ? 0x8f : 0xff), port);
+    for (let i = 0; i < 50 && heard.length < 5; i++) await sleep(20);
+    t.equal(heard.length, 5, 'one PCM frame per packet');
+    t.ok(heard.every((f) => f.length === 160), '160 samples each');
+    t.same([...new Set(heard[0])], [level[0]], 'decoded audio of the first packet');
+    t.not(level[0], 0);
+    t.same([...new Set(heard[1])], [0]);
+    t.ok(handed.every((f) => f.every((s) => s === 0)), 'each frame handed over is zeroed once the sink returned');
+    session.setCallerAudioSink(null);
+    await sleep(50);
+    for (let i = 0; i < 3; i++) await caller.send(audioPacket(910 + i, 0x8f), port);
+    await sleep(150);
+    t.equal(heard.length, 5, 'nothing once the tap is off');
+    t.doesNotThrow(() => session.setCallerAudioSink(null), 'turning it off twice is harmless');
   });
 
   await t.test('close() frees the ports in the worker, reports the final counters, and is idempotent', async (t) => {
