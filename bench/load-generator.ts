@@ -16,19 +16,33 @@ export const GENERATOR_SOURCE = 'bench/rtp-load-generator.c';
 export interface GeneratorResult extends LoadWorkerResult {
   /** The generator's CPU time over its wall time (getrusage), share of one core; null for the Node generator. */
   readonly cpuShare: number | null;
+  /** In-band digit frames (770 + 1336 Hz) that came out of the agent-side ports; null for the Node generator (RFC 4733 only). */
+  readonly toneFramesAtAgent: number | null;
 }
+
+/** Per call: the relay's caller-side and agent-side RTP ports. */
+export type RelayPorts = readonly (readonly [number, number])[];
+
+/** Longest the generator may take beyond warm-up + measure before the run is given up, ms. */
+const RUN_SLACK_MS = 20_000;
 
 export interface GeneratorRun {
   readonly address: string;
-  /** Per call: the relay's caller-side and agent-side RTP ports. */
-  readonly targets: readonly (readonly [number, number])[];
+  /**
+   * Per call: the relay's caller-side and agent-side RTP ports; a number of calls when they are
+   * known only from `configure` (calls set up over SIP with the generator's ports in their SDP).
+   */
+  readonly targets: RelayPorts | number;
   readonly warmupMs: number;
   readonly measureMs: number;
   /** Event packets come out as themselves (plain relay) rather than as audio frames (clamp). */
   readonly eventsRelayed: boolean;
   readonly recvBufferBytes: number;
-  /** Called with the generator's per-call ports (caller stream, agent stream) before it starts sending. */
-  readonly configure: (ports: [number, number][]) => void;
+  /**
+   * Called with the generator's per-call ports (caller stream, agent stream) before it starts
+   * sending; returns the relay's ports when `targets` was a number of calls.
+   */
+  readonly configure: (ports: [number, number][]) => Promise<RelayPorts | void>;
 }
 
 export interface LoadGenerator {
@@ -50,27 +64,50 @@ class CGenerator implements LoadGenerator {
 
   run(r: GeneratorRun): Promise<GeneratorResult> {
     const targets = join(this.dir, `targets-${this.runs++}.txt`);
-    writeFileSync(targets, r.targets.map(([a, b]) => `${a} ${b}`).join('\n') + '\n');
+    const initial = typeof r.targets === 'number' ? Array.from({ length: r.targets }, () => [0, 0] as const) : r.targets;
+    writeFileSync(targets, portLines(initial));
     const child = spawn(this.binary, [r.address, targets, String(r.warmupMs), String(r.measureMs), r.eventsRelayed ? '1' : '0', String(r.recvBufferBytes)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     return new Promise((resolve, reject) => {
       const ports: [number, number][] = [];
       let result: GeneratorResult | undefined;
+      let failure: Error | undefined;
+      // Armed once the generator starts sending: a generator that never ends is killed.
+      let timer: NodeJS.Timeout | undefined;
       child.on('error', reject);
       createInterface({ input: child.stdout }).on('line', (line) => {
         const m = /^ports (\d+) (\d+)$/.exec(line);
         if (m !== null) ports.push([Number(m[1]), Number(m[2])]);
         else if (line === 'ready') {
-          r.configure(ports);
-          child.stdin.write('start\n');
+          r.configure(ports).then(
+            (relay) => {
+              let start = 'start\n';
+              if (relay !== undefined && typeof r.targets === 'number') {
+                const file = `${targets}.relay`;
+                writeFileSync(file, portLines(relay));
+                start = `start ${file}\n`;
+              }
+              timer = setTimeout(() => {
+                failure = new Error(`rtp-load-generator did not finish within ${r.warmupMs + r.measureMs + RUN_SLACK_MS} ms`);
+                child.kill('SIGKILL');
+              }, r.warmupMs + r.measureMs + RUN_SLACK_MS);
+              child.stdin.write(start);
+            },
+            (error: unknown) => {
+              failure = error instanceof Error ? error : new Error(String(error));
+              child.kill('SIGKILL');
+            },
+          );
         } else if (line.startsWith('{')) {
-          const raw = JSON.parse(line) as LoadWorkerResult & { cpuMs: number; wallMs: number };
+          const raw = JSON.parse(line) as LoadWorkerResult & { cpuMs: number; wallMs: number; toneFramesAtAgent: number };
           result = { ...raw, cpuShare: raw.wallMs > 0 ? raw.cpuMs / raw.wallMs : null };
         }
       });
       child.on('close', (code) => {
-        if (result !== undefined && code === 0) resolve(result);
+        clearTimeout(timer);
+        if (failure !== undefined) reject(failure);
+        else if (result !== undefined && code === 0) resolve(result);
         else reject(new Error(`rtp-load-generator exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`));
       });
     });
@@ -85,19 +122,18 @@ class NodeGenerator implements LoadGenerator {
   readonly kind = 'node';
   readonly digits = 'RFC 4733 in every call';
   async run(r: GeneratorRun): Promise<GeneratorResult> {
-    const data: LoadWorkerData = { address: r.address, targets: r.targets, warmupMs: r.warmupMs, measureMs: r.measureMs, eventsRelayed: r.eventsRelayed, recvBufferBytes: r.recvBufferBytes };
+    const data: LoadWorkerData = { address: r.address, targets: typeof r.targets === 'number' ? Array.from({ length: r.targets }, () => [0, 0] as const) : r.targets, warmupMs: r.warmupMs, measureMs: r.measureMs, eventsRelayed: r.eventsRelayed, recvBufferBytes: r.recvBufferBytes };
     const worker = startWorker(import.meta.url, './media-load-worker', data);
     try {
       const result = await new Promise<LoadWorkerResult>((resolve, reject) => {
         worker.on('error', reject);
         worker.on('message', (msg: { type: string; ports?: [number, number][]; result?: LoadWorkerResult }) => {
           if (msg.type === 'ready' && msg.ports !== undefined) {
-            r.configure(msg.ports);
-            worker.postMessage({ type: 'start' });
+            r.configure(msg.ports).then((relay) => worker.postMessage({ type: 'start', ...(relay === undefined ? {} : { targets: relay }) }), reject);
           } else if (msg.type === 'result' && msg.result !== undefined) resolve(msg.result);
         });
       });
-      return { ...result, cpuShare: null };
+      return { ...result, cpuShare: null, toneFramesAtAgent: null };
     } finally {
       await worker.terminate();
     }
@@ -106,6 +142,10 @@ class NodeGenerator implements LoadGenerator {
   close(): void {
     // Nothing to clean up: one worker per run.
   }
+}
+
+function portLines(ports: RelayPorts): string {
+  return ports.map(([a, b]) => `${a} ${b}`).join('\n') + '\n';
 }
 
 /**

@@ -3,7 +3,9 @@
 // packets/s each way, a digit in every call once a second. Contenders:
 //   baseline      the plain relay (main thread);
 //   ours          RtpMediaSession in B2BUA secure mode on the main thread (`rtp.workers: 0`);
-//   ours-workers  the same sessions in media worker threads (MediaWorkerPool, `rtp.workers`).
+//   ours-workers  the same sessions in media worker threads (MediaWorkerPool, `rtp.workers`);
+//   serve         end to end through `toneguard serve` (a child process), every call set up over
+//                 SIP and switched to secure mode over the HTTP API (bench/serve-contender.ts).
 // The load generator and sink: bench/rtp-load-generator.c (compiled with gcc, one thread, its
 // CPU share reported) or, without gcc, the Node generator in a worker thread (bench/load-generator.ts).
 // A level passes with 0 loss and a p99 audio latency within budget. Audio latency = packet
@@ -16,6 +18,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CLAMP_LOOKAHEAD_MS } from '../src/media/clamp/create-clamp-stage.js';
 import type { LegMediaConfig, MediaSession } from '../src/media/media-session.js';
@@ -24,11 +27,14 @@ import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
 import { MediaWorkerPool } from '../src/media/workers/media-worker-pool.js';
 import type { WorkerMediaSession } from '../src/media/workers/worker-media-session.js';
 import { projectRoot } from './fixture.js';
-import { createLoadGenerator, type LoadGenerator } from './load-generator.js';
+import { createLoadGenerator, type LoadGenerator, type RelayPorts } from './load-generator.js';
+import { ServeContender } from './serve-contender.js';
 
 const ADDRESS = '127.0.0.1';
 /** RTP ports of the relay under test unless `ports` says otherwise (below the kernel's ephemeral range). */
 export const DEFAULT_BENCH_PORTS = '32000-39999';
+/** rtp.ports of the serve contender's server unless `servePorts` says otherwise (two pairs per call: 1,000 calls). */
+export const DEFAULT_SERVE_PORTS = '40000-43999';
 const RECV_BUFFER_BYTES = 32 * 1024 * 1024;
 const LOOKAHEAD_MS = CLAMP_LOOKAHEAD_MS;
 export const SLACK_MS = 2;
@@ -40,7 +46,7 @@ const GENERATOR_LATE_LIMIT = 0.05;
 const QUICK_LEVELS = [100, 250, 500, 750, 1000, 1250, 1500];
 const FULL_LEVELS = [100, 250, 500, 750, 1000, 1250, 1500, 1750, 2000];
 
-export const LOAD_CONTENDERS = ['baseline', 'ours', 'ours-workers'] as const;
+export const LOAD_CONTENDERS = ['baseline', 'ours', 'ours-workers', 'serve'] as const;
 export type LoadContender = (typeof LOAD_CONTENDERS)[number];
 
 export interface MediaLoadLevel {
@@ -74,6 +80,16 @@ export interface MediaLoadLevel {
   readonly relayCores: number;
   /** The generator's CPU time over its wall time (cores used; null for the Node generator). */
   readonly generatorCores: number | null;
+  /**
+   * Digits that came out of the agent side: RFC 4733 event packets, and audio frames holding the
+   * in-band digit's tones (null with the Node generator, which sends no in-band digits). The
+   * plain relay passes both; toneguard in secure mode neither.
+   */
+  readonly digitsAtAgent: { readonly events: number; readonly toneFrames: number | null };
+  /** Time to configure the relay for the level's calls, ms (serve: SIP setup of every call and secure mode on over HTTP). */
+  readonly setupMs: number;
+  /** Why the level failed before or after measuring (serve: setup, secure mode, teardown, the server died); null otherwise. */
+  readonly note: string | null;
 }
 
 export interface MediaLoadBenchOptions {
@@ -88,6 +104,14 @@ export interface MediaLoadBenchOptions {
   readonly contenders?: readonly LoadContender[];
   /** Media workers of ours-workers (default one per core). */
   readonly workers?: number;
+  /** rtp.workers of the serve contender's server (default: the server's default, one per core). */
+  readonly serveWorkers?: number;
+  /** rtp.ports of the serve contender's server (default DEFAULT_SERVE_PORTS). */
+  readonly servePorts?: string;
+  /** SIP port of the serve contender's server (the gateway simulator takes the next); default a free one. */
+  readonly sipPort?: number;
+  /** The built CLI the serve contender runs (default dist/src/cli/main.js of the package). */
+  readonly serveCli?: string;
 }
 
 export interface MediaLoadBenchResult {
@@ -102,16 +126,24 @@ export interface MediaLoadBenchResult {
   /** Per contender run: capacity (strict budget), zero-loss level, goal capacity (p99 transit <= 10 ms). */
   readonly capacity: Partial<Record<LoadContender, { readonly strict: number; readonly zeroLoss: number; readonly goal: number }>>;
   readonly workers: number;
+  /** rtp.workers of the serve contender's server (its default when not set: one per core). */
+  readonly serveWorkers: number;
   readonly generator: 'c' | 'node';
   readonly generatorNote: string | null;
   readonly digits: string;
 }
 
-/** One relay under test for `calls` calls: returns its per-call ports and a close function. */
+/**
+ * One relay under test for `calls` calls: its per-call ports (or the number of calls, when the
+ * ports come out of configure) and a close function (a note when closing found a fault).
+ */
 interface Relay {
-  readonly targets: [number, number][];
-  configure(generatorPorts: readonly (readonly [number, number])[]): void;
-  close(): Promise<void> | void;
+  readonly targets: RelayPorts | number;
+  configure(generatorPorts: readonly (readonly [number, number])[]): Promise<RelayPorts | void> | void;
+  close(): Promise<string | null | void> | void;
+  /** CPU time of the relay, ms, when it is not this process's. */
+  cpuMs?(): number;
+  exited?(): string | null;
 }
 
 function legConfig(port: number): LegMediaConfig {
@@ -244,16 +276,48 @@ interface LevelRun {
   readonly workers: number;
   readonly generator: LoadGenerator;
   readonly pool: () => Promise<MediaWorkerPool>;
+  readonly serve: ServeContender;
+}
+
+/** A level that could not be measured: nothing passes, the note says why. */
+function failedLevel(contender: LoadContender, calls: number, note: string): MediaLoadLevel {
+  return {
+    contender, calls, expected: 0, lost: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN, p99AudioMs: NaN, budgetMs: LOOKAHEAD_MS + SLACK_MS, lateSendShare: 0,
+    generatorLimited: false, pass: false, goalPass: false, cpuUsPerPacket: NaN, callsPerCore: 0, relayCores: NaN, generatorCores: null,
+    digitsAtAgent: { events: 0, toneFrames: null }, setupMs: NaN, note,
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function openRelay(run: LevelRun): Promise<Relay> {
+  const { contender, calls } = run;
+  if (contender === 'ours') return openOurs(calls, run.portRange);
+  if (contender === 'ours-workers') return openWorkers(calls, await run.pool());
+  if (contender === 'serve') return run.serve.open(calls);
+  return openBaseline(calls);
 }
 
 async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
   const { contender, calls, generator } = run;
-  const relay = contender === 'ours' ? await openOurs(calls, run.portRange) : contender === 'ours-workers' ? await openWorkers(calls, await run.pool()) : await openBaseline(calls);
-  // The relay's CPU: its thread, or (workers) the process when the generator is not in it.
-  const cpu = contender !== 'ours-workers' ? mainThreadCpuMs : generator.kind === 'c' ? processCpuMs : (): number => NaN;
+  // The serve contender's faults (server start, SIP setup, the server dying) fail the level with
+  // a note; the in-process contenders' are the bench's own and end it.
+  let relay: Relay;
+  try {
+    relay = await openRelay(run);
+  } catch (error) {
+    if (contender !== 'serve') throw error;
+    return failedLevel(contender, calls, `server start: ${message(error)}`);
+  }
+  // The relay's CPU: its thread, (workers) the process when the generator is not in it, or (serve) the server process.
+  const cpu = relay.cpuMs !== undefined ? relay.cpuMs.bind(relay) : contender !== 'ours-workers' ? mainThreadCpuMs : generator.kind === 'c' ? processCpuMs : (): number => NaN;
+  let level: MediaLoadLevel;
   try {
     let cpuFrom = 0;
     let wallFrom = 0;
+    let setupMs = NaN;
     const result = await generator.run({
       address: ADDRESS,
       targets: relay.targets,
@@ -261,10 +325,13 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       measureMs: run.measureMs,
       eventsRelayed: contender === 'baseline',
       recvBufferBytes: RECV_BUFFER_BYTES,
-      configure: (ports) => {
-        relay.configure(ports);
+      configure: async (ports) => {
+        const setupFrom = performance.now();
+        const relayPorts = await relay.configure(ports);
+        setupMs = performance.now() - setupFrom;
         cpuFrom = cpu();
         wallFrom = performance.now();
+        return relayPorts;
       },
     });
     const cpuMs = cpu() - cpuFrom;
@@ -275,7 +342,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
     const cpuUsPerPacket = (cpuMs * 1000) / Math.max(1, result.sent);
     const generatorLimited = result.lateSendShare > GENERATOR_LATE_LIMIT;
     const clean = lost === 0 && result.expected > 0 && !generatorLimited;
-    return {
+    level = {
       cpuUsPerPacket,
       callsPerCore: Math.floor(1e6 / (cpuUsPerPacket * 100)),
       relayCores: cpuMs / wallMs,
@@ -293,10 +360,19 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       generatorLimited,
       pass: clean && result.p99Ms + delay <= budget,
       goalPass: clean && result.p99Ms <= GOAL_TRANSIT_MS,
+      digitsAtAgent: { events: result.eventsAtAgent, toneFrames: result.toneFramesAtAgent },
+      setupMs,
+      note: null,
     };
-  } finally {
-    await relay.close();
+  } catch (error) {
+    const closing = await relay.close();
+    if (contender !== 'serve') throw error;
+    return failedLevel(contender, calls, [message(error), closing].filter((n) => typeof n === 'string').join('; '));
   }
+  const died = relay.exited?.() ?? null;
+  const closing = await relay.close();
+  const note = [died, closing].filter((n): n is string => typeof n === 'string' && n !== '').join('; ');
+  return note === '' ? level : { ...level, pass: false, goalPass: false, note };
 }
 
 export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions = {}): Promise<MediaLoadBenchResult> {
@@ -306,18 +382,26 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   const portRange = options.ports ?? DEFAULT_BENCH_PORTS;
   const contenders = options.contenders ?? LOAD_CONTENDERS;
   const workers = options.workers ?? availableParallelism();
-  const { generator, note } = createLoadGenerator(projectRoot());
+  const root = projectRoot();
+  const { generator, note } = createLoadGenerator(root);
+  const serve = new ServeContender({
+    cli: options.serveCli ?? join(root, 'dist', 'src', 'cli', 'main.js'),
+    address: ADDRESS,
+    rtpPorts: options.servePorts ?? DEFAULT_SERVE_PORTS,
+    ...(options.sipPort === undefined ? {} : { sipPort: options.sipPort }),
+    ...(options.serveWorkers === undefined ? {} : { workers: options.serveWorkers }),
+  });
   let started: Promise<MediaWorkerPool> | undefined;
   const pool = (): Promise<MediaWorkerPool> => (started ??= startPool(portRange, workers));
   const out: MediaLoadLevel[] = [];
-  const capacity: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0 };
-  const goal: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0 };
-  const zeroLoss: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0 };
+  const capacity: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0, serve: 0 };
+  const goal: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0, serve: 0 };
+  const zeroLoss: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0, serve: 0 };
   const latencyFailed = new Set<LoadContender>();
   const goalFailed = new Set<LoadContender>();
   const lossFailed = new Set<LoadContender>();
   try {
-    const base = { warmupMs, measureMs, portRange, workers, generator, pool };
+    const base = { warmupMs, measureMs, portRange, workers, generator, pool, serve };
     // A short unmeasured run of each first: JIT and module loading would otherwise fall on the
     // first measured level of whichever contender runs first.
     for (const contender of contenders) await runLevel({ ...base, contender, calls: 10, warmupMs: 200, measureMs: 300 });
@@ -329,7 +413,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
         if (lossFailed.has(contender)) continue;
         const level = await runLevel({ ...base, contender, calls });
         out.push(level);
-        if (level.lost === 0 && level.expected > 0 && !level.generatorLimited) zeroLoss[contender] = calls;
+        if (level.note === null && level.lost === 0 && level.expected > 0 && !level.generatorLimited) zeroLoss[contender] = calls;
         else lossFailed.add(contender);
         if (level.pass && !latencyFailed.has(contender)) capacity[contender] = calls;
         else latencyFailed.add(contender);
@@ -340,6 +424,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
     }
   } finally {
     generator.close();
+    await serve.close();
     if (started !== undefined) await (await started).close();
   }
   const byContender: MediaLoadBenchResult['capacity'] = Object.fromEntries(contenders.map((c) => [c, { strict: capacity[c], zeroLoss: zeroLoss[c], goal: goal[c] }]));
@@ -353,6 +438,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
     lookaheadMs: LOOKAHEAD_MS,
     capacity: byContender,
     workers,
+    serveWorkers: options.serveWorkers ?? availableParallelism(),
     generator: generator.kind,
     generatorNote: note,
     digits: generator.digits,

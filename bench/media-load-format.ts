@@ -2,14 +2,22 @@
 // column per contender) and the JSON line of `toneguard bench --json`.
 import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-bench.js';
 
-function contenderLabel(c: LoadContender, workers: number): string {
-  return c === 'baseline' ? 'plain-udp-relay' : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${workers}`;
+function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers'>): string {
+  if (c === 'serve') return `toneguard serve rtp.workers=${r.serveWorkers}`;
+  return c === 'baseline' ? 'plain-udp-relay' : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${r.workers}`;
+}
+
+/** Digits out of the agent side: events and in-band frames (the plain relay passes them, a clamp must not). */
+function digitsAtAgent(l: MediaLoadLevel): string {
+  const d = l.digitsAtAgent;
+  return `digits at agent: ${d.events} events, ${d.toneFrames === null ? '?' : d.toneFrames} tone frames`;
 }
 
 function cell(l: MediaLoadLevel | undefined): string {
   if (l === undefined) return '-';
+  if (l.expected === 0 && l.note !== null) return `failed: ${l.note}`;
   const gen = l.generatorLimited ? ' gen-limited' : '';
-  return `${l.lost}/${l.expected} lost, p99 ${l.p99Ms.toFixed(1)} ms${l.goalPass ? '' : ' x'}${gen}, ${Number.isFinite(l.relayCores) ? l.relayCores.toFixed(2) : '?'} cores`;
+  return `${l.lost}/${l.expected} lost, p99 ${l.p99Ms.toFixed(1)} ms${l.goalPass ? '' : ' x'}${gen}, ${Number.isFinite(l.relayCores) ? l.relayCores.toFixed(2) : '?'} cores${l.note === null ? '' : ` (failed: ${l.note})`}`;
 }
 
 /** The capacity table: one row per level, one column per contender. */
@@ -17,14 +25,16 @@ export function mediaLoadTable(r: MediaLoadBenchResult): string[] {
   const contenders = LOAD_CONTENDERS.filter((c) => r.capacity[c] !== undefined);
   const calls = [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
   const rows = calls.map((n) => `| ${n} | ${contenders.map((c) => cell(r.levels.find((l) => l.calls === n && l.contender === c))).join(' | ')} |`);
+  const serve = r.capacity.serve === undefined ? [] : [`serve: \`toneguard serve\` child process, calls set up over SIP, secure mode over the HTTP API, log level warn; rtp.workers=${r.serveWorkers}`];
   const gen = r.levels.map((l) => l.generatorCores).filter((x): x is number => x !== null);
   return [
-    `| calls | ${contenders.map((c) => contenderLabel(c, r.workers)).join(' | ')} |`,
+    `| calls | ${contenders.map((c) => contenderLabel(c, r)).join(' | ')} |`,
     `|---|${contenders.map(() => '---').join('|')}|`,
     ...rows,
     `| goal capacity (0 loss, p99 transit <= ${GOAL_TRANSIT_MS} ms) | ${contenders.map((c) => r.capacity[c]?.goal ?? 0).join(' | ')} |`,
     `generator: ${r.generator === 'c' ? `C (${GENERATOR_DESCRIPTION})` : 'Node worker thread'}${r.generatorNote === null ? '' : ` - ${r.generatorNote}`}; digits: ${r.digits}` +
       (gen.length === 0 ? '' : `; generator CPU ${Math.min(...gen).toFixed(2)}-${Math.max(...gen).toFixed(2)} cores`),
+    ...serve,
   ];
 }
 
@@ -48,6 +58,7 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
         goalCriterion: `0 loss and p99 transit <= ${GOAL_TRANSIT_MS} ms`,
         capacity: r.capacity,
         workers: r.workers,
+        serveWorkers: r.serveWorkers,
         generator: r.generator,
         generatorNote: r.generatorNote,
         digits: r.digits,
@@ -59,25 +70,50 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
           maxMs: round2(l.maxMs),
           p99AudioMs: round2(l.p99AudioMs),
           relayCores: round2(l.relayCores),
+          setupMs: Math.round(l.setupMs),
           generatorCores: l.generatorCores === null ? null : round2(l.generatorCores),
         })),
       }),
     ];
   }
-  const lines = r.levels.map(
-    (l) =>
-      `  ${contenderLabel(l.contender, r.workers).padEnd(24)} ${String(l.calls).padStart(5)} calls: lost ${l.lost}/${l.expected}, transit p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} max ${l.maxMs.toFixed(1)} ms, ` +
-      `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core, ${l.relayCores.toFixed(2)} cores), ` +
-      `audio p99 ${l.p99AudioMs.toFixed(2)} ms (budget ${l.budgetMs.toFixed(0)}) ${l.pass ? 'pass' : 'FAIL'}${l.generatorCores === null ? '' : `, generator ${l.generatorCores.toFixed(2)} cores`}` +
-      `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}`,
+  const lines = r.levels.map((l) =>
+    l.expected === 0 && l.note !== null
+      ? `  ${contenderLabel(l.contender, r).padEnd(24)} ${String(l.calls).padStart(5)} calls: FAILED: ${l.note}`
+      : `  ${contenderLabel(l.contender, r).padEnd(24)} ${String(l.calls).padStart(5)} calls: lost ${l.lost}/${l.expected}, transit p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} max ${l.maxMs.toFixed(1)} ms, ` +
+        `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core, ${l.relayCores.toFixed(2)} cores), ` +
+        `audio p99 ${l.p99AudioMs.toFixed(2)} ms (budget ${l.budgetMs.toFixed(0)}) ${l.pass ? 'pass' : 'FAIL'}${l.generatorCores === null ? '' : `, generator ${l.generatorCores.toFixed(2)} cores`}` +
+        `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}, ${digitsAtAgent(l)}` +
+        `${l.contender === 'serve' ? `, setup ${(l.setupMs / 1000).toFixed(1)} s` : ''}${l.note === null ? '' : `; FAILED: ${l.note}`}`,
   );
   const workers = r.capacity['ours-workers'];
   return [
     `media-load: ${r.oursCapacity} calls (RtpMediaSession, secure, digits in every call), plain-udp-relay ${r.baselineCapacity} calls, ratio ${Number.isNaN(r.ratio) ? 'n/a' : r.ratio.toFixed(4)} (0 loss, p99 audio latency <= media delay + ${SLACK_MS} ms; lookahead ${r.lookaheadMs} ms); zero-loss levels: ours ${r.oursZeroLoss}, plain-udp-relay ${r.baselineZeroLoss}` +
-      (workers === undefined ? '' : `; rtp.workers=${r.workers}: ${workers.strict} calls, zero-loss ${workers.zeroLoss}`),
+      (workers === undefined ? '' : `; rtp.workers=${r.workers}: ${workers.strict} calls, zero-loss ${workers.zeroLoss}`) +
+      (r.capacity.serve === undefined ? '' : `; serve (rtp.workers=${r.serveWorkers}): ${r.capacity.serve.strict} calls, zero-loss ${r.capacity.serve.zeroLoss}, goal ${r.capacity.serve.goal}`),
     ...lines,
     ...mediaLoadTable(r),
+    ...cpuRatioLines(r),
   ];
+}
+
+/**
+ * CPU per packet against the plain relay's at the same level (both without loss): the figure
+ * that says what secure mode costs, whatever the machine's load (time waiting for a core is not
+ * counted). In-process (rtp.workers=0) counts the main thread like the relay; workers and serve
+ * count their whole process.
+ */
+export function cpuRatioLines(r: MediaLoadBenchResult): string[] {
+  const out: string[] = [];
+  const calls = [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
+  for (const n of calls) {
+    const base = r.levels.find((l) => l.calls === n && l.contender === 'baseline');
+    if (base === undefined || base.lost > 0 || !(base.cpuUsPerPacket > 0)) continue;
+    const parts = r.levels
+      .filter((l) => l.calls === n && l.contender !== 'baseline' && l.lost === 0 && Number.isFinite(l.cpuUsPerPacket))
+      .map((l) => `${contenderLabel(l.contender, r)} ${l.cpuUsPerPacket.toFixed(2)} us = ${(l.cpuUsPerPacket / base.cpuUsPerPacket).toFixed(2)}x`);
+    if (parts.length > 0) out.push(`cpu per packet at ${n} calls (half of them clamped, digits in every call), against the plain relay's ${base.cpuUsPerPacket.toFixed(2)} us: ${parts.join('; ')}`);
+  }
+  return out;
 }
 
 function round2(x: number): number {

@@ -14,7 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 export interface LoadWorkerData {
   readonly address: string;
-  /** Per call: the relay's caller-side and agent-side RTP ports. */
+  /** Per call: the relay's caller-side and agent-side RTP ports; [0, 0] when the start message brings them. */
   readonly targets: readonly (readonly [number, number])[];
   readonly warmupMs: number;
   readonly measureMs: number;
@@ -34,6 +34,8 @@ export interface LoadWorkerResult {
   readonly maxMs: number;
   /** Packets the generator sent more than a frame (20 ms) behind schedule, share. */
   readonly lateSendShare: number;
+  /** RFC 4733 event packets that came out of the agent-side ports (a digit the agent would get). */
+  readonly eventsAtAgent: number;
 }
 
 const FRAME = 160;
@@ -60,6 +62,7 @@ function run(data: LoadWorkerData): void {
   const seq = new Int32Array(streams).fill(SEQ0);
   const latencies: number[] = [];
   let lateSends = 0;
+  let eventsAtAgent = 0;
   let sends = 0;
   let packetsSent = 0;
   let t0 = 0;
@@ -91,6 +94,7 @@ function run(data: LoadWorkerData): void {
       const now = performance.now();
       if (msg.length < 12) return;
       const pt = msg[1] & 0x7f;
+      if (pt === EVENT_PT && (s & 1) === 1) eventsAtAgent++; // the agent stream's socket gets what the agent would
       if (pt === AUDIO_PT) {
         const ts = msg.readUInt32BE(4) - TS0;
         const k = ts / FRAME;
@@ -117,7 +121,8 @@ function run(data: LoadWorkerData): void {
       }
       // Connected: sends skip the per-packet address lookup (the generator must stay light),
       // and the relay answers from the port we send to (symmetric RTP).
-      socket.connect(data.targets[s >> 1][s & 1], data.address, onBound);
+      if (data.targets[s >> 1][s & 1] === 0) onBound(); // connected once the start message brings the ports
+      else socket.connect(data.targets[s >> 1][s & 1], data.address, onBound);
     });
     sockets.push(socket);
   }
@@ -227,17 +232,24 @@ function run(data: LoadWorkerData): void {
       p99Ms: at(0.99),
       maxMs: sorted.length === 0 ? NaN : sorted[sorted.length - 1],
       lateSendShare: sends === 0 ? 0 : lateSends / sends,
+      eventsAtAgent,
     };
     for (const socket of sockets) socket.close();
     port.postMessage({ type: 'result', result });
   };
 
-  port.on('message', (msg: { type: string }) => {
-    if (msg.type !== 'start') return;
+  const begin = (): void => {
     t0 = performance.now() + 20;
     measureFrom = t0 + data.warmupMs;
     measureTo = t0 + data.warmupMs + data.measureMs;
     setTimeout(tick, 20);
+  };
+  port.on('message', (msg: { type: string; targets?: readonly (readonly [number, number])[] }) => {
+    if (msg.type !== 'start') return;
+    if (msg.targets === undefined) return begin();
+    const targets = msg.targets;
+    let connected = 0;
+    for (let s = 0; s < streams; s++) sockets[s].connect(targets[s >> 1][s & 1], data.address, () => ++connected === streams && begin());
   });
 }
 

@@ -15,10 +15,15 @@
  * sends in place of an event) or per sequence number (events a plain relay forwards), against the
  * kernel's receive timestamp (SO_TIMESTAMPNS), so the generator's own scheduling is not counted.
  *
+ * Digits that reach the agent side are counted: RFC 4733 events out of a call's agent-side port,
+ * and audio frames there that hold the in-band digit's two tones (Goertzel, 770 and 1336 Hz).
+ *
  * Usage: rtp-load-generator ADDRESS TARGETS_FILE WARMUP_MS MEASURE_MS EVENTS_RELAYED RCVBUF
  *   TARGETS_FILE: one line per call, "CALLER_SIDE_PORT AGENT_SIDE_PORT" of the relay.
  * Prints "ports P Q" per call (the generator's sockets for that call's caller and agent stream),
- * then "ready"; waits for "start" on stdin; prints one JSON line with the result and exits.
+ * then "ready"; waits for "start" on stdin, or "start FILE" when the relay's ports are known only
+ * once it has the generator's (calls set up over SIP): FILE then replaces TARGETS_FILE, same
+ * number of calls; prints one JSON line with the result and exits.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -69,6 +74,30 @@ static uint8_t ulaw(int16_t sample) {
   for (int mask = 0x4000; (s & mask) == 0 && exponent > 0; mask >>= 1) exponent--;
   int mantissa = (s >> (exponent + 3)) & 0x0f;
   return (uint8_t)~(sign | (exponent << 4) | mantissa);
+}
+
+/* ITU-T G.711 mu-law to linear. */
+static int ulaw_decode(uint8_t u) {
+  u = ~u;
+  int t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+  return (u & 0x80) ? 0x84 - t : t - 0x84;
+}
+
+/* Goertzel power at f Hz over n samples, relative to the frame's energy: about 1 for a pure
+ * tone on a bin, 0.3-0.5 for each tone of a DTMF pair, about 2/n for noise. */
+static double tone_share(const double *x, int n, double energy, double f) {
+  double coeff = 2 * cos(2 * M_PI * f / 8000.0), s1 = 0, s2 = 0;
+  for (int i = 0; i < n; i++) { double s0 = x[i] + coeff * s1 - s2; s2 = s1; s1 = s0; }
+  return 2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (n * energy);
+}
+
+/* The in-band digit (5: 770 + 1336 Hz) in a mu-law frame: both tones well above noise. */
+static int holds_digit_tone(const uint8_t *payload, int n) {
+  double x[FRAME], energy = 0;
+  if (n > FRAME) n = FRAME;
+  for (int i = 0; i < n; i++) { x[i] = ulaw_decode(payload[i]); energy += x[i] * x[i]; }
+  if (n < FRAME / 2 || energy / n < 1e4) return 0; /* silence or near it (below ~-50 dBm0) */
+  return tone_share(x, n, energy, 770) > 0.15 && tone_share(x, n, energy, 1336) > 0.15;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -123,19 +152,29 @@ int main(int argc, char **argv) {
     getsockname(fd[i], (struct sockaddr *)&got, &len);
     fd_port[i] = ntohs(got.sin_port);
   }
+  for (int c = 0; c < calls; c++) printf("ports %d %d\n", fd_port[2 * (c % per_side)], fd_port[2 * (c % per_side) + 1]);
+  printf("ready\n");
+  fflush(stdout);
+  char line[4096];
+  if (!fgets(line, sizeof line, stdin) || strncmp(line, "start", 5) != 0) return 1;
+  if (line[5] == ' ') {
+    line[strcspn(line, "\r\n")] = 0;
+    FILE *nf = fopen(line + 6, "r");
+    if (!nf) { perror("targets"); return 2; }
+    for (int c = 0; c < calls; c++) {
+      if (fscanf(nf, "%d %d", &targets[c][0], &targets[c][1]) != 2) { fprintf(stderr, "targets: fewer than %d calls\n", calls); return 2; }
+    }
+    fclose(nf);
+  }
   /* The relay's leg port -> the stream whose packets come out of it: out of a call's agent-side
    * port comes its caller stream (2c), out of its caller-side port its agent stream (2c+1). */
   int *from_port = malloc(sizeof(int) * 65536);
   for (int p = 0; p < 65536; p++) from_port[p] = -1;
   for (int c = 0; c < calls; c++) {
+    if (targets[c][0] <= 0 || targets[c][0] > 65535 || targets[c][1] <= 0 || targets[c][1] > 65535) { fprintf(stderr, "targets: bad port in call %d\n", c); return 2; }
     from_port[targets[c][1]] = 2 * c;
     from_port[targets[c][0]] = 2 * c + 1;
-    printf("ports %d %d\n", fd_port[2 * (c % per_side)], fd_port[2 * (c % per_side) + 1]);
   }
-  printf("ready\n");
-  fflush(stdout);
-  char line[64];
-  if (!fgets(line, sizeof line, stdin) || strncmp(line, "start", 5) != 0) return 1;
 
   int streams = calls * 2;
   long slots = (long)ceil((warmup + measure) / FRAME_MS);
@@ -167,6 +206,7 @@ int main(int argc, char **argv) {
   uint8_t (*out_buf)[BATCH][12 + FRAME] = calloc(nsock, sizeof *out_buf);
   int *out_n = calloc(nsock, sizeof(int));
   long packets_sent = 0, sends = 0, late_sends = 0, send_errors = 0;
+  long events_at_agent = 0, tone_frames_at_agent = 0; /* digits that got through to the agent side */
 
   struct mmsghdr in[BATCH];
   struct iovec in_iov[BATCH];
@@ -276,6 +316,10 @@ int main(int argc, char **argv) {
           }
           int pt = m[1] & 0x7f;
           double sent;
+          if ((from & 1) == 0) { /* out of the agent-side port: what the agent would hear */
+            if (pt == EVENT_PT) events_at_agent++;
+            else if (pt == AUDIO_PT && in[j].msg_len > 12 && holds_digit_tone(m + 12, (int)in[j].msg_len - 12)) tone_frames_at_agent++;
+          }
           if (pt == AUDIO_PT) {
             uint32_t ts = ((uint32_t)m[4] << 24 | m[5] << 16 | m[6] << 8 | m[7]) - TS0;
             if (ts % FRAME != 0 || ts / FRAME >= (uint32_t)slots) continue;
@@ -326,8 +370,8 @@ int main(int argc, char **argv) {
   }
   qsort(lat, lat_n, sizeof(double), cmp_double);
   #define AT(q) (lat_n == 0 ? -1 : lat[(long)fmin(lat_n - 1, floor((q) * lat_n))])
-  printf("{\"expected\":%ld,\"received\":%ld,\"sent\":%ld,\"p50Ms\":%.4f,\"p99Ms\":%.4f,\"maxMs\":%.4f,\"lateSendShare\":%.6f,\"sendErrors\":%ld,\"cpuMs\":%.1f,\"wallMs\":%.1f}\n",
-         expected, received, packets_sent, AT(0.5), AT(0.99), lat_n == 0 ? -1 : lat[lat_n - 1], sends == 0 ? 0.0 : (double)late_sends / sends, send_errors, cpu, wall);
+  printf("{\"expected\":%ld,\"received\":%ld,\"sent\":%ld,\"p50Ms\":%.4f,\"p99Ms\":%.4f,\"maxMs\":%.4f,\"lateSendShare\":%.6f,\"sendErrors\":%ld,\"eventsAtAgent\":%ld,\"toneFramesAtAgent\":%ld,\"cpuMs\":%.1f,\"wallMs\":%.1f}\n",
+         expected, received, packets_sent, AT(0.5), AT(0.99), lat_n == 0 ? -1 : lat[lat_n - 1], sends == 0 ? 0.0 : (double)late_sends / sends, send_errors, events_at_agent, tone_frames_at_agent, cpu, wall);
   fflush(stdout);
   return 0;
 }

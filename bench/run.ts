@@ -11,7 +11,8 @@
 //  - detector-quality: digits found on the same fixture against truth.json, for all three.
 //  - replay: `toneguard replay` throughput on fixtures/rtp against tshark (bench/replay-bench.ts).
 //  - media-load: concurrent calls through RtpMediaSession (B2BUA, secure, RFC 4733 digits) with
-//    0 loss and p99 latency within budget, against a plain UDP relay (bench/media-load-bench.ts).
+//    0 loss and p99 latency within budget, against a plain UDP relay (bench/media-load-bench.ts);
+//    also end to end through `toneguard serve`, calls set up over SIP (bench/serve-contender.ts).
 import { performance } from 'node:perf_hooks';
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../native-free-dsp/dtmf-detector.js';
 import { FIXTURE_DIR, FIXTURE_WAV, loadFixture, projectRoot } from './fixture.js';
@@ -22,7 +23,7 @@ import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js
 import { formatScanBenchmark, measureScanBenchmark } from './scan-bench.js';
 import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-stage-bench.js';
-import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from './media-load-bench.js';
+import { formatMediaLoadBenchmark, LOAD_CONTENDERS, measureMediaLoadBenchmark, type LoadContender } from './media-load-bench.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -118,12 +119,22 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   if (wanted('media-load')) {
     // TONEGUARD_BENCH_LEVELS=500,750,1000: just those levels (calls).
     const levels = (process.env.TONEGUARD_BENCH_LEVELS ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    const known: readonly string[] = LOAD_CONTENDERS;
+    const contenders = (process.env.TONEGUARD_BENCH_CONTENDERS ?? '').split(',').map((c) => c.trim()).filter((c): c is LoadContender => known.includes(c));
     const media = await measureMediaLoadBenchmark({
       quick: process.env.TONEGUARD_BENCH_FULL !== '1',
       ...(levels.length === 0 ? {} : { levels }),
       // TONEGUARD_BENCH_WORKERS=1: the media workers of the rtp.workers contender (default one per core).
       ...(Number(process.env.TONEGUARD_BENCH_WORKERS) >= 1 ? { workers: Math.floor(Number(process.env.TONEGUARD_BENCH_WORKERS)) } : {}),
       ...(options.ports === undefined ? {} : { ports: options.ports }),
+      // TONEGUARD_BENCH_CONTENDERS=ours,serve: just those contenders (default all).
+      ...(contenders.length === 0 ? {} : { contenders }),
+      // TONEGUARD_BENCH_SERVE_WORKERS=0: rtp.workers of the serve contender's server (default: its default, one per core).
+      ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_WORKERS ?? '') ? { serveWorkers: Number(process.env.TONEGUARD_BENCH_SERVE_WORKERS) } : {}),
+      // TONEGUARD_BENCH_SIP_PORT=64000: the serve contender's SIP port (the gateway simulator takes the next; default free ports).
+      ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SIP_PORT ?? '') ? { sipPort: Number(process.env.TONEGUARD_BENCH_SIP_PORT) } : {}),
+      // TONEGUARD_BENCH_SERVE_PORTS=40000-43999: the serve contender's rtp.ports (the default).
+      ...(/^\d+-\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_PORTS ?? '') ? { servePorts: process.env.TONEGUARD_BENCH_SERVE_PORTS } : {}),
     });
     for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
   }

@@ -20,8 +20,8 @@ export const ALAW_SILENCE = 0xd5;
 /** A bulk call was asked for more samples than one of its arrays holds. */
 export class G711LengthError extends RangeError {
   readonly code = 'ERR_G711_LENGTH';
-  constructor(length: number, srcLength: number, dstLength: number) {
-    super(`G.711: length ${length} exceeds src (${srcLength}) or dst (${dstLength}) length`);
+  constructor(length: number, srcLength: number, dstLength: number, message = `G.711: length ${length} exceeds src (${srcLength}) or dst (${dstLength}) length`) {
+    super(message);
     this.name = 'G711LengthError';
   }
 }
@@ -118,17 +118,22 @@ export function alawToLinear(code: number): number {
   return ALAW_DECODE[code & 0xff];
 }
 
+function checkOffset(from: number, srcLength: number): void {
+  if (!(Number.isInteger(from) && from >= 0 && from <= srcLength)) throw new G711LengthError(0, srcLength, 0, `G.711: offset ${from} is not within src (${srcLength})`);
+}
+
 function checkLength(length: number, srcLength: number, dstLength: number): void {
   if (!(length >= 0 && length <= srcLength && length <= dstLength)) {
     throw new G711LengthError(length, srcLength, dstLength);
   }
 }
 
-/** Decodes `length` mu-law codes from `src` into `dst`. */
-export function decodeUlaw(src: Uint8Array, dst: Int16Array, length: number = src.length): void {
-  checkLength(length, src.length, dst.length);
+/** Decodes `length` mu-law codes from `src` (from index `from`, default 0) into `dst`. */
+export function decodeUlaw(src: Uint8Array, dst: Int16Array, length: number = src.length, from = 0): void {
+  checkOffset(from, src.length);
+  checkLength(length, src.length - from, dst.length);
   const table = ULAW_DECODE;
-  for (let i = 0; i < length; i++) dst[i] = table[src[i]];
+  for (let i = 0; i < length; i++) dst[i] = table[src[from + i]];
 }
 
 /** Encodes `length` 16-bit samples from `src` into mu-law codes in `dst`. */
@@ -138,11 +143,12 @@ export function encodeUlaw(src: Int16Array, dst: Uint8Array, length: number = sr
   for (let i = 0; i < length; i++) dst[i] = table[(src[i] >> 2) + 8192];
 }
 
-/** Decodes `length` A-law codes from `src` into `dst`. */
-export function decodeAlaw(src: Uint8Array, dst: Int16Array, length: number = src.length): void {
-  checkLength(length, src.length, dst.length);
+/** Decodes `length` A-law codes from `src` (from index `from`, default 0) into `dst`. */
+export function decodeAlaw(src: Uint8Array, dst: Int16Array, length: number = src.length, from = 0): void {
+  checkOffset(from, src.length);
+  checkLength(length, src.length - from, dst.length);
   const table = ALAW_DECODE;
-  for (let i = 0; i < length; i++) dst[i] = table[src[i]];
+  for (let i = 0; i < length; i++) dst[i] = table[src[from + i]];
 }
 
 /** Encodes `length` 16-bit samples from `src` into A-law codes in `dst`. */

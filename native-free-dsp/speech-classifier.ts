@@ -1,5 +1,7 @@
-// Word classifier for one segment: a fixed-length vector from the segment's MFCCs, then a small
-// multilayer perceptron (ReLU hidden layers, softmax output) whose weights come from a model file.
+// Word classifier for one segment: a fixed-length vector from the segment's MFCCs, then small
+// networks of dense layers (ReLU hidden layers, softmax output) whose weights come from a model
+// file. A convolutional network trained offline arrives here in the same dense form (each
+// convolution as its Toeplitz matrix, scripts/speech/train_torch.py).
 //
 // Segment vector: c1..c12 as they are (subtracting their mean over a segment as short as one word
 // would remove most of its vowel; measured no better on held-out speakers), c0 relative to the

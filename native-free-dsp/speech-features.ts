@@ -48,7 +48,11 @@ function hzOfMel(mel: number): number {
   return 700 * (Math.pow(10, mel / 2595) - 1);
 }
 
-export function createMfccState(): MfccState {
+/**
+ * `warp` scales the filter bank's frequencies (vocal-tract-length perturbation, training only: a
+ * factor of 1.1 treats the speaker as having a 10 % shorter vocal tract). Run time uses 1.
+ */
+export function createMfccState(warp = 1): MfccState {
   const window = new Float32Array(MFCC_WINDOW_SAMPLES);
   for (let i = 0; i < MFCC_WINDOW_SAMPLES; i++) window[i] = 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (MFCC_WINDOW_SAMPLES - 1));
   const bins = MFCC_FFT_SIZE / 2 + 1;
@@ -56,7 +60,7 @@ export function createMfccState(): MfccState {
   const melLow = melOf(MEL_LOW_HZ);
   const melHigh = melOf(MEL_HIGH_HZ);
   const edges: number[] = [];
-  for (let i = 0; i < MFCC_FILTERS + 2; i++) edges.push(hzOfMel(melLow + ((melHigh - melLow) * i) / (MFCC_FILTERS + 1)));
+  for (let i = 0; i < MFCC_FILTERS + 2; i++) edges.push(Math.min(MFCC_SAMPLE_RATE_HZ / 2 - binHz, hzOfMel(melLow + ((melHigh - melLow) * i) / (MFCC_FILTERS + 1)) * warp));
   const filterStart = new Int32Array(MFCC_FILTERS);
   const filterWeights: Float32Array[] = [];
   for (let f = 0; f < MFCC_FILTERS; f++) {
@@ -210,8 +214,8 @@ export function mfccRx(s: MfccState, samples: Int16Array | Float32Array, length:
 }
 
 /** MFCCs of a whole buffer, frame-major (frames x 13). */
-export function mfccOf(samples: Int16Array | Float32Array): Float32Array {
-  const s = createMfccState();
+export function mfccOf(samples: Int16Array | Float32Array, warp = 1): Float32Array {
+  const s = createMfccState(warp);
   const frames = samples.length >= MFCC_WINDOW_SAMPLES ? Math.floor((samples.length - MFCC_WINDOW_SAMPLES) / MFCC_HOP_SAMPLES) + 1 : 0;
   const out = new Float32Array(frames * MFCC_COEFFS);
   const frame = new Float32Array(MFCC_COEFFS);

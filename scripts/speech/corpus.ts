@@ -162,6 +162,56 @@ export function espeak(text: string, voice: string, pitch: number, wpm: number):
   return pcm;
 }
 
+/**
+ * Voices of the other installed synthesisers (flite, festival), used for training only: unlike
+ * espeak-ng's formant synthesis these are built from recordings of human speakers, so they add
+ * speaker variety. A voice that is not installed is skipped.
+ */
+export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
+// festival's English voices in Debian are kal (the same speaker as flite's), ked and slt (the same
+// as flite's), at about a second per word: only ked adds a speaker.
+export const FESTIVAL_VOICES = ['ked_diphone'] as const;
+
+let installedCache: string[] | null = null;
+/** The flite and festival voices that synthesise on this machine ("flite:kal", "festival:rab_diphone"). */
+export function installedTtsVoices(): string[] {
+  if (installedCache) return installedCache;
+  const out: string[] = [];
+  for (const v of [...FLITE_VOICES.map((v) => `flite:${v}`), ...FESTIVAL_VOICES.map((v) => `festival:${v}`)]) {
+    try {
+      if (synth('one', v, 1, 1).length > 800) out.push(v);
+    } catch {
+      // not installed
+    }
+  }
+  installedCache = out;
+  return out;
+}
+
+/** flite or festival saying `text` with a pitch/formant factor and a duration stretch, 8 kHz (cached on disk). */
+export function synth(text: string, voice: string, pitch: number, stretch: number): Int16Array {
+  mkdirSync(ESPEAK_CACHE, { recursive: true });
+  const key = `${voice.replace(/:/g, '-')}_${pitch.toFixed(2)}_${stretch.toFixed(2)}_${text.replace(/[^a-z0-9]+/gi, '-')}`.slice(0, 180);
+  const file = join(ESPEAK_CACHE, `${key}.s16`);
+  if (existsSync(file)) {
+    const b = readFileSync(file);
+    return new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2).slice();
+  }
+  const [engine, name] = voice.split(':');
+  const wavFile = join(ESPEAK_CACHE, `tmp-${process.pid}.wav`);
+  if (engine === 'flite') {
+    execFileSync('flite', ['-voice', name, '--setf', `duration_stretch=${stretch}`, '-t', text, '-o', wavFile], { stdio: ['ignore', 'ignore', 'ignore'] });
+  } else {
+    const scheme = `(voice_${name}) (Parameter.set 'Duration_Stretch ${stretch}) (set! tts_hooks (list utt.synth (lambda (utt) (utt.wave.rescale utt 1.0) utt)))`;
+    execFileSync('text2wave', ['-eval', scheme, '-o', wavFile], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
+  }
+  const pcm = trimSilence(readWav8k(wavFile));
+  // Pitch by resampling, which moves the formants too (like another speaker's vocal tract).
+  const out = pitch === 1 ? pcm : speed(pcm, pitch);
+  writeFileSync(file, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+  return out;
+}
+
 /** Drops leading and trailing samples below -60 dBFS (espeak-ng pads its output). */
 export function trimSilence(x: Int16Array): Int16Array {
   let a = 0;

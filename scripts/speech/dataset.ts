@@ -7,18 +7,28 @@ import { mfccOf, MFCC_COEFFS } from '../../native-free-dsp/speech-features.js';
 import { segmentEnergies, type SpeechSegment } from '../../native-free-dsp/speech-segmenter.js';
 import { segmentVector } from '../../native-free-dsp/speech-classifier.js';
 import { DIGIT_LABELS, GARBAGE_LABEL, MENU_WORDS } from '../../src/speech/word-recogniser.js';
-import { channel, concat, espeak, type FsddClip, noiseBurst, nonDigitPrompts, readWav8k, Rng, silence, speed, SPOKEN_WORDS, TRAIN_SENTENCES, TRAIN_VOICES } from './corpus.js';
+import { channel, concat, espeak, type FsddClip, installedTtsVoices, noiseBurst, synth, nonDigitPrompts, readWav8k, Rng, silence, speed, SPOKEN_WORDS, TRAIN_SENTENCES, TRAIN_VOICES } from './corpus.js';
 import type { Example } from './mlp.js';
 
 export const LABELS: string[] = [...DIGIT_LABELS, 'oh', 'double', 'triple', ...MENU_WORDS, GARBAGE_LABEL];
+
+/** Pitch factor and duration stretch of the flite / festival renditions of a word. */
+const TTS_GRID: ReadonlyArray<[number, number]> = [
+  [1, 1],
+  [0.9, 1.1],
+  [1.1, 0.9],
+  [0.95, 0.85],
+  [1.05, 1.2],
+  [0.88, 1],
+];
 
 export interface Segmented {
   mfcc: Float32Array;
   segments: SpeechSegment[];
 }
 
-export function segmentAudio(samples: Int16Array): Segmented {
-  const mfcc = mfccOf(samples);
+export function segmentAudio(samples: Int16Array, warp = 1): Segmented {
+  const mfcc = mfccOf(samples, warp);
   const frames = mfcc.length / MFCC_COEFFS;
   const energies = new Float32Array(frames);
   for (let f = 0; f < frames; f++) energies[f] = mfcc[f * MFCC_COEFFS];
@@ -37,8 +47,8 @@ function randomChannel(x: Int16Array, rng: Rng): Int16Array {
   return channel(padded, rng, { gainDb: rng.range(-14, 2), ...(noisy ? { snrDb: rng.range(8, 35) } : { snrDb: rng.range(45, 70) }), ulaw: true }, undefined);
 }
 
-function addUtterance(out: Example[], samples: Int16Array, label: string, rng: Rng): void {
-  const s = segmentAudio(randomChannel(samples, rng));
+function addUtterance(out: Example[], samples: Int16Array, label: string, rng: Rng, warp = 1): void {
+  const s = segmentAudio(randomChannel(samples, rng), warp);
   const usable = s.segments.filter((g) => !g.tooLong);
   if (usable.length === 0) return;
   let main = usable[0];
@@ -52,20 +62,29 @@ export interface BuildOptions {
   seed: number;
   speeds: number[];
   channelsPerClip: number;
+  /** Vocal-tract-length perturbation: each utterance's filter bank scaled by a factor drawn from this range. */
+  warpRange?: [number, number];
+  /** Renditions of each vocabulary word per flite / festival voice (0: none). */
+  ttsPerWord?: number;
+  /** Only the FSDD clips (a check set). */
+  fsddOnly?: boolean;
   log?: (line: string) => void;
 }
 
 export function buildTrainingSet(fsdd: FsddClip[], o: BuildOptions): Example[] {
   const rng = new Rng(o.seed);
   const out: Example[] = [];
+  const [w0, w1] = o.warpRange ?? [1, 1];
+  const warp = (): number => (w0 === w1 ? w0 : rng.range(w0, w1));
   for (const clip of fsdd) {
     if (clip.speaker === o.holdOut) continue;
     for (const f of o.speeds) {
       const x = speed(clip.samples, f);
-      for (let c = 0; c < o.channelsPerClip; c++) addUtterance(out, x, clip.label, rng);
+      for (let c = 0; c < o.channelsPerClip; c++) addUtterance(out, x, clip.label, rng, warp());
     }
   }
   o.log?.(`FSDD: ${out.length} vectors`);
+  if (o.fsddOnly) return out;
   // Voice settings from their own generator, so every fold asks espeak-ng for the same renditions
   // (cached on disk) whichever speaker is held out.
   const voiceRng = new Rng(o.seed + 1000);
@@ -73,11 +92,25 @@ export function buildTrainingSet(fsdd: FsddClip[], o: BuildOptions): Example[] {
     for (const [label, text] of Object.entries(SPOKEN_WORDS)) {
       for (let k = 0; k < 2; k++) {
         const x = espeak(text, voice, Math.round(voiceRng.range(25, 75)), Math.round(voiceRng.range(120, 200)));
-        addUtterance(out, x, label, rng);
+        addUtterance(out, x, label, rng, warp());
       }
     }
   }
   o.log?.(`+ espeak-ng words: ${out.length} vectors`);
+  if ((o.ttsPerWord ?? 0) > 0) {
+    for (const voice of installedTtsVoices()) {
+      for (const [label, text] of Object.entries(SPOKEN_WORDS)) {
+        for (let k = 0; k < (o.ttsPerWord ?? 0); k++) {
+          // A fixed grid of pitch and duration, the same for every network and fold (each
+          // rendition is synthesised once and cached); variety per network comes from the channel.
+          const [pitch, stretch] = TTS_GRID[k % TTS_GRID.length];
+          const x = synth(text, voice, pitch, stretch);
+          addUtterance(out, x, label, rng, warp());
+        }
+      }
+    }
+    o.log?.(`+ flite/festival words (${installedTtsVoices().join(', ')}): ${out.length} vectors`);
+  }
   const prompts = nonDigitPrompts().filter((_, i) => i % 2 === 0);
   for (const p of prompts) for (let c = 0; c < 2; c++) addUtterance(out, readWav8k(p), GARBAGE_LABEL, rng);
   for (const sentence of TRAIN_SENTENCES) {

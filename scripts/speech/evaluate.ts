@@ -2,17 +2,17 @@
 // the table of docs/speech.md.
 //   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b]
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
-// (a few minutes, nice'd by the npm script) and saves it there. Everything is seeded: the same
-// inputs give the same table.
+// with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
+// more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
-import { loadWordModel, serialiseWordModel } from '../../src/speech/model-file.js';
+import { loadWordModel } from '../../src/speech/model-file.js';
 import { WordRecogniser, type WordToken } from '../../src/speech/word-recogniser.js';
 import { activePower, channel, concat, espeak, loadFsdd, MENU_TEST_WORDS, nonDigitPrompts, readWav8k, Rng, silence, SPEAKERS, SPOKEN_WORDS, TEST_SENTENCES, TEST_VOICES, type FsddClip } from './corpus.js';
-import { describeRun, trainWordModel } from './train.js';
+import { OFFLINE_DEFAULTS, trainOffline } from './train-offline.js';
 
 export interface RunResult {
   tokens: WordToken[];
@@ -42,7 +42,7 @@ const digitsOf = (r: RunResult): string =>
     .join('');
 
 /** Clips joined with pauses of 100-300 ms, lead-in and tail, through the phone channel. */
-function utterance(parts: Int16Array[], rng: Rng, snrDb: number | undefined): Int16Array {
+export function utterance(parts: Int16Array[], rng: Rng, snrDb: number | undefined): Int16Array {
   const pieces: Int16Array[] = [silence(400)];
   parts.forEach((p, i) => {
     if (i > 0) pieces.push(silence(rng.range(100, 300)));
@@ -193,8 +193,7 @@ async function main(): Promise<void> {
   for (const speaker of speakers) {
     const file = join(dir, `speech-words-without-${speaker}.json`);
     if (!existsSync(file)) {
-      const run = { holdOut: speaker, log: (l: string) => console.error(`[${speaker}] ${l}`) };
-      writeFileSync(file, JSON.stringify(serialiseWordModel(trainWordModel(fsdd, run), describeRun(run))) + '\n');
+      trainOffline(fsdd, { holdOut: speaker, networks: OFFLINE_DEFAULTS.networks, epochs: OFFLINE_DEFAULTS.epochs, log: (l: string) => console.error(`[${speaker}] ${l}`) }, file);
     }
     const row = evaluateFold(loadWordModel(file), fsdd, speaker, values.cards ? Number(values.cards) : 100);
     console.error(formatTable([row]).split('\n')[2]);

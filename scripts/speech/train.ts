@@ -1,7 +1,12 @@
 // Trains the word model and writes it as a model file.
 //   node --import tsx scripts/speech/train.ts --fsdd DIR [--hold-out SPEAKER] [--out FILE]
+//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S]
 // Without --hold-out it trains on all four FSDD speakers and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
+// Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
+// train-offline.ts, Debian's python3-torch), `ensemble` (two MLPs from the TypeScript trainer and
+// one CNN, averaged; measured, not shipped), `ts` (MLPs only, no Python needed; it makes the small
+// test model of fixtures/speech-fsdd/).
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,6 +15,7 @@ import type { WordModel, WordNetwork } from '../../native-free-dsp/speech-classi
 import { loadFsdd, type FsddClip } from './corpus.js';
 import { buildTrainingSet, LABELS } from './dataset.js';
 import { trainMlp } from './mlp.js';
+import { describeOfflineRun, OFFLINE_DEFAULTS, trainEnsemble, trainOffline } from './train-offline.js';
 
 export interface TrainRun {
   holdOut: string | null;
@@ -44,11 +50,24 @@ export function describeRun(run: TrainRun): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, 'hold-out': { type: 'string' }, out: { type: 'string' }, seconds: { type: 'string' }, networks: { type: 'string' } } });
+  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, 'hold-out': { type: 'string' }, out: { type: 'string' }, seconds: { type: 'string' }, networks: { type: 'string' }, epochs: { type: 'string' }, trainer: { type: 'string' } } });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
   const holdOut = values['hold-out'] ?? null;
   const out = values.out ?? (holdOut ? `speech-words-without-${holdOut}.json` : new URL('../../models/speech-words.json', import.meta.url).pathname);
-  const run: TrainRun = { holdOut, maxSeconds: values.seconds ? Number(values.seconds) : undefined, networks: values.networks ? Number(values.networks) : undefined, log: (l) => console.error(l) };
+  const log = (l: string): void => console.error(l);
+  const trainer = values.trainer ?? 'torch';
+  if (trainer === 'ensemble') {
+    trainEnsemble(loadFsdd(values.fsdd), holdOut, out, log);
+    console.error(`wrote ${out}`);
+    return;
+  }
+  if (trainer === 'torch') {
+    const run = { holdOut, networks: values.networks ? Number(values.networks) : OFFLINE_DEFAULTS.networks, epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs, log };
+    trainOffline(loadFsdd(values.fsdd), run, out);
+    console.error(`wrote ${out}: ${describeOfflineRun(run)}`);
+    return;
+  }
+  const run: TrainRun = { holdOut, maxSeconds: values.seconds ? Number(values.seconds) : undefined, networks: values.networks ? Number(values.networks) : undefined, log };
   const model = trainWordModel(loadFsdd(values.fsdd), run);
   writeFileSync(out, JSON.stringify(serialiseWordModel(model, describeRun(run))) + '\n');
   console.error(`wrote ${out}`);

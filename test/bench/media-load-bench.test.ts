@@ -7,7 +7,8 @@ import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from '../../bench
 import { testPortRange } from '../helpers/ports.js';
 
 t.test('small level, every contender, C generator', async (t) => {
-  const r = await measureMediaLoadBenchmark({ levels: [6], warmupMs: 300, measureMs: 700, workers: 2, ports: testPortRange('30000-30199') });
+  // The serve contender has its own test (media-load-serve.test.ts).
+  const r = await measureMediaLoadBenchmark({ levels: [6], warmupMs: 300, measureMs: 700, workers: 2, ports: testPortRange('30000-30199'), contenders: ['baseline', 'ours', 'ours-workers'] });
   t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);
   t.equal(r.levels.length, 3);
   t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'ours', 'ours-workers']);
@@ -18,6 +19,9 @@ t.test('small level, every contender, C generator', async (t) => {
     t.ok(Number.isFinite(l.p99Ms) && l.p99Ms >= l.p50Ms && l.p50Ms >= 0, `${l.contender}: p50 ${l.p50Ms} p99 ${l.p99Ms}`);
     t.ok(l.cpuUsPerPacket > 0 && l.callsPerCore > 0, `${l.contender}: ${l.cpuUsPerPacket} us/packet of relay CPU`);
     t.ok(l.generatorCores !== null && l.generatorCores > 0 && l.generatorCores < 1, `${l.contender}: generator used ${l.generatorCores} of a core`);
+    // The plain relay passes digits; toneguard in secure mode lets none through.
+    if (l.contender === 'baseline') t.ok(l.digitsAtAgent.events > 0 && (l.digitsAtAgent.toneFrames ?? 0) > 0, `baseline: digits at agent ${JSON.stringify(l.digitsAtAgent)}`);
+    else t.same(l.digitsAtAgent, { events: 0, toneFrames: 0 }, `${l.contender}: no digit at the agent side`);
   }
   const ours = r.levels.find((l) => l.contender === 'ours');
   t.equal(ours?.budgetMs, r.lookaheadMs + 2, 'budget: lookahead + 2 ms');

@@ -21,7 +21,8 @@ async function kpiApp(store: SqliteKpiStore, metrics: KpiMetrics): Promise<{ app
   return { app, get: (url) => app.inject({ url, headers: { authorization: 'Bearer kpi-token' } }) };
 }
 
-t.test('KPI routes over the scripted batch', async (t) => {
+/** The routes over an in-memory store holding the scripted batch, closed with the test. */
+async function scriptedApp(t: Tap.Test) {
   const store = SqliteKpiStore.open(':memory:');
   const metrics = new KpiMetrics();
   const { app, get } = await kpiApp(store, metrics);
@@ -34,6 +35,11 @@ t.test('KPI routes over the scripted batch', async (t) => {
   for (const e of entered) recorder.sessionEntered(e);
   for (const r of ended) recorder.sessionEnded(r);
   await recorder.close();
+  return { store, metrics, get };
+}
+
+t.test('KPI routes over the scripted batch', async (t) => {
+  const { metrics, get } = await scriptedApp(t);
   metrics.callStarted();
 
   const all = await get('/kpi');
@@ -126,18 +132,7 @@ class FakeElement {
 }
 
 t.test('the dashboard shows how callers gave each detail, from GET /kpi/field-inputs', async (t) => {
-  const store = SqliteKpiStore.open(':memory:');
-  const metrics = new KpiMetrics();
-  const { app, get } = await kpiApp(store, metrics);
-  t.teardown(async () => {
-    await app.close();
-    await store.close();
-  });
-  const recorder = new KpiRecorder({ store, metrics });
-  const { entered, ended } = scriptedBatch();
-  for (const e of entered) recorder.sessionEntered(e);
-  for (const r of ended) recorder.sessionEnded(r);
-  await recorder.close();
+  const { get } = await scriptedApp(t);
 
   const script = /<script>([\s\S]*)<\/script>/.exec((await get('/dashboard')).body)?.[1] ?? '';
   const byId = new Map<string, FakeElement>();

@@ -252,3 +252,18 @@ t.test('matches sox', { skip: soxMissing && skipTools ? 'sox not found and TONEG
     t.equal(decodeBad, 0, `${law}: all 256 codes decode exactly as sox decodes them`);
   }
 });
+
+t.test('decoding from an offset reads the same codes as decoding a view of them; a bad offset is refused', async (t) => {
+  const src = new Uint8Array(300);
+  for (let i = 0; i < src.length; i++) src[i] = (i * 37) & 0xff;
+  for (const [name, decode] of [['mu-law', decodeUlaw], ['A-law', decodeAlaw]] as const) {
+    const a = new Int16Array(160);
+    const b = new Int16Array(160);
+    decode(src.subarray(12, 172), a);
+    decode(src, b, 160, 12);
+    t.same(b, a, name);
+    t.throws(() => decode(src, b, 160, 200), { code: 'ERR_G711_LENGTH' }, `${name}: past the end`);
+    t.throws(() => decode(src, b, 10, -1), { code: 'ERR_G711_LENGTH' }, `${name}: negative`);
+    t.throws(() => decode(src, b, 10, 1.5), { code: 'ERR_G711_LENGTH' }, `${name}: not an integer`);
+  }
+});

@@ -58,3 +58,16 @@ t.test('reset zeroes the sample history', async (t) => {
   resetMfccState(s);
   t.ok(s.history.every((v) => v === 0) && s.re.every((v) => v === 0) && s.received === 0);
 });
+
+t.test('vocal-tract-length warp: 1 is the run-time front end, over 1 moves a tone to lower filters', async (t) => {
+  const tone = sine(1500, 3000, 2000);
+  const plain = mfccOf(tone);
+  t.same(Array.from(mfccOf(tone, 1)), Array.from(plain), 'warp 1 changes nothing');
+  // A filter bank stretched upwards (warp 1.15) sees a fixed tone in lower filters, as if the
+  // speaker's formants were lower: c1 (low filters weighted positively) rises.
+  const f = 10 * MFCC_COEFFS;
+  const up = mfccOf(tone, 1.15);
+  const down = mfccOf(tone, 0.87);
+  t.ok(up[f + 1] > plain[f + 1] + 0.5 && plain[f + 1] > down[f + 1] + 0.5, `c1 ${down[f + 1]} < ${plain[f + 1]} < ${up[f + 1]}`);
+  t.ok(Math.abs(up[f] - plain[f]) < 1e-4, 'c0 (frame energy) does not depend on the filter bank');
+});

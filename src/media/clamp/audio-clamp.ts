@@ -43,6 +43,11 @@ export interface AudioClamp {
    */
   process(payload: Uint8Array, extTs: number, samples?: number, out?: Uint8Array): number;
   /**
+   * inPlace clamps only: process() of `packet`'s payload at [start, start + samples), written back
+   * over it (the stage's per-packet path: no view made per packet).
+   */
+  processInPlace(packet: Uint8Array, start: number, extTs: number, samples: number): void;
+  /**
    * The codec's decoder must see every packet of the stream (ADPCM): the stage calls follow() with
    * each audio packet it does not give to process() (outside secure mode, or covered by an
    * event's replacement). Absent or false: audio outside process() is never decoded.
@@ -170,6 +175,10 @@ export class SilenceDelayClamp implements AudioClamp {
       out[i] = this.slotTs[j] === ts && !(masked && this.windows.contains(ts)) ? this.codes[j] : this.silence;
     }
     return n;
+  }
+
+  processInPlace(packet: Uint8Array, start: number, extTs: number, samples: number): void {
+    this.process(packet.subarray(start, start + samples), extTs, samples);
   }
 
   fill(extTs: number, samples: number, out: Uint8Array): number {

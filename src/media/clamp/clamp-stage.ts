@@ -367,8 +367,7 @@ export class ClampStage {
     const own = (seq + frames) % SEQ_MOD;
     const clamp = this.clamp;
     if (clamp === undefined || clamp.inPlace) {
-      const payload = view.bytes.subarray(view.payloadStart, view.payloadEnd);
-      clamp?.process(payload, extTs, n, payload);
+      clamp?.processInPlace(view.bytes, view.payloadStart, extTs, n);
       if (own !== view.sequence) view.setSequence(own);
       this.out.forward(view.bytes);
     } else {

@@ -176,6 +176,16 @@ export class InbandAudioClamp implements AudioClamp {
   }
 
   process(payload: Uint8Array, extTs: number, samples: number = this.port.payloadRtpSamples(payload), out: Uint8Array = payload): number {
+    return this.run(payload, 0, payload.length, extTs, samples, out, 0);
+  }
+
+  processInPlace(packet: Uint8Array, start: number, extTs: number, samples: number): void {
+    if (!this.inPlace) throw new MediaError('EOPTIONS', `processInPlace needs a sample-aligned codec, not ${this.port.name}`);
+    this.run(packet, start, start + samples, extTs, samples, packet, start);
+  }
+
+  /** process() of src[srcStart, srcEnd) into out from outStart. */
+  private run(src: Uint8Array, srcStart: number, srcEnd: number, extTs: number, samples: number, out: Uint8Array, outStart: number): number {
     this.assertOpen();
     const n = Math.round(samples / this.ratio);
     if (!(n > 0)) return -1;
@@ -183,12 +193,12 @@ export class InbandAudioClamp implements AudioClamp {
     if (n > MAX_FRAME_SAMPLES) {
       // Not decoded: a stateful decoder is out of step from here (the next frame follows a gap).
       this.notDecoded++;
-      return this.unexamined(n, out);
+      return this.unexamined(n, out, outStart);
     }
-    const ok = this.decodeFrame(payload, extTs, n);
+    const ok = this.decodeFrame(src, srcStart, srcEnd, extTs, n);
     if (!ok) this.pcmIn.fill(0, 0, n); // unreadable or not decodable: its time is silence
-    this.advance(t, n, ok && this.inPlace ? payload : undefined, ok && this.bands !== undefined, extTs);
-    return this.output(t, n, out);
+    this.advance(t, n, ok && this.inPlace ? src : undefined, srcStart, ok && this.bands !== undefined, extTs);
+    return this.output(t, n, out, outStart);
   }
 
   /**
@@ -199,14 +209,14 @@ export class InbandAudioClamp implements AudioClamp {
     this.assertOpen();
     if (!this.followsStream) return;
     const n = Math.round(samples / this.ratio);
-    if (n > 0 && n <= MAX_FRAME_SAMPLES) this.decodeFrame(payload, extTs, n);
+    if (n > 0 && n <= MAX_FRAME_SAMPLES) this.decodeFrame(payload, 0, payload.length, extTs, n);
   }
 
   /**
    * Decodes one frame into pcmIn (and upperIn); false if it is unreadable or, for a stateful
    * decoder, late or duplicate (already past: decoding it would put the decoder out of step).
    */
-  private decodeFrame(payload: Uint8Array, extTs: number, n: number): boolean {
+  private decodeFrame(src: Uint8Array, srcStart: number, srcEnd: number, extTs: number, n: number): boolean {
     if (this.followsStream) {
       const end = this.decodedEnd;
       if (end >= 0 && extTs + n * this.ratio <= end - (RING / 2) * this.ratio) {
@@ -225,7 +235,10 @@ export class InbandAudioClamp implements AudioClamp {
       this.decodedEnd = extTs + n * this.ratio;
     }
     this.decoded++;
-    const got = this.bands !== undefined ? this.bands.decodeBands(payload, this.pcmIn, this.upperIn) : this.port.decode(payload, this.pcmIn);
+    let got: number;
+    if (this.bands !== undefined) got = this.bands.decodeBands(srcStart === 0 && srcEnd === src.length ? src : src.subarray(srcStart, srcEnd), this.pcmIn, this.upperIn);
+    else if (this.port.decodeAt !== undefined) got = this.port.decodeAt(src, srcStart, srcEnd - srcStart, this.pcmIn);
+    else got = this.port.decode(srcStart === 0 && srcEnd === src.length ? src : src.subarray(srcStart, srcEnd), this.pcmIn);
     if (got === n) return true;
     this.decodeErrors++;
     return false;
@@ -235,11 +248,11 @@ export class InbandAudioClamp implements AudioClamp {
     this.assertOpen();
     const n = Math.round(samples / this.ratio);
     if (!(n > 0)) return -1;
-    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out);
+    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out, 0);
     const t = Math.floor(extTs / this.ratio);
     this.pcmIn.fill(0, 0, n);
-    this.advance(t, n, undefined, false, extTs);
-    return this.output(t, n, out);
+    this.advance(t, n, undefined, 0, false, extTs);
+    return this.output(t, n, out, 0);
   }
 
   clampWindow(fromExtTs: number, toExtTs: number): void {
@@ -276,13 +289,13 @@ export class InbandAudioClamp implements AudioClamp {
   }
 
   /** Larger than the buffers: nothing of it may pass, the agent gets silence. */
-  private unexamined(n: number, out: Uint8Array): number {
+  private unexamined(n: number, out: Uint8Array, outStart: number): number {
     // A sub-band codec's silence cannot cover that much time in one payload: dropped.
     if (this.bands !== undefined) return -1;
     if (!this.inPlace) return this.port.encode(this.pcmView(MAX_FRAME_SAMPLES, true), out);
     if (this.port.encode(this.pcmView(1, true), this.codes) !== 1) return -1;
-    const m = Math.min(n, out.length);
-    out.fill(this.codes[0], 0, m);
+    const m = Math.max(0, Math.min(n, out.length - outStart));
+    out.fill(this.codes[0], outStart, outStart + m);
     return m;
   }
 
@@ -316,10 +329,10 @@ export class InbandAudioClamp implements AudioClamp {
   }
 
   /**
-   * Puts pcmIn[0, n) (input time t; `codes` its bytes when kept for pass-through, `upper` whether
-   * upperIn holds its upper band) through the line.
+   * Puts pcmIn[0, n) (input time t; `codes` its bytes from `codesStart` when kept for
+   * pass-through, `upper` whether upperIn holds its upper band) through the line.
    */
-  private advance(t: number, n: number, codes: Uint8Array | undefined, upper: boolean, extTs: number): void {
+  private advance(t: number, n: number, codes: Uint8Array | undefined, codesStart: number, upper: boolean, extTs: number): void {
     if (this.baseT < 0) this.start(t, extTs);
     let next = this.baseT + this.clamp.position;
     if (t + n <= next - RING / 2) {
@@ -347,7 +360,7 @@ export class InbandAudioClamp implements AudioClamp {
       const inCodes = this.inCodes;
       for (let i = skip; i < n; i++) {
         const j = (t + i) & MASK;
-        inCodes[j] = codes[i];
+        inCodes[j] = codes[codesStart + i];
         inT[j] = t + i;
       }
     } else if (upper) {
@@ -398,8 +411,8 @@ export class InbandAudioClamp implements AudioClamp {
     }
   }
 
-  /** What the agent hears at input time [t, t + n) (the input of t - delay), into `out`. */
-  private output(t: number, n: number, out: Uint8Array): number {
+  /** What the agent hears at input time [t, t + n) (the input of t - delay), into `out` from `outStart` (inPlace) or 0. */
+  private output(t: number, n: number, out: Uint8Array, outStart: number): number {
     const from = t - this.delay;
     if (this.inPlace) {
       // The caller's own bytes where nothing was replaced; the port encodes a frame only if it must.
@@ -409,7 +422,7 @@ export class InbandAudioClamp implements AudioClamp {
         const ts = from + i;
         const j = ts & MASK;
         if (outT[j] !== ts || outReplaced[j] !== 0 || inT[j] !== ts) break;
-        out[i] = inCodes[j];
+        out[outStart + i] = inCodes[j];
       }
       if (i === n) return n;
       const pcm = this.pcmView(n, false);
@@ -422,7 +435,7 @@ export class InbandAudioClamp implements AudioClamp {
       for (let k = i; k < n; k++) {
         const ts = from + k;
         const j = ts & MASK;
-        out[k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inCodes[j] : this.codes[k];
+        out[outStart + k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inCodes[j] : this.codes[k];
       }
       return n;
     }

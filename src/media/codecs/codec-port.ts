@@ -28,6 +28,11 @@ export interface CodecPort {
    * the payload is corrupt or would not fit (the caller conceals or mutes: never throws).
    */
   decode(payload: Uint8Array, out: Int16Array): number;
+  /**
+   * Sample-aligned ports: `samples` bytes of `packet` from `start` to PCM in `out`, as decode()
+   * of that range would (the per-packet path reads the payload where it lies: no view made).
+   */
+  decodeAt?(packet: Uint8Array, start: number, samples: number, out: Int16Array): number;
   /** PCM (one whole frame at sampleRate) to a payload in `out`; returns bytes written, -1 if it does not fit. */
   encode(pcm: Int16Array, out: Uint8Array): number;
   /**

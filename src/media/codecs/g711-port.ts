@@ -9,7 +9,7 @@ export class G711Port implements CodecPort {
   readonly rtpClockRate = 8000;
   readonly sampleRate = 8000;
   readonly sampleAligned = true;
-  private readonly dec: (src: Uint8Array, dst: Int16Array, length?: number) => void;
+  private readonly dec: (src: Uint8Array, dst: Int16Array, length?: number, from?: number) => void;
   private readonly enc: (src: Int16Array, dst: Uint8Array, length?: number) => void;
 
   constructor(readonly name: G711Name) {
@@ -29,6 +29,12 @@ export class G711Port implements CodecPort {
     if (payload.length > out.length) return -1;
     this.dec(payload, out, payload.length);
     return payload.length;
+  }
+
+  decodeAt(packet: Uint8Array, start: number, samples: number, out: Int16Array): number {
+    if (samples > out.length || start < 0 || start + samples > packet.length) return -1;
+    this.dec(packet, out, samples, start);
+    return samples;
   }
 
   encode(pcm: Int16Array, out: Uint8Array): number {

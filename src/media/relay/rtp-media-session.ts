@@ -21,7 +21,6 @@
 // Events only; no logging (the owner logs from events and `stats`).
 import { EventEmitter } from 'node:events';
 import type { RemoteInfo } from 'node:dgram';
-import { performance } from 'node:perf_hooks';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { RtpView } from '../../rtp/rtp-view.js';
 import type { ClampStage } from '../clamp/clamp-stage.js';
@@ -33,7 +32,7 @@ import { legConfigProblem } from '../leg-config-check.js';
 import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
 import { CallerAudioTap } from './caller-audio-tap.js';
-import { OwnRtpStream } from './own-rtp-stream.js';
+import { EndpointSender } from './endpoint-sender.js';
 import type { PortAllocator, RtpPortPair } from './port-allocator.js';
 import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
@@ -78,8 +77,6 @@ const DEFAULT_RTP_TIMEOUT_MS = 30_000;
 /** Housekeeping (RTP timeout, RFC 4733 end timeouts), ms. */
 const TICK_MS = 100;
 const MAX_FRAME = 960;
-/** Endpoint sender: frames sent at once to catch up after a stalled event loop; beyond, resync. */
-const MAX_CATCH_UP_FRAMES = 3;
 
 interface Leg {
   readonly name: LegName;
@@ -130,11 +127,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private readonly pcm = new Int16Array(MAX_FRAME);
   /** The caller's decoded audio for the speech recogniser (endpoint mode); reused per packet. */
   private readonly tap = new CallerAudioTap();
-  // Endpoint sender.
-  private own: OwnRtpStream | null = null;
-  private ownKey = '';
-  private senderTimer: NodeJS.Timeout | null = null;
-  private nextDueMs = 0;
+  /** Endpoint mode: our own RTP to the caller; null in b2bua mode. */
+  private readonly sender: EndpointSender | null;
 
   private constructor(options: RtpMediaSessionOptions, pairs: RtpPortPair[]) {
     super();
@@ -145,6 +139,25 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.secureRequested = options.secure ?? false;
     const names: LegName[] = options.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
     this.legs = names.map((name, i) => this.newLeg(name, pairs[i]));
+    const caller = this.legs[0];
+    this.sender =
+      options.mode === 'endpoint'
+        ? new EndpointSender(
+            {
+              config: () => caller.config,
+              mayOriginate: (config) => this.mayOriginate(config),
+              read: (pcm, n) => {
+                caller.prompts.read(pcm, n);
+                // A prompt's end is announced from inside read(); its listener may end the call
+                // (the payment's final BYE or REFER), which closes this session and its sockets.
+                return !this.closed;
+              },
+              send: (packet) => this.sendRtp(caller, packet, false),
+              contained: (work) => this.contained(work),
+            },
+            MAX_FRAME,
+          )
+        : null;
     this.housekeeping = setInterval(() => this.contained(() => this.tick()), TICK_MS);
     this.housekeeping.unref();
   }
@@ -202,7 +215,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     l.lastRtpMs = Date.now();
     l.timedOut = false;
     if (leg === 'caller') this.rebuildStage(config);
-    if (this.mode === 'endpoint') this.startSender(config);
+    this.sender?.start(config);
   }
 
   dialogConfirmed(leg: LegName): void {
@@ -255,8 +268,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.housekeeping);
-    if (this.senderTimer !== null) clearTimeout(this.senderTimer);
-    this.senderTimer = null;
+    this.sender?.close();
     this.stage?.close();
     this.stage = null;
     this.tap.close();
@@ -504,53 +516,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     to.stats.rtpOut++;
   }
 
-  // --- endpoint sender --------------------------------------------------------------------
-
-  private startSender(config: LegMediaConfig): void {
-    const codec = config.codec === 'opus' ? 'PCMU' : config.codec; // opus never reaches here (leg-config-check)
-    const key = `${codec}/${config.payloadType}`;
-    if (this.own === null || key !== this.ownKey) {
-      // A new codec or PT is a new stream for the receiver (new SSRC, marker).
-      this.own = new OwnRtpStream(createPromptEncoder(codec, MAX_FRAME), config.payloadType, MAX_FRAME);
-      this.ownKey = key;
-    }
-    if (this.senderTimer !== null) return;
-    this.nextDueMs = performance.now();
-    this.senderTick();
-  }
-
-  private readonly senderTick = (): void => {
-    this.senderTimer = null;
-    if (this.closed) return;
-    const leg = this.legs[0];
-    const config = leg.config;
-    if (config === null || this.own === null) return;
-    const frameMs = config.ptimeMs;
-    const n = Math.min(MAX_FRAME, Math.round(frameMs * 8));
-    const now = performance.now();
-    let frames = 0;
-    while (this.nextDueMs <= now + 0.5 && frames < MAX_CATCH_UP_FRAMES) {
-      if (this.mayOriginate(leg, config)) {
-        leg.prompts.read(this.pcm, n);
-        // A prompt's end is announced from inside read(); its listener may end the call (the
-        // payment's final BYE or REFER), which closes this session and its sockets.
-        if (this.closed) return;
-        this.sendRtp(leg, this.own.frame(this.pcm, n), false);
-      } else this.own.advance(n);
-      this.nextDueMs += frameMs;
-      frames++;
-    }
-    if (this.nextDueMs < now - frameMs * MAX_CATCH_UP_FRAMES) {
-      // The event loop stalled: skip the lost time (timestamps jump with it, RFC 3550 §5.1).
-      const skipped = Math.floor((now - this.nextDueMs) / frameMs);
-      this.own.advance(skipped * n);
-      this.nextDueMs += skipped * frameMs;
-    }
-    this.senderTimer = setTimeout(() => this.contained(this.senderTick), Math.max(0, this.nextDueMs - performance.now()));
-  };
-
   /** Whether toneguard may send its own RTP to the leg now (see the header: no reflection). */
-  private mayOriginate(leg: Leg, config: LegMediaConfig): boolean {
+  private mayOriginate(config: LegMediaConfig): boolean {
+    const leg = this.legs[0];
     if (!leg.confirmed || !canSend(config) || leg.rtpLatch.sendAddress === null) return false;
     return leg.rtpLatch.latched || !expectsRtp(config);
   }
