@@ -34,7 +34,7 @@ const ADDRESS = '127.0.0.1';
 /** RTP ports of the relay under test unless `ports` says otherwise (below the kernel's ephemeral range). */
 export const DEFAULT_BENCH_PORTS = '32000-39999';
 /** rtp.ports of the serve contender's server unless `servePorts` says otherwise (two pairs per call: 1,000 calls). */
-export const DEFAULT_SERVE_PORTS = '40000-43999';
+export const DEFAULT_SERVE_PORTS = '40000-47999';
 const RECV_BUFFER_BYTES = 32 * 1024 * 1024;
 const LOOKAHEAD_MS = CLAMP_LOOKAHEAD_MS;
 export const SLACK_MS = 2;

@@ -133,7 +133,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
       ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_WORKERS ?? '') ? { serveWorkers: Number(process.env.TONEGUARD_BENCH_SERVE_WORKERS) } : {}),
       // TONEGUARD_BENCH_SIP_PORT=64000: the serve contender's SIP port (the gateway simulator takes the next; default free ports).
       ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SIP_PORT ?? '') ? { sipPort: Number(process.env.TONEGUARD_BENCH_SIP_PORT) } : {}),
-      // TONEGUARD_BENCH_SERVE_PORTS=40000-43999: the serve contender's rtp.ports (the default).
+      // TONEGUARD_BENCH_SERVE_PORTS=40000-47999: the serve contender's rtp.ports (the default).
       ...(/^\d+-\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_PORTS ?? '') ? { servePorts: process.env.TONEGUARD_BENCH_SERVE_PORTS } : {}),
     });
     for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
