@@ -78,8 +78,13 @@ export function measureClampBenchmark(options: ClampBenchOptions = {}): ClampBen
   const clamp: number[] = [];
   const passThrough: number[] = [];
   for (let r = 0; r < repetitions; r++) {
-    if (r % 2 === 0) { clamp.push(runClamp(input, mode)); passThrough.push(runPassThrough(input, delay)); }
-    else { passThrough.push(runPassThrough(input, delay)); clamp.push(runClamp(input, mode)); }
+    if (r % 2 === 0) {
+      clamp.push(runClamp(input, mode));
+      passThrough.push(runPassThrough(input, delay));
+    } else {
+      passThrough.push(runPassThrough(input, delay));
+      clamp.push(runClamp(input, mode));
+    }
   }
   if (sink === Number.MIN_SAFE_INTEGER) throw new Error('unreachable'); // reads the sink
   return { mode, samples: input.length, repetitions, clamp, passThrough, latencyMs: (delay * 1000) / SAMPLE_RATE };
@@ -93,11 +98,23 @@ export function formatClampBenchmark(r: ClampBenchResult, json: boolean): string
   const streams = Math.floor(clamp / SAMPLE_RATE);
   const passStreams = Math.floor(pass / SAMPLE_RATE);
   if (json) {
-    return [JSON.stringify({
-      benchmark: 'clamp', unit: 'samples/s', mode: r.mode, samples: r.samples, chunkSamples: CHUNK, repetitions: r.repetitions,
-      ours: Math.round(clamp), baseline: BASELINE, baselineValue: Math.round(pass), ratio: Math.round(ratio * 1e4) / 1e4,
-      streamsPerCore: streams, baselineStreamsPerCore: passStreams, addedLatencyMs: r.latencyMs,
-    })];
+    return [
+      JSON.stringify({
+        benchmark: 'clamp',
+        unit: 'samples/s',
+        mode: r.mode,
+        samples: r.samples,
+        chunkSamples: CHUNK,
+        repetitions: r.repetitions,
+        ours: Math.round(clamp),
+        baseline: BASELINE,
+        baselineValue: Math.round(pass),
+        ratio: Math.round(ratio * 1e4) / 1e4,
+        streamsPerCore: streams,
+        baselineStreamsPerCore: passStreams,
+        addedLatencyMs: r.latencyMs,
+      }),
+    ];
   }
   return [
     `clamp: ${r.mode} ${Math.round(clamp)} samples/s (${streams} streams per core), ${BASELINE} ${Math.round(pass)} samples/s (${passStreams} streams per core), ratio ${ratio.toFixed(4)}, added latency ${r.latencyMs.toFixed(1)} ms`,

@@ -30,10 +30,17 @@ function packetsOf(samples: Int16Array): Uint8Array[] {
     const p = new Uint8Array(HEADER + FRAME);
     p[0] = 0x80;
     p[1] = 0;
-    p[2] = (seq >> 8) & 0xff; p[3] = seq & 0xff;
+    p[2] = (seq >> 8) & 0xff;
+    p[3] = seq & 0xff;
     const ts = i >>> 0;
-    p[4] = ts >>> 24; p[5] = (ts >>> 16) & 0xff; p[6] = (ts >>> 8) & 0xff; p[7] = ts & 0xff;
-    p[8] = 0x12; p[9] = 0x34; p[10] = 0x56; p[11] = 0x78;
+    p[4] = ts >>> 24;
+    p[5] = (ts >>> 16) & 0xff;
+    p[6] = (ts >>> 8) & 0xff;
+    p[7] = ts & 0xff;
+    p[8] = 0x12;
+    p[9] = 0x34;
+    p[10] = 0x56;
+    p[11] = 0x78;
     encodeUlaw(samples.subarray(i, i + FRAME), p.subarray(HEADER));
     out.push(p);
   }
@@ -41,7 +48,16 @@ function packetsOf(samples: Int16Array): Uint8Array[] {
 }
 
 function run(packets: readonly Uint8Array[], secure: boolean): number {
-  const stage = createClampStage({ codec: 'PCMU', eventPayloadType: 101, mode: 'silence', secure, send: (p) => { sink += p[HEADER]; }, onDigit: () => {} });
+  const stage = createClampStage({
+    codec: 'PCMU',
+    eventPayloadType: 101,
+    mode: 'silence',
+    secure,
+    send: (p) => {
+      sink += p[HEADER];
+    },
+    onDigit: () => {},
+  });
   const buf = new Uint8Array(HEADER + FRAME);
   const t0 = performance.now();
   for (let i = 0; i < packets.length; i++) {
@@ -68,8 +84,13 @@ export function measureClampStageBenchmark(options: { repetitions?: number; seco
   const secure: number[] = [];
   const passThrough: number[] = [];
   for (let r = 0; r < repetitions; r++) {
-    if (r % 2 === 0) { secure.push(run(packets, true)); passThrough.push(run(packets, false)); }
-    else { passThrough.push(run(packets, false)); secure.push(run(packets, true)); }
+    if (r % 2 === 0) {
+      secure.push(run(packets, true));
+      passThrough.push(run(packets, false));
+    } else {
+      passThrough.push(run(packets, false));
+      secure.push(run(packets, true));
+    }
   }
   if (sink === Number.MIN_SAFE_INTEGER) throw new Error('unreachable'); // reads the sink
   return { packets: packets.length, repetitions, secure, passThrough, latencyMs: DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs };
@@ -83,11 +104,22 @@ export function formatClampStageBenchmark(r: ClampStageBenchResult, json: boolea
   const streams = Math.floor(secure / PACKETS_PER_S);
   const passStreams = Math.floor(pass / PACKETS_PER_S);
   if (json) {
-    return [JSON.stringify({
-      benchmark: 'clamp-stage', unit: 'packets/s', packets: r.packets, repetitions: r.repetitions,
-      ours: Math.round(secure), baseline: BASELINE, baselineValue: Math.round(pass), ratio: Math.round(ratio * 1e4) / 1e4,
-      streamsPerCore: streams, baselineStreamsPerCore: passStreams, usPerPacket: Math.round((1e7 / secure)) / 10, addedLatencyMs: r.latencyMs,
-    })];
+    return [
+      JSON.stringify({
+        benchmark: 'clamp-stage',
+        unit: 'packets/s',
+        packets: r.packets,
+        repetitions: r.repetitions,
+        ours: Math.round(secure),
+        baseline: BASELINE,
+        baselineValue: Math.round(pass),
+        ratio: Math.round(ratio * 1e4) / 1e4,
+        streamsPerCore: streams,
+        baselineStreamsPerCore: passStreams,
+        usPerPacket: Math.round(1e7 / secure) / 10,
+        addedLatencyMs: r.latencyMs,
+      }),
+    ];
   }
   return [
     `clamp-stage: secure ${Math.round(secure)} packets/s (${streams} streams per core, ${(1e6 / secure).toFixed(1)} us/packet), ${BASELINE} ${Math.round(pass)} packets/s (${passStreams} streams per core), ratio ${ratio.toFixed(4)}, added latency ${r.latencyMs.toFixed(1)} ms`,

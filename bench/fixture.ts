@@ -58,7 +58,7 @@ export function readUlawWav(path: string): Uint8Array {
     throw new FixtureError(`${path}: not a RIFF/WAVE file`);
   }
   let formatOk = false;
-  for (let at = 12; at + 8 <= buf.length; ) {
+  for (let at = 12; at + 8 <= buf.length;) {
     const id = buf.toString('latin1', at, at + 4);
     const size = buf.readUInt32LE(at + 4);
     const body = at + 8;

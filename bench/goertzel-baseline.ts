@@ -42,8 +42,7 @@ export class GoertzelPackageDtmf {
   private reported = false;
 
   constructor(private readonly onDigit: (digit: BaselineDigit) => void) {
-    const make = (hz: number): goertzel.Detector =>
-      goertzel({ targetFrequency: hz, sampleRate: SAMPLE_RATE, samplesPerFrame: FRAME_SAMPLES, threshold: TONE_POWER_SHARE });
+    const make = (hz: number): goertzel.Detector => goertzel({ targetFrequency: hz, sampleRate: SAMPLE_RATE, samplesPerFrame: FRAME_SAMPLES, threshold: TONE_POWER_SHARE });
     this.low = DTMF_LOW_HZ.map(make);
     this.high = DTMF_HIGH_HZ.map(make);
   }

@@ -88,10 +88,13 @@ class CGenerator implements LoadGenerator {
                 writeFileSync(file, portLines(relay));
                 start = `start ${file}\n`;
               }
-              timer = setTimeout(() => {
-                failure = new Error(`rtp-load-generator did not finish within ${r.warmupMs + r.measureMs + RUN_SLACK_MS} ms`);
-                child.kill('SIGKILL');
-              }, r.warmupMs + r.measureMs + RUN_SLACK_MS);
+              timer = setTimeout(
+                () => {
+                  failure = new Error(`rtp-load-generator did not finish within ${r.warmupMs + r.measureMs + RUN_SLACK_MS} ms`);
+                  child.kill('SIGKILL');
+                },
+                r.warmupMs + r.measureMs + RUN_SLACK_MS,
+              );
               child.stdin.write(start);
             },
             (error: unknown) => {
@@ -122,7 +125,14 @@ class NodeGenerator implements LoadGenerator {
   readonly kind = 'node';
   readonly digits = 'RFC 4733 in every call';
   async run(r: GeneratorRun): Promise<GeneratorResult> {
-    const data: LoadWorkerData = { address: r.address, targets: typeof r.targets === 'number' ? Array.from({ length: r.targets }, () => [0, 0] as const) : r.targets, warmupMs: r.warmupMs, measureMs: r.measureMs, eventsRelayed: r.eventsRelayed, recvBufferBytes: r.recvBufferBytes };
+    const data: LoadWorkerData = {
+      address: r.address,
+      targets: typeof r.targets === 'number' ? Array.from({ length: r.targets }, () => [0, 0] as const) : r.targets,
+      warmupMs: r.warmupMs,
+      measureMs: r.measureMs,
+      eventsRelayed: r.eventsRelayed,
+      recvBufferBytes: r.recvBufferBytes,
+    };
     const worker = startWorker(import.meta.url, './media-load-worker', data);
     try {
       const result = await new Promise<LoadWorkerResult>((resolve, reject) => {

@@ -282,9 +282,26 @@ interface LevelRun {
 /** A level that could not be measured: nothing passes, the note says why. */
 function failedLevel(contender: LoadContender, calls: number, note: string): MediaLoadLevel {
   return {
-    contender, calls, expected: 0, lost: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN, p99AudioMs: NaN, budgetMs: LOOKAHEAD_MS + SLACK_MS, lateSendShare: 0,
-    generatorLimited: false, pass: false, goalPass: false, cpuUsPerPacket: NaN, callsPerCore: 0, relayCores: NaN, generatorCores: null,
-    digitsAtAgent: { events: 0, toneFrames: null }, setupMs: NaN, note,
+    contender,
+    calls,
+    expected: 0,
+    lost: 0,
+    p50Ms: NaN,
+    p99Ms: NaN,
+    maxMs: NaN,
+    p99AudioMs: NaN,
+    budgetMs: LOOKAHEAD_MS + SLACK_MS,
+    lateSendShare: 0,
+    generatorLimited: false,
+    pass: false,
+    goalPass: false,
+    cpuUsPerPacket: NaN,
+    callsPerCore: 0,
+    relayCores: NaN,
+    generatorCores: null,
+    digitsAtAgent: { events: 0, toneFrames: null },
+    setupMs: NaN,
+    note,
   };
 }
 

@@ -121,7 +121,8 @@ function run(data: LoadWorkerData): void {
       }
       // Connected: sends skip the per-packet address lookup (the generator must stay light),
       // and the relay answers from the port we send to (symmetric RTP).
-      if (data.targets[s >> 1][s & 1] === 0) onBound(); // connected once the start message brings the ports
+      if (data.targets[s >> 1][s & 1] === 0)
+        onBound(); // connected once the start message brings the ports
       else socket.connect(data.targets[s >> 1][s & 1], data.address, onBound);
     });
     sockets.push(socket);
@@ -209,7 +210,7 @@ function run(data: LoadWorkerData): void {
         if (t < measureFrom || t >= measureTo) continue;
         // With a plain relay, the slots of an event carry no audio packet: only the events count.
         const caller = (s & 1) === 0;
-        if (data.eventsRelayed && caller && ((k + (s >> 1) * 7) % DIGIT_PERIOD_SLOTS) < DIGIT_SLOTS) continue;
+        if (data.eventsRelayed && caller && (k + (s >> 1) * 7) % DIGIT_PERIOD_SLOTS < DIGIT_SLOTS) continue;
         expected++;
         received += gotBySlot[i];
       }

@@ -54,7 +54,8 @@ export function buildLongCapture(bytes: Uint8Array, copies: number): { pcap: Uin
   // Per stream (by RTP port pair, which the offset cannot tell apart here: by frame bytes), the
   // span of sequence numbers and timestamps one copy covers.
   const span = new Map<string, { seq: number; ts: number }>();
-  const keyOf = (f: { data: Uint8Array; rtpAt: number }): string => Array.from(f.data.subarray(f.rtpAt - 8, f.rtpAt - 4)).join(',') + '/' + Array.from(f.data.subarray(f.rtpAt + 8, f.rtpAt + 12)).join(',');
+  const keyOf = (f: { data: Uint8Array; rtpAt: number }): string =>
+    Array.from(f.data.subarray(f.rtpAt - 8, f.rtpAt - 4)).join(',') + '/' + Array.from(f.data.subarray(f.rtpAt + 8, f.rtpAt + 12)).join(',');
   for (const f of frames) {
     if (f.rtpAt < 0) continue;
     const key = keyOf(f);
@@ -191,7 +192,17 @@ export function formatReplayBenchmark(r: ReplayBenchResults, json: boolean): str
   for (const w of r.workloads) {
     const ours = w.packets / median(w.oursSeconds);
     const realTime = w.captureSeconds / median(w.oursSeconds);
-    const common = { benchmark: w.name, unit: 'packets/s', captures: w.description, packets: w.packets, captureSeconds: round(w.captureSeconds, 2), repetitions: r.repetitions, ours: Math.round(ours), realTimePerCore: round(realTime, 1), baseline: BASELINE };
+    const common = {
+      benchmark: w.name,
+      unit: 'packets/s',
+      captures: w.description,
+      packets: w.packets,
+      captureSeconds: round(w.captureSeconds, 2),
+      repetitions: r.repetitions,
+      ours: Math.round(ours),
+      realTimePerCore: round(realTime, 1),
+      baseline: BASELINE,
+    };
     if (r.tsharkNote !== null) {
       if (json) lines.push(JSON.stringify({ ...common, skipped: true, reason: r.tsharkNote }));
       else lines.push(`${w.name}: ${w.description}: ours ${Math.round(ours)} packets/s (${realTime.toFixed(0)}x real time per core); ${BASELINE} skipped (${r.tsharkNote})`);
@@ -210,8 +221,12 @@ export function formatReplayBenchmark(r: ReplayBenchResults, json: boolean): str
     if (json) {
       lines.push(
         JSON.stringify({
-          ...common, baselineValue: Math.round(tshark), ratio: round(ratio, 3),
-          baselineStartupMs: round(startup * 1000, 1), baselineValueExcludingStartup: tsharkExcluding === null ? null : Math.round(tsharkExcluding), ratioExcludingStartup: ratioExcluding === null ? null : round(ratioExcluding, 3),
+          ...common,
+          baselineValue: Math.round(tshark),
+          ratio: round(ratio, 3),
+          baselineStartupMs: round(startup * 1000, 1),
+          baselineValueExcludingStartup: tsharkExcluding === null ? null : Math.round(tsharkExcluding),
+          ratioExcludingStartup: ratioExcluding === null ? null : round(ratioExcluding, 3),
           runs: { ours: w.oursSeconds.map((s) => round(s, 4)), baseline: w.tsharkSeconds.map((s) => round(s, 4)), baselineStartup: w.tsharkStartupSeconds.map((s) => round(s, 4)) },
         }),
       );

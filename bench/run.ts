@@ -118,9 +118,15 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   // quick levels (a few minutes) unless TONEGUARD_BENCH_FULL=1 or TONEGUARD_BENCH_LEVELS.
   if (wanted('media-load')) {
     // TONEGUARD_BENCH_LEVELS=500,750,1000: just those levels (calls).
-    const levels = (process.env.TONEGUARD_BENCH_LEVELS ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    const levels = (process.env.TONEGUARD_BENCH_LEVELS ?? '')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
     const known: readonly string[] = LOAD_CONTENDERS;
-    const contenders = (process.env.TONEGUARD_BENCH_CONTENDERS ?? '').split(',').map((c) => c.trim()).filter((c): c is LoadContender => known.includes(c));
+    const contenders = (process.env.TONEGUARD_BENCH_CONTENDERS ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c): c is LoadContender => known.includes(c));
     const media = await measureMediaLoadBenchmark({
       quick: process.env.TONEGUARD_BENCH_FULL !== '1',
       ...(levels.length === 0 ? {} : { levels }),
@@ -180,13 +186,8 @@ export async function measureBenchmarks(options: Omit<BenchOptions, 'json'>): Pr
     const timed = samples.subarray(0, timedSamples);
     const spandspInput = spandsp ? spandsp.writeInput(timed) : '';
     const spandspRunSeconds = Math.min(SPANDSP_RUN_SECONDS, oursPerSample * timedSamples);
-    const spandspRepeats = spandspFull
-      ? Math.max(1, Math.min(SPANDSP_MAX_REPEATS, Math.round(spandspRunSeconds / (spandspPerSample * timedSamples))))
-      : 0;
-    const contenders: Array<(into: Throughput) => void> = [
-      (into) => into.ours.push(timeRun(timed, runOurs)),
-      (into) => into.baseline.push(timeRun(timed, runBaseline)),
-    ];
+    const spandspRepeats = spandspFull ? Math.max(1, Math.min(SPANDSP_MAX_REPEATS, Math.round(spandspRunSeconds / (spandspPerSample * timedSamples)))) : 0;
+    const contenders: Array<(into: Throughput) => void> = [(into) => into.ours.push(timeRun(timed, runOurs)), (into) => into.baseline.push(timeRun(timed, runBaseline))];
     if (spandsp) contenders.push((into) => into.reference.push(spandsp.run(spandspInput, spandspRepeats).samplesPerSecond));
     const rates: Throughput = { ours: [], baseline: [], reference: [] };
     for (let r = 0; r < repetitions; r++) {
@@ -241,27 +242,47 @@ export function formatBenchmarks(r: BenchResults, json: boolean): string[] {
   };
 
   if (json) {
-    write(JSON.stringify({
-      benchmark: 'detector', ...common,
-      ours: Math.round(ours), baseline: BASELINE, baselineValue: Math.round(baseline), ratio: round(ratioBaseline, 4),
-      runs: { ours: r.rates.ours.map(Math.round), baseline: r.rates.baseline.map(Math.round) },
-    }));
+    write(
+      JSON.stringify({
+        benchmark: 'detector',
+        ...common,
+        ours: Math.round(ours),
+        baseline: BASELINE,
+        baselineValue: Math.round(baseline),
+        ratio: round(ratioBaseline, 4),
+        runs: { ours: r.rates.ours.map(Math.round), baseline: r.rates.baseline.map(Math.round) },
+      }),
+    );
     if (reference !== null && ratioReference !== null) {
-      write(JSON.stringify({
-        benchmark: 'detector-spandsp', ...common,
-        ours: Math.round(ours), baseline: REFERENCE, baselineValue: Math.round(reference), ratio: round(ratioReference, 4),
-        spandspRepeatsPerRun: r.spandspRepeats,
-        runs: { ours: r.rates.ours.map(Math.round), baseline: r.rates.reference.map(Math.round) },
-      }));
+      write(
+        JSON.stringify({
+          benchmark: 'detector-spandsp',
+          ...common,
+          ours: Math.round(ours),
+          baseline: REFERENCE,
+          baselineValue: Math.round(reference),
+          ratio: round(ratioReference, 4),
+          spandspRepeatsPerRun: r.spandspRepeats,
+          runs: { ours: r.rates.ours.map(Math.round), baseline: r.rates.reference.map(Math.round) },
+        }),
+      );
     } else {
       write(JSON.stringify({ benchmark: 'detector-spandsp', skipped: true, reason: r.spandspNote }));
     }
-    write(JSON.stringify({
-      benchmark: 'detector-quality', unit: 'errors', fixture: r.fixture, samples: r.fixtureSamples, truth: r.truthDigits,
-      ours: r.scores.ours, baseline: BASELINE, baselineValue: r.scores.baseline,
-      ratio: errorRatio === null ? null : round(errorRatio, 4),
-      reference: { [REFERENCE]: r.scores.reference },
-    }));
+    write(
+      JSON.stringify({
+        benchmark: 'detector-quality',
+        unit: 'errors',
+        fixture: r.fixture,
+        samples: r.fixtureSamples,
+        truth: r.truthDigits,
+        ours: r.scores.ours,
+        baseline: BASELINE,
+        baselineValue: r.scores.baseline,
+        ratio: errorRatio === null ? null : round(errorRatio, 4),
+        reference: { [REFERENCE]: r.scores.reference },
+      }),
+    );
     return lines;
   }
 

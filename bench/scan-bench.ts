@@ -70,7 +70,18 @@ export async function measureScanBenchmark(options: { repetitions?: number } = {
 
 export function formatScanBenchmark(r: ScanBenchResult, json: boolean): string[] {
   if (json) {
-    return [JSON.stringify({ benchmark: 'scan', unit: 'x real time per core', audioSeconds: r.audioSeconds, ours: Math.round(r.ours), baseline: BASELINE, baselineValue: r.baseline === null ? null : Math.round(r.baseline), ratio: r.ratio === null ? null : Number(r.ratio.toFixed(2)), ...(r.reason === undefined ? {} : { skipped: true, reason: r.reason }) })];
+    return [
+      JSON.stringify({
+        benchmark: 'scan',
+        unit: 'x real time per core',
+        audioSeconds: r.audioSeconds,
+        ours: Math.round(r.ours),
+        baseline: BASELINE,
+        baselineValue: r.baseline === null ? null : Math.round(r.baseline),
+        ratio: r.ratio === null ? null : Number(r.ratio.toFixed(2)),
+        ...(r.reason === undefined ? {} : { skipped: true, reason: r.reason }),
+      }),
+    ];
   }
   const base = r.baseline === null ? `${BASELINE}: not run (${r.reason ?? 'unavailable'})` : `${BASELINE} ${Math.round(r.baseline)}x real time, ratio ${r.ratio?.toFixed(2)}x`;
   return [`scan: ${Math.round(r.ours)}x real time per core on ${(r.audioSeconds / 60).toFixed(1)} min of G.711 WAV; ${base}`];

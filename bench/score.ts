@@ -79,8 +79,5 @@ export function scoreDigits(truth: readonly TruthDigit[], found: readonly FoundD
 }
 
 export function formatScore(name: string, s: DigitScore): string {
-  return (
-    `${name} ${s.found}/${s.truth} found (over speech ${s.overSpeech.found}/${s.overSpeech.truth}), ` +
-    `${s.missed} missed, ${s.wrongDigit} wrong, ${s.duplicates} split, ${s.falseAlarms} false`
-  );
+  return `${name} ${s.found}/${s.truth} found (over speech ${s.overSpeech.found}/${s.overSpeech.truth}), ` + `${s.missed} missed, ${s.wrongDigit} wrong, ${s.duplicates} split, ${s.falseAlarms} false`;
 }

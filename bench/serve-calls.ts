@@ -55,9 +55,18 @@ function eventPayloadType(sdp: string): number {
 
 function sdpBody(address: string, port: number, eventPt: number): string {
   return [
-    'v=0', `o=bench ${port} 1 IN IP4 ${address}`, 's=-', `c=IN IP4 ${address}`, 't=0 0',
-    `m=audio ${port} RTP/AVP 0 ${eventPt}`, 'a=rtpmap:0 PCMU/8000', `a=rtpmap:${eventPt} telephone-event/8000`, `a=fmtp:${eventPt} 0-16`,
-    'a=ptime:20', 'a=sendrecv', '',
+    'v=0',
+    `o=bench ${port} 1 IN IP4 ${address}`,
+    's=-',
+    `c=IN IP4 ${address}`,
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0 ${eventPt}`,
+    'a=rtpmap:0 PCMU/8000',
+    `a=rtpmap:${eventPt} telephone-event/8000`,
+    `a=fmtp:${eventPt} 0-16`,
+    'a=ptime:20',
+    'a=sendrecv',
+    '',
   ].join('\r\n');
 }
 
@@ -114,7 +123,11 @@ export class ServeCallRig {
       const id = req.headers.get('x-toneguard-call-id') ?? '';
       if (call === undefined || !Number.isInteger(port) || id === '') return void tx.respond(404);
       call.agentLeg = { port, id };
-      tx.respond(200, undefined, { body: sdpBody(this.address, call.agentMediaPort, eventPayloadType(req.body.toString())), contentType: 'application/sdp', headers: { contact: agent.contact('udp', 'agent') } });
+      tx.respond(200, undefined, {
+        body: sdpBody(this.address, call.agentMediaPort, eventPayloadType(req.body.toString())),
+        contentType: 'application/sdp',
+        headers: { contact: agent.contact('udp', 'agent') },
+      });
     });
     // The caller: a BYE or OPTIONS from toneguard gets 200.
     caller.onRequest((_req, tx) => tx?.respond(200));
@@ -153,8 +166,13 @@ export class ServeCallRig {
       this.#pending.set(user, pending);
       const uri = `sip:${user}@${this.address}:${server.sipPort}`;
       const req = this.caller.createRequest({
-        method: 'INVITE', uri, from: `<sip:caller${c}@${this.address}>`, to: `<${uri}>`, contact: this.caller.contact('udp', 'caller'),
-        body: sdpBody(this.address, generator[c][0], 101), contentType: 'application/sdp',
+        method: 'INVITE',
+        uri,
+        from: `<sip:caller${c}@${this.address}>`,
+        to: `<${uri}>`,
+        contact: this.caller.contact('udp', 'caller'),
+        body: sdpBody(this.address, generator[c][0], 101),
+        contentType: 'application/sdp',
       });
       const ctx = this.caller.request(req, target);
       const res = await withTimeout(

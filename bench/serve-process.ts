@@ -56,11 +56,17 @@ async function freePort(address: string): Promise<number> {
     });
     // The simulator takes port + 1 (TCP).
     const next = createServer();
-    const okNext = ok && (await new Promise<boolean>((resolve) => {
-      next.once('error', () => resolve(false));
-      next.listen(port + 1, address, () => resolve(true));
-    }));
-    await Promise.all([new Promise((r) => udp.close(() => r(undefined))), new Promise((r) => (ok ? tcp.close(() => r(undefined)) : r(undefined))), new Promise((r) => (okNext ? next.close(() => r(undefined)) : r(undefined)))]);
+    const okNext =
+      ok &&
+      (await new Promise<boolean>((resolve) => {
+        next.once('error', () => resolve(false));
+        next.listen(port + 1, address, () => resolve(true));
+      }));
+    await Promise.all([
+      new Promise((r) => udp.close(() => r(undefined))),
+      new Promise((r) => (ok ? tcp.close(() => r(undefined)) : r(undefined))),
+      new Promise((r) => (okNext ? next.close(() => r(undefined)) : r(undefined))),
+    ]);
     if (okNext) return port;
   }
   throw new ServeProcessError(`no free SIP port on ${address}`);

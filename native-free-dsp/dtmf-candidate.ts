@@ -59,28 +59,61 @@ export function measureDtmfCandidate(ring: Int16Array, mask: number, end: number
   const key = DTMF_KEYPAD.indexOf(digit);
   const wl = LOW_W[key >> 2];
   const wh = HIGH_W[key & 3];
-  const lc = LOW_COS[key >> 2], ls = LOW_SIN[key >> 2];
-  const hc = HIGH_COS[key & 3], hs = HIGH_SIN[key & 3];
-  const g1c = GUARD_COS[0], g1s = GUARD_SIN[0], g2c = GUARD_COS[1], g2s = GUARD_SIN[1];
+  const lc = LOW_COS[key >> 2],
+    ls = LOW_SIN[key >> 2];
+  const hc = HIGH_COS[key & 3],
+    hs = HIGH_SIN[key & 3];
+  const g1c = GUARD_COS[0],
+    g1s = GUARD_SIN[0],
+    g2c = GUARD_COS[1],
+    g2s = GUARD_SIN[1];
   const half = DTMF_CANDIDATE_WINDOW / 2;
   // DFT of each half at both tones, phase referred to the window's first sample.
-  let l1r = 0, l1i = 0, l2r = 0, l2i = 0, h1r = 0, h1i = 0, h2r = 0, h2i = 0, energy = 0;
-  let g1r = 0, g1i = 0, g2r = 0, g2i = 0;
+  let l1r = 0,
+    l1i = 0,
+    l2r = 0,
+    l2i = 0,
+    h1r = 0,
+    h1i = 0,
+    h2r = 0,
+    h2i = 0,
+    energy = 0;
+  let g1r = 0,
+    g1i = 0,
+    g2r = 0,
+    g2i = 0;
   const first = end - DTMF_CANDIDATE_WINDOW;
   for (let k = 0; k < DTMF_CANDIDATE_WINDOW; k++) {
     const x = ring[(first + k) & mask];
     energy += x * x;
-    g1r += x * g1c[k]; g1i -= x * g1s[k];
-    g2r += x * g2c[k]; g2i -= x * g2s[k];
-    const lr = x * lc[k], li = -x * ls[k];
-    const hr = x * hc[k], hi = -x * hs[k];
-    if (k < half) { l1r += lr; l1i += li; h1r += hr; h1i += hi; } else { l2r += lr; l2i += li; h2r += hr; h2i += hi; }
+    g1r += x * g1c[k];
+    g1i -= x * g1s[k];
+    g2r += x * g2c[k];
+    g2i -= x * g2s[k];
+    const lr = x * lc[k],
+      li = -x * ls[k];
+    const hr = x * hc[k],
+      hi = -x * hs[k];
+    if (k < half) {
+      l1r += lr;
+      l1i += li;
+      h1r += hr;
+      h1i += hi;
+    } else {
+      l2r += lr;
+      l2i += li;
+      h2r += hr;
+      h2i += hi;
+    }
   }
   if (energy === 0) {
     out.share = 0;
     return 0;
   }
-  const lr = l1r + l2r, li = l1i + l2i, hr = h1r + h2r, hi = h1i + h2i;
+  const lr = l1r + l2r,
+    li = l1i + l2i,
+    hr = h1r + h2r,
+    hi = h1i + h2i;
   const share = (2 * (lr * lr + li * li + hr * hr + hi * hi)) / (DTMF_CANDIDATE_WINDOW * energy);
   // Phase step between the halves: (w' - w) * half for a tone at w'.
   const lowDev = Math.abs(Math.atan2(l2i * l1r - l2r * l1i, l2r * l1r + l2i * l1i) / (wl * half));

@@ -317,11 +317,16 @@ export interface DtmfDetector {
   blocksSeen: number;
   // DFT values of the last three sub-blocks (0: newest) and of the last two windows; the
   // arrays (slots of the bank's memory) rotate by reference, nothing is copied.
-  x0Re: Float64Array; x0Im: Float64Array;
-  x1Re: Float64Array; x1Im: Float64Array;
-  x2Re: Float64Array; x2Im: Float64Array;
-  winRe: Float64Array; winIm: Float64Array;
-  prevWinRe: Float64Array; prevWinIm: Float64Array;
+  x0Re: Float64Array;
+  x0Im: Float64Array;
+  x1Re: Float64Array;
+  x1Im: Float64Array;
+  x2Re: Float64Array;
+  x2Im: Float64Array;
+  winRe: Float64Array;
+  winIm: Float64Array;
+  prevWinRe: Float64Array;
+  prevWinIm: Float64Array;
   /** The digit the previous window held, or -1. */
   prevWindowDigit: number;
   readonly track: ToneTrack;
@@ -335,15 +340,32 @@ function dbToPowerRatio(db: number): number {
 
 function newToneTrack(): ToneTrack {
   return {
-    digit: -1, confirmed: false, validWindows: 0, startSample: 0, lastEndSample: 0, absentSamples: 0,
-    refSum: 0, refCount: 0, onsetMag0: 0, onsetMag1: 0, onsetBlockEnd: 0, sumMagLow: 0, sumMagHigh: 0,
-    phaseLowRe: 0, phaseLowIm: 0, phaseHighRe: 0, phaseHighIm: 0, phaseLowAbs: 0, phaseHighAbs: 0, phasePairs: 0,
+    digit: -1,
+    confirmed: false,
+    validWindows: 0,
+    startSample: 0,
+    lastEndSample: 0,
+    absentSamples: 0,
+    refSum: 0,
+    refCount: 0,
+    onsetMag0: 0,
+    onsetMag1: 0,
+    onsetBlockEnd: 0,
+    sumMagLow: 0,
+    sumMagHigh: 0,
+    phaseLowRe: 0,
+    phaseLowIm: 0,
+    phaseHighRe: 0,
+    phaseHighIm: 0,
+    phaseLowAbs: 0,
+    phaseHighAbs: 0,
+    phasePairs: 0,
   };
 }
 
 export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDetector {
   const full: DtmfDetectorConfig = { ...DEFAULT_DTMF_DETECTOR_CONFIG, ...config };
-  const quietEnergy = SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2;
+  const quietEnergy = (SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2) / 2;
   // A tone of peak amplitude a gives |W| = a * S over a 102-sample window.
   const windowMinAmplitude = dbm0ToAmplitude(full.minToneLevelDbm0 - WINDOW_LEVEL_SLACK_DB) * SUB_BLOCK;
   // Over N samples, e^{j w_a n} gives W_b / W_a = e^{j d (N-1)/2} sin(N d/2) / (N sin(d/2)),
@@ -357,7 +379,10 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
     relativePeakRatio: dbToPowerRatio(full.minRelativePeakDb),
     stationarityRatio: dbToPowerRatio(MAX_STATIONARITY_DB),
-    leakRe, leakIm, subLeakRe, subLeakIm,
+    leakRe,
+    leakIm,
+    subLeakRe,
+    subLeakIm,
   };
   const bank = createGoertzelBank(options.kernel ?? DEFAULT_GOERTZEL_KERNEL, FREQUENCIES_HZ, SAMPLE_RATE_HZ, quietEnergy, tests);
   const { coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, slotsRe, slotsIm } = bank;
@@ -367,7 +392,13 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     listener,
     kernel: bank.kernel,
     wasm: bank.wasm,
-    coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm,
+    coef,
+    finARe,
+    finAIm,
+    finBRe,
+    finBIm,
+    rotRe,
+    rotIm,
     ...tests,
     maxGuardRatio: dbToPowerRatio(full.maxGuardDb),
     preciseMaxGuardRatio: dbToPowerRatio(full.preciseToneMaxGuardDb),
@@ -389,11 +420,16 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     spanIm: new Float64Array(SPAN_FREQUENCIES),
     blockStart: 0,
     blocksSeen: 0,
-    x0Re: slotsRe[0], x0Im: slotsIm[0],
-    x1Re: slotsRe[1], x1Im: slotsIm[1],
-    x2Re: slotsRe[2], x2Im: slotsIm[2],
-    winRe: slotsRe[3], winIm: slotsIm[3],
-    prevWinRe: slotsRe[4], prevWinIm: slotsIm[4],
+    x0Re: slotsRe[0],
+    x0Im: slotsIm[0],
+    x1Re: slotsRe[1],
+    x1Im: slotsIm[1],
+    x2Re: slotsRe[2],
+    x2Im: slotsIm[2],
+    winRe: slotsRe[3],
+    winIm: slotsIm[3],
+    prevWinRe: slotsRe[4],
+    prevWinIm: slotsIm[4],
     prevWindowDigit: -1,
     track: newToneTrack(),
     measurement: { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, coherence: 0 },
@@ -507,23 +543,37 @@ function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, leng
 
 /** Points x0, x1, x2, win and prevWin at the kernel's slots of sub-block b and the two before. */
 function showSlots(det: DtmfDetector, wasm: GoertzelWasm, b: number): void {
-  const s0 = b % WASM_SLOTS, s1 = (b + WASM_SLOTS - 1) % WASM_SLOTS, s2 = (b + WASM_SLOTS - 2) % WASM_SLOTS;
-  det.x0Re = wasm.blockRe[s0]; det.x0Im = wasm.blockIm[s0];
-  det.x1Re = wasm.blockRe[s1]; det.x1Im = wasm.blockIm[s1];
-  det.x2Re = wasm.blockRe[s2]; det.x2Im = wasm.blockIm[s2];
-  det.winRe = wasm.windowRe[s0]; det.winIm = wasm.windowIm[s0];
-  det.prevWinRe = wasm.windowRe[s1]; det.prevWinIm = wasm.windowIm[s1];
+  const s0 = b % WASM_SLOTS,
+    s1 = (b + WASM_SLOTS - 1) % WASM_SLOTS,
+    s2 = (b + WASM_SLOTS - 2) % WASM_SLOTS;
+  det.x0Re = wasm.blockRe[s0];
+  det.x0Im = wasm.blockIm[s0];
+  det.x1Re = wasm.blockRe[s1];
+  det.x1Im = wasm.blockIm[s1];
+  det.x2Re = wasm.blockRe[s2];
+  det.x2Im = wasm.blockIm[s2];
+  det.winRe = wasm.windowRe[s0];
+  det.winIm = wasm.windowIm[s0];
+  det.prevWinRe = wasm.windowRe[s1];
+  det.prevWinIm = wasm.windowIm[s1];
 }
 
 function endSubBlock(det: DtmfDetector): void {
   // Rotate the sub-block and window buffers by reference.
-  let re = det.x2Re, im = det.x2Im;
-  det.x2Re = det.x1Re; det.x2Im = det.x1Im;
-  det.x1Re = det.x0Re; det.x1Im = det.x0Im;
-  det.x0Re = re; det.x0Im = im;
-  re = det.prevWinRe; im = det.prevWinIm;
-  det.prevWinRe = det.winRe; det.prevWinIm = det.winIm;
-  det.winRe = re; det.winIm = im;
+  let re = det.x2Re,
+    im = det.x2Im;
+  det.x2Re = det.x1Re;
+  det.x2Im = det.x1Im;
+  det.x1Re = det.x0Re;
+  det.x1Im = det.x0Im;
+  det.x0Re = re;
+  det.x0Im = im;
+  re = det.prevWinRe;
+  im = det.prevWinIm;
+  det.prevWinRe = det.winRe;
+  det.prevWinIm = det.winIm;
+  det.winRe = re;
+  det.winIm = im;
   det.samplesIn += SUB_BLOCK;
   // The bank over the sub-block into x0, and the window over the last two sub-blocks into win.
   goertzelSubBlock(det, det.blockStart, det.energy < det.quietEnergy);
@@ -588,11 +638,17 @@ function classifyWindow(det: DtmfDetector): number {
   let colPower = -1;
   for (let k = 0; k < 4; k++) {
     const p = power(winRe, winIm, k);
-    if (p > rowPower) { rowPower = p; row = k; }
+    if (p > rowPower) {
+      rowPower = p;
+      row = k;
+    }
   }
   for (let k = 4; k < TONES; k++) {
     const p = power(winRe, winIm, k);
-    if (p > colPower) { colPower = p; col = k; }
+    if (p > colPower) {
+      colPower = p;
+      col = k;
+    }
   }
   if (rowPower < det.windowMinPower || colPower < det.windowMinPower) return -1;
   removeLeakage(det, row, col);
@@ -628,7 +684,10 @@ function withinWindowDeviation(det: DtmfDetector, row: number, col: number): boo
  */
 function removeLeakage(det: DtmfDetector, row: number, col: number): void {
   const { winRe, winIm, leakRe, leakIm } = det;
-  const rowRe = winRe[row], rowIm = winIm[row], colRe = winRe[col], colIm = winIm[col];
+  const rowRe = winRe[row],
+    rowIm = winIm[row],
+    colRe = winRe[col],
+    colIm = winIm[col];
   for (let k = 0; k < TONES; k++) {
     if (k !== row) {
       const i = row * TONES + k;
@@ -785,10 +844,7 @@ function measure(det: DtmfDetector): ToneMeasurement {
   m.highDbm0 = amplitudeToDbm0(track.sumMagHigh / track.validWindows / SUB_BLOCK / highGain);
   // The better of the two tones: at 8 dB twist the strong tone leaks into the weak one's bin
   // at -13 dB and jitters its phase steps by about 0.2 rad.
-  m.coherence = Math.max(
-    Math.hypot(track.phaseLowRe, track.phaseLowIm) / track.phaseLowAbs,
-    Math.hypot(track.phaseHighRe, track.phaseHighIm) / track.phaseHighAbs,
-  );
+  m.coherence = Math.max(Math.hypot(track.phaseLowRe, track.phaseLowIm) / track.phaseLowAbs, Math.hypot(track.phaseHighRe, track.phaseHighIm) / track.phaseHighAbs);
   return m;
 }
 
@@ -808,11 +864,7 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
     -twist <= c.maxReverseTwistDb;
   if (!isDigit) return false;
   const span = spanTests(det, m);
-  const isClean =
-    span.toneShare >= c.minToneShare &&
-    m.coherence >= c.minCoherence &&
-    span.guardRatio <= det.maxGuardRatio &&
-    span.combRatio <= det.maxCombRatio;
+  const isClean = span.toneShare >= c.minToneShare && m.coherence >= c.minCoherence && span.guardRatio <= det.maxGuardRatio && span.combRatio <= det.maxCombRatio;
   const isPrecise =
     track.phasePairs >= PRECISE_MIN_PHASE_STEPS &&
     deviation <= c.preciseToneDeviation &&
@@ -862,24 +914,68 @@ function spanLoopWasm(det: DtmfDetector, wasm: GoertzelWasm, start: number, leng
 function spanLoop(det: DtmfDetector, start: number, length: number): number {
   const { history, spanRe, spanIm } = det;
   const c = det.spanCoef;
-  const c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6];
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  const c0 = c[0],
+    c1 = c[1],
+    c2 = c[2],
+    c3 = c[3],
+    c4 = c[4],
+    c5 = c[5],
+    c6 = c[6];
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0,
+    a4 = 0,
+    a5 = 0,
+    a6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   let energy = 0;
   for (let n = 0; n < length; n++) {
     const x = history[(start + n) & (HISTORY_RING - 1)];
     energy += x * x;
     let t: number;
-    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
-    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
-    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
-    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
-    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
-    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
-    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
+    t = x - b0 + c0 * a0;
+    b0 = a0;
+    a0 = t;
+    t = x - b1 + c1 * a1;
+    b1 = a1;
+    a1 = t;
+    t = x - b2 + c2 * a2;
+    b2 = a2;
+    a2 = t;
+    t = x - b3 + c3 * a3;
+    b3 = a3;
+    a3 = t;
+    t = x - b4 + c4 * a4;
+    b4 = a4;
+    a4 = t;
+    t = x - b5 + c5 * a5;
+    b5 = a5;
+    a5 = t;
+    t = x - b6 + c6 * a6;
+    b6 = a6;
+    a6 = t;
   }
-  spanRe[0] = a0; spanRe[1] = a1; spanRe[2] = a2; spanRe[3] = a3; spanRe[4] = a4; spanRe[5] = a5; spanRe[6] = a6;
-  spanIm[0] = b0; spanIm[1] = b1; spanIm[2] = b2; spanIm[3] = b3; spanIm[4] = b4; spanIm[5] = b5; spanIm[6] = b6;
+  spanRe[0] = a0;
+  spanRe[1] = a1;
+  spanRe[2] = a2;
+  spanRe[3] = a3;
+  spanRe[4] = a4;
+  spanRe[5] = a5;
+  spanRe[6] = a6;
+  spanIm[0] = b0;
+  spanIm[1] = b1;
+  spanIm[2] = b2;
+  spanIm[3] = b3;
+  spanIm[4] = b4;
+  spanIm[5] = b5;
+  spanIm[6] = b6;
   return energy;
 }
 

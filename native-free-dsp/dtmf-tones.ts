@@ -1,21 +1,12 @@
 // The DTMF keypad: ITU-T Q.23 frequencies (Hz) of the low (row) and high (column) groups.
 
-export type DtmfDigit =
-  | '1' | '2' | '3' | 'A'
-  | '4' | '5' | '6' | 'B'
-  | '7' | '8' | '9' | 'C'
-  | '*' | '0' | '#' | 'D';
+export type DtmfDigit = '1' | '2' | '3' | 'A' | '4' | '5' | '6' | 'B' | '7' | '8' | '9' | 'C' | '*' | '0' | '#' | 'D';
 
 export const DTMF_LOW_HZ: readonly number[] = [697, 770, 852, 941];
 export const DTMF_HIGH_HZ: readonly number[] = [1209, 1336, 1477, 1633];
 
 /** Row-major keypad: KEYPAD[row * 4 + column]. */
-export const DTMF_KEYPAD: readonly DtmfDigit[] = [
-  '1', '2', '3', 'A',
-  '4', '5', '6', 'B',
-  '7', '8', '9', 'C',
-  '*', '0', '#', 'D',
-];
+export const DTMF_KEYPAD: readonly DtmfDigit[] = ['1', '2', '3', 'A', '4', '5', '6', 'B', '7', '8', '9', 'C', '*', '0', '#', 'D'];
 
 export const DTMF_DIGITS: readonly DtmfDigit[] = DTMF_KEYPAD;
 

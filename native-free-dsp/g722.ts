@@ -28,23 +28,110 @@ const QM2 = Int32Array.of(-7408, -1616, 7408, 1616);
 const QM4 = Int32Array.of(0, -20456, -12896, -8968, -6288, -4240, -2584, -1200, 20456, 12896, 8968, 6288, 4240, 2584, 1200, 0);
 /** Low band inverse quantizer for the full 6-bit code (Table 6, mode 1). */
 const QM6 = Int32Array.of(
-  -136, -136, -136, -136, -24808, -21904, -19008, -16704, -14984, -13512, -12280, -11192, -10232, -9360, -8576, -7856,
-  -7192, -6576, -6000, -5456, -4944, -4464, -4008, -3576, -3168, -2776, -2400, -2032, -1688, -1360, -1040, -728,
-  24808, 21904, 19008, 16704, 14984, 13512, 12280, 11192, 10232, 9360, 8576, 7856, 7192, 6576, 6000, 5456,
-  4944, 4464, 4008, 3576, 3168, 2776, 2400, 2032, 1688, 1360, 1040, 728, 432, 136, -432, -136,
+  -136,
+  -136,
+  -136,
+  -136,
+  -24808,
+  -21904,
+  -19008,
+  -16704,
+  -14984,
+  -13512,
+  -12280,
+  -11192,
+  -10232,
+  -9360,
+  -8576,
+  -7856,
+  -7192,
+  -6576,
+  -6000,
+  -5456,
+  -4944,
+  -4464,
+  -4008,
+  -3576,
+  -3168,
+  -2776,
+  -2400,
+  -2032,
+  -1688,
+  -1360,
+  -1040,
+  -728,
+  24808,
+  21904,
+  19008,
+  16704,
+  14984,
+  13512,
+  12280,
+  11192,
+  10232,
+  9360,
+  8576,
+  7856,
+  7192,
+  6576,
+  6000,
+  5456,
+  4944,
+  4464,
+  4008,
+  3576,
+  3168,
+  2776,
+  2400,
+  2032,
+  1688,
+  1360,
+  1040,
+  728,
+  432,
+  136,
+  -432,
+  -136,
 );
 /** Low band quantizer decision levels (Table 5), scaled by the step size (det) / 4096. */
-const Q6 = Int32Array.of(
-  0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714,
-  786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919, 0, 0,
-);
+const Q6 = Int32Array.of(0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714, 786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919, 0, 0);
 /** Low band codes for a negative / positive difference by decision interval (Table 5). */
 const ILN = Int32Array.of(0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 0);
 const ILP = Int32Array.of(0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 0);
 /** Log-to-linear table of the scale factor (Table 12, block SCALEL/SCALEH). */
 const ILB = Int32Array.of(
-  2048, 2093, 2139, 2186, 2233, 2282, 2332, 2383, 2435, 2489, 2543, 2599, 2656, 2714, 2774, 2834,
-  2896, 2960, 3025, 3091, 3158, 3228, 3298, 3371, 3444, 3520, 3597, 3676, 3756, 3838, 3922, 4008,
+  2048,
+  2093,
+  2139,
+  2186,
+  2233,
+  2282,
+  2332,
+  2383,
+  2435,
+  2489,
+  2543,
+  2599,
+  2656,
+  2714,
+  2774,
+  2834,
+  2896,
+  2960,
+  3025,
+  3091,
+  3158,
+  3228,
+  3298,
+  3371,
+  3444,
+  3520,
+  3597,
+  3676,
+  3756,
+  3838,
+  3922,
+  4008,
 );
 /** Low band log scale factor multipliers (Table 8) by magnitude index, and that index by 4-bit code. */
 const WL = Int32Array.of(-60, -30, 58, 172, 334, 538, 1198, 3042);
@@ -116,7 +203,7 @@ class Band {
     const frac = (nb >> 6) & 31;
     const e = shift - (nb >> 11);
     const det = e < 0 ? ILB[frac] << -e : ILB[frac] >> e;
-    this.det = (det << 2) << 16 >> 16;
+    this.det = ((det << 2) << 16) >> 16;
   }
 
   /** Block 4: reconstruct, adapt the predictor (UPPOL2, UPPOL1, UPZERO) and predict the next sample. */
@@ -227,7 +314,7 @@ export class G722Encoder {
       qmf.push(pcm[2 * j], pcm[2 * j + 1]);
       const sumOdd = qmf.dot(qmf.first, QMF_FWD);
       const sumEven = qmf.dot(qmf.second, QMF_REV);
-      out[j] = this.encodeBandSample(((sumEven + sumOdd) >> 14) << 16 >> 16, ((sumEven - sumOdd) >> 14) << 16 >> 16);
+      out[j] = this.encodeBandSample((((sumEven + sumOdd) >> 14) << 16) >> 16, (((sumEven - sumOdd) >> 14) << 16) >> 16);
     }
     return bytes;
   }
@@ -255,7 +342,7 @@ export class G722Encoder {
     while (i < 30 && mag >= (Q6[i] * low.det) >> 12) i++;
     const ilow = el < 0 ? ILN[i] : ILP[i];
     const ril = ilow >> 2;
-    const dlow = ((low.det * QM4[ril]) >> 15) << 16 >> 16;
+    const dlow = (((low.det * QM4[ril]) >> 15) << 16) >> 16;
     low.adaptScale(WL[RL42[ril]], NB_LOW_MAX, 8);
     low.predict(dlow);
 
@@ -264,7 +351,7 @@ export class G722Encoder {
     const hmag = eh >= 0 ? eh : ~eh;
     const mih = hmag >= (564 * high.det) >> 12 ? 2 : 1;
     const ihigh = eh < 0 ? IHN[mih] : IHP[mih];
-    const dhigh = ((high.det * QM2[ihigh]) >> 15) << 16 >> 16;
+    const dhigh = (((high.det * QM2[ihigh]) >> 15) << 16) >> 16;
     high.adaptScale(WH[RH2[ihigh]], NB_HIGH_MAX, 10);
     high.predict(dhigh);
 
@@ -332,12 +419,12 @@ export class G722Decoder {
     // Low band: INVQBL with the full 6 bits gives the output; adaptation uses the top 4 bits.
     this.rlow = sat15(low.s + ((low.det * QM6[ilow]) >> 15));
     const ril = ilow >> 2;
-    const dlow = ((low.det * QM4[ril]) >> 15) << 16 >> 16;
+    const dlow = (((low.det * QM4[ril]) >> 15) << 16) >> 16;
     low.adaptScale(WL[RL42[ril]], NB_LOW_MAX, 8);
     low.predict(dlow);
 
     // High band: INVQAH, RECONS, LIMIT.
-    const dhigh = ((high.det * QM2[ihigh]) >> 15) << 16 >> 16;
+    const dhigh = (((high.det * QM2[ihigh]) >> 15) << 16) >> 16;
     this.rhigh = sat15(dhigh + high.s);
     high.adaptScale(WH[RH2[ihigh]], NB_HIGH_MAX, 10);
     high.predict(dhigh);

@@ -143,31 +143,18 @@ export interface WindowTests {
  * `quietEnergy`: sub-blocks with less energy (sum of x^2) are not filtered; their values are +0.
  * `tests`: what the wasm kernel's window classification (GoertzelWasm.classes) applies.
  */
-export function createGoertzelBank(
-  kernel: GoertzelKernel,
-  frequenciesHz: readonly number[],
-  sampleRateHz: number,
-  quietEnergy: number,
-  tests: WindowTests,
-): GoertzelBank {
+export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readonly number[], sampleRateHz: number, quietEnergy: number, tests: WindowTests): GoertzelBank {
   let buffer: ArrayBuffer;
   let wasm: GoertzelWasm | null = null;
   const bins = (offset: number): Float64Array => new Float64Array(buffer, offset, TONES);
   const slotsOffset = kernel === 'wasm' ? SLOTS_OFFSET : TS_SLOTS_OFFSET;
-  const slots = (first: number, count: number, part: number): Float64Array[] =>
-    Array.from({ length: count }, (_, i) => bins(slotsOffset + (first + i) * SLOT_BYTES + part * BIN_BYTES));
+  const slots = (first: number, count: number, part: number): Float64Array[] => Array.from({ length: count }, (_, i) => bins(slotsOffset + (first + i) * SLOT_BYTES + part * BIN_BYTES));
   if (kernel === 'wasm') {
     if (wasmModule === null) throw new GoertzelKernelError('the wasm Goertzel kernel needs WebAssembly SIMD, which this runtime lacks');
     const exports = new WebAssembly.Instance(wasmModule).exports;
     buffer = (exports.memory as WebAssembly.Memory).buffer;
     new Float64Array(buffer, QUIET_ENERGY_OFFSET, 1)[0] = quietEnergy;
-    new Float64Array(buffer, WINDOW_TESTS_OFFSET, 5).set([
-      tests.windowMinPower,
-      tests.windowMaxTwistRatio,
-      tests.windowMinTwistRatio,
-      tests.relativePeakRatio,
-      tests.stationarityRatio,
-    ]);
+    new Float64Array(buffer, WINDOW_TESTS_OFFSET, 5).set([tests.windowMinPower, tests.windowMaxTwistRatio, tests.windowMinTwistRatio, tests.relativePeakRatio, tests.stationarityRatio]);
     const leak = new Float64Array(buffer, LEAK_OFFSET, 4 * TONES * TONES);
     [tests.leakRe, tests.leakIm, tests.subLeakRe, tests.subLeakIm].forEach((table, i) => leak.set(table, i * TONES * TONES));
     wasm = {
@@ -262,34 +249,80 @@ export function goertzelSubBlock(state: GoertzelBankState, start: number, quiet:
 // written (x - s[n-2]) + c s[n-1] so that only the multiply and one add are loop-carried.
 function goertzelLow(state: GoertzelBankState, start: number): void {
   const { history, coef, s1, s2 } = state;
-  const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3];
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const c0 = coef[0],
+    c1 = coef[1],
+    c2 = coef[2],
+    c3 = coef[3];
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0;
   for (let j = 0; j < SUB_BLOCK; j++) {
     const x = history[(start + j) & (HISTORY_RING - 1)];
     let t: number;
-    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
-    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
-    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
-    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
+    t = x - b0 + c0 * a0;
+    b0 = a0;
+    a0 = t;
+    t = x - b1 + c1 * a1;
+    b1 = a1;
+    a1 = t;
+    t = x - b2 + c2 * a2;
+    b2 = a2;
+    a2 = t;
+    t = x - b3 + c3 * a3;
+    b3 = a3;
+    a3 = t;
   }
-  s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3;
-  s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3;
+  s1[0] = a0;
+  s1[1] = a1;
+  s1[2] = a2;
+  s1[3] = a3;
+  s2[0] = b0;
+  s2[1] = b1;
+  s2[2] = b2;
+  s2[3] = b3;
 }
 
 function goertzelHigh(state: GoertzelBankState, start: number): void {
   const { history, coef, s1, s2 } = state;
-  const c4 = coef[4], c5 = coef[5], c6 = coef[6], c7 = coef[7];
-  let a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  let b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+  const c4 = coef[4],
+    c5 = coef[5],
+    c6 = coef[6],
+    c7 = coef[7];
+  let a4 = 0,
+    a5 = 0,
+    a6 = 0,
+    a7 = 0;
+  let b4 = 0,
+    b5 = 0,
+    b6 = 0,
+    b7 = 0;
   for (let j = 0; j < SUB_BLOCK; j++) {
     const x = history[(start + j) & (HISTORY_RING - 1)];
     let t: number;
-    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
-    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
-    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
-    t = x - b7 + c7 * a7; b7 = a7; a7 = t;
+    t = x - b4 + c4 * a4;
+    b4 = a4;
+    a4 = t;
+    t = x - b5 + c5 * a5;
+    b5 = a5;
+    a5 = t;
+    t = x - b6 + c6 * a6;
+    b6 = a6;
+    a6 = t;
+    t = x - b7 + c7 * a7;
+    b7 = a7;
+    a7 = t;
   }
-  s1[4] = a4; s1[5] = a5; s1[6] = a6; s1[7] = a7;
-  s2[4] = b4; s2[5] = b5; s2[6] = b6; s2[7] = b7;
+  s1[4] = a4;
+  s1[5] = a5;
+  s1[6] = a6;
+  s1[7] = a7;
+  s2[4] = b4;
+  s2[5] = b5;
+  s2[6] = b6;
+  s2[7] = b7;
 }

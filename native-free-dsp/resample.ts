@@ -33,12 +33,7 @@ const MAX_COEFFICIENTS = 1 << 23;
 /** Input samples buffered per block beyond the filter span. */
 const BLOCK_SAMPLES = 4096;
 
-export type ResampleErrorCode =
-  | 'ERR_RESAMPLE_RATE'
-  | 'ERR_RESAMPLE_LENGTH'
-  | 'ERR_RESAMPLE_OUTPUT'
-  | 'ERR_RESAMPLE_FLUSHED'
-  | 'ERR_RESAMPLE_CHANNELS';
+export type ResampleErrorCode = 'ERR_RESAMPLE_RATE' | 'ERR_RESAMPLE_LENGTH' | 'ERR_RESAMPLE_OUTPUT' | 'ERR_RESAMPLE_FLUSHED' | 'ERR_RESAMPLE_CHANNELS';
 
 export class ResampleError extends RangeError {
   readonly code: ResampleErrorCode;
@@ -134,10 +129,7 @@ export function createResampler(inputRate: number, outputRate = 8000): Resampler
     halfLength = Math.max(Math.ceil(order / 2), Math.ceil(down / up) + 1);
     const taps = 2 * halfLength;
     if (up * taps > MAX_COEFFICIENTS) {
-      throw new ResampleError(
-        'ERR_RESAMPLE_RATE',
-        `${inputRate} -> ${outputRate} Hz needs ${up} filter phases of ${taps} taps; too large`,
-      );
+      throw new ResampleError('ERR_RESAMPLE_RATE', `${inputRate} -> ${outputRate} Hz needs ${up} filter phases of ${taps} taps; too large`);
     }
     coefficients = new Float32Array(up * taps);
     const windowNorm = 1 / besselI0(beta);
@@ -261,12 +253,7 @@ function compact(state: Resampler): void {
  * returns how many (exactly resamplerOutputLength(state, length), which `output` must hold).
  * Any split of a stream into pushes gives the same samples as one push of the whole stream.
  */
-export function resamplerPush(
-  state: Resampler,
-  input: Int16Array,
-  output: Int16Array,
-  length: number = input.length,
-): number {
+export function resamplerPush(state: Resampler, input: Int16Array, output: Int16Array, length: number = input.length): number {
   if (state.flushed) {
     throw new ResampleError('ERR_RESAMPLE_FLUSHED', 'resampler was flushed; call resamplerReset first');
   }
@@ -340,12 +327,7 @@ export function resampleTo8k(input: Int16Array, inputRate: number): Int16Array {
  * Averages `frames` frames of `channels` interleaved samples into mono (rounded to nearest),
  * e.g. a stereo WAV file before resampling. Average rather than sum, so full scale stays in range.
  */
-export function downmixToMono(
-  src: Int16Array,
-  channels: number,
-  dst: Int16Array,
-  frames: number = Math.floor(src.length / channels),
-): void {
+export function downmixToMono(src: Int16Array, channels: number, dst: Int16Array, frames: number = Math.floor(src.length / channels)): void {
   if (!(Number.isInteger(channels) && channels >= 1)) {
     throw new ResampleError('ERR_RESAMPLE_CHANNELS', `channels must be a positive integer, got ${channels}`);
   }

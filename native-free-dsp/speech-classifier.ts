@@ -144,7 +144,8 @@ export function checkWordModel(model: WordModel): WordModel {
 }
 
 function checkNetwork(model: WordNetwork, labels: number): void {
-  if (model.inputMean.length !== SEGMENT_VECTOR_LENGTH || model.inputScale.length !== SEGMENT_VECTOR_LENGTH) throw new SpeechModelError(`input normalisation must have ${SEGMENT_VECTOR_LENGTH} values`);
+  if (model.inputMean.length !== SEGMENT_VECTOR_LENGTH || model.inputScale.length !== SEGMENT_VECTOR_LENGTH)
+    throw new SpeechModelError(`input normalisation must have ${SEGMENT_VECTOR_LENGTH} values`);
   let inputs = SEGMENT_VECTOR_LENGTH;
   for (const layer of model.layers) {
     if (layer.inputs !== inputs) throw new SpeechModelError(`layer expects ${layer.inputs} inputs, previous gives ${inputs}`);

@@ -83,7 +83,8 @@ export const TEST_SENTENCES = [
 ];
 
 /** Prompt names that may say digits ("press one"): kept out of the non-digit speech sets. */
-const DIGIT_PROMPT = /press|digit|number|dial|enter|ivr|menu|option|ext|vm-|conf-|queue-|pbx|pin|code|astcc|at-tone|minute|second|hour|day|time|year|beep|tone|silence|tt-|demo|dir-|pls-|privacy|followme|agent/i;
+const DIGIT_PROMPT =
+  /press|digit|number|dial|enter|ivr|menu|option|ext|vm-|conf-|queue-|pbx|pin|code|astcc|at-tone|minute|second|hour|day|time|year|beep|tone|silence|tt-|demo|dir-|pls-|privacy|followme|agent/i;
 
 export class Rng {
   private s: number;

@@ -7,7 +7,23 @@ import { mfccOf, MFCC_COEFFS } from '../../native-free-dsp/speech-features.js';
 import { segmentEnergies, type SpeechSegment } from '../../native-free-dsp/speech-segmenter.js';
 import { segmentVector } from '../../native-free-dsp/speech-classifier.js';
 import { DIGIT_LABELS, GARBAGE_LABEL, MENU_WORDS } from '../../src/speech/word-recogniser.js';
-import { channel, concat, espeak, type FsddClip, installedTtsVoices, noiseBurst, synth, nonDigitPrompts, readWav8k, Rng, silence, speed, SPOKEN_WORDS, TRAIN_SENTENCES, TRAIN_VOICES } from './corpus.js';
+import {
+  channel,
+  concat,
+  espeak,
+  type FsddClip,
+  installedTtsVoices,
+  noiseBurst,
+  synth,
+  nonDigitPrompts,
+  readWav8k,
+  Rng,
+  silence,
+  speed,
+  SPOKEN_WORDS,
+  TRAIN_SENTENCES,
+  TRAIN_VOICES,
+} from './corpus.js';
 import type { Example } from './mlp.js';
 
 export const LABELS: string[] = [...DIGIT_LABELS, 'oh', 'double', 'triple', ...MENU_WORDS, GARBAGE_LABEL];

@@ -16,14 +16,19 @@ export function augmentedBuild(holdOut: string | null, seed: number): BuildOptio
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, 'hold-out': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, plain: { type: 'boolean' }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { fsdd: { type: 'string' }, 'hold-out': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, plain: { type: 'boolean' }, only: { type: 'string' } },
+  });
   if (!values.fsdd || !values.out) throw new Error('--fsdd DIR and --out PREFIX are required');
   const holdOut = values['hold-out'] ?? null;
   const seed = values.seed ? Number(values.seed) : 1;
   const o: BuildOptions = values.plain ? { holdOut, seed, speeds: [0.9, 1.0, 1.1], channelsPerClip: 2 } : augmentedBuild(holdOut, seed);
   // --only SPEAKER: that speaker's clips alone, one channel each, no other data (a check set).
   const ex = values.only
-    ? buildTrainingSet(loadFsdd(values.fsdd).filter((c) => c.speaker === values.only), { holdOut: null, seed, speeds: [1], channelsPerClip: 1, fsddOnly: true })
+    ? buildTrainingSet(
+        loadFsdd(values.fsdd).filter((c) => c.speaker === values.only),
+        { holdOut: null, seed, speeds: [1], channelsPerClip: 1, fsddOnly: true },
+      )
     : buildTrainingSet(loadFsdd(values.fsdd), { ...o, log: (l) => console.error(l) });
   const x = new Float32Array(ex.length * SEGMENT_VECTOR_LENGTH);
   const y = new Uint8Array(ex.length);

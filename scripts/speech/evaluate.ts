@@ -11,7 +11,23 @@ import { parseArgs } from 'node:util';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
 import { WordRecogniser, type WordToken } from '../../src/speech/word-recogniser.js';
-import { activePower, channel, concat, espeak, loadFsdd, MENU_TEST_WORDS, nonDigitPrompts, readWav8k, Rng, silence, SPEAKERS, SPOKEN_WORDS, TEST_SENTENCES, TEST_VOICES, type FsddClip } from './corpus.js';
+import {
+  activePower,
+  channel,
+  concat,
+  espeak,
+  loadFsdd,
+  MENU_TEST_WORDS,
+  nonDigitPrompts,
+  readWav8k,
+  Rng,
+  silence,
+  SPEAKERS,
+  SPOKEN_WORDS,
+  TEST_SENTENCES,
+  TEST_VOICES,
+  type FsddClip,
+} from './corpus.js';
 import { OFFLINE_DEFAULTS, trainOffline } from './train-offline.js';
 
 export interface RunResult {
@@ -138,15 +154,20 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
   let falseDigits = 0;
   let falseWords = 0;
   let speechMs = 0;
-  const sources: Array<() => Int16Array> = [...nonDigitPrompts().filter((_, i) => i % 2 === 1).map((p) => () => readWav8k(p))];
+  const sources: Array<() => Int16Array> = [
+    ...nonDigitPrompts()
+      .filter((_, i) => i % 2 === 1)
+      .map((p) => () => readWav8k(p)),
+  ];
   for (let k = 0; k < TEST_VOICES.length; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
   for (const source of sources) {
     if (speechMs >= 600_000) break;
     const x = source();
     speechMs += x.length / 8;
     const r = run(utterance([x], rng, undefined));
-    for (const t of r.tokens) if (t.kind === 'digit') falseDigits++;
-    else falseWords++;
+    for (const t of r.tokens)
+      if (t.kind === 'digit') falseDigits++;
+      else falseWords++;
   }
   return {
     speaker,
@@ -177,7 +198,9 @@ export function formatTable(rows: FoldFigures[]): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.speaker} | ${pct(r.isolated)} | ${pct(r.cardClean)} | ${pct(r.card20dB)} | ${pct(r.doubleForms)} | ${pct(r.menuWords)} | ${r.falseDigits} / ${r.falseWords} in ${r.nonDigitMinutes.toFixed(1)} min | ${r.eouLatencyMaxMs.toFixed(0)} ms | ${r.realTimeFactor.toFixed(4)} |`);
+    lines.push(
+      `| ${r.speaker} | ${pct(r.isolated)} | ${pct(r.cardClean)} | ${pct(r.card20dB)} | ${pct(r.doubleForms)} | ${pct(r.menuWords)} | ${r.falseDigits} / ${r.falseWords} in ${r.nonDigitMinutes.toFixed(1)} min | ${r.eouLatencyMaxMs.toFixed(0)} ms | ${r.realTimeFactor.toFixed(4)} |`,
+    );
   }
   return lines.join('\n');
 }

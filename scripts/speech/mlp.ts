@@ -61,7 +61,18 @@ export function trainMlp(examples: Example[], labels: string[], o: TrainOptions)
     const w = new Float32Array(inputs * outputs);
     const std = Math.sqrt(2 / inputs);
     for (let i = 0; i < w.length; i++) w[i] = rng.gauss() * std;
-    layers.push({ inputs, outputs, w, b: new Float32Array(outputs), gw: new Float32Array(w.length), gb: new Float32Array(outputs), mw: new Float32Array(w.length), vw: new Float32Array(w.length), mb: new Float32Array(outputs), vb: new Float32Array(outputs) });
+    layers.push({
+      inputs,
+      outputs,
+      w,
+      b: new Float32Array(outputs),
+      gw: new Float32Array(w.length),
+      gb: new Float32Array(outputs),
+      mw: new Float32Array(w.length),
+      vw: new Float32Array(w.length),
+      mb: new Float32Array(outputs),
+      vb: new Float32Array(outputs),
+    });
   }
   const acts = sizes.map((n) => new Float32Array(n));
   const grads = sizes.map((n) => new Float32Array(n));

@@ -55,7 +55,9 @@ export function trainOffline(fsdd: FsddClip[], run: OfflineRun, out: string): vo
       writeFileSync(`${prefix}.labels.json`, JSON.stringify(LABELS));
       const net = join(dir, `net${n}.json`);
       run.log?.(`network ${n + 1}/${run.networks}: ${ex.length} vectors`);
-      execFileSync('nice', ['-n', '10', run.python ?? '/usr/bin/python3', script, prefix, net, '--arch', OFFLINE_DEFAULTS.arch, '--epochs', String(run.epochs), '--seed', String(seed)], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync('nice', ['-n', '10', run.python ?? '/usr/bin/python3', script, prefix, net, '--arch', OFFLINE_DEFAULTS.arch, '--epochs', String(run.epochs), '--seed', String(seed)], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       nets.push(net);
     }
     writeFileSync(out, JSON.stringify(serialiseWordModel(importNetworks(nets), describeOfflineRun(run))) + '\n');

@@ -50,7 +50,17 @@ export function describeRun(run: TrainRun): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, 'hold-out': { type: 'string' }, out: { type: 'string' }, seconds: { type: 'string' }, networks: { type: 'string' }, epochs: { type: 'string' }, trainer: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      fsdd: { type: 'string' },
+      'hold-out': { type: 'string' },
+      out: { type: 'string' },
+      seconds: { type: 'string' },
+      networks: { type: 'string' },
+      epochs: { type: 'string' },
+      trainer: { type: 'string' },
+    },
+  });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
   const holdOut = values['hold-out'] ?? null;
   const out = values.out ?? (holdOut ? `speech-words-without-${holdOut}.json` : new URL('../../models/speech-words.json', import.meta.url).pathname);

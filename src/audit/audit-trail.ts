@@ -5,17 +5,7 @@
 // Each line is counted too (toneguard_audit_events_total{action}), so a silent trail shows.
 import type { Logger } from 'pino';
 
-export const AUDIT_ACTIONS = [
-  'secure-on',
-  'secure-off',
-  'payment-start',
-  'payment-capture',
-  'payment-complete',
-  'payment-cancel',
-  'payment-end',
-  'api-request',
-  'config-reload',
-] as const;
+export const AUDIT_ACTIONS = ['secure-on', 'secure-off', 'payment-start', 'payment-capture', 'payment-complete', 'payment-cancel', 'payment-end', 'api-request', 'config-reload'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**

@@ -16,8 +16,7 @@ export interface AdmissionPolicy {
 }
 
 export type Admission =
-  | { readonly admitted: true; readonly by: 'source' | `digest:${string}` }
-  | { readonly admitted: false; readonly status: 401 | 403; readonly headers?: Readonly<Record<string, string[]>> };
+  { readonly admitted: true; readonly by: 'source' | `digest:${string}` } | { readonly admitted: false; readonly status: 401 | 403; readonly headers?: Readonly<Record<string, string[]>> };
 
 export function admit(policy: AdmissionPolicy, req: SipRequest, address: string, nowMs: number): Admission {
   if (policy.trusted(address)) return { admitted: true, by: 'source' };

@@ -50,7 +50,10 @@ export class CallLifetime {
   private readonly maxTimer: TimerHandle | undefined;
   private closed = false;
 
-  constructor(private readonly config: LifetimeConfig, private readonly host: LifetimeHost) {
+  constructor(
+    private readonly config: LifetimeConfig,
+    private readonly host: LifetimeHost,
+  ) {
     this.maxTimer = config.maxCallMs > 0 ? host.clock.setTimer(config.maxCallMs, () => this.end('max-duration')) : undefined;
   }
 

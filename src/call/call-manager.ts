@@ -142,9 +142,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   constructor(private readonly options: CallManagerOptions) {
     super();
     this.stack = options.stack;
-    this.pool = typeof options.upstream === 'string'
-      ? new UpstreamPool({ stack: options.stack, upstreams: [{ uri: options.upstream, priority: 0, weight: 1 }], probe: { intervalMs: 0 } })
-      : options.upstream;
+    this.pool =
+      typeof options.upstream === 'string' ? new UpstreamPool({ stack: options.stack, upstreams: [{ uri: options.upstream, priority: 0, weight: 1 }], probe: { intervalMs: 0 } }) : options.upstream;
     this.upstream = this.pool.upstreams[0].uri;
     this.routes = options.routes ?? [];
     for (const r of this.routes) configUri(r.upstream, 'route upstream');
@@ -257,7 +256,11 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       return;
     }
     // Extensions we do not implement (100rel, ...): 420 names them (RFC 3261 §8.2.2.3).
-    const required = req.headers.list('require').flatMap((v) => v.split(',')).map((x) => x.trim()).filter((x) => x !== '' && x.toLowerCase() !== 'timer');
+    const required = req.headers
+      .list('require')
+      .flatMap((v) => v.split(','))
+      .map((x) => x.trim())
+      .filter((x) => x !== '' && x.toLowerCase() !== 'timer');
     if (required.length > 0) {
       tx.respond(420, undefined, { headers: { unsupported: required.join(', ') } });
       return;
@@ -329,7 +332,15 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
   }
 
-  private startCall(req: SipRequest, tx: ServerTransaction, source: Destination, mode: CallMode, media: MediaSession, target: NonNullable<ReturnType<typeof routeInvite>>, offer: ReturnType<typeof parseSdpDescription>): void {
+  private startCall(
+    req: SipRequest,
+    tx: ServerTransaction,
+    source: Destination,
+    mode: CallMode,
+    media: MediaSession,
+    target: NonNullable<ReturnType<typeof routeInvite>>,
+    offer: ReturnType<typeof parseSdpDescription>,
+  ): void {
     let call: Call;
     try {
       call = new Call(
@@ -348,7 +359,11 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
           inviteTimeoutMs: this.options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
           upstreamOutcome: (upstream, outcome, retryAfterS) => this.pool.report(upstream, outcome, retryAfterS),
         },
-        req, tx, source, mode, media,
+        req,
+        tx,
+        source,
+        mode,
+        media,
       );
     } catch (error) {
       media.close();

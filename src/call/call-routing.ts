@@ -52,10 +52,7 @@ export function upstreamRequestUri(user: string | undefined, upstream: SipUri): 
   return `${upstream.scheme}:${user === undefined ? '' : `${user}@`}${hostPort(upstream)}${params}`;
 }
 
-export function routeInvite(
-  requestUri: string,
-  config: { readonly paymentUri: SipUri | undefined; readonly upstream: SipUri; readonly routes: readonly RouteRule[] },
-): CallTarget | undefined {
+export function routeInvite(requestUri: string, config: { readonly paymentUri: SipUri | undefined; readonly upstream: SipUri; readonly routes: readonly RouteRule[] }): CallTarget | undefined {
   const uri = parseSipUri(requestUri);
   if (uri === undefined) return undefined;
   if (config.paymentUri !== undefined && sameUserHost(uri, config.paymentUri)) return { kind: 'endpoint' };

@@ -10,10 +10,7 @@ import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../m
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
 import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
-import {
-  Dialog, parseCSeq, systemClock, type ClientTransaction, type SipClock, type Destination, type SipRequest, type SipResponse, type SipStack,
-  type ServerTransaction,
-} from '../sip/sip-stack.js';
+import { Dialog, parseCSeq, systemClock, type ClientTransaction, type SipClock, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
 import { CallLifetime, DEFAULT_LIFETIME, type LifetimeConfig, type RefreshOutcome } from './call-lifetime.js';
 import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
 import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
@@ -23,8 +20,18 @@ import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } fro
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import {
-  acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, newSdesKey, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer,
-  type SdpOrigin, type SrtpPolicy,
+  acceptAnswer,
+  answerAsEndpoint,
+  ENDPOINT_CODECS,
+  localOffer,
+  newSdesKey,
+  relayAnswer,
+  relayOffer,
+  SdpError,
+  type RelayedAnswer,
+  type RelayedOffer,
+  type SdpOrigin,
+  type SrtpPolicy,
 } from './sdp-offer-answer.js';
 import { hasOptionTag, retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
@@ -125,12 +132,18 @@ const AGENT_GONE_GRACE_MS = 60_000;
 /** The caller's INVITE status when the call ends before it was answered. */
 function unansweredStatus(reason: CallEndReason): number {
   switch (reason) {
-    case 'drain': return 503;
-    case 'no-answer': return 408;
-    case 'negotiation-failed': return 488;
-    case 'error': return 500;
-    case 'rtp-timeout': return 408;
-    default: return 480;
+    case 'drain':
+      return 503;
+    case 'no-answer':
+      return 408;
+    case 'negotiation-failed':
+      return 488;
+    case 'error':
+      return 500;
+    case 'rtp-timeout':
+      return 408;
+    default:
+      return 480;
   }
 }
 
@@ -253,8 +266,14 @@ export class Call extends EventEmitter<CallEvents> {
     });
     media.on('rtp-timeout', this.onRtpTimeout);
     media.on('failure', this.onMediaFailure);
-    inviteTx.on('ackTimeout', this.contained(() => this.close('ack-timeout')));
-    inviteTx.on('cancel', this.contained(() => this.end('cancelled', 'caller')));
+    inviteTx.on(
+      'ackTimeout',
+      this.contained(() => this.close('ack-timeout')),
+    );
+    inviteTx.on(
+      'cancel',
+      this.contained(() => this.end('cancelled', 'caller')),
+    );
     host.register(this, 'caller', this.callerCallId, inviteTx.toTag);
   }
 
@@ -314,9 +333,16 @@ export class Call extends EventEmitter<CallEvents> {
 
   summary(): CallSummary {
     return {
-      id: this.id, from: this.from, to: this.to, state: this.stateValue, mode: this.mode, secure: this.media.secure,
-      callerCallId: this.callerCallId, agent: this.agentLeg,
-      startedAt: this.startedAt, answeredAt: this.answeredAt,
+      id: this.id,
+      from: this.from,
+      to: this.to,
+      state: this.stateValue,
+      mode: this.mode,
+      secure: this.media.secure,
+      callerCallId: this.callerCallId,
+      agent: this.agentLeg,
+      startedAt: this.startedAt,
+      answeredAt: this.answeredAt,
     };
   }
 
@@ -375,9 +401,10 @@ export class Call extends EventEmitter<CallEvents> {
   startB2bua(targets: readonly UpstreamTarget[], offer: SdpDescription | undefined): void {
     let relayed: RelayedOffer;
     try {
-      relayed = offer === undefined
-        ? localOffer({ local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.host.agentSrtp === 'always' })
-        : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
+      relayed =
+        offer === undefined
+          ? localOffer({ local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.host.agentSrtp === 'always' })
+          : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
     } catch (error) {
       if (error instanceof SdpError) {
         this.refuseOffer(error.code);
@@ -444,41 +471,56 @@ export class Call extends EventEmitter<CallEvents> {
       this.tryUpstream(targets, index + 1, offer, relayed);
       return true;
     };
-    const firstAnswer = setTimeout(this.contained(() => {
-      if (heard || !current()) return;
-      ctx.cancel();
-      if (!failed('timeout')) this.end('no-answer', 'agent');
-    }), this.host.inviteTimeoutMs);
+    const firstAnswer = setTimeout(
+      this.contained(() => {
+        if (heard || !current()) return;
+        ctx.cancel();
+        if (!failed('timeout')) this.end('no-answer', 'agent');
+      }),
+      this.host.inviteTimeoutMs,
+    );
     firstAnswer.unref();
-    ctx.on('provisional', this.contained((res: SipResponse) => {
-      heard = true;
-      clearTimeout(firstAnswer);
-      if (current()) this.onAgentProvisional(offer, relayed, res);
-    }));
-    ctx.on('final', this.contained((res: SipResponse) => {
-      heard = true;
-      clearTimeout(firstAnswer);
-      if (!current()) {
-        // An upstream we gave up on answered after all: end that dialog (ACK and BYE).
-        if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-        return;
-      }
-      const retry = this.retryTooSmall(req, res);
-      if (retry !== undefined) {
-        this.sendToUpstream(targets, index, offer, relayed, retry);
-        return;
-      }
-      const outcome = finalOutcome(res.status);
-      if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
-      if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
-      this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-    }));
-    ctx.on('timeout', this.contained(() => {
-      if (!failed('timeout')) this.end('no-answer', 'agent');
-    }));
-    ctx.on('transportError', this.contained(() => {
-      if (!failed('transport-error')) this.end('error', 'agent');
-    }));
+    ctx.on(
+      'provisional',
+      this.contained((res: SipResponse) => {
+        heard = true;
+        clearTimeout(firstAnswer);
+        if (current()) this.onAgentProvisional(offer, relayed, res);
+      }),
+    );
+    ctx.on(
+      'final',
+      this.contained((res: SipResponse) => {
+        heard = true;
+        clearTimeout(firstAnswer);
+        if (!current()) {
+          // An upstream we gave up on answered after all: end that dialog (ACK and BYE).
+          if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
+          return;
+        }
+        const retry = this.retryTooSmall(req, res);
+        if (retry !== undefined) {
+          this.sendToUpstream(targets, index, offer, relayed, retry);
+          return;
+        }
+        const outcome = finalOutcome(res.status);
+        if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
+        if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
+        this.onAgentFinal(req, ctx, destination, offer, relayed, res);
+      }),
+    );
+    ctx.on(
+      'timeout',
+      this.contained(() => {
+        if (!failed('timeout')) this.end('no-answer', 'agent');
+      }),
+    );
+    ctx.on(
+      'transportError',
+      this.contained(() => {
+        if (!failed('transport-error')) this.end('error', 'agent');
+      }),
+    );
   }
 
   /** RFC 4028 §7.4: after a 422, once more with the PBX's Min-SE, same Call-ID and From tag, next CSeq. */
@@ -668,7 +710,10 @@ export class Call extends EventEmitter<CallEvents> {
     const referTo = referToWithHeaders(targetUri, fields);
     const done = new Promise<boolean>((resolve) => {
       this.transferWaiter = resolve;
-      this.transferTimer = setTimeout(this.contained(() => this.finishTransfer(false)), TRANSFER_TIMEOUT_MS);
+      this.transferTimer = setTimeout(
+        this.contained(() => this.finishTransfer(false)),
+        TRANSFER_TIMEOUT_MS,
+      );
     });
     const res = await this.caller.request('REFER', { headers: { ...Object.fromEntries(fields), 'refer-to': referTo, 'referred-by': this.host.contact } });
     if (res === undefined || res.status >= 300) this.finishTransfer(false);
@@ -697,7 +742,10 @@ export class Call extends EventEmitter<CallEvents> {
     this.onAgentHangup = null;
     // The agent's dialog is over (its BYE was answered): nothing more is sent on it, not even our BYE.
     if (this.agent.dialog !== undefined) this.agent.dialog.state = 'terminated';
-    this.agentGoneTimer = setTimeout(this.contained(() => this.end('agent-hangup', 'agent')), AGENT_GONE_GRACE_MS);
+    this.agentGoneTimer = setTimeout(
+      this.contained(() => this.end('agent-hangup', 'agent')),
+      AGENT_GONE_GRACE_MS,
+    );
     this.agentGoneTimer.unref();
     this.contained(handler)();
   }

@@ -22,10 +22,7 @@ export function isReservedHeader(name: string): boolean {
  * The caller INVITE's header fields that go into the INVITE to the PBX, by lower-case name.
  * `identityTrusted`: the INVITE came from a source in `sip.trustedIdentitySources`.
  */
-export function headersForUpstream(
-  fields: Iterable<{ readonly key: string; readonly value: string }>,
-  identityTrusted: boolean,
-): Record<string, string[]> {
+export function headersForUpstream(fields: Iterable<{ readonly key: string; readonly value: string }>, identityTrusted: boolean): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const { key, value } of fields) {
     const name = key.toLowerCase();
@@ -36,9 +33,7 @@ export function headersForUpstream(
   return out;
 }
 
-export type ReferToCheck =
-  | { readonly ok: true; readonly value: string; readonly stripped: number }
-  | { readonly ok: false; readonly reason: string };
+export type ReferToCheck = { readonly ok: true; readonly value: string; readonly stripped: number } | { readonly ok: false; readonly reason: string };
 
 /**
  * A caller's Refer-To with reserved URI headers (RFC 3261 §19.1.5: they become header fields of

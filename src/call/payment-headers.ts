@@ -92,7 +92,10 @@ const MAX_VALUE = 128;
 
 /** One header line's worth: no CR/LF or other control characters (header injection), bounded. */
 function headerValue(value: string): string {
-  return value.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, MAX_VALUE);
+  return value
+    .replace(/[\x00-\x1f\x7f]/g, ' ')
+    .trim()
+    .slice(0, MAX_VALUE);
 }
 
 /**

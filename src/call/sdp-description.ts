@@ -97,8 +97,17 @@ export function parseSdpDescription(body: string): SdpDescription | undefined {
       const port = Number(parts[1]?.split('/')[0]);
       if (parts.length < 3 || !Number.isInteger(port) || port < 0 || port > 65535) return undefined;
       media.push({
-        media: parts[0], port, protocol: parts[2], formats: parts.slice(3), address: undefined,
-        rtpmap: new Map(), fmtp: new Map(), ptimeMs: undefined, direction: undefined, rtcpPort: undefined, crypto: [],
+        media: parts[0],
+        port,
+        protocol: parts[2],
+        formats: parts.slice(3),
+        address: undefined,
+        rtpmap: new Map(),
+        fmtp: new Map(),
+        ptimeMs: undefined,
+        direction: undefined,
+        rtcpPort: undefined,
+        crypto: [],
       });
     } else if (type === 'c') {
       if (current === undefined) sessionAddress = connectionAddress(value);
@@ -186,13 +195,7 @@ function ipVersion(address: string): 'IP4' | 'IP6' {
 
 export function writeSdp(sdp: SdpToWrite): string {
   const ip = ipVersion(sdp.address);
-  const lines = [
-    'v=0',
-    `o=toneguard ${sdp.originId} ${sdp.originVersion} IN ${ip} ${sdp.address}`,
-    's=toneguard',
-    `c=IN ${ip} ${sdp.address}`,
-    't=0 0',
-  ];
+  const lines = ['v=0', `o=toneguard ${sdp.originId} ${sdp.originVersion} IN ${ip} ${sdp.address}`, 's=toneguard', `c=IN ${ip} ${sdp.address}`, 't=0 0'];
   for (const m of sdp.media) {
     const formats = m.formats.length > 0 ? m.formats : ['0'];
     lines.push(`m=${m.media} ${m.port} ${m.protocol} ${formats.join(' ')}`);

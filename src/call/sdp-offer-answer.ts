@@ -13,9 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AudioCodecName, LegMediaConfig, LegName, LocalMediaAddress, SdesKeys } from '../media/media-session.js';
 import { isCanonicalSdesKey } from '../media/relay/srtp-transform.js';
-import {
-  type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp,
-} from './sdp-description.js';
+import { type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp } from './sdp-description.js';
 import { SdpError } from './sdp-error.js';
 import { carriable, checkRemote, DEFAULT_PTIME_MS, hasUsablePayloadType, isNullAddress, ptimeWithin, type MediaMode } from './sdp-limits.js';
 
@@ -39,7 +37,11 @@ export interface SdpOrigin {
   readonly version: number;
 }
 
-interface AudioCodecSpec { readonly name: AudioCodecName; readonly clockRate: number; readonly channels: number }
+interface AudioCodecSpec {
+  readonly name: AudioCodecName;
+  readonly clockRate: number;
+  readonly channels: number;
+}
 
 const AUDIO_CODECS: readonly AudioCodecSpec[] = [
   { name: 'PCMU', clockRate: 8000, channels: 1 },
@@ -184,17 +186,19 @@ export function relayOffer(input: RelayOfferInput): RelayedOffer {
     originId: input.origin.id,
     originVersion: input.origin.version,
     address: input.local.address,
-    media: [{
-      media: 'audio',
-      port: input.local.rtpPort,
-      protocol: srtpMandatory ? 'RTP/SAVP' : 'RTP/AVP',
-      formats: codecs.map((c) => String(c.payloadType)),
-      codecs,
-      ptimeMs: ptimeWithin(offered.ptimeMs),
-      direction,
-      rtcpPort: rtcpAttribute(input.local),
-      crypto: crypto === null ? [] : [crypto],
-    }],
+    media: [
+      {
+        media: 'audio',
+        port: input.local.rtpPort,
+        protocol: srtpMandatory ? 'RTP/SAVP' : 'RTP/AVP',
+        formats: codecs.map((c) => String(c.payloadType)),
+        codecs,
+        ptimeMs: ptimeWithin(offered.ptimeMs),
+        direction,
+        rtcpPort: rtcpAttribute(input.local),
+        crypto: crypto === null ? [] : [crypto],
+      },
+    ],
   });
   return { sdp, codecs, direction, crypto, srtpMandatory, local: input.local };
 }
@@ -228,10 +232,21 @@ function sameCodec(a: SdpCodec, b: SdpCodec): boolean {
 
 /** Rejected copies of the offer's other m= lines (an answer has as many, RFC 3264 §6). */
 function answerLines(offer: SdpDescription, audioIndex: number, audio: SdpMediaToWrite): SdpMediaToWrite[] {
-  return offer.media.map((m, i) => i === audioIndex ? audio : {
-    media: m.media, port: 0, protocol: m.protocol, formats: m.formats, codecs: [], ptimeMs: undefined,
-    direction: 'inactive', rtcpPort: undefined, crypto: [],
-  });
+  return offer.media.map((m, i) =>
+    i === audioIndex
+      ? audio
+      : {
+          media: m.media,
+          port: 0,
+          protocol: m.protocol,
+          formats: m.formats,
+          codecs: [],
+          ptimeMs: undefined,
+          direction: 'inactive',
+          rtcpPort: undefined,
+          crypto: [],
+        },
+  );
 }
 
 function keys(local: string, remote: SdpCrypto | undefined): SdesKeys | null {
@@ -317,10 +332,19 @@ export function localOffer(input: LocalOfferInput): RelayedOffer {
     originId: input.origin.id,
     originVersion: input.origin.version,
     address: input.local.address,
-    media: [{
-      media: 'audio', port: input.local.rtpPort, protocol: input.srtp ? 'RTP/SAVP' : 'RTP/AVP', formats: codecs.map((c) => String(c.payloadType)),
-      codecs, ptimeMs: DEFAULT_PTIME_MS, direction, rtcpPort: rtcpAttribute(input.local), crypto: crypto === null ? [] : [crypto],
-    }],
+    media: [
+      {
+        media: 'audio',
+        port: input.local.rtpPort,
+        protocol: input.srtp ? 'RTP/SAVP' : 'RTP/AVP',
+        formats: codecs.map((c) => String(c.payloadType)),
+        codecs,
+        ptimeMs: DEFAULT_PTIME_MS,
+        direction,
+        rtcpPort: rtcpAttribute(input.local),
+        crypto: crypto === null ? [] : [crypto],
+      },
+    ],
   });
   return { sdp, codecs, direction, crypto, srtpMandatory: input.srtp, local: input.local };
 }

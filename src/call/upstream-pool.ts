@@ -126,7 +126,12 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     const usable = (u: Upstream) => u.up && u.retryAfter <= now;
     const byPriority = (list: Upstream[]) => {
       const priorities = [...new Set(list.map((u) => u.priority))].sort((a, b) => a - b);
-      return priorities.flatMap((p) => weightedOrder(list.filter((u) => u.priority === p), this.#random));
+      return priorities.flatMap((p) =>
+        weightedOrder(
+          list.filter((u) => u.priority === p),
+          this.#random,
+        ),
+      );
     };
     const good = this.upstreams.filter(usable);
     return [...byPriority(good), ...byPriority(this.upstreams.filter((u) => !usable(u)))];

@@ -139,15 +139,26 @@ function ipv4Text(ip: Uint8Array, at: number): string {
 export function ipv6Text(ip: Uint8Array, at: number): string {
   const words: number[] = [];
   for (let i = 0; i < 8; i++) words.push((ip[at + 2 * i] << 8) | ip[at + 2 * i + 1]);
-  let bestStart = -1, bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  let bestStart = -1,
+    bestLength = 1;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
-  const hex = (from: number, to: number): string => words.slice(from, to).map((w) => w.toString(16)).join(':');
+  const hex = (from: number, to: number): string =>
+    words
+      .slice(from, to)
+      .map((w) => w.toString(16))
+      .join(':');
   if (bestStart < 0) return hex(0, 8);
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }

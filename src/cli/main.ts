@@ -184,7 +184,9 @@ function buildProgram(): Command {
 
   program
     .command('scan')
-    .description('search recordings (WAV, raw G.711 with --format, pcap/pcapng; directories recursively) for DTMF that could be card data; prints at most the last four digits; exit 0 clean, 1 findings, 2 unreadable files')
+    .description(
+      'search recordings (WAV, raw G.711 with --format, pcap/pcapng; directories recursively) for DTMF that could be card data; prints at most the last four digits; exit 0 clean, 1 findings, 2 unreadable files',
+    )
     .argument('<paths...>', 'files or directories')
     .option('--json', 'one JSON document: findings, errors, summary')
     .option('--csv', 'CSV with a header row, one row per finding or unreadable file')
@@ -220,12 +222,18 @@ function buildProgram(): Command {
   program
     .command('verify')
     .allowExcessArguments(false)
-    .description('live DTMF leak test of a deployment: places test calls to --target, answers them as the agent, keys every digit in-band, as RFC 4733 and as SIP INFO, and writes a signed report (exit 0 pass, 1 leak, 3 inconclusive); or --check a report')
+    .description(
+      'live DTMF leak test of a deployment: places test calls to --target, answers them as the agent, keys every digit in-band, as RFC 4733 and as SIP INFO, and writes a signed report (exit 0 pass, 1 leak, 3 inconclusive); or --check a report',
+    )
     .option('--target <uri>', 'SIP URI the test calls go to (the deployment: toneguard, or the PBX in front of it)')
     .option('--agent-listen <addr>', 'HOST:PORT where the deployment routes the test calls to the agent', '127.0.0.1:5099')
     .option('--codecs <list>', `comma-separated codecs to test (${VERIFY_CODEC_LIST})`, parseCodecs)
     .option('--report <dir>', 'directory for report.json and report.html', 'verify-report')
-    .addOption(new Option('--secure-mode <mode>', 'api: switch secure mode per call over --api (and run a control call with it off); always: the deployment clamps every call').choices(['api', 'always']).default('api'))
+    .addOption(
+      new Option('--secure-mode <mode>', 'api: switch secure mode per call over --api (and run a control call with it off); always: the deployment clamps every call')
+        .choices(['api', 'always'])
+        .default('api'),
+    )
     .option('--api <url>', "the deployment's HTTP API, e.g. http://127.0.0.1:8080")
     .option('--token-file <file>', 'file holding the HTTP API token (or set TONEGUARD_TOKEN)')
     .option('--local-address <ip>', 'address the test caller binds', '127.0.0.1')
@@ -272,7 +280,14 @@ function buildProgram(): Command {
       const ports: unknown = options.ports;
       await runBenchCommand({
         json: options.json === true,
-        ...(typeof only === 'string' ? { only: only.split(',').map((n) => n.trim()).filter((n) => n !== '') } : {}),
+        ...(typeof only === 'string'
+          ? {
+              only: only
+                .split(',')
+                .map((n) => n.trim())
+                .filter((n) => n !== ''),
+            }
+          : {}),
         ...(typeof ports === 'string' ? { ports } : {}),
       });
     });
@@ -362,7 +377,15 @@ async function main(argv: readonly string[]): Promise<number> {
       // Already printed by commander (help, version, usage errors).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof BenchUsageError || error instanceof AudioFileError || error instanceof CaptureError || error instanceof ConfigError || error instanceof GatewayConfigError || (error instanceof VerifyError && error.code === 'EUSAGE') || (error instanceof KpiError && error.isInputError)) {
+    if (
+      error instanceof BenchUsageError ||
+      error instanceof AudioFileError ||
+      error instanceof CaptureError ||
+      error instanceof ConfigError ||
+      error instanceof GatewayConfigError ||
+      (error instanceof VerifyError && error.code === 'EUSAGE') ||
+      (error instanceof KpiError && error.isInputError)
+    ) {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -139,7 +139,9 @@ export function formatScanOutput(reports: readonly FileReport[], summary: ScanSu
     for (const r of errors) lines.push([r.file, null, 'error', null, null, null, null, null, null, null, r.error?.message ?? null].map(csvField).join(','));
     return `${lines.join('\n')}\n`;
   }
-  const lines = found.map((r) => `${r.file}  ${r.stream}  ${clock(r.finding.startMs)}-${clock(r.finding.endMs)}  ${describe(r.finding)}  confidence ${r.finding.confidence.toFixed(2)}  [${r.finding.signals.join(',')}]`);
+  const lines = found.map(
+    (r) => `${r.file}  ${r.stream}  ${clock(r.finding.startMs)}-${clock(r.finding.endMs)}  ${describe(r.finding)}  confidence ${r.finding.confidence.toFixed(2)}  [${r.finding.signals.join(',')}]`,
+  );
   for (const r of errors) lines.push(`${r.file}  error: ${r.error?.message ?? ''}`);
   const speed = summary.elapsedMs > 0 ? ` (${Math.round(summary.audioMs / summary.elapsedMs)}x real time)` : '';
   lines.push(

@@ -78,7 +78,9 @@ export async function runVerifyCommand(options: VerifyCommandOptions, writeOut: 
     const events = c.groups.reduce((n, g) => n + g.telephoneEventPackets, 0);
     const infos = c.groups.reduce((n, g) => n + g.sipInfoDigits, 0);
     const tone = Math.max(0, ...c.groups.map((g) => g.toneMsMax));
-    lines.push(`  ${c.codec} ${c.kind}: ${c.verdict}; digits recovered ${digits} (multimon-ng ${c.multimonDigits ?? '-'}), telephone-event packets ${events}, SIP INFO digits ${infos}, max tone ms per key ${tone}`);
+    lines.push(
+      `  ${c.codec} ${c.kind}: ${c.verdict}; digits recovered ${digits} (multimon-ng ${c.multimonDigits ?? '-'}), telephone-event packets ${events}, SIP INFO digits ${infos}, max tone ms per key ${tone}`,
+    );
   }
   lines.push(`  report: ${join(options.report, 'report.json')}, ${join(options.report, 'report.html')}`);
   writeOut(`${lines.join('\n')}\n`);

@@ -81,8 +81,26 @@ export const configSchema = z
          */
         auth: z
           .object({
-            realm: z.string().min(1).max(128).regex(/^[^"\\\x00-\x1f]+$/, 'printable, without quotes or backslashes').default('toneguard'),
-            users: z.array(z.object({ name: z.string().min(1).max(128).regex(/^[^"\\\x00-\x1f]+$/, 'printable, without quotes or backslashes'), password: z.string().min(12, 'at least 12 characters') }).strict()).default([]),
+            realm: z
+              .string()
+              .min(1)
+              .max(128)
+              .regex(/^[^"\\\x00-\x1f]+$/, 'printable, without quotes or backslashes')
+              .default('toneguard'),
+            users: z
+              .array(
+                z
+                  .object({
+                    name: z
+                      .string()
+                      .min(1)
+                      .max(128)
+                      .regex(/^[^"\\\x00-\x1f]+$/, 'printable, without quotes or backslashes'),
+                    password: z.string().min(12, 'at least 12 characters'),
+                  })
+                  .strict(),
+              )
+              .default([]),
             allowMd5: z.boolean().default(false),
             nonceTtlSeconds: z.number().int().min(10).max(3600).default(300),
           })
@@ -119,7 +137,10 @@ export const configSchema = z
       .prefault({})
       .refine((sip) => sip.reservedCalls < sip.maxCalls, { message: 'sip.reservedCalls must be less than sip.maxCalls', path: ['reservedCalls'] })
       .refine((sip) => sip.reservedConnections < sip.maxConnections, { message: 'sip.reservedConnections must be less than sip.maxConnections', path: ['reservedConnections'] })
-      .refine((sip) => sip.minSessionExpiresSeconds <= sip.sessionExpiresSeconds, { message: 'sip.minSessionExpiresSeconds must not exceed sip.sessionExpiresSeconds', path: ['minSessionExpiresSeconds'] }),
+      .refine((sip) => sip.minSessionExpiresSeconds <= sip.sessionExpiresSeconds, {
+        message: 'sip.minSessionExpiresSeconds must not exceed sip.sessionExpiresSeconds',
+        path: ['minSessionExpiresSeconds'],
+      }),
     /**
      * The PBX: one SIP URI, or a list with priorities (lower first) and weights (share among
      * equals); calls fail over from one to the next.
@@ -146,14 +167,17 @@ export const configSchema = z
       .array(
         z
           .object({
-            match: z.string().min(1).refine((re) => {
-              try {
-                new RegExp(re);
-                return true;
-              } catch {
-                return false;
-              }
-            }, 'must be a valid regular expression'),
+            match: z
+              .string()
+              .min(1)
+              .refine((re) => {
+                try {
+                  new RegExp(re);
+                  return true;
+                } catch {
+                  return false;
+                }
+              }, 'must be a valid regular expression'),
             upstream: sipUri,
           })
           .strict(),
@@ -177,18 +201,29 @@ export const configSchema = z
       .strict()
       .prefault({}),
     secureMode: z.enum(['api', 'always']).default('api'),
-    clamp: z.object({ mode: clampMode.default('silence') }).strict().prefault({}),
+    clamp: z
+      .object({ mode: clampMode.default('silence') })
+      .strict()
+      .prefault({}),
     http: z
       .object({
         listen: hostPort('http.listen').prefault('127.0.0.1:8080'),
         /** HTTPS instead of HTTP; off unless a certificate is configured. */
-        tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+        tls: z
+          .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+          .strict()
+          .optional(),
         /** Master bearer token (CTI/admin side, Authorization header only); empty: only loopback clients, Host checked. */
         token: z.string().default(''),
         /** HMAC key of widget tokens; empty: a random key per process. Instances behind one balancer share it. */
         widgetTokenKey: z.string().default(''),
         /** Lifetime of a widget token minted by POST /calls/:id/widget-token (s); default 4 h. */
-        widgetTokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(14400),
+        widgetTokenTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(7 * 86400)
+          .default(14400),
         /** HMAC key of payment status callbacks; empty: statusCallback is refused. */
         webhookSecret: z.string().default(''),
         /** Accept http:// status callbacks (default: https only). */

@@ -63,7 +63,10 @@ export const dialogConfigSchema = z
      */
     amountMode: z.enum(['choice', 'fixed']).default('choice'),
     /** credit-card-type names. */
-    validCardTypes: z.array(z.string().min(1)).min(1).default([...DEFAULT_CARD_TYPES]),
+    validCardTypes: z
+      .array(z.string().min(1))
+      .min(1)
+      .default([...DEFAULT_CARD_TYPES]),
     /** Twilio's securityCode: ask for the CVV/CID at all. */
     securityCode: z.boolean().default(true),
     /** Per card type: which fields to ask for (e.g. `{ maestro: { securityCode: false } }`). */

@@ -90,13 +90,33 @@ function build(): readonly Transition[] {
     // A captured field leads to the next missing one in flow order, or to the readback. The
     // guided flow keeps the order (amount, card number, expiry, security code); an agent asking
     // for fields in another order (capture) can leave any earlier one missing.
-    ...rows('amount-choice', 'pay-full', NEXT_TARGETS.filter((s) => s !== 'amount-entry' && s !== 'amount-choice')),
+    ...rows(
+      'amount-choice',
+      'pay-full',
+      NEXT_TARGETS.filter((s) => s !== 'amount-entry' && s !== 'amount-choice'),
+    ),
     ...rows('amount-choice', 'other-amount', ['amount-entry']),
-    ...rows('amount-entry', 'valid', NEXT_TARGETS.filter((s) => s !== 'amount-entry' && s !== 'amount-choice')),
-    ...rows('card-number', 'valid', NEXT_TARGETS.filter((s) => s !== 'card-number')),
-    ...rows('expiry', 'valid', NEXT_TARGETS.filter((s) => s !== 'expiry')),
+    ...rows(
+      'amount-entry',
+      'valid',
+      NEXT_TARGETS.filter((s) => s !== 'amount-entry' && s !== 'amount-choice'),
+    ),
+    ...rows(
+      'card-number',
+      'valid',
+      NEXT_TARGETS.filter((s) => s !== 'card-number'),
+    ),
+    ...rows(
+      'expiry',
+      'valid',
+      NEXT_TARGETS.filter((s) => s !== 'expiry'),
+    ),
     // The agent may ask for the code before the card number (its size is then 3 or 4).
-    ...rows('security-code', 'valid', NEXT_TARGETS.filter((s) => s !== 'security-code')),
+    ...rows(
+      'security-code',
+      'valid',
+      NEXT_TARGETS.filter((s) => s !== 'security-code'),
+    ),
     ...rows('confirmation', 'confirm', ['processing']),
     ...rows('confirmation', 'change', ['change-choice']),
     ...rows('change-choice', 'change-amount', ['amount-choice', 'amount-entry']),

@@ -21,16 +21,7 @@ import { cardTypePromptId } from './prompts/prompt-text.js';
 import { resultHeaders } from './result-headers.js';
 import { SecretDigits } from './secret-digits.js';
 import type { DialogTimers, TimerHandle } from './timers.js';
-import {
-  PAYMENT_STEPS,
-  type CaptureField,
-  type DialogDigit,
-  type ErrorType,
-  type FieldInput,
-  type PaymentResult,
-  type PaymentSessionRecord,
-  type PaymentStep,
-} from './vocabulary.js';
+import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type FieldInput, type PaymentResult, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
 
 /** Twilio-like status event: what is being collected, which attempt, what went wrong; masked values only. */
 export interface PaymentStatus {
@@ -573,9 +564,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       description: this.#request.description,
     };
     this.#emitStatus('payment-processing', charge, null);
-    this.#gatewayTimer = this.#timers.set(this.#config.timeouts.gatewayMs, () =>
-      this.#guard(() => this.#outcome(charge, { kind: 'error', reason: 'timeout', outcomeUnknown: true })),
-    );
+    this.#gatewayTimer = this.#timers.set(this.#config.timeouts.gatewayMs, () => this.#guard(() => this.#outcome(charge, { kind: 'error', reason: 'timeout', outcomeUnknown: true })));
     let pending: Promise<ChargeOutcome>;
     try {
       pending = this.#connector.charge(request);
@@ -758,16 +747,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
   }
 
-  #finish(end: {
-    cause: Cause;
-    result: PaymentResult;
-    reason: string | null;
-    route: FailureRoute;
-    transactionId?: string;
-    hangupStep?: PaymentStep | null;
-    prompt?: string[];
-    idv?: boolean;
-  }): void {
+  #finish(end: { cause: Cause; result: PaymentResult; reason: string | null; route: FailureRoute; transactionId?: string; hangupStep?: PaymentStep | null; prompt?: string[]; idv?: boolean }): void {
     const from = this.#state;
     if (from === 'ended') return;
     if (!isAllowed(from, end.cause, 'ended')) throw new Error(`no transition ${from} --${end.cause}--> ended`);

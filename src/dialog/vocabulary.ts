@@ -49,7 +49,11 @@ export type FieldInput = PaymentInput;
  * canonical value, or null for anything else (an unknown word, empty, repeated garbage).
  */
 export function parsePaymentInput(text: string): PaymentInput | null {
-  const words = text.trim().toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter((w) => w !== '');
   if (words.length === 0 || words.length > 2 || words.some((w) => w !== 'dtmf' && w !== 'speech')) return null;
   const dtmf = words.includes('dtmf');
   const speech = words.includes('speech');

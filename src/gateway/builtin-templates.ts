@@ -42,7 +42,13 @@ export const AUTHORIZE_NET_TEMPLATE: TemplateSource = {
       { when: { path: ANET_RESPONSE_CODE, equals: '2' }, outcome: 'declined' },
       // 4: held for review. Not approved: the dialog must not announce success.
       { when: { path: ANET_RESPONSE_CODE, equals: '4' }, outcome: 'declined', reason: 'held-for-review' },
-      { when: [{ path: ANET_RESPONSE_CODE, equals: '3' }, { path: ANET_ERROR_CODE, in: ANET_CARD_ERRORS }], outcome: 'declined' },
+      {
+        when: [
+          { path: ANET_RESPONSE_CODE, equals: '3' },
+          { path: ANET_ERROR_CODE, in: ANET_CARD_ERRORS },
+        ],
+        outcome: 'declined',
+      },
       { when: { path: ANET_RESPONSE_CODE, equals: '3' }, outcome: 'error' },
       // No transactionResponse: the request itself failed (E00007 authentication, E00003 schema...).
       { when: { path: 'createTransactionResponse.messages.resultCode', equals: 'Error' }, outcome: 'error' },

@@ -22,7 +22,6 @@ export interface FakeConnectorOptions {
   readonly script?: readonly ChargeOutcome[];
 }
 
-
 export class FakeConnector implements PaymentConnector {
   readonly #now: () => number;
   readonly #script: ChargeOutcome[];

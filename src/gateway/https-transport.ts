@@ -126,8 +126,7 @@ export const postHttps: Transport = (body, options, onSent, signal) =>
         // HTTP layer never saw the request: nothing can have been charged.
         if (/ALERT/.test(code)) sent = false;
         fail('tls', code);
-      }
-      else if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') fail('connection-reset', code);
+      } else if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') fail('connection-reset', code);
       else fail('network', code || 'network error');
     });
     req.on('response', (response: IncomingMessage) => {

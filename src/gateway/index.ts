@@ -10,4 +10,14 @@ export { loadTemplate, compileTemplate, type CompiledTemplate } from './template
 export { BUILTIN_TEMPLATES } from './builtin-templates.js';
 export { attemptRef } from './attempt-ref.js';
 export { lastFour, luhnValid } from './card-digits.js';
-export { startGatewaySimulator, parseListen, SIMULATOR_FAULTS, isSimulatorFault, type GatewaySimulator, type GatewaySimulatorOptions, type LedgerStats, type SimulatorEvent, type SimulatorFault } from './simulator.js';
+export {
+  startGatewaySimulator,
+  parseListen,
+  SIMULATOR_FAULTS,
+  isSimulatorFault,
+  type GatewaySimulator,
+  type GatewaySimulatorOptions,
+  type LedgerStats,
+  type SimulatorEvent,
+  type SimulatorFault,
+} from './simulator.js';

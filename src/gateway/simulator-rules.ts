@@ -22,7 +22,6 @@ export interface SimulatorCard {
   readonly minorPart: number | null;
 }
 
-
 /** `now`: the simulator's clock; a card is valid through the last day of its expiry month. */
 export function decide(card: SimulatorCard, now: Date): SimulatorDecision {
   if (!/^[0-9]{12,19}$/.test(card.pan) || !luhnValid(Buffer.from(card.pan, 'latin1'))) {

@@ -41,7 +41,15 @@ export interface LedgerStats {
 }
 
 export type SimulatorEvent =
-  | { readonly type: 'request'; readonly key: string; readonly cardLast4: string | null; readonly amount: string | null; readonly outcome: string; readonly replay: boolean; readonly fault: SimulatorFault | null }
+  | {
+      readonly type: 'request';
+      readonly key: string;
+      readonly cardLast4: string | null;
+      readonly amount: string | null;
+      readonly outcome: string;
+      readonly replay: boolean;
+      readonly fault: SimulatorFault | null;
+    }
   | { readonly type: 'bad-request'; readonly status: number; readonly detail: string }
   | { readonly type: 'tls-error'; readonly detail: string };
 
@@ -89,7 +97,14 @@ async function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
     ],
   });
   return { cert: result.cert, key: result.private };
@@ -152,16 +167,27 @@ function parseCharge(xml: string): ParseResult {
     const pan = selectText(document, 'PaymentRequest.Card.Number');
     const amount = selectText(document, 'PaymentRequest.Amount');
     const key = selectText(document, 'PaymentRequest.IdempotencyKey');
-    if (expiry === null || pan === null || amount === null || key === null || key === '') return { kind: 'invalid', format: 'generic', detail: 'IdempotencyKey, Card/Number, Card/Expiry or Amount missing' };
+    if (expiry === null || pan === null || amount === null || key === null || key === '')
+      return { kind: 'invalid', format: 'generic', detail: 'IdempotencyKey, Card/Number, Card/Expiry or Amount missing' };
     return {
       kind: 'charge',
-      charge: { format: 'generic', key, pan, expiryYear: expiry.year, expiryMonth: expiry.month, amount, currency: selectText(document, 'PaymentRequest.Amount.@currency') ?? 'USD', credentials: null },
+      charge: {
+        format: 'generic',
+        key,
+        pan,
+        expiryYear: expiry.year,
+        expiryMonth: expiry.month,
+        amount,
+        currency: selectText(document, 'PaymentRequest.Amount.@currency') ?? 'USD',
+        credentials: null,
+      },
     };
   }
   return { kind: 'invalid', format: null, detail: 'unknown request (expected createTransactionRequest or PaymentRequest)' };
 }
 
-const ANET_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<createTransactionResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd">';
+const ANET_HEAD =
+  '<?xml version="1.0" encoding="utf-8"?>\n<createTransactionResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd">';
 
 function cardType(last4Pan: string): string {
   if (last4Pan.startsWith('4')) return 'Visa';
@@ -180,7 +206,10 @@ function authorizeNetAnswer(ref: string, decision: SimulatorDecision, transactio
     return `${ANET_HEAD}${refId}<messages><resultCode>Ok</resultCode><message><code>I00001</code><text>Successful.</text></message></messages><transactionResponse><responseCode>1</responseCode><authCode>${authCode}</authCode><avsResultCode>Y</avsResultCode><cvvResultCode>M</cvvResultCode><cavvResultCode>2</cavvResultCode><transId>${transactionId}</transId><refTransID /><transHash /><testRequest>0</testRequest>${masked}<messages><message><code>1</code><description>This transaction has been approved.</description></message></messages><transHashSha2 /><networkTransId>${transactionId}SIM</networkTransId></transactionResponse></createTransactionResponse>`;
   }
   if (decision.kind === 'decline') {
-    const top = decision.responseCode === '2' ? '<resultCode>Ok</resultCode><message><code>I00001</code><text>Successful.</text></message>' : '<resultCode>Error</resultCode><message><code>E00027</code><text>The transaction was unsuccessful.</text></message>';
+    const top =
+      decision.responseCode === '2'
+        ? '<resultCode>Ok</resultCode><message><code>I00001</code><text>Successful.</text></message>'
+        : '<resultCode>Error</resultCode><message><code>E00027</code><text>The transaction was unsuccessful.</text></message>';
     // Declines carry a transId of 0 for errors, a real one for issuer declines (as the API does).
     const id = decision.responseCode === '2' ? transactionId : '0';
     return `${ANET_HEAD}${refId}<messages>${top}</messages><transactionResponse><responseCode>${decision.responseCode}</responseCode><authCode /><avsResultCode>P</avsResultCode><cvvResultCode /><cavvResultCode /><transId>${id}</transId><refTransID /><transHash /><testRequest>0</testRequest>${masked}<errors><error><errorCode>${decision.code}</errorCode><errorText>${escapeXml(decision.text)}</errorText></error></errors><transHashSha2 /></transactionResponse></createTransactionResponse>`;
@@ -332,7 +361,11 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
       const given = parsed.charge.credentials;
       if (expected !== null && given !== null && (given.name !== expected.name || given.transactionKey !== expected.transactionKey)) {
         emit({ type: 'bad-request', status: 200, detail: 'E00007 authentication failed' });
-        send(res, 200, `${ANET_HEAD}<messages><resultCode>Error</resultCode><message><code>E00007</code><text>User authentication failed due to invalid authentication values.</text></message></messages></createTransactionResponse>`);
+        send(
+          res,
+          200,
+          `${ANET_HEAD}<messages><resultCode>Error</resultCode><message><code>E00007</code><text>User authentication failed due to invalid authentication values.</text></message></messages></createTransactionResponse>`,
+        );
         return;
       }
       answerCharge(req, res, parsed.charge, fault);

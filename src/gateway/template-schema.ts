@@ -24,7 +24,10 @@ const ruleSchema = z.strictObject({
   when: z.union([conditionSchema, z.array(conditionSchema).min(1)]).transform((value) => (Array.isArray(value) ? value : [value])),
   outcome: z.enum(['approved', 'declined', 'error']),
   /** A fixed reason for this rule (otherwise from `reasons`, then `reasonPath`, then the default). */
-  reason: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a short token such as do-not-honour').optional(),
+  reason: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, 'must be a short token such as do-not-honour')
+    .optional(),
 });
 export type ResponseRule = z.infer<typeof ruleSchema>;
 

@@ -128,7 +128,13 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallControl, opt
   });
   app.get(
     '/calls',
-    { schema: { summary: 'Live calls', tags, response: { 200: json({ type: 'object', required: ['calls'], properties: { calls: { type: 'array', items: callSummarySchema } } }, 'Every live call'), ...problemResponses(...MASTER_ERRORS) } } },
+    {
+      schema: {
+        summary: 'Live calls',
+        tags,
+        response: { 200: json({ type: 'object', required: ['calls'], properties: { calls: { type: 'array', items: callSummarySchema } } }, 'Every live call'), ...problemResponses(...MASTER_ERRORS) },
+      },
+    },
     async () => ({ calls: calls.list() }),
   );
 
@@ -162,13 +168,16 @@ export function registerCallRoutes(app: FastifyInstance, calls: CallControl, opt
     const expiresAt = Math.floor(Date.now() / 1000) + ttl;
     const token = options.widgetTokens.mint({ callId: call.id, scopes: WIDGET_SCOPES, expiresAt });
     const path = `/widget/${encodeURIComponent(call.id)}#token=${encodeURIComponent(token)}`;
-    return reply.code(201).header('cache-control', 'no-store').send({
-      callId: call.id,
-      token,
-      scopes: WIDGET_SCOPES,
-      expiresAt: new Date(expiresAt * 1000).toISOString(),
-      path,
-      url: `${request.protocol}://${request.host}${path}`,
-    });
+    return reply
+      .code(201)
+      .header('cache-control', 'no-store')
+      .send({
+        callId: call.id,
+        token,
+        scopes: WIDGET_SCOPES,
+        expiresAt: new Date(expiresAt * 1000).toISOString(),
+        path,
+        url: `${request.protocol}://${request.host}${path}`,
+      });
   });
 }

@@ -28,7 +28,10 @@ const readySchema = {
   description: 'Not ready (503, problem `not-ready`) while starting, draining after SIGTERM, or with no upstream PBX up; `reasons` says which.',
   tags: ['health'],
   response: {
-    200: json({ type: 'object', required: ['status', 'reasons'], properties: { status: { type: 'string', enum: ['ready'] }, reasons: { type: 'array', items: { type: 'string' }, maxItems: 0 } } }, 'Ready'),
+    200: json(
+      { type: 'object', required: ['status', 'reasons'], properties: { status: { type: 'string', enum: ['ready'] }, reasons: { type: 'array', items: { type: 'string' }, maxItems: 0 } } },
+      'Ready',
+    ),
     ...problemResponses('not-ready', ...PUBLIC_ERRORS),
   },
 };

@@ -99,7 +99,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       if (!STATE_CHANGING.has(request.method)) return;
       const params = request.params as Record<string, unknown> | undefined;
       const id = params?.id ?? params?.callId;
-      onStateChange({ actor: requestActor(request), method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0], call: typeof id === 'string' ? id : null, status: reply.statusCode });
+      onStateChange({
+        actor: requestActor(request),
+        method: request.method,
+        route: request.routeOptions.url ?? request.url.split('?')[0],
+        call: typeof id === 'string' ? id : null,
+        status: reply.statusCode,
+      });
     });
   }
   // Every body is JSON: anything else (text/plain included) is 415, not a string for a handler.

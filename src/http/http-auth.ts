@@ -24,10 +24,7 @@ declare module 'fastify' {
   }
 }
 
-export type Principal =
-  | { readonly kind: 'master' }
-  | { readonly kind: 'loopback' }
-  | { readonly kind: 'widget'; readonly callId: string; readonly scopes: readonly WidgetScope[] };
+export type Principal = { readonly kind: 'master' } | { readonly kind: 'loopback' } | { readonly kind: 'widget'; readonly callId: string; readonly scopes: readonly WidgetScope[] };
 
 export interface AuthOptions {
   /** Empty: loopback clients only, Host checked. */
@@ -39,9 +36,7 @@ export interface AuthOptions {
   readonly tls: boolean;
 }
 
-export type AuthDecision =
-  | { readonly ok: true; readonly principal: Principal | null }
-  | { readonly ok: false; readonly status: 401 | 403 | 421; readonly code: string; readonly error: string };
+export type AuthDecision = { readonly ok: true; readonly principal: Principal | null } | { readonly ok: false; readonly status: 401 | 403 | 421; readonly code: string; readonly error: string };
 
 const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

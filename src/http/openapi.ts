@@ -64,8 +64,7 @@ export async function registerOpenApi(app: FastifyInstance, publicPaths: Readonl
       info: {
         title: 'toneguard HTTP API',
         version: API_VERSION,
-        description:
-          'Live calls and secure mode, agent-assisted payments, the agent widget, KPIs, metrics and health. Errors are RFC 9457 problem details (application/problem+json).',
+        description: 'Live calls and secure mode, agent-assisted payments, the agent widget, KPIs, metrics and health. Errors are RFC 9457 problem details (application/problem+json).',
         license: { name: 'MIT' },
       },
       components: {

@@ -40,15 +40,16 @@ export const CAPTURABLE = ['charge-amount', 'payment-card-number', 'expiration-d
 
 const startBody = z
   .object({
-    idempotencyKey: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
     statusCallback: z.string().max(2048).optional(),
   })
   .passthrough();
 
-const updateBody = z.union([
-  z.object({ capture: z.enum(CAPTURABLE) }).strict(),
-  z.object({ status: z.enum(['complete', 'cancel']) }).strict(),
-]);
+const updateBody = z.union([z.object({ capture: z.enum(CAPTURABLE) }).strict(), z.object({ status: z.enum(['complete', 'cancel']) }).strict()]);
 
 export type PaymentCommand = z.infer<typeof updateBody>;
 
@@ -58,10 +59,7 @@ export type PaymentCommandResult = { readonly accepted: true } | { readonly acce
 /** The 409 problem of a refused command: readable, and the reason and fields as members. */
 export function refusedCommand(command: PaymentCommand, done: Extract<PaymentCommandResult, { accepted: false }>): PaymentApiError {
   const what = 'capture' in command ? `capture ${command.capture}` : command.status;
-  const message =
-    done.missing !== undefined && done.missing.length > 0
-      ? `cannot ${what}: missing or invalid: ${done.missing.join(', ')}`
-      : `cannot ${what} now: ${done.reason}`;
+  const message = done.missing !== undefined && done.missing.length > 0 ? `cannot ${what}: missing or invalid: ${done.missing.join(', ')}` : `cannot ${what} now: ${done.reason}`;
   return new PaymentApiError('ERR_CONFLICT', message, { accepted: false, reason: done.reason, ...(done.missing === undefined ? {} : { missing: done.missing }) });
 }
 

@@ -37,15 +37,7 @@ function csvField(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const SUMMARY_COLUMNS = [
-  'entered',
-  'successful',
-  'unsuccessful',
-  'attempted',
-  'hangups',
-  ...PAYMENT_RESULTS.map((r) => `avg_duration_seconds_${r}`),
-  ...PAYMENT_STEPS.map((s) => `funnel_${s}`),
-];
+const SUMMARY_COLUMNS = ['entered', 'successful', 'unsuccessful', 'attempted', 'hangups', ...PAYMENT_RESULTS.map((r) => `avg_duration_seconds_${r}`), ...PAYMENT_STEPS.map((s) => `funnel_${s}`)];
 
 function summaryCells(summary: KpiSummary): (string | number | undefined)[] {
   return [
@@ -93,7 +85,11 @@ export function summaryText(summary: KpiSummary, indent = ''): string {
     `unsuccessful: ${summary.unsuccessful}`,
     `attempted: ${summary.attempted}`,
     `hangups: ${summary.hangups}`,
-    `average duration (s): ${Object.entries(summary.avgDurationSeconds).map(([r, s]) => `${r} ${s}`).join(', ') || '-'}`,
+    `average duration (s): ${
+      Object.entries(summary.avgDurationSeconds)
+        .map(([r, s]) => `${r} ${s}`)
+        .join(', ') || '-'
+    }`,
     `funnel: ${PAYMENT_STEPS.map((s) => `${s} ${summary.funnel[s]}`).join(', ')}`,
   ];
   return lines.map((line) => `${indent}${line}\n`).join('');

@@ -59,19 +59,80 @@ export class KpiMetrics {
   readonly #merchants = new BoundedLabel(MAX_MERCHANTS);
   readonly #cardTypes = new BoundedLabel(MAX_CARD_TYPES);
 
-  readonly #entered = new Counter({ name: 'toneguard_payment_sessions_entered_total', help: 'Payment sessions started (the caller entered the payment application)', labelNames: ['mode'], registers: [this.registry] });
-  readonly #enteredByMerchant = new Counter({ name: 'toneguard_payment_sessions_entered_by_merchant_total', help: 'Payment sessions started, per merchant (first 100 merchants; later ones as "other")', labelNames: ['mode', 'merchant'], registers: [this.registry] });
-  readonly #upstreamUp = new Gauge({ name: 'toneguard_upstream_up', help: 'Upstream PBX reachable (1) or down (0), from OPTIONS keep-alives and INVITE outcomes', labelNames: ['upstream'], registers: [this.registry] });
-  readonly #upstreamInvites = new Counter({ name: 'toneguard_upstream_invites_total', help: 'INVITEs sent to each upstream PBX, by outcome', labelNames: ['upstream', 'outcome'], registers: [this.registry] });
-  readonly #sessions = new Counter({ name: 'toneguard_payment_sessions_total', help: 'Payment sessions ended, per result (X-Payment-Result values)', labelNames: ['mode', 'result'], registers: [this.registry] });
-  readonly #sessionsByMerchant = new Counter({ name: 'toneguard_payment_sessions_by_merchant_total', help: 'Payment sessions ended, per merchant and result', labelNames: ['mode', 'merchant', 'result'], registers: [this.registry] });
-  readonly #sessionsByCardType = new Counter({ name: 'toneguard_payment_sessions_by_card_type_total', help: 'Payment sessions ended, per card type (credit-card-type name) and result', labelNames: ['mode', 'card_type', 'result'], registers: [this.registry] });
+  readonly #entered = new Counter({
+    name: 'toneguard_payment_sessions_entered_total',
+    help: 'Payment sessions started (the caller entered the payment application)',
+    labelNames: ['mode'],
+    registers: [this.registry],
+  });
+  readonly #enteredByMerchant = new Counter({
+    name: 'toneguard_payment_sessions_entered_by_merchant_total',
+    help: 'Payment sessions started, per merchant (first 100 merchants; later ones as "other")',
+    labelNames: ['mode', 'merchant'],
+    registers: [this.registry],
+  });
+  readonly #upstreamUp = new Gauge({
+    name: 'toneguard_upstream_up',
+    help: 'Upstream PBX reachable (1) or down (0), from OPTIONS keep-alives and INVITE outcomes',
+    labelNames: ['upstream'],
+    registers: [this.registry],
+  });
+  readonly #upstreamInvites = new Counter({
+    name: 'toneguard_upstream_invites_total',
+    help: 'INVITEs sent to each upstream PBX, by outcome',
+    labelNames: ['upstream', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly #sessions = new Counter({
+    name: 'toneguard_payment_sessions_total',
+    help: 'Payment sessions ended, per result (X-Payment-Result values)',
+    labelNames: ['mode', 'result'],
+    registers: [this.registry],
+  });
+  readonly #sessionsByMerchant = new Counter({
+    name: 'toneguard_payment_sessions_by_merchant_total',
+    help: 'Payment sessions ended, per merchant and result',
+    labelNames: ['mode', 'merchant', 'result'],
+    registers: [this.registry],
+  });
+  readonly #sessionsByCardType = new Counter({
+    name: 'toneguard_payment_sessions_by_card_type_total',
+    help: 'Payment sessions ended, per card type (credit-card-type name) and result',
+    labelNames: ['mode', 'card_type', 'result'],
+    registers: [this.registry],
+  });
   readonly #attempts = new Counter({ name: 'toneguard_payment_attempts_total', help: 'Cards submitted to the payment gateway', labelNames: ['mode'], registers: [this.registry] });
-  readonly #hangups = new Counter({ name: 'toneguard_payment_caller_hangups_total', help: 'Callers who hung up inside the payment application, per step', labelNames: ['mode', 'step'], registers: [this.registry] });
-  readonly #funnel = new Counter({ name: 'toneguard_payment_steps_reached_total', help: 'Ended payment sessions that reached each step (the drop-off funnel)', labelNames: ['mode', 'step'], registers: [this.registry] });
-  readonly #fieldErrors = new Counter({ name: 'toneguard_payment_field_errors_total', help: 'Validation and timeout errors per field being collected', labelNames: ['mode', 'for', 'error_type'], registers: [this.registry] });
-  readonly #fieldInputs = new Counter({ name: 'toneguard_payment_fields_captured_total', help: 'Fields captured in ended payment sessions, per how the caller gave them (dtmf, speech, "dtmf speech")', labelNames: ['mode', 'for', 'input'], registers: [this.registry] });
-  readonly #duration = new Histogram({ name: 'toneguard_payment_session_duration_seconds', help: 'Payment session duration, seconds, per result', labelNames: ['mode', 'result'], buckets: DURATION_BUCKETS_S, registers: [this.registry] });
+  readonly #hangups = new Counter({
+    name: 'toneguard_payment_caller_hangups_total',
+    help: 'Callers who hung up inside the payment application, per step',
+    labelNames: ['mode', 'step'],
+    registers: [this.registry],
+  });
+  readonly #funnel = new Counter({
+    name: 'toneguard_payment_steps_reached_total',
+    help: 'Ended payment sessions that reached each step (the drop-off funnel)',
+    labelNames: ['mode', 'step'],
+    registers: [this.registry],
+  });
+  readonly #fieldErrors = new Counter({
+    name: 'toneguard_payment_field_errors_total',
+    help: 'Validation and timeout errors per field being collected',
+    labelNames: ['mode', 'for', 'error_type'],
+    registers: [this.registry],
+  });
+  readonly #fieldInputs = new Counter({
+    name: 'toneguard_payment_fields_captured_total',
+    help: 'Fields captured in ended payment sessions, per how the caller gave them (dtmf, speech, "dtmf speech")',
+    labelNames: ['mode', 'for', 'input'],
+    registers: [this.registry],
+  });
+  readonly #duration = new Histogram({
+    name: 'toneguard_payment_session_duration_seconds',
+    help: 'Payment session duration, seconds, per result',
+    labelNames: ['mode', 'result'],
+    buckets: DURATION_BUCKETS_S,
+    registers: [this.registry],
+  });
 
   readonly #callsActive = new Gauge({ name: 'toneguard_calls_active', help: 'Calls in progress', registers: [this.registry] });
   /** Per media worker (rtp.workers), read from the pool at scrape time. */
@@ -88,7 +149,7 @@ export class KpiMetrics {
   });
   readonly #workerLag = new Gauge({
     name: 'toneguard_media_worker_event_loop_lag_seconds',
-    help: "p99 event-loop delay of each media worker over its last second, seconds",
+    help: 'p99 event-loop delay of each media worker over its last second, seconds',
     labelNames: ['worker'],
     registers: [this.registry],
     collect: () => {
@@ -97,13 +158,33 @@ export class KpiMetrics {
     },
   });
   readonly #callsTotal = new Counter({ name: 'toneguard_calls_total', help: 'Calls started', registers: [this.registry] });
-  readonly #rtpPackets = new Counter({ name: 'toneguard_rtp_packets_total', help: 'RTP packets, per leg and direction (in: received, out: sent)', labelNames: ['leg', 'direction'], registers: [this.registry] });
+  readonly #rtpPackets = new Counter({
+    name: 'toneguard_rtp_packets_total',
+    help: 'RTP packets, per leg and direction (in: received, out: sent)',
+    labelNames: ['leg', 'direction'],
+    registers: [this.registry],
+  });
   readonly #rtpLost = new Counter({ name: 'toneguard_rtp_packets_lost_total', help: 'RTP packets lost on the way to us (sequence gaps), per leg', labelNames: ['leg'], registers: [this.registry] });
   readonly #rtpDropped = new Counter({ name: 'toneguard_rtp_packets_dropped_total', help: 'RTP packets we dropped, per reason', labelNames: ['reason'], registers: [this.registry] });
   readonly #digits = new Counter({ name: 'toneguard_dtmf_digits_total', help: 'DTMF digits detected, per source', labelNames: ['source'], registers: [this.registry] });
-  readonly #internalErrors = new Counter({ name: 'toneguard_internal_errors_total', help: 'Errors caught by containment: a call ended with "error" (source call), or the process-wide last-resort handler', labelNames: ['source'], registers: [this.registry] });
-  readonly #audit = new Counter({ name: 'toneguard_audit_events_total', help: 'Audit trail lines written (secure mode changes, payment commands, state-changing API calls, reloads), per action', labelNames: ['action'], registers: [this.registry] });
-  readonly #clamped = new Counter({ name: 'toneguard_dtmf_digits_clamped_total', help: 'DTMF digits kept from the agent leg (secure mode), per source', labelNames: ['source'], registers: [this.registry] });
+  readonly #internalErrors = new Counter({
+    name: 'toneguard_internal_errors_total',
+    help: 'Errors caught by containment: a call ended with "error" (source call), or the process-wide last-resort handler',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly #audit = new Counter({
+    name: 'toneguard_audit_events_total',
+    help: 'Audit trail lines written (secure mode changes, payment commands, state-changing API calls, reloads), per action',
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+  readonly #clamped = new Counter({
+    name: 'toneguard_dtmf_digits_clamped_total',
+    help: 'DTMF digits kept from the agent leg (secure mode), per source',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
 
   constructor() {
     // Process and Node runtime metrics (CPU, memory, event-loop lag, GC, handles) beside ours.
@@ -143,7 +224,6 @@ export class KpiMetrics {
     for (const field of record.fieldInputs ?? []) this.#fieldInputs.inc({ mode, for: field.for, input: field.input });
     this.#duration.observe({ mode, result }, Math.max(0, record.endedAt - record.startedAt) / 1000);
   }
-
 
   /** Where the per-worker gauges read from (the media worker pool's state). */
   mediaWorkers(source: () => readonly { readonly index: number; readonly calls: number; readonly lagMs: number }[]): void {

@@ -29,7 +29,8 @@ interface KpiQuery {
 
 // Problems whose `error` is the code and `message` the detail, as these routes answered before.
 function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof KpiError && error.isInputError) return sendProblem(request, reply, 'bad-request', error.message, { code: error.code, extensions: { error: error.code, message: error.message } });
+  if (error instanceof KpiError && error.isInputError)
+    return sendProblem(request, reply, 'bad-request', error.message, { code: error.code, extensions: { error: error.code, message: error.message } });
   // A database failure's own message may name hosts or files: it goes to the log, not the client.
   const code = error instanceof KpiError ? error.code : 'kpi.db-failure';
   request.log.error({ code, message: error instanceof Error ? error.message : String(error) }, 'KPI store failed');

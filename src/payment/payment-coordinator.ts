@@ -98,11 +98,32 @@ export class PaymentCoordinator implements PaymentApi {
     logger.warn({ call: call.id, message }, 'payment headers rejected');
     this.#audit({ action: 'payment-start', actor: AUTOMATED_ACTOR, call: call.id, payment: sessionId, mode: 'automated' });
     this.#audit({ action: 'payment-end', actor: 'payment', call: call.id, payment: sessionId, result: 'validation-error', reason: 'invalid-payment-headers' });
-    const headers = resultHeaders({ result: 'validation-error', transactionId: null, cardLast4: null, cardType: null, amountMinor: null, currency: dialog.currency, reason: 'invalid-payment-headers' });
+    const headers = resultHeaders({
+      result: 'validation-error',
+      transactionId: null,
+      cardLast4: null,
+      cardType: null,
+      amountMinor: null,
+      currency: dialog.currency,
+      reason: 'invalid-payment-headers',
+    });
     observer.entered({ sessionId, callId: call.id, mode: 'automated', merchantId: null, at: now });
     const record: PaymentSessionRecord = {
-      sessionId, callId: call.id, mode: 'automated', merchantId: null, cardType: null, currency: dialog.currency, amountMinor: null,
-      result: 'validation-error', reason: 'invalid-payment-headers', startedAt: now, endedAt: now, stepsReached: [], hangupStep: null, attempts: 0, fieldErrors: [],
+      sessionId,
+      callId: call.id,
+      mode: 'automated',
+      merchantId: null,
+      cardType: null,
+      currency: dialog.currency,
+      amountMinor: null,
+      result: 'validation-error',
+      reason: 'invalid-payment-headers',
+      startedAt: now,
+      endedAt: now,
+      stepsReached: [],
+      hangupStep: null,
+      attempts: 0,
+      fieldErrors: [],
     };
     observer.ended(call.id, { result: 'validation-error', reason: 'invalid-payment-headers', transactionId: null, headers, action: { kind: 'none' }, record });
     if (dialog.returnBy === 'REFER' && dialog.returnUri !== null) {
@@ -204,7 +225,14 @@ export class PaymentCoordinator implements PaymentApi {
     const session = new PaymentSession({ request, config: this.#options.dialog, connector: this.#options.connector, timers: new RealTimers() });
     const speechModel = request.mode === 'automated' && request.input !== 'dtmf' ? (this.#options.speechModel ?? null) : null;
     const run = new PaymentRun({ call, session, prompts: this.#options.prompts, mode: request.mode, logger, speechModel });
-    const webhook = statusCallback === undefined ? null : new StatusWebhook({ url: statusCallback, secret: typeof this.#options.webhookSecret === 'function' ? this.#options.webhookSecret() : this.#options.webhookSecret, privateAddresses: this.#options.webhookPrivateAddresses ?? false });
+    const webhook =
+      statusCallback === undefined
+        ? null
+        : new StatusWebhook({
+            url: statusCallback,
+            secret: typeof this.#options.webhookSecret === 'function' ? this.#options.webhookSecret() : this.#options.webhookSecret,
+            privateAddresses: this.#options.webhookPrivateAddresses ?? false,
+          });
     const active: ActivePayment = { run, request, idempotencyKey, webhook, lastStatus: null, result: null };
     this.#active.set(call.id, active);
     observer.entered({ sessionId: request.sessionId, callId: call.id, mode: request.mode, merchantId: request.merchantId, at: Date.now(), currency: request.currency });
@@ -220,8 +248,20 @@ export class PaymentCoordinator implements PaymentApi {
     run.on('result', (result) => {
       active.result = result;
       observer.ended(call.id, result);
-      webhook?.send({ event: 'result', paymentId: request.sessionId, callId: call.id, result: result.result, reason: result.reason, transactionId: result.transactionId, headers: result.headers, fieldInputs: result.record.fieldInputs ?? [] });
-      logger.info({ call: call.id, payment: request.sessionId, mode: request.mode, result: result.result, reason: result.reason, last4: result.headers['X-Payment-Card-Last4'] ?? null }, 'payment ended');
+      webhook?.send({
+        event: 'result',
+        paymentId: request.sessionId,
+        callId: call.id,
+        result: result.result,
+        reason: result.reason,
+        transactionId: result.transactionId,
+        headers: result.headers,
+        fieldInputs: result.record.fieldInputs ?? [],
+      });
+      logger.info(
+        { call: call.id, payment: request.sessionId, mode: request.mode, result: result.result, reason: result.reason, last4: result.headers['X-Payment-Card-Last4'] ?? null },
+        'payment ended',
+      );
       this.#audit({ action: 'payment-end', actor: 'payment', call: call.id, payment: request.sessionId, result: result.result, reason: result.reason });
     });
     run.on('done', () => {
@@ -237,4 +277,3 @@ export class PaymentCoordinator implements PaymentApi {
     return run;
   }
 }
-

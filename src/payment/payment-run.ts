@@ -219,7 +219,10 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
 
   /** Carrying out the hand-back failed: the call still ends, with the result when possible, else internal-error. */
   #lastResort(action: DialogAction, error: unknown): void {
-    this.#logger.error({ call: this.#call.id, action: action.kind, code: (error as { code?: string }).code ?? null, message: error instanceof Error ? error.message : String(error) }, 'hand-back failed; ending the call');
+    this.#logger.error(
+      { call: this.#call.id, action: action.kind, code: (error as { code?: string }).code ?? null, message: error instanceof Error ? error.message : String(error) },
+      'hand-back failed; ending the call',
+    );
     if (action.kind === 'none' || action.kind === 'secure-off') return;
     try {
       this.#call.hangup(action.headers);

@@ -375,9 +375,7 @@ function attachSipInfo(streams: ReplayStream[], reports: Map<ReplayStream, Repor
     const atMs = info.timeMs - origin;
     const report: Report = { press: { digit: info.digit, source: 'sip-info', atMs, durationMs: info.durationMs }, reportedMs: atMs };
     const media = sdps.filter((s) => s.callId === info.callId && s.sipFrom === info.sipFrom).map((s) => s.media);
-    const stream =
-      streams.find((s) => media.some((m) => m.port === s.id.srcPort && m.address === s.id.src)) ??
-      streams.find((s) => s.id.src === info.sipSrc);
+    const stream = streams.find((s) => media.some((m) => m.port === s.id.srcPort && m.address === s.id.src)) ?? streams.find((s) => s.id.src === info.sipSrc);
     if (stream === undefined) {
       const list = orphans.get(info.sipFrom) ?? [];
       list.push(report);

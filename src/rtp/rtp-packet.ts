@@ -140,9 +140,7 @@ export function parseRtp(bytes: Uint8Array): ParsedRtp | RtpParseError {
     return new RtpParseError('EEXTENSION', `RTP header extension elements are malformed (${error instanceof Error ? error.message : String(error)})`);
   }
   const extensionsEnd = bounds.start;
-  const extensions: RtpExtension[] = hasExtension
-    ? header.extensions.map((e: Extension) => ({ id: e.id, payload: clip(e.payload, bytes, extensionsEnd) }))
-    : [];
+  const extensions: RtpExtension[] = hasExtension ? header.extensions.map((e: Extension) => ({ id: e.id, payload: clip(e.payload, bytes, extensionsEnd) })) : [];
   return {
     payloadType: header.payloadType,
     marker: header.marker,

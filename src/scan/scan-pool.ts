@@ -36,36 +36,38 @@ export async function scanFiles(files: readonly string[], options: ScanFileOptio
   let next = 0;
   const spec = workerSpec();
   await Promise.all(
-    Array.from({ length: threads }, () =>
-      new Promise<void>((resolve) => {
-        const worker = new Worker(spec.url, { execArgv: spec.execArgv });
-        let current = -1;
-        const take = (): void => {
-          if (next >= files.length) {
-            void worker.terminate().then(() => resolve());
-            return;
-          }
-          current = next++;
-          const job: ScanJob = { id: current, file: files[current], options };
-          worker.postMessage(job);
-        };
-        worker.on('message', (message: { id: number; report: FileReport }) => {
-          finish(message.id, message.report);
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<void>((resolve) => {
+          const worker = new Worker(spec.url, { execArgv: spec.execArgv });
+          let current = -1;
+          const take = (): void => {
+            if (next >= files.length) {
+              void worker.terminate().then(() => resolve());
+              return;
+            }
+            current = next++;
+            const job: ScanJob = { id: current, file: files[current], options };
+            worker.postMessage(job);
+          };
+          worker.on('message', (message: { id: number; report: FileReport }) => {
+            finish(message.id, message.report);
+            take();
+          });
+          // A worker that dies (out of memory on a huge file) costs that file, not the scan.
+          const died = (why: string): void => {
+            if (current >= 0 && reports[current] === undefined) finish(current, failed(files[current], `scan worker stopped: ${why}`));
+            current = -1;
+            // The rest of the queue goes to the other workers; this one's promise ends.
+            resolve();
+          };
+          worker.on('error', (error) => died(error.message));
+          worker.on('exit', (code) => {
+            if (code !== 0 && current >= 0) died(`exit ${code}`);
+          });
           take();
-        });
-        // A worker that dies (out of memory on a huge file) costs that file, not the scan.
-        const died = (why: string): void => {
-          if (current >= 0 && reports[current] === undefined) finish(current, failed(files[current], `scan worker stopped: ${why}`));
-          current = -1;
-          // The rest of the queue goes to the other workers; this one's promise ends.
-          resolve();
-        };
-        worker.on('error', (error) => died(error.message));
-        worker.on('exit', (code) => {
-          if (code !== 0 && current >= 0) died(`exit ${code}`);
-        });
-        take();
-      }),
+        }),
     ),
   );
   // Files left over because every worker died: scan them here.

@@ -25,7 +25,12 @@ export function callControl(manager: CallManager, payments: PaymentCoordinator, 
   };
   return {
     resolve: (id) => manager.get(id)?.id,
-    list: () => manager.calls().map((s) => manager.get(s.id)).filter((c): c is Call => c !== undefined).map(summary),
+    list: () =>
+      manager
+        .calls()
+        .map((s) => manager.get(s.id))
+        .filter((c): c is Call => c !== undefined)
+        .map(summary),
     get: (id) => {
       const call = manager.get(id);
       return call === undefined ? undefined : summary(call);

@@ -44,14 +44,16 @@ export interface LastResortOptions {
  * both events Node neither exits on an uncaught exception nor on an unhandled rejection.
  */
 export function installLastResort(proc: EventEmitter, options: LastResortOptions): () => void {
-  const handle = (source: InternalErrorSource) => (error: unknown): void => {
-    try {
-      options.count(source);
-      options.logger.error({ source, ...summarizeError(error) }, 'internal error caught by the last-resort handler; other calls go on');
-    } catch {
-      // Logging itself failed: nothing more can be done here without risking a loop.
-    }
-  };
+  const handle =
+    (source: InternalErrorSource) =>
+    (error: unknown): void => {
+      try {
+        options.count(source);
+        options.logger.error({ source, ...summarizeError(error) }, 'internal error caught by the last-resort handler; other calls go on');
+      } catch {
+        // Logging itself failed: nothing more can be done here without risking a loop.
+      }
+    };
   const onException = handle('uncaught-exception');
   const onRejection = handle('unhandled-rejection');
   proc.on('uncaughtException', onException);

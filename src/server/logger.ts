@@ -3,15 +3,24 @@
 // it appears (two levels deep), and the Authorization header with it.
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-const SECRET_KEYS = ['pan', 'cardNumber', 'paymentCardNumber', 'cvv', 'cvc', 'securityCode', 'expiry', 'expirationDate', 'expiryMonth', 'expiryYear', 'password', 'transactionKey', 'token', 'authorization'];
-
-export const REDACT_PATHS: readonly string[] = [
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((k) => `*.${k}`),
-  ...SECRET_KEYS.map((k) => `*.*.${k}`),
-  'req.headers.authorization',
-  'headers.authorization',
+const SECRET_KEYS = [
+  'pan',
+  'cardNumber',
+  'paymentCardNumber',
+  'cvv',
+  'cvc',
+  'securityCode',
+  'expiry',
+  'expirationDate',
+  'expiryMonth',
+  'expiryYear',
+  'password',
+  'transactionKey',
+  'token',
+  'authorization',
 ];
+
+export const REDACT_PATHS: readonly string[] = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`), 'req.headers.authorization', 'headers.authorization'];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -69,8 +69,7 @@ function readKeyFile(key: string, file: string): Buffer {
 export function resultFromHeaders(headers: Readonly<Record<string, string>>): PaymentResultHeaders {
   const raw = headers['X-Payment-Result'];
   const result: PaymentResult = (PAYMENT_RESULTS as readonly string[]).includes(raw) ? (raw as PaymentResult) : 'internal-error';
-  const optional = (key: keyof Omit<PaymentResultHeaders, 'result'>, name: string): Partial<PaymentResultHeaders> =>
-    headers[name] === undefined ? {} : { [key]: headers[name] };
+  const optional = (key: keyof Omit<PaymentResultHeaders, 'result'>, name: string): Partial<PaymentResultHeaders> => (headers[name] === undefined ? {} : { [key]: headers[name] });
   return {
     result,
     ...optional('transactionId', 'X-Payment-Transaction-Id'),
@@ -204,7 +203,8 @@ export class ToneguardServer {
       simulatorPortFallback: true,
     });
     cleanups.push(() => gateway.close());
-    if (gateway.simulator !== null) logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
+    if (gateway.simulator !== null)
+      logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
     const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
     // rtp.workers > 0: the calls' media runs in worker threads, each binding from its share of
@@ -227,22 +227,24 @@ export class ToneguardServer {
     }
     const tls = config.sip.tls;
     const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
-    const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () => SipStack.listen({
-      address: config.sip.listen.host,
-      port: config.sip.listen.port,
-      transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
-      ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
-      limits: {
-        maxMessageBytes: config.sip.maxMessageBytes,
-        maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
-        maxConnections: config.sip.maxConnections,
-        maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
-        reservedConnections: config.sip.reservedConnections,
-        firstMessageTimeoutMs: config.sip.firstMessageTimeoutSeconds * 1000,
-        tcpIdleTimeoutMs: config.sip.connectionIdleSeconds * 1000,
-      },
-      trustedSources: config.sip.trustedSources,
-    }));
+    const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () =>
+      SipStack.listen({
+        address: config.sip.listen.host,
+        port: config.sip.listen.port,
+        transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
+        ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
+        limits: {
+          maxMessageBytes: config.sip.maxMessageBytes,
+          maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
+          maxConnections: config.sip.maxConnections,
+          maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
+          reservedConnections: config.sip.reservedConnections,
+          firstMessageTimeoutMs: config.sip.firstMessageTimeoutSeconds * 1000,
+          tcpIdleTimeoutMs: config.sip.connectionIdleSeconds * 1000,
+        },
+        trustedSources: config.sip.trustedSources,
+      }),
+    );
     cleanups.push(() => stack.close());
 
     const widget = new WidgetHub();
@@ -380,7 +382,9 @@ export class ToneguardServer {
     });
     registerKpiRoutes(http, { store, metrics });
     registerWidgetRoutes(http, { hub: widget, callKnown: (id) => manager.get(id) !== undefined });
-    const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () => http.listen({ host: config.http.listen.host, port: config.http.listen.port }));
+    const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () =>
+      http.listen({ host: config.http.listen.host, port: config.http.listen.port }),
+    );
 
     server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports, workers });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');

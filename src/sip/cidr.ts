@@ -37,7 +37,10 @@ function ipv6Value(text: string): bigint {
 
 /** An address as (family, value); v4-mapped IPv6 becomes IPv4. Undefined when not an IP literal. */
 export function parseAddress(text: string): { readonly family: 4 | 6; readonly value: bigint } | undefined {
-  const bare = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const bare = text
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   if (isIPv4(bare)) return { family: 4, value: ipv4Value(bare) };
   if (!isIPv6(bare)) return undefined;
   const value = ipv6Value(bare);
@@ -60,7 +63,7 @@ export function parseCidr(text: string): Cidr | undefined {
   const prefix = m[2] === undefined ? bits : Number(m[2]);
   if (prefix > bits) return undefined;
   const value = family === 4 ? ipv4Value(bare) : ipv6Value(bare);
-  if (family === 6 && prefix >= 96 && (value >> 32n) === 0xffffn) {
+  if (family === 6 && prefix >= 96 && value >> 32n === 0xffffn) {
     return { family: 4, network: value & 0xffffffffn & mask(32, prefix - 96), prefix: prefix - 96 };
   }
   return { family, network: value & mask(bits, prefix), prefix };

@@ -53,7 +53,9 @@ export function parseDigestCredentials(value: string): DigestParams | undefined 
 }
 
 function hash(algorithm: DigestAlgorithm, text: string): string {
-  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(text, 'utf8').digest('hex');
+  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+    .update(text, 'utf8')
+    .digest('hex');
 }
 
 function nonceMac(key: Buffer, issued: string, source: string): string {
@@ -88,9 +90,7 @@ export function challenges(options: DigestOptions, source: string, nowMs: number
   return algorithms.map((a) => `Digest realm="${options.realm}", nonce="${nonce}", algorithm=${a}, qop="auth"${stale ? ', stale=true' : ''}`);
 }
 
-export type DigestVerdict =
-  | { readonly ok: true; readonly user: string }
-  | { readonly ok: false; readonly stale: boolean };
+export type DigestVerdict = { readonly ok: true; readonly user: string } | { readonly ok: false; readonly stale: boolean };
 
 /**
  * Checks one request's Authorization value. `method` and the credentials' `uri` enter the hash

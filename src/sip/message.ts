@@ -4,15 +4,7 @@
 // bad input is a SipParseError with the status to answer (see sip-error.ts). The lenient
 // capture parser for replay is sip-message.ts.
 import { parseCSeq, parseNameAddr, parseSipUri, parseVia, isToken } from './grammar.js';
-import {
-  applyOptions,
-  canonicalHeaderName,
-  SipHeaders,
-  type MessageOptions,
-  type SipMessage,
-  type SipRequest,
-  type SipResponse,
-} from './message-types.js';
+import { applyOptions, canonicalHeaderName, SipHeaders, type MessageOptions, type SipMessage, type SipRequest, type SipResponse } from './message-types.js';
 import { SipParseError } from './sip-error.js';
 
 export interface ParseLimits {
@@ -218,15 +210,44 @@ export function serializeSipMessage(message: SipMessage): Buffer {
 
 /** RFC 3261 §21 reason phrases for the codes the stack and the call control send. */
 export const REASON_PHRASES: Readonly<Record<number, string>> = {
-  100: 'Trying', 180: 'Ringing', 181: 'Call Is Being Forwarded', 182: 'Queued', 183: 'Session Progress',
-  200: 'OK', 202: 'Accepted', 204: 'No Notification',
-  300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Moved Temporarily',
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 407: 'Proxy Authentication Required', 408: 'Request Timeout', 413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type', 416: 'Unsupported URI Scheme', 420: 'Bad Extension', 481: 'Call/Transaction Does Not Exist',
-  482: 'Loop Detected', 483: 'Too Many Hops', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here',
-  491: 'Request Pending', 500: 'Server Internal Error', 501: 'Not Implemented', 503: 'Service Unavailable',
-  504: 'Server Time-out', 505: 'Version Not Supported', 513: 'Message Too Large', 600: 'Busy Everywhere', 603: 'Decline',
+  100: 'Trying',
+  180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
+  200: 'OK',
+  202: 'Accepted',
+  204: 'No Notification',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Moved Temporarily',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected',
+  483: 'Too Many Hops',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  491: 'Request Pending',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  505: 'Version Not Supported',
+  513: 'Message Too Large',
+  600: 'Busy Everywhere',
+  603: 'Decline',
 };
 
 /**

@@ -52,7 +52,10 @@ export function parseSdp(body: string): SdpMedia[] {
       const parts = value.split(/\s+/);
       const port = Number(parts[1]?.split('/')[0]);
       if (parts.length < 3 || !Number.isInteger(port) || port < 0 || port > 65535) continue;
-      const formats = parts.slice(3).map(Number).filter((pt) => Number.isInteger(pt) && pt >= 0 && pt <= 127);
+      const formats = parts
+        .slice(3)
+        .map(Number)
+        .filter((pt) => Number.isInteger(pt) && pt >= 0 && pt <= 127);
       media.push({ media: parts[0], address: undefined, port, formats, rtpmap: new Map() });
     } else if (type === 'c') {
       if (current === undefined) sessionAddress = connectionAddress(value);

@@ -44,17 +44,7 @@ import { createRequest, createResponse, DEFAULT_PARSE_LIMITS, parseSipMessage, s
 import type { SipMessage, SipRequest, SipResponse } from './message-types.js';
 import { SipConfigError, SipParseError, SipTransportError } from './sip-error.js';
 import { StreamFramer } from './stream-framer.js';
-import {
-  ClientTransaction,
-  clientKey,
-  buildCancel,
-  DEFAULT_TIMERS,
-  ServerTransaction,
-  type Destination,
-  type SipTimers,
-  type SipTransport,
-  type TransactionContext,
-} from './transaction.js';
+import { ClientTransaction, clientKey, buildCancel, DEFAULT_TIMERS, ServerTransaction, type Destination, type SipTimers, type SipTransport, type TransactionContext } from './transaction.js';
 
 export { Dialog, uriDestination } from './dialog.js';
 export { ClientTransaction, ServerTransaction, DEFAULT_TIMERS } from './transaction.js';
@@ -374,13 +364,15 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     const closing: Promise<void>[] = [];
     if (this.udp !== undefined) {
       const udp = this.udp;
-      closing.push(new Promise((resolve) => {
-        try {
-          udp.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      }));
+      closing.push(
+        new Promise((resolve) => {
+          try {
+            udp.close(() => resolve());
+          } catch {
+            resolve();
+          }
+        }),
+      );
     }
     for (const server of [this.tcp, this.tls]) {
       if (server !== undefined && server.listening) closing.push(new Promise((resolve) => server.close(() => resolve())));
@@ -531,7 +523,6 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     return conn;
   }
 
-
   private send(message: SipMessage, destination: Destination, onError?: (err: Error) => void): void {
     if (this.closed) return;
     // A peer's Contact, Via or Record-Route may name port 0 or an address the socket API
@@ -578,7 +569,13 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     if (conn === undefined) {
       const socket =
         destination.transport === 'tls'
-          ? tlsConnect({ host: destination.address, port: destination.port, ca: this.options.tlsClient?.ca, rejectUnauthorized: this.options.tlsClient?.rejectUnauthorized ?? true, servername: isIPv6(destination.address) || /^[\d.]+$/.test(destination.address) ? undefined : destination.address })
+          ? tlsConnect({
+              host: destination.address,
+              port: destination.port,
+              ca: this.options.tlsClient?.ca,
+              rejectUnauthorized: this.options.tlsClient?.rejectUnauthorized ?? true,
+              servername: isIPv6(destination.address) || /^[\d.]+$/.test(destination.address) ? undefined : destination.address,
+            })
           : netConnect({ host: destination.address, port: destination.port });
       conn = this.adoptSocket(socket, destination);
       socket.once('error', (err) => onError?.(new SipTransportError('SIP_TRANSPORT', `${destination.transport} connect: ${err.message}`)));

@@ -48,10 +48,13 @@ class Timers {
   constructor(private readonly clock: SipClock) {}
   start(name: string, ms: number, fn: () => void): void {
     this.stop(name);
-    this.handles.set(name, this.clock.setTimer(ms, () => {
-      this.handles.delete(name);
-      fn();
-    }));
+    this.handles.set(
+      name,
+      this.clock.setTimer(ms, () => {
+        this.handles.delete(name);
+        fn();
+      }),
+    );
   }
   stop(name: string): void {
     this.handles.get(name)?.cancel();
@@ -99,7 +102,11 @@ export class ClientTransaction extends EventEmitter<ClientTransactionEvents> {
   private cancelWanted = false;
   private cancelSent = false;
 
-  constructor(private readonly ctx: TransactionContext, request: SipRequest, destination: Destination) {
+  constructor(
+    private readonly ctx: TransactionContext,
+    request: SipRequest,
+    destination: Destination,
+  ) {
     super();
     this.request = request;
     this.destination = destination;
@@ -330,7 +337,13 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
   private lastResponse: SipResponse | undefined;
   private acked = false;
 
-  constructor(private readonly ctx: TransactionContext, request: SipRequest, source: Destination, readonly key: string, toTag: string) {
+  constructor(
+    private readonly ctx: TransactionContext,
+    request: SipRequest,
+    source: Destination,
+    readonly key: string,
+    toTag: string,
+  ) {
     super();
     this.request = request;
     this.source = source;
@@ -348,9 +361,10 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
       // §17.2.1: 100 Trying if the TU will not answer within 200 ms.
       const delay = ctx.trying100DelayMs ?? 200;
       if (delay <= 0) this.respond(100);
-      else this.timers.start('trying', delay, () => {
-        if (this.lastResponse === undefined) this.respond(100);
-      });
+      else
+        this.timers.start('trying', delay, () => {
+          if (this.lastResponse === undefined) this.respond(100);
+        });
     }
   }
 

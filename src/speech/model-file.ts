@@ -54,10 +54,10 @@ export function parseWordModel(json: unknown): WordModel {
 
 function parseLayer(l: z.infer<typeof layerSchema>, index: number): DenseLayer {
   const bytes = Buffer.from(l.weights, 'base64');
-    if (bytes.length !== l.inputs * l.outputs || l.rowScale.length !== l.outputs) throw new SpeechModelFileError(`layer ${index}: weights do not match ${l.outputs} x ${l.inputs}`);
-    const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    const weights = new Float32Array(q.length);
-    for (let o = 0; o < l.outputs; o++) for (let i = 0; i < l.inputs; i++) weights[o * l.inputs + i] = q[o * l.inputs + i] * l.rowScale[o];
+  if (bytes.length !== l.inputs * l.outputs || l.rowScale.length !== l.outputs) throw new SpeechModelFileError(`layer ${index}: weights do not match ${l.outputs} x ${l.inputs}`);
+  const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const weights = new Float32Array(q.length);
+  for (let o = 0; o < l.outputs; o++) for (let i = 0; i < l.inputs; i++) weights[o * l.inputs + i] = q[o * l.inputs + i] * l.rowScale[o];
   return { inputs: l.inputs, outputs: l.outputs, weights, bias: Float32Array.from(l.bias) };
 }
 
@@ -71,16 +71,16 @@ export function serialiseWordModel(model: WordModel, trainedOn?: string): WordMo
       inputMean: Array.from(n.inputMean, round),
       inputScale: Array.from(n.inputScale, round),
       layers: n.layers.map((l) => {
-      const q = new Int8Array(l.weights.length);
-      const rowScale: number[] = [];
-      for (let o = 0; o < l.outputs; o++) {
-        let max = 0;
-        for (let i = 0; i < l.inputs; i++) max = Math.max(max, Math.abs(l.weights[o * l.inputs + i]));
-        const scale = max > 0 ? max / 127 : 1;
-        rowScale.push(round(scale));
-        for (let i = 0; i < l.inputs; i++) q[o * l.inputs + i] = Math.round(l.weights[o * l.inputs + i] / scale);
-      }
-      return { inputs: l.inputs, outputs: l.outputs, rowScale, weights: Buffer.from(q.buffer).toString('base64'), bias: Array.from(l.bias, round) };
+        const q = new Int8Array(l.weights.length);
+        const rowScale: number[] = [];
+        for (let o = 0; o < l.outputs; o++) {
+          let max = 0;
+          for (let i = 0; i < l.inputs; i++) max = Math.max(max, Math.abs(l.weights[o * l.inputs + i]));
+          const scale = max > 0 ? max / 127 : 1;
+          rowScale.push(round(scale));
+          for (let i = 0; i < l.inputs; i++) q[o * l.inputs + i] = Math.round(l.weights[o * l.inputs + i] / scale);
+        }
+        return { inputs: l.inputs, outputs: l.outputs, rowScale, weights: Buffer.from(q.buffer).toString('base64'), bias: Array.from(l.bias, round) };
       }),
     })),
     ...(trainedOn ? { trainedOn } : {}),

@@ -19,6 +19,8 @@ export function speechModelFor(config: { readonly input: PaymentInput; readonly 
     return load(config.speechModel ?? undefined);
   } catch (error) {
     if (config.input === 'dtmf') return null;
-    throw new SpeechInputError(`payment.input is "${config.input}" but no speech model could be loaded (${(error as Error).message}); set payment.speechModel or payment.input: dtmf`, { cause: error });
+    throw new SpeechInputError(`payment.input is "${config.input}" but no speech model could be loaded (${(error as Error).message}); set payment.speechModel or payment.input: dtmf`, {
+      cause: error,
+    });
   }
 }

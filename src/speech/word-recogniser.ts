@@ -9,7 +9,15 @@
 // logged; every buffer that held audio or features is zeroed on reset() and close().
 
 import { createMfccState, mfccRx, MFCC_COEFFS, MFCC_HOP_SAMPLES, resetMfccState } from '../../native-free-dsp/speech-features.js';
-import { createSegmenterState, resetSegmenterState, segmenterRx, SEGMENTER_HANGOVER_FRAMES, SEGMENTER_MAX_FRAMES, SEGMENTER_PAD_FRAMES, type SpeechSegment } from '../../native-free-dsp/speech-segmenter.js';
+import {
+  createSegmenterState,
+  resetSegmenterState,
+  segmenterRx,
+  SEGMENTER_HANGOVER_FRAMES,
+  SEGMENTER_MAX_FRAMES,
+  SEGMENTER_PAD_FRAMES,
+  type SpeechSegment,
+} from '../../native-free-dsp/speech-segmenter.js';
 import { classifySegment, segmentVector, SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { CodedError } from '../errors.js';
 
@@ -19,9 +27,7 @@ export type MenuWord = (typeof MENU_WORDS)[number];
 /** The label for everything that is not a word of the vocabulary (speech, noise). */
 export const GARBAGE_LABEL = 'garbage';
 
-export type WordToken =
-  | { kind: 'digit'; digit: string; startMs: number; endMs: number; confidence: number }
-  | { kind: 'word'; word: MenuWord; startMs: number; endMs: number; confidence: number };
+export type WordToken = { kind: 'digit'; digit: string; startMs: number; endMs: number; confidence: number } | { kind: 'word'; word: MenuWord; startMs: number; endMs: number; confidence: number };
 
 export interface RejectedSpan {
   startMs: number;

@@ -21,10 +21,22 @@ const FRAME = 160; // 20 ms at 8 kHz
 /** A packet more than this far from where its timestamp puts it re-anchors the timeline (250 ms). */
 const REANCHOR_SAMPLES = 2000;
 
-
 function sdp(address: string, port: number, codec: VerifyCodec): string {
   const pt = STATIC_PT[codec];
-  return ['v=0', `o=verify ${port} 1 IN IP4 ${address}`, 's=toneguard verify', `c=IN IP4 ${address}`, 't=0 0', `m=audio ${port} RTP/AVP ${pt} ${EVENT_PT}`, `a=rtpmap:${pt} ${codec}/8000`, `a=rtpmap:${EVENT_PT} telephone-event/8000`, `a=fmtp:${EVENT_PT} 0-16`, 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
+  return [
+    'v=0',
+    `o=verify ${port} 1 IN IP4 ${address}`,
+    's=toneguard verify',
+    `c=IN IP4 ${address}`,
+    't=0 0',
+    `m=audio ${port} RTP/AVP ${pt} ${EVENT_PT}`,
+    `a=rtpmap:${pt} ${codec}/8000`,
+    `a=rtpmap:${EVENT_PT} telephone-event/8000`,
+    `a=fmtp:${EVENT_PT} 0-16`,
+    'a=ptime:20',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
 }
 
 /** The first audio stream of an SDP body: where to send, and the payload types it uses. */
@@ -157,7 +169,11 @@ export class VerifyAgent {
     return call;
   }
 
-  async #answer(req: SipRequest, respond: (status: number, options?: { body?: string; contentType?: string; headers?: Record<string, string> }) => SipResponse | undefined, toTag: string): Promise<void> {
+  async #answer(
+    req: SipRequest,
+    respond: (status: number, options?: { body?: string; contentType?: string; headers?: Record<string, string> }) => SipResponse | undefined,
+    toTag: string,
+  ): Promise<void> {
     const user = parseSipUri(req.uri)?.user ?? '';
     const call = this.#calls.get(user);
     const offer = remoteMedia(req.body.toString('utf8'));

@@ -46,7 +46,9 @@ export interface SignedReport {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
@@ -139,7 +141,11 @@ code{font-size:.9em}dl{display:grid;grid-template-columns:max-content auto;gap:.
 <body><h1>DTMF leak test <span class="verdict">${esc(r.verdict.toUpperCase())}</span></h1>
 <dl><dt>Target</dt><dd><code>${esc(r.target)}</code></dd><dt>Agent</dt><dd><code>${esc(r.agentListen)}</code></dd><dt>Secure mode</dt><dd>${esc(r.secureMode)}</dd>
 <dt>Codecs</dt><dd>${esc(r.codecs.join(', '))}</dd><dt>Run</dt><dd>${esc(r.startedAt)} to ${esc(r.finishedAt)}</dd><dt>Tool</dt><dd>${esc(r.tool)} ${esc(r.version)}</dd>
-<dt>Control</dt><dd>${esc(Object.entries(r.control).map(([k, v]) => `${k}: ${v}`).join('; '))}</dd></dl>
+<dt>Control</dt><dd>${esc(
+    Object.entries(r.control)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; '),
+  )}</dd></dl>
 <h2>Why</h2><ul>${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
 <p>Pass means: with secure mode on, no key sent in-band, as RFC 4733 events or as SIP INFO could be recovered at the agent (no digit from toneguard's detector or multimon-ng, no telephone-event packet, no SIP INFO digit, less than ${r.criteria.maxToneMsPerKey} ms of any key's tone pair above ${r.criteria.toneFloorDbm0} dBm0), the caller's voice still reached the agent (at least ${r.criteria.minVoiceDbm0} dBm0), and the control call with secure mode off showed that the same measurement does see a leak.</p>
 ${calls}

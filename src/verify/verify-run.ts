@@ -91,7 +91,10 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
           const capture = expected.recording.capture();
           const analysis = analyseCall(plan, capture);
           const multimon = multimonDigits(capture.pcm);
-          const leaked = analysis.groups.some((g) => g.digitsRecovered > 0 || g.telephoneEventPackets > 0 || g.sipInfoDigits > 0 || g.toneMsMax >= MAX_TONE_MS_PER_KEY) || (multimon ?? 0) > 0 || analysis.digitsRecoveredTotal > 0;
+          const leaked =
+            analysis.groups.some((g) => g.digitsRecovered > 0 || g.telephoneEventPackets > 0 || g.sipInfoDigits > 0 || g.toneMsMax >= MAX_TONE_MS_PER_KEY) ||
+            (multimon ?? 0) > 0 ||
+            analysis.digitsRecoveredTotal > 0;
           const deaf = capture.audioPackets === 0 || analysis.voiceDbm0 < MIN_VOICE_DBM0;
           return {
             codec,

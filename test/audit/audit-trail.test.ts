@@ -30,7 +30,10 @@ t.test('secure-mode transitions: one line per change, the open period closed at 
       ['secure-off', 'call-end', 'c2', true, 'audit', 'audit', 30],
     ],
   );
-  t.ok(lines.every((l) => typeof l.time === 'number'), 'when: pino time');
+  t.ok(
+    lines.every((l) => typeof l.time === 'number'),
+    'when: pino time',
+  );
   t.same(counted, ['secure-on', 'secure-off', 'secure-on', 'secure-off']);
 });
 

@@ -74,8 +74,16 @@ t.test('--json: one object per benchmark, each a ratio against its baseline', as
 
 t.test('text: one line per benchmark in the documented form', async (t) => {
   const lines = await bench(false);
-  t.match(lines.find((l) => l.startsWith('detector:')), /^detector: ours \d+ samples\/s, goertzel-package \d+ samples\/s, ratio \d+\.\d\d$/);
-  t.match(lines.find((l) => l.startsWith('detector-spandsp:')), /^detector-spandsp: (ours \d+ samples\/s, spandsp \d+ samples\/s, ratio \d+\.\d\d|skipped \(.+\))$/);
-  t.match(lines.find((l) => l.startsWith('detector-quality:')), /^detector-quality: ours \d+\/\d+ found .*; goertzel-package \d+\/\d+ found .*; spandsp /);
+  t.match(
+    lines.find((l) => l.startsWith('detector:')),
+    /^detector: ours \d+ samples\/s, goertzel-package \d+ samples\/s, ratio \d+\.\d\d$/,
+  );
+  t.match(
+    lines.find((l) => l.startsWith('detector-spandsp:')),
+    /^detector-spandsp: (ours \d+ samples\/s, spandsp \d+ samples\/s, ratio \d+\.\d\d|skipped \(.+\))$/,
+  );
+  t.match(
+    lines.find((l) => l.startsWith('detector-quality:')),
+    /^detector-quality: ours \d+\/\d+ found .*; goertzel-package \d+\/\d+ found .*; spandsp /,
+  );
 });
-

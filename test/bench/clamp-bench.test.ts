@@ -9,7 +9,10 @@ const result = measureClampBenchmark({ repetitions: 3, samples: 10 * 8000 });
 t.test('measures both sides on the same input', async (t) => {
   t.equal(result.clamp.length, 3);
   t.equal(result.passThrough.length, 3);
-  t.ok(result.clamp.every((x) => Number.isFinite(x) && x > 8000), 'the clamp runs faster than real time');
+  t.ok(
+    result.clamp.every((x) => Number.isFinite(x) && x > 8000),
+    'the clamp runs faster than real time',
+  );
   t.ok(result.passThrough.every((x) => Number.isFinite(x) && x > 0));
   t.equal(result.latencyMs, DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs, 'added latency is the lookahead');
 });

@@ -9,7 +9,10 @@ t.test('measures both sides on the same packets', async (t) => {
   t.equal(result.packets, 500);
   t.equal(result.secure.length, 3);
   t.equal(result.passThrough.length, 3);
-  t.ok(result.secure.every((x) => Number.isFinite(x) && x > 50), 'secure mode runs faster than real time');
+  t.ok(
+    result.secure.every((x) => Number.isFinite(x) && x > 50),
+    'secure mode runs faster than real time',
+  );
   t.equal(result.latencyMs, 26, 'added latency is the lookahead');
 });
 

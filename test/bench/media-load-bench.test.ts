@@ -28,8 +28,14 @@ t.test('small level, every contender, C generator', async (t) => {
   t.equal(r.lookaheadMs, 26);
   const lines = formatMediaLoadBenchmark(r, false);
   t.match(lines[0], /^media-load: \d+ calls .*plain-udp-relay \d+ calls, ratio (\d+\.\d{4}|n\/a).*rtp\.workers=2: \d+ calls/);
-  t.ok(lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)), 'the capacity table');
-  t.ok(lines.some((l) => /^\| 6 \| \d+\/\d+ lost/.test(l)), 'a row per level');
+  t.ok(
+    lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)),
+    'the capacity table',
+  );
+  t.ok(
+    lines.some((l) => /^\| 6 \| \d+\/\d+ lost/.test(l)),
+    'a row per level',
+  );
   const json = JSON.parse(formatMediaLoadBenchmark(r, true)[0]) as Record<string, unknown>;
   t.match(json, { benchmark: 'media-load', unit: 'calls', baseline: 'plain-udp-relay', lookaheadMs: 26, generator: 'c', workers: 2 });
 });

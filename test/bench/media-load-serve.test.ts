@@ -17,7 +17,14 @@ const base = 64000 + 300 * TEST_SLOT;
 
 t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', async (t) => {
   const r = await measureMediaLoadBenchmark({
-    levels: [5], warmupMs: 300, measureMs: 1500, contenders: ['baseline', 'serve'], serveCli: cli, sipPort: base, servePorts: `${base + 100}-${base + 199}`, serveWorkers: 1,
+    levels: [5],
+    warmupMs: 300,
+    measureMs: 1500,
+    contenders: ['baseline', 'serve'],
+    serveCli: cli,
+    sipPort: base,
+    servePorts: `${base + 100}-${base + 199}`,
+    serveWorkers: 1,
   });
   t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);
   const serve = r.levels.find((l) => l.contender === 'serve');
@@ -33,10 +40,19 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
   t.ok((plain.digitsAtAgent.toneFrames ?? 0) > 0, `the plain relay passes the in-band digit (${plain.digitsAtAgent.toneFrames} frames)`);
   t.equal(r.serveWorkers, 1);
   t.ok(serve.setupMs > 0 && serve.setupMs < 30_000, `5 calls set up and secured in ${serve.setupMs} ms`);
-  t.ok(formatMediaLoadBenchmark(r, false).some((l) => /toneguard serve rtp\.workers=1 +5 calls: lost 0\/\d+.*, setup \d+\.\d s$/.test(l)), 'its line with the setup time');
+  t.ok(
+    formatMediaLoadBenchmark(r, false).some((l) => /toneguard serve rtp\.workers=1 +5 calls: lost 0\/\d+.*, setup \d+\.\d s$/.test(l)),
+    'its line with the setup time',
+  );
   const lines = formatMediaLoadBenchmark(r, false);
-  t.ok(lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard serve rtp\.workers=1 \|$/.test(l)), 'a serve column in the capacity table');
-  t.ok(lines.some((l) => /^\| 5 \| \d+\/\d+ lost.* \| 0\/\d+ lost/.test(l)), 'its row');
+  t.ok(
+    lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard serve rtp\.workers=1 \|$/.test(l)),
+    'a serve column in the capacity table',
+  );
+  t.ok(
+    lines.some((l) => /^\| 5 \| \d+\/\d+ lost.* \| 0\/\d+ lost/.test(l)),
+    'its row',
+  );
   t.match(lines[0], /serve \(rtp\.workers=1\): \d+ calls, zero-loss 5/);
   const json = JSON.parse(formatMediaLoadBenchmark(r, true)[0]) as { serveWorkers: number; capacity: Record<string, { zeroLoss: number }> };
   t.equal(json.serveWorkers, 1);
@@ -48,7 +64,16 @@ t.test('serve: a server that cannot start is a failed level with a note', async 
   const squatter = createSocket('udp4');
   await new Promise<void>((resolve) => squatter.bind(base + 3, '127.0.0.1', () => resolve()));
   t.teardown(() => squatter.close());
-  const r = await measureMediaLoadBenchmark({ levels: [5], warmupMs: 200, measureMs: 300, contenders: ['serve'], serveCli: cli, sipPort: base + 3, servePorts: `${base + 200}-${base + 239}`, serveWorkers: 0 });
+  const r = await measureMediaLoadBenchmark({
+    levels: [5],
+    warmupMs: 200,
+    measureMs: 300,
+    contenders: ['serve'],
+    serveCli: cli,
+    sipPort: base + 3,
+    servePorts: `${base + 200}-${base + 239}`,
+    serveWorkers: 0,
+  });
   t.equal(r.levels.length, 1);
   t.match(r.levels[0], { contender: 'serve', calls: 5, expected: 0, pass: false, goalPass: false });
   t.match(r.levels[0].note, /^server start: toneguard serve exited/);
@@ -58,7 +83,16 @@ t.test('serve: a server that cannot start is a failed level with a note', async 
 
 t.test('serve: calls the server refuses fail the level with a note; the calls that were set up are torn down', async (t) => {
   // rtp.ports with room for two calls (two port pairs each): the third INVITE gets 503.
-  const r = await measureMediaLoadBenchmark({ levels: [5], warmupMs: 200, measureMs: 300, contenders: ['serve'], serveCli: cli, sipPort: base + 6, servePorts: `${base + 240}-${base + 247}`, serveWorkers: 0 });
+  const r = await measureMediaLoadBenchmark({
+    levels: [5],
+    warmupMs: 200,
+    measureMs: 300,
+    contenders: ['serve'],
+    serveCli: cli,
+    sipPort: base + 6,
+    servePorts: `${base + 240}-${base + 247}`,
+    serveWorkers: 0,
+  });
   const level = r.levels[0];
   t.match(level, { contender: 'serve', expected: 0, pass: false });
   t.match(level.note, /of 5 calls: setup failed \(first: INVITE answered 5\d\d\)/);

@@ -23,7 +23,10 @@ interface ReplayLine {
 
 t.test('replay throughput against tshark', async (t) => {
   const results = await measureReplayBenchmark({ repetitions: 1, longCopies: 5 });
-  t.same(results.workloads.map((w) => w.name), ['replay', 'replay-fixtures']);
+  t.same(
+    results.workloads.map((w) => w.name),
+    ['replay', 'replay-fixtures'],
+  );
   const [long, fixtures] = results.workloads;
   const call = await replayCapture(readFileSync(join(projectRoot(), 'fixtures/rtp/pcmu.pcapng')), 'pcmu.pcapng');
   t.equal(long.packets, 5 * call.rtpPackets, `the long capture holds 5 copies of the call's ${call.rtpPackets} RTP packets`);
@@ -45,7 +48,11 @@ t.test('replay throughput against tshark', async (t) => {
   }
   const text = formatReplayBenchmark(results, false);
   t.equal(text.length, 2);
-  for (const line of text) t.match(line, /^replay(-fixtures)?: .+: ours \d+ packets\/s \(\d+x real time per core\)(, tshark -q -z rtp,streams \d+ packets\/s, ratio \d+\.\d\d; excluding tshark's start-up \(\d+ ms per file\) (\d+ packets\/s, ratio \d+\.\d\d|n\/a .+)|; tshark -q -z rtp,streams skipped \(.+\))$/);
+  for (const line of text)
+    t.match(
+      line,
+      /^replay(-fixtures)?: .+: ours \d+ packets\/s \(\d+x real time per core\)(, tshark -q -z rtp,streams \d+ packets\/s, ratio \d+\.\d\d; excluding tshark's start-up \(\d+ ms per file\) (\d+ packets\/s, ratio \d+\.\d\d|n\/a .+)|; tshark -q -z rtp,streams skipped \(.+\))$/,
+    );
 });
 
 t.test('the long capture is one continuous call: digits repeat, nothing lost', async (t) => {

@@ -10,7 +10,13 @@ import { b2buaRig } from '../helpers/b2bua-rig.js';
 const elsewhere = { trusted: (a: string) => a === '127.0.0.2' };
 
 function outOfDialog(r: Awaited<ReturnType<typeof b2buaRig>>, method: string): Promise<SipResponse> {
-  const req: SipRequest = r.caller.stack.createRequest({ method, uri: r.uri('100'), from: '<sip:x@127.0.0.1>', to: `<${r.uri('100')}>`, headers: method === 'REFER' ? { 'refer-to': '<sip:1@h>' } : method === 'SUBSCRIBE' ? { event: 'dialog' } : {} });
+  const req: SipRequest = r.caller.stack.createRequest({
+    method,
+    uri: r.uri('100'),
+    from: '<sip:x@127.0.0.1>',
+    to: `<${r.uri('100')}>`,
+    headers: method === 'REFER' ? { 'refer-to': '<sip:1@h>' } : method === 'SUBSCRIBE' ? { event: 'dialog' } : {},
+  });
   const ctx = r.caller.stack.request(req, r.tg);
   return new Promise((resolve) => ctx.on('final', resolve));
 }

@@ -65,7 +65,13 @@ async function rig(t: Test, options: Partial<CallManagerOptions> = {}, pbxScript
     await Promise.all([stack.close(), caller.close(), pbx.close()]);
   });
   return {
-    manager, caller, pbx, medias, ends, payments, pbxDialogs,
+    manager,
+    caller,
+    pbx,
+    medias,
+    ends,
+    payments,
+    pbxDialogs,
     tg: { transport: 'udp', address: '127.0.0.1', port },
     uri: (user) => `sip:${user}@127.0.0.1:${port}`,
   };
@@ -89,7 +95,10 @@ t.test('basic call: INVITE relayed with our SDP, 200 back, caller hangs up, both
   r.manager.on('call-answer', (c) => answers.push(c.id));
   const { out, final, dialog, media } = await connected(r, { 'X-Crm-Ticket': 'T-9', 'P-Asserted-Identity': '<sip:+441234@carrier>', 'X-Other': 'y' });
   t.equal(final.status, 200);
-  t.ok(out.responses.some((x) => x.status === 180), '180 relayed');
+  t.ok(
+    out.responses.some((x) => x.status === 180),
+    '180 relayed',
+  );
   const answer = parseSdpDescription(final.body.toString())!.media[0];
   t.equal(answer.port, media.local('caller').rtpPort, 'our caller-side port');
   t.equal(answer.address, '127.0.0.1');
@@ -244,7 +253,11 @@ t.test('REFER from the PBX goes to the caller with the same Refer-To; NOTIFY rel
   t.equal(refer?.status, 202, 'the caller side accepted');
   const { req } = await r.caller.next('REFER');
   t.equal(req.headers.get('refer-to'), '<sip:queue2@pbx.example>');
-  const notify = await r.caller.request(dialog, 'NOTIFY', { headers: { event: 'refer', 'subscription-state': 'terminated;reason=noresource' }, body: 'SIP/2.0 200 OK\r\n', contentType: 'message/sipfrag;version=2.0' });
+  const notify = await r.caller.request(dialog, 'NOTIFY', {
+    headers: { event: 'refer', 'subscription-state': 'terminated;reason=noresource' },
+    body: 'SIP/2.0 200 OK\r\n',
+    contentType: 'message/sipfrag;version=2.0',
+  });
   t.equal(notify?.status, 200);
   const n = (await r.pbx.next('NOTIFY')).req;
   t.equal(n.headers.get('event'), 'refer');
@@ -320,7 +333,10 @@ t.test('endpoint mode: payment URI answered here, X-Payment-* parsed, transfer w
   const call = r.payments[0].call;
   const transfer = call.transferWithResult('sip:ivr@127.0.0.1:5999', { result: 'success', transactionId: '9001', cardLast4: '4242', cardType: 'visa', amount: '125.50', currency: 'GBP' });
   const { req: refer } = await r.caller.next('REFER');
-  t.equal(refer.headers.get('refer-to'), '<sip:ivr@127.0.0.1:5999?X-Payment-Result=success&X-Payment-Transaction-Id=9001&X-Payment-Card-Last4=4242&X-Payment-Card-Type=visa&X-Payment-Amount=125.50&X-Payment-Currency=GBP>');
+  t.equal(
+    refer.headers.get('refer-to'),
+    '<sip:ivr@127.0.0.1:5999?X-Payment-Result=success&X-Payment-Transaction-Id=9001&X-Payment-Card-Last4=4242&X-Payment-Card-Type=visa&X-Payment-Amount=125.50&X-Payment-Currency=GBP>',
+  );
   // The same result as header fields of the REFER (a PBX that transfers locally reads them there).
   t.equal(refer.headers.get('x-payment-result'), 'success');
   t.equal(refer.headers.get('x-payment-transaction-id'), '9001');
@@ -329,7 +345,11 @@ t.test('endpoint mode: payment URI answered here, X-Payment-* parsed, transfer w
   t.equal(refer.headers.get('x-payment-amount'), '125.50');
   t.equal(refer.headers.get('x-payment-currency'), 'GBP');
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const notify = await r.caller.request(out.dialog as Dialog, 'NOTIFY', { headers: { event: 'refer', 'subscription-state': 'terminated' }, body: 'SIP/2.0 200 OK\r\n', contentType: 'message/sipfrag' });
+  const notify = await r.caller.request(out.dialog as Dialog, 'NOTIFY', {
+    headers: { event: 'refer', 'subscription-state': 'terminated' },
+    body: 'SIP/2.0 200 OK\r\n',
+    contentType: 'message/sipfrag',
+  });
   t.equal(notify?.status, 200);
   t.equal(await transfer, true);
   await r.caller.next('BYE');
@@ -375,11 +395,14 @@ t.test('early media: 183 with SDP configures media and reaches the caller; 200 k
   t.equal(final.body.toString(), early.body.toString(), 'the 200 repeats the early answer (RFC 3261 §13.2.1)');
 });
 
-t.test('SRTP per leg through the B2BUA: the caller\'s SAVP offer becomes ours with our own key', async (t) => {
+t.test("SRTP per leg through the B2BUA: the caller's SAVP offer becomes ours with our own key", async (t) => {
   const callerKey = Buffer.alloc(30, 7).toString('base64');
   const pbxKey = Buffer.alloc(30, 9).toString('base64');
   const r = await rig(t, {}, (req, tx, pbx, dialogs) => {
-    const d = answerInvite(pbx, req, tx, 200, { body: sdpBody(30030, { profile: 'RTP/SAVP', codecs: '8', attrs: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${pbxKey}`] }), contentType: 'application/sdp' });
+    const d = answerInvite(pbx, req, tx, 200, {
+      body: sdpBody(30030, { profile: 'RTP/SAVP', codecs: '8', attrs: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${pbxKey}`] }),
+      contentType: 'application/sdp',
+    });
     if (d !== undefined) dialogs.push(d);
   });
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000, { profile: 'RTP/SAVP', attrs: [`a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${callerKey}|2^31`] }) });
@@ -387,7 +410,7 @@ t.test('SRTP per leg through the B2BUA: the caller\'s SAVP offer becomes ours wi
   t.equal(final.status, 200);
   const offer = (await r.pbx.next('INVITE')).req.body.toString();
   t.match(offer, /m=audio \d+ RTP\/SAVP/);
-  t.notMatch(offer, callerKey, 'the caller\'s key stays on its leg');
+  t.notMatch(offer, callerKey, "the caller's key stays on its leg");
   t.notMatch(final.body.toString(), pbxKey, 'the PBX key stays on its leg');
   t.match(final.body.toString(), /a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:/);
   const media = r.medias[0];
@@ -410,7 +433,7 @@ t.test('Request-URI rules pick the PBX; re-INVITE glare gets 491', async (t) => 
   const r = await rig(t, { routes: [{ user: /^44/, upstream: other.uri }] });
   const final = await r.caller.invite(r.tg, r.uri('4420'), { body: sdpBody(40000) }).final;
   t.equal(final.status, 404);
-  t.equal(otherInvites, 1, 'the rule\'s PBX got it');
+  t.equal(otherInvites, 1, "the rule's PBX got it");
   t.equal(r.pbx.received.length, 0);
 
   const { dialog } = await connected(r);
@@ -429,8 +452,13 @@ t.test('Request-URI rules pick the PBX; re-INVITE glare gets 491', async (t) => 
 t.test('a caller that never ACKs our 200: the call ends (64*T1) and the PBX gets a BYE', async (t) => {
   const r = await rig(t);
   const req = r.caller.stack.createRequest({
-    method: 'INVITE', uri: r.uri('100'), from: `<sip:mute@127.0.0.1:${r.caller.port}>`, to: `<${r.uri('100')}>`,
-    contact: r.caller.stack.contact('udp', 'mute'), body: sdpBody(40000), contentType: 'application/sdp',
+    method: 'INVITE',
+    uri: r.uri('100'),
+    from: `<sip:mute@127.0.0.1:${r.caller.port}>`,
+    to: `<${r.uri('100')}>`,
+    contact: r.caller.stack.contact('udp', 'mute'),
+    body: sdpBody(40000),
+    contentType: 'application/sdp',
   });
   const ctx = r.caller.stack.request(req, r.tg);
   let finals = 0;
@@ -452,7 +480,11 @@ t.test('offerless INVITE: our offer to the PBX, its codec offered to the caller 
   const ours = parseSdpDescription(final.body.toString())!.media[0];
   t.same(ours.formats, ['8', '101'], 'only the codec the PBX took, and telephone-event');
   const pbxOffer = parseSdpDescription((await r.pbx.next('INVITE')).req.body.toString())!.media[0];
-  t.same(pbxOffer.codecs.map((c) => c.encoding), ['PCMU', 'PCMA', 'G722', 'opus', 'telephone-event'], 'our own offer to the PBX');
+  t.same(
+    pbxOffer.codecs.map((c) => c.encoding),
+    ['PCMU', 'PCMA', 'G722', 'opus', 'telephone-event'],
+    'our own offer to the PBX',
+  );
   const media = r.medias[0];
   t.equal(media.lastConfig('agent')?.codec, 'PCMA');
   await waitFor(() => media.lastConfig('caller') !== undefined);

@@ -90,6 +90,6 @@ t.test('baresip caller -> toneguard -> baresip agent', { skip: BARESIP_AVAILABLE
   const closed = (log: string[]): number => (log.join('').match(/session closed: Connection reset by peer/g) ?? []).length;
   await waitFor(() => closed(caller.log) >= 2 && closed(agent.log) >= 1, 4000).catch(() => undefined);
   if (process.env.TG_CALL_DEBUG === '1') writeFileSync('/tmp/tg-call-baresip.log', caller.log.join('') + '\n-----\n' + agent.log.join(''));
-  t.equal(closed(caller.log), 2, 'our BYE closed the caller phone\'s calls 2 and 3 (the agent\'s hang-up, the endpoint hang-up)');
-  t.equal(closed(agent.log), 1, 'our BYE closed the agent phone\'s call 1 (the caller\'s hang-up)');
+  t.equal(closed(caller.log), 2, "our BYE closed the caller phone's calls 2 and 3 (the agent's hang-up, the endpoint hang-up)");
+  t.equal(closed(agent.log), 1, "our BYE closed the agent phone's call 1 (the caller's hang-up)");
 });

@@ -35,7 +35,14 @@ async function rig(t: Test): Promise<Rig> {
   const caller = await Peer.start();
   const pbx = await Peer.start();
   const r: Rig = {
-    manager: undefined as unknown as CallManager, caller, pbx, medias: [], ends: [], errors: [], pbxDialogs: [], throwNext: false,
+    manager: undefined as unknown as CallManager,
+    caller,
+    pbx,
+    medias: [],
+    ends: [],
+    errors: [],
+    pbxDialogs: [],
+    throwNext: false,
     tg: { transport: 'udp', address: '127.0.0.1', port: stack.localAddress('udp')?.port ?? 0 },
   };
   const manager = new CallManager({

@@ -19,8 +19,15 @@ const byes = (p: Peer): number => p.received.filter((x) => x.req.method === 'BYE
 
 async function ended(t: Test, r: B2buaRig, reason: string): Promise<void> {
   await waitFor(() => r.ends.length === 1 && byes(r.caller) === 1 && byes(r.pbx) === 1);
-  t.same(r.ends.map((e) => e.reason), [reason], `ended: ${reason}`);
-  t.ok(r.medias.every((m) => m.closed), 'media closed: ports released');
+  t.same(
+    r.ends.map((e) => e.reason),
+    [reason],
+    `ended: ${reason}`,
+  );
+  t.ok(
+    r.medias.every((m) => m.closed),
+    'media closed: ports released',
+  );
   t.equal(r.manager.size, 0);
 }
 
@@ -129,7 +136,10 @@ t.test('session timer as UAC: Supported/Session-Expires/Min-SE towards the PBX; 
   };
   r.clock.advance(45_000);
   await waitFor(() => r.ends.length === 1 && byes(r.caller) === 1);
-  t.same(r.ends.map((e) => e.reason), ['session-expired']);
+  t.same(
+    r.ends.map((e) => e.reason),
+    ['session-expired'],
+  );
   t.ok(r.medias[0].closed);
 });
 

@@ -16,7 +16,10 @@ t.test('payment URI by user and host; others to the upstream with the caller use
 });
 
 t.test('rules by Request-URI user, first match wins', async (t) => {
-  const routes = [{ user: /^44/, upstream: 'sip:10.0.0.2:5080;transport=tcp' }, { user: /^4/, upstream: 'sip:10.0.0.3' }];
+  const routes = [
+    { user: /^44/, upstream: 'sip:10.0.0.2:5080;transport=tcp' },
+    { user: /^4/, upstream: 'sip:10.0.0.3' },
+  ];
   t.match(routeInvite('sip:4420@h', { paymentUri, upstream, routes }), { requestUri: 'sip:4420@10.0.0.2:5080;transport=tcp' });
   t.match(routeInvite('sip:400@h', { paymentUri, upstream, routes }), { requestUri: 'sip:400@10.0.0.3' });
   t.match(routeInvite('sip:500@h', { paymentUri, upstream, routes }), { requestUri: 'sip:500@127.0.0.1:5070' });

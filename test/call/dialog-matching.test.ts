@@ -53,7 +53,7 @@ t.test('a forged BYE with the wrong From tag: 481 and the call stays up; the gen
   const r = await b2buaRig(t);
   const { dialog } = await connectedCall(r);
   const bye = forged(dialog, 'not-the-caller').createRequest('BYE');
-  t.equal(await send(r.caller.stack, bye, r.tg), 481, 'forged BYE from the caller\'s own address');
+  t.equal(await send(r.caller.stack, bye, r.tg), 481, "forged BYE from the caller's own address");
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.equal(r.manager.size, 1, 'the call is up');
   t.equal(r.pbx.received.filter((x) => x.req.method === 'BYE').length, 0, 'no BYE to the PBX');
@@ -61,10 +61,13 @@ t.test('a forged BYE with the wrong From tag: 481 and the call stays up; the gen
   t.equal(res?.status, 200, 'the genuine BYE (lower CSeq than the forged one) is taken');
   await r.pbx.next('BYE');
   t.equal(r.manager.size, 0);
-  t.same(r.ends.map((e) => e.reason), ['caller-hangup']);
+  t.same(
+    r.ends.map((e) => e.reason),
+    ['caller-hangup'],
+  );
 });
 
-t.test('a forged BYE towards the PBX leg (wrong PBX tag) gets 481; the PBX\'s own BYE works', async (t) => {
+t.test("a forged BYE towards the PBX leg (wrong PBX tag) gets 481; the PBX's own BYE works", async (t) => {
   const r = await b2buaRig(t);
   await connectedCall(r);
   const pbxDialog = r.pbxDialogs[0];
@@ -72,5 +75,8 @@ t.test('a forged BYE towards the PBX leg (wrong PBX tag) gets 481; the PBX\'s ow
   t.equal(r.manager.size, 1);
   t.equal((await r.pbx.request(pbxDialog, 'BYE'))?.status, 200);
   await r.caller.next('BYE');
-  t.same(r.ends.map((e) => e.reason), ['agent-hangup']);
+  t.same(
+    r.ends.map((e) => e.reason),
+    ['agent-hangup'],
+  );
 });

@@ -69,7 +69,10 @@ t.test("a caller's forged result headers never reach the PBX: INVITE, re-INVITE,
 
   t.equal((await r.caller.request(dialog, 'BYE', { headers: FORGED }))?.status, 200);
   t.same(reservedHeaders((await r.pbx.next('BYE')).req), [], 'BYE');
-  const everything = r.pbx.received.map((x) => x.req.headers.entries()).flatMap((e) => [...e].map((f) => `${f.key}: ${f.value}`)).join('\n');
+  const everything = r.pbx.received
+    .map((x) => x.req.headers.entries())
+    .flatMap((e) => [...e].map((f) => `${f.key}: ${f.value}`))
+    .join('\n');
   t.notMatch(everything, /x-payment|someone-elses-call|900100/i, 'nothing forged in anything the PBX received');
 });
 

@@ -24,7 +24,11 @@ t.test('mayUseOpus: from the INVITE offer', async (t) => {
   const opus = await r.caller.invite(r.tg, r.uri('101'), { body: opusOffer }).final;
   t.equal(opus.status, 200);
   await r.caller.invite(r.tg, r.uri('102'), {}).final;
-  t.same(requests.map((q) => q.mayUseOpus), [false, true, true], 'G.711 only: no; opus listed: yes; no offer: yes');
+  t.same(
+    requests.map((q) => q.mayUseOpus),
+    [false, true, true],
+    'G.711 only: no; opus listed: yes; no offer: yes',
+  );
 });
 
 t.test('a re-INVITE the media plane refuses up front (EOPTIONS) gets 488; the call goes on', async (t) => {

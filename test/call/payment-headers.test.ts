@@ -6,10 +6,17 @@ function lookup(h: Record<string, string>): (name: string) => string | undefined
 }
 
 t.test('input parameters from X-Payment-* headers', async (t) => {
-  const p = parsePaymentParams(lookup({
-    'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '125.5', 'X-Payment-Currency': 'gbp',
-    'X-Payment-Merchant-Id': 'M9', 'X-Payment-Reference': 'INV 77', 'X-Payment-Call-Type': 'conference', 'X-Payment-Input': 'dtmf speech',
-  }));
+  const p = parsePaymentParams(
+    lookup({
+      'X-Payment-Customer-Id': 'C-1001',
+      'X-Payment-Amount': '125.5',
+      'X-Payment-Currency': 'gbp',
+      'X-Payment-Merchant-Id': 'M9',
+      'X-Payment-Reference': 'INV 77',
+      'X-Payment-Call-Type': 'conference',
+      'X-Payment-Input': 'dtmf speech',
+    }),
+  );
   t.same(p, { customerId: 'C-1001', amountMinor: 12550, amount: '125.5', currency: 'GBP', merchantId: 'M9', reference: 'INV 77', callType: 'conference', input: 'dtmf speech', problems: [] });
   const none = parsePaymentParams(lookup({}));
   t.same(none, { customerId: null, amountMinor: null, amount: null, currency: null, merchantId: null, reference: null, callType: null, input: null, problems: [] });
@@ -25,11 +32,18 @@ t.test('input parameters from X-Payment-* headers', async (t) => {
 
 t.test('result headers: names, order; never a throw (the result always goes out), values sanitised', async (t) => {
   t.same(resultHeaderFields({ result: 'success', transactionId: '123456', cardLast4: '4242', cardType: 'visa', amount: '10.00', currency: 'GBP' }), [
-    ['X-Payment-Result', 'success'], ['X-Payment-Transaction-Id', '123456'], ['X-Payment-Card-Last4', '4242'],
-    ['X-Payment-Card-Type', 'visa'], ['X-Payment-Amount', '10.00'], ['X-Payment-Currency', 'GBP'],
+    ['X-Payment-Result', 'success'],
+    ['X-Payment-Transaction-Id', '123456'],
+    ['X-Payment-Card-Last4', '4242'],
+    ['X-Payment-Card-Type', 'visa'],
+    ['X-Payment-Amount', '10.00'],
+    ['X-Payment-Currency', 'GBP'],
   ]);
   // A gateway's transaction ID is passed on as given, whatever its length in digits (a 16-digit Adyen pspReference).
-  t.same(resultHeaderFields({ result: 'success', transactionId: '8816123456789012' }), [['X-Payment-Result', 'success'], ['X-Payment-Transaction-Id', '8816123456789012']]);
+  t.same(resultHeaderFields({ result: 'success', transactionId: '8816123456789012' }), [
+    ['X-Payment-Result', 'success'],
+    ['X-Payment-Transaction-Id', '8816123456789012'],
+  ]);
   t.same(resultHeaderFields({ result: 'too-many-failed-attempts', reason: 'refused 1234567890123456789 by issuer' }).at(-1), ['X-Payment-Reason', 'refused 1234567890123456789 by issuer']);
   t.same(resultHeaderFields({ result: 'success', cardLast4: '4111111111111111' }), [['X-Payment-Result', 'success']], 'a Card-Last4 that is not four digits is left out');
   t.same(resultHeaderFields({ result: 'bogus' as 'success' }), [['X-Payment-Result', 'internal-error']], 'an unknown result becomes internal-error');

@@ -43,8 +43,12 @@ t.test('a G.722-only offer is relayed and answered, both legs G722 at clock 8000
   t.same(lines(relayed.sdp), ['9 G722/8000', '101 telephone-event/8000'], 'offered to the PBX as G722/8000 with events');
   t.match(relayed.sdp, /a=rtpmap:9 G722\/8000/, 'the rtpmap written out');
   const result = relayAnswer({
-    offer: o, relayed, answer: answer('m=audio 30000 RTP/AVP 9 110', ['a=rtpmap:9 G722/8000', 'a=rtpmap:110 telephone-event/8000']),
-    local: OUR_CALLER_SIDE, origin: { id: '6', version: 1 }, localKeyBase64: KEY,
+    offer: o,
+    relayed,
+    answer: answer('m=audio 30000 RTP/AVP 9 110', ['a=rtpmap:9 G722/8000', 'a=rtpmap:110 telephone-event/8000']),
+    local: OUR_CALLER_SIDE,
+    origin: { id: '6', version: 1 },
+    localKeyBase64: KEY,
   });
   t.same(lines(result.sdp), ['9 G722/8000', '101 telephone-event/8000'], 'answered to the caller: G722 and its events');
   for (const leg of [result.offerLeg, result.answerLeg]) {
@@ -64,10 +68,19 @@ t.test("the caller's preference order is kept; the PBX's choice decides", async 
   t.equal(pcmu.offerLeg.codec, 'PCMU', 'a PBX without G.722 gets PCMU on both legs');
   const late = toPbx(offer('m=audio 40000 RTP/AVP 0 9 101', ['a=rtpmap:101 telephone-event/8000']));
   t.same(lines(late.sdp).slice(0, 2), ['0 PCMU/8000', '9 G722/8000'], 'G722 second when the caller put it second');
-  t.throws(() => relayAnswer({
-    offer: offer('m=audio 40000 RTP/AVP 0'), relayed: toPbx(offer('m=audio 40000 RTP/AVP 0')), answer: answer('m=audio 30000 RTP/AVP 9'),
-    local: OUR_CALLER_SIDE, origin: { id: '6', version: 1 }, localKeyBase64: KEY,
-  }), { code: 'sdp-no-common-codec' }, 'G722 in an answer to an offer without it is refused');
+  t.throws(
+    () =>
+      relayAnswer({
+        offer: offer('m=audio 40000 RTP/AVP 0'),
+        relayed: toPbx(offer('m=audio 40000 RTP/AVP 0')),
+        answer: answer('m=audio 30000 RTP/AVP 9'),
+        local: OUR_CALLER_SIDE,
+        origin: { id: '6', version: 1 },
+        localKeyBase64: KEY,
+      }),
+    { code: 'sdp-no-common-codec' },
+    'G722 in an answer to an offer without it is refused',
+  );
   t.throws(() => toPbx(offer('m=audio 40000 RTP/AVP 9', ['a=rtpmap:9 G722/16000'])), { code: 'sdp-no-common-codec' }, 'G722/16000 (a wrong clock) is not G.722 as RTP carries it');
 });
 

@@ -27,7 +27,15 @@ t.test('Warning values name the RFC 3261 §20.43 code', async (t) => {
 });
 
 t.test('ptime outside 10-120 ms is answered with the nearest we packetise', async (t) => {
-  for (const [offered, used] of [[1, 10], [5, 10], [10, 10], [30, 30], [120, 120], [200, 120], [1000, 120]]) {
+  for (const [offered, used] of [
+    [1, 10],
+    [5, 10],
+    [10, 10],
+    [30, 30],
+    [120, 120],
+    [200, 120],
+    [1000, 120],
+  ]) {
     const a = endpoint(sdp('m=audio 4000 RTP/AVP 0 101', [...PCMU, `a=ptime:${offered}`]));
     t.equal(a.config.ptimeMs, used, `${offered} ms`);
     t.equal(parseSdpDescription(a.sdp)?.media[0].ptimeMs, used);

@@ -1,8 +1,6 @@
 import t from 'tap';
 import { parseSdpDescription, type SdpDescription } from '../../src/call/sdp-description.js';
-import {
-  answerAsEndpoint, newSdesKey, relayAnswer, relayOffer, reverseDirection, SdpError, type RelayedOffer,
-} from '../../src/call/sdp-offer-answer.js';
+import { answerAsEndpoint, newSdesKey, relayAnswer, relayOffer, reverseDirection, SdpError, type RelayedOffer } from '../../src/call/sdp-offer-answer.js';
 import type { LocalMediaAddress } from '../../src/media/media-session.js';
 
 const CALLER_ADDR = '10.1.2.3';
@@ -22,10 +20,20 @@ function sdp(lines: string[]): SdpDescription {
 
 function callerOffer(extra: { m?: string; c?: string; attrs?: string[]; more?: string[] } = {}): SdpDescription {
   return sdp([
-    'v=0', `o=caller 111 1 IN IP4 ${CALLER_ADDR}`, 's=-', `c=${extra.c ?? `IN IP4 ${CALLER_ADDR}`}`, 't=0 0',
+    'v=0',
+    `o=caller 111 1 IN IP4 ${CALLER_ADDR}`,
+    's=-',
+    `c=${extra.c ?? `IN IP4 ${CALLER_ADDR}`}`,
+    't=0 0',
     extra.m ?? 'm=audio 40000 RTP/AVP 96 0 8 18 101',
-    'a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
-    'a=rtpmap:18 G729/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=ptime:20',
+    'a=rtpmap:96 opus/48000/2',
+    'a=fmtp:96 useinbandfec=1',
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:18 G729/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-16',
+    'a=ptime:20',
     ...(extra.attrs ?? ['a=sendrecv']),
     ...(extra.more ?? []),
   ]);
@@ -53,8 +61,10 @@ t.test('offer to the PBX: our address, supported codecs in the caller order and 
   t.equal(audio.port, OUR_AGENT_SIDE.rtpPort);
   t.equal(audio.protocol, 'RTP/AVP');
   t.same(audio.formats, ['96', '0', '8', '101'], 'G729 dropped, order and PTs kept');
-  t.same(audio.codecs.map((c) => `${c.payloadType} ${c.encoding}/${c.clockRate}/${c.channels}`),
-    ['96 opus/48000/2', '0 PCMU/8000/1', '8 PCMA/8000/1', '101 telephone-event/8000/1']);
+  t.same(
+    audio.codecs.map((c) => `${c.payloadType} ${c.encoding}/${c.clockRate}/${c.channels}`),
+    ['96 opus/48000/2', '0 PCMU/8000/1', '8 PCMA/8000/1', '101 telephone-event/8000/1'],
+  );
   t.equal(audio.codecs.find((c) => c.payloadType === 101)?.fmtp, '0-16');
   t.equal(audio.ptimeMs, 20);
   t.equal(audio.direction, 'sendrecv');
@@ -73,18 +83,30 @@ t.test('answer to the caller: chosen codec first common, our address, both leg c
   const ours = parseSdpDescription(result.sdp)!.media[0];
   t.equal(ours.address, OUR_CALLER_SIDE.address);
   t.equal(ours.port, OUR_CALLER_SIDE.rtpPort);
-  t.same(ours.formats, ['8', '101'], 'PCMA and the caller\'s telephone-event PT');
+  t.same(ours.formats, ['8', '101'], "PCMA and the caller's telephone-event PT");
   t.equal(ours.ptimeMs, 30, 'the ptime the far end asked for');
   t.notMatch(result.sdp, PBX_ADDR);
   t.notMatch(result.sdp, /(^|[^0-9])30000([^0-9]|$)/m);
   t.notMatch(result.sdp, 'pbx');
   t.same(result.offerLeg, {
-    remote: { address: CALLER_ADDR, rtpPort: 40000, rtcpPort: 40001 }, codec: 'PCMA', payloadType: 8, clockRate: 8000,
-    eventPayloadType: 101, ptimeMs: 20, direction: 'sendrecv', srtp: null,
+    remote: { address: CALLER_ADDR, rtpPort: 40000, rtcpPort: 40001 },
+    codec: 'PCMA',
+    payloadType: 8,
+    clockRate: 8000,
+    eventPayloadType: 101,
+    ptimeMs: 20,
+    direction: 'sendrecv',
+    srtp: null,
   });
   t.same(result.answerLeg, {
-    remote: { address: PBX_ADDR, rtpPort: 30000, rtcpPort: 30001 }, codec: 'PCMA', payloadType: 8, clockRate: 8000,
-    eventPayloadType: 110, ptimeMs: 30, direction: 'sendrecv', srtp: null,
+    remote: { address: PBX_ADDR, rtpPort: 30000, rtcpPort: 30001 },
+    codec: 'PCMA',
+    payloadType: 8,
+    clockRate: 8000,
+    eventPayloadType: 110,
+    ptimeMs: 30,
+    direction: 'sendrecv',
+    srtp: null,
   });
 });
 
@@ -105,8 +127,7 @@ t.test('opus when both sides take it; dynamic PT mapped per leg', async (t) => {
 });
 
 t.test('488 cases: no common codec, no audio, unsupported SRTP, refused stream', async (t) => {
-  const g729 = sdp(['v=0', 'o=c 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 18 101',
-    'a=rtpmap:18 G729/8000', 'a=rtpmap:101 telephone-event/8000']);
+  const g729 = sdp(['v=0', 'o=c 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 18 101', 'a=rtpmap:18 G729/8000', 'a=rtpmap:101 telephone-event/8000']);
   t.throws(() => offerToPbx(g729), { code: 'sdp-no-common-codec' });
   const videoOnly = sdp(['v=0', 'o=c 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=video 4000 RTP/AVP 96', 'a=rtpmap:96 H264/90000']);
   t.throws(() => offerToPbx(videoOnly), { code: 'sdp-no-audio' });
@@ -178,7 +199,7 @@ t.test('SRTP per leg: caller SAVP, PBX plain by policy, or SRTP mirrored', async
   const result = answerCaller(secure, relayed, answer);
   const ours = parseSdpDescription(result.sdp)!.media[0];
   t.equal(ours.protocol, 'RTP/SAVP');
-  t.same(ours.crypto, [{ tag: 3, suite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: KEY_CALLER_LEG }], 'the caller\'s tag, our key');
+  t.same(ours.crypto, [{ tag: 3, suite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: KEY_CALLER_LEG }], "the caller's tag, our key");
   t.notMatch(result.sdp, PBX_KEY, 'the PBX key never reaches the caller');
   t.same(result.offerLeg.srtp, { suite: 'AES_CM_128_HMAC_SHA1_80', localKeyBase64: KEY_CALLER_LEG, remoteKeyBase64: CALLER_KEY });
   t.same(result.answerLeg.srtp, { suite: 'AES_CM_128_HMAC_SHA1_80', localKeyBase64: KEY_AGENT_LEG, remoteKeyBase64: PBX_KEY });
@@ -223,7 +244,9 @@ t.test('endpoint answer: first supported codec of the caller, hold reversed', as
   t.same(parseSdpDescription(result.sdp)!.media[0].formats, ['8', '101']);
   const hold = answerAsEndpoint({ offer: callerOffer({ attrs: ['a=sendonly'] }), local: OUR_CALLER_SIDE, origin: { id: '7', version: 2 }, localKeyBase64: KEY_CALLER_LEG });
   t.equal(hold.config.direction, 'recvonly');
-  t.throws(() => answerAsEndpoint({ offer: callerOffer({ m: 'm=audio 40000 RTP/AVP 18' }), local: OUR_CALLER_SIDE, origin: { id: '7', version: 1 }, localKeyBase64: KEY_CALLER_LEG }), { code: 'sdp-no-common-codec' });
+  t.throws(() => answerAsEndpoint({ offer: callerOffer({ m: 'm=audio 40000 RTP/AVP 18' }), local: OUR_CALLER_SIDE, origin: { id: '7', version: 1 }, localKeyBase64: KEY_CALLER_LEG }), {
+    code: 'sdp-no-common-codec',
+  });
 });
 
 t.test('malformed SDP is undefined or a bad m= line, never a crash', async (t) => {
@@ -231,6 +254,9 @@ t.test('malformed SDP is undefined or a bad m= line, never a crash', async (t) =
   t.equal(parseSdpDescription('v=0\r\nm=audio notaport RTP/AVP 0\r\n'), undefined);
   const weird = parseSdpDescription('v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0 abc 300\r\na=rtpmap:abc\r\na=crypto:x\r\n');
   t.ok(weird);
-  t.same(weird!.media[0].codecs.map((c) => c.payloadType), [0]);
+  t.same(
+    weird!.media[0].codecs.map((c) => c.payloadType),
+    [0],
+  );
   t.equal(weird!.media[0].address, undefined);
 });

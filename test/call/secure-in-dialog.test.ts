@@ -29,8 +29,16 @@ t.test('secure: caller INFO of every content type is answered here, none reaches
   const refer = await r.caller.request(dialog, 'REFER', { headers: { 'refer-to': '<sip:4111111111111111@evil>' } });
   t.equal(refer?.status, 403, 'REFER from the caller refused while secure');
   await new Promise((resolve) => setTimeout(resolve, 150));
-  t.same(r.pbx.received.filter((x) => x.req.method !== 'INVITE' && x.req.method !== 'ACK').map((x) => x.req.method), [], 'nothing but the call setup reached the PBX');
-  t.same(media.infoDigits, BODIES.filter((b) => b.digit !== undefined).map((b) => b.digit), 'readable DTMF bodies reach the digit path');
+  t.same(
+    r.pbx.received.filter((x) => x.req.method !== 'INVITE' && x.req.method !== 'ACK').map((x) => x.req.method),
+    [],
+    'nothing but the call setup reached the PBX',
+  );
+  t.same(
+    media.infoDigits,
+    BODIES.filter((b) => b.digit !== undefined).map((b) => b.digit),
+    'readable DTMF bodies reach the digit path',
+  );
   const logged = r.warnings.join('\n');
   t.match(logged, /application\/broadsoft/, 'the content type is logged');
   t.notMatch(logged, /4111/, 'never the body');
@@ -45,7 +53,11 @@ t.test('not secure: the same INFO and MESSAGE bodies are relayed to the PBX as b
   }
   t.equal((await r.caller.request(dialog, 'MESSAGE', { body: 'hello', contentType: 'text/plain' }))?.status, 200);
   const infos = r.pbx.received.filter((x) => x.req.method === 'INFO');
-  t.same(infos.map((x) => x.req.headers.get('content-type')), BODIES.map((b) => b.type), 'every INFO relayed with its type');
+  t.same(
+    infos.map((x) => x.req.headers.get('content-type')),
+    BODIES.map((b) => b.type),
+    'every INFO relayed with its type',
+  );
   t.equal(r.pbx.received.filter((x) => x.req.method === 'MESSAGE').length, 1);
 });
 

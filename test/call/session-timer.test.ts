@@ -10,9 +10,13 @@ const msg = (fields: Record<string, string>) => ({ headers: new SipHeaders(Objec
 t.test('UAS: copy the refresher, lower a long interval, never below either Min-SE, 422 under ours', async (t) => {
   t.same(uasDecide(msg({ 'session-expires': '600;refresher=uas' }), CONFIG), { kind: 'timer', interval: { intervalS: 600, weRefresh: true }, headers: { 'session-expires': '600;refresher=uas' } });
   const long = uasDecide(msg({ supported: 'timer', 'session-expires': '7200' }), CONFIG);
-  t.same(long, { kind: 'timer', interval: { intervalS: 1800, weRefresh: false }, headers: { 'session-expires': '1800;refresher=uac', require: 'timer' } }, 'lowered to ours; the UAC that supports timers refreshes');
+  t.same(
+    long,
+    { kind: 'timer', interval: { intervalS: 1800, weRefresh: false }, headers: { 'session-expires': '1800;refresher=uac', require: 'timer' } },
+    'lowered to ours; the UAC that supports timers refreshes',
+  );
   const theirMin = uasDecide(msg({ k: 'timer', x: '7200', 'min-se': '3600' }), CONFIG);
-  t.match(theirMin, { kind: 'timer', interval: { intervalS: 3600 } }, 'not below the request\'s Min-SE (compact forms read)');
+  t.match(theirMin, { kind: 'timer', interval: { intervalS: 3600 } }, "not below the request's Min-SE (compact forms read)");
   t.same(uasDecide(msg({ 'session-expires': '60' }), CONFIG), { kind: 'too-small', minSeS: 90 });
   t.same(uasDecide(msg({ 'session-expires': '100' }), { sessionExpiresS: 1800, minSeS: 120 }), { kind: 'too-small', minSeS: 120 });
   t.same(uasDecide(msg({}), CONFIG), { kind: 'none' }, 'nobody asked, the UAC does not support timers: none');

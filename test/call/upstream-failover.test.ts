@@ -33,14 +33,24 @@ t.test('a dead first upstream: the call reaches the second within inviteTimeoutM
   let pool: UpstreamPool | undefined;
   const r = await b2buaRig(t, (stack) => ({
     inviteTimeoutMs: 300,
-    upstream: (pool = new UpstreamPool({ stack, upstreams: [{ uri: `sip:127.0.0.1:${dead.port}`, priority: 1, weight: 1 }, { uri: live.uri, priority: 2, weight: 1 }], probe: { intervalMs: 0, failureThreshold: 1 } })),
+    upstream: (pool = new UpstreamPool({
+      stack,
+      upstreams: [
+        { uri: `sip:127.0.0.1:${dead.port}`, priority: 1, weight: 1 },
+        { uri: live.uri, priority: 2, weight: 1 },
+      ],
+      probe: { intervalMs: 0, failureThreshold: 1 },
+    })),
   }));
   const started = Date.now();
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) });
   t.equal((await out.final).status, 200, 'answered by the second upstream');
   const took = Date.now() - started;
   t.ok(took >= 250 && took < 2000, `failed over after about 300 ms (took ${took} ms)`);
-  t.ok(dead.received.some((p) => p.data.toString().startsWith('INVITE ')), 'the dead upstream was tried first');
+  t.ok(
+    dead.received.some((p) => p.data.toString().startsWith('INVITE ')),
+    'the dead upstream was tried first',
+  );
   t.equal(live.received.filter((x) => x.req.method === 'INVITE').length, 1);
   t.match(r.warnings.join('\n'), /failed \(timeout\); trying sip:127\.0\.0\.1:\d+/);
   t.equal(pool?.upstreams[0].up, false, 'the dead upstream is marked down');
@@ -53,18 +63,36 @@ t.test('503 with Retry-After and 500 fail over; 486 does not', async (t) => {
   const live = await livePbx(t);
   let pool: UpstreamPool | undefined;
   const r = await b2buaRig(t, (stack) => ({
-    upstream: (pool = new UpstreamPool({ stack, upstreams: [{ uri: busy.uri, priority: 1, weight: 1 }, { uri: broken.uri, priority: 2, weight: 1 }, { uri: live.uri, priority: 3, weight: 1 }], probe: { intervalMs: 0 } })),
+    upstream: (pool = new UpstreamPool({
+      stack,
+      upstreams: [
+        { uri: busy.uri, priority: 1, weight: 1 },
+        { uri: broken.uri, priority: 2, weight: 1 },
+        { uri: live.uri, priority: 3, weight: 1 },
+      ],
+      probe: { intervalMs: 0 },
+    })),
   }));
   const out = r.caller.invite(r.tg, r.uri('100'), { body: sdpBody(40000) });
   t.equal((await out.final).status, 200);
-  t.ok(out.responses.every((x) => x.status === 100 || x.status === 200), 'the caller saw none of the failures');
+  t.ok(
+    out.responses.every((x) => x.status === 100 || x.status === 200),
+    'the caller saw none of the failures',
+  );
   t.ok((pool?.upstreams[0].retryAfter ?? 0) > Date.now() + 100_000, "the 503's Retry-After keeps that upstream last");
   t.equal(pool?.candidates().at(-1)?.label, busy.uri);
 
   const rejecting = await livePbx(t, 486);
   const spare = await livePbx(t);
   const r2 = await b2buaRig(t, (stack) => ({
-    upstream: new UpstreamPool({ stack, upstreams: [{ uri: rejecting.uri, priority: 1, weight: 1 }, { uri: spare.uri, priority: 2, weight: 1 }], probe: { intervalMs: 0 } }),
+    upstream: new UpstreamPool({
+      stack,
+      upstreams: [
+        { uri: rejecting.uri, priority: 1, weight: 1 },
+        { uri: spare.uri, priority: 2, weight: 1 },
+      ],
+      probe: { intervalMs: 0 },
+    }),
   }));
   t.equal((await r2.caller.invite(r2.tg, r2.uri('100'), { body: sdpBody(40000) }).final).status, 486, 'a busy callee is an answer, not a failure');
   t.equal(spare.received.length, 0);
@@ -77,7 +105,14 @@ t.test('OPTIONS keep-alives mark a dead upstream down and report when none is up
     t.teardown(() => p.close());
     return p;
   });
-  const pool = new UpstreamPool({ stack, upstreams: [{ uri: `sip:127.0.0.1:${dead.port}`, priority: 1, weight: 1 }, { uri: live.uri, priority: 1, weight: 1 }], probe: { intervalMs: 100, timeoutMs: 80, failureThreshold: 2 } });
+  const pool = new UpstreamPool({
+    stack,
+    upstreams: [
+      { uri: `sip:127.0.0.1:${dead.port}`, priority: 1, weight: 1 },
+      { uri: live.uri, priority: 1, weight: 1 },
+    ],
+    probe: { intervalMs: 100, timeoutMs: 80, failureThreshold: 2 },
+  });
   t.teardown(() => pool.close());
   const changes: string[] = [];
   pool.on('change', (u) => changes.push(`${u.label} ${u.up ? 'up' : 'down'}`));
@@ -98,8 +133,17 @@ t.test('weights share calls among upstreams of one priority; lower priority only
     return p;
   });
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-  const pool = new UpstreamPool({ stack, random, upstreams: [{ uri: 'sip:10.0.0.1', priority: 1, weight: 3 }, { uri: 'sip:10.0.0.2', priority: 1, weight: 1 }, { uri: 'sip:10.0.0.3', priority: 2, weight: 100 }], probe: { intervalMs: 0 } });
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const pool = new UpstreamPool({
+    stack,
+    random,
+    upstreams: [
+      { uri: 'sip:10.0.0.1', priority: 1, weight: 3 },
+      { uri: 'sip:10.0.0.2', priority: 1, weight: 1 },
+      { uri: 'sip:10.0.0.3', priority: 2, weight: 100 },
+    ],
+    probe: { intervalMs: 0 },
+  });
   const firsts = new Map<string, number>();
   let lowLast = 0;
   for (let i = 0; i < 4000; i += 1) {

@@ -53,12 +53,19 @@ t.test('pcapng: both byte orders, several interfaces with different link types a
     const bytes = encodePcapng(frames, { interfaces: [{ linkType: LINKTYPE_ETHERNET }, { linkType: LINKTYPE_RAW, tsresol: 9 }, { linkType: LINKTYPE_ETHERNET, tsresol: 0x80 | 20 }], littleEndian });
     const { list, error } = datagrams(bytes);
     t.equal(error, undefined);
-    t.same(list.map((d) => d.payload.length), [10, 11, 12]);
-    t.ok(Math.abs(list[1].timeMs - (TIME_MS + 1.000001)) < 1e-3, 'ns resolution (a double in ms holds about 0.25 µs at today\'s epoch)');
+    t.same(
+      list.map((d) => d.payload.length),
+      [10, 11, 12],
+    );
+    t.ok(Math.abs(list[1].timeMs - (TIME_MS + 1.000001)) < 1e-3, "ns resolution (a double in ms holds about 0.25 µs at today's epoch)");
     t.ok(Math.abs(list[2].timeMs - (TIME_MS + 2)) < 1e-2, 'binary resolution');
   }
   const spb = encodePcapng([{ timeMs: 0, data: ethernetFrame(udp4(5)) }], { interfaces: [{ linkType: LINKTYPE_ETHERNET }], simple: true });
-  t.same(datagrams(spb).list.map((d) => d.payload.length), [5], 'simple packet block');
+  t.same(
+    datagrams(spb).list.map((d) => d.payload.length),
+    [5],
+    'simple packet block',
+  );
 });
 
 t.test('pcapng: a second section resets interfaces and may change byte order', async (t) => {
@@ -69,7 +76,10 @@ t.test('pcapng: a second section resets interfaces and may change byte order', a
   joined.set(b, a.length);
   const { list, error } = datagrams(joined);
   t.equal(error, undefined);
-  t.same(list.map((d) => d.payload.length), [3, 4]);
+  t.same(
+    list.map((d) => d.payload.length),
+    [3, 4],
+  );
 });
 
 t.test('pcapng: the obsolete Packet Block and unknown blocks', async (t) => {
@@ -89,7 +99,10 @@ t.test('pcapng: the obsolete Packet Block and unknown blocks', async (t) => {
   new DataView(unknown.buffer).setUint32(4, 16, true);
   new DataView(unknown.buffer).setUint32(12, 16, true);
   const all = new Uint8Array([...base, ...unknown, ...pb]);
-  t.same(datagrams(all).list.map((d) => d.payload.length), [6]);
+  t.same(
+    datagrams(all).list.map((d) => d.payload.length),
+    [6],
+  );
 });
 
 t.test('bad input: empty, not a capture, truncated, corrupt lengths; frames before the damage are kept', async (t) => {
@@ -145,14 +158,16 @@ t.test('link layers: Ethernet with VLAN and QinQ, SLL, SLL2, raw IP, BSD loopbac
 });
 
 function ipv6Udp(extension: boolean, fragment?: { offset: number; more: boolean; id: number; body: Uint8Array }): Uint8Array {
-  const udpBody = fragment?.body ?? (() => {
-    const b = new Uint8Array(8 + 12);
-    new DataView(b.buffer).setUint16(0, 6000);
-    new DataView(b.buffer).setUint16(2, 7000);
-    new DataView(b.buffer).setUint16(4, b.length);
-    b.set(payload(12), 8);
-    return b;
-  })();
+  const udpBody =
+    fragment?.body ??
+    (() => {
+      const b = new Uint8Array(8 + 12);
+      new DataView(b.buffer).setUint16(0, 6000);
+      new DataView(b.buffer).setUint16(2, 7000);
+      new DataView(b.buffer).setUint16(4, b.length);
+      b.set(payload(12), 8);
+      return b;
+    })();
   const ext = extension ? 8 : 0;
   const frag = fragment === undefined ? 0 : 8;
   const out = new Uint8Array(40 + ext + frag + udpBody.length);
@@ -202,7 +217,11 @@ t.test('IPv4 fragments are reassembled in any order; incomplete ones are not del
     fragments.push(f);
   }
   t.equal(fragments.length, 3);
-  for (const order of [[0, 1, 2], [2, 0, 1], [1, 2, 0]]) {
+  for (const order of [
+    [0, 1, 2],
+    [2, 0, 1],
+    [1, 2, 0],
+  ]) {
     const decoder = createUdpDecoder();
     const out: UdpDatagram[] = [];
     for (const i of order) decodeFrame(decoder, frameOf(fragments[i], LINKTYPE_RAW), (d) => out.push(d));
@@ -251,6 +270,16 @@ t.test('not UDP, cut short, or UDP length past the data: skipped and counted', a
 
 t.test('frames are numbered from 1 as Wireshark does', async (t) => {
   const numbers: number[] = [];
-  readCaptureFrames(encodePcap([{ timeMs: 0, data: udp4() }, { timeMs: 1, data: udp4() }], { linkType: LINKTYPE_RAW }), 'x', (f) => numbers.push(f.number));
+  readCaptureFrames(
+    encodePcap(
+      [
+        { timeMs: 0, data: udp4() },
+        { timeMs: 1, data: udp4() },
+      ],
+      { linkType: LINKTYPE_RAW },
+    ),
+    'x',
+    (f) => numbers.push(f.number),
+  );
   t.same(numbers, [1, 2]);
 });

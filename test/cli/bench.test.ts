@@ -17,6 +17,9 @@ t.test('bench --only clamp runs only that benchmark', async (t) => {
   const { run } = compileCli(t, 'bench-only');
   const r = run('bench', '--only', 'clamp', '--json');
   t.equal(r.status, 0, r.stderr);
-  const names = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { benchmark: string }).benchmark);
+  const names = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { benchmark: string }).benchmark);
   t.ok(names.length >= 1 && names.every((n) => n.startsWith('clamp') && !n.startsWith('clamp-stage')), names.join(', '));
 });

@@ -34,7 +34,13 @@ t.test('WAV in every format: OUT in the same format and length, digits gone, std
     ['pcm16-44k-stereo.wav', '0258', 44100, 'pcm16', 2],
   ] as const) {
     const pcm = signal(digits, rate);
-    const inPath = file(name, encodeWav(Array.from({ length: channels }, () => pcm), { sampleRate: rate, encoding: encoding as AudioEncoding }));
+    const inPath = file(
+      name,
+      encodeWav(
+        Array.from({ length: channels }, () => pcm),
+        { sampleRate: rate, encoding: encoding as AudioEncoding },
+      ),
+    );
     const outPath = join(dir, `clamped-${name}`);
     const result = run('clamp', inPath, outPath);
     t.same(result, { status: 0, stdout: `${digits}\n`, stderr: '' }, `${name}: exit 0, the removed digits on stdout`);

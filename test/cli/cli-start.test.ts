@@ -33,7 +33,14 @@ function runTraced(...args: string[]): { status: number | null; stdout: string; 
     timeout: 60_000,
     env: { ...process.env, TONEGUARD_MODULE_LOG: log },
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, modules: readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    modules: readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  };
 }
 
 /** Packages and project folders that only the server, kpi, verify, gateway-sim or bench commands use. */
@@ -69,7 +76,10 @@ t.test('the hook sees the lazily loaded modules of a command that needs them', a
   // below means the commands did not load them, not that the hook missed them.
   const kpi = runTraced('kpi', '--db', join(workDir, 'missing.sqlite'));
   t.not(kpi.status, 0, 'kpi on a missing database fails');
-  t.ok(kpi.modules.some((url) => /\/node_modules\/better-sqlite3\//.test(url)), 'kpi loaded better-sqlite3');
+  t.ok(
+    kpi.modules.some((url) => /\/node_modules\/better-sqlite3\//.test(url)),
+    'kpi loaded better-sqlite3',
+  );
 });
 
 for (const [name, args, stdout] of [
@@ -82,7 +92,10 @@ for (const [name, args, stdout] of [
     const run = runTraced(...args);
     if (typeof stdout === 'string') t.equal(run.stdout, stdout, 'the command did its work');
     else t.match(run.stdout, stdout, 'the command did its work');
-    t.ok(run.modules.some((url) => url.endsWith('/src/cli/main.js')), 'the hook recorded the CLI');
+    t.ok(
+      run.modules.some((url) => url.endsWith('/src/cli/main.js')),
+      'the hook recorded the CLI',
+    );
     t.same(heavyModules(run.modules), [], 'no heavy module loaded');
   });
 }

@@ -90,7 +90,13 @@ if (!existsSync(cli)) {
 
   t.test('no digits: one empty line', async (t) => {
     const silence = writeFile('silence.wav', encodeWav(new Int16Array(8000), { sampleRate: 8000, encoding: 'pcm16' }));
-    const hum = writeFile('hum.wav', encodeWav(Int16Array.from({ length: 16000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 16000))), { sampleRate: 16000, encoding: 'pcm16' }));
+    const hum = writeFile(
+      'hum.wav',
+      encodeWav(
+        Int16Array.from({ length: 16000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 16000))),
+        { sampleRate: 16000, encoding: 'pcm16' },
+      ),
+    );
     for (const path of [silence, hum]) {
       t.same(run('detect', path), { status: 0, stdout: '\n', stderr: '' }, `${path}: empty line`);
       t.same(run('detect', '--json', path), { status: 0, stdout: '', stderr: '' }, `${path} --json: no lines`);
@@ -124,10 +130,14 @@ if (!existsSync(cli)) {
     });
   });
 
-  t.test('timestamps are in the file\'s time, whatever its rate', async (t) => {
+  t.test("timestamps are in the file's time, whatever its rate", async (t) => {
     const at8k = run('detect', '--json', wavWithDigits('t8.wav', '39', 8000, 'pcm16').path);
     const at44k = run('detect', '--json', wavWithDigits('t44.wav', '39', 44100, 'pcm16').path);
-    const starts = (r: CliRun): number[] => r.stdout.trim().split('\n').map((line) => Number((JSON.parse(line) as { startMs: number }).startMs));
+    const starts = (r: CliRun): number[] =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((line) => Number((JSON.parse(line) as { startMs: number }).startMs));
     const a = starts(at8k);
     const b = starts(at44k);
     t.equal(a.length, 2);
@@ -180,7 +190,10 @@ if (!existsSync(cli)) {
     writeFile('pcm24.wav', pcm24);
     for (const [name, , words] of cases) {
       const path = join(dir, name);
-      for (const args of [['detect', path], ['detect', '--json', path]]) {
+      for (const args of [
+        ['detect', path],
+        ['detect', '--json', path],
+      ]) {
         const result = run(...args);
         checkUsageError(t, result, words);
         t.ok(result.stderr.includes(path), `${args.join(' ')}: stderr names the file`);

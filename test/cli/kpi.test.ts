@@ -52,7 +52,15 @@ function csvSummary(header: string[], row: string[]): KpiSummary {
   const avg: Record<string, number> = {};
   for (const r of PAYMENT_RESULTS) if (cell(`avg_duration_seconds_${r}`) !== '') avg[r] = Number(cell(`avg_duration_seconds_${r}`));
   const funnel = Object.fromEntries(PAYMENT_STEPS.map((s) => [s, Number(cell(`funnel_${s}`))])) as KpiSummary['funnel'];
-  return { entered: Number(cell('entered')), successful: Number(cell('successful')), unsuccessful: Number(cell('unsuccessful')), attempted: Number(cell('attempted')), hangups: Number(cell('hangups')), avgDurationSeconds: avg, funnel };
+  return {
+    entered: Number(cell('entered')),
+    successful: Number(cell('successful')),
+    unsuccessful: Number(cell('unsuccessful')),
+    attempted: Number(cell('attempted')),
+    hangups: Number(cell('hangups')),
+    avgDurationSeconds: avg,
+    funnel,
+  };
 }
 
 function parseCsv(text: string): string[][] {
@@ -66,7 +74,14 @@ function parseCsv(text: string): string[][] {
 t.test('end to end (compiled CLI): --json, --by, --csv, --field-errors, defaults', async (t) => {
   t.equal(ok(t, '--json'), `${contractJson(EXPECTED_TOTAL)}\n`, 'default database ./data/kpi.sqlite, whole history: the contract object');
   const days = ok(t, '--db', db, '--json', '--by', 'day', '--from', '2026-11-20', '--to', '2026-11-22').trimEnd().split('\n');
-  t.same(days.map((l) => JSON.parse(l)), [{ day: '2026-11-20', ...EXPECTED_DAY1 }, { day: '2026-11-21', ...EXPECTED_DAY2 }], '--by day: one object per line');
+  t.same(
+    days.map((l) => JSON.parse(l)),
+    [
+      { day: '2026-11-20', ...EXPECTED_DAY1 },
+      { day: '2026-11-21', ...EXPECTED_DAY2 },
+    ],
+    '--by day: one object per line',
+  );
   t.ok(days[0].startsWith('{"day":"2026-11-20","entered":5,'), 'the group key first');
   const [header, row, ...rest] = parseCsv(ok(t, '--csv'));
   t.same(rest, [], 'one data row');
@@ -74,7 +89,11 @@ t.test('end to end (compiled CLI): --json, --by, --csv, --field-errors, defaults
   t.same(csvSummary(header, row), EXPECTED_TOTAL, 'the batch numbers');
   const [outHeader, ...outRows] = parseCsv(ok(t, '--csv', '--by', 'outcome'));
   t.equal(outHeader[0], 'outcome', 'the grouping names the first column');
-  t.same(outRows.map((r) => [r[0] === '' ? null : r[0], csvSummary(outHeader, r)]), EXPECTED_BY_OUTCOME.map((g) => [g.key, g.summary]), 'by outcome (running sessions: empty key)');
+  t.same(
+    outRows.map((r) => [r[0] === '' ? null : r[0], csvSummary(outHeader, r)]),
+    EXPECTED_BY_OUTCOME.map((g) => [g.key, g.summary]),
+    'by outcome (running sessions: empty key)',
+  );
   t.same(JSON.parse(ok(t, '--field-errors', '--json')), EXPECTED_FIELD_ERRORS, '--field-errors');
   t.same(JSON.parse(ok(t, '--field-inputs', '--json')), { fieldInputs: EXPECTED_FIELD_INPUTS }, '--field-inputs: the object GET /kpi/field-inputs answers');
   t.match(ok(t), /^entered: 11$/m, 'plain text');
@@ -100,14 +119,41 @@ t.test('in-process: ranges and groupings', async (t) => {
   t.equal(await inProcess({ json: true, from: '2026-11-21T00:00:00Z' }), `${contractJson(EXPECTED_DAY2)}\n`, 'from day 2');
   t.equal(
     (await inProcess({ json: true, from: '2026-11-20T10:00:00+01:00', to: '2026-11-20T09:10:00Z' })).trim(),
-    contractJson({ entered: 1, successful: 1, unsuccessful: 0, attempted: 1, hangups: 0, avgDurationSeconds: { success: 62 }, funnel: { amount: 1, 'card-number': 1, expiry: 1, 'security-code': 1, confirmation: 1, processing: 1, result: 1 } }),
+    contractJson({
+      entered: 1,
+      successful: 1,
+      unsuccessful: 0,
+      attempted: 1,
+      hangups: 0,
+      avgDurationSeconds: { success: 62 },
+      funnel: { amount: 1, 'card-number': 1, expiry: 1, 'security-code': 1, confirmation: 1, processing: 1, result: 1 },
+    }),
     'an offset: 09:00Z to 09:10Z holds s1 only',
   );
-  const lines = async (options: Partial<KpiCommandOptions>): Promise<unknown[]> => (await inProcess(options)).trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
-  t.same(await lines({ json: true, by: 'merchant' }), EXPECTED_BY_MERCHANT.map((g) => ({ merchant: g.key, ...g.summary })), 'by merchant');
-  t.same(await lines({ json: true, by: 'outcome' }), EXPECTED_BY_OUTCOME.map((g) => ({ outcome: g.key, ...g.summary })), 'by outcome');
+  const lines = async (options: Partial<KpiCommandOptions>): Promise<unknown[]> =>
+    (await inProcess(options))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+  t.same(
+    await lines({ json: true, by: 'merchant' }),
+    EXPECTED_BY_MERCHANT.map((g) => ({ merchant: g.key, ...g.summary })),
+    'by merchant',
+  );
+  t.same(
+    await lines({ json: true, by: 'outcome' }),
+    EXPECTED_BY_OUTCOME.map((g) => ({ outcome: g.key, ...g.summary })),
+    'by outcome',
+  );
   const [dayHeader, ...dayRows] = parseCsv(await inProcess({ csv: true, by: 'day' }));
-  t.same(dayRows.map((r) => [r[0], csvSummary(dayHeader, r)]), [['2026-11-20', EXPECTED_DAY1], ['2026-11-21', EXPECTED_DAY2]], 'CSV by day');
+  t.same(
+    dayRows.map((r) => [r[0], csvSummary(dayHeader, r)]),
+    [
+      ['2026-11-20', EXPECTED_DAY1],
+      ['2026-11-21', EXPECTED_DAY2],
+    ],
+    'CSV by day',
+  );
   t.equal(
     await inProcess({ fieldErrors: true, csv: true }),
     'for,error_type,count\r\nexpiration-date,invalid-date,1\r\npayment-card-number,input-timeout,1\r\npayment-card-number,invalid-card-number,1\r\nsecurity-code,input-timeout,1\r\nsecurity-code,invalid-security-code,2\r\n',
@@ -150,5 +196,9 @@ t.test('in-process: every bad input is a usage error (commander: exit 2) or an i
 
 t.test('PCI: no output holds the card number or its last 12 digits', async (t) => {
   t.ok(outputs.length > 10, 'outputs collected');
-  t.same(outputs.filter((o) => o.includes(TEST_PAN) || o.includes(TEST_PAN_LAST12)), [], 'none');
+  t.same(
+    outputs.filter((o) => o.includes(TEST_PAN) || o.includes(TEST_PAN_LAST12)),
+    [],
+    'none',
+  );
 });

@@ -36,15 +36,25 @@ t.test('--json: one object per digit, keys in contract order', async (t) => {
   const lines = result.stdout.trim().split('\n');
   t.equal(lines.length, 10, '8 + 2 digits');
   for (const line of lines) {
-    t.match(line, /^\{"stream":\{"src":"127\.0\.0\.1","srcPort":\d+,"dst":"127\.0\.0\.1","dstPort":\d+,"ssrc":"0x[0-9a-f]{8}","codec":"PCMA"\},"digit":"[0-9*#A-D]","source":"(rfc4733|inband|sip-info)","atMs":\d+\.\d\}$/);
+    t.match(
+      line,
+      /^\{"stream":\{"src":"127\.0\.0\.1","srcPort":\d+,"dst":"127\.0\.0\.1","dstPort":\d+,"ssrc":"0x[0-9a-f]{8}","codec":"PCMA"\},"digit":"[0-9*#A-D]","source":"(rfc4733|inband|sip-info)","atMs":\d+\.\d\}$/,
+    );
   }
   const parsed = lines.map((l) => JSON.parse(l) as { digit: string; source: string; atMs: number; stream: { srcPort: number } });
-  t.same(parsed.filter((p) => p.stream.srcPort === 10000).map((p) => p.digit + p.source[0]), ['2i', '5i', '8i', '7s', '*s', '#r', 'Ar', 'Br']);
+  t.same(
+    parsed.filter((p) => p.stream.srcPort === 10000).map((p) => p.digit + p.source[0]),
+    ['2i', '5i', '8i', '7s', '*s', '#r', 'Ar', 'Br'],
+  );
   const times = parsed.filter((p) => p.stream.srcPort === 10000).map((p) => p.atMs);
-  t.same(times, times.slice().sort((a, b) => a - b), 'in time order');
+  t.same(
+    times,
+    times.slice().sort((a, b) => a - b),
+    'in time order',
+  );
 });
 
-t.test('--write-audio DIR: one WAV per decoded stream, with the call\'s length and digits, and its clamped version', async (t) => {
+t.test("--write-audio DIR: one WAV per decoded stream, with the call's length and digits, and its clamped version", async (t) => {
   const out = join(dir, 'audio');
   const result = run('replay', '--write-audio', out, join(fixtures, 'pcmu.pcapng'));
   t.equal(result.status, 0);
@@ -67,7 +77,7 @@ t.test('--write-audio DIR: one WAV per decoded stream, with the call\'s length a
     t.ok(wav.channelData[0].length > 8000 * 5, `${f}: more than 5 s`);
   }
   const callerWav = files.find((f) => /^\d-127\.0\.0\.1_10000-/.test(f));
-  if (callerWav !== undefined) t.equal(run('detect', join(out, callerWav)).stdout, '147\n', 'the caller\'s in-band digits are in its WAV');
+  if (callerWav !== undefined) t.equal(run('detect', join(out, callerWav)).stdout, '147\n', "the caller's in-band digits are in its WAV");
   const opusOut = join(dir, 'opus');
   t.equal(run('replay', '--write-audio', opusOut, join(fixtures, 'opus.pcapng')).status, 0);
   for (const f of readdirSync(opusOut)) t.equal(parseWav(readFileSync(join(opusOut, f)), f).sampleRate, 8000, 'Opus decoded at 8 kHz');

@@ -30,7 +30,18 @@ function errorOf(fn: () => unknown): ConfigError {
 }
 
 t.test('which keys are secrets', async (t) => {
-  for (const path of ['http.token', 'http.webhookSecret', 'http.widgetTokenKey', 'gateway.credentials.transactionKey', 'gateway.credentials.name', 'gateway.auth.password', 'gateway.auth.token', 'gateway.auth.passphrase', 'kpi.postgres', 'gateway.headers.X-Api-Key']) {
+  for (const path of [
+    'http.token',
+    'http.webhookSecret',
+    'http.widgetTokenKey',
+    'gateway.credentials.transactionKey',
+    'gateway.credentials.name',
+    'gateway.auth.password',
+    'gateway.auth.token',
+    'gateway.auth.passphrase',
+    'kpi.postgres',
+    'gateway.headers.X-Api-Key',
+  ]) {
     t.ok(isSecretKey(path.split('.')), `${path} is a secret`);
   }
   for (const path of ['sip.tls.keyFile', 'sip.tls.certFile', 'gateway.caFile', 'http.listen', 'payment.description', 'kpi.sqlite']) {

@@ -106,7 +106,10 @@ t.test('SecretDigits never prints its digits and zeroes on clear', async (t) => 
   t.notMatch(inspect(d), /4111/);
   const view = d.view();
   d.clear();
-  t.ok(view.every((b) => b === 0), 'the view handed out is zeroed too');
+  t.ok(
+    view.every((b) => b === 0),
+    'the view handed out is zeroed too',
+  );
   t.equal(d.length, 0);
   t.throws(() => d.push('x'));
 });

@@ -56,7 +56,11 @@ t.test('mixed: keyed and spoken fields, and a switch from voice to keys within t
     { for: 'security-code', input: 'speech' },
   ]);
   const last = h.statuses().at(-1);
-  t.same(last?.fieldInputs.map((f) => f.input), ['dtmf', 'dtmf speech', 'dtmf', 'speech'], 'status events carry the modes too');
+  t.same(
+    last?.fieldInputs.map((f) => f.input),
+    ['dtmf', 'dtmf speech', 'dtmf', 'speech'],
+    'status events carry the modes too',
+  );
 });
 
 t.test('a pause ends a spoken field; a pause after keys does not', async (t) => {
@@ -73,7 +77,10 @@ t.test('a pause ends a spoken field; a pause after keys does not', async (t) => 
   h.pause();
   t.equal(h.state, 'expiry', 'a pause with nothing said does nothing');
   const errors = h.statuses().filter((s) => s.errorType !== null);
-  t.same(errors.map((s) => s.errorType), ['invalid-card-number']);
+  t.same(
+    errors.map((s) => s.errorType),
+    ['invalid-card-number'],
+  );
 });
 
 t.test('menu words: "no"/"change" open the change menu, a word that is no choice is an invalid choice', async (t) => {

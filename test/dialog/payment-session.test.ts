@@ -5,18 +5,7 @@ import t from 'tap';
 import { TRANSITIONS, transitionKey, type DialogState } from '../../src/dialog/flow.js';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../../src/gateway/connector.js';
 import { FakeConnector } from '../../src/gateway/fake-connector.js';
-import {
-  AMEX,
-  DECLINED_VISA,
-  enterCard,
-  Harness,
-  MASTERCARD,
-  MASTERCARD_2,
-  SEEN_TRANSITIONS,
-  TIMEOUT_VISA,
-  toReadback,
-  VISA,
-} from '../helpers/payment-harness.js';
+import { AMEX, DECLINED_VISA, enterCard, Harness, MASTERCARD, MASTERCARD_2, SEEN_TRANSITIONS, TIMEOUT_VISA, toReadback, VISA } from '../helpers/payment-harness.js';
 
 const CARD_PROMPT = ['enter-card-number'];
 
@@ -36,9 +25,27 @@ t.test('automated happy path: choice, card, expiry, code, readback, success, REF
   h.keys('123');
   t.equal(h.state, 'confirmation');
   t.same(h.lastPrompt(), [
-    'readback-paying', 'n-1', 'hundred', 'and', 'n-20', 'n-5', 'pounds', 'n-50',
-    'readback-with-card', 'card-visa', 'readback-card-ending', 'n-1', 'n-1', 'n-1', 'n-1',
-    'readback-expiring', 'month-12', 'n-20', 'n-20', 'n-8', 'readback-confirm',
+    'readback-paying',
+    'n-1',
+    'hundred',
+    'and',
+    'n-20',
+    'n-5',
+    'pounds',
+    'n-50',
+    'readback-with-card',
+    'card-visa',
+    'readback-card-ending',
+    'n-1',
+    'n-1',
+    'n-1',
+    'n-1',
+    'readback-expiring',
+    'month-12',
+    'n-20',
+    'n-20',
+    'n-8',
+    'readback-confirm',
   ]);
   h.keys('1');
   t.equal(h.state, 'processing');
@@ -98,7 +105,12 @@ t.test('caller not identified: ID&V route, else agent, else return; agent-assist
   t.equal(r1.result, 'not-identified');
   t.equal(r1.reason, 'no-customer-id');
   t.same(idv.lastPrompt(), ['identify-first']);
-  t.match(r1.action, { kind: 'refer', purpose: 'idv', uri: 'sip:idv@127.0.0.1', fallback: { kind: 'refer', purpose: 'agent', uri: 'sip:agents@127.0.0.1', fallback: { kind: 'refer', purpose: 'return' } } });
+  t.match(r1.action, {
+    kind: 'refer',
+    purpose: 'idv',
+    uri: 'sip:idv@127.0.0.1',
+    fallback: { kind: 'refer', purpose: 'agent', uri: 'sip:agents@127.0.0.1', fallback: { kind: 'refer', purpose: 'return' } },
+  });
   t.same(r1.record.stepsReached, []);
 
   const agent = new Harness({ request: { customerId: null } }).start();
@@ -292,7 +304,10 @@ t.test('too many attempts: the configured result', async (t) => {
   t.equal(r.reason, 'input-timeout');
   t.same(h.lastPrompt(), ['too-many-attempts']);
   t.match(r.action, { kind: 'refer', purpose: 'return' });
-  t.same(r.record.fieldErrors, [1, 2, 3].map(() => ({ for: 'payment-card-number', errorType: 'input-timeout' })));
+  t.same(
+    r.record.fieldErrors,
+    [1, 2, 3].map(() => ({ for: 'payment-card-number', errorType: 'input-timeout' })),
+  );
 
   const toAgent = new Harness({ config: { results: { tooManyFailedAttempts: 'agent' }, maxAttempts: 1 } }).start().keys('1').keys('1234#');
   const r2 = toAgent.result();
@@ -418,7 +433,11 @@ t.test('corrections: each field re-collected alone, then back to the readback', 
     },
     close: () => pay.close(),
   };
-  const c = toReadback(new Harness({ connector: spy })).keys('2').keys('3').keys('0331').keys('1');
+  const c = toReadback(new Harness({ connector: spy }))
+    .keys('2')
+    .keys('3')
+    .keys('0331')
+    .keys('1');
   await c.settle();
   t.match(seen, { expiryMonth: 3, expiryYear: 2031, amountMinor: 12550 }, 'the corrected expiry is what is charged');
   t.equal(c.result().result, 'success');
@@ -455,10 +474,13 @@ t.test('declined: the caller re-enters card details; fresh idempotency key per a
   const r = h.result();
   t.equal(r.result, 'success');
   t.equal(r.record.attempts, 2);
-  t.same(h.fake.records.map((x) => [x.idempotencyKey, x.last4, x.outcome]), [
-    ['ps-1-1', '0002', 'declined'],
-    ['ps-1-2', '1111', 'approved'],
-  ]);
+  t.same(
+    h.fake.records.map((x) => [x.idempotencyKey, x.last4, x.outcome]),
+    [
+      ['ps-1-1', '0002', 'declined'],
+      ['ps-1-2', '1111', 'approved'],
+    ],
+  );
 });
 
 t.test('max declines: the configured result (agent by default, or return)', async (t) => {
@@ -573,7 +595,10 @@ t.test("agent: the agent's amount is the charge; the caller keys the card at onc
   t.equal(h.state, 'card-number', 'no amount menu: the card number comes first');
   t.same(h.lastPrompt(), ['you-are-paying-amount', ...AMOUNT_12550, 'enter-card-number'], 'the amount is announced, not asked');
   t.same(h.statuses()[0]?.chargeAmount, '125.50');
-  t.notOk(h.statuses().some((s) => s.for === 'charge-amount'), 'the amount is never collected');
+  t.notOk(
+    h.statuses().some((s) => s.for === 'charge-amount'),
+    'the amount is never collected',
+  );
   // Keys straight away, during the announcement (no promptEnded yet).
   h.keys(MASTERCARD);
   t.equal(h.state, 'expiry', 'all 16 digits reached the card number (Mastercard completes at 16)');
@@ -739,7 +764,10 @@ t.test('card number ends without # after a pause once it is a whole valid card; 
     invalid.keys('4111111111111112');
     invalid.timers.advance(invalid.config.timeouts.completePauseMs);
     t.equal(invalid.state, 'card-number', `${mode}: a number failing Luhn waits for more digits or #`);
-    t.equal(invalid.statuses().some((s) => s.errorType !== null), false);
+    t.equal(
+      invalid.statuses().some((s) => s.errorType !== null),
+      false,
+    );
 
     const custom = new Harness({ request: { mode }, config: { timeouts: { completePauseMs: 3000 } } }).start();
     if (custom.state === 'amount-choice') custom.keys('1');
@@ -895,7 +923,10 @@ t.test("the gateway's values: passed on as given, unless they hold the card numb
   toReadback(long).keys('1');
   await long.settle();
   t.match(long.result(), { result: 'success', transactionId: '8816123456789012', headers: { 'X-Payment-Transaction-Id': '8816123456789012' } });
-  t.ok(long.prompts().some((p) => p.join(' ').startsWith('payment-success your-reference-is n-8 n-8 n-1 n-6')), 'read back to the caller');
+  t.ok(
+    long.prompts().some((p) => p.join(' ').startsWith('payment-success your-reference-is n-8 n-8 n-1 n-6')),
+    'read back to the caller',
+  );
   t.same(dropped, []);
 
   // An ID that echoes the card (whole, or its first 12 digits, whatever the separators) is dropped, and said so without the value.
@@ -977,6 +1008,9 @@ t.test('the readback tags the expiry (and only it) for the caller only', async (
   const callerOnly = plan.segments.filter((_s, i) => plan.audience?.[i] === 'caller');
   t.same(callerOnly, ['readback-expiring', 'month-9', 'n-20', 'n-30'], 'the expiry words');
   const heard = plan.segments.filter((_s, i) => plan.audience?.[i] !== 'caller');
-  t.ok(heard.includes('readback-card-ending') && heard.includes('card-visa') && heard.join(' ').includes('n-1 n-1 n-1 n-1') && heard.includes('readback-confirm'), 'type, last four and the rest for all');
+  t.ok(
+    heard.includes('readback-card-ending') && heard.includes('card-visa') && heard.join(' ').includes('n-1 n-1 n-1 n-1') && heard.includes('readback-confirm'),
+    'type, last four and the rest for all',
+  );
   t.equal(plan.audience?.length, plan.segments.length);
 });

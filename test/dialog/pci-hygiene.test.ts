@@ -114,7 +114,11 @@ t.test('a full payment leaves no card data anywhere but the last four digits', a
     process.stderr.write = stderr;
   }
   for (const [ok, name] of checks) t.ok(ok, name);
-  t.same(errors.map((e) => String(e)), [], 'nothing thrown');
+  t.same(
+    errors.map((e) => String(e)),
+    [],
+    'nothing thrown',
+  );
 
   const haystacks: [string, string][] = [];
   for (const [i, h] of harnesses.entries()) {

@@ -7,14 +7,7 @@ import { join } from 'node:path';
 import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { DEFAULT_PROMPT_DIR } from '../../src/dialog/dialog-config.js';
 import { encodeWav } from '../../src/media/prompts/audio-file.js';
-import {
-  amountSegments,
-  characterSegments,
-  monthYearSegments,
-  numberSegments,
-  planText,
-  yearSegments,
-} from '../../src/dialog/prompts/compose.js';
+import { amountSegments, characterSegments, monthYearSegments, numberSegments, planText, yearSegments } from '../../src/dialog/prompts/compose.js';
 import { PromptError, PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import { PROMPT_IDS, PROMPT_TEXT } from '../../src/dialog/prompts/prompt-text.js';
 
@@ -79,7 +72,10 @@ t.test('every composed id has a sentence; the committed default set has every id
   t.same(missing, [], 'one .ul per prompt id');
   const total = [...files].reduce((sum, f) => sum + statSync(join(DEFAULT_PROMPT_DIR, f)).size, 0);
   t.ok(total < 2 * 1024 * 1024, `default set ${total} bytes < 2 MiB`);
-  t.ok(PROMPT_IDS.every((id) => statSync(join(DEFAULT_PROMPT_DIR, `${id}.ul`)).size > 800), 'every prompt holds at least 0.1 s of audio');
+  t.ok(
+    PROMPT_IDS.every((id) => statSync(join(DEFAULT_PROMPT_DIR, `${id}.ul`)).size > 800),
+    'every prompt holds at least 0.1 s of audio',
+  );
 });
 
 t.test('loader: a plan becomes the concatenated 8 kHz PCM of its files', async (t) => {

@@ -22,7 +22,10 @@ t.test('ManualTimers fires due timers in time order, including ones set while fi
     timers.set(5, () => fired.push(['chained', timers.now()]));
   });
   timers.advance(20);
-  t.same(fired, [['early', 1010], ['chained', 1015]]);
+  t.same(fired, [
+    ['early', 1010],
+    ['chained', 1015],
+  ]);
   t.equal(timers.now(), 1020);
   t.equal(timers.pendingCount, 1);
   timers.advance(10);

@@ -41,9 +41,7 @@ function walk(dir: string, keep: (file: string) => boolean): string[] {
 
 /** The Markdown without fenced code blocks and inline code spans (links there are examples, not links). */
 function proseOf(markdown: string): string {
-  return markdown
-    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
-    .replace(/(`+)[^`]*?\1/g, '');
+  return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/(`+)[^`]*?\1/g, '');
 }
 
 /** Link targets: inline `[text](target "title")`, images, and reference definitions `[id]: target`. */
@@ -94,9 +92,15 @@ function checkLink(from: string, target: string, root = ROOT): LinkProblem | nul
 
 t.test('the checker itself: finds links, skips code, and reports what is wrong', async (t) => {
   const md = [
-    '# Title', '## Clamp stage, joined (G.711)', '## Repeat', '## Repeat',
+    '# Title',
+    '## Clamp stage, joined (G.711)',
+    '## Repeat',
+    '## Repeat',
     'See [a](docs/a.md) and ![img](pic.png "t"), `[not](in-code.md)`.',
-    '```', '[not](in-fence.md)', '```', '[ref]: ../x.md',
+    '```',
+    '[not](in-fence.md)',
+    '```',
+    '[ref]: ../x.md',
   ].join('\n');
   t.same(linkTargets(md), ['docs/a.md', 'pic.png', '../x.md']);
   t.ok(headingAnchors(md).has('clamp-stage-joined-g711'));
@@ -122,11 +126,12 @@ t.test('every relative link in the Markdown resolves inside the repository', asy
 });
 
 t.test('nothing in the repository points to things a clone cannot see', async (t) => {
-  const self = relative(ROOT, fileURLToPath(import.meta.url)).split(sep).join('/');
+  const self = relative(ROOT, fileURLToPath(import.meta.url))
+    .split(sep)
+    .join('/');
   const sources = [
     ...markdownFiles(),
-    ...['src', 'test', 'bench', 'examples', 'scripts', 'native-free-dsp', 'fixtures'].flatMap((d) =>
-      walk(d, (f) => /\.(ts|mjs|js|sh|yaml|yml|md|service|cfg|list|c)$/.test(f))),
+    ...['src', 'test', 'bench', 'examples', 'scripts', 'native-free-dsp', 'fixtures'].flatMap((d) => walk(d, (f) => /\.(ts|mjs|js|sh|yaml|yml|md|service|cfg|list|c)$/.test(f))),
   ].filter((f, i, all) => f !== self && all.indexOf(f) === i);
   const found: string[] = [];
   for (const file of sources) {

@@ -49,7 +49,11 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      hooks.push({ body: Buffer.concat(chunks).toString(), timestamp: /^t=(\d+),/.exec(String(req.headers['x-toneguard-signature']))?.[1] ?? '', signature: String(req.headers['x-toneguard-signature']) });
+      hooks.push({
+        body: Buffer.concat(chunks).toString(),
+        timestamp: /^t=(\d+),/.exec(String(req.headers['x-toneguard-signature']))?.[1] ?? '',
+        signature: String(req.headers['x-toneguard-signature']),
+      });
       res.writeHead(204).end();
     });
   });
@@ -96,7 +100,10 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
     ],
     'one line per real change, with who and which call',
   );
-  t.ok(secureLines.every((l) => l.component === 'audit' && typeof l.time === 'number'), 'component and time on every line');
+  t.ok(
+    secureLines.every((l) => l.component === 'audit' && typeof l.time === 'number'),
+    'component and time on every line',
+  );
   const api = audit().filter((l) => l.action === 'api-request');
   t.same(
     api.map((l) => [l.actor, l.method, l.route, l.status, l.call]),
@@ -118,7 +125,13 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   t.throws(() => e.server.reload(reloaded({ token: TOKEN }, { clamp: { mode: 'tone' } })), new ReloadRefusedError(['clamp.mode']), 'a restart-only key refuses the whole reload');
   t.equal((await e.fetchText('/calls', { headers: bearer(NEW_TOKEN) })).status, 200, 'nothing of the refused reload was applied');
   const reloads = audit().filter((l) => l.action === 'config-reload');
-  t.same(reloads.map((l) => [l.actor, l.applied, l.keys]), [['sighup', true, ['http.token', 'http.webhookSecret']], ['sighup', false, ['clamp.mode']]]);
+  t.same(
+    reloads.map((l) => [l.actor, l.applied, l.keys]),
+    [
+      ['sighup', true, ['http.token', 'http.webhookSecret']],
+      ['sighup', false, ['clamp.mode']],
+    ],
+  );
 
   // A payment through the API: start (secure on by the payment), cancel (secure off by the payment).
   const start = await e.fetchText(`${path}/payments`, {
@@ -158,7 +171,14 @@ t.test('audit lines for secure on/off and payment commands via the API; token an
   const jq = spawnSync('jq', ['-s', '-c', '--arg', 'call', callId, program], { input: e.logs.join(''), encoding: 'utf8' });
   t.equal(jq.status, 0, jq.stderr);
   const periods = JSON.parse(jq.stdout) as { from: string; by: string; to: string; endedBy: string | null }[];
-  t.same(periods.map((p) => [p.by, p.endedBy]), [['master', 'master'], ['payment', 'payment']], 'two secure periods, who opened and closed each');
+  t.same(
+    periods.map((p) => [p.by, p.endedBy]),
+    [
+      ['master', 'master'],
+      ['payment', 'payment'],
+    ],
+    'two secure periods, who opened and closed each',
+  );
   t.match(periods[0].from, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
   await c.hangup();

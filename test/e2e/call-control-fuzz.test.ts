@@ -56,7 +56,12 @@ function answerInDialog(rng: Prng, peer: Peer, req: SipRequest, tx: ServerTransa
   if (req.method === 'INVITE' || req.method === 'UPDATE') {
     figures.answers++;
     if (rng.chance(0.15)) tx.respond(rng.pick([488, 491, 500, 603]));
-    else tx.respond(200, undefined, { body: rng.chance(0.5) ? plainSdp(rng, { port: testPort(30000) }) : anySdp(rng, testPort(30000)), contentType: 'application/sdp', headers: { contact: peer.stack.contact('udp', 'peer') } });
+    else
+      tx.respond(200, undefined, {
+        body: rng.chance(0.5) ? plainSdp(rng, { port: testPort(30000) }) : anySdp(rng, testPort(30000)),
+        contentType: 'application/sdp',
+        headers: { contact: peer.stack.contact('udp', 'peer') },
+      });
     return;
   }
   if (req.method === 'REFER') tx.respond(rng.pick([202, 202, 403, 603]));
@@ -101,15 +106,18 @@ t.test('call control survives generated and mutated offers, answers and in-dialo
 
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-fuzz-'));
   const logs: string[] = [];
-  const server = await ToneguardServer.start(parseConfig({
-    sip: { listen: `127.0.0.1:${SIP}`, maxCallsPerSource: 1000, maxTransactionsPerSource: 100_000 }, // every peer here is 127.0.0.1
-    http: { listen: '127.0.0.1:0' },
-    rtp: { ports: testPortRange('31200-31399') },
-    upstream: `sip:127.0.0.1:${PBX}`,
-    payment: { uri: 'sip:pay@127.0.0.1', returnBy: 'BYE' },
-    gateway: { url: `https://127.0.0.1:${testPort(8562)}/xml/v1/request.api` },
-    kpi: { sqlite: join(dir, 'kpi.sqlite') },
-  }), createLogger('warn', { write: (line: string) => void logs.push(line) }));
+  const server = await ToneguardServer.start(
+    parseConfig({
+      sip: { listen: `127.0.0.1:${SIP}`, maxCallsPerSource: 1000, maxTransactionsPerSource: 100_000 }, // every peer here is 127.0.0.1
+      http: { listen: '127.0.0.1:0' },
+      rtp: { ports: testPortRange('31200-31399') },
+      upstream: `sip:127.0.0.1:${PBX}`,
+      payment: { uri: 'sip:pay@127.0.0.1', returnBy: 'BYE' },
+      gateway: { url: `https://127.0.0.1:${testPort(8562)}/xml/v1/request.api` },
+      kpi: { sqlite: join(dir, 'kpi.sqlite') },
+    }),
+    createLogger('warn', { write: (line: string) => void logs.push(line) }),
+  );
   const caller = await Peer.start();
   const pbx = await Peer.start(PBX);
   t.teardown(async () => {
@@ -186,7 +194,8 @@ t.test('call control survives generated and mutated offers, answers and in-dialo
     const endpoint = rng.chance(0.35);
     const uri = endpoint ? 'sip:pay@127.0.0.1' : `sip:${rng.int(100, 999)}@127.0.0.1:${SIP}`;
     const kind = rng.int(0, 19);
-    const body = kind < 11 ? randomSdp(rng, { port: 40000 }) : kind < 15 ? mutateSdp(rng, plainSdp(rng, { port: 40000 })) : kind < 17 ? plainSdp(rng, { port: 40000 }) : kind < 18 ? undefined : garbageBody(rng);
+    const body =
+      kind < 11 ? randomSdp(rng, { port: 40000 }) : kind < 15 ? mutateSdp(rng, plainSdp(rng, { port: 40000 })) : kind < 17 ? plainSdp(rng, { port: 40000 }) : kind < 18 ? undefined : garbageBody(rng);
     const plan = rng.pick(PLANS);
     plans.set(id, { plan, rng: new Prng(rng.int(0, 2 ** 31)) });
     const headers: Record<string, string> = { 'x-fuzz-case': id, ...(endpoint && rng.chance(0.6) ? PAYMENT_HEADERS : {}) };
@@ -240,30 +249,36 @@ t.test('call control survives generated and mutated offers, answers and in-dialo
 
   const started = Date.now();
   const deadline = started + SECONDS * 1000;
-  await Promise.all(Array.from({ length: WORKERS }, async () => {
-    while (Date.now() < deadline && escaped.length === 0) {
-      await scenario();
-      // The peers keep every request they got; nothing here reads them.
-      caller.received.length = 0;
-      pbx.received.length = 0;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (Date.now() < deadline && escaped.length === 0) {
+        await scenario();
+        // The peers keep every request they got; nothing here reads them.
+        caller.received.length = 0;
+        pbx.received.length = 0;
+      }
+    }),
+  );
   const seconds = (Date.now() - started) / 1000;
   await waitFor(() => server.callCount === 0 && server.rtpPortPairsInUse === 0, 15_000).catch(() => undefined);
   const metrics = parsePrometheusText(await (await fetch(`${server.httpUrl}/metrics`)).text());
   const contained = sumOf(metrics, 'toneguard_internal_errors_total');
   const internalLogs = logs.filter((l) => l.includes('internal error'));
-  const summary = `seed ${SEED}: ${figures.calls} INVITEs, ${figures.offers} offers, ${figures.answers} answers, ${figures.sequences} in-dialog sequences `
-    + `(${figures.inDialog} requests), ${seconds.toFixed(1)} s, escaped ${escaped.length}, contained ${contained}; finals ${JSON.stringify(figures.finals)}`;
+  const summary =
+    `seed ${SEED}: ${figures.calls} INVITEs, ${figures.offers} offers, ${figures.answers} answers, ${figures.sequences} in-dialog sequences ` +
+    `(${figures.inDialog} requests), ${seconds.toFixed(1)} s, escaped ${escaped.length}, contained ${contained}; finals ${JSON.stringify(figures.finals)}`;
   t.comment(summary);
   t.same(escaped, [], `no exception escaped (${summary})`);
   t.equal(contained, 0, `no error needed containment: ${internalLogs.slice(0, 3).join(' | ')} (seed ${SEED})`);
   t.same(figures.noFinal, [], `every INVITE got a final response (seed ${SEED})`);
   t.same(figures.noInDialogFinal.slice(0, 20), [], `every in-dialog request got a final response (seed ${SEED})`);
-  const left = JSON.parse((await (await fetch(`${server.httpUrl}/calls`)).text())) as { calls?: Record<string, unknown>[] } | Record<string, unknown>[];
-  const leftList = Array.isArray(left) ? left : left.calls ?? [];
+  const left = JSON.parse(await (await fetch(`${server.httpUrl}/calls`)).text()) as { calls?: Record<string, unknown>[] } | Record<string, unknown>[];
+  const leftList = Array.isArray(left) ? left : (left.calls ?? []);
   for (const c of leftList.slice(0, 5)) {
-    const known = JSON.stringify(c).match(/[^"]+@127\.0\.0\.1/g)?.map((callId) => described.get(callId)).find((d) => d !== undefined);
+    const known = JSON.stringify(c)
+      .match(/[^"]+@127\.0\.0\.1/g)
+      ?.map((callId) => described.get(callId))
+      .find((d) => d !== undefined);
     t.comment(`left behind: ${JSON.stringify(c).slice(0, 200)}: ${known ?? 'unknown'}`);
   }
   t.equal(server.callCount, 0, `no call left behind (seed ${SEED})`);

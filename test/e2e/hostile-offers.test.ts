@@ -20,8 +20,7 @@ function offer(port: number, m: string, attrs: string[]): string {
   return `${['v=0', 'o=caller 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', m, ...attrs, 'a=sendrecv'].join('\r\n')}\r\n`.replace('PORT', String(port));
 }
 
-const G711 = (port: number, ptime: number): string =>
-  offer(port, 'm=audio PORT RTP/AVP 0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', `a=ptime:${ptime}`]);
+const G711 = (port: number, ptime: number): string => offer(port, 'm=audio PORT RTP/AVP 0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', `a=ptime:${ptime}`]);
 
 async function setup(t: Tap.Test): Promise<{ e: E2eServer; caller: Peer; pbx: Peer; pbxDialogs: Dialog[]; pbxPtime: { value: number } }> {
   const e = await startE2eServer(t, {
@@ -57,7 +56,10 @@ async function nothingLeft(t: Tap.Test, e: E2eServer): Promise<void> {
   t.equal(e.server.rtpPortPairsInUse, 0, 'every RTP port pair released');
   const metrics = parsePrometheusText((await e.fetchText('/metrics')).text);
   t.equal(sumOf(metrics, 'toneguard_internal_errors_total'), 0, 'no error needed containment');
-  t.ok(metrics.some((s) => s.name === 'toneguard_internal_errors_total'), 'the internal error counter is exported');
+  t.ok(
+    metrics.some((s) => s.name === 'toneguard_internal_errors_total'),
+    'the internal error counter is exported',
+  );
 }
 
 t.test('an Opus-only offer to the payment URI gets 488 with a Warning, and the server keeps serving', async (t) => {
@@ -75,7 +77,11 @@ t.test('an Opus-only offer to the payment URI gets 488 with a Warning, and the s
 
 t.test('ptime 5, 1 and 200 ms to the payment URI: answered with 10, 10 and 120 ms, prompts play, the call ends cleanly', async (t) => {
   const { e, caller } = await setup(t);
-  for (const [offered, answered] of [[5, 10], [1, 10], [200, 120]]) {
+  for (const [offered, answered] of [
+    [5, 10],
+    [1, 10],
+    [200, 120],
+  ]) {
     const out = caller.invite(tg, 'sip:pay@127.0.0.1', { body: G711(40010, offered), headers: HEADERS });
     const final = await out.final;
     t.equal(final.status, 200, `ptime ${offered}: answered`);
@@ -88,7 +94,11 @@ t.test('ptime 5, 1 and 200 ms to the payment URI: answered with 10, 10 and 120 m
 
 t.test('ptime 5, 1 and 200 ms through the B2BUA, from the caller and from the PBX: negotiated into 10-120, calls survive', async (t) => {
   const { e, caller, pbx, pbxDialogs, pbxPtime } = await setup(t);
-  const cases: [number, number][] = [[5, 200], [1, 1], [200, 5]];
+  const cases: [number, number][] = [
+    [5, 200],
+    [1, 1],
+    [200, 5],
+  ];
   for (const [callerPtime, pbxAnswerPtime] of cases) {
     pbxPtime.value = pbxAnswerPtime;
     const out = caller.invite(tg, `sip:100@127.0.0.1:${SIP}`, { body: G711(40020, callerPtime) });

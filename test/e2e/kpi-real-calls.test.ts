@@ -132,7 +132,10 @@ async function checkInstance(t: Test, name: string, instance: Instance, outcomes
   for (const o of outcomes.filter((x) => x.name.startsWith('hangup-'))) t.same(o.end, { by: 'local-bye', status: 200 }, `${name}: ${o.name} hung up, BYE answered 200`);
   t.equal(outcomes.find((o) => o.name === 'success-visa')?.headers['X-Payment-Card-Last4'], '1111', `${name}: last four digits of the visa returned`);
   const success = outcomes.filter((o) => o.result === 'success');
-  t.ok(success.every((o) => o.rtpReceived > 100), `${name}: the paying callers heard the prompts (${success.map((o) => o.rtpReceived).join(', ')} RTP packets)`);
+  t.ok(
+    success.every((o) => o.rtpReceived > 100),
+    `${name}: the paying callers heard the prompts (${success.map((o) => o.rtpReceived).join(', ')} RTP packets)`,
+  );
 
   const metricsText = await (await fetch(`${instance.server.httpUrl}/metrics`)).text();
   const samples = parsePrometheusText(metricsText);

@@ -46,7 +46,12 @@ function isJsonObject(line: string): boolean {
 
 t.test('npm start: defaults, banner, ready, a full payment against the built-in simulator, SIGTERM exits 0', async (t) => {
   const busy = [];
-  for (const [kind, port] of [['tcp', 8080], ['tcp', 5060], ['udp', 5060], ['tcp', 8443]] as const) {
+  for (const [kind, port] of [
+    ['tcp', 8080],
+    ['tcp', 5060],
+    ['udp', 5060],
+    ['tcp', 8443],
+  ] as const) {
     if (!(kind === 'tcp' ? await tcpFree(port) : await udpFree(port))) busy.push(`${kind}/${port}`);
   }
   if (busy.length > 0) {
@@ -67,7 +72,11 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   await waitFor(() => stderr.includes('payment URI:') || child.exitCode !== null, 20_000);
   t.match(stderr, /toneguard listening: SIP udp\+tcp 127\.0\.0\.1:5060, RTP 127\.0\.0\.1:20000-29999, HTTP http:\/\/127\.0\.0\.1:8080/, 'banner: listeners');
   t.match(stderr, /dashboard: http:\/\/127\.0\.0\.1:8080\/dashboard/);
-  t.match(stderr, /payment URI: sip:pay@127\.0\.0\.1; upstream PBX: sip:127\.0\.0\.1:5070; gateway: built-in simulator https:\/\/127\.0\.0\.1:8443\/xml\/v1\/request\.api; KPI store: SQLite \.\/data\/kpi\.sqlite/, 'banner: payment URI, simulator, KPI store');
+  t.match(
+    stderr,
+    /payment URI: sip:pay@127\.0\.0\.1; upstream PBX: sip:127\.0\.0\.1:5070; gateway: built-in simulator https:\/\/127\.0\.0\.1:8443\/xml\/v1\/request\.api; KPI store: SQLite \.\/data\/kpi\.sqlite/,
+    'banner: payment URI, simulator, KPI store',
+  );
   const ready = await fetch('http://127.0.0.1:8080/health/ready');
   t.equal(ready.status, 200, 'ready');
   await ready.arrayBuffer();
@@ -105,6 +114,9 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
   const needles = cardNeedles(VISA, EXPIRY, CVV);
   t.same(needlesIn(stdout + stderr, needles), [], 'no card data in the output');
   const written = filesUnder(workDir);
-  t.ok(written.some((f) => f.path === join(workDir, 'data', 'kpi.sqlite')), 'KPIs in ./data/kpi.sqlite');
+  t.ok(
+    written.some((f) => f.path === join(workDir, 'data', 'kpi.sqlite')),
+    'KPIs in ./data/kpi.sqlite',
+  );
   for (const f of written) t.same(needlesIn(f.bytes, needles), [], `no card data in ${f.path}`);
 });

@@ -89,7 +89,11 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   await new Promise((r) => setTimeout(r, 300));
   const controlTo = Date.now();
   t.ok(agent.eventPackets(controlFrom, controlTo) > 0, 'outside secure mode telephone-events reach the agent');
-  t.same(runMultimon(agent.receivedPcm(controlFrom, controlTo)).map((d) => d.digit), ['5'], 'outside secure mode the tone reaches the agent');
+  t.same(
+    runMultimon(agent.receivedPcm(controlFrom, controlTo)).map((d) => d.digit),
+    ['5'],
+    'outside secure mode the tone reaches the agent',
+  );
 
   // The agent's widget stream (SSE), read for the whole payment: it goes into the PCI sweep too.
   const widgetAbort = new AbortController();
@@ -123,7 +127,7 @@ t.test('agent-assisted: prompts to both, keys clamped from the agent, result to 
   });
   t.equal(start.status, 201, start.text);
   const paymentId = (JSON.parse(start.text) as { paymentId: string }).paymentId;
-  const callNow = (JSON.parse((await e.fetchText(`/calls/${encodeURIComponent(callId)}`, { headers: auth })).text) as { secure: boolean; paymentId: string });
+  const callNow = JSON.parse((await e.fetchText(`/calls/${encodeURIComponent(callId)}`, { headers: auth })).text) as { secure: boolean; paymentId: string };
   t.equal(callNow.secure, true, 'secure during the payment');
   t.equal(callNow.paymentId, paymentId);
 

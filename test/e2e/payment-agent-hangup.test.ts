@@ -51,7 +51,9 @@ async function rig(t: Tap.Test) {
   t.equal(start.status, 201, start.text);
   const paymentId = (JSON.parse(start.text) as { paymentId: string }).paymentId;
   const status = async () =>
-    JSON.parse((await e.fetchText(`/calls/${encodeURIComponent(callId)}/payments/${paymentId}`, { headers: auth })).text) as { result: { result: string; reason: string | null; headers: Record<string, string> } | null };
+    JSON.parse((await e.fetchText(`/calls/${encodeURIComponent(callId)}/payments/${paymentId}`, { headers: auth })).text) as {
+      result: { result: string; reason: string | null; headers: Record<string, string> } | null;
+    };
   return { e, c, pbx, auth, callId, paymentId, status, agentDialog: () => agentDialog };
 }
 

@@ -80,7 +80,11 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
   t.match(c.refers[0], new RegExp(`^<sip:ivr@127\\.0\\.0\\.1:${IVR}\\?`), 'back to the return URI');
   const prompts = e.prompts();
   t.same(prompts.slice(0, 5), ['press-1-to-pay-balance-of', 'enter-card-number', 'enter-expiry', 'enter-security-code-3', 'readback-paying'], 'first attempt in order');
-  t.same(prompts.slice(5), ['processing', 'payment-declined', 'enter-expiry', 'enter-security-code-3', 'readback-paying', 'processing', 'payment-success'], 'declined, then the second card, then success');
+  t.same(
+    prompts.slice(5),
+    ['processing', 'payment-declined', 'enter-expiry', 'enter-security-code-3', 'readback-paying', 'processing', 'payment-success'],
+    'declined, then the second card, then success',
+  );
   const successAt = Date.now();
   t.ok(c.rtp.loudPackets(successAt - 3000) > 20, 'the success prompt reached the caller before the transfer');
   await waitFor(() => c.bye !== null || e.logs.some((l) => l.includes('"call ended"')), 5000);
@@ -116,7 +120,10 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
   t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in any log line');
   t.same(needlesIn(e.responses.join('\n'), needles), [], 'no card data in any API response');
   const files = filesUnder(e.dir);
-  t.ok(files.some((f) => f.path.endsWith('kpi.sqlite')), files.map((f) => f.path).join(', '));
+  t.ok(
+    files.some((f) => f.path.endsWith('kpi.sqlite')),
+    files.map((f) => f.path).join(', '),
+  );
   for (const f of files) t.same(needlesIn(f.bytes, needles), [], `no card data in ${f.path}`);
   t.same(needlesIn(c.refers.join('\n'), needles), [], 'no card data in the REFER');
 });

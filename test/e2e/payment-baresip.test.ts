@@ -59,9 +59,17 @@ t.test('baresip dials the payment URI without payment headers: not identified, R
   t.equal(ended?.reason, 'no-customer-id');
   t.same(e.prompts(), ['identify-first'], 'the caller is told why');
   const transfer = await p.waitEvent('TRANSFER', 15_000);
-  t.match(JSON.stringify(transfer), new RegExp(`sip:idv@127\\.0\\.0\\.1:${idv.port}\\?X-Payment-Result=not-identified`), `baresip was referred to ID&V with the result (${p.events.map((ev) => ev.type).join(',')})`);
+  t.match(
+    JSON.stringify(transfer),
+    new RegExp(`sip:idv@127\\.0\\.0\\.1:${idv.port}\\?X-Payment-Result=not-identified`),
+    `baresip was referred to ID&V with the result (${p.events.map((ev) => ev.type).join(',')})`,
+  );
   const kpi = JSON.parse((await e.fetchText('/kpi?by=outcome')).text) as Record<string, unknown>[];
-  t.same(kpi.map((g) => [g.outcome, g.entered]), [['not-identified', 1]], JSON.stringify(kpi));
+  t.same(
+    kpi.map((g) => [g.outcome, g.entered]),
+    [['not-identified', 1]],
+    JSON.stringify(kpi),
+  );
 });
 
 t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted mode', { skip: haveBaresip ? false : 'baresip not installed' }, async (t) => {
@@ -93,7 +101,11 @@ t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted m
   t.equal(calls.length, 1);
   const callId = encodeURIComponent(calls[0].id);
   const paymentFrom = Date.now();
-  const start = await e.fetchText(`/calls/${callId}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ idempotencyKey: 'bs-1', customerId: 'C-9', amount: '125.50', currency: 'GBP' }) });
+  const start = await e.fetchText(`/calls/${callId}/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ idempotencyKey: 'bs-1', customerId: 'C-9', amount: '125.50', currency: 'GBP' }),
+  });
   t.equal(start.status, 201, start.text);
   const paymentId = (JSON.parse(start.text) as { paymentId: string }).paymentId;
   const key = async (prompt: string, keys: string) => {
@@ -113,6 +125,6 @@ t.test('baresip keys a full card payment (sndcode, RFC 4733) in agent-assisted m
   }
   t.equal(status.result?.result, 'success', `${JSON.stringify(status)}; prompts ${e.prompts().join(',')}`);
   t.equal(status.result?.headers['X-Payment-Card-Last4'], '1111');
-  t.equal(agent.eventPackets(paymentFrom), 0, 'none of baresip\'s telephone-events reached the agent');
+  t.equal(agent.eventPackets(paymentFrom), 0, "none of baresip's telephone-events reached the agent");
   t.ok(agent.loudPackets(paymentFrom) > 20, 'the agent heard the prompts');
 });

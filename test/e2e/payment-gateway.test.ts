@@ -67,11 +67,10 @@ t.test('a full automated payment through a configured XML gateway template', asy
   t.equal(entries.length, 1);
   t.equal(entries[0].cardLast4, '1111');
   t.equal(entries[0].amount, '125.50 GBP');
-  t.equal(entries[0].transactionId, h['X-Payment-Transaction-Id'], 'the transaction id the caller got is the gateway\'s');
+  t.equal(entries[0].transactionId, h['X-Payment-Transaction-Id'], "the transaction id the caller got is the gateway's");
   await e.server.shutdown(0);
   const needles = cardNeedles(VISA, EXPIRY, CVV);
   t.same(needlesIn(JSON.stringify(ledger), needles), [], 'no card data in the gateway ledger');
   t.same(needlesIn(e.logs.join('\n'), needles), [], 'no card data in any log line');
   for (const f of [...filesUnder(e.dir), ...filesUnder(files)]) t.same(needlesIn(f.bytes, needles), [], `no card data in ${f.path}`);
-
 });

@@ -74,7 +74,7 @@ t.test("a gateway's 16-digit transaction ID rides on the BYE as given; the serve
   await waitFor(() => c.bye !== null, 30_000);
   const h = c.byeHeaders();
   t.equal(h['X-Payment-Result'], 'success');
-  t.equal(h['X-Payment-Transaction-Id'], String(LONG_ID), 'the gateway\'s ID as given');
+  t.equal(h['X-Payment-Transaction-Id'], String(LONG_ID), "the gateway's ID as given");
   t.equal(h['X-Payment-Card-Last4'], '1111');
   t.equal(gw.sim.ledger().charges, 1);
   t.equal((await e.fetchText('/health/live')).status, 200, 'the server is alive');
@@ -97,11 +97,14 @@ t.test('shutdown in the middle of a charge: the gateway is waited for, the BYE c
   await stopping;
   const h = c.byeHeaders();
   const entry = Object.values(gw.sim.ledger().keys)[0];
-  t.equal(h['X-Payment-Result'], 'success', 'the gateway\'s answer, not internal-error');
+  t.equal(h['X-Payment-Result'], 'success', "the gateway's answer, not internal-error");
   t.equal(h['X-Payment-Transaction-Id'], entry.transactionId, 'with its transaction ID');
   t.equal(gw.sim.ledger().charges, 1, 'one charge');
   t.equal(gw.sim.ledger().requests, 1, 'never retried');
-  t.ok(e.logs.some((l) => l.includes('"payment ended"') && l.includes('"result":"success"')), 'recorded as success');
+  t.ok(
+    e.logs.some((l) => l.includes('"payment ended"') && l.includes('"result":"success"')),
+    'recorded as success',
+  );
   t.same(needlesIn(e.logs.join('\n') + JSON.stringify(h), cardNeedles(VISA, EXPIRY, CVV)), [], 'no card data in any log line or header');
 });
 
@@ -113,7 +116,13 @@ t.test('agent-assisted: the agent hears the readback without the expiry; the cal
     await pbx.close();
   });
   const gw = await gateway(t);
-  const e = await startE2eServer(t, { sip: { listen: `127.0.0.1:${testPort(5763)}` }, http: { listen: '127.0.0.1:0' }, rtp: { ports: testPortRange('34700-34749') }, upstream: pbx.uri, gateway: gw.config });
+  const e = await startE2eServer(t, {
+    sip: { listen: `127.0.0.1:${testPort(5763)}` },
+    http: { listen: '127.0.0.1:0' },
+    rtp: { ports: testPortRange('34700-34749') },
+    upstream: pbx.uri,
+    gateway: gw.config,
+  });
   pbx.handler = (req, tx) => {
     if (tx !== undefined && req.method === 'INVITE' && pbx.dialogFor(req) === undefined) {
       answerInvite(pbx, req, tx, 200, { body: sdpBody(agent.port), contentType: 'application/sdp' });

@@ -58,11 +58,19 @@ t.test('an agent desktop beside the PBX drives secure mode and a payment with on
   t.not(byPbx.legs.caller.callId, pbxCallId);
   t.match(byPbx.legs.agent.to, /sip:agent@127\.0\.0\.1/, 'To as the PBX sees it');
   const list = JSON.parse((await e.fetchText('/calls', { headers: auth })).text) as { calls: { id: string; legs: { agent: { callId: string } } }[] };
-  t.same(list.calls.map((x) => [x.id, x.legs.agent.callId]), [[tgId, pbxCallId]], 'GET /calls lists both Call-IDs');
+  t.same(
+    list.calls.map((x) => [x.id, x.legs.agent.callId]),
+    [[tgId, pbxCallId]],
+    'GET /calls lists both Call-IDs',
+  );
 
   t.equal((await e.fetchText(`/calls/${tgId}/secure`, { method: 'POST', headers: auth })).status, 200, 'secure mode by X-Toneguard-Call-Id');
   t.equal((JSON.parse((await e.fetchText(`/calls/${encodeURIComponent(pbxCallId)}`, { headers: auth })).text) as { secure: boolean }).secure, true);
-  const start = await e.fetchText(`/calls/${encodeURIComponent(pbxCallId)}/payments`, { method: 'POST', headers: json, body: JSON.stringify({ idempotencyKey: 'pbx-1', customerId: 'C-7', amount: '20.00', currency: 'GBP' }) });
+  const start = await e.fetchText(`/calls/${encodeURIComponent(pbxCallId)}/payments`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ idempotencyKey: 'pbx-1', customerId: 'C-7', amount: '20.00', currency: 'GBP' }),
+  });
   t.equal(start.status, 201, start.text);
   const { paymentId, callId } = JSON.parse(start.text) as { paymentId: string; callId: string };
   t.equal(callId, tgId, "the payment belongs to toneguard's call");

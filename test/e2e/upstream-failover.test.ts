@@ -25,7 +25,10 @@ t.test('serve: a dead first upstream is failed over, marked down, and readiness 
     sip: { listen: `127.0.0.1:${SIP}`, inviteTimeoutMs: 400, keepalive: { intervalSeconds: 0.3, timeoutSeconds: 0.2, failureThreshold: 2 } },
     http: { listen: '127.0.0.1:0' },
     rtp: { ports: testPortRange('36800-36899') },
-    upstream: [{ uri: `sip:127.0.0.1:${dead.port}`, priority: 1 }, { uri: live.uri, priority: 2 }],
+    upstream: [
+      { uri: `sip:127.0.0.1:${dead.port}`, priority: 1 },
+      { uri: live.uri, priority: 2 },
+    ],
   });
   const caller = await Peer.start();
   t.teardown(() => caller.close());

@@ -53,12 +53,25 @@ t.test('examples/toneguard.service: reload, drain and hardening', async (t) => {
   const grace = loadConfigFile(join(EXAMPLES, 'config.yaml')).shutdownGraceSeconds;
   t.ok(Number(value('TimeoutStopSec')) > grace, `TimeoutStopSec exceeds shutdownGraceSeconds (${grace} s)`);
   t.ok(Number(value('LimitNOFILE')) >= 65536);
-  for (const [k, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['PrivateTmp', 'yes'], ['AmbientCapabilities', ''], ['ReadWritePaths', '/var/lib/toneguard']]) {
+  for (const [k, v] of [
+    ['NoNewPrivileges', 'yes'],
+    ['ProtectSystem', 'strict'],
+    ['PrivateTmp', 'yes'],
+    ['AmbientCapabilities', ''],
+    ['ReadWritePaths', '/var/lib/toneguard'],
+  ]) {
     t.equal(value(k), v, `${k}=${v}`);
   }
   // No core dumps (process memory holds card digits during a payment), private files, secrets
   // as credentials; the JIT needs writable+executable memory.
-  for (const [k, v] of [['LimitCORE', '0'], ['UMask', '0077'], ['ProtectProc', 'invisible'], ['ProcSubset', 'pid'], ['RemoveIPC', 'yes'], ['PrivateUsers', 'yes']]) {
+  for (const [k, v] of [
+    ['LimitCORE', '0'],
+    ['UMask', '0077'],
+    ['ProtectProc', 'invisible'],
+    ['ProcSubset', 'pid'],
+    ['RemoveIPC', 'yes'],
+    ['PrivateUsers', 'yes'],
+  ]) {
     t.equal(value(k), v, `${k}=${v}`);
   }
   t.match(value('LoadCredential') ?? '', /^http-token:\/etc\/toneguard\/credentials\/http-token$/, 'a LoadCredential= example for the …File form');

@@ -182,7 +182,10 @@ t.test('examples/freeswitch: well-formed XML, header variables of the contract, 
   t.ok(sent.length >= 4, sent.join(', '));
   for (const name of sent) t.ok(INPUT_HEADERS.has(name), `${name} is an input header toneguard reads`);
   // Outside the bridge, X-Payment-* variables are results read back (BYE or a new INVITE).
-  const all = xmlFiles.map((f) => readFileSync(f, 'utf8')).join('\n').replace(bridge?.[0] ?? '', '');
+  const all = xmlFiles
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n')
+    .replace(bridge?.[0] ?? '', '');
   const readBack = [...all.matchAll(/sip_(?:bye_)?h_(X-Payment-[A-Za-z0-9-]+)/g)].map((m) => m[1]);
   t.ok(readBack.length >= 14);
   for (const name of readBack) t.ok(RESULT_HEADERS.has(name), `${name} is a result header toneguard sends`);

@@ -139,7 +139,9 @@ t.test('headers and Basic / Bearer authentication', async (t) => {
   const server = await recordingServer(t, false);
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, server.ca);
-  const basic = createXmlConnector(parseGatewayConfig({ kind: 'xml', template: 'generic', url: server.url, caFile, headers: { 'X-Merchant': 'acme' }, auth: { kind: 'basic', username: 'user', password: 'p@ss' } }));
+  const basic = createXmlConnector(
+    parseGatewayConfig({ kind: 'xml', template: 'generic', url: server.url, caFile, headers: { 'X-Merchant': 'acme' }, auth: { kind: 'basic', username: 'user', password: 'p@ss' } }),
+  );
   t.match(await basic.charge(chargeRequest()), { kind: 'approved', transactionId: '9' });
   t.equal(server.seen[0]?.headers.authorization, `Basic ${Buffer.from('user:p@ss').toString('base64')}`);
   t.equal(server.seen[0]?.headers['x-merchant'], 'acme');

@@ -163,7 +163,10 @@ t.test('malformed and unexpected XML: bad-response, outcome unknown, not retried
     emitted.push(outcome, events);
     t.same(outcome, { kind: 'error', reason: 'bad-response', outcomeUnknown: true }, fault);
     t.equal(entry(request.idempotencyKey)?.requests, 1, `${fault}: one request`);
-    t.ok(events.some((e) => e.type === 'bad-response'), `${fault}: reported`);
+    t.ok(
+      events.some((e) => e.type === 'bad-response'),
+      `${fault}: reported`,
+    );
     await connector.close();
   }
 });

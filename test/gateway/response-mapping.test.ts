@@ -22,26 +22,42 @@ function transactionResponse(responseCode: string, transId: string, extra: strin
 }
 
 t.test('authorize-net responseCode 1: approved with transId and authCode', async (t) => {
-  const body = anetResponse('Ok', 'I00001', transactionResponse('1', '40000000001', '<messages><message><code>1</code><description>This transaction has been approved.</description></message></messages>'));
+  const body = anetResponse(
+    'Ok',
+    'I00001',
+    transactionResponse('1', '40000000001', '<messages><message><code>1</code><description>This transaction has been approved.</description></message></messages>'),
+  );
   t.same(mapResponse(body, anet), { kind: 'mapped', outcome: { kind: 'approved', transactionId: '40000000001', authCode: '0YT5C1' } });
 });
 
 t.test('authorize-net responseCode 2: declined, reason from the error code', async (t) => {
-  const body = anetResponse('Ok', 'I00001', transactionResponse('2', '40000000002', '<errors><error><errorCode>2</errorCode><errorText>This transaction has been declined.</errorText></error></errors>'));
+  const body = anetResponse(
+    'Ok',
+    'I00001',
+    transactionResponse('2', '40000000002', '<errors><error><errorCode>2</errorCode><errorText>This transaction has been declined.</errorText></error></errors>'),
+  );
   t.same(mapResponse(body, anet), { kind: 'mapped', outcome: { kind: 'declined', reason: 'do-not-honour', code: '2' } });
   const unknownCode = anetResponse('Ok', 'I00001', transactionResponse('2', '40000000003', '<errors><error><errorCode>999</errorCode><errorText>?</errorText></error></errors>'));
   t.same(mapResponse(unknownCode, anet), { kind: 'mapped', outcome: { kind: 'declined', reason: 'declined', code: '999' } });
 });
 
 t.test('authorize-net responseCode 3: error, except card-data errors which the caller can fix', async (t) => {
-  const gatewayError = anetResponse('Error', 'E00027', transactionResponse('3', '0', '<errors><error><errorCode>19</errorCode><errorText>An error occurred during processing. Please try again in 5 minutes.</errorText></error></errors>'));
+  const gatewayError = anetResponse(
+    'Error',
+    'E00027',
+    transactionResponse('3', '0', '<errors><error><errorCode>19</errorCode><errorText>An error occurred during processing. Please try again in 5 minutes.</errorText></error></errors>'),
+  );
   t.same(mapResponse(gatewayError, anet), { kind: 'mapped', outcome: { kind: 'error', reason: 'try-again-later', outcomeUnknown: false } });
   const expired = anetResponse('Error', 'E00027', transactionResponse('3', '0', '<errors><error><errorCode>8</errorCode><errorText>The credit card has expired.</errorText></error></errors>'));
   t.same(mapResponse(expired, anet), { kind: 'mapped', outcome: { kind: 'declined', reason: 'expired-card', code: '8' } });
 });
 
 t.test('authorize-net responseCode 4 (held for review): not approved', async (t) => {
-  const body = anetResponse('Ok', 'I00001', transactionResponse('4', '40000000004', '<messages><message><code>253</code><description>Your order has been received. Thank you for your business!</description></message></messages>'));
+  const body = anetResponse(
+    'Ok',
+    'I00001',
+    transactionResponse('4', '40000000004', '<messages><message><code>253</code><description>Your order has been received. Thank you for your business!</description></message></messages>'),
+  );
   t.same(mapResponse(body, anet), { kind: 'mapped', outcome: { kind: 'declined', reason: 'held-for-review', code: '253' } });
 });
 

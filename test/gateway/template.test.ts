@@ -44,7 +44,10 @@ function fields(overrides: Partial<RequestFields['text']> = {}, secret: Partial<
 t.test('body compiler: fields, length limits, sections, escaping, card bytes', async (t) => {
   const body = compileBody('<a>{{reference}}</a>{{#description}}<d>{{description:5}}</d>{{/description}}<p>{{pan}}</p>{{#securityCode}}<c>{{securityCode}}</c>{{/securityCode}}');
   t.equal(renderBody(body, fields()).toString(), '<a>INV-1</a><p>4111111111111111</p><c>947</c>');
-  t.equal(renderBody(body, fields({ reference: `<x a="1">&'`, description: 'abcdefgh' }, { securityCode: null })).toString(), '<a>&lt;x a=&quot;1&quot;&gt;&amp;&apos;</a><d>abcde</d><p>4111111111111111</p>');
+  t.equal(
+    renderBody(body, fields({ reference: `<x a="1">&'`, description: 'abcdefgh' }, { securityCode: null })).toString(),
+    '<a>&lt;x a=&quot;1&quot;&gt;&amp;&apos;</a><d>abcde</d><p>4111111111111111</p>',
+  );
   t.equal(renderBody(compileBody('<a>{{reference}}</a>'), fields({ reference: 'a\u0000b\u001Fc' })).toString(), '<a>abc</a>', 'characters XML forbids are dropped');
   t.throws(() => renderBody(compileBody('{{pan}}'), fields({}, { pan: Buffer.from('4111<1') })), /ASCII digits/);
   t.throws(() => compileBody('{{cardNumber}}'), /unknown placeholder \{\{cardNumber\}\}/);

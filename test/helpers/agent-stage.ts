@@ -92,7 +92,10 @@ export function fidelityInput(pcm: Int16Array): FidelityInput {
  * agent hears (lookahead removed) bit-identical to what G.711 carries of the input.
  */
 export function fidelityThroughStage(inputs: readonly FidelityInput[], mode: ClampMode): FidelityFigure {
-  let frames = 0, identical = 0, invalidStreams = 0, inbandDigits = 0;
+  let frames = 0,
+    identical = 0,
+    invalidStreams = 0,
+    inbandDigits = 0;
   for (const { packets, reference } of inputs) {
     const run = runAgent(packets, { mode });
     if (run.check.seqBreaks.length > 0 || run.check.tsBreaks.length > 0 || run.check.ssrcs.size !== 1) invalidStreams++;
@@ -100,7 +103,11 @@ export function fidelityThroughStage(inputs: readonly FidelityInput[], mode: Cla
     for (let f = 0; f + 160 <= n; f += 160) {
       frames++;
       let same = true;
-      for (let k = f; k < f + 160; k++) if (run.aligned[k] !== reference[k]) { same = false; break; }
+      for (let k = f; k < f + 160; k++)
+        if (run.aligned[k] !== reference[k]) {
+          same = false;
+          break;
+        }
       if (same) identical++;
     }
     inbandDigits += run.digits.length;

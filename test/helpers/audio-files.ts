@@ -47,8 +47,7 @@ export const REQUIRE_GCC: Requirement = { name: 'gcc', debianPackage: 'gcc', pre
 export const REQUIRE_SPANDSP: Requirement = {
   name: 'spandsp.h + libspandsp',
   debianPackage: 'libspandsp-dev',
-  present: () =>
-    (existsSync('/usr/include/spandsp.h') || existsSync('/usr/include/x86_64-linux-gnu/spandsp.h') || existsSync('/usr/include/aarch64-linux-gnu/spandsp.h')),
+  present: () => existsSync('/usr/include/spandsp.h') || existsSync('/usr/include/x86_64-linux-gnu/spandsp.h') || existsSync('/usr/include/aarch64-linux-gnu/spandsp.h'),
 };
 export const REQUIRE_SPEECH: Requirement = { name: SPEECH_DIR, debianPackage: 'asterisk-core-sounds-en-wav', present: () => existsSync(SPEECH_DIR) };
 export const REQUIRE_MUSIC: Requirement = { name: MUSIC_DIR, debianPackage: 'asterisk-moh-opsound-wav', present: () => existsSync(MUSIC_DIR) };
@@ -155,7 +154,9 @@ export function readAudio8k(path: string): Int16Array {
     return int16FromBytes(bytes, wav.dataOffset, wav.dataLength);
   }
   const stat = statSync(path);
-  const key = createHash('sha1').update(`${realpathSync(path)}:${stat.size}:${stat.mtimeMs}`).digest('hex');
+  const key = createHash('sha1')
+    .update(`${realpathSync(path)}:${stat.size}:${stat.mtimeMs}`)
+    .digest('hex');
   const cached = join(cacheDir('audio-8k'), `${key}.raw`);
   if (!existsSync(cached)) {
     const tmp = `${cached}.${process.pid}.tmp`;

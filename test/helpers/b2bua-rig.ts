@@ -72,7 +72,14 @@ export async function b2buaRig(
     await Promise.all([stack.close(), caller.close(), pbx.close()]);
   });
   return {
-    manager, stack, caller, pbx, medias, ends, warnings, pbxDialogs,
+    manager,
+    stack,
+    caller,
+    pbx,
+    medias,
+    ends,
+    warnings,
+    pbxDialogs,
     tg: { transport: 'udp', address: '127.0.0.1', port },
     uri: (user) => `sip:${user}@127.0.0.1:${port}`,
   };

@@ -79,10 +79,7 @@ export class BaresipPhone {
     if (options.record) mkdirSync(join(options.dir, 'rec'), { recursive: true });
     writeFileSync(join(options.dir, 'config'), config.join('\n') + '\n');
     const enc = options.srtp ? ';mediaenc=srtp-mand' : '';
-    writeFileSync(
-      join(options.dir, 'accounts'),
-      `<sip:${options.name}@127.0.0.1:${options.sipPort}>;regint=0;answermode=auto;audio_codecs=${options.codecs}${enc}\n`,
-    );
+    writeFileSync(join(options.dir, 'accounts'), `<sip:${options.name}@127.0.0.1:${options.sipPort}>;regint=0;answermode=auto;audio_codecs=${options.codecs}${enc}\n`);
     const child = spawn('baresip', ['-f', options.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     const phone = new BaresipPhone(options, child);
     await phone.connectControl();

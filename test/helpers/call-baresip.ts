@@ -10,17 +10,32 @@ export const BARESIP_AVAILABLE = spawnSync('which', ['baresip']).status === 0;
 const SOURCE_WAV = '/usr/share/asterisk/sounds/en/activated.wav';
 
 export class Baresip {
-  private constructor(private readonly child: ChildProcess, private readonly dir: string, readonly ctrlPort: number, readonly log: string[]) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly ctrlPort: number,
+    readonly log: string[],
+  ) {}
 
   static async start(name: string, sipPort: number, ctrlPort: number, rtpPorts: string, options: { srtp?: boolean } = {}): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), `tg-call-${name}-`));
     mkdirSync(dir, { recursive: true });
     const modules = ['g711.so', 'aufile.so', 'aubridge.so', ...(options.srtp ? ['srtp.so'] : []), 'account.so', 'menu.so', 'ctrl_tcp.so']; // srtp before account: accounts look their mediaenc up when loaded
-    writeFileSync(join(dir, 'config'), [
-      'poll_method epoll', `sip_listen 127.0.0.1:${sipPort}`, 'net_interface 127.0.0.1', 'audio_player aubridge,nil',
-      `audio_source aufile,${SOURCE_WAV}`, 'audio_alert aubridge,nil', `rtp_ports ${rtpPorts}`, 'module_path /usr/lib/baresip/modules',
-      ...modules.map((m) => `module ${m}`), `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
-    ].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        'poll_method epoll',
+        `sip_listen 127.0.0.1:${sipPort}`,
+        'net_interface 127.0.0.1',
+        'audio_player aubridge,nil',
+        `audio_source aufile,${SOURCE_WAV}`,
+        'audio_alert aubridge,nil',
+        `rtp_ports ${rtpPorts}`,
+        'module_path /usr/lib/baresip/modules',
+        ...modules.map((m) => `module ${m}`),
+        `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+      ].join('\n') + '\n',
+    );
     const enc = options.srtp ? ';mediaenc=srtp-mand' : '';
     writeFileSync(join(dir, 'accounts'), `<sip:${name}@127.0.0.1:${sipPort}>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA${enc}\n`);
     const log: string[] = [];

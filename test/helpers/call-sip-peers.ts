@@ -1,19 +1,23 @@
 // Scripted SIP peers for the B2BUA tests, on the project's own SIP stack over UDP loopback: a
 // caller (UAC of the first leg) and a PBX (UAS of the second leg), each recording what it got.
 import { once } from 'node:events';
-import {
-  Dialog, SipStack, parseCSeq, type ClientTransaction, type Destination, type MessageOptions, type ServerTransaction,
-  type SipRequest, type SipResponse,
-} from '../../src/sip/sip-stack.js';
+import { Dialog, SipStack, parseCSeq, type ClientTransaction, type Destination, type MessageOptions, type ServerTransaction, type SipRequest, type SipResponse } from '../../src/sip/sip-stack.js';
 
 export const FAST_TIMERS = { T1: 50, T2: 400, T4: 500 };
 
 export function sdpBody(port: number, options: { address?: string; codecs?: string; attrs?: string[]; profile?: string } = {}): string {
   const address = options.address ?? '127.0.0.1';
   const lines = [
-    'v=0', `o=peer 1 1 IN IP4 ${address}`, 's=-', `c=IN IP4 ${address}`, 't=0 0',
+    'v=0',
+    `o=peer 1 1 IN IP4 ${address}`,
+    's=-',
+    `c=IN IP4 ${address}`,
+    't=0 0',
     `m=audio ${port} ${options.profile ?? 'RTP/AVP'} ${options.codecs ?? '0 8 101'}`,
-    'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16',
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-16',
     ...(options.attrs ?? ['a=sendrecv']),
   ];
   return `${lines.join('\r\n')}\r\n`;
@@ -80,11 +84,14 @@ export class Peer {
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${method} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ method, resolve: (r) => {
-        clearTimeout(timer);
-        this.taken.add(r);
-        resolve(r);
-      } });
+      this.waiters.push({
+        method,
+        resolve: (r) => {
+          clearTimeout(timer);
+          this.taken.add(r);
+          resolve(r);
+        },
+      });
     });
   }
 
@@ -93,9 +100,14 @@ export class Peer {
   /** Sends an INVITE out of dialog; collects responses; ACKs a 2xx (dialog kept). */
   invite(target: Destination, uri: string, options: MessageOptions & { from?: string; ackBody?: string } = {}): OutgoingCall {
     const req = this.stack.createRequest({
-      method: 'INVITE', uri, from: options.from ?? `"Alice" <sip:alice@127.0.0.1:${this.port}>`, to: `<${uri}>`,
-      contact: this.stack.contact('udp', 'peer'), headers: options.headers, body: options.body,
-      contentType: options.body === undefined ? undefined : options.contentType ?? 'application/sdp',
+      method: 'INVITE',
+      uri,
+      from: options.from ?? `"Alice" <sip:alice@127.0.0.1:${this.port}>`,
+      to: `<${uri}>`,
+      contact: this.stack.contact('udp', 'peer'),
+      headers: options.headers,
+      body: options.body,
+      contentType: options.body === undefined ? undefined : (options.contentType ?? 'application/sdp'),
     });
     const ctx = this.stack.request(req, target);
     return new OutgoingCall(this, req, ctx, target, options.ackBody);
@@ -125,7 +137,13 @@ export class OutgoingCall {
   dialog: Dialog | undefined;
   readonly final: Promise<SipResponse>;
 
-  constructor(private readonly peer: Peer, readonly request: SipRequest, readonly ctx: ClientTransaction, target: Destination, ackBody?: string) {
+  constructor(
+    private readonly peer: Peer,
+    readonly request: SipRequest,
+    readonly ctx: ClientTransaction,
+    target: Destination,
+    ackBody?: string,
+  ) {
     ctx.on('provisional', (res) => this.responses.push(res));
     this.final = new Promise((resolve, reject) => {
       ctx.on('final', (res) => {

@@ -22,7 +22,8 @@ export function residualLevels(pcm: Int16Array): Float64Array {
   for (let w = 0; w < windows; w++) {
     let strongest = 0;
     for (let k = 0; k < coef.length; k++) {
-      let s1 = 0, s2 = 0;
+      let s1 = 0,
+        s2 = 0;
       const c = coef[k];
       for (let n = w * RESIDUAL_WINDOW; n < (w + 1) * RESIDUAL_WINDOW; n++) {
         const s = pcm[n] + c * s1 - s2;
@@ -61,7 +62,10 @@ export function residualReport(pcm: Int16Array, spans: readonly { readonly start
     let bestDistance = 0.25 * SAMPLE_RATE; // beyond 250 ms from every digit: stray
     spans.forEach((span, i) => {
       const d = mid < span.startSample ? span.startSample - mid : mid >= span.endSample ? mid - span.endSample : 0;
-      if (d < bestDistance) { bestDistance = d; best = i; }
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = i;
+      }
     });
     return best;
   };
@@ -72,7 +76,10 @@ export function residualReport(pcm: Int16Array, spans: readonly { readonly start
     if (i < 0) stray += 5;
     else {
       leak[i] += 5;
-      if (levels[w] > worst[i]) { worst[i] = levels[w]; worstIndex[i] = w; }
+      if (levels[w] > worst[i]) {
+        worst[i] = levels[w];
+        worstIndex[i] = w;
+      }
     }
   }
   let beyond = -Infinity;
@@ -87,7 +94,11 @@ export function identicalFrameShare(a: Int16Array, b: Int16Array, frame = 20 * S
   let identical = 0;
   for (let f = 0; f < frames; f++) {
     let same = true;
-    for (let n = f * frame; n < (f + 1) * frame; n++) if (a[n] !== b[n]) { same = false; break; }
+    for (let n = f * frame; n < (f + 1) * frame; n++)
+      if (a[n] !== b[n]) {
+        same = false;
+        break;
+      }
     if (same) identical++;
   }
   return { identical, frames };

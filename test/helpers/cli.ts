@@ -77,10 +77,14 @@ export function compileCli(t: TestLike, name: string): CompiledCli {
     rmSync(workDir, { recursive: true, force: true });
     rmSync(buildDir, { recursive: true, force: true });
   });
-  const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.json'), '--outDir', buildDir, '--tsBuildInfoFile', join(buildDir, '.tsbuildinfo')], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.json'), '--outDir', buildDir, '--tsBuildInfoFile', join(buildDir, '.tsbuildinfo')],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) t.comment(`tsc reported errors (output still emitted):\n${tsc.stdout}${tsc.stderr}`);
   const cli = join(buildDir, 'src', 'cli', 'main.js');
   return { cli, workDir, run: runner(cli, workDir), buildLog: `${tsc.stdout}${tsc.stderr}` };

@@ -104,16 +104,12 @@ const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : String(x)
 /** Compact text of events, for failure messages: 5@100.0-200.0ms L-10.0/H-10.1dBm0 770.0/1336.0Hz */
 export function describeEvents(events: readonly DtmfDigitEvent[]): string {
   if (events.length === 0) return '(none)';
-  return events
-    .map((e) => `${e.digit}@${f1(e.startMs)}-${f1(e.endMs)}ms L${f1(e.lowDbm0)}/H${f1(e.highDbm0)}dBm0 tw${f1(e.twistDb)} ${f1(e.lowHz)}/${f1(e.highHz)}Hz`)
-    .join(', ');
+  return events.map((e) => `${e.digit}@${f1(e.startMs)}-${f1(e.endMs)}ms L${f1(e.lowDbm0)}/H${f1(e.highDbm0)}dBm0 tw${f1(e.twistDb)} ${f1(e.lowHz)}/${f1(e.highHz)}Hz`).join(', ');
 }
 
 export function describeTruth(truth: readonly ToneTruth[]): string {
   if (truth.length === 0) return '(none)';
-  return truth
-    .map((e) => `${e.digit}@${f1(e.startMs)}-${f1(e.endMs)}ms L${f1(e.lowDbm0)}/H${f1(e.highDbm0)}dBm0 ${f1(e.lowHz)}/${f1(e.highHz)}Hz`)
-    .join(', ');
+  return truth.map((e) => `${e.digit}@${f1(e.startMs)}-${f1(e.endMs)}ms L${f1(e.lowDbm0)}/H${f1(e.highDbm0)}dBm0 ${f1(e.lowHz)}/${f1(e.highHz)}Hz`).join(', ');
 }
 
 /**

@@ -292,11 +292,16 @@ export interface DtmfDetector {
   blocksSeen: number;
   // DFT values of the last three sub-blocks (0: newest) and of the last two windows; the
   // arrays rotate by reference, nothing is copied.
-  x0Re: Float64Array; x0Im: Float64Array;
-  x1Re: Float64Array; x1Im: Float64Array;
-  x2Re: Float64Array; x2Im: Float64Array;
-  winRe: Float64Array; winIm: Float64Array;
-  prevWinRe: Float64Array; prevWinIm: Float64Array;
+  x0Re: Float64Array;
+  x0Im: Float64Array;
+  x1Re: Float64Array;
+  x1Im: Float64Array;
+  x2Re: Float64Array;
+  x2Im: Float64Array;
+  winRe: Float64Array;
+  winIm: Float64Array;
+  prevWinRe: Float64Array;
+  prevWinIm: Float64Array;
   /** The digit the previous window held, or -1. */
   prevWindowDigit: number;
   readonly track: ToneTrack;
@@ -310,9 +315,26 @@ function dbToPowerRatio(db: number): number {
 
 function newToneTrack(): ToneTrack {
   return {
-    digit: -1, confirmed: false, validWindows: 0, startSample: 0, lastEndSample: 0, absentSamples: 0,
-    refSum: 0, refCount: 0, onsetMag0: 0, onsetMag1: 0, onsetBlockEnd: 0, sumMagLow: 0, sumMagHigh: 0,
-    phaseLowRe: 0, phaseLowIm: 0, phaseHighRe: 0, phaseHighIm: 0, phaseLowAbs: 0, phaseHighAbs: 0, phasePairs: 0,
+    digit: -1,
+    confirmed: false,
+    validWindows: 0,
+    startSample: 0,
+    lastEndSample: 0,
+    absentSamples: 0,
+    refSum: 0,
+    refCount: 0,
+    onsetMag0: 0,
+    onsetMag1: 0,
+    onsetBlockEnd: 0,
+    sumMagLow: 0,
+    sumMagHigh: 0,
+    phaseLowRe: 0,
+    phaseLowIm: 0,
+    phaseHighRe: 0,
+    phaseHighIm: 0,
+    phaseLowAbs: 0,
+    phaseHighAbs: 0,
+    phasePairs: 0,
   };
 }
 
@@ -348,7 +370,17 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
   return {
     config: full,
     listener,
-    coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, leakRe, leakIm, subLeakRe, subLeakIm,
+    coef,
+    finARe,
+    finAIm,
+    finBRe,
+    finBIm,
+    rotRe,
+    rotIm,
+    leakRe,
+    leakIm,
+    subLeakRe,
+    subLeakIm,
     windowMinPower: windowMinAmplitude * windowMinAmplitude,
     windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
     windowMinTwistRatio: dbToPowerRatio(-(full.maxReverseTwistDb + WINDOW_TWIST_SLACK_DB)),
@@ -365,7 +397,7 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     energy: 0,
     s1: bins(),
     s2: bins(),
-    quietEnergy: SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2 / 2,
+    quietEnergy: (SUB_BLOCK * dbm0ToAmplitude(QUIET_DBM0) ** 2) / 2,
     history: new Int16Array(HISTORY),
     samplesIn: 0,
     spanHz: new Float64Array(SPAN_FREQUENCIES),
@@ -374,11 +406,16 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     spanIm: new Float64Array(SPAN_FREQUENCIES),
     blockStart: 0,
     blocksSeen: 0,
-    x0Re: bins(), x0Im: bins(),
-    x1Re: bins(), x1Im: bins(),
-    x2Re: bins(), x2Im: bins(),
-    winRe: bins(), winIm: bins(),
-    prevWinRe: bins(), prevWinIm: bins(),
+    x0Re: bins(),
+    x0Im: bins(),
+    x1Re: bins(),
+    x1Im: bins(),
+    x2Re: bins(),
+    x2Im: bins(),
+    winRe: bins(),
+    winIm: bins(),
+    prevWinRe: bins(),
+    prevWinIm: bins(),
     prevWindowDigit: -1,
     track: newToneTrack(),
     measurement: { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, coherence: 0 },
@@ -429,36 +466,82 @@ export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = 
 // (x - s[n-2]) + c s[n-1] so that only the multiply and one add are loop-carried.
 function goertzelLow(det: DtmfDetector): void {
   const { block, coef, s1, s2 } = det;
-  const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3];
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const c0 = coef[0],
+    c1 = coef[1],
+    c2 = coef[2],
+    c3 = coef[3];
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0;
   for (let j = 0; j < SUB_BLOCK; j++) {
     const x = block[j];
     let t: number;
-    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
-    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
-    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
-    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
+    t = x - b0 + c0 * a0;
+    b0 = a0;
+    a0 = t;
+    t = x - b1 + c1 * a1;
+    b1 = a1;
+    a1 = t;
+    t = x - b2 + c2 * a2;
+    b2 = a2;
+    a2 = t;
+    t = x - b3 + c3 * a3;
+    b3 = a3;
+    a3 = t;
   }
-  s1[0] = a0; s1[1] = a1; s1[2] = a2; s1[3] = a3;
-  s2[0] = b0; s2[1] = b1; s2[2] = b2; s2[3] = b3;
+  s1[0] = a0;
+  s1[1] = a1;
+  s1[2] = a2;
+  s1[3] = a3;
+  s2[0] = b0;
+  s2[1] = b1;
+  s2[2] = b2;
+  s2[3] = b3;
 }
 
 function goertzelHigh(det: DtmfDetector): void {
   const { block, coef, s1, s2 } = det;
-  const c4 = coef[4], c5 = coef[5], c6 = coef[6], c7 = coef[7];
-  let a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  let b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+  const c4 = coef[4],
+    c5 = coef[5],
+    c6 = coef[6],
+    c7 = coef[7];
+  let a4 = 0,
+    a5 = 0,
+    a6 = 0,
+    a7 = 0;
+  let b4 = 0,
+    b5 = 0,
+    b6 = 0,
+    b7 = 0;
   for (let j = 0; j < SUB_BLOCK; j++) {
     const x = block[j];
     let t: number;
-    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
-    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
-    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
-    t = x - b7 + c7 * a7; b7 = a7; a7 = t;
+    t = x - b4 + c4 * a4;
+    b4 = a4;
+    a4 = t;
+    t = x - b5 + c5 * a5;
+    b5 = a5;
+    a5 = t;
+    t = x - b6 + c6 * a6;
+    b6 = a6;
+    a6 = t;
+    t = x - b7 + c7 * a7;
+    b7 = a7;
+    a7 = t;
   }
-  s1[4] = a4; s1[5] = a5; s1[6] = a6; s1[7] = a7;
-  s2[4] = b4; s2[5] = b5; s2[6] = b6; s2[7] = b7;
+  s1[4] = a4;
+  s1[5] = a5;
+  s1[6] = a6;
+  s1[7] = a7;
+  s2[4] = b4;
+  s2[5] = b5;
+  s2[6] = b6;
+  s2[7] = b7;
 }
 
 /** End of stream: completes the last block with silence and reports a digit still in progress. */
@@ -478,13 +561,20 @@ export function detectDtmf(samples: Int16Array, config: Partial<DtmfDetectorConf
 
 function endSubBlock(det: DtmfDetector): void {
   // Rotate the sub-block and window buffers by reference.
-  let re = det.x2Re, im = det.x2Im;
-  det.x2Re = det.x1Re; det.x2Im = det.x1Im;
-  det.x1Re = det.x0Re; det.x1Im = det.x0Im;
-  det.x0Re = re; det.x0Im = im;
-  re = det.prevWinRe; im = det.prevWinIm;
-  det.prevWinRe = det.winRe; det.prevWinIm = det.winIm;
-  det.winRe = re; det.winIm = im;
+  let re = det.x2Re,
+    im = det.x2Im;
+  det.x2Re = det.x1Re;
+  det.x2Im = det.x1Im;
+  det.x1Re = det.x0Re;
+  det.x1Im = det.x0Im;
+  det.x0Re = re;
+  det.x0Im = im;
+  re = det.prevWinRe;
+  im = det.prevWinIm;
+  det.prevWinRe = det.winRe;
+  det.prevWinIm = det.winIm;
+  det.winRe = re;
+  det.winIm = im;
   const { block, history, s1, s2, x0Re, x0Im, x1Re, x1Im, winRe, winIm, finARe, finAIm, finBRe, finBIm, rotRe, rotIm } = det;
   for (let j = 0; j < SUB_BLOCK; j++) history[(det.samplesIn + j) & (HISTORY - 1)] = block[j];
   det.samplesIn += SUB_BLOCK;
@@ -552,11 +642,17 @@ function classifyWindow(det: DtmfDetector): number {
   let colPower = -1;
   for (let k = 0; k < 4; k++) {
     const p = power(winRe, winIm, k);
-    if (p > rowPower) { rowPower = p; row = k; }
+    if (p > rowPower) {
+      rowPower = p;
+      row = k;
+    }
   }
   for (let k = 4; k < TONES; k++) {
     const p = power(winRe, winIm, k);
-    if (p > colPower) { colPower = p; col = k; }
+    if (p > colPower) {
+      colPower = p;
+      col = k;
+    }
   }
   if (rowPower < det.windowMinPower || colPower < det.windowMinPower) return -1;
   removeLeakage(det, row, col);
@@ -587,7 +683,10 @@ function classifyWindow(det: DtmfDetector): number {
  */
 function removeLeakage(det: DtmfDetector, row: number, col: number): void {
   const { winRe, winIm, leakRe, leakIm } = det;
-  const rowRe = winRe[row], rowIm = winIm[row], colRe = winRe[col], colIm = winIm[col];
+  const rowRe = winRe[row],
+    rowIm = winIm[row],
+    colRe = winRe[col],
+    colIm = winIm[col];
   for (let k = 0; k < TONES; k++) {
     if (k !== row) {
       const i = row * TONES + k;
@@ -744,10 +843,7 @@ function measure(det: DtmfDetector): ToneMeasurement {
   m.highDbm0 = amplitudeToDbm0(track.sumMagHigh / track.validWindows / SUB_BLOCK / highGain);
   // The better of the two tones: at 8 dB twist the strong tone leaks into the weak one's bin
   // at -13 dB and jitters its phase steps by about 0.2 rad.
-  m.coherence = Math.max(
-    Math.hypot(track.phaseLowRe, track.phaseLowIm) / track.phaseLowAbs,
-    Math.hypot(track.phaseHighRe, track.phaseHighIm) / track.phaseHighAbs,
-  );
+  m.coherence = Math.max(Math.hypot(track.phaseLowRe, track.phaseLowIm) / track.phaseLowAbs, Math.hypot(track.phaseHighRe, track.phaseHighIm) / track.phaseHighAbs);
   return m;
 }
 
@@ -767,11 +863,7 @@ function isAcceptable(det: DtmfDetector, m: ToneMeasurement): boolean {
     -twist <= c.maxReverseTwistDb;
   if (!isDigit) return false;
   const span = spanTests(det, m);
-  const isClean =
-    span.toneShare >= c.minToneShare &&
-    m.coherence >= c.minCoherence &&
-    span.guardRatio <= det.maxGuardRatio &&
-    span.combRatio <= det.maxCombRatio;
+  const isClean = span.toneShare >= c.minToneShare && m.coherence >= c.minCoherence && span.guardRatio <= det.maxGuardRatio && span.combRatio <= det.maxCombRatio;
   const isPrecise =
     track.phasePairs >= PRECISE_MIN_PHASE_STEPS &&
     deviation <= c.preciseToneDeviation &&
@@ -794,25 +886,69 @@ function spanDfts(det: DtmfDetector, start: number, length: number): number {
   const { history, spanHz, spanRe, spanIm } = det;
   const c = det.spanCoef;
   for (let k = 0; k < SPAN_FREQUENCIES; k++) c[k] = 2 * Math.cos((2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ);
-  const c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6];
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  const c0 = c[0],
+    c1 = c[1],
+    c2 = c[2],
+    c3 = c[3],
+    c4 = c[4],
+    c5 = c[5],
+    c6 = c[6];
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0,
+    a4 = 0,
+    a5 = 0,
+    a6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   let energy = 0;
   for (let n = 0; n < length; n++) {
     const x = history[(start + n) & (HISTORY - 1)];
     energy += x * x;
     let t: number;
-    t = x - b0 + c0 * a0; b0 = a0; a0 = t;
-    t = x - b1 + c1 * a1; b1 = a1; a1 = t;
-    t = x - b2 + c2 * a2; b2 = a2; a2 = t;
-    t = x - b3 + c3 * a3; b3 = a3; a3 = t;
-    t = x - b4 + c4 * a4; b4 = a4; a4 = t;
-    t = x - b5 + c5 * a5; b5 = a5; a5 = t;
-    t = x - b6 + c6 * a6; b6 = a6; a6 = t;
+    t = x - b0 + c0 * a0;
+    b0 = a0;
+    a0 = t;
+    t = x - b1 + c1 * a1;
+    b1 = a1;
+    a1 = t;
+    t = x - b2 + c2 * a2;
+    b2 = a2;
+    a2 = t;
+    t = x - b3 + c3 * a3;
+    b3 = a3;
+    a3 = t;
+    t = x - b4 + c4 * a4;
+    b4 = a4;
+    a4 = t;
+    t = x - b5 + c5 * a5;
+    b5 = a5;
+    a5 = t;
+    t = x - b6 + c6 * a6;
+    b6 = a6;
+    a6 = t;
   }
   // Final states s[L-1] into spanRe and s[L-2] into spanIm, then each turned into its DFT value.
-  spanRe[0] = a0; spanRe[1] = a1; spanRe[2] = a2; spanRe[3] = a3; spanRe[4] = a4; spanRe[5] = a5; spanRe[6] = a6;
-  spanIm[0] = b0; spanIm[1] = b1; spanIm[2] = b2; spanIm[3] = b3; spanIm[4] = b4; spanIm[5] = b5; spanIm[6] = b6;
+  spanRe[0] = a0;
+  spanRe[1] = a1;
+  spanRe[2] = a2;
+  spanRe[3] = a3;
+  spanRe[4] = a4;
+  spanRe[5] = a5;
+  spanRe[6] = a6;
+  spanIm[0] = b0;
+  spanIm[1] = b1;
+  spanIm[2] = b2;
+  spanIm[3] = b3;
+  spanIm[4] = b4;
+  spanIm[5] = b5;
+  spanIm[6] = b6;
   for (let k = 0; k < SPAN_FREQUENCIES; k++) {
     const w = (2 * Math.PI * spanHz[k]) / SAMPLE_RATE_HZ;
     // y = s[L-1] - e^{-jw} s[L-2] = sum x[n] e^{jw(L-1-n)}; rotate by e^{-jw(L-1)}.

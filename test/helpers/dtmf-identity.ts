@@ -25,7 +25,7 @@ function logger(log: DetectorLog): DtmfDetectorListener {
 
 /** `chunk`: samples per dtmfRx call, or a function giving each call's size. */
 function feed<D>(impl: Implementation<D>, det: D, pcm: Int16Array, chunk: number | (() => number)): void {
-  for (let i = 0; i < pcm.length; ) {
+  for (let i = 0; i < pcm.length;) {
     const n = Math.max(1, Math.min(pcm.length - i, typeof chunk === 'number' ? chunk : chunk()));
     impl.dtmfRx(det, pcm.subarray(i, i + n));
     i += n;

@@ -43,12 +43,15 @@ export function buildG722Stream(spec: G722StreamSpec): StreamPacket[] {
   const eventAt = new Map<number, G722EventSpec>();
   for (const e of spec.events ?? []) eventAt.set(e.startFrame, e);
   let marker = true;
-  for (let f = 0; f < frames; ) {
+  for (let f = 0; f < frames;) {
     const ts = (ts0 + f * TICKS_20MS) >>> 0;
     const e = eventAt.get(f);
     if (e !== undefined) {
       for (const [i, p] of planDigitPackets(e.digit, ts, e.frames * TICKS_20MS, TICKS_20MS).entries()) {
-        out.push({ bytes: serializeRtp({ payloadType: G722_EVENT_PT, marker: p.marker, sequence: seq++ & 0xffff, timestamp: p.timestamp, ssrc: G722_SSRC, payload: p.payload }), atMs: (f + Math.min(i + 1, e.frames)) * 20 });
+        out.push({
+          bytes: serializeRtp({ payloadType: G722_EVENT_PT, marker: p.marker, sequence: seq++ & 0xffff, timestamp: p.timestamp, ssrc: G722_SSRC, payload: p.payload }),
+          atMs: (f + Math.min(i + 1, e.frames)) * 20,
+        });
       }
       f += e.frames;
       continue;
@@ -91,7 +94,8 @@ export interface G722StreamCheck {
 }
 
 export function checkG722Stream(packets: readonly Uint8Array[], eventPt = G722_EVENT_PT): G722StreamCheck {
-  let eventPackets = 0, markers = 0;
+  let eventPackets = 0,
+    markers = 0;
   const ssrcs = new Set<number>();
   const seqBreaks: string[] = [];
   const tsBreaks: string[] = [];
@@ -102,7 +106,10 @@ export function checkG722Stream(packets: readonly Uint8Array[], eventPt = G722_E
     ssrcs.add(p.ssrc);
     if (prevSeq >= 0 && p.sequence !== ((prevSeq + 1) & 0xffff)) seqBreaks.push(`#${i}: ${prevSeq} -> ${p.sequence}`);
     prevSeq = p.sequence;
-    if (p.payloadType === eventPt) { eventPackets++; continue; }
+    if (p.payloadType === eventPt) {
+      eventPackets++;
+      continue;
+    }
     if (p.marker) markers++;
     if (prevEnd >= 0 && p.timestamp !== prevEnd) tsBreaks.push(`#${i}: expected ${prevEnd} got ${p.timestamp}`);
     prevEnd = (p.timestamp + p.payload.length) >>> 0;
@@ -117,7 +124,8 @@ export function bandPowerDb(pcm: Int16Array, from: number, to: number, loHz: num
   for (let hz = loHz; hz < hiHz; hz += 100) {
     const w = (2 * Math.PI * hz) / 16_000;
     const c = 2 * Math.cos(w);
-    let s1 = 0, s2 = 0;
+    let s1 = 0,
+      s2 = 0;
     for (let i = from; i < to; i++) {
       const s0 = pcm[i] / 32768 + c * s1 - s2;
       s2 = s1;

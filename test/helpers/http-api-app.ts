@@ -30,8 +30,15 @@ export interface ApiApp {
 }
 
 const CALL: CallSummary = {
-  id: 'c1', mode: 'b2bua', state: 'confirmed', from: '<sip:+447700900123@carrier.example>', to: '<sip:0800@127.0.0.1>', secure: false,
-  startedAt: new Date(0).toISOString(), paymentId: 'p1', paymentState: 'card-number',
+  id: 'c1',
+  mode: 'b2bua',
+  state: 'confirmed',
+  from: '<sip:+447700900123@carrier.example>',
+  to: '<sip:0800@127.0.0.1>',
+  secure: false,
+  startedAt: new Date(0).toISOString(),
+  paymentId: 'p1',
+  paymentState: 'card-number',
   legs: { caller: { callId: 'caller-leg@x', from: 'sip:a@x', to: 'sip:b@y' }, agent: { callId: 'pbx-leg', from: 'sip:a@tg', to: 'sip:b@pbx' } },
 };
 
@@ -71,8 +78,22 @@ export async function buildApiApp(options: { maxStreamsPerCall?: number } = {}):
     status(callId, paymentId) {
       if (callId !== 'c1' || paymentId !== 'p1') throw new PaymentApiError('ERR_NO_PAYMENT', 'no such payment');
       return {
-        paymentId, callId, mode: 'agent-assisted', state: 'card-number',
-        status: { sessionId: paymentId, for: 'payment-card-number', attempt: 1, errorType: null, paymentCardNumber: 'xxxxxxxxxxxx1111', paymentCardType: 'visa', expirationDate: null, securityCode: null, chargeAmount: '125.50', required: ['payment-card-number', 'expiration-date', 'security-code'] },
+        paymentId,
+        callId,
+        mode: 'agent-assisted',
+        state: 'card-number',
+        status: {
+          sessionId: paymentId,
+          for: 'payment-card-number',
+          attempt: 1,
+          errorType: null,
+          paymentCardNumber: 'xxxxxxxxxxxx1111',
+          paymentCardType: 'visa',
+          expirationDate: null,
+          securityCode: null,
+          chargeAmount: '125.50',
+          required: ['payment-card-number', 'expiration-date', 'security-code'],
+        },
         result: null,
       };
     },

@@ -67,7 +67,11 @@ export function toneShare(pcm: Int16Array, hz: number, sampleRate = 8000): numbe
 
 /** A dumpcap capture of loopback UDP running in the background. */
 export class LoopbackCapture {
-  private constructor(private readonly child: ChildProcess, readonly file: string, private readonly stderr: string[]) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly file: string,
+    private readonly stderr: string[],
+  ) {}
 
   /** Starts dumpcap with the BPF `filter` and waits until it reports that it captures. */
   static async start(file: string, filter: string): Promise<LoopbackCapture> {
@@ -204,7 +208,10 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 
 /** UDP datagrams of a capture whose payload contains `hex` (lowercase, no separators): when and where to. */
 export function udpWithPayload(file: string, hex: string): { timeEpochMs: number; dstPort: number }[] {
-  const result = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=;', '-e', 'frame.time_epoch', '-e', 'udp.dstport', '-e', 'udp.payload'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const result = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=;', '-e', 'frame.time_epoch', '-e', 'udp.dstport', '-e', 'udp.payload'], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   if (result.status !== 0) throw new Error(`tshark failed: ${result.stderr || result.error?.message}`);
   return result.stdout
     .split('\n')

@@ -45,10 +45,12 @@ export class Kamailio {
   ) {
     child.stdout?.on('data', (d: Buffer) => this.log.push(d.toString()));
     child.stderr?.on('data', (d: Buffer) => this.log.push(d.toString()));
-    this.exit = new Promise((r) => child.on('exit', () => {
-      this.exited = true;
-      r();
-    }));
+    this.exit = new Promise((r) =>
+      child.on('exit', () => {
+        this.exited = true;
+        r();
+      }),
+    );
   }
 
   get port(): number {
@@ -77,13 +79,18 @@ export class Kamailio {
     mkdirSync(options.dir, { recursive: true });
     writeFileSync(join(options.dir, 'dispatcher.list'), options.backends.map((uri, i) => `1 ${uri} 0 0 duid=backend-${i + 1}\n`).join(''));
     const args = [
-      '-f', KAMAILIO_CFG,
+      '-f',
+      KAMAILIO_CFG,
       '-DD', // no daemon, no fork of the main process
       '-E', // log to stderr
-      '-Y', options.dir, // runtime dir
-      '-P', join(options.dir, 'kamailio.pid'),
-      '-m', '32', // shared memory (MiB)
-      '-M', '4', // private memory per process (MiB)
+      '-Y',
+      options.dir, // runtime dir
+      '-P',
+      join(options.dir, 'kamailio.pid'),
+      '-m',
+      '32', // shared memory (MiB)
+      '-M',
+      '4', // private memory per process (MiB)
       ...Kamailio.defines(options).flatMap((d) => ['-A', d]),
     ];
     const child = spawn(KAMAILIO, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -64,7 +64,12 @@ const SCRIPT: readonly Script[] = [
       durationMs: 62_000,
       attempts: 1,
       lastStep: 'result',
-      inputs: [['charge-amount', 'dtmf'], ['payment-card-number', 'speech'], ['expiration-date', 'speech'], ['security-code', 'dtmf speech']],
+      inputs: [
+        ['charge-amount', 'dtmf'],
+        ['payment-card-number', 'speech'],
+        ['expiration-date', 'speech'],
+        ['security-code', 'dtmf speech'],
+      ],
     },
   },
   {
@@ -80,7 +85,10 @@ const SCRIPT: readonly Script[] = [
       lastStep: 'result',
       errors: [['payment-card-number', 'invalid-card-number']],
       reason: 'do-not-honour',
-      inputs: [['charge-amount', 'dtmf'], ['payment-card-number', 'dtmf']],
+      inputs: [
+        ['charge-amount', 'dtmf'],
+        ['payment-card-number', 'dtmf'],
+      ],
     },
   },
   {
@@ -94,11 +102,24 @@ const SCRIPT: readonly Script[] = [
       durationMs: 95_500,
       attempts: 2,
       lastStep: 'result',
-      errors: [['expiration-date', 'invalid-date'], ['security-code', 'input-timeout']],
-      inputs: [['payment-card-number', 'dtmf'], ['expiration-date', 'dtmf'], ['security-code', 'dtmf']],
+      errors: [
+        ['expiration-date', 'invalid-date'],
+        ['security-code', 'input-timeout'],
+      ],
+      inputs: [
+        ['payment-card-number', 'dtmf'],
+        ['expiration-date', 'dtmf'],
+        ['security-code', 'dtmf'],
+      ],
     },
   },
-  { id: 's4', mode: 'automated', merchantId: 'm-acme', at: DAY1 + 10 * HOUR, end: { cardType: null, result: 'caller-hung-up', durationMs: 20_000, attempts: 0, lastStep: 'card-number', errors: [['payment-card-number', 'input-timeout']] } },
+  {
+    id: 's4',
+    mode: 'automated',
+    merchantId: 'm-acme',
+    at: DAY1 + 10 * HOUR,
+    end: { cardType: null, result: 'caller-hung-up', durationMs: 20_000, attempts: 0, lastStep: 'card-number', errors: [['payment-card-number', 'input-timeout']] },
+  },
   // A gateway that echoed the card number in its error text: the store must redact it.
   {
     id: 's5',
@@ -119,8 +140,15 @@ const SCRIPT: readonly Script[] = [
       durationMs: 33_000,
       attempts: 0,
       lastStep: 'security-code',
-      errors: [['security-code', 'invalid-security-code'], ['security-code', 'invalid-security-code']],
-      inputs: [['charge-amount', 'speech'], ['payment-card-number', 'speech'], ['expiration-date', 'dtmf']],
+      errors: [
+        ['security-code', 'invalid-security-code'],
+        ['security-code', 'invalid-security-code'],
+      ],
+      inputs: [
+        ['charge-amount', 'speech'],
+        ['payment-card-number', 'speech'],
+        ['expiration-date', 'dtmf'],
+      ],
     },
   },
   { id: 's8', mode: 'agent-assisted', merchantId: 'm-acme', at: DAY2 + 12 * HOUR, end: { cardType: 'visa', result: 'success', durationMs: 70_000, attempts: 1, lastStep: 'result' } },

@@ -54,7 +54,15 @@ export const EXPECTED_DAY2: KpiSummary = {
 export const EXPECTED_BY_MERCHANT: { key: string | null; summary: KpiSummary }[] = [
   {
     key: 'm-acme', // s1, s2, s4, s8
-    summary: { entered: 4, successful: 2, unsuccessful: 2, attempted: 5, hangups: 1, avgDurationSeconds: { success: 66, 'too-many-failed-attempts': 150, 'caller-hung-up': 20 }, funnel: funnel(4, 4, 3, 3, 3, 3, 3) },
+    summary: {
+      entered: 4,
+      successful: 2,
+      unsuccessful: 2,
+      attempted: 5,
+      hangups: 1,
+      avgDurationSeconds: { success: 66, 'too-many-failed-attempts': 150, 'caller-hung-up': 20 },
+      funnel: funnel(4, 4, 3, 3, 3, 3, 3),
+    },
   },
   {
     key: 'm-bolt', // s3, s5, s10
@@ -128,8 +136,27 @@ export const EXPECTED_FIELD_INPUTS_DAY2 = [
 
 /** The contract's key order, and avgDurationSeconds in result vocabulary order. */
 export function contractJson(summary: KpiSummary): string {
-  const order = ['success', 'too-many-failed-attempts', 'payment-connector-error', 'caller-interrupted-with-star', 'caller-hung-up', 'validation-error', 'internal-error', 'not-identified', 'transferred-to-agent', 'cancelled'] as const;
+  const order = [
+    'success',
+    'too-many-failed-attempts',
+    'payment-connector-error',
+    'caller-interrupted-with-star',
+    'caller-hung-up',
+    'validation-error',
+    'internal-error',
+    'not-identified',
+    'transferred-to-agent',
+    'cancelled',
+  ] as const;
   const avg: Record<string, number> = {};
   for (const r of order) if (summary.avgDurationSeconds[r] !== undefined) avg[r] = summary.avgDurationSeconds[r] as number;
-  return JSON.stringify({ entered: summary.entered, successful: summary.successful, unsuccessful: summary.unsuccessful, attempted: summary.attempted, hangups: summary.hangups, avgDurationSeconds: avg, funnel: summary.funnel });
+  return JSON.stringify({
+    entered: summary.entered,
+    successful: summary.successful,
+    unsuccessful: summary.unsuccessful,
+    attempted: summary.attempted,
+    hangups: summary.hangups,
+    avgDurationSeconds: avg,
+    funnel: summary.funnel,
+  });
 }

@@ -12,7 +12,22 @@ export function version1Schema(): string[] {
 export const VERSION1_MIGRATION_ROW = [1, 'payment sessions, steps reached, field errors', Date.UTC(2026, 9, 1)] as const;
 
 /** One successful session, day 1 of the scripted batch's month, as version 1 stored it. */
-export const VERSION1_SESSION = ['old-1', 'call-old-1@127.0.0.1', 'automated', 'm-acme', 'visa', 'GBP', 1000, 'success', null, Date.UTC(2026, 10, 1, 9), Date.UTC(2026, 10, 1, 9), Date.UTC(2026, 10, 1, 9, 1), null, 1] as const;
+export const VERSION1_SESSION = [
+  'old-1',
+  'call-old-1@127.0.0.1',
+  'automated',
+  'm-acme',
+  'visa',
+  'GBP',
+  1000,
+  'success',
+  null,
+  Date.UTC(2026, 10, 1, 9),
+  Date.UTC(2026, 10, 1, 9),
+  Date.UTC(2026, 10, 1, 9, 1),
+  null,
+  1,
+] as const;
 export const VERSION1_SESSION_INSERT = `INSERT INTO kpi_sessions (session_id, call_id, mode, merchant_id, card_type, currency, amount_minor, result, reason, entered_at, started_at, ended_at, hangup_step, attempts)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 export const VERSION1_STEP_INSERT = "INSERT INTO kpi_session_steps (session_id, step) VALUES ('old-1', 'amount')";

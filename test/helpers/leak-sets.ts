@@ -5,7 +5,10 @@ import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
 import { layTones, onTheLine, type ToneSpec } from './dtmf-cases.js';
 import { addWhiteNoise, pick, randomInt, streamRng, type Rng } from './signals.js';
 
-export interface Span { readonly startSample: number; readonly endSample: number }
+export interface Span {
+  readonly startSample: number;
+  readonly endSample: number;
+}
 
 /** One signal with digits, and the same signal without them (for dtmf2num's baseline). */
 export interface LeakCase {
@@ -16,7 +19,10 @@ export interface LeakCase {
   readonly quietBackground: boolean;
 }
 
-export interface LeakSet { readonly name: string; readonly cases: readonly LeakCase[] }
+export interface LeakSet {
+  readonly name: string;
+  readonly cases: readonly LeakCase[];
+}
 
 function q24Tones(rng: Rng, count: number): ToneSpec[] {
   // Q.24's acceptance corners: -25 dBm0 per tone, 8 dB normal and 4 dB reverse twist, +-1.5 %,
@@ -42,9 +48,18 @@ function q24Tones(rng: Rng, count: number): ToneSpec[] {
 export function generatedSets(): LeakSet[] {
   const rng = streamRng('clamp-leak/sets');
   const q24 = layTones(rng, q24Tones(rng, 96));
-  const fast = layTones(rng, Array.from({ length: 64 }, (_, i): ToneSpec => ({ digit: DTMF_DIGITS[i % 16], durationMs: 40, gapBeforeMs: 40, lowDbm0: pick(rng, [-25, -10]), twistDb: pick(rng, [0, 8]) })));
+  const fast = layTones(
+    rng,
+    Array.from({ length: 64 }, (_, i): ToneSpec => ({ digit: DTMF_DIGITS[i % 16], durationMs: 40, gapBeforeMs: 40, lowDbm0: pick(rng, [-25, -10]), twistDb: pick(rng, [0, 8]) })),
+  );
   // 15 dB SNR: white noise 15 dB under the pair's power (-20 dBm0 per tone: pair -17 dBm0).
-  const snrTones = Array.from({ length: 64 }, (_, i): ToneSpec => ({ digit: DTMF_DIGITS[i % 16], durationMs: randomInt(rng, 25, 100), gapBeforeMs: randomInt(rng, 40, 120), lowDbm0: -20, twistDb: pick(rng, [-4, 0, 8]) }));
+  const snrTones = Array.from({ length: 64 }, (_, i): ToneSpec => ({
+    digit: DTMF_DIGITS[i % 16],
+    durationMs: randomInt(rng, 25, 100),
+    gapBeforeMs: randomInt(rng, 40, 120),
+    lowDbm0: -20,
+    twistDb: pick(rng, [-4, 0, 8]),
+  }));
   const snr = layTones(rng, snrTones);
   const noiseOnly = new Float64Array(snr.mix.length);
   const noiseRng = streamRng('clamp-leak/noise');
@@ -57,4 +72,3 @@ export function generatedSets(): LeakSet[] {
     { name: '15 dB SNR', cases: [{ pcm: line(snr.mix), spans: snr.truth, withoutDigits: line(noiseOnly), quietBackground: false }] },
   ];
 }
-

@@ -35,7 +35,6 @@ export interface OpusStreamSpec {
   readonly packetMs?: 20 | 120;
 }
 
-
 /** Packets in send order, arrival 20 ms apart (event updates at their own 20 ms steps). */
 export function buildOpusStream(spec: OpusStreamSpec): StreamPacket[] {
   const frames = Math.ceil(spec.pcm.length / FRAME_8K);
@@ -49,7 +48,7 @@ export function buildOpusStream(spec: OpusStreamSpec): StreamPacket[] {
   const eventAt = new Map<number, OpusEventSpec>();
   for (const e of spec.events ?? []) eventAt.set(e.startFrame, e);
   let marker = true;
-  for (let f = 0; f < frames; ) {
+  for (let f = 0; f < frames;) {
     const ts = (ts0 + f * FRAME_48K) >>> 0;
     const e = eventAt.get(f);
     if (e !== undefined) {
@@ -92,7 +91,8 @@ export interface OpusStreamCheck {
 }
 
 export function checkOpusStream(packets: readonly Uint8Array[], eventPt = OPUS_EVENT_PT): OpusStreamCheck {
-  let eventPackets = 0, markers = 0;
+  let eventPackets = 0,
+    markers = 0;
   const ssrcs = new Set<number>();
   const seqBreaks: string[] = [];
   const tsBreaks: string[] = [];
@@ -103,7 +103,10 @@ export function checkOpusStream(packets: readonly Uint8Array[], eventPt = OPUS_E
     ssrcs.add(p.ssrc);
     if (prevSeq >= 0 && p.sequence !== ((prevSeq + 1) & 0xffff)) seqBreaks.push(`#${i}: ${prevSeq} -> ${p.sequence}`);
     prevSeq = p.sequence;
-    if (p.payloadType === eventPt) { eventPackets++; continue; } // events: their own timestamps
+    if (p.payloadType === eventPt) {
+      eventPackets++;
+      continue;
+    } // events: their own timestamps
     if (p.marker) markers++;
     if (prevEnd >= 0 && p.timestamp !== prevEnd) tsBreaks.push(`#${i}: expected ${prevEnd} got ${p.timestamp}`);
     prevEnd = (p.timestamp + (opusPacketSamples48(p.payload) ?? 0)) >>> 0;
@@ -128,12 +131,16 @@ export function decodeOpusByTimestamp(packets: readonly Uint8Array[], ts0: numbe
 
 /** Delay of `b` against `a` (samples, 0..maxLag) by cross-correlation. */
 export function bestLag(a: Int16Array, b: Int16Array, maxLag: number): number {
-  let best = 0, bestScore = -Infinity;
+  let best = 0,
+    bestScore = -Infinity;
   const n = Math.min(a.length, b.length - maxLag);
   for (let lag = 0; lag <= maxLag; lag++) {
     let s = 0;
     for (let i = 0; i < n; i += 2) s += a[i] * b[i + lag];
-    if (s > bestScore) { bestScore = s; best = lag; }
+    if (s > bestScore) {
+      bestScore = s;
+      best = lag;
+    }
   }
   return best;
 }

@@ -25,7 +25,20 @@ export type CallEnd =
   | { readonly by: 'local-bye'; readonly status: number };
 
 function sdpOffer(port: number): string {
-  return ['v=0', `o=caller ${port} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0 ${EVENT_PT}`, 'a=rtpmap:0 PCMU/8000', `a=rtpmap:${EVENT_PT} telephone-event/8000`, `a=fmtp:${EVENT_PT} 0-16`, 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
+  return [
+    'v=0',
+    `o=caller ${port} 1 IN IP4 127.0.0.1`,
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0 ${EVENT_PT}`,
+    'a=rtpmap:0 PCMU/8000',
+    `a=rtpmap:${EVENT_PT} telephone-event/8000`,
+    `a=fmtp:${EVENT_PT} 0-16`,
+    'a=ptime:20',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
 }
 
 /** The RTP address of an SDP answer (session or media c=, first audio m=). */

@@ -95,11 +95,13 @@ async function payCard(s: ScriptTarget, call: PaymentCall, card: string): Promis
 
 export const SCRIPTS = {
   /** Pays the balance with a good card: success. */
-  success: (card: string): Script => async (s, call) => {
-    await waitState(s.httpUrls, call.callId, 'amount-choice');
-    await call.press('1');
-    await payCard(s, call, card);
-  },
+  success:
+    (card: string): Script =>
+    async (s, call) => {
+      await waitState(s.httpUrls, call.callId, 'amount-choice');
+      await call.press('1');
+      await payCard(s, call, card);
+    },
   /** A card the gateway declines, twice (maxDeclines 2): too-many-failed-attempts. */
   declinedTwice: (): Script => async (s, call) => {
     await waitState(s.httpUrls, call.callId, 'amount-choice');

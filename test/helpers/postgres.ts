@@ -40,7 +40,9 @@ export function startPostgres(t: TestLike): PostgresCluster {
   if (postgresUid !== null) chownSync(dir, postgresUid, -1);
   const data = join(dir, 'data');
   const asServer = (command: string, args: string[]): ReturnType<typeof spawnSync> =>
-    root ? spawnSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { encoding: 'utf8', timeout: 60_000 }) : spawnSync(join(bin, command), args, { encoding: 'utf8', timeout: 60_000 });
+    root
+      ? spawnSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { encoding: 'utf8', timeout: 60_000 })
+      : spawnSync(join(bin, command), args, { encoding: 'utf8', timeout: 60_000 });
   let started = false;
   t.teardown(() => {
     if (started) asServer('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

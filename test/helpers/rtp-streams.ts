@@ -54,7 +54,7 @@ export function buildStream(spec: StreamSpec): StreamPacket[] {
         }
         out.push({
           bytes: serializeRtp({ payloadType: codec === 'PCMU' ? 0 : 8, marker: first, sequence: seq++ & 0xffff, timestamp: (ts0 + offset) >>> 0, ssrc, payload }),
-          atMs: (offset / 8) + 20,
+          atMs: offset / 8 + 20,
         });
         first = false;
         offset += FRAME;

@@ -54,7 +54,10 @@ function keyed(number: string, lowDbm0 = -12, twistDb = 2): DtmfSequenceItem[] {
 }
 
 function speechFiles(): string[] {
-  return readdirSync(SPEECH_DIR).filter((f) => f.endsWith('.wav')).sort().map((f) => join(SPEECH_DIR, f));
+  return readdirSync(SPEECH_DIR)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+    .map((f) => join(SPEECH_DIR, f));
 }
 
 /** `ms` of real speech: Asterisk prompts end to end, starting at prompt `first`. */
@@ -73,7 +76,9 @@ function speech(ms: number, first: number): Int16Array {
 }
 
 function music(ms: number): Int16Array {
-  const file = readdirSync(MUSIC_DIR).filter((f) => f.endsWith('.wav')).sort()[0];
+  const file = readdirSync(MUSIC_DIR)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()[0];
   const audio = parseWav(readFileSync(join(MUSIC_DIR, file)));
   return audio.samples.slice(0, Math.round((ms * RATE) / 1000));
 }
@@ -150,12 +155,28 @@ function rtpStream(o: RtpOptions): { atMs: number; payload: Uint8Array }[] {
 function sdpInvite(codec: 'PCMU' | 'PCMA' | 'opus', port: number): Uint8Array {
   const rtpmap = codec === 'opus' ? '111' : codec === 'PCMU' ? '0' : '8';
   const sdp = [
-    'v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP ${rtpmap} 101`,
-    codec === 'opus' ? 'a=rtpmap:111 opus/48000/2' : `a=rtpmap:${rtpmap} ${codec}/8000`, 'a=rtpmap:101 telephone-event/8000', '',
+    'v=0',
+    'o=- 1 1 IN IP4 10.0.0.1',
+    's=-',
+    'c=IN IP4 10.0.0.1',
+    't=0 0',
+    `m=audio ${port} RTP/AVP ${rtpmap} 101`,
+    codec === 'opus' ? 'a=rtpmap:111 opus/48000/2' : `a=rtpmap:${rtpmap} ${codec}/8000`,
+    'a=rtpmap:101 telephone-event/8000',
+    '',
   ].join('\r\n');
   const msg = [
-    'INVITE sip:pay@10.0.0.2 SIP/2.0', 'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKscan1', 'From: <sip:c@10.0.0.1>;tag=a', 'To: <sip:pay@10.0.0.2>',
-    'Call-ID: scan-corpus-1', 'CSeq: 1 INVITE', 'Contact: <sip:c@10.0.0.1>', 'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(sdp)}`, '', sdp,
+    'INVITE sip:pay@10.0.0.2 SIP/2.0',
+    'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKscan1',
+    'From: <sip:c@10.0.0.1>;tag=a',
+    'To: <sip:pay@10.0.0.2>',
+    'Call-ID: scan-corpus-1',
+    'CSeq: 1 INVITE',
+    'Contact: <sip:c@10.0.0.1>',
+    'Content-Type: application/sdp',
+    `Content-Length: ${Buffer.byteLength(sdp)}`,
+    '',
+    sdp,
   ].join('\r\n');
   return new TextEncoder().encode(msg);
 }
@@ -164,8 +185,16 @@ function sipInfo(digit: string, cseq: number): Uint8Array {
   const body = `Signal=${digit}\r\nDuration=160\r\n`;
   return new TextEncoder().encode(
     [
-      'INFO sip:pay@10.0.0.2 SIP/2.0', `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinfo${cseq}`, 'From: <sip:c@10.0.0.1>;tag=a', 'To: <sip:pay@10.0.0.2>;tag=b',
-      'Call-ID: scan-corpus-1', `CSeq: ${cseq} INFO`, 'Content-Type: application/dtmf-relay', `Content-Length: ${body.length}`, '', body,
+      'INFO sip:pay@10.0.0.2 SIP/2.0',
+      `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinfo${cseq}`,
+      'From: <sip:c@10.0.0.1>;tag=a',
+      'To: <sip:pay@10.0.0.2>;tag=b',
+      'Call-ID: scan-corpus-1',
+      `CSeq: ${cseq} INFO`,
+      'Content-Type: application/dtmf-relay',
+      `Content-Length: ${body.length}`,
+      '',
+      body,
     ].join('\r\n'),
   );
 }
@@ -224,7 +253,10 @@ export function buildScanCorpus(dir: string): ScanCorpus {
   const visa2Events = [...CARDS.visa2].map((digit, i) => ({ digit: digit as DtmfDigit, atMs: 2000 + i * 250 + Math.floor(i / 4) * 1000 }));
   const pcmuSilence = speech(12_000, 130).fill(0);
   const rfc4733 = rtpStream({ codec: 'PCMU', pcm: pcmuSilence, events: visa2Events, srcPort: 40000 });
-  f = put('captures/rfc4733-pcmu.pcap', capture([{ atMs: 0, srcPort: 5060, dstPort: 5060, payload: sdpInvite('PCMU', 40000) }, ...rfc4733.map((p) => ({ ...p, atMs: p.atMs + 50, srcPort: 40000, dstPort: 30000 }))], 'pcap'));
+  f = put(
+    'captures/rfc4733-pcmu.pcap',
+    capture([{ atMs: 0, srcPort: 5060, dstPort: 5060, payload: sdpInvite('PCMU', 40000) }, ...rfc4733.map((p) => ({ ...p, atMs: p.atMs + 50, srcPort: 40000, dstPort: 30000 }))], 'pcap'),
+  );
   cards.push({ file: f, stream: '10.0.0.1:40000', cardType: 'visa', last4: '1881' });
 
   // 7. pcapng, PCMA in-band over speech: a Discover; a second stream (the agent) carries speech only.
@@ -236,12 +268,18 @@ export function buildScanCorpus(dir: string): ScanCorpus {
   // 8. pcap, SIP INFO only: a JCB keyed as INFO requests beside a PCMU stream of speech.
   const infoStream = rtpStream({ codec: 'PCMU', pcm: speech(12_000, 190), srcPort: 40006 });
   const infos = [...CARDS.jcb].map((digit, i) => ({ atMs: 1000 + i * 300, srcPort: 5060, dstPort: 5060, payload: sipInfo(digit, 2 + i) }));
-  f = put('captures/sip-info.pcap', capture([{ atMs: 0, srcPort: 5060, dstPort: 5060, payload: sdpInvite('PCMU', 40006) }, ...infos, ...infoStream.map((p) => ({ ...p, atMs: p.atMs + 20, srcPort: 40006, dstPort: 30006 }))], 'pcap'));
+  f = put(
+    'captures/sip-info.pcap',
+    capture([{ atMs: 0, srcPort: 5060, dstPort: 5060, payload: sdpInvite('PCMU', 40006) }, ...infos, ...infoStream.map((p) => ({ ...p, atMs: p.atMs + 20, srcPort: 40006, dstPort: 30006 }))], 'pcap'),
+  );
   cards.push({ file: f, stream: '', cardType: 'jcb', last4: '0000' });
 
   // 9. pcapng, Opus in-band: a Visa debit card.
   const opusCard = rtpStream({ codec: 'opus', pcm: mix(speech(25_000, 210), tones(CARDS.visaDebit, -8), 3000), srcPort: 40008 });
-  f = put('captures/opus.pcapng', capture([{ atMs: 0, srcPort: 5060, dstPort: 5060, payload: sdpInvite('opus', 40008) }, ...opusCard.map((p) => ({ ...p, atMs: p.atMs + 20, srcPort: 40008, dstPort: 30008 }))], 'pcapng'));
+  f = put(
+    'captures/opus.pcapng',
+    capture([{ atMs: 0, srcPort: 5060, dstPort: 5060, payload: sdpInvite('opus', 40008) }, ...opusCard.map((p) => ({ ...p, atMs: p.atMs + 20, srcPort: 40008, dstPort: 30008 }))], 'pcapng'),
+  );
   cards.push({ file: f, stream: '10.0.0.1:40008', cardType: 'visa', last4: '5556' });
 
   // 10. Two cards in one recording (a second attempt after a decline), raw mu-law with --format only.

@@ -206,7 +206,10 @@ export class ScriptedCaller {
   /** Answer a REFER with NOTIFY 200 (true) or a failing sipfrag (false). */
   referOutcome: 'ok' | 'fail' = 'ok';
 
-  private constructor(readonly peer: Peer, readonly rtp: RtpEndpoint) {
+  private constructor(
+    readonly peer: Peer,
+    readonly rtp: RtpEndpoint,
+  ) {
     peer.handler = (req, tx) => {
       if (req.method === 'REFER' && tx !== undefined) {
         this.refers.push(req.headers.get('refer-to') ?? '');

@@ -42,20 +42,80 @@ export class Prng {
 const ADDRESSES = ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1', '0.0.0.0', '::1', '::', 'host.invalid', '224.2.1.1', '239.1.1.1/127', 'ff02::1', '255.255.255.255', '10.255.255.1', '1.2.3', ''];
 const PROTOCOLS = ['RTP/AVP', 'RTP/AVP', 'RTP/AVP', 'RTP/AVP', 'RTP/SAVP', 'RTP/SAVP', 'RTP/AVPF', 'RTP/SAVPF', 'UDP/TLS/RTP/SAVPF', 'udp', 'TCP/RTP/AVP', 'RTP/avp'];
 const CODECS: readonly (readonly [number, string])[] = [
-  [0, 'PCMU/8000'], [0, 'PCMU/8000'], [8, 'PCMA/8000'], [8, 'PCMA/8000'], [96, 'opus/48000/2'], [111, 'opus/48000/2'], [101, 'telephone-event/8000'],
-  [101, 'telephone-event/8000'], [100, 'telephone-event/48000'], [9, 'G722/8000'], [18, 'G729/8000'], [70, 'PCMU/8000'], [72, 'PCMA/8000'], [77, 'opus/48000/2'],
-  [127, 'telephone-event/8000'], [97, 'PCMU/16000'], [98, 'opus/48000'], [13, 'CN/8000'], [0, 'telephone-event/8000'], [101, 'PCMU/8000'], [64, 'telephone-event/8000'],
-  [95, 'telephone-event/8000'], [8, 'PCMA/8000/2'], [120, 'pcmu/8000'], [121, 'OPUS/48000/2'], [122, 'telephone-event/0'], [123, 'PCMA/4294967296'],
+  [0, 'PCMU/8000'],
+  [0, 'PCMU/8000'],
+  [8, 'PCMA/8000'],
+  [8, 'PCMA/8000'],
+  [96, 'opus/48000/2'],
+  [111, 'opus/48000/2'],
+  [101, 'telephone-event/8000'],
+  [101, 'telephone-event/8000'],
+  [100, 'telephone-event/48000'],
+  [9, 'G722/8000'],
+  [18, 'G729/8000'],
+  [70, 'PCMU/8000'],
+  [72, 'PCMA/8000'],
+  [77, 'opus/48000/2'],
+  [127, 'telephone-event/8000'],
+  [97, 'PCMU/16000'],
+  [98, 'opus/48000'],
+  [13, 'CN/8000'],
+  [0, 'telephone-event/8000'],
+  [101, 'PCMU/8000'],
+  [64, 'telephone-event/8000'],
+  [95, 'telephone-event/8000'],
+  [8, 'PCMA/8000/2'],
+  [120, 'pcmu/8000'],
+  [121, 'OPUS/48000/2'],
+  [122, 'telephone-event/0'],
+  [123, 'PCMA/4294967296'],
 ];
 const PTIMES = ['1', '5', '10', '20', '20', '20', '30', '60', '120', '121', '200', '0', '1000', '2.5', 'abc', '-5', '1e9', '9.99', '120.5'];
 const DIRECTIONS = ['a=sendrecv', 'a=sendonly', 'a=recvonly', 'a=inactive', ''];
 const SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_256_GCM', 'F8_128_HMAC_SHA1_80'];
 const FMTPS = ['0-16', '0-15', 'useinbandfec=1', 'maxplaybackrate=0;stereo=1', '', ';;;;', 'annexb=no', '0-255,300-9999', 'x'.repeat(300)];
 const GARBAGE = [
-  'a=', 'm=', 'c=IN', 'c=IN IP4', 'a=rtpmap:abc', 'a=rtpmap:101', 'a=fmtp:101', 'a=rtcp:0', 'a=rtcp:65536', 'a=rtcp:1', 'a=rtcp:65535', 'a=rtcp:9 IN IP6 ::1',
-  'a=maxptime:1', 'a=maxptime:500', 'a=maxptime:', 'a=rtpmap:96 opus/48000/2/2', 'b=AS:64', 'b=TIAS:-1', 'x=y', 'a=crypto:', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:',
-  'a=ptime:', 'a=rtcp-mux', 'a=setup:actpass', 'a=fingerprint:sha-256 00', 'a=ice-ufrag:x', 'a=candidate:1 1 UDP 1 127.0.0.1 1 typ host', '\u0000\u0001\u0002',
-  'é€ñ', 'a=mid:0', 'a=group:BUNDLE 0 1', 'k=clear:x', 'v=1', 'o=', 't=', 'r=', 'z=0 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=inactive', 'line without equals',
+  'a=',
+  'm=',
+  'c=IN',
+  'c=IN IP4',
+  'a=rtpmap:abc',
+  'a=rtpmap:101',
+  'a=fmtp:101',
+  'a=rtcp:0',
+  'a=rtcp:65536',
+  'a=rtcp:1',
+  'a=rtcp:65535',
+  'a=rtcp:9 IN IP6 ::1',
+  'a=maxptime:1',
+  'a=maxptime:500',
+  'a=maxptime:',
+  'a=rtpmap:96 opus/48000/2/2',
+  'b=AS:64',
+  'b=TIAS:-1',
+  'x=y',
+  'a=crypto:',
+  'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:',
+  'a=ptime:',
+  'a=rtcp-mux',
+  'a=setup:actpass',
+  'a=fingerprint:sha-256 00',
+  'a=ice-ufrag:x',
+  'a=candidate:1 1 UDP 1 127.0.0.1 1 typ host',
+  '\u0000\u0001\u0002',
+  'é€ñ',
+  'a=mid:0',
+  'a=group:BUNDLE 0 1',
+  'k=clear:x',
+  'v=1',
+  'o=',
+  't=',
+  'r=',
+  'z=0 0',
+  'a=rtpmap:0 PCMU/8000',
+  'a=sendrecv',
+  'a=inactive',
+  'line without equals',
 ];
 
 function cryptoLine(rng: Prng, tag: number): string {
@@ -120,9 +180,19 @@ export function randomSdp(rng: Prng, options: SdpGenOptions): string {
 export function plainSdp(rng: Prng, options: SdpGenOptions): string {
   const codecs = rng.pick(['0 8 101', '8 0 101', '0 101', '8', '96 0 101', '0']);
   return `${[
-    'v=0', `o=plain ${rng.int(0, 2 ** 31)} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${options.port} RTP/AVP ${codecs}`,
-    'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:96 opus/48000/2', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16',
-    `a=ptime:${rng.pick([10, 20, 20, 30, 40, 60])}`, rng.pick(['a=sendrecv', 'a=sendrecv', 'a=sendonly', 'a=recvonly', 'a=inactive']),
+    'v=0',
+    `o=plain ${rng.int(0, 2 ** 31)} 1 IN IP4 127.0.0.1`,
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${options.port} RTP/AVP ${codecs}`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:96 opus/48000/2',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-16',
+    `a=ptime:${rng.pick([10, 20, 20, 30, 40, 60])}`,
+    rng.pick(['a=sendrecv', 'a=sendrecv', 'a=sendonly', 'a=recvonly', 'a=inactive']),
   ].join('\r\n')}\r\n`;
 }
 
@@ -132,17 +202,28 @@ export function mutateSdp(rng: Prng, body: string): string {
   for (let ops = rng.int(1, 4); ops > 0; ops--) {
     const i = rng.int(0, Math.max(0, lines.length - 1));
     switch (rng.int(0, 6)) {
-      case 0: lines.splice(i, 1); break;
-      case 1: lines.splice(i, 0, lines[i] ?? ''); break;
+      case 0:
+        lines.splice(i, 1);
+        break;
+      case 1:
+        lines.splice(i, 0, lines[i] ?? '');
+        break;
       case 2: {
         const j = rng.int(0, Math.max(0, lines.length - 1));
         [lines[i], lines[j]] = [lines[j], lines[i]];
         break;
       }
-      case 3: lines[i] = (lines[i] ?? '').replace(/\d+/, String(rng.pick([0, 1, 5, 64, 72, 127, 128, 65535, 65536, 4294967296, -1]))); break;
-      case 4: lines.splice(i, 0, rng.pick(GARBAGE)); break;
-      case 5: lines = lines.join('\r\n').slice(0, rng.int(0, body.length)).split('\r\n'); break;
-      default: lines[i] = (lines[i] ?? '').toUpperCase();
+      case 3:
+        lines[i] = (lines[i] ?? '').replace(/\d+/, String(rng.pick([0, 1, 5, 64, 72, 127, 128, 65535, 65536, 4294967296, -1])));
+        break;
+      case 4:
+        lines.splice(i, 0, rng.pick(GARBAGE));
+        break;
+      case 5:
+        lines = lines.join('\r\n').slice(0, rng.int(0, body.length)).split('\r\n');
+        break;
+      default:
+        lines[i] = (lines[i] ?? '').toUpperCase();
     }
   }
   return `${lines.join('\r\n')}\r\n`;

@@ -54,7 +54,18 @@ function uriOf(nameAddr: string): string {
 }
 
 function sdp(port: number): string {
-  return ['v=0', `o=- ${port} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
+  return [
+    'v=0',
+    `o=- ${port} 1 IN IP4 127.0.0.1`,
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
 }
 
 function withBody(head: string[], body = '', contentType = 'application/sdp'): string {
@@ -203,15 +214,17 @@ export class SipCaller {
           // The ACK of a non-2xx final response is hop-by-hop and the proxy's business upstream;
           // ours (to the proxy) is part of the transaction (RFC 3261 §17.1.1.3).
           if (invite && (m.status ?? 0) >= 300) {
-            const ack = withBody([
-              request.split('\r\n')[0].replace('INVITE', 'ACK'),
-              first(m, 'via') ? `Via: ${first(m, 'via')}` : '',
-              `From: ${first(m, 'from')}`,
-              `To: ${first(m, 'to')}`,
-              `Call-ID: ${first(m, 'call-id')}`,
-              'CSeq: 1 ACK',
-              'Max-Forwards: 70',
-            ].filter((l) => l !== ''));
+            const ack = withBody(
+              [
+                request.split('\r\n')[0].replace('INVITE', 'ACK'),
+                first(m, 'via') ? `Via: ${first(m, 'via')}` : '',
+                `From: ${first(m, 'from')}`,
+                `To: ${first(m, 'to')}`,
+                `Call-ID: ${first(m, 'call-id')}`,
+                'CSeq: 1 ACK',
+                'Max-Forwards: 70',
+              ].filter((l) => l !== ''),
+            );
             this.socket.send(ack, this.proxyPort, '127.0.0.1');
           }
           finish(m);

@@ -49,19 +49,22 @@ export const wsinv = lines(
 
 const INTMETH = "!interesting-Method0123456789_*+`.%indeed'~";
 export const intmeth = Buffer.concat([
-  Buffer.from(lines(
-    `${INTMETH} sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0`,
-    "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~",
-    'To: "BEL:\\\x07 NUL:\\\x00 DEL:\\\x7F" <sip:1_unusual.URI~(to-be!sure)&isn\'t+it$/crazy?,/;;*@example.com>',
-    "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\u0440\u0430\u0431\u043e\u0442\u0430\u044e\u0449\u0438\u0439\";tag=_token~1'+`*%!-.",
-    'Call-ID: intmeth.word%ZK-!.*_+\'@word`~)(><:\\/"][?}{',
-    `CSeq: 139122385 ${INTMETH}`,
-    'Max-Forwards: 255',
-    "extensionHeader-!.%*+_`'~:\uFEFF\u5927\u505C\u96FB",
-    'Content-Length: 0',
-    '',
-    '',
-  ), 'utf8'),
+  Buffer.from(
+    lines(
+      `${INTMETH} sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0`,
+      "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~",
+      'To: "BEL:\\\x07 NUL:\\\x00 DEL:\\\x7F" <sip:1_unusual.URI~(to-be!sure)&isn\'t+it$/crazy?,/;;*@example.com>',
+      "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\u0440\u0430\u0431\u043e\u0442\u0430\u044e\u0449\u0438\u0439\";tag=_token~1'+`*%!-.",
+      'Call-ID: intmeth.word%ZK-!.*_+\'@word`~)(><:\\/"][?}{',
+      `CSeq: 139122385 ${INTMETH}`,
+      'Max-Forwards: 255',
+      "extensionHeader-!.%*+_`'~:\uFEFF\u5927\u505C\u96FB",
+      'Content-Length: 0',
+      '',
+      '',
+    ),
+    'utf8',
+  ),
 ]);
 
 export const esc01 = lines(
@@ -219,67 +222,74 @@ export const transports = lines(
 
 /** §3.1.1.11: a multipart/signed body with a binary part; the body is bytes, not text. */
 const MPART_BODY = Buffer.concat([
-  Buffer.from(lines(
-    '--===============2120295447==',
-    'Content-Type: application/sdp',
-    'Content-Length: 5',
-    '',
-    'v=0',
-    '',
-    '--===============2120295447==',
-    'Content-Type: application/octet-stream',
-    'Content-Transfer-Encoding: binary',
-    '',
-    '',
-  )),
+  Buffer.from(
+    lines(
+      '--===============2120295447==',
+      'Content-Type: application/sdp',
+      'Content-Length: 5',
+      '',
+      'v=0',
+      '',
+      '--===============2120295447==',
+      'Content-Type: application/octet-stream',
+      'Content-Transfer-Encoding: binary',
+      '',
+      '',
+    ),
+  ),
   Buffer.from([0x30, 0x82, 0x01, 0x52, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0x00, 0xff, 0x0d, 0x0a, 0x0d, 0x0a, 0x80]),
   Buffer.from(CRLF + '--===============2120295447==--' + CRLF),
 ]);
 export const mpart01 = Buffer.concat([
-  Buffer.from(lines(
-    'MESSAGE sip:kumiko@example.org SIP/2.0',
-    'Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-d87543-4dade06d0bdb11ee-1--d87543-;rport',
-    'Max-Forwards: 70',
-    'Route: <sip:127.0.0.1:5080>',
-    'Identity: r5mwreLuyDRYBi/0TiPwEsY3rEVsk/G2WxhgTV1PF7hHuLIK0YWVKZhKv9Mj8UeXqkMVbnVq37CD+813gvYjcBUaZngQmXc9WNZSDNGCzA+fWl9MEUHWIZo1CeJebdY/XlgKeTa0Olvq0rt70Q5jiSfbqMJmQFteeivUhkMWYUA=',
-    'Contact: <sip:fluffy@127.0.0.1:5070>',
-    'To: <sip:kumiko@example.org>',
-    'From: <sip:fluffy@example.com>;tag=2fb0dcc9',
-    'Call-ID: 3d9485ad0c49859b@Zmx1ZmZ5LW1hYy0xNi5sb2NhbA..',
-    'CSeq: 1 MESSAGE',
-    'Content-Transfer-Encoding: binary',
-    'Content-Type: multipart/mixed;boundary================2120295447==',
-    'Date: Thu, 21 Feb 2008 19:37:07 GMT',
-    'Identity-Info: <sip:127.0.0.1:5080/cert>;alg=rsa-sha1',
-    `Content-Length: ${MPART_BODY.length}`,
-    '',
-    '',
-  )),
+  Buffer.from(
+    lines(
+      'MESSAGE sip:kumiko@example.org SIP/2.0',
+      'Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-d87543-4dade06d0bdb11ee-1--d87543-;rport',
+      'Max-Forwards: 70',
+      'Route: <sip:127.0.0.1:5080>',
+      'Identity: r5mwreLuyDRYBi/0TiPwEsY3rEVsk/G2WxhgTV1PF7hHuLIK0YWVKZhKv9Mj8UeXqkMVbnVq37CD+813gvYjcBUaZngQmXc9WNZSDNGCzA+fWl9MEUHWIZo1CeJebdY/XlgKeTa0Olvq0rt70Q5jiSfbqMJmQFteeivUhkMWYUA=',
+      'Contact: <sip:fluffy@127.0.0.1:5070>',
+      'To: <sip:kumiko@example.org>',
+      'From: <sip:fluffy@example.com>;tag=2fb0dcc9',
+      'Call-ID: 3d9485ad0c49859b@Zmx1ZmZ5LW1hYy0xNi5sb2NhbA..',
+      'CSeq: 1 MESSAGE',
+      'Content-Transfer-Encoding: binary',
+      'Content-Type: multipart/mixed;boundary================2120295447==',
+      'Date: Thu, 21 Feb 2008 19:37:07 GMT',
+      'Identity-Info: <sip:127.0.0.1:5080/cert>;alg=rsa-sha1',
+      `Content-Length: ${MPART_BODY.length}`,
+      '',
+      '',
+    ),
+  ),
   MPART_BODY,
 ]);
 export const MPART01_BODY = MPART_BODY;
 
-export const unreason = Buffer.from(lines(
-  'SIP/2.0 200 = 2**3 * 5**2 \u043d\u043e \u0441\u0442\u043e \u0434\u0435\u0432\u044f\u043d\u043e\u0441\u0442\u043e \u0434\u0435\u0432\u044f\u0442\u044c - \u043f\u0440\u043e\u0441\u0442\u043e\u0435',
-  'Via: SIP/2.0/UDP 192.0.2.198;branch=z9hG4bK1324923',
-  'Call-ID: unreason.1234ksdfak3j2erwedfsASdf',
-  'CSeq: 35 INVITE',
-  'From: sip:user@example.com;tag=11141343',
-  'To: sip:user@example.edu;tag=2229',
-  'Content-Length: 154',
-  'Content-Type: application/sdp',
-  'Contact: <sip:user@host198.example.com>',
-  '',
-  'v=0',
-  'o=mhandley 29739 7272939 IN IP4 192.0.2.198',
-  's=-',
-  'c=IN IP4 192.0.2.198',
-  't=0 0',
-  'm=audio 49217 RTP/AVP 0 12',
-  'm=video 3227 RTP/AVP 31',
-  'a=rtpmap:31 LPC',
-  '',
-), 'utf8');
+export const unreason = Buffer.from(
+  lines(
+    'SIP/2.0 200 = 2**3 * 5**2 \u043d\u043e \u0441\u0442\u043e \u0434\u0435\u0432\u044f\u043d\u043e\u0441\u0442\u043e \u0434\u0435\u0432\u044f\u0442\u044c - \u043f\u0440\u043e\u0441\u0442\u043e\u0435',
+    'Via: SIP/2.0/UDP 192.0.2.198;branch=z9hG4bK1324923',
+    'Call-ID: unreason.1234ksdfak3j2erwedfsASdf',
+    'CSeq: 35 INVITE',
+    'From: sip:user@example.com;tag=11141343',
+    'To: sip:user@example.edu;tag=2229',
+    'Content-Length: 154',
+    'Content-Type: application/sdp',
+    'Contact: <sip:user@host198.example.com>',
+    '',
+    'v=0',
+    'o=mhandley 29739 7272939 IN IP4 192.0.2.198',
+    's=-',
+    'c=IN IP4 192.0.2.198',
+    't=0 0',
+    'm=audio 49217 RTP/AVP 0 12',
+    'm=video 3227 RTP/AVP 31',
+    'a=rtpmap:31 LPC',
+    '',
+  ),
+  'utf8',
+);
 
 export const noreason = lines(
   'SIP/2.0 100 ',
@@ -584,15 +594,7 @@ export const bigcode = lines(
 
 // ---- §3.3 transaction-layer semantics --------------------------------------------------------
 
-export const insuf = lines(
-  'INVITE sip:user@example.com SIP/2.0',
-  'CSeq: 193942 INVITE',
-  'Via: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf',
-  'Content-Type: application/sdp',
-  'l: 152',
-  '',
-  SDP152,
-);
+export const insuf = lines('INVITE sip:user@example.com SIP/2.0', 'CSeq: 193942 INVITE', 'Via: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf', 'Content-Type: application/sdp', 'l: 152', '', SDP152);
 
 export const unkscm = lines(
   'OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0',

@@ -98,7 +98,10 @@ export function buildTalkDown(rng: Rng, corpus: readonly CorpusFile[], options: 
       if (tooLoud > 0) filesTooLoud++;
       continue;
     }
-    const order = truth.map((tone, i) => [tone.startSample, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+    const order = truth
+      .map((tone, i) => [tone.startSample, i] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, i]) => i);
     items.push({
       path: file.path,
       mix,

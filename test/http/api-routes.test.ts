@@ -12,7 +12,15 @@ const AUTH = { authorization: 'Bearer tok' };
 
 function fakeCalls(): CallControl & { secureCalls: string[] } {
   const call: CallSummary = {
-    id: 'c1', mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null,
+    id: 'c1',
+    mode: 'b2bua',
+    state: 'confirmed',
+    from: 'sip:a@x',
+    to: 'sip:b@y',
+    secure: false,
+    startedAt: new Date(0).toISOString(),
+    paymentId: null,
+    paymentState: null,
     legs: { caller: { callId: 'caller-leg@x', from: 'sip:a@x', to: 'sip:b@y' }, agent: { callId: 'pbx-leg', from: 'sip:a@tg', to: 'sip:b@pbx' } },
   };
   const secureCalls: string[] = [];
@@ -99,14 +107,29 @@ t.test('payments: start (idempotent), commands, status, errors', async (t) => {
   t.same(
     refused.json(),
     {
-      type: 'https://toneguard.dev/problems/conflict', title: 'Not possible in the current state', status: 409, detail: 'cannot complete: missing or invalid: expiration-date, security-code',
-      instance: '/calls/c1/payments/p1', error: 'cannot complete: missing or invalid: expiration-date, security-code', code: 'ERR_CONFLICT', accepted: false, reason: 'fields-missing', missing: ['expiration-date', 'security-code'],
+      type: 'https://toneguard.dev/problems/conflict',
+      title: 'Not possible in the current state',
+      status: 409,
+      detail: 'cannot complete: missing or invalid: expiration-date, security-code',
+      instance: '/calls/c1/payments/p1',
+      error: 'cannot complete: missing or invalid: expiration-date, security-code',
+      code: 'ERR_CONFLICT',
+      accepted: false,
+      reason: 'fields-missing',
+      missing: ['expiration-date', 'security-code'],
     },
     'a refused complete is a conflict problem naming the fields still missing, readable and as a list',
   );
   const late = await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'charge-amount' } });
   t.equal(late.statusCode, 409);
-  t.match(late.json(), { type: 'https://toneguard.dev/problems/conflict', status: 409, detail: 'cannot capture charge-amount now: not-collecting:processing', code: 'ERR_CONFLICT', accepted: false, reason: 'not-collecting:processing' });
+  t.match(late.json(), {
+    type: 'https://toneguard.dev/problems/conflict',
+    status: 409,
+    detail: 'cannot capture charge-amount now: not-collecting:processing',
+    code: 'ERR_CONFLICT',
+    accepted: false,
+    reason: 'not-collecting:processing',
+  });
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p1', headers: AUTH, payload: { capture: 'pin' } })).statusCode, 400);
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p9', headers: AUTH, payload: { status: 'cancel' } })).statusCode, 404);
   t.same(commands, [{ capture: 'security-code' }, { status: 'complete' }, { capture: 'charge-amount' }]);
@@ -136,7 +159,11 @@ t.test('status webhooks are signed, in order, and retried on 5xx', async (t) => 
   hook.send({ n: 1 });
   hook.send({ n: 2 });
   await hook.flush();
-  t.same(received.map((r) => JSON.parse(r.body).n), [1, 2], 'in order, the first after a retry');
+  t.same(
+    received.map((r) => JSON.parse(r.body).n),
+    [1, 2],
+    'in order, the first after a retry',
+  );
   t.same(statuses, [204, 204]);
   for (const r of received) t.equal(r.signature, signWebhook('shh', Number(r.timestamp), r.body), 'HMAC over timestamp and body');
   t.not(signWebhook('other', 1, 'x'), signWebhook('shh', 1, 'x'));

@@ -20,9 +20,24 @@ t.test('https only unless plain http is allowed', async (t) => {
 
 t.test('internal addresses are refused unless allowlisted, in every spelling', async (t) => {
   for (const url of [
-    'https://127.0.0.1/cb', 'https://127.1.2.3:8443/cb', 'https://2130706433/cb', 'https://0x7f.1/cb', 'https://localhost/cb', 'https://api.localhost/cb',
-    'https://10.0.0.5/cb', 'https://172.16.3.4/cb', 'https://192.168.1.1/cb', 'https://169.254.169.254/latest/meta-data', 'https://100.64.0.1/',
-    'https://0.0.0.0/', 'https://[::1]/cb', 'https://[::ffff:127.0.0.1]/cb', 'https://[::ffff:10.0.0.1]/cb', 'https://[fe80::1]/cb', 'https://[fd00::1]/cb', 'https://[::]/',
+    'https://127.0.0.1/cb',
+    'https://127.1.2.3:8443/cb',
+    'https://2130706433/cb',
+    'https://0x7f.1/cb',
+    'https://localhost/cb',
+    'https://api.localhost/cb',
+    'https://10.0.0.5/cb',
+    'https://172.16.3.4/cb',
+    'https://192.168.1.1/cb',
+    'https://169.254.169.254/latest/meta-data',
+    'https://100.64.0.1/',
+    'https://0.0.0.0/',
+    'https://[::1]/cb',
+    'https://[::ffff:127.0.0.1]/cb',
+    'https://[::ffff:10.0.0.1]/cb',
+    'https://[fe80::1]/cb',
+    'https://[fd00::1]/cb',
+    'https://[::]/',
   ]) {
     t.match(checkCallbackUrl(url, OPEN), { ok: false, code: 'ERR_CALLBACK_REFUSED' }, url);
   }

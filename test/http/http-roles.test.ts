@@ -16,7 +16,18 @@ const MASTER = 'master-token-0a1b2c';
 const KEY = 'widget-token-key-of-at-least-32-chars!';
 
 function fakeCalls(): CallControl {
-  const summary = (id: string): CallSummary => ({ id, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: `${id}-leg-a`, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } });
+  const summary = (id: string): CallSummary => ({
+    id,
+    mode: 'b2bua',
+    state: 'confirmed',
+    from: 'sip:a@x',
+    to: 'sip:b@y',
+    secure: false,
+    startedAt: new Date(0).toISOString(),
+    paymentId: null,
+    paymentState: null,
+    legs: { caller: { callId: `${id}-leg-a`, from: 'sip:a@x', to: 'sip:b@y' }, agent: null },
+  });
   return {
     resolve: (id) => (id === 'c1-leg-b' ? 'c1' : id === 'c1' || id === 'c2' ? id : undefined),
     list: () => [summary('c1'), summary('c2')],
@@ -83,7 +94,11 @@ t.test('a widget token watches and drives its own call only', async (t) => {
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p-c1', headers: widget, payload: { status: 'cancel' } })).statusCode, 200, 'cancels it');
   t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments/p-c1', headers: widget, payload: { status: 'complete' } })).statusCode, 200, 'completes it');
   t.equal((await app.inject({ url: '/calls/c1/payments/p-c1', headers: widget })).statusCode, 200, 'reads its status');
-  t.equal((await app.inject({ method: 'POST', url: '/calls/c1-leg-b/payments', headers: widget, payload: { idempotencyKey: 'k2', amount: '1.00', customerId: 'C1' } })).statusCode, 201, 'the call by another of its ids');
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/calls/c1-leg-b/payments', headers: widget, payload: { idempotencyKey: 'k2', amount: '1.00', customerId: 'C1' } })).statusCode,
+    201,
+    'the call by another of its ids',
+  );
 
   const other = await app.inject({ method: 'POST', url: '/calls/c2/payments', headers: widget, payload: { idempotencyKey: 'k3', amount: '10.00', customerId: 'C1' } });
   t.equal(other.statusCode, 403, 'cannot start a payment on another call');
@@ -110,7 +125,12 @@ t.test('a widget token watches and drives its own call only', async (t) => {
     const master = await app.inject({ method, url, headers: { authorization: `Bearer ${MASTER}` } });
     t.not(master.statusCode, 403, `${method} ${url} is open to the master token`);
   }
-  const hooked = await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: widget, payload: { idempotencyKey: 'k4', amount: '1.00', customerId: 'C1', statusCallback: 'https://crm.example/cb' } });
+  const hooked = await app.inject({
+    method: 'POST',
+    url: '/calls/c1/payments',
+    headers: widget,
+    payload: { idempotencyKey: 'k4', amount: '1.00', customerId: 'C1', statusCallback: 'https://crm.example/cb' },
+  });
   t.equal(hooked.statusCode, 403, 'a widget token cannot direct status callbacks');
 });
 
@@ -128,7 +148,11 @@ t.test('the widget token may ride in ?token= (EventSource); a forged, widened or
   const expired = new WidgetTokens(KEY).mint({ callId: 'c1', scopes: ['watch', 'pay'], expiresAt: Math.floor(Date.now() / 1000) - 1 });
   t.equal((await app.inject({ url: '/widget/c1/events', headers: { authorization: `Bearer ${expired}` } })).statusCode, 401, 'expired');
   const watchOnly = new WidgetTokens(KEY).mint({ callId: 'c1', scopes: ['watch'], expiresAt: Math.floor(Date.now() / 1000) + 60 });
-  t.equal((await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: { authorization: `Bearer ${watchOnly}` }, payload: { idempotencyKey: 'k', amount: '1.00', customerId: 'C' } })).statusCode, 403, 'a watch-only token cannot pay');
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/calls/c1/payments', headers: { authorization: `Bearer ${watchOnly}` }, payload: { idempotencyKey: 'k', amount: '1.00', customerId: 'C' } })).statusCode,
+    403,
+    'a watch-only token cannot pay',
+  );
 });
 
 t.test('the master token is refused in a URL, wherever it points', async (t) => {

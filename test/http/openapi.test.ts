@@ -54,8 +54,14 @@ t.test('the document is OpenAPI 3 and lists exactly the routes fastify has', asy
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       const statuses = Object.keys(op.responses);
-      t.ok(statuses.some((s) => s.startsWith('2')), `${method} ${path}: a success response`);
-      t.ok(statuses.some((s) => s.startsWith('4') || s.startsWith('5')), `${method} ${path}: its error responses`);
+      t.ok(
+        statuses.some((s) => s.startsWith('2')),
+        `${method} ${path}: a success response`,
+      );
+      t.ok(
+        statuses.some((s) => s.startsWith('4') || s.startsWith('5')),
+        `${method} ${path}: its error responses`,
+      );
     }
   }
   t.same(doc.paths['/health/live'].get.security, [], 'health: no token');

@@ -22,9 +22,24 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { name: 'malformed JSON (a card number in it)', method: 'POST', url: '/calls/c1/payments', headers: JSON_BODY, payload: `{"idempotencyKey":"k","amount":${PAN}`, slug: 'malformed-json', instance: '/calls/c1/payments' },
+  {
+    name: 'malformed JSON (a card number in it)',
+    method: 'POST',
+    url: '/calls/c1/payments',
+    headers: JSON_BODY,
+    payload: `{"idempotencyKey":"k","amount":${PAN}`,
+    slug: 'malformed-json',
+    instance: '/calls/c1/payments',
+  },
   { name: 'empty JSON body', method: 'POST', url: '/calls/c1/payments', headers: JSON_BODY, payload: '', slug: 'malformed-json', code: 'FST_ERR_CTP_EMPTY_JSON_BODY' },
-  { name: 'a body over 64 KiB', method: 'POST', url: '/calls/c1/payments', headers: JSON_BODY, payload: JSON.stringify({ idempotencyKey: 'k', reference: 'x'.repeat(70_000) }), slug: 'payload-too-large' },
+  {
+    name: 'a body over 64 KiB',
+    method: 'POST',
+    url: '/calls/c1/payments',
+    headers: JSON_BODY,
+    payload: JSON.stringify({ idempotencyKey: 'k', reference: 'x'.repeat(70_000) }),
+    slug: 'payload-too-large',
+  },
   { name: 'a text/plain body', method: 'POST', url: '/calls/c1/payments', headers: { ...AUTH, 'content-type': 'text/plain' }, payload: 'idempotencyKey=k', slug: 'unsupported-media-type' },
   { name: 'an XML body', method: 'POST', url: '/calls/c1/payments/p1', headers: { ...AUTH, 'content-type': 'application/xml' }, payload: '<status>cancel</status>', slug: 'unsupported-media-type' },
   { name: 'a body the schema refuses', method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { amount: '1.00' }, slug: 'bad-request', code: 'ERR_BAD_REQUEST' },
@@ -42,7 +57,15 @@ const CASES: readonly Case[] = [
   { name: 'a method the route does not take', method: 'PUT', url: '/calls/c1/secure', slug: 'method-not-allowed', instance: null },
   { name: 'secure mode on a call that cannot switch', method: 'POST', url: '/calls/ended/secure', slug: 'conflict' },
   { name: 'a second payment on the call', method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'busy' }, slug: 'payment-active', code: 'ERR_PAYMENT_ACTIVE' },
-  { name: 'a refused status callback', method: 'POST', url: '/calls/c1/payments', headers: AUTH, payload: { idempotencyKey: 'k', statusCallback: 'http://crm.example/cb' }, slug: 'callback-refused', code: 'ERR_CALLBACK_REFUSED' },
+  {
+    name: 'a refused status callback',
+    method: 'POST',
+    url: '/calls/c1/payments',
+    headers: AUTH,
+    payload: { idempotencyKey: 'k', statusCallback: 'http://crm.example/cb' },
+    slug: 'callback-refused',
+    code: 'ERR_CALLBACK_REFUSED',
+  },
   { name: 'a call id over 256 characters (widget page)', url: `/widget/${'a'.repeat(300)}`, headers: {}, slug: 'uri-too-long' },
   { name: 'an unknown call with a 256-character id (the longest SIP Call-ID accepted)', url: `/calls/${'b'.repeat(256)}`, slug: 'no-such-call' },
   { name: 'a path segment longer than any id (counted decoded)', url: `/calls/${'%40'.repeat(257)}`, slug: 'uri-too-long', code: 'FST_ERR_MAX_PARAM_LENGTH', instance: null },
@@ -59,7 +82,11 @@ t.test('a table of failing requests: each a problem of the right type', async (t
     t.equal(res.statusCode, kind.status, `${c.name}: ${kind.status}`);
     t.match(res.headers['content-type'], /^application\/problem\+json; charset=utf-8$/, `${c.name}: problem+json`);
     const body = res.json();
-    t.match(body, { type: `https://toneguard.dev/problems/${c.slug}`, title: kind.title, status: kind.status, detail: String, code: c.code ?? String, error: String, ...c.extra }, `${c.name}: ${c.slug}`);
+    t.match(
+      body,
+      { type: `https://toneguard.dev/problems/${c.slug}`, title: kind.title, status: kind.status, detail: String, code: c.code ?? String, error: String, ...c.extra },
+      `${c.name}: ${c.slug}`,
+    );
     if (c.instance !== undefined) t.equal(body.instance, c.instance ?? undefined, `${c.name}: instance ${c.instance}`);
     t.notOk(res.body.includes(PAN) || res.body.includes(PAN.slice(0, 12)), `${c.name}: no card number in the reply`);
     t.notMatch(res.body, /node_modules|at [\w.]+ \(/, `${c.name}: no stack`);
@@ -81,11 +108,20 @@ t.test('details: 401 asks for a bearer token, 405 names the methods, 409 keeps t
   const minted = (await api.app.inject({ method: 'POST', url: '/calls/c1/widget-token', headers: AUTH })).json();
   const other = await api.app.inject({ url: '/widget/other/events', headers: { authorization: `Bearer ${minted.token}` } });
   t.match([other.statusCode, other.json()], [403, { type: 'https://toneguard.dev/problems/forbidden', code: 'ERR_FORBIDDEN' }], "a widget token on another call's stream");
-  const callback = await api.app.inject({ method: 'POST', url: '/calls/c1/payments', headers: { authorization: `Bearer ${minted.token}` }, payload: { idempotencyKey: 'k', statusCallback: 'https://crm.example/cb' } });
+  const callback = await api.app.inject({
+    method: 'POST',
+    url: '/calls/c1/payments',
+    headers: { authorization: `Bearer ${minted.token}` },
+    payload: { idempotencyKey: 'k', statusCallback: 'https://crm.example/cb' },
+  });
   t.match([callback.statusCode, callback.json()], [403, { type: 'https://toneguard.dev/problems/forbidden' }], 'a widget token may not set a callback');
   api.readiness = { ready: false, reasons: ['draining'] };
   const draining = await api.app.inject({ url: '/health/ready' });
-  t.match([draining.statusCode, draining.headers['content-type'], draining.json()], [503, /^application\/problem\+json/, { type: 'https://toneguard.dev/problems/not-ready', reasons: ['draining'] }], 'draining: 503 not-ready');
+  t.match(
+    [draining.statusCode, draining.headers['content-type'], draining.json()],
+    [503, /^application\/problem\+json/, { type: 'https://toneguard.dev/problems/not-ready', reasons: ['draining'] }],
+    'draining: 503 not-ready',
+  );
 });
 
 t.test('too many widget streams: 429 too-many-streams', async (t) => {

@@ -54,7 +54,10 @@ t.test("the documented receiver's check verifies real callbacks and refuses tamp
     t.equal(docs.verify('receiver-secret', replayed, body, sentAt + 600), false, 'a new time on an old signature');
     t.equal(docs.verify('receiver-secret', undefined, body), false, 'no header');
   }
-  t.equal(r.received[0].headers['x-toneguard-signature'], signWebhook('receiver-secret', Number(/^t=(\d+)/.exec(r.received[0].headers['x-toneguard-signature'] as string)?.[1]), r.received[0].body.toString()));
+  t.equal(
+    r.received[0].headers['x-toneguard-signature'],
+    signWebhook('receiver-secret', Number(/^t=(\d+)/.exec(r.received[0].headers['x-toneguard-signature'] as string)?.[1]), r.received[0].body.toString()),
+  );
 });
 
 t.test('callbacks need a secret', async (t) => {

@@ -105,8 +105,23 @@ t.test('the widget drives an agent-assisted payment by keyboard, announces each 
 
   const widgetTokens = new WidgetTokens('');
   const app = await createHttpApp({ token: TOKEN, logger, widgetTokens });
-  const summary: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
-  registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [summary], get: (id) => (id === CALL_ID ? summary : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
+  const summary: CallSummary = {
+    id: CALL_ID,
+    mode: 'b2bua',
+    state: 'confirmed',
+    from: 'sip:a@x',
+    to: 'sip:b@y',
+    secure: false,
+    startedAt: new Date(0).toISOString(),
+    paymentId: null,
+    paymentState: null,
+    legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null },
+  };
+  registerCallRoutes(
+    app,
+    { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [summary], get: (id) => (id === CALL_ID ? summary : undefined), setSecure: () => false },
+    { widgetTokens, widgetTokenTtlSeconds: 600 },
+  );
   registerPaymentRoutes(app, coordinator);
   registerWidgetRoutes(app, { hub, callKnown: (id) => id === CALL_ID });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -216,13 +231,22 @@ t.test('the widget drives an agent-assisted payment by keyboard, announces each 
   await press('Cancel payment');
   await announce('Payment result: cancelled');
   await waitText(page, '#result', 'cancelled');
-  const status = (await (await fetch(`${origin}/calls/${encodeURIComponent(CALL_ID)}/payments/${paymentId}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { result: { result: string } };
+  const status = (await (await fetch(`${origin}/calls/${encodeURIComponent(CALL_ID)}/payments/${paymentId}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+    result: { result: string };
+  };
   t.equal(status.result.result, 'success', 'the first payment kept its result');
   t.same(
     announcements,
     [
-      'Now collecting: card number', 'Now collecting: security code', 'Now collecting: card number', 'Now collecting: expiry date', 'Now collecting: card number',
-      'Confirmation: the caller hears the details read back', 'Payment result: success', 'Now collecting: card number', 'Payment result: cancelled',
+      'Now collecting: card number',
+      'Now collecting: security code',
+      'Now collecting: card number',
+      'Now collecting: expiry date',
+      'Now collecting: card number',
+      'Confirmation: the caller hears the details read back',
+      'Payment result: success',
+      'Now collecting: card number',
+      'Payment result: cancelled',
     ],
     'the live region announced every step',
   );
@@ -235,7 +259,14 @@ t.test('the widget drives an agent-assisted payment by keyboard, announces each 
   // Random values (UUIDs, the token, the port) are taken out first, so that the 3- and 4-digit
   // expiry and code can only match by a real leak.
   const scrub = (text: string) =>
-    text.split(origin).join('<origin>').split(encodeURIComponent(minted.token)).join('<token>').split(minted.token).join('<token>').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
+    text
+      .split(origin)
+      .join('<origin>')
+      .split(encodeURIComponent(minted.token))
+      .join('<token>')
+      .split(minted.token)
+      .join('<token>')
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
   const everything = scrub([...doms, ...seenByBrowser, ...logLines, ...kpi].join('\n'));
   t.ok(everything.includes('1111') && everything.includes('125.50'), 'the sweep sees what the page was given');
   t.same(needlesIn(everything, FORBIDDEN), [], 'no card data in the DOM, requests, SSE, logs or KPI rows');

@@ -80,7 +80,25 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
     startCalls.push({ callId, body });
     const paymentId = `pay-${nextPayment++}`;
     // The dialog starts and reports its first status (as the integrator wires it).
-    setTimeout(() => hub.update(callId, { paymentId, secure: true, field: 'payment-card-number', digitsEntered: 0, cardType: null, luhnValid: null, last4: null, expiryEntered: false, securityCodeEntered: false, result: null, reason: null, transactionId: null, attempt: 0 }), 20);
+    setTimeout(
+      () =>
+        hub.update(callId, {
+          paymentId,
+          secure: true,
+          field: 'payment-card-number',
+          digitsEntered: 0,
+          cardType: null,
+          luhnValid: null,
+          last4: null,
+          expiryEntered: false,
+          securityCodeEntered: false,
+          result: null,
+          reason: null,
+          transactionId: null,
+          attempt: 0,
+        }),
+      20,
+    );
     return { paymentId };
   };
   const cancelPayment = async (callId: string, paymentId: string): Promise<void> => {
@@ -91,8 +109,23 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   const widgetTokens = new WidgetTokens('');
   const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub });
-  const call: CallSummary = { id: CALL_ID, mode: 'b2bua', state: 'confirmed', from: 'sip:a@x', to: 'sip:b@y', secure: false, startedAt: new Date(0).toISOString(), paymentId: null, paymentState: null, legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } };
-  registerCallRoutes(app, { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false }, { widgetTokens, widgetTokenTtlSeconds: 600 });
+  const call: CallSummary = {
+    id: CALL_ID,
+    mode: 'b2bua',
+    state: 'confirmed',
+    from: 'sip:a@x',
+    to: 'sip:b@y',
+    secure: false,
+    startedAt: new Date(0).toISOString(),
+    paymentId: null,
+    paymentState: null,
+    legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null },
+  };
+  registerCallRoutes(
+    app,
+    { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false },
+    { widgetTokens, widgetTokenTtlSeconds: 600 },
+  );
   // The real payment routes (their access rules included) over a fake of the payment layer.
   registerPaymentRoutes(app, {
     start: async (callId, input) => ({ ...(await startPayment(callId, { ...input.parameters, idempotencyKey: input.idempotencyKey } as unknown as WidgetStartPaymentBody)), created: true }),
@@ -107,7 +140,11 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   t.teardown(() => app.close());
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   // The CTI side mints the agent's widget link with the master token.
-  const mintedRes = await fetch(`${origin}/calls/${encodeURIComponent(CALL_ID)}/widget-token`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+  const mintedRes = await fetch(`${origin}/calls/${encodeURIComponent(CALL_ID)}/widget-token`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
   t.equal(mintedRes.status, 201);
   const minted = (await mintedRes.json()) as { token: string; url: string };
   const WIDGET_TOKEN = minted.token;
@@ -132,7 +169,12 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   });
   page.on('response', (response) => {
     // An SSE body resolves when its stream ends (the call ends below); a failed one is empty.
-    bodies.push(response.body().then((b) => b.toString('utf8'), () => ''));
+    bodies.push(
+      response.body().then(
+        (b) => b.toString('utf8'),
+        () => '',
+      ),
+    );
   });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
@@ -245,10 +287,19 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   const apiCalls = requests.filter((r) => r.url.includes('/calls/'));
   t.equal(apiCalls.length, 3, 'two starts and a cancel');
   t.ok(apiCalls.every((r) => r.method === 'POST' && r.authorization === `Bearer ${WIDGET_TOKEN}`));
-  t.ok(requests.some((r) => r.url === `${origin}/widget/${encodeURIComponent(CALL_ID)}/events?token=${encodeURIComponent(WIDGET_TOKEN)}`), 'EventSource with the scoped ?token=');
+  t.ok(
+    requests.some((r) => r.url === `${origin}/widget/${encodeURIComponent(CALL_ID)}/events?token=${encodeURIComponent(WIDGET_TOKEN)}`),
+    'EventSource with the scoped ?token=',
+  );
   const afterRefusal = requests.slice(1);
-  t.notOk(afterRefusal.some((r) => r.url.includes(TOKEN) || (r.authorization ?? '').includes(TOKEN) || r.postData.includes(TOKEN)), 'the master token is in no request of the widget');
-  t.notOk(requests.some((r) => r.url.includes('#')), 'no fragment is sent to the server');
+  t.notOk(
+    afterRefusal.some((r) => r.url.includes(TOKEN) || (r.authorization ?? '').includes(TOKEN) || r.postData.includes(TOKEN)),
+    'the master token is in no request of the widget',
+  );
+  t.notOk(
+    requests.some((r) => r.url.includes('#')),
+    'no fragment is sent to the server',
+  );
 
   // Nothing that crossed the network or sits in the DOM carries card data. Random or
   // machine-dependent digits (the port, the idempotency keys, the widget token) are taken out first, so that
@@ -264,15 +315,24 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
     ...sseMessages.map((m, i): [string, string] => [`SSE message ${i}`, m]),
   ];
   // The capture is real: it holds what the page was sent and what it showed.
-  t.ok(sseMessages.some((m) => m.includes('"last4":"1111"')), 'SSE messages were captured');
+  t.ok(
+    sseMessages.some((m) => m.includes('"last4":"1111"')),
+    'SSE messages were captured',
+  );
   // Chromium keeps an EventSource response body only sometimes (under load it may drop it);
   // the stream's content is then checked through the CDP messages above, which hold every event.
   t.ok(
     bodyTexts.some((b) => b.includes('event: state') && b.includes('"digitsEntered":16')) || sseMessages.some((m) => m.includes('"digitsEntered":16')),
     'the SSE stream was captured (body text or every message)',
   );
-  t.ok(contents.some((c) => c.includes('\u25CF'.repeat(16))), 'DOM snapshots were captured');
-  t.ok(requests.some((r) => r.postData.includes('125.50')), 'request bodies were captured');
+  t.ok(
+    contents.some((c) => c.includes('\u25CF'.repeat(16))),
+    'DOM snapshots were captured',
+  );
+  t.ok(
+    requests.some((r) => r.postData.includes('125.50')),
+    'request bodies were captured',
+  );
   for (const [where, text] of captured) {
     for (const secret of FORBIDDEN) {
       if (text.includes(secret)) t.fail(`${where} contains card data (${secret.length} characters)`);

@@ -16,18 +16,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { ToneguardServer } from '../../src/server/toneguard-server.js';
 import { readAudio8k } from '../helpers/audio-files.js';
 import { BaresipPhone, type BaresipEvent } from '../helpers/baresip.js';
-import {
-  apiClient,
-  eventDigits,
-  LoopbackCapture,
-  missingInteropTool,
-  readRtp,
-  sleep,
-  toneShare,
-  until,
-  writeSourceWav,
-  type ApiClient,
-} from '../helpers/interop.js';
+import { apiClient, eventDigits, LoopbackCapture, missingInteropTool, readRtp, sleep, toneShare, until, writeSourceWav, type ApiClient } from '../helpers/interop.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
 import { testPort, testPortRange } from '../helpers/ports.js';
 
@@ -86,9 +75,29 @@ async function startRig(t: Tap.Test): Promise<Rig> {
 }
 
 async function startPhones(t: Tap.Test, rig: Rig, name: string, srtp: boolean): Promise<{ caller: BaresipPhone; agent: BaresipPhone }> {
-  const agent = await BaresipPhone.start({ name: 'agent', dir: join(rig.dir, `${name}-agent`), sipPort: AGENT.sip, ctrlPort: AGENT.ctrl, rtpPorts: AGENT.rtp, sourceWav: rig.agentWav, codecs: 'PCMU', record: true, srtp });
+  const agent = await BaresipPhone.start({
+    name: 'agent',
+    dir: join(rig.dir, `${name}-agent`),
+    sipPort: AGENT.sip,
+    ctrlPort: AGENT.ctrl,
+    rtpPorts: AGENT.rtp,
+    sourceWav: rig.agentWav,
+    codecs: 'PCMU',
+    record: true,
+    srtp,
+  });
   t.teardown(() => agent.close());
-  const caller = await BaresipPhone.start({ name: 'caller', dir: join(rig.dir, `${name}-caller`), sipPort: CALLER.sip, ctrlPort: CALLER.ctrl, rtpPorts: CALLER.rtp, sourceWav: rig.callerWav, codecs: 'PCMU', record: true, srtp });
+  const caller = await BaresipPhone.start({
+    name: 'caller',
+    dir: join(rig.dir, `${name}-caller`),
+    sipPort: CALLER.sip,
+    ctrlPort: CALLER.ctrl,
+    rtpPorts: CALLER.rtp,
+    sourceWav: rig.callerWav,
+    codecs: 'PCMU',
+    record: true,
+    srtp,
+  });
   t.teardown(() => caller.close());
   return { caller, agent };
 }
@@ -108,7 +117,6 @@ async function nthEvent(phone: BaresipPhone, type: string, n: number, timeoutMs 
   await until(() => phone.events.filter((e) => e.type === type).length > n, timeoutMs, `${phone.options.name} ${type} #${n + 1}; events: ${phone.events.map((e) => e.type).join(',')}`);
   return phone.events.filter((e) => e.type === type)[n];
 }
-
 
 function recordingOf(files: readonly string[]): Int16Array {
   const parts = files.map((f) => readAudio8k(f));
@@ -203,12 +211,20 @@ t.test('baresip caller -> toneguard -> baresip agent', { skip: missing === undef
     t.ok(agentToneAtCaller > 0.5, `the caller hears the agent's ${AGENT_HZ} Hz tone (${(agentToneAtCaller * 100).toFixed(0)} % of its power)`);
     // The agent's recording starts when its call does: secure mode spans about 0-8.5 s of it.
     const cut = RECORDING_CUT_S * 8000;
-    const heardSecure = runMultimon(agentRec.subarray(0, cut)).map((d) => d.digit).join('');
-    const heardOpen = runMultimon(agentRec.subarray(cut)).map((d) => d.digit).join('');
+    const heardSecure = runMultimon(agentRec.subarray(0, cut))
+      .map((d) => d.digit)
+      .join('');
+    const heardOpen = runMultimon(agentRec.subarray(cut))
+      .map((d) => d.digit)
+      .join('');
     t.equal(heardSecure, '', 'multimon-ng finds no key in the agent recording of the secure period');
     t.equal(heardOpen, OPEN_INBAND.digits, 'multimon-ng finds the in-band keys played after secure mode in the agent recording');
 
-    const rtp = readRtp(capture.file, Array.from({ length: AGENT_RTP_LAST - AGENT_RTP_FIRST + 1 }, (_, i) => AGENT_RTP_FIRST + i), 101);
+    const rtp = readRtp(
+      capture.file,
+      Array.from({ length: AGENT_RTP_LAST - AGENT_RTP_FIRST + 1 }, (_, i) => AGENT_RTP_FIRST + i),
+      101,
+    );
     const toAgent = rtp.filter((p) => p.dstPort >= AGENT_RTP_FIRST && p.dstPort <= AGENT_RTP_LAST);
     t.ok(toAgent.length > 500, `the capture holds ${toAgent.length} RTP packets towards the agent phone`);
     const events = toAgent.filter((p) => p.event !== undefined);

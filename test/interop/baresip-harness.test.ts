@@ -15,9 +15,27 @@ t.test('two baresip phones call each other and record what they hear', { skip: h
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const wav = join(dir, 'tone.wav');
   spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', wav, 'synth', '8', 'sine', '440', 'vol', '0.3']);
-  const callee = await BaresipPhone.start({ name: 'callee', dir: join(dir, 'callee'), sipPort: testPort(5774), ctrlPort: testPort(4771), rtpPorts: testPortRange('32100-32109'), sourceWav: wav, codecs: 'PCMU', record: true });
+  const callee = await BaresipPhone.start({
+    name: 'callee',
+    dir: join(dir, 'callee'),
+    sipPort: testPort(5774),
+    ctrlPort: testPort(4771),
+    rtpPorts: testPortRange('32100-32109'),
+    sourceWav: wav,
+    codecs: 'PCMU',
+    record: true,
+  });
   t.teardown(() => callee.close());
-  const caller = await BaresipPhone.start({ name: 'caller', dir: join(dir, 'caller'), sipPort: testPort(5770), ctrlPort: testPort(4770), rtpPorts: testPortRange('32110-32119'), sourceWav: wav, codecs: 'PCMU', record: true });
+  const caller = await BaresipPhone.start({
+    name: 'caller',
+    dir: join(dir, 'caller'),
+    sipPort: testPort(5770),
+    ctrlPort: testPort(4770),
+    rtpPorts: testPortRange('32110-32119'),
+    sourceWav: wav,
+    codecs: 'PCMU',
+    record: true,
+  });
   t.teardown(() => caller.close());
   await caller.dial(`sip:callee@127.0.0.1:${testPort(5774)}`);
   await caller.waitEvent('CALL_ESTABLISHED');

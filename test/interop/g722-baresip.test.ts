@@ -56,7 +56,10 @@ function recordingOf(files: readonly string[]): Int16Array {
   const parts = files.map((f) => readAudio8k(f));
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -91,9 +94,27 @@ t.test('G.722-only baresip phones through toneguard', { skip: missing === undefi
     const agentWav = join(dir, 'agent.wav');
     writeSource16k(callerWav, CALLER_HZ, 20000, INBAND);
     writeSource16k(agentWav, AGENT_HZ, 20000);
-    const agent = await BaresipPhone.start({ name: 'agent', dir: join(dir, 'agent'), sipPort: AGENT.sip, ctrlPort: AGENT.ctrl, rtpPorts: AGENT.rtp, sourceWav: agentWav, codecs: 'G722/16000/1', record: true });
+    const agent = await BaresipPhone.start({
+      name: 'agent',
+      dir: join(dir, 'agent'),
+      sipPort: AGENT.sip,
+      ctrlPort: AGENT.ctrl,
+      rtpPorts: AGENT.rtp,
+      sourceWav: agentWav,
+      codecs: 'G722/16000/1',
+      record: true,
+    });
     t.teardown(() => agent.close());
-    const caller = await BaresipPhone.start({ name: 'caller', dir: join(dir, 'caller'), sipPort: CALLER.sip, ctrlPort: CALLER.ctrl, rtpPorts: CALLER.rtp, sourceWav: callerWav, codecs: 'G722/16000/1', record: true });
+    const caller = await BaresipPhone.start({
+      name: 'caller',
+      dir: join(dir, 'caller'),
+      sipPort: CALLER.sip,
+      ctrlPort: CALLER.ctrl,
+      rtpPorts: CALLER.rtp,
+      sourceWav: callerWav,
+      codecs: 'G722/16000/1',
+      record: true,
+    });
     t.teardown(() => caller.close());
     const capture = await LoopbackCapture.start(join(dir, 'agent-side.pcapng'), `udp and portrange ${AGENT_RTP_FIRST}-${AGENT_RTP_LAST}`);
     t.teardown(() => capture.stop());
@@ -120,16 +141,27 @@ t.test('G.722-only baresip phones through toneguard', { skip: missing === undefi
     t.ok((during.dtmfDigits.inband ?? 0) - (before.dtmfDigits.inband ?? 0) >= INBAND.digits.length, 'in-band keys found in the decoded G.722');
     t.ok((during.dtmfDigits.rfc4733 ?? 0) - (before.dtmfDigits.rfc4733 ?? 0) >= RFC.length, 'RFC 4733 keys seen');
 
-    const rtp = readRtp(capture.file, Array.from({ length: AGENT_RTP_LAST - AGENT_RTP_FIRST + 1 }, (_, i) => AGENT_RTP_FIRST + i), 101);
+    const rtp = readRtp(
+      capture.file,
+      Array.from({ length: AGENT_RTP_LAST - AGENT_RTP_FIRST + 1 }, (_, i) => AGENT_RTP_FIRST + i),
+      101,
+    );
     const toAgent = rtp.filter((p) => p.dstPort >= AGENT_RTP_FIRST && p.dstPort <= AGENT_RTP_LAST);
     t.ok(toAgent.length > 300, `${toAgent.length} RTP packets towards the agent phone`);
-    t.ok(toAgent.filter((p) => p.event === undefined).every((p) => p.payloadType === 9), 'all audio towards the agent is G.722 (PT 9)');
+    t.ok(
+      toAgent.filter((p) => p.event === undefined).every((p) => p.payloadType === 9),
+      'all audio towards the agent is G.722 (PT 9)',
+    );
     t.equal(eventDigits(toAgent), '', 'no telephone-event reached the agent phone');
     t.equal(agent.events.filter((e) => e.type === 'CALL_DTMF_START').length, 0, 'the agent phone reported no DTMF');
 
     const agentRec = recordingOf(agent.receivedWavs());
     t.ok(agentRec.length > 8000 * 6, `the agent phone recorded ${(agentRec.length / 8000).toFixed(1)} s`);
-    t.same(runMultimon(agentRec).map((d) => d.digit), [], 'multimon-ng finds no key in the agent recording');
+    t.same(
+      runMultimon(agentRec).map((d) => d.digit),
+      [],
+      'multimon-ng finds no key in the agent recording',
+    );
     const share = toneShare(agentRec, CALLER_HZ);
     t.ok(share > 0.5, `the agent hears the caller's ${CALLER_HZ} Hz tone (${(share * 100).toFixed(0)} % of its power)`);
     const callerRec = recordingOf(caller.receivedWavs());
@@ -139,7 +171,16 @@ t.test('G.722-only baresip phones through toneguard', { skip: missing === undefi
   t.test('payment URI (endpoint mode) answers G.722 and plays its prompt in G.722', async (t) => {
     const silent = join(dir, 'payer.wav');
     writeWav(silent, new Int16Array(RATE * 30), RATE);
-    const payer = await BaresipPhone.start({ name: 'payer', dir: join(dir, 'payer'), sipPort: PAYER.sip, ctrlPort: PAYER.ctrl, rtpPorts: PAYER.rtp, sourceWav: silent, codecs: 'G722/16000/1', record: true });
+    const payer = await BaresipPhone.start({
+      name: 'payer',
+      dir: join(dir, 'payer'),
+      sipPort: PAYER.sip,
+      ctrlPort: PAYER.ctrl,
+      rtpPorts: PAYER.rtp,
+      sourceWav: silent,
+      codecs: 'G722/16000/1',
+      record: true,
+    });
     t.teardown(() => payer.close());
     await payer.dial(`sip:pay@127.0.0.1:${TONEGUARD_SIP}`);
     await nthEvent(payer, 'CALL_ESTABLISHED', 0);
@@ -156,6 +197,10 @@ t.test('G.722-only baresip phones through toneguard', { skip: missing === undefi
   });
 
   t.test('the logs: no warning or error', async (t) => {
-    t.same(logs.filter((line) => /"level":(40|50|60)/.test(line)), [], 'no warning or error was logged');
+    t.same(
+      logs.filter((line) => /"level":(40|50|60)/.test(line)),
+      [],
+      'no warning or error was logged',
+    );
   });
 });

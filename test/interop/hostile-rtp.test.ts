@@ -112,7 +112,16 @@ t.test('garbage and forged RTP at a live call', { skip: missing === undefined ? 
 
   const agent = await BaresipPhone.start({ name: 'agent', dir: join(dir, 'agent'), sipPort: AGENT.sip, ctrlPort: AGENT.ctrl, rtpPorts: AGENT.rtp, sourceWav: agentWav, codecs: 'PCMU', record: true });
   t.teardown(() => agent.close());
-  const caller = await BaresipPhone.start({ name: 'caller', dir: join(dir, 'caller'), sipPort: CALLER.sip, ctrlPort: CALLER.ctrl, rtpPorts: CALLER.rtp, sourceWav: callerWav, codecs: 'PCMU', record: true });
+  const caller = await BaresipPhone.start({
+    name: 'caller',
+    dir: join(dir, 'caller'),
+    sipPort: CALLER.sip,
+    ctrlPort: CALLER.ctrl,
+    rtpPorts: CALLER.rtp,
+    sourceWav: callerWav,
+    codecs: 'PCMU',
+    record: true,
+  });
   t.teardown(() => caller.close());
   const phonePorts = Array.from({ length: PHONE_RTP_LAST - PHONE_RTP_FIRST + 1 }, (_, i) => PHONE_RTP_FIRST + i);
   const capture = await LoopbackCapture.start(join(dir, 'phones.pcapng'), `udp and portrange ${PHONE_RTP_FIRST}-${PHONE_RTP_LAST}`);
@@ -196,7 +205,11 @@ t.test('garbage and forged RTP at a live call', { skip: missing === undefined ? 
   const forged = udpWithPayload(capture.file, marker);
   const forgedInSetup = forged.filter((p) => p.timeEpochMs <= sprayEnd);
   t.comment(`forged datagrams relayed to a phone during call setup, before its own media: ${forgedInSetup.length}`);
-  t.same(forged.filter((p) => p.timeEpochMs > sprayEnd), [], 'once the call is up, no forged RTP or RTCP datagram reaches a phone');
+  t.same(
+    forged.filter((p) => p.timeEpochMs > sprayEnd),
+    [],
+    'once the call is up, no forged RTP or RTCP datagram reaches a phone',
+  );
   t.ok(toPhones.length > 300, `${toPhones.length} RTP packets towards the phones captured`);
   const toAgentAfter = toPhones.filter((p) => p.dstPort > CALLER_RTP_LAST && p.timeEpochMs > floodTo && p.timeEpochMs < beforeHangup);
   const toCallerAfter = toPhones.filter((p) => p.dstPort <= CALLER_RTP_LAST && p.timeEpochMs > floodTo && p.timeEpochMs < beforeHangup);

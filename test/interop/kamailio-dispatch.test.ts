@@ -108,7 +108,10 @@ t.test('calls spread over two instances through Kamailio; a stopping instance fi
   const after: PlacedCall[] = [];
   for (let i = 0; i < 6; i++) after.push(await caller.call());
   t.same(tally(after), { a: 0, b: 6 }, 'after A stopped, every new call goes to B');
-  t.ok(after.every((c) => c.setupMs < 900), `no failover timeout once A is marked down (${after.map((c) => c.setupMs.toFixed(0)).join(', ')} ms)`);
+  t.ok(
+    after.every((c) => c.setupMs < 900),
+    `no failover timeout once A is marked down (${after.map((c) => c.setupMs.toFixed(0)).join(', ')} ms)`,
+  );
   for (const c of [...extra, ...during, ...after]) t.equal(await c.hangUp(), 200);
   t.comment(`scenario took ${(performance.now() - started).toFixed(0)} ms`);
 });

@@ -138,9 +138,18 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   const b = startInstance(toneguard.cli, dir, 1, pgUrl);
   t.teardown(() => b.stop());
   await b.ready();
-  const byPort = new Map([[a.sipPort, a], [b.sipPort, b]]);
+  const byPort = new Map([
+    [a.sipPort, a],
+    [b.sipPort, b],
+  ]);
 
-  const kamailio = await Kamailio.start({ dir: join(dir, 'kamailio'), port: KAMAILIO_PORT, backends: [`sip:127.0.0.1:${a.sipPort}`, `sip:127.0.0.1:${b.sipPort}`], pingIntervalS: 1, failoverMs: 1000 });
+  const kamailio = await Kamailio.start({
+    dir: join(dir, 'kamailio'),
+    port: KAMAILIO_PORT,
+    backends: [`sip:127.0.0.1:${a.sipPort}`, `sip:127.0.0.1:${b.sipPort}`],
+    pingIntervalS: 1,
+    failoverMs: 1000,
+  });
   t.teardown(() => kamailio.stop());
   const caller = await PaymentCaller.open(CALLER_PORT);
   t.teardown(() => caller.close());
@@ -230,8 +239,16 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
 
   // New calls while x drains: all to y (x answers 503, Kamailio fails over and probing marks it down).
   const during = await Promise.all([0, 1, 2].map((i) => runScript(s, `during-${i}`, null, SCRIPTS.idle())));
-  t.same(during.map((o) => o.answeredBy), [y.sipPort, y.sipPort, y.sipPort], `while ${x.name} drains, every new call goes to ${y.name}`);
-  t.same(during.map((o) => o.result), ['not-identified', 'not-identified', 'not-identified'], `${y.name} handled them`);
+  t.same(
+    during.map((o) => o.answeredBy),
+    [y.sipPort, y.sipPort, y.sipPort],
+    `while ${x.name} drains, every new call goes to ${y.name}`,
+  );
+  t.same(
+    during.map((o) => o.result),
+    ['not-identified', 'not-identified', 'not-identified'],
+    `${y.name} handled them`,
+  );
   t.ok(x.running, `${x.name} is still up: its call is not over`);
 
   // The call on x goes on to its end: the caller pays.
@@ -258,5 +275,8 @@ t.test('payment calls through Kamailio spread over two instances sharing one Pos
   t.same([total.entered, total.successful, total.attempted], [6 + 3 + 1 + 1, 3, 5], 'the store counts the drained call (success) and the later calls');
   t.notMatch(a.out.join('') + b.out.join(''), /4111111111111111|4000000000000002/, 'no card number in either instance log');
   t.notMatch(a.out.join('') + b.out.join(''), /prompt not playable/, 'the compiled server found its prompts');
-  t.ok(batch.filter((o) => o.result === 'success').every((o) => o.rtpReceived > 100), `the paying callers heard the prompts (${batch.map((o) => o.rtpReceived).join(', ')} RTP packets)`);
+  t.ok(
+    batch.filter((o) => o.result === 'success').every((o) => o.rtpReceived > 100),
+    `the paying callers heard the prompts (${batch.map((o) => o.rtpReceived).join(', ')} RTP packets)`,
+  );
 });

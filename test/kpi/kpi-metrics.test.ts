@@ -103,7 +103,15 @@ t.test('merchant and card type labels are capped', async (t) => {
   t.equal(sumOf(parsePrometheusText(await metrics.text()), 'toneguard_payment_sessions_entered_by_merchant_total', { merchant: 'merchant-3' }), 2, 'a known merchant keeps its series');
   const base = scriptedBatch().ended[0];
   for (let i = 0; i < 30; i++) metrics.sessionEnded({ ...base, sessionId: `c${i}`, cardType: `type-${i}` });
-  t.equal(new Set(parsePrometheusText(await metrics.text()).filter((s) => s.name === 'toneguard_payment_sessions_by_card_type_total').map((s) => s.labels.card_type)).size, 21, '20 card types and "other"');
+  t.equal(
+    new Set(
+      parsePrometheusText(await metrics.text())
+        .filter((s) => s.name === 'toneguard_payment_sessions_by_card_type_total')
+        .map((s) => s.labels.card_type),
+    ).size,
+    21,
+    '20 card types and "other"',
+  );
 });
 
 t.test('call, RTP and DTMF counters; live snapshot', async (t) => {
@@ -128,7 +136,11 @@ t.test('call, RTP and DTMF counters; live snapshot', async (t) => {
   t.same(table(m, 'toneguard_rtp_packets_dropped_total', ['reason']), { 'unknown-source': 2 }, 'dropped');
   t.same(table(m, 'toneguard_dtmf_digits_total', ['source']), { rfc4733: 2, inband: 1, 'sip-info': 1 }, 'digits per source');
   t.same(table(m, 'toneguard_dtmf_digits_clamped_total', ['source']), { rfc4733: 1, inband: 1 }, 'clamped per source');
-  t.same(await metrics.live(), { callsActive: 2, callsTotal: 3, rtpPackets: 981, rtpPacketsLost: 3, rtpPacketsDropped: 2, dtmfDigits: { rfc4733: 2, inband: 1, 'sip-info': 1 }, dtmfDigitsClamped: 2 }, 'live snapshot');
+  t.same(
+    await metrics.live(),
+    { callsActive: 2, callsTotal: 3, rtpPackets: 981, rtpPacketsLost: 3, rtpPacketsDropped: 2, dtmfDigits: { rfc4733: 2, inband: 1, 'sip-info': 1 }, dtmfDigitsClamped: 2 },
+    'live snapshot',
+  );
   t.match(metrics.contentType, /^text\/plain/, 'text exposition content type');
   t.same(table(m, 'toneguard_payment_sessions_entered_total', ['mode']), { automated: 0, 'agent-assisted': 0 }, 'per-mode series exist at 0 before any payment');
   t.equal(new KpiMetrics().registry === metrics.registry, false, 'each KpiMetrics has its own registry (no global default)');
@@ -181,10 +193,18 @@ t.test('recorder: a field input outside the vocabulary is refused before the met
   t.same(errors, ['kpi.invalid-record', 'kpi.invalid-record'], 'both refused');
   const text = await metrics.text();
   t.notOk(text.includes(TEST_PAN) || text.includes(TEST_PAN_LAST12), 'no card number in /metrics');
-  t.same(table(parsePrometheusText(text), 'toneguard_payment_fields_captured_total', ['for', 'input']), { 'payment-card-number|dtmf': 1, 'expiration-date|dtmf': 1, 'security-code|dtmf': 1 }, 'only the valid record (s3) counted');
-  t.same(await store.fieldInputs({}), [
-    { for: 'payment-card-number', input: 'dtmf', count: 1 },
-    { for: 'expiration-date', input: 'dtmf', count: 1 },
-    { for: 'security-code', input: 'dtmf', count: 1 },
-  ], 'and stored');
+  t.same(
+    table(parsePrometheusText(text), 'toneguard_payment_fields_captured_total', ['for', 'input']),
+    { 'payment-card-number|dtmf': 1, 'expiration-date|dtmf': 1, 'security-code|dtmf': 1 },
+    'only the valid record (s3) counted',
+  );
+  t.same(
+    await store.fieldInputs({}),
+    [
+      { for: 'payment-card-number', input: 'dtmf', count: 1 },
+      { for: 'expiration-date', input: 'dtmf', count: 1 },
+      { for: 'security-code', input: 'dtmf', count: 1 },
+    ],
+    'and stored',
+  );
 });

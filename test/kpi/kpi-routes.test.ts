@@ -48,8 +48,19 @@ t.test('KPI routes over the scripted batch', async (t) => {
   t.equal(all.body, contractJson(EXPECTED_TOTAL), 'GET /kpi: the contract object, keys in order');
   t.same((await get('/kpi?from=2026-11-20&to=2026-11-21')).json(), EXPECTED_DAY1, 'from/to');
   t.same((await get('/kpi?from=2026-11-21T00:00:00Z')).json(), EXPECTED_DAY2, 'from as a date-time');
-  t.same((await get('/kpi?by=day')).json(), [{ day: '2026-11-20', ...EXPECTED_DAY1 }, { day: '2026-11-21', ...EXPECTED_DAY2 }], 'by=day: an array, key first');
-  t.same((await get('/kpi?by=merchant')).json(), EXPECTED_BY_MERCHANT.map((g) => ({ merchant: g.key, ...g.summary })), 'by=merchant');
+  t.same(
+    (await get('/kpi?by=day')).json(),
+    [
+      { day: '2026-11-20', ...EXPECTED_DAY1 },
+      { day: '2026-11-21', ...EXPECTED_DAY2 },
+    ],
+    'by=day: an array, key first',
+  );
+  t.same(
+    (await get('/kpi?by=merchant')).json(),
+    EXPECTED_BY_MERCHANT.map((g) => ({ merchant: g.key, ...g.summary })),
+    'by=merchant',
+  );
   t.same((await get('/kpi/field-errors')).json(), EXPECTED_FIELD_ERRORS, 'field errors');
   const inputs = await get('/kpi/field-inputs');
   t.equal(inputs.statusCode, 200);
@@ -84,7 +95,21 @@ t.test('KPI routes over the scripted batch', async (t) => {
   const page = await get('/dashboard');
   t.equal(page.statusCode, 200);
   t.match(page.headers['content-type'], /^text\/html/);
-  for (const id of ['tile-entered', 'tile-successful', 'tile-unsuccessful', 'tile-attempted', 'tile-hangups', 'tile-calls-active', 'tile-rtp-packets', 'tile-rtp-lost', 'tile-dtmf-digits', 'tile-dtmf-clamped', 'outcomes-chart', 'funnel', 'field-inputs']) {
+  for (const id of [
+    'tile-entered',
+    'tile-successful',
+    'tile-unsuccessful',
+    'tile-attempted',
+    'tile-hangups',
+    'tile-calls-active',
+    'tile-rtp-packets',
+    'tile-rtp-lost',
+    'tile-dtmf-digits',
+    'tile-dtmf-clamped',
+    'outcomes-chart',
+    'funnel',
+    'field-inputs',
+  ]) {
     t.match(page.body, `id="${id}"`, `dashboard has #${id}`);
   }
   t.notMatch(page.body, /(src|href)="(https?:)?\/\//, 'no external resource (closed network)');
@@ -136,7 +161,7 @@ t.test('the dashboard shows how callers gave each detail, from GET /kpi/field-in
 
   const script = /<script>([\s\S]*)<\/script>/.exec((await get('/dashboard')).body)?.[1] ?? '';
   const byId = new Map<string, FakeElement>();
-  const element = (id: string): FakeElement => byId.get(id) ?? byId.set(id, new FakeElement(id)).get(id) as FakeElement;
+  const element = (id: string): FakeElement => byId.get(id) ?? (byId.set(id, new FakeElement(id)).get(id) as FakeElement);
   const tbody = new FakeElement('tbody');
   const requested: string[] = [];
   // The page's last 24 h end at 2026-11-21T08:45Z: from 2026-11-20T09:00Z, the whole batch with input modes.
@@ -170,11 +195,15 @@ t.test('the dashboard shows how callers gave each detail, from GET /kpi/field-in
   t.match(element('status').textContent, /^updated/, 'the page refreshed without error');
   t.ok(requested.includes('kpi/field-inputs?from=2026-11-20T09:00:00.000Z'), 'it asks for the last 24 h');
   const rows = tbody.children.map((tr) => tr.children.map((td) => td.textContent));
-  t.same(rows, [
-    ['amount', '2', '1', '0'],
-    ['card number', '2', '2', '0'],
-    ['expiry', '2', '1', '0'],
-    ['security code', '1', '0', '1'],
-  ], 'one row per detail: keys, speech, keys and speech');
+  t.same(
+    rows,
+    [
+      ['amount', '2', '1', '0'],
+      ['card number', '2', '2', '0'],
+      ['expiry', '2', '1', '0'],
+      ['security code', '1', '0', '1'],
+    ],
+    'one row per detail: keys, speech, keys and speech',
+  );
   t.equal(element('tile-entered').textContent, String(EXPECTED_TOTAL.entered), 'the tiles are filled from the same refresh');
 });

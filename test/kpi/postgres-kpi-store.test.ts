@@ -82,16 +82,24 @@ t.test('a real PostgreSQL server', async (t) => {
     await raw.connect();
     t.teardown(() => raw.end());
     const rowsOf = async (id: string) => (await raw.query('SELECT field, input FROM kpi_field_inputs WHERE session_id = $1 ORDER BY field', [id])).rows;
-    t.same(await rowsOf('s1'), [
-      { field: 'charge-amount', input: 'dtmf' },
-      { field: 'expiration-date', input: 'speech' },
-      { field: 'payment-card-number', input: 'speech' },
-      { field: 'security-code', input: 'dtmf speech' },
-    ], 's1: its four fields and how each was given');
+    t.same(
+      await rowsOf('s1'),
+      [
+        { field: 'charge-amount', input: 'dtmf' },
+        { field: 'expiration-date', input: 'speech' },
+        { field: 'payment-card-number', input: 'speech' },
+        { field: 'security-code', input: 'dtmf speech' },
+      ],
+      's1: its four fields and how each was given',
+    );
     t.same(await rowsOf('s8'), [], 'a record without fieldInputs gives no rows');
     const base = scriptedBatch().ended[0];
     await t.rejects(store.sessionEnded({ ...base, sessionId: 'bad-input', fieldInputs: [{ for: 'payment-card-number', input: TEST_PAN as never }] }), { code: 'kpi.invalid-record' });
-    const dump = JSON.stringify([(await raw.query('SELECT * FROM kpi_sessions')).rows, (await raw.query('SELECT * FROM kpi_field_inputs')).rows, (await raw.query('SELECT * FROM kpi_field_errors')).rows]);
+    const dump = JSON.stringify([
+      (await raw.query('SELECT * FROM kpi_sessions')).rows,
+      (await raw.query('SELECT * FROM kpi_field_inputs')).rows,
+      (await raw.query('SELECT * FROM kpi_field_errors')).rows,
+    ]);
     t.notOk(dump.includes(TEST_PAN) || dump.includes(TEST_PAN_LAST12), 'no card number or its last 12 in any row');
 
     await store.sessionEntered({ sessionId: 'atomic', mode: 'automated', merchantId: null, at: Date.UTC(2026, 10, 22) });

@@ -41,10 +41,14 @@ t.test('WAL, numbered migrations, idempotent on reopen', async (t) => {
   await third.close();
   const raw = new Database(file, { readonly: true });
   t.equal(raw.pragma('journal_mode', { simple: true }), 'wal', 'journal_mode is WAL');
-  t.same(raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all(), [
-    { version: 1, name: 'payment sessions, steps reached, field errors' },
-    { version: 2, name: 'how each captured field was given' },
-  ], 'schema_migrations rows');
+  t.same(
+    raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all(),
+    [
+      { version: 1, name: 'payment sessions, steps reached, field errors' },
+      { version: 2, name: 'how each captured field was given' },
+    ],
+    'schema_migrations rows',
+  );
   raw.close();
 });
 
@@ -72,7 +76,7 @@ t.test('the history, its -wal and -shm are private to the service user (0600), w
 
 t.test('a database from a newer toneguard is refused', async (t) => {
   const file = join(dir, 'newer.sqlite');
-  (await SqliteKpiStore.open(file).close());
+  await SqliteKpiStore.open(file).close();
   const raw = new Database(file);
   raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run('future');
   raw.close();
@@ -123,11 +127,23 @@ t.test('PCI: no card number or its last 12 digits in the database files', async 
   const raw = new Database(file, { readonly: true });
   const reasons = raw.prepare<[], { reason: string }>("SELECT reason FROM kpi_sessions WHERE session_id = 's5'").get();
   t.equal(reasons?.reason, 'gateway error for card [redacted]: timeout', "a card number in a gateway's reason is redacted before storing");
-  const columns = raw.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('kpi_sessions')").all().map((c) => c.name);
-  t.notOk(columns.some((c) => /pan|card_number|expiry|cvv|security/i.test(c)), `no column for card data (${columns.join(', ')})`);
-  const inputColumns = raw.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('kpi_field_inputs')").all().map((c) => c.name);
+  const columns = raw
+    .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('kpi_sessions')")
+    .all()
+    .map((c) => c.name);
+  t.notOk(
+    columns.some((c) => /pan|card_number|expiry|cvv|security/i.test(c)),
+    `no column for card data (${columns.join(', ')})`,
+  );
+  const inputColumns = raw
+    .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('kpi_field_inputs')")
+    .all()
+    .map((c) => c.name);
   t.same(inputColumns, ['session_id', 'field', 'input'], 'the input-mode rows hold the session, the field name and the mode: nothing given');
-  const words = raw.prepare<[], { input: string }>('SELECT DISTINCT input FROM kpi_field_inputs ORDER BY input').all().map((r) => r.input);
+  const words = raw
+    .prepare<[], { input: string }>('SELECT DISTINCT input FROM kpi_field_inputs ORDER BY input')
+    .all()
+    .map((r) => r.input);
   t.same(words, ['dtmf', 'dtmf speech', 'speech'], 'the input column holds vocabulary words only');
   raw.close();
   // Read the WAL while the store is open too, then the checkpointed file after close.
@@ -150,8 +166,16 @@ t.test("the entry event's time and merchant win over the end record's", async (t
   // The dialog's own start time falls on the next UTC day, and it lost the merchant ID.
   await store.sessionEnded({ ...base, sessionId: 'late', merchantId: null, startedAt: enteredAt + 200, endedAt: enteredAt + 10_200 });
   const byDay = await store.grouped({ by: 'day' });
-  t.same(byDay.map((g) => [g.key, g.summary.entered, g.summary.successful]), [['2026-11-20', 1, 1]], 'counted on the day it entered');
-  t.same((await store.grouped({ by: 'merchant' })).map((g) => g.key), ['m-entry'], 'the merchant from the entry kept');
+  t.same(
+    byDay.map((g) => [g.key, g.summary.entered, g.summary.successful]),
+    [['2026-11-20', 1, 1]],
+    'counted on the day it entered',
+  );
+  t.same(
+    (await store.grouped({ by: 'merchant' })).map((g) => g.key),
+    ['m-entry'],
+    'the merchant from the entry kept',
+  );
   t.same((await store.summary({})).avgDurationSeconds, { success: 10 }, 'duration from the record (startedAt to endedAt)');
 });
 
@@ -162,26 +186,40 @@ t.test('input modes: one row per captured field of an ended session, in the same
   await feedBatch(store);
   const raw = new Database(file, { readonly: true });
   const rowsOf = (id: string) => raw.prepare<[string], { field: string; input: string }>('SELECT field, input FROM kpi_field_inputs WHERE session_id = ? ORDER BY field').all(id);
-  t.same(rowsOf('s1'), [
-    { field: 'charge-amount', input: 'dtmf' },
-    { field: 'expiration-date', input: 'speech' },
-    { field: 'payment-card-number', input: 'speech' },
-    { field: 'security-code', input: 'dtmf speech' },
-  ], 's1: its four fields and how each was given');
+  t.same(
+    rowsOf('s1'),
+    [
+      { field: 'charge-amount', input: 'dtmf' },
+      { field: 'expiration-date', input: 'speech' },
+      { field: 'payment-card-number', input: 'speech' },
+      { field: 'security-code', input: 'dtmf speech' },
+    ],
+    's1: its four fields and how each was given',
+  );
   t.same(rowsOf('s8'), [], 'a record without fieldInputs (an older dialog) gives no rows');
   t.same(rowsOf('s10'), [], 'a session still running has none');
   raw.close();
 
   // A record naming a field twice keeps the last, as the dialog's record says.
   const base = scriptedBatch().ended[0];
-  await store.sessionEnded({ ...base, sessionId: 'twice', fieldInputs: [{ for: 'payment-card-number', input: 'speech' }, { for: 'payment-card-number', input: 'dtmf' }] });
+  await store.sessionEnded({
+    ...base,
+    sessionId: 'twice',
+    fieldInputs: [
+      { for: 'payment-card-number', input: 'speech' },
+      { for: 'payment-card-number', input: 'dtmf' },
+    ],
+  });
   const twice = new Database(file, { readonly: true });
   t.same(twice.prepare("SELECT field, input FROM kpi_field_inputs WHERE session_id = 'twice'").all(), [{ field: 'payment-card-number', input: 'dtmf' }], 'the last capture of a field counts');
   twice.close();
 
   // Anything but the vocabulary is refused whole: nothing of the record is written.
   const before = await store.summary({});
-  await t.rejects(store.sessionEnded({ ...base, sessionId: 'bad-input', fieldInputs: [{ for: 'payment-card-number', input: TEST_PAN as never }] }), { code: 'kpi.invalid-record', message: /unknown field input/ });
+  await t.rejects(store.sessionEnded({ ...base, sessionId: 'bad-input', fieldInputs: [{ for: 'payment-card-number', input: TEST_PAN as never }] }), {
+    code: 'kpi.invalid-record',
+    message: /unknown field input/,
+  });
   await t.rejects(store.sessionEnded({ ...base, sessionId: 'bad-field', fieldInputs: [{ for: 'pin' as never, input: 'dtmf' }] }), { code: 'kpi.invalid-record' });
   t.same(await store.summary({}), before, 'a refused record stores nothing');
 

@@ -15,7 +15,9 @@ t.test('music without digits through the stage: >= 99.9 % of 20 ms frames bit-id
   for (const mode of CLAMP_MODES) {
     const f = fidelityThroughStage(inputs, mode);
     t.equal(f.invalidStreams, 0, 'music [' + mode + '] every output stream valid (seq, ts, SSRC)');
-    t.ok(f.identical >= 0.999 * f.frames,
-      `music [${mode}] (${corpus.length} files, ${(f.frames / 3000).toFixed(1)} min): ${f.identical} of ${f.frames} frames identical (${((100 * f.identical) / f.frames).toFixed(3)} %), ${f.inbandDigits} digits reported`);
+    t.ok(
+      f.identical >= 0.999 * f.frames,
+      `music [${mode}] (${corpus.length} files, ${(f.frames / 3000).toFixed(1)} min): ${f.identical} of ${f.frames} frames identical (${((100 * f.identical) / f.frames).toFixed(3)} %), ${f.inbandDigits} digits reported`,
+    );
   }
 });

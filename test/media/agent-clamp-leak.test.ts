@@ -42,18 +42,28 @@ function record(mode: ClampMode, worstLeakMs: number, maxBeyondDbm0: number, max
 function concat(parts: readonly Int16Array[]): Int16Array {
   const out = new Int16Array(parts.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;
-  for (const p of parts) { out.set(p, offset); offset += p.length; }
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
   return out;
 }
 
 function checkRun(t: Test, name: string, run: AgentRun): void {
   const c = run.check;
-  t.ok(c.eventPackets === 0 && c.seqBreaks.length === 0 && c.tsBreaks.length === 0 && c.ssrcs.size === 1,
-    `${name}: stream valid (events out ${c.eventPackets}, seq breaks ${c.seqBreaks.length}, ts breaks ${c.tsBreaks.length}, SSRCs ${c.ssrcs.size})`);
+  t.ok(
+    c.eventPackets === 0 && c.seqBreaks.length === 0 && c.tsBreaks.length === 0 && c.ssrcs.size === 1,
+    `${name}: stream valid (events out ${c.eventPackets}, seq breaks ${c.seqBreaks.length}, ts breaks ${c.tsBreaks.length}, SSRCs ${c.ssrcs.size})`,
+  );
 }
 
 function checkRecovered(t: Test, name: string, mode: ClampMode, found: readonly string[]): void {
-  if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `${name}: multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+  if (mode === 'digit')
+    t.ok(
+      found.every((d) => d === FIXED),
+      `${name}: multimon-ng recovers only ${FIXED}`,
+      { found: found.join('') },
+    );
   else t.equal(found.length, 0, `${name}: multimon-ng recovers no digit`, { found: found.join('') });
 }
 
@@ -63,13 +73,22 @@ function checkSet(t: Test, set: LeakSet, opts: { baseline?: number; gateway?: re
     const runs = set.cases.map((c, i) => runAgent(opts.gateway?.[i] ?? audioStream(c.pcm), { mode }));
     runs.forEach((r, i) => checkRun(t, `[${set.name}] [${mode}] case ${i}`, r));
     const outputs = runs.map((r, i) => r.aligned.subarray(0, set.cases[i].pcm.length - r.lookahead));
-    checkRecovered(t, `[${set.name}] [${mode}]`, mode, runMultimonJoined(outputs).map((d) => d.digit));
+    checkRecovered(
+      t,
+      `[${set.name}] [${mode}]`,
+      mode,
+      runMultimonJoined(outputs).map((d) => d.digit),
+    );
     if (mode === 'digit') continue;
     if (opts.baseline !== undefined) {
       const count = runDtmf2num(concat(outputs)).length;
       t.ok(count <= opts.baseline, `[${set.name}] [${mode}] dtmf2num: ${count} on what the agent hears, ${opts.baseline} on the audio without digits`);
     }
-    let worstLeak = 0, stray = 0, maxBeyond = -Infinity, max = -Infinity, quiet = 0;
+    let worstLeak = 0,
+      stray = 0,
+      maxBeyond = -Infinity,
+      max = -Infinity,
+      quiet = 0;
     set.cases.forEach((c, i) => {
       if (!c.quietBackground) return;
       quiet++;
@@ -81,9 +100,11 @@ function checkSet(t: Test, set: LeakSet, opts: { baseline?: number; gateway?: re
     });
     if (quiet === 0) continue;
     record(mode, worstLeak, maxBeyond, max);
-    t.ok(worstLeak <= 5 && stray === 0 && maxBeyond < -45,
+    t.ok(
+      worstLeak <= 5 && stray === 0 && maxBeyond < -45,
       `[${set.name}] [${mode}] residual: at most ${worstLeak} ms per digit above -45 dBm0 (limit 5), ${stray} ms elsewhere, ` +
-      `strongest beyond each digit's allowance ${maxBeyond.toFixed(1)} dBm0, strongest at all ${max.toFixed(1)} dBm0`);
+        `strongest beyond each digit's allowance ${maxBeyond.toFixed(1)} dBm0, strongest at all ${max.toFixed(1)} dBm0`,
+    );
   }
 }
 
@@ -94,7 +115,10 @@ t.test('generated streams (Q.24 corners, fast dialling, 15 dB SNR) through the s
     // Every digit reaches the listener as in-band, in order (the detector's own acceptance: Q.24
     // corners shorter than 40 ms or off by 1.5 % may be rejected, so only a subsequence is asked).
     const run = runAgent(audioStream(set.cases[0].pcm), { mode: 'silence' });
-    t.ok(run.digits.every((d) => d.source === 'inband'), `[${set.name}] digits reported as in-band (${run.digits.length} of ${set.cases[0].spans.length})`);
+    t.ok(
+      run.digits.every((d) => d.source === 'inband'),
+      `[${set.name}] digits reported as in-band (${run.digits.length} of ${set.cases[0].spans.length})`,
+    );
     checkSet(t, set, { baseline });
   }
 });
@@ -134,7 +158,10 @@ t.test('gateway leaking in-band tone around its RFC 4733 events (10-40 ms before
   t.ok(runMultimon(audioOnly).length >= 8, `control: multimon-ng finds ${runMultimon(audioOnly).length} digits in the leaked tone alone`);
   const run = runAgent(stream, { mode: 'silence' });
   t.equal(run.digits.map((d) => d.digit).join(''), keys.join(''), 'each key reported once, in order');
-  t.ok(run.digits.every((d) => d.source === 'rfc4733'), 'from its RFC 4733 events (the leaked tone is not a second digit)');
+  t.ok(
+    run.digits.every((d) => d.source === 'rfc4733'),
+    'from its RFC 4733 events (the leaked tone is not a second digit)',
+  );
   const set: LeakSet = { name: 'gateway leak', cases: [{ pcm, spans, withoutDigits: toInt16(withoutDigits), quietBackground: true }] };
   checkSet(t, set, { baseline: runDtmf2num(toInt16(withoutDigits)).length, gateway: [stream] });
 });
@@ -150,6 +177,8 @@ t.test('digits under speech (talk-down) through the stage', async (t) => {
 });
 
 t.teardown(() => {
-  const rows = [...figures].map(([mode, f]) => `${mode}: worst ${f.worstLeakMs} ms per digit above -45 dBm0, strongest beyond allowance ${f.maxBeyondDbm0.toFixed(1)} dBm0, strongest at all ${f.maxDbm0.toFixed(1)} dBm0`);
+  const rows = [...figures].map(
+    ([mode, f]) => `${mode}: worst ${f.worstLeakMs} ms per digit above -45 dBm0, strongest beyond allowance ${f.maxBeyondDbm0.toFixed(1)} dBm0, strongest at all ${f.maxDbm0.toFixed(1)} dBm0`,
+  );
   if (rows.length > 0) console.log(`# agent stage residual figures (quiet sets):\n# ${rows.join('\n# ')}`);
 });

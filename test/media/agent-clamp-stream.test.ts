@@ -52,7 +52,10 @@ function recovered(pcm: Int16Array, mode: ClampMode): string[] {
 
 t.test('recorded fixtures through the stage in secure mode, every mode', async (t) => {
   if (!toolsPresent) return;
-  let inbandSeen = 0, eventSeen = 0, worstLeak = 0, maxBeyond = -Infinity;
+  let inbandSeen = 0,
+    eventSeen = 0,
+    worstLeak = 0,
+    maxBeyond = -Infinity;
   for (const file of FILES) {
     const bytes = readFileSync(new URL(`../../fixtures/rtp/${file}`, import.meta.url));
     const replay = await replayCapture(bytes, file);
@@ -65,15 +68,31 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
         }
       });
       const expectedRfc = rfc4733DigitsOf(packets, s.eventPayloadType);
-      const expectedInband = s.digits.filter((d) => d.source === 'inband').map((d) => d.digit).join('');
-      const input = decodeFrom(packets.map((p) => p.bytes), parsed(packets[0].bytes).timestamp, codec, s.payloadType);
+      const expectedInband = s.digits
+        .filter((d) => d.source === 'inband')
+        .map((d) => d.digit)
+        .join('');
+      const input = decodeFrom(
+        packets.map((p) => p.bytes),
+        parsed(packets[0].bytes).timestamp,
+        codec,
+        s.payloadType,
+      );
       t.equal(recovered(input, 'silence').length > 0, expectedInband.length > 0, `${file} ${s.id.srcPort}: control, multimon-ng finds the in-band digits in the input (${expectedInband || 'none'})`);
       for (const mode of MODES) {
         const name = `${file} ${s.id.srcPort}->${s.id.dstPort} [${mode}]`;
         const out: Uint8Array[] = [];
         const digits: RtpPress[] = [];
         const clock = new PressClock();
-        const stage = createClampStage({ codec, audioPayloadType: s.payloadType, eventPayloadType: s.eventPayloadType, mode, secure: true, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(clock.rtp(d)) });
+        const stage = createClampStage({
+          codec,
+          audioPayloadType: s.payloadType,
+          eventPayloadType: s.eventPayloadType,
+          mode,
+          secure: true,
+          send: (p) => out.push(p.slice()),
+          onDigit: (d) => digits.push(clock.rtp(d)),
+        });
         for (const p of packets) {
           clock.saw(p.bytes, p.timeMs);
           stage.push(Uint8Array.from(p.bytes), p.timeMs);
@@ -83,8 +102,18 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
         t.equal(c.eventPackets, 0, `${name}: no telephone-event packet out`);
         t.same([...c.ssrcs], [s.id.ssrc], `${name}: one SSRC`);
         if (CLEAN.has(file)) t.ok(c.seqBreaks.length === 0 && c.tsBreaks.length === 0, `${name}: seq contiguous, timestamps continuous`, { seq: c.seqBreaks, ts: c.tsBreaks });
-        t.equal(digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join(''), expectedRfc, `${name}: RFC 4733 digits to the listener`);
-        const inband = digits.filter((d) => d.source === 'inband').map((d) => d.digit).join('');
+        t.equal(
+          digits
+            .filter((d) => d.source === 'rfc4733')
+            .map((d) => d.digit)
+            .join(''),
+          expectedRfc,
+          `${name}: RFC 4733 digits to the listener`,
+        );
+        const inband = digits
+          .filter((d) => d.source === 'inband')
+          .map((d) => d.digit)
+          .join('');
         if (CLEAN.has(file)) t.equal(inband, expectedInband, `${name}: in-band digits to the listener`);
         eventSeen += expectedRfc.length;
         inbandSeen += inband.length;
@@ -98,8 +127,10 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
         const leak = Math.max(0, ...report.leakMsPerDigit);
         worstLeak = Math.max(worstLeak, leak);
         maxBeyond = Math.max(maxBeyond, report.maxBeyondAllowanceDbm0);
-        t.ok(leak <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
-          `${name}: residual ${leak} ms per digit above -45 dBm0, ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`);
+        t.ok(
+          leak <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
+          `${name}: residual ${leak} ms per digit above -45 dBm0, ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`,
+        );
       }
     }
   }
@@ -156,7 +187,7 @@ t.test('secure mode switched on and off at random points: no seq/ts jump, no dig
     const tsBreaks: number[] = [];
     for (let k = 1; k < ps.length; k++) {
       if (ps[k].payloadType !== 0 || ps[k - 1].payloadType !== 0) continue;
-      if (ps[k].timestamp !== ((ps[k - 1].timestamp + ps[k - 1].payload.length) >>> 0)) tsBreaks.push(k);
+      if (ps[k].timestamp !== (ps[k - 1].timestamp + ps[k - 1].payload.length) >>> 0) tsBreaks.push(k);
     }
     t.same(tsBreaks, [], `[${mode}] timestamps continuous`);
     // Each run of packets sent in secure mode: nothing recoverable in it.
@@ -178,10 +209,15 @@ t.test('secure mode switched on and off at random points: no seq/ts jump, no dig
     }
     close();
     t.ok(runs.length >= 4, `[${mode}] ${runs.length} secure periods`);
-    t.ok(runs.every((r) => r.every((b) => parsed(b).payloadType !== EVENT_PT)), `[${mode}] no telephone-event packet in a secure period`);
+    t.ok(
+      runs.every((r) => r.every((b) => parsed(b).payloadType !== EVENT_PT)),
+      `[${mode}] no telephone-event packet in a secure period`,
+    );
     const decodeRun = (r: Uint8Array[]): Int16Array => decodeFrom(r, parsed(r[0]).timestamp, 'PCMU', 0);
     const offRecovered = runMultimonJoined(openRuns.map(decodeRun)).length;
-    const leaked = runMultimonJoined(runs.map(decodeRun)).map((d) => d.digit).filter((d) => mode !== 'digit' || d !== FIXED);
+    const leaked = runMultimonJoined(runs.map(decodeRun))
+      .map((d) => d.digit)
+      .filter((d) => mode !== 'digit' || d !== FIXED);
     t.same(leaked, [], `[${mode}] multimon-ng recovers nothing from the secure periods`);
     t.ok(offRecovered > 0, `[${mode}] control: it does find digits outside them (${offRecovered})`);
   }
@@ -215,7 +251,9 @@ t.test('outside secure mode: the same bytes, sent at once; after events were rep
   const tailOut = out.slice(out.length - 50);
   const offsets = new Set(tail.map((b, k) => (parsed(tailOut[k]).sequence - parsed(b).sequence) & 0xffff));
   t.equal(offsets.size, 1, 'after secure mode: one constant sequence offset');
-  t.ok(tail.every((b, k) => Buffer.compare(Buffer.from(b.subarray(4)), Buffer.from(tailOut[k].subarray(4))) === 0 && b[0] === tailOut[k][0] && b[1] === tailOut[k][1]),
-    'every other byte identical');
+  t.ok(
+    tail.every((b, k) => Buffer.compare(Buffer.from(b.subarray(4)), Buffer.from(tailOut[k].subarray(4))) === 0 && b[0] === tailOut[k][0] && b[1] === tailOut[k][1]),
+    'every other byte identical',
+  );
   t.same(checkStream(out).seqBreaks, [], 'and the sequence stays contiguous across the switch');
 });

@@ -22,7 +22,10 @@ t.test('delays by exactly the lookahead; the first lookahead is silence', async 
     c.process(p, TS0 + 160 * f);
     out.push(...p);
   }
-  t.ok(out.slice(0, 320).every((x) => x === ULAW_SILENCE), 'line starts empty');
+  t.ok(
+    out.slice(0, 320).every((x) => x === ULAW_SILENCE),
+    'line starts empty',
+  );
   let wrong = 0;
   for (let i = 320; i < out.length; i++) if (out[i] !== code(TS0 + i - 320)) wrong++;
   t.equal(wrong, 0, 'sample at ts T is the input of T - 320');
@@ -61,7 +64,10 @@ t.test('windows growing with each event packet merge; a window that has left the
   c.process(p, ts + 160);
   // output of [ts+160, ts+480) = input [ts, ts+320): [ts, ts+300) muted, [ts+300, ts+320) kept
   t.ok(p.subarray(0, 300).every((x) => x === ULAW_SILENCE));
-  t.same([...p.subarray(300, 320)], Array.from({ length: 20 }, (_, i) => code(ts + 300 + i)));
+  t.same(
+    [...p.subarray(300, 320)],
+    Array.from({ length: 20 }, (_, i) => code(ts + 300 + i)),
+  );
 });
 
 t.test('lost and reordered frames: a missing input is silence, a late one still lands in place', async (t) => {
@@ -76,13 +82,24 @@ t.test('lost and reordered frames: a missing input is silence, a late one still 
   c.process(d, TS0 + 480); // TS0+320 comes late
   c.process(late, TS0 + 320);
   c.process(e, TS0 + 640);
-  t.same([...d], Array.from({ length: 160 }, (_, i) => code(TS0 + 160 + i)), 'd carries b');
-  t.same([...e], Array.from({ length: 160 }, (_, i) => code(TS0 + 320 + i)), 'e carries the late frame');
+  t.same(
+    [...d],
+    Array.from({ length: 160 }, (_, i) => code(TS0 + 160 + i)),
+    'd carries b',
+  );
+  t.same(
+    [...e],
+    Array.from({ length: 160 }, (_, i) => code(TS0 + 320 + i)),
+    'e carries the late frame',
+  );
   const c2 = new SilenceDelayClamp('PCMU', 320);
   c2.process(frame(TS0), TS0);
   const after = frame(TS0 + 480);
   c2.process(after, TS0 + 480); // 160-320 lost
-  t.ok(after.every((x) => x === ULAW_SILENCE), 'lost input comes out as silence');
+  t.ok(
+    after.every((x) => x === ULAW_SILENCE),
+    'lost input comes out as silence',
+  );
 });
 
 t.test('timestamps across the 32-bit wrap (extended) keep the delay', async (t) => {
@@ -92,7 +109,10 @@ t.test('timestamps across the 32-bit wrap (extended) keep the delay', async (t) 
   const second = frame(ts + 160);
   c.process(first, ts);
   c.process(second, ts + 160);
-  t.same([...second], Array.from({ length: 160 }, (_, i) => code(ts + i)));
+  t.same(
+    [...second],
+    Array.from({ length: 160 }, (_, i) => code(ts + i)),
+  );
 });
 
 t.test('zero lookahead is a pass-through except windows; reset empties the line', async (t) => {
@@ -105,7 +125,10 @@ t.test('zero lookahead is a pass-through except windows; reset empties the line'
   d.reset();
   const q = frame(TS0 + 160);
   d.process(q, TS0 + 160);
-  t.ok(q.every((x) => x === ULAW_SILENCE), 'after reset the held audio is gone');
+  t.ok(
+    q.every((x) => x === ULAW_SILENCE),
+    'after reset the held audio is gone',
+  );
 });
 
 t.test('oversized frames are silenced; bad options and use after close are MediaErrors', async (t) => {

@@ -330,7 +330,16 @@ t.test('streaming writers: unfinalised sizes mean "to the end of the file"', asy
     const file = concat(ascii('RIFF'), u32le(riffSize), ascii('WAVE'), fmt, dataHeader(dataSize), body);
     sameSamples(t, parseWav(file, 'stream.wav').samples, samples, label);
   }
-  const rf64 = concat(ascii('RF64'), u32le(0xffffffff), ascii('WAVE'), chunk('ds64', concat(u32le(0), u32le(0), u32le(160), u32le(0), u32le(80), u32le(0), u32le(0))), fmt, dataHeader(0xffffffff), body, ascii('LIST'));
+  const rf64 = concat(
+    ascii('RF64'),
+    u32le(0xffffffff),
+    ascii('WAVE'),
+    chunk('ds64', concat(u32le(0), u32le(0), u32le(160), u32le(0), u32le(80), u32le(0), u32le(0))),
+    fmt,
+    dataHeader(0xffffffff),
+    body,
+    ascii('LIST'),
+  );
   sameSamples(t, parseWav(rf64, 'rf64.wav').samples, samples, 'RF64 with the data size in ds64');
 
   const finalisedEmpty = concat(ascii('RIFF'), u32le(36), ascii('WAVE'), fmt, dataHeader(0));
@@ -350,7 +359,16 @@ t.test('malformed, truncated, empty and unsupported files', async (t) => {
   expectError(t, () => parseWav(new Uint8Array(0), 'in.wav'), 'EEMPTY', /empty: the file is 0 bytes/);
   expectError(t, () => parseWav(ascii('hello, this is text and not audio'), 'in.wav'), 'ENOTWAV', /not a WAV file/);
   expectError(t, () => parseWav(ascii('RI'), 'in.wav'), 'ENOTWAV', /not a WAV file/);
-  expectError(t, () => parseWav(riff([fmt], undefined, 'RIFF').map((b, i) => (i >= 8 && i < 12 ? 'AVI '.charCodeAt(i - 8) : b)), 'in.wav'), 'ENOTWAV', /RIFF form 'AVI '/);
+  expectError(
+    t,
+    () =>
+      parseWav(
+        riff([fmt], undefined, 'RIFF').map((b, i) => (i >= 8 && i < 12 ? 'AVI '.charCodeAt(i - 8) : b)),
+        'in.wav',
+      ),
+    'ENOTWAV',
+    /RIFF form 'AVI '/,
+  );
   expectError(t, () => parseWav(riff([fmt], undefined, 'RIFX'), 'in.wav'), 'EUNSUPPORTED', /big-endian/);
   expectError(t, () => parseWav(good.subarray(0, 10), 'in.wav'), 'ETRUNCATED', /truncated: 10 bytes/);
 
@@ -524,4 +542,3 @@ t.test('files written by sox', async (t) => {
     await expectRejection(t, readAudioFile(path), 'ETRUNCATED', /truncated: data chunk declares 8000 bytes but only 956 are present/, path);
   });
 });
-

@@ -36,7 +36,10 @@ function amplitudeAt(x: Int16Array, hz: number, rate: number): number {
 }
 
 t.test('G.711: each packet decoded byte for byte, one reused view handed over', async (t) => {
-  for (const [codec, encode, decode] of [['PCMU', encodeUlaw, decodeUlaw], ['PCMA', encodeAlaw, decodeAlaw]] as const) {
+  for (const [codec, encode, decode] of [
+    ['PCMU', encodeUlaw, decodeUlaw],
+    ['PCMA', encodeAlaw, decodeAlaw],
+  ] as const) {
     const tap = new CallerAudioTap();
     const frames: Int16Array[] = [];
     const views = new Set<Int16Array>();
@@ -57,7 +60,7 @@ t.test('G.711: each packet decoded byte for byte, one reused view handed over', 
   }
 });
 
-t.test('G.722: the lower band of a wideband stream, at 8 kHz, from the tap\'s own decoder', async (t) => {
+t.test("G.722: the lower band of a wideband stream, at 8 kHz, from the tap's own decoder", async (t) => {
   const tap = new CallerAudioTap();
   const heard: number[] = [];
   tap.setSink((pcm) => heard.push(...pcm));
@@ -101,14 +104,23 @@ t.test('nothing for Opus, for another payload type, for an empty payload, or wit
   tap.push(packet(codes), 0, 12, 172, leg('PCMU', 0));
   t.equal(calls, 1);
   const view = last as unknown as Int16Array;
-  t.ok(view.some((s) => s !== 0), 'audio in the view');
+  t.ok(
+    view.some((s) => s !== 0),
+    'audio in the view',
+  );
   tap.setSink(null);
-  t.ok(view.every((s) => s === 0), 'sink gone: the buffer is zeroed');
+  t.ok(
+    view.every((s) => s === 0),
+    'sink gone: the buffer is zeroed',
+  );
   tap.push(packet(codes), 0, 12, 172, leg('PCMU', 0));
   t.equal(calls, 1, 'nothing after the sink went');
   tap.setSink(() => calls++);
   tap.push(packet(codes), 0, 12, 172, leg('PCMU', 0));
   tap.close();
-  t.ok(view.every((s) => s === 0), 'closed: zeroed');
+  t.ok(
+    view.every((s) => s === 0),
+    'closed: zeroed',
+  );
   t.notOk(tap.active);
 });

@@ -22,7 +22,7 @@ t.test('G.711 ports: one byte per sample, the reference codec, bounds checked', 
     if (name === 'PCMU') {
       const ref = new Uint8Array(160);
       encodeUlaw(pcm, ref);
-      t.same(bytes, ref, 'PCMU bytes are the reference encoder\'s');
+      t.same(bytes, ref, "PCMU bytes are the reference encoder's");
       const refPcm = new Int16Array(160);
       decodeUlaw(ref, refPcm);
       t.same(back, refPcm);

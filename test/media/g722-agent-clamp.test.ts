@@ -40,7 +40,16 @@ function runG722(packets: readonly StreamPacket[], mode: ClampMode, secure = tru
   const out: Uint8Array[] = [];
   const digits: RtpPress[] = [];
   const clock = new PressClock(8000);
-  const stage = createClampStage({ codec: 'G722', audioPayloadType: G722_PT, eventPayloadType: G722_EVENT_PT, mode, secure, resyncMs, send: (p) => out.push(p.slice()), onDigit: (d) => digits.push(clock.rtp(d)) });
+  const stage = createClampStage({
+    codec: 'G722',
+    audioPayloadType: G722_PT,
+    eventPayloadType: G722_EVENT_PT,
+    mode,
+    secure,
+    resyncMs,
+    send: (p) => out.push(p.slice()),
+    onDigit: (d) => digits.push(clock.rtp(d)),
+  });
   packets.forEach((p, i) => {
     const on = switches.get(i);
     if (on !== undefined) stage.setSecure(on);
@@ -59,7 +68,8 @@ function firstTs(packets: readonly StreamPacket[]): number {
 /** Wideband speech: espeak-ng (22.05 kHz) at 16 kHz, cached. */
 function speech16k(): Int16Array {
   const path = join(cacheDir('g722'), 'espeak-stage.wav');
-  if (!existsSync(path)) execFileSync('espeak-ng', ['-v', 'en+f3', '-s', '150', '-w', path, 'Thank you. I will now take your payment. Please key in the long number across the front of your card.'], { stdio: 'ignore' });
+  if (!existsSync(path))
+    execFileSync('espeak-ng', ['-v', 'en+f3', '-s', '150', '-w', path, 'Thank you. I will now take your payment. Please key in the long number across the front of your card.'], { stdio: 'ignore' });
   const audio = parseWav(readFileSync(path), 'espeak-stage.wav');
   return resample(audio.samples, audio.sampleRate, 16_000);
 }
@@ -99,14 +109,25 @@ t.test('generated digits after wideband speech through the G.722 stage, every mo
   const pcm16k = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   const offsets: number[] = []; // 16 kHz
   let at = 0;
-  for (const p of parts) { offsets.push(at); pcm16k.set(p, at); at += p.length; }
+  for (const p of parts) {
+    offsets.push(at);
+    pcm16k.set(p, at);
+    at += p.length;
+  }
   // Spans on the 8 kHz timeline (= RTP ticks from ts0).
-  const spans: (Span & { digit?: string })[] = sets.flatMap((s, i) => s.cases[0].spans.map((sp) => ({ startSample: sp.startSample + offsets[i + 1] / 2, endSample: sp.endSample + offsets[i + 1] / 2, digit: 'digit' in sp ? String(sp.digit) : undefined })));
+  const spans: (Span & { digit?: string })[] = sets.flatMap((s, i) =>
+    s.cases[0].spans.map((sp) => ({ startSample: sp.startSample + offsets[i + 1] / 2, endSample: sp.endSample + offsets[i + 1] / 2, digit: 'digit' in sp ? String(sp.digit) : undefined })),
+  );
   const quietEnd = offsets[3] / 2; // Q.24 and fast dialling have a quiet background; 15 dB SNR does not
   const from = offsets[1] / 2;
   const packets = buildG722Stream({ pcm16k });
   const ts0 = firstTs(packets);
-  const heardIn = to8k(decodeG722ByTimestamp(packets.map((p) => p.bytes), ts0));
+  const heardIn = to8k(
+    decodeG722ByTimestamp(
+      packets.map((p) => p.bytes),
+      ts0,
+    ),
+  );
   const rawDigits = runMultimon(to8k(pcm16k).subarray(from)).length;
   const inDigits = runMultimon(heardIn.subarray(from)).length;
   t.ok(inDigits >= rawDigits * 0.9 && inDigits > 50, `multimon-ng finds ${inDigits} digits in the G.722 input, ${rawDigits} in the raw PCM (the test can fail)`);
@@ -118,7 +139,12 @@ t.test('generated digits after wideband speech through the G.722 stage, every mo
     const lag = run.stage.lookaheadSamples;
     const aligned = heard.subarray(lag, lag + heardIn.length);
     const found = runMultimon(aligned.subarray(from - 800)).map((d) => d.digit);
-    if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `${name} multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+    if (mode === 'digit')
+      t.ok(
+        found.every((d) => d === FIXED),
+        `${name} multimon-ng recovers only ${FIXED}`,
+        { found: found.join('') },
+      );
     else t.same(found, [], `${name} multimon-ng recovers no digit`);
     t.equal(run.stage.stats.notDecoded, 0, `${name} every packet decoded`);
     t.equal(run.stage.stats.decoded, packets.length, `${name} each packet decoded once`);
@@ -126,8 +152,10 @@ t.test('generated digits after wideband speech through the G.722 stage, every mo
       const quiet = spans.filter((s) => s.endSample <= quietEnd).map((s) => ({ startSample: s.startSample - from, endSample: s.endSample - from }));
       const report = residualReport(aligned.subarray(from, quietEnd), quiet);
       const worst = Math.max(...report.leakMsPerDigit);
-      t.ok(worst <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
-        `${name} residual: at most ${worst} ms per digit above -45 dBm0 (limit 5), ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`);
+      t.ok(
+        worst <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
+        `${name} residual: at most ${worst} ms per digit above -45 dBm0 (limit 5), ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`,
+      );
     }
     const hits = new Map<number, number>();
     let unmatched = 0;
@@ -139,7 +167,10 @@ t.test('generated digits after wideband speech through the G.722 stage, every mo
       else hits.set(i, (hits.get(i) ?? 0) + 1);
     }
     t.equal(unmatched, 0, `${name} every reported digit is one of the tones (8 kHz RTP timestamps)`);
-    t.ok([...hits.values()].every((n) => n === 1), `${name} no tone reported twice (${run.digits.length} reported, ${spans.length} tones)`);
+    t.ok(
+      [...hits.values()].every((n) => n === 1),
+      `${name} no tone reported twice (${run.digits.length} reported, ${spans.length} tones)`,
+    );
     t.ok(run.digits.length >= spans.length * 0.6, `${name} most digits reported (${run.digits.length} of ${spans.length})`);
   }
 });
@@ -163,20 +194,39 @@ t.test('RFC 4733 events (telephone-event/8000) with leaked in-band tone around t
   });
   const packets = buildG722Stream({ pcm16k: up(toInt16(mix)), events });
   const ts0 = firstTs(packets);
-  t.ok(runMultimon(to8k(decodeG722ByTimestamp(packets.map((p) => p.bytes), ts0))).length > 0, 'the leaked tone alone is decodable in the input');
+  t.ok(
+    runMultimon(
+      to8k(
+        decodeG722ByTimestamp(
+          packets.map((p) => p.bytes),
+          ts0,
+        ),
+      ),
+    ).length > 0,
+    'the leaked tone alone is decodable in the input',
+  );
   for (const mode of MODES) {
     const run = runG722(packets, mode);
     const name = `[${mode}]`;
     checkStreamOut(t, name, run.out);
     const heard = to8k(decodeG722ByTimestamp(run.out, ts0));
     const found = runMultimon(heard).map((d) => d.digit);
-    if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `${name} multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+    if (mode === 'digit')
+      t.ok(
+        found.every((d) => d === FIXED),
+        `${name} multimon-ng recovers only ${FIXED}`,
+        { found: found.join('') },
+      );
     else t.same(found, [], `${name} multimon-ng recovers no digit`);
     if (mode === 'silence') {
       const report = residualReport(heard, []);
       t.ok(report.maxDbm0 < -45, `${name} residual everywhere under -45 dBm0 (${report.maxDbm0.toFixed(1)})`);
     }
-    t.same(run.digits.map((d) => `${d.digit}/${d.source}`), keys.map((k) => `${k}/rfc4733`), `${name} each digit reported once, from its events`);
+    t.same(
+      run.digits.map((d) => `${d.digit}/${d.source}`),
+      keys.map((k) => `${k}/rfc4733`),
+      `${name} each digit reported once, from its events`,
+    );
     const d0 = run.digits[0];
     t.equal((d0.endTs - d0.startTs) >>> 0, events[0].frames * 160, `${name} digit span in 8 kHz RTP time`);
     t.equal(run.stage.stats.eventsRemoved, packets.filter((p) => (p.bytes[1] & 0x7f) === G722_EVENT_PT).length, `${name} every event packet removed`);
@@ -190,16 +240,26 @@ t.test('secure mode off: byte-identical pass-through (decoded all the same)', as
   const packets = buildG722Stream({ pcm16k: up(toInt16(mix)), events: [{ digit: '3', startFrame: 40, frames: 5 }] });
   const run = runG722(packets, 'silence', false);
   t.equal(run.out.length, packets.length, 'every packet out');
-  t.ok(run.out.every((p, i) => Buffer.compare(Buffer.from(p), Buffer.from(packets[i].bytes)) === 0), 'byte for byte');
+  t.ok(
+    run.out.every((p, i) => Buffer.compare(Buffer.from(p), Buffer.from(packets[i].bytes)) === 0),
+    'byte for byte',
+  );
   const audioPackets = packets.filter((p) => (p.bytes[1] & 0x7f) === G722_PT).length;
   t.equal(run.stage.stats.decoded, audioPackets, 'every audio packet decoded (the decoder is in step when secure mode starts)');
-  t.same(run.digits.map((d) => d.digit), ['3'], 'RFC 4733 digit still reported');
+  t.same(
+    run.digits.map((d) => d.digit),
+    ['3'],
+    'RFC 4733 digit still reported',
+  );
 
   // Secure for the first half, then off: the tail passes untouched but for the sequence offset.
   const { out } = runG722(packets, 'silence', true, new Map([[packets.length - 5, false]]));
   t.same(checkG722Stream(out).seqBreaks, [], 'switch-off: sequence contiguous');
   const tail = out.slice(-4);
-  t.ok(tail.every((p, i) => Buffer.compare(Buffer.from(p.subarray(4)), Buffer.from(packets[packets.length - 4 + i].bytes.subarray(4))) === 0), "after switch-off: the caller's bytes (only seq may differ)");
+  t.ok(
+    tail.every((p, i) => Buffer.compare(Buffer.from(p.subarray(4)), Buffer.from(packets[packets.length - 4 + i].bytes.subarray(4))) === 0),
+    "after switch-off: the caller's bytes (only seq may differ)",
+  );
 });
 
 t.test('secure mode switched on mid-stream just before a tone: nothing leaks', async (t) => {
@@ -214,9 +274,28 @@ t.test('secure mode switched on mid-stream just before a tone: nothing leaks', a
   const switchAt = Math.floor(talk.length / 320) - 2; // 40 ms before the tone's frame
   const { out, digits, stage } = runG722(packets, 'silence', false, new Map([[switchAt, true]]));
   t.equal(stage.stats.decoded, packets.length, 'every packet decoded, before the switch too');
-  t.same(runMultimon(to8k(decodeG722ByTimestamp(packets.map((p) => p.bytes), ts0))).map((d) => d.digit), ['5'], 'the input has the tone');
-  t.same(runMultimon(to8k(decodeG722ByTimestamp(out, ts0))).map((d) => d.digit), [], 'the agent does not');
-  t.same(digits.map((d) => d.digit), ['5'], 'the digit is reported');
+  t.same(
+    runMultimon(
+      to8k(
+        decodeG722ByTimestamp(
+          packets.map((p) => p.bytes),
+          ts0,
+        ),
+      ),
+    ).map((d) => d.digit),
+    ['5'],
+    'the input has the tone',
+  );
+  t.same(
+    runMultimon(to8k(decodeG722ByTimestamp(out, ts0))).map((d) => d.digit),
+    [],
+    'the agent does not',
+  );
+  t.same(
+    digits.map((d) => d.digit),
+    ['5'],
+    'the digit is reported',
+  );
 });
 
 /** Recorded speech (Asterisk prompts, 8 kHz) at 16 kHz with a 6 kHz whistle at -30 dBFS for the high band. */
@@ -224,7 +303,10 @@ function recordedSpeechWithHighBand(): Int16Array {
   const parts = ['digits/1.wav', 'vm-intro.wav', 'demo-congrats.wav'].map((f) => readAudio8k(join(SPEECH_DIR, f)));
   const pcm8k = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { pcm8k.set(p, at); at += p.length; }
+  for (const p of parts) {
+    pcm8k.set(p, at);
+    at += p.length;
+  }
   const pcm = up(pcm8k);
   for (let i = 0; i < pcm.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, pcm[i] + Math.round(1036 * Math.sin((2 * Math.PI * 6000 * i) / 16_000))));
   return pcm;
@@ -239,7 +321,10 @@ t.test('speech without digits: nothing clamped, same level, wideband kept', asyn
   checkStreamOut(t, 'speech', run.out);
   t.equal(run.stage.mutedMs, 0, 'no ms clamped on speech');
   t.same(run.digits, [], 'no digit on speech');
-  const heardIn = decodeG722ByTimestamp(packets.map((p) => p.bytes), ts0);
+  const heardIn = decodeG722ByTimestamp(
+    packets.map((p) => p.bytes),
+    ts0,
+  );
   const heard = decodeG722ByTimestamp(run.out, ts0);
   const lag = 2 * run.stage.lookaheadSamples; // 16 kHz
   const aligned = heard.subarray(lag, lag + heardIn.length);
@@ -250,14 +335,21 @@ t.test('speech without digits: nothing clamped, same level, wideband kept', asyn
   const highIn = bandPowerDb(heardIn, 0, n, 5800, 6300);
   const highOut = bandPowerDb(aligned, 0, n, 5800, 6300);
   t.ok(highIn > -40 && Math.abs(highIn - highOut) <= 1.5, `the 6 kHz whistle: ${highOut.toFixed(1)} dB out, ${highIn.toFixed(1)} dB in (secure mode keeps wideband)`);
-  let signal = 0, error = 0;
-  for (let i = 0; i < n; i++) { signal += heardIn[i] ** 2; error += (heardIn[i] - aligned[i]) ** 2; }
+  let signal = 0,
+    error = 0;
+  for (let i = 0; i < n; i++) {
+    signal += heardIn[i] ** 2;
+    error += (heardIn[i] - aligned[i]) ** 2;
+  }
   t.ok(10 * Math.log10(signal / error) > 20, `SNR of the re-encoded speech against the caller's: ${(10 * Math.log10(signal / error)).toFixed(1)} dB`);
 });
 
 t.test('hostile packets: oversized, truncated, late, duplicate, foreign payload types', async (t) => {
   const base = buildG722Stream({ pcm16k: new Int16Array(320 * 20) });
-  const packet = (seq: number, ts: number, payload: Uint8Array, pt = G722_PT): StreamPacket => ({ bytes: serializeRtp({ payloadType: pt, marker: false, sequence: seq, timestamp: ts, ssrc: G722_SSRC, payload }), atMs: 0 });
+  const packet = (seq: number, ts: number, payload: Uint8Array, pt = G722_PT): StreamPacket => ({
+    bytes: serializeRtp({ payloadType: pt, marker: false, sequence: seq, timestamp: ts, ssrc: G722_SSRC, payload }),
+    atMs: 0,
+  });
   const ts0 = firstTs(base);
   const hostile: StreamPacket[] = [
     ...base.slice(0, 5),
@@ -272,7 +364,10 @@ t.test('hostile packets: oversized, truncated, late, duplicate, foreign payload 
     const run = runG722(hostile, 'silence', secure);
     const pts = run.out.map((p) => p[1] & 0x7f);
     if (secure) {
-      t.ok(run.out.every((p) => p.length <= 12 + 960), 'secure: nothing oversized reaches the agent');
+      t.ok(
+        run.out.every((p) => p.length <= 12 + 960),
+        'secure: nothing oversized reaches the agent',
+      );
       t.notOk(pts.includes(18), 'secure: the foreign payload type is dropped');
       t.ok(run.stage.stats.notDecoded >= 1, `secure: undecodable packets counted (${run.stage.stats.notDecoded})`);
     } else {

@@ -15,7 +15,8 @@ function tone(rate: number, hz: number, n: number, amplitude = 8000): Int16Array
 
 /** Amplitude of `hz` in `pcm` over [from, to) (single-bin DFT). */
 function amplitudeAt(pcm: Int16Array, rate: number, hz: number, from: number, to: number): number {
-  let re = 0, im = 0;
+  let re = 0,
+    im = 0;
   for (let i = from; i < to; i++) {
     re += pcm[i] * Math.cos((2 * Math.PI * hz * i) / rate);
     im += pcm[i] * Math.sin((2 * Math.PI * hz * i) / rate);

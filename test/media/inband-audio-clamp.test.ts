@@ -58,7 +58,10 @@ t.test('delays by exactly the lookahead, keeping the original codes; the line st
   const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
   t.equal(clamp.lookaheadSamples, L);
   const out = run(clamp, input);
-  t.ok(out.subarray(0, L).every((c) => c === ULAW_SILENCE), 'first lookahead is silence');
+  t.ok(
+    out.subarray(0, L).every((c) => c === ULAW_SILENCE),
+    'first lookahead is silence',
+  );
   let wrong = 0;
   for (let i = L; i < out.length; i++) if (out[i] !== input[i - L]) wrong++;
   t.equal(wrong, 0, 'code at ts T is the input code of T - lookahead, byte for byte');
@@ -75,7 +78,10 @@ t.test('an in-band digit is muted before any of it passes, and reported in RTP t
   t.equal(digits.length, 1);
   t.equal(digits[0].digit, '7');
   const start = TS0 + 6000; // extended RTP time, as the stage gives it
-  t.ok(Math.abs(digits[0].startTs - start) <= 40 && Math.abs(digits[0].endTs - (start + 480)) <= 40, `timestamps within 5 ms (${digits[0].startTs}-${digits[0].endTs}, tone ${start}-${start + 480}, extended)`);
+  t.ok(
+    Math.abs(digits[0].startTs - start) <= 40 && Math.abs(digits[0].endTs - (start + 480)) <= 40,
+    `timestamps within 5 ms (${digits[0].startTs}-${digits[0].endTs}, tone ${start}-${start + 480}, extended)`,
+  );
   // Every sample of the tone (output at T + L) replaced by silence.
   let loud = 0;
   for (let n = 6000; n < 6480; n++) if (Math.abs(out[n + L]) > 0) loud++;
@@ -156,11 +162,14 @@ t.test('windows from the stage mute their samples (with fades inside); tone insi
     out.set(p, f * 160);
   }
   const fade = 12; // 1.5 ms raised-cosine edges, inside the window
-  t.ok(out.subarray(7900 + fade + L, 8700 - fade + L).every((c) => c === ALAW_SILENCE), 'the window is silence');
+  t.ok(
+    out.subarray(7900 + fade + L, 8700 - fade + L).every((c) => c === ALAW_SILENCE),
+    'the window is silence',
+  );
   let touched = 0;
   for (let n = L; n < 16000; n++) if ((n - L < 7900 - 20 || n - L >= 8700) && out[n] !== alaw[n - L]) touched++;
   t.equal(touched, 0, 'outside it (and the detector span around the tone) the input');
-  t.same(digits, [], 'the tone inside the window is the event\'s: not reported as in-band');
+  t.same(digits, [], "the tone inside the window is the event's: not reported as in-band");
 });
 
 t.test('reset: the line refills from silence', async (t) => {
@@ -170,14 +179,22 @@ t.test('reset: the line refills from silence', async (t) => {
   clamp.reset();
   const p = input.slice(3200, 3360);
   clamp.process(p, TS0 + 3200);
-  t.ok(p.every((c) => c === ULAW_SILENCE), 'first frame after reset is silence');
+  t.ok(
+    p.every((c) => c === ULAW_SILENCE),
+    'first frame after reset is silence',
+  );
   const q = input.slice(3360, 3520);
   clamp.process(q, TS0 + 3360);
   t.same([...q.subarray(L - 160)], [...input.subarray(3200, 3200 + 320 - L)], 'then the input from the reset on');
 });
 
 t.test('noise mode: comfort noise at the background level, within a sane range', async (t) => {
-  for (const [backgroundDbm0, expected] of [[-50, -50], [-62, -62], [-30, -40], [-90, -70]] as const) {
+  for (const [backgroundDbm0, expected] of [
+    [-50, -50],
+    [-62, -62],
+    [-30, -40],
+    [-90, -70],
+  ] as const) {
     const mix = new Float64Array(8000 * 3);
     addWhiteNoise(mix, streamRng(`iac/bg${backgroundDbm0}`), backgroundDbm0);
     mixDtmf(mix, 16000, { digit: '1', durationMs: 200, lowDbm0: -8 });
@@ -185,7 +202,8 @@ t.test('noise mode: comfort noise at the background level, within a sane range',
     const out = decode(run(clamp, codes(toInt16(mix))));
     // The middle of the replaced tone (output at T + L).
     let sum = 0;
-    const from = 16000 + 200 + L, to = 16000 + 1400 + L;
+    const from = 16000 + 200 + L,
+      to = 16000 + 1400 + L;
     for (let n = from; n < to; n++) sum += out[n] * out[n];
     const level = meanSquareToDbm0(sum / (to - from));
     t.ok(Math.abs(level - expected) <= 3, `background ${backgroundDbm0} dBm0: comfort noise at ${level.toFixed(1)} dBm0 (expected ${expected}; estimate ${clamp.backgroundDbm0.toFixed(1)})`);
@@ -196,7 +214,10 @@ t.test('bad input and options', async (t) => {
   const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
   const big = new Uint8Array(MAX_FRAME_SAMPLES + 1).fill(3);
   clamp.process(big, TS0);
-  t.ok(big.every((c) => c === ULAW_SILENCE), 'an oversized frame passes nothing');
+  t.ok(
+    big.every((c) => c === ULAW_SILENCE),
+    'an oversized frame passes nothing',
+  );
   clamp.clampWindow(TS0 + 10, TS0 + 5); // empty: ignored
   clamp.close();
   clamp.close();
@@ -210,7 +231,15 @@ t.test('createClampStage: one listener for RFC 4733 and in-band digits; PCMA, no
   const mix = voice(8000 * 4);
   mixDtmf(mix, 4000, { digit: '2', durationMs: 60, lowDbm0: -10 });
   const pcm = toInt16(mix);
-  const packets = buildStream({ pcm, codec: 'PCMA', segments: [{ kind: 'audio', frames: 100 }, { kind: 'digit', digit: '8', samples: 800 }, { kind: 'audio', frames: 50 }] });
+  const packets = buildStream({
+    pcm,
+    codec: 'PCMA',
+    segments: [
+      { kind: 'audio', frames: 100 },
+      { kind: 'digit', digit: '8', samples: 800 },
+      { kind: 'audio', frames: 50 },
+    ],
+  });
   const out: Uint8Array[] = [];
   const digits: RtpPress[] = [];
   const clock = new PressClock();
@@ -220,7 +249,10 @@ t.test('createClampStage: one listener for RFC 4733 and in-band digits; PCMA, no
     stage.push(p.bytes.slice(), p.atMs);
   }
   stage.close();
-  t.same(digits.map((d) => `${d.digit}:${d.source}`), ['2:inband', '8:rfc4733']);
+  t.same(
+    digits.map((d) => `${d.digit}:${d.source}`),
+    ['2:inband', '8:rfc4733'],
+  );
   t.equal(digits[1].startTs, 50000 + 16000, 'event start in RTP time');
   t.equal(digits[1].endTs, 50000 + 16800, 'event end');
   const c = checkStream(out);
@@ -240,7 +272,10 @@ t.test('a timeline far behind (the sender restarted its timestamps) starts the l
     clamp.process(p, back + f * 160);
     out.set(p, f * 160);
   }
-  t.ok(out.subarray(0, L).every((c) => c === ULAW_SILENCE), 'the line refills from silence');
+  t.ok(
+    out.subarray(0, L).every((c) => c === ULAW_SILENCE),
+    'the line refills from silence',
+  );
   let wrong = 0;
   for (let n = L; n < 800; n++) if (out[n] !== input[3200 + n - L]) wrong++;
   t.equal(wrong, 0, 'then the new timeline, delayed by the lookahead');

@@ -43,7 +43,10 @@ function unmutedToneMs(weights: Float32Array, spans: readonly Span[]): number[] 
 function concat(parts: readonly Int16Array[]): Int16Array {
   const out = new Int16Array(parts.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;
-  for (const p of parts) { out.set(p, offset); offset += p.length; }
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
   return out;
 }
 
@@ -58,7 +61,12 @@ function checkSet(t: Test, set: LeakSet): void {
     const results = set.cases.map((c) => clampPcm(c.pcm, { mode }));
     const outputs = results.map((r) => r.output);
     const found = runMultimonJoined(outputs).map((d) => d.digit);
-    if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `[${set.name}] [digit] multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+    if (mode === 'digit')
+      t.ok(
+        found.every((d) => d === FIXED),
+        `[${set.name}] [digit] multimon-ng recovers only ${FIXED}`,
+        { found: found.join('') },
+      );
     else t.equal(found.length, 0, `[${set.name}] [${mode}] multimon-ng recovers no digit`, { found: found.join('') });
     const unmuted = set.cases.flatMap((c, i) => unmutedToneMs(results[i].weights, c.spans));
     t.equal(Math.max(...unmuted), 0, `[${set.name}] [${mode}] no tone sample passes unmuted (worst ${Math.max(...unmuted)} ms)`);
@@ -69,7 +77,10 @@ function checkSet(t: Test, set: LeakSet): void {
     }
     const quiet = set.cases.filter((c) => c.quietBackground);
     if (quiet.length === 0) continue;
-    let worstLeak = 0, stray = 0, maxBeyond = -Infinity, max = -Infinity;
+    let worstLeak = 0,
+      stray = 0,
+      maxBeyond = -Infinity,
+      max = -Infinity;
     set.cases.forEach((c, i) => {
       if (!c.quietBackground) return;
       const report = residualReport(outputs[i], c.spans);
@@ -78,9 +89,11 @@ function checkSet(t: Test, set: LeakSet): void {
       maxBeyond = Math.max(maxBeyond, report.maxBeyondAllowanceDbm0);
       max = Math.max(max, report.maxDbm0);
     });
-    t.ok(worstLeak <= 5 && stray === 0 && maxBeyond < -45,
+    t.ok(
+      worstLeak <= 5 && stray === 0 && maxBeyond < -45,
       `[${set.name}] [${mode}] residual at the DTMF frequencies: at most ${worstLeak} ms per digit above -45 dBm0 (limit 5), ${stray} ms elsewhere, ` +
-      `strongest beyond each digit's allowance ${maxBeyond.toFixed(1)} dBm0, strongest at all ${max.toFixed(1)} dBm0`);
+        `strongest beyond each digit's allowance ${maxBeyond.toFixed(1)} dBm0, strongest at all ${max.toFixed(1)} dBm0`,
+    );
   }
 }
 
@@ -99,14 +112,19 @@ t.test('digits under speech (talk-down): nothing recoverable, speech outside the
   // Frames more than 100 ms from every digit: bit-identical in every mode.
   const away = 100 * SAMPLES_PER_MS;
   for (const mode of MODES) {
-    let frames = 0, identical = 0;
+    let frames = 0,
+      identical = 0;
     for (const c of cases) {
       const { output } = clampPcm(c.pcm, { mode });
       for (let f = 0; f + 160 <= c.pcm.length; f += 160) {
         if (c.spans.some((s) => f + 160 > s.startSample - away && f < s.endSample + away)) continue;
         frames++;
         let same = true;
-        for (let n = f; n < f + 160; n++) if (output[n] !== c.pcm[n]) { same = false; break; }
+        for (let n = f; n < f + 160; n++)
+          if (output[n] !== c.pcm[n]) {
+            same = false;
+            break;
+          }
         if (same) identical++;
       }
     }
@@ -118,7 +136,9 @@ t.test('recorded fixtures (fixtures/rtp, decoded by replay): nothing recoverable
   if (!toolsPresent) return;
   const dir = join(PROJECT_ROOT, 'fixtures', 'rtp');
   const cases: LeakCase[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.pcapn?g?$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.pcapn?g?$/.test(f))
+    .sort()) {
     const result = await replayCapture(readFileSync(join(dir, file)), file, { keepAudio: true });
     for (const stream of result.streams) {
       if (stream.audio === undefined) continue;
@@ -133,9 +153,14 @@ t.test('recorded fixtures (fixtures/rtp, decoded by replay): nothing recoverable
 
 t.test('speech and music without digits: at least 99.9 % of 20 ms frames bit-identical', async (t) => {
   if (!corpusPresent) return;
-  for (const [name, dir] of [['speech', SPEECH_DIR], ['music', MUSIC_DIR]] as const) {
+  for (const [name, dir] of [
+    ['speech', SPEECH_DIR],
+    ['music', MUSIC_DIR],
+  ] as const) {
     const corpus = loadCorpus(dir);
-    let frames = 0, identical = 0, muted = 0;
+    let frames = 0,
+      identical = 0,
+      muted = 0;
     for (const file of corpus) {
       const { output, mutedSamples } = clampPcm(file.pcm);
       const share = identicalFrameShare(output, file.pcm);
@@ -143,7 +168,10 @@ t.test('speech and music without digits: at least 99.9 % of 20 ms frames bit-ide
       identical += share.identical;
       muted += mutedSamples;
     }
-    t.ok(identical >= 0.999 * frames, `${name} (${corpus.length} files, ${(frames / 3000).toFixed(1)} min): ${identical} of ${frames} frames identical (${((100 * identical) / frames).toFixed(3)} %), ${(muted / SAMPLES_PER_MS).toFixed(0)} ms muted`);
+    t.ok(
+      identical >= 0.999 * frames,
+      `${name} (${corpus.length} files, ${(frames / 3000).toFixed(1)} min): ${identical} of ${frames} frames identical (${((100 * identical) / frames).toFixed(3)} %), ${(muted / SAMPLES_PER_MS).toFixed(0)} ms muted`,
+    );
   }
 });
 
@@ -153,7 +181,8 @@ t.test('lookahead sweep: the default is the first leak-free value with the whole
   const rows: string[] = [];
   const worstAt = new Map<number, number>();
   for (const lookaheadMs of [12, 16, 17, 18, 20, DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs]) {
-    let worst = 0, found = 0;
+    let worst = 0,
+      found = 0;
     for (const set of sets) {
       const outputs: Int16Array[] = [];
       for (const c of set.cases) {
@@ -171,4 +200,3 @@ t.test('lookahead sweep: the default is the first leak-free value with the whole
   t.ok((worstAt.get(12) ?? 0) > 0, 'a lookahead shorter than the candidate latency does let tone through (the measure can fail)');
   t.ok(DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs >= 17.3 + DEFAULT_INBAND_CLAMP_OPTIONS.prePadMs, 'default >= worst candidate latency (17.3 ms) + pre-pad');
 });
-

@@ -64,7 +64,12 @@ t.test('any chunking gives the same output', async (t) => {
   for (const mode of MODES) {
     const reference = streamed(pcm, mode, () => pcm.length);
     t.ok(firstDifference(reference, pcm) >= 0, `[${mode}] the tones changed the output`);
-    for (const [name, next] of [['1', () => 1], ['51', () => 51], ['160', () => 160], ['random 1-900', () => randomInt(chunkRng, 1, 900)]] as const) {
+    for (const [name, next] of [
+      ['1', () => 1],
+      ['51', () => 51],
+      ['160', () => 160],
+      ['random 1-900', () => randomInt(chunkRng, 1, 900)],
+    ] as const) {
       t.equal(firstDifference(streamed(pcm, mode, next), reference), -1, `[${mode}] chunks of ${name}: same output`);
     }
   }
@@ -83,7 +88,11 @@ t.test('each mode: what the listener hears in the span', async (t) => {
     const { output, digits } = clampPcm(pcm, { mode });
     t.equal(digitsOf(digits), '5', `[${mode}] the removed digit is reported`);
     const inside = output.subarray(from, to);
-    if (mode === 'silence') t.ok(inside.every((x) => x === 0), '[silence] zeros');
+    if (mode === 'silence')
+      t.ok(
+        inside.every((x) => x === 0),
+        '[silence] zeros',
+      );
     if (mode === 'noise') {
       const level = levelDbm0(inside);
       t.ok(level > -56 && level < -44, `[noise] comfort noise near the -50 dBm0 background (${level.toFixed(1)} dBm0)`);
@@ -120,7 +129,8 @@ t.test('edges are crossfaded: no click on a steady background', async (t) => {
       if (n >= tone.startSample - 2 && n < tone.endSample + 2) continue;
       largest = Math.max(largest, Math.abs(output[n] - output[n - 1]));
     }
-    const replacementStep = mode === 'digit' ? 2 * dbm0ToAmplitude(-10) * (2 * Math.PI * 1633) / 8000 : mode === 'tone' ? dbm0ToAmplitude(-28) * (2 * Math.PI * 2000) / 8000 : dbm0ToAmplitude(-40) * 2;
+    const replacementStep =
+      mode === 'digit' ? (2 * dbm0ToAmplitude(-10) * (2 * Math.PI * 1633)) / 8000 : mode === 'tone' ? (dbm0ToAmplitude(-28) * (2 * Math.PI * 2000)) / 8000 : dbm0ToAmplitude(-40) * 2;
     const limit = 0.24 * amplitude * 1.6 + replacementStep;
     t.ok(largest < limit, `[${mode}] largest step at the edges ${largest} < ${Math.round(limit)} (no click)`);
   }
@@ -150,7 +160,10 @@ t.test('the streaming path does not allocate per call', async (t) => {
   // Heap growth over many pushes of a reused buffer stays small (no per-call objects kept or made).
   const clamp = new InbandClamp({ mode: 'noise' });
   const rng = streamRng('clamp/alloc');
-  const layout = layTones(rng, [...'0123456789'].map((d): ToneSpec => ({ digit: d as ToneSpec['digit'], durationMs: 60, gapBeforeMs: 60 })));
+  const layout = layTones(
+    rng,
+    [...'0123456789'].map((d): ToneSpec => ({ digit: d as ToneSpec['digit'], durationMs: 60, gapBeforeMs: 60 })),
+  );
   const pcm = onTheLine(layout.mix, 'linear');
   const out = new Int16Array(160);
   const chunk = new Int16Array(160);

@@ -50,15 +50,21 @@ t.test('sends its own RTP every 20 ms: prompt then silence, continuous seq/ts, m
   t.equal(ps[0].marker, true, 'marker on the first packet');
   t.equal(ps.filter((p) => p.marker).length, 1, 'marker only once');
   for (let i = 1; i < ps.length; i++) {
-    if (ps[i].sequence !== ((ps[i - 1].sequence + 1) & 0xffff) || ps[i].timestamp !== ((ps[i - 1].timestamp + 160) >>> 0)) {
+    if (ps[i].sequence !== ((ps[i - 1].sequence + 1) & 0xffff) || ps[i].timestamp !== (ps[i - 1].timestamp + 160) >>> 0) {
       t.fail(`discontinuity at packet ${i}`);
       break;
     }
   }
-  t.ok(ps.every((p) => p.payloadType === 0 && p.payload.length === 160), 'PCMU, 160 samples');
+  t.ok(
+    ps.every((p) => p.payloadType === 0 && p.payload.length === 160),
+    'PCMU, 160 samples',
+  );
   const prompt = ps.filter((p) => p.payload.some((b) => b !== ULAW_SILENCE)).length;
   t.equal(prompt, 10, '200 ms of prompt = 10 frames');
-  t.ok(ps.slice(10).every((p) => p.payload.every((b) => b === ULAW_SILENCE)), 'silence after the prompt');
+  t.ok(
+    ps.slice(10).every((p) => p.payload.every((b) => b === ULAW_SILENCE)),
+    'silence after the prompt',
+  );
   t.same(ends, [{ id, interrupted: false }]);
   // Pacing: arrival intervals average 20 ms, none wildly off.
   // Pacing, past the start (a stalled loop at start-up is caught up with a short burst): media
@@ -70,7 +76,7 @@ t.test('sends its own RTP every 20 ms: prompt then silence, continuous seq/ts, m
   t.equal(got[0].port, session.local('caller').rtpPort, 'from the leg port (symmetric)');
 });
 
-t.test('no reflection: nothing is sent before the ACK and the peer\'s own RTP; the prompt waits and is heard whole', async (t) => {
+t.test("no reflection: nothing is sent before the ACK and the peer's own RTP; the prompt waits and is heard whole", async (t) => {
   const session = await RtpMediaSession.open({ ports, mode: 'endpoint' });
   const victim = await UdpPeer.bind();
   t.teardown(() => {
@@ -136,7 +142,11 @@ t.test('receives digits from RFC 4733 and in-band, merged; barge-in stops the pr
   ]);
   await sendStream(caller, stream, session.local('caller').rtpPort, 'media');
   await sleep(150);
-  t.same(digits.map((d) => d.digit), ['4', '9', '0'], 'every key once, in order');
+  t.same(
+    digits.map((d) => d.digit),
+    ['4', '9', '0'],
+    'every key once, in order',
+  );
   t.same(digits.map((d) => d.source).slice(0, 2), ['inband', 'rfc4733']);
   // The clamp stage itself attributes tone inside an RFC 4733 event's window to the event (the
   // gateway's leaked tone), so the '0' sent both ways reaches the session's merger once.

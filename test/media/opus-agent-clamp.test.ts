@@ -69,7 +69,10 @@ function speech(): Int16Array {
   const parts = SPEECH_FILES.map((f) => readAudio8k(join(SPEECH_DIR, f)));
   const pcm = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { pcm.set(p, at); at += p.length; }
+  for (const p of parts) {
+    pcm.set(p, at);
+    at += p.length;
+  }
   return pcm;
 }
 
@@ -77,7 +80,11 @@ function concat(parts: readonly Int16Array[]): { pcm: Int16Array; offsets: numbe
   const pcm = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   const offsets: number[] = [];
   let at = 0;
-  for (const p of parts) { offsets.push(at); pcm.set(p, at); at += p.length; }
+  for (const p of parts) {
+    offsets.push(at);
+    pcm.set(p, at);
+    at += p.length;
+  }
   return { pcm, offsets };
 }
 
@@ -104,7 +111,10 @@ t.test('one ClampStage surface for G.711 and Opus', async (t) => {
     s.close();
     t.throws(() => s.push(new Uint8Array(12), 0), 'closed stage refuses packets');
   }
-  t.throws(() => createClampStage({ codec: 'opus', audioPayloadType: 101, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }), 'audio and event payload types must differ');
+  t.throws(
+    () => createClampStage({ codec: 'opus', audioPayloadType: 101, eventPayloadType: 101, mode: 'silence', secure: false, send: () => {}, onDigit: () => {} }),
+    'audio and event payload types must differ',
+  );
 });
 
 t.test('an Opus leg whose negotiated ptime is no Opus frame size (SDP allows up to 120 ms) still gets a stage', async (t) => {
@@ -124,12 +134,20 @@ t.test('generated digits after speech through the Opus stage, every mode', async
   const talk = speech();
   const { pcm, offsets } = concat([talk, ...sets.map((s) => s.cases[0].pcm)]);
   // (The layouts' spans are ToneTruth records: they carry the key too.)
-  const spans: (Span & { digit?: string })[] = sets.flatMap((s, i) => s.cases[0].spans.map((sp) => ({ startSample: sp.startSample + offsets[i + 1], endSample: sp.endSample + offsets[i + 1], digit: 'digit' in sp ? String(sp.digit) : undefined })));
-  t.ok(spans.every((s) => s.digit !== undefined), 'every tone has its key');
+  const spans: (Span & { digit?: string })[] = sets.flatMap((s, i) =>
+    s.cases[0].spans.map((sp) => ({ startSample: sp.startSample + offsets[i + 1], endSample: sp.endSample + offsets[i + 1], digit: 'digit' in sp ? String(sp.digit) : undefined })),
+  );
+  t.ok(
+    spans.every((s) => s.digit !== undefined),
+    'every tone has its key',
+  );
   const quietEnd = offsets[3]; // Q.24 and fast dialling have a quiet background; 15 dB SNR does not
   const packets = buildOpusStream({ pcm });
   const ts0 = firstTs(packets);
-  const heardIn = decodeOpusByTimestamp(packets.map((p) => p.bytes), ts0);
+  const heardIn = decodeOpusByTimestamp(
+    packets.map((p) => p.bytes),
+    ts0,
+  );
   // multimon-ng takes fewer than half of these corners even on the raw PCM: the yardstick is that.
   const rawDigits = runMultimon(pcm.subarray(offsets[1])).length;
   const inDigits = runMultimon(heardIn.subarray(offsets[1])).length;
@@ -143,7 +161,12 @@ t.test('generated digits after speech through the Opus stage, every mode', async
     if (lag < 0) lag = bestLag(heardIn.subarray(0, offsets[1]), heard.subarray(0, offsets[1] + 800), 800);
     const aligned = heard.subarray(lag, lag + pcm.length);
     const found = runMultimon(aligned.subarray(offsets[1] - 800)).map((d) => d.digit);
-    if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `${name} multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+    if (mode === 'digit')
+      t.ok(
+        found.every((d) => d === FIXED),
+        `${name} multimon-ng recovers only ${FIXED}`,
+        { found: found.join('') },
+      );
     else t.same(found, [], `${name} multimon-ng recovers no digit`);
     t.equal(run.stage.stats.decodeErrors, 0, `${name} every packet decoded`);
     if (mode !== 'digit') {
@@ -152,8 +175,10 @@ t.test('generated digits after speech through the Opus stage, every mode', async
       const quiet = spans.filter((s) => s.endSample <= quietEnd).map((s) => ({ startSample: s.startSample - from, endSample: s.endSample - from }));
       const report = residualReport(aligned.subarray(from, quietEnd), quiet);
       const worst = Math.max(...report.leakMsPerDigit);
-      t.ok(worst <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
-        `${name} residual: at most ${worst} ms per digit above -45 dBm0 (limit 5), ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`);
+      t.ok(
+        worst <= 5 && report.strayMs === 0 && report.maxBeyondAllowanceDbm0 < -45,
+        `${name} residual: at most ${worst} ms per digit above -45 dBm0 (limit 5), ${report.strayMs} ms elsewhere, beyond allowance ${report.maxBeyondAllowanceDbm0.toFixed(1)} dBm0`,
+      );
     }
     // Each reported digit matches one tone (same key, overlapping in time), no tone twice.
     const hits = new Map<number, number>();
@@ -167,7 +192,10 @@ t.test('generated digits after speech through the Opus stage, every mode', async
       else hits.set(i, (hits.get(i) ?? 0) + 1);
     }
     t.equal(unmatched, 0, `${name} every reported digit is one of the tones`);
-    t.ok([...hits.values()].every((n) => n === 1), `${name} no tone reported twice (${run.digits.length} reported, ${spans.length} tones)`);
+    t.ok(
+      [...hits.values()].every((n) => n === 1),
+      `${name} no tone reported twice (${run.digits.length} reported, ${spans.length} tones)`,
+    );
     t.ok(run.digits.length >= spans.length * 0.6, `${name} most digits reported (${run.digits.length} of ${spans.length}; Q.24's 20-25 ms tones are below the detector's 30 ms)`);
   }
 });
@@ -195,7 +223,12 @@ t.test('RFC 4733 events with leaked in-band tone around them: removed and muted'
     const pcm = toInt16(mix);
     const packets = buildOpusStream({ pcm, events });
     const ts0 = firstTs(packets);
-    const leakedIn = runMultimon(decodeOpusByTimestamp(packets.map((p) => p.bytes), ts0)).length;
+    const leakedIn = runMultimon(
+      decodeOpusByTimestamp(
+        packets.map((p) => p.bytes),
+        ts0,
+      ),
+    ).length;
     t.ok(leakedIn > 0, `clock ${clockRate}: the leaked tone alone is decodable in the input (${leakedIn} digits)`);
     for (const mode of MODES) {
       const run = runOpus(packets, mode, { eventClockRate: clockRate });
@@ -203,13 +236,22 @@ t.test('RFC 4733 events with leaked in-band tone around them: removed and muted'
       checkStreamOut(t, name, run.out);
       const heard = decodeOpusByTimestamp(run.out, ts0);
       const found = runMultimon(heard).map((d) => d.digit);
-      if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `${name} multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+      if (mode === 'digit')
+        t.ok(
+          found.every((d) => d === FIXED),
+          `${name} multimon-ng recovers only ${FIXED}`,
+          { found: found.join('') },
+        );
       else t.same(found, [], `${name} multimon-ng recovers no digit`);
       if (mode === 'silence') {
         const report = residualReport(heard, []);
         t.ok(report.maxDbm0 < -45, `${name} residual everywhere under -45 dBm0 (${report.maxDbm0.toFixed(1)})`);
       }
-      t.same(run.digits.map((d) => `${d.digit}/${d.source}`), keys.map((k) => `${k}/rfc4733`), `${name} each digit reported once, from its events`);
+      t.same(
+        run.digits.map((d) => `${d.digit}/${d.source}`),
+        keys.map((k) => `${k}/rfc4733`),
+        `${name} each digit reported once, from its events`,
+      );
       const d0 = run.digits[0];
       t.equal((d0.endTs - d0.startTs) >>> 0, events[0].frames * 960, `${name} digit span in 48 kHz RTP time`);
       t.equal(run.stage.stats.eventsRemoved, packets.filter((p) => (p.bytes[1] & 0x7f) === OPUS_EVENT_PT).length, `${name} every event packet removed`);
@@ -223,9 +265,16 @@ t.test('secure mode off: byte-identical pass-through, nothing decoded', async (t
   const packets = buildOpusStream({ pcm: toInt16(mix), events: [{ digit: '3', startFrame: 40, frames: 5 }] });
   const run = runOpus(packets, 'silence', { secure: false });
   t.equal(run.out.length, packets.length, 'every packet out');
-  t.ok(run.out.every((p, i) => Buffer.compare(Buffer.from(p), Buffer.from(packets[i].bytes)) === 0), 'byte for byte');
+  t.ok(
+    run.out.every((p, i) => Buffer.compare(Buffer.from(p), Buffer.from(packets[i].bytes)) === 0),
+    'byte for byte',
+  );
   t.equal(run.stage.stats.decoded, 0, 'nothing decoded');
-  t.same(run.digits.map((d) => d.digit), ['3'], 'RFC 4733 digit still reported');
+  t.same(
+    run.digits.map((d) => d.digit),
+    ['3'],
+    'RFC 4733 digit still reported',
+  );
   const secureRun = runOpus(packets, 'silence');
   const audioPackets = packets.filter((p) => (p.bytes[1] & 0x7f) === OPUS_PT).length;
   t.equal(secureRun.stage.stats.decoded, audioPackets, 'secure mode: every audio packet decoded once');
@@ -241,7 +290,10 @@ t.test('secure mode off: byte-identical pass-through, nothing decoded', async (t
   const check = checkOpusStream(out);
   t.same(check.seqBreaks, [], 'switch-off: sequence contiguous');
   const tail = out.slice(-4);
-  t.ok(tail.every((p, i) => Buffer.compare(Buffer.from(p.subarray(4)), Buffer.from(packets[packets.length - 4 + i].bytes.subarray(4))) === 0), 'after switch-off: the caller\'s bytes (only seq may differ)');
+  t.ok(
+    tail.every((p, i) => Buffer.compare(Buffer.from(p.subarray(4)), Buffer.from(packets[packets.length - 4 + i].bytes.subarray(4))) === 0),
+    "after switch-off: the caller's bytes (only seq may differ)",
+  );
 });
 
 t.test('speech without digits: nothing clamped, same level', async (t) => {
@@ -253,7 +305,10 @@ t.test('speech without digits: nothing clamped, same level', async (t) => {
   checkStreamOut(t, 'speech', run.out);
   t.equal(run.stage.mutedMs, 0, 'no ms clamped on speech');
   t.same(run.digits, [], 'no digit on speech');
-  const heardIn = decodeOpusByTimestamp(packets.map((p) => p.bytes), ts0);
+  const heardIn = decodeOpusByTimestamp(
+    packets.map((p) => p.bytes),
+    ts0,
+  );
   const heard = decodeOpusByTimestamp(run.out, ts0);
   const lag = bestLag(heardIn, heard, 800);
   const lookahead = run.stage.lookaheadSamples / 6;
@@ -277,8 +332,14 @@ t.test('recorded baresip Opus call (fixtures/rtp/opus.pcapng): no digit reaches 
   });
   t.ok(packets.length > 300, `${packets.length} packets of the caller's stream`);
   const ts0 = firstTs(packets);
-  const heardIn = decodeOpusByTimestamp(packets.map((p) => p.bytes), ts0, 96);
-  const inDigits = runMultimon(heardIn).map((d) => d.digit).join('');
+  const heardIn = decodeOpusByTimestamp(
+    packets.map((p) => p.bytes),
+    ts0,
+    96,
+  );
+  const inDigits = runMultimon(heardIn)
+    .map((d) => d.digit)
+    .join('');
   t.ok(inDigits.length > 0, `multimon-ng finds in-band tone in the caller's Opus audio ("${inDigits}"): the check below can fail`);
   for (const mode of ['silence', 'noise'] as const) {
     const run = runOpus(packets, mode, { audioPt: 96, eventPt: 101 });
@@ -286,7 +347,11 @@ t.test('recorded baresip Opus call (fixtures/rtp/opus.pcapng): no digit reaches 
     t.equal(check.eventPackets, 0, `[${mode}] no telephone-event packet`);
     t.same(check.seqBreaks, [], `[${mode}] sequence contiguous`);
     const heard = decodeOpusByTimestamp(run.out, ts0, 96);
-    t.same(runMultimon(heard).map((d) => d.digit), [], `[${mode}] multimon-ng recovers no digit`);
+    t.same(
+      runMultimon(heard).map((d) => d.digit),
+      [],
+      `[${mode}] multimon-ng recovers no digit`,
+    );
     t.equal(run.stage.stats.decodeErrors, 0, `[${mode}] every packet decoded`);
     t.equal(run.digits.map((d) => d.digit).join(''), '3690123', `[${mode}] the call's digits reported, each once`);
   }
@@ -306,7 +371,12 @@ t.test('loss and reordering in secure mode: no digit leaks, every packet placed'
     t.equal(run.out.length, lossy.length, `[${mode}] one packet out per packet in`);
     const heard = decodeOpusByTimestamp(run.out, ts0);
     const found = runMultimon(heard).map((d) => d.digit);
-    if (mode === 'digit') t.ok(found.every((d) => d === FIXED), `[${mode}] multimon-ng recovers only ${FIXED}`, { found: found.join('') });
+    if (mode === 'digit')
+      t.ok(
+        found.every((d) => d === FIXED),
+        `[${mode}] multimon-ng recovers only ${FIXED}`,
+        { found: found.join('') },
+      );
     else t.same(found, [], `[${mode}] multimon-ng recovers no digit`);
     const seqs = run.out.map((p) => (p[2] << 8) | p[3]);
     t.equal(new Set(seqs).size, seqs.length, `[${mode}] no sequence number used twice`);
@@ -317,7 +387,13 @@ t.test('secure mode switched every 37 packets: one continuous stream', async (t)
   if (!requireTools(t, REQUIRE_SOX)) return;
   t.equal(await loadG711(), undefined);
   const fast = generatedSets()[1].cases[0].pcm;
-  const packets = buildOpusStream({ pcm: fast, events: [{ digit: '4', startFrame: 30, frames: 6 }, { digit: '8', startFrame: 70, frames: 5 }] });
+  const packets = buildOpusStream({
+    pcm: fast,
+    events: [
+      { digit: '4', startFrame: 30, frames: 6 },
+      { digit: '8', startFrame: 70, frames: 5 },
+    ],
+  });
   const out: Uint8Array[] = [];
   const stage = createClampStage({ codec: 'opus', audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'noise', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
   let passed = 0;
@@ -360,7 +436,11 @@ t.test('malformed and hostile packets: never a crash, nothing unexamined out in 
   });
   const out: Uint8Array[] = [];
   const stage = createClampStage({ codec: 'opus', audioPayloadType: OPUS_PT, eventPayloadType: OPUS_EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
-  t.doesNotThrow(() => { for (const p of hostile) stage.push(p.bytes.slice(), p.atMs); stage.tick(1e6); stage.close(); }, 'no exception');
+  t.doesNotThrow(() => {
+    for (const p of hostile) stage.push(p.bytes.slice(), p.atMs);
+    stage.tick(1e6);
+    stage.close();
+  }, 'no exception');
   t.ok(out.length > 0 && out.every((p) => p.length >= 12 && (p[1] & 0x7f) === OPUS_PT && p[0] === 0x80), `${out.length} packets out, all plain RTP with the Opus payload type`);
   t.ok(stage.stats.malformed > 0 && stage.stats.unknownPayload > 0, `malformed ${stage.stats.malformed}, unreadable Opus dropped ${stage.stats.unknownPayload}`);
 });
@@ -373,13 +453,31 @@ t.test('120 ms packets (two 60 ms frames): clamped and re-encoded as 120 ms', as
   const pcm = toInt16(mix);
   const packets = buildOpusStream({ pcm, packetMs: 120 });
   const ts0 = firstTs(packets);
-  t.ok(runMultimon(decodeOpusByTimestamp(packets.map((p) => p.bytes), ts0)).length >= 2, 'the digits are decodable in the input');
+  t.ok(
+    runMultimon(
+      decodeOpusByTimestamp(
+        packets.map((p) => p.bytes),
+        ts0,
+      ),
+    ).length >= 2,
+    'the digits are decodable in the input',
+  );
   const run = runOpus(packets, 'silence');
   checkStreamOut(t, '120 ms', run.out);
   t.equal(run.out.length, packets.length, 'one packet out per packet in');
-  t.ok(run.out.every((p) => opusPacketSamples48(p.subarray(12)) === 5760), 'every packet out carries 120 ms');
+  t.ok(
+    run.out.every((p) => opusPacketSamples48(p.subarray(12)) === 5760),
+    'every packet out carries 120 ms',
+  );
   const decoder = createOpusCodec(1, 8000);
-  t.ok(run.out.every((p) => opusDecode(decoder, p.subarray(12))?.length === 960), 'libopus decodes every one to 120 ms');
+  t.ok(
+    run.out.every((p) => opusDecode(decoder, p.subarray(12))?.length === 960),
+    'libopus decodes every one to 120 ms',
+  );
   t.same(runMultimon(decodeOpusByTimestamp(run.out, ts0)), [], 'multimon-ng recovers no digit');
-  t.same(run.digits.map((d) => d.digit), keys, 'each digit reported once');
+  t.same(
+    run.digits.map((d) => d.digit),
+    keys,
+    'each digit reported once',
+  );
 });

@@ -34,7 +34,11 @@ t.test('frames of a packet, and packets joined into one that libopus decodes', a
   t.equal(opusPacketSamples48(joined), 2880, '60 ms');
   t.equal(opusDecode(dec, joined)?.length, 2880, 'libopus decodes the joined packet to 60 ms');
   const frames = opusPacketFrames(joined);
-  t.same(frames?.map((f) => f.length), parts.map((p) => p.length - 1), 'its frames are the parts without their TOC');
+  t.same(
+    frames?.map((f) => f.length),
+    parts.map((p) => p.length - 1),
+    'its frames are the parts without their TOC',
+  );
   const sixty = opusEncode(enc, tone(2880, 700)); // CELT: three 20 ms frames in one code 3 packet
   t.equal(opusPacketFrames(sixty)?.length, sixty[0] >> 3 >= 16 ? 3 : 1, '60 ms: three CELT frames or one SILK frame');
   const two = joinOpusPackets([sixty, opusEncode(enc, tone(2880, 800))]);

@@ -12,7 +12,13 @@ function sr(ssrc: number, packetCount: number, octetCount: number, rtpTimestamp:
 }
 
 t.test('the SR after a clamped digit counts the packets and payload octets actually sent', async (t) => {
-  const input = buildStream({ segments: [{ kind: 'audio', frames: 10 }, { kind: 'digit', digit: '5', samples: 1000 }, { kind: 'audio', frames: 10 }] });
+  const input = buildStream({
+    segments: [
+      { kind: 'audio', frames: 10 },
+      { kind: 'digit', digit: '5', samples: 1000 },
+      { kind: 'audio', frames: 10 },
+    ],
+  });
   const sentPackets: Uint8Array[] = [];
   const stage = new ClampStage({ codec: 'PCMU', secure: true, send: (p) => sentPackets.push(p.slice()) });
   for (const p of input) stage.push(p.bytes.slice(), p.atMs);
@@ -31,8 +37,11 @@ t.test('the SR after a clamped digit counts the packets and payload octets actua
   t.equal(ours.senderInfo.octetCount, outOctets, 'payload octets sent');
   t.equal(ours.senderInfo.rtpTimestamp, lastTs, 'RTP timestamp unchanged...');
   t.equal(ours.senderInfo.ntpTimestamp, 0xe0000000_80000000n, '...and NTP: the mapping still holds');
-  t.ok(sentPackets.some((b) => parsed(b).timestamp === lastTs), 'the SR timestamp is one the agent received');
-  t.same([...compound.subarray(28)], [...before.subarray(28)], 'the RR and the other SSRC\'s SR are untouched');
+  t.ok(
+    sentPackets.some((b) => parsed(b).timestamp === lastTs),
+    'the SR timestamp is one the agent received',
+  );
+  t.same([...compound.subarray(28)], [...before.subarray(28)], "the RR and the other SSRC's SR are untouched");
 });
 
 t.test('counts wrap modulo 2^32; nothing changed means byte-identical', async (t) => {

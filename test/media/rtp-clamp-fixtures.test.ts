@@ -74,7 +74,7 @@ for (const file of FILES) {
           for (let i = 1; i < ordered.length; i++) {
             const a = ordered[i - 1];
             const b = ordered[i];
-            if (b.sequence === ((a.sequence + 1) & 0xffff) && b.timestamp !== ((a.timestamp + a.payload.length) >>> 0)) tsBreaks.push(`${a.sequence}`);
+            if (b.sequence === ((a.sequence + 1) & 0xffff) && b.timestamp !== (a.timestamp + a.payload.length) >>> 0) tsBreaks.push(`${a.sequence}`);
           }
           t.same(tsBreaks, [], `${name}: consecutive numbers carry consecutive audio`);
         }
@@ -91,9 +91,16 @@ for (const file of FILES) {
             return f.startMs < endMs + 20 && f.endMs > startMs - 20;
           }),
         );
-        t.same(overlapping.map((f) => f.digit), [], `${name}: no event digit in the output audio`);
+        t.same(
+          overlapping.map((f) => f.digit),
+          [],
+          `${name}: no event digit in the output audio`,
+        );
         if (!withClamp) {
-          const inband = s.digits.filter((d) => d.source === 'inband').map((d) => d.digit).join('');
+          const inband = s.digits
+            .filter((d) => d.source === 'inband')
+            .map((d) => d.digit)
+            .join('');
           t.equal(found.map((f) => f.digit).join(''), inband, `${name}: in-band tones untouched by the RTP side`);
         }
       }

@@ -27,7 +27,14 @@ function source(): Int16Array {
 }
 
 function stream(pcm: Int16Array) {
-  return buildStream({ pcm, segments: [{ kind: 'audio', frames: 40 }, { kind: 'digit', digit: '8', samples: EVENT_SAMPLES }, { kind: 'audio', frames: 50 }] });
+  return buildStream({
+    pcm,
+    segments: [
+      { kind: 'audio', frames: 40 },
+      { kind: 'digit', digit: '8', samples: EVENT_SAMPLES },
+      { kind: 'audio', frames: 50 },
+    ],
+  });
 }
 
 function runStage(withClamp: boolean): Uint8Array[] {
@@ -85,5 +92,8 @@ t.test('with the clamp: the window around the event is silence; the rest is the 
   t.equal(leaked, 0, 'not one sample of the window reaches the agent');
   t.equal(changed, 0, 'voice outside the window bit-identical after removing the lookahead delay');
   t.same(detectDtmf(decodeByTimestamp(out)), [], 'our detector finds no digit in the output');
-  t.ok(detectDtmf(source()).some((d) => d.digit === '8'), 'while it finds the tone in the source');
+  t.ok(
+    detectDtmf(source()).some((d) => d.digit === '8'),
+    'while it finds the tone in the source',
+  );
 });

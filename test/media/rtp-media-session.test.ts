@@ -72,8 +72,16 @@ t.test('relays both ways byte for byte outside secure mode', async (t) => {
   for (const p of down) await c.agent.send(p, c.session.local('agent').rtpPort);
   const atAgent = await c.agent.waitFor(up.length);
   const atCaller = await c.caller.waitFor(down.length);
-  t.same(atAgent.map((r) => [...r.data]), up.map((p) => [...p]), 'caller -> agent unchanged');
-  t.same(atCaller.map((r) => [...r.data]), down.map((p) => [...p]), 'agent -> caller unchanged');
+  t.same(
+    atAgent.map((r) => [...r.data]),
+    up.map((p) => [...p]),
+    'caller -> agent unchanged',
+  );
+  t.same(
+    atCaller.map((r) => [...r.data]),
+    down.map((p) => [...p]),
+    'agent -> caller unchanged',
+  );
   t.equal(atAgent[0].port, c.session.local('agent').rtpPort, 'sent from the agent leg port (symmetric RTP)');
   t.equal(atCaller[0].port, c.session.local('caller').rtpPort);
   t.equal(c.session.stats('caller').rtpIn, up.length);
@@ -109,7 +117,11 @@ t.test('latching: foreign ports and addresses are dropped, NAT source latched', 
   await natted.send(audioPacket(3, 480, 0x43), port);
   const got = await c.agent.waitFor(2);
   await sleep(50);
-  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x43], 'only the latched source is relayed');
+  t.same(
+    c.agent.received.map((r) => r.data[12]),
+    [0x41, 0x43],
+    'only the latched source is relayed',
+  );
   t.equal(c.session.stats('caller').rtpForeign, 1, 'foreign packets counted');
   // Replies go to the latched source.
   await c.agent.send(audioPacket(9, 999, 0x55, 0, 0x77), c.session.local('agent').rtpPort);
@@ -122,7 +134,11 @@ t.test('latching: foreign ports and addresses are dropped, NAT source latched', 
   await natted.send(audioPacket(5, 800, 0x45), port);
   await c.agent.waitFor(3);
   await sleep(50);
-  t.same(c.agent.received.map((r) => r.data[12]), [0x41, 0x43, 0x44], 'the SDP source is relayed, the earlier latch no longer');
+  t.same(
+    c.agent.received.map((r) => r.data[12]),
+    [0x41, 0x43, 0x44],
+    'the SDP source is relayed, the earlier latch no longer',
+  );
   await c.agent.send(audioPacket(10, 1159, 0x56, 0, 0x77), c.session.local('agent').rtpPort);
   await c.caller.waitFor(1);
   t.equal(c.caller.received.length, 1, 'agent audio goes to the SDP source now');
@@ -211,7 +227,13 @@ t.test('secure mode: no telephone-event and no tone reaches the agent, the key i
   const c = await call({ secure: true });
   t.teardown(() => c.close());
   // A phone that sends the key both ways: a 120 ms tone in the audio and RFC 4733 events.
-  const pcm = generateDtmfSequence([{ digit: '7', durationMs: 120, gapBeforeMs: 400 }, { digit: '#', durationMs: 100, gapBeforeMs: 300 }], 600);
+  const pcm = generateDtmfSequence(
+    [
+      { digit: '7', durationMs: 120, gapBeforeMs: 400 },
+      { digit: '#', durationMs: 100, gapBeforeMs: 300 },
+    ],
+    600,
+  );
   const stream = callerStream(pcm, [
     { digit: '7', startSample: 3200, samples: 960 },
     { digit: '#', startSample: 3200 + 960 + 2400, samples: 800 },
@@ -224,8 +246,16 @@ t.test('secure mode: no telephone-event and no tone reaches the agent, the key i
   t.equal(pts.filter((pt) => pt === 101).length, 0, 'no telephone-event packet at the agent');
   t.ok(got.length >= audioPackets, `agent got ${got.length} packets for ${audioPackets} audio packets`);
   const heard = decodeByTimestamp(got.map((r) => r.data));
-  t.same(detectDtmf(heard).map((d) => d.digit), [], 'no tone the detector can find in what the agent heard');
-  t.same(c.digits.map((d) => d.digit), ['7', '#'], 'each key once (RFC 4733 and in-band merged)');
+  t.same(
+    detectDtmf(heard).map((d) => d.digit),
+    [],
+    'no tone the detector can find in what the agent heard',
+  );
+  t.same(
+    c.digits.map((d) => d.digit),
+    ['7', '#'],
+    'each key once (RFC 4733 and in-band merged)',
+  );
   // Tone inside an RFC 4733 event's window is the event's (the clamp stage folds it): one report each.
   t.equal(c.session.mergedDigitReports, 0, 'keys sent both ways were reported once by the clamp stage');
   const gap = c.digits[1].atMs - c.digits[0].atMs;
@@ -235,21 +265,41 @@ t.test('secure mode: no telephone-event and no tone reaches the agent, the key i
 t.test('secure mode: an in-band tone alone (no RFC 4733) is muted for the agent and reported', async (t) => {
   const c = await call({ secure: true });
   t.teardown(() => c.close());
-  const pcm = generateDtmfSequence([{ digit: '2', durationMs: 90, gapBeforeMs: 300 }, { digit: '8', durationMs: 60, gapBeforeMs: 200 }], 400);
+  const pcm = generateDtmfSequence(
+    [
+      { digit: '2', durationMs: 90, gapBeforeMs: 300 },
+      { digit: '8', durationMs: 60, gapBeforeMs: 200 },
+    ],
+    400,
+  );
   const stream = callerStream(pcm);
   await sendStream(c.caller, stream, c.session.local('caller').rtpPort);
   const got = await c.agent.waitFor(stream.packets.length, 1500);
   t.equal(got.length, stream.packets.length, 'every audio packet relayed');
   const heard = decodeByTimestamp(got.map((r) => r.data));
-  t.same(detectDtmf(heard).map((d) => d.digit), [], 'the agent hears no digit');
-  t.same(c.digits.map((d) => [d.digit, d.source]), [['2', 'inband'], ['8', 'inband']]);
+  t.same(
+    detectDtmf(heard).map((d) => d.digit),
+    [],
+    'the agent hears no digit',
+  );
+  t.same(
+    c.digits.map((d) => [d.digit, d.source]),
+    [
+      ['2', 'inband'],
+      ['8', 'inband'],
+    ],
+  );
   // The session turned secure off: the same audio passes untouched, no in-band detection.
   c.session.setSecure(false);
   c.agent.received.length = 0;
   const again = callerStream(pcm, [], 0x5eed1234, 50000, 999999);
   await sendStream(c.caller, again, c.session.local('caller').rtpPort);
   const plain = await c.agent.waitFor(again.packets.length, 1500);
-  t.same(plain.map((r) => [...r.data]), again.packets.map((p) => [...p.bytes]), 'not secure: byte for byte');
+  t.same(
+    plain.map((r) => [...r.data]),
+    again.packets.map((p) => [...p.bytes]),
+    'not secure: byte for byte',
+  );
   t.equal(c.digits.length, 2, 'no in-band detection outside secure mode (b2bua)');
 });
 
@@ -261,9 +311,15 @@ t.test('not secure: events pass to the agent and digits are still reported', asy
   await sendStream(c.caller, stream, c.session.local('caller').rtpPort);
   const got = await c.agent.waitFor(stream.packets.length);
   t.equal(got.length, stream.packets.length);
-  t.ok(got.some((r) => (r.data[1] & 0x7f) === 101), 'telephone-events relayed');
+  t.ok(
+    got.some((r) => (r.data[1] & 0x7f) === 101),
+    'telephone-events relayed',
+  );
   await sleep(50);
-  t.same(c.digits.map((d) => [d.digit, d.source]), [['3', 'rfc4733']]);
+  t.same(
+    c.digits.map((d) => [d.digit, d.source]),
+    [['3', 'rfc4733']],
+  );
 });
 
 t.test('SIP INFO digits are merged with RTP digits', async (t) => {
@@ -272,7 +328,10 @@ t.test('SIP INFO digits are merged with RTP digits', async (t) => {
   c.session.injectSipInfoDigit('5', 1000);
   c.session.injectSipInfoDigit('5', 1020); // same source again: a second press
   c.session.injectSipInfoDigit('6', 2000);
-  t.same(c.digits.map((d) => d.digit), ['5', '5', '6']);
+  t.same(
+    c.digits.map((d) => d.digit),
+    ['5', '5', '6'],
+  );
   t.throws(() => c.session.injectSipInfoDigit('x', 1), { code: 'EOPTIONS' });
 });
 
@@ -287,10 +346,24 @@ t.test('prompts replace the relayed audio on a leg, continuity kept; barge-in an
   for (let i = 0; i < 4; i++) await c.caller.send(audioPacket(10 + i, 1600 + 160 * i, 0x99), port);
   const got = await c.agent.waitFor(4);
   const ps = got.map((r) => parsed(r.data));
-  t.same(ps.map((p) => p.sequence), [10, 11, 12, 13], 'seq unchanged');
-  t.same(ps.map((p) => p.timestamp), [1600, 1760, 1920, 2080], 'ts unchanged');
-  t.ok(ps.slice(0, 2).every((p) => p.payload.every((b) => b !== 0x99)), 'prompt audio in the first two frames');
-  t.ok(ps.slice(2).every((p) => p.payload.every((b) => b === 0x99)), 'relayed audio after the prompt');
+  t.same(
+    ps.map((p) => p.sequence),
+    [10, 11, 12, 13],
+    'seq unchanged',
+  );
+  t.same(
+    ps.map((p) => p.timestamp),
+    [1600, 1760, 1920, 2080],
+    'ts unchanged',
+  );
+  t.ok(
+    ps.slice(0, 2).every((p) => p.payload.every((b) => b !== 0x99)),
+    'prompt audio in the first two frames',
+  );
+  t.ok(
+    ps.slice(2).every((p) => p.payload.every((b) => b === 0x99)),
+    'relayed audio after the prompt',
+  );
   t.same(ends, [{ id, interrupted: false }]);
   const id2 = c.session.play('agent', new Int16Array(8000), { bargeIn: true });
   const id3 = c.session.play('caller', new Int16Array(8000));
@@ -321,7 +394,7 @@ t.test('garbage on the media ports is dropped and never crashes', async (t) => {
   const c = await call({ secure: true });
   t.teardown(() => c.close());
   let seed = 12345;
-  const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 0x100000000);
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 0x100000000;
   const s = c.session.local('caller');
   const a = c.session.local('agent');
   // Both legs latched first; then junk from the peers on their own legs and from an intruder.

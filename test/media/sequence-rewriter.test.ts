@@ -14,7 +14,10 @@ t.test('drops and insertions renumber contiguously across the wrap', async (t) =
     for (let j = 0; j < k; j++) out.push((first + j) % 0x10000);
   });
   t.same(out, [65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3], 'one run, wrapping');
-  t.equal(r.offset, counts.reduce((a, k) => a + k - 1, 0));
+  t.equal(
+    r.offset,
+    counts.reduce((a, k) => a + k - 1, 0),
+  );
 });
 
 t.test('loss in the input stays a gap of the same size', async (t) => {

@@ -88,7 +88,11 @@ t.test('SRTP caller leg <-> plain agent leg, end to end with werift', async (t) 
     await caller.send(wire, port);
   }
   const got = await agent.waitFor(4);
-  t.same(got.map((r) => [...r.data]), plain.map((p) => [...p]), 'agent gets the plain packets (seq wrap included)');
+  t.same(
+    got.map((r) => [...r.data]),
+    plain.map((p) => [...p]),
+    'agent gets the plain packets (seq wrap included)',
+  );
 
   const down = serializeRtp({ payloadType: 8, sequence: 9, timestamp: 5, ssrc: 0xa9e47, payload: new Uint8Array(160).fill(0x55) });
   await agent.send(down, session.local('agent').rtpPort);

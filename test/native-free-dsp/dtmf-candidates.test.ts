@@ -98,7 +98,8 @@ t.test('every tone, 20 ms ones included, is a candidate early, before confirmati
 t.test('candidate events are the same for any chunking', async (t) => {
   const rng = streamRng('candidates/chunks');
   const tones: ToneSpec[] = [];
-  for (let i = 0; i < 64; i++) tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 15, 120), gapBeforeMs: randomInt(rng, 10, 80), lowDbm0: randomInt(rng, -30, -3), twistDb: randomInt(rng, -5, 9) });
+  for (let i = 0; i < 64; i++)
+    tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 15, 120), gapBeforeMs: randomInt(rng, 10, 80), lowDbm0: randomInt(rng, -30, -3), twistDb: randomInt(rng, -5, 9) });
   const layout = layTones(rng, tones);
   addWhiteNoise(layout.mix, rng, -40);
   const pcm = onTheLine(layout.mix, 'linear');
@@ -106,16 +107,27 @@ t.test('candidate events are the same for any chunking', async (t) => {
   const reference = strip(feed(pcm, () => pcm.length));
   t.same(orderProblems(feed(pcm, () => pcm.length)), [], 'callbacks in order');
   const chunkRng = streamRng('candidates/chunk-sizes');
-  for (const [name, next] of [['1', () => 1], ['51', () => 51], ['160', () => 160], ['random 1-700', () => randomInt(chunkRng, 1, 700)]] as const) {
+  for (const [name, next] of [
+    ['1', () => 1],
+    ['51', () => 51],
+    ['160', () => 160],
+    ['random 1-700', () => randomInt(chunkRng, 1, 700)],
+  ] as const) {
     t.same(strip(feed(pcm, next)), reference, `chunks of ${name}: same events`);
   }
 });
 
 t.test('a detector without candidate callbacks gives the same digits', async (t) => {
   const rng = streamRng('candidates/optional');
-  const layout = layTones(rng, [...'159#'].map((digit): ToneSpec => ({ digit: digit as DtmfDigit, durationMs: 60, gapBeforeMs: 50 })));
+  const layout = layTones(
+    rng,
+    [...'159#'].map((digit): ToneSpec => ({ digit: digit as DtmfDigit, durationMs: 60, gapBeforeMs: 50 })),
+  );
   const pcm = onTheLine(layout.mix, 'linear');
   const log = feed(pcm, () => 80);
-  t.same(log.flatMap((e) => (e.kind === 'digit' ? [e.event] : [])), detectDtmf(pcm));
+  t.same(
+    log.flatMap((e) => (e.kind === 'digit' ? [e.event] : [])),
+    detectDtmf(pcm),
+  );
   t.equal(log.filter((e) => e.kind === 'candidate').length, 4);
 });

@@ -89,9 +89,7 @@ const TWIST_REJECT_DB = [10, 12, -6, -8];
 const STRONG_DBM0 = [-5, -12];
 
 function twistTone(digit: DtmfDigit, twistDb: number, strongDbm0: number, durationMs: number): ToneSpec {
-  return twistDb >= 0
-    ? { digit, durationMs, lowDbm0: strongDbm0, highDbm0: strongDbm0 - twistDb }
-    : { digit, durationMs, highDbm0: strongDbm0, lowDbm0: strongDbm0 + twistDb };
+  return twistDb >= 0 ? { digit, durationMs, lowDbm0: strongDbm0, highDbm0: strongDbm0 - twistDb } : { digit, durationMs, highDbm0: strongDbm0, lowDbm0: strongDbm0 + twistDb };
 }
 
 const twistName = (twistDb: number): string => (twistDb >= 0 ? `normal twist ${twistDb} dB` : `reverse twist ${-twistDb} dB`);

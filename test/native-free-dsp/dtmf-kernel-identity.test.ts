@@ -121,7 +121,13 @@ t.test('full-scale and clipped input (sample energies at the 16-bit extremes)', 
   const signals: Signal[] = [];
   for (let i = 0; i < 40; i++) {
     // Digits 10-20 dB above full scale, hard-clipped: runs of -32768 and 32767.
-    const digits: ToneSpec[] = Array.from({ length: 4 }, () => ({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 30, 90), gapBeforeMs: randomInt(rng, 20, 80), lowDbm0: randomInt(rng, 10, 20), twistDb: randomInt(rng, -3, 3) }));
+    const digits: ToneSpec[] = Array.from({ length: 4 }, () => ({
+      digit: pick(rng, DTMF_DIGITS),
+      durationMs: randomInt(rng, 30, 90),
+      gapBeforeMs: randomInt(rng, 20, 80),
+      lowDbm0: randomInt(rng, 10, 20),
+      twistDb: randomInt(rng, -3, 3),
+    }));
     signals.push({ name: `clipped digits ${i}`, pcm: onTheLine(layTones(rng, digits).mix, 'linear') });
   }
   const square = new Int16Array(8000);

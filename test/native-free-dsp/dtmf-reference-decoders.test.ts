@@ -9,7 +9,19 @@
 import t from 'tap';
 import { DTMF_DIGITS, DTMF_HIGH_HZ, DTMF_LOW_HZ, dtmfFrequencies, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { msToSamples } from '../../native-free-dsp/tone-generator.js';
-import { loadCorpus, MUSIC_DIR, REQUIRE_DTMF2NUM, REQUIRE_GCC, REQUIRE_MULTIMON, REQUIRE_MUSIC, REQUIRE_SOX, REQUIRE_SPANDSP, REQUIRE_SPEECH, requireTools, SPEECH_DIR } from '../helpers/audio-files.js';
+import {
+  loadCorpus,
+  MUSIC_DIR,
+  REQUIRE_DTMF2NUM,
+  REQUIRE_GCC,
+  REQUIRE_MULTIMON,
+  REQUIRE_MUSIC,
+  REQUIRE_SOX,
+  REQUIRE_SPANDSP,
+  REQUIRE_SPEECH,
+  requireTools,
+  SPEECH_DIR,
+} from '../helpers/audio-files.js';
 import { detect, digitsOf, layTones, mixTone, onTheLine, type ToneSpec } from '../helpers/dtmf-cases.js';
 import { buildSpandspHarness, runDtmf2num, runMultimon, runSpandsp } from '../helpers/reference-decoders.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
@@ -94,7 +106,11 @@ function multimon(batch: Batch, pcm: Int16Array, codec: Codec): Found {
     else if (next >= 1 && next <= n) found[next - 1] += digit;
   }
   if (next === n + 1) return found;
-  return batch.cases.map((_, i) => runMultimon(pcm.subarray(batch.slotStart[i], batch.slotStart[i + 1])).map((d) => d.digit).join(''));
+  return batch.cases.map((_, i) =>
+    runMultimon(pcm.subarray(batch.slotStart[i], batch.slotStart[i + 1]))
+      .map((d) => d.digit)
+      .join(''),
+  );
 }
 
 const MARKER_DIGITS: readonly DtmfDigit[] = ['D', 'C', '#'];
@@ -132,7 +148,8 @@ t.test('clearly valid digits: multimon-ng and ours find every one', async (t) =>
     const ourMisses = batch.cases.flatMap((c, i) => (us[i] === c.expected ? [] : [`${c.name}: ours "${us[i]}"`]));
     t.same(mmMisses, [], `[${codec}] multimon-ng finds all ${batch.cases.length} clearly valid digits (it agrees with our notion of a digit)`);
     t.same(ourMisses, [], `[${codec}] ours finds all ${batch.cases.length} clearly valid digits`);
-    if (harness !== undefined) t.comment(`[${codec}] clearly valid: spandsp ${agree(batch, spandsp(harness, batch, pcm))}/${batch.cases.length}, multimon-ng ${agree(batch, mm)}, ours ${agree(batch, us)}`);
+    if (harness !== undefined)
+      t.comment(`[${codec}] clearly valid: spandsp ${agree(batch, spandsp(harness, batch, pcm))}/${batch.cases.length}, multimon-ng ${agree(batch, mm)}, ours ${agree(batch, us)}`);
   }
 });
 
@@ -156,7 +173,16 @@ t.test('+-1.5 % deviation: ours finds every tone, spandsp recorded', async (t) =
   const haveMultimon = requireTools(t, REQUIRE_SOX, REQUIRE_MULTIMON);
   const cases: RefCase[] = [];
   for (const digit of DTMF_DIGITS) {
-    for (const [low, high] of [[0.015, 0], [-0.015, 0], [0, 0.015], [0, -0.015], [0.015, 0.015], [-0.015, -0.015], [0.015, -0.015], [-0.015, 0.015]]) {
+    for (const [low, high] of [
+      [0.015, 0],
+      [-0.015, 0],
+      [0, 0.015],
+      [0, -0.015],
+      [0.015, 0.015],
+      [-0.015, -0.015],
+      [0.015, -0.015],
+      [-0.015, 0.015],
+    ]) {
       cases.push({ name: `${digit} low ${low * 100}% high ${high * 100}%`, tone: { digit, durationMs: 100, lowOffset: low, highOffset: high }, expected: digit });
     }
   }
@@ -170,7 +196,10 @@ t.test('+-1.5 % deviation: ours finds every tone, spandsp recorded', async (t) =
     t.same(ourMisses, [], `[${codec}] ours finds all ${batch.cases.length} digits at +-1.5 % (every tone, each sign, and both tones)`);
     // Per tone and sign: how many of the cases with that tone deviated each decoder found.
     const rows: string[] = [];
-    for (const [group, freqs] of [['low', DTMF_LOW_HZ], ['high', DTMF_HIGH_HZ]] as const) {
+    for (const [group, freqs] of [
+      ['low', DTMF_LOW_HZ],
+      ['high', DTMF_HIGH_HZ],
+    ] as const) {
       for (const hz of freqs) {
         for (const sign of [1, -1]) {
           const idx = batch.cases.flatMap((c, i) => {
@@ -191,8 +220,22 @@ t.test('rejected cases: what each decoder does (recorded only)', async (t) => {
   const haveSpandsp = requireTools(t, REQUIRE_GCC, REQUIRE_SPANDSP);
   const haveMultimon = requireTools(t, REQUIRE_SOX, REQUIRE_MULTIMON);
   const groups: { name: string; make: (digit: DtmfDigit) => ToneSpec[] }[] = [
-    { name: '+-3.5 % on one tone', make: (digit) => [{ digit, durationMs: 500, lowOffset: 0.035 }, { digit, durationMs: 500, lowOffset: -0.035 }, { digit, durationMs: 500, highOffset: 0.035 }, { digit, durationMs: 500, highOffset: -0.035 }] },
-    { name: 'normal twist 10 dB / reverse twist 6 dB', make: (digit) => [{ digit, durationMs: 500, lowDbm0: -5, highDbm0: -15 }, { digit, durationMs: 500, lowDbm0: -11, highDbm0: -5 }] },
+    {
+      name: '+-3.5 % on one tone',
+      make: (digit) => [
+        { digit, durationMs: 500, lowOffset: 0.035 },
+        { digit, durationMs: 500, lowOffset: -0.035 },
+        { digit, durationMs: 500, highOffset: 0.035 },
+        { digit, durationMs: 500, highOffset: -0.035 },
+      ],
+    },
+    {
+      name: 'normal twist 10 dB / reverse twist 6 dB',
+      make: (digit) => [
+        { digit, durationMs: 500, lowDbm0: -5, highDbm0: -15 },
+        { digit, durationMs: 500, lowDbm0: -11, highDbm0: -5 },
+      ],
+    },
     { name: '-45 dBm0 per tone', make: (digit) => [{ digit, durationMs: 500, lowDbm0: -45 }] },
     { name: '20 ms', make: (digit) => [{ digit, durationMs: 20 }] },
   ];
@@ -233,10 +276,25 @@ t.test('talk-down and talk-off: spandsp and multimon-ng on the same audio (recor
     const pcm = onTheLine(talkDown, codec);
     const results: string[] = [];
     if (haveSpandsp && harness !== undefined) {
-      results.push(`spandsp ${score(expected, runSpandsp(harness, pcm).map((d) => d.digit).join(''))}`);
+      results.push(
+        `spandsp ${score(
+          expected,
+          runSpandsp(harness, pcm)
+            .map((d) => d.digit)
+            .join(''),
+        )}`,
+      );
       results.push(`spandsp talk-off ${runSpandsp(harness, codecRoundTrip(talkOff, codec)).length} false digit(s) in ${(talkOff.length / 8000 / 60).toFixed(1)} min`);
     }
-    if (haveMultimon && codec === 'linear') results.push(`multimon-ng ${score(expected, runMultimon(pcm).map((d) => d.digit).join(''))}`);
+    if (haveMultimon && codec === 'linear')
+      results.push(
+        `multimon-ng ${score(
+          expected,
+          runMultimon(pcm)
+            .map((d) => d.digit)
+            .join(''),
+        )}`,
+      );
     const us = set.items.map((item) => detect(onTheLine(item.mix, codec)));
     const ourDigits = us.map((r) => (r instanceof Error ? '' : digitsOf(r))).join('');
     results.push(`ours ${score(expected, ourDigits)}`);

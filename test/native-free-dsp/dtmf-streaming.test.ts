@@ -13,8 +13,7 @@ t.comment(seedBanner());
 const codecs = await prepareCodecs(t);
 
 type Logged =
-  | { readonly kind: 'start'; readonly digit: DtmfDigit; readonly startMs: number; readonly atSample: number }
-  | { readonly kind: 'digit'; readonly event: DtmfDigitEvent; readonly atSample: number };
+  { readonly kind: 'start'; readonly digit: DtmfDigit; readonly startMs: number; readonly atSample: number } | { readonly kind: 'digit'; readonly event: DtmfDigitEvent; readonly atSample: number };
 
 type Chunking = { readonly name: string; readonly next: () => number; readonly viaLength: boolean };
 
@@ -153,7 +152,8 @@ t.test('onDigitStart fires while a long tone is still on', async (t) => {
     starts.forEach((entry, i) => {
       const truth = layout.truth[i];
       latencies.push((entry.atSample - truth.startSample) / SAMPLES_PER_MS);
-      if (entry.atSample > truth.endSample) late.push(`${truth.digit} (${truth.endMs - truth.startMs} ms tone): onDigitStart ${((entry.atSample - truth.endSample) / SAMPLES_PER_MS).toFixed(1)} ms after the tone ended`);
+      if (entry.atSample > truth.endSample)
+        late.push(`${truth.digit} (${truth.endMs - truth.startMs} ms tone): onDigitStart ${((entry.atSample - truth.endSample) / SAMPLES_PER_MS).toFixed(1)} ms after the tone ended`);
     });
     t.same(late, [], `[${codec}] onDigitStart before the end of every tone of 100 ms or more`);
     t.comment(`[${codec}] onDigitStart latency after tone start: min ${Math.min(...latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
@@ -171,7 +171,11 @@ t.test('dtmfFlush reports a digit still in progress', async (t) => {
       onDigit: (event) => log.push({ kind: 'digit', event, atSample: pcm.length }),
     });
     dtmfRx(detector, pcm);
-    t.same(log.map((entry) => entry.kind), ['start'], `[${codec}] tone still on at the end of the pushed audio: started, not ended`);
+    t.same(
+      log.map((entry) => entry.kind),
+      ['start'],
+      `[${codec}] tone still on at the end of the pushed audio: started, not ended`,
+    );
     dtmfFlush(detector);
     const events = eventsOf(log);
     t.equal(digitsOf(events), '9', `[${codec}] dtmfFlush reports the digit`);
@@ -184,8 +188,20 @@ t.test('dtmfFlush reports a digit still in progress', async (t) => {
 
 t.test('two detectors fed interleaved share no state', async (t) => {
   const rng = streamRng('streaming/independent');
-  const a = onTheLine(layTones(rng, [...'1234567890'].map((digit): ToneSpec => ({ digit: digit as DtmfDigit, durationMs: 80, gapBeforeMs: 60 }))).mix, 'linear');
-  const b = onTheLine(layTones(rng, [...'*#ABCD'].map((digit): ToneSpec => ({ digit: digit as DtmfDigit, durationMs: 120, gapBeforeMs: 90 }))).mix, 'linear');
+  const a = onTheLine(
+    layTones(
+      rng,
+      [...'1234567890'].map((digit): ToneSpec => ({ digit: digit as DtmfDigit, durationMs: 80, gapBeforeMs: 60 })),
+    ).mix,
+    'linear',
+  );
+  const b = onTheLine(
+    layTones(
+      rng,
+      [...'*#ABCD'].map((digit): ToneSpec => ({ digit: digit as DtmfDigit, durationMs: 120, gapBeforeMs: 90 })),
+    ).mix,
+    'linear',
+  );
   const gotA: DtmfDigitEvent[] = [];
   const gotB: DtmfDigitEvent[] = [];
   const detA = createDtmfDetector({ onDigit: (e) => gotA.push(e) });

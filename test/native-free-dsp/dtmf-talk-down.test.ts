@@ -62,11 +62,18 @@ t.test(`digits over speech at ${TALK_DOWN_DEFAULTS.speechToToneDb} dB speech-to-
         count(`column ${highHz} Hz`, !used.has(k));
       });
       if (digitsOf(result) !== expected) {
-        failures.push(`${item.path} (speech ${item.speechDbm0.toFixed(1)} dBm0, tones ${item.toneDbm0.map((level) => level.toFixed(1)).join('/')} dBm0): expected "${expected}" [${describeTruth(item.truth)}], got "${digitsOf(result)}" [${describeEvents(result)}]`);
+        failures.push(
+          `${item.path} (speech ${item.speechDbm0.toFixed(1)} dBm0, tones ${item.toneDbm0.map((level) => level.toFixed(1)).join('/')} dBm0): expected "${expected}" [${describeTruth(item.truth)}], got "${digitsOf(result)}" [${describeEvents(result)}]`,
+        );
       }
     }
     t.comment(`[${codec}] talk-down: ${digits - missed}/${digits} digits found, ${extra} extra digit(s)`);
-    t.comment(`[${codec}] missed per bucket: ${[...buckets].sort().map(([name, [miss, total]]) => `${name} ${miss}/${total}`).join(', ')}`);
+    t.comment(
+      `[${codec}] missed per bucket: ${[...buckets]
+        .sort()
+        .map(([name, [miss, total]]) => `${name} ${miss}/${total}`)
+        .join(', ')}`,
+    );
     t.equal(missed, 0, `[${codec}] every digit found`, { failures: summarize(failures, 30) });
     t.equal(extra, 0, `[${codec}] no extra digits`);
     t.equal(failures.length, 0, `[${codec}] every file gives exactly its digits in order`);

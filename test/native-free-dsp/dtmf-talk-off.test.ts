@@ -4,17 +4,7 @@
 // cache under the OS temp dir.
 import t from 'tap';
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
-import {
-  loadCorpus,
-  MUSIC_DIR,
-  REQUIRE_ESPEAK,
-  REQUIRE_MUSIC,
-  REQUIRE_SOX,
-  REQUIRE_SPEECH,
-  requireTools,
-  SPEECH_DIR,
-  syntheticSpeechDir,
-} from '../helpers/audio-files.js';
+import { loadCorpus, MUSIC_DIR, REQUIRE_ESPEAK, REQUIRE_MUSIC, REQUIRE_SOX, REQUIRE_SPEECH, requireTools, SPEECH_DIR, syntheticSpeechDir } from '../helpers/audio-files.js';
 import { describeEvents, summarize } from '../helpers/dtmf-cases.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
 import { codecRoundTrip, SAMPLE_RATE } from '../helpers/signals.js';

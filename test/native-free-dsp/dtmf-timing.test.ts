@@ -79,13 +79,7 @@ t.test('a pause of 40 ms separates repeated digits', async (t) => {
 
 t.test('fast dialling: 40 ms on / 40 ms off', async (t) => {
   const rng = streamRng('timing/fast-dialling');
-  const sequences = [
-    DTMF_DIGITS.join(''),
-    '0123456789*#ABCD',
-    '5555555555',
-    '##**00DD11',
-    ...Array.from({ length: 24 }, () => shuffle(rng, DTMF_DIGITS).join('')),
-  ];
+  const sequences = [DTMF_DIGITS.join(''), '0123456789*#ABCD', '5555555555', '##**00DD11', ...Array.from({ length: 24 }, () => shuffle(rng, DTMF_DIGITS).join(''))];
   const cases: DetectionCase[] = sequences.map((digits) => {
     const tones = [...digits].map((digit, i): ToneSpec => ({ digit: digit as ToneSpec['digit'], durationMs: 40, gapBeforeMs: i === 0 ? 0 : 40 }));
     return { name: `"${digits}" 40/40 ms`, layout: layTones(rng, tones), expected: digits, measure: 'timing' };

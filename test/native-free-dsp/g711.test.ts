@@ -5,19 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  ALAW_SILENCE,
-  G711LengthError,
-  ULAW_SILENCE,
-  alawToLinear,
-  decodeAlaw,
-  decodeUlaw,
-  encodeAlaw,
-  encodeUlaw,
-  linearToAlaw,
-  linearToUlaw,
-  ulawToLinear,
-} from '../../native-free-dsp/g711.js';
+import { ALAW_SILENCE, G711LengthError, ULAW_SILENCE, alawToLinear, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, linearToAlaw, linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 
 // ---- ITU-T G.191 STL g711.c, transcribed with its loops and constants ----
 
@@ -256,7 +244,10 @@ t.test('matches sox', { skip: soxMissing && skipTools ? 'sox not found and TONEG
 t.test('decoding from an offset reads the same codes as decoding a view of them; a bad offset is refused', async (t) => {
   const src = new Uint8Array(300);
   for (let i = 0; i < src.length; i++) src[i] = (i * 37) & 0xff;
-  for (const [name, decode] of [['mu-law', decodeUlaw], ['A-law', decodeAlaw]] as const) {
+  for (const [name, decode] of [
+    ['mu-law', decodeUlaw],
+    ['A-law', decodeAlaw],
+  ] as const) {
     const a = new Int16Array(160);
     const b = new Int16Array(160);
     decode(src.subarray(12, 172), a);

@@ -164,7 +164,10 @@ t.test('chunking is invisible and reset() starts a new stream', (t) => {
   t.same(out, whole, 'after reset() the encoder writes what a new one does');
   const dec = new G722Decoder();
   const pcmOut = new Int16Array(whole.length * 2);
-  dec.decode(Uint8Array.from({ length: 4000 }, (_, i) => (i * 37) & 0xff), new Int16Array(8000));
+  dec.decode(
+    Uint8Array.from({ length: 4000 }, (_, i) => (i * 37) & 0xff),
+    new Int16Array(8000),
+  );
   dec.reset();
   dec.decode(whole, pcmOut);
   t.same(pcmOut, decodeAll(whole, whole.length), 'after reset() the decoder outputs what a new one does');

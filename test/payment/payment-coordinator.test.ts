@@ -89,7 +89,10 @@ t.test('automated: headers in, prompts played, card keyed, REFER back with the r
   const run = coordinator.startAutomated(call, { 'X-Payment-Customer-Id': 'C-42', 'X-Payment-Amount': '125.50', 'X-Payment-Currency': 'GBP', 'X-Payment-Merchant-Id': 'M-7' });
   t.equal(call.media.secure, true, 'secure from the start');
   await until(() => call.media.plays.length > 0, 'the first prompt');
-  t.ok(call.media.plays.every((p) => p.leg === 'caller'), 'automated: prompts to the caller only');
+  t.ok(
+    call.media.plays.every((p) => p.leg === 'caller'),
+    'automated: prompts to the caller only',
+  );
   await keys(call, '1');
   await keys(call, `${PAN}#`);
   await keys(call, EXPIRY);
@@ -132,7 +135,10 @@ t.test('agent-assisted: API start, the agent hears prompts, caller hangs up mid-
   await t.rejects(coordinator.start('call-c', { idempotencyKey: 'k2', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '10.00' } }), { code: 'ERR_PAYMENT_ACTIVE' });
   await t.rejects(coordinator.start('nope', { idempotencyKey: 'k3', statusCallback: undefined, parameters: {} }), { code: 'ERR_NO_CALL' });
   await until(() => call.media.plays.length > 0, 'a prompt');
-  t.ok(call.media.plays.some((p) => p.leg === 'agent'), 'agent-assisted: the agent hears the prompts');
+  t.ok(
+    call.media.plays.some((p) => p.leg === 'agent'),
+    'agent-assisted: the agent hears the prompts',
+  );
   t.equal(call.media.secure, true);
   await keys(call, '1');
   await keys(call, '411111');

@@ -97,7 +97,10 @@ t.test('the hand-back throws: the call still ends, with the result on the BYE', 
   t.equal(connector.approvedCount, 1);
   t.match(call.hangups[0], { 'X-Payment-Result': 'success', 'X-Payment-Transaction-Id': '8816123456789012', 'X-Payment-Card-Last4': '1111' });
   t.equal(coordinator.activeCount, 0, 'the run is over');
-  t.ok(lines.some((l) => l.includes('hand-back failed')), 'logged');
+  t.ok(
+    lines.some((l) => l.includes('hand-back failed')),
+    'logged',
+  );
 });
 
 t.test('a readback prompt missing: no card-derived word in the log, no charge, the call handed back with internal-error', async (t) => {
@@ -138,7 +141,10 @@ t.test('agent-assisted: the agent copy of the readback is the caller copy with t
   const at = indexOf(callerPlay.pcm, month);
   t.ok(at > 0, 'the caller hears the expiry month');
   t.equal(indexOf(agentPlay.pcm, month), -1, 'the agent does not');
-  t.ok(agentPlay.pcm.subarray(at, at + month.length).every((v) => v === 0), 'silence in its place');
+  t.ok(
+    agentPlay.pcm.subarray(at, at + month.length).every((v) => v === 0),
+    'silence in its place',
+  );
   t.same(Array.from(agentPlay.pcm.subarray(0, 8000)), Array.from(callerPlay.pcm.subarray(0, 8000)), 'the amount and card part is the same');
 });
 
@@ -164,7 +170,11 @@ t.test('agent-assisted: the agent hangs up mid-card: the caller alone hears the 
   call.onAgentHangup?.();
   await until(() => call.media.plays.length > before, 'the result prompt');
   const after = call.media.plays.slice(before);
-  t.same(after.map((p) => p.leg), ['caller'], 'played to the caller only');
+  t.same(
+    after.map((p) => p.leg),
+    ['caller'],
+    'played to the caller only',
+  );
   const cancelled = await new PromptLibrary({ directory: DEFAULT_PROMPT_DIR }).prompt('payment-cancelled');
   t.equal(after[0].samples, cancelled.length, 'the cancellation prompt');
   await tick();
@@ -177,7 +187,10 @@ t.test('agent-assisted: the agent hangs up mid-card: the caller alone hears the 
   t.equal(connector.calls, 0, 'nothing charged');
   await until(() => coordinator.activeCount === 0, 'the end of the run');
   t.equal(call.onAgentHangup, null, 'released once the payment is over: an agent BYE ends the call again');
-  t.ok(lines.some((l) => l.includes('agent hung up during the payment')), 'logged');
+  t.ok(
+    lines.some((l) => l.includes('agent hung up during the payment')),
+    'logged',
+  );
   t.same(needlesIn(lines.join(''), [PAN, PAN.slice(0, 12)]), [], 'no card data in the log');
 });
 

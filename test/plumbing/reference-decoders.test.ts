@@ -24,8 +24,18 @@ t.test('joined: the digits of every signal, in order, as when each is decoded al
     tones('#0*', 200, 300),
     tones('D', 0, 0), // a signal of one short tone, nothing else
   ];
-  const alone = signals.map((s) => runMultimon(s).map((d) => d.digit).join(''));
+  const alone = signals.map((s) =>
+    runMultimon(s)
+      .map((d) => d.digit)
+      .join(''),
+  );
   t.same(alone, ['159', '9', '', '#0*', 'D'], 'multimon-ng decodes each signal alone (the control)');
-  t.equal(runMultimonJoined(signals).map((d) => d.digit).join(''), alone.join(''), 'the joined run reports the same digits in the same order');
+  t.equal(
+    runMultimonJoined(signals)
+      .map((d) => d.digit)
+      .join(''),
+    alone.join(''),
+    'the joined run reports the same digits in the same order',
+  );
   t.same(runMultimonJoined([]), [], 'no signals: no digits');
 });

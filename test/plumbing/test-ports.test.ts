@@ -5,7 +5,11 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { TEST_PORT_SLOTS, TEST_SLOT, testPort, testPortRange } from '../helpers/ports.js';
 
-const PLANNED: readonly (readonly [number, number])[] = [[4000, 5999], [8500, 8599], [30000, 37999]];
+const PLANNED: readonly (readonly [number, number])[] = [
+  [4000, 5999],
+  [8500, 8599],
+  [30000, 37999],
+];
 
 function image(slot: number): Set<number> {
   const ports = new Set<number>();

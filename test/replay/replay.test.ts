@@ -77,9 +77,16 @@ t.test('the impairments of the derived fixtures are really there', async (t) => 
   const dup = await load('pcmu-dup.pcap');
   t.ok((dup?.duplicates ?? 0) > 20, `duplication: ${dup?.duplicates} duplicates`);
   const pcmu = await load('pcmu.pcapng');
-  t.same(pcmu?.digits.map((d) => `${d.digit}:${d.source}`), ['1:inband', '4:inband', '7:inband', '4:rfc4733', '9:rfc4733', '2:rfc4733', '9:rfc4733']);
+  t.same(
+    pcmu?.digits.map((d) => `${d.digit}:${d.source}`),
+    ['1:inband', '4:inband', '7:inband', '4:rfc4733', '9:rfc4733', '2:rfc4733', '9:rfc4733'],
+  );
   const info = await load('pcma-info.pcapng');
-  t.same(info?.digits.map((d) => `${d.digit}:${d.source}`), ['2:inband', '5:inband', '8:inband', '7:sip-info', '*:sip-info', '#:rfc4733', 'A:rfc4733', 'B:rfc4733'], 'the RFC 4733 "*" is merged into the INFO "*" the server got first');
+  t.same(
+    info?.digits.map((d) => `${d.digit}:${d.source}`),
+    ['2:inband', '5:inband', '8:inband', '7:sip-info', '*:sip-info', '#:rfc4733', 'A:rfc4733', 'B:rfc4733'],
+    'the RFC 4733 "*" is merged into the INFO "*" the server got first',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -111,14 +118,28 @@ function syntheticCapture(o: SyntheticOptions): Uint8Array {
   return encodePcap(
     packets.map((p, seq) => ({
       timeMs: 1_000_000 + p.ms,
-      data: ipv4UdpPacket('10.1.1.1', 30000, '10.1.1.2', 40000, serializeRtp({ payloadType: p.pt, marker: p.marker, sequence: (65500 + seq) & 0xffff, timestamp: (0xffffff00 + p.ts) >>> 0, ssrc: 0x1234abcd, payload: p.payload })),
+      data: ipv4UdpPacket(
+        '10.1.1.1',
+        30000,
+        '10.1.1.2',
+        40000,
+        serializeRtp({ payloadType: p.pt, marker: p.marker, sequence: (65500 + seq) & 0xffff, timestamp: (0xffffff00 + p.ts) >>> 0, ssrc: 0x1234abcd, payload: p.payload }),
+      ),
     })),
     { linkType: LINKTYPE_RAW },
   );
 }
 
 t.test('no SDP: telephone-event on PT 101 by default, another PT only with eventPt', async (t) => {
-  const onPt96 = syntheticCapture({ eventPt: 96, events: [['4', 200], ['2', 600]], tones: [], totalMs: 1200 });
+  const onPt96 = syntheticCapture({
+    eventPt: 96,
+    events: [
+      ['4', 200],
+      ['2', 600],
+    ],
+    tones: [],
+    totalMs: 1200,
+  });
   const byDefault = await replayCapture(onPt96, 'x.pcap');
   t.equal(byDefault.streams.length, 1);
   t.equal(digitsOf(byDefault.streams[0]), '', 'PT 96 is not telephone-event without SDP or --event-pt');
@@ -131,10 +152,25 @@ t.test('no SDP: telephone-event on PT 101 by default, another PT only with event
 });
 
 t.test('a digit sent as events and as in-band tone at once is reported once; others are kept', async (t) => {
-  const capture = syntheticCapture({ eventPt: 101, events: [['5', 200], ['8', 1400]], tones: [['5', 210], ['5', 800], ['9', 1100]], totalMs: 2000 });
+  const capture = syntheticCapture({
+    eventPt: 101,
+    events: [
+      ['5', 200],
+      ['8', 1400],
+    ],
+    tones: [
+      ['5', 210],
+      ['5', 800],
+      ['9', 1100],
+    ],
+    totalMs: 2000,
+  });
   const result = await replayCapture(capture, 'x.pcap');
   const s = result.streams[0];
-  t.same(s.digits.map((d) => `${d.digit}:${d.source}`), ['5:rfc4733', '5:inband', '9:inband', '8:rfc4733']);
+  t.same(
+    s.digits.map((d) => `${d.digit}:${d.source}`),
+    ['5:rfc4733', '5:inband', '9:inband', '8:rfc4733'],
+  );
   t.ok(Math.abs(s.digits[0].atMs - 200) < 1, `event time from the RTP timestamp (${s.digits[0].atMs} ms)`);
   t.ok(Math.abs(s.digits[1].atMs - 800) < 10, `in-band time from the samples (${s.digits[1].atMs} ms)`);
   t.equal(s.lost, 0, 'sequence wrap at 65535 is not loss');
@@ -144,12 +180,21 @@ t.test('an SSRC change on the same 5-tuple starts a new stream; RTCP and stray d
   const frames = [];
   for (let i = 0; i < 20; i++) {
     const ssrc = i < 10 ? 0xaaaa0001 : 0xbbbb0002;
-    frames.push({ timeMs: i * 20, data: ipv4UdpPacket('10.0.0.1', 2000, '10.0.0.2', 3000, serializeRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc, payload: new Uint8Array(160).fill(0xd5) })) });
+    frames.push({
+      timeMs: i * 20,
+      data: ipv4UdpPacket('10.0.0.1', 2000, '10.0.0.2', 3000, serializeRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc, payload: new Uint8Array(160).fill(0xd5) })),
+    });
     frames.push({ timeMs: i * 20 + 1, data: ipv4UdpPacket('10.0.0.1', 2001, '10.0.0.2', 3001, new Uint8Array([0x80, 201, 0, 1, 0xaa, 0xaa, 0, 1])) });
   }
   frames.push({ timeMs: 500, data: ipv4UdpPacket('10.0.0.9', 53, '10.0.0.2', 53, new Uint8Array(40).fill(0x81)) });
   const result = await replayCapture(encodePcap(frames, { linkType: LINKTYPE_RAW }), 'x.pcap');
-  t.same(result.streams.map((s) => [s.id.ssrc, s.codec, s.packets, s.lost]), [[0xaaaa0001, 'PCMA', 10, 0], [0xbbbb0002, 'PCMA', 10, 0]]);
+  t.same(
+    result.streams.map((s) => [s.id.ssrc, s.codec, s.packets, s.lost]),
+    [
+      [0xaaaa0001, 'PCMA', 10, 0],
+      [0xbbbb0002, 'PCMA', 10, 0],
+    ],
+  );
   t.equal(endpoint('2001:db8::1', 5004), '[2001:db8::1]:5004', 'IPv6 endpoints in brackets');
   t.equal(endpoint('127.0.0.1', 5004), '127.0.0.1:5004');
 });
@@ -196,7 +241,11 @@ t.test('fuzz: corrupted and truncated fixtures never throw; truncation is report
 t.test('G.722 (PT 9, no SDP): in-band tones and RFC 4733 events reported; lower band decoded at 8 kHz', async (t) => {
   const totalMs = 2000;
   const pcm8k = new Int16Array(totalMs * 8);
-  for (const [digit, atMs] of [['3', 300], ['7', 1200]] as const) pcm8k.set(generateDtmfSequence([{ digit, durationMs: 100, lowDbm0: -10 }]), atMs * 8);
+  for (const [digit, atMs] of [
+    ['3', 300],
+    ['7', 1200],
+  ] as const)
+    pcm8k.set(generateDtmfSequence([{ digit, durationMs: 100, lowDbm0: -10 }]), atMs * 8);
   const codes = new Uint8Array(pcm8k.length); // one G.722 byte per 8 kHz tick
   new G722Encoder().encode(resample(pcm8k, 8000, 16_000).subarray(0, 2 * pcm8k.length), codes);
   const packets: { ts: number; ms: number; pt: number; marker: boolean; payload: Uint8Array }[] = [];
@@ -204,14 +253,21 @@ t.test('G.722 (PT 9, no SDP): in-band tones and RFC 4733 events reported; lower 
   planDigitPackets('9', 700 * 8, 800).forEach((p, i) => packets.push({ ts: p.timestamp, ms: 700 + 20 * i + 0.5, pt: 101, marker: p.marker, payload: p.payload }));
   packets.sort((a, b) => a.ms - b.ms);
   const capture = encodePcap(
-    packets.map((p, seq) => ({ timeMs: 1_000_000 + p.ms, data: ipv4UdpPacket('10.1.1.1', 30000, '10.1.1.2', 40000, serializeRtp({ payloadType: p.pt, marker: p.marker, sequence: seq, timestamp: p.ts, ssrc: 0x722, payload: p.payload })) })),
+    packets.map((p, seq) => ({
+      timeMs: 1_000_000 + p.ms,
+      data: ipv4UdpPacket('10.1.1.1', 30000, '10.1.1.2', 40000, serializeRtp({ payloadType: p.pt, marker: p.marker, sequence: seq, timestamp: p.ts, ssrc: 0x722, payload: p.payload })),
+    })),
     { linkType: LINKTYPE_RAW },
   );
   const result = await replayCapture(capture, 'g722.pcap', { keepAudio: true });
   t.equal(result.streams.length, 1);
   const s = result.streams[0];
   t.equal(s.codec, 'G722');
-  t.same(s.digits.map((d) => `${d.digit}:${d.source}`), ['3:inband', '9:rfc4733', '7:inband'], 'in-band digits from the decoded G.722 lower band, the event from RFC 4733');
+  t.same(
+    s.digits.map((d) => `${d.digit}:${d.source}`),
+    ['3:inband', '9:rfc4733', '7:inband'],
+    'in-band digits from the decoded G.722 lower band, the event from RFC 4733',
+  );
   t.ok(Math.abs(s.digits[0].atMs - 300) < 10, `in-band time from the samples (${s.digits[0].atMs} ms)`);
   t.equal(s.audioRate, 8000);
   t.equal(s.audio?.length, pcm8k.length, 'audio laid out at 8 kHz, one sample per RTP tick');

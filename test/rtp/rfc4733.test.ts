@@ -85,14 +85,17 @@ t.test('a repeated key survives every loss of a marker, start or end packet, all
   const isEnd = (p: Sent) => (p.payload[1] & 0x80) !== 0;
   for (const digit of ['0', '1', '#'] as const) {
     for (const ms of [40, 100]) {
-      const packets = sendDigits([{ digit, atMs: 0, ms }, { digit, atMs: 2 * ms, ms }]);
+      const packets = sendDigits([
+        { digit, atMs: 0, ms },
+        { digit, atMs: 2 * ms, ms },
+      ]);
       const firstTs = packets[0].timestamp;
       const ofFirst = (p: Sent) => p.timestamp === firstTs;
       const markerOfSecond = packets.findIndex((p) => !ofFirst(p));
       const patterns: [string, Sent[]][] = [
         ['nothing lost', packets],
         ["the second's marker packet", packets.filter((_, i) => i !== markerOfSecond)],
-        ["all end packets of the first", packets.filter((p) => !(ofFirst(p) && isEnd(p)))],
+        ['all end packets of the first', packets.filter((p) => !(ofFirst(p) && isEnd(p)))],
         ["all end packets of the first and the second's marker", packets.filter((p, i) => !(ofFirst(p) && isEnd(p)) && i !== markerOfSecond)],
         ['all end packets of both', packets.filter((p) => !isEnd(p))],
         ...packets.map((_, k): [string, Sent[]] => [`packet ${k}`, packets.filter((__, i) => i !== k)]),
@@ -101,7 +104,11 @@ t.test('a repeated key survives every loss of a marker, start or end packet, all
       for (const [name, kept] of patterns) {
         const swapped = kept.slice();
         for (let i = 0; i + 1 < swapped.length; i += 2) [swapped[i], swapped[i + 1]] = [swapped[i + 1], swapped[i]];
-        for (const [variant, list] of [['in order', kept], ['reordered', swapped], ['duplicated', kept.flatMap((p) => [p, p])]] as const) {
+        for (const [variant, list] of [
+          ['in order', kept],
+          ['reordered', swapped],
+          ['duplicated', kept.flatMap((p) => [p, p])],
+        ] as const) {
           const got = text(decode(list));
           if (got !== digit + digit) failures.push(`${name}, ${variant}: ${got}`);
         }
@@ -181,7 +188,10 @@ t.test('reordered packets: one digit per event, in both orders and across events
 });
 
 t.test('duplicated packets (network or retransmission) never add a digit', async (t) => {
-  const packets = sendDigits([{ digit: '8', atMs: 0, ms: 100 }, { digit: '8', atMs: 300, ms: 100 }]);
+  const packets = sendDigits([
+    { digit: '8', atMs: 0, ms: 100 },
+    { digit: '8', atMs: 300, ms: 100 },
+  ]);
   t.equal(text(decode(packets.flatMap((p) => [p, p, p]))), '88');
 });
 

@@ -20,7 +20,10 @@ t.test('round trip: fixed header, marker, CSRCs, one-byte extensions, padding', 
     timestamp: 0xfffffff0,
     ssrc: 0xdeadbeef,
     csrcs: [1, 0xffffffff],
-    extensions: [{ id: 1, payload: new Uint8Array([0xaa]) }, { id: 3, payload: new Uint8Array([1, 2, 3, 4]) }],
+    extensions: [
+      { id: 1, payload: new Uint8Array([0xaa]) },
+      { id: 3, payload: new Uint8Array([1, 2, 3, 4]) },
+    ],
     padding: 4,
     payload,
   });
@@ -32,7 +35,13 @@ t.test('round trip: fixed header, marker, CSRCs, one-byte extensions, padding', 
   t.equal(p.ssrc, 0xdeadbeef);
   t.same(p.csrcs, [1, 0xffffffff]);
   t.equal(p.extensionProfile, 0xbede);
-  t.same(p.extensions.map((e) => [e.id, [...e.payload]]), [[1, [0xaa]], [3, [1, 2, 3, 4]]]);
+  t.same(
+    p.extensions.map((e) => [e.id, [...e.payload]]),
+    [
+      [1, [0xaa]],
+      [3, [1, 2, 3, 4]],
+    ],
+  );
   t.equal(p.paddingBytes, 4);
   t.same([...p.payload], [...payload]);
   t.ok(looksLikeRtp(bytes));
@@ -54,7 +63,10 @@ t.test('malformed packets are typed errors, where werift alone misreads or throw
   t.equal(code(csrc), 'ESHORT');
   const ext = good.slice();
   ext[0] |= 0x10;
-  ext[12] = 0xbe; ext[13] = 0xde; ext[14] = 0x00; ext[15] = 0x40; // 256 bytes of extension
+  ext[12] = 0xbe;
+  ext[13] = 0xde;
+  ext[14] = 0x00;
+  ext[15] = 0x40; // 256 bytes of extension
   t.equal(code(ext), 'EEXTENSION');
   const pad = good.slice();
   pad[0] |= 0x20;
@@ -96,7 +108,10 @@ t.test('RTCP round trip, and the RTCP baresip sent in a recorded call', async (t
     for (const p of parseRtcp(d.payload) ?? []) types.push(p.type);
   });
   t.ok(types.length > 0, `${types.length} RTCP packets parsed`);
-  t.ok(types.every((type) => type >= 200 && type <= 206), 'SR, RR, SDES or feedback');
+  t.ok(
+    types.every((type) => type >= 200 && type <= 206),
+    'SR, RR, SDES or feedback',
+  );
 });
 
 t.test('fuzz: 20,000 random and mutated packets never throw', async (t) => {

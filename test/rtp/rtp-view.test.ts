@@ -6,11 +6,35 @@ import { RtpView } from '../../src/rtp/rtp-view.js';
 
 t.test('fields and payload bounds of a packet with CSRCs, an extension and padding', async (t) => {
   const bytes = new Uint8Array([
-    0xb1, 0x80 | 96, 0x12, 0x34, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, // V=2 P X CC=1, M, PT 96
-    0, 0, 0, 9, // CSRC
-    0xbe, 0xde, 0, 1, 0x10, 0xaa, 0, 0, // one-byte extension, 1 word
-    7, 8, 9, // payload
-    0, 2, // padding: 2 bytes
+    0xb1,
+    0x80 | 96,
+    0x12,
+    0x34,
+    0xde,
+    0xad,
+    0xbe,
+    0xef,
+    0x01,
+    0x02,
+    0x03,
+    0x04, // V=2 P X CC=1, M, PT 96
+    0,
+    0,
+    0,
+    9, // CSRC
+    0xbe,
+    0xde,
+    0,
+    1,
+    0x10,
+    0xaa,
+    0,
+    0, // one-byte extension, 1 word
+    7,
+    8,
+    9, // payload
+    0,
+    2, // padding: 2 bytes
   ]);
   const v = new RtpView();
   t.equal(v.parse(bytes, 123), undefined);

@@ -39,16 +39,32 @@ t.test('a pause longer than the run gap, or * and #, split a run', async (t) => 
   t.equal(findCardData(keyed('41111111 11111111', 0, 5000)).length, 1, 'a 5 s pause does not');
   const hashSplit = [...keyed('41111111'), { digit: '#', startMs: 1300, endMs: 1380, signal: 'inband' as const, confidence: 1 }, ...keyed('11111111', 1500)];
   t.same(findCardData(hashSplit), []);
-  t.same(digitRuns(hashSplit, 6000).map((r) => r.length), [8, 8]);
+  t.same(
+    digitRuns(hashSplit, 6000).map((r) => r.length),
+    [8, 8],
+  );
 });
 
 t.test('a card inside a longer run, and two cards in one run, are found', async (t) => {
   const inside = findCardData(keyed('1 2 3 5555555555554444 9'));
-  t.same(inside.map((f) => [f.cardType, f.last4]), [['mastercard', '4444']]);
+  t.same(
+    inside.map((f) => [f.cardType, f.last4]),
+    [['mastercard', '4444']],
+  );
   const two = findCardData(keyed('378282246310005 6011111111111117'));
-  t.same(two.map((f) => [f.cardType, f.last4, f.digitCount]), [['american-express', '0005', 15], ['discover', '1117', 16]]);
+  t.same(
+    two.map((f) => [f.cardType, f.last4, f.digitCount]),
+    [
+      ['american-express', '0005', 15],
+      ['discover', '1117', 16],
+    ],
+  );
   const nineteen = findCardData(keyed('4000000000000000006'));
-  t.same(nineteen.map((f) => [f.cardType, f.digitCount]), [['visa', 19]], 'the longest valid window wins');
+  t.same(
+    nineteen.map((f) => [f.cardType, f.digitCount]),
+    [['visa', 19]],
+    'the longest valid window wins',
+  );
 });
 
 t.test('digits from several signals and out of order are sorted and merged into one run', async (t) => {
@@ -62,9 +78,20 @@ t.test('digits from several signals and out of order are sorted and merged into 
 
 t.test('--min-digits adds short runs by kind, without their digits', async (t) => {
   const digits = [...keyed('0527', 0), ...keyed('123', 20_000), ...keyed('98765', 40_000), ...keyed('12', 60_000), ...keyed('4111111111111111', 80_000)];
-  t.same(findCardData(digits).map((f) => f.kind), ['card-number']);
+  t.same(
+    findCardData(digits).map((f) => f.kind),
+    ['card-number'],
+  );
   const all = findCardData(digits, { maxGapMs: 6000, minDigits: 3 });
-  t.same(all.map((f) => [f.kind, f.digitCount, f.last4]), [['expiry-like', 4, null], ['code-like', 3, null], ['digits', 5, null], ['card-number', 16, '1111']]);
+  t.same(
+    all.map((f) => [f.kind, f.digitCount, f.last4]),
+    [
+      ['expiry-like', 4, null],
+      ['code-like', 3, null],
+      ['digits', 5, null],
+      ['card-number', 16, '1111'],
+    ],
+  );
   t.notMatch(JSON.stringify(all), /0527|98765/);
 });
 

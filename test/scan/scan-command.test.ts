@@ -68,7 +68,16 @@ if (requireTools(t, REQUIRE_SPEECH, REQUIRE_MUSIC)) {
     const result = scan('--json', '--min-digits', '3', join(dir, 'calls', 'not-cards.wav'));
     t.equal(result.status, 1);
     const report = JSON.parse(result.stdout) as JsonReport;
-    t.same(report.findings.map((f) => [f.kind, f.digitCount, f.last4]), [['digits', 11, null], ['digits', 8, null], ['expiry-like', 4, null], ['digits', 16, null], ['expiry-like', 4, null]]);
+    t.same(
+      report.findings.map((f) => [f.kind, f.digitCount, f.last4]),
+      [
+        ['digits', 11, null],
+        ['digits', 8, null],
+        ['expiry-like', 4, null],
+        ['digits', 16, null],
+        ['expiry-like', 4, null],
+      ],
+    );
     t.notMatch(result.stdout, /07700900123|12345678|4111111111111112/);
   });
 
@@ -80,15 +89,24 @@ if (requireTools(t, REQUIRE_SPEECH, REQUIRE_MUSIC)) {
     const csv = scan('--csv', join(dir, 'captures'));
     const lines = csv.stdout.trim().split('\n');
     t.equal(lines[0], 'file,stream,kind,start_ms,end_ms,digits,card_type,last4,confidence,signals,error');
-    t.ok(lines.some((l) => l.includes(',card-number,') && l.includes(',jcb,0000,1,sip-info,')), 'the SIP INFO card');
-    t.ok(lines.some((l) => l.includes('not-a-capture.pcap') && l.includes(',error,')), 'the unreadable capture');
+    t.ok(
+      lines.some((l) => l.includes(',card-number,') && l.includes(',jcb,0000,1,sip-info,')),
+      'the SIP INFO card',
+    );
+    t.ok(
+      lines.some((l) => l.includes('not-a-capture.pcap') && l.includes(',error,')),
+      'the unreadable capture',
+    );
     t.equal(csv.status, 2);
   });
 
   t.test('bad input: missing paths, odd files, a link loop, usage errors; never a crash', async (t) => {
     const odd = join(dir, 'odd');
     mkdirSync(odd);
-    writeFileSync(join(odd, 'random.wav'), Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff));
+    writeFileSync(
+      join(odd, 'random.wav'),
+      Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff),
+    );
     writeFileSync(join(odd, 'empty.pcapng'), new Uint8Array(0));
     writeFileSync(join(odd, 'riff-only.wav'), new TextEncoder().encode('RIFF\xff\xff\xff\x7fWAVEfmt '));
     symlinkSync(odd, join(odd, 'loop'));

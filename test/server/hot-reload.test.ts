@@ -16,7 +16,10 @@ t.test('changed leaves, by dotted path; arrays are one leaf', async (t) => {
 t.test('token, webhook key and log level apply; anything else needs a restart', async (t) => {
   const before = parseConfig({ http: { token: 'a' } });
   const rotated = planReload(before, parseConfig({ http: { token: 'b', webhookSecret: 'w' }, log: { level: 'debug' } }), HOT);
-  t.same(rotated.apply.map((h) => h.path), ['log.level', 'http.token', 'http.webhookSecret']);
+  t.same(
+    rotated.apply.map((h) => h.path),
+    ['log.level', 'http.token', 'http.webhookSecret'],
+  );
   t.same(rotated.needRestart, []);
   const mixed = planReload(before, parseConfig({ http: { token: 'b', listen: '127.0.0.1:9999' }, clamp: { mode: 'tone' } }), HOT);
   t.same(mixed.needRestart, ['clamp.mode', 'http.listen.port'], 'every key that cannot be applied is named');
@@ -29,5 +32,8 @@ t.test('a hot key covers everything under it (a list such as sip.trustedSources 
   const covering = [hot('gateway.credentials')];
   const next = parseConfig({ gateway: { credentials: { name: 'n', transactionKey: 'k' } } });
   t.same(planReload(parseConfig({}), next, covering).needRestart, []);
-  t.same(planReload(parseConfig({}), next, covering).apply.map((h) => h.path), ['gateway.credentials']);
+  t.same(
+    planReload(parseConfig({}), next, covering).apply.map((h) => h.path),
+    ['gateway.credentials'],
+  );
 });

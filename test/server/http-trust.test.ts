@@ -74,7 +74,15 @@ t.test('http.tls serves the API over HTTPS', async (t) => {
     algorithm: 'sha256',
     notBeforeDate: new Date(now - 60_000),
     notAfterDate: new Date(now + 86_400_000),
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   writeFileSync(join(dir, 'http.crt'), pems.cert);
   writeFileSync(join(dir, 'http.key'), pems.private);
@@ -82,7 +90,10 @@ t.test('http.tls serves the API over HTTPS', async (t) => {
     ToneguardServer.start(serverConfig(dir, { listen: '127.0.0.1:0', token: 'tls-token', tls: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'http.key') } }), createLogger('silent')),
     { code: 'ERR_CONFIG_INVALID', message: /http\.tls\.certFile: cannot read/ },
   );
-  const server = await ToneguardServer.start(serverConfig(dir, { listen: '127.0.0.1:0', token: 'tls-token', tls: { certFile: join(dir, 'http.crt'), keyFile: join(dir, 'http.key') } }), createLogger('silent'));
+  const server = await ToneguardServer.start(
+    serverConfig(dir, { listen: '127.0.0.1:0', token: 'tls-token', tls: { certFile: join(dir, 'http.crt'), keyFile: join(dir, 'http.key') } }),
+    createLogger('silent'),
+  );
   t.teardown(() => server.shutdown(0));
   t.match(server.httpUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
   const getJson = (path: string, ca: string | undefined) =>

@@ -52,16 +52,19 @@ t.test('a real process: a throw in a timer and a rejected promise do not end it'
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const src = (file: string) => `../src/${file.replace(/\.ts$/, '.js')}`;
   const script = join(dir, 'survivor.ts');
-  writeFileSync(script, [
-    `import { installLastResort } from '${src('server/last-resort.ts')}';`,
-    `import { createLogger } from '${src('server/logger.ts')}';`,
-    `import { KpiMetrics } from '${src('kpi/kpi-metrics.ts')}';`,
-    'const metrics = new KpiMetrics();',
-    "installLastResort(process, { logger: createLogger('info', { write: (l: string) => void process.stderr.write(l) }), count: (s) => metrics.internalError(s) });",
-    "setTimeout(() => { throw new Error('timer bug 4111111111111111'); }, 10);",
-    "setTimeout(() => { void Promise.reject(new Error('async bug')); }, 20);",
-    "setTimeout(async () => { process.stdout.write((await metrics.text()).split('\\n').filter((l) => l.startsWith('toneguard_internal_errors_total')).join('\\n') + '\\nalive\\n'); }, 200);",
-  ].join('\n'));
+  writeFileSync(
+    script,
+    [
+      `import { installLastResort } from '${src('server/last-resort.ts')}';`,
+      `import { createLogger } from '${src('server/logger.ts')}';`,
+      `import { KpiMetrics } from '${src('kpi/kpi-metrics.ts')}';`,
+      'const metrics = new KpiMetrics();',
+      "installLastResort(process, { logger: createLogger('info', { write: (l: string) => void process.stderr.write(l) }), count: (s) => metrics.internalError(s) });",
+      "setTimeout(() => { throw new Error('timer bug 4111111111111111'); }, 10);",
+      "setTimeout(() => { void Promise.reject(new Error('async bug')); }, 20);",
+      "setTimeout(async () => { process.stdout.write((await metrics.text()).split('\\n').filter((l) => l.startsWith('toneguard_internal_errors_total')).join('\\n') + '\\nalive\\n'); }, 200);",
+    ].join('\n'),
+  );
   const run = spawnSync(process.execPath, [...process.execArgv, script], { encoding: 'utf8', timeout: 30_000 });
   t.equal(run.status, 0, `exit 0 (stderr: ${run.stderr.slice(0, 300)})`);
   t.match(run.stdout, /alive/, 'still running after both errors');

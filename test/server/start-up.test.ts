@@ -37,8 +37,15 @@ t.test('two instances with the same simulator URL both start; payments are said 
   const simulatorPort = testPort(8547);
   t.match(a.server.banner(), `built-in simulator https://127.0.0.1:${simulatorPort}/`);
   t.notMatch(b.server.banner(), `127.0.0.1:${simulatorPort}/`, 'the second simulator took another port');
-  t.ok(b.logs.some((l) => l.includes('"level":40') && l.includes(`gateway.url port ${simulatorPort} is in use`)), 'a warning says where the second simulator is');
-  for (const e of [a, b]) t.ok(e.logs.some((l) => /"level":40.*payments are simulated/.test(l)), 'warn: payments are simulated');
+  t.ok(
+    b.logs.some((l) => l.includes('"level":40') && l.includes(`gateway.url port ${simulatorPort} is in use`)),
+    'a warning says where the second simulator is',
+  );
+  for (const e of [a, b])
+    t.ok(
+      e.logs.some((l) => /"level":40.*payments are simulated/.test(l)),
+      'warn: payments are simulated',
+    );
   const metrics = (await a.fetchText('/metrics')).text;
   t.match(metrics, /^process_cpu_user_seconds_total \d/m, 'process metrics');
   t.match(metrics, /^nodejs_eventloop_lag_seconds \d/m, 'Node runtime metrics');

@@ -27,7 +27,7 @@ t.test('IPv6 ranges, compressed forms, embedded IPv4 and zone ids', async (t) =>
 
 t.test('IPv4-mapped IPv6', async (t) => {
   t.same(parseAddress('::ffff:127.0.0.1'), { family: 4, value: 0x7f000001n });
-  t.ok(cidrContains(parseCidr('127.0.0.0/8')!, '::ffff:127.0.0.2'), 'a dual-stack socket\'s view of an IPv4 peer');
+  t.ok(cidrContains(parseCidr('127.0.0.0/8')!, '::ffff:127.0.0.2'), "a dual-stack socket's view of an IPv4 peer");
   t.ok(cidrContains(parseCidr('::ffff:10.0.0.0/104')!, '10.9.9.9'), 'a mapped range holds the IPv4 addresses');
   t.ok(cidrContains(parseCidr('::ffff:0:0/96')!, '198.51.100.1'));
   t.notOk(cidrContains(parseCidr('127.0.0.0/8')!, '::1'), 'IPv6 loopback is not 127/8');

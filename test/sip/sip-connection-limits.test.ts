@@ -12,8 +12,14 @@ function options(callId: string): string {
   return [
     'OPTIONS sip:toneguard@127.0.0.1 SIP/2.0',
     `Via: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-${callId}`,
-    'From: <sip:probe@127.0.0.1>;tag=p1', 'To: <sip:toneguard@127.0.0.1>', `Call-ID: ${callId}`,
-    'CSeq: 1 OPTIONS', 'Max-Forwards: 70', 'Content-Length: 0', '', '',
+    'From: <sip:probe@127.0.0.1>;tag=p1',
+    'To: <sip:toneguard@127.0.0.1>',
+    `Call-ID: ${callId}`,
+    'CSeq: 1 OPTIONS',
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
 }
 

@@ -35,8 +35,17 @@ t.test('UAS dialog: remote target from Contact, route set in order, CSeq checks'
   t.equal(d.createRequest('INFO').headers.get('cseq'), '2 INFO');
   t.same(d.nextHop(), { transport: 'udp', address: 'p1.example.com', port: 5060 });
   const inDialog = d.createRequest('BYE');
-  t.notOk(d.matches(inDialog), 'our own request is not the peer\'s');
-  const peerBye = { ...req, method: 'BYE', headers: new SipHeaders([['From', '"A" <sip:a@example.com>;tag=ta'], ['To', '<sip:b@example.com>;tag=tb'], ['Call-ID', 'c1'], ['CSeq', '8 BYE']]) };
+  t.notOk(d.matches(inDialog), "our own request is not the peer's");
+  const peerBye = {
+    ...req,
+    method: 'BYE',
+    headers: new SipHeaders([
+      ['From', '"A" <sip:a@example.com>;tag=ta'],
+      ['To', '<sip:b@example.com>;tag=tb'],
+      ['Call-ID', 'c1'],
+      ['CSeq', '8 BYE'],
+    ]),
+  };
   t.ok(d.matches(peerBye));
   t.ok(d.acceptRemote(peerBye));
   t.notOk(d.acceptRemote(peerBye), 'same CSeq again is out of order');

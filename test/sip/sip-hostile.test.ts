@@ -197,7 +197,10 @@ t.test('limits: open transactions per source (503), connections per source, idle
   t.equal([...byCall.values()].filter((v) => v.includes(100)).length, 5, '5 admitted (100 Trying)');
   const refused = [...byCall.values()].filter((v) => v.includes(503));
   t.equal(refused.length, 5, '5 refused with 503');
-  t.ok(c.responses.some((r) => r.status === 503 && r.retryAfter), 'Retry-After given');
+  t.ok(
+    c.responses.some((r) => r.status === 503 && r.retryAfter),
+    'Retry-After given',
+  );
   t.equal(s.stack.stats().serverTransactions, 5);
 
   // Call attempts in progress from one source: the 4th pending INVITE is refused even though

@@ -55,7 +55,11 @@ t.test('svmap and svwar against the stack', async (t) => {
   // Still up: a fresh OPTIONS from another stack is answered.
   const client = await SipStack.listen({ port: 0, transports: ['udp'] });
   t.teardown(() => client.close());
-  const tx = client.request(client.createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port}`, from: '<sip:c@127.0.0.1>', to: '<sip:127.0.0.1>' }), { transport: 'udp', address: '127.0.0.1', port: Number(port) });
+  const tx = client.request(client.createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port}`, from: '<sip:c@127.0.0.1>', to: '<sip:127.0.0.1>' }), {
+    transport: 'udp',
+    address: '127.0.0.1',
+    port: Number(port),
+  });
   const [res] = (await once(tx, 'final')) as [SipResponse];
   t.equal(res.status, 200);
 });

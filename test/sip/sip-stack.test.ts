@@ -50,7 +50,15 @@ async function callAndHangUp(t: Tap.Test, transport: SipTransport): Promise<void
   const [a, b] = await pair(t, [transport]);
   const seen = uas(b, transport);
   const to = dest(b, transport);
-  const invite = a.createRequest({ method: 'INVITE', uri: `sip:b@127.0.0.1:${to.port}`, from: '<sip:a@127.0.0.1>', to: `<sip:b@127.0.0.1:${to.port}>`, contact: a.contact(transport, 'a'), body: SDP, contentType: 'application/sdp' });
+  const invite = a.createRequest({
+    method: 'INVITE',
+    uri: `sip:b@127.0.0.1:${to.port}`,
+    from: '<sip:a@127.0.0.1>',
+    to: `<sip:b@127.0.0.1:${to.port}>`,
+    contact: a.contact(transport, 'a'),
+    body: SDP,
+    contentType: 'application/sdp',
+  });
   const tx = a.request(invite, to);
   const provisional: number[] = [];
   tx.on('provisional', (r) => provisional.push(r.status));
@@ -157,7 +165,13 @@ t.test('TCP framing: two messages in one segment, one message across three segme
   const r = reader(socket);
   socket.write('\r\n\r\n' + options('one', 'a1') + options('two', 'a2'));
   await r.next(2);
-  t.same(r.responses.map((m) => [m.status, m.headers.get('call-id')]), [[200, 'one'], [200, 'two']]);
+  t.same(
+    r.responses.map((m) => [m.status, m.headers.get('call-id')]),
+    [
+      [200, 'one'],
+      [200, 'two'],
+    ],
+  );
   const third = Buffer.from(options('three', 'a3'));
   socket.write(third.subarray(0, 10));
   await new Promise((res) => setTimeout(res, 30));
@@ -171,7 +185,11 @@ t.test('TCP framing: two messages in one segment, one message across three segme
 t.test('TLS with a self-signed certificate (openssl): OPTIONS and a call', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sip-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    { stdio: 'ignore' },
+  );
   const cert = readFileSync(join(dir, 'cert.pem'));
   const key = readFileSync(join(dir, 'key.pem'));
   const [a, b] = await pair(t, ['tls'], { tls: { cert, key }, tlsClient: { ca: cert } });
@@ -202,7 +220,11 @@ t.test('responses carry received and rport (§18.2.1, RFC 3581); TCP connect ref
   const closed = await SipStack.listen({ port: 0, transports: ['tcp'] });
   const port = closed.localAddress('tcp')?.port ?? 0;
   await closed.close();
-  const bad = a.request(a.createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port};transport=tcp`, from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>' }), { transport: 'tcp', address: '127.0.0.1', port });
+  const bad = a.request(a.createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port};transport=tcp`, from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>' }), {
+    transport: 'tcp',
+    address: '127.0.0.1',
+    port,
+  });
   const [err] = (await once(bad, 'transportError')) as [Error];
   t.match(err.message, /tcp connect/);
   t.equal(bad.state, 'terminated');
@@ -233,10 +255,13 @@ t.test('TCP: a response whose connection closed goes over a new one to the Via s
     so.on('data', (d: Buffer) => (received += d.toString()));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => new Promise<void>((r) => {
-    for (const so of accepted) so.destroy();
-    server.close(() => r());
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        for (const so of accepted) so.destroy();
+        server.close(() => r());
+      }),
+  );
   const address = server.address();
   const sentByPort = typeof address === 'object' && address !== null ? address.port : 0;
   const socket = connect(dest(b, 'tcp').port, '127.0.0.1');

@@ -35,11 +35,14 @@ t.test('3.1.1.1 wsinv: folding, LWS around colons, compact and case-insensitive 
   t.equal(m.headers.get('Max-Forwards'), '0068');
   t.same(parseCSeq(m.headers.get('cseq') ?? ''), { seq: 9, method: 'INVITE' });
   const vias = m.headers.list('via').map(parseVia);
-  t.same(vias.map((v) => [v?.transport, v?.host, v?.branch]), [
-    ['UDP', '192.0.2.2', '390skdjuw'],
-    ['TCP', 'spindle.example.com', 'z9hG4bK9ikj8'],
-    ['UDP', '192.168.255.111', 'z9hG4bK30239'],
-  ]);
+  t.same(
+    vias.map((v) => [v?.transport, v?.host, v?.branch]),
+    [
+      ['UDP', '192.0.2.2', '390skdjuw'],
+      ['TCP', 'spindle.example.com', 'z9hG4bK9ikj8'],
+      ['UDP', '192.168.255.111', 'z9hG4bK30239'],
+    ],
+  );
   t.equal(m.headers.get('subject'), '');
   t.equal(m.headers.get('newfangledheader'), 'newfangled value continued newfangled value');
   t.equal(m.headers.get('UnknownHeaderWithUnusualValue'), ';;,,;;,;');
@@ -117,7 +120,10 @@ t.test('3.1.1.8 dblreq: only the first message of a datagram; 3.1.1.9 semiuri; 3
   t.equal(uri?.params.size, 0);
   t.equal(s.headers.list('accept').length, 6);
   const tr = req(M.transports);
-  t.same(tr.headers.list('via').map((v) => parseVia(v)?.transport), ['UDP', 'SCTP', 'TLS', 'UNKNOWN', 'TCP']);
+  t.same(
+    tr.headers.list('via').map((v) => parseVia(v)?.transport),
+    ['UDP', 'SCTP', 'TLS', 'UNKNOWN', 'TCP'],
+  );
 });
 
 t.test('3.1.1.11 mpart01: binary multipart body kept byte for byte', async (t) => {
@@ -130,7 +136,10 @@ t.test('3.1.1.11 mpart01: binary multipart body kept byte for byte', async (t) =
 t.test('3.1.1.12 unreason, 3.1.1.13 noreason', async (t) => {
   const u = res(M.unreason);
   t.equal(u.status, 200);
-  t.equal(u.reason, '= 2**3 * 5**2 \u043d\u043e \u0441\u0442\u043e \u0434\u0435\u0432\u044f\u043d\u043e\u0441\u0442\u043e \u0434\u0435\u0432\u044f\u0442\u044c - \u043f\u0440\u043e\u0441\u0442\u043e\u0435');
+  t.equal(
+    u.reason,
+    '= 2**3 * 5**2 \u043d\u043e \u0441\u0442\u043e \u0434\u0435\u0432\u044f\u043d\u043e\u0441\u0442\u043e \u0434\u0435\u0432\u044f\u0442\u044c - \u043f\u0440\u043e\u0441\u0442\u043e\u0435',
+  );
   t.equal(u.body.length, 154);
   const n = res(M.noreason);
   t.equal(n.status, 100);

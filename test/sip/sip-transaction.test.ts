@@ -4,13 +4,7 @@ import t from 'tap';
 import { ManualClock } from '../../src/sip/clock.js';
 import { createResponse } from '../../src/sip/message.js';
 import { SipHeaders, type SipMessage, type SipRequest } from '../../src/sip/message-types.js';
-import {
-  ClientTransaction,
-  DEFAULT_TIMERS,
-  ServerTransaction,
-  type Destination,
-  type TransactionContext,
-} from '../../src/sip/transaction.js';
+import { ClientTransaction, DEFAULT_TIMERS, ServerTransaction, type Destination, type TransactionContext } from '../../src/sip/transaction.js';
 
 const UDP: Destination = { transport: 'udp', address: '127.0.0.1', port: 5599 };
 const TCP: Destination = { transport: 'tcp', address: '127.0.0.1', port: 5599 };
@@ -53,8 +47,14 @@ function harness(trying100DelayMs = 200): Harness {
 }
 
 const times = (h: Harness, pred: (m: SipMessage) => boolean): number[] => h.sent.filter(([, m]) => pred(m)).map(([at]) => at);
-const isReq = (method: string) => (m: SipMessage): boolean => m.kind === 'request' && m.method === method;
-const isStatus = (status: number) => (m: SipMessage): boolean => m.kind === 'response' && m.status === status;
+const isReq =
+  (method: string) =>
+  (m: SipMessage): boolean =>
+    m.kind === 'request' && m.method === method;
+const isStatus =
+  (status: number) =>
+  (m: SipMessage): boolean =>
+    m.kind === 'response' && m.status === status;
 
 t.test('INVITE client over UDP: timer A doubles from T1 until timer B (64*T1) times out', async (t) => {
   const h = harness();

@@ -11,14 +11,22 @@ import { importNetworks } from '../../scripts/speech/import-network.js';
 
 const LABELS = ['0', '1', 'garbage'];
 
-function floatNetwork(seed: number, hidden = 8): { labels: string[]; inputMean: number[]; inputScale: number[]; layers: Array<{ inputs: number; outputs: number; weights: number[]; bias: number[] }> } {
+function floatNetwork(
+  seed: number,
+  hidden = 8,
+): { labels: string[]; inputMean: number[]; inputScale: number[]; layers: Array<{ inputs: number; outputs: number; weights: number[]; bias: number[] }> } {
   let s = seed;
   const rnd = (): number => {
     s = (s * 1103515245 + 12345) % 2147483648;
     return s / 2147483648 - 0.5;
   };
   const layer = (inputs: number, outputs: number) => ({ inputs, outputs, weights: Array.from({ length: inputs * outputs }, rnd), bias: Array.from({ length: outputs }, rnd) });
-  return { labels: LABELS, inputMean: Array.from({ length: SEGMENT_VECTOR_LENGTH }, rnd), inputScale: Array.from({ length: SEGMENT_VECTOR_LENGTH }, () => 1 + rnd()), layers: [layer(SEGMENT_VECTOR_LENGTH, hidden), layer(hidden, LABELS.length)] };
+  return {
+    labels: LABELS,
+    inputMean: Array.from({ length: SEGMENT_VECTOR_LENGTH }, rnd),
+    inputScale: Array.from({ length: SEGMENT_VECTOR_LENGTH }, () => 1 + rnd()),
+    layers: [layer(SEGMENT_VECTOR_LENGTH, hidden), layer(hidden, LABELS.length)],
+  };
 }
 
 /** The float network by hand: normalise, ReLU hidden layers, softmax. */

@@ -11,7 +11,11 @@ function randomModel(seed: number): WordModel {
     return s / 2147483648 - 0.5;
   };
   const layer = (inputs: number, outputs: number) => ({ inputs, outputs, weights: Float32Array.from({ length: inputs * outputs }, rnd), bias: Float32Array.from({ length: outputs }, rnd) });
-  const net = () => ({ inputMean: Float32Array.from({ length: SEGMENT_VECTOR_LENGTH }, rnd), inputScale: Float32Array.from({ length: SEGMENT_VECTOR_LENGTH }, () => 1 + rnd()), layers: [layer(SEGMENT_VECTOR_LENGTH, 16), layer(16, 4)] });
+  const net = () => ({
+    inputMean: Float32Array.from({ length: SEGMENT_VECTOR_LENGTH }, rnd),
+    inputScale: Float32Array.from({ length: SEGMENT_VECTOR_LENGTH }, () => 1 + rnd()),
+    layers: [layer(SEGMENT_VECTOR_LENGTH, 16), layer(16, 4)],
+  });
   return { labels: ['0', '1', 'yes', 'garbage'], networks: [net(), net()] };
 }
 

@@ -110,7 +110,10 @@ function stubWeights(): Float32Array {
 t.test('silence and noise give no token', async (t) => {
   const noise = Int16Array.from({ length: 24000 }, (_, i) => Math.round(1000 * Math.sin(i * 12.9898) * Math.cos(i * 0.37 + (i % 13))));
   t.same(hear(silence(3000)).tokens, []);
-  t.same(hear(join16([silence(500), noise, silence(500)])).tokens.filter((x) => x.kind === 'digit'), []);
+  t.same(
+    hear(join16([silence(500), noise, silence(500)])).tokens.filter((x) => x.kind === 'digit'),
+    [],
+  );
 });
 
 t.test('non-digit speech gives no digit', { skip: !haveAsterisk && 'asterisk-core-sounds-en-wav not installed' }, async (t) => {

@@ -50,7 +50,9 @@ t.test('toneguard (secure mode over the API) passes; a plain proxy fails, at the
   t.teardown(() => kamailio?.stop());
   const [report, relay] = await Promise.all([
     runVerify({ target, agentListen: `127.0.0.1:${AGENT}`, codecs: ['PCMU', 'PCMA'], secureMode: 'api', api: tg.server.httpUrl, token: 'verify-token', localAddress: '127.0.0.1', version: 'test' }),
-    kamailio === undefined ? undefined : runVerify({ target: `sip:127.0.0.1:${KAMAILIO_PORT}`, agentListen: `127.0.0.1:${RELAY_AGENT}`, codecs: ['PCMU'], secureMode: 'always', localAddress: '127.0.0.1', version: 'test' }),
+    kamailio === undefined
+      ? undefined
+      : runVerify({ target: `sip:127.0.0.1:${KAMAILIO_PORT}`, agentListen: `127.0.0.1:${RELAY_AGENT}`, codecs: ['PCMU'], secureMode: 'always', localAddress: '127.0.0.1', version: 'test' }),
   ]);
   t.equal(report.verdict, 'pass', report.reasons.join('; '));
   t.same(report.control, { inband: 'leak-seen', rfc4733: 'leak-seen', 'sip-info': 'leak-seen' });

@@ -11,7 +11,10 @@ import { judge } from '../../src/verify/verify-run.js';
 const plan = buildCallerPlan();
 
 t.test('the plan keys all sixteen symbols in every group, groups apart, events on packet boundaries', async (t) => {
-  t.same(plan.groups.map((g) => g.name), ['inband', 'inband-fast', 'inband-talk-over', 'rfc4733', 'rfc4733-fast', 'double-send', 'sip-info']);
+  t.same(
+    plan.groups.map((g) => g.name),
+    ['inband', 'inband-fast', 'inband-talk-over', 'rfc4733', 'rfc4733-fast', 'double-send', 'sip-info'],
+  );
   for (const g of plan.groups) t.equal(new Set(g.keys.map((k) => k.digit)).size, 16, `${g.name}: 16 distinct keys`);
   for (let i = 1; i < plan.groups.length; i++) t.ok(plan.groups[i].startMs >= plan.groups[i - 1].endMs + 500, `${plan.groups[i].name} starts after ${plan.groups[i - 1].name}`);
   for (const e of plan.events) t.equal(e.startMs % 20, 0);
@@ -40,12 +43,37 @@ t.test('the analysis: the caller audio itself leaks everything in-band; silence 
 });
 
 const clean = (codec: string, kind: CallReport['kind']): CallReport => ({
-  codec, kind, toneguardCallId: 'x', verdict: 'clean', error: null, voiceDbm0: -22, audioPackets: 1000, digitsRecoveredTotal: 0, multimonDigits: 0,
-  groups: plan.groups.map((g) => ({ group: g.name, transports: g.transports, keyMs: g.onMs, digitsSent: 16, digitsRecovered: 0, toneMsMax: 0, toneMsTotal: 0, telephoneEventPackets: 0, sipInfoDigits: 0 })),
+  codec,
+  kind,
+  toneguardCallId: 'x',
+  verdict: 'clean',
+  error: null,
+  voiceDbm0: -22,
+  audioPackets: 1000,
+  digitsRecoveredTotal: 0,
+  multimonDigits: 0,
+  groups: plan.groups.map((g) => ({
+    group: g.name,
+    transports: g.transports,
+    keyMs: g.onMs,
+    digitsSent: 16,
+    digitsRecovered: 0,
+    toneMsMax: 0,
+    toneMsTotal: 0,
+    telephoneEventPackets: 0,
+    sipInfoDigits: 0,
+  })),
 });
 const leaky = (codec: string, kind: CallReport['kind']): CallReport => ({
-  ...clean(codec, kind), verdict: 'leak', digitsRecoveredTotal: 64,
-  groups: clean(codec, kind).groups.map((g) => ({ ...g, digitsRecovered: g.transports.includes('inband') ? 16 : 0, telephoneEventPackets: g.transports.includes('rfc4733') ? 40 : 0, sipInfoDigits: g.transports.includes('sip-info') ? 16 : 0 })),
+  ...clean(codec, kind),
+  verdict: 'leak',
+  digitsRecoveredTotal: 64,
+  groups: clean(codec, kind).groups.map((g) => ({
+    ...g,
+    digitsRecovered: g.transports.includes('inband') ? 16 : 0,
+    telephoneEventPackets: g.transports.includes('rfc4733') ? 40 : 0,
+    sipInfoDigits: g.transports.includes('sip-info') ? 16 : 0,
+  })),
 });
 const opts = { target: 'sip:127.0.0.1:5060', agentListen: '127.0.0.1:5099', secureMode: 'api' as const, codecs: ['PCMU' as const], version: 'test' };
 

@@ -4,13 +4,29 @@
 // dates, digit strings) are sequences of the word prompts below (compose.ts).
 
 const NUMBER_WORDS = [
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen',
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
 ] as const;
 const TENS_WORDS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'] as const;
-const MONTH_WORDS = [
-  'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December',
-] as const;
+const MONTH_WORDS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
 
 /** Card type names (credit-card-type's `type`) as said after "your ... card" / "we do not accept ... cards". */
 const CARD_WORDS: Readonly<Record<string, string>> = {
@@ -58,7 +74,7 @@ const SENTENCES = {
   'readback-expiring': 'expiring',
   'readback-confirm': 'To confirm, press 1. To change a detail, press 2.',
   'which-detail': 'Which detail would you like to change? For the amount, press 1. For the card number, press 2. For the expiry date, press 3. For the security code, press 4.',
-  'processing': 'Please wait while your payment is processed.',
+  processing: 'Please wait while your payment is processed.',
   // Speech input on (payment.input / X-Payment-Input with speech): the caller may say or key.
   'say-1-or-2-for-other-amount': 'say pay the balance, or press 1. To pay a different amount, say or key 2.',
   'say-amount': 'Please say or key the amount you would like to pay. To key pence, use the star key for the decimal point. Then pause, or press the hash key.',
@@ -77,24 +93,24 @@ const SENTENCES = {
   'too-many-attempts': 'Sorry, we have not been able to take your payment.',
   'transferring-to-agent': 'Please hold while we transfer you to an agent.',
   'identify-first': 'We need to confirm your identity first. Please hold.',
-  'goodbye': 'Thank you for calling. Goodbye.',
-  'and': 'and',
-  'hundred': 'hundred',
-  'thousand': 'thousand',
-  'million': 'million',
-  'billion': 'billion',
-  'point': 'point',
-  'oh': 'oh',
-  'pound': 'pound',
-  'pounds': 'pounds',
-  'penny': 'penny',
-  'pence': 'pence',
-  'dollar': 'dollar',
-  'dollars': 'dollars',
-  'euro': 'euro',
-  'euros': 'euros',
-  'cent': 'cent',
-  'cents': 'cents',
+  goodbye: 'Thank you for calling. Goodbye.',
+  and: 'and',
+  hundred: 'hundred',
+  thousand: 'thousand',
+  million: 'million',
+  billion: 'billion',
+  point: 'point',
+  oh: 'oh',
+  pound: 'pound',
+  pounds: 'pounds',
+  penny: 'penny',
+  pence: 'pence',
+  dollar: 'dollar',
+  dollars: 'dollars',
+  euro: 'euro',
+  euros: 'euros',
+  cent: 'cent',
+  cents: 'cents',
 } as const;
 
 export type SentencePromptId = keyof typeof SENTENCES;

@@ -355,7 +355,7 @@ export const WIDGET_PAGE_HTML: string = HTML;
 
 /** The 404 page for an unknown call id, and its CSP (no script at all). */
 export const WIDGET_NOT_FOUND_HTML: string = NOT_FOUND_HTML;
-export const WIDGET_NOT_FOUND_CSP: string = ["default-src 'none'", `style-src 'sha256-${sha256(NOT_FOUND_STYLE)}'`, "img-src data:", "base-uri 'none'", "form-action 'none'"].join('; ');
+export const WIDGET_NOT_FOUND_CSP: string = ["default-src 'none'", `style-src 'sha256-${sha256(NOT_FOUND_STYLE)}'`, 'img-src data:', "base-uri 'none'", "form-action 'none'"].join('; ');
 
 /** Content-Security-Policy pinning the inline style and script by hash (CSP Level 2 hash sources). */
 export const WIDGET_PAGE_CSP: string = [

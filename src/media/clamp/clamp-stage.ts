@@ -46,7 +46,23 @@ const SEQ_MOD = 0x10000;
 const TS_MOD = 0x100000000;
 
 function newStats(): ClampStageStats {
-  return { packetsIn: 0, packetsOut: 0, eventsRemoved: 0, framesInserted: 0, audioCovered: 0, duplicates: 0, malformed: 0, unknownPayload: 0, foreignSsrc: 0, unplaceable: 0, decoded: 0, decodeErrors: 0, notDecoded: 0, resyncs: 0, encodeErrors: 0 };
+  return {
+    packetsIn: 0,
+    packetsOut: 0,
+    eventsRemoved: 0,
+    framesInserted: 0,
+    audioCovered: 0,
+    duplicates: 0,
+    malformed: 0,
+    unknownPayload: 0,
+    foreignSsrc: 0,
+    unplaceable: 0,
+    decoded: 0,
+    decodeErrors: 0,
+    notDecoded: 0,
+    resyncs: 0,
+    encodeErrors: 0,
+  };
 }
 
 export class ClampStage {

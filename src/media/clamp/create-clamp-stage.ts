@@ -68,7 +68,8 @@ export function createClampStage(setup: ClampStageSetup): ClampStage {
   const hangoverMs = setup.hangoverMs ?? 40;
   if (!Number.isFinite(hangoverMs) || hangoverMs < 0 || hangoverMs > 1000) throw new MediaError('EOPTIONS', `hangoverMs must be 0-1000, got ${hangoverMs}`);
   const eventClock = setup.eventClockRate ?? port.rtpClockRate;
-  if (eventClock !== port.rtpClockRate && eventClock * 6 !== port.rtpClockRate) throw new MediaError('EOPTIONS', `eventClockRate must be ${port.rtpClockRate} or ${port.rtpClockRate / 6}, got ${eventClock}`);
+  if (eventClock !== port.rtpClockRate && eventClock * 6 !== port.rtpClockRate)
+    throw new MediaError('EOPTIONS', `eventClockRate must be ${port.rtpClockRate} or ${port.rtpClockRate / 6}, got ${eventClock}`);
   let stage: ClampStage | undefined;
   const audioClamp = new InbandAudioClamp({
     codec: port,

@@ -140,7 +140,10 @@ export class InbandAudioClamp implements AudioClamp {
     const pcmRate = this.bands?.bandRate ?? this.port.sampleRate;
     const ratio = this.port.rtpClockRate / pcmRate;
     if (pcmRate !== PCM_RATE || !Number.isInteger(ratio) || ratio < 1) {
-      throw new MediaError('EOPTIONS', `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${pcmRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`);
+      throw new MediaError(
+        'EOPTIONS',
+        `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${pcmRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`,
+      );
     }
     this.ratio = ratio;
     const banded = this.bands !== undefined;

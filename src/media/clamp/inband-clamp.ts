@@ -23,7 +23,16 @@
 // sample from the detector events of sub-blocks completed before that sample's input arrived).
 // No allocation in push().
 import { measureDtmfCandidate, newCandidateMeasure, DTMF_CANDIDATE_WINDOW } from '../../../native-free-dsp/dtmf-candidate.js';
-import { createDtmfDetector, dtmfAtDecision, dtmfFlush, dtmfRx, dtmfSamplesToDecision, DTMF_SUB_BLOCK_SAMPLES, type DtmfDetector, type DtmfDigitEvent } from '../../../native-free-dsp/dtmf-detector.js';
+import {
+  createDtmfDetector,
+  dtmfAtDecision,
+  dtmfFlush,
+  dtmfRx,
+  dtmfSamplesToDecision,
+  DTMF_SUB_BLOCK_SAMPLES,
+  type DtmfDetector,
+  type DtmfDigitEvent,
+} from '../../../native-free-dsp/dtmf-detector.js';
 import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClampError, validateClampOptions, type InbandClampOptions } from './inband-clamp-options.js';
@@ -31,7 +40,6 @@ import { createReplacementGenerator, nextReplacement, NOISE_INITIAL_DBM0, type R
 
 export * from './inband-clamp-options.js';
 export * from './replacement-signal.js';
-
 
 const SAMPLE_RATE_HZ = 8000;
 /**
@@ -78,7 +86,6 @@ export interface InbandClampListener {
   /** A confirmed digit ended (as `toneguard detect` reports it). */
   readonly onDigit?: (event: DtmfDigitEvent) => void;
 }
-
 
 /** One streaming clamp (one direction of one call). */
 export class InbandClamp {
@@ -192,10 +199,7 @@ export class InbandClamp {
   private looksLikeTone(digit: DtmfDigit): boolean {
     const share = this.candidateShare(digit);
     this.lastCandidateShare = share;
-    return (
-      share >= this.options.minCandidateShare ||
-      (share >= PRECISE_MIN_SHARE && this.lastCandidateDeviation <= PRECISE_MAX_DEVIATION && this.lastCandidateGuard <= CANDIDATE_MAX_GUARD_RATIO)
-    );
+    return share >= this.options.minCandidateShare || (share >= PRECISE_MIN_SHARE && this.lastCandidateDeviation <= PRECISE_MAX_DEVIATION && this.lastCandidateGuard <= CANDIDATE_MAX_GUARD_RATIO);
   }
 
   /**

@@ -26,7 +26,10 @@ export interface ReplacementGenerator {
 }
 
 export function createReplacementGenerator(options: InbandClampOptions, sampleRate: number = SAMPLE_RATE_HZ): ReplacementGenerator {
-  let hz1 = 0, hz2 = 0, amp1 = 0, amp2 = 0;
+  let hz1 = 0,
+    hz2 = 0,
+    amp1 = 0,
+    amp2 = 0;
   if (options.mode === 'tone') {
     hz1 = options.maskToneHz;
     amp1 = dbm0ToAmplitude(options.maskToneDbm0);
@@ -62,7 +65,9 @@ export function nextReplacement(gen: ReplacementGenerator): number {
       return 0;
     case 'noise': {
       let x = gen.seed;
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
       gen.seed = x >>> 0;
       return (gen.seed / 2147483648 - 1) * gen.noisePeak;
     }

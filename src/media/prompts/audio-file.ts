@@ -294,7 +294,11 @@ export function parseWavLayout(bytes: Uint8Array, file: string = DEFAULT_NAME): 
   if (fmtError !== undefined) throw fmtError;
   if ((fmt === undefined || data === undefined) && overflow !== undefined) {
     const { id, size, available } = overflow;
-    throw new AudioFileError('ETRUNCATED', file, `truncated: '${id}' chunk declares ${plural(size, 'byte')} but only ${available} are present, and no ${fmt === undefined ? "'fmt ' chunk" : "'data' chunk"} precedes it`);
+    throw new AudioFileError(
+      'ETRUNCATED',
+      file,
+      `truncated: '${id}' chunk declares ${plural(size, 'byte')} but only ${available} are present, and no ${fmt === undefined ? "'fmt ' chunk" : "'data' chunk"} precedes it`,
+    );
   }
   if (fmt === undefined) {
     throw new AudioFileError('ENOFMT', file, data === undefined ? "invalid WAV: no 'fmt ' chunk and no 'data' chunk" : "invalid WAV: no 'fmt ' chunk");
@@ -390,11 +394,17 @@ export async function readAudioLayout(path: string, raw?: RawAudioOptions): Prom
 function describeFsError(error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EISDIR': return 'is a directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ERR_FS_FILE_TOO_LARGE': return 'file too large';
-    default: return error instanceof Error ? error.message : String(error);
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ERR_FS_FILE_TOO_LARGE':
+      return 'file too large';
+    default:
+      return error instanceof Error ? error.message : String(error);
   }
 }
 

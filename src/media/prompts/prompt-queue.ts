@@ -70,7 +70,7 @@ export class PromptQueue {
 
   private stopWhere(match: (p: Prompt) => boolean): void {
     const stopped: Prompt[] = [];
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       if (match(this.queue[i])) {
         if (i === 0) this.at = 0;
         stopped.push(...this.queue.splice(i, 1));

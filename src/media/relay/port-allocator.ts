@@ -96,10 +96,7 @@ export class PortAllocator {
       if (pair !== undefined) return pair;
       this.inUse.delete(port);
     }
-    throw new PortAllocationError(
-      'EPORTS_EXHAUSTED',
-      `no free RTP port pair in ${this.range.min}-${this.range.max} on ${this.address} (${this.inUse.size} of ${total} in use by toneguard)`,
-    );
+    throw new PortAllocationError('EPORTS_EXHAUSTED', `no free RTP port pair in ${this.range.min}-${this.range.max} on ${this.address} (${this.inUse.size} of ${total} in use by toneguard)`);
   }
 
   private async bindPair(port: number): Promise<RtpPortPair | undefined> {

@@ -358,9 +358,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       secure: endpoint || this.secureRequested,
       // The agent leg's sink. Owned: the caller's packet (its payload bounds are in the caller's
       // view); not owned: a frame of the stage's, a bare 12-byte header.
-      send: endpoint
-        ? () => undefined
-        : (packet, owned) => this.relay(packet, owned, owned ? caller.view.payloadStart : 12, owned ? caller.view.payloadEnd : packet.length, caller, agent),
+      send: endpoint ? () => undefined : (packet, owned) => this.relay(packet, owned, owned ? caller.view.payloadStart : 12, owned ? caller.view.payloadEnd : packet.length, caller, agent),
       onDigit: (press) => this.onDigit(press),
     });
   }

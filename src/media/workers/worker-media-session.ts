@@ -52,7 +52,14 @@ export class WorkerMediaSession extends EventEmitter<MediaSessionEvents> impleme
   private readonly stats: Promise<MediaStatsByLeg | undefined>;
   private settleStats: (stats: MediaStatsByLeg | undefined) => void = () => undefined;
 
-  constructor(options: { readonly id: number; readonly worker: number; readonly mode: MediaSessionMode; readonly secure: boolean; readonly local: Partial<Record<LegName, LocalMediaAddress>>; readonly link: MediaWorkerLink }) {
+  constructor(options: {
+    readonly id: number;
+    readonly worker: number;
+    readonly mode: MediaSessionMode;
+    readonly secure: boolean;
+    readonly local: Partial<Record<LegName, LocalMediaAddress>>;
+    readonly link: MediaWorkerLink;
+  }) {
     super();
     this.id = options.id;
     this.worker = options.worker;

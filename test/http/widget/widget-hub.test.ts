@@ -35,7 +35,10 @@ t.test('end tells the listeners, drops them and the state, and is remembered', a
   hub.update('c1', { secure: true });
   hub.end('c1');
   hub.update('c2', {});
-  t.same(events.map((e) => e.type), ['state', 'end']);
+  t.same(
+    events.map((e) => e.type),
+    ['state', 'end'],
+  );
   t.equal(hub.snapshot('c1'), undefined);
   t.equal(hub.listenerCount('c1'), 0);
   t.ok(hub.hasEnded('c1'));

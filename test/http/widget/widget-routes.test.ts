@@ -78,7 +78,15 @@ t.test('the page is static and public (its token rides in the fragment), never w
 t.test('the stream sends the state at connect, each update, heartbeats, then end and closes', async (t) => {
   const hub = new WidgetHub();
   const { base } = await startApp(t, hub, 50);
-  t.equal(await new Promise<number>((r) => get(`${base}/widget/c1/events`, (res) => { res.resume(); r(res.statusCode ?? 0); })), 401);
+  t.equal(
+    await new Promise<number>((r) =>
+      get(`${base}/widget/c1/events`, (res) => {
+        res.resume();
+        r(res.statusCode ?? 0);
+      }),
+    ),
+    401,
+  );
   hub.update('c1', { secure: true });
   const s = await openStream(`${base}/widget/c1/events?token=${tokenFor('c1')}`);
   t.equal(s.res.statusCode, 200);
@@ -96,7 +104,10 @@ t.test('the stream sends the state at connect, each update, heartbeats, then end
   // A widget opened after the end is told at once, not left waiting.
   const late = await openStream(`${base}/widget/c1/events?token=${tokenFor('c1')}`);
   await late.ended;
-  t.same(late.events.map((e) => e.event), ['end']);
+  t.same(
+    late.events.map((e) => e.event),
+    ['end'],
+  );
 });
 
 t.test('an unknown call gets the initial state and waits; a disconnect lets go of the hub', async (t) => {

@@ -38,5 +38,10 @@ t.test('the amount comes with the status once known', async (t) => {
 t.test('a step without a status event (the readback) still brings what was captured, masked', async (t) => {
   const update = widgetUpdateFromCaptured({ paymentCardNumber: 'xxxxxxxxxxxx4444', paymentCardType: 'mastercard', expirationDate: 'xxxx', securityCode: 'xxx', chargeAmount: '125.50' });
   t.same(update, { cardType: 'mastercard', last4: '4444', luhnValid: true, expiryEntered: true, securityCodeEntered: true, amount: '125.50' });
-  t.same(widgetUpdateFromCaptured({ paymentCardNumber: null, paymentCardType: null, expirationDate: null, securityCode: null, chargeAmount: null }), { cardType: null, last4: null, expiryEntered: false, securityCodeEntered: false });
+  t.same(widgetUpdateFromCaptured({ paymentCardNumber: null, paymentCardType: null, expirationDate: null, securityCode: null, chargeAmount: null }), {
+    cardType: null,
+    last4: null,
+    expiryEntered: false,
+    securityCodeEntered: false,
+  });
 });

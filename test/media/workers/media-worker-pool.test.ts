@@ -102,10 +102,14 @@ t.test('the port range is split into whole pairs, one share per worker', async (
     { min: 20000, max: 20005 },
     { min: 20006, max: 20011 },
   ]);
-  t.same(splitPortRange({ min: 20000, max: 20009 }, 2), [
-    { min: 20000, max: 20005 },
-    { min: 20006, max: 20009 },
-  ], 'five pairs: three and two');
+  t.same(
+    splitPortRange({ min: 20000, max: 20009 }, 2),
+    [
+      { min: 20000, max: 20005 },
+      { min: 20006, max: 20009 },
+    ],
+    'five pairs: three and two',
+  );
   t.throws(() => splitPortRange({ min: 20000, max: 20003 }, 3), { code: 'EWORKERS_OPTIONS' }, 'more workers than pairs');
 });
 
@@ -117,7 +121,13 @@ t.test('calls through workers', async (t) => {
     const c = await call(pool, true);
     t.teardown(() => c.close());
     t.ok(c.session.local('caller').rtpPort >= RANGE.min && c.session.local('agent').rtpPort <= RANGE.max, 'ports from the range, known before any SDP');
-    const pcm = generateDtmfSequence([{ digit: '7', durationMs: 120, gapBeforeMs: 400 }, { digit: '#', durationMs: 100, gapBeforeMs: 300 }], 600);
+    const pcm = generateDtmfSequence(
+      [
+        { digit: '7', durationMs: 120, gapBeforeMs: 400 },
+        { digit: '#', durationMs: 100, gapBeforeMs: 300 },
+      ],
+      600,
+    );
     const stream = callerStream(pcm, [
       { digit: '7', startSample: 3200, samples: 960 },
       { digit: '#', startSample: 3200 + 960 + 2400, samples: 800 },
@@ -128,8 +138,16 @@ t.test('calls through workers', async (t) => {
     await sleep(100);
     t.equal(got.filter((r) => (r.data[1] & 0x7f) === 101).length, 0, 'no telephone-event packet at the agent');
     t.ok(got.length >= audioPackets, `agent got ${got.length} packets for ${audioPackets} audio packets`);
-    t.same(detectDtmf(decodeByTimestamp(got.map((r) => r.data))).map((d) => d.digit), [], 'no tone the detector can find in what the agent heard');
-    t.same(c.digits.map((d) => d.digit), ['7', '#'], 'each key once, reported on the main thread');
+    t.same(
+      detectDtmf(decodeByTimestamp(got.map((r) => r.data))).map((d) => d.digit),
+      [],
+      'no tone the detector can find in what the agent heard',
+    );
+    t.same(
+      c.digits.map((d) => d.digit),
+      ['7', '#'],
+      'each key once, reported on the main thread',
+    );
     t.same(c.failures, []);
   });
 
@@ -141,7 +159,10 @@ t.test('calls through workers', async (t) => {
     const events = callerStream(new Int16Array(4000), [{ digit: '3', startSample: 800, samples: 800 }], 0x1234, 2000, 50_000);
     await sendStream(c.caller, events, c.session.local('caller').rtpPort);
     await sleep(200);
-    t.ok(c.agent.received.some((r) => (r.data[1] & 0x7f) === 101), 'not secure: telephone-events reach the agent');
+    t.ok(
+      c.agent.received.some((r) => (r.data[1] & 0x7f) === 101),
+      'not secure: telephone-events reach the agent',
+    );
     c.session.setSecure(true);
     t.equal(c.session.secure, true);
     c.agent.received.length = 0;
@@ -150,10 +171,13 @@ t.test('calls through workers', async (t) => {
     await sleep(200);
     t.ok(c.agent.received.length > 0, 'audio still relayed');
     t.equal(c.agent.received.filter((r) => (r.data[1] & 0x7f) === 101).length, 0, 'secure: no telephone-event at the agent');
-    t.same(c.digits.map((d) => d.digit), ['3', '4']);
+    t.same(
+      c.digits.map((d) => d.digit),
+      ['3', '4'],
+    );
   });
 
-  await t.test('SIP INFO digits and prompts run in the worker; the prompt buffer stays the caller\'s', async (t) => {
+  await t.test("SIP INFO digits and prompts run in the worker; the prompt buffer stays the caller's", async (t) => {
     const c = await call(pool, false);
     t.teardown(() => c.close());
     const ends: { id: number; interrupted: boolean }[] = [];
@@ -161,17 +185,26 @@ t.test('calls through workers', async (t) => {
     const whole = new Int16Array(1000).fill(8000);
     const prompt = whole.subarray(0, 320);
     const id = c.session.play('agent', prompt);
-    t.equal(prompt.length, 320, 'the caller\'s view is not detached');
+    t.equal(prompt.length, 320, "the caller's view is not detached");
     for (let i = 0; i < 4; i++) await c.caller.send(audioPacket(10 + i, 0x99), c.session.local('caller').rtpPort);
     const got = await c.agent.waitFor(4);
-    t.ok(got.slice(0, 2).every((r) => r.data.subarray(12).every((b) => b !== 0x99)), 'prompt audio in the first two frames');
-    t.ok(got.slice(2, 4).every((r) => r.data.subarray(12).every((b) => b === 0x99)), 'relayed audio after the prompt');
+    t.ok(
+      got.slice(0, 2).every((r) => r.data.subarray(12).every((b) => b !== 0x99)),
+      'prompt audio in the first two frames',
+    );
+    t.ok(
+      got.slice(2, 4).every((r) => r.data.subarray(12).every((b) => b === 0x99)),
+      'relayed audio after the prompt',
+    );
     await sleep(50);
     t.same(ends, [{ id, interrupted: false }], 'prompt-end with the id play() returned');
     const id2 = c.session.play('agent', new Int16Array(8000), { bargeIn: true });
     c.session.injectSipInfoDigit('5', Date.now());
     await sleep(100);
-    t.same(c.digits.map((d) => [d.digit, d.source]), [['5', 'sip-info']]);
+    t.same(
+      c.digits.map((d) => [d.digit, d.source]),
+      [['5', 'sip-info']],
+    );
     t.same(ends.slice(1), [{ id: id2, interrupted: true }], 'barge-in by the digit');
     t.throws(() => c.session.injectSipInfoDigit('x', 1), { code: 'EOPTIONS' }, 'a bad digit is refused at once');
     t.throws(() => c.session.configure('caller', legConfig(c.caller, { ptimeMs: 1000 })), { code: 'EOPTIONS' }, 'a config the media plane cannot carry is refused at once');
@@ -188,20 +221,26 @@ t.test('calls through workers', async (t) => {
       b.close();
     });
     t.not(a.session.worker, b.session.worker, 'two calls, two workers (least calls)');
-    t.same(pool.state().map((w) => w.calls), [1, 1]);
+    t.same(
+      pool.state().map((w) => w.calls),
+      [1, 1],
+    );
     await sleep(250);
-    t.ok(pool.state().every((w) => Number.isFinite(w.lagMs)), 'each worker reported its event-loop lag');
+    t.ok(
+      pool.state().every((w) => Number.isFinite(w.lagMs)),
+      'each worker reported its event-loop lag',
+    );
     t.same(await exchange(a, 3, 200), { atAgent: 3, atCaller: 3 });
     const killed = a.session.worker;
     const aPort = a.session.local('caller').rtpPort;
     const bFailed = b.failures.length;
     await pool.terminate(killed);
     await sleep(100);
-    t.equal(a.failures.length, 1, 'the killed worker\'s call failed');
+    t.equal(a.failures.length, 1, "the killed worker's call failed");
     t.match(a.failures[0], { code: 'EWORKER_EXIT' });
-    t.equal(b.failures.length, bFailed, 'the other worker\'s call did not');
+    t.equal(b.failures.length, bFailed, "the other worker's call did not");
     t.same(await exchange(b, 3, 300), { atAgent: 3, atCaller: 3 }, 'the other call still relays');
-    t.ok(await canBind(aPort), 'the dead worker\'s sockets are closed');
+    t.ok(await canBind(aPort), "the dead worker's sockets are closed");
     t.doesNotThrow(() => a.session.close(), 'closing a session of a dead worker is harmless');
     const c = await call(pool, true);
     t.teardown(() => c.close());
@@ -213,7 +252,7 @@ t.test('calls through workers', async (t) => {
     t.same(await exchange(d, 3, 500), { atAgent: 3, atCaller: 3 });
   });
 
-  await t.test('speech input: an endpoint call in a worker taps the caller\'s decoded audio to the main thread until the tap is off', async (t) => {
+  await t.test("speech input: an endpoint call in a worker taps the caller's decoded audio to the main thread until the tap is off", async (t) => {
     const session = await pool.open('endpoint', true);
     const caller = await UdpPeer.bind();
     t.teardown(() => {
@@ -233,11 +272,17 @@ t.test('calls through workers', async (t) => {
     for (let i = 0; i < 5; i++) await caller.send(audioPacket(900 + i, i % 2 === 0 ? 0x8f : 0xff), port);
     for (let i = 0; i < 50 && heard.length < 5; i++) await sleep(20);
     t.equal(heard.length, 5, 'one PCM frame per packet');
-    t.ok(heard.every((f) => f.length === 160), '160 samples each');
+    t.ok(
+      heard.every((f) => f.length === 160),
+      '160 samples each',
+    );
     t.same([...new Set(heard[0])], [level[0]], 'decoded audio of the first packet');
     t.not(level[0], 0);
     t.same([...new Set(heard[1])], [0]);
-    t.ok(handed.every((f) => f.every((s) => s === 0)), 'each frame handed over is zeroed once the sink returned');
+    t.ok(
+      handed.every((f) => f.every((s) => s === 0)),
+      'each frame handed over is zeroed once the sink returned',
+    );
     session.setCallerAudioSink(null);
     await sleep(50);
     for (let i = 0; i < 3; i++) await caller.send(audioPacket(910 + i, 0x8f), port);
@@ -257,7 +302,11 @@ t.test('calls through workers', async (t) => {
     t.equal(stats?.agent?.rtpOut, 4);
     for (const p of ports) t.ok(await canBind(p), `port ${p} free again`);
     t.throws(() => c.session.setSecure(true), { code: 'ECLOSED' });
-    t.same(pool.state().map((w) => w.calls), [0, 0], 'no call left on any worker');
+    t.same(
+      pool.state().map((w) => w.calls),
+      [0, 0],
+      'no call left on any worker',
+    );
   });
 });
 
