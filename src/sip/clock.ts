@@ -42,6 +42,12 @@ export class ManualClock implements SipClock {
     return this.timers.size;
   }
 
+  /** Whether a pending timer is due exactly at `at` (tests: wait until work has armed its timer). */
+  hasTimerDue(at: number): boolean {
+    for (const t of this.timers.values()) if (t.at === at) return true;
+    return false;
+  }
+
   advance(ms: number): void {
     const target = this.time + ms;
     for (;;) {

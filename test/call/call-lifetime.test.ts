@@ -105,6 +105,10 @@ t.test('session timer as UAS with refresher=uas: toneguard refreshes the caller 
   t.equal(final.headers.get('session-expires'), '100;refresher=uas');
   t.equal(final.headers.get('require'), undefined, 'no Require: timer to a caller that does not support it');
   for (let i = 0; i < 3; i++) {
+    // The next refresh is armed once the previous one's 200 is back (a loaded machine may take a
+    // moment): advance only then.
+    const due = r.clock.now() + 50_000;
+    await waitFor(() => r.clock.hasTimerDue(due));
     r.clock.advance(50_000);
     await waitFor(() => r.caller.received.filter((x) => x.req.method === 'UPDATE').length === i + 1);
   }
