@@ -239,9 +239,12 @@ export class InbandAudioClamp implements AudioClamp {
     }
     this.decoded++;
     let got: number;
-    if (this.bands !== undefined) got = this.bands.decodeBands(srcStart === 0 && srcEnd === src.length ? src : src.subarray(srcStart, srcEnd), this.pcmIn, this.upperIn);
-    else if (this.port.decodeAt !== undefined) got = this.port.decodeAt(src, srcStart, srcEnd - srcStart, this.pcmIn);
-    else got = this.port.decode(srcStart === 0 && srcEnd === src.length ? src : src.subarray(srcStart, srcEnd), this.pcmIn);
+    if (this.bands === undefined && this.port.decodeAt !== undefined) got = this.port.decodeAt(src, srcStart, srcEnd - srcStart, this.pcmIn);
+    else {
+      // A port without decodeAt is not sample-aligned: it gets here only through process() and follow(), with the whole payload.
+      const payload = srcStart === 0 && srcEnd === src.length ? src : src.subarray(srcStart, srcEnd);
+      got = this.bands !== undefined ? this.bands.decodeBands(payload, this.pcmIn, this.upperIn) : this.port.decode(payload, this.pcmIn);
+    }
     if (got === n) return true;
     this.decodeErrors++;
     return false;

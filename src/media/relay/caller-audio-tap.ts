@@ -39,7 +39,7 @@ export class CallerAudioTap {
     let n: number;
     if (config.codec === 'PCMU' || config.codec === 'PCMA') {
       n = Math.min(end - start, MAX_SAMPLES);
-      (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet.subarray(start, start + n), this.heard, n);
+      (config.codec === 'PCMU' ? decodeUlaw : decodeAlaw)(packet, this.heard, n, start);
     } else if (config.codec === 'G722') {
       // One byte per sample pair: a payload longer than the buffers is not tapped.
       if (end - start > MAX_SAMPLES) return;
