@@ -4,11 +4,13 @@
 // calls themselves cost about 4 us (bench/udp-syscall-cost.c). Per datagram dgram allocates a
 // receive buffer and a `rinfo` object, enters JavaScript through MakeCallback (with a microtask
 // checkpoint), and defers each send through a lookup callback and a send request. Here:
-//  - every socket is a uv_poll on the thread's own loop (a worker's or the main one);
-//  - a readable socket is read with one recvmmsg(MSG_DONTWAIT) into slots of one shared buffer
+//  - the sockets are in one epoll set per thread; libuv watches that set's descriptor only;
+//  - the first datagram after a quiet spell is read at once; then, while datagrams keep coming,
+//    the set is read every COALESCE_MS (a timer) instead of on every wake-up, so one epoll_wait
+//    and one entry into JavaScript serve all the datagrams of that millisecond;
+//  - each ready socket is read with one recvmmsg(MSG_DONTWAIT) into slots of one shared buffer
 //    the JavaScript side made; meta data (socket id, length, source) goes into an Int32Array;
-//  - JavaScript is entered once per loop iteration (a uv_check after the poll phase) or when
-//    the slots are full, with the number of datagrams; it handles them all synchronously;
+//  - JavaScript gets the number of datagrams and handles them all synchronously;
 //  - send() is a synchronous sendto on the non-blocking socket (a full send buffer drops the
 //    datagram and returns -EAGAIN, as a router would: RTP is never queued behind itself).
 // Nothing is retained between batches: the slots are overwritten by the next one.
@@ -26,6 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,16 +38,20 @@
 #define SLOT_DATA 1984
 #define META_INTS 8
 #define MAX_BATCH_PER_READ 16
+// Ready sockets per epoll_wait, and rounds per wake-up (bounded so timers and SIP still run).
+#define EPOLL_BATCH 256
+#define MAX_ROUNDS 16
+// The coalescing window, ms: under load, reads are gathered this often instead of per datagram.
+#define COALESCE_MS 1
 
 typedef struct Engine Engine;
 
 typedef struct Sock {
-  uv_poll_t poll;
   Engine *engine;
   int fd;
   int32_t id;
   int family;
-  int refs;  // the uv handle and the JavaScript external each hold one
+  int refs;  // open (until close) and the JavaScript external each hold one
   struct Sock *prev, *next;
 } Sock;
 
@@ -59,30 +66,51 @@ struct Engine {
   uint32_t slots;
   uint32_t count;
   int32_t next_id;
-  // Its own allocation: freed by its close callback, which may run after the engine is gone.
-  uv_check_t *check;
+  // The sockets are in an epoll set of our own; libuv watches only that set's descriptor.
+  int epfd;
+  // Own allocations: freed by their close callbacks, which may run after the engine is gone.
+  uv_poll_t *ep_poll;
+  uv_timer_t *timer;
+  int coalescing;
+  uint32_t open_count;
   Sock *socks;
-  // Counters the JavaScript side reads (stats()): datagrams too long for a slot, receive errors.
-  double truncated, recv_errors;
+  // Counters the JavaScript side reads (stats()): datagrams too long for a slot, receive errors,
+  // and how many batches were handed over.
+  double truncated, recv_errors, batches;
 };
 
 static void sock_unref(Sock *s) {
   if (--s->refs == 0) free(s);
 }
 
-static void on_poll_closed(uv_handle_t *h) { sock_unref((Sock *)h->data); }
+// A loop with media sockets open stays alive (as with dgram sockets); without, these handles do
+// not hold it.
+static void update_ref(Engine *e) {
+  if (e->ep_poll == NULL) return;
+  if (e->open_count > 0) {
+    uv_ref((uv_handle_t *)e->ep_poll);
+    uv_ref((uv_handle_t *)e->timer);
+  } else {
+    uv_unref((uv_handle_t *)e->ep_poll);
+    uv_unref((uv_handle_t *)e->timer);
+  }
+}
 
 static void sock_close(Sock *s) {
   if (s->fd < 0) return;
   Engine *e = s->engine;
-  uv_poll_stop(&s->poll);
-  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  if (e != NULL && e->epfd >= 0) epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->fd, NULL);
   close(s->fd);
   s->fd = -1;
   if (s->prev) s->prev->next = s->next;
   else if (e) e->socks = s->next;
   if (s->next) s->next->prev = s->prev;
   s->prev = s->next = NULL;
+  if (e != NULL) {
+    e->open_count--;
+    update_ref(e);
+  }
+  sock_unref(s);
 }
 
 // Hands the filled slots to JavaScript. A throw there is the process's uncaught exception (the
@@ -95,6 +123,7 @@ static void flush(Engine *e) {
   napi_value fn, recv, arg, result;
   uint32_t n = e->count;
   e->count = 0;
+  e->batches++;
   napi_get_reference_value(env, e->callback, &fn);
   napi_get_global(env, &recv);  // napi_make_callback needs an object receiver
   napi_create_uint32(env, n, &arg);
@@ -107,69 +136,105 @@ static void flush(Engine *e) {
   napi_close_handle_scope(env, scope);
 }
 
-static void on_check(uv_check_t *h) { flush((Engine *)h->data); }
-
-static void on_check_closed(uv_handle_t *h) { free(h); }
-
-static void on_readable(uv_poll_t *h, int status, int events) {
-  Sock *s = (Sock *)h->data;
-  Engine *e = s->engine;
-  if (status < 0 || !(events & UV_READABLE) || s->fd < 0) return;
+// Reads what `s` has queued into free slots (one recvmmsg); 1 when the slots are full.
+static int read_sock(Engine *e, Sock *s) {
   struct mmsghdr msgs[MAX_BATCH_PER_READ];
   struct iovec iov[MAX_BATCH_PER_READ];
   struct sockaddr_storage from[MAX_BATCH_PER_READ];
-  for (int round = 0; round < 4 && s->fd >= 0; round++) {
-    if (e->count == e->slots) flush(e);
-    if (s->fd < 0) return;  // closed by the handler
-    uint32_t room = e->slots - e->count;
-    uint32_t want = room < MAX_BATCH_PER_READ ? room : MAX_BATCH_PER_READ;
-    for (uint32_t i = 0; i < want; i++) {
-      iov[i].iov_base = e->in + (size_t)(e->count + i) * SLOT_BYTES;
-      iov[i].iov_len = SLOT_DATA;
-      memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &from[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
-      msgs[i].msg_len = 0;
-    }
-    int got = recvmmsg(s->fd, msgs, want, MSG_DONTWAIT, NULL);
-    if (got < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) e->recv_errors++;
-      return;
-    }
-    for (int i = 0; i < got; i++) {
-      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-        e->truncated++;
-        continue;
-      }
-      uint32_t slot = e->count;
-      int32_t *m = e->meta + (size_t)slot * META_INTS;
-      if (i != 0 && iov[i].iov_base != e->in + (size_t)slot * SLOT_BYTES) {
-        memmove(e->in + (size_t)slot * SLOT_BYTES, iov[i].iov_base, msgs[i].msg_len);
-      }
-      m[0] = s->id;
-      m[1] = (int32_t)msgs[i].msg_len;
-      if (from[i].ss_family == AF_INET) {
-        struct sockaddr_in *a = (struct sockaddr_in *)&from[i];
-        m[2] = 4;
-        m[3] = ntohs(a->sin_port);
-        m[4] = (int32_t)ntohl(a->sin_addr.s_addr);
-      } else if (from[i].ss_family == AF_INET6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&from[i];
-        m[2] = 6;
-        m[3] = ntohs(a->sin6_port);
-        m[4] = 0;
-        char *text = (char *)e->in + (size_t)slot * SLOT_BYTES + SLOT_DATA;
-        if (inet_ntop(AF_INET6, &a->sin6_addr, text, SLOT_BYTES - SLOT_DATA) == NULL) text[0] = 0;
-      } else {
-        continue;
-      }
-      e->count++;
-    }
-    if ((uint32_t)got < want) return;  // drained
+  uint32_t room = e->slots - e->count;
+  if (room == 0) return 1;
+  uint32_t want = room < MAX_BATCH_PER_READ ? room : MAX_BATCH_PER_READ;
+  for (uint32_t i = 0; i < want; i++) {
+    iov[i].iov_base = e->in + (size_t)(e->count + i) * SLOT_BYTES;
+    iov[i].iov_len = SLOT_DATA;
+    memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &from[i];
+    msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    msgs[i].msg_len = 0;
   }
+  int got = recvmmsg(s->fd, msgs, want, MSG_DONTWAIT, NULL);
+  if (got < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) e->recv_errors++;
+    return 0;
+  }
+  for (int i = 0; i < got; i++) {
+    if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+      e->truncated++;
+      continue;
+    }
+    uint32_t slot = e->count;
+    uint8_t *base = e->in + (size_t)slot * SLOT_BYTES;
+    // An earlier datagram of this read was skipped: close the gap.
+    if (iov[i].iov_base != base) memmove(base, iov[i].iov_base, msgs[i].msg_len);
+    int32_t *m = e->meta + (size_t)slot * META_INTS;
+    m[0] = s->id;
+    m[1] = (int32_t)msgs[i].msg_len;
+    if (from[i].ss_family == AF_INET) {
+      struct sockaddr_in *a = (struct sockaddr_in *)&from[i];
+      m[2] = 4;
+      m[3] = ntohs(a->sin_port);
+      m[4] = (int32_t)ntohl(a->sin_addr.s_addr);
+    } else if (from[i].ss_family == AF_INET6) {
+      struct sockaddr_in6 *a = (struct sockaddr_in6 *)&from[i];
+      m[2] = 6;
+      m[3] = ntohs(a->sin6_port);
+      m[4] = 0;
+      char *text = (char *)base + SLOT_DATA;
+      if (inet_ntop(AF_INET6, &a->sin6_addr, text, SLOT_BYTES - SLOT_DATA) == NULL) text[0] = 0;
+    } else {
+      continue;
+    }
+    e->count++;
+  }
+  return e->count == e->slots;
 }
+
+// Reads every ready socket and hands the datagrams over, a batch at a time. JavaScript (which
+// may close sockets) runs only between epoll_wait rounds, never while ready-socket pointers from
+// a round are still to be read. Returns the number of datagrams handed over.
+static uint32_t drain(Engine *e) {
+  struct epoll_event ev[EPOLL_BATCH];
+  uint32_t total = 0;
+  for (int round = 0; round < MAX_ROUNDS && e->epfd >= 0; round++) {
+    int n = epoll_wait(e->epfd, ev, EPOLL_BATCH, 0);
+    if (n <= 0) break;
+    int full = 0;
+    for (int i = 0; i < n && !full; i++) {
+      Sock *s = (Sock *)ev[i].data.ptr;
+      if (s->fd >= 0) full = read_sock(e, s);
+    }
+    total += e->count;
+    flush(e);
+    if (!full && n < EPOLL_BATCH) break;
+  }
+  return total;
+}
+
+static void on_timer(uv_timer_t *h);
+
+// The first datagram after a quiet spell is handled at once; then reads are gathered for the
+// coalescing window (a timer instead of a wake-up per datagram), until a window finds nothing.
+static void on_ep_readable(uv_poll_t *h, int status, int events) {
+  Engine *e = (Engine *)h->data;
+  if (status < 0 || !(events & UV_READABLE)) return;
+  drain(e);
+  if (e->ep_poll == NULL) return;  // torn down by the handler
+  uv_poll_stop(e->ep_poll);
+  e->coalescing = 1;
+  uv_timer_start(e->timer, on_timer, COALESCE_MS, COALESCE_MS);
+}
+
+static void on_timer(uv_timer_t *h) {
+  Engine *e = (Engine *)h->data;
+  if (drain(e) > 0 || e->ep_poll == NULL) return;
+  uv_timer_stop(e->timer);
+  e->coalescing = 0;
+  uv_poll_start(e->ep_poll, UV_READABLE, on_ep_readable);
+}
+
+static void on_handle_closed(uv_handle_t *h) { free(h); }
 
 static void cleanup(void *arg) {
   Engine *e = (Engine *)arg;
@@ -178,11 +243,16 @@ static void cleanup(void *arg) {
     sock_close(s);
     s->engine = NULL;
   }
-  if (e->check != NULL) {
-    uv_check_stop(e->check);
-    uv_close((uv_handle_t *)e->check, on_check_closed);
-    e->check = NULL;
+  if (e->ep_poll != NULL) {
+    uv_poll_stop(e->ep_poll);
+    uv_close((uv_handle_t *)e->ep_poll, on_handle_closed);
+    uv_timer_stop(e->timer);
+    uv_close((uv_handle_t *)e->timer, on_handle_closed);
+    e->ep_poll = NULL;
+    e->timer = NULL;
   }
+  if (e->epfd >= 0) close(e->epfd);
+  e->epfd = -1;
   e->callback = NULL;
   // The engine itself is the environment's instance data, freed by its finalizer after this.
 }
@@ -255,16 +325,18 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   e->in = (uint8_t *)d1;
   e->meta = (int32_t *)d2;
   e->slots = slots;
-  e->check = (uv_check_t *)malloc(sizeof *e->check);
-  if (e->check == NULL) {
-    napi_throw_error(env, "ENATIVEUDP", "out of memory");
+  e->epfd = epoll_create1(EPOLL_CLOEXEC);
+  e->ep_poll = (uv_poll_t *)malloc(sizeof *e->ep_poll);
+  e->timer = (uv_timer_t *)malloc(sizeof *e->timer);
+  if (e->epfd < 0 || e->ep_poll == NULL || e->timer == NULL || uv_poll_init(e->loop, e->ep_poll, e->epfd) != 0) {
+    napi_throw_error(env, "ENATIVEUDP", "cannot create the epoll set");
     return NULL;
   }
-  uv_check_init(e->loop, e->check);
-  e->check->data = e;
-  uv_check_start(e->check, on_check);
-  // Not a reason to keep the loop alive: the sockets' polls are.
-  uv_unref((uv_handle_t *)e->check);
+  uv_timer_init(e->loop, e->timer);
+  e->ep_poll->data = e;
+  e->timer->data = e;
+  uv_poll_start(e->ep_poll, UV_READABLE, on_ep_readable);
+  update_ref(e);
   return number(env, slots);
 }
 
@@ -350,16 +422,18 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->id = e->next_id++;
   if (e->next_id < 0) e->next_id = 0;
   s->refs = 2;
-  if (uv_poll_init(e->loop, &s->poll, fd) != 0) {
+  struct epoll_event ev = {.events = EPOLLIN, .data = {.ptr = s}};
+  if (e->epfd < 0 || epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    int err = e->epfd < 0 ? EBADF : errno;
     close(fd);
     free(s);
-    return number(env, -EIO);
+    return number(env, -err);
   }
-  s->poll.data = s;
-  uv_poll_start(&s->poll, UV_READABLE, on_readable);
   s->next = e->socks;
   if (e->socks) e->socks->prev = s;
   e->socks = s;
+  e->open_count++;
+  update_ref(e);
   napi_value ext, pair, idv;
   CHECK(napi_create_external(env, s, sock_finalize, NULL, &ext));
   CHECK(napi_create_array_with_length(env, 3, &pair));
@@ -410,14 +484,15 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// stats(): [truncated, recvErrors].
+// stats(): [truncated, recvErrors, batches].
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   (void)info;
   Engine *e = engine_of(env);
   napi_value out;
-  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_create_array_with_length(env, 3, &out));
   CHECK(napi_set_element(env, out, 0, number(env, e->truncated)));
   CHECK(napi_set_element(env, out, 1, number(env, e->recv_errors)));
+  CHECK(napi_set_element(env, out, 2, number(env, e->batches)));
   return out;
 }
 
@@ -425,6 +500,7 @@ NAPI_MODULE_INIT() {
   Engine *e = (Engine *)calloc(1, sizeof *e);
   if (e == NULL) return NULL;
   e->env = env;
+  e->epfd = -1;
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) {
     free(e);
     return NULL;

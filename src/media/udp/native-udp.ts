@@ -1,6 +1,6 @@
 // Loader and per-thread demultiplexer of the native UDP addon (native-udp.c, built into
 // dist/native/ by scripts/build-native.sh). One engine per thread: the addon fills slots of one
-// shared buffer and calls onBatch(count) once per event-loop iteration; each datagram goes to
+// shared buffer and calls onBatch(count) once per read of its epoll set; each datagram goes to
 // its socket's handler as a view of its slot, valid only during the call (nothing downstream
 // keeps a received packet: the relay path is synchronous).
 // Not built (no C compiler or Node headers where it was installed): available() says why and
@@ -17,7 +17,7 @@ interface Addon {
   /** Bytes sent or a negative errno. */
   send(handle: object, packet: Uint8Array, port: number, address: string): number;
   close(handle: object): void;
-  stats(): [number, number];
+  stats(): [number, number, number];
 }
 
 /** Per datagram: source (address text, port) and bytes. */
@@ -99,10 +99,10 @@ export class NativeUdpEngine {
     this.addon.close(handle);
   }
 
-  /** Datagrams dropped for being longer than a slot, and receive errors, since start. */
-  stats(): { readonly truncated: number; readonly receiveErrors: number } {
-    const [truncated, receiveErrors] = this.addon.stats();
-    return { truncated, receiveErrors };
+  /** Since start: datagrams dropped for being longer than a slot, receive errors, batches handed over. */
+  stats(): { readonly truncated: number; readonly receiveErrors: number; readonly batches: number } {
+    const [truncated, receiveErrors, batches] = this.addon.stats();
+    return { truncated, receiveErrors, batches };
   }
 
   private onBatch(count: number): void {
