@@ -64,6 +64,8 @@ export class NativeUdpEngine {
   private readonly meta = new Int32Array(SLOTS * META_INTS);
   private readonly handlers = new Map<number, DatagramHandler>();
   private readonly v4Names = new Map<number, string>();
+  /** Per slot, the last view handed out: RTP of one codec and ptime repeats its length, so it is reused instead of made per datagram. */
+  private readonly views: Uint8Array[] = Array.from({ length: SLOTS }, () => new Uint8Array(0));
 
   private constructor(private readonly addon: Addon) {
     addon.init(this.slots, this.meta, (count) => this.onBatch(count));
@@ -113,7 +115,9 @@ export class NativeUdpEngine {
       // Its socket was closed by an earlier datagram's handler in this batch.
       if (handler === undefined) continue;
       const start = i * SLOT_BYTES;
-      const packet = this.slots.subarray(start, start + meta[m + 1]);
+      const length = meta[m + 1];
+      let packet = this.views[i];
+      if (packet.length !== length) packet = this.views[i] = this.slots.subarray(start, start + length);
       const address = meta[m + 2] === 4 ? this.v4Name(meta[m + 4]) : this.v6Name(start + SLOT_DATA);
       try {
         handler(packet, address, meta[m + 3]);
