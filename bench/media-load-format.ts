@@ -87,15 +87,21 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
         `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}, ${digitsAtAgent(l)}` +
         `${l.contender === 'serve' ? `, setup ${(l.setupMs / 1000).toFixed(1)} s` : ''}${l.note === null ? '' : `; FAILED: ${l.note}`}`,
   );
-  const workers = r.capacity['ours-workers'];
-  return [
-    `media-load: ${r.oursCapacity} calls (RtpMediaSession, secure, digits in every call), plain-udp-relay ${r.baselineCapacity} calls, ratio ${Number.isNaN(r.ratio) ? 'n/a' : r.ratio.toFixed(4)} (0 loss, p99 audio latency <= media delay + ${SLACK_MS} ms; lookahead ${r.lookaheadMs} ms); zero-loss levels: ours ${r.oursZeroLoss}, plain-udp-relay ${r.baselineZeroLoss}` +
-      (workers === undefined ? '' : `; rtp.workers=${r.workers}: ${workers.strict} calls, zero-loss ${workers.zeroLoss}`) +
-      (r.capacity.serve === undefined ? '' : `; serve (rtp.workers=${r.serveWorkers}): ${r.capacity.serve.strict} calls, zero-loss ${r.capacity.serve.zeroLoss}, goal ${r.capacity.serve.goal}`),
-    ...lines,
-    ...mediaLoadTable(r),
-    ...cpuRatioLines(r),
-  ];
+  return [summaryLine(r), ...lines, ...mediaLoadTable(r), ...cpuRatioLines(r)];
+}
+
+/** The first line: the ours/baseline ratio when both ran, then each contender that ran (not run: not named). */
+function summaryLine(r: MediaLoadBenchResult): string {
+  const ran = LOAD_CONTENDERS.filter((c) => r.capacity[c] !== undefined);
+  const ratio =
+    r.capacity.ours !== undefined && r.capacity.baseline !== undefined
+      ? `ours/plain-udp-relay ratio ${Number.isNaN(r.ratio) ? 'n/a' : r.ratio.toFixed(4)} (0 loss, p99 audio latency <= media delay + ${SLACK_MS} ms; lookahead ${r.lookaheadMs} ms); `
+      : '';
+  const each = ran.map((c) => {
+    const k = r.capacity[c];
+    return `${contenderLabel(c, r)}: ${k?.strict ?? 0} calls, zero-loss ${k?.zeroLoss ?? 0}, goal ${k?.goal ?? 0}`;
+  });
+  return `media-load (secure, digits in every call): ${ratio}${each.join('; ')}`;
 }
 
 /**

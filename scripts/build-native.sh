@@ -36,8 +36,10 @@ if [ -f "$OUT" ] && [ "$OUT" -nt "$SRC" ] && [ "$OUT" -nt "$0" ]; then
   exit 0
 fi
 mkdir -p "$(dirname "$OUT")"
-# Node's own symbols (napi_*, uv_*) resolve at load time from the node binary.
-if ! "$CC" -O2 -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I"$INC" -o "$OUT.tmp" "$SRC"; then
+# Node's own symbols (napi_*, uv_*) resolve at load time from the node binary. -z nodelete: a
+# worker that loaded the addon unloads it (dlclose) when it exits, while the close callbacks of
+# its libuv handles are still to run on that worker's loop; the library must stay mapped.
+if ! "$CC" -O2 -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -Wl,-z,nodelete -I"$INC" -o "$OUT.tmp" "$SRC"; then
   echo "native udp: compile failed; media I/O falls back to node:dgram" >&2
   rm -f "$OUT.tmp"
   exit 0

@@ -35,7 +35,11 @@ t.test('small level, every contender, C generator', async (t) => {
   t.equal(ours?.budgetMs, r.lookaheadMs + 2, 'budget: lookahead + 2 ms');
   t.equal(r.lookaheadMs, 26);
   const lines = formatMediaLoadBenchmark(r, false);
-  t.match(lines[0], /^media-load: \d+ calls .*plain-udp-relay \d+ calls, ratio (\d+\.\d{4}|n\/a).*rtp\.workers=2: \d+ calls/);
+  t.match(
+    lines[0],
+    /^media-load \(secure, digits in every call\): ours\/plain-udp-relay ratio (\d+\.\d{4}|n\/a) .*plain-udp-relay \(native I\/O\): \d+ calls, zero-loss \d+, goal \d+; .*toneguard rtp\.workers=2: \d+ calls/,
+  );
+  t.notMatch(lines[0], /serve/, 'a contender that did not run is not named');
   t.ok(
     lines.some((l) => /^\| calls \| plain-udp-relay \(native I\/O\) \| plain-udp-relay \(node:dgram\) \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)),
     'the capacity table',

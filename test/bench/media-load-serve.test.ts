@@ -53,7 +53,7 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
     lines.some((l) => /^\| 5 \| \d+\/\d+ lost.* \| 0\/\d+ lost/.test(l)),
     'its row',
   );
-  t.match(lines[0], /serve \(rtp\.workers=1\): \d+ calls, zero-loss 5/);
+  t.match(lines[0], /toneguard serve rtp\.workers=1: \d+ calls, zero-loss 5, goal \d+/);
   const json = JSON.parse(formatMediaLoadBenchmark(r, true)[0]) as { serveWorkers: number; capacity: Record<string, { zeroLoss: number }> };
   t.equal(json.serveWorkers, 1);
   t.equal(json.capacity.serve.zeroLoss, 5);

@@ -6,6 +6,7 @@ import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
+import type { LegMediaConfig } from '../../src/media/media-session.js';
 
 export interface Received {
   readonly data: Buffer;
@@ -60,6 +61,21 @@ export class UdpPeer {
   close(): void {
     this.socket.close();
   }
+}
+
+/** A plain PCMU leg (PT 0, telephone-event 101, 20 ms, sendrecv, no SRTP) whose remote is `peer` on loopback. */
+export function pcmuLeg(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
+  return {
+    remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
+    codec: 'PCMU',
+    payloadType: 0,
+    clockRate: 8000,
+    eventPayloadType: 101,
+    ptimeMs: 20,
+    direction: 'sendrecv',
+    srtp: null,
+    ...over,
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,28 +5,15 @@ import t from 'tap';
 import { ULAW_SILENCE } from '../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 import type { DialogDigit } from '../../src/dialog/vocabulary.js';
-import type { LegMediaConfig } from '../../src/media/media-session.js';
 import { PortAllocator } from '../../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import { parsed } from '../helpers/rtp-streams.js';
-import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { callerStream, pcmuLeg, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
 import { testPortRange } from '../helpers/ports.js';
 
 const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30500-30699') });
 
-function config(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
-  return {
-    remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
-    codec: 'PCMU',
-    payloadType: 0,
-    clockRate: 8000,
-    eventPayloadType: 101,
-    ptimeMs: 20,
-    direction: 'sendrecv',
-    srtp: null,
-    ...over,
-  };
-}
+const config = pcmuLeg;
 
 t.test('sends its own RTP every 20 ms: prompt then silence, continuous seq/ts, marker first', async (t) => {
   const session = await RtpMediaSession.open({ ports, mode: 'endpoint' });

@@ -13,7 +13,7 @@ import { NativeUdpEngine, nativeUdpAvailability } from '../../src/media/udp/nati
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { testPortRange } from '../helpers/ports.js';
-import { UdpPeer } from '../helpers/udp-peer.js';
+import { pcmuLeg, UdpPeer } from '../helpers/udp-peer.js';
 
 function hasCompiler(): boolean {
   try {
@@ -204,19 +204,8 @@ for (const io of IOS) {
       caller.close();
       agent.close();
     });
-    const leg = (peer: UdpPeer) =>
-      ({
-        remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
-        codec: 'PCMU',
-        payloadType: 0,
-        clockRate: 8000,
-        eventPayloadType: 101,
-        ptimeMs: 20,
-        direction: 'sendrecv',
-        srtp: null,
-      }) as const;
-    session.configure('caller', leg(caller));
-    session.configure('agent', leg(agent));
+    session.configure('caller', pcmuLeg(caller));
+    session.configure('agent', pcmuLeg(agent));
     const digits: string[] = [];
     session.on('digit', (d) => digits.push(d.digit));
     const ssrc = 0x11223344;

@@ -11,24 +11,12 @@ import { PortAllocator } from '../../src/media/relay/port-allocator.js';
 import { RtpMediaSession, type RtpMediaSessionOptions } from '../../src/media/relay/rtp-media-session.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { decodeByTimestamp, parsed } from '../helpers/rtp-streams.js';
-import { callerStream, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
+import { callerStream, pcmuLeg, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
 import { testPortRange } from '../helpers/ports.js';
 
 const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30100-30499') });
 
-function legConfig(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
-  return {
-    remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
-    codec: 'PCMU',
-    payloadType: 0,
-    clockRate: 8000,
-    eventPayloadType: 101,
-    ptimeMs: 20,
-    direction: 'sendrecv',
-    srtp: null,
-    ...over,
-  };
-}
+const legConfig = pcmuLeg;
 
 interface Call {
   readonly session: RtpMediaSession;

@@ -9,29 +9,16 @@ import { detectDtmf } from '../../../native-free-dsp/dtmf-detector.js';
 import { decodeUlaw } from '../../../native-free-dsp/g711.js';
 import { generateDtmfSequence } from '../../../native-free-dsp/tone-generator.js';
 import type { DialogDigit } from '../../../src/dialog/vocabulary.js';
-import type { LegMediaConfig } from '../../../src/media/media-session.js';
 import { MediaWorkerPool, splitPortRange } from '../../../src/media/workers/media-worker-pool.js';
 import type { WorkerMediaSession } from '../../../src/media/workers/worker-media-session.js';
 import { serializeRtp } from '../../../src/rtp/rtp-packet.js';
 import { decodeByTimestamp } from '../../helpers/rtp-streams.js';
-import { callerStream, sendStream, sleep, UdpPeer } from '../../helpers/udp-peer.js';
+import { callerStream, pcmuLeg, sendStream, sleep, UdpPeer } from '../../helpers/udp-peer.js';
 
 // The pool binds from a fixed range (shares of it per worker): this file's block.
 const RANGE = { min: 57000, max: 57039 };
 
-function legConfig(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
-  return {
-    remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
-    codec: 'PCMU',
-    payloadType: 0,
-    clockRate: 8000,
-    eventPayloadType: 101,
-    ptimeMs: 20,
-    direction: 'sendrecv',
-    srtp: null,
-    ...over,
-  };
-}
+const legConfig = pcmuLeg;
 
 interface Call {
   readonly session: WorkerMediaSession;
