@@ -34,6 +34,7 @@ export async function scanFiles(files: readonly string[], options: ScanFileOptio
     return reports;
   }
   let next = 0;
+  const mainThread: number[] = [];
   const spec = workerSpec();
   await Promise.all(
     Array.from(
@@ -52,7 +53,10 @@ export async function scanFiles(files: readonly string[], options: ScanFileOptio
             worker.postMessage(job);
           };
           worker.on('message', (message: { id: number; report: FileReport }) => {
-            finish(message.id, message.report);
+            // Opus decodes in the main thread only (src/media/codecs/opus-codec.ts): scanned there below.
+            if (message.report.error?.code === 'EOPUS_THREAD') mainThread.push(message.id);
+            else finish(message.id, message.report);
+            current = -1;
             take();
           });
           // A worker that dies (out of memory on a huge file) costs that file, not the scan.
@@ -70,7 +74,7 @@ export async function scanFiles(files: readonly string[], options: ScanFileOptio
         }),
     ),
   );
-  // Files left over because every worker died: scan them here.
+  // Files left over because every worker died, and Opus captures: scan them here.
   for (const [index, file] of files.entries()) if (reports[index] === undefined) finish(index, await scanFile(file, options));
   return reports;
 }

@@ -64,6 +64,15 @@ if (requireTools(t, REQUIRE_SPEECH, REQUIRE_MUSIC)) {
     t.equal(scan(join(dir, 'calls', 'speech-only.wav'), join(dir, 'calls', 'music-only.wav')).status, 0);
   });
 
+  t.test('Opus captures scanned by a pool of workers give the report one job gives (Opus is decoded in the main thread)', async (t) => {
+    const one = scan('--json', '--jobs', '1', join(dir, 'captures'));
+    const three = scan('--json', '--jobs', '3', join(dir, 'captures'));
+    const strip = (text: string): unknown => ({ ...(JSON.parse(text) as JsonReport), summary: undefined });
+    t.same(strip(three.stdout), strip(one.stdout));
+    t.equal(three.status, one.status);
+    t.notMatch(three.stdout, /EOPUS_THREAD|main thread only/, 'no file reported as undecodable in a worker');
+  });
+
   t.test('--min-digits reports the non-card runs by kind and length, never their digits', async (t) => {
     const result = scan('--json', '--min-digits', '3', join(dir, 'calls', 'not-cards.wav'));
     t.equal(result.status, 1);

@@ -5,6 +5,8 @@
 // opened with one channel downmixes stereo packets. node-opus throws on corrupt packets: here that
 // becomes `undefined` (the caller conceals the frame), never an exception.
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+import { CodedError } from '../../errors.js';
 
 /** The RTP clock rate of Opus (RFC 7587 §4.1). */
 export const OPUS_RATE_HZ = 48_000;
@@ -22,7 +24,18 @@ interface NodeOpusModule {
 const require = createRequire(import.meta.url);
 let loaded: NodeOpusModule | undefined;
 
+/**
+ * node-opus is not context-aware: in a worker thread it loads only while no other thread holds it,
+ * and a worker that used it unmaps it on exit while its encoders' finalizers may still be due
+ * (a crash). So Opus runs in the main thread only: media workers leave Opus calls there, and
+ * scan hands Opus captures back to the main thread.
+ */
+export class OpusThreadError extends CodedError<'EOPUS_THREAD'> {
+  override readonly name = 'OpusThreadError';
+}
+
 function nodeOpus(): NodeOpusModule {
+  if (!isMainThread) throw new OpusThreadError('EOPUS_THREAD', 'Opus (node-opus) is decoded in the main thread only, not in a worker thread');
   loaded ??= require('node-opus') as NodeOpusModule;
   return loaded;
 }
