@@ -1,7 +1,9 @@
 // Media load bench: how many concurrent calls the media plane carries, against a minimal plain
 // UDP relay (one socket per stream, the baseline) in the same run. Each call: G.711 at 50
 // packets/s each way, a digit in every call once a second. Contenders:
-//   baseline      the plain relay (main thread);
+//   baseline      the plain relay (main thread) on the media plane's socket I/O (the native
+//                 batched addon when built: src/media/udp/), the fair baseline for CPU per packet;
+//   baseline-dgram the same relay on node:dgram (what a plain Node relay costs);
 //   ours          RtpMediaSession in B2BUA secure mode on the main thread (`rtp.workers: 0`);
 //   ours-workers  the same sessions in media worker threads (MediaWorkerPool, `rtp.workers`);
 //   serve         end to end through `toneguard serve` (a child process), every call set up over
@@ -15,7 +17,6 @@
 // media delay + 2 ms, i.e. at most 2 ms of transit at p99 for both. Capacity = the largest level
 // that passes; the ratio is ours over the baseline. Also reported: the goal capacity (0 loss and
 // p99 transit <= 10 ms).
-import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import { CLAMP_LOOKAHEAD_MS } from '../src/media/clamp/create-clamp-stage.js';
 import type { LegMediaConfig, MediaSession } from '../src/media/media-session.js';
 import { PortAllocator } from '../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
+import type { MediaIo } from '../src/media/udp/media-io.js';
+import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../src/media/udp/media-socket.js';
 import { MediaWorkerPool } from '../src/media/workers/media-worker-pool.js';
 import type { WorkerMediaSession } from '../src/media/workers/worker-media-session.js';
 import { projectRoot } from './fixture.js';
@@ -46,7 +49,7 @@ const GENERATOR_LATE_LIMIT = 0.05;
 const QUICK_LEVELS = [100, 250, 500, 750, 1000, 1250, 1500];
 const FULL_LEVELS = [100, 250, 500, 750, 1000, 1250, 1500, 1750, 2000];
 
-export const LOAD_CONTENDERS = ['baseline', 'ours', 'ours-workers', 'serve'] as const;
+export const LOAD_CONTENDERS = ['baseline', 'baseline-dgram', 'ours', 'ours-workers', 'serve'] as const;
 export type LoadContender = (typeof LOAD_CONTENDERS)[number];
 
 export interface MediaLoadLevel {
@@ -128,6 +131,8 @@ export interface MediaLoadBenchResult {
   readonly workers: number;
   /** rtp.workers of the serve contender's server (its default when not set: one per core). */
   readonly serveWorkers: number;
+  /** The media plane's socket I/O in this run (the baseline's and the in-process contenders'). */
+  readonly io: MediaIo;
   readonly generator: 'c' | 'node';
   readonly generatorNote: string | null;
   readonly digits: string;
@@ -210,33 +215,23 @@ async function openWorkers(calls: number, pool: MediaWorkerPool): Promise<Relay>
   return sessionRelay(sessions, closeAll);
 }
 
-function bind(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, ADDRESS, () => {
-      s.on('error', () => undefined);
-      try {
-        s.setRecvBufferSize(4 * 1024 * 1024);
-      } catch {
-        // Capped by net.core.rmem_max.
-      }
-      resolve(s);
-    });
-  });
+async function bind(io: MediaIo): Promise<MediaSocket> {
+  const s = await openMediaSocket(io, ADDRESS, 0, 4 * 1024 * 1024);
+  if (s === undefined) throw new Error(`plain relay: no free UDP port on ${ADDRESS}`);
+  return s;
 }
 
 /** The baseline: per call two sockets, each forwarding what it receives out of the other. */
-async function openBaseline(calls: number): Promise<Relay> {
-  const pairs: [Socket, Socket][] = [];
-  for (let c = 0; c < calls; c++) pairs.push([await bind(), await bind()]);
+async function openBaseline(calls: number, io: MediaIo): Promise<Relay> {
+  const pairs: [MediaSocket, MediaSocket][] = [];
+  for (let c = 0; c < calls; c++) pairs.push([await bind(io), await bind(io)]);
   return {
-    targets: pairs.map(([a, b]) => [a.address().port, b.address().port]),
+    targets: pairs.map(([a, b]) => [a.port, b.port]),
     configure(gen) {
       pairs.forEach(([a, b], c) => {
         const [callerPort, agentPort] = gen[c];
-        a.on('message', (m) => b.send(m, agentPort, ADDRESS));
-        b.on('message', (m) => a.send(m, callerPort, ADDRESS));
+        a.onDatagram((m) => b.send(m, agentPort, ADDRESS, false));
+        b.onDatagram((m) => a.send(m, callerPort, ADDRESS, false));
       });
     },
     close() {
@@ -314,7 +309,7 @@ async function openRelay(run: LevelRun): Promise<Relay> {
   if (contender === 'ours') return openOurs(calls, run.portRange);
   if (contender === 'ours-workers') return openWorkers(calls, await run.pool());
   if (contender === 'serve') return run.serve.open(calls);
-  return openBaseline(calls);
+  return openBaseline(calls, contender === 'baseline-dgram' ? 'dgram' : resolveMediaIo('auto'));
 }
 
 async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
@@ -340,7 +335,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       targets: relay.targets,
       warmupMs: run.warmupMs,
       measureMs: run.measureMs,
-      eventsRelayed: contender === 'baseline',
+      eventsRelayed: contender === 'baseline' || contender === 'baseline-dgram',
       recvBufferBytes: RECV_BUFFER_BYTES,
       configure: async (ports) => {
         const setupFrom = performance.now();
@@ -353,7 +348,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
     });
     const cpuMs = cpu() - cpuFrom;
     const wallMs = performance.now() - wallFrom;
-    const delay = contender === 'baseline' ? 0 : LOOKAHEAD_MS;
+    const delay = contender === 'baseline' || contender === 'baseline-dgram' ? 0 : LOOKAHEAD_MS;
     const budget = delay + SLACK_MS;
     const lost = result.expected - result.received;
     const cpuUsPerPacket = (cpuMs * 1000) / Math.max(1, result.sent);
@@ -411,9 +406,9 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   let started: Promise<MediaWorkerPool> | undefined;
   const pool = (): Promise<MediaWorkerPool> => (started ??= startPool(portRange, workers));
   const out: MediaLoadLevel[] = [];
-  const capacity: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0, serve: 0 };
-  const goal: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0, serve: 0 };
-  const zeroLoss: Record<LoadContender, number> = { baseline: 0, ours: 0, 'ours-workers': 0, serve: 0 };
+  const capacity: Record<LoadContender, number> = { baseline: 0, 'baseline-dgram': 0, ours: 0, 'ours-workers': 0, serve: 0 };
+  const goal: Record<LoadContender, number> = { baseline: 0, 'baseline-dgram': 0, ours: 0, 'ours-workers': 0, serve: 0 };
+  const zeroLoss: Record<LoadContender, number> = { baseline: 0, 'baseline-dgram': 0, ours: 0, 'ours-workers': 0, serve: 0 };
   const latencyFailed = new Set<LoadContender>();
   const goalFailed = new Set<LoadContender>();
   const lossFailed = new Set<LoadContender>();
@@ -456,6 +451,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
     capacity: byContender,
     workers,
     serveWorkers: options.serveWorkers ?? availableParallelism(),
+    io: resolveMediaIo('auto'),
     generator: generator.kind,
     generatorNote: note,
     digits: generator.digits,

@@ -2,9 +2,10 @@
 // column per contender) and the JSON line of `toneguard bench --json`.
 import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-bench.js';
 
-function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers'>): string {
+function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers' | 'io'>): string {
   if (c === 'serve') return `toneguard serve rtp.workers=${r.serveWorkers}`;
-  return c === 'baseline' ? 'plain-udp-relay' : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${r.workers}`;
+  if (c === 'baseline-dgram') return 'plain-udp-relay (node:dgram)';
+  return c === 'baseline' ? `plain-udp-relay (${r.io} I/O)` : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${r.workers}`;
 }
 
 /** Digits out of the agent side: events and in-band frames (the plain relay passes them, a clamp must not). */
@@ -58,6 +59,7 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
         goalCriterion: `0 loss and p99 transit <= ${GOAL_TRANSIT_MS} ms`,
         capacity: r.capacity,
         workers: r.workers,
+        io: r.io,
         serveWorkers: r.serveWorkers,
         generator: r.generator,
         generatorNote: r.generatorNote,

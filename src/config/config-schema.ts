@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { dialogConfigSchema } from '../dialog/dialog-config.js';
 import { gatewayConfigSchema } from '../gateway/gateway-config.js';
 import { CLAMP_MODES, type ClampMode } from '../media/clamp/inband-clamp.js';
+import { MEDIA_IO_CHOICES } from '../media/udp/media-io.js';
 import { parseCidr } from '../sip/cidr.js';
 
 /** "host:port" with an IPv4/IPv6/name host; IPv6 in brackets ("[::1]:5060"). */
@@ -197,6 +198,11 @@ export const configSchema = z
          * media runs on the main thread.
          */
         workers: z.number().int().min(0).max(256).optional(),
+        /**
+         * Socket I/O of the media legs: native (the batched addon built by scripts/build-native.sh),
+         * dgram (node:dgram), or auto: native when it is built, else dgram.
+         */
+        io: z.enum(MEDIA_IO_CHOICES).default('auto'),
       })
       .strict()
       .prefault({}),

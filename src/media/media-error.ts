@@ -7,7 +7,9 @@ export type MediaErrorCode =
   /** An option is out of range or inconsistent (payload types, frame size, lookahead...). */
   | 'EOPTIONS'
   /** The stage was used after close(). */
-  | 'ECLOSED';
+  | 'ECLOSED'
+  /** Native media I/O was required (rtp.io: native) and the addon is not built or does not load. */
+  | 'ENATIVEIO';
 
 export class MediaError extends CodedError<MediaErrorCode> {
   override readonly name = 'MediaError';

@@ -206,7 +206,7 @@ export class ToneguardServer {
     if (gateway.simulator !== null)
       logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
-    const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20 });
+    const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20, io: config.rtp.io });
     // rtp.workers > 0: the calls' media runs in worker threads, each binding from its share of
     // the range (src/media/workers/); 0: in this thread, from `ports`.
     const workerCount = config.rtp.workers ?? defaultMediaWorkers();
@@ -218,6 +218,8 @@ export class ToneguardServer {
             address: config.rtp.address,
             range: ports.range,
             recvBufferBytes: 1 << 20,
+            // Resolved here: rtp.io native without the addon fails the start, not each worker.
+            io: ports.io,
             clampMode: config.clamp.mode,
             rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
           });
@@ -387,7 +389,7 @@ export class ToneguardServer {
     );
 
     server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports, workers });
-    logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url }, 'toneguard started');
+    logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url, mediaIo: ports.io }, 'toneguard started');
     return server;
   }
 
@@ -396,7 +398,7 @@ export class ToneguardServer {
     const sip = formatHostPort(c.sip.listen.host, c.sip.listen.port);
     const store = c.kpi.postgres !== '' ? 'PostgreSQL' : `SQLite ${c.kpi.sqlite}`;
     return [
-      `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last}, HTTP ${this.#httpUrl}`,
+      `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last} (${this.#ports.io} I/O), HTTP ${this.#httpUrl}`,
       `dashboard: ${this.#httpUrl}/dashboard`,
       `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream.map((u) => u.uri).join(', ')}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
     ].join('\n');

@@ -8,10 +8,17 @@ import { testPortRange } from '../helpers/ports.js';
 
 t.test('small level, every contender, C generator', async (t) => {
   // The serve contender has its own test (media-load-serve.test.ts).
-  const r = await measureMediaLoadBenchmark({ levels: [6], warmupMs: 300, measureMs: 700, workers: 2, ports: testPortRange('30000-30199'), contenders: ['baseline', 'ours', 'ours-workers'] });
+  const r = await measureMediaLoadBenchmark({
+    levels: [6],
+    warmupMs: 300,
+    measureMs: 700,
+    workers: 2,
+    ports: testPortRange('30000-30199'),
+    contenders: ['baseline', 'baseline-dgram', 'ours', 'ours-workers'],
+  });
   t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);
-  t.equal(r.levels.length, 3);
-  t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'ours', 'ours-workers']);
+  t.equal(r.levels.length, 4);
+  t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'baseline-dgram', 'ours', 'ours-workers']);
   for (const l of r.levels) {
     // 6 calls x 2 directions x 50 packets/s x 0.7 s = 420 audio slots (the baseline counts event packets instead of their slots).
     t.ok(l.expected >= 360 && l.expected <= 500, `${l.contender}: ${l.expected} packets expected`);
@@ -20,7 +27,8 @@ t.test('small level, every contender, C generator', async (t) => {
     t.ok(l.cpuUsPerPacket > 0 && l.callsPerCore > 0, `${l.contender}: ${l.cpuUsPerPacket} us/packet of relay CPU`);
     t.ok(l.generatorCores !== null && l.generatorCores > 0 && l.generatorCores < 1, `${l.contender}: generator used ${l.generatorCores} of a core`);
     // The plain relay passes digits; toneguard in secure mode lets none through.
-    if (l.contender === 'baseline') t.ok(l.digitsAtAgent.events > 0 && (l.digitsAtAgent.toneFrames ?? 0) > 0, `baseline: digits at agent ${JSON.stringify(l.digitsAtAgent)}`);
+    if (l.contender === 'baseline' || l.contender === 'baseline-dgram')
+      t.ok(l.digitsAtAgent.events > 0 && (l.digitsAtAgent.toneFrames ?? 0) > 0, `baseline: digits at agent ${JSON.stringify(l.digitsAtAgent)}`);
     else t.same(l.digitsAtAgent, { events: 0, toneFrames: 0 }, `${l.contender}: no digit at the agent side`);
   }
   const ours = r.levels.find((l) => l.contender === 'ours');
@@ -29,7 +37,7 @@ t.test('small level, every contender, C generator', async (t) => {
   const lines = formatMediaLoadBenchmark(r, false);
   t.match(lines[0], /^media-load: \d+ calls .*plain-udp-relay \d+ calls, ratio (\d+\.\d{4}|n\/a).*rtp\.workers=2: \d+ calls/);
   t.ok(
-    lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)),
+    lines.some((l) => /^\| calls \| plain-udp-relay \(native I\/O\) \| plain-udp-relay \(node:dgram\) \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)),
     'the capacity table',
   );
   t.ok(
@@ -37,7 +45,7 @@ t.test('small level, every contender, C generator', async (t) => {
     'a row per level',
   );
   const json = JSON.parse(formatMediaLoadBenchmark(r, true)[0]) as Record<string, unknown>;
-  t.match(json, { benchmark: 'media-load', unit: 'calls', baseline: 'plain-udp-relay', lookaheadMs: 26, generator: 'c', workers: 2 });
+  t.match(json, { benchmark: 'media-load', unit: 'calls', baseline: 'plain-udp-relay', lookaheadMs: 26, generator: 'c', workers: 2, io: 'native' });
 });
 
 t.test('the Node generator when the C one is not wanted', async (t) => {

@@ -12,6 +12,7 @@ t.test('CPU per packet as a ratio to the plain relay, where both carried the lev
   const r = {
     workers: 2,
     serveWorkers: 1,
+    io: 'native',
     levels: [level('baseline', 250, 0, 10), level('ours', 250, 0, 13), level('ours-workers', 250, 4, 12), level('serve', 250, 0, 15.5), level('baseline', 500, 7, 9), level('ours', 500, 0, 12)],
   } as unknown as MediaLoadBenchResult;
   const lines = cpuRatioLines(r);

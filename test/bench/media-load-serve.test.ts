@@ -46,7 +46,7 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
   );
   const lines = formatMediaLoadBenchmark(r, false);
   t.ok(
-    lines.some((l) => /^\| calls \| plain-udp-relay \| toneguard serve rtp\.workers=1 \|$/.test(l)),
+    lines.some((l) => /^\| calls \| plain-udp-relay \(native I\/O\) \| toneguard serve rtp\.workers=1 \|$/.test(l)),
     'a serve column in the capacity table',
   );
   t.ok(

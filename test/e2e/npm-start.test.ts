@@ -70,7 +70,7 @@ t.test('npm start: defaults, banner, ready, a full payment against the built-in 
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   await waitFor(() => stderr.includes('payment URI:') || child.exitCode !== null, 20_000);
-  t.match(stderr, /toneguard listening: SIP udp\+tcp 127\.0\.0\.1:5060, RTP 127\.0\.0\.1:20000-29999, HTTP http:\/\/127\.0\.0\.1:8080/, 'banner: listeners');
+  t.match(stderr, /toneguard listening: SIP udp\+tcp 127\.0\.0\.1:5060, RTP 127\.0\.0\.1:20000-29999 \((native|dgram) I\/O\), HTTP http:\/\/127\.0\.0\.1:8080/, 'banner: listeners');
   t.match(stderr, /dashboard: http:\/\/127\.0\.0\.1:8080\/dashboard/);
   t.match(
     stderr,

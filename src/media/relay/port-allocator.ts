@@ -3,9 +3,11 @@
 // default 20000-29999). Pairs are handed out round-robin so a port just released is not reused
 // at once (late packets of the old call would land in the new one); a pair is free again as soon
 // as its sockets are closed. A port held by another process is skipped (bind fails: tried next).
-import { createSocket, type Socket } from 'node:dgram';
+// The sockets are media sockets (../udp/media-socket.ts): native batched I/O or node:dgram.
 import { isIP } from 'node:net';
 import { CodedError } from '../../errors.js';
+import type { MediaIo, MediaIoChoice } from '../udp/media-io.js';
+import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../udp/media-socket.js';
 
 export type PortAllocationErrorCode =
   /** The range string or address is invalid. */
@@ -44,8 +46,8 @@ export interface RtpPortPair {
   readonly address: string;
   readonly rtpPort: number;
   readonly rtcpPort: number;
-  readonly rtp: Socket;
-  readonly rtcp: Socket;
+  readonly rtp: MediaSocket;
+  readonly rtcp: MediaSocket;
   release(): void;
 }
 
@@ -56,11 +58,15 @@ export interface PortAllocatorOptions {
   readonly ports: string | PortRange;
   /** Receive buffer for each socket, bytes (none: the system default). */
   readonly recvBufferBytes?: number;
+  /** Socket I/O (config `rtp.io`); default auto: native when the addon is built. */
+  readonly io?: MediaIoChoice;
 }
 
 export class PortAllocator {
   readonly address: string;
   readonly range: PortRange;
+  /** The I/O its sockets use (auto resolved at construction). */
+  readonly io: MediaIo;
   private readonly recvBufferBytes: number | undefined;
   private readonly inUse = new Set<number>();
   private next: number;
@@ -71,6 +77,7 @@ export class PortAllocator {
     this.address = options.address;
     this.range = typeof options.ports === 'string' ? parsePortRange(options.ports) : checkRange(options.ports);
     this.recvBufferBytes = options.recvBufferBytes;
+    this.io = resolveMediaIo(options.io ?? 'auto');
     this.next = this.range.min;
   }
 
@@ -100,22 +107,12 @@ export class PortAllocator {
   }
 
   private async bindPair(port: number): Promise<RtpPortPair | undefined> {
-    const type = isIP(this.address) === 6 ? 'udp6' : 'udp4';
-    const rtp = await bindSocket(type, this.address, port);
+    const rtp = await openMediaSocket(this.io, this.address, port, this.recvBufferBytes);
     if (rtp === undefined) return undefined;
-    const rtcp = await bindSocket(type, this.address, port + 1);
+    const rtcp = await openMediaSocket(this.io, this.address, port + 1, this.recvBufferBytes);
     if (rtcp === undefined) {
       rtp.close();
       return undefined;
-    }
-    if (this.recvBufferBytes !== undefined) {
-      for (const s of [rtp, rtcp]) {
-        try {
-          s.setRecvBufferSize(this.recvBufferBytes);
-        } catch {
-          // Above net.core.rmem_max without privileges: the kernel's limit stays.
-        }
-      }
     }
     let released = false;
     const inUse = this.inUse;
@@ -134,22 +131,4 @@ export class PortAllocator {
       },
     };
   }
-}
-
-function bindSocket(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = createSocket({ type, reuseAddr: false });
-    const onError = (): void => {
-      socket.close();
-      resolve(undefined);
-    };
-    socket.once('error', onError);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      // A socket error (e.g. ICMP port unreachable surfacing on send) must never crash the
-      // process; the session counts send failures through its own listener.
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
 }

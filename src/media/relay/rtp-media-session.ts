@@ -20,7 +20,6 @@
 // legs accept only packets that authenticate. A bad packet is counted and dropped, never thrown.
 // Events only; no logging (the owner logs from events and `stats`).
 import { EventEmitter } from 'node:events';
-import type { RemoteInfo } from 'node:dgram';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { RtpView } from '../../rtp/rtp-view.js';
 import type { ClampStage } from '../clamp/clamp-stage.js';
@@ -297,16 +296,16 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       stats: newStats(),
     };
     // The per-packet path: no closure made per datagram (contained() would need one).
-    pair.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+    pair.rtp.onDatagram((msg, address, port) => {
       try {
-        this.onRtp(leg, msg, rinfo);
+        this.onRtp(leg, msg, address, port);
       } catch (error) {
         this.failed(error);
       }
     });
-    pair.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.contained(() => this.onRtcp(leg, msg, rinfo)));
-    pair.rtp.on('error', () => leg.stats.sendErrors++);
-    pair.rtcp.on('error', () => leg.stats.sendErrors++);
+    pair.rtcp.onDatagram((msg, address, port) => this.contained(() => this.onRtcp(leg, msg, address, port)));
+    pair.rtp.onSendError(() => leg.stats.sendErrors++);
+    pair.rtcp.onSendError(() => leg.stats.sendErrors++);
     return leg;
   }
 
@@ -365,9 +364,10 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
 
   // --- receive ----------------------------------------------------------------------------
 
-  private onRtp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
+  /** `msg` is valid only during this call (native I/O reuses it): everything below is synchronous. */
+  private onRtp(leg: Leg, msg: Uint8Array, address: string, port: number): void {
     if (this.closed || leg.config === null) return;
-    if (!leg.rtpLatch.accepts(rinfo.address, rinfo.port)) return;
+    if (!leg.rtpLatch.accepts(address, port)) return;
     let packet: Uint8Array = msg;
     if (leg.srtp !== null) {
       const plain = leg.srtp.unprotectRtp(msg);
@@ -392,7 +392,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       leg.stats.malformed++;
       return;
     }
-    leg.rtpLatch.latch(rinfo.address, rinfo.port);
+    leg.rtpLatch.latch(address, port);
     leg.stats.rtpIn++;
     leg.lastRtpMs = now;
     leg.timedOut = false;
@@ -406,17 +406,17 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     }
   }
 
-  private onRtcp(leg: Leg, msg: Buffer, rinfo: RemoteInfo): void {
+  private onRtcp(leg: Leg, msg: Uint8Array, address: string, port: number): void {
     if (this.closed || leg.config === null) return;
     // RTCP follows its RTP stream through the NAT (RFC 3550 §6, RFC 4961): from another port than
     // the negotiated RTCP one only once the leg's RTP latched to another port too. Otherwise a
     // third party sharing the peer's IP could latch RTCP before the peer's first report, have its
     // packets relayed to the other phone and the peer's own dropped for the rest of the call.
-    if (!leg.rtpLatch.latchedElsewhere && !leg.rtcpLatch.isNegotiated(rinfo.address, rinfo.port)) {
+    if (!leg.rtpLatch.latchedElsewhere && !leg.rtcpLatch.isNegotiated(address, port)) {
       leg.rtcpLatch.dropped++;
       return;
     }
-    if (!leg.rtcpLatch.accepts(rinfo.address, rinfo.port)) return;
+    if (!leg.rtcpLatch.accepts(address, port)) return;
     let packet: Uint8Array = msg;
     if (leg.srtp !== null) {
       const plain = leg.srtp.unprotectRtcp(msg);
@@ -436,16 +436,17 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       leg.stats.malformed++;
       return;
     }
-    leg.rtcpLatch.latch(rinfo.address, rinfo.port);
+    leg.rtcpLatch.latch(address, port);
     leg.stats.rtcpIn++;
     const to = this.mode === 'b2bua' ? this.other(leg) : undefined;
     if (to === undefined || to.config === null || !canSend(to.config)) return;
-    const address = to.rtcpLatch.sendAddress;
-    if (address === null) return;
+    const sendAddress = to.rtcpLatch.sendAddress;
+    if (sendAddress === null) return;
     let out: Uint8Array | undefined = packet;
     if (to.srtp !== null) out = to.srtp.protectRtcp(packet);
     if (out === undefined) return;
-    to.pair.rtcp.send(out, to.rtcpLatch.sendPort, address);
+    // Not transient: the received datagram (dgram gave it to us) or SRTCP's new buffer.
+    to.pair.rtcp.send(out, to.rtcpLatch.sendPort, sendAddress, false);
     to.stats.rtcpOut++;
   }
 
@@ -501,16 +502,13 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     }
     let out: Uint8Array | undefined = packet;
     if (to.srtp !== null) out = to.srtp.protectRtp(packet);
-    else if (!owned) {
-      // A reused buffer (a stage's frame, our own stream): dgram may send after this call
-      // returns, so it gets its own copy.
-      out = Uint8Array.prototype.slice.call(packet);
-    }
     if (out === undefined) {
       to.stats.notSent++;
       return;
     }
-    to.pair.rtp.send(out, to.rtpLatch.sendPort, address);
+    // A reused buffer (a stage's frame, our own stream) is transient: the socket copies it if it
+    // sends later. SRTP's output is a new buffer.
+    to.pair.rtp.send(out, to.rtpLatch.sendPort, address, to.srtp === null && !owned);
     to.stats.rtpOut++;
   }
 

@@ -21,7 +21,7 @@ function legsOf(session: RtpMediaSession): LegName[] {
 }
 
 export function hostMediaWorker(port: MessagePort, data: MediaWorkerData): void {
-  const ports = new PortAllocator({ address: data.address, ports: data.ports, ...(data.recvBufferBytes === undefined ? {} : { recvBufferBytes: data.recvBufferBytes }) });
+  const ports = new PortAllocator({ address: data.address, ports: data.ports, io: data.io, ...(data.recvBufferBytes === undefined ? {} : { recvBufferBytes: data.recvBufferBytes }) });
   const sessions = new Map<number, Hosted>();
   const post = (message: FromWorker): void => port.postMessage(message);
   // A copy per packet (the session reuses its buffer), moved, not cloned, to the main thread.

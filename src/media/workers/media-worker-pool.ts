@@ -12,6 +12,7 @@
 // Placement: the live worker with the fewest calls. A worker that exits (throws, runs out of
 // memory, is stopped) fails only its own calls (their sessions emit `failure`, call control ends
 // them), rejects the sessions it was opening, and is replaced at once for new calls.
+import type { MediaIoChoice } from '../udp/media-io.js';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { CodedError } from '../../errors.js';
@@ -38,6 +39,8 @@ export interface MediaWorkerPoolOptions {
   readonly address: string;
   readonly range: PortRange;
   readonly recvBufferBytes?: number;
+  /** Socket I/O of the workers' media sockets (default auto). */
+  readonly io?: MediaIoChoice;
   readonly clampMode: ClampMode;
   readonly rtpTimeoutMs: number;
   /** Per-worker call count and event-loop lag report period, ms (default 1000; 0: none). */
@@ -183,6 +186,7 @@ export class MediaWorkerPool {
       address: this.options.address,
       ports: slot.ports,
       ...(this.options.recvBufferBytes === undefined ? {} : { recvBufferBytes: this.options.recvBufferBytes }),
+      io: this.options.io ?? 'auto',
       clampMode: this.options.clampMode,
       rtpTimeoutMs: this.options.rtpTimeoutMs,
       reportIntervalMs: this.options.reportIntervalMs ?? 1000,

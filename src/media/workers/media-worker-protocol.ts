@@ -2,6 +2,7 @@
 // (MediaWorkerHost, which owns the real RtpMediaSessions, their sockets and clamp state).
 // Everything crosses a MessagePort by structured clone; prompts go as their own ArrayBuffer,
 // transferred, and so does the caller's audio while a speech field listens. A session is named by an id the main thread chose (unique per worker).
+import type { MediaIoChoice } from '../udp/media-io.js';
 import type { DialogDigit } from '../../dialog/vocabulary.js';
 import type { ClampMode } from '../clamp/inband-clamp-options.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress } from '../media-session.js';
@@ -16,6 +17,7 @@ export interface MediaWorkerData {
   /** This worker's share of `rtp.ports` (whole even/odd pairs). */
   readonly ports: { readonly min: number; readonly max: number };
   readonly recvBufferBytes?: number;
+  readonly io: MediaIoChoice;
   readonly clampMode: ClampMode;
   readonly rtpTimeoutMs: number;
   /** How often the worker reports its call count and event-loop lag, ms (0: never). */

@@ -1,0 +1,116 @@
+// One bound UDP socket of a media leg (RTP or RTCP), whichever I/O carries it:
+//  - native: the batched addon (native-udp.ts): received datagrams are views of a reused
+//    buffer, valid only during the handler; sends go out at once (a full send buffer drops);
+//  - dgram: node:dgram, the fallback where the addon is not built, and the reference.
+// `rtp.io` chooses: auto (native when built, else dgram), native (required), dgram.
+import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { MediaError } from '../media-error.js';
+import type { MediaIo, MediaIoChoice } from './media-io.js';
+import { NativeUdpEngine, nativeUdpAvailability, type DatagramHandler } from './native-udp.js';
+
+export interface MediaSocket {
+  readonly io: MediaIo;
+  /** The bound port (the one asked for, or the system's choice for 0). */
+  readonly port: number;
+  /** Each datagram received; `packet` must not be kept after the handler returns. */
+  onDatagram(handler: DatagramHandler): void;
+  /** A send that failed (or an ICMP error dgram reports), counted by the owner. */
+  onSendError(handler: () => void): void;
+  /**
+   * `transient`: the caller reuses the bytes once this returns (dgram, which may send later,
+   * copies them; native sends before returning).
+   */
+  send(packet: Uint8Array, port: number, address: string, transient: boolean): void;
+  close(): void;
+}
+
+/** What `choice` means on this machine; MediaError ENATIVEIO when native is required and missing. */
+export function resolveMediaIo(choice: MediaIoChoice): MediaIo {
+  if (choice === 'dgram') return 'dgram';
+  const native = nativeUdpAvailability();
+  if (native.available) return 'native';
+  if (choice === 'native') throw new MediaError('ENATIVEIO', `rtp.io is native but ${native.reason ?? 'the addon is missing'}`);
+  return 'dgram';
+}
+
+/** Binds `address`:`port`; undefined when the port cannot be bound (in use, not permitted). */
+export async function openMediaSocket(io: MediaIo, address: string, port: number, recvBufferBytes: number | undefined): Promise<MediaSocket | undefined> {
+  return io === 'native' ? openNative(address, port, recvBufferBytes) : openDgram(address, port, recvBufferBytes);
+}
+
+function openNative(address: string, port: number, recvBufferBytes: number | undefined): MediaSocket | undefined {
+  const engine = NativeUdpEngine.get();
+  let onDatagram: DatagramHandler = () => undefined;
+  let onSendError = (): void => undefined;
+  const opened = engine.open(isIP(address) === 6 ? 6 : 4, address, port, recvBufferBytes ?? 0, (packet, from, fromPort) => onDatagram(packet, from, fromPort));
+  if (typeof opened === 'number') return undefined;
+  const handle = opened.handle;
+  let open = true;
+  return {
+    io: 'native',
+    port: opened.port,
+    onDatagram(handler) {
+      onDatagram = handler;
+    },
+    onSendError(handler) {
+      onSendError = handler;
+    },
+    send(packet, toPort, toAddress) {
+      if (!open || engine.send(handle, packet, toPort, toAddress) < 0) onSendError();
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      engine.close(handle);
+    },
+  };
+}
+
+function openDgram(address: string, port: number, recvBufferBytes: number | undefined): Promise<MediaSocket | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+    const onBindError = (): void => {
+      socket.close();
+      resolve(undefined);
+    };
+    socket.once('error', onBindError);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onBindError);
+      let onSendError = (): void => undefined;
+      // A socket error (e.g. ICMP port unreachable surfacing on send) must never crash the
+      // process: the owner counts it.
+      socket.on('error', () => onSendError());
+      if (recvBufferBytes !== undefined) {
+        try {
+          socket.setRecvBufferSize(recvBufferBytes);
+        } catch {
+          // Above net.core.rmem_max without privileges: the kernel's limit stays.
+        }
+      }
+      resolve(dgramSocket(socket, (h) => (onSendError = h)));
+    });
+  });
+}
+
+function dgramSocket(socket: Socket, setSendError: (handler: () => void) => void): MediaSocket {
+  let open = true;
+  return {
+    io: 'dgram',
+    port: socket.address().port,
+    onDatagram(handler) {
+      socket.on('message', (msg, rinfo) => handler(msg, rinfo.address, rinfo.port));
+    },
+    onSendError: setSendError,
+    send(packet, port, address, transient) {
+      if (!open) return;
+      // dgram may send after this returns: a buffer the caller reuses gets its own copy.
+      socket.send(transient ? Uint8Array.prototype.slice.call(packet) : packet, port, address);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      socket.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// Loader and per-thread demultiplexer of the native UDP addon (native-udp.c, built into
+// dist/native/ by scripts/build-native.sh). One engine per thread: the addon fills slots of one
+// shared buffer and calls onBatch(count) once per read of its epoll set; each datagram goes to
+// its socket's handler as a view of its slot, valid only during the call (nothing downstream
+// keeps a received packet: the relay path is synchronous).
+// Not built (no C compiler or Node headers where it was installed): available() says why and
+// the media sockets use node:dgram instead.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { MediaError } from '../media-error.js';
+
+interface Addon {
+  init(slots: Uint8Array, meta: Int32Array, onBatch: (count: number) => void): number;
+  /** [id, handle, bound port] or a negative errno. */
+  open(family: 4 | 6, address: string, port: number, recvBufferBytes: number): [number, object, number] | number;
+  /** Bytes sent or a negative errno. */
+  send(handle: object, packet: Uint8Array, port: number, address: string): number;
+  close(handle: object): void;
+  stats(): [number, number, number];
+}
+
+/** Per datagram: source (address text, port) and bytes. */
+export type DatagramHandler = (packet: Uint8Array, address: string, port: number) => void;
+
+// Must match native-udp.c.
+const SLOT_BYTES = 2048;
+const SLOT_DATA = 1984;
+const META_INTS = 8;
+const SLOTS = 256;
+/** IPv4 sources formatted once; bounded so spoofed sources cannot grow it without limit. */
+const ADDRESS_CACHE_MAX = 4096;
+
+/** The addon's binary: dist/native/ seen from dist/src/media/udp/ (built) or src/media/udp/ (sources run directly). */
+const CANDIDATES = ['../../../native/native-udp.node', '../../../dist/native/native-udp.node'];
+
+let loaded: { addon: Addon } | { error: string } | undefined;
+
+function load(): { addon: Addon } | { error: string } {
+  if (loaded !== undefined) return loaded;
+  const path = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
+  if (path === undefined) {
+    loaded = { error: 'dist/native/native-udp.node is not built (scripts/build-native.sh needs a C compiler and the Node headers)' };
+    return loaded;
+  }
+  try {
+    loaded = { addon: createRequire(import.meta.url)(path) as Addon };
+  } catch (error) {
+    loaded = { error: `dist/native/native-udp.node does not load: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return loaded;
+}
+
+/** Whether the addon can be used here; `reason` when not. */
+export function nativeUdpAvailability(): { readonly available: boolean; readonly reason?: string } {
+  const l = load();
+  return 'addon' in l ? { available: true } : { available: false, reason: l.error };
+}
+
+/** This thread's engine (made on first use). */
+export class NativeUdpEngine {
+  private static instance: NativeUdpEngine | undefined;
+  private readonly slots = new Uint8Array(SLOTS * SLOT_BYTES);
+  private readonly meta = new Int32Array(SLOTS * META_INTS);
+  private readonly handlers = new Map<number, DatagramHandler>();
+  private readonly v4Names = new Map<number, string>();
+  /** Per slot, the last view handed out: RTP of one codec and ptime repeats its length, so it is reused instead of made per datagram. */
+  private readonly views: Uint8Array[] = Array.from({ length: SLOTS }, () => new Uint8Array(0));
+
+  private constructor(private readonly addon: Addon) {
+    addon.init(this.slots, this.meta, (count) => this.onBatch(count));
+  }
+
+  /** The engine of this thread; throws when the addon is not available. */
+  static get(): NativeUdpEngine {
+    if (NativeUdpEngine.instance === undefined) {
+      const l = load();
+      if (!('addon' in l)) throw new MediaError('ENATIVEIO', l.error);
+      NativeUdpEngine.instance = new NativeUdpEngine(l.addon);
+    }
+    return NativeUdpEngine.instance;
+  }
+
+  /** Binds a non-blocking socket (port 0: any); its handle and bound port, or a negative errno (e.g. the port is in use). */
+  open(family: 4 | 6, address: string, port: number, recvBufferBytes: number, handler: DatagramHandler): { readonly handle: object; readonly port: number } | number {
+    const r = this.addon.open(family, address, port, recvBufferBytes);
+    if (typeof r === 'number') return r;
+    this.handlers.set(r[0], handler);
+    // Closing unregisters by id: kept on the handle object the caller holds.
+    idOf.set(r[1], r[0]);
+    return { handle: r[1], port: r[2] };
+  }
+
+  send(handle: object, packet: Uint8Array, port: number, address: string): number {
+    return this.addon.send(handle, packet, port, address);
+  }
+
+  close(handle: object): void {
+    const id = idOf.get(handle);
+    if (id !== undefined) this.handlers.delete(id);
+    this.addon.close(handle);
+  }
+
+  /** Since start: datagrams dropped for being longer than a slot, receive errors, batches handed over. */
+  stats(): { readonly truncated: number; readonly receiveErrors: number; readonly batches: number } {
+    const [truncated, receiveErrors, batches] = this.addon.stats();
+    return { truncated, receiveErrors, batches };
+  }
+
+  private onBatch(count: number): void {
+    const meta = this.meta;
+    for (let i = 0; i < count; i++) {
+      const m = i * META_INTS;
+      const handler = this.handlers.get(meta[m]);
+      // Its socket was closed by an earlier datagram's handler in this batch.
+      if (handler === undefined) continue;
+      const start = i * SLOT_BYTES;
+      const length = meta[m + 1];
+      let packet = this.views[i];
+      if (packet.length !== length) packet = this.views[i] = this.slots.subarray(start, start + length);
+      const address = meta[m + 2] === 4 ? this.v4Name(meta[m + 4]) : this.v6Name(start + SLOT_DATA);
+      try {
+        handler(packet, address, meta[m + 3]);
+      } catch {
+        // Handlers contain their own failures (a session ends its call); a throw reaching here
+        // must not stop the other datagrams of the batch, nor the thread.
+      }
+    }
+  }
+
+  private v4Name(n: number): string {
+    let name = this.v4Names.get(n);
+    if (name === undefined) {
+      name = `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      if (this.v4Names.size >= ADDRESS_CACHE_MAX) this.v4Names.clear();
+      this.v4Names.set(n, name);
+    }
+    return name;
+  }
+
+  private v6Name(at: number): string {
+    let end = at;
+    while (end < at + (SLOT_BYTES - SLOT_DATA) && this.slots[end] !== 0) end++;
+    return String.fromCharCode(...this.slots.subarray(at, end));
+  }
+}
+
+const idOf = new WeakMap<object, number>();

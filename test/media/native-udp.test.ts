@@ -1,0 +1,240 @@
+// The media sockets over both I/Os (the native batched addon and node:dgram): datagrams with
+// their source, bursts larger than a batch in order, oversized datagrams dropped, IPv6 sources,
+// a port in use refused, send errors counted, a socket closed by an earlier datagram of the same
+// batch, and a B2BUA session relaying and clamping the same over either.
+import { createSocket, type Socket } from 'node:dgram';
+import { execFileSync } from 'node:child_process';
+import t from 'tap';
+import { PortAllocator } from '../../src/media/relay/port-allocator.js';
+import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
+import type { MediaIo } from '../../src/media/udp/media-io.js';
+import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../../src/media/udp/media-socket.js';
+import { NativeUdpEngine, nativeUdpAvailability } from '../../src/media/udp/native-udp.js';
+import { serializeRtp } from '../../src/rtp/rtp-packet.js';
+import { planDigitPackets } from '../../src/rtp/rfc4733.js';
+import { testPortRange } from '../helpers/ports.js';
+import { UdpPeer } from '../helpers/udp-peer.js';
+
+function hasCompiler(): boolean {
+  try {
+    execFileSync('cc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+t.test('the native addon is built where a C compiler is (npm test builds it)', async (t) => {
+  if (!hasCompiler()) return t.skip('no C compiler: the media plane uses node:dgram');
+  const a = nativeUdpAvailability();
+  t.ok(a.available, a.reason ?? 'available');
+  t.equal(resolveMediaIo('auto'), 'native', 'auto picks native');
+  t.equal(resolveMediaIo('dgram'), 'dgram');
+});
+
+const IOS: MediaIo[] = nativeUdpAvailability().available ? ['native', 'dgram'] : ['dgram'];
+
+function bindClient(type: 'udp4' | 'udp6' = 'udp4'): Promise<Socket> {
+  const s = createSocket(type);
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, type === 'udp4' ? '127.0.0.1' : '::1', () => resolve(s));
+  });
+}
+
+function until(cond: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms;
+  return new Promise((resolve) => {
+    const poll = (): void => {
+      if (cond()) resolve(true);
+      else if (Date.now() > end) resolve(false);
+      else setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+async function open(io: MediaIo, address = '127.0.0.1', port = 0): Promise<MediaSocket> {
+  const s = await openMediaSocket(io, address, port, 1 << 20);
+  if (s === undefined) throw new Error('bind failed');
+  return s;
+}
+
+for (const io of IOS) {
+  t.test(`${io}: each datagram arrives with its source; sends reach the peer`, async (t) => {
+    const s = await open(io);
+    const client = await bindClient();
+    t.teardown(() => {
+      s.close();
+      client.close();
+    });
+    t.equal(s.io, io);
+    t.ok(s.port > 0, 'bound port reported');
+    const got: [string, string, number][] = [];
+    // The packet is only valid during the handler: copy.
+    s.onDatagram((p, address, port) => got.push([Buffer.from(p).toString(), address, port]));
+    for (let i = 0; i < 5; i++) client.send(`hello${i}`, s.port, '127.0.0.1');
+    t.ok(await until(() => got.length === 5), 'five datagrams');
+    t.same(
+      got,
+      [0, 1, 2, 3, 4].map((i) => [`hello${i}`, '127.0.0.1', client.address().port]),
+    );
+    const back = new Promise<string>((resolve) => client.once('message', (m) => resolve(m.toString())));
+    const reused = new Uint8Array([0x6f, 0x6b]);
+    s.send(reused, client.address().port, '127.0.0.1', true);
+    reused.fill(0); // the caller reuses its buffer at once
+    t.equal(await back, 'ok', 'the bytes as they were when send() was called');
+  });
+
+  t.test(`${io}: a burst larger than one batch arrives whole and in order`, async (t) => {
+    const s = await open(io);
+    const client = await bindClient();
+    t.teardown(() => {
+      s.close();
+      client.close();
+    });
+    const seen: number[] = [];
+    s.onDatagram((p) => seen.push((p[0] << 8) | p[1]));
+    const n = 700; // the native engine hands over at most 256 per batch
+    for (let i = 0; i < n; i++) client.send(new Uint8Array([i >> 8, i & 255, 1, 2, 3]), s.port, '127.0.0.1');
+    t.ok(await until(() => seen.length === n), `${seen.length} of ${n}`);
+    t.same(
+      seen,
+      Array.from({ length: n }, (_, i) => i),
+    );
+  });
+
+  t.test(`${io}: a port in use is refused, not thrown`, async (t) => {
+    const s = await open(io);
+    t.teardown(() => s.close());
+    t.equal(await openMediaSocket(io, '127.0.0.1', s.port, undefined), undefined);
+  });
+
+  t.test(`${io}: IPv6 sources are reported in their text form`, async (t) => {
+    let client: Socket;
+    try {
+      client = await bindClient('udp6');
+    } catch {
+      return t.skip('no IPv6 loopback here');
+    }
+    const s = await open(io, '::1');
+    t.teardown(() => {
+      s.close();
+      client.close();
+    });
+    const got: [string, number][] = [];
+    s.onDatagram((_p, address, port) => got.push([address, port]));
+    client.send('x', s.port, '::1');
+    t.ok(await until(() => got.length === 1));
+    t.same(got, [['::1', client.address().port]]);
+  });
+}
+
+if (IOS.includes('native')) {
+  t.test('native: a datagram longer than a slot is dropped and counted, the next one arrives', async (t) => {
+    const s = await open('native');
+    const client = await bindClient();
+    t.teardown(() => {
+      s.close();
+      client.close();
+    });
+    const before = NativeUdpEngine.get().stats().truncated;
+    const lengths: number[] = [];
+    s.onDatagram((p) => lengths.push(p.length));
+    client.send(new Uint8Array(1984), s.port, '127.0.0.1');
+    client.send(new Uint8Array(1985), s.port, '127.0.0.1');
+    client.send(new Uint8Array(9000), s.port, '127.0.0.1');
+    client.send(new Uint8Array(12), s.port, '127.0.0.1');
+    t.ok(await until(() => lengths.length === 2));
+    t.same(lengths, [1984, 12], 'the largest slot-sized one and the small one');
+    t.equal(NativeUdpEngine.get().stats().truncated - before, 2, 'two counted as too long');
+  });
+
+  t.test('native: sends that cannot go out are counted; a closed socket sends nothing and never throws', async (t) => {
+    const s = await open('native');
+    let errors = 0;
+    s.onSendError(() => errors++);
+    s.send(new Uint8Array(4), 9, 'not-an-address', false);
+    s.send(new Uint8Array(4), 0, '127.0.0.1', false);
+    t.equal(errors, 2);
+    s.close();
+    s.close();
+    s.send(new Uint8Array(4), 9, '127.0.0.1', false);
+    t.equal(errors, 3, 'counted, not thrown');
+  });
+
+  t.test("native: a handler that closes another socket drops that socket's datagrams still in the batch", async (t) => {
+    const a = await open('native');
+    const b = await open('native');
+    const client = await bindClient();
+    t.teardown(() => {
+      a.close();
+      b.close();
+      client.close();
+    });
+    const order: string[] = [];
+    b.onDatagram((p) => order.push(Buffer.from(p).toString()));
+    a.onDatagram((p) => {
+      order.push(Buffer.from(p).toString());
+      b.close();
+      order.push('closed b');
+    });
+    // Queued for both before the loop reads either: one batch holds both sockets' datagrams.
+    client.send('b0', b.port, '127.0.0.1');
+    client.send('a0', a.port, '127.0.0.1');
+    client.send('b1', b.port, '127.0.0.1');
+    t.ok(await until(() => order.includes('closed b')));
+    await new Promise((r) => setTimeout(r, 50));
+    const closedAt = order.indexOf('closed b');
+    t.same(order.slice(closedAt + 1), [], `nothing for b after its close (${order.join(', ')})`);
+  });
+}
+
+// The B2BUA session over either I/O: relays both ways, and in secure mode the agent gets no
+// telephone-event while the digit is reported.
+for (const io of IOS) {
+  t.test(`${io}: a B2BUA session relays audio and strips RFC 4733 digits in secure mode`, async (t) => {
+    const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange(io === 'native' ? '35800-35819' : '35820-35839'), io });
+    t.equal(ports.io, io);
+    const session = await RtpMediaSession.open({ ports, mode: 'b2bua', secure: true });
+    const caller = await UdpPeer.bind();
+    const agent = await UdpPeer.bind();
+    t.teardown(() => {
+      session.close();
+      caller.close();
+      agent.close();
+    });
+    const leg = (peer: UdpPeer) =>
+      ({
+        remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
+        codec: 'PCMU',
+        payloadType: 0,
+        clockRate: 8000,
+        eventPayloadType: 101,
+        ptimeMs: 20,
+        direction: 'sendrecv',
+        srtp: null,
+      }) as const;
+    session.configure('caller', leg(caller));
+    session.configure('agent', leg(agent));
+    const digits: string[] = [];
+    session.on('digit', (d) => digits.push(d.digit));
+    const ssrc = 0x11223344;
+    let seq = 1000;
+    let ts = 80000;
+    for (let i = 0; i < 10; i++) {
+      await caller.send(serializeRtp({ payloadType: 0, sequence: seq++, timestamp: ts, ssrc, payload: new Uint8Array(160).fill(0xff) }), session.local('caller').rtpPort);
+      ts += 160;
+    }
+    for (const p of planDigitPackets('5', ts, 800)) {
+      await caller.send(serializeRtp({ payloadType: 101, marker: p.marker, sequence: seq++, timestamp: p.timestamp, ssrc, payload: p.payload }), session.local('caller').rtpPort);
+    }
+    await agent.send(serializeRtp({ payloadType: 0, sequence: 7, timestamp: 1, ssrc: 5, payload: new Uint8Array(160).fill(0x7f) }), session.local('agent').rtpPort);
+    t.ok(await until(() => digits.length === 1), 'the digit is reported');
+    t.same(digits, ['5']);
+    await caller.waitFor(1);
+    t.equal(caller.received.length, 1, 'agent -> caller relayed');
+    t.ok(await until(() => agent.received.length >= 10), `${agent.received.length} packets at the agent`);
+    t.equal(agent.received.filter((r) => (r.data[1] & 0x7f) === 101).length, 0, 'no telephone-event reaches the agent');
+  });
+}
