@@ -27,6 +27,7 @@
 // per block; events are allocated only when a digit ends.
 import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
 import {
+  clearGoertzelBank,
   createGoertzelBank,
   DEFAULT_GOERTZEL_KERNEL,
   goertzelSubBlock,
@@ -327,6 +328,9 @@ export interface DtmfDetector {
   winIm: Float64Array;
   prevWinRe: Float64Array;
   prevWinIm: Float64Array;
+  /** The slots x0, x1, x2, win and prevWin point at in a new detector, in that order. */
+  readonly slotsRe: readonly Float64Array[];
+  readonly slotsIm: readonly Float64Array[];
   /** The digit the previous window held, or -1. */
   prevWindowDigit: number;
   readonly track: ToneTrack;
@@ -361,6 +365,14 @@ function newToneTrack(): ToneTrack {
     phaseHighAbs: 0,
     phasePairs: 0,
   };
+}
+
+function newMeasurement(): ToneMeasurement {
+  return { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, coherence: 0 };
+}
+
+function newSpanMeasurement(): SpanMeasurement {
+  return { toneShare: 0, guardRatio: 0, combRatio: 0 };
 }
 
 export function createDtmfDetector(listener: DtmfDetectorListener, config: Partial<DtmfDetectorConfig> = {}, options: DtmfDetectorOptions = {}): DtmfDetector {
@@ -430,11 +442,48 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
     winIm: slotsIm[3],
     prevWinRe: slotsRe[4],
     prevWinIm: slotsIm[4],
+    slotsRe,
+    slotsIm,
     prevWindowDigit: -1,
     track: newToneTrack(),
-    measurement: { lowDbm0: 0, highDbm0: 0, lowDeviation: 0, highDeviation: 0, coherence: 0 },
-    span: { toneShare: 0, guardRatio: 0, combRatio: 0 },
+    measurement: newMeasurement(),
+    span: newSpanMeasurement(),
   };
+}
+
+/**
+ * Makes `det` what createDtmfDetector returned, with the same listener, config and kernel: the
+ * samples fed so far and any digit in progress are forgotten (nothing is reported for them), and
+ * the events from here on are those a new detector would report. For callers that run many
+ * separate signals: a new wasm-kernel detector costs a WebAssembly instance.
+ */
+export function resetDtmfDetector(det: DtmfDetector): void {
+  clearGoertzelBank(det.kernel, det.history);
+  det.subPos = 0;
+  det.energy = 0;
+  det.s1.fill(0);
+  det.s2.fill(0);
+  det.samplesIn = 0;
+  det.spanHz.fill(0);
+  det.spanCoef.fill(0);
+  det.spanRe.fill(0);
+  det.spanIm.fill(0);
+  det.blockStart = 0;
+  det.blocksSeen = 0;
+  det.x0Re = det.slotsRe[0];
+  det.x0Im = det.slotsIm[0];
+  det.x1Re = det.slotsRe[1];
+  det.x1Im = det.slotsIm[1];
+  det.x2Re = det.slotsRe[2];
+  det.x2Im = det.slotsIm[2];
+  det.winRe = det.slotsRe[3];
+  det.winIm = det.slotsIm[3];
+  det.prevWinRe = det.slotsRe[4];
+  det.prevWinIm = det.slotsIm[4];
+  det.prevWindowDigit = -1;
+  Object.assign(det.track, newToneTrack());
+  Object.assign(det.measurement, newMeasurement());
+  Object.assign(det.span, newSpanMeasurement());
 }
 
 /** The Dirichlet kernel between every pair of bins over `length` samples, as [re, im]. */

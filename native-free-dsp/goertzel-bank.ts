@@ -29,7 +29,11 @@ export const HISTORY_RING = 2048;
 // Byte offsets in the shared memory (goertzel-bank.wat).
 const HISTORY_OFFSET = 0;
 const CONSTANTS_OFFSET = 4096;
+/** The wasm kernel's i64 energy of the sub-block in progress, right after the constants. */
+const ENERGY_OFFSET = 4608;
 const QUIET_ENERGY_OFFSET = 4616;
+/** Scratch after the window tests (goertzel-bank.wat: the powers of the window being classified). */
+const WINDOW_POWERS_OFFSET = 4672;
 const WINDOW_TESTS_OFFSET = 4624;
 const LEAK_OFFSET = 10240;
 const CLASSES_OFFSET = 12288;
@@ -201,6 +205,34 @@ export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readon
     bank.rotIm[k] = -Math.sin(w * SUB_BLOCK);
   }
   return bank;
+}
+
+/**
+ * Byte ranges of a bank's buffer written once, at creation (coefficients, the window tests, the
+ * leakage tables): everything else is state or scratch, zero in a new bank.
+ */
+const CONSTANT_RANGES: Readonly<Record<GoertzelKernel, readonly (readonly [number, number])[]>> = {
+  wasm: [
+    [CONSTANTS_OFFSET, ENERGY_OFFSET],
+    [QUIET_ENERGY_OFFSET, WINDOW_POWERS_OFFSET],
+    [LEAK_OFFSET, CLASSES_OFFSET],
+  ],
+  typescript: [[CONSTANTS_OFFSET, TS_SLOTS_OFFSET]],
+};
+
+/**
+ * Puts a bank's buffer (`history` is a view on it) back as createGoertzelBank left it: every
+ * byte outside the constants zero, as in a new buffer, so a reused bank computes bit for bit
+ * what a new one would.
+ */
+export function clearGoertzelBank(kernel: GoertzelKernel, history: Int16Array): void {
+  const bytes = new Uint8Array(history.buffer);
+  let from = 0;
+  for (const [start, end] of CONSTANT_RANGES[kernel]) {
+    bytes.fill(0, from, start);
+    from = end;
+  }
+  bytes.fill(0, from);
 }
 
 /** What the TypeScript kernel reads and writes (the detector's state has these fields). */

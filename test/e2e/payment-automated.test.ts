@@ -8,11 +8,24 @@ import { cardNeedles, filesUnder, needlesIn, startE2eServer, type E2eServer } fr
 import { ScriptedCaller, type KeyMode } from '../helpers/scripted-caller.js';
 import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = testPort(5740);
 const IVR = testPort(5741);
-/** The scripted UAs take ephemeral ports; toneguard's SIP ports are fixed per file (5740-5749). */
+/**
+ * The tests run at the same time (each spends its time waiting on a real-time call), each with a
+ * server of its own: its SIP port (5740-5749 are this file's), RTP ports, the caller's RTP port
+ * and the gateway simulator the server starts. The scripted UAs' SIP ports are ephemeral.
+ */
+interface Ports {
+  readonly sip: number;
+  readonly rtp: string;
+  readonly callerRtp: number;
+  readonly gateway: number;
+}
+const PORTS: readonly Ports[] = [
+  { sip: testPort(5740), rtp: testPortRange('34000-34099'), callerRtp: testPort(34500), gateway: testPort(8544) },
+  { sip: testPort(5742), rtp: testPortRange('34100-34199'), callerRtp: testPort(34502), gateway: testPort(8545) },
+  { sip: testPort(5744), rtp: testPortRange('34200-34299'), callerRtp: testPort(34504), gateway: testPort(8546) },
+];
 const CALLER_SIP = 0;
-const CALLER_RTP = testPort(34500);
 const VISA = '4111111111111111';
 const DECLINED = '4000000000000002';
 /** Expiry three years ahead (MMYY), so the test keeps passing as time goes by. */
@@ -20,20 +33,20 @@ const EXPIRY = `12${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, 
 const CVV = '947';
 const HEADERS = { 'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '125.50', 'X-Payment-Currency': 'GBP', 'X-Payment-Merchant-Id': 'M-7' };
 
-function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
+function config(ports: Ports, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    sip: { listen: `127.0.0.1:${SIP}` },
+    sip: { listen: `127.0.0.1:${ports.sip}` },
     http: { listen: '127.0.0.1:0' },
-    rtp: { ports: testPortRange('34000-34099') },
+    rtp: { ports: ports.rtp },
     upstream: `sip:127.0.0.1:${IVR}`, // never dialled in automated mode
     payment: { uri: 'sip:pay@127.0.0.1', returnUri: `sip:ivr@127.0.0.1:${IVR}`, ...(extra.payment as object) },
-    gateway: { url: `https://127.0.0.1:${testPort(8544)}/xml/v1/request.api` },
+    gateway: { url: `https://127.0.0.1:${ports.gateway}/xml/v1/request.api` },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'payment')),
   };
 }
 
-async function caller(t: Tap.Test): Promise<ScriptedCaller> {
-  const c = await ScriptedCaller.start(CALLER_SIP, CALLER_RTP);
+async function caller(t: Tap.Test, ports: Ports): Promise<ScriptedCaller> {
+  const c = await ScriptedCaller.start(CALLER_SIP, ports.callerRtp);
   t.teardown(() => c.close());
   return c;
 }
@@ -53,10 +66,13 @@ async function payWith(e: E2eServer, c: ScriptedCaller, card: string, cardPrompt
   await after(e, c, 'readback-paying', '1', mode);
 }
 
+t.jobs = PORTS.length;
+
 t.test('automated, REFER back: a declined card, then a good one; prompts in order; result headers; no card data anywhere', async (t) => {
-  const e = await startE2eServer(t, config());
-  const c = await caller(t);
-  t.equal(await c.dial(SIP, 'sip:pay@127.0.0.1', HEADERS), 200, 'the payment URI answers');
+  const ports = PORTS[0];
+  const e = await startE2eServer(t, config(ports));
+  const c = await caller(t, ports);
+  t.equal(await c.dial(ports.sip, 'sip:pay@127.0.0.1', HEADERS), 200, 'the payment URI answers');
   await e.waitPrompt('press-1-to-pay-balance-of');
   const live = (JSON.parse((await e.fetchText('/calls')).text) as { calls: { id: string; mode: string; paymentId: string | null }[] }).calls;
   t.equal(live.length, 1);
@@ -129,9 +145,10 @@ t.test('automated, REFER back: a declined card, then a good one; prompts in orde
 });
 
 t.test('automated, returnBy BYE, keys as in-band tones: the result headers ride on the BYE', async (t) => {
-  const e = await startE2eServer(t, config({ payment: { returnBy: 'BYE' } }));
-  const c = await caller(t);
-  t.equal(await c.dial(SIP, 'sip:pay@127.0.0.1', HEADERS), 200);
+  const ports = PORTS[1];
+  const e = await startE2eServer(t, config(ports, { payment: { returnBy: 'BYE' } }));
+  const c = await caller(t, ports);
+  t.equal(await c.dial(ports.sip, 'sip:pay@127.0.0.1', HEADERS), 200);
   await after(e, c, 'press-1-to-pay-balance-of', '1', 'inband');
   await payWith(e, c, VISA, 'enter-card-number', 'inband').catch((error: unknown) => {
     t.comment(e.logs.join(''));
@@ -148,9 +165,10 @@ t.test('automated, returnBy BYE, keys as in-band tones: the result headers ride 
 });
 
 t.test('automated: the caller hangs up in the middle of the card number: caller-hung-up at card-number in the KPI store', async (t) => {
-  const e = await startE2eServer(t, config());
-  const c = await caller(t);
-  t.equal(await c.dial(SIP, 'sip:pay@127.0.0.1', HEADERS), 200);
+  const ports = PORTS[2];
+  const e = await startE2eServer(t, config(ports));
+  const c = await caller(t, ports);
+  t.equal(await c.dial(ports.sip, 'sip:pay@127.0.0.1', HEADERS), 200);
   await after(e, c, 'press-1-to-pay-balance-of', '1');
   await after(e, c, 'enter-card-number', VISA.slice(0, 6));
   t.equal(await c.hangup(), 200);

@@ -2,7 +2,9 @@
 // in-process: a gateway's 16-digit transaction ID reaches the IVR (and nothing crashes); a
 // shutdown in the middle of a charge waits for the gateway and hands the real answer back; the
 // agent in an agent-assisted payment hears the readback without the expiry; a forged INVITE that
-// is never ACKed gets no RTP sent to the address in its SDP (no reflection).
+// is never ACKed gets no RTP sent to the address in its SDP (no reflection). Each test has a
+// server, gateway and ports of its own and spends its time waiting on real-time calls, so they
+// run at the same time.
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +64,8 @@ async function payToConfirmation(e: E2eServer, c: ScriptedCaller, agentAmount = 
   await key(e, c, 'enter-expiry', EXPIRY);
   await key(e, c, 'enter-security-code-3', CVV);
 }
+
+t.jobs = 4;
 
 t.test("a gateway's 16-digit transaction ID rides on the BYE as given; the server stays up", async (t) => {
   const gw = await gateway(t);

@@ -27,40 +27,51 @@ t.test('a spoken payment and a mixed one over RTP end in success; no card digit 
   const target = { transport: 'udp' as const, address: '127.0.0.1', port: SIP };
   const headers = { 'X-Payment-Customer-Id': 'C-7', 'X-Payment-Amount': '20.00', 'X-Payment-Currency': 'GBP' };
 
+  // The two calls run at the same time (each waits on its own prompts): they spend their time
+  // on real-time audio.
   // 1. Everything spoken: "one" for the balance, the card, the expiry, the code, "one" to confirm.
-  const spoken = await caller.call({ target, uri: 'sip:pay@127.0.0.1', headers });
-  await e.waitPrompt('press-1-to-pay-balance-of');
-  await spoken.speak(spokenDigits('1', 120, 300));
-  await e.waitPrompt('say-card-number');
-  await spoken.speak(spokenDigits(SPOKEN_DISCOVER, 120, 700)); // a Discover may have 19 digits: the pause ends it
-  await e.waitPrompt('say-expiry');
-  await spoken.speak(spokenDigits(EXPIRY, 120, 300));
-  await e.waitPrompt('say-security-code-3');
-  await spoken.speak(spokenDigits(CODE, 120, 300));
-  await e.waitPrompt('readback-paying');
-  await spoken.speak(spokenDigits('1', 120, 300));
-  const end1 = await spoken.ended;
-  t.equal(end1.by, 'remote-bye');
-  const h1 = end1.by === 'remote-bye' ? end1.headers : {};
-  t.equal(h1['X-Payment-Result'], 'success', 'spoken card accepted and charged');
-  t.equal(h1['X-Payment-Card-Last4'], SPOKEN_DISCOVER.slice(-4));
-  t.equal(h1['X-Payment-Card-Type'], 'discover');
+  const spokenCall = async (): Promise<void> => {
+    const spoken = await caller.call({ target, uri: 'sip:pay@127.0.0.1', headers });
+    const id = await e.callIdOf(spoken.callId);
+    const prompt = (name: string): Promise<void> => e.waitPrompt(name, undefined, id);
+    await prompt('press-1-to-pay-balance-of');
+    await spoken.speak(spokenDigits('1', 120, 300));
+    await prompt('say-card-number');
+    await spoken.speak(spokenDigits(SPOKEN_DISCOVER, 120, 700)); // a Discover may have 19 digits: the pause ends it
+    await prompt('say-expiry');
+    await spoken.speak(spokenDigits(EXPIRY, 120, 300));
+    await prompt('say-security-code-3');
+    await spoken.speak(spokenDigits(CODE, 120, 300));
+    await prompt('readback-paying');
+    await spoken.speak(spokenDigits('1', 120, 300));
+    const end1 = await spoken.ended;
+    t.equal(end1.by, 'remote-bye');
+    const h1 = end1.by === 'remote-bye' ? end1.headers : {};
+    t.equal(h1['X-Payment-Result'], 'success', 'spoken card accepted and charged');
+    t.equal(h1['X-Payment-Card-Last4'], SPOKEN_DISCOVER.slice(-4));
+    t.equal(h1['X-Payment-Card-Type'], 'discover');
+  };
 
   // 2. Mixed: keys for the balance and the expiry, speech for the card and the code, a key to confirm.
-  const mixed = await caller.call({ target, uri: 'sip:pay@127.0.0.1', headers });
-  await e.waitPrompt('press-1-to-pay-balance-of');
-  await mixed.press('1');
-  await e.waitPrompt('say-card-number');
-  await mixed.speak(spokenDigits(SPOKEN_DISCOVER, 120, 700));
-  await e.waitPrompt('say-expiry');
-  await mixed.press(EXPIRY);
-  await e.waitPrompt('say-security-code-3');
-  await mixed.speak(spokenDigits(CODE, 120, 300));
-  await e.waitPrompt('readback-paying');
-  await mixed.press('1');
-  const end2 = await mixed.ended;
-  const h2 = end2.by === 'remote-bye' ? end2.headers : {};
-  t.equal(h2['X-Payment-Result'], 'success', 'mixed call accepted and charged');
+  const mixedCall = async (): Promise<void> => {
+    const mixed = await caller.call({ target, uri: 'sip:pay@127.0.0.1', headers });
+    const id = await e.callIdOf(mixed.callId);
+    const prompt = (name: string): Promise<void> => e.waitPrompt(name, undefined, id);
+    await prompt('press-1-to-pay-balance-of');
+    await mixed.press('1');
+    await prompt('say-card-number');
+    await mixed.speak(spokenDigits(SPOKEN_DISCOVER, 120, 700));
+    await prompt('say-expiry');
+    await mixed.press(EXPIRY);
+    await prompt('say-security-code-3');
+    await mixed.speak(spokenDigits(CODE, 120, 300));
+    await prompt('readback-paying');
+    await mixed.press('1');
+    const end2 = await mixed.ended;
+    const h2 = end2.by === 'remote-bye' ? end2.headers : {};
+    t.equal(h2['X-Payment-Result'], 'success', 'mixed call accepted and charged');
+  };
+  await Promise.all([spokenCall(), mixedCall()]);
 
   const metrics = (await e.fetchText('/metrics')).text;
   const captured = (field: string, input: string): number => {

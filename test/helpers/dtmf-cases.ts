@@ -1,5 +1,6 @@
 // Generated DTMF test signals with their ground truth, and helpers to compare detector output.
-import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
+import { createDtmfDetector, dtmfFlush, dtmfRx, resetDtmfDetector, type DtmfDetector, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
+import type { GoertzelKernel } from '../../native-free-dsp/goertzel-bank.js';
 import { dtmfFrequencies, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
 import { mixDtmf, msToSamples, toInt16, type DtmfSequenceItem, type DtmfToneSpec } from '../../native-free-dsp/tone-generator.js';
@@ -112,6 +113,27 @@ export function describeTruth(truth: readonly ToneTruth[]): string {
   return truth.map((e) => `${e.digit}@${f1(e.startMs)}-${f1(e.endMs)}ms L${f1(e.lowDbm0)}/H${f1(e.highDbm0)}dBm0 ${f1(e.lowHz)}/${f1(e.highHz)}Hz`).join(', ');
 }
 
+/** Where the shared detectors report: the events of the signal being run. */
+let sink: DtmfDigitEvent[] = [];
+/** One default-config detector per kernel, reset for every signal (a new wasm one costs an instance). */
+const shared = new Map<GoertzelKernel, DtmfDetector>();
+
+/** detectDtmf(pcm, {}, { kernel }) on a reset shared detector: the events a new one would report. */
+function detectWith(kernel: GoertzelKernel, pcm: Int16Array): DtmfDigitEvent[] {
+  let det = shared.get(kernel);
+  if (det === undefined) {
+    det = createDtmfDetector({ onDigit: (event) => sink.push(event) }, {}, { kernel });
+    shared.set(kernel, det);
+  }
+  // Reset before (not after) each signal: a signal that threw left the detector mid-stream.
+  resetDtmfDetector(det);
+  const events: DtmfDigitEvent[] = [];
+  sink = events;
+  dtmfRx(det, pcm);
+  dtmfFlush(det);
+  return events;
+}
+
 /**
  * Runs the detector with each Goertzel kernel (WebAssembly SIMD and TypeScript), which must
  * agree exactly; an exception or a disagreement becomes a result so one bad case does not hide
@@ -119,8 +141,8 @@ export function describeTruth(truth: readonly ToneTruth[]): string {
  */
 export function detect(pcm: Int16Array): DtmfDigitEvent[] | Error {
   try {
-    const events = detectDtmf(pcm, {}, { kernel: 'wasm' });
-    const reference = detectDtmf(pcm, {}, { kernel: 'typescript' });
+    const events = detectWith('wasm', pcm);
+    const reference = detectWith('typescript', pcm);
     if (JSON.stringify(events) !== JSON.stringify(reference)) {
       return new Error(`the wasm kernel gave ${describeEvents(events)} where the TypeScript kernel gave ${describeEvents(reference)}`);
     }

@@ -18,8 +18,14 @@ export interface E2eServer {
   readonly dir: string;
   /** Head prompt ids in play order, from the debug log. */
   prompts(): string[];
-  /** Waits until the `n`th (0-based count of earlier plays) play of `prompt` has been logged. */
-  waitPrompt(prompt: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until the `n`th (0-based count of earlier waits) play of `prompt` has been logged; with
+   * `call` (a call's id on the API, see callIdOf), the `n`th play on that call: calls running at once each wait
+   * for their own prompts.
+   */
+  waitPrompt(prompt: string, timeoutMs?: number, call?: string): Promise<void>;
+  /** The API's id of the call one of whose legs has the SIP Call-ID `sipCallId`, once it is listed. */
+  callIdOf(sipCallId: string, timeoutMs?: number): Promise<string>;
   /** GET (or other) on the HTTP API; every body is kept for the PCI sweep. */
   fetchText(path: string, init?: RequestInit): Promise<{ status: number; text: string }>;
   readonly responses: string[];
@@ -38,31 +44,43 @@ export async function startE2eServer(t: TestLike, config: Record<string, unknown
     down = true;
     rmSync(dir, { recursive: true, force: true });
   });
-  const prompts = () =>
+  const prompts = (call?: string) =>
     logs.flatMap((line) => {
-      const o = JSON.parse(line) as { msg?: string; prompt?: string };
-      return o.msg === 'prompt' && typeof o.prompt === 'string' ? [o.prompt] : [];
+      const o = JSON.parse(line) as { msg?: string; prompt?: string; call?: string };
+      return o.msg === 'prompt' && typeof o.prompt === 'string' && (call === undefined || o.call === call) ? [o.prompt] : [];
     });
   const seen = new Map<string, number>();
+  const fetchText = async (path: string, init?: RequestInit): Promise<{ status: number; text: string }> => {
+    const res = await fetch(server.httpUrl + path, init);
+    const text = await res.text();
+    responses.push(text);
+    return { status: res.status, text };
+  };
   return {
     server,
     logs,
     dir,
     responses,
-    prompts,
-    async waitPrompt(prompt, timeoutMs = 15_000) {
-      const already = seen.get(prompt) ?? 0;
-      await waitFor(() => prompts().filter((p) => p === prompt).length > already, timeoutMs).catch(() => {
-        throw new Error(`prompt ${prompt} not played (played: ${prompts().join(', ')})`);
+    prompts: () => prompts(),
+    async waitPrompt(prompt, timeoutMs = 15_000, call) {
+      const key = call === undefined ? prompt : `${call}\n${prompt}`;
+      const already = seen.get(key) ?? 0;
+      await waitFor(() => prompts(call).filter((p) => p === prompt).length > already, timeoutMs).catch(() => {
+        throw new Error(`prompt ${prompt} not played${call === undefined ? '' : ` on call ${call}`} (played: ${prompts(call).join(', ')})`);
       });
-      seen.set(prompt, already + 1);
+      seen.set(key, already + 1);
     },
-    async fetchText(path, init) {
-      const res = await fetch(server.httpUrl + path, init);
-      const text = await res.text();
-      responses.push(text);
-      return { status: res.status, text };
+    async callIdOf(sipCallId, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        // GET /calls/:id takes either leg's SIP Call-ID too.
+        const res = await fetchText(`/calls/${encodeURIComponent(sipCallId)}`);
+        if (res.status === 200) return (JSON.parse(res.text) as { id: string }).id;
+        if (Date.now() > deadline) throw new Error(`no call with SIP Call-ID ${sipCallId} on /calls (${res.status})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
+    fetchText,
   };
 }
 

@@ -2,7 +2,17 @@
 // needs none of the detector's state.
 import t from 'tap';
 import { DTMF_CANDIDATE_WINDOW, measureDtmfCandidate, newCandidateMeasure } from '../../native-free-dsp/dtmf-candidate.js';
-import { createDtmfDetector, dtmfAtDecision, dtmfRx, dtmfSamplesToDecision, DTMF_SUB_BLOCK_SAMPLES } from '../../native-free-dsp/dtmf-detector.js';
+import {
+  createDtmfDetector,
+  dtmfAtDecision,
+  dtmfFlush,
+  dtmfRx,
+  dtmfSamplesToDecision,
+  DTMF_SUB_BLOCK_SAMPLES,
+  resetDtmfDetector,
+  type DtmfDetector,
+  type DtmfDigitEvent,
+} from '../../native-free-dsp/dtmf-detector.js';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
 
 t.test('decision points: samples to the next one, and whether a feed ended on one', async (t) => {
@@ -27,4 +37,54 @@ t.test('candidate measure: a clean pair holds the window, silence and a wrong ke
   t.ok(measureDtmfCandidate(ring, 1023, 300, '9', m) < 0.5, 'another key: low share');
   t.equal(measureDtmfCandidate(new Int16Array(1024), 1023, 300, '5', m), 0, 'silence: 0');
   t.equal(measureDtmfCandidate(ring, 1023, DTMF_CANDIDATE_WINDOW - 1, '5', m), 0, 'less than a window: 0');
+});
+
+/** Everything a detector computes with, but its listener and the kernel's entry points. */
+function state(det: DtmfDetector): unknown {
+  const slot = (view: Float64Array): number => det.slotsRe.indexOf(view) + det.slotsIm.indexOf(view) + 1;
+  return {
+    buffer: Buffer.from(det.history.buffer).toString('base64'),
+    slots: [det.x0Re, det.x0Im, det.x1Re, det.x1Im, det.x2Re, det.x2Im, det.winRe, det.winIm, det.prevWinRe, det.prevWinIm].map(slot),
+    scalars: [det.subPos, det.energy, det.samplesIn, det.blockStart, det.blocksSeen, det.prevWindowDigit],
+    arrays: [det.s1, det.s2, det.spanHz, det.spanCoef, det.spanRe, det.spanIm].map((a) => Array.from(a)),
+    track: { ...det.track },
+    measurement: { ...det.measurement },
+    span: { ...det.span },
+  };
+}
+
+t.test('a reset detector is a new one: same state, same events, nothing reported for what came before', async (t) => {
+  // Digits with gaps, then cut inside a tone and inside a sub-block, so a digit is in progress.
+  const before = generateDtmfSequence([
+    { digit: '1', durationMs: 80, lowDbm0: -8 },
+    { digit: '#', durationMs: 120, gapBeforeMs: 60, lowDbm0: -12, highDbm0: -9 },
+    { digit: 'D', durationMs: 200, gapBeforeMs: 70 },
+  ]);
+  const after = generateDtmfSequence(
+    [
+      { digit: '7', durationMs: 60, gapBeforeMs: 13 },
+      { digit: '0', durationMs: 90, gapBeforeMs: 45, lowDbm0: -20, highDbm0: -17 },
+    ],
+    40,
+  );
+  for (const kernel of ['wasm', 'typescript'] as const) {
+    const fresh: DtmfDigitEvent[] = [];
+    const reference = createDtmfDetector({ onDigit: (e) => fresh.push(e) }, {}, { kernel });
+    const reported: DtmfDigitEvent[] = [];
+    const det = createDtmfDetector({ onDigit: (e) => reported.push(e) }, {}, { kernel });
+    dtmfRx(det, before, before.length - 837);
+    t.same(reported.map((e) => e.digit).join(''), '1#', `${kernel}: two digits reported, D in progress`);
+    t.ok(det.track.digit >= 0 && det.subPos > 0, `${kernel}: cut inside a tone and a sub-block`);
+    t.notSame(state(det), state(reference), `${kernel}: the fed detector differs from a new one`);
+    resetDtmfDetector(det);
+    t.same(state(det), state(reference), `${kernel}: reset, the state is a new detector's`);
+    reported.length = 0;
+    for (const d of [det, reference]) {
+      dtmfRx(d, after);
+      dtmfFlush(d);
+    }
+    t.same(reported, fresh, `${kernel}: the same events as a new detector`);
+    t.equal(fresh.map((e) => e.digit).join(''), '70', `${kernel}: only the digits fed after the reset`);
+    t.same(state(det), state(reference), `${kernel}: and the same state after them`);
+  }
 });

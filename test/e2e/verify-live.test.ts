@@ -1,8 +1,9 @@
 // `toneguard verify` against live deployments: toneguard in front of the test agent passes
-// (secure calls clean on PCMU and PCMA, the control call leaks every transport); the same
-// toneguard expected to clamp every call (secure mode never switched on) fails, and so does a
-// plain SIP proxy (Kamailio, media end to end). The CLI writes a signed report that
-// `verify --check` accepts, and its HTML renders in Chromium.
+// (secure calls clean on PCMU and PCMA, the control call leaks every transport); toneguard
+// expected to clamp every call (secure mode never switched on) fails, and so does a plain SIP
+// proxy (Kamailio, media end to end). The CLI writes a signed report that `verify --check`
+// accepts, and its HTML renders in Chromium. A verify run is mostly waiting on real-time calls,
+// so the two tests run at the same time, each against a toneguard of its own.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,9 @@ const AGENT = 61099;
 const RELAY_AGENT = 61098;
 const KAMAILIO_PORT = 61097;
 const SIP = 61060;
+// The second test's toneguard and agent.
+const CLI_AGENT = 61096;
+const CLI_SIP = 61061;
 
 const { cli, run } = compileCli(t, 'cli-verify');
 
@@ -44,6 +48,8 @@ const tg = await startE2eServer(t, {
   http: { listen: '127.0.0.1:0', token: 'verify-token' },
 });
 const target = `sip:127.0.0.1:${SIP}`;
+
+t.jobs = 2;
 
 t.test('toneguard (secure mode over the API) passes; a plain proxy fails, at the same time', async (t) => {
   const kamailio = kamailioAvailable() ? await Kamailio.start({ dir: join(dir, 'kamailio'), port: KAMAILIO_PORT, backends: [`sip:127.0.0.1:${RELAY_AGENT}`] }) : undefined;
@@ -77,8 +83,15 @@ t.test('toneguard (secure mode over the API) passes; a plain proxy fails, at the
 });
 
 t.test('the CLI against toneguard expected to clamp every call (it does not): FAIL, exit 1, signed report, HTML in Chromium', async (t) => {
+  // Configured as the first test's toneguard: secure mode is off until the API switches it on.
+  await startE2eServer(t, {
+    sip: { listen: `127.0.0.1:${CLI_SIP}` },
+    upstream: `sip:127.0.0.1:${CLI_AGENT}`,
+    rtp: { address: '127.0.0.1', ports: '61400-61599' },
+    http: { listen: '127.0.0.1:0', token: 'verify-token' },
+  });
   const reportDir = join(dir, 'report');
-  const result = await runAsync('verify', '--target', target, '--agent-listen', `127.0.0.1:${AGENT}`, '--codecs', 'PCMU', '--secure-mode', 'always', '--report', reportDir);
+  const result = await runAsync('verify', '--target', `sip:127.0.0.1:${CLI_SIP}`, '--agent-listen', `127.0.0.1:${CLI_AGENT}`, '--codecs', 'PCMU', '--secure-mode', 'always', '--report', reportDir);
   t.equal(result.status, 1, result.stderr);
   t.match(result.stdout, /^verify: FAIL \(sip:127\.0\.0\.1:\d+, PCMU\)\n/);
   t.match(result.stdout, /PCMU secure: leak; digits recovered 64/);
