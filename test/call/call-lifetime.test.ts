@@ -104,6 +104,9 @@ t.test('session timer as UAS with refresher=uas: toneguard refreshes the caller 
   const final = await out.final;
   t.equal(final.headers.get('session-expires'), '100;refresher=uas');
   t.equal(final.headers.get('require'), undefined, 'no Require: timer to a caller that does not support it');
+  // The refresh is sent only on a confirmed call: wait for toneguard to have our ACK (a loaded
+  // machine may take a moment) before the clock reaches the first refresh.
+  await waitFor(() => r.manager.calls().some((c) => c.state === 'confirmed'));
   for (let i = 0; i < 3; i++) {
     // The next refresh is armed once the previous one's 200 is back (a loaded machine may take a
     // moment): advance only then.
