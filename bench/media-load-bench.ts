@@ -71,10 +71,11 @@ export interface MediaLoadLevel {
   /** 0 loss and p99 transit <= GOAL_TRANSIT_MS (and not generator-limited). */
   readonly goalPass: boolean;
   /**
-   * CPU time of the relay per packet relayed, us, over the whole run: the main thread's for
-   * baseline and ours, the whole process's for ours-workers (C generator: a process of its own;
-   * with the Node generator in the process, NaN for ours-workers). A loaded machine does not
-   * spoil it (time waiting for a core is not counted), unlike latency.
+   * CPU time of the relay per packet relayed, us, over the whole run: with the C generator (a
+   * process of its own) the whole relay process's for every contender (V8's GC and compiler
+   * threads included, as for serve); with the Node generator in the process, the main thread's
+   * for baseline and ours and NaN for ours-workers. A loaded machine does not spoil it (time
+   * waiting for a core is not counted), unlike latency.
    */
   readonly cpuUsPerPacket: number;
   /** Calls one core carries at that cost (100 packets/s per call). */
@@ -324,7 +325,8 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
     return failedLevel(contender, calls, `server start: ${message(error)}`);
   }
   // The relay's CPU: its thread, (workers) the process when the generator is not in it, or (serve) the server process.
-  const cpu = relay.cpuMs !== undefined ? relay.cpuMs.bind(relay) : contender !== 'ours-workers' ? mainThreadCpuMs : generator.kind === 'c' ? processCpuMs : (): number => NaN;
+  // Every contender measured alike: its whole process when the generator is a process of its own.
+  const cpu = relay.cpuMs !== undefined ? relay.cpuMs.bind(relay) : generator.kind === 'c' ? processCpuMs : contender !== 'ours-workers' ? mainThreadCpuMs : (): number => NaN;
   let level: MediaLoadLevel;
   try {
     let cpuFrom = 0;

@@ -107,8 +107,8 @@ function summaryLine(r: MediaLoadBenchResult): string {
 /**
  * CPU per packet against the plain relay's at the same level (both without loss): the figure
  * that says what secure mode costs, whatever the machine's load (time waiting for a core is not
- * counted). In-process (rtp.workers=0) counts the main thread like the relay; workers and serve
- * count their whole process.
+ * counted). With the C generator every contender counts its whole process (serve: the server's),
+ * V8's helper threads included.
  */
 export function cpuRatioLines(r: MediaLoadBenchResult): string[] {
   const out: string[] = [];
