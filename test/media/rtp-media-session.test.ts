@@ -9,12 +9,16 @@ import type { DialogDigit } from '../../src/dialog/vocabulary.js';
 import type { LegMediaConfig } from '../../src/media/media-session.js';
 import { PortAllocator } from '../../src/media/relay/port-allocator.js';
 import { RtpMediaSession, type RtpMediaSessionOptions } from '../../src/media/relay/rtp-media-session.js';
+import { nativeUdpAvailability } from '../../src/media/udp/native-udp.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { decodeByTimestamp, parsed } from '../helpers/rtp-streams.js';
 import { callerStream, pcmuLeg, sendStream, sleep, UdpPeer } from '../helpers/udp-peer.js';
 import { testPortRange } from '../helpers/ports.js';
 
-const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30100-30499') });
+// rtp-media-session-dgram.test.ts runs these tests again on node:dgram, the I/O used where the
+// native addon is not built.
+const io = process.env.TONEGUARD_TEST_MEDIA_IO === 'dgram' ? 'dgram' : 'auto';
+const ports = new PortAllocator({ address: '127.0.0.1', ports: testPortRange('30100-30499'), io });
 
 const legConfig = pcmuLeg;
 
@@ -50,6 +54,10 @@ async function call(options: Partial<RtpMediaSessionOptions> = {}, callerOver: P
 function audioPacket(seq: number, ts: number, fill: number, pt = 0, ssrc = 0xabcdef01): Uint8Array {
   return serializeRtp({ payloadType: pt, sequence: seq, timestamp: ts, ssrc, payload: new Uint8Array(160).fill(fill) });
 }
+
+t.test('the media sockets use the I/O asked for', async (t) => {
+  t.equal(ports.io, io === 'dgram' ? 'dgram' : nativeUdpAvailability().available ? 'native' : 'dgram');
+});
 
 t.test('relays both ways byte for byte outside secure mode', async (t) => {
   const c = await call();
