@@ -43,13 +43,12 @@ function openNative(address: string, port: number, recvBufferBytes: number | und
   const engine = NativeUdpEngine.get();
   let onDatagram: DatagramHandler = () => undefined;
   let onSendError = (): void => undefined;
-  const opened = engine.open(isIP(address) === 6 ? 6 : 4, address, port, recvBufferBytes ?? 0, (packet, from, fromPort) => onDatagram(packet, from, fromPort));
-  if (typeof opened === 'number') return undefined;
-  const handle = opened.handle;
+  const socket = engine.open(isIP(address) === 6 ? 6 : 4, address, port, recvBufferBytes ?? 0, (packet, from, fromPort) => onDatagram(packet, from, fromPort));
+  if (typeof socket === 'number') return undefined;
   let open = true;
   return {
     io: 'native',
-    port: opened.port,
+    port: socket.port,
     onDatagram(handler) {
       onDatagram = handler;
     },
@@ -57,12 +56,12 @@ function openNative(address: string, port: number, recvBufferBytes: number | und
       onSendError = handler;
     },
     send(packet, toPort, toAddress) {
-      if (!open || engine.send(handle, packet, toPort, toAddress) < 0) onSendError();
+      if (!open || engine.send(socket, packet, toPort, toAddress) < 0) onSendError();
     },
     close() {
       if (!open) return;
       open = false;
-      engine.close(handle);
+      engine.close(socket);
     },
   };
 }

@@ -20,6 +20,13 @@ interface Addon {
   stats(): [number, number, number];
 }
 
+/** A socket of the addon: its id in the batch meta data, its handle, the bound port. */
+export interface NativeUdpSocket {
+  readonly id: number;
+  readonly handle: object;
+  readonly port: number;
+}
+
 /** Per datagram: source (address text, port) and bytes. */
 export type DatagramHandler = (packet: Uint8Array, address: string, port: number) => void;
 
@@ -81,24 +88,21 @@ export class NativeUdpEngine {
     return NativeUdpEngine.instance;
   }
 
-  /** Binds a non-blocking socket (port 0: any); its handle and bound port, or a negative errno (e.g. the port is in use). */
-  open(family: 4 | 6, address: string, port: number, recvBufferBytes: number, handler: DatagramHandler): { readonly handle: object; readonly port: number } | number {
+  /** Binds a non-blocking socket (port 0: any); the bound socket, or a negative errno (e.g. the port is in use). */
+  open(family: 4 | 6, address: string, port: number, recvBufferBytes: number, handler: DatagramHandler): NativeUdpSocket | number {
     const r = this.addon.open(family, address, port, recvBufferBytes);
     if (typeof r === 'number') return r;
     this.handlers.set(r[0], handler);
-    // Closing unregisters by id: kept on the handle object the caller holds.
-    idOf.set(r[1], r[0]);
-    return { handle: r[1], port: r[2] };
+    return { id: r[0], handle: r[1], port: r[2] };
   }
 
-  send(handle: object, packet: Uint8Array, port: number, address: string): number {
-    return this.addon.send(handle, packet, port, address);
+  send(socket: NativeUdpSocket, packet: Uint8Array, port: number, address: string): number {
+    return this.addon.send(socket.handle, packet, port, address);
   }
 
-  close(handle: object): void {
-    const id = idOf.get(handle);
-    if (id !== undefined) this.handlers.delete(id);
-    this.addon.close(handle);
+  close(socket: NativeUdpSocket): void {
+    this.handlers.delete(socket.id);
+    this.addon.close(socket.handle);
   }
 
   /** Since start: datagrams dropped for being longer than a slot, receive errors, batches handed over. */
@@ -144,5 +148,3 @@ export class NativeUdpEngine {
     return String.fromCharCode(...this.slots.subarray(at, end));
   }
 }
-
-const idOf = new WeakMap<object, number>();
