@@ -34,7 +34,6 @@ export async function scanFiles(files: readonly string[], options: ScanFileOptio
     return reports;
   }
   let next = 0;
-  const mainThread: number[] = [];
   const spec = workerSpec();
   await Promise.all(
     Array.from(
@@ -53,9 +52,9 @@ export async function scanFiles(files: readonly string[], options: ScanFileOptio
             worker.postMessage(job);
           };
           worker.on('message', (message: { id: number; report: FileReport }) => {
-            // Opus decodes in the main thread only (src/media/codecs/opus-codec.ts): scanned there below.
-            if (message.report.error?.code === 'EOPUS_THREAD') mainThread.push(message.id);
-            else finish(message.id, message.report);
+            // Opus decodes in the main thread only (src/media/codecs/opus-codec.ts): such a file
+            // stays without a report here and is scanned in this thread below.
+            if (message.report.error?.code !== 'EOPUS_THREAD') finish(message.id, message.report);
             current = -1;
             take();
           });

@@ -76,10 +76,6 @@ function openDgram(address: string, port: number, recvBufferBytes: number | unde
     socket.once('error', onBindError);
     socket.bind({ address, port, exclusive: true }, () => {
       socket.off('error', onBindError);
-      let onSendError = (): void => undefined;
-      // A socket error (e.g. ICMP port unreachable surfacing on send) must never crash the
-      // process: the owner counts it.
-      socket.on('error', () => onSendError());
       if (recvBufferBytes !== undefined) {
         try {
           socket.setRecvBufferSize(recvBufferBytes);
@@ -87,20 +83,28 @@ function openDgram(address: string, port: number, recvBufferBytes: number | unde
           // Above net.core.rmem_max without privileges: the kernel's limit stays.
         }
       }
-      resolve(dgramSocket(socket, (h) => (onSendError = h)));
+      resolve(dgramSocket(socket));
     });
   });
 }
 
-function dgramSocket(socket: Socket, setSendError: (handler: () => void) => void): MediaSocket {
+function dgramSocket(socket: Socket): MediaSocket {
+  let onDatagram: DatagramHandler = () => undefined;
+  let onSendError = (): void => undefined;
+  socket.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address, rinfo.port));
+  // A socket error (e.g. ICMP port unreachable surfacing on send) must never crash the process:
+  // the owner counts it.
+  socket.on('error', () => onSendError());
   let open = true;
   return {
     io: 'dgram',
     port: socket.address().port,
     onDatagram(handler) {
-      socket.on('message', (msg, rinfo) => handler(msg, rinfo.address, rinfo.port));
+      onDatagram = handler;
     },
-    onSendError: setSendError,
+    onSendError(handler) {
+      onSendError = handler;
+    },
     send(packet, port, address, transient) {
       if (!open) return;
       // dgram may send after this returns: a buffer the caller reuses gets its own copy.
