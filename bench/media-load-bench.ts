@@ -52,6 +52,15 @@ const FULL_LEVELS = [100, 250, 500, 750, 1000, 1250, 1500, 1750, 2000];
 export const LOAD_CONTENDERS = ['baseline', 'baseline-dgram', 'ours', 'ours-workers', 'serve'] as const;
 export type LoadContender = (typeof LOAD_CONTENDERS)[number];
 
+/** The plain relays: events pass through them, and they add no media delay. */
+function isPlainRelay(c: LoadContender): boolean {
+  return c === 'baseline' || c === 'baseline-dgram';
+}
+
+function perContender(value: number): Record<LoadContender, number> {
+  return Object.fromEntries(LOAD_CONTENDERS.map((c) => [c, value])) as Record<LoadContender, number>;
+}
+
 export interface MediaLoadLevel {
   readonly contender: LoadContender;
   readonly calls: number;
@@ -337,7 +346,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       targets: relay.targets,
       warmupMs: run.warmupMs,
       measureMs: run.measureMs,
-      eventsRelayed: contender === 'baseline' || contender === 'baseline-dgram',
+      eventsRelayed: isPlainRelay(contender),
       recvBufferBytes: RECV_BUFFER_BYTES,
       configure: async (ports) => {
         const setupFrom = performance.now();
@@ -350,7 +359,7 @@ async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
     });
     const cpuMs = cpu() - cpuFrom;
     const wallMs = performance.now() - wallFrom;
-    const delay = contender === 'baseline' || contender === 'baseline-dgram' ? 0 : LOOKAHEAD_MS;
+    const delay = isPlainRelay(contender) ? 0 : LOOKAHEAD_MS;
     const budget = delay + SLACK_MS;
     const lost = result.expected - result.received;
     const cpuUsPerPacket = (cpuMs * 1000) / Math.max(1, result.sent);
@@ -408,9 +417,9 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   let started: Promise<MediaWorkerPool> | undefined;
   const pool = (): Promise<MediaWorkerPool> => (started ??= startPool(portRange, workers));
   const out: MediaLoadLevel[] = [];
-  const capacity: Record<LoadContender, number> = { baseline: 0, 'baseline-dgram': 0, ours: 0, 'ours-workers': 0, serve: 0 };
-  const goal: Record<LoadContender, number> = { baseline: 0, 'baseline-dgram': 0, ours: 0, 'ours-workers': 0, serve: 0 };
-  const zeroLoss: Record<LoadContender, number> = { baseline: 0, 'baseline-dgram': 0, ours: 0, 'ours-workers': 0, serve: 0 };
+  const capacity = perContender(0);
+  const goal = perContender(0);
+  const zeroLoss = perContender(0);
   const latencyFailed = new Set<LoadContender>();
   const goalFailed = new Set<LoadContender>();
   const lossFailed = new Set<LoadContender>();
