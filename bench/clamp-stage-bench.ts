@@ -2,6 +2,9 @@
 // in-band clamp) in secure mode against the same stage outside secure mode (pass-through: the
 // packet forwarded untouched), PCMU 20 ms packets of the speech-with-digits fixture, interleaved,
 // median of the per-repetition ratios. Reported in packets/s and 50-packet/s streams per core.
+// Then the secure stage's cost per packet with many streams in one thread (each packet of the
+// fixture to every stream in turn, as a media thread serves its calls) against one stream in
+// the same run: what the calls' state costs once it no longer fits in the caches.
 import { performance } from 'node:perf_hooks';
 import { encodeUlaw } from '../native-free-dsp/g711.js';
 import { createClampStage } from '../src/media/clamp/create-clamp-stage.js';
@@ -13,7 +16,14 @@ const HEADER = 12;
 const PACKETS_PER_S = 50;
 const BASELINE = 'pass-through';
 
+/** Streams in one thread for the per-stream cost (a media worker serves hundreds of calls). */
+export const CLAMP_STAGE_STREAMS = [1, 250, 1000] as const;
+/** Packets per stream for those runs (6 s of audio each). */
+const STREAM_PACKETS = 300;
+
 export interface ClampStageBenchResult {
+  /** Secure cost per packet, us, by streams in one thread (default CLAMP_STAGE_STREAMS; one stream first), the best of the repetitions. */
+  readonly byStreams: readonly { readonly streams: number; readonly usPerPacket: number }[];
   readonly packets: number;
   readonly repetitions: number;
   readonly secure: number[];
@@ -69,13 +79,41 @@ function run(packets: readonly Uint8Array[], secure: boolean): number {
   return packets.length / seconds;
 }
 
+/** Secure stages for `streams` streams, each packet to every stream in turn: us of CPU per packet. */
+function runStreams(packets: readonly Uint8Array[], streams: number): number {
+  const stages = Array.from({ length: streams }, () =>
+    createClampStage({
+      codec: 'PCMU',
+      eventPayloadType: 101,
+      mode: 'silence',
+      secure: true,
+      send: (p) => {
+        sink += p[HEADER];
+      },
+      onDigit: () => {},
+    }),
+  );
+  const buf = new Uint8Array(HEADER + FRAME);
+  const n = Math.min(STREAM_PACKETS, packets.length);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    for (const stage of stages) {
+      buf.set(packets[i]);
+      stage.push(buf, i * 20);
+    }
+  }
+  const us = ((performance.now() - t0) * 1000) / (n * streams);
+  for (const stage of stages) stage.close();
+  return us;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export function measureClampStageBenchmark(options: { repetitions?: number; seconds?: number } = {}): ClampStageBenchResult {
+export function measureClampStageBenchmark(options: { repetitions?: number; seconds?: number; streams?: readonly number[] } = {}): ClampStageBenchResult {
   const repetitions = Math.max(3, Math.floor(options.repetitions ?? 5));
   const fixture = loadFixture(projectRoot());
   const packets = packetsOf(fixture.samples.subarray(0, Math.min(fixture.samples.length, (options.seconds ?? 60) * 8000)));
@@ -92,8 +130,14 @@ export function measureClampStageBenchmark(options: { repetitions?: number; seco
       secure.push(run(packets, true));
     }
   }
+  const byStreams = (options.streams ?? CLAMP_STAGE_STREAMS).map((streams) => {
+    let best = Infinity;
+    // Best of several runs (a few for the many-stream runs, which take seconds each).
+    for (let r = 0; r < (streams < 100 ? 30 : 3); r++) best = Math.min(best, runStreams(packets, streams));
+    return { streams, usPerPacket: best };
+  });
   if (sink === Number.MIN_SAFE_INTEGER) throw new Error('unreachable'); // reads the sink
-  return { packets: packets.length, repetitions, secure, passThrough, latencyMs: DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs };
+  return { byStreams, packets: packets.length, repetitions, secure, passThrough, latencyMs: DEFAULT_INBAND_CLAMP_OPTIONS.lookaheadMs };
 }
 
 /** Lines for `toneguard bench`: the secure stage against pass-through, as a ratio. */
@@ -103,6 +147,7 @@ export function formatClampStageBenchmark(r: ClampStageBenchResult, json: boolea
   const ratio = median(r.secure.map((x, i) => x / r.passThrough[i]));
   const streams = Math.floor(secure / PACKETS_PER_S);
   const passStreams = Math.floor(pass / PACKETS_PER_S);
+  const one = r.byStreams[0].usPerPacket;
   if (json) {
     return [
       JSON.stringify({
@@ -119,9 +164,17 @@ export function formatClampStageBenchmark(r: ClampStageBenchResult, json: boolea
         usPerPacket: Math.round(1e7 / secure) / 10,
         addedLatencyMs: r.latencyMs,
       }),
+      JSON.stringify({
+        benchmark: 'clamp-stage-streams',
+        unit: 'us/packet',
+        baseline: 'one stream',
+        baselineValue: Math.round(one * 100) / 100,
+        streams: r.byStreams.map((s) => ({ streams: s.streams, usPerPacket: Math.round(s.usPerPacket * 100) / 100, ratio: Math.round((s.usPerPacket / one) * 100) / 100 })),
+      }),
     ];
   }
   return [
     `clamp-stage: secure ${Math.round(secure)} packets/s (${streams} streams per core, ${(1e6 / secure).toFixed(1)} us/packet), ${BASELINE} ${Math.round(pass)} packets/s (${passStreams} streams per core), ratio ${ratio.toFixed(4)}, added latency ${r.latencyMs.toFixed(1)} ms`,
+    `clamp-stage-streams: secure, us per packet with N streams in one thread against one stream: ${r.byStreams.map((s) => `${s.streams} ${s.usPerPacket.toFixed(2)} (${(s.usPerPacket / one).toFixed(2)}x)`).join(', ')}`,
   ];
 }

@@ -222,7 +222,16 @@ async function openWorkers(calls: number, pool: MediaWorkerPool): Promise<Relay>
     await closeAll();
     throw err;
   }
-  return sessionRelay(sessions, closeAll);
+  const relay = sessionRelay(sessions, closeAll);
+  return {
+    ...relay,
+    // The workers build each call's clamp as its legs are configured: wait for that, so that
+    // the measured CPU is the packets', not the set-up's.
+    async configure(gen) {
+      await relay.configure(gen);
+      await pool.settled();
+    },
+  };
 }
 
 async function bind(io: MediaIo): Promise<MediaSocket> {

@@ -518,10 +518,16 @@ export function dtmfAtDecision(det: DtmfDetector): boolean {
   return det.subPos === 0;
 }
 
-/** Feeds 8 kHz 16-bit samples; any chunk size gives the same events. */
-export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length): void {
+/**
+ * Feeds `length` 8 kHz 16-bit samples, from index `from` of `samples` (default: all of it); any
+ * chunk size gives the same events.
+ */
+export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = samples.length, from = 0): void {
+  if (!(Number.isInteger(from) && from >= 0 && Number.isInteger(length) && length >= 0 && from + length <= samples.length)) {
+    throw new RangeError(`dtmfRx: ${length} samples from ${from} are not within ${samples.length}`);
+  }
   if (det.wasm !== null) {
-    rxWasm(det, det.wasm, samples, length);
+    rxWasm(det, det.wasm, samples, from, length);
     return;
   }
   const history = det.history;
@@ -533,7 +539,7 @@ export function dtmfRx(det: DtmfDetector, samples: Int16Array, length: number = 
     const offset = det.blockStart + det.subPos - i;
     const end = i + n;
     for (let j = i; j < end; j++) {
-      const x = samples[j];
+      const x = samples[from + j];
       history[(offset + j) & (HISTORY_RING - 1)] = x;
       energy += x * x;
     }
@@ -567,15 +573,16 @@ const STAGING_VIEW_MIN = 256;
  * every sub-block they complete (up to WASM_STAGING samples per call); then each completed
  * sub-block is analysed in order, exactly as endSubBlock does with the TypeScript kernel.
  */
-function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, length: number): void {
+function rxWasm(det: DtmfDetector, wasm: GoertzelWasm, samples: Int16Array, from: number, length: number): void {
   const staging = wasm.staging;
   let i = 0;
   while (i < length) {
     const n = Math.min(length - i, WASM_STAGING);
+    const at = from + i;
     // A typed-array copy is a memcpy; a view costs an allocation, worth it for long pieces.
-    if (i === 0 && n === samples.length) staging.set(samples);
-    else if (n >= STAGING_VIEW_MIN) staging.set(samples.subarray(i, i + n));
-    else for (let j = 0; j < n; j++) staging[j] = samples[i + j];
+    if (at === 0 && n === samples.length) staging.set(samples);
+    else if (n >= STAGING_VIEW_MIN) staging.set(samples.subarray(at, at + n));
+    else for (let j = 0; j < n; j++) staging[j] = samples[at + j];
     const completed = wasm.rx(n, det.subPos, det.blocksSeen, det.blockStart + det.subPos);
     det.subPos = (det.subPos + n) % SUB_BLOCK;
     for (let k = 0; k < completed; k++) {

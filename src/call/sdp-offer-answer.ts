@@ -144,6 +144,21 @@ function rtcpAttribute(local: LocalMediaAddress): number | undefined {
   return local.rtcpPort === local.rtpPort + 1 ? undefined : local.rtcpPort;
 }
 
+/** Our audio line on our RTP port: `codecs`, their payload types as the formats. */
+function ourAudioLine(local: LocalMediaAddress, protocol: string, codecs: readonly SdpCodec[], ptimeMs: number | undefined, direction: Direction, crypto: readonly SdpCrypto[]): SdpMediaToWrite {
+  return { media: 'audio', port: local.rtpPort, protocol, formats: codecs.map((c) => String(c.payloadType)), codecs, ptimeMs, direction, rtcpPort: rtcpAttribute(local), crypto };
+}
+
+/** Our SDP: our origin and address, these media lines. */
+function ourSdp(origin: SdpOrigin, local: LocalMediaAddress, media: readonly SdpMediaToWrite[]): string {
+  return writeSdp({ originId: origin.id, originVersion: origin.version, address: local.address, media });
+}
+
+/** Our crypto line answering the offerer's usable one (same tag, our key), if it had one. */
+function answerCrypto(offered: SdpCrypto | undefined, localKeyBase64: string): SdpCrypto[] {
+  return offered === undefined ? [] : [{ tag: offered.tag, suite: SRTP_SUITE, keyBase64: localKeyBase64 }];
+}
+
 /** Our offer on the other leg, remembered to read that leg's answer. */
 export interface RelayedOffer {
   readonly sdp: string;
@@ -182,24 +197,7 @@ export function relayOffer(input: RelayOfferInput): RelayedOffer {
   const srtpMandatory = useSrtp && (input.srtp === 'always' || isSecureProfile(offered.protocol));
   const crypto: SdpCrypto | null = useSrtp ? { tag: 1, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 } : null;
   const direction = effectiveDirection(offered);
-  const sdp = writeSdp({
-    originId: input.origin.id,
-    originVersion: input.origin.version,
-    address: input.local.address,
-    media: [
-      {
-        media: 'audio',
-        port: input.local.rtpPort,
-        protocol: srtpMandatory ? 'RTP/SAVP' : 'RTP/AVP',
-        formats: codecs.map((c) => String(c.payloadType)),
-        codecs,
-        ptimeMs: ptimeWithin(offered.ptimeMs),
-        direction,
-        rtcpPort: rtcpAttribute(input.local),
-        crypto: crypto === null ? [] : [crypto],
-      },
-    ],
-  });
+  const sdp = ourSdp(input.origin, input.local, [ourAudioLine(input.local, srtpMandatory ? 'RTP/SAVP' : 'RTP/AVP', codecs, ptimeWithin(offered.ptimeMs), direction, crypto === null ? [] : [crypto])]);
   return { sdp, codecs, direction, crypto, srtpMandatory, local: input.local };
 }
 
@@ -328,24 +326,7 @@ export function localOffer(input: LocalOfferInput): RelayedOffer {
   codecs.push({ payloadType: OUR_EVENT_PAYLOAD_TYPE, encoding: 'telephone-event', clockRate: 8000, channels: 1, fmtp: '0-16' });
   const crypto: SdpCrypto | null = input.srtp ? { tag: 1, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 } : null;
   const direction = input.direction ?? 'sendrecv';
-  const sdp = writeSdp({
-    originId: input.origin.id,
-    originVersion: input.origin.version,
-    address: input.local.address,
-    media: [
-      {
-        media: 'audio',
-        port: input.local.rtpPort,
-        protocol: input.srtp ? 'RTP/SAVP' : 'RTP/AVP',
-        formats: codecs.map((c) => String(c.payloadType)),
-        codecs,
-        ptimeMs: DEFAULT_PTIME_MS,
-        direction,
-        rtcpPort: rtcpAttribute(input.local),
-        crypto: crypto === null ? [] : [crypto],
-      },
-    ],
-  });
+  const sdp = ourSdp(input.origin, input.local, [ourAudioLine(input.local, input.srtp ? 'RTP/SAVP' : 'RTP/AVP', codecs, DEFAULT_PTIME_MS, direction, crypto === null ? [] : [crypto])]);
   return { sdp, codecs, direction, crypto, srtpMandatory: input.srtp, local: input.local };
 }
 
@@ -361,22 +342,22 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
   // On the offer leg we write the answerer's direction, within the reverse of the offer.
   const offerLegDirection = intersect(answerDirection, reverseDirection(effectiveDirection(offered)));
   const codecs = offerEvent === undefined ? [offererCodec] : [offererCodec, offerEvent];
-  const sdp = writeSdp({
-    originId: input.origin.id,
-    originVersion: input.origin.version,
-    address: input.local.address,
-    media: answerLines(input.offer, audioIndex, {
-      media: 'audio',
-      port: input.local.rtpPort,
-      protocol: offered.protocol,
-      formats: codecs.map((c) => String(c.payloadType)),
-      codecs,
-      ptimeMs: ptimeWithin(input.answer.media.find((m) => m.media === 'audio')?.ptimeMs),
-      direction: offerLegDirection,
-      rtcpPort: rtcpAttribute(input.local),
-      crypto: offererCrypto === undefined ? [] : [{ tag: offererCrypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
-    }),
-  });
+  const sdp = ourSdp(
+    input.origin,
+    input.local,
+    answerLines(
+      input.offer,
+      audioIndex,
+      ourAudioLine(
+        input.local,
+        offered.protocol,
+        codecs,
+        ptimeWithin(input.answer.media.find((m) => m.media === 'audio')?.ptimeMs),
+        offerLegDirection,
+        answerCrypto(offererCrypto, input.localKeyBase64),
+      ),
+    ),
+  );
   return {
     sdp,
     offerLeg: carriable('b2bua', offerLegName, {
@@ -424,22 +405,11 @@ export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
   const event = offered.codecs.find((c) => usableEvent(c) && c.payloadType !== chosen.payloadType);
   const direction = reverseDirection(effectiveDirection(offered));
   const codecs = event === undefined ? [chosen] : [chosen, event];
-  const sdp = writeSdp({
-    originId: input.origin.id,
-    originVersion: input.origin.version,
-    address: input.local.address,
-    media: answerLines(input.offer, audioIndex, {
-      media: 'audio',
-      port: input.local.rtpPort,
-      protocol: offered.protocol,
-      formats: codecs.map((c) => String(c.payloadType)),
-      codecs,
-      ptimeMs: ptimeWithin(offered.ptimeMs),
-      direction,
-      rtcpPort: rtcpAttribute(input.local),
-      crypto: crypto === undefined ? [] : [{ tag: crypto.tag, suite: SRTP_SUITE, keyBase64: input.localKeyBase64 }],
-    }),
-  });
+  const sdp = ourSdp(
+    input.origin,
+    input.local,
+    answerLines(input.offer, audioIndex, ourAudioLine(input.local, offered.protocol, codecs, ptimeWithin(offered.ptimeMs), direction, answerCrypto(crypto, input.localKeyBase64))),
+  );
   return {
     sdp,
     config: carriable('endpoint', 'caller', {

@@ -15,7 +15,7 @@ import { isSimulatorFault, parseListen, SIMULATOR_FAULTS } from '../gateway/simu
 import { KpiError } from '../kpi/kpi-error.js';
 import { AudioFileError, RAW_FORMATS } from '../media/prompts/audio-file.js';
 import { CLAMP_MODES, isClampMode } from '../media/clamp/inband-clamp-options.js';
-import { VerifyError } from '../verify/verify-error.js';
+import { DEFAULT_VERIFY_CODECS, VerifyError, type VerifyCodec } from '../verify/verify-error.js';
 import { BenchUsageError, runBenchCommand } from './bench-command.js';
 import { DEFAULT_KPI_DB, DEFAULT_SIMULATOR_LISTEN, defaultJobs, parseCodecs, parseEventPt, parseJobs, parseMinDigits } from './cli-options.js';
 import { isRawFormat, rawOptions, runDetectCommand } from './detect-command.js';
@@ -24,7 +24,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const PROGRAM = 'toneguard';
-const VERIFY_CODEC_LIST = 'PCMU, PCMA; default all';
+const VERIFY_CODEC_LIST = 'PCMU, PCMA, G722; default PCMU,PCMA';
 /** Set by a command whose exit code carries a result (scan: 0 clean, 1 findings, 2 errors). */
 let commandExitCode: number | undefined;
 
@@ -251,7 +251,7 @@ function buildProgram(): Command {
           {
             target: text('target'),
             agentListen: text('agentListen') ?? '127.0.0.1:5099',
-            codecs: Array.isArray(codecs) ? (codecs as ('PCMU' | 'PCMA')[]) : ['PCMU', 'PCMA'],
+            codecs: Array.isArray(codecs) ? (codecs as VerifyCodec[]) : DEFAULT_VERIFY_CODECS,
             report: text('report') ?? 'verify-report',
             secureMode: text('secureMode') === 'always' ? 'always' : 'api',
             api: text('api'),

@@ -25,6 +25,8 @@ export interface AgentCapture {
   readonly infoDigitsMs: readonly number[];
   /** RTP packets of audio received. */
   readonly audioPackets: number;
+  /** Their codecs, by payload type (0 PCMU, 8 PCMA, 9 G722). */
+  readonly audioCodecs?: readonly string[];
 }
 
 export interface GroupResult {

@@ -5,19 +5,52 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
+import { ALAW_SILENCE, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ULAW_SILENCE } from '../../native-free-dsp/g711.js';
+import { G722Port } from '../media/codecs/g722-port.js';
 import { planDigitPackets } from '../rtp/rfc4733.js';
 import { looksLikeRtp, rtpPayloadBounds, rtpPayloadType, rtpSsrc, rtpTimestamp, serializeRtp } from '../rtp/rtp-packet.js';
 import { parseSdp } from '../sip/sdp.js';
 import { Dialog, SipStack, parseCSeq, parseSipUri, type Destination, type SipRequest, type SipResponse } from '../sip/sip-stack.js';
 import type { AgentCapture } from './verify-analysis.js';
-import { VerifyError, type VerifyCodec } from './verify-error.js';
+import { VERIFY_CODECS, VerifyError, type VerifyCodec } from './verify-error.js';
 import { RATE, type CallerPlan } from './verify-plan.js';
 
-export { VERIFY_CODECS, VerifyError, type VerifyCodec, type VerifyErrorCode } from './verify-error.js';
-const STATIC_PT: Record<VerifyCodec, number> = { PCMU: 0, PCMA: 8 };
+export { DEFAULT_VERIFY_CODECS, VERIFY_CODECS, VerifyError, type VerifyCodec, type VerifyErrorCode } from './verify-error.js';
+const STATIC_PT: Record<VerifyCodec, number> = { PCMU: 0, PCMA: 8, G722: 9 };
 const EVENT_PT = 101;
-const FRAME = 160; // 20 ms at 8 kHz
+/** 20 ms: samples at 8 kHz, and payload bytes and RTP ticks of every codec here (G.722: one byte, one tick, two 16 kHz samples). */
+const FRAME = 160;
+
+/** The codec of a static payload type of ours, or undefined. */
+function codecOfPt(pt: number): VerifyCodec | undefined {
+  return pt === 0 ? 'PCMU' : pt === 8 ? 'PCMA' : pt === 9 ? 'G722' : undefined;
+}
+
+/**
+ * Encodes 20 ms frames of the caller's (or the agent's) 8 kHz audio. G.722 carries it as its
+ * lower band (0-4 kHz, where the keys' tones are) with an empty upper band: no resampler, and
+ * the encoder's state runs from frame to frame, so one FrameEncoder per stream.
+ */
+class FrameEncoder {
+  readonly #g722: G722Port | undefined;
+  readonly #upper = new Int16Array(FRAME);
+
+  constructor(readonly codec: VerifyCodec) {
+    this.#g722 = codec === 'G722' ? new G722Port() : undefined;
+  }
+
+  encode(pcm: Int16Array): Uint8Array {
+    const out = new Uint8Array(FRAME);
+    if (this.#g722 !== undefined) this.#g722.encodeBands(pcm, this.#upper, FRAME, out);
+    else (this.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(pcm, out, FRAME);
+    return out;
+  }
+
+  silence(): Uint8Array {
+    if (this.#g722 !== undefined) return this.encode(new Int16Array(FRAME));
+    return new Uint8Array(FRAME).fill(this.codec === 'PCMU' ? ULAW_SILENCE : ALAW_SILENCE);
+  }
+}
 /** A packet more than this far from where its timestamp puts it re-anchors the timeline (250 ms). */
 const REANCHOR_SAMPLES = 2000;
 
@@ -43,7 +76,7 @@ function sdp(address: string, port: number, codec: VerifyCodec): string {
 function remoteMedia(body: string): { address: string; port: number; audioPt: number | undefined; eventPt: number | undefined } | undefined {
   const m = parseSdp(body).find((x) => x.media === 'audio' && x.port > 0);
   if (m === undefined || m.address === undefined) return undefined;
-  const audio = m.payloadTypes.find((p) => p.encoding.toUpperCase() === 'PCMU' || p.encoding.toUpperCase() === 'PCMA');
+  const audio = m.payloadTypes.find((p) => (VERIFY_CODECS as readonly string[]).includes(p.encoding.toUpperCase()));
   const event = m.payloadTypes.find((p) => p.encoding.toLowerCase() === 'telephone-event');
   return { address: m.address, port: m.port, audioPt: audio?.payloadType, eventPt: event?.payloadType };
 }
@@ -66,9 +99,13 @@ export class AgentRecording {
   readonly eventPacketsMs: number[] = [];
   readonly infoDigitsMs: number[] = [];
   audioPackets = 0;
+  readonly #codecs = new Set<VerifyCodec>();
   /** performance.now() of the caller's media start; undefined until then. */
   startedAt: number | undefined;
   #ref: { ssrc: number; ts: number; sample: number } | undefined;
+  /** G.722 decoder of the stream (its state runs from packet to packet), made at its first packet; the lower band is kept. */
+  #g722: G722Port | undefined;
+  readonly #upper = new Int16Array(FRAME * 6);
 
   constructor(durationMs: number) {
     this.#pcm = new Int16Array(Math.ceil(((durationMs + 2000) * RATE) / 1000));
@@ -84,11 +121,13 @@ export class AgentRecording {
     const bounds = rtpPayloadBounds(bytes);
     if (!('start' in bounds)) return;
     const pt = rtpPayloadType(bytes);
-    if (pt === eventPt || (pt !== 0 && pt !== 8)) {
+    const codec = codecOfPt(pt);
+    if (pt === eventPt || codec === undefined) {
       this.eventPacketsMs.push(ms);
       return;
     }
     this.audioPackets++;
+    this.#codecs.add(codec);
     // Placed by RTP timestamp relative to an anchor packet's arrival, so jitter does not tear
     // the audio; a new SSRC or a timestamp jump (a relay re-stamping) moves the anchor.
     const ts = rtpTimestamp(bytes);
@@ -100,8 +139,16 @@ export class AgentRecording {
       at = arrival;
     }
     const payload = bytes.subarray(bounds.start, bounds.end);
+    if (codec === 'G722') {
+      // Decoded even when it falls outside the recording, so the decoder stays in step.
+      this.#g722 ??= new G722Port();
+      const lower = new Int16Array(payload.length);
+      if (payload.length > this.#upper.length || this.#g722.decodeBands(payload, lower, this.#upper) !== payload.length) return;
+      if (at >= 0 && at + payload.length <= this.#pcm.length) this.#pcm.set(lower, at);
+      return;
+    }
     if (at < 0 || at + payload.length > this.#pcm.length) return;
-    (pt === 0 ? decodeUlaw : decodeAlaw)(payload, this.#pcm.subarray(at, at + payload.length));
+    (codec === 'PCMU' ? decodeUlaw : decodeAlaw)(payload, this.#pcm.subarray(at, at + payload.length));
   }
 
   onInfo(): void {
@@ -110,7 +157,7 @@ export class AgentRecording {
   }
 
   capture(): AgentCapture {
-    return { pcm: this.#pcm, eventPacketsMs: this.eventPacketsMs, infoDigitsMs: this.infoDigitsMs, audioPackets: this.audioPackets };
+    return { pcm: this.#pcm, eventPacketsMs: this.eventPacketsMs, infoDigitsMs: this.infoDigitsMs, audioPackets: this.audioPackets, audioCodecs: [...this.#codecs] };
   }
 }
 
@@ -181,7 +228,7 @@ export class VerifyAgent {
       respond(call === undefined ? 404 : 488);
       return;
     }
-    const codec: VerifyCodec = offer.audioPt === 8 ? 'PCMA' : 'PCMU';
+    const codec: VerifyCodec = codecOfPt(offer.audioPt ?? 0) ?? 'PCMU';
     const socket = await bindUdp(this.address);
     (call as { socket: Socket }).socket = socket;
     socket.on('message', (msg: Buffer) => call.recording.onRtp(msg, offer.eventPt));
@@ -189,7 +236,7 @@ export class VerifyAgent {
     call.dialog = Dialog.fromUasRequest(req, toTag, this.stack.contact('udp', 'agent'));
     respond(200, { body: sdp(this.address, (socket.address() as AddressInfo).port, codec), contentType: 'application/sdp', headers: { contact: this.stack.contact('udp', 'agent') } });
     // Symmetric RTP: a packet of silence so a relay that latches learns where the agent is.
-    const silence = new Uint8Array(FRAME).fill(codec === 'PCMU' ? 0xff : 0xd5);
+    const silence = new FrameEncoder(codec).silence();
     socket.send(serializeRtp({ payloadType: STATIC_PT[codec], marker: true, sequence: 1, timestamp: 0, ssrc: 0x7e57a6e7, payload: silence }), offer.port, offer.address);
     call.resolveInvited();
   }
@@ -259,6 +306,7 @@ export class CallerCall {
   #timer: NodeJS.Timeout | undefined;
   readonly #ssrc = 0x7e57ca11;
   readonly #keepalive: NodeJS.Timeout;
+  readonly #encoder: FrameEncoder;
 
   constructor(
     readonly stack: SipStack,
@@ -270,9 +318,9 @@ export class CallerCall {
   ) {
     // Silence until the plan starts: a relay that waits for the caller's first packet starts.
     let ts = 0;
-    const silence = new Uint8Array(FRAME).fill(codec === 'PCMU' ? 0xff : 0xd5);
+    this.#encoder = new FrameEncoder(codec);
     this.#keepalive = setInterval(() => {
-      this.#send(STATIC_PT[codec], false, (ts += FRAME), silence);
+      this.#send(STATIC_PT[codec], false, (ts += FRAME), this.#encoder.silence());
     }, 20);
   }
 
@@ -299,11 +347,9 @@ export class CallerCall {
       for (const p of ends) perTick[first + updates.length]?.push({ pt: this.eventPt, marker: p.marker, ts: p.timestamp, payload: p.payload });
       if (!e.keepAudio) for (let k = first; k < first + Math.ceil(e.durationMs / 20); k++) replaced.add(k);
     }
-    const encode = this.codec === 'PCMU' ? encodeUlaw : encodeAlaw;
     for (let k = 0; k < ticks; k++) {
       if (replaced.has(k)) continue;
-      const payload = new Uint8Array(FRAME);
-      encode(plan.pcm.subarray(k * FRAME, (k + 1) * FRAME), payload);
+      const payload = this.#encoder.encode(plan.pcm.subarray(k * FRAME, (k + 1) * FRAME));
       perTick[k].unshift({ pt: STATIC_PT[this.codec], marker: k === 0, ts: base + k * FRAME, payload });
     }
     const infos = [...plan.infos];

@@ -5,5 +5,7 @@ import { CodedError } from '../errors.js';
 export type VerifyErrorCode = 'ECALL' | 'EAPI' | 'EUSAGE' | 'EREPORT';
 export class VerifyError extends CodedError<VerifyErrorCode> {}
 
-export type VerifyCodec = 'PCMU' | 'PCMA';
-export const VERIFY_CODECS: readonly VerifyCodec[] = ['PCMU', 'PCMA'];
+export type VerifyCodec = 'PCMU' | 'PCMA' | 'G722';
+export const VERIFY_CODECS: readonly VerifyCodec[] = ['PCMU', 'PCMA', 'G722'];
+/** Tested unless --codecs says otherwise: G.711 goes through every PBX; G.722 only where it is enabled end to end. */
+export const DEFAULT_VERIFY_CODECS: readonly VerifyCodec[] = ['PCMU', 'PCMA'];

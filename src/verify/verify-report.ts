@@ -14,6 +14,8 @@ export interface CallReport {
   readonly error: string | null;
   readonly voiceDbm0: number | null;
   readonly audioPackets: number;
+  /** The audio codecs (by payload type) the agent received: the codec the call ran on at the agent's end. */
+  readonly agentCodecs: readonly string[];
   readonly digitsRecoveredTotal: number;
   /** Digits multimon-ng decodes from the agent's audio; null when it is not installed. */
   readonly multimonDigits: number | null;
@@ -126,7 +128,7 @@ export function reportHtml(signed: SignedReport): string {
   const calls = r.calls
     .map(
       (c) => `<section><h2>${esc(c.codec)}, ${c.kind === 'secure' ? 'secure mode on' : 'control: secure mode off'}: <span class="${c.verdict}">${esc(c.verdict)}</span></h2>
-<p>toneguard call: ${esc(c.toneguardCallId ?? '-')}; caller's voice at the agent: ${c.voiceDbm0 === null ? '-' : `${c.voiceDbm0.toFixed(1)} dBm0`}; audio packets: ${c.audioPackets};
+<p>toneguard call: ${esc(c.toneguardCallId ?? '-')}; caller's voice at the agent: ${c.voiceDbm0 === null ? '-' : `${c.voiceDbm0.toFixed(1)} dBm0`}; audio packets: ${c.audioPackets} (${esc(c.agentCodecs.join(', ') || 'none')});
 digits recovered by toneguard's detector: ${c.digitsRecoveredTotal}; by multimon-ng: ${c.multimonDigits ?? 'not installed'}${c.error === null ? '' : `; error: ${esc(c.error)}`}</p>
 <table><thead><tr><th>keys</th><th>sent as</th><th>key ms</th><th>sent</th><th>recovered</th><th>tone ms, max per key</th><th>tone ms, total</th><th>telephone-event packets</th><th>SIP INFO digits</th></tr></thead>
 <tbody>${rows(c)}</tbody></table></section>`,

@@ -75,7 +75,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       jobs.map(async ({ codec, kind }, n): Promise<CallReport> => {
         const user = `verify-${run}-${n}`;
         const expected = agent.expect(user, plan.durationMs);
-        const empty = { codec, kind, toneguardCallId: null, voiceDbm0: null, audioPackets: 0, digitsRecoveredTotal: 0, multimonDigits: null, groups: [] };
+        const empty = { codec, kind, toneguardCallId: null, voiceDbm0: null, audioPackets: 0, agentCodecs: [], digitsRecoveredTotal: 0, multimonDigits: null, groups: [] };
         try {
           await sleep(n * 150); // do not open every call in the same millisecond
           const call = await caller.call(destination, `sip:${user}@${hostPort}`, codec);
@@ -104,6 +104,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
             error: deaf ? `the caller's voice did not reach the agent (${analysis.voiceDbm0.toFixed(1)} dBm0, ${capture.audioPackets} audio packets)` : null,
             voiceDbm0: Number.isFinite(analysis.voiceDbm0) ? Number(analysis.voiceDbm0.toFixed(1)) : null,
             audioPackets: capture.audioPackets,
+            agentCodecs: capture.audioCodecs ?? [],
             digitsRecoveredTotal: analysis.digitsRecoveredTotal,
             multimonDigits: multimon,
             groups: analysis.groups,

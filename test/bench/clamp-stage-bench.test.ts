@@ -1,9 +1,9 @@
-// The clamp stage benchmark: secure against pass-through, streams per core, added latency, in
-// the text and JSON forms `toneguard bench` prints.
+// The clamp stage benchmark: secure against pass-through, streams per core, added latency, the
+// cost per packet with many streams against one, in the text and JSON forms `toneguard bench` prints.
 import t from 'tap';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from '../../bench/clamp-stage-bench.js';
 
-const result = measureClampStageBenchmark({ repetitions: 3, seconds: 10 });
+const result = measureClampStageBenchmark({ repetitions: 3, seconds: 10, streams: [1, 20] });
 
 t.test('measures both sides on the same packets', async (t) => {
   t.equal(result.packets, 500);
@@ -24,4 +24,19 @@ t.test('text and JSON lines', async (t) => {
   const ratio = (json as { ratio: number }).ratio;
   t.ok(ratio > 0 && ratio < 1, `ratio secure / pass-through ${ratio} (secure mode does more work)`);
   t.comment(line);
+});
+
+t.test('many streams in one thread against one stream', async (t) => {
+  t.same(
+    result.byStreams.map((s) => s.streams),
+    [1, 20],
+  );
+  t.ok(
+    result.byStreams.every((s) => Number.isFinite(s.usPerPacket) && s.usPerPacket > 0),
+    'a cost per packet for each',
+  );
+  const [, line] = formatClampStageBenchmark(result, false);
+  t.match(line, /^clamp-stage-streams: secure, us per packet with N streams in one thread against one stream: 1 \d+\.\d\d \(1\.00x\), 20 \d+\.\d\d \(\d+\.\d\dx\)$/);
+  const json: unknown = JSON.parse(formatClampStageBenchmark(result, true)[1]);
+  t.match(json, { benchmark: 'clamp-stage-streams', unit: 'us/packet', baseline: 'one stream', streams: [{ streams: 1, ratio: 1 }, { streams: 20 }] });
 });

@@ -1,5 +1,5 @@
 // `toneguard verify` against live deployments: toneguard in front of the test agent passes
-// (secure calls clean on PCMU and PCMA, the control call leaks every transport); toneguard
+// (secure calls clean on PCMU, PCMA and G.722, the control call leaks every transport); toneguard
 // expected to clamp every call (secure mode never switched on) fails, and so does a plain SIP
 // proxy (Kamailio, media end to end). The CLI writes a signed report that `verify --check`
 // accepts, and its HTML renders in Chromium. A verify run is mostly waiting on real-time calls,
@@ -55,7 +55,16 @@ t.test('toneguard (secure mode over the API) passes; a plain proxy fails, at the
   const kamailio = kamailioAvailable() ? await Kamailio.start({ dir: join(dir, 'kamailio'), port: KAMAILIO_PORT, backends: [`sip:127.0.0.1:${RELAY_AGENT}`] }) : undefined;
   t.teardown(() => kamailio?.stop());
   const [report, relay] = await Promise.all([
-    runVerify({ target, agentListen: `127.0.0.1:${AGENT}`, codecs: ['PCMU', 'PCMA'], secureMode: 'api', api: tg.server.httpUrl, token: 'verify-token', localAddress: '127.0.0.1', version: 'test' }),
+    runVerify({
+      target,
+      agentListen: `127.0.0.1:${AGENT}`,
+      codecs: ['PCMU', 'PCMA', 'G722'],
+      secureMode: 'api',
+      api: tg.server.httpUrl,
+      token: 'verify-token',
+      localAddress: '127.0.0.1',
+      version: 'test',
+    }),
     kamailio === undefined
       ? undefined
       : runVerify({ target: `sip:127.0.0.1:${KAMAILIO_PORT}`, agentListen: `127.0.0.1:${RELAY_AGENT}`, codecs: ['PCMU'], secureMode: 'always', localAddress: '127.0.0.1', version: 'test' }),
@@ -64,6 +73,7 @@ t.test('toneguard (secure mode over the API) passes; a plain proxy fails, at the
   t.same(report.control, { inband: 'leak-seen', rfc4733: 'leak-seen', 'sip-info': 'leak-seen' });
   for (const c of report.calls) {
     t.ok(c.toneguardCallId, `${c.codec} ${c.kind}: the agent saw X-Toneguard-Call-Id`);
+    t.same(c.agentCodecs, [c.codec], `${c.codec} ${c.kind}: the agent's end ran on the same codec`);
     t.ok((c.voiceDbm0 ?? -99) > -30, `${c.codec} ${c.kind}: the caller's voice reached the agent (${c.voiceDbm0} dBm0)`);
     const sum = (k: 'digitsRecovered' | 'telephoneEventPackets' | 'sipInfoDigits' | 'toneMsMax'): number => c.groups.reduce((n, g) => n + g[k], 0);
     if (c.kind === 'secure') {

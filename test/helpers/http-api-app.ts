@@ -3,6 +3,7 @@
 // KPI store, a widget hub. For tests of what holds across every route (OpenAPI, problems).
 import type { FastifyInstance } from 'fastify';
 import { registerCallRoutes, type CallControl, type CallSummary } from '../../src/http/call-routes.js';
+import { callSummary } from './call-summary.js';
 import { registerHealthRoutes, type Readiness } from '../../src/http/health-routes.js';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { PaymentApiError, registerPaymentRoutes, type PaymentApi } from '../../src/http/payment-routes.js';
@@ -29,18 +30,13 @@ export interface ApiApp {
   close(): Promise<void>;
 }
 
-const CALL: CallSummary = {
-  id: 'c1',
-  mode: 'b2bua',
-  state: 'confirmed',
+const CALL: CallSummary = callSummary('c1', {
   from: '<sip:+447700900123@carrier.example>',
   to: '<sip:0800@127.0.0.1>',
-  secure: false,
-  startedAt: new Date(0).toISOString(),
   paymentId: 'p1',
   paymentState: 'card-number',
   legs: { caller: { callId: 'caller-leg@x', from: 'sip:a@x', to: 'sip:b@y' }, agent: { callId: 'pbx-leg', from: 'sip:a@tg', to: 'sip:b@pbx' } },
-};
+});
 
 export async function buildApiApp(options: { maxStreamsPerCall?: number } = {}): Promise<ApiApp> {
   const widgetTokens = new WidgetTokens('k'.repeat(32));

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { registerCallRoutes, type CallControl, type CallSummary } from '../../src/http/call-routes.js';
+import { callSummary } from '../helpers/call-summary.js';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { PaymentApiError, registerPaymentRoutes, type PaymentApi, type PaymentCommand, type StartPaymentInput } from '../../src/http/payment-routes.js';
 import { signWebhook, StatusWebhook } from '../../src/http/status-webhook.js';
@@ -11,18 +12,9 @@ import { createLogger } from '../../src/server/logger.js';
 const AUTH = { authorization: 'Bearer tok' };
 
 function fakeCalls(): CallControl & { secureCalls: string[] } {
-  const call: CallSummary = {
-    id: 'c1',
-    mode: 'b2bua',
-    state: 'confirmed',
-    from: 'sip:a@x',
-    to: 'sip:b@y',
-    secure: false,
-    startedAt: new Date(0).toISOString(),
-    paymentId: null,
-    paymentState: null,
+  const call: CallSummary = callSummary('c1', {
     legs: { caller: { callId: 'caller-leg@x', from: 'sip:a@x', to: 'sip:b@y' }, agent: { callId: 'pbx-leg', from: 'sip:a@tg', to: 'sip:b@pbx' } },
-  };
+  });
   const secureCalls: string[] = [];
   return {
     secureCalls,

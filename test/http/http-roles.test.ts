@@ -2,6 +2,7 @@
 // widget token minted for one call (watch it, drive its payment, nothing else).
 import t from 'tap';
 import { registerCallRoutes, type CallControl, type CallSummary } from '../../src/http/call-routes.js';
+import { callSummary } from '../helpers/call-summary.js';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { registerPaymentRoutes, type PaymentApi } from '../../src/http/payment-routes.js';
 import { WidgetHub } from '../../src/http/widget/widget-hub.js';
@@ -16,18 +17,7 @@ const MASTER = 'master-token-0a1b2c';
 const KEY = 'widget-token-key-of-at-least-32-chars!';
 
 function fakeCalls(): CallControl {
-  const summary = (id: string): CallSummary => ({
-    id,
-    mode: 'b2bua',
-    state: 'confirmed',
-    from: 'sip:a@x',
-    to: 'sip:b@y',
-    secure: false,
-    startedAt: new Date(0).toISOString(),
-    paymentId: null,
-    paymentState: null,
-    legs: { caller: { callId: `${id}-leg-a`, from: 'sip:a@x', to: 'sip:b@y' }, agent: null },
-  });
+  const summary = (id: string): CallSummary => callSummary(id, { legs: { caller: { callId: `${id}-leg-a`, from: 'sip:a@x', to: 'sip:b@y' }, agent: null } });
   return {
     resolve: (id) => (id === 'c1-leg-b' ? 'c1' : id === 'c1' || id === 'c2' ? id : undefined),
     list: () => [summary('c1'), summary('c2')],

@@ -15,7 +15,8 @@ import { chromium, type Page } from 'playwright-core';
 import { DEFAULT_PROMPT_DIR, parseDialogConfig } from '../../src/dialog/dialog-config.js';
 import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import { FakeConnector } from '../../src/gateway/fake-connector.js';
-import { registerCallRoutes, type CallSummary } from '../../src/http/call-routes.js';
+import { registerCallRoutes } from '../../src/http/call-routes.js';
+import { callSummary } from '../helpers/call-summary.js';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { registerPaymentRoutes } from '../../src/http/payment-routes.js';
 import { WidgetHub } from '../../src/http/widget/widget-hub.js';
@@ -105,18 +106,7 @@ t.test('the widget drives an agent-assisted payment by keyboard, announces each 
 
   const widgetTokens = new WidgetTokens('');
   const app = await createHttpApp({ token: TOKEN, logger, widgetTokens });
-  const summary: CallSummary = {
-    id: CALL_ID,
-    mode: 'b2bua',
-    state: 'confirmed',
-    from: 'sip:a@x',
-    to: 'sip:b@y',
-    secure: false,
-    startedAt: new Date(0).toISOString(),
-    paymentId: null,
-    paymentState: null,
-    legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null },
-  };
+  const summary = callSummary(CALL_ID);
   registerCallRoutes(
     app,
     { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [summary], get: (id) => (id === CALL_ID ? summary : undefined), setSecure: () => false },

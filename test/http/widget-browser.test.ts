@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { registerCallRoutes, type CallSummary } from '../../src/http/call-routes.js';
+import { registerCallRoutes } from '../../src/http/call-routes.js';
+import { callSummary } from '../helpers/call-summary.js';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { registerPaymentRoutes } from '../../src/http/payment-routes.js';
 import { WidgetHub } from '../../src/http/widget/widget-hub.js';
@@ -109,18 +110,7 @@ t.test('the widget follows a payment in headless Chromium and never shows card d
   const widgetTokens = new WidgetTokens('');
   const app = await createHttpApp({ token: TOKEN, logger: createLogger('silent'), widgetTokens });
   registerWidgetRoutes(app, { hub });
-  const call: CallSummary = {
-    id: CALL_ID,
-    mode: 'b2bua',
-    state: 'confirmed',
-    from: 'sip:a@x',
-    to: 'sip:b@y',
-    secure: false,
-    startedAt: new Date(0).toISOString(),
-    paymentId: null,
-    paymentState: null,
-    legs: { caller: { callId: CALL_ID, from: 'sip:a@x', to: 'sip:b@y' }, agent: null },
-  };
+  const call = callSummary(CALL_ID);
   registerCallRoutes(
     app,
     { resolve: (id) => (id === CALL_ID ? id : undefined), list: () => [call], get: (id) => (id === CALL_ID ? call : undefined), setSecure: () => false },

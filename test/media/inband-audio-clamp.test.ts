@@ -305,3 +305,46 @@ t.test('processInPlace rewrites the payload where it lies in the packet, exactly
   t.throws(() => opus.processInPlace(new Uint8Array(100), 12, 0, 960), { code: 'EOPTIONS' }, 'a codec that is not sample-aligned has no in-place path');
   for (const c of [byView, inPlace, opus]) c.close();
 });
+
+t.test('a clamp called back from another clamp while it puts a frame through: both outputs as when run apart', async (t) => {
+  // The thread's clamps share their per-frame buffers; a listener that makes another clamp put
+  // a frame through while one is in progress must get buffers of its own.
+  const mixA = voice(16000, 'iac/reentry-a');
+  mixDtmf(mixA, 4000, { digit: '3', durationMs: 80, lowDbm0: -10 });
+  mixDtmf(mixA, 10000, { digit: '9', durationMs: 80, lowDbm0: -10 });
+  const a = codes(toInt16(mixA));
+  const mixB = voice(16000, 'iac/reentry-b');
+  mixDtmf(mixB, 6000, { digit: '1', durationMs: 80, lowDbm0: -10 });
+  const b = codes(toInt16(mixB));
+  const apart = { a: run(new InbandAudioClamp({ codec: 'PCMU', mode: 'noise' }), a), b: run(new InbandAudioClamp({ codec: 'PCMU', mode: 'noise' }), b) };
+
+  const clampB = new InbandAudioClamp({ codec: 'PCMU', mode: 'noise' });
+  const outB = new Uint8Array(16000);
+  let nextB = 0;
+  const feedB = (frames: number): void => {
+    for (let k = 0; k < frames && nextB < 100; k++, nextB++) {
+      const p = b.slice(nextB * 160, nextB * 160 + 160);
+      clampB.process(p, TS0 + nextB * 160);
+      outB.set(p, nextB * 160);
+    }
+  };
+  let callbacks = 0;
+  const clampA = new InbandAudioClamp({
+    codec: 'PCMU',
+    mode: 'noise',
+    onDigit: () => {
+      callbacks++;
+      feedB(30); // inside A's frame: A's buffers are in use
+    },
+  });
+  const outA = new Uint8Array(16000);
+  for (let f = 0; f < 100; f++) {
+    const p = a.slice(f * 160, f * 160 + 160);
+    clampA.process(p, TS0 + f * 160);
+    outA.set(p, f * 160);
+    feedB(1);
+  }
+  t.equal(callbacks, 2, 'both of A’s digits called back');
+  t.same([...outA], [...apart.a], "A's output");
+  t.same([...outB], [...apart.b], "B's output");
+});

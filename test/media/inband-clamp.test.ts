@@ -72,6 +72,14 @@ t.test('any chunking gives the same output', async (t) => {
     ] as const) {
       t.equal(firstDifference(streamed(pcm, mode, next), reference), -1, `[${mode}] chunks of ${name}: same output`);
     }
+    // Output written over the input (push's output may be its input): the same output.
+    const clamp = new InbandClamp({ mode });
+    const inPlace = pcm.slice();
+    for (let offset = 0; offset < inPlace.length; offset += 160) {
+      const piece = inPlace.subarray(offset, Math.min(offset + 160, inPlace.length));
+      clamp.push(piece, piece);
+    }
+    t.equal(firstDifference(inPlace, reference), -1, `[${mode}] in place: same output`);
   }
 });
 

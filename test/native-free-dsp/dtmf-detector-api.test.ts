@@ -88,3 +88,30 @@ t.test('a reset detector is a new one: same state, same events, nothing reported
     t.same(state(det), state(reference), `${kernel}: and the same state after them`);
   }
 });
+
+t.test('feeding from an offset: the same events as feeding that piece, and a range outside the samples is refused', async (t) => {
+  const pcm = generateDtmfSequence([
+    { digit: '7', durationMs: 60, gapBeforeMs: 40, lowDbm0: -12 },
+    { digit: '#', durationMs: 60, gapBeforeMs: 60, lowDbm0: -12 },
+  ]);
+  const lead = 37;
+  const padded = new Int16Array(lead + pcm.length + 11);
+  padded.set(pcm, lead);
+  for (const kernel of ['wasm', 'typescript'] as const) {
+    const direct: DtmfDigitEvent[] = [];
+    const fromOffset: DtmfDigitEvent[] = [];
+    const a = createDtmfDetector({ onDigit: (e) => direct.push(e) }, {}, { kernel });
+    const b = createDtmfDetector({ onDigit: (e) => fromOffset.push(e) }, {}, { kernel });
+    for (let i = 0; i < pcm.length; i += 53) {
+      const n = Math.min(53, pcm.length - i);
+      dtmfRx(a, pcm.subarray(i, i + n));
+      dtmfRx(b, padded, n, lead + i);
+    }
+    dtmfFlush(a);
+    dtmfFlush(b);
+    t.same(fromOffset, direct, `${kernel}: same events`);
+    t.equal(direct.map((e) => e.digit).join(''), '7#', `${kernel}: both digits`);
+    t.throws(() => dtmfRx(b, padded, 20, padded.length - 10), RangeError, `${kernel}: past the end`);
+    t.throws(() => dtmfRx(b, padded, 5, -1), RangeError, `${kernel}: negative offset`);
+  }
+});

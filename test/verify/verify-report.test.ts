@@ -50,6 +50,7 @@ const clean = (codec: string, kind: CallReport['kind']): CallReport => ({
   error: null,
   voiceDbm0: -22,
   audioPackets: 1000,
+  agentCodecs: [codec],
   digitsRecoveredTotal: 0,
   multimonDigits: 0,
   groups: plan.groups.map((g) => ({

@@ -41,6 +41,7 @@ import { createCodecPort } from '../codecs/create-codec-port.js';
 import type { AudioCodecName } from '../media-session.js';
 import { MediaError } from '../media-error.js';
 import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
+import { FrameBuffers, releaseThreadBuffers, takeThreadBuffers, threadBuffers, ZEROS } from './frame-buffers.js';
 import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
 
 /** A digit the in-band detector found in the caller's audio. */
@@ -73,6 +74,17 @@ const WINDOW_HISTORY = 8;
 /** Most silence pushed for one hole, samples (200 ms): longer than lookahead + hangover. */
 const HOLE_CAP = 1600;
 const CODECS: readonly string[] = ['PCMU', 'PCMA', 'G722', 'opus'];
+/** The tag of an empty ring slot (a new ring is all NONE). */
+const NONE = 0;
+
+/**
+ * The tag a ring slot keeps for sample time t: t + 1 modulo 2^32 (Int32: 4 bytes a slot, a new
+ * ring zeroed = empty). Times 2^32 samples (6 days) apart share a tag, and one time in 2^32 gets
+ * NONE, which reads as missing (silence goes out): fail closed.
+ */
+function tagOf(t: number): number {
+  return (t + 1) | 0;
+}
 
 export class InbandAudioClamp implements AudioClamp {
   /** RTP clock units. */
@@ -102,26 +114,19 @@ export class InbandAudioClamp implements AudioClamp {
   private baseT = -1;
   /** RTP time modulo the ratio (constant within a stream), added back when reporting. */
   private phase = 0;
-  /** Input codes (sample-aligned codecs) by sample time, and which time each slot holds (NaN: none). */
+  /** Input codes (sample-aligned codecs) by sample time, and the tag (tagOf) of the time each slot holds. */
   private readonly inCodes = new Uint8Array(RING);
-  private readonly inT = new Float64Array(RING).fill(NaN);
+  private readonly inT = new Int32Array(RING);
   /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and whether replaced. */
   private readonly outPcm = new Int16Array(RING);
   private readonly outReplaced = new Uint8Array(RING);
-  private readonly outT = new Float64Array(RING).fill(NaN);
-  private readonly pcmIn = new Int16Array(MAX_FRAME_SAMPLES);
-  /** Upper band (sub-band codecs): of the frame decoded, by input time, and of the frame encoded. */
-  private readonly upperIn: Int16Array;
+  private readonly outT = new Int32Array(RING);
+  /** Upper band (sub-band codecs) by input time. */
   private readonly inUpper: Int16Array;
-  private readonly upperOut: Int16Array;
-  /** Silence for holes (never written: pcmIn holds the frame being put through meanwhile). */
-  private readonly zeros = new Int16Array(MAX_FRAME_SAMPLES);
-  private readonly pcmOut = new Int16Array(MAX_FRAME_SAMPLES);
-  private readonly weights = new Float32Array(MAX_FRAME_SAMPLES);
-  private readonly codes = new Uint8Array(MAX_FRAME_SAMPLES);
-  /** PCM of the frame being encoded, and its last view (one frame size per leg: no allocation). */
-  private readonly frame = new Int16Array(MAX_FRAME_SAMPLES);
-  private frameView: Int16Array = this.frame;
+  /** The frame buffers in use: the thread's (FrameBuffers) while a frame is put through. */
+  private buf: FrameBuffers = threadBuffers();
+  /** This clamp's own, made only if a frame comes in while another clamp of the thread holds the thread's. */
+  private ownBuffers: FrameBuffers | undefined;
   /** The latest clampWindow()s, PCM sample time [from, to). */
   private readonly windows = new ClampWindowRing(WINDOW_HISTORY);
   private closed = false;
@@ -147,9 +152,7 @@ export class InbandAudioClamp implements AudioClamp {
     }
     this.ratio = ratio;
     const banded = this.bands !== undefined;
-    this.upperIn = new Int16Array(banded ? MAX_FRAME_SAMPLES : 0);
     this.inUpper = new Int16Array(banded ? RING : 0);
-    this.upperOut = new Int16Array(banded ? MAX_FRAME_SAMPLES : 0);
     this.followsStream = this.port.statefulDecoder !== undefined;
     const resyncMs = options.resyncMs ?? this.port.statefulDecoder?.resyncMs ?? 0;
     if (!Number.isFinite(resyncMs) || resyncMs < 0 || resyncMs > 1000) throw new MediaError('EOPTIONS', `resyncMs must be 0-1000, got ${resyncMs}`);
@@ -190,6 +193,30 @@ export class InbandAudioClamp implements AudioClamp {
   /** process() of src[srcStart, srcEnd) into out from outStart. */
   private run(src: Uint8Array, srcStart: number, srcEnd: number, extTs: number, samples: number, out: Uint8Array, outStart: number): number {
     this.assertOpen();
+    const held = this.holdBuffers();
+    try {
+      return this.runHeld(src, srcStart, srcEnd, extTs, samples, out, outStart);
+    } finally {
+      this.releaseBuffers(held);
+    }
+  }
+
+  /**
+   * Takes the thread's frame buffers for one frame (or this clamp's own, if a listener called
+   * back into a clamp while they are held); returns the buffers to restore.
+   */
+  private holdBuffers(): FrameBuffers {
+    const previous = this.buf;
+    this.buf = takeThreadBuffers() ?? (this.ownBuffers ??= new FrameBuffers());
+    return previous;
+  }
+
+  private releaseBuffers(previous: FrameBuffers): void {
+    releaseThreadBuffers(this.buf);
+    this.buf = previous;
+  }
+
+  private runHeld(src: Uint8Array, srcStart: number, srcEnd: number, extTs: number, samples: number, out: Uint8Array, outStart: number): number {
     const n = Math.round(samples / this.ratio);
     if (!(n > 0)) return -1;
     const t = Math.floor(extTs / this.ratio);
@@ -199,7 +226,7 @@ export class InbandAudioClamp implements AudioClamp {
       return this.unexamined(n, out, outStart);
     }
     const ok = this.decodeFrame(src, srcStart, srcEnd, extTs, n);
-    if (!ok) this.pcmIn.fill(0, 0, n); // unreadable or not decodable: its time is silence
+    if (!ok) this.buf.pcmIn.fill(0, 0, n); // unreadable or not decodable: its time is silence
     this.advance(t, n, ok && this.inPlace ? src : undefined, srcStart, ok && this.bands !== undefined, extTs);
     return this.output(t, n, out, outStart);
   }
@@ -212,7 +239,13 @@ export class InbandAudioClamp implements AudioClamp {
     this.assertOpen();
     if (!this.followsStream) return;
     const n = Math.round(samples / this.ratio);
-    if (n > 0 && n <= MAX_FRAME_SAMPLES) this.decodeFrame(payload, 0, payload.length, extTs, n);
+    if (!(n > 0 && n <= MAX_FRAME_SAMPLES)) return;
+    const held = this.holdBuffers();
+    try {
+      this.decodeFrame(payload, 0, payload.length, extTs, n);
+    } finally {
+      this.releaseBuffers(held);
+    }
   }
 
   /**
@@ -239,11 +272,11 @@ export class InbandAudioClamp implements AudioClamp {
     }
     this.decoded++;
     let got: number;
-    if (this.bands === undefined && this.port.decodeAt !== undefined) got = this.port.decodeAt(src, srcStart, srcEnd - srcStart, this.pcmIn);
+    if (this.bands === undefined && this.port.decodeAt !== undefined) got = this.port.decodeAt(src, srcStart, srcEnd - srcStart, this.buf.pcmIn);
     else {
       // A port without decodeAt is not sample-aligned: it gets here only through process() and follow(), with the whole payload.
       const payload = srcStart === 0 && srcEnd === src.length ? src : src.subarray(srcStart, srcEnd);
-      got = this.bands !== undefined ? this.bands.decodeBands(payload, this.pcmIn, this.upperIn) : this.port.decode(payload, this.pcmIn);
+      got = this.bands !== undefined ? this.bands.decodeBands(payload, this.buf.pcmIn, this.buf.upperIn) : this.port.decode(payload, this.buf.pcmIn);
     }
     if (got === n) return true;
     this.decodeErrors++;
@@ -254,11 +287,16 @@ export class InbandAudioClamp implements AudioClamp {
     this.assertOpen();
     const n = Math.round(samples / this.ratio);
     if (!(n > 0)) return -1;
-    if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out, 0);
-    const t = Math.floor(extTs / this.ratio);
-    this.pcmIn.fill(0, 0, n);
-    this.advance(t, n, undefined, 0, false, extTs);
-    return this.output(t, n, out, 0);
+    const held = this.holdBuffers();
+    try {
+      if (n > MAX_FRAME_SAMPLES) return this.unexamined(n, out, 0);
+      const t = Math.floor(extTs / this.ratio);
+      this.buf.pcmIn.fill(0, 0, n);
+      this.advance(t, n, undefined, 0, false, extTs);
+      return this.output(t, n, out, 0);
+    } finally {
+      this.releaseBuffers(held);
+    }
   }
 
   clampWindow(fromExtTs: number, toExtTs: number): void {
@@ -299,9 +337,9 @@ export class InbandAudioClamp implements AudioClamp {
     // A sub-band codec's silence cannot cover that much time in one payload: dropped.
     if (this.bands !== undefined) return -1;
     if (!this.inPlace) return this.port.encode(this.pcmView(MAX_FRAME_SAMPLES, true), out);
-    if (this.port.encode(this.pcmView(1, true), this.codes) !== 1) return -1;
+    if (this.port.encode(this.pcmView(1, true), this.buf.codes) !== 1) return -1;
     const m = Math.max(0, Math.min(n, out.length - outStart));
-    out.fill(this.codes[0], outStart, outStart + m);
+    out.fill(this.buf.codes[0], outStart, outStart + m);
     return m;
   }
 
@@ -329,8 +367,8 @@ export class InbandAudioClamp implements AudioClamp {
     this.clamp = this.newClamp();
     this.baseT = -1;
     if (baseT >= 0) this.start(baseT, extTs);
-    this.inT.fill(NaN);
-    this.outT.fill(NaN);
+    this.inT.fill(NONE);
+    this.outT.fill(NONE);
     this.windows.clear();
   }
 
@@ -367,19 +405,20 @@ export class InbandAudioClamp implements AudioClamp {
       for (let i = skip; i < n; i++) {
         const j = (t + i) & MASK;
         inCodes[j] = codes[codesStart + i];
-        inT[j] = t + i;
+        inT[j] = tagOf(t + i);
       }
     } else if (upper) {
       const inUpper = this.inUpper;
-      const upperIn = this.upperIn;
+      const upperIn = this.buf.upperIn;
       for (let i = skip; i < n; i++) {
         const j = (t + i) & MASK;
         inUpper[j] = upperIn[i];
-        inT[j] = t + i;
+        inT[j] = tagOf(t + i);
       }
-    } else for (let i = skip; i < n; i++) inT[(t + i) & MASK] = NaN;
-    if (skip > 0) this.pcmIn.copyWithin(0, skip, n);
-    this.pushPcm(this.pcmIn, n - skip);
+    } else for (let i = skip; i < n; i++) inT[(t + i) & MASK] = NONE;
+    const pcmIn = this.buf.pcmIn;
+    if (skip > 0) pcmIn.copyWithin(0, skip, n);
+    this.pushPcm(pcmIn, n - skip);
   }
 
   private pushSilence(samples: number): void {
@@ -387,8 +426,8 @@ export class InbandAudioClamp implements AudioClamp {
     while (left > 0) {
       const m = left < MAX_FRAME_SAMPLES ? left : MAX_FRAME_SAMPLES;
       const at = this.baseT + this.clamp.position;
-      for (let i = 0; i < m; i++) this.inT[(at + i) & MASK] = NaN; // nothing arrived there
-      this.pushPcm(this.zeros, m);
+      for (let i = 0; i < m; i++) this.inT[(at + i) & MASK] = NONE; // nothing arrived there
+      this.pushPcm(ZEROS, m);
       left -= m;
     }
   }
@@ -397,7 +436,8 @@ export class InbandAudioClamp implements AudioClamp {
   private pushPcm(input: Int16Array, m: number): void {
     const src0 = this.baseT + this.clamp.position - this.delay;
     const muted = this.clamp.mutedSamples;
-    const { pcmOut, weights, outPcm, outReplaced, outT } = this;
+    const { pcmOut, weights } = this.buf;
+    const { outPcm, outReplaced, outT } = this;
     this.clamp.push(input, pcmOut, m, weights);
     if (this.clamp.mutedSamples === muted) {
       // Nothing replaced in this piece (the usual case): no weight to read.
@@ -405,7 +445,7 @@ export class InbandAudioClamp implements AudioClamp {
         const j = (src0 + k) & MASK;
         outPcm[j] = pcmOut[k];
         outReplaced[j] = 0;
-        outT[j] = src0 + k;
+        outT[j] = tagOf(src0 + k);
       }
       return;
     }
@@ -413,7 +453,7 @@ export class InbandAudioClamp implements AudioClamp {
       const j = (src0 + k) & MASK;
       outPcm[j] = pcmOut[k];
       outReplaced[j] = weights[k] === 0 ? 0 : 1;
-      outT[j] = src0 + k;
+      outT[j] = tagOf(src0 + k);
     }
   }
 
@@ -427,7 +467,8 @@ export class InbandAudioClamp implements AudioClamp {
       for (; i < n; i++) {
         const ts = from + i;
         const j = ts & MASK;
-        if (outT[j] !== ts || outReplaced[j] !== 0 || inT[j] !== ts) break;
+        const tag = tagOf(ts);
+        if (outT[j] !== tag || outReplaced[j] !== 0 || inT[j] !== tag) break;
         out[outStart + i] = inCodes[j];
       }
       if (i === n) return n;
@@ -435,13 +476,15 @@ export class InbandAudioClamp implements AudioClamp {
       for (let k = 0; k < n; k++) {
         const ts = from + k;
         const j = ts & MASK;
-        pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
+        pcm[k] = this.outT[j] === tagOf(ts) ? this.outPcm[j] : 0;
       }
-      if (this.port.encode(pcm, this.codes) !== n) return -1;
+      const codes = this.buf.codes;
+      if (this.port.encode(pcm, codes) !== n) return -1;
       for (let k = i; k < n; k++) {
         const ts = from + k;
         const j = ts & MASK;
-        out[outStart + k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inCodes[j] : this.codes[k];
+        const tag = tagOf(ts);
+        out[outStart + k] = this.outT[j] === tag && this.outReplaced[j] === 0 && this.inT[j] === tag ? this.inCodes[j] : codes[k];
       }
       return n;
     }
@@ -449,23 +492,25 @@ export class InbandAudioClamp implements AudioClamp {
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      pcm[k] = this.outT[j] === ts ? this.outPcm[j] : 0;
+      pcm[k] = this.outT[j] === tagOf(ts) ? this.outPcm[j] : 0;
     }
     if (this.bands === undefined) return this.port.encode(pcm, out);
     // The caller's upper band only beside a lower band sample left exactly as it was.
-    const upper = this.upperOut;
+    const upper = this.buf.upperOut;
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      upper[k] = this.outT[j] === ts && this.outReplaced[j] === 0 && this.inT[j] === ts ? this.inUpper[j] : 0;
+      const tag = tagOf(ts);
+      upper[k] = this.outT[j] === tag && this.outReplaced[j] === 0 && this.inT[j] === tag ? this.inUpper[j] : 0;
     }
     return this.bands.encodeBands(pcm, upper, n, out);
   }
 
   /** The frame buffer as n samples (a view kept while n stays the same); zeroed if asked. */
   private pcmView(n: number, zero: boolean): Int16Array {
-    if (this.frameView.length !== n) this.frameView = this.frame.subarray(0, n);
-    if (zero) this.frameView.fill(0);
-    return this.frameView;
+    const b = this.buf;
+    if (b.frameView.length !== n) b.frameView = b.frame.subarray(0, n);
+    if (zero) b.frameView.fill(0);
+    return b.frameView;
   }
 }

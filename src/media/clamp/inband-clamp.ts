@@ -103,10 +103,10 @@ export class InbandClamp {
   /** Delay line, indexed by absolute input sample modulo its length. */
   private readonly ring: Int16Array;
   private readonly ringMask: number;
-  /** One detector sub-block of input (dtmfRx reads from index 0). */
-  private readonly scratch: Int16Array;
   /** Samples pushed so far (the next input sample's index). */
   private inPos = 0;
+  /** One detector sub-block of input, for push() in place (made on first use). */
+  private inPlaceCopy: Int16Array | undefined;
   /** Muted spans [start, end) in absolute output samples, a queue in start order (end Infinity while open). */
   private readonly spanStart = new Float64Array(MAX_SPANS);
   private readonly spanEnd = new Float64Array(MAX_SPANS);
@@ -192,7 +192,6 @@ export class InbandClamp {
       },
       onDigit: (event) => this.listener.onDigit?.(event),
     });
-    this.scratch = new Int16Array(DTMF_SUB_BLOCK_SAMPLES);
   }
 
   /** The gate on the last analysis window: does it look like a generator's tone pair? */
@@ -284,16 +283,18 @@ export class InbandClamp {
       throw new InbandClampError('ERR_CLAMP_OUTPUT', `push(): input, output and weights need ${length} samples`);
     }
     const det = this.detector;
+    // In place, emit() overwrites the input: the detector gets a copy taken before.
+    const copy = output === input ? (this.inPlaceCopy ??= new Int16Array(DTMF_SUB_BLOCK_SAMPLES)) : undefined;
     let i = 0;
     while (i < length) {
       // Up to the detector's next sub-block boundary: every output here is decided on events
       // from sub-blocks completed before this piece, so the chunking does not matter.
       const n = Math.min(length - i, dtmfSamplesToDecision(det));
+      if (copy !== undefined) copy.set(input.subarray(i, i + n));
       this.emit(input, output, i, n, weights);
-      const scratch = this.scratch;
-      for (let j = 0; j < n; j++) scratch[j] = input[i + j];
       const hadCandidate = this.candidateActive && !this.candidateConfirmed;
-      dtmfRx(det, scratch, n);
+      if (copy === undefined) dtmfRx(det, input, n, i);
+      else dtmfRx(det, copy, n);
       if (hadCandidate && dtmfAtDecision(det) && this.candidateActive && !this.candidateConfirmed) this.recheckCandidate();
       i += n;
     }

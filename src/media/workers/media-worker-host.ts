@@ -72,6 +72,10 @@ export function hostMediaWorker(port: MessagePort, data: MediaWorkerData): void 
       close(message.id);
       return;
     }
+    if (message.op === 'ping') {
+      post({ op: 'pong', id: message.id });
+      return;
+    }
     const hosted = sessions.get(message.id);
     if (hosted === undefined) return; // closed meanwhile: a command racing the close
     const { session } = hosted;

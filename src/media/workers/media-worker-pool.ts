@@ -74,6 +74,8 @@ class Slot {
   readonly closing = new Map<number, WorkerMediaSession>();
   /** Port pairs bound by this worker's calls: from `opened` until the worker's `closed`. */
   portPairs = 0;
+  /** settled() calls waiting for this worker's pong, by ping id. */
+  readonly pings = new Map<number, () => void>();
   lagMs = NaN;
   restarts = 0;
   constructor(
@@ -153,6 +155,24 @@ export class MediaWorkerPool {
     throw last ?? new MediaWorkerPoolError('EWORKERS_CLOSED', 'the media workers are shut down');
   }
 
+  /**
+   * Resolves once every worker has carried out the commands posted to it before this call
+   * (configure, secure, close: a round trip to each; `open` has its own answer), or has exited.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(
+      this.slots.map((slot) => {
+        const thread = slot.thread;
+        if (thread === null) return undefined;
+        const id = this.nextId++;
+        return new Promise<void>((resolve) => {
+          slot.pings.set(id, resolve);
+          this.post(thread, { op: 'ping', id });
+        });
+      }),
+    );
+  }
+
   /** Stops one worker as if it had died (operations, tests): its calls fail, a new one takes its place. */
   async terminate(index: number): Promise<void> {
     await this.slots[index]?.thread?.terminate();
@@ -221,6 +241,11 @@ export class MediaWorkerPool {
       slot.lagMs = message.lagMs;
       return;
     }
+    if (message.op === 'pong') {
+      slot.pings.get(message.id)?.();
+      slot.pings.delete(message.id);
+      return;
+    }
     if (message.op === 'opened' || message.op === 'open-failed') {
       const pending = slot.pending.get(message.id);
       if (pending === undefined) return;
@@ -270,6 +295,9 @@ export class MediaWorkerPool {
     for (const s of sessions) s.workerGone(code);
     for (const s of slot.closing.values()) s.workerGone(code);
     slot.closing.clear();
+    // Its commands will never be carried out: nothing left to wait for.
+    for (const settle of slot.pings.values()) settle();
+    slot.pings.clear();
     if (this.closing) return;
     slot.restarts += 1;
     if (started) this.spawn(slot);

@@ -34,7 +34,9 @@ export type ToWorker =
   | { readonly op: 'info-digit'; readonly id: number; readonly digit: string; readonly atMs: number }
   /** The caller's decoded audio to the main thread (speech input) from now on, or no more. */
   | { readonly op: 'audio-tap'; readonly id: number; readonly on: boolean }
-  | { readonly op: 'close'; readonly id: number };
+  | { readonly op: 'close'; readonly id: number }
+  /** Answered with a pong of the same id once every command posted before it is carried out (`open` excepted: it binds ports asynchronously). */
+  | { readonly op: 'ping'; readonly id: number };
 
 /** An error as it crosses the port: never the payload of a packet, only what the code threw. */
 export interface WireError {
@@ -54,7 +56,8 @@ export type FromWorker =
   /** One packet of the caller's audio, 8 kHz PCM, its own buffer (transferred), while the tap is on. */
   | { readonly op: 'audio'; readonly id: number; readonly pcm: Int16Array }
   | { readonly op: 'closed'; readonly id: number; readonly stats: Partial<Record<LegName, LegStats>> }
-  | { readonly op: 'report'; readonly calls: number; readonly lagMs: number };
+  | { readonly op: 'report'; readonly calls: number; readonly lagMs: number }
+  | { readonly op: 'pong'; readonly id: number };
 
 export function toWireError(error: unknown): WireError {
   if (error instanceof Error) {

@@ -295,13 +295,27 @@ t.test('calls through workers', async (t) => {
       'no call left on any worker',
     );
   });
+
+  await t.test('settled(): every command posted before it has been carried out by its worker', async (t) => {
+    const sessions = await Promise.all([pool.open('b2bua', false), pool.open('b2bua', false), pool.open('b2bua', false)]);
+    const before = pool.portPairsInUse;
+    for (const s of sessions) s.close();
+    t.ok(before >= 6, `${before} port pairs in use`);
+    t.equal(pool.portPairsInUse, before, 'closing posts the command: the workers still hold the ports');
+    await pool.settled();
+    t.equal(pool.portPairsInUse, before - 6, 'after settled() every worker has closed its calls and said so');
+    await pool.settled(); // nothing posted meanwhile: resolves all the same
+  });
 });
 
 t.test('closing the pool fails the calls still open and stops the workers', async (t) => {
   const pool = await MediaWorkerPool.start({ workers: 1, address: '127.0.0.1', range: { min: 57040, max: 57047 }, clampMode: 'silence', rtpTimeoutMs: 30_000 });
   const c = await call(pool, true);
   const port = c.session.local('caller').rtpPort;
+  const settling = pool.settled(); // settled by the worker's pong or by its exit, whichever comes first
   await pool.close();
+  await settling;
+  await pool.settled(); // no worker left: nothing to wait for
   t.equal(c.failures.length, 1, 'the open call failed (call control ends it)');
   t.ok(await canBind(port), 'its sockets are gone');
   await t.rejects(pool.open('b2bua', true), { code: 'EWORKERS_CLOSED' });
