@@ -5,8 +5,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ALAW_SILENCE, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ULAW_SILENCE } from '../../native-free-dsp/g711.js';
-import { G722Port } from '../media/codecs/g722-port.js';
+import type { CodecPort } from '../media/codecs/codec-port.js';
+import { createCodecPort } from '../media/codecs/create-codec-port.js';
 import { planDigitPackets } from '../rtp/rfc4733.js';
 import { looksLikeRtp, rtpPayloadBounds, rtpPayloadType, rtpSsrc, rtpTimestamp, serializeRtp } from '../rtp/rtp-packet.js';
 import { parseSdp } from '../sip/sdp.js';
@@ -23,32 +23,34 @@ const FRAME = 160;
 
 /** The codec of a static payload type of ours, or undefined. */
 function codecOfPt(pt: number): VerifyCodec | undefined {
-  return pt === 0 ? 'PCMU' : pt === 8 ? 'PCMA' : pt === 9 ? 'G722' : undefined;
+  return VERIFY_CODECS.find((c) => STATIC_PT[c] === pt);
 }
 
 /**
- * Encodes 20 ms frames of the caller's (or the agent's) 8 kHz audio. G.722 carries it as its
- * lower band (0-4 kHz, where the keys' tones are) with an empty upper band: no resampler, and
- * the encoder's state runs from frame to frame, so one FrameEncoder per stream.
+ * Encodes 20 ms frames of the caller's (or the agent's) 8 kHz audio with the codec's port. A
+ * sub-band codec (G.722) carries it as its lower band (0-4 kHz, where the keys' tones are) with
+ * an empty upper band: no resampler. The port's encoder state runs from frame to frame, so one
+ * FrameEncoder per stream.
  */
 class FrameEncoder {
-  readonly #g722: G722Port | undefined;
+  readonly #port: CodecPort;
   readonly #upper = new Int16Array(FRAME);
 
-  constructor(readonly codec: VerifyCodec) {
-    this.#g722 = codec === 'G722' ? new G722Port() : undefined;
+  constructor(codec: VerifyCodec) {
+    this.#port = createCodecPort(codec);
   }
 
   encode(pcm: Int16Array): Uint8Array {
     const out = new Uint8Array(FRAME);
-    if (this.#g722 !== undefined) this.#g722.encodeBands(pcm, this.#upper, FRAME, out);
-    else (this.codec === 'PCMU' ? encodeUlaw : encodeAlaw)(pcm, out, FRAME);
+    const bands = this.#port.bands;
+    if (bands !== undefined) bands.encodeBands(pcm, this.#upper, FRAME, out);
+    else this.#port.encode(pcm, out);
     return out;
   }
 
+  /** A frame of silence (G.711: its silence code, as the encoder gives it for 0). */
   silence(): Uint8Array {
-    if (this.#g722 !== undefined) return this.encode(new Int16Array(FRAME));
-    return new Uint8Array(FRAME).fill(this.codec === 'PCMU' ? ULAW_SILENCE : ALAW_SILENCE);
+    return this.encode(new Int16Array(FRAME));
   }
 }
 /** A packet more than this far from where its timestamp puts it re-anchors the timeline (250 ms). */
@@ -103,8 +105,10 @@ export class AgentRecording {
   /** performance.now() of the caller's media start; undefined until then. */
   startedAt: number | undefined;
   #ref: { ssrc: number; ts: number; sample: number } | undefined;
-  /** G.722 decoder of the stream (its state runs from packet to packet), made at its first packet; the lower band is kept. */
-  #g722: G722Port | undefined;
+  /** A decoding port per codec, made at its first packet (G.722's state runs from packet to packet). */
+  readonly #ports = new Map<VerifyCodec, CodecPort>();
+  /** A sub-band codec's bands of one payload (the lower band is kept). */
+  readonly #lower = new Int16Array(FRAME * 6);
   readonly #upper = new Int16Array(FRAME * 6);
 
   constructor(durationMs: number) {
@@ -139,16 +143,18 @@ export class AgentRecording {
       at = arrival;
     }
     const payload = bytes.subarray(bounds.start, bounds.end);
-    if (codec === 'G722') {
+    const n = payload.length;
+    let port = this.#ports.get(codec);
+    if (port === undefined) this.#ports.set(codec, (port = createCodecPort(codec)));
+    const bands = port.bands;
+    if (bands !== undefined) {
       // Decoded even when it falls outside the recording, so the decoder stays in step.
-      this.#g722 ??= new G722Port();
-      const lower = new Int16Array(payload.length);
-      if (payload.length > this.#upper.length || this.#g722.decodeBands(payload, lower, this.#upper) !== payload.length) return;
-      if (at >= 0 && at + payload.length <= this.#pcm.length) this.#pcm.set(lower, at);
+      if (n > this.#upper.length || bands.decodeBands(payload, this.#lower, this.#upper) !== n) return;
+      if (at >= 0 && at + n <= this.#pcm.length) this.#pcm.set(this.#lower.subarray(0, n), at);
       return;
     }
-    if (at < 0 || at + payload.length > this.#pcm.length) return;
-    (codec === 'PCMU' ? decodeUlaw : decodeAlaw)(payload, this.#pcm.subarray(at, at + payload.length));
+    if (at < 0 || at + n > this.#pcm.length) return;
+    port.decode(payload, this.#pcm.subarray(at, at + n));
   }
 
   onInfo(): void {
