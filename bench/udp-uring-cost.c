@@ -59,6 +59,21 @@ static int udp_socket(struct sockaddr_in *bound) {
   return fd;
 }
 
+// Receive headers for recvmmsg: datagram j into bufs[j], its source (if `from`) into from[j].
+static void receive_headers(struct mmsghdr *m, struct iovec *v, char (*bufs)[2048], struct sockaddr_in *from, int n) {
+  for (int j = 0; j < n; j++) {
+    v[j].iov_base = bufs[j];
+    v[j].iov_len = sizeof bufs[j];
+    memset(&m[j], 0, sizeof m[j]);
+    m[j].msg_hdr.msg_iov = &v[j];
+    m[j].msg_hdr.msg_iovlen = 1;
+    if (from != NULL) {
+      m[j].msg_hdr.msg_name = &from[j];
+      m[j].msg_hdr.msg_namelen = sizeof from[j];
+    }
+  }
+}
+
 // The generator: a batch to every relay socket, then waits until the relay has sent it all on.
 static void *generator(void *arg) {
   (void)arg;
@@ -85,13 +100,7 @@ static void *generator(void *arg) {
     for (int got = 0; got < S;) {
       struct mmsghdr in[64];
       struct iovec v[64];
-      for (int k = 0; k < 64; k++) {
-        v[k].iov_base = sink_buf[k];
-        v[k].iov_len = sizeof sink_buf[k];
-        memset(&in[k], 0, sizeof in[k]);
-        in[k].msg_hdr.msg_iov = &v[k];
-        in[k].msg_hdr.msg_iovlen = 1;
-      }
+      receive_headers(in, v, sink_buf, NULL, 64);
       int n = recvmmsg(sink_fd, in, 64, MSG_DONTWAIT, NULL);
       if (n > 0) got += n;
     }
@@ -119,15 +128,8 @@ static double run_epoll(void) {
       struct iovec v[8];
       struct sockaddr_in from[8];
       static char bufs[8][2048];
-      for (int j = 0; j < 8; j++) {
-        v[j].iov_base = bufs[j];
-        v[j].iov_len = sizeof bufs[j];
-        memset(&m[j], 0, sizeof m[j]);
-        m[j].msg_hdr.msg_iov = &v[j];
-        m[j].msg_hdr.msg_iovlen = 1;
-        m[j].msg_hdr.msg_name = &from[j];
-        m[j].msg_hdr.msg_namelen = sizeof from[j];
-      }
+      // Set up per read, as native-udp.c does.
+      receive_headers(m, v, bufs, from, 8);
       int got = recvmmsg(fd, m, 8, MSG_DONTWAIT, NULL);
       for (int j = 0; j < got; j++) {
         memcpy(buf, bufs[j], m[j].msg_len);
