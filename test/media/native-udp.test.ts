@@ -9,7 +9,7 @@ import { PortAllocator } from '../../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import type { MediaIo } from '../../src/media/udp/media-io.js';
 import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../../src/media/udp/media-socket.js';
-import { NativeUdpEngine, nativeUdpAvailability } from '../../src/media/udp/native-udp.js';
+import { NativeUdpEngine, nativeUdpAvailability, PT_TO_JS } from '../../src/media/udp/native-udp.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { testPortRange } from '../helpers/ports.js';
@@ -188,7 +188,89 @@ if (IOS.includes('native')) {
     const closedAt = order.indexOf('closed b');
     t.same(order.slice(closedAt + 1), [], `nothing for b after its close (${order.join(', ')})`);
   });
+
+  t.test('native: a forwarding rule sends RTP from its one source out of another socket, PT mapped; the rest reaches the handler', async (t) => {
+    const s = await open('native');
+    const via = await open('native');
+    const source = await bindClient();
+    const stranger = await bindClient();
+    const target = await bindClient();
+    t.teardown(() => {
+      s.close();
+      via.close();
+      for (const c of [source, stranger, target]) c.close();
+    });
+    const handled: string[] = [];
+    s.onDatagram((p) => handled.push(p.length >= 2 && p[0] >> 6 === 2 ? `pt ${p[1] & 0x7f}` : Buffer.from(p).toString()));
+    const forwarded: { pt: number; marker: boolean; port: number; body: number }[] = [];
+    target.on('message', (m, r) => forwarded.push({ pt: m[1] & 0x7f, marker: m[1] >> 7 === 1, port: r.port, body: m[12] }));
+    const map = new Uint8Array(128).map((_, pt) => pt);
+    map[0] = 8;
+    map[101] = PT_TO_JS;
+    const sourcePort = source.address().port;
+    const rule = { from: { address: '127.0.0.1', port: sourcePort }, via, to: { address: '127.0.0.1', port: target.address().port }, payloadTypes: map };
+    t.ok(s.forward(rule), 'rule set');
+    const rtp = (pt: number, marker = false, body = 7): Uint8Array => serializeRtp({ payloadType: pt, marker, sequence: 1, timestamp: 160, ssrc: 5, payload: new Uint8Array(20).fill(body) });
+    source.send(rtp(0, true), s.port, '127.0.0.1');
+    source.send(rtp(9, false, 9), s.port, '127.0.0.1');
+    source.send(rtp(101), s.port, '127.0.0.1');
+    source.send('not rtp', s.port, '127.0.0.1');
+    source.send(new Uint8Array([0x80, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0]), s.port, '127.0.0.1'); // 11 bytes: no header
+    stranger.send(rtp(0), s.port, '127.0.0.1');
+    t.ok(await until(() => forwarded.length === 2 && handled.length === 4));
+    t.same(
+      forwarded,
+      [
+        { pt: 8, marker: true, port: via.port, body: 7 },
+        { pt: 9, marker: false, port: via.port, body: 9 },
+      ],
+      'mapped, marker kept, sent from the other socket',
+    );
+    t.same(handled.slice(0, 2), ['pt 101', 'not rtp'], 'a PT left to JavaScript, and what is not RTP');
+    t.same(handled.slice(2).sort(), ['pt 0', 'pt 0'].sort(), 'a datagram too short for a header, and RTP from another source');
+    t.same(s.forwarded(), { packets: 2, sendErrors: 0 });
+
+    t.ok(s.forward(null), 'cleared');
+    source.send(rtp(0), s.port, '127.0.0.1');
+    t.ok(await until(() => handled.length === 5));
+    t.equal(forwarded.length, 2, 'nothing forwarded once cleared');
+
+    t.ok(s.forward(rule), 'set again');
+    via.close();
+    source.send(rtp(0), s.port, '127.0.0.1');
+    t.ok(await until(() => handled.length === 6), 'the target socket closed: the handler gets it');
+    t.equal(forwarded.length, 2);
+    t.notOk(s.forward(rule), 'a rule through a closed socket is refused');
+    s.close();
+    t.same(s.forwarded(), { packets: 2, sendErrors: 0 }, 'counts readable after close');
+  });
+
+  t.test('native: a rule with an address of the wrong form is refused', async (t) => {
+    const s = await open('native');
+    const via = await open('native');
+    t.teardown(() => {
+      s.close();
+      via.close();
+    });
+    const map = new Uint8Array(128);
+    t.notOk(s.forward({ from: { address: 'nowhere', port: 5 }, via, to: { address: '127.0.0.1', port: 5 }, payloadTypes: map }));
+    t.notOk(s.forward({ from: { address: '127.0.0.1', port: 5 }, via, to: { address: '::1', port: 5 }, payloadTypes: map }), 'IPv6 target from an IPv4 socket');
+    t.notOk(s.forward({ from: { address: '127.0.0.1', port: 5 }, via, to: { address: '127.0.0.1', port: 0 }, payloadTypes: map }), 'port 0');
+    t.notOk(s.forward({ from: { address: '127.0.0.1', port: 5 }, via, to: { address: '127.0.0.1', port: 5 }, payloadTypes: new Uint8Array(12) }), 'a short map');
+  });
 }
+
+t.test('dgram: no forwarding rule is taken (every datagram reaches the handler)', async (t) => {
+  const s = await open('dgram');
+  const via = await open('dgram');
+  t.teardown(() => {
+    s.close();
+    via.close();
+  });
+  t.notOk(s.forward({ from: { address: '127.0.0.1', port: 5 }, via, to: { address: '127.0.0.1', port: 6 }, payloadTypes: new Uint8Array(128) }));
+  t.ok(s.forward(null));
+  t.same(s.forwarded(), { packets: 0, sendErrors: 0 });
+});
 
 // The B2BUA session over either I/O: relays both ways, and in secure mode the agent gets no
 // telephone-event while the digit is reported.

@@ -98,6 +98,57 @@ t.test('different payload type numbers on the two legs are rewritten', async (t)
   t.same([...got[1].data.subarray(2)], [...ev.subarray(2)], 'rest of the packet unchanged');
 });
 
+t.test('agent -> caller: relayed by the socket I/O itself (native) as relay() would: PT mapped, prompts to the caller, RTP timeout, counts', async (t) => {
+  const c = await call({ rtpTimeoutMs: 400 }, { payloadType: 0, eventPayloadType: 101 }, { payloadType: 0, eventPayloadType: 96 });
+  t.teardown(() => c.close());
+  const timeouts: string[] = [];
+  c.session.on('rtp-timeout', (leg) => timeouts.push(leg));
+  const ends: { id: number; interrupted: boolean }[] = [];
+  c.session.on('prompt-end', (e) => ends.push(e));
+  const port = c.session.local('agent').rtpPort;
+  // 700 ms of agent audio, longer than the RTP timeout, then an event.
+  for (let i = 0; i < 35; i++) {
+    await c.agent.send(audioPacket(i, i * 160, 0x55, 0, 0x0a0a0a0a), port);
+    await sleep(20);
+  }
+  const ev = serializeRtp({ payloadType: 96, marker: true, sequence: 35, timestamp: 35 * 160, ssrc: 0x0a0a0a0a, payload: new Uint8Array([5, 10, 0, 160]) });
+  await c.agent.send(ev, port);
+  const got = (await c.caller.waitFor(36)).map((r) => parsed(r.data));
+  t.equal(got.length, 36);
+  t.ok(
+    got.slice(0, 35).every((p) => p.payloadType === 0 && p.payload.every((b) => b === 0x55)),
+    'audio unchanged',
+  );
+  t.equal(got[35].payloadType, 101, "the agent's telephone-event PT mapped to the caller's");
+  t.equal(got[35].marker, true, 'marker kept');
+  t.notOk(timeouts.includes('agent'), 'the agent leg does not time out while its RTP flows');
+  const agentStats = c.session.stats('agent');
+  t.equal(agentStats.rtpIn, 36);
+  t.equal(c.session.stats('caller').rtpOut, 36);
+  if (ports.io === 'native') t.ok(agentStats.rtpForwarded >= 30, `forwarded by the I/O: ${agentStats.rtpForwarded} of 36 (the first latches)`);
+  else t.equal(agentStats.rtpForwarded, 0, 'dgram: every packet through relay()');
+
+  // A prompt to the caller replaces the agent's audio, then the agent is heard again.
+  const id = c.session.play('caller', new Int16Array(320).fill(8000));
+  for (let i = 0; i < 4; i++) await c.agent.send(audioPacket(36 + i, (36 + i) * 160, 0x77, 0, 0x0a0a0a0a), port);
+  const after = (await c.caller.waitFor(40)).slice(36).map((r) => parsed(r.data));
+  t.same(
+    after.map((p) => p.sequence),
+    [36, 37, 38, 39],
+  );
+  t.ok(
+    after.slice(0, 2).every((p) => p.payload.every((b) => b !== 0x77)),
+    'the prompt in the first two frames',
+  );
+  t.ok(
+    after.slice(2).every((p) => p.payload.every((b) => b === 0x77)),
+    "the agent's audio after it",
+  );
+  t.same(ends, [{ id, interrupted: false }]);
+  await sleep(600);
+  t.ok(timeouts.includes('agent'), 'and times out once it stops');
+});
+
 t.test('latching: foreign ports and addresses are dropped, NAT source latched', async (t) => {
   const c = await call();
   t.teardown(() => c.close());

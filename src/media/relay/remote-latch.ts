@@ -16,6 +16,8 @@ export class RemoteLatch {
   private latchedPort = 0;
   /** Packets refused (foreign source, or no remote). */
   dropped = 0;
+  /** Changes each time what is accepted or where to send changes (a cheap test for "moved?"). */
+  generation = 0;
 
   /** Sets the negotiated remote; a change unlatches. */
   setRemote(address: string | null, port: number): void {
@@ -25,6 +27,7 @@ export class RemoteLatch {
     this.port = port;
     this.latchedAddress = null;
     this.latchedPort = 0;
+    this.generation++;
   }
 
   get latched(): boolean {
@@ -53,8 +56,10 @@ export class RemoteLatch {
   /** Latches to the source of a good packet that `accepts` let in (once latched, only the negotiated remote moves it). */
   latch(address: string, port: number): void {
     if (this.latchedAddress !== null && !(this.latchedElsewhere && this.isNegotiated(address, port))) return;
+    if (address === this.latchedAddress && port === this.latchedPort) return;
     this.latchedAddress = address;
     this.latchedPort = port;
+    this.generation++;
   }
 
   /** Whether `address`:`port` is the negotiated remote itself. */

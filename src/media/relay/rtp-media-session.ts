@@ -6,6 +6,11 @@
 // timestamps pass through (the stage keeps them continuous when it removes events); when the
 // legs negotiated different payload type numbers for the same codec, the PT is rewritten. RTCP
 // is relayed both ways, caller SRs adjusted for what the stage added and removed.
+// Agent -> caller is forwarded by the socket I/O itself while nothing in it needs JavaScript
+// (native I/O; no SRTP on either leg, no prompt to the caller, the agent latched): a forwarding
+// rule from the agent's exact source, payload types mapped as relay() maps them. Everything else
+// (another source, RTCP multiplexed, a payload type relay() treats specially) still comes here.
+// The rule follows every change that could alter what relay() would do with the packet.
 // endpoint: the caller leg only; toneguard is the far end: it sends its own 20 ms-paced RTP
 // (prompts, silence otherwise) and takes the digits from what the caller sends.
 //
@@ -36,6 +41,8 @@ import type { PortAllocator, RtpPortPair } from './port-allocator.js';
 import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
 import { RemoteLatch } from './remote-latch.js';
+import type { ForwardRule } from '../udp/media-socket.js';
+import { PT_TO_JS } from '../udp/native-udp.js';
 import { adjustSenderReports } from './rtcp-sender-report.js';
 import { SrtpTransform } from './srtp-transform.js';
 
@@ -70,6 +77,8 @@ export interface LegStats {
   /** Packets for this leg dropped: no remote, direction forbids sending, or no matching PT. */
   notSent: number;
   sendErrors: number;
+  /** Of rtpIn, those the socket I/O relayed by itself under the leg's forwarding rule (agent leg). */
+  rtpForwarded: number;
 }
 
 const DEFAULT_RTP_TIMEOUT_MS = 30_000;
@@ -95,10 +104,15 @@ interface Leg {
   /** Encodes prompts into relayed packets (b2bua); made on first use, per codec. */
   promptEncoder: PromptEncoder | null;
   readonly stats: LegStats;
+  /** rtpLatch.generation when last looked at. */
+  latchGeneration: number;
+  /** The socket I/O's forwarding counts already added to the stats. */
+  forwardedSeen: number;
+  forwardErrorsSeen: number;
 }
 
 function newStats(): LegStats {
-  return { rtpIn: 0, rtpOut: 0, rtcpIn: 0, rtcpOut: 0, rtpForeign: 0, rtcpForeign: 0, srtpFailures: 0, malformed: 0, notSent: 0, sendErrors: 0 };
+  return { rtpIn: 0, rtpOut: 0, rtcpIn: 0, rtcpOut: 0, rtpForeign: 0, rtcpForeign: 0, srtpFailures: 0, malformed: 0, notSent: 0, sendErrors: 0, rtpForwarded: 0 };
 }
 
 function canSend(config: LegMediaConfig): boolean {
@@ -128,6 +142,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private readonly tap = new CallerAudioTap();
   /** Endpoint mode: our own RTP to the caller; null in b2bua mode. */
   private readonly sender: EndpointSender | null;
+  /** Something the agent -> caller forwarding rule depends on changed (see the header). */
+  private forwardDirty = true;
+  private readonly payloadTypes = new Uint8Array(128);
 
   private constructor(options: RtpMediaSessionOptions, pairs: RtpPortPair[]) {
     super();
@@ -189,6 +206,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   /** Counters per leg (a snapshot). */
   stats(leg: LegName): LegStats {
     const l = this.leg(leg);
+    this.syncForwarded(Date.now());
     return { ...l.stats, rtpForeign: l.rtpLatch.dropped, rtcpForeign: l.rtcpLatch.dropped };
   }
 
@@ -215,6 +233,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     l.timedOut = false;
     if (leg === 'caller') this.rebuildStage(config);
     this.sender?.start(config);
+    this.updateForward();
   }
 
   dialogConfirmed(leg: LegName): void {
@@ -233,6 +252,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     const l = this.leg(leg);
     const id = this.nextPromptId++;
     l.prompts.add(id, pcm, options?.bargeIn ?? false);
+    // The prompt replaces what the leg hears in relayed packets: they must come through relay().
+    this.updateForward();
     if (this.mode === 'b2bua' && l.config?.codec === 'opus') {
       // No Opus encoder on the relay path: the prompt cannot be heard on this leg; report it
       // at once (interrupted) rather than never.
@@ -244,6 +265,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   stopPlayback(leg: LegName): void {
     this.assertOpen();
     this.leg(leg).prompts.stop();
+    this.updateForward();
   }
 
   bargeIn(leg: LegName): void {
@@ -267,6 +289,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.housekeeping);
+    this.syncForwarded(Date.now());
+    if (this.mode === 'b2bua') this.legs[1].pair.rtp.forward(null);
     this.sender?.close();
     this.stage?.close();
     this.stage = null;
@@ -290,10 +314,14 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       confirmed: false,
       view: new RtpView(),
       prompts: new PromptQueue((end) => {
+        this.forwardDirty = true;
         if (!this.closed) this.emit('prompt-end', end);
       }),
       promptEncoder: null,
       stats: newStats(),
+      latchGeneration: 0,
+      forwardedSeen: 0,
+      forwardErrorsSeen: 0,
     };
     // The per-packet path: no closure made per datagram (contained() would need one).
     pair.rtp.onDatagram((msg, address, port) => {
@@ -393,6 +421,10 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       return;
     }
     leg.rtpLatch.latch(address, port);
+    if (leg.rtpLatch.generation !== leg.latchGeneration) {
+      leg.latchGeneration = leg.rtpLatch.generation;
+      this.forwardDirty = true;
+    }
     leg.stats.rtpIn++;
     leg.lastRtpMs = now;
     leg.timedOut = false;
@@ -404,6 +436,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       const to = this.other(leg);
       if (to !== undefined) this.relay(packet, true, view.payloadStart, view.payloadEnd, leg, to);
     }
+    if (this.forwardDirty) this.updateForward();
   }
 
   private onRtcp(leg: Leg, msg: Uint8Array, address: string, port: number): void {
@@ -519,6 +552,57 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     return leg.rtpLatch.latched || !expectsRtp(config);
   }
 
+  // --- agent -> caller forwarding (see the header) ----------------------------------------
+
+  /** Sets, replaces or clears the agent RTP socket's forwarding rule to match the call now. */
+  private updateForward(): void {
+    this.forwardDirty = false;
+    if (this.mode !== 'b2bua' || this.closed) return;
+    const agent = this.legs[1];
+    const rule = this.forwardRule(agent, this.legs[0]);
+    // Refused (dgram I/O, a closed socket): every packet comes through onRtp, as without a rule.
+    if (!agent.pair.rtp.forward(rule) && rule !== null) agent.pair.rtp.forward(null);
+  }
+
+  /** The rule under which relay() would send each covered packet unchanged but for its PT; null when none. */
+  private forwardRule(from: Leg, to: Leg): ForwardRule | null {
+    const src = from.config;
+    const dst = to.config;
+    if (src === null || dst === null || !canSend(dst) || from.srtp !== null || to.srtp !== null || to.prompts.active) return null;
+    // Only the exact source onRtp would accept without moving the latch.
+    if (!from.rtpLatch.latched) return null;
+    const fromAddress = from.rtpLatch.sendAddress;
+    const toAddress = to.rtpLatch.sendAddress;
+    if (fromAddress === null || toAddress === null) return null;
+    const map = this.payloadTypes;
+    for (let pt = 0; pt < 128; pt++) map[pt] = pt;
+    // RTCP multiplexed on the RTP port: onRtp counts and drops it.
+    for (let pt = 72; pt <= 76; pt++) map[pt] = PT_TO_JS;
+    if (src.eventPayloadType !== null) map[src.eventPayloadType] = dst.eventPayloadType ?? PT_TO_JS;
+    map[src.payloadType] = dst.payloadType;
+    return { from: { address: fromAddress, port: from.rtpLatch.sendPort }, via: to.pair.rtp, to: { address: toAddress, port: to.rtpLatch.sendPort }, payloadTypes: map };
+  }
+
+  /** Adds what the socket I/O forwarded since last time to the legs' counters (and to the agent's RTP timeout). */
+  private syncForwarded(now: number): void {
+    if (this.mode !== 'b2bua') return;
+    const [caller, agent] = this.legs;
+    const counts = agent.pair.rtp.forwarded();
+    const packets = counts.packets - agent.forwardedSeen;
+    const errors = counts.sendErrors - agent.forwardErrorsSeen;
+    if (packets === 0 && errors === 0) return;
+    agent.forwardedSeen = counts.packets;
+    agent.forwardErrorsSeen = counts.sendErrors;
+    agent.stats.rtpIn += packets;
+    agent.stats.rtpForwarded += packets;
+    caller.stats.rtpOut += packets;
+    caller.stats.sendErrors += errors;
+    if (packets > 0) {
+      agent.lastRtpMs = now;
+      agent.timedOut = false;
+    }
+  }
+
   // --- digits and time --------------------------------------------------------------------
 
   private onDigit(report: KeyPress): void {
@@ -532,6 +616,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private tick(): void {
     if (this.closed) return;
     const now = Date.now();
+    this.syncForwarded(now);
+    if (this.forwardDirty) this.updateForward();
     this.stage?.tick(now);
     for (const l of this.legs) {
       if (l.config === null || l.timedOut || !expectsRtp(l.config)) continue;

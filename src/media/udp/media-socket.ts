@@ -7,7 +7,28 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { MediaError } from '../media-error.js';
 import type { MediaIo, MediaIoChoice } from './media-io.js';
-import { NativeUdpEngine, nativeUdpAvailability, type DatagramHandler } from './native-udp.js';
+import { NativeUdpEngine, nativeUdpAvailability, type DatagramHandler, type Endpoint, type NativeUdpSocket } from './native-udp.js';
+
+/**
+ * RTP the socket receives from exactly `from`, sent out of `via` to `to` by the I/O itself
+ * (the handler is not called), its payload type mapped. The I/O checks only the source, the RTP
+ * version and a header's length: a rule is for a stream relayed unchanged.
+ */
+export interface ForwardRule {
+  readonly from: Endpoint;
+  readonly via: MediaSocket;
+  readonly to: Endpoint;
+  /** 128 entries: the payload type sent for each one received, or PT_TO_JS: the handler gets the datagram. */
+  readonly payloadTypes: Uint8Array;
+}
+
+/** Counts of a socket's forwarding since it was opened. */
+export interface ForwardCounts {
+  readonly packets: number;
+  readonly sendErrors: number;
+}
+
+const NO_FORWARDS: ForwardCounts = { packets: 0, sendErrors: 0 };
 
 export interface MediaSocket {
   readonly io: MediaIo;
@@ -22,8 +43,18 @@ export interface MediaSocket {
    * copies them; native sends before returning).
    */
   send(packet: Uint8Array, port: number, address: string, transient: boolean): void;
+  /**
+   * Sets the socket's forwarding rule (null clears it). False when not set: this I/O cannot
+   * forward (dgram), or the rule was refused (a closed socket, an address of the wrong family);
+   * the handler then gets every datagram.
+   */
+  forward(rule: ForwardRule | null): boolean;
+  forwarded(): ForwardCounts;
   close(): void;
 }
+
+/** The addon's socket behind each native MediaSocket (a rule names the socket it sends from). */
+const nativeSockets = new WeakMap<MediaSocket, NativeUdpSocket>();
 
 /** What `choice` means on this machine; MediaError ENATIVEIO when native is required and missing. */
 export function resolveMediaIo(choice: MediaIoChoice): MediaIo {
@@ -46,7 +77,7 @@ function openNative(address: string, port: number, recvBufferBytes: number | und
   const socket = engine.open(isIP(address) === 6 ? 6 : 4, address, port, recvBufferBytes ?? 0, (packet, from, fromPort) => onDatagram(packet, from, fromPort));
   if (typeof socket === 'number') return undefined;
   let open = true;
-  return {
+  const media: MediaSocket = {
     io: 'native',
     port: socket.port,
     onDatagram(handler) {
@@ -58,12 +89,26 @@ function openNative(address: string, port: number, recvBufferBytes: number | und
     send(packet, toPort, toAddress) {
       if (!open || engine.send(socket, packet, toPort, toAddress) < 0) onSendError();
     },
+    forward(rule) {
+      if (rule === null) {
+        if (open) engine.unforward(socket);
+        return true;
+      }
+      const via = nativeSockets.get(rule.via);
+      if (!open || via === undefined) return false;
+      return engine.forward(socket, via, rule.from, rule.to, rule.payloadTypes) === 0;
+    },
+    forwarded() {
+      return engine.forwarded(socket);
+    },
     close() {
       if (!open) return;
       open = false;
       engine.close(socket);
     },
   };
+  nativeSockets.set(media, socket);
+  return media;
 }
 
 function openDgram(address: string, port: number, recvBufferBytes: number | undefined): Promise<MediaSocket | undefined> {
@@ -109,6 +154,12 @@ function dgramSocket(socket: Socket): MediaSocket {
       if (!open) return;
       // dgram may send after this returns: a buffer the caller reuses gets its own copy.
       socket.send(transient ? Uint8Array.prototype.slice.call(packet) : packet, port, address);
+    },
+    forward(rule) {
+      return rule === null;
+    },
+    forwarded() {
+      return NO_FORWARDS;
     },
     close() {
       if (!open) return;

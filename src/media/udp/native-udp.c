@@ -15,6 +15,13 @@
 //    datagram and returns -EAGAIN, as a router would: RTP is never queued behind itself).
 // Nothing is retained between batches: the slots are overwritten by the next one.
 //
+// Forwarding: a socket may carry a rule (forward()) under which RTP from exactly one source is
+// sent straight out of another socket, its payload type mapped, without entering JavaScript:
+// the B2BUA's agent -> caller stream, which toneguard relays unchanged (rtp-media-session.ts
+// sets and clears the rule). Anything the rule does not cover (another source, not RTP version
+// 2, shorter than a header, a payload type the rule leaves to JavaScript, a closed target) goes
+// to JavaScript as before, which applies the full policy to it.
+//
 // Context-aware (one engine per Node environment, worker threads included); sockets still open
 // when the environment is torn down are closed by its cleanup hook.
 #define _GNU_SOURCE  // recvmmsg
@@ -46,14 +53,30 @@
 
 typedef struct Engine Engine;
 
-typedef struct Sock {
+typedef struct Sock Sock;
+
+// What a socket forwards without JavaScript (see the header).
+typedef struct Forward {
+  Sock *via;  // holds a reference
+  struct sockaddr_storage from;  // the one source forwarded (address and port)
+  struct sockaddr_storage to;
+  socklen_t to_len;
+  uint8_t pt_map[128];  // payload type out, or PT_TO_JS
+} Forward;
+
+#define PT_TO_JS 0xff
+
+struct Sock {
   Engine *engine;
   int fd;
   int32_t id;
   int family;
-  int refs;  // open (until close) and the JavaScript external each hold one
+  int refs;  // open (until close), the JavaScript external and forward rules through it hold one
+  Forward *forward;
+  // Since open: datagrams forwarded under a rule, and those whose send failed.
+  double forwarded, forward_errors;
   struct Sock *prev, *next;
-} Sock;
+};
 
 struct Engine {
   napi_env env;
@@ -96,8 +119,16 @@ static void update_ref(Engine *e) {
   }
 }
 
+static void forward_clear(Sock *s) {
+  if (s->forward == NULL) return;
+  sock_unref(s->forward->via);
+  free(s->forward);
+  s->forward = NULL;
+}
+
 static void sock_close(Sock *s) {
   if (s->fd < 0) return;
+  forward_clear(s);
   Engine *e = s->engine;
   if (e != NULL && e->epfd >= 0) epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->fd, NULL);
   close(s->fd);
@@ -136,6 +167,29 @@ static void flush(Engine *e) {
   napi_close_handle_scope(env, scope);
 }
 
+static int same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+  return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+}
+
+// Sends the datagram on under the socket's rule; 0 when the rule does not cover it (JavaScript
+// takes it).
+static int try_forward(Sock *s, uint8_t *p, uint32_t len, const struct sockaddr_storage *from) {
+  Forward *f = s->forward;
+  if (len < 12 || (p[0] >> 6) != 2) return 0;
+  uint8_t pt = f->pt_map[p[1] & 0x7f];
+  if (pt == PT_TO_JS || f->via->fd < 0 || !same_source(from, &f->from)) return 0;
+  p[1] = (uint8_t)((p[1] & 0x80) | pt);
+  s->forwarded++;
+  if (sendto(f->via->fd, p, len, MSG_DONTWAIT, (struct sockaddr *)&f->to, f->to_len) < 0) s->forward_errors++;
+  return 1;
+}
+
 // Reads what `s` has queued into free slots (one recvmmsg); 1 when the slots are full.
 static int read_sock(Engine *e, Sock *s) {
   struct mmsghdr msgs[MAX_BATCH_PER_READ];
@@ -164,6 +218,7 @@ static int read_sock(Engine *e, Sock *s) {
       e->truncated++;
       continue;
     }
+    if (s->forward != NULL && try_forward(s, iov[i].iov_base, msgs[i].msg_len, &from[i])) continue;
     uint32_t slot = e->count;
     uint8_t *base = e->in + (size_t)slot * SLOT_BYTES;
     // An earlier datagram of this read was skipped: close the gap.
@@ -474,6 +529,68 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return number(env, n < 0 ? -errno : (double)n);
 }
 
+// forward(handle, viaHandle, fromAddress, fromPort, toAddress, toPort, payloadTypes: Uint8Array
+// of 128, PT_TO_JS where JavaScript decides): 0 or a negative errno. Replaces the socket's rule.
+static napi_value js_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) return number(env, -EINVAL);
+  Sock *s = sock_arg(env, argv[0]);
+  Sock *via = sock_arg(env, argv[1]);
+  if (s == NULL || via == NULL) return number(env, -EINVAL);
+  if (s->fd < 0 || via->fd < 0) return number(env, -EBADF);
+  uint32_t from_port, to_port;
+  char from_text[64], to_text[64];
+  size_t alen;
+  napi_typedarray_type type;
+  size_t length;
+  void *map;
+  if (napi_get_value_string_utf8(env, argv[2], from_text, sizeof from_text, &alen) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &from_port) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[4], to_text, sizeof to_text, &alen) != napi_ok ||
+      napi_get_value_uint32(env, argv[5], &to_port) != napi_ok ||
+      napi_get_typedarray_info(env, argv[6], &type, &length, &map, NULL, NULL) != napi_ok || type != napi_uint8_array || length != 128 ||
+      from_port == 0 || from_port > 65535 || to_port == 0 || to_port > 65535)
+    return number(env, -EINVAL);
+  Forward *f = (Forward *)calloc(1, sizeof *f);
+  if (f == NULL) return number(env, -ENOMEM);
+  socklen_t from_len;
+  if (parse_address(s->family, from_text, from_port, &f->from, &from_len) != 0 || parse_address(via->family, to_text, to_port, &f->to, &f->to_len) != 0) {
+    free(f);
+    return number(env, -EINVAL);
+  }
+  memcpy(f->pt_map, map, sizeof f->pt_map);
+  f->via = via;
+  via->refs++;
+  forward_clear(s);
+  s->forward = f;
+  return number(env, 0);
+}
+
+// unforward(handle): every datagram goes to JavaScript again. Idempotent.
+static napi_value js_unforward(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = sock_arg(env, argv[0]);
+  if (s != NULL) forward_clear(s);
+  return NULL;
+}
+
+// forwarded(handle): [datagrams forwarded, sends that failed] since open (readable after close).
+static napi_value js_forwarded(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = sock_arg(env, argv[0]);
+  napi_value out;
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_set_element(env, out, 0, number(env, s == NULL ? 0 : s->forwarded)));
+  CHECK(napi_set_element(env, out, 1, number(env, s == NULL ? 0 : s->forward_errors)));
+  return out;
+}
+
 // close(handle): idempotent.
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -512,6 +629,9 @@ NAPI_MODULE_INIT() {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"forward", NULL, js_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"unforward", NULL, js_unforward, NULL, NULL, NULL, napi_default, NULL},
+      {"forwarded", NULL, js_forwarded, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -17,6 +17,11 @@ interface Addon {
   /** Bytes sent or a negative errno. */
   send(handle: object, packet: Uint8Array, port: number, address: string): number;
   close(handle: object): void;
+  /** 0 or a negative errno. */
+  forward(handle: object, via: object, fromAddress: string, fromPort: number, toAddress: string, toPort: number, payloadTypes: Uint8Array): number;
+  unforward(handle: object): void;
+  /** [forwarded, sends that failed]. */
+  forwarded(handle: object): [number, number];
   stats(): [number, number, number];
 }
 
@@ -26,6 +31,15 @@ export interface NativeUdpSocket {
   readonly handle: object;
   readonly port: number;
 }
+
+/** An address and port, as the handlers see sources. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** In a forwarding rule's payload type map: not forwarded, the socket's handler gets it. Must match native-udp.c. */
+export const PT_TO_JS = 0xff;
 
 /** Per datagram: source (address text, port) and bytes. */
 export type DatagramHandler = (packet: Uint8Array, address: string, port: number) => void;
@@ -98,6 +112,25 @@ export class NativeUdpEngine {
 
   send(socket: NativeUdpSocket, packet: Uint8Array, port: number, address: string): number {
     return this.addon.send(socket.handle, packet, port, address);
+  }
+
+  /**
+   * From now on RTP that `socket` receives from exactly `from` is sent out of `via` to `to`
+   * without entering JavaScript, its payload type mapped by `payloadTypes` (128 entries;
+   * PT_TO_JS: the handler gets it). 0 or a negative errno. Replaces the socket's rule.
+   */
+  forward(socket: NativeUdpSocket, via: NativeUdpSocket, from: Endpoint, to: Endpoint, payloadTypes: Uint8Array): number {
+    return this.addon.forward(socket.handle, via.handle, from.address, from.port, to.address, to.port, payloadTypes);
+  }
+
+  unforward(socket: NativeUdpSocket): void {
+    this.addon.unforward(socket.handle);
+  }
+
+  /** Since the socket was opened: datagrams forwarded under its rules, and those whose send failed. */
+  forwarded(socket: NativeUdpSocket): { readonly packets: number; readonly sendErrors: number } {
+    const [packets, sendErrors] = this.addon.forwarded(socket.handle);
+    return { packets, sendErrors };
   }
 
   close(socket: NativeUdpSocket): void {
