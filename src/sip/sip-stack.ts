@@ -44,10 +44,14 @@ import { createRequest, createResponse, DEFAULT_PARSE_LIMITS, parseSipMessage, s
 import type { SipMessage, SipRequest, SipResponse } from './message-types.js';
 import { SipConfigError, SipParseError, SipTransportError } from './sip-error.js';
 import { StreamFramer } from './stream-framer.js';
-import { ClientTransaction, clientKey, buildCancel, DEFAULT_TIMERS, ServerTransaction, type Destination, type SipTimers, type SipTransport, type TransactionContext } from './transaction.js';
+import { DEFAULT_TIMERS, type Destination, type SipTimers, type SipTransport, type TransactionContext } from './transaction.js';
+import { ClientTransaction, clientKey, buildCancel } from './transaction-client.js';
+import { ServerTransaction } from './transaction-server.js';
 
 export { Dialog, uriDestination } from './dialog.js';
-export { ClientTransaction, ServerTransaction, DEFAULT_TIMERS } from './transaction.js';
+export { DEFAULT_TIMERS } from './transaction.js';
+export { ClientTransaction } from './transaction-client.js';
+export { ServerTransaction } from './transaction-server.js';
 export type { Destination, SipTimers, SipTransport } from './transaction.js';
 export { createRequest, createResponse, parseSipMessage, serializeSipMessage } from './message.js';
 export { SipHeaders } from './message-types.js';
