@@ -150,10 +150,15 @@ export class StreamTransport {
     await Promise.all(closing);
   }
 
+  /** Takes a slot for an incoming connection, freed when it closes; false: refused. */
   private admit(socket: Socket): boolean {
-    if (!this.closed && this.slots.take(socket)) return true;
-    this.refusedCount++;
-    return false;
+    const release = this.closed ? undefined : this.slots.take(socket.remoteAddress ?? '');
+    if (release === undefined) {
+      this.refusedCount++;
+      return false;
+    }
+    socket.once('close', release);
+    return true;
   }
 
   private adoptIncoming(socket: Socket, transport: SipTransport): void {
