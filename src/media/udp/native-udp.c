@@ -554,7 +554,8 @@ static napi_value js_forward(napi_env env, napi_callback_info info) {
   if (argc < 7) return number(env, -EINVAL);
   Sock *s = sock_arg(env, argv[0]);
   Sock *via = sock_arg(env, argv[1]);
-  if (s == NULL || via == NULL) return number(env, -EINVAL);
+  // Both of this thread's engine: a rule holds a reference on `via`, counted without locks.
+  if (s == NULL || via == NULL || s->engine != via->engine) return number(env, -EINVAL);
   if (s->fd < 0 || via->fd < 0) return number(env, -EBADF);
   uint32_t from_port, to_port;
   char from_text[64], to_text[64];
