@@ -189,6 +189,8 @@ export class TransactionLayer {
       });
       this.acceptedByAck.set(ak, tx);
     }
+    tx.start();
+    if (tx.state === 'terminated') return;
     if (req.method === 'CANCEL') {
       const inviteKey = serverKey({ ...req, method: 'INVITE' }, source.transport);
       const invite = this.serverTxs.get(inviteKey);

@@ -49,15 +49,22 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
       this.timers.start('unanswered', 64 * ctx.timers.T1, () => {
         if (!this.answered) this.terminate();
       });
-    } else {
-      // §17.2.1: 100 Trying if the TU will not answer within 200 ms.
-      const delay = ctx.trying100DelayMs ?? 200;
-      if (delay <= 0) this.respond(100);
-      else
-        this.timers.start('trying', delay, () => {
-          if (this.lastResponse === undefined) this.respond(100);
-        });
     }
+  }
+
+  /**
+   * Starts the INVITE's 100 Trying clock (§17.2.1: sent if the TU does not answer within 200 ms).
+   * Called once the transaction is registered: a send that fails at once terminates the
+   * transaction, which must find itself in the tables to be removed from them.
+   */
+  start(): void {
+    if (this.method !== 'INVITE' || this.stateValue === 'terminated') return;
+    const delay = this.ctx.trying100DelayMs ?? 200;
+    if (delay <= 0) this.respond(100);
+    else
+      this.timers.start('trying', delay, () => {
+        if (this.lastResponse === undefined) this.respond(100);
+      });
   }
 
   get state(): ServerTransactionState {
