@@ -11,6 +11,7 @@ import type { SipMessage, SipRequest, SipResponse } from './message-types.js';
 import type { SipLimits } from './stack-config.js';
 import type { Destination, SipTimers, SipTransport, TransactionContext } from './transaction.js';
 import { buildCancel, clientKey, ClientTransaction } from './transaction-client.js';
+import { SipTransportError } from './sip-error.js';
 import { TransactionLimits } from './transaction-limits.js';
 import { ServerTransaction } from './transaction-server.js';
 import type { TransportLayer } from './transport-layer.js';
@@ -128,7 +129,10 @@ export class TransactionLayer {
   }
 
   private send(message: SipMessage, destination: Destination, onError?: (err: Error) => void): void {
-    if (!this.closed) this.transport.send(message, destination, onError);
+    // Closed: nothing goes out, and a transaction that tries (one the TU started while the stack
+    // closed) learns it from the error and ends, instead of running its timers for nothing.
+    if (this.closed) onError?.(new SipTransportError('SIP_TRANSPORT', 'the SIP stack is closed'));
+    else this.transport.send(message, destination, onError);
   }
 
   private stampVia(req: SipRequest, transport: SipTransport): void {
