@@ -11,18 +11,19 @@
 import { EventEmitter } from 'node:events';
 import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
 import { checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
-import type { DialogConfig, FailureRoute } from './dialog-config.js';
+import type { DialogConfig } from './dialog-config.js';
 import { cardNumberEnd, securityCodeEnd, securityCodeSizeOk, type EntryEnd } from './entry-end.js';
 import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
 import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
 import type { PaymentRequest } from './payment-request.js';
-import { amountSegments, callerOnly, characterSegments, monthYearSegments, planOf, type PlanPart, type PromptPlan } from './prompts/compose.js';
+import { amountSegments, characterSegments, planOf } from './prompts/compose.js';
 import { cardTypePromptId } from './prompts/prompt-text.js';
-import { resultHeaders } from './result-headers.js';
-import type { CommandResult, DialogAction, MaskedCapture, PaymentSessionEvents, PaymentSessionResult } from './session-events.js';
+import type { CommandResult, MaskedCapture, PaymentSessionEvents, PaymentSessionResult } from './session-events.js';
+import { AGENT_HANGUP, CALLER_HANGUP, settle, type Ending } from './session-ending.js';
+import { statePrompt } from './session-prompts.js';
 import { SecretDigits } from './secret-digits.js';
 import type { DialogTimers, TimerHandle } from './timers.js';
-import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type FieldInput, type PaymentResult, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
+import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type FieldInput, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
 
 /** What the speech recogniser heard, as the dialog takes it: a digit or a menu word, no timing, no confidence. */
 export type SpokenInput = { readonly kind: 'digit'; readonly digit: string } | { readonly kind: 'word'; readonly word: 'pay the balance' | 'yes' | 'no' | 'correct' | 'change' };
@@ -57,10 +58,6 @@ const WITHHELD_REASON = 'gateway-reason-withheld';
 
 /** Reason of a charge whose outcome is unknown (it may have been taken): the IVR must not retry it as a new payment. */
 export const UNKNOWN_OUTCOME = 'unknown-outcome';
-
-/** X-Payment-Reason of a hang-up: who hung up. */
-const CALLER_HANGUP = 'caller-hangup';
-const AGENT_HANGUP = 'agent-hangup';
 
 /** Longest caller-entered amount, keys (e.g. `1000000*00`). */
 const MAX_AMOUNT_KEYS = 12;
@@ -616,82 +613,17 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     const info = STATES[to];
     if (info.step !== null) this.#steps.add(info.step);
     this.emit('transition', { from, on: cause, to });
-    const prompt = this.#statePrompt(to);
+    const prompt = statePrompt(to, this.#request, this.#config, { amountMinor: this.#amountMinor, card: this.#card, last4: this.#last4, expiry: this.#expiry });
     this.emit('prompt', planOf([...prefix, ...prompt], to !== 'processing'));
     if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#errors + 1, null);
-  }
-
-  #statePrompt(state: DialogState): PlanPart[] {
-    if (this.#request.input !== 'dtmf' && this.#request.mode === 'automated') return this.#speechPrompt(state);
-    switch (state) {
-      case 'amount-choice':
-        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'press-1-or-2-for-other-amount'];
-      case 'amount-entry':
-        return ['enter-amount'];
-      case 'card-number':
-        return ['enter-card-number'];
-      case 'expiry':
-        return ['enter-expiry'];
-      case 'security-code':
-        return [this.#securityCodeSize() === 4 ? 'enter-security-code-4' : 'enter-security-code-3'];
-      case 'confirmation':
-        return this.#readback();
-      case 'change-choice':
-        return ['which-detail'];
-      case 'processing':
-        return ['processing'];
-      default:
-        return [];
-    }
-  }
-
-  /** The same prompts saying "say or key" (speech input on; the keypad always stays live). */
-  #speechPrompt(state: DialogState): PlanPart[] {
-    switch (state) {
-      case 'amount-choice':
-        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'say-1-or-2-for-other-amount'];
-      case 'amount-entry':
-        return ['say-amount'];
-      case 'card-number':
-        return ['say-card-number'];
-      case 'expiry':
-        return ['say-expiry'];
-      case 'security-code':
-        return [this.#securityCodeSize() === 4 ? 'say-security-code-4' : 'say-security-code-3'];
-      case 'confirmation':
-        return [...this.#readback().slice(0, -1), 'say-readback-confirm'];
-      case 'change-choice':
-        return ['say-which-detail'];
-      default:
-        return this.#statePromptKeyed(state);
-    }
-  }
-
-  #statePromptKeyed(state: DialogState): PlanPart[] {
-    switch (state) {
-      case 'processing':
-        return ['processing'];
-      default:
-        return [];
-    }
-  }
-
-  /** Amount, card type, last four digits, expiry (never the rest; the expiry for the caller's ears only), then the choice. */
-  #readback(): PlanPart[] {
-    const out: PlanPart[] = ['readback-paying', ...this.#say(this.#amountMinor ?? 0)];
-    if (this.#card !== null && this.#last4 !== null) {
-      out.push('readback-with-card', cardTypePromptId(this.#card.type), 'readback-card-ending', ...characterSegments(this.#last4));
-    }
-    if (this.#expiry !== null) out.push(...callerOnly(['readback-expiring', ...monthYearSegments(this.#expiry.month, this.#expiry.year, this.#config.locale)]));
-    out.push('readback-confirm');
-    return out;
   }
 
   #notIdentified(): void {
     this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
   }
 
-  #finish(end: { cause: Cause; result: PaymentResult; reason: string | null; route: FailureRoute; transactionId?: string; hangupStep?: PaymentStep | null; prompt?: string[]; idv?: boolean }): void {
+  /** Ends the payment (once): the ending policy (session-ending.ts) decides the action and headers; the card buffers are zeroed before the result is given. */
+  #finish(end: Ending): void {
     const from = this.#state;
     if (from === 'ended') return;
     if (!isAllowed(from, end.cause, 'ended')) throw new Error(`no transition ${from} --${end.cause}--> ended`);
@@ -701,55 +633,17 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#state = 'ended';
     this.emit('transition', { from, on: end.cause, to: 'ended' });
 
-    const callerGone = end.cause === 'hangup' || this.#hungUpWhileProcessing;
-    const automated = this.#request.mode === 'automated';
-    let result = end.result;
-    let reason = end.reason;
-    const prompt = [...(end.prompt ?? [])];
-    const headersFor = (r: PaymentResult, why: string | null): Record<string, string> =>
-      resultHeaders({
-        result: r,
-        transactionId: end.transactionId ?? null,
-        cardLast4: this.#last4,
-        cardType: this.#card?.type ?? null,
-        amountMinor: this.#amountMinor ?? this.#request.amountMinor,
-        currency: this.#request.currency,
-        reason: why,
-      });
-    const returnAction = (r: PaymentResult, why: string | null): DialogAction => {
-      const headers = headersFor(r, why);
-      const bye: DialogAction = { kind: 'bye', headers };
-      if (this.#config.returnBy === 'REFER' && this.#config.returnUri !== null) {
-        return { kind: 'refer', purpose: 'return', uri: this.#config.returnUri, headers, fallback: bye };
-      }
-      return bye;
-    };
+    const { result, reason, action, headers, prompt } = settle(end, {
+      request: this.#request,
+      config: this.#config,
+      callerGone: end.cause === 'hangup' || this.#hungUpWhileProcessing,
+      agentGone: this.#agentGone,
+      cardLast4: this.#last4,
+      cardType: this.#card?.type ?? null,
+      amountMinor: this.#amountMinor ?? this.#request.amountMinor,
+    });
+    if (prompt.length > 0) this.emit('prompt', planOf(prompt, false));
 
-    let action: DialogAction;
-    if (callerGone) action = { kind: 'none' };
-    // Nobody to hand the caller back to: the call ends with the result once it has been heard.
-    else if (!automated && this.#agentGone) action = { kind: 'bye', headers: headersFor(result, reason) };
-    else if (!automated) action = { kind: 'secure-off', headers: headersFor(result, reason) };
-    else {
-      action = returnAction(result, reason);
-      const agentUri = this.#config.agentUri;
-      if (end.route === 'agent' && agentUri !== null) {
-        // Transferred with the context: the original result stays readable in the reason.
-        if (result !== 'not-identified') {
-          reason = reason === null ? result : `${result}:${reason}`;
-          result = 'transferred-to-agent';
-        }
-        action = { kind: 'refer', purpose: 'agent', uri: agentUri, headers: headersFor(result, reason), fallback: returnAction(end.result, end.reason) };
-      }
-      if (end.idv === true && this.#config.idvUri !== null) {
-        action = { kind: 'refer', purpose: 'idv', uri: this.#config.idvUri, headers: headersFor(result, reason), fallback: action };
-        prompt.push('identify-first');
-      } else if (action.kind === 'refer' && action.purpose === 'agent') prompt.push('transferring-to-agent');
-      else if (action.kind === 'bye' && result !== 'caller-interrupted-with-star') prompt.push('goodbye');
-    }
-    if (!callerGone && prompt.length > 0) this.emit('prompt', planOf(prompt, false));
-
-    const headers = action.kind === 'none' ? headersFor(result, reason) : action.headers;
     const record: PaymentSessionRecord = {
       sessionId: this.#request.sessionId,
       callId: this.#request.callId,
