@@ -1,40 +1,33 @@
-// One payment, from the first prompt to the result: a state machine (flow.ts holds its states
-// and transitions) driven by key presses, timeouts, the gateway's answer, hang-up and the
+// One payment, from the first prompt to the result, and the owner of its lifetime: the flow of
+// flow.ts driven by key presses, spoken input, timeouts, the gateway's answer, hang-ups and the
 // agent's commands, emitting what to play, masked progress, the final action and the result.
 // Socket-free: time comes from DialogTimers, the gateway is a PaymentConnector, playback and
 // SIP are the integrator's (it plays each `prompt`, tells `promptEnded()`, and carries out the
-// `action` after the final prompt has played).
+// `action` after the final prompt has played). The pure parts live beside it: input-keys.ts
+// (keypad and speech), collection-steps.ts (field order, menus), entry-end.ts and
+// field-checks.ts (entries), session-prompts.ts, gateway-charge.ts, session-ending.ts.
 //
-// Card data (PAN, expiry, security code) lives only in this object's SecretDigits buffers and is
-// zeroed when the payment ends or a card is declined; events, errors, headers and the record
+// Card data (PAN, expiry, security code) lives only in this session's PaymentCapture buffers and
+// is zeroed when the payment ends or a card is declined; events, errors, headers and the record
 // carry at most the last four digits.
 import { EventEmitter } from 'node:events';
-import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
-import { checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
+import type { ChargeOutcome, PaymentConnector } from '../gateway/connector.js';
+import { MIN_PAN_LENGTH } from './card-checks.js';
+import { amountChangeable, amountState, FIELD_STATE, menuChoice, nextState } from './collection-steps.js';
 import type { DialogConfig } from './dialog-config.js';
-import { cardNumberEnd, securityCodeEnd, securityCodeSizeOk, type EntryEnd } from './entry-end.js';
-import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
-import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
+import { fieldEntryEnd } from './entry-end.js';
+import { checkField } from './field-checks.js';
+import { isAllowed, STATES, type Cause, type DialogState } from './flow.js';
+import { chargeRequest, outcomeEnding, screenOutcome } from './gateway-charge.js';
+import { pressedKey, spokenKey, type SpokenInput } from './input-keys.js';
+import { PaymentCapture } from './payment-capture.js';
 import type { PaymentRequest } from './payment-request.js';
-import { amountSegments, characterSegments, planOf } from './prompts/compose.js';
-import { cardTypePromptId } from './prompts/prompt-text.js';
+import { amountSegments, planOf } from './prompts/compose.js';
 import type { CommandResult, MaskedCapture, PaymentSessionEvents, PaymentSessionResult } from './session-events.js';
 import { AGENT_HANGUP, CALLER_HANGUP, settle, type Ending } from './session-ending.js';
 import { statePrompt } from './session-prompts.js';
-import { SecretDigits } from './secret-digits.js';
 import type { DialogTimers, TimerHandle } from './timers.js';
 import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type FieldInput, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
-
-/** What the speech recogniser heard, as the dialog takes it: a digit or a menu word, no timing, no confidence. */
-export type SpokenInput = { readonly kind: 'digit'; readonly digit: string } | { readonly kind: 'word'; readonly word: 'pay the balance' | 'yes' | 'no' | 'correct' | 'change' };
-
-/** A menu word as the key it stands for, per menu (null: not a choice of this menu). */
-function menuWordKey(state: DialogState, word: string): string | null {
-  if (state === 'amount-choice' && word === 'pay the balance') return '1';
-  if (state === 'confirmation' && (word === 'yes' || word === 'correct')) return '1';
-  if (state === 'confirmation' && (word === 'no' || word === 'change')) return '2';
-  return null;
-}
 
 export interface PaymentSessionOptions {
   readonly request: PaymentRequest;
@@ -42,22 +35,6 @@ export interface PaymentSessionOptions {
   readonly connector: PaymentConnector;
   readonly timers: DialogTimers;
 }
-
-const FIELD_STATE: Readonly<Record<Exclude<CaptureField, 'payment-processing'>, DialogState>> = {
-  'charge-amount': 'amount-entry',
-  'payment-card-number': 'card-number',
-  'expiration-date': 'expiry',
-  'security-code': 'security-code',
-};
-
-/** A gateway value holding this many leading digits of the card (or all of it) is card data (PCI DSS 3.4 allows first six and last four, never twelve). */
-const PAN_PREFIX_DIGITS = 12;
-
-/** Reason given when the gateway's own reason held card data. */
-const WITHHELD_REASON = 'gateway-reason-withheld';
-
-/** Reason of a charge whose outcome is unknown (it may have been taken): the IVR must not retry it as a new payment. */
-export const UNKNOWN_OUTCOME = 'unknown-outcome';
 
 /** Longest caller-entered amount, keys (e.g. `1000000*00`). */
 const MAX_AMOUNT_KEYS = 12;
@@ -68,22 +45,12 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   readonly #connector: PaymentConnector;
   readonly #timers: DialogTimers;
   readonly #startedAt: number;
+  readonly #capture: PaymentCapture;
 
   #state: DialogState = 'start';
   /** Errors at the field or menu being collected (reset when it is entered afresh). */
   #errors = 0;
   #amountKeys = '';
-  readonly #entry = new SecretDigits(MAX_PAN_LENGTH);
-  readonly #pan = new SecretDigits(MAX_PAN_LENGTH);
-  readonly #expiryDigits = new SecretDigits(4);
-  readonly #securityCode = new SecretDigits(4);
-  #amountMinor: number | null = null;
-  #card: CardType | null = null;
-  #last4: string | null = null;
-  #panLength = 0;
-  /** The type of the last card captured, kept for the record after a declined card is forgotten. */
-  #lastCardType: string | null = null;
-  #expiry: Expiry | null = null;
   #declines = 0;
   #charges = 0;
   #hungUpWhileProcessing = false;
@@ -91,7 +58,6 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #agentGone = false;
   readonly #steps = new Set<PaymentStep>();
   readonly #fieldErrors: { for: CaptureField; errorType: ErrorType }[] = [];
-  readonly #fieldInputs: { for: CaptureField; input: FieldInput }[] = [];
   /** How the entry now being collected was given (reset when a field or menu is entered). */
   #keyedHere = false;
   #spokenHere = false;
@@ -111,6 +77,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#connector = options.connector;
     this.#timers = options.timers;
     this.#startedAt = options.timers.now();
+    this.#capture = new PaymentCapture(options.config);
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
@@ -136,18 +103,28 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return this.#state === 'ended';
   }
 
+  /** The final result, once ended. */
+  get result(): PaymentSessionResult | null {
+    return this.#final;
+  }
+
+  /** What has been captured so far, masked as in the status events (e.g. for a step without one: the readback). */
+  masked(): MaskedCapture {
+    return this.#capture.masked(this.#request.currency);
+  }
+
   /** Starts the flow (attach listeners first: the first prompt is emitted synchronously). */
   start(): void {
     this.#guard(() => {
       if (this.#state !== 'start') return;
       const balance = this.#request.amountMinor;
-      if (this.#request.customerId === null) this.#notIdentified();
+      if (this.#request.customerId === null) this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
       else if (balance === null) this.#go('amount-unknown', 'amount-entry');
       // The agent's amount is the charge (the caller hears it, is not asked it): the card comes
       // first, and a caller keying it at once loses no digit to a menu.
       else if (this.#config.amountMode === 'fixed' || this.#request.mode === 'agent-assisted') {
-        this.#amountMinor = balance;
-        this.#go('amount-fixed', 'card-number', ['you-are-paying-amount', ...this.#say(balance)]);
+        this.#capture.amountMinor = balance;
+        this.#go('amount-fixed', 'card-number', ['you-are-paying-amount', ...amountSegments(balance, this.#request.currency, this.#config.locale)]);
       } else this.#go('balance-known', 'amount-choice');
     });
   }
@@ -157,36 +134,27 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     const d = typeof input === 'string' ? input : input.digit;
     this.#guard(() => {
       const info = STATES[this.#state];
-      if (info.input === 'none' || !/^[0-9*#A-D]$/.test(d)) return;
-      if (/^[A-D]$/.test(d)) {
-        if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
-        return;
-      }
+      const pressed = pressedKey(info.input, d);
+      if (pressed.kind === 'invalid-choice') return this.#inputError(null, ['invalid-choice']);
+      if (pressed.kind === 'ignored') return;
       this.#clearInputTimers();
       this.#keyedHere = true;
       this.#lastSpoken = false;
-      if (info.input === 'menu') this.#menuKey(d);
-      else this.#fieldKey(d);
+      if (info.input === 'menu') this.#menuKey(pressed.key);
+      else this.#fieldKey(pressed.key);
     });
   }
 
   /**
-   * A spoken digit or menu word (speech input on). A digit is the key of the same name (into the
-   * same buffers, same validation); a menu word is the menu's key for it ("pay the balance" = 1
-   * at the balance choice, "yes"/"correct" = confirm, "no"/"change" = change); in a field
-   * "yes"/"correct" end it like `#` and "no"/"change" start it again like `*` (never leaving the
-   * payment). A word that is no choice of this menu is an invalid choice.
+   * A spoken digit or menu word (speech input on), taken as the key it stands for (input-keys.ts);
+   * a word that is no choice of this menu is an invalid choice, and one that means nothing in a
+   * field leaves the entry waiting.
    */
   spoken(input: SpokenInput): void {
     this.#guard(() => {
       const info = STATES[this.#state];
       if (info.input === 'none' || this.#request.input === 'dtmf') return;
-      let key: string | null;
-      if (input.kind === 'digit') key = /^[0-9]$/.test(input.digit) ? input.digit : null;
-      else if (info.input === 'menu') key = menuWordKey(this.#state, input.word);
-      else if (input.word === 'yes' || input.word === 'correct') key = '#';
-      else if (input.word === 'no' || input.word === 'change') key = this.#keyed() > 0 ? '*' : null;
-      else key = null;
+      const key = spokenKey(this.#state, info.input, input, this.#keyed());
       this.#clearInputTimers();
       if (key === null) {
         if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
@@ -207,7 +175,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   endOfUtterance(): void {
     this.#guard(() => {
       if (STATES[this.#state].input !== 'digits' || !this.#lastSpoken || this.#keyed() === 0) return;
-      if (this.#state === 'card-number' && this.#entry.length < MIN_PAN_LENGTH) return;
+      if (this.#state === 'card-number' && this.#capture.entry.length < MIN_PAN_LENGTH) return;
       this.#clearInputTimers();
       this.#fieldComplete();
     });
@@ -268,10 +236,10 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       if (field === 'payment-processing') return this.complete();
       if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
       // An agent asking for the amount explicitly gets it asked (up to the amount it gave).
-      if (field === 'charge-amount' && !this.#amountChangeable() && this.#request.mode !== 'agent-assisted') return { accepted: false, reason: 'amount-fixed' };
+      if (field === 'charge-amount' && !amountChangeable(this.#request, this.#config) && this.#request.mode !== 'agent-assisted') return { accepted: false, reason: 'amount-fixed' };
       // Before the card number the code's size is not known: 3 or 4 digits are taken, and a card
       // captured later whose type wants the other size has its code asked again.
-      if (field === 'security-code' && !this.#needsSecurityCode()) return { accepted: false, reason: 'no-security-code-for-card-type' };
+      if (field === 'security-code' && !this.#capture.needsSecurityCode()) return { accepted: false, reason: 'no-security-code-for-card-type' };
       this.#go('capture', FIELD_STATE[field]);
       return { accepted: true };
     });
@@ -281,7 +249,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   complete(): CommandResult {
     return this.#guardCommand(() => {
       if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
-      const missing = this.#missing();
+      const missing = this.#capture.missing();
       if (missing.length > 0) return { accepted: false, reason: 'fields-missing', missing };
       this.#submit('complete');
       return { accepted: true };
@@ -313,45 +281,39 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     if (this.#state !== 'ended') {
       this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'session-closed', route: 'return' });
     }
-    this.#wipe();
+    this.#capture.wipe();
     this.removeAllListeners();
   }
 
   // --- inputs -------------------------------------------------------------------------------
 
   #menuKey(d: string): void {
-    if (d === '*') return this.#go('restart', this.#state);
-    switch (this.#state) {
-      case 'amount-choice':
-        if (d === '1') {
-          this.#amountMinor = this.#request.amountMinor;
-          return this.#go('pay-full', this.#next());
-        }
-        if (d === '2') return this.#go('other-amount', 'amount-entry');
-        break;
-      case 'confirmation':
-        if (d === '1') return this.#submit('confirm');
-        if (d === '2') return this.#go('change', 'change-choice');
-        break;
-      case 'change-choice':
-        if (d === '1' && this.#amountChangeable()) return this.#go('change-amount', this.#amountState());
-        if (d === '2') return this.#go('change-card-number', 'card-number');
-        if (d === '3') return this.#go('change-expiry', 'expiry');
-        if (d === '4' && this.#needsSecurityCode()) return this.#go('change-security-code', 'security-code');
-        break;
-      default:
-        break;
+    const choice = menuChoice(this.#state, d, {
+      amountChangeable: amountChangeable(this.#request, this.#config),
+      needsSecurityCode: this.#capture.needsSecurityCode(),
+      amountState: amountState(this.#request, this.#config),
+    });
+    switch (choice.kind) {
+      case 'move':
+        return this.#go(choice.cause, choice.to);
+      case 'pay-balance':
+        this.#capture.amountMinor = this.#request.amountMinor;
+        return this.#go('pay-full', this.#next());
+      case 'submit':
+        return this.#submit('confirm');
+      case 'invalid':
+        return this.#inputError(null, ['invalid-choice']);
     }
-    this.#inputError(null, ['invalid-choice']);
   }
 
   #fieldKey(d: string): void {
     if (d === '*') return this.#star();
     if (d === '#') return this.#fieldComplete();
+    const entry = this.#capture.entry;
     if (this.#state === 'amount-entry') {
       if (this.#amountKeys.length < MAX_AMOUNT_KEYS) this.#amountKeys += d;
-    } else this.#entry.push(d);
-    const end = this.#entryEnd();
+    } else entry.push(d);
+    const end = fieldEntryEnd(this.#state, entry, this.#capture.card?.securityCodeSize ?? null, this.#config);
     if (end === 'complete') return this.#fieldComplete();
     if (end === 'after-pause') {
       this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
@@ -362,20 +324,6 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
 
   #armInterDigit(): void {
     this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
-  }
-
-  #entryEnd(): EntryEnd {
-    const n = this.#entry.length;
-    switch (this.#state) {
-      case 'card-number':
-        return cardNumberEnd(this.#entry, this.#config.validCardTypes, this.#config.autoCompleteCardNumber);
-      case 'expiry':
-        return n === 4 ? 'complete' : 'more';
-      case 'security-code':
-        return securityCodeEnd(n, this.#card?.securityCodeSize ?? null);
-      default:
-        return 'more';
-    }
   }
 
   /** No key came within the completion pause after an entry that may be whole: it is. */
@@ -390,64 +338,26 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #star(): void {
     if (this.#state === 'amount-entry' && this.#amountKeys !== '' && !this.#amountKeys.includes('*')) {
       this.#amountKeys += '*';
-      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
+      this.#armInterDigit();
       return;
     }
     if (this.#keyed() > 0 || !this.#config.starExits) return this.#go('restart', this.#state);
     this.#finish({ cause: 'star-exit', result: 'caller-interrupted-with-star', reason: STATES[this.#state].field, route: 'return' });
   }
 
+  /** The entry is over (`#`, its length, a pause): captured and on to the next field, or asked again. */
   #fieldComplete(): void {
-    switch (this.#state) {
-      case 'amount-entry':
-        return this.#amountComplete();
-      case 'card-number':
-        return this.#cardNumberComplete();
-      case 'expiry': {
-        const expiry = checkExpiry(this.#entry, new Date(this.#timers.now()), this.#config.maxExpiryYearsAhead);
-        if (expiry === null) return this.#inputError('invalid-date', ['expiry-invalid']);
-        this.#expiryDigits.copyFrom(this.#entry);
-        this.#expiry = expiry;
-        return this.#go('valid', this.#next());
-      }
-      case 'security-code':
-        if (!securityCodeSizeOk(this.#entry.length, this.#card?.securityCodeSize ?? null)) return this.#inputError('invalid-security-code', ['security-code-invalid']);
-        this.#securityCode.copyFrom(this.#entry);
-        return this.#go('valid', this.#next());
-      default:
-        return;
-    }
-  }
-
-  #amountComplete(): void {
-    const { currency } = this.#request;
-    const minor = parseKeyedAmount(this.#amountKeys, currency);
-    const min = decimalToMinor(this.#config.minAmount, currency);
-    const max = decimalToMinor(this.#config.maxAmount, currency);
-    const balance = this.#request.amountMinor;
-    if (minor === null || minor === 0) return this.#inputError('invalid-amount', ['amount-invalid']);
-    if (minor < min) return this.#inputError('invalid-amount', ['amount-below-minimum', ...this.#say(min)]);
-    if (minor > max) return this.#inputError('invalid-amount', ['amount-above-maximum', ...this.#say(max)]);
-    if (balance !== null && minor > balance) return this.#inputError('invalid-amount', ['amount-above-balance', ...this.#say(balance)]);
-    this.#amountMinor = minor;
-    this.#go('valid', this.#next());
-  }
-
-  #cardNumberComplete(): void {
-    const check = checkCardNumber(this.#entry, this.#config.validCardTypes);
-    if (!check.ok) {
-      if (check.errorType === 'invalid-card-type') {
-        return this.#inputError('invalid-card-type', ['we-do-not-accept', cardTypePromptId(check.card.type), 'cards-use-another']);
-      }
-      return this.#inputError('invalid-card-number', ['card-number-invalid']);
-    }
-    this.#pan.copyFrom(this.#entry);
-    this.#card = check.card;
-    this.#last4 = this.#pan.lastFour();
-    this.#panLength = this.#pan.length;
-    this.#lastCardType = check.card.type;
-    // A security code keyed for another card type (3 digits, now an Amex) is asked again.
-    if (!this.#needsSecurityCode() || this.#securityCode.length !== check.card.securityCodeSize) this.#securityCode.clear();
+    const check = checkField(this.#state, {
+      request: this.#request,
+      config: this.#config,
+      amountKeys: this.#amountKeys,
+      entry: this.#capture.entry,
+      codeSize: this.#capture.card?.securityCodeSize ?? null,
+      nowMs: this.#timers.now(),
+    });
+    if (check === null) return;
+    if (!check.ok) return this.#inputError(check.errorType, check.prompt);
+    this.#capture.accept(check.value);
     this.#go('valid', this.#next());
   }
 
@@ -487,23 +397,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#go(cause, 'processing');
     this.#charges += 1;
     const charge = this.#charges;
-    const expiry = this.#expiry;
-    const amountMinor = this.#amountMinor;
-    if (expiry === null || amountMinor === null || this.#card === null) throw new Error('submit without the required fields');
-    const request: ChargeRequest = {
-      // One key per submission: a retried request for this card gets the first answer, a new card a new key.
-      idempotencyKey: `${this.#request.sessionId}-${charge}`,
-      amountMinor,
-      currency: this.#request.currency,
-      pan: this.#pan.view(),
-      expiryMonth: expiry.month,
-      expiryYear: expiry.year,
-      securityCode: this.#needsSecurityCode() ? this.#securityCode.view() : null,
-      merchantId: this.#request.merchantId,
-      reference: this.#request.reference,
-      customerId: this.#request.customerId ?? '',
-      description: this.#request.description,
-    };
+    const request = chargeRequest(this.#request, charge, this.#capture);
     this.#emitStatus('payment-processing', charge, null);
     this.#gatewayTimer = this.#timers.set(this.#config.timeouts.gatewayMs, () => this.#guard(() => this.#outcome(charge, { kind: 'error', reason: 'timeout', outcomeUnknown: true })));
     let pending: Promise<ChargeOutcome>;
@@ -525,72 +419,13 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#gatewayTimer = null;
     this.#steps.add('result');
     if (answer === null) return this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'connector-threw', route: 'return' });
-    const outcome = this.#screen(answer);
-    const transactionId = outcome.kind === 'approved' && outcome.transactionId !== '' ? outcome.transactionId : undefined;
-    if (this.#hungUpWhileProcessing) {
-      // The caller has gone; a charge taken is still a success (never report money taken as a hang-up).
-      if (outcome.kind === 'approved') return this.#finish({ cause: 'approved', result: 'success', reason: null, transactionId, route: 'return' });
-      // Nor money that may have been taken: reconciliation needs to know.
-      if (outcome.kind === 'error' && outcome.outcomeUnknown) return this.#finish({ cause: 'connector-error', result: 'payment-connector-error', reason: outcome.reason, route: 'return' });
-      return this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: outcome.reason, hangupStep: 'processing', route: 'return' });
-    }
-    // The agent left under the charge: the caller hears its outcome; a decline is not retried
-    // (nobody steers the payment), it ends as cancelled by the agent's hang-up.
-    if (this.#agentGone && outcome.kind === 'declined') {
-      return this.#finish({ cause: 'cancel', result: 'cancelled', reason: AGENT_HANGUP, route: 'return', prompt: ['payment-declined', 'payment-cancelled'] });
-    }
-    switch (outcome.kind) {
-      case 'approved':
-        return this.#finish({
-          cause: 'approved',
-          result: 'success',
-          reason: this.#agentGone ? AGENT_HANGUP : null,
-          transactionId,
-          route: 'return',
-          prompt: transactionId === undefined ? ['payment-success'] : ['payment-success', 'your-reference-is', ...characterSegments(transactionId)],
-        });
-      case 'declined':
-        this.#declines += 1;
-        if (this.#declines >= this.#config.maxDeclines) {
-          return this.#finish({
-            cause: 'too-many-declines',
-            result: 'too-many-failed-attempts',
-            reason: outcome.reason,
-            route: this.#config.results.tooManyDeclines,
-            prompt: ['payment-declined'],
-          });
-        }
-        this.#forgetCard();
-        return this.#go('declined', 'card-number', ['payment-declined', 'enter-card-again']);
-      case 'error':
-        return this.#finish({
-          cause: 'connector-error',
-          result: 'payment-connector-error',
-          reason: outcome.reason,
-          route: this.#config.results.connectorError,
-          prompt: ['payment-error'],
-        });
-    }
-  }
-
-  /**
-   * The gateway's answer as it may travel on (headers, prompts, KPIs): a transaction ID or reason
-   * holding the card number is dropped, checked here because only the dialog still holds the
-   * number; an outcome the gateway may or may not have taken says so in one reason.
-   */
-  #screen(outcome: ChargeOutcome): ChargeOutcome {
-    const holdsCard = (value: string): boolean => this.#pan.prefixFoundIn(value, PAN_PREFIX_DIGITS);
-    if (outcome.kind === 'approved') {
-      if (!holdsCard(outcome.transactionId)) return outcome;
-      this.emit('gateway-value-dropped', { field: 'transaction-id' });
-      return { ...outcome, transactionId: '' };
-    }
-    let reason = outcome.kind === 'error' && outcome.outcomeUnknown ? UNKNOWN_OUTCOME : outcome.reason;
-    if (holdsCard(reason)) {
-      this.emit('gateway-value-dropped', { field: 'reason' });
-      reason = WITHHELD_REASON;
-    }
-    return { ...outcome, reason };
+    const screened = screenOutcome(answer, this.#capture.pan);
+    if (screened.dropped !== null) this.emit('gateway-value-dropped', { field: screened.dropped });
+    const ending = outcomeEnding(screened.outcome, { config: this.#config, callerGone: this.#hungUpWhileProcessing, agentGone: this.#agentGone, declines: this.#declines });
+    if (ending !== null) return this.#finish(ending);
+    this.#declines += 1;
+    this.#capture.forgetCard();
+    this.#go('declined', 'card-number', ['payment-declined', 'enter-card-again']);
   }
 
   // --- moves --------------------------------------------------------------------------------
@@ -600,8 +435,8 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     const from = this.#state;
     if (!isAllowed(from, cause, to)) throw new Error(`no transition ${from} --${cause}--> ${to}`);
     const captured = STATES[from].field;
-    if (cause === 'valid' && captured !== null && STATES[from].input === 'digits') this.#noteFieldInput(captured);
-    else if ((cause === 'pay-full' || cause === 'confirm') && captured !== null) this.#noteFieldInput(captured);
+    if (cause === 'valid' && captured !== null && STATES[from].input === 'digits') this.#capture.noteInput(captured, this.#entryInput());
+    else if ((cause === 'pay-full' || cause === 'confirm') && captured !== null) this.#capture.noteInput(captured, this.#entryInput());
     this.#keyedHere = false;
     this.#spokenHere = false;
     this.#lastSpoken = false;
@@ -609,17 +444,13 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     if (cause !== 'retry') this.#errors = cause === 'restart' ? this.#errors : 0;
     this.#state = to;
     this.#amountKeys = '';
-    this.#entry.clear();
+    this.#capture.entry.clear();
     const info = STATES[to];
     if (info.step !== null) this.#steps.add(info.step);
     this.emit('transition', { from, on: cause, to });
-    const prompt = statePrompt(to, this.#request, this.#config, { amountMinor: this.#amountMinor, card: this.#card, last4: this.#last4, expiry: this.#expiry });
+    const prompt = statePrompt(to, this.#request, this.#config, this.#capture);
     this.emit('prompt', planOf([...prefix, ...prompt], to !== 'processing'));
     if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#errors + 1, null);
-  }
-
-  #notIdentified(): void {
-    this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
   }
 
   /** Ends the payment (once): the ending policy (session-ending.ts) decides the action and headers; the card buffers are zeroed before the result is given. */
@@ -633,14 +464,15 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#state = 'ended';
     this.emit('transition', { from, on: end.cause, to: 'ended' });
 
+    const capture = this.#capture;
     const { result, reason, action, headers, prompt } = settle(end, {
       request: this.#request,
       config: this.#config,
       callerGone: end.cause === 'hangup' || this.#hungUpWhileProcessing,
       agentGone: this.#agentGone,
-      cardLast4: this.#last4,
-      cardType: this.#card?.type ?? null,
-      amountMinor: this.#amountMinor ?? this.#request.amountMinor,
+      cardLast4: capture.last4,
+      cardType: capture.card?.type ?? null,
+      amountMinor: capture.amountMinor ?? this.#request.amountMinor,
     });
     if (prompt.length > 0) this.emit('prompt', planOf(prompt, false));
 
@@ -649,9 +481,9 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       callId: this.#request.callId,
       mode: this.#request.mode,
       merchantId: this.#request.merchantId,
-      cardType: this.#card?.type ?? this.#lastCardType,
+      cardType: capture.card?.type ?? capture.lastCardType,
       currency: this.#request.currency,
-      amountMinor: this.#amountMinor ?? this.#request.amountMinor,
+      amountMinor: capture.amountMinor ?? this.#request.amountMinor,
       result,
       reason,
       startedAt: this.#startedAt,
@@ -660,9 +492,9 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       hangupStep: result === 'caller-hung-up' ? (end.hangupStep ?? null) : null,
       attempts: this.#charges,
       fieldErrors: this.#fieldErrors.map((e) => ({ ...e })),
-      fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
+      fieldInputs: capture.fieldInputs,
     };
-    this.#wipe();
+    capture.wipe();
     const final: PaymentSessionResult = { result, reason, transactionId: end.transactionId ?? null, headers, action, record };
     this.#final = final;
     this.emit('action', action);
@@ -695,7 +527,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     try {
       this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'internal-error', route: 'return' });
     } catch {
-      this.#wipe();
+      this.#capture.wipe();
     }
   }
 
@@ -704,73 +536,20 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   }
 
   #keyed(): number {
-    return this.#state === 'amount-entry' ? this.#amountKeys.length : this.#entry.length;
-  }
-
-  /** Whether the caller may change the amount (readback menu): not one the agent or a fixed mode set. */
-  #amountChangeable(): boolean {
-    if (this.#request.amountMinor === null) return true;
-    return this.#config.amountMode !== 'fixed' && this.#request.mode !== 'agent-assisted';
-  }
-
-  #amountState(): DialogState {
-    return this.#request.amountMinor !== null && this.#config.amountMode === 'choice' ? 'amount-choice' : 'amount-entry';
-  }
-
-  #needsSecurityCode(): boolean {
-    if (!this.#config.securityCode) return false;
-    if (this.#card === null) return true;
-    return this.#config.fieldsByType[this.#card.type]?.securityCode ?? true;
-  }
-
-  #securityCodeSize(): number {
-    return this.#card?.securityCodeSize ?? 3;
-  }
-
-  #missing(): CaptureField[] {
-    const out: CaptureField[] = [];
-    if (this.#amountMinor === null) out.push('charge-amount');
-    if (this.#card === null) out.push('payment-card-number');
-    if (this.#expiry === null) out.push('expiration-date');
-    if (this.#needsSecurityCode() && this.#securityCode.length === 0) out.push('security-code');
-    return out;
+    return this.#state === 'amount-entry' ? this.#amountKeys.length : this.#capture.entry.length;
   }
 
   #next(): DialogState {
-    const first = this.#missing()[0];
-    if (first === undefined || first === 'payment-processing') return 'confirmation';
-    if (first === 'charge-amount') return this.#amountState();
-    return FIELD_STATE[first];
+    return nextState(this.#capture.missing(), amountState(this.#request, this.#config));
   }
 
-  #say(minor: number): string[] {
-    return amountSegments(minor, this.#request.currency, this.#config.locale);
+  /** How the entry now being captured was given: keyed, spoken or both. */
+  #entryInput(): FieldInput {
+    return this.#keyedHere && this.#spokenHere ? 'dtmf speech' : this.#spokenHere ? 'speech' : 'dtmf';
   }
 
   #emitStatus(field: CaptureField, attempt: number, errorType: ErrorType | null): void {
     this.emit('status', { sessionId: this.#request.sessionId, for: field, attempt, errorType, ...this.masked() });
-  }
-
-  /** What has been captured so far, masked as in the status events (e.g. for a step without one: the readback). */
-  masked(): MaskedCapture {
-    const amount = this.#amountMinor;
-    return {
-      paymentCardNumber: this.#last4 === null ? null : 'x'.repeat(Math.max(0, this.#panLength - 4)) + this.#last4,
-      paymentCardType: this.#card?.type ?? null,
-      expirationDate: this.#expiry === null ? null : 'xxxx',
-      securityCode: this.#securityCode.length === 0 ? null : 'x'.repeat(this.#securityCode.length),
-      chargeAmount: amount === null ? null : formatMinor(amount, this.#request.currency),
-      required: this.#missing(),
-      fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
-    };
-  }
-
-  /** How `field` was filled (its latest capture replaces an earlier one): keyed, spoken or both. */
-  #noteFieldInput(field: CaptureField): void {
-    const input: FieldInput = this.#keyedHere && this.#spokenHere ? 'dtmf speech' : this.#spokenHere ? 'speech' : 'dtmf';
-    const at = this.#fieldInputs.findIndex((f) => f.for === field);
-    if (at >= 0) this.#fieldInputs.splice(at, 1);
-    this.#fieldInputs.push({ for: field, input });
   }
 
   #clearInputTimers(): void {
@@ -778,30 +557,5 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     if (this.#interDigitTimer !== null) this.#timers.clear(this.#interDigitTimer);
     this.#firstDigitTimer = null;
     this.#interDigitTimer = null;
-  }
-
-  /** A declined card: its number, expiry and code are forgotten before the caller keys another. */
-  #forgetCard(): void {
-    this.#pan.clear();
-    this.#expiryDigits.clear();
-    this.#securityCode.clear();
-    this.#entry.clear();
-    this.#expiry = null;
-    this.#card = null;
-    this.#last4 = null;
-    this.#panLength = 0;
-  }
-
-  #wipe(): void {
-    this.#pan.clear();
-    this.#expiryDigits.clear();
-    this.#securityCode.clear();
-    this.#entry.clear();
-    this.#expiry = null;
-  }
-
-  /** The final result, once ended. */
-  get result(): PaymentSessionResult | null {
-    return this.#final;
   }
 }
