@@ -1,25 +1,24 @@
-// One payment, from the first prompt to the result, and the owner of its lifetime: the flow of
-// flow.ts driven by key presses, spoken input, timeouts, the gateway's answer, hang-ups and the
-// agent's commands, emitting what to play, masked progress, the final action and the result.
-// Socket-free: time comes from DialogTimers, the gateway is a PaymentConnector, playback and
-// SIP are the integrator's (it plays each `prompt`, tells `promptEnded()`, and carries out the
-// `action` after the final prompt has played). The pure parts live beside it: input-keys.ts
-// (keypad and speech), collection-steps.ts (field order, menus), entry-end.ts and
-// field-checks.ts (entries), session-prompts.ts, gateway-charge.ts, session-ending.ts.
+// One payment, from the first prompt to the result: the owner of its lifetime, its state (the
+// flow of flow.ts) and its moves, driven by the caller's input, timeouts, the gateway's answer,
+// hang-ups and the agent's commands; it emits what to play, masked progress, the final action
+// and the result. Socket-free: time comes from DialogTimers, the gateway is a PaymentConnector,
+// playback and SIP are the integrator's (it plays each `prompt`, tells `promptEnded()`, and
+// carries out the `action` after the final prompt has played).
+// It owns a FieldCollector (the caller's entry at the field or menu asked) and a PaymentCapture
+// (what has been captured); the pure policies sit beside it: session-prompts.ts (what is said),
+// gateway-charge.ts (the charge and its answer), session-ending.ts (how the payment ends).
 //
-// Card data (PAN, expiry, security code) lives only in this session's PaymentCapture buffers and
-// is zeroed when the payment ends or a card is declined; events, errors, headers and the record
-// carry at most the last four digits.
+// Card data (PAN, expiry, security code) lives only in the PaymentCapture's buffers, zeroed when
+// the payment ends or a card is declined; events, errors, headers and the record carry at most
+// the last four digits.
 import { EventEmitter } from 'node:events';
 import type { ChargeOutcome, PaymentConnector } from '../gateway/connector.js';
-import { MIN_PAN_LENGTH } from './card-checks.js';
-import { amountChangeable, amountState, FIELD_STATE, menuChoice, nextState } from './collection-steps.js';
+import { amountChangeable, FIELD_STATE } from './collection-steps.js';
 import type { DialogConfig } from './dialog-config.js';
-import { fieldEntryEnd } from './entry-end.js';
-import { checkField } from './field-checks.js';
+import { FieldCollector } from './field-collector.js';
 import { isAllowed, STATES, type Cause, type DialogState } from './flow.js';
 import { chargeRequest, outcomeEnding, screenOutcome } from './gateway-charge.js';
-import { pressedKey, spokenKey, type SpokenInput } from './input-keys.js';
+import type { SpokenInput } from './input-keys.js';
 import { PaymentCapture } from './payment-capture.js';
 import type { PaymentRequest } from './payment-request.js';
 import { amountSegments, planOf } from './prompts/compose.js';
@@ -27,7 +26,7 @@ import type { CommandResult, MaskedCapture, PaymentSessionEvents, PaymentSession
 import { AGENT_HANGUP, CALLER_HANGUP, settle, type Ending } from './session-ending.js';
 import { statePrompt } from './session-prompts.js';
 import type { DialogTimers, TimerHandle } from './timers.js';
-import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type FieldInput, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
+import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
 
 export interface PaymentSessionOptions {
   readonly request: PaymentRequest;
@@ -36,9 +35,6 @@ export interface PaymentSessionOptions {
   readonly timers: DialogTimers;
 }
 
-/** Longest caller-entered amount, keys (e.g. `1000000*00`). */
-const MAX_AMOUNT_KEYS = 12;
-
 export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   readonly #request: PaymentRequest;
   readonly #config: DialogConfig;
@@ -46,25 +42,15 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   readonly #timers: DialogTimers;
   readonly #startedAt: number;
   readonly #capture: PaymentCapture;
+  readonly #collector: FieldCollector;
 
   #state: DialogState = 'start';
-  /** Errors at the field or menu being collected (reset when it is entered afresh). */
-  #errors = 0;
-  #amountKeys = '';
   #declines = 0;
   #charges = 0;
   #hungUpWhileProcessing = false;
   /** Agent-assisted: the agent's leg hung up (the caller is still on the call). */
   #agentGone = false;
   readonly #steps = new Set<PaymentStep>();
-  readonly #fieldErrors: { for: CaptureField; errorType: ErrorType }[] = [];
-  /** How the entry now being collected was given (reset when a field or menu is entered). */
-  #keyedHere = false;
-  #spokenHere = false;
-  /** The last input of this entry was spoken: a pause (end of utterance) ends the field. */
-  #lastSpoken = false;
-  #firstDigitTimer: TimerHandle | null = null;
-  #interDigitTimer: TimerHandle | null = null;
   #gatewayTimer: TimerHandle | null = null;
   #final: PaymentSessionResult | null = null;
   readonly #finished: Promise<PaymentSessionResult>;
@@ -78,6 +64,20 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#timers = options.timers;
     this.#startedAt = options.timers.now();
     this.#capture = new PaymentCapture(options.config);
+    this.#collector = new FieldCollector({
+      request: options.request,
+      config: options.config,
+      timers: options.timers,
+      capture: this.#capture,
+      host: {
+        state: () => this.#state,
+        go: (cause, to, prefix) => this.#go(cause, to, prefix),
+        submit: () => this.#submit('confirm'),
+        end: (ending) => this.#finish(ending),
+        fieldError: (field, attempt, errorType) => this.#emitStatus(field, attempt, errorType),
+        guard: (run) => this.#guard(run),
+      },
+    });
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
@@ -132,17 +132,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   /** A key press from the caller (merged across RFC 4733, in-band and SIP INFO by the integrator). */
   digit(input: DialogDigit | string): void {
     const d = typeof input === 'string' ? input : input.digit;
-    this.#guard(() => {
-      const info = STATES[this.#state];
-      const pressed = pressedKey(info.input, d);
-      if (pressed.kind === 'invalid-choice') return this.#inputError(null, ['invalid-choice']);
-      if (pressed.kind === 'ignored') return;
-      this.#clearInputTimers();
-      this.#keyedHere = true;
-      this.#lastSpoken = false;
-      if (info.input === 'menu') this.#menuKey(pressed.key);
-      else this.#fieldKey(pressed.key);
-    });
+    this.#guard(() => this.#collector.key(d));
   }
 
   /**
@@ -151,21 +141,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
    * field leaves the entry waiting.
    */
   spoken(input: SpokenInput): void {
-    this.#guard(() => {
-      const info = STATES[this.#state];
-      if (info.input === 'none' || this.#request.input === 'dtmf') return;
-      const key = spokenKey(this.#state, info.input, input, this.#keyed());
-      this.#clearInputTimers();
-      if (key === null) {
-        if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
-        else if (this.#keyed() > 0) this.#armInterDigit();
-        return;
-      }
-      this.#spokenHere = true;
-      this.#lastSpoken = true;
-      if (info.input === 'menu') this.#menuKey(key);
-      else this.#fieldKey(key);
-    });
+    this.#guard(() => this.#collector.spoken(input));
   }
 
   /**
@@ -173,20 +149,12 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
    * here, except a card number still shorter than any card (callers say it in groups, pausing).
    */
   endOfUtterance(): void {
-    this.#guard(() => {
-      if (STATES[this.#state].input !== 'digits' || !this.#lastSpoken || this.#keyed() === 0) return;
-      if (this.#state === 'card-number' && this.#capture.entry.length < MIN_PAN_LENGTH) return;
-      this.#clearInputTimers();
-      this.#fieldComplete();
-    });
+    this.#guard(() => this.#collector.endOfUtterance());
   }
 
   /** The current prompt has finished playing (or was cut by a key): the first-digit timer starts. */
   promptEnded(): void {
-    this.#guard(() => {
-      if (STATES[this.#state].input === 'none' || this.#keyed() > 0 || this.#firstDigitTimer !== null) return;
-      this.#firstDigitTimer = this.#timers.set(this.#config.timeouts.firstDigitMs, () => this.#timeout('first-digit'));
-    });
+    this.#guard(() => this.#collector.promptEnded());
   }
 
   /**
@@ -285,112 +253,6 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.removeAllListeners();
   }
 
-  // --- inputs -------------------------------------------------------------------------------
-
-  #menuKey(d: string): void {
-    const choice = menuChoice(this.#state, d, {
-      amountChangeable: amountChangeable(this.#request, this.#config),
-      needsSecurityCode: this.#capture.needsSecurityCode(),
-      amountState: amountState(this.#request, this.#config),
-    });
-    switch (choice.kind) {
-      case 'move':
-        return this.#go(choice.cause, choice.to);
-      case 'pay-balance':
-        this.#capture.amountMinor = this.#request.amountMinor;
-        return this.#go('pay-full', this.#next());
-      case 'submit':
-        return this.#submit('confirm');
-      case 'invalid':
-        return this.#inputError(null, ['invalid-choice']);
-    }
-  }
-
-  #fieldKey(d: string): void {
-    if (d === '*') return this.#star();
-    if (d === '#') return this.#fieldComplete();
-    const entry = this.#capture.entry;
-    if (this.#state === 'amount-entry') {
-      if (this.#amountKeys.length < MAX_AMOUNT_KEYS) this.#amountKeys += d;
-    } else entry.push(d);
-    const end = fieldEntryEnd(this.#state, entry, this.#capture.card?.securityCodeSize ?? null, this.#config);
-    if (end === 'complete') return this.#fieldComplete();
-    if (end === 'after-pause') {
-      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
-      return;
-    }
-    this.#armInterDigit();
-  }
-
-  #armInterDigit(): void {
-    this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
-  }
-
-  /** No key came within the completion pause after an entry that may be whole: it is. */
-  #pauseEnded(): void {
-    this.#guard(() => {
-      this.#interDigitTimer = null;
-      if (STATES[this.#state].input === 'digits') this.#fieldComplete();
-    });
-  }
-
-  /** `*`: the decimal point in an amount; else restart the entry; on an empty entry, leave (if configured). */
-  #star(): void {
-    if (this.#state === 'amount-entry' && this.#amountKeys !== '' && !this.#amountKeys.includes('*')) {
-      this.#amountKeys += '*';
-      this.#armInterDigit();
-      return;
-    }
-    if (this.#keyed() > 0 || !this.#config.starExits) return this.#go('restart', this.#state);
-    this.#finish({ cause: 'star-exit', result: 'caller-interrupted-with-star', reason: STATES[this.#state].field, route: 'return' });
-  }
-
-  /** The entry is over (`#`, its length, a pause): captured and on to the next field, or asked again. */
-  #fieldComplete(): void {
-    const check = checkField(this.#state, {
-      request: this.#request,
-      config: this.#config,
-      amountKeys: this.#amountKeys,
-      entry: this.#capture.entry,
-      codeSize: this.#capture.card?.securityCodeSize ?? null,
-      nowMs: this.#timers.now(),
-    });
-    if (check === null) return;
-    if (!check.ok) return this.#inputError(check.errorType, check.prompt);
-    this.#capture.accept(check.value);
-    this.#go('valid', this.#next());
-  }
-
-  #timeout(kind: 'first-digit' | 'inter-digit'): void {
-    this.#guard(() => {
-      if (kind === 'first-digit') this.#firstDigitTimer = null;
-      else this.#interDigitTimer = null;
-      if (STATES[this.#state].input === 'none') return;
-      this.#inputError('input-timeout', ['no-input']);
-    });
-  }
-
-  /** A validation error or timeout (errorType) or a wrong menu key (null): ask again or give up. */
-  #inputError(errorType: ErrorType | null, prompt: string[]): void {
-    this.#clearInputTimers();
-    this.#errors += 1;
-    const field = STATES[this.#state].field;
-    if (errorType !== null && field !== null) {
-      this.#fieldErrors.push({ for: field, errorType });
-      this.#emitStatus(field, this.#errors, errorType);
-    }
-    if (this.#errors >= this.#config.maxAttempts) {
-      return this.#finish({
-        cause: 'too-many-attempts',
-        result: 'too-many-failed-attempts',
-        reason: errorType ?? 'invalid-choice',
-        route: this.#config.results.tooManyFailedAttempts,
-        prompt: ['too-many-attempts'],
-      });
-    }
-    this.#go('retry', this.#state, prompt);
-  }
-
   // --- gateway ------------------------------------------------------------------------------
 
   #submit(cause: 'confirm' | 'complete'): void {
@@ -434,23 +296,14 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #go(cause: Cause, to: DialogState, prefix: string[] = []): void {
     const from = this.#state;
     if (!isAllowed(from, cause, to)) throw new Error(`no transition ${from} --${cause}--> ${to}`);
-    const captured = STATES[from].field;
-    if (cause === 'valid' && captured !== null && STATES[from].input === 'digits') this.#capture.noteInput(captured, this.#entryInput());
-    else if ((cause === 'pay-full' || cause === 'confirm') && captured !== null) this.#capture.noteInput(captured, this.#entryInput());
-    this.#keyedHere = false;
-    this.#spokenHere = false;
-    this.#lastSpoken = false;
-    this.#clearInputTimers();
-    if (cause !== 'retry') this.#errors = cause === 'restart' ? this.#errors : 0;
+    this.#collector.leave(from, cause);
     this.#state = to;
-    this.#amountKeys = '';
-    this.#capture.entry.clear();
     const info = STATES[to];
     if (info.step !== null) this.#steps.add(info.step);
     this.emit('transition', { from, on: cause, to });
     const prompt = statePrompt(to, this.#request, this.#config, this.#capture);
     this.emit('prompt', planOf([...prefix, ...prompt], to !== 'processing'));
-    if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#errors + 1, null);
+    if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#collector.attempt, null);
   }
 
   /** Ends the payment (once): the ending policy (session-ending.ts) decides the action and headers; the card buffers are zeroed before the result is given. */
@@ -458,7 +311,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     const from = this.#state;
     if (from === 'ended') return;
     if (!isAllowed(from, end.cause, 'ended')) throw new Error(`no transition ${from} --${end.cause}--> ended`);
-    this.#clearInputTimers();
+    this.#collector.stop();
     if (this.#gatewayTimer !== null) this.#timers.clear(this.#gatewayTimer);
     this.#gatewayTimer = null;
     this.#state = 'ended';
@@ -491,7 +344,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       stepsReached: PAYMENT_STEPS.filter((s) => this.#steps.has(s)),
       hangupStep: result === 'caller-hung-up' ? (end.hangupStep ?? null) : null,
       attempts: this.#charges,
-      fieldErrors: this.#fieldErrors.map((e) => ({ ...e })),
+      fieldErrors: this.#collector.fieldErrors,
       fieldInputs: capture.fieldInputs,
     };
     capture.wipe();
@@ -535,27 +388,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return STATES[this.#state].input === 'menu' || STATES[this.#state].input === 'digits';
   }
 
-  #keyed(): number {
-    return this.#state === 'amount-entry' ? this.#amountKeys.length : this.#capture.entry.length;
-  }
-
-  #next(): DialogState {
-    return nextState(this.#capture.missing(), amountState(this.#request, this.#config));
-  }
-
-  /** How the entry now being captured was given: keyed, spoken or both. */
-  #entryInput(): FieldInput {
-    return this.#keyedHere && this.#spokenHere ? 'dtmf speech' : this.#spokenHere ? 'speech' : 'dtmf';
-  }
-
   #emitStatus(field: CaptureField, attempt: number, errorType: ErrorType | null): void {
     this.emit('status', { sessionId: this.#request.sessionId, for: field, attempt, errorType, ...this.masked() });
-  }
-
-  #clearInputTimers(): void {
-    if (this.#firstDigitTimer !== null) this.#timers.clear(this.#firstDigitTimer);
-    if (this.#interDigitTimer !== null) this.#timers.clear(this.#interDigitTimer);
-    this.#firstDigitTimer = null;
-    this.#interDigitTimer = null;
   }
 }
