@@ -1,5 +1,5 @@
 // When a keyed field is over without `#`: the entry-ending policy, apart from collecting the keys
-// (payment-session.ts). Pure: the digits so far in, a verdict out; the session arms the pause.
+// (field-collector.ts). Pure: the digits so far in, a verdict out; the collector arms the pause.
 import { autoCompleteLength, checkCardNumber, MAX_PAN_LENGTH } from './card-checks.js';
 import type { DialogConfig } from './dialog-config.js';
 import type { DialogState } from './flow.js';

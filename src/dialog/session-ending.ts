@@ -19,7 +19,7 @@ export interface Ending {
   readonly cause: Cause;
   readonly result: PaymentResult;
   readonly reason: string | null;
-  /** Automated: where the caller goes for this result when an agent is configured (`agent`) or not. */
+  /** Automated: `agent` transfers the caller to agentUri (when set) with the context; `return` hands back to the IVR. */
   readonly route: FailureRoute;
   readonly transactionId?: string;
   readonly hangupStep?: PaymentStep | null;

@@ -1,6 +1,6 @@
 // What a PaymentSession tells the integrator: its events (prompts to play, masked progress, the
-// flow's moves, the action on the call, the result) and its answers to commands. Types only, so
-// that call control, the HTTP API and the widget name them without loading the session; every
+// flow's moves, the action on the call, the result) and its answers to commands. Types only: call
+// control, the HTTP API and the widget depend on these, not on the session's workings. Every
 // value is masked (card type and last four digits at most).
 import type { Transition } from './flow.js';
 import type { PromptPlan } from './prompts/compose.js';
