@@ -10,12 +10,13 @@ import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../m
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
 import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
-import { Dialog, parseCSeq, systemClock, type ClientTransaction, type SipClock, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
-import { CallLifetime, DEFAULT_LIFETIME, type LifetimeConfig, type RefreshOutcome } from './call-lifetime.js';
+import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
+import { CallLifetime, DEFAULT_LIFETIME, type RefreshOutcome } from './call-lifetime.js';
+import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
 import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
 import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
 import { Leg } from './leg.js';
-import { finalOutcome, type Upstream, type UpstreamOutcome } from './upstream-pool.js';
+import { finalOutcome, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
@@ -34,86 +35,6 @@ import {
   type SrtpPolicy,
 } from './sdp-offer-answer.js';
 import { hasOptionTag, retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
-
-export type CallState = 'trying' | 'early' | 'confirmed' | 'ending' | 'ended';
-export type CallMode = 'b2bua' | 'endpoint';
-export type CallEndReason =
-  | 'caller-hangup'
-  | 'agent-hangup'
-  | 'cancelled'
-  | 'rejected'
-  | 'no-answer'
-  | 'negotiation-failed'
-  | 'rtp-timeout'
-  | 'ack-timeout'
-  | 'transferred'
-  | 'drain'
-  | 'local'
-  | 'error'
-  /** sip.maxCallSeconds reached. */
-  | 'max-duration'
-  /** A leg on hold (or inactive) for rtp.holdTimeoutSeconds. */
-  | 'hold-timeout'
-  /** An RFC 4028 session timer ran out without a refresh (or a refresh got 408/481). */
-  | 'session-expired';
-
-/** One row of `GET /calls`. */
-export interface CallSummary {
-  readonly id: string;
-  readonly from: string;
-  readonly to: string;
-  readonly state: CallState;
-  readonly mode: CallMode;
-  readonly secure: boolean;
-  /** The caller leg's SIP Call-ID. */
-  readonly callerCallId: string;
-  /** The PBX leg as the PBX sees it (B2BUA mode, once the INVITE went out). */
-  readonly agent: { readonly callId: string; readonly from: string; readonly to: string } | null;
-  /** Epoch ms. */
-  readonly startedAt: number;
-  readonly answeredAt: number | null;
-}
-
-export type CallEvents = {
-  answer: [];
-  end: [CallEndReason];
-};
-
-/** What a Call needs from its manager. */
-export interface CallHost {
-  readonly stack: SipStack;
-  /** Our Contact (name-addr) on both legs. */
-  readonly contact: string;
-  /** SRTP towards the PBX (per leg, RFC 4568): mirror the caller by default. */
-  readonly agentSrtp: SrtpPolicy;
-  /** A leg's dialog is known under Call-ID and our tag: in-dialog requests reach it. */
-  register(call: Call, leg: LegName, callId: string, localTag: string): void;
-  ended(call: Call, reason: CallEndReason): void;
-  answered(call: Call): void;
-  /** Timers of the call (default systemClock) and its lifetime limits (default DEFAULT_LIFETIME). */
-  readonly clock?: SipClock;
-  readonly lifetime?: LifetimeConfig;
-  /** Something threw inside this call (it is being ended with `error`); for a log line and a counter. */
-  failed(call: Call, error: unknown): void;
-  /** RFC 3325: asserted identity from this source may be passed to the PBX. */
-  trustsIdentity(source: Destination): boolean;
-  /** A problem worth a log line (no SIP content, no card data). */
-  warn(message: string): void;
-  /** How long an upstream may take to send its first response before the next one is tried, ms. */
-  readonly inviteTimeoutMs: number;
-  /** One INVITE attempt's outcome at an upstream (health and metrics). */
-  upstreamOutcome(upstream: Upstream, outcome: UpstreamOutcome, retryAfterS: number | undefined): void;
-}
-
-/** One place the caller's INVITE may go: tried in order until one answers. */
-export interface UpstreamTarget {
-  readonly requestUri: string;
-  readonly destination: Destination;
-  /** For logs. */
-  readonly label: string;
-  /** The pool's upstream (health), absent for a route's fixed upstream. */
-  readonly upstream?: Upstream;
-}
 
 const SDP = 'application/sdp';
 /** Methods we take; sent in Allow (RFC 3261 §20.5). */
