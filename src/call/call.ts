@@ -7,13 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MediaError } from '../media/media-error.js';
 import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../media/media-session.js';
-import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
-import { isDtmfInfo } from '../sip/sip-info-filter.js';
-import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
 import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
 import { CallLifetime, DEFAULT_LIFETIME, type RefreshOutcome } from './call-lifetime.js';
+import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, inviteRetry, isSdp, relayedHeaders, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
-import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
+import { referToWithoutReservedHeaders } from './header-hygiene.js';
 import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
 import { Leg } from './leg.js';
 import { finalOutcome, type UpstreamOutcome } from './upstream-pool.js';
@@ -34,13 +32,8 @@ import {
   type SdpOrigin,
   type SrtpPolicy,
 } from './sdp-offer-answer.js';
-import { hasOptionTag, retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
+import { retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
-const SDP = 'application/sdp';
-/** Methods we take; sent in Allow (RFC 3261 §20.5). */
-export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, UPDATE';
-/** Headers relayed with in-dialog requests between legs. */
-const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
 const TRANSFER_TIMEOUT_MS = 32_000;
 /**
@@ -49,53 +42,6 @@ const TRANSFER_TIMEOUT_MS = 32_000;
  * flight may take the gateway timeout, 30 s by default).
  */
 const AGENT_GONE_GRACE_MS = 60_000;
-
-/** The caller's INVITE status when the call ends before it was answered. */
-function unansweredStatus(reason: CallEndReason): number {
-  switch (reason) {
-    case 'drain':
-      return 503;
-    case 'no-answer':
-      return 408;
-    case 'negotiation-failed':
-      return 488;
-    case 'error':
-      return 500;
-    case 'rtp-timeout':
-      return 408;
-    default:
-      return 480;
-  }
-}
-
-/** The replay module's SIP message shape, for the shared SIP INFO DTMF readers. */
-function captureView(req: SipRequest): CaptureSipMessage {
-  const headers = new Map<string, string[]>();
-  for (const f of req.headers.entries()) {
-    const list = headers.get(f.key) ?? [];
-    list.push(f.value);
-    headers.set(f.key, list);
-  }
-  return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
-}
-
-/** Whether a peer's Allow lists UPDATE (RFC 3311). */
-function allowsUpdate(m: SipRequest | SipResponse): boolean {
-  return m.headers.list('allow').some((v) => v.split(',').some((x) => x.trim().toUpperCase() === 'UPDATE'));
-}
-
-/** A From/To value without its tag (what an API shows). */
-function withoutTag(value: string): string {
-  return value.replace(/;\s*tag\s*=[^;]*/i, '');
-}
-
-function bodyText(m: SipRequest | SipResponse): string {
-  return m.body.toString('utf8');
-}
-
-function isSdp(m: SipRequest | SipResponse): boolean {
-  return m.body.length > 0 && (m.headers.get('content-type') ?? SDP).split(';')[0].trim().toLowerCase() === SDP;
-}
 
 interface MediaWithInfoDigits {
   /** A SIP INFO key; `atMs` its arrival (wall clock), for merging with the same key seen in the RTP. */
@@ -344,26 +290,23 @@ export class Call extends EventEmitter<CallEvents> {
   private tryUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer): void {
     const target = targets[index];
     const { requestUri, destination } = target;
-    const headers: Record<string, string | string[]> = headersForUpstream(this.invite.headers.entries(), this.host.trustsIdentity(this.source));
-    const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
-    headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
-    headers.allow = ALLOWED_METHODS;
-    // RFC 4028 §7.1: we ask the PBX for a session timer on its leg.
-    headers.supported = 'timer';
-    Object.assign(headers, uacRequestHeaders(this.sessionTimer));
-    // The PBX side (agent desktop, CTI) finds this call in the API by this id.
-    headers['x-toneguard-call-id'] = this.id;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
-    const fromUser = /<?sips?:([^@>;]+)@/.exec(this.from)?.[1];
-    const display = /^\s*("(?:[^"\\]|\\.)*")\s*</.exec(this.from)?.[1];
-    const localHost = local === undefined ? '127.0.0.1' : local.address.includes(':') ? `[${local.address}]` : local.address;
+    const fields = upstreamInvite({
+      invite: this.invite,
+      from: this.from,
+      callId: this.id,
+      identityTrusted: this.host.trustsIdentity(this.source),
+      sessionTimer: this.sessionTimer,
+      requestUri,
+      localAddress: local?.address,
+    });
     const req = this.host.stack.createRequest({
       method: 'INVITE',
       uri: requestUri,
-      from: `${display === undefined ? '' : `${display} `}<sip:${fromUser ?? 'anonymous'}@${localHost}>`, // a new tag is added
-      to: `<${requestUri.replace(/;.*$/, '')}>`,
+      from: fields.from, // a new tag is added
+      to: fields.to,
       contact: this.host.contact,
-      headers,
+      headers: fields.headers,
       body: this.sent('agent', relayed.sdp),
       contentType: SDP,
     });
@@ -450,12 +393,7 @@ export class Call extends EventEmitter<CallEvents> {
     const larger = retryAfterTooSmall(res, this.sessionTimer);
     if (larger === undefined) return undefined;
     this.retriedTooSmall = true;
-    const retry = { ...req, headers: req.headers.clone() };
-    retry.headers.delete('via');
-    const seq = (parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1) + 1;
-    retry.headers.set('cseq', `${seq} INVITE`);
-    for (const [name, value] of Object.entries(uacRequestHeaders(larger))) retry.headers.set(name, value);
-    return retry;
+    return inviteRetry(req, larger);
   }
 
   private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
@@ -770,11 +708,7 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     const other = from === 'caller' ? this.agent : this.caller;
-    const headers: Record<string, string> = {};
-    for (const name of RELAYED_HEADERS) {
-      const value = req.headers.get(name);
-      if (value !== undefined) headers[name] = value;
-    }
+    const headers = relayedHeaders(req);
     if (from === 'caller' && headers['refer-to'] !== undefined) {
       // The transferee's INVITE would carry these URI headers with toneguard's authority.
       const checked = referToWithoutReservedHeaders(headers['refer-to']);
@@ -797,10 +731,9 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private onInfo(from: LegName, req: SipRequest, tx: ServerTransaction): void {
-    const view = captureView(req);
-    if (from === 'caller' && isDtmfInfo(view)) {
-      const info = sipInfoDigit(view);
-      if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, Date.now());
+    if (from === 'caller') {
+      const digit = infoDigit(req);
+      if (digit !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(digit, Date.now());
     }
     if (this.mode === 'endpoint') {
       tx.respond(200);
@@ -820,9 +753,8 @@ export class Call extends EventEmitter<CallEvents> {
 
   private onTransferNotify(req: SipRequest, tx: ServerTransaction): void {
     tx.respond(200);
-    // message/sipfrag (RFC 3515 §2.4.5): the status line of the transferee's INVITE.
-    const status = Number(/^SIP\/2\.0\s+(\d{3})/.exec(bodyText(req).trim())?.[1]);
-    if (!Number.isInteger(status) || status < 200 || this.transferWaiter === undefined) return;
+    const status = sipfragFinalStatus(req);
+    if (status === undefined || this.transferWaiter === undefined) return;
     this.finishTransfer(status < 300);
   }
 
