@@ -5,11 +5,11 @@
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { MediaError } from '../media/media-error.js';
-import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../media/media-session.js';
+import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
 import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
 import { CallLifetime, DEFAULT_LIFETIME, type RefreshOutcome } from './call-lifetime.js';
 import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, inviteRetry, isSdp, relayedHeaders, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
 import { referToWithoutReservedHeaders } from './header-hygiene.js';
 import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
@@ -18,20 +18,7 @@ import { finalOutcome, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
-import {
-  acceptAnswer,
-  answerAsEndpoint,
-  ENDPOINT_CODECS,
-  localOffer,
-  newSdesKey,
-  relayAnswer,
-  relayOffer,
-  SdpError,
-  type RelayedAnswer,
-  type RelayedOffer,
-  type SdpOrigin,
-  type SrtpPolicy,
-} from './sdp-offer-answer.js';
+import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
 import { retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
@@ -72,10 +59,7 @@ export class Call extends EventEmitter<CallEvents> {
   endedAt: number | null = null;
   endReason: CallEndReason | null = null;
   private stateValue: CallState = 'trying';
-  private readonly origins: Record<LegName, SdpOrigin>;
-  private readonly keys: Record<LegName, string> = { caller: newSdesKey(), agent: newSdesKey() };
-  private readonly srtpOn: Record<LegName, boolean> = { caller: false, agent: false };
-  private negotiating = false;
+  private readonly negotiation: CallNegotiation;
   private agentInvite: ClientTransaction | undefined;
   private earlyAnswer: { readonly pbxBody: string; readonly result: RelayedAnswer } | undefined;
   private transferWaiter: ((ok: boolean) => void) | undefined;
@@ -86,7 +70,6 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly sessionTimer: SessionTimerConfig;
   /** The session timer the caller's INVITE asked for (RFC 4028 §9), answered in our 2xx. */
   private readonly callerTimer: UasDecision;
-  private readonly lastSdp: Record<LegName, string | undefined> = { caller: undefined, agent: undefined };
   /** Whether each peer takes UPDATE (its Allow), the cheaper session refresh (RFC 4028 §7.4). */
   private readonly allowsUpdate: Record<LegName, boolean> = { caller: false, agent: false };
   /** Our initial INVITE to the PBX was already retried after a 422 (§7.4: once). */
@@ -120,8 +103,6 @@ export class Call extends EventEmitter<CallEvents> {
     this.startedAt = Date.now();
     this.caller = new Leg('caller', host.stack, source);
     this.agent = new Leg('agent', host.stack, source);
-    const sessionId = String(Math.floor(Math.random() * 2 ** 31));
-    this.origins = { caller: { id: sessionId, version: 1 }, agent: { id: String(Number(sessionId) + 1), version: 1 } };
     const lifetime = host.lifetime ?? DEFAULT_LIFETIME;
     this.sessionTimer = lifetime.sessionTimer;
     this.callerTimer = uasDecide(invite, this.sessionTimer);
@@ -131,6 +112,7 @@ export class Call extends EventEmitter<CallEvents> {
       end: (reason) => this.close(reason),
       refresh: (leg, interval) => this.refreshSession(leg, interval),
     });
+    this.negotiation = new CallNegotiation(media, this.lifetime, host.agentSrtp);
     media.on('rtp-timeout', this.onRtpTimeout);
     media.on('failure', this.onMediaFailure);
     inviteTx.on(
@@ -213,44 +195,6 @@ export class Call extends EventEmitter<CallEvents> {
     };
   }
 
-  private nextOrigin(leg: LegName): SdpOrigin {
-    const o = this.origins[leg];
-    this.origins[leg] = { id: o.id, version: o.version + 1 };
-    return this.origins[leg];
-  }
-
-  private srtpPolicy(leg: LegName): SrtpPolicy {
-    if (this.srtpOn[leg]) return 'always';
-    return leg === 'agent' ? this.host.agentSrtp : 'never';
-  }
-
-  private applyMedia(offerLeg: LegName, result: RelayedAnswer): void {
-    const answerLeg: LegName = offerLeg === 'caller' ? 'agent' : 'caller';
-    this.configureMedia(offerLeg, result.offerLeg);
-    this.configureMedia(answerLeg, result.answerLeg);
-    this.srtpOn[offerLeg] = result.offerLeg.srtp !== null;
-    this.srtpOn[answerLeg] = result.answerLeg.srtp !== null;
-  }
-
-  /** Every negotiation result goes through here: the media plane, and the hold clock. */
-  private configureMedia(leg: LegName, config: LegMediaConfig): void {
-    try {
-      this.media.configure(leg, config);
-    } catch (error) {
-      // What the media plane refuses up front (e.g. Opus for a call in a media worker) is an
-      // offer we cannot carry: 488, the call goes on as it was.
-      if (error instanceof MediaError && error.code === 'EOPTIONS') throw new SdpError('sdp-media-unsupported', error.message);
-      throw error;
-    }
-    this.lifetime.mediaConfigured(leg, config);
-  }
-
-  /** Remembers the SDP we last sent on a leg (a session refresh by re-INVITE repeats it, RFC 4028 §7.4). */
-  private sent(leg: LegName, sdp: string): string {
-    this.lastSdp[leg] = sdp;
-    return sdp;
-  }
-
   private callerDialog(): Dialog | undefined {
     if (this.caller.dialog === undefined) {
       this.caller.dialog = Dialog.fromUasRequest(this.invite, this.inviteTx.toTag, this.host.contact, 'early');
@@ -270,8 +214,14 @@ export class Call extends EventEmitter<CallEvents> {
     try {
       relayed =
         offer === undefined
-          ? localOffer({ local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.host.agentSrtp === 'always' })
-          : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
+          ? localOffer({ local: this.media.local('agent'), origin: this.negotiation.origin('agent'), localKeyBase64: this.negotiation.key('agent'), srtp: this.host.agentSrtp === 'always' })
+          : relayOffer({
+              offer,
+              local: this.media.local('agent'),
+              origin: this.negotiation.origin('agent'),
+              localKeyBase64: this.negotiation.key('agent'),
+              srtp: this.negotiation.srtpPolicy('agent'),
+            });
     } catch (error) {
       if (error instanceof SdpError) {
         this.refuseOffer(error.code);
@@ -307,7 +257,7 @@ export class Call extends EventEmitter<CallEvents> {
       to: fields.to,
       contact: this.host.contact,
       headers: fields.headers,
-      body: this.sent('agent', relayed.sdp),
+      body: this.negotiation.sent('agent', relayed.sdp),
       contentType: SDP,
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
@@ -403,8 +353,8 @@ export class Call extends EventEmitter<CallEvents> {
     const answer = parseSdpDescription(pbxBody);
     if (answer === undefined || offer === undefined) return undefined;
     try {
-      const origin = this.earlyAnswer === undefined ? this.origins.caller : this.nextOrigin('caller');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: this.keys.caller });
+      const origin = this.earlyAnswer === undefined ? this.negotiation.origin('caller') : this.negotiation.nextOrigin('caller');
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: this.negotiation.key('caller') });
       this.earlyAnswer = { pbxBody, result };
       return result;
     } catch (error) {
@@ -422,8 +372,8 @@ export class Call extends EventEmitter<CallEvents> {
       // Early media (RFC 3960 gateway model): the 18x SDP is the PBX's answer; media starts now.
       const result = this.negotiateInitial(offer, relayed, res);
       if (result !== undefined) {
-        this.applyMedia('caller', result);
-        this.inviteTx.respond(res.status, res.reason, { body: this.sent('caller', result.sdp), contentType: SDP, headers: { contact: this.host.contact } });
+        this.negotiation.apply('caller', result);
+        this.inviteTx.respond(res.status, res.reason, { body: this.negotiation.sent('caller', result.sdp), contentType: SDP, headers: { contact: this.host.contact } });
         return;
       }
     }
@@ -464,10 +414,10 @@ export class Call extends EventEmitter<CallEvents> {
       this.refuseOffer(this.sdpFailure ?? 'sdp-answer-invalid');
       return;
     }
-    this.applyMedia('caller', result);
+    this.negotiation.apply('caller', result);
     const callerDialog = this.callerDialog();
     if (callerDialog !== undefined) callerDialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.sent('caller', result.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', result.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
@@ -483,17 +433,17 @@ export class Call extends EventEmitter<CallEvents> {
       this.refuseOffer(error.code);
       return;
     }
-    this.configureMedia('agent', agentConfig);
-    this.srtpOn.agent = agentConfig.srtp !== null;
+    this.negotiation.configure('agent', agentConfig);
+    this.negotiation.srtpAgreed('agent', agentConfig);
     this.offerCallerInOk([agentConfig.codec]);
   }
 
   private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
-    const offer = localOffer({ local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller, srtp: false, codecs });
+    const offer = localOffer({ local: this.media.local('caller'), origin: this.negotiation.origin('caller'), localKeyBase64: this.negotiation.key('caller'), srtp: false, codecs });
     this.offerInOk = offer;
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
@@ -506,7 +456,7 @@ export class Call extends EventEmitter<CallEvents> {
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
       const config = acceptAnswer(offer, answer, this.mode, 'caller');
-      this.configureMedia('caller', config);
+      this.negotiation.configure('caller', config);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.close('negotiation-failed');
@@ -540,17 +490,17 @@ export class Call extends EventEmitter<CallEvents> {
     }
     let answer;
     try {
-      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller });
+      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.negotiation.origin('caller'), localKeyBase64: this.negotiation.key('caller') });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.refuseOffer(error.code);
       return false;
     }
-    this.configureMedia('caller', answer.config);
-    this.srtpOn.caller = answer.config.srtp !== null;
+    this.negotiation.configure('caller', answer.config);
+    this.negotiation.srtpAgreed('caller', answer.config);
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
     return true;
   }
@@ -746,7 +696,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
   private guard(work: Promise<void>, tx: ServerTransaction): void {
     work.catch((error: unknown) => {
-      this.negotiating = false;
+      this.negotiation.relaying = false;
       this.fail(error, tx);
     });
   }
@@ -768,31 +718,31 @@ export class Call extends EventEmitter<CallEvents> {
     const okHeaders = { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders };
     if (this.mode === 'endpoint') {
       try {
-        const answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.nextOrigin('caller'), localKeyBase64: this.keys.caller });
-        this.configureMedia('caller', answer.config);
-        tx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: okHeaders });
+        const answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.negotiation.nextOrigin('caller'), localKeyBase64: this.negotiation.key('caller') });
+        this.negotiation.configure('caller', answer.config);
+        tx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: okHeaders });
       } catch (error) {
         if (!(error instanceof SdpError)) throw error;
         tx.respond(488, undefined, notAcceptable(error.code));
       }
       return;
     }
-    if (this.negotiating || this.stateValue !== 'confirmed') {
+    if (this.negotiation.relaying || this.stateValue !== 'confirmed') {
       tx.respond(491); // RFC 3261 §14.2: glare
       return;
     }
     const to: LegName = from === 'caller' ? 'agent' : 'caller';
     let relayed: RelayedOffer;
     try {
-      relayed = relayOffer({ offer, local: this.media.local(to), origin: this.nextOrigin(to), localKeyBase64: this.keys[to], srtp: this.srtpPolicy(to) });
+      relayed = relayOffer({ offer, local: this.media.local(to), origin: this.negotiation.nextOrigin(to), localKeyBase64: this.negotiation.key(to), srtp: this.negotiation.srtpPolicy(to) });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       tx.respond(488, undefined, notAcceptable(error.code));
       return;
     }
-    this.negotiating = true;
-    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: this.sent(to, relayed.sdp), contentType: SDP });
-    this.negotiating = false;
+    this.negotiation.relaying = true;
+    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: this.negotiation.sent(to, relayed.sdp), contentType: SDP });
+    this.negotiation.relaying = false;
     if (this.finished) {
       tx.respond(481); // the call ended (a BYE crossed the re-INVITE): its media is gone
       return;
@@ -809,9 +759,9 @@ export class Call extends EventEmitter<CallEvents> {
     const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from], offerLeg: from });
-      this.applyMedia(from, result);
-      tx.respond(200, undefined, { body: this.sent(from, result.sdp), contentType: SDP, headers: okHeaders });
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.negotiation.nextOrigin(from), localKeyBase64: this.negotiation.key(from), offerLeg: from });
+      this.negotiation.apply(from, result);
+      tx.respond(200, undefined, { body: this.negotiation.sent(from, result.sdp), contentType: SDP, headers: okHeaders });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       tx.respond(488, undefined, notAcceptable(error.code));
@@ -826,9 +776,9 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.stateValue !== 'confirmed') return { kind: 'failed', fatal: false };
     const leg = legName === 'caller' ? this.caller : this.agent;
     const headers = { supported: 'timer', ...uacRequestHeaders(this.sessionTimer, interval) };
-    const sdp = this.lastSdp[legName];
+    const sdp = this.negotiation.lastSent(legName);
     const useInvite = !this.allowsUpdate[legName] && sdp !== undefined;
-    if (useInvite && this.negotiating) return { kind: 'failed', fatal: false }; // a relayed re-INVITE is in flight: it refreshes too
+    if (useInvite && this.negotiation.relaying) return { kind: 'failed', fatal: false }; // a relayed re-INVITE is in flight: it refreshes too
     const res = await leg.request(useInvite ? 'INVITE' : 'UPDATE', useInvite ? { headers, body: sdp, contentType: SDP } : { headers });
     if (res === undefined || res.status === 408 || res.status === 481) return { kind: 'failed', fatal: true };
     if (res.status >= 300) return { kind: 'failed', fatal: false };
