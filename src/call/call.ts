@@ -6,20 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
-import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
+import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
 import { CallLifetime, DEFAULT_LIFETIME, type RefreshOutcome } from './call-lifetime.js';
-import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, inviteRetry, isSdp, relayedHeaders, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, relayedHeaders, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
 import { referToWithoutReservedHeaders } from './header-hygiene.js';
 import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
 import { Leg } from './leg.js';
-import { finalOutcome, type UpstreamOutcome } from './upstream-pool.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
-import { retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
+import { uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
+import { UpstreamDial } from './upstream-dial.js';
 
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
 const TRANSFER_TIMEOUT_MS = 32_000;
@@ -60,7 +60,8 @@ export class Call extends EventEmitter<CallEvents> {
   endReason: CallEndReason | null = null;
   private stateValue: CallState = 'trying';
   private readonly negotiation: CallNegotiation;
-  private agentInvite: ClientTransaction | undefined;
+  /** The caller's INVITE towards the PBX (B2BUA), once started. */
+  private dial: UpstreamDial | undefined;
   private earlyAnswer: { readonly pbxBody: string; readonly result: RelayedAnswer } | undefined;
   private transferWaiter: ((ok: boolean) => void) | undefined;
   /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
@@ -72,8 +73,6 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly callerTimer: UasDecision;
   /** Whether each peer takes UPDATE (its Allow), the cheaper session refresh (RFC 4028 §7.4). */
   private readonly allowsUpdate: Record<LegName, boolean> = { caller: false, agent: false };
-  /** Our initial INVITE to the PBX was already retried after a 422 (§7.4: once). */
-  private retriedTooSmall = false;
   /** Why the last SDP could not be negotiated (the Warning of the 488 that ends the call). */
   private sdpFailure: SdpErrorCode | undefined;
   /** Set while a payment runs on the call: an agent's BYE then ends only the agent leg and calls it. */
@@ -210,18 +209,13 @@ export class Call extends EventEmitter<CallEvents> {
    * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
    */
   startB2bua(targets: readonly UpstreamTarget[], offer: SdpDescription | undefined): void {
+    const sdp = this.negotiation;
     let relayed: RelayedOffer;
     try {
       relayed =
         offer === undefined
-          ? localOffer({ local: this.media.local('agent'), origin: this.negotiation.origin('agent'), localKeyBase64: this.negotiation.key('agent'), srtp: this.host.agentSrtp === 'always' })
-          : relayOffer({
-              offer,
-              local: this.media.local('agent'),
-              origin: this.negotiation.origin('agent'),
-              localKeyBase64: this.negotiation.key('agent'),
-              srtp: this.negotiation.srtpPolicy('agent'),
-            });
+          ? localOffer({ local: this.media.local('agent'), origin: sdp.origin('agent'), localKeyBase64: sdp.key('agent'), srtp: this.host.agentSrtp === 'always' })
+          : relayOffer({ offer, local: this.media.local('agent'), origin: sdp.origin('agent'), localKeyBase64: sdp.key('agent'), srtp: sdp.srtpPolicy('agent') });
     } catch (error) {
       if (error instanceof SdpError) {
         this.refuseOffer(error.code);
@@ -229,16 +223,29 @@ export class Call extends EventEmitter<CallEvents> {
       }
       throw error;
     }
-    this.tryUpstream(targets, 0, offer, relayed);
+    const host = this.host;
+    this.dial = new UpstreamDial(
+      {
+        stack: host.stack,
+        inviteTimeoutMs: host.inviteTimeoutMs,
+        sessionTimer: this.sessionTimer,
+        invite: (target) => this.agentInvite(target, relayed),
+        mayFailOver: () => this.stateValue === 'trying',
+        finished: () => this.finished,
+        provisional: (res) => this.onAgentProvisional(offer, relayed, res),
+        final: (req, ctx, destination, res) => this.onAgentFinal(req, ctx, destination, offer, relayed, res),
+        exhausted: (reason) => this.end(reason, 'agent'),
+        upstreamOutcome: (upstream, outcome, retryAfterS) => host.upstreamOutcome(upstream, outcome, retryAfterS),
+        warn: (message) => host.warn(message),
+        contained: (handler) => this.contained(handler),
+      },
+      targets,
+    );
+    this.dial.start();
   }
 
-  /**
-   * One INVITE towards `targets[index]`. No answer at all within the host's inviteTimeoutMs, a
-   * timeout, a transport error, 408 or 5xx move on to the next target while the caller has heard
-   * nothing but 100 Trying (after a 18x the caller's call belongs to that PBX).
-   */
-  private tryUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer): void {
-    const target = targets[index];
+  /** Our INVITE towards one target: a new agent dialog (Call-ID, From tag) known to the manager. */
+  private agentInvite(target: UpstreamTarget, relayed: RelayedOffer): SipRequest {
     const { requestUri, destination } = target;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
     const fields = upstreamInvite({
@@ -265,85 +272,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.agentLeg = { callId: agentCallId, from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') };
     this.host.register(this, 'agent', agentCallId, fromTag);
     this.agent.peerAddress = destination.address;
-    this.sendToUpstream(targets, index, offer, relayed, req);
-  }
-
-  private sendToUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer, req: SipRequest): void {
-    const target = targets[index];
-    const { destination } = target;
-    const ctx = this.host.stack.request(req, destination);
-    this.agentInvite = ctx;
-    const current = (): boolean => this.agentInvite === ctx;
-    let heard = false;
-    const failed = (outcome: UpstreamOutcome, res?: SipResponse): boolean => {
-      clearTimeout(firstAnswer);
-      if (!current()) return true;
-      const retryAfter = Number.parseInt(res?.headers.get('retry-after') ?? '', 10);
-      if (target.upstream !== undefined) this.host.upstreamOutcome(target.upstream, outcome, Number.isFinite(retryAfter) ? retryAfter : undefined);
-      if (this.stateValue !== 'trying' || index + 1 >= targets.length) return false;
-      this.host.warn(`upstream ${target.label} failed (${outcome}); trying ${targets[index + 1].label}`);
-      this.tryUpstream(targets, index + 1, offer, relayed);
-      return true;
-    };
-    const firstAnswer = setTimeout(
-      this.contained(() => {
-        if (heard || !current()) return;
-        ctx.cancel();
-        if (!failed('timeout')) this.end('no-answer', 'agent');
-      }),
-      this.host.inviteTimeoutMs,
-    );
-    firstAnswer.unref();
-    ctx.on(
-      'provisional',
-      this.contained((res: SipResponse) => {
-        heard = true;
-        clearTimeout(firstAnswer);
-        if (current()) this.onAgentProvisional(offer, relayed, res);
-      }),
-    );
-    ctx.on(
-      'final',
-      this.contained((res: SipResponse) => {
-        heard = true;
-        clearTimeout(firstAnswer);
-        if (!current()) {
-          // An upstream we gave up on answered after all: end that dialog (ACK and BYE).
-          if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-          return;
-        }
-        const retry = this.retryTooSmall(req, res);
-        if (retry !== undefined) {
-          this.sendToUpstream(targets, index, offer, relayed, retry);
-          return;
-        }
-        const outcome = finalOutcome(res.status);
-        if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
-        if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
-        this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-      }),
-    );
-    ctx.on(
-      'timeout',
-      this.contained(() => {
-        if (!failed('timeout')) this.end('no-answer', 'agent');
-      }),
-    );
-    ctx.on(
-      'transportError',
-      this.contained(() => {
-        if (!failed('transport-error')) this.end('error', 'agent');
-      }),
-    );
-  }
-
-  /** RFC 4028 §7.4: after a 422, once more with the PBX's Min-SE, same Call-ID and From tag, next CSeq. */
-  private retryTooSmall(req: SipRequest, res: SipResponse): SipRequest | undefined {
-    if (res.status !== 422 || this.retriedTooSmall || this.stateValue === 'ending' || this.stateValue === 'ended') return undefined;
-    const larger = retryAfterTooSmall(res, this.sessionTimer);
-    if (larger === undefined) return undefined;
-    this.retriedTooSmall = true;
-    return inviteRetry(req, larger);
+    return req;
   }
 
   private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
@@ -395,7 +324,7 @@ export class Call extends EventEmitter<CallEvents> {
     const seq = parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1;
     const hop = dialog.nextHop(destination.transport) ?? destination;
     ctx.ack(dialog.createAck(seq), hop);
-    if (this.agent.dialog !== undefined || this.agentInvite !== ctx || this.stateValue === 'ending' || this.stateValue === 'ended') {
+    if (this.agent.dialog !== undefined || this.dial?.isCurrent(ctx) !== true || this.stateValue === 'ending' || this.stateValue === 'ended') {
       // A second 2xx (forking, RFC 3261 §13.2.2.4) or an answer after the caller left: end that dialog.
       const stray = new Leg('agent', this.host.stack, destination);
       stray.dialog = dialog;
@@ -806,7 +735,7 @@ export class Call extends EventEmitter<CallEvents> {
       } else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
       if (this.mode === 'b2bua' && from !== 'agent') {
         if (this.agent.dialog !== undefined) void this.agent.request('BYE');
-        else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+        else this.dial?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
       }
       if (this.transferWaiter !== undefined) this.finishTransfer(false);
     } finally {
