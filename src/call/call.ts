@@ -8,11 +8,10 @@ import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
 import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
 import { CallLifetime, DEFAULT_LIFETIME, type RefreshOutcome } from './call-lifetime.js';
-import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, relayedHeaders, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
-import { referToWithoutReservedHeaders } from './header-hygiene.js';
-import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
+import { relayInDialog } from './in-dialog-relay.js';
 import { Leg } from './leg.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
@@ -561,52 +560,22 @@ export class Call extends EventEmitter<CallEvents> {
         return;
       case 'NOTIFY':
         if (this.mode === 'endpoint') this.onTransferNotify(req, tx);
-        else this.guard(this.relay(legName, req, tx), tx);
+        else this.relay(legName, req, tx);
         return;
       case 'REFER':
       case 'MESSAGE':
         if (this.mode === 'endpoint') tx.respond(603);
-        else this.guard(this.relay(legName, req, tx), tx);
+        else this.relay(legName, req, tx);
         return;
       default:
         tx.respond(501, undefined, { headers: { allow: ALLOWED_METHODS } });
     }
   }
 
-  /**
-   * Relays an in-dialog request into the other leg and its final response back (REFER for blind
-   * transfer by the PBX reaches the caller side with the same Refer-To; its NOTIFYs come back
-   * the same way).
-   */
-  private async relay(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
-    const verdict = relayVerdict(from, req.method, this.media.secure);
-    if (verdict.action === 'absorb') {
-      // The content type only: the body may be card digits.
-      this.host.warn(`secure mode: caller ${req.method} (${loggableContentType(req.headers.get('content-type'))}) answered ${verdict.status} here, not relayed`);
-      tx.respond(verdict.status);
-      return;
-    }
-    const other = from === 'caller' ? this.agent : this.caller;
-    const headers = relayedHeaders(req);
-    if (from === 'caller' && headers['refer-to'] !== undefined) {
-      // The transferee's INVITE would carry these URI headers with toneguard's authority.
-      const checked = referToWithoutReservedHeaders(headers['refer-to']);
-      if (!checked.ok) {
-        this.host.warn(`caller REFER refused: ${checked.reason}`);
-        tx.respond(403);
-        return;
-      }
-      if (checked.stripped > 0) this.host.warn(`caller REFER: ${checked.stripped} reserved URI header(s) removed from Refer-To`);
-      headers['refer-to'] = checked.value;
-    }
-    const contentType = req.headers.get('content-type');
-    const res = await other.request(req.method, { headers, body: req.body.length > 0 ? req.body : undefined, contentType: req.body.length > 0 ? contentType : undefined });
-    if (res === undefined) {
-      tx.respond(408);
-      return;
-    }
-    const resType = res.headers.get('content-type');
-    tx.respond(res.status, res.reason, res.body.length > 0 && resType !== undefined ? { body: res.body, contentType: resType } : undefined);
+  /** Into the other leg (in-dialog-relay.ts), under secure mode as it is now. */
+  private relay(from: LegName, req: SipRequest, tx: ServerTransaction): void {
+    const to = from === 'caller' ? this.agent : this.caller;
+    this.guard(relayInDialog(req, tx, { from, to, secure: this.media.secure, warn: (message) => this.host.warn(message) }), tx);
   }
 
   private onInfo(from: LegName, req: SipRequest, tx: ServerTransaction): void {
@@ -619,7 +588,7 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     // Secure mode: relay() answers it here whatever its content type (fail closed).
-    this.guard(this.relay(from, req, tx), tx);
+    this.relay(from, req, tx);
   }
 
   /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
