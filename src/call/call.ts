@@ -3,11 +3,19 @@
 // media plane B2BUA"): each leg is its own dialog with its own Call-ID, tags and CSeq; SDP is
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
+//
+// This file is the call's state machine and the one owner of its lifetime: the INVITE from the
+// caller to the caller's 2xx/ACK, the in-dialog requests routed to their handlers, and the end
+// that cascades to everything the call holds. The parts live beside it: call-types.ts (the
+// contract with the manager), call-messages.ts (the SIP messages, pure), call-negotiation.ts
+// (per-leg SDP state), upstream-dial.ts (the INVITE to the PBX and its failover),
+// session-modification.ts (re-INVITE, UPDATE, session refresh), in-dialog-relay.ts (requests
+// crossing between the legs), call-lifetime.ts (the clocks that end a call).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
 import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
-import { CallLifetime, DEFAULT_LIFETIME, type RefreshOutcome } from './call-lifetime.js';
+import { CallLifetime, DEFAULT_LIFETIME } from './call-lifetime.js';
 import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
@@ -17,7 +25,8 @@ import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } fro
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
-import { uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
+import { onSessionModification, refreshSession, type ModifiableCall } from './session-modification.js';
+import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 import { UpstreamDial } from './upstream-dial.js';
 
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
@@ -77,6 +86,8 @@ export class Call extends EventEmitter<CallEvents> {
   /** Set while a payment runs on the call: an agent's BYE then ends only the agent leg and calls it. */
   private onAgentHangup: (() => void) | null = null;
   private agentGoneTimer: NodeJS.Timeout | undefined;
+  /** This call as session-modification.ts sees it. */
+  private readonly modifiable: ModifiableCall;
   private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
   private readonly onMediaFailure = (error: unknown): void => this.fail(error);
 
@@ -108,9 +119,10 @@ export class Call extends EventEmitter<CallEvents> {
     this.lifetime = new CallLifetime(lifetime, {
       clock: host.clock ?? systemClock,
       end: (reason) => this.close(reason),
-      refresh: (leg, interval) => this.refreshSession(leg, interval),
+      refresh: (leg, interval) => refreshSession(this.modifiable, leg, interval),
     });
     this.negotiation = new CallNegotiation(media, this.lifetime, host.agentSrtp);
+    this.modifiable = this.modifiableView();
     media.on('rtp-timeout', this.onRtpTimeout);
     media.on('failure', this.onMediaFailure);
     inviteTx.on(
@@ -154,6 +166,14 @@ export class Call extends EventEmitter<CallEvents> {
     }
   }
 
+  /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
+  private guard(work: Promise<void>, tx: ServerTransaction): void {
+    work.catch((error: unknown) => {
+      this.negotiation.relaying = false;
+      this.fail(error, tx);
+    });
+  }
+
   /** 488 with a Warning naming what we cannot carry (RFC 3261 §20.43), and the call ends. */
   private refuseOffer(code: SdpErrorCode): void {
     this.sdpFailure = code;
@@ -190,6 +210,30 @@ export class Call extends EventEmitter<CallEvents> {
       agent: this.agentLeg,
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,
+    };
+  }
+
+  /** The view session-modification.ts works on: live state, the call's own parts. */
+  private modifiableView(): ModifiableCall {
+    const call = this;
+    return {
+      mode: this.mode,
+      get state(): CallState {
+        return call.stateValue;
+      },
+      get finished(): boolean {
+        return call.finished;
+      },
+      get contact(): string {
+        return call.host.contact;
+      },
+      media: this.media,
+      negotiation: this.negotiation,
+      lifetime: this.lifetime,
+      sessionTimer: this.sessionTimer,
+      leg: (name) => (name === 'caller' ? this.caller : this.agent),
+      allowsUpdate: (leg) => this.allowsUpdate[leg],
+      guard: (work, tx) => this.guard(work, tx),
     };
   }
 
@@ -281,8 +325,9 @@ export class Call extends EventEmitter<CallEvents> {
     const answer = parseSdpDescription(pbxBody);
     if (answer === undefined || offer === undefined) return undefined;
     try {
-      const origin = this.earlyAnswer === undefined ? this.negotiation.origin('caller') : this.negotiation.nextOrigin('caller');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: this.negotiation.key('caller') });
+      const sdp = this.negotiation;
+      const origin = this.earlyAnswer === undefined ? sdp.origin('caller') : sdp.nextOrigin('caller');
+      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: sdp.key('caller') });
       this.earlyAnswer = { pbxBody, result };
       return result;
     } catch (error) {
@@ -367,11 +412,12 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
-    const offer = localOffer({ local: this.media.local('caller'), origin: this.negotiation.origin('caller'), localKeyBase64: this.negotiation.key('caller'), srtp: false, codecs });
+    const sdp = this.negotiation;
+    const offer = localOffer({ local: this.media.local('caller'), origin: sdp.origin('caller'), localKeyBase64: sdp.key('caller'), srtp: false, codecs });
     this.offerInOk = offer;
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: sdp.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
@@ -416,19 +462,20 @@ export class Call extends EventEmitter<CallEvents> {
       this.offerCallerInOk(ENDPOINT_CODECS);
       return true;
     }
+    const sdp = this.negotiation;
     let answer;
     try {
-      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.negotiation.origin('caller'), localKeyBase64: this.negotiation.key('caller') });
+      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: sdp.origin('caller'), localKeyBase64: sdp.key('caller') });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.refuseOffer(error.code);
       return false;
     }
-    this.negotiation.configure('caller', answer.config);
-    this.negotiation.srtpAgreed('caller', answer.config);
+    sdp.configure('caller', answer.config);
+    sdp.srtpAgreed('caller', answer.config);
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: sdp.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
     return true;
   }
@@ -536,22 +583,9 @@ export class Call extends EventEmitter<CallEvents> {
         this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
         return;
       case 'INVITE':
-      case 'UPDATE': {
-        // RFC 4028 §9: a re-INVITE or UPDATE is a session refresh, and may renegotiate the timer.
-        const timer = uasDecide(req, this.sessionTimer);
-        if (timer.kind === 'too-small') {
-          tx.respond(422, 'Session Interval Too Small', { headers: { 'min-se': String(timer.minSeS) } });
-          return;
-        }
-        this.lifetime.peerRefreshed(legName, timer.kind === 'timer' ? timer.interval : undefined);
-        const timerHeaders = { supported: 'timer', ...(timer.kind === 'timer' ? timer.headers : {}) };
-        if (req.method === 'UPDATE' && !isSdp(req)) {
-          tx.respond(200, undefined, { headers: { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders } });
-          return;
-        }
-        this.guard(this.onReinvite(legName, req, tx, timerHeaders), tx);
+      case 'UPDATE':
+        onSessionModification(this.modifiable, legName, req, tx);
         return;
-      }
       case 'OPTIONS':
         tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: SDP } });
         return;
@@ -591,96 +625,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.relay(from, req, tx);
   }
 
-  /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
-  private guard(work: Promise<void>, tx: ServerTransaction): void {
-    work.catch((error: unknown) => {
-      this.negotiation.relaying = false;
-      this.fail(error, tx);
-    });
-  }
-
   private onTransferNotify(req: SipRequest, tx: ServerTransaction): void {
     tx.respond(200);
     const status = sipfragFinalStatus(req);
     if (status === undefined || this.transferWaiter === undefined) return;
     this.finishTransfer(status < 300);
-  }
-
-  private async onReinvite(from: LegName, req: SipRequest, tx: ServerTransaction, timerHeaders: Record<string, string>): Promise<void> {
-    const offer = isSdp(req) ? parseSdpDescription(bodyText(req)) : undefined;
-    if (offer === undefined) {
-      // Offerless re-INVITE (offer in our 200, answer in the ACK) is not supported.
-      tx.respond(488);
-      return;
-    }
-    const okHeaders = { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders };
-    if (this.mode === 'endpoint') {
-      try {
-        const answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.negotiation.nextOrigin('caller'), localKeyBase64: this.negotiation.key('caller') });
-        this.negotiation.configure('caller', answer.config);
-        tx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: okHeaders });
-      } catch (error) {
-        if (!(error instanceof SdpError)) throw error;
-        tx.respond(488, undefined, notAcceptable(error.code));
-      }
-      return;
-    }
-    if (this.negotiation.relaying || this.stateValue !== 'confirmed') {
-      tx.respond(491); // RFC 3261 §14.2: glare
-      return;
-    }
-    const to: LegName = from === 'caller' ? 'agent' : 'caller';
-    let relayed: RelayedOffer;
-    try {
-      relayed = relayOffer({ offer, local: this.media.local(to), origin: this.negotiation.nextOrigin(to), localKeyBase64: this.negotiation.key(to), srtp: this.negotiation.srtpPolicy(to) });
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      tx.respond(488, undefined, notAcceptable(error.code));
-      return;
-    }
-    this.negotiation.relaying = true;
-    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: this.negotiation.sent(to, relayed.sdp), contentType: SDP });
-    this.negotiation.relaying = false;
-    if (this.finished) {
-      tx.respond(481); // the call ended (a BYE crossed the re-INVITE): its media is gone
-      return;
-    }
-    if (res === undefined) {
-      tx.respond(408);
-      return;
-    }
-    if (res.status >= 300) {
-      tx.respond(res.status, res.reason);
-      return;
-    }
-    this.lifetime.peerRefreshed(to, undefined); // a 2xx re-INVITE on that leg refreshes its session too
-    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
-    try {
-      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.negotiation.nextOrigin(from), localKeyBase64: this.negotiation.key(from), offerLeg: from });
-      this.negotiation.apply(from, result);
-      tx.respond(200, undefined, { body: this.negotiation.sent(from, result.sdp), contentType: SDP, headers: okHeaders });
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      tx.respond(488, undefined, notAcceptable(error.code));
-    }
-  }
-
-  /**
-   * A session refresh we owe on a leg (RFC 4028 §7.4/§10): UPDATE without a body when the peer
-   * allows it, else a re-INVITE repeating the SDP we last sent there (an unchanged session).
-   */
-  private async refreshSession(legName: LegName, interval: SessionInterval): Promise<RefreshOutcome> {
-    if (this.stateValue !== 'confirmed') return { kind: 'failed', fatal: false };
-    const leg = legName === 'caller' ? this.caller : this.agent;
-    const headers = { supported: 'timer', ...uacRequestHeaders(this.sessionTimer, interval) };
-    const sdp = this.negotiation.lastSent(legName);
-    const useInvite = !this.allowsUpdate[legName] && sdp !== undefined;
-    if (useInvite && this.negotiation.relaying) return { kind: 'failed', fatal: false }; // a relayed re-INVITE is in flight: it refreshes too
-    const res = await leg.request(useInvite ? 'INVITE' : 'UPDATE', useInvite ? { headers, body: sdp, contentType: SDP } : { headers });
-    if (res === undefined || res.status === 408 || res.status === 481) return { kind: 'failed', fatal: true };
-    if (res.status >= 300) return { kind: 'failed', fatal: false };
-    return { kind: 'refreshed', interval: uacFromResponse(res) ?? interval };
   }
 
   // --- Ending -----------------------------------------------------------------------------------
