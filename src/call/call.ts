@@ -8,13 +8,15 @@
 // caller to the caller's 2xx/ACK, the in-dialog requests routed to their handlers, and the end
 // that cascades to everything the call holds. The parts live beside it: call-types.ts (the
 // contract with the manager), call-messages.ts (the SIP messages, pure), call-negotiation.ts
-// (per-leg SDP state), upstream-dial.ts (the INVITE to the PBX and its failover),
+// (per-leg SDP state), agent-leg-setup.ts (the PBX side of call setup) with upstream-dial.ts
+// (the INVITE to the PBX and its failover),
 // session-modification.ts (re-INVITE, UPDATE, session refresh), in-dialog-relay.ts (requests
 // crossing between the legs), call-lifetime.ts (the clocks that end a call).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
-import { Dialog, parseCSeq, systemClock, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
+import { Dialog, systemClock, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
+import { AgentLegSetup, type AgentSetupHost } from './agent-leg-setup.js';
 import { CallLifetime, DEFAULT_LIFETIME } from './call-lifetime.js';
 import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
@@ -24,10 +26,9 @@ import { Leg } from './leg.js';
 import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
-import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
+import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
 import { onSessionModification, refreshSession, type ModifiableCall } from './session-modification.js';
 import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
-import { UpstreamDial } from './upstream-dial.js';
 
 /** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
 const TRANSFER_TIMEOUT_MS = 32_000;
@@ -68,9 +69,8 @@ export class Call extends EventEmitter<CallEvents> {
   endReason: CallEndReason | null = null;
   private stateValue: CallState = 'trying';
   private readonly negotiation: CallNegotiation;
-  /** The caller's INVITE towards the PBX (B2BUA), once started. */
-  private dial: UpstreamDial | undefined;
-  private earlyAnswer: { readonly pbxBody: string; readonly result: RelayedAnswer } | undefined;
+  /** The agent leg coming up (B2BUA), once started. */
+  private agentSetup: AgentLegSetup | undefined;
   private transferWaiter: ((ok: boolean) => void) | undefined;
   /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
   private offerInOk: RelayedOffer | undefined;
@@ -252,43 +252,59 @@ export class Call extends EventEmitter<CallEvents> {
    * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
    */
   startB2bua(targets: readonly UpstreamTarget[], offer: SdpDescription | undefined): void {
-    const sdp = this.negotiation;
-    let relayed: RelayedOffer;
-    try {
-      relayed =
-        offer === undefined
-          ? localOffer({ local: this.media.local('agent'), origin: sdp.origin('agent'), localKeyBase64: sdp.key('agent'), srtp: this.host.agentSrtp === 'always' })
-          : relayOffer({ offer, local: this.media.local('agent'), origin: sdp.origin('agent'), localKeyBase64: sdp.key('agent'), srtp: sdp.srtpPolicy('agent') });
-    } catch (error) {
-      if (error instanceof SdpError) {
-        this.refuseOffer(error.code);
-        return;
-      }
-      throw error;
-    }
+    this.agentSetup = new AgentLegSetup(this.agentSetupView(), offer);
+    this.agentSetup.start(targets);
+  }
+
+  /** The view agent-leg-setup.ts works on: the PBX side's needs, and what the caller hears. */
+  private agentSetupView(): AgentSetupHost {
+    const call = this;
     const host = this.host;
-    this.dial = new UpstreamDial(
-      {
-        stack: host.stack,
-        inviteTimeoutMs: host.inviteTimeoutMs,
-        sessionTimer: this.sessionTimer,
-        invite: (target) => this.agentInvite(target, relayed),
-        mayFailOver: () => this.stateValue === 'trying',
-        finished: () => this.finished,
-        provisional: (res) => this.onAgentProvisional(offer, relayed, res),
-        final: (req, ctx, destination, res) => this.onAgentFinal(req, ctx, destination, offer, relayed, res),
-        exhausted: (reason) => this.end(reason, 'agent'),
-        upstreamOutcome: (upstream, outcome, retryAfterS) => host.upstreamOutcome(upstream, outcome, retryAfterS),
-        warn: (message) => host.warn(message),
-        contained: (handler) => this.contained(handler),
+    return {
+      stack: host.stack,
+      get contact(): string {
+        return host.contact;
       },
-      targets,
-    );
-    this.dial.start();
+      agentSrtp: host.agentSrtp,
+      inviteTimeoutMs: host.inviteTimeoutMs,
+      sessionTimer: this.sessionTimer,
+      media: this.media,
+      negotiation: this.negotiation,
+      agent: this.agent,
+      get trying(): boolean {
+        return call.stateValue === 'trying';
+      },
+      get finished(): boolean {
+        return call.finished;
+      },
+      invite: (target, sdp) => this.agentInvite(target, sdp),
+      upstreamOutcome: (upstream, outcome, retryAfterS) => host.upstreamOutcome(upstream, outcome, retryAfterS),
+      warn: (message) => host.warn(message),
+      contained: (handler) => this.contained(handler),
+      ringing: () => {
+        this.stateValue = 'early';
+        this.callerDialog();
+      },
+      provisional: (res, answer) => this.relayProvisional(res, answer),
+      rejected: (res) => {
+        // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
+        const status = res.status === 401 || res.status === 407 ? 403 : res.status;
+        this.inviteTx.respond(status, status === res.status ? res.reason : undefined);
+        this.end('rejected', 'agent');
+      },
+      agentAnswered: (res) => {
+        this.allowsUpdate.agent = allowsUpdate(res);
+        this.lifetime.sessionInterval('agent', uacFromResponse(res));
+      },
+      answered: (answer) => this.answerCaller(answer),
+      offerless: (codec) => this.offerCallerInOk([codec]),
+      refuse: (code) => this.refuseOffer(code),
+      end: (reason) => this.end(reason, 'agent'),
+    };
   }
 
   /** Our INVITE towards one target: a new agent dialog (Call-ID, From tag) known to the manager. */
-  private agentInvite(target: UpstreamTarget, relayed: RelayedOffer): SipRequest {
+  private agentInvite(target: UpstreamTarget, sdp: string): SipRequest {
     const { requestUri, destination } = target;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
     const fields = upstreamInvite({
@@ -307,7 +323,7 @@ export class Call extends EventEmitter<CallEvents> {
       to: fields.to,
       contact: this.host.contact,
       headers: fields.headers,
-      body: this.negotiation.sent('agent', relayed.sdp),
+      body: this.negotiation.sent('agent', sdp),
       contentType: SDP,
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
@@ -318,97 +334,23 @@ export class Call extends EventEmitter<CallEvents> {
     return req;
   }
 
-  private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
-    const pbxBody = bodyText(res);
-    if (this.earlyAnswer !== undefined && (!isSdp(res) || pbxBody === this.earlyAnswer.pbxBody)) return this.earlyAnswer.result;
-    if (!isSdp(res)) return undefined;
-    const answer = parseSdpDescription(pbxBody);
-    if (answer === undefined || offer === undefined) return undefined;
-    try {
-      const sdp = this.negotiation;
-      const origin = this.earlyAnswer === undefined ? sdp.origin('caller') : sdp.nextOrigin('caller');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: sdp.key('caller') });
-      this.earlyAnswer = { pbxBody, result };
-      return result;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.sdpFailure = error.code;
-      return undefined;
-    }
-  }
-
-  private onAgentProvisional(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
-    if (res.status === 100 || this.stateValue === 'ending' || this.stateValue === 'ended') return;
-    this.stateValue = 'early';
-    this.callerDialog();
-    if (isSdp(res)) {
-      // Early media (RFC 3960 gateway model): the 18x SDP is the PBX's answer; media starts now.
-      const result = this.negotiateInitial(offer, relayed, res);
-      if (result !== undefined) {
-        this.negotiation.apply('caller', result);
-        this.inviteTx.respond(res.status, res.reason, { body: this.negotiation.sent('caller', result.sdp), contentType: SDP, headers: { contact: this.host.contact } });
-        return;
-      }
+  /** The PBX's 18x to the caller; with `answer` (from the PBX's SDP) the caller's early media starts. */
+  private relayProvisional(res: SipResponse, answer: RelayedAnswer | undefined): void {
+    if (answer !== undefined) {
+      this.negotiation.apply('caller', answer);
+      this.inviteTx.respond(res.status, res.reason, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: { contact: this.host.contact } });
+      return;
     }
     this.inviteTx.respond(res.status, res.reason, { headers: { contact: this.host.contact } });
   }
 
-  private onAgentFinal(req: SipRequest, ctx: ClientTransaction, destination: Destination, offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
-    if (res.status >= 300) {
-      if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
-      // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
-      const status = res.status === 401 || res.status === 407 ? 403 : res.status;
-      this.inviteTx.respond(status, status === res.status ? res.reason : undefined);
-      this.end('rejected', 'agent');
-      return;
-    }
-    const dialog = Dialog.fromUacResponse(req, res);
-    if (dialog === undefined) return;
-    dialog.localContact = this.host.contact;
-    const seq = parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1;
-    const hop = dialog.nextHop(destination.transport) ?? destination;
-    ctx.ack(dialog.createAck(seq), hop);
-    if (this.agent.dialog !== undefined || this.dial?.isCurrent(ctx) !== true || this.stateValue === 'ending' || this.stateValue === 'ended') {
-      // A second 2xx (forking, RFC 3261 §13.2.2.4) or an answer after the caller left: end that dialog.
-      const stray = new Leg('agent', this.host.stack, destination);
-      stray.dialog = dialog;
-      void stray.request('BYE');
-      return;
-    }
-    this.agent.dialog = dialog;
-    this.allowsUpdate.agent = allowsUpdate(res);
-    this.lifetime.sessionInterval('agent', uacFromResponse(res));
-    if (offer === undefined) {
-      this.answerOfferless(relayed, res);
-      return;
-    }
-    const result = this.negotiateInitial(offer, relayed, res);
-    if (result === undefined) {
-      this.refuseOffer(this.sdpFailure ?? 'sdp-answer-invalid');
-      return;
-    }
-    this.negotiation.apply('caller', result);
+  /** The PBX answered: our 200 to the caller with the answer to its offer. */
+  private answerCaller(answer: RelayedAnswer): void {
+    this.negotiation.apply('caller', answer);
     const callerDialog = this.callerDialog();
     if (callerDialog !== undefined) callerDialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', result.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
-  }
-
-  /** Offerless INVITE: the PBX answered our own offer; we offer its codec to the caller in the 200. */
-  private answerOfferless(relayed: RelayedOffer, res: SipResponse): void {
-    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
-    let agentConfig;
-    try {
-      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');
-      agentConfig = acceptAnswer(relayed, answer, 'b2bua', 'agent');
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.refuseOffer(error.code);
-      return;
-    }
-    this.negotiation.configure('agent', agentConfig);
-    this.negotiation.srtpAgreed('agent', agentConfig);
-    this.offerCallerInOk([agentConfig.codec]);
   }
 
   private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
@@ -653,7 +595,7 @@ export class Call extends EventEmitter<CallEvents> {
       } else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
       if (this.mode === 'b2bua' && from !== 'agent') {
         if (this.agent.dialog !== undefined) void this.agent.request('BYE');
-        else this.dial?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+        else this.agentSetup?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd by the setup
       }
       if (this.transferWaiter !== undefined) this.finishTransfer(false);
     } finally {
