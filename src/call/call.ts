@@ -18,20 +18,19 @@ import type { AudioCodecName, LegName, MediaSession } from '../media/media-sessi
 import { Dialog, systemClock, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
 import { AgentLegSetup, type AgentSetupHost } from './agent-leg-setup.js';
 import { CallLifetime, DEFAULT_LIFETIME } from './call-lifetime.js';
-import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, SDP, sipfragFinalStatus, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, SDP, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { Leg } from './leg.js';
-import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
+import { resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
+import { ResultTransfer } from './result-transfer.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
 import { onSessionModification, refreshSession, type ModifiableCall } from './session-modification.js';
 import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
-/** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
-const TRANSFER_TIMEOUT_MS = 32_000;
 /**
  * After the agent hung up under a payment, the most the caller stays on to hear the result before
  * the call is ended anyway (ms): the payment ends it sooner, after its result prompt (a charge in
@@ -71,10 +70,10 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly negotiation: CallNegotiation;
   /** The agent leg coming up (B2BUA), once started. */
   private agentSetup: AgentLegSetup | undefined;
-  private transferWaiter: ((ok: boolean) => void) | undefined;
   /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
   private offerInOk: RelayedOffer | undefined;
-  private transferTimer: NodeJS.Timeout | undefined;
+  /** Endpoint mode: the caller returned with the payment result. */
+  private readonly transfer: ResultTransfer;
   private readonly lifetime: CallLifetime;
   private readonly sessionTimer: SessionTimerConfig;
   /** The session timer the caller's INVITE asked for (RFC 4028 §9), answered in our 2xx. */
@@ -122,6 +121,14 @@ export class Call extends EventEmitter<CallEvents> {
       refresh: (leg, interval) => refreshSession(this.modifiable, leg, interval),
     });
     this.negotiation = new CallNegotiation(media, this.lifetime, host.agentSrtp);
+    this.transfer = new ResultTransfer({
+      caller: this.caller,
+      get contact(): string {
+        return host.contact;
+      },
+      transferred: () => this.end('transferred', undefined),
+      contained: (handler) => this.contained(handler),
+    });
     this.modifiable = this.modifiableView();
     media.on('rtp-timeout', this.onRtpTimeout);
     media.on('failure', this.onMediaFailure);
@@ -423,35 +430,12 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /**
-   * Returns the caller to `targetUri` with the result (RFC 3515 REFER; the result as URI headers
-   * of Refer-To, so the transferee's INVITE carries them). The same fields ride on the REFER
-   * itself too: a PBX that transfers locally instead of sending an INVITE (Asterisk's blind
-   * transfer keeps only the Refer-To user part) reads them there (GET_TRANSFERRER_DATA).
-   * Resolves true when the transfer succeeded (NOTIFY with a 2xx sipfrag; we then hang up),
+   * Returns the caller to `targetUri` with the result (REFER, result-transfer.ts). Resolves true when the transfer succeeded (NOTIFY with a 2xx sipfrag; we then hang up),
    * false when refused or failed.
    */
   async transferWithResult(targetUri: string, result: PaymentResultHeaders): Promise<boolean> {
     if (this.mode !== 'endpoint' || this.stateValue !== 'confirmed') return false;
-    const fields = resultHeaderFields(result);
-    const referTo = referToWithHeaders(targetUri, fields);
-    const done = new Promise<boolean>((resolve) => {
-      this.transferWaiter = resolve;
-      this.transferTimer = setTimeout(
-        this.contained(() => this.finishTransfer(false)),
-        TRANSFER_TIMEOUT_MS,
-      );
-    });
-    const res = await this.caller.request('REFER', { headers: { ...Object.fromEntries(fields), 'refer-to': referTo, 'referred-by': this.host.contact } });
-    if (res === undefined || res.status >= 300) this.finishTransfer(false);
-    return done;
-  }
-
-  private finishTransfer(ok: boolean): void {
-    clearTimeout(this.transferTimer);
-    const waiter = this.transferWaiter;
-    this.transferWaiter = undefined;
-    waiter?.(ok);
-    if (ok) this.end('transferred', undefined);
+    return this.transfer.start(targetUri, result);
   }
 
   /**
@@ -535,7 +519,7 @@ export class Call extends EventEmitter<CallEvents> {
         this.onInfo(legName, req, tx);
         return;
       case 'NOTIFY':
-        if (this.mode === 'endpoint') this.onTransferNotify(req, tx);
+        if (this.mode === 'endpoint') this.transfer.onNotify(req, tx);
         else this.relay(legName, req, tx);
         return;
       case 'REFER':
@@ -567,13 +551,6 @@ export class Call extends EventEmitter<CallEvents> {
     this.relay(from, req, tx);
   }
 
-  private onTransferNotify(req: SipRequest, tx: ServerTransaction): void {
-    tx.respond(200);
-    const status = sipfragFinalStatus(req);
-    if (status === undefined || this.transferWaiter === undefined) return;
-    this.finishTransfer(status < 300);
-  }
-
   // --- Ending -----------------------------------------------------------------------------------
 
   /** Ends the call: BYE (or a final response / CANCEL) on each leg still up, media closed. Idempotent. */
@@ -597,7 +574,7 @@ export class Call extends EventEmitter<CallEvents> {
         if (this.agent.dialog !== undefined) void this.agent.request('BYE');
         else this.agentSetup?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd by the setup
       }
-      if (this.transferWaiter !== undefined) this.finishTransfer(false);
+      if (this.transfer.pending) this.transfer.finish(false);
     } finally {
       try {
         this.lifetime.close();
