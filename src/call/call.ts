@@ -18,17 +18,17 @@ import type { AudioCodecName, LegName, MediaSession } from '../media/media-sessi
 import { Dialog, systemClock, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
 import { AgentLegSetup, type AgentSetupHost } from './agent-leg-setup.js';
 import { CallLifetime, DEFAULT_LIFETIME } from './call-lifetime.js';
-import { ALLOWED_METHODS, allowsUpdate, bodyText, infoDigit, isSdp, SDP, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { ALLOWED_METHODS, allowsUpdate, bodyText, isSdp, SDP, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
-import { relayInDialog } from './in-dialog-relay.js';
+import { handleInDialog, type InDialogCall } from './in-dialog-requests.js';
 import { Leg } from './leg.js';
 import { resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { ResultTransfer } from './result-transfer.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
-import { onSessionModification, refreshSession, type ModifiableCall } from './session-modification.js';
+import { refreshSession } from './session-modification.js';
 import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
 /**
@@ -37,15 +37,6 @@ import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision }
  * flight may take the gateway timeout, 30 s by default).
  */
 const AGENT_GONE_GRACE_MS = 60_000;
-
-interface MediaWithInfoDigits {
-  /** A SIP INFO key; `atMs` its arrival (wall clock), for merging with the same key seen in the RTP. */
-  injectSipInfoDigit(digit: string, atMs: number): void;
-}
-
-function hasInfoDigits(media: MediaSession): media is MediaSession & MediaWithInfoDigits {
-  return typeof (media as Partial<MediaWithInfoDigits>).injectSipInfoDigit === 'function';
-}
 
 export class Call extends EventEmitter<CallEvents> {
   /** toneguard's id of the call (a UUID), sent to the PBX as X-Toneguard-Call-Id. */
@@ -85,8 +76,8 @@ export class Call extends EventEmitter<CallEvents> {
   /** Set while a payment runs on the call: an agent's BYE then ends only the agent leg and calls it. */
   private onAgentHangup: (() => void) | null = null;
   private agentGoneTimer: NodeJS.Timeout | undefined;
-  /** This call as session-modification.ts sees it. */
-  private readonly modifiable: ModifiableCall;
+  /** This call as in-dialog-requests.ts and session-modification.ts see it. */
+  private readonly parts: InDialogCall;
   private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
   private readonly onMediaFailure = (error: unknown): void => this.fail(error);
 
@@ -118,7 +109,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.lifetime = new CallLifetime(lifetime, {
       clock: host.clock ?? systemClock,
       end: (reason) => this.close(reason),
-      refresh: (leg, interval) => refreshSession(this.modifiable, leg, interval),
+      refresh: (leg, interval) => refreshSession(this.parts, leg, interval),
     });
     this.negotiation = new CallNegotiation(media, this.lifetime, host.agentSrtp);
     this.transfer = new ResultTransfer({
@@ -129,7 +120,7 @@ export class Call extends EventEmitter<CallEvents> {
       transferred: () => this.end('transferred', undefined),
       contained: (handler) => this.contained(handler),
     });
-    this.modifiable = this.modifiableView();
+    this.parts = this.partsView();
     media.on('rtp-timeout', this.onRtpTimeout);
     media.on('failure', this.onMediaFailure);
     inviteTx.on(
@@ -220,8 +211,8 @@ export class Call extends EventEmitter<CallEvents> {
     };
   }
 
-  /** The view session-modification.ts works on: live state, the call's own parts. */
-  private modifiableView(): ModifiableCall {
+  /** The view in-dialog-requests.ts and session-modification.ts work on: live state, the call's own parts. */
+  private partsView(): InDialogCall {
     const call = this;
     return {
       mode: this.mode,
@@ -241,6 +232,10 @@ export class Call extends EventEmitter<CallEvents> {
       leg: (name) => (name === 'caller' ? this.caller : this.agent),
       allowsUpdate: (leg) => this.allowsUpdate[leg],
       guard: (work, tx) => this.guard(work, tx),
+      transfer: this.transfer,
+      callerAck: (ack) => this.callerAck(ack),
+      bye: (leg) => this.bye(leg),
+      warn: (message) => this.host.warn(message),
     };
   }
 
@@ -469,86 +464,24 @@ export class Call extends EventEmitter<CallEvents> {
 
   // --- In-dialog requests ---------------------------------------------------------------------
 
-  /**
-   * A request in one of this call's dialogs (the manager matched Call-ID and our tag). Anything
-   * that does not match the dialog fully (remote tag, and the peer's address over UDP) gets 481
-   * and changes nothing: no CSeq, no media, no state.
-   */
+  /** A request in one of this call's dialogs (the manager matched Call-ID and our tag): in-dialog-requests.ts. */
   handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
-    const leg = legName === 'caller' ? this.caller : this.agent;
-    if (!leg.owns(req, source)) {
-      tx?.respond(481);
-      return;
-    }
-    if (req.method === 'ACK') {
-      // The stack stops the 2xx retransmissions; an answer to our offer may ride on it. The
-      // media may now send towards the caller (it never does for an INVITE nobody ACKs).
-      if (legName === 'caller') {
-        this.onAckAnswer(req);
-        if (this.stateValue === 'confirmed') this.media.dialogConfirmed('caller');
-      }
-      return;
-    }
-    if (tx === undefined) return;
-    const dialog = leg.dialog;
-    if (dialog === undefined || dialog.state === 'terminated' || this.stateValue === 'ended') {
-      tx.respond(481);
-      return;
-    }
-    if (!dialog.acceptRemote(req)) {
-      tx.respond(500, 'CSeq Out Of Order');
-      return;
-    }
-    switch (req.method) {
-      case 'BYE':
-        tx.respond(200);
-        if (legName === 'agent' && this.onAgentHangup !== null) {
-          this.agentLeft(this.onAgentHangup);
-          return;
-        }
-        this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
-        return;
-      case 'INVITE':
-      case 'UPDATE':
-        onSessionModification(this.modifiable, legName, req, tx);
-        return;
-      case 'OPTIONS':
-        tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: SDP } });
-        return;
-      case 'INFO':
-        this.onInfo(legName, req, tx);
-        return;
-      case 'NOTIFY':
-        if (this.mode === 'endpoint') this.transfer.onNotify(req, tx);
-        else this.relay(legName, req, tx);
-        return;
-      case 'REFER':
-      case 'MESSAGE':
-        if (this.mode === 'endpoint') tx.respond(603);
-        else this.relay(legName, req, tx);
-        return;
-      default:
-        tx.respond(501, undefined, { headers: { allow: ALLOWED_METHODS } });
-    }
+    handleInDialog(this.parts, legName, req, tx, source);
   }
 
-  /** Into the other leg (in-dialog-relay.ts), under secure mode as it is now. */
-  private relay(from: LegName, req: SipRequest, tx: ServerTransaction): void {
-    const to = from === 'caller' ? this.agent : this.caller;
-    this.guard(relayInDialog(req, tx, { from, to, secure: this.media.secure, warn: (message) => this.host.warn(message) }), tx);
+  /** The caller's ACK. The media may now send towards the caller (it never does for an INVITE nobody ACKs). */
+  private callerAck(ack: SipRequest): void {
+    this.onAckAnswer(ack);
+    if (this.stateValue === 'confirmed') this.media.dialogConfirmed('caller');
   }
 
-  private onInfo(from: LegName, req: SipRequest, tx: ServerTransaction): void {
-    if (from === 'caller') {
-      const digit = infoDigit(req);
-      if (digit !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(digit, Date.now());
-    }
-    if (this.mode === 'endpoint') {
-      tx.respond(200);
+  /** A BYE from the leg's peer (answered): the call ends, or only the agent leg while a payment runs. */
+  private bye(legName: LegName): void {
+    if (legName === 'agent' && this.onAgentHangup !== null) {
+      this.agentLeft(this.onAgentHangup);
       return;
     }
-    // Secure mode: relay() answers it here whatever its content type (fail closed).
-    this.relay(from, req, tx);
+    this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
   }
 
   // --- Ending -----------------------------------------------------------------------------------
