@@ -4,14 +4,15 @@
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 //
-// This file is the call's state machine and the one owner of its lifetime: the INVITE from the
-// caller to the caller's 2xx/ACK, the in-dialog requests routed to their handlers, and the end
-// that cascades to everything the call holds. The parts live beside it: call-types.ts (the
-// contract with the manager), call-messages.ts (the SIP messages, pure), call-negotiation.ts
-// (per-leg SDP state), agent-leg-setup.ts (the PBX side of call setup) with upstream-dial.ts
-// (the INVITE to the PBX and its failover),
-// session-modification.ts (re-INVITE, UPDATE, session refresh), in-dialog-relay.ts (requests
-// crossing between the legs), call-lifetime.ts (the clocks that end a call).
+// This file is the call's state machine and the one owner of its lifetime: the caller's INVITE
+// to our 2xx and its ACK (what the caller hears), the BYE policy, and the end that cascades to
+// everything the call holds (legs, the agent leg's setup, the transfer, timers, media). Its parts
+// live beside it, each owned by the call: call-types.ts (the contract with the manager),
+// call-messages.ts (the SIP messages, pure), call-negotiation.ts (per-leg SDP state),
+// agent-leg-setup.ts with upstream-dial.ts (the PBX side of call setup), in-dialog-requests.ts
+// with in-dialog-relay.ts (requests inside the dialogs), session-modification.ts (re-INVITE,
+// UPDATE, session refresh), result-transfer.ts (endpoint mode's transfer with the result) and
+// call-lifetime.ts (the clocks that end a call).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
