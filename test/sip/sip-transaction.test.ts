@@ -4,7 +4,9 @@ import t from 'tap';
 import { ManualClock } from '../../src/sip/clock.js';
 import { createResponse } from '../../src/sip/message.js';
 import { SipHeaders, type SipMessage, type SipRequest } from '../../src/sip/message-types.js';
-import { ClientTransaction, DEFAULT_TIMERS, ServerTransaction, type Destination, type TransactionContext } from '../../src/sip/transaction.js';
+import { DEFAULT_TIMERS, type Destination, type TransactionContext } from '../../src/sip/transaction.js';
+import { ClientTransaction } from '../../src/sip/transaction-client.js';
+import { ServerTransaction } from '../../src/sip/transaction-server.js';
 
 const UDP: Destination = { transport: 'udp', address: '127.0.0.1', port: 5599 };
 const TCP: Destination = { transport: 'tcp', address: '127.0.0.1', port: 5599 };
