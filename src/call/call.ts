@@ -430,7 +430,9 @@ export class Call extends EventEmitter<CallEvents> {
    * false when refused or failed.
    */
   async transferWithResult(targetUri: string, result: PaymentResultHeaders): Promise<boolean> {
-    if (this.mode !== 'endpoint' || this.stateValue !== 'confirmed') return false;
+    // One transfer at a time: a second REFER while the first awaits its NOTIFY would leave the
+    // first's outcome to whichever NOTIFY came; it is refused instead.
+    if (this.mode !== 'endpoint' || this.stateValue !== 'confirmed' || this.transfer.pending) return false;
     return this.transfer.start(targetUri, result);
   }
 

@@ -334,6 +334,7 @@ t.test('endpoint mode: payment URI answered here, X-Payment-* parsed, transfer w
   const call = r.payments[0].call;
   const transfer = call.transferWithResult('sip:ivr@127.0.0.1:5999', { result: 'success', transactionId: '9001', cardLast4: '4242', cardType: 'visa', amount: '125.50', currency: 'GBP' });
   const { req: refer } = await r.caller.next('REFER');
+  t.equal(await call.transferWithResult('sip:other@127.0.0.1:5999', { result: 'success' }), false, 'a second transfer while the first awaits its NOTIFY is refused');
   t.equal(
     refer.headers.get('refer-to'),
     '<sip:ivr@127.0.0.1:5999?X-Payment-Result=success&X-Payment-Transaction-Id=9001&X-Payment-Card-Last4=4242&X-Payment-Card-Type=visa&X-Payment-Amount=125.50&X-Payment-Currency=GBP>',
