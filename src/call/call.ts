@@ -3,187 +3,41 @@
 // media plane B2BUA"): each leg is its own dialog with its own Call-ID, tags and CSeq; SDP is
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
+//
+// This file is the call's state machine and the one owner of its lifetime: the caller's INVITE
+// to our 2xx and its ACK (what the caller hears), the BYE policy, and the end that cascades to
+// everything the call holds (legs, the agent leg's setup, the transfer, timers, media). Its parts
+// live beside it, each owned by the call: call-types.ts (the contract with the manager),
+// call-messages.ts (the SIP messages, pure), call-negotiation.ts (per-leg SDP state),
+// agent-leg-setup.ts with upstream-dial.ts (the PBX side of call setup), in-dialog-requests.ts
+// with in-dialog-relay.ts (requests inside the dialogs), session-modification.ts (re-INVITE,
+// UPDATE, session refresh), result-transfer.ts (endpoint mode's transfer with the result) and
+// call-lifetime.ts (the clocks that end a call).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { MediaError } from '../media/media-error.js';
-import type { AudioCodecName, LegMediaConfig, LegName, MediaSession } from '../media/media-session.js';
-import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
-import { isDtmfInfo } from '../sip/sip-info-filter.js';
-import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
-import { Dialog, parseCSeq, systemClock, type ClientTransaction, type SipClock, type Destination, type SipRequest, type SipResponse, type SipStack, type ServerTransaction } from '../sip/sip-stack.js';
-import { CallLifetime, DEFAULT_LIFETIME, type LifetimeConfig, type RefreshOutcome } from './call-lifetime.js';
-import { headersForUpstream, referToWithoutReservedHeaders } from './header-hygiene.js';
-import { loggableContentType, relayVerdict } from './in-dialog-policy.js';
+import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
+import { Dialog, systemClock, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
+import { AgentLegSetup, type AgentSetupHost } from './agent-leg-setup.js';
+import { CallLifetime, DEFAULT_LIFETIME } from './call-lifetime.js';
+import { ALLOWED_METHODS, allowsUpdate, bodyText, isSdp, SDP, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { CallNegotiation } from './call-negotiation.js';
+import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
+import { handleInDialog, type InDialogCall } from './in-dialog-requests.js';
 import { Leg } from './leg.js';
-import { finalOutcome, type Upstream, type UpstreamOutcome } from './upstream-pool.js';
-import { referToWithHeaders, resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
+import { resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
+import { ResultTransfer } from './result-transfer.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
-import {
-  acceptAnswer,
-  answerAsEndpoint,
-  ENDPOINT_CODECS,
-  localOffer,
-  newSdesKey,
-  relayAnswer,
-  relayOffer,
-  SdpError,
-  type RelayedAnswer,
-  type RelayedOffer,
-  type SdpOrigin,
-  type SrtpPolicy,
-} from './sdp-offer-answer.js';
-import { hasOptionTag, retryAfterTooSmall, uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig, type UasDecision } from './session-timer.js';
+import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
+import { refreshSession } from './session-modification.js';
+import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
 
-export type CallState = 'trying' | 'early' | 'confirmed' | 'ending' | 'ended';
-export type CallMode = 'b2bua' | 'endpoint';
-export type CallEndReason =
-  | 'caller-hangup'
-  | 'agent-hangup'
-  | 'cancelled'
-  | 'rejected'
-  | 'no-answer'
-  | 'negotiation-failed'
-  | 'rtp-timeout'
-  | 'ack-timeout'
-  | 'transferred'
-  | 'drain'
-  | 'local'
-  | 'error'
-  /** sip.maxCallSeconds reached. */
-  | 'max-duration'
-  /** A leg on hold (or inactive) for rtp.holdTimeoutSeconds. */
-  | 'hold-timeout'
-  /** An RFC 4028 session timer ran out without a refresh (or a refresh got 408/481). */
-  | 'session-expired';
-
-/** One row of `GET /calls`. */
-export interface CallSummary {
-  readonly id: string;
-  readonly from: string;
-  readonly to: string;
-  readonly state: CallState;
-  readonly mode: CallMode;
-  readonly secure: boolean;
-  /** The caller leg's SIP Call-ID. */
-  readonly callerCallId: string;
-  /** The PBX leg as the PBX sees it (B2BUA mode, once the INVITE went out). */
-  readonly agent: { readonly callId: string; readonly from: string; readonly to: string } | null;
-  /** Epoch ms. */
-  readonly startedAt: number;
-  readonly answeredAt: number | null;
-}
-
-export type CallEvents = {
-  answer: [];
-  end: [CallEndReason];
-};
-
-/** What a Call needs from its manager. */
-export interface CallHost {
-  readonly stack: SipStack;
-  /** Our Contact (name-addr) on both legs. */
-  readonly contact: string;
-  /** SRTP towards the PBX (per leg, RFC 4568): mirror the caller by default. */
-  readonly agentSrtp: SrtpPolicy;
-  /** A leg's dialog is known under Call-ID and our tag: in-dialog requests reach it. */
-  register(call: Call, leg: LegName, callId: string, localTag: string): void;
-  ended(call: Call, reason: CallEndReason): void;
-  answered(call: Call): void;
-  /** Timers of the call (default systemClock) and its lifetime limits (default DEFAULT_LIFETIME). */
-  readonly clock?: SipClock;
-  readonly lifetime?: LifetimeConfig;
-  /** Something threw inside this call (it is being ended with `error`); for a log line and a counter. */
-  failed(call: Call, error: unknown): void;
-  /** RFC 3325: asserted identity from this source may be passed to the PBX. */
-  trustsIdentity(source: Destination): boolean;
-  /** A problem worth a log line (no SIP content, no card data). */
-  warn(message: string): void;
-  /** How long an upstream may take to send its first response before the next one is tried, ms. */
-  readonly inviteTimeoutMs: number;
-  /** One INVITE attempt's outcome at an upstream (health and metrics). */
-  upstreamOutcome(upstream: Upstream, outcome: UpstreamOutcome, retryAfterS: number | undefined): void;
-}
-
-/** One place the caller's INVITE may go: tried in order until one answers. */
-export interface UpstreamTarget {
-  readonly requestUri: string;
-  readonly destination: Destination;
-  /** For logs. */
-  readonly label: string;
-  /** The pool's upstream (health), absent for a route's fixed upstream. */
-  readonly upstream?: Upstream;
-}
-
-const SDP = 'application/sdp';
-/** Methods we take; sent in Allow (RFC 3261 §20.5). */
-export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, UPDATE';
-/** Headers relayed with in-dialog requests between legs. */
-const RELAYED_HEADERS = ['event', 'subscription-state', 'refer-to', 'referred-by', 'info-package', 'replaces'];
-/** How long we wait for the NOTIFY that ends a transfer (RFC 3515 §2.4.5), ms. */
-const TRANSFER_TIMEOUT_MS = 32_000;
 /**
  * After the agent hung up under a payment, the most the caller stays on to hear the result before
  * the call is ended anyway (ms): the payment ends it sooner, after its result prompt (a charge in
  * flight may take the gateway timeout, 30 s by default).
  */
 const AGENT_GONE_GRACE_MS = 60_000;
-
-/** The caller's INVITE status when the call ends before it was answered. */
-function unansweredStatus(reason: CallEndReason): number {
-  switch (reason) {
-    case 'drain':
-      return 503;
-    case 'no-answer':
-      return 408;
-    case 'negotiation-failed':
-      return 488;
-    case 'error':
-      return 500;
-    case 'rtp-timeout':
-      return 408;
-    default:
-      return 480;
-  }
-}
-
-/** The replay module's SIP message shape, for the shared SIP INFO DTMF readers. */
-function captureView(req: SipRequest): CaptureSipMessage {
-  const headers = new Map<string, string[]>();
-  for (const f of req.headers.entries()) {
-    const list = headers.get(f.key) ?? [];
-    list.push(f.value);
-    headers.set(f.key, list);
-  }
-  return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
-}
-
-/** Whether a peer's Allow lists UPDATE (RFC 3311). */
-function allowsUpdate(m: SipRequest | SipResponse): boolean {
-  return m.headers.list('allow').some((v) => v.split(',').some((x) => x.trim().toUpperCase() === 'UPDATE'));
-}
-
-/** A From/To value without its tag (what an API shows). */
-function withoutTag(value: string): string {
-  return value.replace(/;\s*tag\s*=[^;]*/i, '');
-}
-
-function bodyText(m: SipRequest | SipResponse): string {
-  return m.body.toString('utf8');
-}
-
-function isSdp(m: SipRequest | SipResponse): boolean {
-  return m.body.length > 0 && (m.headers.get('content-type') ?? SDP).split(';')[0].trim().toLowerCase() === SDP;
-}
-
-interface MediaWithInfoDigits {
-  /** A SIP INFO key; `atMs` its arrival (wall clock), for merging with the same key seen in the RTP. */
-  injectSipInfoDigit(digit: string, atMs: number): void;
-}
-
-function hasInfoDigits(media: MediaSession): media is MediaSession & MediaWithInfoDigits {
-  return typeof (media as Partial<MediaWithInfoDigits>).injectSipInfoDigit === 'function';
-}
 
 export class Call extends EventEmitter<CallEvents> {
   /** toneguard's id of the call (a UUID), sent to the PBX as X-Toneguard-Call-Id. */
@@ -205,30 +59,26 @@ export class Call extends EventEmitter<CallEvents> {
   endedAt: number | null = null;
   endReason: CallEndReason | null = null;
   private stateValue: CallState = 'trying';
-  private readonly origins: Record<LegName, SdpOrigin>;
-  private readonly keys: Record<LegName, string> = { caller: newSdesKey(), agent: newSdesKey() };
-  private readonly srtpOn: Record<LegName, boolean> = { caller: false, agent: false };
-  private negotiating = false;
-  private agentInvite: ClientTransaction | undefined;
-  private earlyAnswer: { readonly pbxBody: string; readonly result: RelayedAnswer } | undefined;
-  private transferWaiter: ((ok: boolean) => void) | undefined;
+  private readonly negotiation: CallNegotiation;
+  /** The agent leg coming up (B2BUA), once started. */
+  private agentSetup: AgentLegSetup | undefined;
   /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
   private offerInOk: RelayedOffer | undefined;
-  private transferTimer: NodeJS.Timeout | undefined;
+  /** Endpoint mode: the caller returned with the payment result. */
+  private readonly transfer: ResultTransfer;
   private readonly lifetime: CallLifetime;
   private readonly sessionTimer: SessionTimerConfig;
   /** The session timer the caller's INVITE asked for (RFC 4028 §9), answered in our 2xx. */
   private readonly callerTimer: UasDecision;
-  private readonly lastSdp: Record<LegName, string | undefined> = { caller: undefined, agent: undefined };
   /** Whether each peer takes UPDATE (its Allow), the cheaper session refresh (RFC 4028 §7.4). */
   private readonly allowsUpdate: Record<LegName, boolean> = { caller: false, agent: false };
-  /** Our initial INVITE to the PBX was already retried after a 422 (§7.4: once). */
-  private retriedTooSmall = false;
   /** Why the last SDP could not be negotiated (the Warning of the 488 that ends the call). */
   private sdpFailure: SdpErrorCode | undefined;
   /** Set while a payment runs on the call: an agent's BYE then ends only the agent leg and calls it. */
   private onAgentHangup: (() => void) | null = null;
   private agentGoneTimer: NodeJS.Timeout | undefined;
+  /** This call as in-dialog-requests.ts and session-modification.ts see it. */
+  private readonly parts: InDialogCall;
   private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
   private readonly onMediaFailure = (error: unknown): void => this.fail(error);
 
@@ -253,8 +103,6 @@ export class Call extends EventEmitter<CallEvents> {
     this.startedAt = Date.now();
     this.caller = new Leg('caller', host.stack, source);
     this.agent = new Leg('agent', host.stack, source);
-    const sessionId = String(Math.floor(Math.random() * 2 ** 31));
-    this.origins = { caller: { id: sessionId, version: 1 }, agent: { id: String(Number(sessionId) + 1), version: 1 } };
     const lifetime = host.lifetime ?? DEFAULT_LIFETIME;
     this.sessionTimer = lifetime.sessionTimer;
     this.callerTimer = uasDecide(invite, this.sessionTimer);
@@ -262,8 +110,18 @@ export class Call extends EventEmitter<CallEvents> {
     this.lifetime = new CallLifetime(lifetime, {
       clock: host.clock ?? systemClock,
       end: (reason) => this.close(reason),
-      refresh: (leg, interval) => this.refreshSession(leg, interval),
+      refresh: (leg, interval) => refreshSession(this.parts, leg, interval),
     });
+    this.negotiation = new CallNegotiation(media, this.lifetime, host.agentSrtp);
+    this.transfer = new ResultTransfer({
+      caller: this.caller,
+      get contact(): string {
+        return host.contact;
+      },
+      transferred: () => this.end('transferred', undefined),
+      contained: (handler) => this.contained(handler),
+    });
+    this.parts = this.partsView();
     media.on('rtp-timeout', this.onRtpTimeout);
     media.on('failure', this.onMediaFailure);
     inviteTx.on(
@@ -307,6 +165,14 @@ export class Call extends EventEmitter<CallEvents> {
     }
   }
 
+  /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
+  private guard(work: Promise<void>, tx: ServerTransaction): void {
+    work.catch((error: unknown) => {
+      this.negotiation.relaying = false;
+      this.fail(error, tx);
+    });
+  }
+
   /** 488 with a Warning naming what we cannot carry (RFC 3261 §20.43), and the call ends. */
   private refuseOffer(code: SdpErrorCode): void {
     this.sdpFailure = code;
@@ -346,42 +212,32 @@ export class Call extends EventEmitter<CallEvents> {
     };
   }
 
-  private nextOrigin(leg: LegName): SdpOrigin {
-    const o = this.origins[leg];
-    this.origins[leg] = { id: o.id, version: o.version + 1 };
-    return this.origins[leg];
-  }
-
-  private srtpPolicy(leg: LegName): SrtpPolicy {
-    if (this.srtpOn[leg]) return 'always';
-    return leg === 'agent' ? this.host.agentSrtp : 'never';
-  }
-
-  private applyMedia(offerLeg: LegName, result: RelayedAnswer): void {
-    const answerLeg: LegName = offerLeg === 'caller' ? 'agent' : 'caller';
-    this.configureMedia(offerLeg, result.offerLeg);
-    this.configureMedia(answerLeg, result.answerLeg);
-    this.srtpOn[offerLeg] = result.offerLeg.srtp !== null;
-    this.srtpOn[answerLeg] = result.answerLeg.srtp !== null;
-  }
-
-  /** Every negotiation result goes through here: the media plane, and the hold clock. */
-  private configureMedia(leg: LegName, config: LegMediaConfig): void {
-    try {
-      this.media.configure(leg, config);
-    } catch (error) {
-      // What the media plane refuses up front (e.g. Opus for a call in a media worker) is an
-      // offer we cannot carry: 488, the call goes on as it was.
-      if (error instanceof MediaError && error.code === 'EOPTIONS') throw new SdpError('sdp-media-unsupported', error.message);
-      throw error;
-    }
-    this.lifetime.mediaConfigured(leg, config);
-  }
-
-  /** Remembers the SDP we last sent on a leg (a session refresh by re-INVITE repeats it, RFC 4028 §7.4). */
-  private sent(leg: LegName, sdp: string): string {
-    this.lastSdp[leg] = sdp;
-    return sdp;
+  /** The view in-dialog-requests.ts and session-modification.ts work on: live state, the call's own parts. */
+  private partsView(): InDialogCall {
+    const call = this;
+    return {
+      mode: this.mode,
+      get state(): CallState {
+        return call.stateValue;
+      },
+      get finished(): boolean {
+        return call.finished;
+      },
+      get contact(): string {
+        return call.host.contact;
+      },
+      media: this.media,
+      negotiation: this.negotiation,
+      lifetime: this.lifetime,
+      sessionTimer: this.sessionTimer,
+      leg: (name) => (name === 'caller' ? this.caller : this.agent),
+      allowsUpdate: (leg) => this.allowsUpdate[leg],
+      guard: (work, tx) => this.guard(work, tx),
+      transfer: this.transfer,
+      callerAck: (ack) => this.callerAck(ack),
+      bye: (leg) => this.bye(leg),
+      warn: (message) => this.host.warn(message),
+    };
   }
 
   private callerDialog(): Dialog | undefined {
@@ -399,51 +255,78 @@ export class Call extends EventEmitter<CallEvents> {
    * the PBX's codec in our 200 to the caller, answered in its ACK (RFC 3261 §13.2.1).
    */
   startB2bua(targets: readonly UpstreamTarget[], offer: SdpDescription | undefined): void {
-    let relayed: RelayedOffer;
-    try {
-      relayed =
-        offer === undefined
-          ? localOffer({ local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.host.agentSrtp === 'always' })
-          : relayOffer({ offer, local: this.media.local('agent'), origin: this.origins.agent, localKeyBase64: this.keys.agent, srtp: this.srtpPolicy('agent') });
-    } catch (error) {
-      if (error instanceof SdpError) {
-        this.refuseOffer(error.code);
-        return;
-      }
-      throw error;
-    }
-    this.tryUpstream(targets, 0, offer, relayed);
+    this.agentSetup = new AgentLegSetup(this.agentSetupView(), offer);
+    this.agentSetup.start(targets);
   }
 
-  /**
-   * One INVITE towards `targets[index]`. No answer at all within the host's inviteTimeoutMs, a
-   * timeout, a transport error, 408 or 5xx move on to the next target while the caller has heard
-   * nothing but 100 Trying (after a 18x the caller's call belongs to that PBX).
-   */
-  private tryUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer): void {
-    const target = targets[index];
+  /** The view agent-leg-setup.ts works on: the PBX side's needs, and what the caller hears. */
+  private agentSetupView(): AgentSetupHost {
+    const call = this;
+    const host = this.host;
+    return {
+      stack: host.stack,
+      get contact(): string {
+        return host.contact;
+      },
+      agentSrtp: host.agentSrtp,
+      inviteTimeoutMs: host.inviteTimeoutMs,
+      sessionTimer: this.sessionTimer,
+      media: this.media,
+      negotiation: this.negotiation,
+      agent: this.agent,
+      get trying(): boolean {
+        return call.stateValue === 'trying';
+      },
+      get finished(): boolean {
+        return call.finished;
+      },
+      invite: (target, sdp) => this.agentInvite(target, sdp),
+      upstreamOutcome: (upstream, outcome, retryAfterS) => host.upstreamOutcome(upstream, outcome, retryAfterS),
+      warn: (message) => host.warn(message),
+      contained: (handler) => this.contained(handler),
+      ringing: () => {
+        this.stateValue = 'early';
+        this.callerDialog();
+      },
+      provisional: (res, answer) => this.relayProvisional(res, answer),
+      rejected: (res) => {
+        // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
+        const status = res.status === 401 || res.status === 407 ? 403 : res.status;
+        this.inviteTx.respond(status, status === res.status ? res.reason : undefined);
+        this.end('rejected', 'agent');
+      },
+      agentAnswered: (res) => {
+        this.allowsUpdate.agent = allowsUpdate(res);
+        this.lifetime.sessionInterval('agent', uacFromResponse(res));
+      },
+      answered: (answer) => this.answerCaller(answer),
+      offerless: (codec) => this.offerCallerInOk([codec]),
+      refuse: (code) => this.refuseOffer(code),
+      end: (reason) => this.end(reason, 'agent'),
+    };
+  }
+
+  /** Our INVITE towards one target: a new agent dialog (Call-ID, From tag) known to the manager. */
+  private agentInvite(target: UpstreamTarget, sdp: string): SipRequest {
     const { requestUri, destination } = target;
-    const headers: Record<string, string | string[]> = headersForUpstream(this.invite.headers.entries(), this.host.trustsIdentity(this.source));
-    const maxForwards = Number(this.invite.headers.get('max-forwards') ?? '70');
-    headers['max-forwards'] = String(Math.max(0, (Number.isFinite(maxForwards) ? maxForwards : 70) - 1));
-    headers.allow = ALLOWED_METHODS;
-    // RFC 4028 §7.1: we ask the PBX for a session timer on its leg.
-    headers.supported = 'timer';
-    Object.assign(headers, uacRequestHeaders(this.sessionTimer));
-    // The PBX side (agent desktop, CTI) finds this call in the API by this id.
-    headers['x-toneguard-call-id'] = this.id;
     const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
-    const fromUser = /<?sips?:([^@>;]+)@/.exec(this.from)?.[1];
-    const display = /^\s*("(?:[^"\\]|\\.)*")\s*</.exec(this.from)?.[1];
-    const localHost = local === undefined ? '127.0.0.1' : local.address.includes(':') ? `[${local.address}]` : local.address;
+    const fields = upstreamInvite({
+      invite: this.invite,
+      from: this.from,
+      callId: this.id,
+      identityTrusted: this.host.trustsIdentity(this.source),
+      sessionTimer: this.sessionTimer,
+      requestUri,
+      localAddress: local?.address,
+    });
     const req = this.host.stack.createRequest({
       method: 'INVITE',
       uri: requestUri,
-      from: `${display === undefined ? '' : `${display} `}<sip:${fromUser ?? 'anonymous'}@${localHost}>`, // a new tag is added
-      to: `<${requestUri.replace(/;.*$/, '')}>`,
+      from: fields.from, // a new tag is added
+      to: fields.to,
       contact: this.host.contact,
-      headers,
-      body: this.sent('agent', relayed.sdp),
+      headers: fields.headers,
+      body: this.negotiation.sent('agent', sdp),
       contentType: SDP,
     });
     const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
@@ -451,190 +334,35 @@ export class Call extends EventEmitter<CallEvents> {
     this.agentLeg = { callId: agentCallId, from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') };
     this.host.register(this, 'agent', agentCallId, fromTag);
     this.agent.peerAddress = destination.address;
-    this.sendToUpstream(targets, index, offer, relayed, req);
+    return req;
   }
 
-  private sendToUpstream(targets: readonly UpstreamTarget[], index: number, offer: SdpDescription | undefined, relayed: RelayedOffer, req: SipRequest): void {
-    const target = targets[index];
-    const { destination } = target;
-    const ctx = this.host.stack.request(req, destination);
-    this.agentInvite = ctx;
-    const current = (): boolean => this.agentInvite === ctx;
-    let heard = false;
-    const failed = (outcome: UpstreamOutcome, res?: SipResponse): boolean => {
-      clearTimeout(firstAnswer);
-      if (!current()) return true;
-      const retryAfter = Number.parseInt(res?.headers.get('retry-after') ?? '', 10);
-      if (target.upstream !== undefined) this.host.upstreamOutcome(target.upstream, outcome, Number.isFinite(retryAfter) ? retryAfter : undefined);
-      if (this.stateValue !== 'trying' || index + 1 >= targets.length) return false;
-      this.host.warn(`upstream ${target.label} failed (${outcome}); trying ${targets[index + 1].label}`);
-      this.tryUpstream(targets, index + 1, offer, relayed);
-      return true;
-    };
-    const firstAnswer = setTimeout(
-      this.contained(() => {
-        if (heard || !current()) return;
-        ctx.cancel();
-        if (!failed('timeout')) this.end('no-answer', 'agent');
-      }),
-      this.host.inviteTimeoutMs,
-    );
-    firstAnswer.unref();
-    ctx.on(
-      'provisional',
-      this.contained((res: SipResponse) => {
-        heard = true;
-        clearTimeout(firstAnswer);
-        if (current()) this.onAgentProvisional(offer, relayed, res);
-      }),
-    );
-    ctx.on(
-      'final',
-      this.contained((res: SipResponse) => {
-        heard = true;
-        clearTimeout(firstAnswer);
-        if (!current()) {
-          // An upstream we gave up on answered after all: end that dialog (ACK and BYE).
-          if (res.status < 300) this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-          return;
-        }
-        const retry = this.retryTooSmall(req, res);
-        if (retry !== undefined) {
-          this.sendToUpstream(targets, index, offer, relayed, retry);
-          return;
-        }
-        const outcome = finalOutcome(res.status);
-        if (outcome !== 'answered' && outcome !== 'rejected' && failed(outcome, res)) return;
-        if (target.upstream !== undefined && (outcome === 'answered' || outcome === 'rejected')) this.host.upstreamOutcome(target.upstream, outcome, undefined);
-        this.onAgentFinal(req, ctx, destination, offer, relayed, res);
-      }),
-    );
-    ctx.on(
-      'timeout',
-      this.contained(() => {
-        if (!failed('timeout')) this.end('no-answer', 'agent');
-      }),
-    );
-    ctx.on(
-      'transportError',
-      this.contained(() => {
-        if (!failed('transport-error')) this.end('error', 'agent');
-      }),
-    );
-  }
-
-  /** RFC 4028 §7.4: after a 422, once more with the PBX's Min-SE, same Call-ID and From tag, next CSeq. */
-  private retryTooSmall(req: SipRequest, res: SipResponse): SipRequest | undefined {
-    if (res.status !== 422 || this.retriedTooSmall || this.stateValue === 'ending' || this.stateValue === 'ended') return undefined;
-    const larger = retryAfterTooSmall(res, this.sessionTimer);
-    if (larger === undefined) return undefined;
-    this.retriedTooSmall = true;
-    const retry = { ...req, headers: req.headers.clone() };
-    retry.headers.delete('via');
-    const seq = (parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1) + 1;
-    retry.headers.set('cseq', `${seq} INVITE`);
-    for (const [name, value] of Object.entries(uacRequestHeaders(larger))) retry.headers.set(name, value);
-    return retry;
-  }
-
-  private negotiateInitial(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): RelayedAnswer | undefined {
-    const pbxBody = bodyText(res);
-    if (this.earlyAnswer !== undefined && (!isSdp(res) || pbxBody === this.earlyAnswer.pbxBody)) return this.earlyAnswer.result;
-    if (!isSdp(res)) return undefined;
-    const answer = parseSdpDescription(pbxBody);
-    if (answer === undefined || offer === undefined) return undefined;
-    try {
-      const origin = this.earlyAnswer === undefined ? this.origins.caller : this.nextOrigin('caller');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local('caller'), origin, localKeyBase64: this.keys.caller });
-      this.earlyAnswer = { pbxBody, result };
-      return result;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.sdpFailure = error.code;
-      return undefined;
-    }
-  }
-
-  private onAgentProvisional(offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
-    if (res.status === 100 || this.stateValue === 'ending' || this.stateValue === 'ended') return;
-    this.stateValue = 'early';
-    this.callerDialog();
-    if (isSdp(res)) {
-      // Early media (RFC 3960 gateway model): the 18x SDP is the PBX's answer; media starts now.
-      const result = this.negotiateInitial(offer, relayed, res);
-      if (result !== undefined) {
-        this.applyMedia('caller', result);
-        this.inviteTx.respond(res.status, res.reason, { body: this.sent('caller', result.sdp), contentType: SDP, headers: { contact: this.host.contact } });
-        return;
-      }
+  /** The PBX's 18x to the caller; with `answer` (from the PBX's SDP) the caller's early media starts. */
+  private relayProvisional(res: SipResponse, answer: RelayedAnswer | undefined): void {
+    if (answer !== undefined) {
+      this.negotiation.apply('caller', answer);
+      this.inviteTx.respond(res.status, res.reason, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: { contact: this.host.contact } });
+      return;
     }
     this.inviteTx.respond(res.status, res.reason, { headers: { contact: this.host.contact } });
   }
 
-  private onAgentFinal(req: SipRequest, ctx: ClientTransaction, destination: Destination, offer: SdpDescription | undefined, relayed: RelayedOffer, res: SipResponse): void {
-    if (res.status >= 300) {
-      if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
-      // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
-      const status = res.status === 401 || res.status === 407 ? 403 : res.status;
-      this.inviteTx.respond(status, status === res.status ? res.reason : undefined);
-      this.end('rejected', 'agent');
-      return;
-    }
-    const dialog = Dialog.fromUacResponse(req, res);
-    if (dialog === undefined) return;
-    dialog.localContact = this.host.contact;
-    const seq = parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1;
-    const hop = dialog.nextHop(destination.transport) ?? destination;
-    ctx.ack(dialog.createAck(seq), hop);
-    if (this.agent.dialog !== undefined || this.agentInvite !== ctx || this.stateValue === 'ending' || this.stateValue === 'ended') {
-      // A second 2xx (forking, RFC 3261 §13.2.2.4) or an answer after the caller left: end that dialog.
-      const stray = new Leg('agent', this.host.stack, destination);
-      stray.dialog = dialog;
-      void stray.request('BYE');
-      return;
-    }
-    this.agent.dialog = dialog;
-    this.allowsUpdate.agent = allowsUpdate(res);
-    this.lifetime.sessionInterval('agent', uacFromResponse(res));
-    if (offer === undefined) {
-      this.answerOfferless(relayed, res);
-      return;
-    }
-    const result = this.negotiateInitial(offer, relayed, res);
-    if (result === undefined) {
-      this.refuseOffer(this.sdpFailure ?? 'sdp-answer-invalid');
-      return;
-    }
-    this.applyMedia('caller', result);
+  /** The PBX answered: our 200 to the caller with the answer to its offer. */
+  private answerCaller(answer: RelayedAnswer): void {
+    this.negotiation.apply('caller', answer);
     const callerDialog = this.callerDialog();
     if (callerDialog !== undefined) callerDialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.sent('caller', result.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
-  /** Offerless INVITE: the PBX answered our own offer; we offer its codec to the caller in the 200. */
-  private answerOfferless(relayed: RelayedOffer, res: SipResponse): void {
-    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
-    let agentConfig;
-    try {
-      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');
-      agentConfig = acceptAnswer(relayed, answer, 'b2bua', 'agent');
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.refuseOffer(error.code);
-      return;
-    }
-    this.configureMedia('agent', agentConfig);
-    this.srtpOn.agent = agentConfig.srtp !== null;
-    this.offerCallerInOk([agentConfig.codec]);
-  }
-
   private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
-    const offer = localOffer({ local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller, srtp: false, codecs });
+    const sdp = this.negotiation;
+    const offer = localOffer({ local: this.media.local('caller'), origin: sdp.origin('caller'), localKeyBase64: sdp.key('caller'), srtp: false, codecs });
     this.offerInOk = offer;
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: sdp.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
   }
 
@@ -647,7 +375,7 @@ export class Call extends EventEmitter<CallEvents> {
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
       const config = acceptAnswer(offer, answer, this.mode, 'caller');
-      this.configureMedia('caller', config);
+      this.negotiation.configure('caller', config);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.close('negotiation-failed');
@@ -679,53 +407,31 @@ export class Call extends EventEmitter<CallEvents> {
       this.offerCallerInOk(ENDPOINT_CODECS);
       return true;
     }
+    const sdp = this.negotiation;
     let answer;
     try {
-      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.origins.caller, localKeyBase64: this.keys.caller });
+      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: sdp.origin('caller'), localKeyBase64: sdp.key('caller') });
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.refuseOffer(error.code);
       return false;
     }
-    this.configureMedia('caller', answer.config);
-    this.srtpOn.caller = answer.config.srtp !== null;
+    sdp.configure('caller', answer.config);
+    sdp.srtpAgreed('caller', answer.config);
     const dialog = this.callerDialog();
     if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
+    this.inviteTx.respond(200, undefined, { body: sdp.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
     this.confirm();
     return true;
   }
 
   /**
-   * Returns the caller to `targetUri` with the result (RFC 3515 REFER; the result as URI headers
-   * of Refer-To, so the transferee's INVITE carries them). The same fields ride on the REFER
-   * itself too: a PBX that transfers locally instead of sending an INVITE (Asterisk's blind
-   * transfer keeps only the Refer-To user part) reads them there (GET_TRANSFERRER_DATA).
-   * Resolves true when the transfer succeeded (NOTIFY with a 2xx sipfrag; we then hang up),
+   * Returns the caller to `targetUri` with the result (REFER, result-transfer.ts). Resolves true when the transfer succeeded (NOTIFY with a 2xx sipfrag; we then hang up),
    * false when refused or failed.
    */
   async transferWithResult(targetUri: string, result: PaymentResultHeaders): Promise<boolean> {
     if (this.mode !== 'endpoint' || this.stateValue !== 'confirmed') return false;
-    const fields = resultHeaderFields(result);
-    const referTo = referToWithHeaders(targetUri, fields);
-    const done = new Promise<boolean>((resolve) => {
-      this.transferWaiter = resolve;
-      this.transferTimer = setTimeout(
-        this.contained(() => this.finishTransfer(false)),
-        TRANSFER_TIMEOUT_MS,
-      );
-    });
-    const res = await this.caller.request('REFER', { headers: { ...Object.fromEntries(fields), 'refer-to': referTo, 'referred-by': this.host.contact } });
-    if (res === undefined || res.status >= 300) this.finishTransfer(false);
-    return done;
-  }
-
-  private finishTransfer(ok: boolean): void {
-    clearTimeout(this.transferTimer);
-    const waiter = this.transferWaiter;
-    this.transferWaiter = undefined;
-    waiter?.(ok);
-    if (ok) this.end('transferred', undefined);
+    return this.transfer.start(targetUri, result);
   }
 
   /**
@@ -759,227 +465,24 @@ export class Call extends EventEmitter<CallEvents> {
 
   // --- In-dialog requests ---------------------------------------------------------------------
 
-  /**
-   * A request in one of this call's dialogs (the manager matched Call-ID and our tag). Anything
-   * that does not match the dialog fully (remote tag, and the peer's address over UDP) gets 481
-   * and changes nothing: no CSeq, no media, no state.
-   */
+  /** A request in one of this call's dialogs (the manager matched Call-ID and our tag): in-dialog-requests.ts. */
   handleInDialog(legName: LegName, req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
-    const leg = legName === 'caller' ? this.caller : this.agent;
-    if (!leg.owns(req, source)) {
-      tx?.respond(481);
-      return;
-    }
-    if (req.method === 'ACK') {
-      // The stack stops the 2xx retransmissions; an answer to our offer may ride on it. The
-      // media may now send towards the caller (it never does for an INVITE nobody ACKs).
-      if (legName === 'caller') {
-        this.onAckAnswer(req);
-        if (this.stateValue === 'confirmed') this.media.dialogConfirmed('caller');
-      }
-      return;
-    }
-    if (tx === undefined) return;
-    const dialog = leg.dialog;
-    if (dialog === undefined || dialog.state === 'terminated' || this.stateValue === 'ended') {
-      tx.respond(481);
-      return;
-    }
-    if (!dialog.acceptRemote(req)) {
-      tx.respond(500, 'CSeq Out Of Order');
-      return;
-    }
-    switch (req.method) {
-      case 'BYE':
-        tx.respond(200);
-        if (legName === 'agent' && this.onAgentHangup !== null) {
-          this.agentLeft(this.onAgentHangup);
-          return;
-        }
-        this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
-        return;
-      case 'INVITE':
-      case 'UPDATE': {
-        // RFC 4028 §9: a re-INVITE or UPDATE is a session refresh, and may renegotiate the timer.
-        const timer = uasDecide(req, this.sessionTimer);
-        if (timer.kind === 'too-small') {
-          tx.respond(422, 'Session Interval Too Small', { headers: { 'min-se': String(timer.minSeS) } });
-          return;
-        }
-        this.lifetime.peerRefreshed(legName, timer.kind === 'timer' ? timer.interval : undefined);
-        const timerHeaders = { supported: 'timer', ...(timer.kind === 'timer' ? timer.headers : {}) };
-        if (req.method === 'UPDATE' && !isSdp(req)) {
-          tx.respond(200, undefined, { headers: { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders } });
-          return;
-        }
-        this.guard(this.onReinvite(legName, req, tx, timerHeaders), tx);
-        return;
-      }
-      case 'OPTIONS':
-        tx.respond(200, undefined, { headers: { allow: ALLOWED_METHODS, accept: SDP } });
-        return;
-      case 'INFO':
-        this.onInfo(legName, req, tx);
-        return;
-      case 'NOTIFY':
-        if (this.mode === 'endpoint') this.onTransferNotify(req, tx);
-        else this.guard(this.relay(legName, req, tx), tx);
-        return;
-      case 'REFER':
-      case 'MESSAGE':
-        if (this.mode === 'endpoint') tx.respond(603);
-        else this.guard(this.relay(legName, req, tx), tx);
-        return;
-      default:
-        tx.respond(501, undefined, { headers: { allow: ALLOWED_METHODS } });
-    }
+    handleInDialog(this.parts, legName, req, tx, source);
   }
 
-  /**
-   * Relays an in-dialog request into the other leg and its final response back (REFER for blind
-   * transfer by the PBX reaches the caller side with the same Refer-To; its NOTIFYs come back
-   * the same way).
-   */
-  private async relay(from: LegName, req: SipRequest, tx: ServerTransaction): Promise<void> {
-    const verdict = relayVerdict(from, req.method, this.media.secure);
-    if (verdict.action === 'absorb') {
-      // The content type only: the body may be card digits.
-      this.host.warn(`secure mode: caller ${req.method} (${loggableContentType(req.headers.get('content-type'))}) answered ${verdict.status} here, not relayed`);
-      tx.respond(verdict.status);
-      return;
-    }
-    const other = from === 'caller' ? this.agent : this.caller;
-    const headers: Record<string, string> = {};
-    for (const name of RELAYED_HEADERS) {
-      const value = req.headers.get(name);
-      if (value !== undefined) headers[name] = value;
-    }
-    if (from === 'caller' && headers['refer-to'] !== undefined) {
-      // The transferee's INVITE would carry these URI headers with toneguard's authority.
-      const checked = referToWithoutReservedHeaders(headers['refer-to']);
-      if (!checked.ok) {
-        this.host.warn(`caller REFER refused: ${checked.reason}`);
-        tx.respond(403);
-        return;
-      }
-      if (checked.stripped > 0) this.host.warn(`caller REFER: ${checked.stripped} reserved URI header(s) removed from Refer-To`);
-      headers['refer-to'] = checked.value;
-    }
-    const contentType = req.headers.get('content-type');
-    const res = await other.request(req.method, { headers, body: req.body.length > 0 ? req.body : undefined, contentType: req.body.length > 0 ? contentType : undefined });
-    if (res === undefined) {
-      tx.respond(408);
-      return;
-    }
-    const resType = res.headers.get('content-type');
-    tx.respond(res.status, res.reason, res.body.length > 0 && resType !== undefined ? { body: res.body, contentType: resType } : undefined);
+  /** The caller's ACK. The media may now send towards the caller (it never does for an INVITE nobody ACKs). */
+  private callerAck(ack: SipRequest): void {
+    this.onAckAnswer(ack);
+    if (this.stateValue === 'confirmed') this.media.dialogConfirmed('caller');
   }
 
-  private onInfo(from: LegName, req: SipRequest, tx: ServerTransaction): void {
-    const view = captureView(req);
-    if (from === 'caller' && isDtmfInfo(view)) {
-      const info = sipInfoDigit(view);
-      if (info !== undefined && hasInfoDigits(this.media)) this.media.injectSipInfoDigit(info.digit, Date.now());
-    }
-    if (this.mode === 'endpoint') {
-      tx.respond(200);
+  /** A BYE from the leg's peer (answered): the call ends, or only the agent leg while a payment runs. */
+  private bye(legName: LegName): void {
+    if (legName === 'agent' && this.onAgentHangup !== null) {
+      this.agentLeft(this.onAgentHangup);
       return;
     }
-    // Secure mode: relay() answers it here whatever its content type (fail closed).
-    this.guard(this.relay(from, req, tx), tx);
-  }
-
-  /** An asynchronous handler's failure ends the call (500 on `tx`) instead of becoming an unhandled rejection. */
-  private guard(work: Promise<void>, tx: ServerTransaction): void {
-    work.catch((error: unknown) => {
-      this.negotiating = false;
-      this.fail(error, tx);
-    });
-  }
-
-  private onTransferNotify(req: SipRequest, tx: ServerTransaction): void {
-    tx.respond(200);
-    // message/sipfrag (RFC 3515 §2.4.5): the status line of the transferee's INVITE.
-    const status = Number(/^SIP\/2\.0\s+(\d{3})/.exec(bodyText(req).trim())?.[1]);
-    if (!Number.isInteger(status) || status < 200 || this.transferWaiter === undefined) return;
-    this.finishTransfer(status < 300);
-  }
-
-  private async onReinvite(from: LegName, req: SipRequest, tx: ServerTransaction, timerHeaders: Record<string, string>): Promise<void> {
-    const offer = isSdp(req) ? parseSdpDescription(bodyText(req)) : undefined;
-    if (offer === undefined) {
-      // Offerless re-INVITE (offer in our 200, answer in the ACK) is not supported.
-      tx.respond(488);
-      return;
-    }
-    const okHeaders = { contact: this.host.contact, allow: ALLOWED_METHODS, ...timerHeaders };
-    if (this.mode === 'endpoint') {
-      try {
-        const answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: this.nextOrigin('caller'), localKeyBase64: this.keys.caller });
-        this.configureMedia('caller', answer.config);
-        tx.respond(200, undefined, { body: this.sent('caller', answer.sdp), contentType: SDP, headers: okHeaders });
-      } catch (error) {
-        if (!(error instanceof SdpError)) throw error;
-        tx.respond(488, undefined, notAcceptable(error.code));
-      }
-      return;
-    }
-    if (this.negotiating || this.stateValue !== 'confirmed') {
-      tx.respond(491); // RFC 3261 §14.2: glare
-      return;
-    }
-    const to: LegName = from === 'caller' ? 'agent' : 'caller';
-    let relayed: RelayedOffer;
-    try {
-      relayed = relayOffer({ offer, local: this.media.local(to), origin: this.nextOrigin(to), localKeyBase64: this.keys[to], srtp: this.srtpPolicy(to) });
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      tx.respond(488, undefined, notAcceptable(error.code));
-      return;
-    }
-    this.negotiating = true;
-    const res = await (to === 'caller' ? this.caller : this.agent).request('INVITE', { body: this.sent(to, relayed.sdp), contentType: SDP });
-    this.negotiating = false;
-    if (this.finished) {
-      tx.respond(481); // the call ended (a BYE crossed the re-INVITE): its media is gone
-      return;
-    }
-    if (res === undefined) {
-      tx.respond(408);
-      return;
-    }
-    if (res.status >= 300) {
-      tx.respond(res.status, res.reason);
-      return;
-    }
-    this.lifetime.peerRefreshed(to, undefined); // a 2xx re-INVITE on that leg refreshes its session too
-    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
-    try {
-      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
-      const result = relayAnswer({ offer, relayed, answer, local: this.media.local(from), origin: this.nextOrigin(from), localKeyBase64: this.keys[from], offerLeg: from });
-      this.applyMedia(from, result);
-      tx.respond(200, undefined, { body: this.sent(from, result.sdp), contentType: SDP, headers: okHeaders });
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      tx.respond(488, undefined, notAcceptable(error.code));
-    }
-  }
-
-  /**
-   * A session refresh we owe on a leg (RFC 4028 §7.4/§10): UPDATE without a body when the peer
-   * allows it, else a re-INVITE repeating the SDP we last sent there (an unchanged session).
-   */
-  private async refreshSession(legName: LegName, interval: SessionInterval): Promise<RefreshOutcome> {
-    if (this.stateValue !== 'confirmed') return { kind: 'failed', fatal: false };
-    const leg = legName === 'caller' ? this.caller : this.agent;
-    const headers = { supported: 'timer', ...uacRequestHeaders(this.sessionTimer, interval) };
-    const sdp = this.lastSdp[legName];
-    const useInvite = !this.allowsUpdate[legName] && sdp !== undefined;
-    if (useInvite && this.negotiating) return { kind: 'failed', fatal: false }; // a relayed re-INVITE is in flight: it refreshes too
-    const res = await leg.request(useInvite ? 'INVITE' : 'UPDATE', useInvite ? { headers, body: sdp, contentType: SDP } : { headers });
-    if (res === undefined || res.status === 408 || res.status === 481) return { kind: 'failed', fatal: true };
-    if (res.status >= 300) return { kind: 'failed', fatal: false };
-    return { kind: 'refreshed', interval: uacFromResponse(res) ?? interval };
+    this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
   }
 
   // --- Ending -----------------------------------------------------------------------------------
@@ -1003,9 +506,9 @@ export class Call extends EventEmitter<CallEvents> {
       } else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
       if (this.mode === 'b2bua' && from !== 'agent') {
         if (this.agent.dialog !== undefined) void this.agent.request('BYE');
-        else this.agentInvite?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd in onAgentFinal
+        else this.agentSetup?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd by the setup
       }
-      if (this.transferWaiter !== undefined) this.finishTransfer(false);
+      if (this.transfer.pending) this.transfer.finish(false);
     } finally {
       try {
         this.lifetime.close();

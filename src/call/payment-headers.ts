@@ -103,7 +103,7 @@ function headerValue(value: string): string {
  * (a transfer or BYE that fails here leaves a charged caller without a result). Values are
  * sanitised (control characters, length); an unknown result becomes `internal-error`, a Card-Last4
  * that is not exactly four digits is left out. Card data in a gateway's transaction ID or reason
- * is screened by the dialog, which still holds the card number (payment-session.ts).
+ * is screened by the dialog, which still holds the card number (src/dialog/gateway-charge.ts).
  */
 export function resultHeaderFields(result: PaymentResultHeaders): [string, string][] {
   const known = (PAYMENT_RESULTS as readonly string[]).includes(result.result);

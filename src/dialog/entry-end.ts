@@ -1,6 +1,8 @@
 // When a keyed field is over without `#`: the entry-ending policy, apart from collecting the keys
-// (payment-session.ts). Pure: the digits so far in, a verdict out; the session arms the pause.
+// (field-collector.ts). Pure: the digits so far in, a verdict out; the collector arms the pause.
 import { autoCompleteLength, checkCardNumber, MAX_PAN_LENGTH } from './card-checks.js';
+import type { DialogConfig } from './dialog-config.js';
+import type { DialogState } from './flow.js';
 import type { SecretDigits } from './secret-digits.js';
 
 /**
@@ -8,6 +10,24 @@ import type { SecretDigits } from './secret-digits.js';
  * the completion pause (it may be whole, or the start of a longer one); `more`: keys are missing.
  */
 export type EntryEnd = 'complete' | 'after-pause' | 'more';
+
+/**
+ * Whether the entry of the field `state` asks for is over: card number and security code by
+ * their policies below, an expiry at its 4 digits (MMYY); an amount only by `#` or a time-out.
+ * `codeSize` is the captured card's security code size (null before its number is known).
+ */
+export function fieldEntryEnd(state: DialogState, digits: SecretDigits, codeSize: number | null, config: DialogConfig): EntryEnd {
+  switch (state) {
+    case 'card-number':
+      return cardNumberEnd(digits, config.validCardTypes, config.autoCompleteCardNumber);
+    case 'expiry':
+      return digits.length === 4 ? 'complete' : 'more';
+    case 'security-code':
+      return securityCodeEnd(digits.length, codeSize);
+    default:
+      return 'more';
+  }
+}
 
 /**
  * A card number ends at 19 digits (ISO/IEC 7812), and with auto-completion at the longest length

@@ -2,7 +2,9 @@
 export * from './vocabulary.js';
 export { DEFAULT_CARD_TYPES, DEFAULT_PROMPT_DIR, DialogConfigError, dialogConfigSchema, parseDialogConfig, type DialogConfig, type FailureRoute } from './dialog-config.js';
 export { PaymentRequestError, paymentRequestFromApi, paymentRequestFromHeaders, type PaymentRequest, type RequestIds } from './payment-request.js';
-export { PaymentSession, type CommandResult, type DialogAction, type PaymentSessionEvents, type PaymentSessionOptions, type PaymentSessionResult, type PaymentStatus } from './payment-session.js';
+export { PaymentSession, type PaymentSessionOptions } from './payment-session.js';
+export type { CommandResult, DialogAction, MaskedCapture, PaymentSessionEvents, PaymentSessionResult, PaymentStatus } from './session-events.js';
+export type { SpokenInput } from './input-keys.js';
 export { STATES, TRANSITIONS, type Cause, type DialogState, type Transition } from './flow.js';
 export { ManualTimers, RealTimers, type DialogTimers, type TimerHandle } from './timers.js';
 export { resultHeaders, type ResultFields } from './result-headers.js';

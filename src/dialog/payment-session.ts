@@ -1,92 +1,32 @@
-// One payment, from the first prompt to the result: a state machine (flow.ts holds its states
-// and transitions) driven by key presses, timeouts, the gateway's answer, hang-up and the
-// agent's commands, emitting what to play, masked progress, the final action and the result.
-// Socket-free: time comes from DialogTimers, the gateway is a PaymentConnector, playback and
-// SIP are the integrator's (it plays each `prompt`, tells `promptEnded()`, and carries out the
-// `action` after the final prompt has played).
+// One payment, from the first prompt to the result: the owner of its lifetime, its state (the
+// flow of flow.ts) and its moves, driven by the caller's input, timeouts, the gateway's answer,
+// hang-ups and the agent's commands; it emits what to play, masked progress, the final action
+// and the result. Socket-free: time comes from DialogTimers, the gateway is a PaymentConnector,
+// playback and SIP are the integrator's (it plays each `prompt`, tells `promptEnded()`, and
+// carries out the `action` after the final prompt has played).
+// It owns a FieldCollector (the caller's entry at the field or menu asked) and a PaymentCapture
+// (what has been captured); the pure policies sit beside it: session-prompts.ts (what is said),
+// gateway-charge.ts (the charge and its answer), session-ending.ts (how the payment ends).
 //
-// Card data (PAN, expiry, security code) lives only in this object's SecretDigits buffers and is
-// zeroed when the payment ends or a card is declined; events, errors, headers and the record
-// carry at most the last four digits.
+// Card data (PAN, expiry, security code) lives only in the PaymentCapture's buffers, zeroed when
+// the payment ends or a card is declined; events, errors, headers and the record carry at most
+// the last four digits.
 import { EventEmitter } from 'node:events';
-import type { ChargeOutcome, ChargeRequest, PaymentConnector } from '../gateway/connector.js';
-import { checkCardNumber, checkExpiry, MAX_PAN_LENGTH, MIN_PAN_LENGTH, type CardType, type Expiry } from './card-checks.js';
-import type { DialogConfig, FailureRoute } from './dialog-config.js';
-import { cardNumberEnd, securityCodeEnd, securityCodeSizeOk, type EntryEnd } from './entry-end.js';
-import { isAllowed, STATES, type Cause, type DialogState, type Transition } from './flow.js';
-import { decimalToMinor, formatMinor, parseKeyedAmount } from './money.js';
+import type { ChargeOutcome, PaymentConnector } from '../gateway/connector.js';
+import { amountChangeable, FIELD_STATE } from './collection-steps.js';
+import type { DialogConfig } from './dialog-config.js';
+import { FieldCollector } from './field-collector.js';
+import { isAllowed, STATES, type Cause, type DialogState } from './flow.js';
+import { chargeRequest, outcomeEnding, screenOutcome } from './gateway-charge.js';
+import type { SpokenInput } from './input-keys.js';
+import { PaymentCapture } from './payment-capture.js';
 import type { PaymentRequest } from './payment-request.js';
-import { amountSegments, callerOnly, characterSegments, monthYearSegments, planOf, type PlanPart, type PromptPlan } from './prompts/compose.js';
-import { cardTypePromptId } from './prompts/prompt-text.js';
-import { resultHeaders } from './result-headers.js';
-import { SecretDigits } from './secret-digits.js';
+import { amountSegments, planOf } from './prompts/compose.js';
+import type { CommandResult, MaskedCapture, PaymentSessionEvents, PaymentSessionResult } from './session-events.js';
+import { AGENT_HANGUP, CALLER_HANGUP, settle, type Ending } from './session-ending.js';
+import { statePrompt } from './session-prompts.js';
 import type { DialogTimers, TimerHandle } from './timers.js';
-import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type FieldInput, type PaymentResult, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
-
-/** Twilio-like status event: what is being collected, which attempt, what went wrong; masked values only. */
-export interface PaymentStatus {
-  readonly sessionId: string;
-  readonly for: CaptureField;
-  /** 1-based: the attempt at this field (payment-processing: the card submission). */
-  readonly attempt: number;
-  readonly errorType: ErrorType | null;
-  /** `xxxxxxxxxxxx1111` once a card number is captured (last four only). */
-  readonly paymentCardNumber: string | null;
-  readonly paymentCardType: string | null;
-  /** `xxxx` once captured: the expiry itself is never shown. */
-  readonly expirationDate: string | null;
-  /** `xxx` / `xxxx` once captured. */
-  readonly securityCode: string | null;
-  /** Decimal, e.g. `125.50`, once known. */
-  readonly chargeAmount: string | null;
-  /** Fields still to capture. */
-  readonly required: readonly CaptureField[];
-  /** How each field captured so far was filled (`dtmf`, `speech`, `dtmf speech`); never its content. */
-  readonly fieldInputs: readonly { readonly for: CaptureField; readonly input: FieldInput }[];
-}
-
-/** The masked captured values of a status event. */
-export type MaskedCapture = Pick<PaymentStatus, 'paymentCardNumber' | 'paymentCardType' | 'expirationDate' | 'securityCode' | 'chargeAmount' | 'required' | 'fieldInputs'>;
-
-export type DialogAction =
-  /** REFER the caller: back to the IVR (`return`), to an agent with the context (`agent`), or to ID&V. */
-  | { readonly kind: 'refer'; readonly purpose: 'return' | 'agent' | 'idv'; readonly uri: string; readonly headers: Readonly<Record<string, string>>; readonly fallback: DialogAction | null }
-  /** End the call with the result headers on the BYE. */
-  | { readonly kind: 'bye'; readonly headers: Readonly<Record<string, string>> }
-  /** Agent-assisted: leave secure mode; the headers are the result for the agent. */
-  | { readonly kind: 'secure-off'; readonly headers: Readonly<Record<string, string>> }
-  /** The caller has gone: nothing to do on the call. */
-  | { readonly kind: 'none' };
-
-export interface PaymentSessionResult {
-  readonly result: PaymentResult;
-  readonly reason: string | null;
-  readonly transactionId: string | null;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly action: DialogAction;
-  readonly record: PaymentSessionRecord;
-}
-
-/** What the speech recogniser heard, as the dialog takes it: a digit or a menu word, no timing, no confidence. */
-export type SpokenInput = { readonly kind: 'digit'; readonly digit: string } | { readonly kind: 'word'; readonly word: 'pay the balance' | 'yes' | 'no' | 'correct' | 'change' };
-
-/** A menu word as the key it stands for, per menu (null: not a choice of this menu). */
-function menuWordKey(state: DialogState, word: string): string | null {
-  if (state === 'amount-choice' && word === 'pay the balance') return '1';
-  if (state === 'confirmation' && (word === 'yes' || word === 'correct')) return '1';
-  if (state === 'confirmation' && (word === 'no' || word === 'change')) return '2';
-  return null;
-}
-
-export type PaymentSessionEvents = {
-  prompt: [PromptPlan];
-  status: [PaymentStatus];
-  transition: [Transition];
-  action: [DialogAction];
-  result: [PaymentSessionResult];
-  /** A gateway value held the card number (or its first 12 digits) and was dropped; the value is never given. */
-  'gateway-value-dropped': [{ readonly field: 'transaction-id' | 'reason' }];
-};
+import { PAYMENT_STEPS, type CaptureField, type DialogDigit, type ErrorType, type PaymentSessionRecord, type PaymentStep } from './vocabulary.js';
 
 export interface PaymentSessionOptions {
   readonly request: PaymentRequest;
@@ -95,69 +35,22 @@ export interface PaymentSessionOptions {
   readonly timers: DialogTimers;
 }
 
-/** What an agent command did: refused commands say why (a short code, never card data). */
-export type CommandResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string; readonly missing?: readonly CaptureField[] };
-
-const FIELD_STATE: Readonly<Record<Exclude<CaptureField, 'payment-processing'>, DialogState>> = {
-  'charge-amount': 'amount-entry',
-  'payment-card-number': 'card-number',
-  'expiration-date': 'expiry',
-  'security-code': 'security-code',
-};
-
-/** A gateway value holding this many leading digits of the card (or all of it) is card data (PCI DSS 3.4 allows first six and last four, never twelve). */
-const PAN_PREFIX_DIGITS = 12;
-
-/** Reason given when the gateway's own reason held card data. */
-const WITHHELD_REASON = 'gateway-reason-withheld';
-
-/** Reason of a charge whose outcome is unknown (it may have been taken): the IVR must not retry it as a new payment. */
-export const UNKNOWN_OUTCOME = 'unknown-outcome';
-
-/** X-Payment-Reason of a hang-up: who hung up. */
-const CALLER_HANGUP = 'caller-hangup';
-const AGENT_HANGUP = 'agent-hangup';
-
-/** Longest caller-entered amount, keys (e.g. `1000000*00`). */
-const MAX_AMOUNT_KEYS = 12;
-
 export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   readonly #request: PaymentRequest;
   readonly #config: DialogConfig;
   readonly #connector: PaymentConnector;
   readonly #timers: DialogTimers;
   readonly #startedAt: number;
+  readonly #capture: PaymentCapture;
+  readonly #collector: FieldCollector;
 
   #state: DialogState = 'start';
-  /** Errors at the field or menu being collected (reset when it is entered afresh). */
-  #errors = 0;
-  #amountKeys = '';
-  readonly #entry = new SecretDigits(MAX_PAN_LENGTH);
-  readonly #pan = new SecretDigits(MAX_PAN_LENGTH);
-  readonly #expiryDigits = new SecretDigits(4);
-  readonly #securityCode = new SecretDigits(4);
-  #amountMinor: number | null = null;
-  #card: CardType | null = null;
-  #last4: string | null = null;
-  #panLength = 0;
-  /** The type of the last card captured, kept for the record after a declined card is forgotten. */
-  #lastCardType: string | null = null;
-  #expiry: Expiry | null = null;
   #declines = 0;
   #charges = 0;
   #hungUpWhileProcessing = false;
   /** Agent-assisted: the agent's leg hung up (the caller is still on the call). */
   #agentGone = false;
   readonly #steps = new Set<PaymentStep>();
-  readonly #fieldErrors: { for: CaptureField; errorType: ErrorType }[] = [];
-  readonly #fieldInputs: { for: CaptureField; input: FieldInput }[] = [];
-  /** How the entry now being collected was given (reset when a field or menu is entered). */
-  #keyedHere = false;
-  #spokenHere = false;
-  /** The last input of this entry was spoken: a pause (end of utterance) ends the field. */
-  #lastSpoken = false;
-  #firstDigitTimer: TimerHandle | null = null;
-  #interDigitTimer: TimerHandle | null = null;
   #gatewayTimer: TimerHandle | null = null;
   #final: PaymentSessionResult | null = null;
   readonly #finished: Promise<PaymentSessionResult>;
@@ -170,6 +63,21 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#connector = options.connector;
     this.#timers = options.timers;
     this.#startedAt = options.timers.now();
+    this.#capture = new PaymentCapture(options.config);
+    this.#collector = new FieldCollector({
+      request: options.request,
+      config: options.config,
+      timers: options.timers,
+      capture: this.#capture,
+      host: {
+        state: () => this.#state,
+        go: (cause, to, prefix) => this.#go(cause, to, prefix),
+        submit: () => this.#submit('confirm'),
+        end: (ending) => this.#finish(ending),
+        fieldError: (field, attempt, errorType) => this.#emitStatus(field, attempt, errorType),
+        guard: (run) => this.#guard(run),
+      },
+    });
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
@@ -195,18 +103,28 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return this.#state === 'ended';
   }
 
+  /** The final result, once ended. */
+  get result(): PaymentSessionResult | null {
+    return this.#final;
+  }
+
+  /** What has been captured so far, masked as in the status events (e.g. for a step without one: the readback). */
+  masked(): MaskedCapture {
+    return this.#capture.masked(this.#request.currency);
+  }
+
   /** Starts the flow (attach listeners first: the first prompt is emitted synchronously). */
   start(): void {
     this.#guard(() => {
       if (this.#state !== 'start') return;
       const balance = this.#request.amountMinor;
-      if (this.#request.customerId === null) this.#notIdentified();
+      if (this.#request.customerId === null) this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
       else if (balance === null) this.#go('amount-unknown', 'amount-entry');
       // The agent's amount is the charge (the caller hears it, is not asked it): the card comes
       // first, and a caller keying it at once loses no digit to a menu.
       else if (this.#config.amountMode === 'fixed' || this.#request.mode === 'agent-assisted') {
-        this.#amountMinor = balance;
-        this.#go('amount-fixed', 'card-number', ['you-are-paying-amount', ...this.#say(balance)]);
+        this.#capture.amountMinor = balance;
+        this.#go('amount-fixed', 'card-number', ['you-are-paying-amount', ...amountSegments(balance, this.#request.currency, this.#config.locale)]);
       } else this.#go('balance-known', 'amount-choice');
     });
   }
@@ -214,49 +132,16 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   /** A key press from the caller (merged across RFC 4733, in-band and SIP INFO by the integrator). */
   digit(input: DialogDigit | string): void {
     const d = typeof input === 'string' ? input : input.digit;
-    this.#guard(() => {
-      const info = STATES[this.#state];
-      if (info.input === 'none' || !/^[0-9*#A-D]$/.test(d)) return;
-      if (/^[A-D]$/.test(d)) {
-        if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
-        return;
-      }
-      this.#clearInputTimers();
-      this.#keyedHere = true;
-      this.#lastSpoken = false;
-      if (info.input === 'menu') this.#menuKey(d);
-      else this.#fieldKey(d);
-    });
+    this.#guard(() => this.#collector.key(d));
   }
 
   /**
-   * A spoken digit or menu word (speech input on). A digit is the key of the same name (into the
-   * same buffers, same validation); a menu word is the menu's key for it ("pay the balance" = 1
-   * at the balance choice, "yes"/"correct" = confirm, "no"/"change" = change); in a field
-   * "yes"/"correct" end it like `#` and "no"/"change" start it again like `*` (never leaving the
-   * payment). A word that is no choice of this menu is an invalid choice.
+   * A spoken digit or menu word (speech input on), taken as the key it stands for (input-keys.ts);
+   * a word that is no choice of this menu is an invalid choice, and one that means nothing in a
+   * field leaves the entry waiting.
    */
   spoken(input: SpokenInput): void {
-    this.#guard(() => {
-      const info = STATES[this.#state];
-      if (info.input === 'none' || this.#request.input === 'dtmf') return;
-      let key: string | null;
-      if (input.kind === 'digit') key = /^[0-9]$/.test(input.digit) ? input.digit : null;
-      else if (info.input === 'menu') key = menuWordKey(this.#state, input.word);
-      else if (input.word === 'yes' || input.word === 'correct') key = '#';
-      else if (input.word === 'no' || input.word === 'change') key = this.#keyed() > 0 ? '*' : null;
-      else key = null;
-      this.#clearInputTimers();
-      if (key === null) {
-        if (info.input === 'menu') this.#inputError(null, ['invalid-choice']);
-        else if (this.#keyed() > 0) this.#armInterDigit();
-        return;
-      }
-      this.#spokenHere = true;
-      this.#lastSpoken = true;
-      if (info.input === 'menu') this.#menuKey(key);
-      else this.#fieldKey(key);
-    });
+    this.#guard(() => this.#collector.spoken(input));
   }
 
   /**
@@ -264,20 +149,12 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
    * here, except a card number still shorter than any card (callers say it in groups, pausing).
    */
   endOfUtterance(): void {
-    this.#guard(() => {
-      if (STATES[this.#state].input !== 'digits' || !this.#lastSpoken || this.#keyed() === 0) return;
-      if (this.#state === 'card-number' && this.#entry.length < MIN_PAN_LENGTH) return;
-      this.#clearInputTimers();
-      this.#fieldComplete();
-    });
+    this.#guard(() => this.#collector.endOfUtterance());
   }
 
   /** The current prompt has finished playing (or was cut by a key): the first-digit timer starts. */
   promptEnded(): void {
-    this.#guard(() => {
-      if (STATES[this.#state].input === 'none' || this.#keyed() > 0 || this.#firstDigitTimer !== null) return;
-      this.#firstDigitTimer = this.#timers.set(this.#config.timeouts.firstDigitMs, () => this.#timeout('first-digit'));
-    });
+    this.#guard(() => this.#collector.promptEnded());
   }
 
   /**
@@ -327,10 +204,10 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       if (field === 'payment-processing') return this.complete();
       if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
       // An agent asking for the amount explicitly gets it asked (up to the amount it gave).
-      if (field === 'charge-amount' && !this.#amountChangeable() && this.#request.mode !== 'agent-assisted') return { accepted: false, reason: 'amount-fixed' };
+      if (field === 'charge-amount' && !amountChangeable(this.#request, this.#config) && this.#request.mode !== 'agent-assisted') return { accepted: false, reason: 'amount-fixed' };
       // Before the card number the code's size is not known: 3 or 4 digits are taken, and a card
       // captured later whose type wants the other size has its code asked again.
-      if (field === 'security-code' && !this.#needsSecurityCode()) return { accepted: false, reason: 'no-security-code-for-card-type' };
+      if (field === 'security-code' && !this.#capture.needsSecurityCode()) return { accepted: false, reason: 'no-security-code-for-card-type' };
       this.#go('capture', FIELD_STATE[field]);
       return { accepted: true };
     });
@@ -340,7 +217,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   complete(): CommandResult {
     return this.#guardCommand(() => {
       if (!this.#collecting()) return { accepted: false, reason: `not-collecting:${this.#state}` };
-      const missing = this.#missing();
+      const missing = this.#capture.missing();
       if (missing.length > 0) return { accepted: false, reason: 'fields-missing', missing };
       this.#submit('complete');
       return { accepted: true };
@@ -372,172 +249,8 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     if (this.#state !== 'ended') {
       this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'session-closed', route: 'return' });
     }
-    this.#wipe();
+    this.#capture.wipe();
     this.removeAllListeners();
-  }
-
-  // --- inputs -------------------------------------------------------------------------------
-
-  #menuKey(d: string): void {
-    if (d === '*') return this.#go('restart', this.#state);
-    switch (this.#state) {
-      case 'amount-choice':
-        if (d === '1') {
-          this.#amountMinor = this.#request.amountMinor;
-          return this.#go('pay-full', this.#next());
-        }
-        if (d === '2') return this.#go('other-amount', 'amount-entry');
-        break;
-      case 'confirmation':
-        if (d === '1') return this.#submit('confirm');
-        if (d === '2') return this.#go('change', 'change-choice');
-        break;
-      case 'change-choice':
-        if (d === '1' && this.#amountChangeable()) return this.#go('change-amount', this.#amountState());
-        if (d === '2') return this.#go('change-card-number', 'card-number');
-        if (d === '3') return this.#go('change-expiry', 'expiry');
-        if (d === '4' && this.#needsSecurityCode()) return this.#go('change-security-code', 'security-code');
-        break;
-      default:
-        break;
-    }
-    this.#inputError(null, ['invalid-choice']);
-  }
-
-  #fieldKey(d: string): void {
-    if (d === '*') return this.#star();
-    if (d === '#') return this.#fieldComplete();
-    if (this.#state === 'amount-entry') {
-      if (this.#amountKeys.length < MAX_AMOUNT_KEYS) this.#amountKeys += d;
-    } else this.#entry.push(d);
-    const end = this.#entryEnd();
-    if (end === 'complete') return this.#fieldComplete();
-    if (end === 'after-pause') {
-      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
-      return;
-    }
-    this.#armInterDigit();
-  }
-
-  #armInterDigit(): void {
-    this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
-  }
-
-  #entryEnd(): EntryEnd {
-    const n = this.#entry.length;
-    switch (this.#state) {
-      case 'card-number':
-        return cardNumberEnd(this.#entry, this.#config.validCardTypes, this.#config.autoCompleteCardNumber);
-      case 'expiry':
-        return n === 4 ? 'complete' : 'more';
-      case 'security-code':
-        return securityCodeEnd(n, this.#card?.securityCodeSize ?? null);
-      default:
-        return 'more';
-    }
-  }
-
-  /** No key came within the completion pause after an entry that may be whole: it is. */
-  #pauseEnded(): void {
-    this.#guard(() => {
-      this.#interDigitTimer = null;
-      if (STATES[this.#state].input === 'digits') this.#fieldComplete();
-    });
-  }
-
-  /** `*`: the decimal point in an amount; else restart the entry; on an empty entry, leave (if configured). */
-  #star(): void {
-    if (this.#state === 'amount-entry' && this.#amountKeys !== '' && !this.#amountKeys.includes('*')) {
-      this.#amountKeys += '*';
-      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.interDigitMs, () => this.#timeout('inter-digit'));
-      return;
-    }
-    if (this.#keyed() > 0 || !this.#config.starExits) return this.#go('restart', this.#state);
-    this.#finish({ cause: 'star-exit', result: 'caller-interrupted-with-star', reason: STATES[this.#state].field, route: 'return' });
-  }
-
-  #fieldComplete(): void {
-    switch (this.#state) {
-      case 'amount-entry':
-        return this.#amountComplete();
-      case 'card-number':
-        return this.#cardNumberComplete();
-      case 'expiry': {
-        const expiry = checkExpiry(this.#entry, new Date(this.#timers.now()), this.#config.maxExpiryYearsAhead);
-        if (expiry === null) return this.#inputError('invalid-date', ['expiry-invalid']);
-        this.#expiryDigits.copyFrom(this.#entry);
-        this.#expiry = expiry;
-        return this.#go('valid', this.#next());
-      }
-      case 'security-code':
-        if (!securityCodeSizeOk(this.#entry.length, this.#card?.securityCodeSize ?? null)) return this.#inputError('invalid-security-code', ['security-code-invalid']);
-        this.#securityCode.copyFrom(this.#entry);
-        return this.#go('valid', this.#next());
-      default:
-        return;
-    }
-  }
-
-  #amountComplete(): void {
-    const { currency } = this.#request;
-    const minor = parseKeyedAmount(this.#amountKeys, currency);
-    const min = decimalToMinor(this.#config.minAmount, currency);
-    const max = decimalToMinor(this.#config.maxAmount, currency);
-    const balance = this.#request.amountMinor;
-    if (minor === null || minor === 0) return this.#inputError('invalid-amount', ['amount-invalid']);
-    if (minor < min) return this.#inputError('invalid-amount', ['amount-below-minimum', ...this.#say(min)]);
-    if (minor > max) return this.#inputError('invalid-amount', ['amount-above-maximum', ...this.#say(max)]);
-    if (balance !== null && minor > balance) return this.#inputError('invalid-amount', ['amount-above-balance', ...this.#say(balance)]);
-    this.#amountMinor = minor;
-    this.#go('valid', this.#next());
-  }
-
-  #cardNumberComplete(): void {
-    const check = checkCardNumber(this.#entry, this.#config.validCardTypes);
-    if (!check.ok) {
-      if (check.errorType === 'invalid-card-type') {
-        return this.#inputError('invalid-card-type', ['we-do-not-accept', cardTypePromptId(check.card.type), 'cards-use-another']);
-      }
-      return this.#inputError('invalid-card-number', ['card-number-invalid']);
-    }
-    this.#pan.copyFrom(this.#entry);
-    this.#card = check.card;
-    this.#last4 = this.#pan.lastFour();
-    this.#panLength = this.#pan.length;
-    this.#lastCardType = check.card.type;
-    // A security code keyed for another card type (3 digits, now an Amex) is asked again.
-    if (!this.#needsSecurityCode() || this.#securityCode.length !== check.card.securityCodeSize) this.#securityCode.clear();
-    this.#go('valid', this.#next());
-  }
-
-  #timeout(kind: 'first-digit' | 'inter-digit'): void {
-    this.#guard(() => {
-      if (kind === 'first-digit') this.#firstDigitTimer = null;
-      else this.#interDigitTimer = null;
-      if (STATES[this.#state].input === 'none') return;
-      this.#inputError('input-timeout', ['no-input']);
-    });
-  }
-
-  /** A validation error or timeout (errorType) or a wrong menu key (null): ask again or give up. */
-  #inputError(errorType: ErrorType | null, prompt: string[]): void {
-    this.#clearInputTimers();
-    this.#errors += 1;
-    const field = STATES[this.#state].field;
-    if (errorType !== null && field !== null) {
-      this.#fieldErrors.push({ for: field, errorType });
-      this.#emitStatus(field, this.#errors, errorType);
-    }
-    if (this.#errors >= this.#config.maxAttempts) {
-      return this.#finish({
-        cause: 'too-many-attempts',
-        result: 'too-many-failed-attempts',
-        reason: errorType ?? 'invalid-choice',
-        route: this.#config.results.tooManyFailedAttempts,
-        prompt: ['too-many-attempts'],
-      });
-    }
-    this.#go('retry', this.#state, prompt);
   }
 
   // --- gateway ------------------------------------------------------------------------------
@@ -546,23 +259,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#go(cause, 'processing');
     this.#charges += 1;
     const charge = this.#charges;
-    const expiry = this.#expiry;
-    const amountMinor = this.#amountMinor;
-    if (expiry === null || amountMinor === null || this.#card === null) throw new Error('submit without the required fields');
-    const request: ChargeRequest = {
-      // One key per submission: a retried request for this card gets the first answer, a new card a new key.
-      idempotencyKey: `${this.#request.sessionId}-${charge}`,
-      amountMinor,
-      currency: this.#request.currency,
-      pan: this.#pan.view(),
-      expiryMonth: expiry.month,
-      expiryYear: expiry.year,
-      securityCode: this.#needsSecurityCode() ? this.#securityCode.view() : null,
-      merchantId: this.#request.merchantId,
-      reference: this.#request.reference,
-      customerId: this.#request.customerId ?? '',
-      description: this.#request.description,
-    };
+    const request = chargeRequest(this.#request, charge, this.#capture);
     this.#emitStatus('payment-processing', charge, null);
     this.#gatewayTimer = this.#timers.set(this.#config.timeouts.gatewayMs, () => this.#guard(() => this.#outcome(charge, { kind: 'error', reason: 'timeout', outcomeUnknown: true })));
     let pending: Promise<ChargeOutcome>;
@@ -584,72 +281,13 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#gatewayTimer = null;
     this.#steps.add('result');
     if (answer === null) return this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'connector-threw', route: 'return' });
-    const outcome = this.#screen(answer);
-    const transactionId = outcome.kind === 'approved' && outcome.transactionId !== '' ? outcome.transactionId : undefined;
-    if (this.#hungUpWhileProcessing) {
-      // The caller has gone; a charge taken is still a success (never report money taken as a hang-up).
-      if (outcome.kind === 'approved') return this.#finish({ cause: 'approved', result: 'success', reason: null, transactionId, route: 'return' });
-      // Nor money that may have been taken: reconciliation needs to know.
-      if (outcome.kind === 'error' && outcome.outcomeUnknown) return this.#finish({ cause: 'connector-error', result: 'payment-connector-error', reason: outcome.reason, route: 'return' });
-      return this.#finish({ cause: 'hangup', result: 'caller-hung-up', reason: outcome.reason, hangupStep: 'processing', route: 'return' });
-    }
-    // The agent left under the charge: the caller hears its outcome; a decline is not retried
-    // (nobody steers the payment), it ends as cancelled by the agent's hang-up.
-    if (this.#agentGone && outcome.kind === 'declined') {
-      return this.#finish({ cause: 'cancel', result: 'cancelled', reason: AGENT_HANGUP, route: 'return', prompt: ['payment-declined', 'payment-cancelled'] });
-    }
-    switch (outcome.kind) {
-      case 'approved':
-        return this.#finish({
-          cause: 'approved',
-          result: 'success',
-          reason: this.#agentGone ? AGENT_HANGUP : null,
-          transactionId,
-          route: 'return',
-          prompt: transactionId === undefined ? ['payment-success'] : ['payment-success', 'your-reference-is', ...characterSegments(transactionId)],
-        });
-      case 'declined':
-        this.#declines += 1;
-        if (this.#declines >= this.#config.maxDeclines) {
-          return this.#finish({
-            cause: 'too-many-declines',
-            result: 'too-many-failed-attempts',
-            reason: outcome.reason,
-            route: this.#config.results.tooManyDeclines,
-            prompt: ['payment-declined'],
-          });
-        }
-        this.#forgetCard();
-        return this.#go('declined', 'card-number', ['payment-declined', 'enter-card-again']);
-      case 'error':
-        return this.#finish({
-          cause: 'connector-error',
-          result: 'payment-connector-error',
-          reason: outcome.reason,
-          route: this.#config.results.connectorError,
-          prompt: ['payment-error'],
-        });
-    }
-  }
-
-  /**
-   * The gateway's answer as it may travel on (headers, prompts, KPIs): a transaction ID or reason
-   * holding the card number is dropped, checked here because only the dialog still holds the
-   * number; an outcome the gateway may or may not have taken says so in one reason.
-   */
-  #screen(outcome: ChargeOutcome): ChargeOutcome {
-    const holdsCard = (value: string): boolean => this.#pan.prefixFoundIn(value, PAN_PREFIX_DIGITS);
-    if (outcome.kind === 'approved') {
-      if (!holdsCard(outcome.transactionId)) return outcome;
-      this.emit('gateway-value-dropped', { field: 'transaction-id' });
-      return { ...outcome, transactionId: '' };
-    }
-    let reason = outcome.kind === 'error' && outcome.outcomeUnknown ? UNKNOWN_OUTCOME : outcome.reason;
-    if (holdsCard(reason)) {
-      this.emit('gateway-value-dropped', { field: 'reason' });
-      reason = WITHHELD_REASON;
-    }
-    return { ...outcome, reason };
+    const screened = screenOutcome(answer, this.#capture.pan);
+    if (screened.dropped !== null) this.emit('gateway-value-dropped', { field: screened.dropped });
+    const ending = outcomeEnding(screened.outcome, { config: this.#config, callerGone: this.#hungUpWhileProcessing, agentGone: this.#agentGone, declines: this.#declines });
+    if (ending !== null) return this.#finish(ending);
+    this.#declines += 1;
+    this.#capture.forgetCard();
+    this.#go('declined', 'card-number', ['payment-declined', 'enter-card-again']);
   }
 
   // --- moves --------------------------------------------------------------------------------
@@ -658,162 +296,47 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
   #go(cause: Cause, to: DialogState, prefix: string[] = []): void {
     const from = this.#state;
     if (!isAllowed(from, cause, to)) throw new Error(`no transition ${from} --${cause}--> ${to}`);
-    const captured = STATES[from].field;
-    if (cause === 'valid' && captured !== null && STATES[from].input === 'digits') this.#noteFieldInput(captured);
-    else if ((cause === 'pay-full' || cause === 'confirm') && captured !== null) this.#noteFieldInput(captured);
-    this.#keyedHere = false;
-    this.#spokenHere = false;
-    this.#lastSpoken = false;
-    this.#clearInputTimers();
-    if (cause !== 'retry') this.#errors = cause === 'restart' ? this.#errors : 0;
+    this.#collector.leave(from, cause);
     this.#state = to;
-    this.#amountKeys = '';
-    this.#entry.clear();
     const info = STATES[to];
     if (info.step !== null) this.#steps.add(info.step);
     this.emit('transition', { from, on: cause, to });
-    const prompt = this.#statePrompt(to);
+    const prompt = statePrompt(to, this.#request, this.#config, this.#capture);
     this.emit('prompt', planOf([...prefix, ...prompt], to !== 'processing'));
-    if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#errors + 1, null);
+    if (info.field !== null && info.field !== 'payment-processing') this.#emitStatus(info.field, this.#collector.attempt, null);
   }
 
-  #statePrompt(state: DialogState): PlanPart[] {
-    if (this.#request.input !== 'dtmf' && this.#request.mode === 'automated') return this.#speechPrompt(state);
-    switch (state) {
-      case 'amount-choice':
-        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'press-1-or-2-for-other-amount'];
-      case 'amount-entry':
-        return ['enter-amount'];
-      case 'card-number':
-        return ['enter-card-number'];
-      case 'expiry':
-        return ['enter-expiry'];
-      case 'security-code':
-        return [this.#securityCodeSize() === 4 ? 'enter-security-code-4' : 'enter-security-code-3'];
-      case 'confirmation':
-        return this.#readback();
-      case 'change-choice':
-        return ['which-detail'];
-      case 'processing':
-        return ['processing'];
-      default:
-        return [];
-    }
-  }
-
-  /** The same prompts saying "say or key" (speech input on; the keypad always stays live). */
-  #speechPrompt(state: DialogState): PlanPart[] {
-    switch (state) {
-      case 'amount-choice':
-        return ['press-1-to-pay-balance-of', ...this.#say(this.#request.amountMinor ?? 0), 'say-1-or-2-for-other-amount'];
-      case 'amount-entry':
-        return ['say-amount'];
-      case 'card-number':
-        return ['say-card-number'];
-      case 'expiry':
-        return ['say-expiry'];
-      case 'security-code':
-        return [this.#securityCodeSize() === 4 ? 'say-security-code-4' : 'say-security-code-3'];
-      case 'confirmation':
-        return [...this.#readback().slice(0, -1), 'say-readback-confirm'];
-      case 'change-choice':
-        return ['say-which-detail'];
-      default:
-        return this.#statePromptKeyed(state);
-    }
-  }
-
-  #statePromptKeyed(state: DialogState): PlanPart[] {
-    switch (state) {
-      case 'processing':
-        return ['processing'];
-      default:
-        return [];
-    }
-  }
-
-  /** Amount, card type, last four digits, expiry (never the rest; the expiry for the caller's ears only), then the choice. */
-  #readback(): PlanPart[] {
-    const out: PlanPart[] = ['readback-paying', ...this.#say(this.#amountMinor ?? 0)];
-    if (this.#card !== null && this.#last4 !== null) {
-      out.push('readback-with-card', cardTypePromptId(this.#card.type), 'readback-card-ending', ...characterSegments(this.#last4));
-    }
-    if (this.#expiry !== null) out.push(...callerOnly(['readback-expiring', ...monthYearSegments(this.#expiry.month, this.#expiry.year, this.#config.locale)]));
-    out.push('readback-confirm');
-    return out;
-  }
-
-  #notIdentified(): void {
-    this.#finish({ cause: 'not-identified', result: 'not-identified', reason: 'no-customer-id', route: 'agent', idv: true });
-  }
-
-  #finish(end: { cause: Cause; result: PaymentResult; reason: string | null; route: FailureRoute; transactionId?: string; hangupStep?: PaymentStep | null; prompt?: string[]; idv?: boolean }): void {
+  /** Ends the payment (once): the ending policy (session-ending.ts) decides the action and headers; the card buffers are zeroed before the result is given. */
+  #finish(end: Ending): void {
     const from = this.#state;
     if (from === 'ended') return;
     if (!isAllowed(from, end.cause, 'ended')) throw new Error(`no transition ${from} --${end.cause}--> ended`);
-    this.#clearInputTimers();
+    this.#collector.stop();
     if (this.#gatewayTimer !== null) this.#timers.clear(this.#gatewayTimer);
     this.#gatewayTimer = null;
     this.#state = 'ended';
     this.emit('transition', { from, on: end.cause, to: 'ended' });
 
-    const callerGone = end.cause === 'hangup' || this.#hungUpWhileProcessing;
-    const automated = this.#request.mode === 'automated';
-    let result = end.result;
-    let reason = end.reason;
-    const prompt = [...(end.prompt ?? [])];
-    const headersFor = (r: PaymentResult, why: string | null): Record<string, string> =>
-      resultHeaders({
-        result: r,
-        transactionId: end.transactionId ?? null,
-        cardLast4: this.#last4,
-        cardType: this.#card?.type ?? null,
-        amountMinor: this.#amountMinor ?? this.#request.amountMinor,
-        currency: this.#request.currency,
-        reason: why,
-      });
-    const returnAction = (r: PaymentResult, why: string | null): DialogAction => {
-      const headers = headersFor(r, why);
-      const bye: DialogAction = { kind: 'bye', headers };
-      if (this.#config.returnBy === 'REFER' && this.#config.returnUri !== null) {
-        return { kind: 'refer', purpose: 'return', uri: this.#config.returnUri, headers, fallback: bye };
-      }
-      return bye;
-    };
+    const capture = this.#capture;
+    const { result, reason, action, headers, prompt } = settle(end, {
+      request: this.#request,
+      config: this.#config,
+      callerGone: end.cause === 'hangup' || this.#hungUpWhileProcessing,
+      agentGone: this.#agentGone,
+      cardLast4: capture.last4,
+      cardType: capture.card?.type ?? null,
+      amountMinor: capture.amountMinor ?? this.#request.amountMinor,
+    });
+    if (prompt.length > 0) this.emit('prompt', planOf(prompt, false));
 
-    let action: DialogAction;
-    if (callerGone) action = { kind: 'none' };
-    // Nobody to hand the caller back to: the call ends with the result once it has been heard.
-    else if (!automated && this.#agentGone) action = { kind: 'bye', headers: headersFor(result, reason) };
-    else if (!automated) action = { kind: 'secure-off', headers: headersFor(result, reason) };
-    else {
-      action = returnAction(result, reason);
-      const agentUri = this.#config.agentUri;
-      if (end.route === 'agent' && agentUri !== null) {
-        // Transferred with the context: the original result stays readable in the reason.
-        if (result !== 'not-identified') {
-          reason = reason === null ? result : `${result}:${reason}`;
-          result = 'transferred-to-agent';
-        }
-        action = { kind: 'refer', purpose: 'agent', uri: agentUri, headers: headersFor(result, reason), fallback: returnAction(end.result, end.reason) };
-      }
-      if (end.idv === true && this.#config.idvUri !== null) {
-        action = { kind: 'refer', purpose: 'idv', uri: this.#config.idvUri, headers: headersFor(result, reason), fallback: action };
-        prompt.push('identify-first');
-      } else if (action.kind === 'refer' && action.purpose === 'agent') prompt.push('transferring-to-agent');
-      else if (action.kind === 'bye' && result !== 'caller-interrupted-with-star') prompt.push('goodbye');
-    }
-    if (!callerGone && prompt.length > 0) this.emit('prompt', planOf(prompt, false));
-
-    const headers = action.kind === 'none' ? headersFor(result, reason) : action.headers;
     const record: PaymentSessionRecord = {
       sessionId: this.#request.sessionId,
       callId: this.#request.callId,
       mode: this.#request.mode,
       merchantId: this.#request.merchantId,
-      cardType: this.#card?.type ?? this.#lastCardType,
+      cardType: capture.card?.type ?? capture.lastCardType,
       currency: this.#request.currency,
-      amountMinor: this.#amountMinor ?? this.#request.amountMinor,
+      amountMinor: capture.amountMinor ?? this.#request.amountMinor,
       result,
       reason,
       startedAt: this.#startedAt,
@@ -821,10 +344,10 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
       stepsReached: PAYMENT_STEPS.filter((s) => this.#steps.has(s)),
       hangupStep: result === 'caller-hung-up' ? (end.hangupStep ?? null) : null,
       attempts: this.#charges,
-      fieldErrors: this.#fieldErrors.map((e) => ({ ...e })),
-      fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
+      fieldErrors: this.#collector.fieldErrors,
+      fieldInputs: capture.fieldInputs,
     };
-    this.#wipe();
+    capture.wipe();
     const final: PaymentSessionResult = { result, reason, transactionId: end.transactionId ?? null, headers, action, record };
     this.#final = final;
     this.emit('action', action);
@@ -857,7 +380,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     try {
       this.#finish({ cause: 'internal-error', result: 'internal-error', reason: 'internal-error', route: 'return' });
     } catch {
-      this.#wipe();
+      this.#capture.wipe();
     }
   }
 
@@ -865,105 +388,7 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     return STATES[this.#state].input === 'menu' || STATES[this.#state].input === 'digits';
   }
 
-  #keyed(): number {
-    return this.#state === 'amount-entry' ? this.#amountKeys.length : this.#entry.length;
-  }
-
-  /** Whether the caller may change the amount (readback menu): not one the agent or a fixed mode set. */
-  #amountChangeable(): boolean {
-    if (this.#request.amountMinor === null) return true;
-    return this.#config.amountMode !== 'fixed' && this.#request.mode !== 'agent-assisted';
-  }
-
-  #amountState(): DialogState {
-    return this.#request.amountMinor !== null && this.#config.amountMode === 'choice' ? 'amount-choice' : 'amount-entry';
-  }
-
-  #needsSecurityCode(): boolean {
-    if (!this.#config.securityCode) return false;
-    if (this.#card === null) return true;
-    return this.#config.fieldsByType[this.#card.type]?.securityCode ?? true;
-  }
-
-  #securityCodeSize(): number {
-    return this.#card?.securityCodeSize ?? 3;
-  }
-
-  #missing(): CaptureField[] {
-    const out: CaptureField[] = [];
-    if (this.#amountMinor === null) out.push('charge-amount');
-    if (this.#card === null) out.push('payment-card-number');
-    if (this.#expiry === null) out.push('expiration-date');
-    if (this.#needsSecurityCode() && this.#securityCode.length === 0) out.push('security-code');
-    return out;
-  }
-
-  #next(): DialogState {
-    const first = this.#missing()[0];
-    if (first === undefined || first === 'payment-processing') return 'confirmation';
-    if (first === 'charge-amount') return this.#amountState();
-    return FIELD_STATE[first];
-  }
-
-  #say(minor: number): string[] {
-    return amountSegments(minor, this.#request.currency, this.#config.locale);
-  }
-
   #emitStatus(field: CaptureField, attempt: number, errorType: ErrorType | null): void {
     this.emit('status', { sessionId: this.#request.sessionId, for: field, attempt, errorType, ...this.masked() });
-  }
-
-  /** What has been captured so far, masked as in the status events (e.g. for a step without one: the readback). */
-  masked(): MaskedCapture {
-    const amount = this.#amountMinor;
-    return {
-      paymentCardNumber: this.#last4 === null ? null : 'x'.repeat(Math.max(0, this.#panLength - 4)) + this.#last4,
-      paymentCardType: this.#card?.type ?? null,
-      expirationDate: this.#expiry === null ? null : 'xxxx',
-      securityCode: this.#securityCode.length === 0 ? null : 'x'.repeat(this.#securityCode.length),
-      chargeAmount: amount === null ? null : formatMinor(amount, this.#request.currency),
-      required: this.#missing(),
-      fieldInputs: this.#fieldInputs.map((f) => ({ ...f })),
-    };
-  }
-
-  /** How `field` was filled (its latest capture replaces an earlier one): keyed, spoken or both. */
-  #noteFieldInput(field: CaptureField): void {
-    const input: FieldInput = this.#keyedHere && this.#spokenHere ? 'dtmf speech' : this.#spokenHere ? 'speech' : 'dtmf';
-    const at = this.#fieldInputs.findIndex((f) => f.for === field);
-    if (at >= 0) this.#fieldInputs.splice(at, 1);
-    this.#fieldInputs.push({ for: field, input });
-  }
-
-  #clearInputTimers(): void {
-    if (this.#firstDigitTimer !== null) this.#timers.clear(this.#firstDigitTimer);
-    if (this.#interDigitTimer !== null) this.#timers.clear(this.#interDigitTimer);
-    this.#firstDigitTimer = null;
-    this.#interDigitTimer = null;
-  }
-
-  /** A declined card: its number, expiry and code are forgotten before the caller keys another. */
-  #forgetCard(): void {
-    this.#pan.clear();
-    this.#expiryDigits.clear();
-    this.#securityCode.clear();
-    this.#entry.clear();
-    this.#expiry = null;
-    this.#card = null;
-    this.#last4 = null;
-    this.#panLength = 0;
-  }
-
-  #wipe(): void {
-    this.#pan.clear();
-    this.#expiryDigits.clear();
-    this.#securityCode.clear();
-    this.#entry.clear();
-    this.#expiry = null;
-  }
-
-  /** The final result, once ended. */
-  get result(): PaymentSessionResult | null {
-    return this.#final;
   }
 }

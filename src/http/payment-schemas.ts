@@ -1,6 +1,6 @@
 // The fastify schemas (and so the OpenAPI description) of the agent-assisted payment routes
 // (payment-routes.ts). Request bodies come from the zod schemas the handlers and the dialog parse
-// with; replies carry masked values only (PaymentStatus in src/dialog/payment-session.ts).
+// with; replies carry masked values only (PaymentStatus in src/dialog/session-events.ts).
 import { z } from 'zod';
 import { apiBody } from '../dialog/payment-request.js';
 import { BODY_ERRORS, callIdParams, json, nullableString, problemResponses, WIDGET_ERRORS, zodJsonSchema, type JsonSchema } from './api-schema.js';

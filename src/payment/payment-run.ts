@@ -7,7 +7,8 @@
 // segments (the expiry): its copy of a plan has silence there.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { DialogAction, PaymentSession, PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
+import type { PaymentSession } from '../dialog/payment-session.js';
+import type { DialogAction, PaymentSessionResult, PaymentStatus } from '../dialog/session-events.js';
 import type { Transition } from '../dialog/flow.js';
 import type { PromptLibrary, RenderedPlan } from '../dialog/prompts/prompt-library.js';
 import type { PromptPlan } from '../dialog/prompts/compose.js';

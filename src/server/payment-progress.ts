@@ -1,7 +1,7 @@
 // Where a payment's progress goes besides its call: the KPI recorder and the agent widget. The
 // widget gets masked progress (status events, steps, the result) and a count of the keys pressed
 // in the field being collected, never their values.
-import type { PaymentSessionResult, PaymentStatus } from '../dialog/payment-session.js';
+import type { PaymentSessionResult, PaymentStatus } from '../dialog/session-events.js';
 import type { CaptureField, PaymentSessionRecord } from '../dialog/vocabulary.js';
 import type { WidgetHub } from '../http/widget/widget-hub.js';
 import { initialWidgetState } from '../http/widget/widget-state.js';

@@ -2,7 +2,8 @@
 // MediaSession, and a scripted PBX, each on the project's SIP stack.
 import t, { type Test } from 'tap';
 import { CallManager, type CallManagerOptions } from '../../src/call/call-manager.js';
-import type { Call, CallEndReason } from '../../src/call/call.js';
+import type { Call } from '../../src/call/call.js';
+import type { CallEndReason } from '../../src/call/call-types.js';
 import type { PaymentCallParams } from '../../src/call/payment-headers.js';
 import { parseSdpDescription } from '../../src/call/sdp-description.js';
 import { SipStack, type Destination, type Dialog, type ServerTransaction, type SipRequest } from '../../src/sip/sip-stack.js';

@@ -4,7 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { CallManager } from '../../src/call/call-manager.js';
-import type { Call, CallEndReason } from '../../src/call/call.js';
+import type { Call } from '../../src/call/call.js';
+import type { CallEndReason } from '../../src/call/call-types.js';
 import { SipStack } from '../../src/sip/sip-stack.js';
 import { Baresip, BARESIP_AVAILABLE } from '../helpers/call-baresip.js';
 import { FakeMediaSession } from '../helpers/fake-media-session.js';

@@ -3,7 +3,8 @@
 // that are up, media closed, call-end emitted) while the other calls go on and the process lives.
 import t, { type Test } from 'tap';
 import { CallManager } from '../../src/call/call-manager.js';
-import type { Call, CallEndReason } from '../../src/call/call.js';
+import type { Call } from '../../src/call/call.js';
+import type { CallEndReason } from '../../src/call/call-types.js';
 import type { LegMediaConfig, LegName } from '../../src/media/media-session.js';
 import { SipStack, type Destination, type Dialog } from '../../src/sip/sip-stack.js';
 import { answerInvite, FAST_TIMERS, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';

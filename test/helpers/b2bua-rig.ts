@@ -2,7 +2,8 @@
 // between a scripted caller and a scripted PBX (each a Peer on the project's SIP stack).
 import type { Test } from 'tap';
 import { CallManager, type CallManagerOptions } from '../../src/call/call-manager.js';
-import type { Call, CallEndReason } from '../../src/call/call.js';
+import type { Call } from '../../src/call/call.js';
+import type { CallEndReason } from '../../src/call/call-types.js';
 import { SipStack, type Destination, type Dialog, type ServerTransaction, type SipRequest, type SipStackOptions } from '../../src/sip/sip-stack.js';
 import { FakeMediaSession } from './fake-media-session.js';
 import { answerInvite, FAST_TIMERS, Peer, sdpBody } from './call-sip-peers.js';

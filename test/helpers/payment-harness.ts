@@ -2,7 +2,8 @@
 // every event collected in order.
 import { parseDialogConfig, type DialogConfig } from '../../src/dialog/dialog-config.js';
 import type { Transition } from '../../src/dialog/flow.js';
-import { PaymentSession, type DialogAction, type PaymentSessionResult, type PaymentStatus } from '../../src/dialog/payment-session.js';
+import { PaymentSession } from '../../src/dialog/payment-session.js';
+import type { DialogAction, PaymentSessionResult, PaymentStatus } from '../../src/dialog/session-events.js';
 import type { PaymentRequest } from '../../src/dialog/payment-request.js';
 import type { PromptPlan } from '../../src/dialog/prompts/compose.js';
 import { ManualTimers } from '../../src/dialog/timers.js';

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { parseDialogConfig } from '../../src/dialog/dialog-config.js';
-import type { PaymentSessionResult, PaymentStatus } from '../../src/dialog/payment-session.js';
+import type { PaymentSessionResult, PaymentStatus } from '../../src/dialog/session-events.js';
 import { DEFAULT_PROMPT_DIR } from '../../src/dialog/dialog-config.js';
 import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import { FakeConnector } from '../../src/gateway/fake-connector.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { DEFAULT_PROMPT_DIR, parseDialogConfig } from '../../src/dialog/dialog-config.js';
-import type { PaymentSessionResult } from '../../src/dialog/payment-session.js';
+import type { PaymentSessionResult } from '../../src/dialog/session-events.js';
 import { characterSegments, planOf } from '../../src/dialog/prompts/compose.js';
 import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import type { ChargeOutcome } from '../../src/gateway/connector.js';

@@ -271,3 +271,13 @@ t.test('TCP: a response whose connection closed goes over a new one to the Via s
   t.match(received, /^SIP\/2\.0 200 OK\r\n/);
   t.match(received, /Call-ID: reopen/);
 });
+
+t.test('a request started once the stack is closed fails as a transport error and ends its transaction', async (t) => {
+  const [a, b] = await pair(t, ['udp']);
+  const closing = a.close();
+  const tx = a.request(a.createRequest({ method: 'OPTIONS', uri: 'sip:127.0.0.1', from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>' }), dest(b, 'udp'));
+  const [err] = (await once(tx, 'transportError')) as [Error];
+  t.match(err.message, /closed/);
+  t.equal(tx.state, 'terminated', 'no timers left running');
+  await closing;
+});

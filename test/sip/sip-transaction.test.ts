@@ -4,7 +4,9 @@ import t from 'tap';
 import { ManualClock } from '../../src/sip/clock.js';
 import { createResponse } from '../../src/sip/message.js';
 import { SipHeaders, type SipMessage, type SipRequest } from '../../src/sip/message-types.js';
-import { ClientTransaction, DEFAULT_TIMERS, ServerTransaction, type Destination, type TransactionContext } from '../../src/sip/transaction.js';
+import { DEFAULT_TIMERS, type Destination, type TransactionContext } from '../../src/sip/transaction.js';
+import { ClientTransaction } from '../../src/sip/transaction-client.js';
+import { ServerTransaction } from '../../src/sip/transaction-server.js';
 
 const UDP: Destination = { transport: 'udp', address: '127.0.0.1', port: 5599 };
 const TCP: Destination = { transport: 'tcp', address: '127.0.0.1', port: 5599 };
@@ -177,10 +179,27 @@ t.test('CANCEL: held until a provisional response, then sent; 64*T1 without a fi
   t.ok(timedOut);
 });
 
+t.test('INVITE server: nothing is sent before start(); a 100 Trying that fails at once ends the transaction after it', async (t) => {
+  const h = harness(0);
+  const failing: TransactionContext = { ...h.ctx, send: (_m, _d, onError) => onError?.(new Error('EINVAL')) };
+  const removed: unknown[] = [];
+  const tx = new ServerTransaction({ ...failing, removed: (x) => void removed.push(x) }, request('INVITE'), UDP, 'k', 'totag');
+  t.equal(tx.state, 'proceeding', 'constructed: not yet started');
+  t.same(removed, [], 'nothing removed before the owner registered it');
+  tx.start();
+  t.equal(tx.state, 'terminated', 'the failed 100 Trying ended it');
+  t.same(removed, [tx], 'removed once, after start()');
+  const ok = new ServerTransaction(h.ctx, request('INVITE'), UDP, 'k2', 'totag');
+  t.same(times(h, isStatus(100)), [], 'no 100 Trying from the constructor');
+  ok.start();
+  t.same(times(h, isStatus(100)), [0], 'at once on start() with a 0 ms delay');
+});
+
 t.test('INVITE server: 100 Trying after 200 ms; 486 retransmitted by G (T1..T2); H = 64*T1 without ACK', async (t) => {
   const h = harness();
   const inv = request('INVITE');
   const tx = new ServerTransaction(h.ctx, inv, UDP, 'k', 'totag');
+  tx.start();
   h.clock.advance(199);
   t.same(times(h, isStatus(100)), []);
   h.clock.advance(1);
@@ -202,6 +221,7 @@ t.test('INVITE server: ACK in Completed -> Confirmed, I = T4 (UDP) absorbs; 0 ov
   const h = harness(0);
   const inv = request('INVITE');
   const tx = new ServerTransaction(h.ctx, inv, UDP, 'k', 'totag');
+  tx.start();
   t.same(times(h, isStatus(100)), [0], '100 at once when the delay is 0');
   tx.respond(404);
   tx.receiveRequest(request('ACK'));
@@ -211,6 +231,7 @@ t.test('INVITE server: ACK in Completed -> Confirmed, I = T4 (UDP) absorbs; 0 ov
   t.equal(tx.state, 'terminated');
   const h2 = harness();
   const tx2 = new ServerTransaction(h2.ctx, inv, TCP, 'k', 'totag');
+  tx2.start();
   tx2.respond(404);
   h2.clock.advance(600);
   t.same(times(h2, isStatus(404)), [0], 'no G over TCP');
@@ -223,6 +244,7 @@ t.test('INVITE server: 2xx retransmitted T1, 2T1 .. T2 until its ACK; ackTimeout
   const h = harness();
   const inv = request('INVITE');
   const tx = new ServerTransaction(h.ctx, inv, UDP, 'k', 'totag');
+  tx.start();
   tx.respond(200, undefined, { body: 'v=0\r\n', contentType: 'application/sdp' });
   h.clock.advance(3600);
   t.same(times(h, isStatus(200)), [0, 500, 1500, 3500]);
@@ -233,6 +255,7 @@ t.test('INVITE server: 2xx retransmitted T1, 2T1 .. T2 until its ACK; ackTimeout
   t.equal(times(h, isStatus(200)).length, 4, 'Accepted absorbs INVITE retransmissions');
   const h2 = harness();
   const tx2 = new ServerTransaction(h2.ctx, inv, TCP, 'k', 'totag');
+  tx2.start();
   let ackTimeout = false;
   tx2.on('ackTimeout', () => (ackTimeout = true));
   tx2.respond(200);
@@ -245,6 +268,7 @@ t.test('non-INVITE server: retransmissions get the last response; J = 64*T1 over
   const h = harness();
   const req = request('OPTIONS');
   const tx = new ServerTransaction(h.ctx, req, UDP, 'k', 'totag');
+  tx.start();
   tx.receiveRequest(req);
   t.equal(h.sent.length, 0, 'Trying absorbs');
   tx.respond(200);
@@ -257,6 +281,7 @@ t.test('non-INVITE server: retransmissions get the last response; J = 64*T1 over
   t.equal(tx.state, 'terminated');
   const h2 = harness();
   const tx2 = new ServerTransaction(h2.ctx, req, TCP, 'k', 'totag');
+  tx2.start();
   tx2.respond(200);
   h2.clock.advance(0);
   t.equal(tx2.state, 'terminated');
@@ -266,6 +291,7 @@ t.test('server CANCEL: a pending INVITE gets 487 and reports cancel; an answered
   const h = harness();
   const inv = request('INVITE');
   const tx = new ServerTransaction(h.ctx, inv, UDP, 'k', 'totag');
+  tx.start();
   let cancelled = 0;
   tx.on('cancel', () => cancelled++);
   t.ok(tx.cancelled(request('CANCEL')));
@@ -279,6 +305,7 @@ t.test('server CANCEL: a pending INVITE gets 487 and reports cancel; an answered
 t.test('non-INVITE server never answered by the TU is forgotten after 64*T1', async (t) => {
   const h = harness();
   const tx = new ServerTransaction(h.ctx, request('OPTIONS'), UDP, 'k', 'totag');
+  tx.start();
   h.clock.advance(31_999);
   t.equal(tx.state, 'trying');
   h.clock.advance(1);

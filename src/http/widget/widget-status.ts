@@ -1,6 +1,6 @@
 // From the payment dialog's Twilio-style status and result events to widget updates. Masked values in, counts and flags out: of a masked
 // card number (`xxxxxxxxxxxx1111`) only the last four digits are kept, whatever came before.
-import type { PaymentSessionResult, PaymentStatus } from '../../dialog/payment-session.js';
+import type { PaymentSessionResult, PaymentStatus } from '../../dialog/session-events.js';
 import type { CaptureField } from '../../dialog/vocabulary.js';
 import type { WidgetStateUpdate } from './widget-state.js';
 

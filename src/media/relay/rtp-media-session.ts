@@ -41,10 +41,12 @@ import type { PortAllocator, RtpPortPair } from './port-allocator.js';
 import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
 import { RemoteLatch } from './remote-latch.js';
-import type { ForwardRule } from '../udp/media-socket.js';
-import { PT_TO_JS } from '../udp/native-udp.js';
+import { addForwarded, agentForwardRule } from './agent-forward.js';
+import { canSend, expectsRtp, newStats, type Leg, type LegStats } from './media-leg.js';
 import { adjustSenderReports } from './rtcp-sender-report.js';
 import { SrtpTransform } from './srtp-transform.js';
+
+export type { LegStats } from './media-leg.js';
 
 export type MediaSessionMode = 'b2bua' | 'endpoint';
 
@@ -62,66 +64,10 @@ export interface RtpMediaSessionOptions {
   readonly secure?: boolean;
 }
 
-export interface LegStats {
-  rtpIn: number;
-  rtpOut: number;
-  rtcpIn: number;
-  rtcpOut: number;
-  /** RTP from a source other than the negotiated/latched one. */
-  rtpForeign: number;
-  rtcpForeign: number;
-  /** SRTP/SRTCP packets that failed authentication. */
-  srtpFailures: number;
-  /** Not RTP version 2 or too short (RTP), or an invalid compound (RTCP). */
-  malformed: number;
-  /** Packets for this leg dropped: no remote, direction forbids sending, or no matching PT. */
-  notSent: number;
-  sendErrors: number;
-  /** Of rtpIn, those the socket I/O relayed by itself under the leg's forwarding rule (agent leg). */
-  rtpForwarded: number;
-}
-
 const DEFAULT_RTP_TIMEOUT_MS = 30_000;
 /** Housekeeping (RTP timeout, RFC 4733 end timeouts), ms. */
 const TICK_MS = 100;
 const MAX_FRAME = 960;
-
-interface Leg {
-  readonly name: LegName;
-  readonly pair: RtpPortPair;
-  config: LegMediaConfig | null;
-  readonly rtpLatch: RemoteLatch;
-  readonly rtcpLatch: RemoteLatch;
-  srtp: SrtpTransform | null;
-  srtpKeys: string;
-  lastRtpMs: number;
-  timedOut: boolean;
-  /** The leg's dialog is confirmed (ACK): see mayOriginate. */
-  confirmed: boolean;
-  /** Each packet received on the leg, parsed once here; every stage reads this view. */
-  readonly view: RtpView;
-  readonly prompts: PromptQueue;
-  /** Encodes prompts into relayed packets (b2bua); made on first use, per codec. */
-  promptEncoder: PromptEncoder | null;
-  readonly stats: LegStats;
-  /** rtpLatch.generation when last looked at. */
-  latchGeneration: number;
-  /** The socket I/O's forwarding counts already added to the stats. */
-  forwardedSeen: number;
-  forwardErrorsSeen: number;
-}
-
-function newStats(): LegStats {
-  return { rtpIn: 0, rtpOut: 0, rtcpIn: 0, rtcpOut: 0, rtpForeign: 0, rtcpForeign: 0, srtpFailures: 0, malformed: 0, notSent: 0, sendErrors: 0, rtpForwarded: 0 };
-}
-
-function canSend(config: LegMediaConfig): boolean {
-  return config.direction === 'sendrecv' || config.direction === 'sendonly';
-}
-
-function expectsRtp(config: LegMediaConfig): boolean {
-  return config.remote !== null && (config.direction === 'sendrecv' || config.direction === 'recvonly');
-}
 
 export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements MediaSession {
   readonly mode: MediaSessionMode;
@@ -206,7 +152,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   /** Counters per leg (a snapshot). */
   stats(leg: LegName): LegStats {
     const l = this.leg(leg);
-    this.syncForwarded(Date.now());
+    if (this.mode === 'b2bua') addForwarded(this.legs[1], this.legs[0], Date.now());
     return { ...l.stats, rtpForeign: l.rtpLatch.dropped, rtcpForeign: l.rtcpLatch.dropped };
   }
 
@@ -289,7 +235,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.housekeeping);
-    this.syncForwarded(Date.now());
+    if (this.mode === 'b2bua') addForwarded(this.legs[1], this.legs[0], Date.now());
     if (this.mode === 'b2bua') this.legs[1].pair.rtp.forward(null);
     this.sender?.close();
     this.stage?.close();
@@ -559,48 +505,9 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     this.forwardDirty = false;
     if (this.mode !== 'b2bua' || this.closed) return;
     const agent = this.legs[1];
-    const rule = this.forwardRule(agent, this.legs[0]);
+    const rule = agentForwardRule(agent, this.legs[0], this.payloadTypes);
     // Refused (dgram I/O, a closed socket): every packet comes through onRtp, as without a rule.
     if (!agent.pair.rtp.forward(rule) && rule !== null) agent.pair.rtp.forward(null);
-  }
-
-  /** The rule under which relay() would send each covered packet unchanged but for its PT; null when none. */
-  private forwardRule(from: Leg, to: Leg): ForwardRule | null {
-    const src = from.config;
-    const dst = to.config;
-    if (src === null || dst === null || !canSend(dst) || from.srtp !== null || to.srtp !== null || to.prompts.active) return null;
-    // Only the exact source onRtp would accept without moving the latch.
-    if (!from.rtpLatch.latched) return null;
-    const fromAddress = from.rtpLatch.sendAddress;
-    const toAddress = to.rtpLatch.sendAddress;
-    if (fromAddress === null || toAddress === null) return null;
-    const map = this.payloadTypes;
-    for (let pt = 0; pt < 128; pt++) map[pt] = pt;
-    // RTCP multiplexed on the RTP port: onRtp counts and drops it.
-    for (let pt = 72; pt <= 76; pt++) map[pt] = PT_TO_JS;
-    if (src.eventPayloadType !== null) map[src.eventPayloadType] = dst.eventPayloadType ?? PT_TO_JS;
-    map[src.payloadType] = dst.payloadType;
-    return { from: { address: fromAddress, port: from.rtpLatch.sendPort }, via: to.pair.rtp, to: { address: toAddress, port: to.rtpLatch.sendPort }, payloadTypes: map };
-  }
-
-  /** Adds what the socket I/O forwarded since last time to the legs' counters (and to the agent's RTP timeout). */
-  private syncForwarded(now: number): void {
-    if (this.mode !== 'b2bua') return;
-    const [caller, agent] = this.legs;
-    const counts = agent.pair.rtp.forwarded();
-    const packets = counts.packets - agent.forwardedSeen;
-    const errors = counts.sendErrors - agent.forwardErrorsSeen;
-    if (packets === 0 && errors === 0) return;
-    agent.forwardedSeen = counts.packets;
-    agent.forwardErrorsSeen = counts.sendErrors;
-    agent.stats.rtpIn += packets;
-    agent.stats.rtpForwarded += packets;
-    caller.stats.rtpOut += packets;
-    caller.stats.sendErrors += errors;
-    if (packets > 0) {
-      agent.lastRtpMs = now;
-      agent.timedOut = false;
-    }
   }
 
   // --- digits and time --------------------------------------------------------------------
@@ -616,7 +523,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private tick(): void {
     if (this.closed) return;
     const now = Date.now();
-    this.syncForwarded(now);
+    if (this.mode === 'b2bua') addForwarded(this.legs[1], this.legs[0], now);
     if (this.forwardDirty) this.updateForward();
     this.stage?.tick(now);
     for (const l of this.legs) {

@@ -505,6 +505,22 @@ static Sock *sock_arg(napi_env env, napi_value v) {
   return (Sock *)data;
 }
 
+// The socket of a call whose one argument is a socket handle; NULL when it is not one.
+static Sock *the_sock_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  return sock_arg(env, argv[0]);
+}
+
+// An array of `n` numbers (counters handed to JavaScript); NULL with an exception pending on failure.
+static napi_value numbers(napi_env env, const double *values, uint32_t n) {
+  napi_value out;
+  CHECK(napi_create_array_with_length(env, n, &out));
+  for (uint32_t i = 0; i < n; i++) CHECK(napi_set_element(env, out, i, number(env, values[i])));
+  return out;
+}
+
 // send(handle, bytes: Uint8Array, port, address): bytes sent or a negative errno.
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -538,7 +554,8 @@ static napi_value js_forward(napi_env env, napi_callback_info info) {
   if (argc < 7) return number(env, -EINVAL);
   Sock *s = sock_arg(env, argv[0]);
   Sock *via = sock_arg(env, argv[1]);
-  if (s == NULL || via == NULL) return number(env, -EINVAL);
+  // Both of this thread's engine: a rule holds a reference on `via`, counted without locks.
+  if (s == NULL || via == NULL || s->engine != via->engine) return number(env, -EINVAL);
   if (s->fd < 0 || via->fd < 0) return number(env, -EBADF);
   uint32_t from_port, to_port;
   char from_text[64], to_text[64];
@@ -570,33 +587,21 @@ static napi_value js_forward(napi_env env, napi_callback_info info) {
 
 // unforward(handle): every datagram goes to JavaScript again. Idempotent.
 static napi_value js_unforward(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = sock_arg(env, argv[0]);
+  Sock *s = the_sock_arg(env, info);
   if (s != NULL) forward_clear(s);
   return NULL;
 }
 
 // forwarded(handle): [datagrams forwarded, sends that failed] since open (readable after close).
 static napi_value js_forwarded(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = sock_arg(env, argv[0]);
-  napi_value out;
-  CHECK(napi_create_array_with_length(env, 2, &out));
-  CHECK(napi_set_element(env, out, 0, number(env, s == NULL ? 0 : s->forwarded)));
-  CHECK(napi_set_element(env, out, 1, number(env, s == NULL ? 0 : s->forward_errors)));
-  return out;
+  Sock *s = the_sock_arg(env, info);
+  double counts[2] = {s == NULL ? 0 : s->forwarded, s == NULL ? 0 : s->forward_errors};
+  return numbers(env, counts, 2);
 }
 
 // close(handle): idempotent.
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = sock_arg(env, argv[0]);
+  Sock *s = the_sock_arg(env, info);
   if (s != NULL) sock_close(s);
   return NULL;
 }
@@ -605,12 +610,8 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   (void)info;
   Engine *e = engine_of(env);
-  napi_value out;
-  CHECK(napi_create_array_with_length(env, 3, &out));
-  CHECK(napi_set_element(env, out, 0, number(env, e->truncated)));
-  CHECK(napi_set_element(env, out, 1, number(env, e->recv_errors)));
-  CHECK(napi_set_element(env, out, 2, number(env, e->batches)));
-  return out;
+  double counts[3] = {e->truncated, e->recv_errors, e->batches};
+  return numbers(env, counts, 3);
 }
 
 NAPI_MODULE_INIT() {
