@@ -40,7 +40,7 @@ const CLASSES_OFFSET = 12288;
 const SPAN_COEF_OFFSET = 4736;
 const SPAN_S1_OFFSET = 4800;
 const SPAN_S2_OFFSET = 4864;
-/** Frequencies of the span DFTs (dtmf-detector.ts spanDfts). */
+/** Frequencies of the span DFTs (dtmf-span.ts spanDfts). */
 export const SPAN_FREQUENCIES = 7;
 const STAGING_OFFSET = 8192;
 /** Samples the wasm kernel takes per call (it completes at most 21 sub-blocks). */
@@ -130,7 +130,7 @@ export interface GoertzelBank {
   readonly wasm: GoertzelWasm | null;
 }
 
-/** The detector's per-window tests, in the units classifyWindow compares (dtmf-detector.ts). */
+/** The detector's per-window tests, in the units classifyWindow compares (dtmf-window.ts). */
 export interface WindowTests {
   readonly windowMinPower: number;
   readonly windowMaxTwistRatio: number;

@@ -1,7 +1,7 @@
 ;; The DTMF detector's inner loop in WebAssembly SIMD (f64x2): samples into the history, each
 ;; sub-block's energy, the eight Goertzel filters over each 51-sample sub-block, each bin's DFT
 ;; value and the 102-sample window value. It computes exactly what the TypeScript kernel in
-;; goertzel-bank.ts and dtmf-detector.ts computes, in the same order of IEEE double operations
+;; goertzel-bank.ts and the detector's dtmf-*.ts compute, in the same order of IEEE double operations
 ;; (no fused multiply-add; energies are exact integers either way), so the two give
 ;; bit-identical values and the detector identical events.
 ;;
@@ -84,7 +84,7 @@
     (i64.store (i32.const 4608) (local.get $energy))
     (local.get $done))
 
-;; span(start, length): spanDfts of dtmf-detector.ts, its loop: the seven Goertzel recurrences
+;; span(start, length): spanDfts of dtmf-span.ts, its loop: the seven Goertzel recurrences
   ;; with the span coefficients over history samples ToInt32(start + n) mod 2048 for n = 0, 1, ...
   ;; while n < length (start and length may be fractional, as in TypeScript), their final states
   ;; into the span slots, and the sum of the squares as returned value.
@@ -207,7 +207,7 @@
     (call $bins (i32.const 32) (local.get $quiet) (local.get $a2) (local.get $b2) (local.get $x0) (local.get $x1) (local.get $win))
     (call $bins (i32.const 48) (local.get $quiet) (local.get $a3) (local.get $b3) (local.get $x0) (local.get $x1) (local.get $win)))
 
-  ;; classifyWindow of dtmf-detector.ts up to its last test (the frequency deviations, which
+  ;; classifyWindow of dtmf-window.ts up to its last test (the frequency deviations, which
   ;; need atan2): the digit (row * 4 + column - 4) the window in slot $win holds, or -1. Takes
   ;; the strongest row and column bins' leakage out of the window in place, as classifyWindow.
   ;; Scalar, in classifyWindow's order of operations.
@@ -272,7 +272,7 @@
       (f64x2.mul (v128.load offset=48 (local.get $s)) (v128.load offset=48 (local.get $s)))
       (f64x2.mul (v128.load offset=112 (local.get $s)) (v128.load offset=112 (local.get $s))))))
 
-  ;; removeLeakage of dtmf-detector.ts on the window in slot $win.
+  ;; removeLeakage of dtmf-window.ts on the window in slot $win.
   (func $removeLeakage (param $win i32) (param $row i32) (param $col i32)
     (local $rowRe f64) (local $rowIm f64) (local $colRe f64) (local $colIm f64) (local $k i32) (local $at i32) (local $i i32)
     (local.set $rowRe (f64.load (i32.add (local.get $win) (i32.shl (local.get $row) (i32.const 3)))))
@@ -298,7 +298,7 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $bins (i32.lt_u (local.get $k) (i32.const 8)))))
 
-  ;; pairMagnitude of dtmf-detector.ts: |X_row| + |X_col| of the sub-block in slot $s, each
+  ;; pairMagnitude of dtmf-bins.ts: |X_row| + |X_col| of the sub-block in slot $s, each
   ;; without the other's sub-block leakage.
   (func $pairMagnitude (param $s i32) (param $row i32) (param $col i32) (result f64)
     (local $i i32) (local $j i32) (local $rRe f64) (local $rIm f64) (local $cRe f64) (local $cIm f64)
