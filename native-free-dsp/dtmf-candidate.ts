@@ -1,13 +1,11 @@
 // How much a window of audio looks like a generator's DTMF pair, for a clamp deciding whether
 // to mute a detector candidate (onToneCandidate) before the detector confirms it. Pure: reads
 // the last DTMF_CANDIDATE_WINDOW samples of a caller's ring buffer, writes the measures to `out`.
-import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
+import { DTMF_GUARD_HZ, DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ, type DtmfDigit } from './dtmf-tones.js';
 
 const SAMPLE_RATE_HZ = 8000;
 /** The detector's analysis window (two 51-sample sub-blocks, 12.75 ms): the window that raised the candidate. */
 export const DTMF_CANDIDATE_WINDOW = 102;
-/** Frequencies in the empty band between the groups, Hz (as the detector's guard test). */
-const GUARD_HZ: readonly number[] = [1020, 1130];
 
 /** Angular frequency per sample of f Hz. */
 function omega(hz: number): number {
@@ -28,8 +26,8 @@ const LOW_COS = DTMF_LOW_HZ.map((hz) => table(hz, Math.cos));
 const LOW_SIN = DTMF_LOW_HZ.map((hz) => table(hz, Math.sin));
 const HIGH_COS = DTMF_HIGH_HZ.map((hz) => table(hz, Math.cos));
 const HIGH_SIN = DTMF_HIGH_HZ.map((hz) => table(hz, Math.sin));
-const GUARD_COS = GUARD_HZ.map((hz) => table(hz, Math.cos));
-const GUARD_SIN = GUARD_HZ.map((hz) => table(hz, Math.sin));
+const GUARD_COS = DTMF_GUARD_HZ.map((hz) => table(hz, Math.cos));
+const GUARD_SIN = DTMF_GUARD_HZ.map((hz) => table(hz, Math.sin));
 
 export interface CandidateMeasure {
   /**

@@ -5,6 +5,7 @@
 // power left at the guard and comb frequencies once the tones' own leakage is taken out.
 import { HISTORY, HISTORY_RING, SPAN_FREQUENCIES, type GoertzelWasm } from './goertzel-bank.js';
 import { colOf, rowOf } from './dtmf-bins.js';
+import { DTMF_GUARD_HZ } from './dtmf-tones.js';
 import { startSampleOf } from './dtmf-edges.js';
 import { FREQUENCIES_HZ, SAMPLE_RATE_HZ, type DtmfDetector, type SpanMeasurement, type ToneMeasurement } from './dtmf-state.js';
 
@@ -15,12 +16,6 @@ const MIN_SPAN = 160;
 /** Comb frequencies outside this band (Hz) are not tested: telephone audio has nothing there. */
 const COMB_MIN_HZ = 150;
 const COMB_MAX_HZ = 3600;
-
-// Guard frequencies in the empty band between the groups, 79 Hz above 941 Hz and below 1209 Hz:
-// voiced speech with a pitch below about 230 Hz always has a harmonic between the groups.
-const GUARD_HZ: readonly number[] = [1020, 1130];
-
-/** Frequencies the span tests evaluate, in this order: the two tones, two guards, three comb (SPAN_FREQUENCIES). */
 
 /**
  * DFTs of `length` history samples from absolute index `start` at det.spanHz[0..6], into
@@ -145,11 +140,12 @@ export function spanTests(det: DtmfDetector, m: ToneMeasurement): SpanMeasuremen
   }
   const lowHz = FREQUENCIES_HZ[rowOf(track.digit)] * (1 + m.lowDeviation);
   const highHz = FREQUENCIES_HZ[colOf(track.digit)] * (1 + m.highDeviation);
+  // The frequencies the span tests evaluate, in this order: the two tones, two guards, three comb.
   const hz = det.spanHz;
   hz[0] = lowHz;
   hz[1] = highHz;
-  hz[2] = GUARD_HZ[0];
-  hz[3] = GUARD_HZ[1];
+  hz[2] = DTMF_GUARD_HZ[0];
+  hz[3] = DTMF_GUARD_HZ[1];
   hz[4] = highHz - lowHz;
   hz[5] = 2 * lowHz - highHz;
   hz[6] = 2 * highHz - lowHz;

@@ -31,11 +31,11 @@ export function endSubBlock(det: DtmfDetector): void {
   analyseSubBlock(det, UNCLASSIFIED);
 }
 
-/** analyseSubBlock's `digit` when the window is still to be classified (TypeScript kernel). */
+/** analyseSubBlock's `classified` when the window is still to be classified (TypeScript kernel). */
 const UNCLASSIFIED = -2;
 
 /**
- * The analysis of the sub-block just completed (its values are in x0 and win). `digit`: the
+ * The analysis of the sub-block just completed (its values are in x0 and win). `classified`: the
  * window's classification when the kernel made it (the wasm kernel), else UNCLASSIFIED.
  */
 export function analyseSubBlock(det: DtmfDetector, classified: number): void {

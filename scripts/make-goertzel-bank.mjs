@@ -23,4 +23,6 @@ writeFileSync(
     `/** The bytes of goertzel-bank.wasm (${bytes.length}). */\n` +
     `export const GOERTZEL_BANK_WASM: Uint8Array = new Uint8Array([\n${lines.join('\n')}\n]);\n`,
 );
+// The committed file is in the repository's format (npm test checks it): format what was written.
+execFileSync(process.execPath, [join(dir, '..', 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--write', join(dir, 'goertzel-bank-wasm.ts')], { stdio: 'inherit' });
 console.log(`goertzel-bank.wasm: ${bytes.length} bytes`);
