@@ -7,16 +7,14 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuditTrail } from '../audit/audit-trail.js';
-import type { Call } from '../call/call.js';
 import { CallManager } from '../call/call-manager.js';
 import { UpstreamPool } from '../call/upstream-pool.js';
-import type { PaymentCallParams, PaymentResultHeaders } from '../call/payment-headers.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
 import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
-import { PAYMENT_RESULTS, type DialogDigit, type PaymentResult } from '../dialog/vocabulary.js';
+import type { DialogDigit } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
 import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
@@ -26,6 +24,7 @@ import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
 import { paymentProgress } from './payment-progress.js';
+import { paramsAsHeaders, paymentCall } from './payment-call.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
 import { registerKpiRoutes } from '../kpi/kpi-routes.js';
@@ -38,7 +37,6 @@ import { RtpMediaSession, type LegStats } from '../media/relay/rtp-media-session
 import { defaultMediaWorkers, MediaWorkerPool } from '../media/workers/media-worker-pool.js';
 import { WorkerMediaSession } from '../media/workers/worker-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
-import type { PaymentCall } from '../payment/payment-run.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
@@ -63,52 +61,6 @@ function readKeyFile(key: string, file: string): Buffer {
   } catch (error) {
     throw new ConfigError('ERR_CONFIG_INVALID', `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-}
-
-/** The dialog's result headers (name -> value) as call control's typed result. */
-export function resultFromHeaders(headers: Readonly<Record<string, string>>): PaymentResultHeaders {
-  const raw = headers['X-Payment-Result'];
-  const result: PaymentResult = (PAYMENT_RESULTS as readonly string[]).includes(raw) ? (raw as PaymentResult) : 'internal-error';
-  const optional = (key: keyof Omit<PaymentResultHeaders, 'result'>, name: string): Partial<PaymentResultHeaders> => (headers[name] === undefined ? {} : { [key]: headers[name] });
-  return {
-    result,
-    ...optional('transactionId', 'X-Payment-Transaction-Id'),
-    ...optional('cardLast4', 'X-Payment-Card-Last4'),
-    ...optional('cardType', 'X-Payment-Card-Type'),
-    ...optional('amount', 'X-Payment-Amount'),
-    ...optional('currency', 'X-Payment-Currency'),
-    ...optional('reason', 'X-Payment-Reason'),
-  };
-}
-
-/** Call control's parsed X-Payment-* parameters back as headers, for the dialog's one parser. */
-function paramsAsHeaders(params: PaymentCallParams): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (params.customerId !== null) h['X-Payment-Customer-Id'] = params.customerId;
-  if (params.amount !== null) h['X-Payment-Amount'] = params.amount;
-  if (params.currency !== null) h['X-Payment-Currency'] = params.currency;
-  if (params.merchantId !== null) h['X-Payment-Merchant-Id'] = params.merchantId;
-  if (params.reference !== null) h['X-Payment-Reference'] = params.reference;
-  if (params.callType !== null) h['X-Payment-Call-Type'] = params.callType;
-  if (params.input !== null) h['X-Payment-Input'] = params.input;
-  // A value call control could not read is passed on unreadable, so the dialog rejects it too.
-  if (params.problems.length > 0 && params.amount === null) h['X-Payment-Amount'] = 'invalid';
-  return h;
-}
-
-/** A B2BUA or endpoint call as the payment glue sees it. */
-function paymentCall(call: Call, audit: AuditTrail): PaymentCall {
-  return {
-    id: call.id,
-    media: call.media,
-    setSecure: (on) => {
-      if (call.mode === 'b2bua') call.setSecure(on);
-      audit.secureMode(call.id, call.media.secure, 'payment');
-    },
-    refer: (uri, headers) => call.transferWithResult(uri, resultFromHeaders(headers)),
-    hangup: (headers) => call.hangupWithResult(resultFromHeaders(headers)),
-    keepCallerOnAgentHangup: (handler) => call.keepCallerOnAgentHangup(handler),
-  };
 }
 
 /** Secrets read per use, so that a SIGHUP can rotate them (see #hotKeys). */
