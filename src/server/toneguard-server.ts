@@ -25,6 +25,7 @@ import { WidgetHub } from '../http/widget/widget-hub.js';
 import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
 import { paymentProgress } from './payment-progress.js';
 import { paramsAsHeaders, paymentCall } from './payment-call.js';
+import { openMediaPlane, type MediaPlane } from './media-plane.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
 import { registerKpiRoutes } from '../kpi/kpi-routes.js';
@@ -32,10 +33,6 @@ import type { KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 import type { LegName } from '../media/media-session.js';
-import { PortAllocator } from '../media/relay/port-allocator.js';
-import { RtpMediaSession, type LegStats } from '../media/relay/rtp-media-session.js';
-import { defaultMediaWorkers, MediaWorkerPool } from '../media/workers/media-worker-pool.js';
-import { WorkerMediaSession } from '../media/workers/worker-media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
@@ -82,8 +79,7 @@ export class ToneguardServer {
   readonly #payments: PaymentCoordinator;
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
-  readonly #ports: PortAllocator;
-  readonly #workers: MediaWorkerPool | null;
+  readonly #media: MediaPlane;
   readonly #audit: AuditTrail;
   readonly #live: LiveSecrets;
   #draining = false;
@@ -101,8 +97,7 @@ export class ToneguardServer {
     payments: PaymentCoordinator;
     widget: WidgetHub;
     httpUrl: string;
-    ports: PortAllocator;
-    workers: MediaWorkerPool | null;
+    media: MediaPlane;
     audit: AuditTrail;
     live: LiveSecrets;
   }) {
@@ -118,8 +113,7 @@ export class ToneguardServer {
     this.#payments = parts.payments;
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
-    this.#ports = parts.ports;
-    this.#workers = parts.workers;
+    this.#media = parts.media;
     this.#audit = parts.audit;
     this.#live = parts.live;
   }
@@ -158,27 +152,8 @@ export class ToneguardServer {
     if (gateway.simulator !== null)
       logger.warn({ component: 'gateway', url: gateway.simulator.url }, 'payments are simulated: gateway.kind is simulator (the built-in gateway simulator); no real card is charged');
 
-    const ports = new PortAllocator({ address: config.rtp.address, ports: `${config.rtp.ports.first}-${config.rtp.ports.last}`, recvBufferBytes: 1 << 20, io: config.rtp.io });
-    // rtp.workers > 0: the calls' media runs in worker threads, each binding from its share of
-    // the range (src/media/workers/); 0: in this thread, from `ports`.
-    const workerCount = config.rtp.workers ?? defaultMediaWorkers();
-    const workers =
-      workerCount === 0
-        ? null
-        : await MediaWorkerPool.start({
-            workers: Math.min(workerCount, ports.capacity),
-            address: config.rtp.address,
-            range: ports.range,
-            recvBufferBytes: 1 << 20,
-            // Resolved here: rtp.io native without the addon fails the start, not each worker.
-            io: ports.io,
-            clampMode: config.clamp.mode,
-            rtpTimeoutMs: config.rtp.timeoutSeconds * 1000,
-          });
-    if (workers !== null) {
-      cleanups.push(() => workers.close());
-      metrics.mediaWorkers(() => workers.state());
-    }
+    const media = await openMediaPlane(config, metrics);
+    cleanups.push(() => media.close());
     const tls = config.sip.tls;
     const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
     const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () =>
@@ -255,12 +230,7 @@ export class ToneguardServer {
         holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
         sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
       },
-      createMedia: ({ mode, mayUseOpus }) => {
-        const secure = mode === 'endpoint' || config.secureMode === 'always';
-        // Opus stays on the main thread: its binding loads in one thread only (MediaSessionRequest).
-        if (workers !== null && !mayUseOpus) return workers.open(mode, secure);
-        return RtpMediaSession.open({ ports, mode, clampMode: config.clamp.mode, rtpTimeoutMs: config.rtp.timeoutSeconds * 1000, secure });
-      },
+      createMedia: (request) => media.open(request),
       onPaymentCall: (call, params) => {
         payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
       },
@@ -281,19 +251,15 @@ export class ToneguardServer {
     manager.on('call-end', (call, reason) => {
       metrics.callEnded();
       payments.callEnded(call.id);
-      const media = call.media;
       const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
-      const count = (leg: LegName, s: LegStats | undefined): void => {
+      media.finalStats(call.media, legs, (leg, s) => {
         if (s === undefined) return;
         metrics.rtpPackets(leg, 'in', s.rtpIn);
         metrics.rtpPackets(leg, 'out', s.rtpOut);
         if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
         if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
         if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
-      };
-      if (media instanceof RtpMediaSession) for (const leg of legs) count(leg, media.stats(leg));
-      // A worker's counters arrive once it has closed the call's sockets (none if it died).
-      else if (media instanceof WorkerMediaSession) void media.finalStats().then((stats) => legs.forEach((leg) => count(leg, stats?.[leg])));
+      });
       widget.end(call.id);
       audit.callEnded(call.id);
       logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
@@ -340,8 +306,8 @@ export class ToneguardServer {
       http.listen({ host: config.http.listen.host, port: config.http.listen.port }),
     );
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, ports, workers });
-    logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url, mediaIo: ports.io }, 'toneguard started');
+    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, media });
+    logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url, mediaIo: media.io }, 'toneguard started');
     return server;
   }
 
@@ -350,7 +316,7 @@ export class ToneguardServer {
     const sip = formatHostPort(c.sip.listen.host, c.sip.listen.port);
     const store = c.kpi.postgres !== '' ? 'PostgreSQL' : `SQLite ${c.kpi.sqlite}`;
     return [
-      `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last} (${this.#ports.io} I/O), HTTP ${this.#httpUrl}`,
+      `toneguard listening: SIP udp+tcp ${sip}, RTP ${c.rtp.address}:${c.rtp.ports.first}-${c.rtp.ports.last} (${this.#media.io} I/O), HTTP ${this.#httpUrl}`,
       `dashboard: ${this.#httpUrl}/dashboard`,
       `payment URI: ${c.payment.uri}; upstream PBX: ${c.upstream.map((u) => u.uri).join(', ')}; gateway: ${this.#gateway.simulator !== null ? `built-in simulator ${this.#gateway.simulator.url}` : c.gateway.url}; KPI store: ${store}`,
     ].join('\n');
@@ -375,7 +341,7 @@ export class ToneguardServer {
 
   /** RTP port pairs bound by calls (leak checks: 0 once every call ended). */
   get rtpPortPairsInUse(): number {
-    return this.#ports.used + (this.#workers?.portPairsInUse ?? 0);
+    return this.#media.portPairsInUse;
   }
 
   /**
@@ -424,7 +390,7 @@ export class ToneguardServer {
     await this.#http.close();
     this.#calls.close();
     await this.#stack.close();
-    await this.#workers?.close();
+    await this.#media.close();
     await this.#gateway.close();
     await this.#store.close();
     this.#widget.close();
