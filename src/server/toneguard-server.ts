@@ -14,7 +14,6 @@ import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
 import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
-import type { DialogDigit } from '../dialog/vocabulary.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
 import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
@@ -26,18 +25,17 @@ import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
 import { paymentProgress } from './payment-progress.js';
 import { paramsAsHeaders, paymentCall } from './payment-call.js';
 import { openMediaPlane, type MediaPlane } from './media-plane.js';
+import { observeCalls, observeUpstreams } from './call-events.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
 import { registerKpiRoutes } from '../kpi/kpi-routes.js';
 import type { KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
-import type { LegName } from '../media/media-session.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
-import { summarizeError } from './last-resort.js';
 import { callControl } from './call-control.js';
 import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
 import { applyLogLevel } from './reload-signal.js';
@@ -205,12 +203,7 @@ export class ToneguardServer {
       probe: { intervalMs: config.sip.keepalive.intervalSeconds * 1000, timeoutMs: config.sip.keepalive.timeoutSeconds * 1000, failureThreshold: config.sip.keepalive.failureThreshold },
     });
     cleanups.push(() => upstreams.close());
-    for (const u of upstreams.upstreams) metrics.upstreamState(u.label, u.up);
-    upstreams.on('change', (u) => {
-      metrics.upstreamState(u.label, u.up);
-      logger.warn({ component: 'upstream', upstream: u.label, up: u.up }, u.up ? 'upstream up' : 'upstream down');
-    });
-    upstreams.on('attempt', (u, outcome) => metrics.upstreamAttempt(u.label, outcome));
+    observeUpstreams(upstreams, metrics, logger);
     upstreams.start();
     const sipAuth = config.sip.auth;
     calls = new CallManager({
@@ -237,38 +230,7 @@ export class ToneguardServer {
     });
     const manager = calls;
     cleanups.push(() => manager.close());
-    manager.on('call-start', (call) => {
-      metrics.callStarted();
-      logger.info({ call: call.id, callerCallId: call.callerCallId, mode: call.mode }, 'call started');
-      // Secure from the first packet: payment-URI calls, and every call with secureMode: always.
-      if (call.media.secure) audit.secureMode(call.id, true, call.mode === 'endpoint' ? 'payment' : 'config:always');
-      call.media.on('digit', (d: DialogDigit) => {
-        metrics.dtmfDigit(d.source);
-        if (call.media.secure) metrics.dtmfDigitClamped(d.source);
-        progress.keyPressed(call.id);
-      });
-    });
-    manager.on('call-end', (call, reason) => {
-      metrics.callEnded();
-      payments.callEnded(call.id);
-      const legs: LegName[] = call.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
-      media.finalStats(call.media, legs, (leg, s) => {
-        if (s === undefined) return;
-        metrics.rtpPackets(leg, 'in', s.rtpIn);
-        metrics.rtpPackets(leg, 'out', s.rtpOut);
-        if (s.rtpForeign > 0) metrics.rtpPacketsDropped('foreign-source', s.rtpForeign);
-        if (s.malformed > 0) metrics.rtpPacketsDropped('malformed', s.malformed);
-        if (s.srtpFailures > 0) metrics.rtpPacketsDropped('srtp-auth', s.srtpFailures);
-      });
-      widget.end(call.id);
-      audit.callEnded(call.id);
-      logger.info({ call: call.id, callerCallId: call.callerCallId, agentCallId: call.agentLeg?.callId ?? null, reason }, 'call ended');
-    });
-    manager.on('warning', (message) => logger.warn({ component: 'call' }, message));
-    manager.on('internal-error', (error, call) => {
-      metrics.internalError('call');
-      logger.error({ component: 'call', call: call?.id, ...summarizeError(error) }, 'internal error: the call was ended');
-    });
+    observeCalls(manager, { metrics, logger, audit, widget, payments, progress, media });
 
     const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
     const httpTls = config.http.tls;
