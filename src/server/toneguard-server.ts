@@ -37,8 +37,7 @@ import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain } from './bind-error.js';
 import { callControl } from './call-control.js';
-import { planReload, ReloadRefusedError, type HotReloadable } from './hot-reload.js';
-import { applyLogLevel } from './reload-signal.js';
+import { liveConfig, type LiveConfig } from './live-config.js';
 
 /** A drain timer that never fires during a shutdown (replaced once the grace period is over), ms. */
 const DRAIN_HOLD_MS = 2 ** 31 - 1;
@@ -58,15 +57,7 @@ function readKeyFile(key: string, file: string): Buffer {
   }
 }
 
-/** Secrets read per use, so that a SIGHUP can rotate them (see #hotKeys). */
-interface LiveSecrets {
-  token: string;
-  webhookSecret: string;
-}
-
 export class ToneguardServer {
-  readonly #logger: Logger;
-  readonly #config: { current: ToneguardConfig };
   readonly #http: FastifyInstance;
   readonly #store: KpiStore;
   readonly #metrics: KpiMetrics;
@@ -78,13 +69,10 @@ export class ToneguardServer {
   readonly #widget: WidgetHub;
   readonly #httpUrl: string;
   readonly #media: MediaPlane;
-  readonly #audit: AuditTrail;
-  readonly #live: LiveSecrets;
+  readonly #live: LiveConfig;
   #draining = false;
 
   private constructor(parts: {
-    logger: Logger;
-    config: ToneguardConfig;
     http: FastifyInstance;
     store: KpiStore;
     metrics: KpiMetrics;
@@ -96,11 +84,8 @@ export class ToneguardServer {
     widget: WidgetHub;
     httpUrl: string;
     media: MediaPlane;
-    audit: AuditTrail;
-    live: LiveSecrets;
+    live: LiveConfig;
   }) {
-    this.#logger = parts.logger;
-    this.#config = { current: parts.config };
     this.#http = parts.http;
     this.#store = parts.store;
     this.#metrics = parts.metrics;
@@ -112,7 +97,6 @@ export class ToneguardServer {
     this.#widget = parts.widget;
     this.#httpUrl = parts.httpUrl;
     this.#media = parts.media;
-    this.#audit = parts.audit;
     this.#live = parts.live;
   }
 
@@ -137,7 +121,7 @@ export class ToneguardServer {
     cleanups.push(() => store.close());
     const metrics = new KpiMetrics();
     const audit = new AuditTrail({ logger, count: (action) => metrics.auditEvent(action) });
-    const live: LiveSecrets = { token: config.http.token, webhookSecret: config.http.webhookSecret };
+    const live = liveConfig(config, logger, audit);
     const recorder = new KpiRecorder({ store, metrics, onError: (error) => logger.error({ code: error.code, message: error.message }, 'KPI write failed') });
     cleanups.push(() => recorder.close());
 
@@ -191,7 +175,7 @@ export class ToneguardServer {
         const call = calls?.get(id);
         return call !== undefined && call.mode === 'b2bua' && call.state === 'confirmed' ? paymentCall(call, audit) : undefined;
       },
-      webhookSecret: () => live.webhookSecret,
+      webhookSecret: () => live.secrets.webhookSecret,
       webhookPrivateAddresses: config.http.callbackHosts.length > 0,
       audit: (event) => audit.record(event),
     });
@@ -235,7 +219,7 @@ export class ToneguardServer {
     const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
     const httpTls = config.http.tls;
     const http = await createHttpApp({
-      token: () => live.token,
+      token: () => live.secrets.token,
       logger,
       widgetTokens,
       resolveCallId: (id) => manager.get(id)?.id,
@@ -256,7 +240,7 @@ export class ToneguardServer {
       // Read per request: a reload that sets (or clears) the webhook key takes effect at once.
       callbacks: {
         get secretSet() {
-          return live.webhookSecret !== '';
+          return live.secrets.webhookSecret !== '';
         },
         allowPlainHttp: config.http.allowPlainHttpCallbacks,
         hosts: config.http.callbackHosts,
@@ -268,13 +252,13 @@ export class ToneguardServer {
       http.listen({ host: config.http.listen.host, port: config.http.listen.port }),
     );
 
-    server = new ToneguardServer({ logger, config, http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, audit, live, media });
+    server = new ToneguardServer({ http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, live, media });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url, mediaIo: media.io }, 'toneguard started');
     return server;
   }
 
   banner(): string {
-    const c = this.#config.current;
+    const c = this.#live.current;
     const sip = formatHostPort(c.sip.listen.host, c.sip.listen.port);
     const store = c.kpi.postgres !== '' ? 'PostgreSQL' : `SQLite ${c.kpi.sqlite}`;
     return [
@@ -289,7 +273,7 @@ export class ToneguardServer {
   }
 
   get sipPort(): number {
-    return this.#config.current.sip.listen.port;
+    return this.#live.current.sip.listen.port;
   }
 
   get metrics(): KpiMetrics {
@@ -306,31 +290,9 @@ export class ToneguardServer {
     return this.#media.portPairsInUse;
   }
 
-  /**
-   * The keys a SIGHUP applies to the running server, each with what puts it to work. Add a key
-   * here (with its apply) to make it hot-reloadable; a change to any other key refuses the reload.
-   */
-  #hotKeys(): readonly HotReloadable[] {
-    return [
-      { path: 'log.level', apply: (next) => applyLogLevel(this.#logger, next.log.level) },
-      // Read per request by the HTTP auth hook.
-      { path: 'http.token', apply: (next) => void (this.#live.token = next.http.token) },
-      // Read at each payment start (status callbacks of running payments keep their key).
-      { path: 'http.webhookSecret', apply: (next) => void (this.#live.webhookSecret = next.http.webhookSecret) },
-    ];
-  }
-
   /** Applies a reloaded config, or throws ReloadRefusedError naming the keys that need a restart (nothing applied). */
   reload(config: ToneguardConfig): void {
-    const plan = planReload(this.#config.current, config, this.#hotKeys());
-    if (plan.needRestart.length > 0) {
-      this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: false, keys: plan.needRestart });
-      throw new ReloadRefusedError(plan.needRestart);
-    }
-    for (const key of plan.apply) key.apply(config);
-    this.#config.current = config;
-    // Key names only: the values may be secrets.
-    this.#audit.record({ action: 'config-reload', actor: 'sighup', applied: true, keys: plan.apply.map((k) => k.path) });
+    this.#live.reload(config);
   }
 
   /**
@@ -345,7 +307,7 @@ export class ToneguardServer {
     let graceTimer: NodeJS.Timeout | undefined;
     await Promise.race([allEnded, new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)))]);
     clearTimeout(graceTimer);
-    await this.#payments.drain(this.#config.current.payment.timeouts.gatewayMs + CHARGE_WAIT_MARGIN_MS);
+    await this.#payments.drain(this.#live.current.payment.timeouts.gatewayMs + CHARGE_WAIT_MARGIN_MS);
     await this.#calls.drain(0);
     this.#payments.close();
     await this.#recorder.close();
