@@ -26,3 +26,8 @@ export async function bindOrExplain<T>(key: string, where: string, listen: () =>
     throw new BindError(`${key} ${where}: ${reason}`, { cause: error });
   }
 }
+
+/** A listen address as bind errors, the banner and the start log name it (`[::1]:5060` for IPv6). */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -15,47 +15,27 @@ import { ConfigError } from '../config/load-config.js';
 import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
-import { registerCallRoutes } from '../http/call-routes.js';
-import { createHttpApp } from '../http/http-app.js';
-import { registerHealthRoutes } from '../http/health-routes.js';
-import { registerPaymentRoutes } from '../http/payment-routes.js';
-import { WidgetTokens } from '../http/widget-token.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
-import { registerWidgetRoutes } from '../http/widget/widget-routes.js';
 import { paymentProgress } from './payment-progress.js';
 import { paramsAsHeaders, paymentCall } from './payment-call.js';
 import { openMediaPlane, type MediaPlane } from './media-plane.js';
 import { observeCalls, observeUpstreams } from './call-events.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
-import { registerKpiRoutes } from '../kpi/kpi-routes.js';
 import type { KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
 import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
-import { bindOrExplain } from './bind-error.js';
-import { callControl } from './call-control.js';
+import { bindOrExplain, formatHostPort } from './bind-error.js';
+import { createHttpSurface, listenHttp, type ServerPhase } from './http-surface.js';
 import { liveConfig, type LiveConfig } from './live-config.js';
 
 /** A drain timer that never fires during a shutdown (replaced once the grace period is over), ms. */
 const DRAIN_HOLD_MS = 2 ** 31 - 1;
 /** Beyond the dialog's own gateway timeout, before a charge's outcome is given up as unknown, ms. */
 const CHARGE_WAIT_MARGIN_MS = 2000;
-
-function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** A PEM file named by a config key; an unreadable one is a configuration error naming the key. */
-function readKeyFile(key: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-}
 
 export class ToneguardServer {
   readonly #http: FastifyInstance;
@@ -216,41 +196,12 @@ export class ToneguardServer {
     cleanups.push(() => manager.close());
     observeCalls(manager, { metrics, logger, audit, widget, payments, progress, media });
 
-    const widgetTokens = new WidgetTokens(config.http.widgetTokenKey);
-    const httpTls = config.http.tls;
-    const http = await createHttpApp({
-      token: () => live.secrets.token,
-      logger,
-      widgetTokens,
-      resolveCallId: (id) => manager.get(id)?.id,
-      onStateChange: (e) => audit.record({ action: 'api-request', actor: e.actor, call: e.call, method: e.method, route: e.route, status: e.status }),
-      ...(httpTls === undefined ? {} : { tls: { cert: readKeyFile('http.tls.certFile', httpTls.certFile), key: readKeyFile('http.tls.keyFile', httpTls.keyFile) } }),
-    });
-    cleanups.push(() => http.close());
     let server: ToneguardServer | undefined;
-    registerHealthRoutes(http, {
-      readiness: () => {
-        const reasons = server === undefined ? ['starting'] : server.#draining ? ['draining'] : [];
-        if (!upstreams.anyUp) reasons.push('no upstream is up');
-        return { ready: reasons.length === 0, reasons };
-      },
+    const phase = (): ServerPhase => (server === undefined ? 'starting' : server.#draining ? 'draining' : 'running');
+    const http = await createHttpSurface({ config, logger, secrets: live.secrets, audit, calls: manager, upstreams, payments, store, metrics, widget, phase }, (app) => {
+      cleanups.push(() => app.close());
     });
-    registerCallRoutes(http, callControl(manager, payments, audit), { widgetTokens, widgetTokenTtlSeconds: config.http.widgetTokenTtlSeconds });
-    registerPaymentRoutes(http, payments, {
-      // Read per request: a reload that sets (or clears) the webhook key takes effect at once.
-      callbacks: {
-        get secretSet() {
-          return live.secrets.webhookSecret !== '';
-        },
-        allowPlainHttp: config.http.allowPlainHttpCallbacks,
-        hosts: config.http.callbackHosts,
-      },
-    });
-    registerKpiRoutes(http, { store, metrics });
-    registerWidgetRoutes(http, { hub: widget, callKnown: (id) => manager.get(id) !== undefined });
-    const httpUrl = await bindOrExplain('http.listen', formatHostPort(config.http.listen.host, config.http.listen.port), () =>
-      http.listen({ host: config.http.listen.host, port: config.http.listen.port }),
-    );
+    const httpUrl = await listenHttp(http, config);
 
     server = new ToneguardServer({ http, store, metrics, recorder, gateway, stack, calls: manager, payments, widget, httpUrl, live, media });
     logger.info({ sip: formatHostPort(config.sip.listen.host, config.sip.listen.port), http: httpUrl, gateway: gateway.simulator?.url ?? config.gateway.url, mediaIo: media.io }, 'toneguard started');
