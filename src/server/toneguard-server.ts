@@ -1,36 +1,34 @@
-// The server (`toneguard serve`): one object owning every long-lived part, started in
-// dependency order (KPI store, gateway, RTP ports, SIP, calls, payments, HTTP) and closed in
-// reverse. It only wires: each part's behaviour lives in its own layer.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+// The server (`toneguard serve`): the one owner of its lifetime. It starts the parts in
+// dependency order (KPI store, gateway, media plane, SIP, payments, PBX pool, calls, HTTP), each
+// built by the module beside it, and closes them after the drain in one fixed order. It only
+// wires: each part's behaviour lives in its own layer.
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuditTrail } from '../audit/audit-trail.js';
-import { CallManager } from '../call/call-manager.js';
-import { UpstreamPool } from '../call/upstream-pool.js';
+import type { CallManager } from '../call/call-manager.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { httpTrustProblems } from '../config/http-trust.js';
 import { ConfigError } from '../config/load-config.js';
-import { speechModelFor } from '../speech/speech-input.js';
 import { PromptLibrary } from '../dialog/prompts/prompt-library.js';
 import { openGateway, type OpenGateway } from '../gateway/create-connector.js';
 import { WidgetHub } from '../http/widget/widget-hub.js';
-import { paymentProgress } from './payment-progress.js';
-import { paramsAsHeaders, paymentCall } from './payment-call.js';
-import { openMediaPlane, type MediaPlane } from './media-plane.js';
-import { observeCalls, observeUpstreams } from './call-events.js';
 import { KpiMetrics } from '../kpi/kpi-metrics.js';
 import { KpiRecorder } from '../kpi/kpi-recorder.js';
 import type { KpiStore } from '../kpi/kpi-types.js';
 import { PostgresKpiStore } from '../kpi/postgres-kpi-store.js';
 import { SqliteKpiStore } from '../kpi/sqlite-kpi-store.js';
-import { PaymentCoordinator, type PaymentObserver } from '../payment/payment-coordinator.js';
-import { cidrMatcher } from '../sip/cidr.js';
-import { SipStack } from '../sip/sip-stack.js';
-import { bindOrExplain, formatHostPort } from './bind-error.js';
+import { PaymentCoordinator } from '../payment/payment-coordinator.js';
+import type { SipStack } from '../sip/sip-stack.js';
+import { speechModelFor } from '../speech/speech-input.js';
+import { formatHostPort } from './bind-error.js';
+import { observeCalls, observeUpstreams } from './call-events.js';
 import { createHttpSurface, listenHttp, type ServerPhase } from './http-surface.js';
 import { liveConfig, type LiveConfig } from './live-config.js';
+import { openMediaPlane, type MediaPlane } from './media-plane.js';
+import { paramsAsHeaders, paymentCall } from './payment-call.js';
+import { paymentProgress } from './payment-progress.js';
+import { callManager, listenSip, upstreamPool } from './sip-side.js';
 
 /** A drain timer that never fires during a shutdown (replaced once the grace period is over), ms. */
 const DRAIN_HOLD_MS = 2 ** 31 - 1;
@@ -116,26 +114,7 @@ export class ToneguardServer {
 
     const media = await openMediaPlane(config, metrics);
     cleanups.push(() => media.close());
-    const tls = config.sip.tls;
-    const sipWhere = formatHostPort(config.sip.listen.host, config.sip.listen.port);
-    const stack = await bindOrExplain(tls === undefined ? 'sip.listen' : 'sip.listen (or sip.tls.listen)', tls === undefined ? sipWhere : `${sipWhere} (TLS port ${tls.listen.port})`, () =>
-      SipStack.listen({
-        address: config.sip.listen.host,
-        port: config.sip.listen.port,
-        transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
-        ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
-        limits: {
-          maxMessageBytes: config.sip.maxMessageBytes,
-          maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
-          maxConnections: config.sip.maxConnections,
-          maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
-          reservedConnections: config.sip.reservedConnections,
-          firstMessageTimeoutMs: config.sip.firstMessageTimeoutSeconds * 1000,
-          tcpIdleTimeoutMs: config.sip.connectionIdleSeconds * 1000,
-        },
-        trustedSources: config.sip.trustedSources,
-      }),
-    );
+    const stack = await listenSip(config);
     cleanups.push(() => stack.close());
 
     const widget = new WidgetHub();
@@ -161,32 +140,11 @@ export class ToneguardServer {
     });
     cleanups.push(() => payments.close());
 
-    const upstreams = new UpstreamPool({
-      stack,
-      upstreams: config.upstream,
-      probe: { intervalMs: config.sip.keepalive.intervalSeconds * 1000, timeoutMs: config.sip.keepalive.timeoutSeconds * 1000, failureThreshold: config.sip.keepalive.failureThreshold },
-    });
+    const upstreams = upstreamPool(config, stack);
     cleanups.push(() => upstreams.close());
     observeUpstreams(upstreams, metrics, logger);
     upstreams.start();
-    const sipAuth = config.sip.auth;
-    calls = new CallManager({
-      stack,
-      admission: {
-        trusted: cidrMatcher(config.sip.trustedSources),
-        ...(sipAuth.users.length === 0 ? {} : { digest: { realm: sipAuth.realm, users: sipAuth.users, key: randomBytes(32), nonceTtlMs: sipAuth.nonceTtlSeconds * 1000, allowMd5: sipAuth.allowMd5 } }),
-      },
-      trustedIdentity: cidrMatcher(config.sip.trustedIdentitySources),
-      upstream: upstreams,
-      inviteTimeoutMs: config.sip.inviteTimeoutMs,
-      routes: config.routes.map((r) => ({ user: new RegExp(r.match), upstream: r.upstream })),
-      paymentUri: config.payment.uri,
-      limits: { maxCalls: config.sip.maxCalls, maxCallsPerSource: config.sip.maxCallsPerSource, reservedCalls: config.sip.reservedCalls },
-      lifetime: {
-        maxCallMs: config.sip.maxCallSeconds * 1000,
-        holdTimeoutMs: config.rtp.holdTimeoutSeconds * 1000,
-        sessionTimer: { sessionExpiresS: config.sip.sessionExpiresSeconds, minSeS: config.sip.minSessionExpiresSeconds },
-      },
+    calls = callManager(config, stack, upstreams, {
       createMedia: (request) => media.open(request),
       onPaymentCall: (call, params) => {
         payments.startAutomated(paymentCall(call, audit), paramsAsHeaders(params));
