@@ -23,17 +23,13 @@ import type { SipStack } from '../sip/sip-stack.js';
 import { speechModelFor } from '../speech/speech-input.js';
 import { formatHostPort } from './bind-error.js';
 import { observeCalls, observeUpstreams } from './call-events.js';
+import { drainCalls } from './drain.js';
 import { createHttpSurface, listenHttp, type ServerPhase } from './http-surface.js';
 import { liveConfig, type LiveConfig } from './live-config.js';
 import { openMediaPlane, type MediaPlane } from './media-plane.js';
 import { paramsAsHeaders, paymentCall } from './payment-call.js';
 import { paymentProgress } from './payment-progress.js';
 import { callManager, listenSip, upstreamPool } from './sip-side.js';
-
-/** A drain timer that never fires during a shutdown (replaced once the grace period is over), ms. */
-const DRAIN_HOLD_MS = 2 ** 31 - 1;
-/** Beyond the dialog's own gateway timeout, before a charge's outcome is given up as unknown, ms. */
-const CHARGE_WAIT_MARGIN_MS = 2000;
 
 export class ToneguardServer {
   readonly #http: FastifyInstance;
@@ -211,13 +207,7 @@ export class ToneguardServer {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#draining = true;
-    // No forced end yet (the far timer is replaced below); new INVITEs get 503 from now on.
-    const allEnded = this.#calls.drain(DRAIN_HOLD_MS);
-    let graceTimer: NodeJS.Timeout | undefined;
-    await Promise.race([allEnded, new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(graceTimer);
-    await this.#payments.drain(this.#live.current.payment.timeouts.gatewayMs + CHARGE_WAIT_MARGIN_MS);
-    await this.#calls.drain(0);
+    await drainCalls(this.#calls, this.#payments, graceMs, this.#live.current.payment.timeouts.gatewayMs);
     this.#payments.close();
     await this.#recorder.close();
     await this.#http.close();
