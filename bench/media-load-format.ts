@@ -1,6 +1,6 @@
 // The media-load bench's output: one line per level, the capacity table (a row per level, a
 // column per contender) and the JSON line of `toneguard bench --json`.
-import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-bench.js';
+import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-result.js';
 
 function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers' | 'io'>): string {
   if (c === 'serve') return `toneguard serve rtp.workers=${r.serveWorkers}`;
