@@ -8,6 +8,7 @@ import { mainThreadCpuMs, processCpuMs } from './cpu-time.js';
 import type { LoadGenerator } from './load-generator.js';
 import { GOAL_TRANSIT_MS, isPlainRelay, mediaDelayMs, SLACK_MS, type LoadContender, type MediaLoadLevel } from './media-load-result.js';
 import { LOAD_ADDRESS, openRelay, type Relay, type RelaySources } from './media-load-relays.js';
+import { messageOf } from '../src/errors.js';
 
 /** Receive buffer of each generator socket, bytes. */
 const RECV_BUFFER_BYTES = 32 * 1024 * 1024;
@@ -48,10 +49,6 @@ function failedLevel(contender: LoadContender, calls: number, note: string): Med
   };
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The relay's CPU clock: its own when it has one (serve: the server process); with the C
  * generator (a process of its own) this whole process, so every contender is measured alike;
@@ -71,7 +68,7 @@ export async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
     relay = await openRelay(contender, calls, run);
   } catch (error) {
     if (contender !== 'serve') throw error;
-    return failedLevel(contender, calls, `server start: ${message(error)}`);
+    return failedLevel(contender, calls, `server start: ${messageOf(error)}`);
   }
   const cpu = relayCpu(relay, run);
   let level: MediaLoadLevel;
@@ -128,7 +125,7 @@ export async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
   } catch (error) {
     const closing = await relay.close();
     if (contender !== 'serve') throw error;
-    return failedLevel(contender, calls, [message(error), closing].filter((n) => typeof n === 'string').join('; '));
+    return failedLevel(contender, calls, [messageOf(error), closing].filter((n) => typeof n === 'string').join('; '));
   }
   const died = relay.exited?.() ?? null;
   const closing = await relay.close();
