@@ -1,14 +1,13 @@
 // The server's HTTP side: the fastify app (master token read per request so that a SIGHUP can
 // rotate it, optional TLS from PEM files) with every route group given the parts it serves, and
 // its listener. Readiness is the server's phase and the PBXs' state.
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { UpstreamPool } from '../call/upstream-pool.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
-import { ConfigError } from '../config/load-config.js';
+import { readKeyFile } from './key-file.js';
 import { registerCallRoutes } from '../http/call-routes.js';
 import { createHttpApp } from '../http/http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
@@ -39,15 +38,6 @@ export interface HttpSurfaceParts {
   readonly metrics: KpiMetrics;
   readonly widget: WidgetHub;
   readonly phase: () => ServerPhase;
-}
-
-/** A PEM file named by a config key; an unreadable one is a configuration error naming the key. */
-function readKeyFile(key: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
 }
 
 /** The app with its routes, not listening yet; `onCreated` runs as soon as the app exists (to close it if a later step fails). */

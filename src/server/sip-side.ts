@@ -2,13 +2,13 @@
 // keep-alive probes, and call control's admission, routing, limits and lifetimes. Config keys
 // become each layer's options here (seconds to ms); the media and payment hooks are the caller's.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { CallManager, type CallManagerOptions } from '../call/call-manager.js';
 import { UpstreamPool } from '../call/upstream-pool.js';
 import type { ToneguardConfig } from '../config/config-schema.js';
 import { cidrMatcher } from '../sip/cidr.js';
 import { SipStack } from '../sip/sip-stack.js';
 import { bindOrExplain, formatHostPort } from './bind-error.js';
+import { readKeyFile } from './key-file.js';
 
 /** The stack listening on sip.listen (UDP and TCP) and sip.tls.listen when set. */
 export function listenSip(config: ToneguardConfig): Promise<SipStack> {
@@ -19,7 +19,7 @@ export function listenSip(config: ToneguardConfig): Promise<SipStack> {
       address: config.sip.listen.host,
       port: config.sip.listen.port,
       transports: tls === undefined ? ['udp', 'tcp'] : ['udp', 'tcp', 'tls'],
-      ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), port: tls.listen.port } }),
+      ...(tls === undefined ? {} : { tls: { cert: readKeyFile('sip.tls.certFile', tls.certFile), key: readKeyFile('sip.tls.keyFile', tls.keyFile), port: tls.listen.port } }),
       limits: {
         maxMessageBytes: config.sip.maxMessageBytes,
         maxTransactionsPerSource: config.sip.maxTransactionsPerSource,

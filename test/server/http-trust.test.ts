@@ -90,6 +90,15 @@ t.test('http.tls serves the API over HTTPS', async (t) => {
     ToneguardServer.start(serverConfig(dir, { listen: '127.0.0.1:0', token: 'tls-token', tls: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'http.key') } }), createLogger('silent')),
     { code: 'ERR_CONFIG_INVALID', message: /http\.tls\.certFile: cannot read/ },
   );
+  // The same for SIP over TLS: the key named, not a raw ENOENT.
+  const sipTls = parseConfig({
+    sip: { listen: '127.0.0.1:0', tls: { listen: '127.0.0.1:0', certFile: join(dir, 'http.crt'), keyFile: join(dir, 'missing.key') } },
+    rtp: { ports: testPortRange('37000-37039') },
+    gateway: { kind: 'xml', url: 'https://127.0.0.1:9/xml/v1/request.api' },
+    kpi: { sqlite: join(dir, 'data', 'kpi.sqlite') },
+    log: { level: 'silent' },
+  });
+  await t.rejects(ToneguardServer.start(sipTls, createLogger('silent')), { code: 'ERR_CONFIG_INVALID', message: /sip\.tls\.keyFile: cannot read .*missing\.key \(ENOENT\)/ });
   const server = await ToneguardServer.start(
     serverConfig(dir, { listen: '127.0.0.1:0', token: 'tls-token', tls: { certFile: join(dir, 'http.crt'), keyFile: join(dir, 'http.key') } }),
     createLogger('silent'),
