@@ -64,7 +64,7 @@ class CGenerator implements LoadGenerator {
 
   run(r: GeneratorRun): Promise<GeneratorResult> {
     const targets = join(this.dir, `targets-${this.runs++}.txt`);
-    const initial = typeof r.targets === 'number' ? Array.from({ length: r.targets }, () => [0, 0] as const) : r.targets;
+    const initial = initialTargets(r.targets);
     writeFileSync(targets, portLines(initial));
     const child = spawn(this.binary, [r.address, targets, String(r.warmupMs), String(r.measureMs), r.eventsRelayed ? '1' : '0', String(r.recvBufferBytes)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
@@ -127,7 +127,7 @@ class NodeGenerator implements LoadGenerator {
   async run(r: GeneratorRun): Promise<GeneratorResult> {
     const data: LoadWorkerData = {
       address: r.address,
-      targets: typeof r.targets === 'number' ? Array.from({ length: r.targets }, () => [0, 0] as const) : r.targets,
+      targets: initialTargets(r.targets),
       warmupMs: r.warmupMs,
       measureMs: r.measureMs,
       eventsRelayed: r.eventsRelayed,
@@ -152,6 +152,11 @@ class NodeGenerator implements LoadGenerator {
   close(): void {
     // Nothing to clean up: one worker per run.
   }
+}
+
+/** The relay's ports to send to before `configure`: unknown (0, 0) when only the number of calls is. */
+function initialTargets(targets: RelayPorts | number): RelayPorts {
+  return typeof targets === 'number' ? Array.from({ length: targets }, () => [0, 0] as const) : targets;
 }
 
 function portLines(ports: RelayPorts): string {

@@ -1,6 +1,21 @@
 // The media-load bench's output: one line per level, the capacity table (a row per level, a
 // column per contender) and the JSON line of `toneguard bench --json`.
-import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-bench.js';
+import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-result.js';
+
+/** The contenders that ran, in LOAD_CONTENDERS order. */
+function contendersRun(r: MediaLoadBenchResult): LoadContender[] {
+  return LOAD_CONTENDERS.filter((c) => r.capacity[c] !== undefined);
+}
+
+/** The levels run (calls), ascending. */
+function levelCalls(r: MediaLoadBenchResult): number[] {
+  return [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
+}
+
+/** A level that failed before it could be measured (serve: the server or the calls' setup). */
+function unmeasured(l: MediaLoadLevel): l is MediaLoadLevel & { readonly note: string } {
+  return l.expected === 0 && l.note !== null;
+}
 
 function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers' | 'io'>): string {
   if (c === 'serve') return `toneguard serve rtp.workers=${r.serveWorkers}`;
@@ -16,15 +31,15 @@ function digitsAtAgent(l: MediaLoadLevel): string {
 
 function cell(l: MediaLoadLevel | undefined): string {
   if (l === undefined) return '-';
-  if (l.expected === 0 && l.note !== null) return `failed: ${l.note}`;
+  if (unmeasured(l)) return `failed: ${l.note}`;
   const gen = l.generatorLimited ? ' gen-limited' : '';
   return `${l.lost}/${l.expected} lost, p99 ${l.p99Ms.toFixed(1)} ms${l.goalPass ? '' : ' x'}${gen}, ${Number.isFinite(l.relayCores) ? l.relayCores.toFixed(2) : '?'} cores${l.note === null ? '' : ` (failed: ${l.note})`}`;
 }
 
 /** The capacity table: one row per level, one column per contender. */
 export function mediaLoadTable(r: MediaLoadBenchResult): string[] {
-  const contenders = LOAD_CONTENDERS.filter((c) => r.capacity[c] !== undefined);
-  const calls = [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
+  const contenders = contendersRun(r);
+  const calls = levelCalls(r);
   const rows = calls.map((n) => `| ${n} | ${contenders.map((c) => cell(r.levels.find((l) => l.calls === n && l.contender === c))).join(' | ')} |`);
   const serve = r.capacity.serve === undefined ? [] : [`serve: \`toneguard serve\` child process, calls set up over SIP, secure mode over the HTTP API, log level warn; rtp.workers=${r.serveWorkers}`];
   const gen = r.levels.map((l) => l.generatorCores).filter((x): x is number => x !== null);
@@ -79,7 +94,7 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
     ];
   }
   const lines = r.levels.map((l) =>
-    l.expected === 0 && l.note !== null
+    unmeasured(l)
       ? `  ${contenderLabel(l.contender, r).padEnd(24)} ${String(l.calls).padStart(5)} calls: FAILED: ${l.note}`
       : `  ${contenderLabel(l.contender, r).padEnd(24)} ${String(l.calls).padStart(5)} calls: lost ${l.lost}/${l.expected}, transit p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} max ${l.maxMs.toFixed(1)} ms, ` +
         `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core, ${l.relayCores.toFixed(2)} cores), ` +
@@ -92,7 +107,7 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
 
 /** The first line: the ours/baseline ratio when both ran, then each contender that ran (not run: not named). */
 function summaryLine(r: MediaLoadBenchResult): string {
-  const ran = LOAD_CONTENDERS.filter((c) => r.capacity[c] !== undefined);
+  const ran = contendersRun(r);
   const ratio =
     r.capacity.ours !== undefined && r.capacity.baseline !== undefined
       ? `ours/plain-udp-relay ratio ${Number.isNaN(r.ratio) ? 'n/a' : r.ratio.toFixed(4)} (0 loss, p99 audio latency <= media delay + ${SLACK_MS} ms; lookahead ${r.lookaheadMs} ms); `
@@ -112,7 +127,7 @@ function summaryLine(r: MediaLoadBenchResult): string {
  */
 export function cpuRatioLines(r: MediaLoadBenchResult): string[] {
   const out: string[] = [];
-  const calls = [...new Set(r.levels.map((l) => l.calls))].sort((a, b) => a - b);
+  const calls = levelCalls(r);
   for (const n of calls) {
     const base = r.levels.find((l) => l.calls === n && l.contender === 'baseline');
     if (base === undefined || base.lost > 0 || !(base.cpuUsPerPacket > 0)) continue;

@@ -5,6 +5,7 @@
 // again for the next level if the server died. The relay's CPU is the server process's, every
 // thread (/proc/<pid>/stat), so its media workers count.
 import type { RelayPorts } from './load-generator.js';
+import type { Relay } from './media-load-relays.js';
 import { ServeCallRig } from './serve-calls.js';
 import { ServeProcess } from './serve-process.js';
 
@@ -20,7 +21,7 @@ export interface ServeContenderOptions {
 }
 
 /** One level's calls through the server. */
-export interface ServeRelay {
+export interface ServeRelay extends Relay {
   /** The relay's ports are known only once the calls are set up: this many calls. */
   readonly targets: number;
   configure(generator: readonly (readonly [number, number])[]): Promise<RelayPorts>;

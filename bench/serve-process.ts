@@ -6,12 +6,13 @@
 // Every wait has a timeout; a server that exits is noted, never waited on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CodedError } from '../src/errors.js';
+import { procStatCpuMs } from './cpu-time.js';
 
 export class ServeProcessError extends CodedError<'ERR_BENCH_SERVE'> {
   constructor(message: string) {
@@ -38,8 +39,6 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** Calls at once the server admits: above any bench level. */
 const MAX_CALLS = 20_000;
-/** USER_HZ: clock ticks of utime/stime in /proc/<pid>/stat. */
-const TICK_MS = 10;
 
 /** A port free right now for UDP and TCP on `address` (from the kernel's ephemeral range). */
 async function freePort(address: string): Promise<number> {
@@ -167,14 +166,7 @@ export class ServeProcess {
 
   /** CPU time of the whole server process (every thread), ms, from /proc/<pid>/stat; NaN without /proc. */
   cpuMs(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // utime and stime: fields 14 and 15, after the parenthesised command name.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-    } catch {
-      return NaN;
-    }
+    return procStatCpuMs(`/proc/${this.pid}/stat`);
   }
 
   /** A request to the HTTP API (loopback, no token), with a timeout. */

@@ -8,3 +8,8 @@ export class CodedError<Code extends string> extends Error {
     this.code = code;
   }
 }
+
+/** The message of anything thrown (an Error's message; otherwise its text), for a log line or a report. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

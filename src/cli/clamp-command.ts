@@ -8,6 +8,7 @@ import { toMono8k } from '../audio-file/mono-8k.js';
 import type { AudioData } from '../audio-file/audio-format.js';
 import { clampPcm, createReplacementGenerator, DEFAULT_INBAND_CLAMP_OPTIONS, nextReplacement, type ClampMode, type InbandClampOptions } from '../media/clamp/inband-clamp.js';
 import { formatDetectOutput, rawOptions, type DetectCommandOptions } from './detect-command.js';
+import { messageOf } from '../errors.js';
 
 export interface ClampCommandOptions extends DetectCommandOptions {
   readonly mode: ClampMode;
@@ -18,7 +19,7 @@ export class ClampOutputError extends Error {
   override readonly name = 'ClampOutputError';
   readonly code = 'ERR_CLAMP_WRITE';
   constructor(file: string, cause: unknown) {
-    super(`${file}: cannot write: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`${file}: cannot write: ${messageOf(cause)}`, { cause });
   }
 }
 

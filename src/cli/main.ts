@@ -20,6 +20,7 @@ import { DEFAULT_VERIFY_CODECS, VerifyError, type VerifyCodec } from '../verify/
 import { BenchUsageError, runBenchCommand } from './bench-command.js';
 import { DEFAULT_KPI_DB, DEFAULT_SIMULATOR_LISTEN, defaultJobs, parseCodecs, parseEventPt, parseJobs, parseMinDigits } from './cli-options.js';
 import { isRawFormat, rawOptions, runDetectCommand } from './detect-command.js';
+import { messageOf } from '../errors.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -390,7 +391,7 @@ async function main(argv: readonly string[]): Promise<number> {
       writeErr(`${PROGRAM}: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     writeErr(`${PROGRAM}: failed: ${message}\n`);
     if (process.env.TONEGUARD_DEBUG === '1' && error instanceof Error && error.stack !== undefined) writeErr(`${error.stack}\n`);
     return EXIT_FAILURE;

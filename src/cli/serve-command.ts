@@ -10,6 +10,7 @@ import { installLastResort } from '../server/last-resort.js';
 import { createLogger } from '../server/logger.js';
 import { watchReloadSignal } from '../server/reload-signal.js';
 import { ToneguardServer } from '../server/toneguard-server.js';
+import { messageOf } from '../errors.js';
 
 export interface ServeCommandOptions {
   readonly config: string | undefined;
@@ -36,7 +37,7 @@ export async function runServeCommand(options: ServeCommandOptions, writeNotice:
       stopping = true;
       logger.info({ signal }, 'shutting down');
       server.shutdown(config.shutdownGraceSeconds * 1000).then(resolve, (error: unknown) => {
-        logger.error({ message: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        logger.error({ message: messageOf(error) }, 'shutdown failed');
         resolve();
       });
     };

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import type { VerifyCodec } from '../verify/verify-error.js';
 import { checkSignedReport, loadSigningKey, newSigningKey, reportHtml, signReport } from '../verify/verify-report.js';
 import { runVerify } from '../verify/verify-run.js';
+import { messageOf } from '../errors.js';
 
 export const VERIFY_EXIT = { pass: 0, fail: 1, inconclusive: 3 } as const;
 
@@ -54,7 +55,7 @@ export async function runVerifyCommand(options: VerifyCommandOptions, writeOut: 
       key = loadSigningKey(readText(options.key, '--key'));
     } catch (error) {
       if (error instanceof InvalidArgumentError) throw error;
-      throw new InvalidArgumentError(`--key ${options.key}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new InvalidArgumentError(`--key ${options.key}: ${messageOf(error)}`);
     }
   }
   const report = await runVerify({

@@ -6,6 +6,7 @@ import { KpiError } from './kpi-error.js';
 import type { KpiMetrics } from './kpi-metrics.js';
 import { enteredRow, sessionRow } from './kpi-record.js';
 import type { KpiStore, SessionEnteredEvent } from './kpi-types.js';
+import { messageOf } from '../errors.js';
 
 export interface KpiRecorderOptions {
   readonly store: KpiStore;
@@ -74,7 +75,7 @@ export class KpiRecorder {
       () => undefined,
       (error: unknown) => {
         try {
-          this.#onError(error instanceof KpiError ? error : new KpiError('kpi.db-failure', error instanceof Error ? error.message : String(error)));
+          this.#onError(error instanceof KpiError ? error : new KpiError('kpi.db-failure', messageOf(error)));
         } catch {
           // a failing error handler must not stop the writes queued behind this one
         }

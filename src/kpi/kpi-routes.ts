@@ -15,6 +15,7 @@ import type { KpiMetrics } from './kpi-metrics.js';
 import { parseGroupBy, parseRange } from './kpi-range.js';
 import { KPI_SCHEMAS } from './kpi-schemas.js';
 import type { KpiStore } from './kpi-types.js';
+import { messageOf } from '../errors.js';
 
 export interface KpiRoutesOptions {
   readonly store: KpiStore;
@@ -33,7 +34,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown)
     return sendProblem(request, reply, 'bad-request', error.message, { code: error.code, extensions: { error: error.code, message: error.message } });
   // A database failure's own message may name hosts or files: it goes to the log, not the client.
   const code = error instanceof KpiError ? error.code : 'kpi.db-failure';
-  request.log.error({ code, message: error instanceof Error ? error.message : String(error) }, 'KPI store failed');
+  request.log.error({ code, message: messageOf(error) }, 'KPI store failed');
   const detail = 'the KPI store failed; the server log has the details';
   return sendProblem(request, reply, 'kpi-unavailable', detail, { code, extensions: { error: code, message: detail } });
 }

@@ -30,16 +30,13 @@ import {
 } from './kpi-queries.js';
 import { enteredRow, sessionRow } from './kpi-record.js';
 import type { FieldErrorCounts, FieldInputCount, KpiGroup, KpiGroupBy, KpiRange, KpiStore, KpiSummary, SessionEnteredEvent } from './kpi-types.js';
+import { messageOf } from '../errors.js';
 
 /** pg_advisory_xact_lock key serialising migrations across processes ("tgkpi" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x74676b7069;
 /** Pool size: KPI writes are one small transaction per session end. */
 const POOL_MAX = 4;
 const CONNECT_TIMEOUT_MS = 5000;
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
@@ -78,7 +75,7 @@ export class PostgresKpiStore implements KpiStore {
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof KpiError) throw error;
-      throw new KpiError('kpi.db-failure', `KPI database ${where}: ${describe(error)}`, { cause: error });
+      throw new KpiError('kpi.db-failure', `KPI database ${where}: ${messageOf(error)}`, { cause: error });
     }
     return new PostgresKpiStore(where, pool);
   }
@@ -98,7 +95,7 @@ export class PostgresKpiStore implements KpiStore {
     try {
       return (await pool.query<R>(sql, [...params])).rows;
     } catch (error) {
-      throw new KpiError('kpi.db-failure', `KPI database ${this.where}: query failed (${describe(error)})`, { cause: error });
+      throw new KpiError('kpi.db-failure', `KPI database ${this.where}: query failed (${messageOf(error)})`, { cause: error });
     }
   }
 
@@ -114,7 +111,7 @@ export class PostgresKpiStore implements KpiStore {
     try {
       client = await pool.connect();
     } catch (error) {
-      throw new KpiError('kpi.db-failure', `KPI database ${this.where}: cannot connect (${describe(error)})`, { cause: error });
+      throw new KpiError('kpi.db-failure', `KPI database ${this.where}: cannot connect (${messageOf(error)})`, { cause: error });
     }
     try {
       await client.query('BEGIN');
@@ -128,7 +125,7 @@ export class PostgresKpiStore implements KpiStore {
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw new KpiError('kpi.db-failure', `KPI database ${this.where}: recording a session end failed (${describe(error)})`, { cause: error });
+      throw new KpiError('kpi.db-failure', `KPI database ${this.where}: recording a session end failed (${messageOf(error)})`, { cause: error });
     } finally {
       client.release();
     }

@@ -34,6 +34,7 @@ import {
 } from './kpi-queries.js';
 import { enteredRow, sessionRow } from './kpi-record.js';
 import type { FieldErrorCounts, FieldInputCount, KpiGroup, KpiGroupBy, KpiRange, KpiStore, KpiSummary, SessionEnteredEvent } from './kpi-types.js';
+import { messageOf } from '../errors.js';
 
 export interface SqliteKpiStoreOptions {
   /** The CLI reads an existing history only: a missing file is an error, not a new empty database. */
@@ -61,10 +62,6 @@ function makePrivate(file: string): void {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export class SqliteKpiStore implements KpiStore {
   readonly file: string;
   #db: Database.Database | null;
@@ -86,14 +83,14 @@ export class SqliteKpiStore implements KpiStore {
       try {
         makePrivate(file);
       } catch (error) {
-        throw new KpiError('kpi.db-unreadable', `KPI database ${file}: cannot open (${describe(error)})`, { cause: error });
+        throw new KpiError('kpi.db-unreadable', `KPI database ${file}: cannot open (${messageOf(error)})`, { cause: error });
       }
     }
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: options.mustExist === true });
     } catch (error) {
-      throw new KpiError('kpi.db-unreadable', `KPI database ${file}: cannot open (${describe(error)})`, { cause: error });
+      throw new KpiError('kpi.db-unreadable', `KPI database ${file}: cannot open (${messageOf(error)})`, { cause: error });
     }
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -103,7 +100,7 @@ export class SqliteKpiStore implements KpiStore {
     } catch (error) {
       db.close();
       if (error instanceof KpiError) throw error;
-      throw new KpiError('kpi.db-unreadable', `KPI database ${file}: not a readable SQLite database (${describe(error)})`, { cause: error });
+      throw new KpiError('kpi.db-unreadable', `KPI database ${file}: not a readable SQLite database (${messageOf(error)})`, { cause: error });
     }
     return new SqliteKpiStore(file, db);
   }
@@ -136,7 +133,7 @@ export class SqliteKpiStore implements KpiStore {
       return work(db);
     } catch (error) {
       if (error instanceof KpiError) throw error;
-      throw new KpiError('kpi.db-failure', `KPI database ${this.file}: ${what} failed (${describe(error)})`, { cause: error });
+      throw new KpiError('kpi.db-failure', `KPI database ${this.file}: ${what} failed (${messageOf(error)})`, { cause: error });
     }
   }
 

@@ -16,6 +16,7 @@ import type { DialogDigit, PaymentMode } from '../dialog/vocabulary.js';
 import type { MediaSession } from '../media/media-session.js';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { WordRecogniser, type WordToken } from '../speech/word-recogniser.js';
+import { messageOf } from '../errors.js';
 
 /** What a payment may do to its call; carried out by call control. */
 export interface PaymentCall {
@@ -220,10 +221,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
 
   /** Carrying out the hand-back failed: the call still ends, with the result when possible, else internal-error. */
   #lastResort(action: DialogAction, error: unknown): void {
-    this.#logger.error(
-      { call: this.#call.id, action: action.kind, code: (error as { code?: string }).code ?? null, message: error instanceof Error ? error.message : String(error) },
-      'hand-back failed; ending the call',
-    );
+    this.#logger.error({ call: this.#call.id, action: action.kind, code: (error as { code?: string }).code ?? null, message: messageOf(error) }, 'hand-back failed; ending the call');
     if (action.kind === 'none' || action.kind === 'secure-off') return;
     try {
       this.#call.hangup(action.headers);
@@ -234,7 +232,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     try {
       this.#call.hangup({ 'X-Payment-Result': 'internal-error' });
     } catch (again) {
-      this.#logger.error({ call: this.#call.id, message: again instanceof Error ? again.message : String(again) }, 'the call could not be ended');
+      this.#logger.error({ call: this.#call.id, message: messageOf(again) }, 'the call could not be ended');
     }
   }
 

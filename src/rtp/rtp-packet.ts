@@ -8,7 +8,7 @@
 // parses the checked bytes (CSRCs, RFC 8285 extension elements). Bad packets become an
 // RtpParseError value, never an exception.
 import { RtpHeader, RtpPacket, RtcpPacketConverter, type Extension, type RtcpPacket } from 'werift-rtp';
-import { CodedError } from '../errors.js';
+import { CodedError, messageOf } from '../errors.js';
 
 export type RtpParseErrorCode =
   /** Fewer bytes than the fixed header, CSRC list and extension header need. */
@@ -137,7 +137,7 @@ export function parseRtp(bytes: Uint8Array): ParsedRtp | RtpParseError {
   try {
     header = RtpHeader.deSerialize(asBuffer(bytes.subarray(0, bounds.start)));
   } catch (error) {
-    return new RtpParseError('EEXTENSION', `RTP header extension elements are malformed (${error instanceof Error ? error.message : String(error)})`);
+    return new RtpParseError('EEXTENSION', `RTP header extension elements are malformed (${messageOf(error)})`);
   }
   const extensionsEnd = bounds.start;
   const extensions: RtpExtension[] = hasExtension ? header.extensions.map((e: Extension) => ({ id: e.id, payload: clip(e.payload, bytes, extensionsEnd) })) : [];

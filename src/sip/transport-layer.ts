@@ -13,6 +13,7 @@ import { DEFAULT_TRUSTED_SOURCES, type SipLimits, type SipStackOptions } from '.
 import type { Destination, SipTransport } from './transaction.js';
 import { StreamTransport } from './transport-stream.js';
 import { UdpTransport } from './transport-udp.js';
+import { messageOf } from '../errors.js';
 
 export interface TransportEvents {
   /** A well-formed message within the limits. */
@@ -124,7 +125,7 @@ export class TransportLayer {
       else if (this.udp === undefined) onError?.(new SipTransportError('SIP_TRANSPORT', 'UDP is not enabled'));
       else this.udp.send(bytes, destination, onError);
     } catch (error) {
-      onError?.(new SipTransportError('SIP_TRANSPORT', `${destination.transport} send to ${destination.address}:${destination.port}: ${error instanceof Error ? error.message : String(error)}`));
+      onError?.(new SipTransportError('SIP_TRANSPORT', `${destination.transport} send to ${destination.address}:${destination.port}: ${messageOf(error)}`));
     }
   }
 

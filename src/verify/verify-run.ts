@@ -12,6 +12,7 @@ import { analyseCall, TONE_FLOOR_DBM0 } from './verify-analysis.js';
 import { VerifyAgent, VerifyCaller, VerifyError, type VerifyCodec } from './verify-endpoints.js';
 import { buildCallerPlan } from './verify-plan.js';
 import type { CallReport, VerifyReport } from './verify-report.js';
+import { messageOf } from '../errors.js';
 
 export interface VerifyOptions {
   readonly target: string;
@@ -110,7 +111,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
             groups: analysis.groups,
           };
         } catch (error) {
-          return { ...empty, verdict: 'error', error: error instanceof Error ? error.message : String(error) };
+          return { ...empty, verdict: 'error', error: messageOf(error) };
         }
       }),
     );

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MediaError } from '../media-error.js';
+import { messageOf } from '../../errors.js';
 
 interface Addon {
   init(slots: Uint8Array, meta: Int32Array, onBatch: (count: number) => void): number;
@@ -67,7 +68,7 @@ function load(): { addon: Addon } | { error: string } {
   try {
     loaded = { addon: createRequire(import.meta.url)(path) as Addon };
   } catch (error) {
-    loaded = { error: `dist/native/native-udp.node does not load: ${error instanceof Error ? error.message : String(error)}` };
+    loaded = { error: `dist/native/native-udp.node does not load: ${messageOf(error)}` };
   }
   return loaded;
 }
