@@ -3,6 +3,7 @@
 // in the container, encoding and rate of an input. Each container's own rules live in its parser
 // and writer (wav-parser.ts, wav-writer.ts, raw-audio.ts).
 import { readFile } from 'node:fs/promises';
+import { messageOf } from '../errors.js';
 import { AudioFileError, DEFAULT_NAME } from './audio-file-error.js';
 import type { AudioData, AudioFormat, AudioLayout, RawAudioOptions } from './audio-format.js';
 import { encodeRaw, parseRawLayout } from './raw-audio.js';
@@ -49,7 +50,7 @@ function describeFsError(error: unknown): string {
     case 'ERR_FS_FILE_TOO_LARGE':
       return 'file too large';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
   }
 }
 
