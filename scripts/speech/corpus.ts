@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWav, toMono8k } from '../../src/media/prompts/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
+import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { resample } from '../../native-free-dsp/resample.js';
 import { linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 

@@ -3,7 +3,9 @@
 // rate, channels) and length, time-aligned with IN (the clamp's lookahead is removed offline).
 // stdout: the digits removed, exactly as `detect` prints them.
 import { writeFile } from 'node:fs/promises';
-import { encodeAudio, readAudioFile, toMono8k, type AudioData } from '../media/prompts/audio-file.js';
+import { encodeAudio, readAudioFile } from '../audio-file/audio-file.js';
+import { toMono8k } from '../audio-file/mono-8k.js';
+import type { AudioData } from '../audio-file/audio-format.js';
 import { clampPcm, createReplacementGenerator, DEFAULT_INBAND_CLAMP_OPTIONS, nextReplacement, type ClampMode, type InbandClampOptions } from '../media/clamp/inband-clamp.js';
 import { formatDetectOutput, rawOptions, type DetectCommandOptions } from './detect-command.js';
 import { messageOf } from '../errors.js';

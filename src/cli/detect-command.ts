@@ -2,7 +2,10 @@
 // in-band DTMF digits of a WAV or raw file, one line of digits or one JSON object per digit.
 import { InvalidArgumentError } from 'commander';
 import { createDtmfDetector, detectDtmf, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
-import { decodeLayout, decodeMonoFrames, RAW_FORMATS, readAudioLayout, toMono8k, type AudioLayout, type RawAudioOptions, type RawFormat } from '../media/prompts/audio-file.js';
+import { decodeLayout, decodeMonoFrames } from '../audio-file/sample-codec.js';
+import { RAW_FORMATS, type AudioLayout, type RawAudioOptions, type RawFormat } from '../audio-file/audio-format.js';
+import { readAudioLayout } from '../audio-file/audio-file.js';
+import { toMono8k } from '../audio-file/mono-8k.js';
 import { jsonFixed1 } from './json-number.js';
 
 export interface DetectCommandOptions {

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCaptureBytes } from '../capture/index.js';
-import { encodeWav } from '../media/prompts/audio-file.js';
+import { encodeWav } from '../audio-file/wav-writer.js';
 import { clampPcm } from '../media/clamp/inband-clamp.js';
 import { jsonFixed1 } from './json-number.js';
 import { endpoint, replayCapture, type ReplayResult, type ReplayStream } from '../replay/replay.js';

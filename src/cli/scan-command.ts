@@ -4,7 +4,7 @@
 // 2: some file could not be read (what could be read is still reported) or bad usage.
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { RawAudioOptions } from '../media/prompts/audio-file.js';
+import type { RawAudioOptions } from '../audio-file/audio-format.js';
 import { DEFAULT_FIND_OPTIONS, type Finding } from '../scan/card-findings.js';
 import type { FileReport } from '../scan/scan-file.js';
 import { scanFiles, type PoolProgress } from '../scan/scan-pool.js';

@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { detectDtmf, type DtmfDigitEvent } from '../../native-free-dsp/dtmf-detector.js';
 import { detectCaptureFormat } from '../capture/capture-file.js';
-import { parseAudio, toMono8k, type AudioData, type RawAudioOptions } from '../media/prompts/audio-file.js';
+import { parseAudio } from '../audio-file/audio-file.js';
+import { toMono8k } from '../audio-file/mono-8k.js';
+import type { AudioData, RawAudioOptions } from '../audio-file/audio-format.js';
 import { endpoint, replayCapture, type ReplayStream } from '../replay/replay.js';
 import { digitConfidence, findCardData, type FindOptions, type Finding, type ScanDigit } from './card-findings.js';
 

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { encodeRaw, encodeWav, parseAudio, parseWav, type AudioEncoding } from '../../src/media/prompts/audio-file.js';
+import { encodeRaw } from '../../src/audio-file/raw-audio.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
+import { parseAudio } from '../../src/audio-file/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
+import type { AudioEncoding } from '../../src/audio-file/audio-format.js';
 import { compileCli } from '../helpers/cli.js';
 
 const { workDir: dir, run } = compileCli(t, 'cli-clamp');

@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { generateDtmfSequence } from '../../native-free-dsp/tone-generator.js';
-import { encodeWav } from '../../src/media/prompts/audio-file.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
 import { compileCli, plainNode } from '../helpers/cli.js';
 
 const { cli, workDir } = compileCli(t, 'cli-start');

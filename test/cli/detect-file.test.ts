@@ -9,7 +9,11 @@ import t from 'tap';
 import { loadFixture, projectRoot } from '../../bench/fixture.js';
 import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { detectFile } from '../../src/cli/detect-command.js';
-import { decodeMonoFrames, encodeRaw, encodeWav, parseAudio, parseAudioLayout, type AudioEncoding, type RawFormat } from '../../src/media/prompts/audio-file.js';
+import { decodeMonoFrames } from '../../src/audio-file/sample-codec.js';
+import { encodeRaw } from '../../src/audio-file/raw-audio.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
+import { parseAudio, parseAudioLayout } from '../../src/audio-file/audio-file.js';
+import type { AudioEncoding, RawFormat } from '../../src/audio-file/audio-format.js';
 
 const { samples } = loadFixture(projectRoot());
 // Five minutes of the benchmark fixture (prompts with digits): several decode pieces.

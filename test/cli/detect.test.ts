@@ -5,7 +5,9 @@ import t, { type Test } from 'tap';
 import { compileCli, type CliRun } from '../helpers/cli.js';
 import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-dsp/tone-generator.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
-import { encodeRaw, encodeWav, type AudioEncoding } from '../../src/media/prompts/audio-file.js';
+import { encodeRaw } from '../../src/audio-file/raw-audio.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
+import type { AudioEncoding } from '../../src/audio-file/audio-format.js';
 
 const { cli, workDir: dir, run, buildLog } = compileCli(t, 'cli-detect');
 

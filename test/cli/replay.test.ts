@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { compileCli, PROJECT_ROOT } from '../helpers/cli.js';
-import { parseWav } from '../../src/media/prompts/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
 
 const { cli, workDir: dir, run } = compileCli(t, 'cli-replay');
 const fixtures = join(PROJECT_ROOT, 'fixtures', 'rtp');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { DEFAULT_PROMPT_DIR } from '../../src/dialog/dialog-config.js';
-import { encodeWav } from '../../src/media/prompts/audio-file.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
 import { amountSegments, characterSegments, monthYearSegments, numberSegments, planText, yearSegments } from '../../src/dialog/prompts/compose.js';
 import { PromptError, PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import { PROMPT_IDS, PROMPT_TEXT } from '../../src/dialog/prompts/prompt-text.js';

@@ -10,7 +10,8 @@ import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-d
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { encodePcap, encodePcapng, ethernetFrame, ipv4UdpPacket, type WrittenFrame } from '../../src/capture/capture-writer.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../src/capture/udp-decoder.js';
-import { encodeWav, parseWav } from '../../src/media/prompts/audio-file.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { createOpusCodec, opusEncode } from '../../src/media/codecs/opus-codec.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';

@@ -2,7 +2,7 @@
 // (fixtures/speech-fsdd, CC BY-SA 4.0, see its README) joined with pauses, as 8 kHz PCM.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseWav } from '../../src/media/prompts/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
 
 export const SPEECH_FIXTURES = fileURLToPath(new URL('../../fixtures/speech-fsdd/', import.meta.url));
 /** The test-only word model trained without the fixtures' speaker. */

@@ -15,7 +15,7 @@ import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import type { ClampStage } from '../../src/media/clamp/clamp-stage.js';
 import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
 import type { ClampMode } from '../../src/media/clamp/inband-clamp.js';
-import { parseWav } from '../../src/media/prompts/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import { REQUIRE_ESPEAK, REQUIRE_MULTIMON, REQUIRE_SOX, REQUIRE_SPEECH, SPEECH_DIR, cacheDir, readAudio8k, requireTools } from '../helpers/audio-files.js';
 import { residualReport } from '../helpers/clamp-leak.js';

@@ -10,7 +10,7 @@ import { G722Decoder, G722Encoder, G722LengthError } from '../../native-free-dsp
 import { resample } from '../../native-free-dsp/resample.js';
 import { DTMF_KEYPAD } from '../../native-free-dsp/dtmf-tones.js';
 import { generateDtmfSequence, type DtmfSequenceItem } from '../../native-free-dsp/tone-generator.js';
-import { parseWav } from '../../src/media/prompts/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { REQUIRE_ESPEAK, REQUIRE_GCC, REQUIRE_SPANDSP, REQUIRE_SPEECH, SPEECH_DIR, cacheDir, readAudio8k, requireTools } from '../helpers/audio-files.js';
 import { gaussian, mulberry32 } from '../helpers/signals.js';
 import { SpandspG722 } from '../helpers/spandsp-g722.js';

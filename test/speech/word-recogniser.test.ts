@@ -5,7 +5,8 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseWav, toMono8k } from '../../src/media/prompts/audio-file.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
+import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
 import { WordRecogniser, type RejectedSpan, type WordToken } from '../../src/speech/word-recogniser.js';
 import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';

@@ -1,24 +1,17 @@
-// src/media/prompts/audio-file.ts: WAV/raw parsing and writing. Files come from our own writer (patched
+// src/audio-file/: WAV/raw parsing and writing. Files come from our own writer (patched
 // byte by byte for the malformed cases) and from sox, an independent writer and decoder.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import {
-  AudioFileError,
-  type AudioEncoding,
-  type AudioFileErrorCode,
-  durationMs,
-  encodeAudio,
-  encodeRaw,
-  encodeWav,
-  parseAudio,
-  parseRaw,
-  parseWav,
-  readAudioFile,
-  toMono8k,
-} from '../../src/media/prompts/audio-file.js';
+import { AudioFileError, type AudioFileErrorCode } from '../../src/audio-file/audio-file-error.js';
+import { type AudioEncoding, durationMs } from '../../src/audio-file/audio-format.js';
+import { encodeAudio, parseAudio, readAudioFile } from '../../src/audio-file/audio-file.js';
+import { encodeRaw, parseRaw } from '../../src/audio-file/raw-audio.js';
+import { encodeWav } from '../../src/audio-file/wav-writer.js';
+import { parseWav } from '../../src/audio-file/wav-parser.js';
+import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toneguard-audio-file-'));
