@@ -4,19 +4,9 @@ import t from 'tap';
 import { amountChangeable, amountState, menuChoice, nextState, type MenuOptions } from '../../src/dialog/collection-steps.js';
 import { parseDialogConfig } from '../../src/dialog/dialog-config.js';
 import type { PaymentRequest } from '../../src/dialog/payment-request.js';
+import { TEST_REQUEST } from '../helpers/payment-harness.js';
 
-const REQUEST: PaymentRequest = {
-  sessionId: 'ps-1',
-  callId: 'call-1',
-  mode: 'automated',
-  customerId: 'C-42',
-  amountMinor: 12550,
-  currency: 'GBP',
-  merchantId: 'M-1',
-  reference: 'INV-9',
-  description: null,
-  input: 'dtmf',
-};
+const REQUEST: PaymentRequest = TEST_REQUEST;
 
 const OPEN: MenuOptions = { amountChangeable: true, needsSecurityCode: true, amountState: 'amount-choice' };
 

@@ -8,19 +8,9 @@ import { PaymentCapture } from '../../src/dialog/payment-capture.js';
 import type { PaymentRequest } from '../../src/dialog/payment-request.js';
 import { SecretDigits } from '../../src/dialog/secret-digits.js';
 import { AGENT_HANGUP } from '../../src/dialog/session-ending.js';
+import { TEST_REQUEST } from '../helpers/payment-harness.js';
 
-const REQUEST: PaymentRequest = {
-  sessionId: 'ps-1',
-  callId: 'call-1',
-  mode: 'automated',
-  customerId: null,
-  amountMinor: 12550,
-  currency: 'GBP',
-  merchantId: 'M-1',
-  reference: 'INV-9',
-  description: null,
-  input: 'dtmf',
-};
+const REQUEST: PaymentRequest = { ...TEST_REQUEST, customerId: null };
 
 function digits(s: string): SecretDigits {
   const d = new SecretDigits(19);

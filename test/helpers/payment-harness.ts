@@ -33,6 +33,20 @@ export interface HarnessOptions {
   readonly connector?: PaymentConnector;
 }
 
+/** The payment request the dialog tests start from (an automated payment of GBP 125.50, keyed). */
+export const TEST_REQUEST: PaymentRequest = {
+  sessionId: 'ps-1',
+  callId: 'call-1',
+  mode: 'automated',
+  customerId: 'C-42',
+  amountMinor: 12550,
+  currency: 'GBP',
+  merchantId: 'M-1',
+  reference: 'INV-9',
+  description: null,
+  input: 'dtmf',
+};
+
 /** Every transition any harness has seen (the flow-coverage test reads it). */
 export const SEEN_TRANSITIONS = new Set<string>();
 
@@ -48,19 +62,7 @@ export class Harness {
     this.fake = new FakeConnector({ now: () => this.timers.now() });
     this.connector = options.connector ?? this.fake;
     this.config = parseDialogConfig({ returnUri: 'sip:ivr@127.0.0.1', agentUri: 'sip:agents@127.0.0.1', ...options.config });
-    const request: PaymentRequest = {
-      sessionId: 'ps-1',
-      callId: 'call-1',
-      mode: 'automated',
-      customerId: 'C-42',
-      amountMinor: 12550,
-      currency: 'GBP',
-      merchantId: 'M-1',
-      reference: 'INV-9',
-      description: null,
-      input: 'dtmf',
-      ...options.request,
-    };
+    const request: PaymentRequest = { ...TEST_REQUEST, ...options.request };
     this.session = new PaymentSession({ request, config: this.config, connector: this.connector, timers: this.timers });
     this.session.on('prompt', (plan) => this.events.push({ type: 'prompt', plan }));
     this.session.on('status', (status) => this.events.push({ type: 'status', status }));
