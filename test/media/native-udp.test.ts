@@ -236,9 +236,15 @@ if (IOS.includes('native')) {
     t.equal(forwarded.length, 2, 'nothing forwarded once cleared');
 
     t.ok(s.forward(rule), 'set again');
+    t.notOk(s.forward({ ...rule, to: { address: 'nowhere', port: 5 } }), 'a refused rule');
+    source.send(rtp(0), s.port, '127.0.0.1');
+    t.ok(await until(() => handled.length === 6), 'leaves no rule behind: the handler gets it');
+    t.equal(forwarded.length, 2);
+
+    t.ok(s.forward(rule), 'and again');
     via.close();
     source.send(rtp(0), s.port, '127.0.0.1');
-    t.ok(await until(() => handled.length === 6), 'the target socket closed: the handler gets it');
+    t.ok(await until(() => handled.length === 7), 'the target socket closed: the handler gets it');
     t.equal(forwarded.length, 2);
     t.notOk(s.forward(rule), 'a rule through a closed socket is refused');
     s.close();

@@ -91,6 +91,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   /** Something the agent -> caller forwarding rule depends on changed (see the header). */
   private forwardDirty = true;
   private readonly payloadTypes = new Uint8Array(128);
+  /** A forwarding rule has been set since open: the socket I/O's counts are worth reading. */
+  private forwardedEver = false;
 
   private constructor(options: RtpMediaSessionOptions, pairs: RtpPortPair[]) {
     super();
@@ -152,7 +154,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   /** Counters per leg (a snapshot). */
   stats(leg: LegName): LegStats {
     const l = this.leg(leg);
-    if (this.mode === 'b2bua') addForwarded(this.legs[1], this.legs[0], Date.now());
+    this.syncForwarded(Date.now());
     return { ...l.stats, rtpForeign: l.rtpLatch.dropped, rtcpForeign: l.rtcpLatch.dropped };
   }
 
@@ -235,8 +237,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.housekeeping);
-    if (this.mode === 'b2bua') addForwarded(this.legs[1], this.legs[0], Date.now());
-    if (this.mode === 'b2bua') this.legs[1].pair.rtp.forward(null);
+    // Before the sockets close (closing one clears its rule).
+    this.syncForwarded(Date.now());
     this.sender?.close();
     this.stage?.close();
     this.stage = null;
@@ -507,7 +509,12 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     const agent = this.legs[1];
     const rule = agentForwardRule(agent, this.legs[0], this.payloadTypes);
     // Refused (dgram I/O, a closed socket): every packet comes through onRtp, as without a rule.
-    if (!agent.pair.rtp.forward(rule) && rule !== null) agent.pair.rtp.forward(null);
+    if (agent.pair.rtp.forward(rule) && rule !== null) this.forwardedEver = true;
+  }
+
+  /** The socket I/O's forwarding counts into the legs' statistics (none to read before a rule was set). */
+  private syncForwarded(now: number): void {
+    if (this.forwardedEver) addForwarded(this.legs[1], this.legs[0], now);
   }
 
   // --- digits and time --------------------------------------------------------------------
@@ -523,7 +530,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   private tick(): void {
     if (this.closed) return;
     const now = Date.now();
-    if (this.mode === 'b2bua') addForwarded(this.legs[1], this.legs[0], now);
+    this.syncForwarded(now);
     if (this.forwardDirty) this.updateForward();
     this.stage?.tick(now);
     for (const l of this.legs) {

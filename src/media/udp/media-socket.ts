@@ -90,13 +90,12 @@ function openNative(address: string, port: number, recvBufferBytes: number | und
       if (!open || engine.send(socket, packet, toPort, toAddress) < 0) onSendError();
     },
     forward(rule) {
-      if (rule === null) {
-        if (open) engine.unforward(socket);
-        return true;
-      }
-      const via = nativeSockets.get(rule.via);
-      if (!open || via === undefined) return false;
-      return engine.forward(socket, via, rule.from, rule.to, rule.payloadTypes) === 0;
+      if (!open) return rule === null;
+      const via = rule === null ? undefined : nativeSockets.get(rule.via);
+      if (rule !== null && via !== undefined && engine.forward(socket, via, rule.from, rule.to, rule.payloadTypes) === 0) return true;
+      // Cleared, or refused: no rule stays behind, the handler gets every datagram.
+      engine.unforward(socket);
+      return rule === null;
     },
     forwarded() {
       return engine.forwarded(socket);
