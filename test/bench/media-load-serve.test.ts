@@ -13,7 +13,8 @@ import { compileCli } from '../helpers/cli.js';
 import { TEST_SLOT } from '../helpers/ports.js';
 
 const { cli } = compileCli(t, 'media-load-serve');
-const base = 64000 + 300 * TEST_SLOT;
+// Above the port plan and the kernel's ephemeral range; one block of 120 per job slot.
+const base = 65000 + 120 * TEST_SLOT;
 
 t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', async (t) => {
   const r = await measureMediaLoadBenchmark({
@@ -23,7 +24,7 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
     contenders: ['baseline', 'serve'],
     serveCli: cli,
     sipPort: base,
-    servePorts: `${base + 100}-${base + 199}`,
+    servePorts: `${base + 20}-${base + 119}`,
     serveWorkers: 1,
   });
   t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);

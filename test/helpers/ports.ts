@@ -9,10 +9,11 @@
 // Slot-0 plan (docs/architecture.md, "Tests"):
 //   4000-5999    SIP listeners, baresip ctrl_tcp, Kamailio
 //   8500-8599    gateway simulators (gateway.url of a server under test)
-//   30000-37999  RTP: a server's rtp.ports, baresip rtp_ports, fixed RTP peers
+//   30000-37999  RTP: a server's rtp.ports, baresip rtp_ports, fixed RTP peers (two planned
+//                ranges, 30000-33999 and 34000-37999, so that slot 3 finds room for them)
 // Not in the plan and never bound by another test: the embedded defaults that `npm start` uses
 // (SIP 5060, HTTP 8080, simulator 8443, RTP 20000-29999), and the 51000-59999 blocks of tests that
-// bind fixed ports of their own.
+// bind fixed ports of their own (and 65000-65479, media-load-serve.test.ts's block per slot).
 
 /** A slot-0 range and where it lands for each slot (slot s uses shifts[s]). */
 interface PlannedRange {
@@ -23,18 +24,20 @@ interface PlannedRange {
 
 // Images, slot 1: 6000-7999, 9500-9599, 10000-17999 (below the kernel's ephemeral range
 // 32768-60999, so a socket bound to port 0 by the other file cannot take them); slot 2:
-// 2000-3999, 9600-9699, 38000-45999.
+// 2000-3999, 9600-9699, 38000-45999; slot 3: 18000-19999, 9700-9799, 46000-49999 and
+// 61000-64999 (above the ephemeral range).
 const PLAN: readonly PlannedRange[] = [
-  { first: 4000, last: 5999, shifts: [0, 2000, -2000] },
-  { first: 8500, last: 8599, shifts: [0, 1000, 1100] },
-  { first: 30000, last: 37999, shifts: [0, -20000, 8000] },
+  { first: 4000, last: 5999, shifts: [0, 2000, -2000, 14000] },
+  { first: 8500, last: 8599, shifts: [0, 1000, 1100, 1200] },
+  { first: 30000, last: 33999, shifts: [0, -20000, 8000, 16000] },
+  { first: 34000, last: 37999, shifts: [0, -20000, 8000, 27000] },
 ];
 
 /** In a planned range but the default SIP port, which only the `npm start` test binds. */
 const RESERVED = 5060;
 
 /** Slots the plan has room for: `jobs` in package.json must not exceed this. */
-export const TEST_PORT_SLOTS = 3;
+export const TEST_PORT_SLOTS = 4;
 
 function slotFromEnv(value: string | undefined): number {
   const slot = Number(value ?? '0');
