@@ -12,8 +12,10 @@ import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { resample } from '../../native-free-dsp/resample.js';
 import { linearToUlaw, ulawToLinear } from '../../native-free-dsp/g711.js';
 
-export const SPEAKERS = ['george', 'jackson', 'lucas', 'nicolas'] as const;
-export type Speaker = (typeof SPEAKERS)[number];
+/** The speakers of a loaded FSDD folder (v1.0.10 has six: george, jackson, lucas, nicolas, theo, yweweler). */
+export function speakersOf(clips: readonly FsddClip[]): string[] {
+  return [...new Set(clips.map((c) => c.speaker))].sort();
+}
 
 /** What espeak-ng is asked to say for each label (digits as words). */
 export const SPOKEN_WORDS: Record<string, string> = {

@@ -22,7 +22,7 @@ import {
   readWav8k,
   Rng,
   silence,
-  SPEAKERS,
+  speakersOf,
   SPOKEN_WORDS,
   TEST_SENTENCES,
   TEST_VOICES,
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
   const fsdd = loadFsdd(values.fsdd);
   const dir = values.models ?? 'speech-models';
   mkdirSync(dir, { recursive: true });
-  const speakers = values.speakers ? values.speakers.split(',') : [...SPEAKERS];
+  const speakers = values.speakers ? values.speakers.split(',') : speakersOf(fsdd);
   const rows: FoldFigures[] = [];
   for (const speaker of speakers) {
     const file = join(dir, `speech-words-without-${speaker}.json`);

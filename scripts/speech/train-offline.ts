@@ -30,7 +30,7 @@ export interface OfflineRun {
 export const OFFLINE_DEFAULTS = { networks: 1, epochs: 25, arch: 'cnn' } as const;
 
 export function describeOfflineRun(run: OfflineRun): string {
-  const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (all four speakers)';
+  const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (every speaker)';
   const b = augmentedBuild(run.holdOut, 1);
   return `${speakers}, speeds ${b.speeds.join('/')}, VTLP ${b.warpRange?.join('-')}, ${b.channelsPerClip} random phone channels per clip; espeak-ng, flite and festival words; Asterisk prompts, espeak-ng sentences and noise bursts as garbage. ${run.networks} CNNs (conv 5x48, conv 3x64 stride 2, dense 128), ${run.epochs} epochs, torch, exported as dense layers`;
 }

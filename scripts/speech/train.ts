@@ -1,7 +1,7 @@
 // Trains the word model and writes it as a model file.
 //   node --import tsx scripts/speech/train.ts --fsdd DIR [--hold-out SPEAKER] [--out FILE]
 //        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S]
-// Without --hold-out it trains on all four FSDD speakers and writes models/speech-words.json,
+// Without --hold-out it trains on every FSDD speaker in DIR and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
 // Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
 // train-offline.ts, Debian's python3-torch), `ensemble` (two MLPs from the TypeScript trainer and
@@ -45,7 +45,7 @@ export function trainWordModel(fsdd: FsddClip[], run: TrainRun): WordModel {
 }
 
 export function describeRun(run: TrainRun): string {
-  const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (all four speakers)';
+  const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (every speaker)';
   return `${speakers}, speed 0.9/1.0/1.1, 2 random phone channels per clip; espeak-ng words; Asterisk prompts and espeak-ng sentences and noise bursts as garbage. ${run.networks ?? DEFAULT_NETWORKS} MLPs ${JSON.stringify(MODEL_SHAPE)}`;
 }
 
