@@ -3,11 +3,11 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { isSecretKey, plainSecretKeys } from '../../src/config/config-secrets.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
 
-function scratch(t: Tap.Test): string {
+function scratch(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'tg-secrets-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

@@ -3,7 +3,7 @@
 // 10-120 ms (5, 1, 200) is negotiated into that range (RFC 4566 §6: ptime is a hint), to the
 // payment URI and through the B2BUA in both directions; the server keeps serving and nothing
 // is left behind (calls, RTP ports, internal errors).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseSdpDescription } from '../../src/call/sdp-description.js';
 import type { Dialog } from '../../src/sip/sip-stack.js';
 import { answerInvite, Peer, waitFor } from '../helpers/call-sip-peers.js';
@@ -22,7 +22,7 @@ function offer(port: number, m: string, attrs: string[]): string {
 
 const G711 = (port: number, ptime: number): string => offer(port, 'm=audio PORT RTP/AVP 0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', `a=ptime:${ptime}`]);
 
-async function setup(t: Tap.Test): Promise<{ e: E2eServer; caller: Peer; pbx: Peer; pbxDialogs: Dialog[]; pbxPtime: { value: number } }> {
+async function setup(t: Test): Promise<{ e: E2eServer; caller: Peer; pbx: Peer; pbxDialogs: Dialog[]; pbxPtime: { value: number } }> {
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0' },
@@ -50,7 +50,7 @@ async function setup(t: Tap.Test): Promise<{ e: E2eServer; caller: Peer; pbx: Pe
 
 const tg = { transport: 'udp' as const, address: '127.0.0.1', port: SIP };
 
-async function nothingLeft(t: Tap.Test, e: E2eServer): Promise<void> {
+async function nothingLeft(t: Test, e: E2eServer): Promise<void> {
   await waitFor(() => e.server.callCount === 0 && e.server.rtpPortPairsInUse === 0, 5000);
   t.equal(e.server.callCount, 0, 'no call left');
   t.equal(e.server.rtpPortPairsInUse, 0, 'every RTP port pair released');

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
@@ -29,7 +29,7 @@ interface Hook {
   readonly signature: string;
 }
 
-async function webhookReceiver(t: Tap.Test): Promise<{ url: string; hooks: Hook[] }> {
+async function webhookReceiver(t: Test): Promise<{ url: string; hooks: Hook[] }> {
   const hooks: Hook[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];

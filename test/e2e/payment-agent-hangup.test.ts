@@ -4,7 +4,7 @@
 // as cancelled with reason agent-hangup, not as the caller's hang-up), and the agent cancels
 // through the API (the caller hears it, the call goes on outside secure mode).
 import Database from 'better-sqlite3';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
 import { needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
@@ -14,7 +14,7 @@ const SIP = 52060;
 const TOKEN = 'e2e-agent-hangup-token';
 const VISA = '4111111111111111';
 
-async function rig(t: Tap.Test) {
+async function rig(t: Test) {
   const pbx = await Peer.start(0);
   const agent = await RtpEndpoint.open(0);
   t.teardown(async () => {

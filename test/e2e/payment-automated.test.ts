@@ -2,7 +2,7 @@
 // RTP on loopback, hears the prompts, keys a test card as RFC 4733 events, and is handed back
 // (REFER or BYE) with the result headers; the built-in gateway simulator charges the card.
 import Database from 'better-sqlite3';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { waitFor } from '../helpers/call-sip-peers.js';
 import { cardNeedles, filesUnder, needlesIn, startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
 import { ScriptedCaller, type KeyMode } from '../helpers/scripted-caller.js';
@@ -45,7 +45,7 @@ function config(ports: Ports, extra: Record<string, unknown> = {}): Record<strin
   };
 }
 
-async function caller(t: Tap.Test, ports: Ports): Promise<ScriptedCaller> {
+async function caller(t: Test, ports: Ports): Promise<ScriptedCaller> {
   const c = await ScriptedCaller.start(CALLER_SIP, ports.callerRtp);
   t.teardown(() => c.close());
   return c;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeWav } from '../helpers/audio-files.js';
 import { BaresipPhone } from '../helpers/baresip.js';
 import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
@@ -24,7 +24,7 @@ const CVV = '947';
 
 const haveBaresip = spawnSync('baresip', ['-h']).error === undefined;
 
-async function phone(t: Tap.Test, ctrlPort: number): Promise<BaresipPhone> {
+async function phone(t: Test, ctrlPort: number): Promise<BaresipPhone> {
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-e2e-baresip-'));
   const wav = join(dir, 'silence.wav');
   writeWav(wav, new Int16Array(8000 * 120)); // aufile ends the call at the end of its file

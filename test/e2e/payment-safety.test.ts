@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { DEFAULT_PROMPT_DIR } from '../../src/dialog/dialog-config.js';
 import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import { startGatewaySimulator, type GatewaySimulator } from '../../src/gateway/simulator.js';
@@ -25,7 +25,7 @@ const HEADERS = { 'X-Payment-Customer-Id': 'C-1001', 'X-Payment-Amount': '125.50
 /** A 16-digit numeric transaction ID, as Adyen's pspReference is. */
 const LONG_ID = 8816123456789012;
 
-async function gateway(t: Tap.Test, options: { slowMs?: number } = {}): Promise<{ sim: GatewaySimulator; config: Record<string, unknown> }> {
+async function gateway(t: Test, options: { slowMs?: number } = {}): Promise<{ sim: GatewaySimulator; config: Record<string, unknown> }> {
   const sim = await startGatewaySimulator({ listen: '127.0.0.1:0', firstTransactionId: LONG_ID, ...options });
   t.teardown(() => sim.close());
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-e2e-safety-'));

@@ -1,7 +1,7 @@
 // The connector as configured: the generic template and a custom template file against the
 // simulator, the `kind: simulator` factories, and headers, Basic/Bearer and client-certificate
 // authentication seen by a server.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -103,7 +103,7 @@ interface Seen {
   readonly body: string;
 }
 
-async function recordingServer(t: Tap.Test, requestCert: boolean): Promise<{ url: string; ca: string; seen: Seen[]; client: { cert: string; key: string } }> {
+async function recordingServer(t: Test, requestCert: boolean): Promise<{ url: string; ca: string; seen: Seen[]; client: { cert: string; key: string } }> {
   const pems = await generate([{ name: 'commonName', value: 'test gateway' }], {
     keyType: 'rsa',
     keySize: 2048,

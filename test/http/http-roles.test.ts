@@ -1,6 +1,6 @@
 // The two HTTP roles on the real routes: the master token (CTI/admin side, header only) and the
 // widget token minted for one call (watch it, drive its payment, nothing else).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { registerCallRoutes, type CallControl, type CallSummary } from '../../src/http/call-routes.js';
 import { callSummary } from '../helpers/call-summary.js';
 import { createHttpApp } from '../../src/http/http-app.js';
@@ -39,7 +39,7 @@ function fakePayments(): PaymentApi & { started: string[] } {
   };
 }
 
-async function setup(t: Tap.Test) {
+async function setup(t: Test) {
   const widgetTokens = new WidgetTokens(KEY);
   const app = await createHttpApp({ token: MASTER, logger: createLogger('silent'), widgetTokens, resolveCallId: (id) => fakeCalls().resolve(id) });
   const payments = fakePayments();

@@ -3,7 +3,7 @@
 // secret and an old timestamp. Callbacks need a secret, and redirects are not followed.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { signWebhook, StatusWebhook, WEBHOOK_TOLERANCE_SECONDS } from '../../src/http/status-webhook.js';
 import { loadDocsVerifier } from '../helpers/webhook-docs.js';
 
@@ -12,7 +12,7 @@ interface Received {
   readonly body: Buffer;
 }
 
-async function receiver(t: Tap.Test, answer: (url: string) => { status: number; location?: string } = () => ({ status: 204 })) {
+async function receiver(t: Test, answer: (url: string) => { status: number; location?: string } = () => ({ status: 204 })) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

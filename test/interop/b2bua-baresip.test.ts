@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { ToneguardServer } from '../../src/server/toneguard-server.js';
@@ -52,7 +52,7 @@ interface Rig {
   agentWav: string;
 }
 
-async function startRig(t: Tap.Test): Promise<Rig> {
+async function startRig(t: Test): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-interop-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const callerWav = join(dir, 'caller-source.wav');
@@ -74,7 +74,7 @@ async function startRig(t: Tap.Test): Promise<Rig> {
   return { dir, server, api: apiClient(server.httpUrl, TOKEN), logs, callerWav, agentWav };
 }
 
-async function startPhones(t: Tap.Test, rig: Rig, name: string, srtp: boolean): Promise<{ caller: BaresipPhone; agent: BaresipPhone }> {
+async function startPhones(t: Test, rig: Rig, name: string, srtp: boolean): Promise<{ caller: BaresipPhone; agent: BaresipPhone }> {
   const agent = await BaresipPhone.start({
     name: 'agent',
     dir: join(rig.dir, `${name}-agent`),

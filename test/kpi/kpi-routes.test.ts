@@ -3,7 +3,7 @@
 // against a minimal DOM).
 import { createContext, Script } from 'node:vm';
 import type { FastifyInstance } from 'fastify';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { KpiMetrics } from '../../src/kpi/kpi-metrics.js';
 import { KpiRecorder } from '../../src/kpi/kpi-recorder.js';
@@ -22,7 +22,7 @@ async function kpiApp(store: SqliteKpiStore, metrics: KpiMetrics): Promise<{ app
 }
 
 /** The routes over an in-memory store holding the scripted batch, closed with the test. */
-async function scriptedApp(t: Tap.Test) {
+async function scriptedApp(t: Test) {
   const store = SqliteKpiStore.open(':memory:');
   const metrics = new KpiMetrics();
   const { app, get } = await kpiApp(store, metrics);

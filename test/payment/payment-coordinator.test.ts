@@ -1,7 +1,7 @@
 // The payment glue without sockets: a fake call and media, the real dialog and prompt set, the
 // in-process fake gateway. Keys are typed as the media plane would report them.
 import { Writable } from 'node:stream';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseDialogConfig } from '../../src/dialog/dialog-config.js';
 import type { PaymentSessionResult, PaymentStatus } from '../../src/dialog/session-events.js';
 import { DEFAULT_PROMPT_DIR } from '../../src/dialog/dialog-config.js';
@@ -75,7 +75,7 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
   }
 }
 
-function assertNoCardData(t: Tap.Test, text: string, where: string): void {
+function assertNoCardData(t: Test, text: string, where: string): void {
   t.notOk(text.includes(PAN), `${where}: no card number`);
   t.notOk(text.includes(PAN.slice(0, 12)), `${where}: not its first 12 digits`);
   t.notOk(new RegExp(`\\b${CVV}\\b`).test(text), `${where}: no security code`);

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { generate } from 'selfsigned';
 import { httpTrustProblems } from '../../src/config/http-trust.js';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
@@ -13,7 +13,7 @@ import { ToneguardServer } from '../../src/server/toneguard-server.js';
 import { compileCli } from '../helpers/cli.js';
 import { testPortRange } from '../helpers/ports.js';
 
-function scratch(t: Tap.Test): string {
+function scratch(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'tg-http-trust-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

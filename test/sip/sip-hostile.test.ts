@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseSipMessage, SipStack, type SipLimits } from '../../src/sip/sip-stack.js';
 import { INVALID } from '../helpers/sip-torture-messages.js';
 
@@ -65,7 +65,7 @@ function seen(msg: Buffer): Seen | undefined {
 }
 
 /** A UDP client that collects responses. */
-async function udpClient(t: Tap.Test): Promise<{ socket: UdpSocket; responses: Seen[]; send: (m: string | Buffer, port: number) => void }> {
+async function udpClient(t: Test): Promise<{ socket: UdpSocket; responses: Seen[]; send: (m: string | Buffer, port: number) => void }> {
   const socket = createSocket('udp4');
   const responses: Seen[] = [];
   socket.on('message', (msg) => {
@@ -78,7 +78,7 @@ async function udpClient(t: Tap.Test): Promise<{ socket: UdpSocket; responses: S
 }
 
 /** A stack answering OPTIONS 200, INVITE 486, others 405; counts what reached the TU. */
-async function target(t: Tap.Test, limits: Partial<SipLimits> = {}, T1 = 500): Promise<{ stack: SipStack; udp: number; tcp: number; tu: string[] }> {
+async function target(t: Test, limits: Partial<SipLimits> = {}, T1 = 500): Promise<{ stack: SipStack; udp: number; tcp: number; tu: string[] }> {
   const stack = await SipStack.listen({ port: 0, transports: ['udp', 'tcp'], limits, timers: { T1 }, trying100DelayMs: 0 });
   t.teardown(() => stack.close());
   const tu: string[] = [];
@@ -92,7 +92,7 @@ async function target(t: Tap.Test, limits: Partial<SipLimits> = {}, T1 = 500): P
 }
 
 /** The stack still answers a good OPTIONS over UDP. */
-async function alive(t: Tap.Test, port: number): Promise<boolean> {
+async function alive(t: Test, port: number): Promise<boolean> {
   const c = await udpClient(t);
   const id = `alive-${randomBytes(4).toString('hex')}`;
   c.send(optionsReq(id, randomBytes(6).toString('hex')), port);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Dialog, parseSipMessage, SipStack, type Destination, type SipRequest, type SipResponse, type SipTransport } from '../../src/sip/sip-stack.js';
 import { StreamFramer } from '../../src/sip/stream-framer.js';
 import { SipParseError } from '../../src/sip/sip-error.js';
@@ -33,7 +33,7 @@ function uas(stack: SipStack, transport: SipTransport, opts: { hold?: boolean } 
   return seen;
 }
 
-async function pair(t: Tap.Test, transports: SipTransport[], extra: Parameters<typeof SipStack.listen>[0] = {}): Promise<[SipStack, SipStack]> {
+async function pair(t: Test, transports: SipTransport[], extra: Parameters<typeof SipStack.listen>[0] = {}): Promise<[SipStack, SipStack]> {
   const a = await SipStack.listen({ port: 0, transports, ...extra });
   const b = await SipStack.listen({ port: 0, transports, ...extra });
   t.teardown(() => Promise.all([a.close(), b.close()]));
@@ -46,7 +46,7 @@ function dest(stack: SipStack, transport: SipTransport): Destination {
   return { transport, address: local.address, port: local.port };
 }
 
-async function callAndHangUp(t: Tap.Test, transport: SipTransport): Promise<void> {
+async function callAndHangUp(t: Test, transport: SipTransport): Promise<void> {
   const [a, b] = await pair(t, [transport]);
   const seen = uas(b, transport);
   const to = dest(b, transport);
