@@ -25,7 +25,7 @@ function hasCompiler(): boolean {
 }
 
 t.test('the native addon is built where a C compiler is (npm test builds it)', async (t) => {
-  if (!hasCompiler()) return t.skip('no C compiler: the media plane uses node:dgram');
+  if (!hasCompiler()) return t.plan(0, 'no C compiler: the media plane uses node:dgram');
   const a = nativeUdpAvailability();
   t.ok(a.available, a.reason ?? 'available');
   t.equal(resolveMediaIo('auto'), 'native', 'auto picks native');
@@ -115,7 +115,7 @@ for (const io of IOS) {
     try {
       client = await bindClient('udp6');
     } catch {
-      return t.skip('no IPv6 loopback here');
+      return t.plan(0, 'no IPv6 loopback here');
     }
     const s = await open(io, '::1');
     t.teardown(() => {

@@ -206,7 +206,7 @@ t.test('RTCP is relayed both ways', async (t) => {
   const callerRtcp = await UdpPeer.bind(c.caller.port + 1).catch(() => undefined);
   const agentRtcp = await UdpPeer.bind(c.agent.port + 1).catch(() => undefined);
   if (callerRtcp === undefined || agentRtcp === undefined) {
-    t.skip('RTCP ports of the peers taken');
+    t.plan(0, 'RTCP ports of the peers taken');
     return;
   }
   t.teardown(() => {
@@ -232,7 +232,7 @@ t.test('RTCP from another port of the peer IP: refused unless the leg RTP came t
   t.teardown(() => c.close());
   const agentRtcp = await UdpPeer.bind(c.agent.port + 1).catch(() => undefined);
   if (agentRtcp === undefined) {
-    t.skip('RTCP port of the agent peer taken');
+    t.plan(0, 'RTCP port of the agent peer taken');
     return;
   }
   const intruder = await UdpPeer.bind();

@@ -24,7 +24,7 @@ function run(cmd: string, args: string[], home: string): Promise<{ code: number 
 t.test('svmap and svwar against the stack', async (t) => {
   if (!(await which('svmap')) || !(await which('svwar'))) {
     if (process.getuid?.() === 0) t.fail('svmap/svwar missing although root: scripts/install-test-tools.sh should install sipvicious');
-    else t.skip('sipvicious (svmap, svwar) is not installed and we are not root: apt-get install sipvicious');
+    else t.plan(0, 'sipvicious (svmap, svwar) is not installed and we are not root: apt-get install sipvicious');
     return;
   }
   const home = mkdtempSync(join(tmpdir(), 'sipvicious-'));
