@@ -110,7 +110,7 @@ t.test('automated: headers in, prompts played, card keyed, REFER back with the r
   t.equal(events[0].kind, 'entered');
   t.ok(events.some((e) => e.kind === 'ended'));
   t.equal(coordinator.activeCount, 0, 'the run is over');
-  t.ok(run.session.ended);
+  t.ok(run?.session.ended, 'the session ended');
   const everything = JSON.stringify(events) + JSON.stringify(call.refers) + lines.join('');
   assertNoCardData(t, everything, 'events, headers and logs');
 });
@@ -129,11 +129,17 @@ t.test('agent-assisted: API start, the agent hears prompts, caller hangs up mid-
   const { events, calls, coordinator } = setup();
   const call = new FakeCall('call-c');
   calls.set(call.id, call);
-  const started = await coordinator.start('call-c', { idempotencyKey: 'k1', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '10.00' } });
+  const started = await coordinator.start('call-c', { idempotencyKey: 'k1', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '10.00' }, actor: 'master' });
   t.equal(started.created, true);
-  t.same(await coordinator.start('call-c', { idempotencyKey: 'k1', statusCallback: undefined, parameters: {} }), { paymentId: started.paymentId, created: false }, 'same key, same payment');
-  await t.rejects(coordinator.start('call-c', { idempotencyKey: 'k2', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '10.00' } }), { code: 'ERR_PAYMENT_ACTIVE' });
-  await t.rejects(coordinator.start('nope', { idempotencyKey: 'k3', statusCallback: undefined, parameters: {} }), { code: 'ERR_NO_CALL' });
+  t.same(
+    await coordinator.start('call-c', { idempotencyKey: 'k1', statusCallback: undefined, parameters: {}, actor: 'master' }),
+    { paymentId: started.paymentId, created: false },
+    'same key, same payment',
+  );
+  await t.rejects(coordinator.start('call-c', { idempotencyKey: 'k2', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '10.00' }, actor: 'master' }), {
+    code: 'ERR_PAYMENT_ACTIVE',
+  });
+  await t.rejects(coordinator.start('nope', { idempotencyKey: 'k3', statusCallback: undefined, parameters: {}, actor: 'master' }), { code: 'ERR_NO_CALL' });
   await until(() => call.media.plays.length > 0, 'a prompt');
   t.ok(
     call.media.plays.some((p) => p.leg === 'agent'),

@@ -128,7 +128,7 @@ t.test('agent-assisted: the agent copy of the readback is the caller copy with t
   const { calls, coordinator } = setup(t);
   const call = new FakeCall('call-agent');
   calls.set(call.id, call);
-  await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' } });
+  await coordinator.start(call.id, { idempotencyKey: 'k', statusCallback: undefined, parameters: { customerId: 'C-9', amount: '125.50', currency: 'GBP' }, actor: 'master' });
   await until(() => call.media.plays.length > 0, 'a prompt');
   // The agent's amount is the charge: no balance menu, the card number is asked first.
   await keys(call, `${PAN}#1230${CVV}`);
