@@ -2,7 +2,7 @@
 // /kpi/field-errors, /kpi/field-inputs, /kpi/live, /metrics and the dashboard page (its script run
 // against a minimal DOM).
 import { createContext, Script } from 'node:vm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import t, { type Test } from 'tap';
 import { createHttpApp } from '../../src/http/http-app.js';
 import { KpiMetrics } from '../../src/kpi/kpi-metrics.js';
@@ -15,7 +15,7 @@ import { parsePrometheusText, sumOf } from '../helpers/prometheus-text.js';
 import { createLogger } from '../../src/server/logger.js';
 
 /** The routes on the server's app (authentication, problems, documented-only response schemas). */
-async function kpiApp(store: SqliteKpiStore, metrics: KpiMetrics): Promise<{ app: FastifyInstance; get: (url: string) => ReturnType<FastifyInstance['inject']> }> {
+async function kpiApp(store: SqliteKpiStore, metrics: KpiMetrics): Promise<{ app: FastifyInstance; get: (url: string) => Promise<LightMyRequestResponse> }> {
   const app = await createHttpApp({ token: 'kpi-token', logger: createLogger('silent') });
   registerKpiRoutes(app, { store, metrics });
   return { app, get: (url) => app.inject({ url, headers: { authorization: 'Bearer kpi-token' } }) };
@@ -167,7 +167,7 @@ t.test('the dashboard shows how callers gave each detail, from GET /kpi/field-in
   // The page's last 24 h end at 2026-11-21T08:45Z: from 2026-11-20T09:00Z, the whole batch with input modes.
   const now = Date.UTC(2026, 10, 21, 8, 45);
   class PageDate extends Date {
-    static now(): number {
+    static override now(): number {
       return now;
     }
   }
