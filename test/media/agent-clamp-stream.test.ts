@@ -61,6 +61,12 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
     const replay = await replayCapture(bytes, file);
     for (const s of replay.streams.filter((x) => x.codec === 'PCMU' || x.codec === 'PCMA')) {
       const codec = s.codec as 'PCMU' | 'PCMA';
+      // A stream named after its codec has a main payload type (undefined only for SIP INFO digits).
+      const audioPt = s.payloadType;
+      if (audioPt === undefined) {
+        t.fail(`${file} ${s.id.srcPort}: ${codec} stream without a payload type`);
+        continue;
+      }
       const packets: { bytes: Uint8Array; timeMs: number }[] = [];
       readUdpDatagrams(bytes, file, (d) => {
         if (d.src === s.id.src && d.srcPort === s.id.srcPort && d.dst === s.id.dst && d.dstPort === s.id.dstPort && looksLikeRtp(d.payload) && rtpSsrc(d.payload) === s.id.ssrc) {
@@ -76,7 +82,7 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
         packets.map((p) => p.bytes),
         parsed(packets[0].bytes).timestamp,
         codec,
-        s.payloadType,
+        audioPt,
       );
       t.equal(recovered(input, 'silence').length > 0, expectedInband.length > 0, `${file} ${s.id.srcPort}: control, multimon-ng finds the in-band digits in the input (${expectedInband || 'none'})`);
       for (const mode of MODES) {
@@ -86,7 +92,7 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
         const clock = new PressClock();
         const stage = createClampStage({
           codec,
-          audioPayloadType: s.payloadType,
+          audioPayloadType: audioPt,
           eventPayloadType: s.eventPayloadType,
           mode,
           secure: true,
@@ -119,7 +125,7 @@ t.test('recorded fixtures through the stage in secure mode, every mode', async (
         inbandSeen += inband.length;
         // What the agent hears, aligned with the input (ts T carries input T - lookahead).
         const ts0 = parsed(out[0]).timestamp;
-        const aligned = decodeFrom(out, ts0, codec, s.payloadType).subarray(LOOKAHEAD);
+        const aligned = decodeFrom(out, ts0, codec, audioPt).subarray(LOOKAHEAD);
         t.same(recovered(aligned, mode), [], `${name}: multimon-ng recovers ${mode === 'digit' ? `only ${FIXED}` : 'no digit'}`);
         if (mode === 'digit') continue;
         const spans = digits.map((d) => ({ startSample: (d.startTs - ts0) | 0, endSample: (d.endTs - ts0) | 0 }));
