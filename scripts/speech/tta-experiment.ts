@@ -19,7 +19,10 @@ for (const c of clips) {
   for (const w of WARPS) {
     const s = segmentAudio(x, w);
     const usable = s.segments.filter((g) => !g.tooLong);
-    if (usable.length === 0) { row.push(null); continue; }
+    if (usable.length === 0) {
+      row.push(null);
+      continue;
+    }
     let main = usable[0];
     for (const g of usable) if (g.endFrame - g.startFrame > main.endFrame - main.startFrame) main = g;
     const p = classifySegment(model, vectorOf(s, main));
@@ -28,13 +31,37 @@ for (const c of clips) {
   posts.push(row);
   labels.push(LABELS.indexOf(c.label));
 }
-const argmax = (p: Float32Array) => { let b = 0; for (let i = 1; i < p.length; i++) if (p[i] > p[b]) b = i; return b; };
+const argmax = (p: Float32Array) => {
+  let b = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[b]) b = i;
+  return b;
+};
 function acc(pick: (row: (Float32Array | null)[]) => Float32Array | null): string {
-  let right = 0, confident = 0;
-  posts.forEach((row, i) => { const p = pick(row); if (!p) return; const b = argmax(p); if (b === labels[i]) { right++; if (Math.exp(p[b]) >= 0.6) confident++; } });
-  return `${(100 * right / posts.length).toFixed(1)} % best, ${(100 * confident / posts.length).toFixed(1)} % confident`;
+  let right = 0,
+    confident = 0;
+  posts.forEach((row, i) => {
+    const p = pick(row);
+    if (!p) return;
+    const b = argmax(p);
+    if (b === labels[i]) {
+      right++;
+      if (Math.exp(p[b]) >= 0.6) confident++;
+    }
+  });
+  return `${((100 * right) / posts.length).toFixed(1)} % best, ${((100 * confident) / posts.length).toFixed(1)} % confident`;
 }
-const mean = (ps: (Float32Array | null)[]) => { const ok = ps.filter((p): p is Float32Array => p !== null); if (!ok.length) return null; const out = new Float32Array(ok[0].length); for (const p of ok) for (let k = 0; k < out.length; k++) out[k] += p[k] / ok.length; let m = -Infinity; for (const v of out) m = Math.max(m, v); let z = 0; for (const v of out) z += Math.exp(v - m); for (let k = 0; k < out.length; k++) out[k] -= m + Math.log(z); return out; };
+const mean = (ps: (Float32Array | null)[]) => {
+  const ok = ps.filter((p): p is Float32Array => p !== null);
+  if (!ok.length) return null;
+  const out = new Float32Array(ok[0].length);
+  for (const p of ok) for (let k = 0; k < out.length; k++) out[k] += p[k] / ok.length;
+  let m = -Infinity;
+  for (const v of out) m = Math.max(m, v);
+  let z = 0;
+  for (const v of out) z += Math.exp(v - m);
+  for (let k = 0; k < out.length; k++) out[k] -= m + Math.log(z);
+  return out;
+};
 WARPS.forEach((w, j) => console.log(`warp ${w}: ${acc((r) => r[j])}`));
 console.log(`TTA mean of all warps: ${acc(mean)}`);
 console.log(`TTA 0.95/1/1.05: ${acc((r) => mean([r[2], r[3], r[4]]))}`);
@@ -44,4 +71,18 @@ const conf = WARPS.map((_, j) => posts.reduce((a, r) => a + (r[j] ? Math.exp(r[j
 const best = conf.indexOf(Math.max(...conf));
 console.log(`mean confidence per warp: ${conf.map((c) => c.toFixed(3)).join(' ')}; chosen ${WARPS[best]}: ${acc((r) => r[best])}`);
 // Per-utterance max-confidence warp.
-console.log(`per-clip most confident warp: ${acc((r) => { let bp: Float32Array | null = null; let bc = -Infinity; for (const p of r) if (p) { const c = p[argmax(p)]; if (c > bc) { bc = c; bp = p; } } return bp; })}`);
+console.log(
+  `per-clip most confident warp: ${acc((r) => {
+    let bp: Float32Array | null = null;
+    let bc = -Infinity;
+    for (const p of r)
+      if (p) {
+        const c = p[argmax(p)];
+        if (c > bc) {
+          bc = c;
+          bp = p;
+        }
+      }
+    return bp;
+  })}`,
+);
