@@ -30,6 +30,8 @@ export interface MfccState {
   readonly bitReverse: Uint16Array;
   /** Last MFCC_WINDOW_SAMPLES pre-emphasised samples, as a ring. */
   readonly history: Float32Array;
+  /** The same samples before pre-emphasis (same ring position), for the frame's level. */
+  readonly raw: Float32Array;
   historyPos: number;
   /** Samples seen since the last frame was emitted. */
   sinceFrame: number;
@@ -103,6 +105,7 @@ export function createMfccState(warp = 1): MfccState {
     sinTable,
     bitReverse,
     history: new Float32Array(MFCC_WINDOW_SAMPLES),
+    raw: new Float32Array(MFCC_WINDOW_SAMPLES),
     historyPos: 0,
     sinceFrame: 0,
     received: 0,
@@ -116,6 +119,7 @@ export function createMfccState(warp = 1): MfccState {
 /** Forgets all audio (the history may hold card digits): zeroes every buffer. */
 export function resetMfccState(s: MfccState): void {
   s.history.fill(0);
+  s.raw.fill(0);
   s.re.fill(0);
   s.im.fill(0);
   s.energies.fill(0);
@@ -159,13 +163,19 @@ function fftInPlace(s: MfccState): void {
   }
 }
 
-/** Computes one frame's 13 coefficients from the history into `out` at `offset`. */
-function computeFrame(s: MfccState, out: Float32Array, offset: number): void {
-  const { re, im, history, window, energies } = s;
+/**
+ * Computes one frame's 13 coefficients from the history into `out` at `offset`; returns the
+ * frame's level (see mfccRx).
+ */
+function computeFrame(s: MfccState, out: Float32Array, offset: number): number {
+  const { re, im, history, raw, window, energies } = s;
   let energy = 0;
+  let rawEnergy = 0;
   for (let i = 0; i < MFCC_WINDOW_SAMPLES; i++) {
-    const x = history[(s.historyPos + i) % MFCC_WINDOW_SAMPLES];
+    const at = (s.historyPos + i) % MFCC_WINDOW_SAMPLES;
+    const x = history[at];
     energy += x * x;
+    rawEnergy += raw[at] * raw[at];
     re[i] = x * window[i];
     im[i] = 0;
   }
@@ -191,15 +201,22 @@ function computeFrame(s: MfccState, out: Float32Array, offset: number): void {
     out[offset + k] = c;
   }
   out[offset] = Math.log(Math.max(energy / MFCC_WINDOW_SAMPLES, ENERGY_FLOOR));
+  return Math.log(Math.max(rawEnergy / MFCC_WINDOW_SAMPLES, ENERGY_FLOOR));
 }
 
 /**
- * Feeds `length` samples; calls `onFrame(coeffs)` once per 10 ms frame (13 values, valid only
- * during the call). Any chunking of the input gives the same frames.
+ * Feeds `length` samples; calls `onFrame(coeffs, level)` once per 10 ms frame (13 values, valid
+ * only during the call). Any chunking of the input gives the same frames.
+ *
+ * `level` is the frame's natural log mean square before pre-emphasis, in 16-bit units: what the
+ * segmenter reads. c0 is taken after pre-emphasis, which cuts voiced speech (most of its energy
+ * under 1 kHz) by about 10 dB against white noise, so words 20 dB over a noise floor read only
+ * 10-15 dB over it in c0 and the quieter ones were missed.
  */
-export function mfccRx(s: MfccState, samples: Int16Array | Float32Array, length: number, frame: Float32Array, onFrame: (coeffs: Float32Array) => void): void {
+export function mfccRx(s: MfccState, samples: Int16Array | Float32Array, length: number, frame: Float32Array, onFrame: (coeffs: Float32Array, level: number) => void): void {
   for (let i = 0; i < length; i++) {
     const x = samples[i];
+    s.raw[s.historyPos] = x;
     s.history[s.historyPos] = x - PRE_EMPHASIS * s.lastSample;
     s.lastSample = x;
     s.historyPos = (s.historyPos + 1) % MFCC_WINDOW_SAMPLES;
@@ -207,22 +224,31 @@ export function mfccRx(s: MfccState, samples: Int16Array | Float32Array, length:
     s.sinceFrame++;
     if (s.sinceFrame >= MFCC_HOP_SAMPLES && s.received >= MFCC_WINDOW_SAMPLES) {
       s.sinceFrame = 0;
-      computeFrame(s, frame, 0);
-      onFrame(frame);
+      const level = computeFrame(s, frame, 0);
+      onFrame(frame, level);
     }
   }
 }
 
 /** MFCCs of a whole buffer, frame-major (frames x 13). */
 export function mfccOf(samples: Int16Array | Float32Array, warp = 1): Float32Array {
+  return speechFramesOf(samples, warp).mfcc;
+}
+
+/** MFCCs (frames x 13) and each frame's level (see mfccRx) of a whole buffer. */
+export function speechFramesOf(samples: Int16Array | Float32Array, warp = 1): { mfcc: Float32Array; level: Float32Array } {
   const s = createMfccState(warp);
   const frames = samples.length >= MFCC_WINDOW_SAMPLES ? Math.floor((samples.length - MFCC_WINDOW_SAMPLES) / MFCC_HOP_SAMPLES) + 1 : 0;
-  const out = new Float32Array(frames * MFCC_COEFFS);
+  const mfcc = new Float32Array(frames * MFCC_COEFFS);
+  const level = new Float32Array(frames);
   const frame = new Float32Array(MFCC_COEFFS);
   let n = 0;
-  mfccRx(s, samples, samples.length, frame, (c) => {
-    if (n < frames) out.set(c, n * MFCC_COEFFS);
+  mfccRx(s, samples, samples.length, frame, (c, l) => {
+    if (n < frames) {
+      mfcc.set(c, n * MFCC_COEFFS);
+      level[n] = l;
+    }
     n++;
   });
-  return out;
+  return { mfcc, level };
 }

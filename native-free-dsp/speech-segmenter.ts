@@ -1,17 +1,22 @@
 // Energy segmenter (voice activity detector) for words spoken with pauses, on 10 ms MFCC frames.
 //
-// Input per frame is the frame's log energy (c0 of speech-features.ts: natural log of the mean
-// square in 16-bit units). A noise floor tracks the quiet frames (falls fast, rises at most
-// 3 dB/s); a word starts after 3 frames 12 dB over the floor and ends after 80 ms under
-// floor + 7 dB. Spoken card numbers have pauses of 100 ms or more between digits, so the
+// Input per frame is the frame's level (speech-features.ts mfccRx: natural log of the mean
+// square in 16-bit units, before pre-emphasis). A noise floor tracks the quiet frames (falls
+// fast, rises at most 3 dB/s); a word starts after 3 frames 9 dB over the floor and ends after
+// 80 ms under floor + 5 dB; absolute levels keep digital silence and faint hiss out. The level
+// and thresholds were chosen on spoken 16-digit numbers in white noise (docs/speech.md,
+// "Segmentation in noise").
+// Spoken card numbers have pauses of 100 ms or more between digits, so the
 // 80 ms hangover splits them while bridging the stop closures inside a word ("six", "eight").
 // Segments shorter than 80 ms of activity (clicks, a lone stop burst) are dropped; longer than
 // 2 s are reported as too long (continuous talk is not a digit).
 
 /** ln(mean square) to dB. */
 const LN_TO_DB = 10 / Math.LN10;
-export const SEGMENTER_ONSET_DB = 12;
-export const SEGMENTER_HOLD_DB = 7;
+export const SEGMENTER_ONSET_DB = 9;
+export const SEGMENTER_HOLD_DB = 5;
+/** Lowest level that holds a word open (dB, as SEGMENTER_MIN_SPEECH_DB). */
+const HOLD_MIN_DB = 31;
 /** Lowest word level, dB of mean square in 16-bit units (38 dB: about -52 dBFS). */
 export const SEGMENTER_MIN_SPEECH_DB = 38;
 /** Lowest noise floor, same units (a digital-silence pause must not pin it at minus infinity). */
@@ -76,7 +81,7 @@ export function segmenterRx(s: SegmenterState, logEnergy: number): SpeechSegment
     }
     return null;
   }
-  if (over >= SEGMENTER_HOLD_DB && db >= SEGMENTER_MIN_SPEECH_DB - SEGMENTER_HOLD_DB) {
+  if (over >= SEGMENTER_HOLD_DB && db >= HOLD_MIN_DB) {
     s.lastActiveFrame = frame;
     s.activeFrames++;
     // Even in speech the floor may rise slowly, so a step up in background noise ends the word.

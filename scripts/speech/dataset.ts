@@ -3,7 +3,7 @@
 // the utterance's label and any other segment (a split-off stop burst or trailing breath) is
 // garbage, so the classifier learns from exactly the segments the recogniser will hand it.
 
-import { mfccOf, MFCC_COEFFS } from '../../native-free-dsp/speech-features.js';
+import { MFCC_COEFFS, speechFramesOf } from '../../native-free-dsp/speech-features.js';
 import { segmentEnergies, type SpeechSegment } from '../../native-free-dsp/speech-segmenter.js';
 import { segmentVector } from '../../native-free-dsp/speech-classifier.js';
 import { DIGIT_LABELS, GARBAGE_LABEL, MENU_WORDS } from '../../src/speech/word-recogniser.js';
@@ -44,11 +44,8 @@ export interface Segmented {
 }
 
 export function segmentAudio(samples: Int16Array, warp = 1): Segmented {
-  const mfcc = mfccOf(samples, warp);
-  const frames = mfcc.length / MFCC_COEFFS;
-  const energies = new Float32Array(frames);
-  for (let f = 0; f < frames; f++) energies[f] = mfcc[f * MFCC_COEFFS];
-  return { mfcc, segments: segmentEnergies(energies) };
+  const { mfcc, level } = speechFramesOf(samples, warp);
+  return { mfcc, segments: segmentEnergies(level) };
 }
 
 export function vectorOf(s: Segmented, seg: SpeechSegment): Float32Array {

@@ -71,7 +71,7 @@ export class WordRecogniser {
   private multiplierSpan: RejectedSpan | null = null;
   private utteranceOpen = false;
   private closed = false;
-  private readonly onFrame = (c: Float32Array): void => this.frameRx(c);
+  private readonly onFrame = (c: Float32Array, level: number): void => this.frameRx(c, level);
 
   constructor(
     private readonly model: WordModel,
@@ -111,10 +111,10 @@ export class WordRecogniser {
     this.closed = true;
   }
 
-  private frameRx(c: Float32Array): void {
+  private frameRx(c: Float32Array, level: number): void {
     const index = this.frames++;
     this.ring.set(c, (index % RING_FRAMES) * MFCC_COEFFS);
-    const segment = segmenterRx(this.segmenter, c[0]);
+    const segment = segmenterRx(this.segmenter, level);
     if (segment) this.word(segment);
     const lastEnd = this.segmenter.lastSpeechEndFrame;
     if (this.utteranceOpen && !this.segmenter.inSpeech && lastEnd >= 0 && index + 1 - lastEnd >= this.endFrames) {

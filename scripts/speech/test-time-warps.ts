@@ -1,4 +1,8 @@
-// Experiment (not shipped): test-time warps on one held-out speaker's isolated clips.
+// Measures test-time vocal-tract warps on one held-out speaker's isolated clips (docs/speech.md,
+// "Alternatives measured"): the classifier at each warp of the filter bank, posteriors averaged
+// over warps, one warp chosen per speaker by mean confidence (unsupervised, as VTLN would), and
+// the most confident warp per clip. Offline tooling only.
+//   node --import tsx scripts/speech/test-time-warps.ts --fsdd DIR --model M.json --speaker NAME
 import { parseArgs } from 'node:util';
 import { classifySegment } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
@@ -6,8 +10,9 @@ import { channel, concat, loadFsdd, Rng, silence } from './corpus.js';
 import { LABELS, segmentAudio, vectorOf } from './dataset.js';
 
 const { values } = parseArgs({ options: { fsdd: { type: 'string' }, model: { type: 'string' }, speaker: { type: 'string' } } });
-const model = loadWordModel(values.model!);
-const clips = loadFsdd(values.fsdd!).filter((c) => c.speaker === values.speaker);
+if (!values.fsdd || !values.model || !values.speaker) throw new Error('--fsdd DIR --model FILE --speaker NAME are required');
+const model = loadWordModel(values.model);
+const clips = loadFsdd(values.fsdd).filter((c) => c.speaker === values.speaker);
 const WARPS = [0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.15];
 const rng = new Rng(7);
 // posts[clip][warp] = log posteriors (null when no segment)
