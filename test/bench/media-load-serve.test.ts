@@ -10,11 +10,9 @@ import { createSocket } from 'node:dgram';
 import t from 'tap';
 import { formatMediaLoadBenchmark, measureMediaLoadBenchmark } from '../../bench/media-load-bench.js';
 import { compileCli } from '../helpers/cli.js';
-import { TEST_SLOT } from '../helpers/ports.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
 const { cli } = compileCli(t, 'media-load-serve');
-// Above the port plan and the kernel's ephemeral range; one block of 120 per job slot.
-const base = 65000 + 120 * TEST_SLOT;
 
 t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', async (t) => {
   const r = await measureMediaLoadBenchmark({
@@ -23,8 +21,8 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
     measureMs: 1500,
     contenders: ['baseline', 'serve'],
     serveCli: cli,
-    sipPort: base,
-    servePorts: `${base + 20}-${base + 119}`,
+    sipPort: testPort(5800),
+    servePorts: testPortRange('36900-36999'),
     serveWorkers: 1,
   });
   t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);
@@ -63,7 +61,7 @@ t.test('serve: 5 calls over SIP, secure, 0 loss, no digit at the agent side', as
 t.test('serve: a server that cannot start is a failed level with a note', async (t) => {
   // Its SIP port is taken.
   const squatter = createSocket('udp4');
-  await new Promise<void>((resolve) => squatter.bind(base + 3, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => squatter.bind(testPort(5803), '127.0.0.1', () => resolve()));
   t.teardown(() => squatter.close());
   const r = await measureMediaLoadBenchmark({
     levels: [5],
@@ -71,8 +69,8 @@ t.test('serve: a server that cannot start is a failed level with a note', async 
     measureMs: 300,
     contenders: ['serve'],
     serveCli: cli,
-    sipPort: base + 3,
-    servePorts: `${base + 200}-${base + 239}`,
+    sipPort: testPort(5803),
+    servePorts: testPortRange('37000-37039'),
     serveWorkers: 0,
   });
   t.equal(r.levels.length, 1);
@@ -90,8 +88,8 @@ t.test('serve: calls the server refuses fail the level with a note; the calls th
     measureMs: 300,
     contenders: ['serve'],
     serveCli: cli,
-    sipPort: base + 6,
-    servePorts: `${base + 240}-${base + 247}`,
+    sipPort: testPort(5806),
+    servePorts: testPortRange('37040-37047'),
     serveWorkers: 0,
   });
   const level = r.levels[0];

@@ -13,7 +13,7 @@
 //                ranges, 30000-33999 and 34000-37999, so that slot 3 finds room for them)
 // Not in the plan and never bound by another test: the embedded defaults that `npm start` uses
 // (SIP 5060, HTTP 8080, simulator 8443, RTP 20000-29999), and the 51000-59999 blocks of tests that
-// bind fixed ports of their own (and 65000-65479, media-load-serve.test.ts's block per slot).
+// bind fixed ports of their own.
 
 /** A slot-0 range and where it lands for each slot (slot s uses shifts[s]). */
 interface PlannedRange {
