@@ -85,6 +85,18 @@ export const TEST_SENTENCES = [
   'Sorry, I was talking to someone else',
 ];
 
+/**
+ * Single words as `garbage` for training (spoken alone, like the words of a card number): none is
+ * a digit, a homophone of one ("to", "for", "won", "ate"), a near miss some accents share ("tree",
+ * "free"), a menu word, or a word of TEST_SENTENCES (the measurement's non-digit speech).
+ */
+export const GARBAGE_WORDS = `hello okay well sure maybe what why who how when which there only some any many head house home
+work word world water street light night money account paper letter phone call voice music noise
+sound table chair door window floor garden kitchen coffee tea milk bread butter cheese apple orange
+lemon green blue red black white brown yellow happy sad angry tired early late soon never always
+often again first last next other same different little big small large long short high low old
+new young good great kind twenty thirty hundred`.split(/\s+/);
+
 /** Prompt names that may say digits ("press one"): kept out of the non-digit speech sets. */
 const DIGIT_PROMPT =
   /press|digit|number|dial|enter|ivr|menu|option|ext|vm-|conf-|queue-|pbx|pin|code|astcc|at-tone|minute|second|hour|day|time|year|beep|tone|silence|tt-|demo|dir-|pls-|privacy|followme|agent/i;

@@ -11,6 +11,7 @@ import {
   channel,
   concat,
   espeak,
+  GARBAGE_WORDS,
   type FsddClip,
   installedTtsVoices,
   noiseBurst,
@@ -79,6 +80,8 @@ export interface BuildOptions {
   warpRange?: [number, number];
   /** Renditions of each vocabulary word per flite / festival voice (0: none). */
   ttsPerWord?: number;
+  /** Single non-digit words (GARBAGE_WORDS) from flite and espeak-ng voices as garbage. */
+  garbageWords?: boolean;
   /** Only the FSDD clips (a check set). */
   fsddOnly?: boolean;
   log?: (line: string) => void;
@@ -128,6 +131,15 @@ export function buildTrainingSet(fsdd: FsddClip[], o: BuildOptions): Example[] {
   for (const p of prompts) for (let c = 0; c < 2; c++) addUtterance(out, readWav8k(p), GARBAGE_LABEL, rng);
   for (const sentence of TRAIN_SENTENCES) {
     for (let k = 0; k < 6; k++) addUtterance(out, espeak(sentence, voiceRng.pick(TRAIN_VOICES), Math.round(voiceRng.range(30, 70)), Math.round(voiceRng.range(130, 190))), GARBAGE_LABEL, rng);
+  }
+  if (o.garbageWords) {
+    // Each word once from every flite voice (the fixed grid's first two settings) and twice from
+    // espeak-ng voices: cached renditions, the same for every fold.
+    const flite = installedTtsVoices().filter((v) => v.startsWith('flite:'));
+    for (const word of GARBAGE_WORDS) {
+      for (const voice of flite) addUtterance(out, synth(word, voice, ...TTS_GRID[(word.length + voice.length) % 2]), GARBAGE_LABEL, rng);
+      for (let k = 0; k < 2; k++) addUtterance(out, espeak(word, voiceRng.pick(TRAIN_VOICES), Math.round(voiceRng.range(30, 70)), Math.round(voiceRng.range(130, 190))), GARBAGE_LABEL, rng);
+    }
   }
   for (let k = 0; k < 400; k++) addUtterance(out, noiseBurst(rng, rng.range(100, 900), rng.range(300, 8000)), GARBAGE_LABEL, rng);
   o.log?.(`+ non-digit speech and noise: ${out.length} vectors`);

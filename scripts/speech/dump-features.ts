@@ -11,8 +11,8 @@ import { loadFsdd } from './corpus.js';
 import { buildTrainingSet, LABELS, type BuildOptions } from './dataset.js';
 
 /** The augmentation of the offline-trained model (pseudo-speakers by speed and VTLP, more voices). */
-export function augmentedBuild(holdOut: string | null, seed: number): BuildOptions {
-  return { holdOut, seed, speeds: [0.88, 0.94, 1.0, 1.06, 1.12], channelsPerClip: 2, warpRange: [0.88, 1.12], ttsPerWord: 6 };
+export function augmentedBuild(holdOut: string | null, seed: number, garbageWords = false): BuildOptions {
+  return { holdOut, seed, speeds: [0.88, 0.94, 1.0, 1.06, 1.12], channelsPerClip: 2, warpRange: [0.88, 1.12], ttsPerWord: 6, garbageWords };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 // Trains the word model and writes it as a model file.
 //   node --import tsx scripts/speech/train.ts --fsdd DIR [--hold-out SPEAKER] [--out FILE]
-//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S]
+//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words]
 // Without --hold-out it trains on every FSDD speaker in DIR and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
 // Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       networks: { type: 'string' },
       epochs: { type: 'string' },
       trainer: { type: 'string' },
+      'garbage-words': { type: 'boolean' },
     },
   });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
@@ -72,7 +73,13 @@ async function main(): Promise<void> {
     return;
   }
   if (trainer === 'torch') {
-    const run = { holdOut, networks: values.networks ? Number(values.networks) : OFFLINE_DEFAULTS.networks, epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs, log };
+    const run = {
+      holdOut,
+      networks: values.networks ? Number(values.networks) : OFFLINE_DEFAULTS.networks,
+      epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs,
+      garbageWords: values['garbage-words'] === true,
+      log,
+    };
     trainOffline(loadFsdd(values.fsdd), run, out);
     console.error(`wrote ${out}: ${describeOfflineRun(run)}`);
     return;
