@@ -3,13 +3,15 @@
 // caller's offer relayed (or our own offer for an offerless INVITE), the INVITE dialled through
 // UpstreamDial, the PBX's 18x/2xx SDP turned into the caller's answer (an early answer is reused
 // when the 2xx repeats it, RFC 3960 gateway model), the ACK, and a second or late 2xx (forking,
-// RFC 3261 §13.2.2.4, or an answer after the caller left) ACKed and ended with a BYE. What the
-// caller hears (18x, 200, the refusal) is the Call's: this reports it through AgentSetupHost.
+// RFC 3261 §13.2.2.4, or an answer after the caller left) ACKed and ended with a BYE. Each INVITE
+// towards the PBX is a new agent dialog, built here from the caller's (call-messages.ts says what
+// of the caller's signalling crosses). What the caller hears (18x, 200, the refusal) is the
+// Call's: this reports it through AgentSetupHost.
 import type { AudioCodecName, MediaSession } from '../media/media-session.js';
 import { Dialog, parseCSeq, type ClientTransaction, type Destination, type SipRequest, type SipResponse, type SipStack } from '../sip/sip-stack.js';
-import { bodyText, isSdp } from './call-messages.js';
+import { bodyText, isSdp, SDP, upstreamInvite, withoutTag } from './call-messages.js';
 import type { CallNegotiation } from './call-negotiation.js';
-import type { CallEndReason, UpstreamTarget } from './call-types.js';
+import type { CallEndReason, CallSummary, UpstreamTarget } from './call-types.js';
 import { Leg } from './leg.js';
 import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
 import type { SdpErrorCode } from './sdp-error.js';
@@ -34,8 +36,16 @@ export interface AgentSetupHost {
   readonly trying: boolean;
   /** The call is ending or ended. */
   readonly finished: boolean;
-  /** A new INVITE carrying `sdp` towards `target`, its dialog registered with the manager. */
-  invite(target: UpstreamTarget, sdp: string): SipRequest;
+  /** The caller's INVITE, what our INVITE towards the PBX is made from. */
+  readonly callerInvite: SipRequest;
+  /** The caller's From without its tag. */
+  readonly from: string;
+  /** toneguard's id of the call (X-Toneguard-Call-Id). */
+  readonly callId: string;
+  /** RFC 3325: the caller's asserted identity may reach the PBX. */
+  readonly identityTrusted: boolean;
+  /** Our INVITE towards the PBX opens this dialog (our From tag): requests in it must reach the call. */
+  dialling(leg: NonNullable<CallSummary['agent']>, fromTag: string): void;
   upstreamOutcome(upstream: Upstream, outcome: UpstreamOutcome, retryAfterS: number | undefined): void;
   warn(message: string): void;
   contained<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void;
@@ -92,7 +102,7 @@ export class AgentLegSetup {
         stack: host.stack,
         inviteTimeoutMs: host.inviteTimeoutMs,
         sessionTimer: host.sessionTimer,
-        invite: (target) => host.invite(target, relayed.sdp),
+        invite: (target) => this.invite(target, relayed.sdp),
         mayFailOver: () => host.trying,
         finished: () => host.finished,
         provisional: (res) => this.onProvisional(relayed, res),
@@ -105,6 +115,36 @@ export class AgentLegSetup {
       targets,
     );
     this.dial.start();
+  }
+
+  /** Our INVITE carrying `sdp` towards one target: a new agent dialog (Call-ID, From tag) made known to the call. */
+  private invite(target: UpstreamTarget, sdp: string): SipRequest {
+    const { host } = this;
+    const { requestUri, destination } = target;
+    const local = host.stack.localAddress(destination.transport) ?? host.stack.localAddress('udp');
+    const fields = upstreamInvite({
+      invite: host.callerInvite,
+      from: host.from,
+      callId: host.callId,
+      identityTrusted: host.identityTrusted,
+      sessionTimer: host.sessionTimer,
+      requestUri,
+      localAddress: local?.address,
+    });
+    const req = host.stack.createRequest({
+      method: 'INVITE',
+      uri: requestUri,
+      from: fields.from, // a new tag is added
+      to: fields.to,
+      contact: host.contact,
+      headers: fields.headers,
+      body: host.negotiation.sent('agent', sdp),
+      contentType: SDP,
+    });
+    const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
+    host.dialling({ callId: req.headers.get('call-id') ?? '', from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') }, fromTag);
+    host.agent.peerAddress = destination.address;
+    return req;
   }
 
   /** The call ends before the PBX answered: CANCEL (a 2xx after it is ACKed and BYEd in onFinal). */

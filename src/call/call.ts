@@ -4,40 +4,34 @@
 // negotiated per leg (sdp-offer-answer.ts) so media flows through toneguard's ports; requests
 // of one leg are relayed into the other. close() ends both legs and the media, once.
 //
-// This file is the call's state machine and the one owner of its lifetime: the caller's INVITE
-// to our 2xx and its ACK (what the caller hears), the BYE policy, and the end that cascades to
-// everything the call holds (legs, the agent leg's setup, the transfer, timers, media). Its parts
-// live beside it, each owned by the call: call-types.ts (the contract with the manager),
-// call-messages.ts (the SIP messages, pure), call-negotiation.ts (per-leg SDP state),
+// This file is the call's state machine and the one owner of its lifetime: its states, the BYE
+// policy, and the end that cascades to everything the call holds (legs, both legs' setup, the
+// transfer, timers, media). Its parts live beside it, each owned by the call: call-types.ts (the
+// contract with the manager), call-messages.ts (the SIP messages, pure), call-negotiation.ts
+// (per-leg SDP state), caller-leg-setup.ts (what the caller hears until our 2xx is ACKed),
 // agent-leg-setup.ts with upstream-dial.ts (the PBX side of call setup), in-dialog-requests.ts
 // with in-dialog-relay.ts (requests inside the dialogs), session-modification.ts (re-INVITE,
-// UPDATE, session refresh), result-transfer.ts (endpoint mode's transfer with the result) and
+// UPDATE, session refresh), result-transfer.ts (endpoint mode's transfer with the result),
+// agent-hangup-grace.ts (the caller kept on after the agent's BYE under a payment) and
 // call-lifetime.ts (the clocks that end a call).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { AudioCodecName, LegName, MediaSession } from '../media/media-session.js';
-import { Dialog, systemClock, type Destination, type SipRequest, type SipResponse, type ServerTransaction } from '../sip/sip-stack.js';
+import type { LegName, MediaSession } from '../media/media-session.js';
+import { systemClock, type Destination, type SipRequest, type ServerTransaction } from '../sip/sip-stack.js';
+import { AgentHangupGrace } from './agent-hangup-grace.js';
 import { AgentLegSetup, type AgentSetupHost } from './agent-leg-setup.js';
 import { CallLifetime, DEFAULT_LIFETIME } from './call-lifetime.js';
-import { ALLOWED_METHODS, allowsUpdate, bodyText, isSdp, SDP, unansweredStatus, upstreamInvite, withoutTag } from './call-messages.js';
+import { allowsUpdate, withoutTag } from './call-messages.js';
 import { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallEvents, CallHost, CallMode, CallState, CallSummary, UpstreamTarget } from './call-types.js';
+import { CallerLegSetup } from './caller-leg-setup.js';
 import { handleInDialog, type InDialogCall } from './in-dialog-requests.js';
 import { Leg } from './leg.js';
 import { resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { ResultTransfer } from './result-transfer.js';
-import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
-import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
-import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
+import type { SdpDescription } from './sdp-description.js';
 import { refreshSession } from './session-modification.js';
-import { uacFromResponse, uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
-
-/**
- * After the agent hung up under a payment, the most the caller stays on to hear the result before
- * the call is ended anyway (ms): the payment ends it sooner, after its result prompt (a charge in
- * flight may take the gateway timeout, 30 s by default).
- */
-const AGENT_GONE_GRACE_MS = 60_000;
+import { uacFromResponse, type SessionTimerConfig } from './session-timer.js';
 
 export class Call extends EventEmitter<CallEvents> {
   /** toneguard's id of the call (a UUID), sent to the PBX as X-Toneguard-Call-Id. */
@@ -60,23 +54,17 @@ export class Call extends EventEmitter<CallEvents> {
   endReason: CallEndReason | null = null;
   private stateValue: CallState = 'trying';
   private readonly negotiation: CallNegotiation;
+  /** What the caller hears until our 2xx is ACKed. */
+  private readonly callerSetup: CallerLegSetup;
   /** The agent leg coming up (B2BUA), once started. */
   private agentSetup: AgentLegSetup | undefined;
-  /** Our offer in the 200 to an offerless INVITE; the caller's answer comes in its ACK. */
-  private offerInOk: RelayedOffer | undefined;
   /** Endpoint mode: the caller returned with the payment result. */
   private readonly transfer: ResultTransfer;
   private readonly lifetime: CallLifetime;
   private readonly sessionTimer: SessionTimerConfig;
-  /** The session timer the caller's INVITE asked for (RFC 4028 §9), answered in our 2xx. */
-  private readonly callerTimer: UasDecision;
   /** Whether each peer takes UPDATE (its Allow), the cheaper session refresh (RFC 4028 §7.4). */
   private readonly allowsUpdate: Record<LegName, boolean> = { caller: false, agent: false };
-  /** Why the last SDP could not be negotiated (the Warning of the 488 that ends the call). */
-  private sdpFailure: SdpErrorCode | undefined;
-  /** Set while a payment runs on the call: an agent's BYE then ends only the agent leg and calls it. */
-  private onAgentHangup: (() => void) | null = null;
-  private agentGoneTimer: NodeJS.Timeout | undefined;
+  private readonly agentHangup: AgentHangupGrace;
   /** This call as in-dialog-requests.ts and session-modification.ts see it. */
   private readonly parts: InDialogCall;
   private readonly onRtpTimeout = this.contained((): void => this.close('rtp-timeout'));
@@ -103,9 +91,13 @@ export class Call extends EventEmitter<CallEvents> {
     this.startedAt = Date.now();
     this.caller = new Leg('caller', host.stack, source);
     this.agent = new Leg('agent', host.stack, source);
+    this.agentHangup = new AgentHangupGrace({
+      agent: this.agent,
+      end: () => this.end('agent-hangup', 'agent'),
+      contained: (handler) => this.contained(handler),
+    });
     const lifetime = host.lifetime ?? DEFAULT_LIFETIME;
     this.sessionTimer = lifetime.sessionTimer;
-    this.callerTimer = uasDecide(invite, this.sessionTimer);
     this.allowsUpdate.caller = allowsUpdate(invite);
     this.lifetime = new CallLifetime(lifetime, {
       clock: host.clock ?? systemClock,
@@ -113,6 +105,7 @@ export class Call extends EventEmitter<CallEvents> {
       refresh: (leg, interval) => refreshSession(this.parts, leg, interval),
     });
     this.negotiation = new CallNegotiation(media, this.lifetime, host.agentSrtp);
+    this.callerSetup = this.callerSetupPart();
     this.transfer = new ResultTransfer({
       caller: this.caller,
       get contact(): string {
@@ -171,12 +164,6 @@ export class Call extends EventEmitter<CallEvents> {
       this.negotiation.relaying = false;
       this.fail(error, tx);
     });
-  }
-
-  /** 488 with a Warning naming what we cannot carry (RFC 3261 §20.43), and the call ends. */
-  private refuseOffer(code: SdpErrorCode): void {
-    this.sdpFailure = code;
-    this.end('negotiation-failed', 'caller');
   }
 
   get state(): CallState {
@@ -240,11 +227,29 @@ export class Call extends EventEmitter<CallEvents> {
     };
   }
 
-  private callerDialog(): Dialog | undefined {
-    if (this.caller.dialog === undefined) {
-      this.caller.dialog = Dialog.fromUasRequest(this.invite, this.inviteTx.toTag, this.host.contact, 'early');
-    }
-    return this.caller.dialog;
+  /** The caller's side of setup: our responses to its INVITE, and what they start. */
+  private callerSetupPart(): CallerLegSetup {
+    const call = this;
+    const host = this.host;
+    return new CallerLegSetup({
+      invite: this.invite,
+      inviteTx: this.inviteTx,
+      caller: this.caller,
+      get contact(): string {
+        return host.contact;
+      },
+      mode: this.mode,
+      media: this.media,
+      negotiation: this.negotiation,
+      lifetime: this.lifetime,
+      sessionTimer: this.sessionTimer,
+      get finished(): boolean {
+        return call.finished;
+      },
+      confirmed: () => this.confirm(),
+      offerRefused: () => this.end('negotiation-failed', 'caller'),
+      close: (reason) => this.close(reason),
+    });
   }
 
   // --- B2BUA: the caller's INVITE to the PBX --------------------------------------------------
@@ -280,116 +285,41 @@ export class Call extends EventEmitter<CallEvents> {
       get finished(): boolean {
         return call.finished;
       },
-      invite: (target, sdp) => this.agentInvite(target, sdp),
+      callerInvite: this.invite,
+      from: this.from,
+      callId: this.id,
+      get identityTrusted(): boolean {
+        return host.trustsIdentity(call.source);
+      },
+      dialling: (leg, fromTag) => {
+        this.agentLeg = leg;
+        host.register(this, 'agent', leg.callId, fromTag);
+      },
       upstreamOutcome: (upstream, outcome, retryAfterS) => host.upstreamOutcome(upstream, outcome, retryAfterS),
       warn: (message) => host.warn(message),
       contained: (handler) => this.contained(handler),
       ringing: () => {
         this.stateValue = 'early';
-        this.callerDialog();
+        this.callerSetup.dialog();
       },
-      provisional: (res, answer) => this.relayProvisional(res, answer),
+      provisional: (res, answer) => this.callerSetup.provisional(res, answer),
       rejected: (res) => {
-        // The PBX's refusal goes to the caller as is (busy, not found, ...); a challenge to us is not the caller's to answer.
-        const status = res.status === 401 || res.status === 407 ? 403 : res.status;
-        this.inviteTx.respond(status, status === res.status ? res.reason : undefined);
+        this.callerSetup.rejected(res);
         this.end('rejected', 'agent');
       },
       agentAnswered: (res) => {
         this.allowsUpdate.agent = allowsUpdate(res);
         this.lifetime.sessionInterval('agent', uacFromResponse(res));
       },
-      answered: (answer) => this.answerCaller(answer),
-      offerless: (codec) => this.offerCallerInOk([codec]),
-      refuse: (code) => this.refuseOffer(code),
+      answered: (answer) => this.callerSetup.answered(answer),
+      offerless: (codec) => this.callerSetup.offer([codec]),
+      refuse: (code) => this.callerSetup.refuseOffer(code),
       end: (reason) => this.end(reason, 'agent'),
     };
   }
 
-  /** Our INVITE towards one target: a new agent dialog (Call-ID, From tag) known to the manager. */
-  private agentInvite(target: UpstreamTarget, sdp: string): SipRequest {
-    const { requestUri, destination } = target;
-    const local = this.host.stack.localAddress(destination.transport) ?? this.host.stack.localAddress('udp');
-    const fields = upstreamInvite({
-      invite: this.invite,
-      from: this.from,
-      callId: this.id,
-      identityTrusted: this.host.trustsIdentity(this.source),
-      sessionTimer: this.sessionTimer,
-      requestUri,
-      localAddress: local?.address,
-    });
-    const req = this.host.stack.createRequest({
-      method: 'INVITE',
-      uri: requestUri,
-      from: fields.from, // a new tag is added
-      to: fields.to,
-      contact: this.host.contact,
-      headers: fields.headers,
-      body: this.negotiation.sent('agent', sdp),
-      contentType: SDP,
-    });
-    const fromTag = /;\s*tag=([^;\s]+)/.exec(req.headers.get('from') ?? '')?.[1] ?? '';
-    const agentCallId = req.headers.get('call-id') ?? '';
-    this.agentLeg = { callId: agentCallId, from: withoutTag(req.headers.get('from') ?? ''), to: withoutTag(req.headers.get('to') ?? '') };
-    this.host.register(this, 'agent', agentCallId, fromTag);
-    this.agent.peerAddress = destination.address;
-    return req;
-  }
-
-  /** The PBX's 18x to the caller; with `answer` (from the PBX's SDP) the caller's early media starts. */
-  private relayProvisional(res: SipResponse, answer: RelayedAnswer | undefined): void {
-    if (answer !== undefined) {
-      this.negotiation.apply('caller', answer);
-      this.inviteTx.respond(res.status, res.reason, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: { contact: this.host.contact } });
-      return;
-    }
-    this.inviteTx.respond(res.status, res.reason, { headers: { contact: this.host.contact } });
-  }
-
-  /** The PBX answered: our 200 to the caller with the answer to its offer. */
-  private answerCaller(answer: RelayedAnswer): void {
-    this.negotiation.apply('caller', answer);
-    const callerDialog = this.callerDialog();
-    if (callerDialog !== undefined) callerDialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: this.negotiation.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
-    this.confirm();
-  }
-
-  private offerCallerInOk(codecs: readonly AudioCodecName[] | undefined): void {
-    const sdp = this.negotiation;
-    const offer = localOffer({ local: this.media.local('caller'), origin: sdp.origin('caller'), localKeyBase64: sdp.key('caller'), srtp: false, codecs });
-    this.offerInOk = offer;
-    const dialog = this.callerDialog();
-    if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: sdp.sent('caller', offer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
-    this.confirm();
-  }
-
-  /** The caller's ACK to a 200 that carried our offer: its answer is in the ACK (§13.2.1). */
-  private onAckAnswer(ack: SipRequest): void {
-    const offer = this.offerInOk;
-    if (offer === undefined || this.finished) return;
-    this.offerInOk = undefined;
-    const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
-    try {
-      if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
-      const config = acceptAnswer(offer, answer, this.mode, 'caller');
-      this.negotiation.configure('caller', config);
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.close('negotiation-failed');
-    }
-  }
-
-  /** Our 2xx to the caller's INVITE: Contact, Allow, and the session timer we agreed (RFC 4028 §9). */
-  private callerOkHeaders(): Record<string, string> {
-    const timer = this.callerTimer.kind === 'timer' ? this.callerTimer.headers : {};
-    return { contact: this.host.contact, allow: ALLOWED_METHODS, supported: 'timer', ...timer };
-  }
-
+  /** Our 2xx went out (caller-leg-setup.ts): the call is up. */
   private confirm(): void {
-    if (this.callerTimer.kind === 'timer') this.lifetime.sessionInterval('caller', this.callerTimer.interval);
     this.stateValue = 'confirmed';
     this.answeredAt = Date.now();
     this.host.answered(this);
@@ -403,26 +333,7 @@ export class Call extends EventEmitter<CallEvents> {
    * Offerless (`offer` undefined): our offer goes in the 200, the answer comes in the ACK.
    */
   answerEndpoint(offer: SdpDescription | undefined): boolean {
-    if (offer === undefined) {
-      this.offerCallerInOk(ENDPOINT_CODECS);
-      return true;
-    }
-    const sdp = this.negotiation;
-    let answer;
-    try {
-      answer = answerAsEndpoint({ offer, local: this.media.local('caller'), origin: sdp.origin('caller'), localKeyBase64: sdp.key('caller') });
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.refuseOffer(error.code);
-      return false;
-    }
-    sdp.configure('caller', answer.config);
-    sdp.srtpAgreed('caller', answer.config);
-    const dialog = this.callerDialog();
-    if (dialog !== undefined) dialog.state = 'confirmed';
-    this.inviteTx.respond(200, undefined, { body: sdp.sent('caller', answer.sdp), contentType: SDP, headers: this.callerOkHeaders() });
-    this.confirm();
-    return true;
+    return this.callerSetup.answerAsEndpoint(offer);
   }
 
   /**
@@ -439,23 +350,11 @@ export class Call extends EventEmitter<CallEvents> {
   /**
    * While a payment runs (B2BUA), an agent's BYE ends only the agent leg and calls `handler`: the
    * caller stays on to hear the payment's result, and the payment ends the call (or, as a
-   * backstop, AGENT_GONE_GRACE_MS later the call ends as `agent-hangup`). null: an agent's BYE ends
-   * the whole call again.
+   * backstop, agent-hangup-grace.ts's grace later the call ends as `agent-hangup`). null: an
+   * agent's BYE ends the whole call again.
    */
   keepCallerOnAgentHangup(handler: (() => void) | null): void {
-    this.onAgentHangup = this.mode === 'b2bua' ? handler : null;
-  }
-
-  private agentLeft(handler: () => void): void {
-    this.onAgentHangup = null;
-    // The agent's dialog is over (its BYE was answered): nothing more is sent on it, not even our BYE.
-    if (this.agent.dialog !== undefined) this.agent.dialog.state = 'terminated';
-    this.agentGoneTimer = setTimeout(
-      this.contained(() => this.end('agent-hangup', 'agent')),
-      AGENT_GONE_GRACE_MS,
-    );
-    this.agentGoneTimer.unref();
-    this.contained(handler)();
+    this.agentHangup.keepCaller(this.mode === 'b2bua' ? handler : null);
   }
 
   /** Ends the call with a BYE carrying the result headers (result vocabulary in src/dialog/vocabulary.ts). */
@@ -474,16 +373,13 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** The caller's ACK. The media may now send towards the caller (it never does for an INVITE nobody ACKs). */
   private callerAck(ack: SipRequest): void {
-    this.onAckAnswer(ack);
+    this.callerSetup.ack(ack);
     if (this.stateValue === 'confirmed') this.media.dialogConfirmed('caller');
   }
 
   /** A BYE from the leg's peer (answered): the call ends, or only the agent leg while a payment runs. */
   private bye(legName: LegName): void {
-    if (legName === 'agent' && this.onAgentHangup !== null) {
-      this.agentLeft(this.onAgentHangup);
-      return;
-    }
+    if (legName === 'agent' && this.agentHangup.agentLeft()) return;
     this.end(legName === 'caller' ? 'caller-hangup' : 'agent-hangup', legName);
   }
 
@@ -498,14 +394,12 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.stateValue === 'ending' || this.stateValue === 'ended') return;
     this.stateValue = 'ending';
     this.endReason = reason;
-    clearTimeout(this.agentGoneTimer);
+    this.agentHangup.close();
     // Each step runs even when one before it threw: the ports and the call's entry are released
     // and call-end is emitted whatever happened (the first error is rethrown to the caller).
     try {
-      if (!this.inviteTx.answered) {
-        const warning = reason === 'negotiation-failed' ? notAcceptable(this.sdpFailure ?? 'sdp-answer-invalid') : undefined;
-        this.inviteTx.respond(unansweredStatus(reason), undefined, warning);
-      } else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
+      if (!this.inviteTx.answered) this.callerSetup.refuse(reason);
+      else if (from !== 'caller' && this.caller.dialog?.state === 'confirmed') void this.caller.request('BYE', byeHeaders === undefined ? undefined : { headers: byeHeaders });
       if (this.mode === 'b2bua' && from !== 'agent') {
         if (this.agent.dialog !== undefined) void this.agent.request('BYE');
         else this.agentSetup?.cancel(); // a 2xx after the CANCEL is ACKed and BYEd by the setup
