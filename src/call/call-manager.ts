@@ -25,32 +25,26 @@
 // Containment: every entry point into a call (its INVITE, its in-dialog requests, the events it
 // listens to) runs under a catch that ends that one call with `error` (500 where a transaction is
 // open, BYE otherwise, ports released, call-end emitted) and reports `internal-error`.
+//
+// Beside it: invite-screening.ts (what a new INVITE gets before any call exists, pure),
+// call-routing.ts (where it goes), call-registry.ts (the index of the calls and what they hold).
 import { EventEmitter } from 'node:events';
-import type { LegName, MediaSession } from '../media/media-session.js';
-import { tagOf, uriDestination, type Destination, type SipRequest, type SipStack, type SipClock, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
+import type { MediaSession } from '../media/media-session.js';
+import { tagOf, type Destination, type SipRequest, type SipStack, type SipClock, type SipTransport, type ServerTransaction, type SipUri } from '../sip/sip-stack.js';
 import { admit, DIALOG_CREATING, type AdmissionPolicy } from './admission.js';
 import { Call } from './call.js';
 import { ALLOWED_METHODS } from './call-messages.js';
-import type { UpstreamTarget, CallEndReason, CallMode, CallSummary } from './call-types.js';
+import { CallRegistry } from './call-registry.js';
+import type { CallEndReason, CallMode, CallSummary } from './call-types.js';
 import { DEFAULT_LIFETIME, type LifetimeConfig } from './call-lifetime.js';
-import { configUri, routeInvite, upstreamRequestUri, type RouteRule } from './call-routing.js';
+import { configUri, upstreamTargets, type CallTarget, type RouteRule } from './call-routing.js';
+import { DEFAULT_CALL_LIMITS, RETRY_AFTER_S, screenInvite, type CallLimits } from './invite-screening.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
-import { parseSdpDescription } from './sdp-description.js';
-import { notAcceptable } from './sdp-error.js';
+import type { SdpDescription } from './sdp-description.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
-import { uasDecide } from './session-timer.js';
 
-export interface CallLimits {
-  /** Calls at once (more: 503). */
-  readonly maxCalls: number;
-  /** Calls at once from one source IP address (more: 503). */
-  readonly maxCallsPerSource: number;
-  /** Of maxCalls, slots only trusted sources may take: digest-authenticated peers get the rest. */
-  readonly reservedCalls: number;
-}
-
-export const DEFAULT_CALL_LIMITS: CallLimits = { maxCalls: 1000, maxCallsPerSource: 200, reservedCalls: 0 };
+export { DEFAULT_CALL_LIMITS, type CallLimits } from './invite-screening.js';
 
 export interface MediaSessionRequest {
   readonly callId: string;
@@ -110,7 +104,6 @@ export type CallManagerEvents = {
   'internal-error': [unknown, Call | undefined];
 };
 
-const RETRY_AFTER_S = '5';
 const DEFAULT_INVITE_TIMEOUT_MS = 5000;
 
 /** The default `sip.trustedSources` (127.0.0.0/8, ::1) when the integrator gives no policy. */
@@ -126,15 +119,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   private readonly transport: SipTransport;
   private readonly contact: string;
   private readonly lifetime: LifetimeConfig;
-  private readonly byId = new Map<string, Call>();
-  /** Every leg's SIP Call-ID (caller, and each INVITE towards a PBX). */
-  private readonly bySipCallId = new Map<string, Call>();
-  private readonly sipCallIds = new Map<Call, string[]>();
-  private readonly byDialog = new Map<string, { readonly call: Call; readonly leg: LegName }>();
-  private readonly dialogKeys = new Map<Call, string[]>();
-  private readonly perSource = new Map<string, number>();
-  /** Releases of the TCP/TLS connections a call's dialogs live on (kept open while it lasts). */
-  private readonly heldConnections = new Map<Call, (() => void)[]>();
+  private readonly registry = new CallRegistry();
   private draining = false;
   /** INVITEs whose media is being set up (counted against the limits like calls). */
   private pending = 0;
@@ -159,16 +144,16 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
 
   /** Calls in progress, for `GET /calls`. */
   calls(): CallSummary[] {
-    return [...this.byId.values()].map((c) => c.summary());
+    return this.registry.calls().map((c) => c.summary());
   }
 
   /** A call by toneguard's id or either leg's SIP Call-ID (the PBX side knows only its own). */
   get(id: string): Call | undefined {
-    return this.byId.get(id) ?? this.bySipCallId.get(id);
+    return this.registry.get(id);
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.registry.size;
   }
 
   /**
@@ -179,7 +164,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     this.draining = true;
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.byId.size > 0) return;
+        if (this.registry.size > 0) return;
         this.off('call-end', check);
         clearTimeout(this.drainTimer);
         resolve();
@@ -187,7 +172,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       this.on('call-end', check);
       clearTimeout(this.drainTimer);
       this.drainTimer = setTimeout(() => {
-        for (const call of [...this.byId.values()]) call.close('drain');
+        for (const call of this.registry.calls()) call.close('drain');
       }, graceMs);
       check();
     });
@@ -199,13 +184,13 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     this.closed = true;
     this.draining = true;
     clearTimeout(this.drainTimer);
-    for (const call of [...this.byId.values()]) call.close('local');
+    for (const call of this.registry.calls()) call.close('local');
   }
 
   private onRequest(req: SipRequest, tx: ServerTransaction | undefined, source: Destination): void {
     const toTag = tagOf(req.headers.get('to'));
     if (toTag !== undefined) {
-      const found = this.byDialog.get(`${req.headers.get('call-id')}|${toTag}`);
+      const found = this.registry.dialog(req.headers.get('call-id'), toTag);
       if (found === undefined) {
         if (req.method !== 'ACK') tx?.respond(481);
         return;
@@ -247,48 +232,24 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
   }
 
   private onInvite(req: SipRequest, tx: ServerTransaction, source: Destination, trustedSource: boolean): void {
-    // A peer admitted by digest rather than by address cannot take the reserved slots.
-    const callSlots = trustedSource ? this.limits.maxCalls : this.limits.maxCalls - this.limits.reservedCalls;
-    if (this.draining || this.byId.size + this.pending >= callSlots || (this.perSource.get(source.address) ?? 0) >= this.limits.maxCallsPerSource) {
-      tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
+    const screening = screenInvite(req, {
+      draining: this.draining,
+      calls: this.registry.size + this.pending,
+      fromSource: this.registry.fromSource(source.address),
+      trustedSource,
+      limits: this.limits,
+      sessionTimer: this.lifetime.sessionTimer,
+      routing: { paymentUri: this.paymentUri, upstream: this.upstream, routes: this.routes },
+    });
+    if (!screening.accepted) {
+      tx.respond(screening.status, screening.reason, screening.headers === undefined ? undefined : { headers: screening.headers });
       return;
     }
-    if (Number(req.headers.get('max-forwards') ?? '70') <= 0) {
-      tx.respond(483);
-      return;
-    }
-    // Extensions we do not implement (100rel, ...): 420 names them (RFC 3261 §8.2.2.3).
-    const required = req.headers
-      .list('require')
-      .flatMap((v) => v.split(','))
-      .map((x) => x.trim())
-      .filter((x) => x !== '' && x.toLowerCase() !== 'timer');
-    if (required.length > 0) {
-      tx.respond(420, undefined, { headers: { unsupported: required.join(', ') } });
-      return;
-    }
-    const timer = uasDecide(req, this.lifetime.sessionTimer);
-    if (timer.kind === 'too-small') {
-      tx.respond(422, 'Session Interval Too Small', { headers: { 'min-se': String(timer.minSeS) } });
-      return;
-    }
-    const target = routeInvite(req.uri, { paymentUri: this.paymentUri, upstream: this.upstream, routes: this.routes });
-    if (target === undefined) {
-      tx.respond(416);
-      return;
-    }
-    // No body: an offerless INVITE (RFC 3261 §13.2.1), we offer in the 200. A body that is
-    // not SDP we can read: 488 (415 would need Accept, and SDP is all we take).
-    const body = req.body.toString('utf8');
-    const offer = body.length > 0 ? parseSdpDescription(body) : undefined;
-    if (body.length > 0 && offer === undefined) {
-      tx.respond(488, undefined, notAcceptable('sdp-malformed'));
-      return;
-    }
+    const { target, offer } = screening;
     tx.respond(100);
     const mode: CallMode = target.kind === 'endpoint' ? 'endpoint' : 'b2bua';
     const callId = req.headers.get('call-id') ?? '';
-    if (this.bySipCallId.has(callId)) {
+    if (this.registry.hasSipCallId(callId)) {
       tx.respond(482); // the same Call-ID already in a call here: a loop through us
       return;
     }
@@ -314,7 +275,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       (media) => {
         this.pending -= 1;
         tx.off('cancel', onCancel);
-        if (cancelled || this.closed || this.bySipCallId.has(callId)) {
+        if (cancelled || this.closed || this.registry.hasSipCallId(callId)) {
           media.close();
           if (!cancelled) tx.respond(this.closed ? 503 : 482);
           return;
@@ -334,15 +295,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     tx.respond(503, undefined, { headers: { 'retry-after': RETRY_AFTER_S } });
   }
 
-  private startCall(
-    req: SipRequest,
-    tx: ServerTransaction,
-    source: Destination,
-    mode: CallMode,
-    media: MediaSession,
-    target: NonNullable<ReturnType<typeof routeInvite>>,
-    offer: ReturnType<typeof parseSdpDescription>,
-  ): void {
+  private startCall(req: SipRequest, tx: ServerTransaction, source: Destination, mode: CallMode, media: MediaSession, target: CallTarget, offer: SdpDescription | undefined): void {
     let call: Call;
     try {
       call = new Call(
@@ -350,7 +303,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
           stack: this.stack,
           contact: this.contact,
           agentSrtp: this.options.agentSrtp ?? 'mirror',
-          register: (c, leg, id, tag) => this.register(c, leg, id, tag),
+          register: (c, leg, id, tag) => this.registry.register(c, leg, id, tag),
           ended: (c, reason) => this.ended(c, reason),
           answered: (c) => this.emit('call-answer', c),
           failed: (c, error) => this.emit('internal-error', error, c),
@@ -373,9 +326,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       this.emit('internal-error', error, undefined);
       return;
     }
-    this.byId.set(call.id, call);
-    this.heldConnections.set(call, [this.stack.holdConnection(source)]);
-    this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
+    this.registry.add(call, this.stack.holdConnection(source));
     try {
       this.answerOrRelay(call, req, target, offer);
     } catch (error) {
@@ -383,7 +334,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     }
   }
 
-  private answerOrRelay(call: Call, req: SipRequest, target: NonNullable<ReturnType<typeof routeInvite>>, offer: ReturnType<typeof parseSdpDescription>): void {
+  private answerOrRelay(call: Call, req: SipRequest, target: CallTarget, offer: SdpDescription | undefined): void {
     this.emit('call-start', call);
     if (target.kind === 'endpoint') {
       if (!call.answerEndpoint(offer)) return;
@@ -392,47 +343,17 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       this.options.onPaymentCall?.(call, params);
       return;
     }
-    const targets: UpstreamTarget[] = [];
-    if (target.fromRule) {
-      const destination = uriDestination(target.requestUri, this.transport);
-      if (destination !== undefined) targets.push({ requestUri: target.requestUri, destination, label: target.requestUri });
-    } else {
-      for (const upstream of this.pool.candidates()) {
-        targets.push({ requestUri: upstreamRequestUri(target.user, upstream.uri), destination: upstream.destination, label: upstream.label, upstream });
-      }
-    }
+    const targets = upstreamTargets(target, () => this.pool.candidates(), this.transport);
     if (targets.length === 0) {
       call.close('error');
       return;
     }
-    for (const t of targets) this.heldConnections.get(call)?.push(this.stack.holdConnection(t.destination));
+    for (const t of targets) this.registry.hold(call, this.stack.holdConnection(t.destination));
     call.startB2bua(targets, offer);
   }
 
-  private register(call: Call, leg: LegName, callId: string, localTag: string): void {
-    const key = `${callId}|${localTag}`;
-    // First come keeps a Call-ID (a caller cannot take over another call's id by reusing it).
-    if (!this.bySipCallId.has(callId)) {
-      this.bySipCallId.set(callId, call);
-      this.sipCallIds.set(call, [...(this.sipCallIds.get(call) ?? []), callId]);
-    }
-    this.byDialog.set(key, { call, leg });
-    this.dialogKeys.set(call, [...(this.dialogKeys.get(call) ?? []), key]);
-  }
-
   private ended(call: Call, reason: CallEndReason): void {
-    if (this.byId.get(call.id) !== call) return;
-    this.byId.delete(call.id);
-    // In-dialog requests still in flight (a retransmitted BYE) get 481 from now on.
-    for (const key of this.dialogKeys.get(call) ?? []) this.byDialog.delete(key);
-    this.dialogKeys.delete(call);
-    for (const release of this.heldConnections.get(call) ?? []) release();
-    this.heldConnections.delete(call);
-    for (const id of this.sipCallIds.get(call) ?? []) this.bySipCallId.delete(id);
-    this.sipCallIds.delete(call);
-    const n = (this.perSource.get(call.source.address) ?? 1) - 1;
-    if (n <= 0) this.perSource.delete(call.source.address);
-    else this.perSource.set(call.source.address, n);
+    if (!this.registry.remove(call)) return;
     try {
       this.emit('call-end', call, reason);
     } catch (error) {

@@ -3,7 +3,9 @@
 // Pure functions over parsed URIs; URIs compared by user and host (RFC 3261 §19.1.4: user
 // case-sensitive after unescaping, host case-insensitive).
 import { CodedError } from '../errors.js';
-import { parseSipUri, unescape, type SipUri } from '../sip/sip-stack.js';
+import { parseSipUri, unescape, uriDestination, type SipTransport, type SipUri } from '../sip/sip-stack.js';
+import type { UpstreamTarget } from './call-types.js';
+import type { Upstream } from './upstream-pool.js';
 
 export class CallConfigError extends CodedError<'call-config-invalid'> {
   constructor(message: string) {
@@ -60,4 +62,16 @@ export function routeInvite(requestUri: string, config: { readonly paymentUri: S
   const rule = config.routes.find((r) => r.user.test(user));
   const upstream = rule === undefined ? config.upstream : configUri(rule.upstream, 'route upstream');
   return { kind: 'b2bua', upstream, requestUri: upstreamRequestUri(uri.user, upstream), fromRule: rule !== undefined, user: uri.user };
+}
+
+/**
+ * Where a relayed call's INVITE may go, tried in order: a route rule's upstream alone (with
+ * `transport` when its URI names none), else the pool's `candidates` (asked only then).
+ */
+export function upstreamTargets(target: Extract<CallTarget, { kind: 'b2bua' }>, candidates: () => readonly Upstream[], transport: SipTransport): UpstreamTarget[] {
+  if (target.fromRule) {
+    const destination = uriDestination(target.requestUri, transport);
+    return destination === undefined ? [] : [{ requestUri: target.requestUri, destination, label: target.requestUri }];
+  }
+  return candidates().map((upstream) => ({ requestUri: upstreamRequestUri(target.user, upstream.uri), destination: upstream.destination, label: upstream.label, upstream }));
 }
