@@ -109,9 +109,10 @@ t.test('session timer as UAS with refresher=uas: toneguard refreshes the caller 
   await waitFor(() => r.manager.calls().some((c) => c.state === 'confirmed'));
   for (let i = 0; i < 3; i++) {
     // The next refresh is armed once the previous one's 200 is back (a loaded machine may take a
-    // moment): advance only then.
+    // moment): advance only then. The refresh alone does not show it: the previous expiry (the full
+    // 100 s interval when we refresh) is due at the same time, so wait for the new expiry beside it.
     const due = r.clock.now() + 50_000;
-    await waitFor(() => r.clock.hasTimerDue(due));
+    await waitFor(() => r.clock.hasTimerDue(due) && r.clock.hasTimerDue(due + 50_000));
     r.clock.advance(50_000);
     await waitFor(() => r.caller.received.filter((x) => x.req.method === 'UPDATE').length === i + 1);
   }
