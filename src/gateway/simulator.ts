@@ -1,20 +1,20 @@
-// The built-in HTTPS gateway simulator (rules in simulator-rules.ts). It speaks the
-// `authorize-net` template's XML (and the `generic` one), keeps an idempotency ledger so a
-// replayed key gets the first answer and is never charged twice, and can inject the faults a
-// connector must survive. It never logs or stores a card number or security code: the ledger
-// keeps the key, the outcome and the last four digits.
+// The built-in HTTPS gateway simulator: its server, idempotency ledger and faults (request
+// parsing in simulator-request.ts, rules in simulator-rules.ts, answers in simulator-answers.ts).
+// It speaks the `authorize-net` template's XML (and the `generic` one), keeps an idempotency
+// ledger so a replayed key gets the first answer and is never charged twice, and can inject the
+// faults a connector must survive. It never logs or stores a card number or security code: the
+// ledger keeps the key, the outcome and the last four digits.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomInt } from 'node:crypto';
-import { generate } from 'selfsigned';
-import { authorizeNetStructureProblems } from './authorize-net-schema.js';
 import { attemptRef } from './attempt-ref.js';
 import { parseDecimalAmount } from './currency.js';
-import { escapeXml } from './request-body.js';
-import { parseXml, selectText, type ParsedXml } from './response-mapping.js';
-import { decide, type SimulatorDecision } from './simulator-rules.js';
+import { authorizeNetAnswer, authorizeNetAuthenticationError, authorizeNetRequestError, cardType, genericAnswer } from './simulator-answers.js';
+import { selfSignedCertificate } from './simulator-certificate.js';
 import { parseListen, type SimulatorFault } from './simulator-options.js';
+import { parseCharge, type ParsedCharge } from './simulator-request.js';
+import { decide } from './simulator-rules.js';
 
 export { isSimulatorFault, parseListen, SIMULATOR_FAULTS, type SimulatorFault } from './simulator-options.js';
 
@@ -84,149 +84,6 @@ export interface GatewaySimulator {
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 export const SIMULATOR_PATH = '/xml/v1/request.api';
-
-async function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
-  const now = Date.now();
-  const result = await generate([{ name: 'commonName', value: 'toneguard gateway simulator' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 60_000),
-    notAfterDate: new Date(now + 365 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-          { type: 7, ip: '::1' },
-        ],
-      },
-    ],
-  });
-  return { cert: result.cert, key: result.private };
-}
-
-/** What the simulator read from a request. Card fields are JS strings here: parsing XML makes them so (a test gateway, never production). */
-interface ParsedCharge {
-  readonly format: 'authorize-net' | 'generic';
-  readonly key: string;
-  readonly pan: string;
-  readonly expiryYear: number;
-  readonly expiryMonth: number;
-  readonly amount: string;
-  readonly currency: string;
-  /** merchantAuthentication name and transactionKey (Authorize.Net only). */
-  readonly credentials: { readonly name: string; readonly transactionKey: string } | null;
-}
-
-type ParseResult = { readonly kind: 'charge'; readonly charge: ParsedCharge } | { readonly kind: 'invalid'; readonly format: 'authorize-net' | 'generic' | null; readonly detail: string };
-
-function parseExpiry(text: string | null): { year: number; month: number } | null {
-  const match = /^([0-9]{4})-([0-9]{2})$/.exec(text ?? '') ?? /^([0-9]{2})([0-9]{2})$/.exec(text ?? '');
-  if (match === null) return null;
-  // MMYY also accepted by Authorize.Net.
-  if ((text ?? '').length === 4) return { year: 2000 + Number(match[2]), month: Number(match[1]) };
-  return { year: Number(match[1]), month: Number(match[2]) };
-}
-
-function parseCharge(xml: string): ParseResult {
-  const document: ParsedXml | null = parseXml(xml);
-  if (document === null) return { kind: 'invalid', format: null, detail: 'not well-formed XML' };
-  if ('createTransactionRequest' in document) {
-    const problems = authorizeNetStructureProblems(xml);
-    if (problems.length > 0) return { kind: 'invalid', format: 'authorize-net', detail: problems.join('; ') };
-    const t = 'createTransactionRequest.transactionRequest';
-    const expiry = parseExpiry(selectText(document, `${t}.payment.creditCard.expirationDate`));
-    const pan = selectText(document, `${t}.payment.creditCard.cardNumber`);
-    const amount = selectText(document, `${t}.amount`);
-    if (expiry === null || pan === null || amount === null) return { kind: 'invalid', format: 'authorize-net', detail: 'card number, expiry (YYYY-MM) or amount missing' };
-    const ref = selectText(document, 'createTransactionRequest.refId');
-    return {
-      kind: 'charge',
-      charge: {
-        format: 'authorize-net',
-        key: ref ?? `no-ref-${randomInt(1e9)}`,
-        pan,
-        expiryYear: expiry.year,
-        expiryMonth: expiry.month,
-        amount,
-        currency: selectText(document, `${t}.currencyCode`) ?? 'USD',
-        credentials: {
-          name: selectText(document, 'createTransactionRequest.merchantAuthentication.name') ?? '',
-          transactionKey: selectText(document, 'createTransactionRequest.merchantAuthentication.transactionKey') ?? '',
-        },
-      },
-    };
-  }
-  if ('PaymentRequest' in document) {
-    const expiry = parseExpiry(selectText(document, 'PaymentRequest.Card.Expiry'));
-    const pan = selectText(document, 'PaymentRequest.Card.Number');
-    const amount = selectText(document, 'PaymentRequest.Amount');
-    const key = selectText(document, 'PaymentRequest.IdempotencyKey');
-    if (expiry === null || pan === null || amount === null || key === null || key === '')
-      return { kind: 'invalid', format: 'generic', detail: 'IdempotencyKey, Card/Number, Card/Expiry or Amount missing' };
-    return {
-      kind: 'charge',
-      charge: {
-        format: 'generic',
-        key,
-        pan,
-        expiryYear: expiry.year,
-        expiryMonth: expiry.month,
-        amount,
-        currency: selectText(document, 'PaymentRequest.Amount.@currency') ?? 'USD',
-        credentials: null,
-      },
-    };
-  }
-  return { kind: 'invalid', format: null, detail: 'unknown request (expected createTransactionRequest or PaymentRequest)' };
-}
-
-const ANET_HEAD =
-  '<?xml version="1.0" encoding="utf-8"?>\n<createTransactionResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd">';
-
-function cardType(last4Pan: string): string {
-  if (last4Pan.startsWith('4')) return 'Visa';
-  if (/^(5[1-5]|2[2-7])/.test(last4Pan)) return 'MasterCard';
-  if (/^3[47]/.test(last4Pan)) return 'AmericanExpress';
-  if (/^6(011|5)/.test(last4Pan)) return 'Discover';
-  return 'Visa';
-}
-
-/** Authorize.Net answers (their createTransactionResponse samples), account number masked XXXX1234. */
-function authorizeNetAnswer(ref: string, decision: SimulatorDecision, transactionId: string, last4: string, type: string): string {
-  const refId = `<refId>${escapeXml(ref)}</refId>`;
-  const masked = `<accountNumber>XXXX${last4}</accountNumber><accountType>${type}</accountType>`;
-  if (decision.kind === 'approve') {
-    const authCode = String(randomInt(100000, 999999));
-    return `${ANET_HEAD}${refId}<messages><resultCode>Ok</resultCode><message><code>I00001</code><text>Successful.</text></message></messages><transactionResponse><responseCode>1</responseCode><authCode>${authCode}</authCode><avsResultCode>Y</avsResultCode><cvvResultCode>M</cvvResultCode><cavvResultCode>2</cavvResultCode><transId>${transactionId}</transId><refTransID /><transHash /><testRequest>0</testRequest>${masked}<messages><message><code>1</code><description>This transaction has been approved.</description></message></messages><transHashSha2 /><networkTransId>${transactionId}SIM</networkTransId></transactionResponse></createTransactionResponse>`;
-  }
-  if (decision.kind === 'decline') {
-    const top =
-      decision.responseCode === '2'
-        ? '<resultCode>Ok</resultCode><message><code>I00001</code><text>Successful.</text></message>'
-        : '<resultCode>Error</resultCode><message><code>E00027</code><text>The transaction was unsuccessful.</text></message>';
-    // Declines carry a transId of 0 for errors, a real one for issuer declines (as the API does).
-    const id = decision.responseCode === '2' ? transactionId : '0';
-    return `${ANET_HEAD}${refId}<messages>${top}</messages><transactionResponse><responseCode>${decision.responseCode}</responseCode><authCode /><avsResultCode>P</avsResultCode><cvvResultCode /><cavvResultCode /><transId>${id}</transId><refTransID /><transHash /><testRequest>0</testRequest>${masked}<errors><error><errorCode>${decision.code}</errorCode><errorText>${escapeXml(decision.text)}</errorText></error></errors><transHashSha2 /></transactionResponse></createTransactionResponse>`;
-  }
-  return '';
-}
-
-function authorizeNetRequestError(code: string, text: string): string {
-  return `<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="AnetApi/xml/v1/schema/AnetApiSchema.xsd"><messages><resultCode>Error</resultCode><message><code>${code}</code><text>${escapeXml(text)}</text></message></messages></ErrorResponse>`;
-}
-
-function genericAnswer(decision: SimulatorDecision, transactionId: string): string {
-  const head = '<?xml version="1.0" encoding="UTF-8"?>\n<PaymentResponse version="1">';
-  if (decision.kind === 'approve') return `${head}<Status>approved</Status><TransactionId>${transactionId}</TransactionId><AuthCode>${randomInt(100000, 999999)}</AuthCode></PaymentResponse>`;
-  if (decision.kind === 'decline') return `${head}<Status>declined</Status><ReasonCode>${decision.code}</ReasonCode><Reason>${decision.reason}</Reason></PaymentResponse>`;
-  return '';
-}
 
 export async function startGatewaySimulator(options: GatewaySimulatorOptions): Promise<GatewaySimulator> {
   const { host, port } = parseListen(options.listen);
@@ -361,11 +218,7 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions): P
       const given = parsed.charge.credentials;
       if (expected !== null && given !== null && (given.name !== expected.name || given.transactionKey !== expected.transactionKey)) {
         emit({ type: 'bad-request', status: 200, detail: 'E00007 authentication failed' });
-        send(
-          res,
-          200,
-          `${ANET_HEAD}<messages><resultCode>Error</resultCode><message><code>E00007</code><text>User authentication failed due to invalid authentication values.</text></message></messages></createTransactionResponse>`,
-        );
+        send(res, 200, authorizeNetAuthenticationError());
         return;
       }
       answerCharge(req, res, parsed.charge, fault);
