@@ -10,23 +10,19 @@
 // with SRTP when that leg offered it, and offer SRTP on the other leg by policy (mirror: when
 // the offerer used it). Hold: a=sendonly/recvonly/inactive, or c=0.0.0.0 (RFC 2543 style, read
 // as "do not send to me").
-import { randomBytes } from 'node:crypto';
-import type { AudioCodecName, LegMediaConfig, LegName, LocalMediaAddress, SdesKeys } from '../media/media-session.js';
-import { isCanonicalSdesKey } from '../media/relay/srtp-transform.js';
+import type { AudioCodecName, LegMediaConfig, LegName, LocalMediaAddress } from '../media/media-session.js';
+import { AUDIO_CODECS, audioCodecOf, audioLineIndex, sameCodec, supported, usableAudio, usableEvent, type AudioCodecSpec } from './sdp-codecs.js';
 import { type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp } from './sdp-description.js';
+import { effectiveDirection, intersectDirections, reverseDirection } from './sdp-direction.js';
 import { SdpError } from './sdp-error.js';
-import { carriable, checkRemote, DEFAULT_PTIME_MS, hasUsablePayloadType, isNullAddress, ptimeWithin, type MediaMode } from './sdp-limits.js';
+import { carriable, checkRemote, DEFAULT_PTIME_MS, isNullAddress, ptimeWithin, type MediaMode } from './sdp-limits.js';
+import { answerCrypto, checkProfile, isSecureProfile, sdesKeys, SRTP_SUITE, usableCrypto, usableCryptoLine } from './sdp-sdes.js';
 
 export { SdpError, type SdpErrorCode } from './sdp-error.js';
-
-export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
-/** AES-128 key (16 bytes) || salt (14 bytes), RFC 4568 §6.2.1. */
-const SDES_KEY_BYTES = 30;
-
-/** A fresh SDES inline key for AES_CM_128_HMAC_SHA1_80: base64 of 30 random bytes. */
-export function newSdesKey(): string {
-  return randomBytes(SDES_KEY_BYTES).toString('base64');
-}
+// Part of this module's interface since before the codec, SDES and direction helpers had modules
+// of their own; the call code and tests import them from here.
+export { newSdesKey, SRTP_SUITE } from './sdp-sdes.js';
+export { reverseDirection } from './sdp-direction.js';
 
 /** Whether we offer SRTP on the leg we relay an offer to. */
 export type SrtpPolicy = 'mirror' | 'never' | 'always';
@@ -35,104 +31,6 @@ export type SrtpPolicy = 'mirror' | 'never' | 'always';
 export interface SdpOrigin {
   readonly id: string;
   readonly version: number;
-}
-
-interface AudioCodecSpec {
-  readonly name: AudioCodecName;
-  readonly clockRate: number;
-  readonly channels: number;
-}
-
-const AUDIO_CODECS: readonly AudioCodecSpec[] = [
-  { name: 'PCMU', clockRate: 8000, channels: 1 },
-  { name: 'PCMA', clockRate: 8000, channels: 1 },
-  { name: 'G722', clockRate: 8000, channels: 1 },
-  { name: 'opus', clockRate: 48000, channels: 2 },
-];
-
-function audioCodecOf(c: SdpCodec): AudioCodecSpec | undefined {
-  const name = c.encoding.toLowerCase();
-  return AUDIO_CODECS.find((s) => s.name.toLowerCase() === name && s.clockRate === c.clockRate && s.channels === c.channels);
-}
-
-function isTelephoneEvent(c: SdpCodec): boolean {
-  return c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000;
-}
-
-/** An audio codec we relay, on a payload type the media plane takes. */
-function usableAudio(c: SdpCodec): boolean {
-  return audioCodecOf(c) !== undefined && hasUsablePayloadType(c);
-}
-
-function usableEvent(c: SdpCodec): boolean {
-  return isTelephoneEvent(c) && hasUsablePayloadType(c);
-}
-
-function supported(c: SdpCodec): boolean {
-  return usableAudio(c) || usableEvent(c);
-}
-
-/** The crypto line we can key SRTP with (the exact 30-byte key, RFC 4568 §6.2.1). */
-function usableCryptoLine(c: SdpCrypto): boolean {
-  return c.suite === SRTP_SUITE && isCanonicalSdesKey(c.keyBase64);
-}
-
-/** Direction algebra: a direction as (we/they send, we/they receive) from the writer's view. */
-function flags(d: Direction): { send: boolean; recv: boolean } {
-  return { send: d === 'sendrecv' || d === 'sendonly', recv: d === 'sendrecv' || d === 'recvonly' };
-}
-
-function fromFlags(send: boolean, recv: boolean): Direction {
-  if (send && recv) return 'sendrecv';
-  if (send) return 'sendonly';
-  if (recv) return 'recvonly';
-  return 'inactive';
-}
-
-/** The same stream seen from the other end. */
-export function reverseDirection(d: Direction): Direction {
-  const f = flags(d);
-  return fromFlags(f.recv, f.send);
-}
-
-function intersect(a: Direction, b: Direction): Direction {
-  const fa = flags(a);
-  const fb = flags(b);
-  return fromFlags(fa.send && fb.send, fa.recv && fb.recv);
-}
-
-/** The writer's direction with c=0.0.0.0 read as "do not send to me". */
-function effectiveDirection(m: SdpMediaLine): Direction {
-  return isNullAddress(m.address) ? intersect(m.direction, 'sendonly') : m.direction;
-}
-
-function isSecureProfile(protocol: string): boolean {
-  return /^RTP\/SAVPF?$/i.test(protocol);
-}
-
-function checkProfile(m: SdpMediaLine): void {
-  if (!/^RTP\/S?AVPF?$/i.test(m.protocol)) {
-    throw new SdpError('sdp-srtp-unsupported', `media profile ${m.protocol} is not supported (RTP/AVP or RTP/SAVP with SDES)`);
-  }
-}
-
-/** The offered crypto line we can use, or undefined; SAVP without one cannot be answered. */
-function usableCrypto(m: SdpMediaLine): SdpCrypto | undefined {
-  const crypto = m.crypto.find(usableCryptoLine);
-  if (crypto === undefined && isSecureProfile(m.protocol)) {
-    throw new SdpError('sdp-srtp-unsupported', `SRTP offered without a usable ${SRTP_SUITE} key`);
-  }
-  return crypto;
-}
-
-/** The audio m= line we negotiate: the first with a port and a codec we support, else the first with a port. */
-function audioLineIndex(sdp: SdpDescription): number {
-  const live = (m: SdpMediaLine): boolean => m.media === 'audio' && m.port !== 0;
-  const index = sdp.media.findIndex((m) => live(m) && m.codecs.some(usableAudio));
-  if (index >= 0) return index;
-  const any = sdp.media.findIndex(live);
-  if (any < 0) throw new SdpError('sdp-no-audio', 'no audio stream in the SDP');
-  return any;
 }
 
 function remoteOf(m: SdpMediaLine): LegMediaConfig['remote'] {
@@ -152,11 +50,6 @@ function ourAudioLine(local: LocalMediaAddress, protocol: string, codecs: readon
 /** Our SDP: our origin and address, these media lines. */
 function ourSdp(origin: SdpOrigin, local: LocalMediaAddress, media: readonly SdpMediaToWrite[]): string {
   return writeSdp({ originId: origin.id, originVersion: origin.version, address: local.address, media });
-}
-
-/** Our crypto line answering the offerer's usable one (same tag, our key), if it had one. */
-function answerCrypto(offered: SdpCrypto | undefined, localKeyBase64: string): SdpCrypto[] {
-  return offered === undefined ? [] : [{ tag: offered.tag, suite: SRTP_SUITE, keyBase64: localKeyBase64 }];
 }
 
 /** Our offer on the other leg, remembered to read that leg's answer. */
@@ -224,10 +117,6 @@ export interface RelayedAnswer {
   readonly answerLeg: LegMediaConfig;
 }
 
-function sameCodec(a: SdpCodec, b: SdpCodec): boolean {
-  return a.encoding.toLowerCase() === b.encoding.toLowerCase() && a.clockRate === b.clockRate && a.channels === b.channels;
-}
-
 /** Rejected copies of the offer's other m= lines (an answer has as many, RFC 3264 §6). */
 function answerLines(offer: SdpDescription, audioIndex: number, audio: SdpMediaToWrite): SdpMediaToWrite[] {
   return offer.media.map((m, i) =>
@@ -245,10 +134,6 @@ function answerLines(offer: SdpDescription, audioIndex: number, audio: SdpMediaT
           crypto: [],
         },
   );
-}
-
-function keys(local: string, remote: SdpCrypto | undefined): SdesKeys | null {
-  return remote === undefined ? null : { suite: SRTP_SUITE, localKeyBase64: local, remoteKeyBase64: remote.keyBase64 };
 }
 
 interface ReadAnswer {
@@ -287,8 +172,8 @@ function readAnswer(relayed: RelayedOffer, answer: SdpDescription, mode: MediaMo
       eventPayloadType: answered.codecs.find((c) => usableEvent(c) && c.payloadType !== chosen.payloadType)?.payloadType ?? null,
       ptimeMs: ptimeWithin(answered.ptimeMs) ?? DEFAULT_PTIME_MS,
       // Our view: what we offered, within the reverse of the answer.
-      direction: intersect(relayed.direction, reverseDirection(answerDirection)),
-      srtp: relayed.crypto === null ? null : keys(relayed.crypto.keyBase64, answerCrypto),
+      direction: intersectDirections(relayed.direction, reverseDirection(answerDirection)),
+      srtp: relayed.crypto === null ? null : sdesKeys(relayed.crypto.keyBase64, answerCrypto),
     }),
   };
 }
@@ -340,7 +225,7 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
   const offererCodec = offered.codecs.find((c) => usableAudio(c) && sameCodec(c, chosen)) as SdpCodec;
   const offerEvent = offered.codecs.find((c) => usableEvent(c) && c.payloadType !== offererCodec.payloadType);
   // On the offer leg we write the answerer's direction, within the reverse of the offer.
-  const offerLegDirection = intersect(answerDirection, reverseDirection(effectiveDirection(offered)));
+  const offerLegDirection = intersectDirections(answerDirection, reverseDirection(effectiveDirection(offered)));
   const codecs = offerEvent === undefined ? [offererCodec] : [offererCodec, offerEvent];
   const sdp = ourSdp(
     input.origin,
@@ -368,7 +253,7 @@ export function relayAnswer(input: RelayAnswerInput): RelayedAnswer {
       eventPayloadType: offerEvent?.payloadType ?? null,
       ptimeMs: ptimeWithin(offered.ptimeMs) ?? DEFAULT_PTIME_MS,
       direction: offerLegDirection,
-      srtp: keys(input.localKeyBase64, offererCrypto),
+      srtp: sdesKeys(input.localKeyBase64, offererCrypto),
     }),
     answerLeg,
   };
@@ -420,7 +305,7 @@ export function answerAsEndpoint(input: EndpointAnswerInput): EndpointAnswer {
       eventPayloadType: event?.payloadType ?? null,
       ptimeMs: ptimeWithin(offered.ptimeMs) ?? DEFAULT_PTIME_MS,
       direction,
-      srtp: keys(input.localKeyBase64, crypto),
+      srtp: sdesKeys(input.localKeyBase64, crypto),
     }),
   };
 }

@@ -60,7 +60,7 @@ const HEAVY = [
   // The project's own server side, in dist/ (or a test's private build dist/.test-*/).
   /\/dist\/(?:\.test-[^/]+\/)?src\/(?:server|http|sip|call|payment)\//,
   /\/dist\/(?:\.test-[^/]+\/)?src\/kpi\/(?:sqlite|postgres)-kpi-store\.js$/,
-  /\/dist\/(?:\.test-[^/]+\/)?src\/verify\/verify-endpoints\.js$/,
+  /\/dist\/(?:\.test-[^/]+\/)?src\/verify\/verify-(?:agent|caller|media)\.js$/,
   /\/dist\/(?:\.test-[^/]+\/)?bench\//,
 ];
 
