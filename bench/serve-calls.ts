@@ -9,6 +9,8 @@
 // Calls are set up a batch at a time (CONCURRENCY in flight) and every wait has a timeout.
 import { Dialog, SipStack, parseCSeq, type Destination, type SipResponse } from '../src/sip/sip-stack.js';
 import { CodedError } from '../src/errors.js';
+import { plainAudioSdp } from '../src/call/sdp-description.js';
+import { parseSdp } from '../src/sip/sdp.js';
 import type { RelayPorts } from './load-generator.js';
 import type { ServeProcess } from './serve-process.js';
 
@@ -43,31 +45,17 @@ interface SetUpCall {
 
 /** The audio port (m=audio) of an SDP body; NaN when there is none. */
 function audioPort(sdp: string): number {
-  const m = /^m=audio (\d+) /m.exec(sdp);
-  return m === null ? NaN : Number(m[1]);
+  return parseSdp(sdp).find((m) => m.media === 'audio')?.port ?? NaN;
 }
 
 /** The payload type an SDP maps to telephone-event/8000 (101 when it names none). */
 function eventPayloadType(sdp: string): number {
-  const m = /^a=rtpmap:(\d+) telephone-event\/8000/im.exec(sdp);
-  return m === null ? 101 : Number(m[1]);
+  const audio = parseSdp(sdp).find((m) => m.media === 'audio');
+  return audio?.payloadTypes.find((p) => p.encoding.toLowerCase() === 'telephone-event' && p.clockRate === 8000)?.payloadType ?? 101;
 }
 
 function sdpBody(address: string, port: number, eventPt: number): string {
-  return [
-    'v=0',
-    `o=bench ${port} 1 IN IP4 ${address}`,
-    's=-',
-    `c=IN IP4 ${address}`,
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 ${eventPt}`,
-    'a=rtpmap:0 PCMU/8000',
-    `a=rtpmap:${eventPt} telephone-event/8000`,
-    `a=fmtp:${eventPt} 0-16`,
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
+  return plainAudioSdp(address, port, [{ payloadType: 0, encoding: 'PCMU' }], eventPt);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -193,6 +193,30 @@ function ipVersion(address: string): 'IP4' | 'IP6' {
   return address.includes(':') ? 'IP6' : 'IP4';
 }
 
+/**
+ * A plain description of one audio stream, sendrecv, 20 ms: the given codecs (8000 in SDP; G.722
+ * too, RFC 3551 §4.5.2), then telephone-event (RFC 4733) keys 0-16 at `eventPt`. What the test
+ * callers, `toneguard verify` and the load bench offer or answer.
+ */
+export function plainAudioSdp(address: string, port: number, audio: readonly { readonly payloadType: number; readonly encoding: string }[], eventPt: number): string {
+  const codecs: SdpCodec[] = [
+    ...audio.map((c) => ({ payloadType: c.payloadType, encoding: c.encoding, clockRate: 8000, channels: 1, fmtp: undefined })),
+    { payloadType: eventPt, encoding: 'telephone-event', clockRate: 8000, channels: 1, fmtp: '0-16' },
+  ];
+  const media: SdpMediaToWrite = {
+    media: 'audio',
+    port,
+    protocol: 'RTP/AVP',
+    formats: codecs.map((c) => String(c.payloadType)),
+    codecs,
+    ptimeMs: 20,
+    direction: 'sendrecv',
+    rtcpPort: undefined,
+    crypto: [],
+  };
+  return writeSdp({ originId: String(port), originVersion: 1, address, media: [media] });
+}
+
 export function writeSdp(sdp: SdpToWrite): string {
   const ip = ipVersion(sdp.address);
   const lines = ['v=0', `o=toneguard ${sdp.originId} ${sdp.originVersion} IN ${ip} ${sdp.address}`, 's=toneguard', `c=IN ${ip} ${sdp.address}`, 't=0 0'];

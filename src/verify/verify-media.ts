@@ -4,6 +4,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { CodecPort } from '../media/codecs/codec-port.js';
 import { createCodecPort } from '../media/codecs/create-codec-port.js';
+import { plainAudioSdp } from '../call/sdp-description.js';
 import { parseSdp } from '../sip/sdp.js';
 import { VERIFY_CODECS, type VerifyCodec } from './verify-error.js';
 
@@ -48,21 +49,7 @@ export class FrameEncoder {
 
 /** Our SDP: one audio stream offering `codec` and telephone-event (RFC 4733) at 20 ms. */
 export function verifySdp(address: string, port: number, codec: VerifyCodec): string {
-  const pt = STATIC_PT[codec];
-  return [
-    'v=0',
-    `o=verify ${port} 1 IN IP4 ${address}`,
-    's=toneguard verify',
-    `c=IN IP4 ${address}`,
-    't=0 0',
-    `m=audio ${port} RTP/AVP ${pt} ${EVENT_PT}`,
-    `a=rtpmap:${pt} ${codec}/8000`,
-    `a=rtpmap:${EVENT_PT} telephone-event/8000`,
-    `a=fmtp:${EVENT_PT} 0-16`,
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
+  return plainAudioSdp(address, port, [{ payloadType: STATIC_PT[codec], encoding: codec }], EVENT_PT);
 }
 
 /** The first audio stream of an SDP body: where to send, and the payload types it uses. */

@@ -11,6 +11,8 @@ import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
+import { plainAudioSdp } from '../../src/call/sdp-description.js';
+import { parseSdp } from '../../src/sip/sdp.js';
 import { Dialog, SipStack, parseCSeq, type Destination, type SipRequest, type SipResponse } from '../../src/sip/sip-stack.js';
 
 const FAST_TIMERS = { T1: 100, T2: 800, T4: 1000 };
@@ -25,27 +27,13 @@ export type CallEnd =
   | { readonly by: 'local-bye'; readonly status: number };
 
 function sdpOffer(port: number): string {
-  return [
-    'v=0',
-    `o=caller ${port} 1 IN IP4 127.0.0.1`,
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 ${EVENT_PT}`,
-    'a=rtpmap:0 PCMU/8000',
-    `a=rtpmap:${EVENT_PT} telephone-event/8000`,
-    `a=fmtp:${EVENT_PT} 0-16`,
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
+  return plainAudioSdp('127.0.0.1', port, [{ payloadType: 0, encoding: 'PCMU' }], EVENT_PT);
 }
 
 /** The RTP address of an SDP answer (session or media c=, first audio m=). */
 function answerAddress(sdp: string): { address: string; port: number } | undefined {
-  const c = /^c=IN IP4 (\S+)/m.exec(sdp);
-  const m = /^m=audio (\d+) /m.exec(sdp);
-  return c === null || m === null ? undefined : { address: c[1], port: Number(m[1]) };
+  const m = parseSdp(sdp).find((x) => x.media === 'audio');
+  return m === undefined || m.address === undefined ? undefined : { address: m.address, port: m.port };
 }
 
 /** X-Payment-* headers of a URI's header part (`?X-Payment-Result=success&...`), unescaped. */
