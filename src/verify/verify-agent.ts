@@ -14,8 +14,13 @@ import { VerifyError, type VerifyCodec } from './verify-error.js';
 import { bindUdp, codecOfPt, FRAME, FrameEncoder, remoteMedia, STATIC_PT, verifySdp } from './verify-media.js';
 import { RATE } from './verify-plan.js';
 
-/** A packet more than this far from where its timestamp puts it re-anchors the timeline (250 ms). */
-const REANCHOR_SAMPLES = 2000;
+/**
+ * A packet more than this far from where its timestamp puts it re-anchors the timeline (1 s). A
+ * relay that re-stamps jumps by far more; a busy relay or machine can hold packets back for a few
+ * hundred ms, and re-anchoring on such a late packet shifted the rest of the call's audio out of
+ * its keys' windows (keys were counted as not recovered from a control call on a loaded host).
+ */
+const REANCHOR_SAMPLES = 8000;
 
 /** What the agent end of one call recorded (the plan's ms 0 is set by the caller). */
 export class AgentRecording {
