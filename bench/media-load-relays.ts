@@ -4,7 +4,7 @@
 // in B2BUA secure mode on the main thread (`rtp.workers: 0`), and the same sessions in media
 // worker threads (MediaWorkerPool, `rtp.workers`); end to end through `toneguard serve`:
 // bench/serve-contender.ts.
-import type { LegMediaConfig, MediaSession } from '../src/media/media-session.js';
+import type { MediaSession } from '../src/media/media-session.js';
 import { parsePortRange, PortAllocator } from '../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
 import type { MediaIo } from '../src/media/udp/media-io.js';
@@ -14,6 +14,7 @@ import type { WorkerMediaSession } from '../src/media/workers/worker-media-sessi
 import type { RelayPorts } from './load-generator.js';
 import type { LoadContender } from './media-load-result.js';
 import type { ServeContender } from './serve-contender.js';
+import { pcmuLegConfig } from './pcmu-leg.js';
 
 /** Where every relay and the load generator bind: loopback. */
 export const LOAD_ADDRESS = '127.0.0.1';
@@ -56,27 +57,13 @@ export function startPool(portRange: string, workers: number): Promise<MediaWork
   return MediaWorkerPool.start({ workers, address: LOAD_ADDRESS, range: parsePortRange(portRange), recvBufferBytes: RELAY_RECV_BUFFER_BYTES, clampMode: 'silence', rtpTimeoutMs: 30_000 });
 }
 
-/** A leg towards one of the generator's streams: G.711 u-law, 20 ms, RFC 4733 events on 101. */
-function legConfig(port: number): LegMediaConfig {
-  return {
-    remote: { address: LOAD_ADDRESS, rtpPort: port, rtcpPort: port + 1 },
-    codec: 'PCMU',
-    payloadType: 0,
-    clockRate: 8000,
-    eventPayloadType: 101,
-    ptimeMs: 20,
-    direction: 'sendrecv',
-    srtp: null,
-  };
-}
-
 function sessionRelay(sessions: readonly MediaSession[], close: () => Promise<void> | void): Relay {
   return {
     targets: sessions.map((s) => [s.local('caller').rtpPort, s.local('agent').rtpPort]),
     configure(gen) {
       sessions.forEach((s, c) => {
-        s.configure('caller', legConfig(gen[c][0]));
-        s.configure('agent', legConfig(gen[c][1]));
+        s.configure('caller', pcmuLegConfig(gen[c][0], LOAD_ADDRESS));
+        s.configure('agent', pcmuLegConfig(gen[c][1], LOAD_ADDRESS));
       });
     },
     close,

@@ -7,6 +7,7 @@ import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
 import type { LegMediaConfig } from '../../src/media/media-session.js';
+import { pcmuLegConfig } from '../../bench/pcmu-leg.js';
 
 export interface Received {
   readonly data: Buffer;
@@ -65,17 +66,7 @@ export class UdpPeer {
 
 /** A plain PCMU leg (PT 0, telephone-event 101, 20 ms, sendrecv, no SRTP) whose remote is `peer` on loopback. */
 export function pcmuLeg(peer: UdpPeer, over: Partial<LegMediaConfig> = {}): LegMediaConfig {
-  return {
-    remote: { address: '127.0.0.1', rtpPort: peer.port, rtcpPort: peer.port + 1 },
-    codec: 'PCMU',
-    payloadType: 0,
-    clockRate: 8000,
-    eventPayloadType: 101,
-    ptimeMs: 20,
-    direction: 'sendrecv',
-    srtp: null,
-    ...over,
-  };
+  return { ...pcmuLegConfig(peer.port, '127.0.0.1'), ...over };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
