@@ -1,49 +1,38 @@
 // Measures the trade between right digits and false digits as the recogniser's minConfidence
 // rises (docs/speech.md, "Confidence threshold"): for each held-out speaker's model, the
 // speaker's isolated clips and the ten minutes of non-digit speech of evaluate.ts, recognised
-// once with no threshold; a token counts at threshold T when its confidence is at least T.
+// once with no threshold (minConfidence 0); a token counts at threshold T when its confidence is at least T.
 // Offline tooling only.
 //   node --import tsx scripts/speech/confidence-sweep.ts --fsdd DIR --models DIR [--speakers a,b]
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { WordRecogniser, type WordToken } from '../../src/speech/word-recogniser.js';
-import { concat, espeak, loadFsdd, nonDigitPrompts, readWav8k, Rng, silence, speakersOf, TEST_SENTENCES, TEST_VOICES } from './corpus.js';
-import { utterance } from './evaluate.js';
+import type { WordToken } from '../../src/speech/word-recogniser.js';
+import { heldOutNonDigitSpeech, loadFsdd, Rng, speakersOf } from './corpus.js';
+import { recognise, utterance } from './evaluate.js';
 
 const THRESHOLDS = [0.6, 0.7, 0.8, 0.9, 0.95, 0.98];
-
-function tokensOf(model: ReturnType<typeof loadWordModel>, samples: Int16Array): WordToken[] {
-  const tokens: WordToken[] = [];
-  const r = new WordRecogniser(model, { onToken: (t) => tokens.push(t) }, { minConfidence: 0 });
-  const all = concat([samples, silence(600)]);
-  for (let i = 0; i + 160 <= all.length; i += 160) r.push(all.subarray(i, i + 160));
-  r.close();
-  return tokens;
-}
 
 const { values } = parseArgs({ options: { fsdd: { type: 'string' }, models: { type: 'string' }, speakers: { type: 'string' } } });
 if (!values.fsdd || !values.models) throw new Error('--fsdd DIR --models DIR are required');
 const fsdd = loadFsdd(values.fsdd);
 const speakers = values.speakers ? values.speakers.split(',') : speakersOf(fsdd);
-const nonDigit: Int16Array[] = nonDigitPrompts()
-  .filter((_, i) => i % 2 === 1)
-  .map((p) => readWav8k(p));
-for (let k = 0; k < TEST_VOICES.length; k++) for (const s of TEST_SENTENCES) nonDigit.push(espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
+// Read once, measured against every speaker's model.
+const nonDigit = heldOutNonDigitSpeech().map((source) => source());
 console.log(`| held-out speaker | ${THRESHOLDS.map((t) => `minConfidence ${t}: isolated / false digits`).join(' | ')} |`);
 console.log(`|---|${THRESHOLDS.map(() => '---').join('|')}|`);
 for (const speaker of speakers) {
   const model = loadWordModel(join(values.models, `speech-words-without-${speaker}.json`));
   const rng = new Rng(7);
   const held = fsdd.filter((c) => c.speaker === speaker);
-  const iso = held.map((c) => ({ label: c.label, tokens: tokensOf(model, utterance([c.samples], rng, undefined)) }));
+  const iso = held.map((c) => ({ label: c.label, tokens: recognise(model, utterance([c.samples], rng, undefined), { minConfidence: 0 }).tokens }));
   const falseTokens: WordToken[] = [];
   let ms = 0;
   for (const x of nonDigit) {
     if (ms >= 600_000) break;
     ms += x.length / 8;
-    falseTokens.push(...tokensOf(model, utterance([x], rng, undefined)));
+    falseTokens.push(...recognise(model, utterance([x], rng, undefined), { minConfidence: 0 }).tokens);
   }
   const cells = THRESHOLDS.map((t) => {
     const right = iso.filter((u) => {

@@ -97,6 +97,18 @@ lemon green blue red black white brown yellow happy sad angry tired early late s
 often again first last next other same different little big small large long short high low old
 new young good great kind twenty thirty hundred`.split(/\s+/);
 
+/**
+ * The measurement's non-digit speech, in order: the half of the Asterisk prompts never used in
+ * training, then the held-out sentences in held-out voices (each read or synthesised on demand).
+ */
+export function heldOutNonDigitSpeech(): Array<() => Int16Array> {
+  const sources: Array<() => Int16Array> = nonDigitPrompts()
+    .filter((_, i) => i % 2 === 1)
+    .map((p) => () => readWav8k(p));
+  for (let k = 0; k < TEST_VOICES.length; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
+  return sources;
+}
+
 /** Prompt names that may say digits ("press one"): kept out of the non-digit speech sets. */
 const DIGIT_PROMPT =
   /press|digit|number|dial|enter|ivr|menu|option|ext|vm-|conf-|queue-|pbx|pin|code|astcc|at-tone|minute|second|hour|day|time|year|beep|tone|silence|tt-|demo|dir-|pls-|privacy|followme|agent/i;

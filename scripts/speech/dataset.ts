@@ -61,12 +61,18 @@ function randomChannel(x: Int16Array, rng: Rng): Int16Array {
   return channel(padded, rng, { gainDb: rng.range(-14, 2), ...(noisy ? { snrDb: rng.range(8, 35) } : { snrDb: rng.range(45, 70) }), ulaw: true }, undefined);
 }
 
+/** The longest of the segments (the word of a one-word clip); undefined when there is none. */
+export function longestSegment(segments: readonly SpeechSegment[]): SpeechSegment | undefined {
+  let main = segments[0];
+  for (const g of segments) if (g.endFrame - g.startFrame > main.endFrame - main.startFrame) main = g;
+  return main;
+}
+
 function addUtterance(out: Example[], samples: Int16Array, label: string, rng: Rng, warp = 1): void {
   const s = segmentAudio(randomChannel(samples, rng), warp);
   const usable = s.segments.filter((g) => !g.tooLong);
-  if (usable.length === 0) return;
-  let main = usable[0];
-  for (const g of usable) if (g.endFrame - g.startFrame > main.endFrame - main.startFrame) main = g;
+  const main = longestSegment(usable);
+  if (main === undefined) return;
   const garbage = LABELS.indexOf(GARBAGE_LABEL);
   for (const g of usable) out.push({ vector: vectorOf(s, g), label: g === main ? LABELS.indexOf(label) : garbage });
 }

@@ -10,24 +10,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { WordRecogniser, type WordToken } from '../../src/speech/word-recogniser.js';
-import {
-  activePower,
-  channel,
-  concat,
-  espeak,
-  loadFsdd,
-  MENU_TEST_WORDS,
-  nonDigitPrompts,
-  readWav8k,
-  Rng,
-  silence,
-  speakersOf,
-  SPOKEN_WORDS,
-  TEST_SENTENCES,
-  TEST_VOICES,
-  type FsddClip,
-} from './corpus.js';
+import { WordRecogniser, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
+import { activePower, channel, concat, espeak, heldOutNonDigitSpeech, loadFsdd, MENU_TEST_WORDS, Rng, silence, speakersOf, SPOKEN_WORDS, TEST_VOICES, type FsddClip } from './corpus.js';
 import { OFFLINE_DEFAULTS, trainOffline } from './train-offline.js';
 
 export interface RunResult {
@@ -38,11 +22,11 @@ export interface RunResult {
 }
 
 /** Runs a recogniser over a whole buffer in 20 ms packets, then 600 ms of silence. */
-export function recognise(model: WordModel, samples: Int16Array): RunResult {
+export function recognise(model: WordModel, samples: Int16Array, options: WordRecogniserOptions = {}): RunResult {
   const tokens: WordToken[] = [];
   const ends: number[] = [];
   let rejected = 0;
-  const r = new WordRecogniser(model, { onToken: (t) => tokens.push(t), onRejected: () => rejected++, onEndOfUtterance: (ms) => ends.push(ms) });
+  const r = new WordRecogniser(model, { onToken: (t) => tokens.push(t), onRejected: () => rejected++, onEndOfUtterance: (ms) => ends.push(ms) }, options);
   const all = concat([samples, silence(600)]);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i + 160 <= all.length; i += 160) r.push(all.subarray(i, i + 160));
@@ -154,13 +138,7 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
   let falseDigits = 0;
   let falseWords = 0;
   let speechMs = 0;
-  const sources: Array<() => Int16Array> = [
-    ...nonDigitPrompts()
-      .filter((_, i) => i % 2 === 1)
-      .map((p) => () => readWav8k(p)),
-  ];
-  for (let k = 0; k < TEST_VOICES.length; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
-  for (const source of sources) {
+  for (const source of heldOutNonDigitSpeech()) {
     if (speechMs >= 600_000) break;
     const x = source();
     speechMs += x.length / 8;

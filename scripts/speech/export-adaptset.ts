@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { espeak, loadFsdd, nonDigitPrompts, readWav8k, Rng, TEST_SENTENCES, TEST_VOICES } from './corpus.js';
+import { heldOutNonDigitSpeech, loadFsdd, Rng } from './corpus.js';
 import { utterance } from './evaluate.js';
 
 const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -45,13 +45,9 @@ function main(): void {
   writeFileSync(join(out, 'train.transcription'), lines.join('\n') + '\n');
 
   mkdirSync(join(out, 'nondigit'), { recursive: true });
-  const sources: Array<() => Int16Array> = nonDigitPrompts()
-    .filter((_, i) => i % 2 === 1)
-    .map((p) => () => readWav8k(p));
-  for (let k = 0; k < TEST_VOICES.length; k++) for (const s of TEST_SENTENCES) sources.push(() => espeak(s, TEST_VOICES[(k * 7 + s.length) % TEST_VOICES.length], 50, 160));
   const ctl: string[] = [];
   let speechMs = 0;
-  for (const source of sources) {
+  for (const source of heldOutNonDigitSpeech()) {
     if (speechMs >= 600_000) break;
     const x = source();
     speechMs += x.length / 8;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { classifySegment } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
 import { channel, concat, loadFsdd, Rng, silence } from './corpus.js';
-import { LABELS, segmentAudio, vectorOf } from './dataset.js';
+import { LABELS, longestSegment, segmentAudio, vectorOf } from './dataset.js';
 
 const { values } = parseArgs({ options: { fsdd: { type: 'string' }, model: { type: 'string' }, speaker: { type: 'string' } } });
 if (!values.fsdd || !values.model || !values.speaker) throw new Error('--fsdd DIR --model FILE --speaker NAME are required');
@@ -23,13 +23,11 @@ for (const c of clips) {
   const row: (Float32Array | null)[] = [];
   for (const w of WARPS) {
     const s = segmentAudio(x, w);
-    const usable = s.segments.filter((g) => !g.tooLong);
-    if (usable.length === 0) {
+    const main = longestSegment(s.segments.filter((g) => !g.tooLong));
+    if (main === undefined) {
       row.push(null);
       continue;
     }
-    let main = usable[0];
-    for (const g of usable) if (g.endFrame - g.startFrame > main.endFrame - main.startFrame) main = g;
     const p = classifySegment(model, vectorOf(s, main));
     row.push(Float32Array.from(p, (v) => Math.log(Math.max(v, 1e-9))));
   }
