@@ -3,7 +3,7 @@
 // that declaring every command loads none of them: each command's module (and the server,
 // database or SIP stack behind it) is imported only when that command runs.
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type OptionValues } from 'commander';
 import { GatewayConfigError } from '../gateway/gateway-error.js';
 import { parseListen } from '../gateway/simulator-options.js';
 import { VERIFY_CODECS, type VerifyCodec } from '../verify/verify-error.js';
@@ -14,6 +14,12 @@ export const DEFAULT_KPI_DB = './data/kpi.sqlite';
 export const DEFAULT_SIMULATOR_LISTEN = '127.0.0.1:8443';
 
 /** An RTP payload type, 0-127 (RFC 3550 §5.1). */
+/** A commander option's value when it is a string (an option given as text), else undefined. */
+export function textOption(options: OptionValues, name: string): string | undefined {
+  const value: unknown = options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 export function parseEventPt(value: string): number {
   if (!/^[0-9]{1,3}$/.test(value) || Number(value) > 127) {
     throw new InvalidArgumentError('Expected an RTP payload type, an integer 0-127 (telephone-event is usually 96-127, default 101).');

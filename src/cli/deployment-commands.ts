@@ -7,7 +7,7 @@ import { SIMULATOR_FAULTS, isSimulatorFault } from '../gateway/simulator-options
 import { DEFAULT_VERIFY_CODECS, type VerifyCodec } from '../verify/verify-error.js';
 import { runBenchCommand } from './bench-command.js';
 import { reportUsageErrors, type CliContext } from './cli-context.js';
-import { DEFAULT_KPI_DB, DEFAULT_SIMULATOR_LISTEN, parseCodecs, parseListenOption, parseMs } from './cli-options.js';
+import { DEFAULT_KPI_DB, DEFAULT_SIMULATOR_LISTEN, parseCodecs, parseListenOption, parseMs, textOption } from './cli-options.js';
 import { packageVersion } from './package-version.js';
 
 const VERIFY_CODEC_LIST = 'PCMU, PCMA, G722; default PCMU,PCMA';
@@ -37,7 +37,7 @@ export function addDeploymentCommands(program: Command, context: CliContext): vo
     .option('--public-key <file>', 'with --check: the public key (PEM) the report must be signed with')
     .action(
       reportUsageErrors(async (options: OptionValues) => {
-        const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        const text = (name: string): string | undefined => textOption(options, name);
         const tokenFile = text('tokenFile');
         const token = tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : process.env.TONEGUARD_TOKEN;
         const codecs: unknown = options.codecs;
@@ -141,7 +141,7 @@ export function addDeploymentCommands(program: Command, context: CliContext): vo
     .option('--field-inputs', 'how callers gave each field (for, input dtmf/speech/"dtmf speech", count) instead')
     .action(
       reportUsageErrors(async (options: OptionValues) => {
-        const text = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+        const text = (name: string): string | undefined => textOption(options, name);
         const { runKpiCommand } = await import('./kpi-command.js');
         await runKpiCommand(
           {
