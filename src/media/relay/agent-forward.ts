@@ -1,14 +1,14 @@
 // The agent -> caller forwarding rule of a B2BUA session: while that stream needs nothing from
-// relay() but its payload type mapped (no SRTP on either leg, no prompt playing to the caller,
+// relayRtp() but its payload type mapped (no SRTP on either leg, no prompt playing to the caller,
 // the agent latched to one source), the socket I/O sends it on by itself (native I/O: see
 // native-udp.c); and the counts of what it forwarded, added to the legs' statistics and the
-// agent's RTP timeout as if relay() had seen each packet.
+// agent's RTP timeout as if relayRtp() had seen each packet.
 import type { ForwardRule } from '../udp/media-socket.js';
 import { PT_TO_JS } from '../udp/native-udp.js';
 import { canSend, type Leg } from './media-leg.js';
 
 /**
- * The rule under which relay() would send each covered packet from `from` to `to` unchanged but
+ * The rule under which relayRtp() would send each covered packet from `from` to `to` unchanged but
  * for its PT; null when there is none. `map` (128 entries) is filled and used by the rule.
  */
 export function agentForwardRule(from: Leg, to: Leg, map: Uint8Array): ForwardRule | null {

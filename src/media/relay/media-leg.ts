@@ -4,9 +4,9 @@
 import type { LegMediaConfig, LegName } from '../media-session.js';
 import type { PromptEncoder } from '../prompts/prompt-encoder.js';
 import type { PromptQueue } from '../prompts/prompt-queue.js';
-import type { RtpView } from '../../rtp/rtp-view.js';
+import { RtpView } from '../../rtp/rtp-view.js';
 import type { RtpPortPair } from './port-allocator.js';
-import type { RemoteLatch } from './remote-latch.js';
+import { RemoteLatch } from './remote-latch.js';
 import type { SrtpTransform } from './srtp-transform.js';
 
 export interface LegStats {
@@ -51,6 +51,29 @@ export interface Leg {
   /** The socket I/O's forwarding counts already added to the stats. */
   forwardedSeen: number;
   forwardErrorsSeen: number;
+}
+
+/** A leg on `pair` before any negotiation: no remote, nothing latched, no SRTP, zero counters. */
+export function newLeg(name: LegName, pair: RtpPortPair, prompts: PromptQueue): Leg {
+  return {
+    name,
+    pair,
+    config: null,
+    rtpLatch: new RemoteLatch(),
+    rtcpLatch: new RemoteLatch(),
+    srtp: null,
+    srtpKeys: '',
+    lastRtpMs: Date.now(),
+    timedOut: false,
+    confirmed: false,
+    view: new RtpView(),
+    prompts,
+    promptEncoder: null,
+    stats: newStats(),
+    latchGeneration: 0,
+    forwardedSeen: 0,
+    forwardErrorsSeen: 0,
+  };
 }
 
 export function newStats(): LegStats {

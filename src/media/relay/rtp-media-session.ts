@@ -3,14 +3,14 @@
 //
 // b2bua: two legs, caller and agent. Caller -> agent goes through the leg's ClampStage
 // (clamped in secure mode); agent -> caller is relayed straight. SSRC, sequence numbers and
-// timestamps pass through (the stage keeps them continuous when it removes events); when the
-// legs negotiated different payload type numbers for the same codec, the PT is rewritten. RTCP
-// is relayed both ways, caller SRs adjusted for what the stage added and removed.
+// timestamps pass through (the stage keeps them continuous when it removes events); the PT is
+// rewritten where the legs' numbers differ (leg-send.ts). RTCP is relayed both ways, caller SRs
+// adjusted for what the stage added and removed (rtcp-relay.ts).
 // Agent -> caller is forwarded by the socket I/O itself while nothing in it needs JavaScript
 // (native I/O; no SRTP on either leg, no prompt to the caller, the agent latched): a forwarding
-// rule from the agent's exact source, payload types mapped as relay() maps them. Everything else
-// (another source, RTCP multiplexed, a payload type relay() treats specially) still comes here.
-// The rule follows every change that could alter what relay() would do with the packet.
+// rule from the agent's exact source, payload types mapped as relayRtp() maps them. Everything else
+// (another source, RTCP multiplexed, a payload type relayRtp() treats specially) still comes here.
+// The rule follows every change that could alter what relayRtp() would do with the packet.
 // endpoint: the caller leg only; toneguard is the far end: it sends its own 20 ms-paced RTP
 // (prompts, silence otherwise) and takes the digits from what the caller sends.
 //
@@ -26,7 +26,6 @@
 // Events only; no logging (the owner logs from events and `stats`).
 import { EventEmitter } from 'node:events';
 import { isDtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
-import { RtpView } from '../../rtp/rtp-view.js';
 import type { ClampStage } from '../clamp/clamp-stage.js';
 import { createClampStage } from '../clamp/create-clamp-stage.js';
 import { DigitMerger } from '../digits/digit-merger.js';
@@ -37,37 +36,20 @@ import { MediaError } from '../media-error.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress, MediaSession, MediaSessionEvents } from '../media-session.js';
 import { CallerAudioTap } from './caller-audio-tap.js';
 import { EndpointSender } from './endpoint-sender.js';
-import type { PortAllocator, RtpPortPair } from './port-allocator.js';
-import { createPromptEncoder, type PromptEncoder } from '../prompts/prompt-encoder.js';
+import type { RtpPortPair } from './port-allocator.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
-import { RemoteLatch } from './remote-latch.js';
 import { addForwarded, agentForwardRule } from './agent-forward.js';
-import { canSend, expectsRtp, newStats, type Leg, type LegStats } from './media-leg.js';
-import { adjustSenderReports } from './rtcp-sender-report.js';
+import { MAX_FRAME, relayRtp, sendRtp } from './leg-send.js';
+import { canSend, expectsRtp, newLeg, type Leg, type LegStats } from './media-leg.js';
+import { relayRtcp } from './rtcp-relay.js';
+import { resolveSessionOptions, type MediaSessionMode, type ResolvedSessionOptions, type RtpMediaSessionOptions } from './rtp-media-session-options.js';
 import { SrtpTransform } from './srtp-transform.js';
 
 export type { LegStats } from './media-leg.js';
+export type { MediaSessionMode, RtpMediaSessionOptions } from './rtp-media-session-options.js';
 
-export type MediaSessionMode = 'b2bua' | 'endpoint';
-
-export interface RtpMediaSessionOptions {
-  /** Where the legs' sockets come from (and the address they are bound on). */
-  readonly ports: PortAllocator;
-  /** Address written into SDP (local()); default the allocator's bind address. */
-  readonly address?: string;
-  readonly mode: MediaSessionMode;
-  /** What the agent hears in place of a digit (default silence). */
-  readonly clampMode?: ClampMode;
-  /** No RTP from a receiving leg for this long emits `rtp-timeout`, ms (default 30 000). */
-  readonly rtpTimeoutMs?: number;
-  /** Secure mode at start (config `secureMode: always`). Default false. */
-  readonly secure?: boolean;
-}
-
-const DEFAULT_RTP_TIMEOUT_MS = 30_000;
 /** Housekeeping (RTP timeout, RFC 4733 end timeouts), ms. */
 const TICK_MS = 100;
-const MAX_FRAME = 960;
 
 export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements MediaSession {
   readonly mode: MediaSessionMode;
@@ -94,13 +76,13 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   /** A forwarding rule has been set since open: the socket I/O's counts are worth reading. */
   private forwardedEver = false;
 
-  private constructor(options: RtpMediaSessionOptions, pairs: RtpPortPair[]) {
+  private constructor(options: ResolvedSessionOptions, pairs: RtpPortPair[]) {
     super();
     this.mode = options.mode;
-    this.advertised = options.address ?? options.ports.address;
-    this.clampMode = options.clampMode ?? 'silence';
-    this.rtpTimeoutMs = options.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
-    this.secureRequested = options.secure ?? false;
+    this.advertised = options.address;
+    this.clampMode = options.clampMode;
+    this.rtpTimeoutMs = options.rtpTimeoutMs;
+    this.secureRequested = options.secure;
     const names: LegName[] = options.mode === 'b2bua' ? ['caller', 'agent'] : ['caller'];
     this.legs = names.map((name, i) => this.newLeg(name, pairs[i]));
     const caller = this.legs[0];
@@ -116,7 +98,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
                 // (the payment's final BYE or REFER), which closes this session and its sockets.
                 return !this.closed;
               },
-              send: (packet) => this.sendRtp(caller, packet, false),
+              send: (packet) => sendRtp(caller, packet, false),
               contained: (work) => this.contained(work),
             },
             MAX_FRAME,
@@ -127,10 +109,8 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   }
 
   /** Binds the legs' ports (two pairs in b2bua mode, one in endpoint mode). */
-  static async open(options: RtpMediaSessionOptions): Promise<RtpMediaSession> {
-    if (options.mode !== 'b2bua' && options.mode !== 'endpoint') throw new MediaError('EOPTIONS', `mode must be b2bua or endpoint, got ${String(options.mode)}`);
-    const timeout = options.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
-    if (!(timeout > 0)) throw new MediaError('EOPTIONS', `rtpTimeoutMs must be positive, got ${timeout}`);
+  static async open(given: RtpMediaSessionOptions): Promise<RtpMediaSession> {
+    const options = resolveSessionOptions(given);
     const pairs: RtpPortPair[] = [];
     try {
       pairs.push(await options.ports.allocate());
@@ -200,7 +180,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     const l = this.leg(leg);
     const id = this.nextPromptId++;
     l.prompts.add(id, pcm, options?.bargeIn ?? false);
-    // The prompt replaces what the leg hears in relayed packets: they must come through relay().
+    // The prompt replaces what the leg hears in relayed packets: they must come through relayRtp().
     this.updateForward();
     if (this.mode === 'b2bua' && l.config?.codec === 'opus') {
       // No Opus encoder on the relay path: the prompt cannot be heard on this leg; report it
@@ -249,28 +229,11 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
   // --- legs -------------------------------------------------------------------------------
 
   private newLeg(name: LegName, pair: RtpPortPair): Leg {
-    const leg: Leg = {
-      name,
-      pair,
-      config: null,
-      rtpLatch: new RemoteLatch(),
-      rtcpLatch: new RemoteLatch(),
-      srtp: null,
-      srtpKeys: '',
-      lastRtpMs: Date.now(),
-      timedOut: false,
-      confirmed: false,
-      view: new RtpView(),
-      prompts: new PromptQueue((end) => {
-        this.forwardDirty = true;
-        if (!this.closed) this.emit('prompt-end', end);
-      }),
-      promptEncoder: null,
-      stats: newStats(),
-      latchGeneration: 0,
-      forwardedSeen: 0,
-      forwardErrorsSeen: 0,
-    };
+    const prompts = new PromptQueue((end) => {
+      this.forwardDirty = true;
+      if (!this.closed) this.emit('prompt-end', end);
+    });
+    const leg = newLeg(name, pair, prompts);
     // The per-packet path: no closure made per datagram (contained() would need one).
     pair.rtp.onDatagram((msg, address, port) => {
       try {
@@ -333,7 +296,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       secure: endpoint || this.secureRequested,
       // The agent leg's sink. Owned: the caller's packet (its payload bounds are in the caller's
       // view); not owned: a frame of the stage's, a bare 12-byte header.
-      send: endpoint ? () => undefined : (packet, owned) => this.relay(packet, owned, owned ? caller.view.payloadStart : 12, owned ? caller.view.payloadEnd : packet.length, caller, agent),
+      send: endpoint ? () => undefined : (packet, owned) => relayRtp(packet, owned, owned ? caller.view.payloadStart : 12, owned ? caller.view.payloadEnd : packet.length, caller, agent, this.pcm),
       onDigit: (press) => this.onDigit(press),
     });
   }
@@ -382,116 +345,18 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
       this.stage?.pushView(view);
     } else {
       const to = this.other(leg);
-      if (to !== undefined) this.relay(packet, true, view.payloadStart, view.payloadEnd, leg, to);
+      if (to !== undefined) relayRtp(packet, true, view.payloadStart, view.payloadEnd, leg, to, this.pcm);
     }
     if (this.forwardDirty) this.updateForward();
   }
 
   private onRtcp(leg: Leg, msg: Uint8Array, address: string, port: number): void {
     if (this.closed || leg.config === null) return;
-    // RTCP follows its RTP stream through the NAT (RFC 3550 §6, RFC 4961): from another port than
-    // the negotiated RTCP one only once the leg's RTP latched to another port too. Otherwise a
-    // third party sharing the peer's IP could latch RTCP before the peer's first report, have its
-    // packets relayed to the other phone and the peer's own dropped for the rest of the call.
-    if (!leg.rtpLatch.latchedElsewhere && !leg.rtcpLatch.isNegotiated(address, port)) {
-      leg.rtcpLatch.dropped++;
-      return;
-    }
-    if (!leg.rtcpLatch.accepts(address, port)) return;
-    let packet: Uint8Array = msg;
-    if (leg.srtp !== null) {
-      const plain = leg.srtp.unprotectRtcp(msg);
-      if (plain === undefined) {
-        leg.stats.srtpFailures++;
-        return;
-      }
-      packet = plain;
-    }
-    if (this.mode === 'b2bua' && leg.name === 'caller' && this.stage !== null && this.stage.sourceSsrc >= 0) {
-      const result = adjustSenderReports(packet, this.stage.sourceSsrc, this.stage.adjustment);
-      if (typeof result !== 'number') {
-        leg.stats.malformed++;
-        return;
-      }
-    } else if (packet.length < 8 || packet[0] >> 6 !== 2) {
-      leg.stats.malformed++;
-      return;
-    }
-    leg.rtcpLatch.latch(address, port);
-    leg.stats.rtcpIn++;
-    const to = this.mode === 'b2bua' ? this.other(leg) : undefined;
-    if (to === undefined || to.config === null || !canSend(to.config)) return;
-    const sendAddress = to.rtcpLatch.sendAddress;
-    if (sendAddress === null) return;
-    let out: Uint8Array | undefined = packet;
-    if (to.srtp !== null) out = to.srtp.protectRtcp(packet);
-    if (out === undefined) return;
-    // Not transient: the received datagram (dgram gave it to us) or SRTCP's new buffer.
-    to.pair.rtcp.send(out, to.rtcpLatch.sendPort, sendAddress, false);
-    to.stats.rtcpOut++;
+    const b2bua = this.mode === 'b2bua';
+    relayRtcp(leg, b2bua ? this.other(leg) : undefined, b2bua && leg.name === 'caller' ? this.stage : null, msg, address, port);
   }
 
-  // --- send -------------------------------------------------------------------------------
-
-  /**
-   * A packet from leg `from` to leg `to` (b2bua): PT mapping, prompt replacement, SRTP. `owned`:
-   * the received datagram (ours to hand to the socket); otherwise a reused buffer, copied before
-   * sending. Payload at [payloadStart, payloadEnd), from the view parsed at entry.
-   */
-  private relay(packet: Uint8Array, owned: boolean, payloadStart: number, payloadEnd: number, from: Leg, to: Leg): void {
-    const src = from.config;
-    const dst = to.config;
-    if (src === null || dst === null || !canSend(dst)) {
-      to.stats.notSent++;
-      return;
-    }
-    const pt = packet[1] & 0x7f;
-    let outPt = pt;
-    let audio = false;
-    if (pt === src.payloadType) {
-      outPt = dst.payloadType;
-      audio = true;
-    } else if (src.eventPayloadType !== null && pt === src.eventPayloadType) {
-      if (dst.eventPayloadType === null) {
-        to.stats.notSent++;
-        return;
-      }
-      outPt = dst.eventPayloadType;
-    }
-    if (outPt !== pt) packet[1] = (packet[1] & 0x80) | outPt;
-    if (audio && to.prompts.active && dst.codec !== 'opus' && payloadEnd > payloadStart) {
-      // The prompt replaces what the leg would hear, in the relayed packet's own frame.
-      const start = payloadStart;
-      const n = Math.min(payloadEnd - start, MAX_FRAME);
-      to.prompts.read(this.pcm, n);
-      this.promptEncoder(to, dst.codec).encode(this.pcm, packet.subarray(start, start + n), n);
-    }
-    this.sendRtp(to, packet, owned);
-  }
-
-  /** The leg's prompt encoder for `codec` (a new one when the codec changed: re-INVITE). */
-  private promptEncoder(leg: Leg, codec: Exclude<LegMediaConfig['codec'], 'opus'>): PromptEncoder {
-    if (leg.promptEncoder === null || leg.promptEncoder.codec !== codec) leg.promptEncoder = createPromptEncoder(codec, MAX_FRAME);
-    return leg.promptEncoder;
-  }
-
-  private sendRtp(to: Leg, packet: Uint8Array, owned: boolean): void {
-    const address = to.rtpLatch.sendAddress;
-    if (address === null) {
-      to.stats.notSent++;
-      return;
-    }
-    let out: Uint8Array | undefined = packet;
-    if (to.srtp !== null) out = to.srtp.protectRtp(packet);
-    if (out === undefined) {
-      to.stats.notSent++;
-      return;
-    }
-    // A reused buffer (a stage's frame, our own stream) is transient: the socket copies it if it
-    // sends later. SRTP's output is a new buffer.
-    to.pair.rtp.send(out, to.rtpLatch.sendPort, address, to.srtp === null && !owned);
-    to.stats.rtpOut++;
-  }
+  // --- own RTP (endpoint mode) -------------------------------------------------------------
 
   /** Whether toneguard may send its own RTP to the leg now (see the header: no reflection). */
   private mayOriginate(config: LegMediaConfig): boolean {
