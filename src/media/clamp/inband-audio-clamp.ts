@@ -15,10 +15,8 @@
 // muted span reaches the agent).
 //
 // A port with a statefulDecoder (ADPCM) has its decoder follow the whole stream: follow() decodes
-// the audio the stage passes outside secure mode (or drops as covered by an event's replacement),
-// a late or duplicate frame is never decoded (its time is silence), and after a gap in what was
-// decoded (loss, or the sender's audio replaced by RFC 4733 events) the port's resyncMs from the
-// frame after the gap are muted in secure mode while the decoder regains step, fail closed.
+// the audio the stage passes outside secure mode (or drops as covered by an event's replacement);
+// which frames it decodes and what is muted after a gap is its DecoderTimeline's.
 //
 // Time: RTP timestamps (extended, the leg's clock) map onto the 8 kHz sample stream by the
 // clock ratio (1 for G.711 and G.722's lower band, 6 for Opus: its frames are multiples of 2.5 ms, so exact). The clamp
@@ -26,65 +24,30 @@
 // pushed as silence, so the detector sees time pass and a tone cut by a loss is still timed
 // right; a hole longer than HOLE_CAP pushes HOLE_CAP of silence (enough to empty the line and end
 // any tone) and moves the base. A late frame's own samples have already gone through as silence
-// (their time is past): it gets the clamped output for its timestamps from the output history,
+// (their time is past): it gets the clamped output for its timestamps from the SampleHistory,
 // like any frame. Nothing the detector has not examined reaches the agent; a payload the codec
 // cannot decode is silence.
 //
 // In-band digits go to onDigit (RTP time), except tone inside a clamp window (an RFC 4733 event's
 // own tone, leaked by a gateway: the event receiver reports that digit).
 //
-// No allocation per packet on the G.711 path: fixed rings keyed by sample time. reset() (secure
-// mode turned on again) starts a fresh clamp, whose line refills from silence.
-import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
+// No allocation per packet on the G.711 path: fixed rings keyed by sample time (SampleHistory).
+// reset() (secure mode turned on again) starts a fresh clamp, whose line refills from silence.
 import type { CodecPort, SubBandCoding } from '../codecs/codec-port.js';
-import { createCodecPort } from '../codecs/create-codec-port.js';
-import type { AudioCodecName } from '../media-session.js';
 import { MediaError } from '../media-error.js';
 import { ClampWindowRing, MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
+import { DecoderTimeline } from './decoder-timeline.js';
 import { FrameBuffers, releaseThreadBuffers, takeThreadBuffers, threadBuffers, ZEROS } from './frame-buffers.js';
+import { clampPort, type InbandAudioClampOptions, type InbandAudioDigit } from './inband-audio-clamp-options.js';
 import { InbandClamp, type ClampMode, type InbandClampOptions } from './inband-clamp.js';
+import { RING, SampleHistory } from './sample-history.js';
 
-/** A digit the in-band detector found in the caller's audio. */
-export interface InbandAudioDigit {
-  readonly digit: DtmfDigit;
-  /** Extended RTP timestamps (the leg's clock) of the tone's start and end, as the detector measured them. */
-  readonly startTs: number;
-  readonly endTs: number;
-}
+export type { InbandAudioClampOptions, InbandAudioDigit } from './inband-audio-clamp-options.js';
 
-export interface InbandAudioClampOptions {
-  /** The leg's codec, or its codec port (one per leg and direction). */
-  readonly codec: AudioCodecName | CodecPort;
-  readonly mode: ClampMode;
-  /** Tuning of the in-band clamp (lookahead, pads, levels); default DEFAULT_INBAND_CLAMP_OPTIONS. */
-  readonly clamp?: Partial<Omit<InbandClampOptions, 'mode'>>;
-  /** Muted after a gap, ms, for a port with a statefulDecoder (default the port's resyncMs; 0-1000). */
-  readonly resyncMs?: number;
-  /** Every in-band digit confirmed, once, when its tone ends. */
-  readonly onDigit?: (digit: InbandAudioDigit) => void;
-}
-
-/** The detector's rate, Hz. */
-const PCM_RATE = 8000;
-/** Ring size, samples (1.024 s at 8 kHz): lookahead + largest frame + reordering history. */
-const RING = 8192;
-const MASK = RING - 1;
 /** Windows remembered to tell an event's own leaked tone from an in-band digit. */
 const WINDOW_HISTORY = 8;
 /** Most silence pushed for one hole, samples (200 ms): longer than lookahead + hangover. */
 const HOLE_CAP = 1600;
-const CODECS: readonly string[] = ['PCMU', 'PCMA', 'G722', 'opus'];
-/** The tag of an empty ring slot (a new ring is all NONE). */
-const NONE = 0;
-
-/**
- * The tag a ring slot keeps for sample time t: t + 1 modulo 2^32 (Int32: 4 bytes a slot, a new
- * ring zeroed = empty). Times 2^32 samples (6 days) apart share a tag, and one time in 2^32 gets
- * NONE, which reads as missing (silence goes out): fail closed.
- */
-function tagOf(t: number): number {
-  return (t + 1) | 0;
-}
 
 export class InbandAudioClamp implements AudioClamp {
   /** RTP clock units. */
@@ -102,27 +65,15 @@ export class InbandAudioClamp implements AudioClamp {
   private readonly onDigit: ((digit: InbandAudioDigit) => void) | undefined;
   /** The port's bands (sub-band codec), or undefined: the clamp works on the port's PCM. */
   private readonly bands: SubBandCoding | undefined;
-  /** Muted after a gap, PCM samples (followsStream). */
-  private readonly resyncSamples: number;
-  /** Extended RTP timestamp just past the audio decoded last (followsStream), -1 before any. */
-  private decodedEnd = -1;
-  /** PCM sample time [from, to) still to mute after the latest gap (to <= from: none). */
-  private resyncFrom = 0;
-  private resyncTo = 0;
+  /** The stateful decoder's timeline (followsStream), else null. */
+  private readonly timeline: DecoderTimeline | null;
   private clamp: InbandClamp;
   /** PCM sample time (RTP time / ratio) of the clamp's input sample 0; -1 before the first frame or window. */
   private baseT = -1;
   /** RTP time modulo the ratio (constant within a stream), added back when reporting. */
   private phase = 0;
-  /** Input codes (sample-aligned codecs) by sample time, and the tag (tagOf) of the time each slot holds. */
-  private readonly inCodes = new Uint8Array(RING);
-  private readonly inT = new Int32Array(RING);
-  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and whether replaced. */
-  private readonly outPcm = new Int16Array(RING);
-  private readonly outReplaced = new Uint8Array(RING);
-  private readonly outT = new Int32Array(RING);
-  /** Upper band (sub-band codecs) by input time. */
-  private readonly inUpper: Int16Array;
+  /** The input kept and the clamped output, by sample time. */
+  private readonly history: SampleHistory;
   /** The frame buffers in use: the thread's (FrameBuffers) while a frame is put through. */
   private buf: FrameBuffers = threadBuffers();
   /** This clamp's own, made only if a frame comes in while another clamp of the thread holds the thread's. */
@@ -134,29 +85,17 @@ export class InbandAudioClamp implements AudioClamp {
   decodeErrors = 0;
   /** Audio frames not decoded: too long for the buffers, or late or duplicate for a stateful decoder (their time is silence). */
   notDecoded = 0;
-  /** Gaps after which the decoder's resynchronisation time was (to be) muted. */
-  resyncs = 0;
 
   constructor(options: InbandAudioClampOptions) {
-    const { codec, mode } = options;
-    if (typeof codec === 'string' && !CODECS.includes(codec)) throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA or opus, got ${String(codec)}`);
-    this.port = typeof codec === 'string' ? createCodecPort(codec) : codec;
-    this.bands = this.port.bands;
-    const pcmRate = this.bands?.bandRate ?? this.port.sampleRate;
-    const ratio = this.port.rtpClockRate / pcmRate;
-    if (pcmRate !== PCM_RATE || !Number.isInteger(ratio) || ratio < 1) {
-      throw new MediaError(
-        'EOPTIONS',
-        `the in-band clamp needs ${PCM_RATE} Hz PCM on an RTP clock that is a multiple of it (${this.port.name}: ${pcmRate} Hz PCM, ${this.port.rtpClockRate} Hz clock)`,
-      );
-    }
+    const mode = options.mode;
+    const { port, ratio, resyncSamples } = clampPort(options);
+    this.port = port;
+    this.bands = port.bands;
     this.ratio = ratio;
-    const banded = this.bands !== undefined;
-    this.inUpper = new Int16Array(banded ? RING : 0);
-    this.followsStream = this.port.statefulDecoder !== undefined;
-    const resyncMs = options.resyncMs ?? this.port.statefulDecoder?.resyncMs ?? 0;
-    if (!Number.isFinite(resyncMs) || resyncMs < 0 || resyncMs > 1000) throw new MediaError('EOPTIONS', `resyncMs must be 0-1000, got ${resyncMs}`);
-    this.resyncSamples = Math.round((resyncMs * PCM_RATE) / 1000);
+    this.history = new SampleHistory(this.bands !== undefined);
+    this.followsStream = port.statefulDecoder !== undefined;
+    // A frame half the history behind the newest decoded is from a new timeline.
+    this.timeline = this.followsStream ? new DecoderTimeline(port, ratio, resyncSamples, RING / 2) : null;
     this.inPlace = this.port.sampleAligned === true;
     this.mode = mode;
     this.options = { ...options.clamp, mode };
@@ -175,6 +114,11 @@ export class InbandAudioClamp implements AudioClamp {
   /** Samples replaced so far (since the last reset), at 8 kHz. */
   get mutedSamples(): number {
     return this.clamp.mutedSamples;
+  }
+
+  /** Gaps after which the decoder's resynchronisation time was (to be) muted. */
+  get resyncs(): number {
+    return this.timeline?.resyncs ?? 0;
   }
 
   payloadSamples(payload: Uint8Array): number {
@@ -253,22 +197,9 @@ export class InbandAudioClamp implements AudioClamp {
    * decoder, late or duplicate (already past: decoding it would put the decoder out of step).
    */
   private decodeFrame(src: Uint8Array, srcStart: number, srcEnd: number, extTs: number, n: number): boolean {
-    if (this.followsStream) {
-      const end = this.decodedEnd;
-      if (end >= 0 && extTs + n * this.ratio <= end - (RING / 2) * this.ratio) {
-        // Far behind: a new timeline (the sender restarted its timestamps): a new stream.
-        this.port.reset();
-        this.decodedEnd = -1;
-      } else if (end >= 0 && extTs < end) {
-        this.notDecoded++;
-        return false;
-      } else if (end >= 0 && extTs > end) {
-        this.resyncs++;
-        const t = Math.floor(extTs / this.ratio);
-        this.resyncFrom = t;
-        this.resyncTo = t + this.resyncSamples;
-      }
-      this.decodedEnd = extTs + n * this.ratio;
+    if (this.timeline !== null && !this.timeline.admit(extTs, n)) {
+      this.notDecoded++;
+      return false;
     }
     this.decoded++;
     let got: number;
@@ -318,8 +249,7 @@ export class InbandAudioClamp implements AudioClamp {
 
   newSource(): void {
     this.port.reset();
-    this.decodedEnd = -1;
-    this.resyncTo = this.resyncFrom = 0;
+    this.timeline?.restart();
   }
 
   close(): void {
@@ -367,8 +297,7 @@ export class InbandAudioClamp implements AudioClamp {
     this.clamp = this.newClamp();
     this.baseT = -1;
     if (baseT >= 0) this.start(baseT, extTs);
-    this.inT.fill(NONE);
-    this.outT.fill(NONE);
+    this.history.clear();
     this.windows.clear();
   }
 
@@ -393,29 +322,16 @@ export class InbandAudioClamp implements AudioClamp {
       next = this.baseT + this.clamp.position;
     }
     if (t + n <= next) return; // time already pushed (a late frame): its output comes from the history
-    if (this.resyncTo > next) {
+    const timeline = this.timeline;
+    if (timeline !== null && timeline.resyncTo > next) {
       // After a gap the decoder is out of step: its resynchronisation time must not be heard.
-      this.clamp.mute(Math.max(this.resyncFrom, next) - this.baseT, this.resyncTo - this.baseT);
-      this.resyncTo = this.resyncFrom = 0;
+      this.clamp.mute(Math.max(timeline.resyncFrom, next) - this.baseT, timeline.resyncTo - this.baseT);
+      timeline.resyncMuted();
     }
     const skip = next - t; // > 0 only when the frame overlaps time already pushed
-    const inT = this.inT;
-    if (codes !== undefined) {
-      const inCodes = this.inCodes;
-      for (let i = skip; i < n; i++) {
-        const j = (t + i) & MASK;
-        inCodes[j] = codes[codesStart + i];
-        inT[j] = tagOf(t + i);
-      }
-    } else if (upper) {
-      const inUpper = this.inUpper;
-      const upperIn = this.buf.upperIn;
-      for (let i = skip; i < n; i++) {
-        const j = (t + i) & MASK;
-        inUpper[j] = upperIn[i];
-        inT[j] = tagOf(t + i);
-      }
-    } else for (let i = skip; i < n; i++) inT[(t + i) & MASK] = NONE;
+    if (codes !== undefined) this.history.keepCodes(t, skip, n, codes, codesStart);
+    else if (upper) this.history.keepUpper(t, skip, n, this.buf.upperIn);
+    else this.history.forgetInput(t + skip, n - skip);
     const pcmIn = this.buf.pcmIn;
     if (skip > 0) pcmIn.copyWithin(0, skip, n);
     this.pushPcm(pcmIn, n - skip);
@@ -425,8 +341,7 @@ export class InbandAudioClamp implements AudioClamp {
     let left = samples;
     while (left > 0) {
       const m = left < MAX_FRAME_SAMPLES ? left : MAX_FRAME_SAMPLES;
-      const at = this.baseT + this.clamp.position;
-      for (let i = 0; i < m; i++) this.inT[(at + i) & MASK] = NONE; // nothing arrived there
+      this.history.forgetInput(this.baseT + this.clamp.position, m); // nothing arrived there
       this.pushPcm(ZEROS, m);
       left -= m;
     }
@@ -437,72 +352,33 @@ export class InbandAudioClamp implements AudioClamp {
     const src0 = this.baseT + this.clamp.position - this.delay;
     const muted = this.clamp.mutedSamples;
     const { pcmOut, weights } = this.buf;
-    const { outPcm, outReplaced, outT } = this;
     this.clamp.push(input, pcmOut, m, weights);
-    if (this.clamp.mutedSamples === muted) {
-      // Nothing replaced in this piece (the usual case): no weight to read.
-      for (let k = 0; k < m; k++) {
-        const j = (src0 + k) & MASK;
-        outPcm[j] = pcmOut[k];
-        outReplaced[j] = 0;
-        outT[j] = tagOf(src0 + k);
-      }
-      return;
-    }
-    for (let k = 0; k < m; k++) {
-      const j = (src0 + k) & MASK;
-      outPcm[j] = pcmOut[k];
-      outReplaced[j] = weights[k] === 0 ? 0 : 1;
-      outT[j] = tagOf(src0 + k);
-    }
+    // Nothing replaced in this piece (the usual case): no weight to read.
+    if (this.clamp.mutedSamples === muted) this.history.keepOutput(src0, pcmOut, m);
+    else this.history.keepOutputWeighted(src0, pcmOut, weights, m);
   }
 
   /** What the agent hears at input time [t, t + n) (the input of t - delay), into `out` from `outStart` (inPlace) or 0. */
   private output(t: number, n: number, out: Uint8Array, outStart: number): number {
     const from = t - this.delay;
+    const history = this.history;
     if (this.inPlace) {
       // The caller's own bytes where nothing was replaced; the port encodes a frame only if it must.
-      const { outT, outReplaced, inT, inCodes } = this;
-      let i = 0;
-      for (; i < n; i++) {
-        const ts = from + i;
-        const j = ts & MASK;
-        const tag = tagOf(ts);
-        if (outT[j] !== tag || outReplaced[j] !== 0 || inT[j] !== tag) break;
-        out[outStart + i] = inCodes[j];
-      }
+      const i = history.copyUnreplaced(from, n, out, outStart);
       if (i === n) return n;
       const pcm = this.pcmView(n, false);
-      for (let k = 0; k < n; k++) {
-        const ts = from + k;
-        const j = ts & MASK;
-        pcm[k] = this.outT[j] === tagOf(ts) ? this.outPcm[j] : 0;
-      }
+      history.readOutput(from, n, pcm);
       const codes = this.buf.codes;
       if (this.port.encode(pcm, codes) !== n) return -1;
-      for (let k = i; k < n; k++) {
-        const ts = from + k;
-        const j = ts & MASK;
-        const tag = tagOf(ts);
-        out[outStart + k] = this.outT[j] === tag && this.outReplaced[j] === 0 && this.inT[j] === tag ? this.inCodes[j] : codes[k];
-      }
+      history.mergeCodes(from, i, n, codes, out, outStart);
       return n;
     }
     const pcm = this.pcmView(n, false);
-    for (let k = 0; k < n; k++) {
-      const ts = from + k;
-      const j = ts & MASK;
-      pcm[k] = this.outT[j] === tagOf(ts) ? this.outPcm[j] : 0;
-    }
+    history.readOutput(from, n, pcm);
     if (this.bands === undefined) return this.port.encode(pcm, out);
     // The caller's upper band only beside a lower band sample left exactly as it was.
     const upper = this.buf.upperOut;
-    for (let k = 0; k < n; k++) {
-      const ts = from + k;
-      const j = ts & MASK;
-      const tag = tagOf(ts);
-      upper[k] = this.outT[j] === tag && this.outReplaced[j] === 0 && this.inT[j] === tag ? this.inUpper[j] : 0;
-    }
+    history.readUpper(from, n, upper);
     return this.bands.encodeBands(pcm, upper, n, out);
   }
 
