@@ -17,7 +17,8 @@
 //
 // A candidate's span is [onset - prePad, end + hangover): the end is where the detector last saw
 // the tone, and the hangover covers the decaying tail and the sub-block the end falls in. The
-// crossfade (raised cosine) sits inside the span, so no original tone sample is mixed in.
+// crossfade (raised cosine) sits inside the span, so no original tone sample is mixed in. The
+// spans and the windows given from outside (mute()) are the clamp's MuteSchedule.
 //
 // Streaming: any chunking of the input gives the same output (the clamp decides each output
 // sample from the detector events of sub-blocks completed before that sample's input arrived).
@@ -36,6 +37,7 @@ import {
 import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClampError, validateClampOptions, type InbandClampOptions } from './inband-clamp-options.js';
+import { MuteSchedule } from './mute-schedule.js';
 import { createReplacementGenerator, nextReplacement, NOISE_INITIAL_DBM0, type ReplacementGenerator } from './replacement-signal.js';
 
 export * from './inband-clamp-options.js';
@@ -65,8 +67,6 @@ const UNCONFIRMED_HANGOVER_MS = 10;
 /** The detector's analysis window, samples: what raised a candidate. */
 const CANDIDATE_WINDOW = DTMF_CANDIDATE_WINDOW;
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
-/** Muted spans pending at once (within the lookahead); more merge into the last. */
-const MAX_SPANS = 64;
 /** Background level: 20 ms frames of unmuted output. */
 const NOISE_FRAME = 160;
 /** The background estimate rises at most this much per frame (about 10 dB/s); it drops at once. */
@@ -76,8 +76,6 @@ const NOISE_RISE_PER_FRAME = 1.05;
  * after a reset) must not pin the estimate at zero, from where a relative rise never recovers.
  */
 const NOISE_FLOOR_DBM0 = -70;
-/** Mute windows given from outside (mute()) pending at once; more merge into the last. */
-const MAX_EXTERNAL = 16;
 
 /** What the clamp reports besides its output. */
 export interface InbandClampListener {
@@ -94,9 +92,8 @@ export class InbandClamp {
   readonly delaySamples: number;
   private readonly prePad: number;
   private readonly hangover: number;
-  private readonly fade: number;
-  /** fadeTable[k]: weight of the replacement k samples into a span (raised cosine, 1 from `fade` on). */
-  private readonly fadeTable: Float64Array;
+  /** What is replaced at which output sample: the candidates' and digits' spans, mute()'s windows. */
+  private readonly schedule: MuteSchedule;
   private readonly detector: DtmfDetector;
   private readonly generator: ReplacementGenerator;
   private readonly listener: InbandClampListener;
@@ -107,15 +104,6 @@ export class InbandClamp {
   private inPos = 0;
   /** One detector sub-block of input, for push() in place (made on first use). */
   private inPlaceCopy: Int16Array | undefined;
-  /** Muted spans [start, end) in absolute output samples, a queue in start order (end Infinity while open). */
-  private readonly spanStart = new Float64Array(MAX_SPANS);
-  private readonly spanEnd = new Float64Array(MAX_SPANS);
-  private spanHead = 0;
-  private spanCount = 0;
-  /** Windows from mute() [start, end) in absolute input samples, sorted, disjoint. */
-  private readonly extStart = new Float64Array(MAX_EXTERNAL);
-  private readonly extEnd = new Float64Array(MAX_EXTERNAL);
-  private extCount = 0;
   private readonly backgroundFloor: number;
   /** Background estimate (mean square) for comfort noise, and the frame being summed. */
   private background: number;
@@ -146,9 +134,7 @@ export class InbandClamp {
     this.delaySamples = Math.round(full.lookaheadMs * SAMPLES_PER_MS);
     this.prePad = Math.round(full.prePadMs * SAMPLES_PER_MS);
     this.hangover = Math.round(full.hangoverMs * SAMPLES_PER_MS);
-    this.fade = Math.max(1, Math.round(full.fadeMs * SAMPLES_PER_MS));
-    this.fadeTable = new Float64Array(this.fade + 1);
-    for (let k = 0; k <= this.fade; k++) this.fadeTable[k] = 0.5 - 0.5 * Math.cos((Math.PI * k) / this.fade);
+    this.schedule = new MuteSchedule(Math.max(1, Math.round(full.fadeMs * SAMPLES_PER_MS)));
     let size = 1;
     while (size < Math.max(this.delaySamples + 1, CANDIDATE_WINDOW)) size <<= 1;
     this.ring = new Int16Array(size);
@@ -171,13 +157,13 @@ export class InbandClamp {
         if (!this.candidateMuted) return;
         // Until it is confirmed, a candidate is muted for at most UNCONFIRMED_MAX_MS: longer
         // than any tone the detector rejects as too short, shorter than most speech tracks.
-        this.openSpan(this.candidateOnset - this.prePad);
-        this.closeSpan(this.candidateOnset + unconfirmedCap + unconfirmedHangover);
+        this.schedule.openSpan(this.candidateOnset - this.prePad, this.outPos);
+        this.schedule.closeSpan(this.candidateOnset + unconfirmedCap + unconfirmedHangover, this.outPos);
       },
       onToneCandidateEnd: (endMs) => {
         const end = Math.round(endMs * SAMPLES_PER_MS);
-        if (this.candidateConfirmed) this.closeSpan(end + this.hangover);
-        else if (this.candidateMuted) this.closeSpan(Math.min(end, this.candidateOnset + unconfirmedCap) + unconfirmedHangover);
+        if (this.candidateConfirmed) this.schedule.closeSpan(end + this.hangover, this.outPos);
+        else if (this.candidateMuted) this.schedule.closeSpan(Math.min(end, this.candidateOnset + unconfirmedCap) + unconfirmedHangover, this.outPos);
         this.candidateMuted = false;
         this.candidateConfirmed = false;
         this.candidateActive = false;
@@ -185,8 +171,8 @@ export class InbandClamp {
       onDigitStart: (digit, startMs) => {
         // A confirmed digit is muted until it ends, whatever its first window looked like.
         this.candidateConfirmed = true;
-        if (this.candidateMuted) this.reopenSpan();
-        else this.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad);
+        if (this.candidateMuted) this.schedule.reopenSpan();
+        else this.schedule.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad, this.outPos);
         this.candidateMuted = true;
         this.listener.onDigitStart?.(digit, startMs);
       },
@@ -211,15 +197,8 @@ export class InbandClamp {
     const share = this.candidateShare(this.candidateDigit);
     if (share < RECHECK_MIN_SHARE || this.lastCandidateDeviation > PRECISE_MAX_DEVIATION || this.lastCandidateGuard > CANDIDATE_MAX_GUARD_RATIO) return;
     this.candidateMuted = true;
-    this.openSpan(this.inPos - CANDIDATE_WINDOW - this.prePad);
-    this.extendSpan(this.inPos + this.unconfirmedHangover);
-  }
-
-  /** Moves the end of the last span later (never earlier; an open span stays open). */
-  private extendSpan(end: number): void {
-    if (this.spanCount === 0) return;
-    const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
-    if (this.spanEnd[last] < end) this.spanEnd[last] = end;
+    this.schedule.openSpan(this.inPos - CANDIDATE_WINDOW - this.prePad, this.outPos);
+    this.schedule.extendSpan(this.inPos + this.unconfirmedHangover);
   }
 
   /** The digit's share of the last analysis window (measureDtmfCandidate), its deviation and guard kept for the gates. */
@@ -234,40 +213,6 @@ export class InbandClamp {
   /** The next output sample's index (= input index - delay). */
   private get outPos(): number {
     return this.inPos - this.delaySamples;
-  }
-
-  private openSpan(start: number): void {
-    // The span cannot start before what is already out: with too small a lookahead the onset leaks.
-    const from = Math.max(start, this.outPos);
-    if (this.spanCount > 0) {
-      const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
-      // Touching or overlapping the previous span (fast dialling, a drop-out): one span.
-      if (from <= this.spanEnd[last] + this.fade) {
-        this.spanEnd[last] = Infinity;
-        return;
-      }
-      if (this.spanCount === MAX_SPANS) {
-        this.spanEnd[last] = Infinity;
-        return;
-      }
-    }
-    const i = (this.spanHead + this.spanCount) % MAX_SPANS;
-    this.spanStart[i] = from;
-    this.spanEnd[i] = Infinity;
-    this.spanCount++;
-  }
-
-  /** The last span stays open again (its candidate was confirmed). */
-  private reopenSpan(): void {
-    if (this.spanCount === 0) return;
-    this.spanEnd[(this.spanHead + this.spanCount - 1) % MAX_SPANS] = Infinity;
-  }
-
-  private closeSpan(end: number): void {
-    if (this.spanCount === 0) return;
-    const last = (this.spanHead + this.spanCount - 1) % MAX_SPANS;
-    // Never end before a full fade-out from what is already out (no step in the output).
-    this.spanEnd[last] = Math.max(end, this.outPos + this.fade, this.spanStart[last] + 2 * this.fade);
   }
 
   /**
@@ -302,9 +247,9 @@ export class InbandClamp {
 
   /** Writes the outputs for input[i, i + n) into output[i, i + n). */
   private emit(input: Int16Array, output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
-    const { ring, ringMask, delaySamples } = this;
+    const { ring, ringMask, delaySamples, schedule } = this;
     let outPos = this.inPos - delaySamples;
-    if ((this.spanCount === 0 || this.spanStart[this.spanHead] >= outPos + n) && (this.extCount === 0 || this.extStart[0] >= outPos + n)) {
+    if (schedule.clearOver(outPos, n)) {
       // Fast path: no span reaches this piece (spans only appear after it, from the detector).
       let frameSum = this.frameSum;
       let frameCount = this.frameCount;
@@ -333,7 +278,7 @@ export class InbandClamp {
       const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
       // Read before write: with ring length > delay, this slot held sample inPos - ring length.
       ring[(outPos + delaySamples) & ringMask] = x;
-      const w = this.weightAt(outPos);
+      const w = schedule.weightAt(outPos);
       if (weights !== undefined) weights[j] = w;
       if (w === 0) {
         output[j] = delayed;
@@ -348,25 +293,6 @@ export class InbandClamp {
     this.inPos += n;
   }
 
-  /** Weight of the replacement at output sample n (0: the input as it is). */
-  private weightAt(n: number): number {
-    const external = this.extCount > 0 ? this.externalWeightAt(n) : 0;
-    const own = this.spanWeightAt(n);
-    return own > external ? own : external;
-  }
-
-  private externalWeightAt(n: number): number {
-    while (this.extCount > 0 && this.extEnd[0] <= n) this.dropExternal(0);
-    if (this.extCount === 0 || n < this.extStart[0]) return 0;
-    return this.fadeTable[Math.min(n - this.extStart[0] + 1, this.extEnd[0] - n, this.fade)];
-  }
-
-  private dropExternal(i: number): void {
-    this.extStart.copyWithin(i, i + 1, this.extCount);
-    this.extEnd.copyWithin(i, i + 1, this.extCount);
-    this.extCount--;
-  }
-
   /**
    * Input samples [start, end) (absolute indices, as counted by push) must not reach the output,
    * whatever the detector says: e.g. an RFC 4733 event's span widened by the tone a gateway leaks
@@ -375,32 +301,7 @@ export class InbandClamp {
    */
   mute(start: number, end: number): void {
     if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'mute() after close()');
-    let from = Math.max(start, this.outPos);
-    let to = end;
-    if (!(to > from)) return;
-    // Merge every window that overlaps or touches [from, to) (within a fade) into it.
-    let i = 0;
-    while (i < this.extCount) {
-      if (this.extStart[i] <= to + this.fade && this.extEnd[i] + this.fade >= from) {
-        from = Math.min(from, this.extStart[i]);
-        to = Math.max(to, this.extEnd[i]);
-        this.dropExternal(i);
-      } else i++;
-    }
-    if (this.extCount === MAX_EXTERNAL) {
-      // Too many at once (cannot happen within a lookahead of real events): widen the last.
-      const last = MAX_EXTERNAL - 1;
-      this.extStart[last] = Math.min(this.extStart[last], from);
-      this.extEnd[last] = Math.max(this.extEnd[last], to);
-      return;
-    }
-    let at = this.extCount;
-    while (at > 0 && this.extStart[at - 1] > from) at--;
-    this.extStart.copyWithin(at + 1, at, this.extCount);
-    this.extEnd.copyWithin(at + 1, at, this.extCount);
-    this.extStart[at] = from;
-    this.extEnd[at] = to;
-    this.extCount++;
+    this.schedule.addWindow(start, end, this.outPos);
   }
 
   /** The background estimate comfort noise follows (before the maxNoiseDbm0 cap), dBm0. */
@@ -411,18 +312,6 @@ export class InbandClamp {
   /** Input samples pushed so far (the next input sample's absolute index). */
   get position(): number {
     return this.inPos;
-  }
-
-  private spanWeightAt(n: number): number {
-    while (this.spanCount > 0 && this.spanEnd[this.spanHead] <= n) {
-      this.spanHead = (this.spanHead + 1) % MAX_SPANS;
-      this.spanCount--;
-    }
-    if (this.spanCount === 0) return 0;
-    const start = this.spanStart[this.spanHead];
-    if (n < start) return 0;
-    const k = Math.min(n - start + 1, this.spanEnd[this.spanHead] - n, this.fade);
-    return this.fadeTable[k];
   }
 
   private measureBackground(sample: number): void {
