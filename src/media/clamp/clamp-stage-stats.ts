@@ -30,6 +30,27 @@ export interface ClampStageStats {
   encodeErrors: number;
 }
 
+/** All counts at zero. */
+export function newStageStats(): ClampStageStats {
+  return {
+    packetsIn: 0,
+    packetsOut: 0,
+    eventsRemoved: 0,
+    framesInserted: 0,
+    audioCovered: 0,
+    duplicates: 0,
+    malformed: 0,
+    unknownPayload: 0,
+    foreignSsrc: 0,
+    unplaceable: 0,
+    decoded: 0,
+    decodeErrors: 0,
+    notDecoded: 0,
+    resyncs: 0,
+    encodeErrors: 0,
+  };
+}
+
 /** Adjustments of what was sent against what the sender sent (RTCP SR, RFC 3550 §6.4.1). */
 export interface SentAdjustment {
   /** Packets sent minus packets received (duplicates excluded). */

@@ -4,7 +4,7 @@
 // out goes through StageOutput to the leg's sink. The whole path: docs/architecture.md, "Packet path".
 //
 // Secure mode: RFC 4733 packets never reach the agent; each is replaced by frames of the leg's
-// codec covering exactly the part of the event's span not yet covered (frames of the leg's
+// codec (ReplacementFrames) covering exactly the part of the event's span not yet covered (frames of the leg's
 // packetisation as the duration grows, the last cut to the real end at the E bit), so end
 // retransmits (§2.5.1.4), duplicates, late updates and long-event segments (§2.5.1.3) add nothing.
 // Each event widens a clamp window on the audio clamp to [start - lead, end + hangover) (a
@@ -28,45 +28,23 @@ import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import type { KeyPress } from '../digits/key-press.js';
 import type { AudioCodecName } from '../media-session.js';
 import { MediaError } from '../media-error.js';
-import { MAX_FRAME_SAMPLES, type AudioClamp } from './audio-clamp.js';
-import type { ClampStageStats, SentAdjustment } from './clamp-stage-stats.js';
-import { G711Filler, type FillMode } from './g711-fill.js';
-import { checkPt, checkSamples, type ClampStageOptions } from './clamp-stage-options.js';
+import type { AudioClamp } from './audio-clamp.js';
+import { newStageStats, type ClampStageStats, type SentAdjustment } from './clamp-stage-stats.js';
+import { resolveStageOptions, type ClampStageOptions } from './clamp-stage-options.js';
+import { scaleEventPayload } from './event-payload-scale.js';
+import { ReplacementFrames } from './replacement-frames.js';
 import { HEADER_BYTES, StageOutput } from './stage-output.js';
 
 export type { ClampStageStats, SentAdjustment } from './clamp-stage-stats.js';
 export type { LegSend } from './stage-output.js';
 export type { ClampStageOptions } from './clamp-stage-options.js';
 
-/** RFC 3551 static payload types. */
-const STATIC_PT: Readonly<Record<string, number>> = { PCMU: 0, PCMA: 8, G722: 9 };
 /** RFC 3389 comfort noise: no tone can be carried in it, so it may pass. */
 const CN_PT = 13;
 const SEQ_MOD = 0x10000;
-const TS_MOD = 0x100000000;
-
-function newStats(): ClampStageStats {
-  return {
-    packetsIn: 0,
-    packetsOut: 0,
-    eventsRemoved: 0,
-    framesInserted: 0,
-    audioCovered: 0,
-    duplicates: 0,
-    malformed: 0,
-    unknownPayload: 0,
-    foreignSsrc: 0,
-    unplaceable: 0,
-    decoded: 0,
-    decodeErrors: 0,
-    notDecoded: 0,
-    resyncs: 0,
-    encodeErrors: 0,
-  };
-}
 
 export class ClampStage {
-  private readonly counts: ClampStageStats = newStats();
+  private readonly counts: ClampStageStats = newStageStats();
   readonly codec: AudioCodecName;
   readonly clockRate: number;
   readonly audioPayloadType: number;
@@ -81,7 +59,7 @@ export class ClampStage {
   private readonly eventScale: number;
   /** Most audio one event packet may add at once, RTP units (1 s): a bogus duration cannot flood the leg. */
   private readonly maxFill: number;
-  private readonly filler: G711Filler | undefined;
+  private readonly replacement: ReplacementFrames;
   /** The audio clamp's decoder follows the whole stream (AudioClamp.followsStream). */
   private readonly follows: boolean;
   private readonly events: Rfc4733Decoder;
@@ -113,33 +91,20 @@ export class ClampStage {
   private closed = false;
 
   constructor(options: ClampStageOptions) {
-    const codec = options.codec;
-    if (codec !== 'PCMU' && codec !== 'PCMA' && codec !== 'G722' && codec !== 'opus') throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA, G722 or opus, got ${String(codec)}`);
-    this.codec = codec;
-    // RFC 3551 §4.5.2: G.722 counts at 8000 Hz although its audio is 16 kHz.
-    this.clockRate = codec === 'opus' ? 48_000 : 8000;
+    const setup = resolveStageOptions(options);
+    this.codec = setup.codec;
+    this.clockRate = setup.clockRate;
     this.clamp = options.audioClamp;
-    const g711 = codec === 'PCMU' || codec === 'PCMA';
-    if (!g711 && this.clamp === undefined) throw new MediaError('EOPTIONS', `a ${codec} leg needs its audio clamp (replacement frames are encoded by it)`);
     this.follows = this.clamp?.followsStream === true;
-    const audioPt = options.audioPayloadType ?? STATIC_PT[codec];
-    if (audioPt === undefined) throw new MediaError('EOPTIONS', `${codec} has no static payload type: audioPayloadType is required`);
-    this.audioPayloadType = checkPt('audioPayloadType', audioPt);
-    this.eventPayloadType = checkPt('eventPayloadType', options.eventPayloadType ?? (this.audioPayloadType === 101 ? 100 : 101));
-    if (this.audioPayloadType === this.eventPayloadType) throw new MediaError('EOPTIONS', 'audio and event payload types must differ');
-    const perMs = this.clockRate / 1000;
-    const ratio = this.clockRate / 8000;
-    this.frameSamples = options.frameSamples ?? 20 * perMs;
-    if (!Number.isInteger(this.frameSamples) || this.frameSamples < 8 * ratio || this.frameSamples > MAX_FRAME_SAMPLES * ratio) {
-      throw new MediaError('EOPTIONS', `frameSamples must be an integer ${8 * ratio}-${MAX_FRAME_SAMPLES * ratio} (RTP clock units), got ${this.frameSamples}`);
-    }
-    this.eventScale = options.eventDurationScale ?? 1;
-    if (this.eventScale !== 1 && this.eventScale !== 6) throw new MediaError('EOPTIONS', `eventDurationScale must be 1 or 6, got ${String(this.eventScale)}`);
+    this.audioPayloadType = setup.audioPayloadType;
+    this.eventPayloadType = setup.eventPayloadType;
+    this.frameSamples = setup.frameSamples;
+    this.eventScale = setup.eventScale;
     this.maxFill = this.clockRate;
-    this.leadSamples = checkSamples('leadSamples', options.leadSamples ?? this.clamp?.lookaheadSamples ?? 0, this.clockRate);
-    this.hangoverSamples = checkSamples('hangoverSamples', options.hangoverSamples ?? 40 * perMs, this.clockRate);
-    this.filler = g711 ? new G711Filler(codec, options.fill ?? 'silence') : undefined;
+    this.leadSamples = setup.leadSamples;
+    this.hangoverSamples = setup.hangoverSamples;
     this.out = new StageOutput(options.send, this.counts, this.audioPayloadType);
+    this.replacement = new ReplacementFrames(this.codec, options.fill ?? 'silence', this.clamp, this.out, this.counts, this.frameSamples);
     this.onDigit = options.onDigit;
     this.events = createRfc4733Decoder((d) => this.rfc4733Digit(d), { clockRate: this.clockRate });
     this.requestedSecure = this.secureNow = options.secure ?? false;
@@ -240,7 +205,7 @@ export class ClampStage {
     const duplicate = order === 'duplicate';
 
     if (pt === this.eventPayloadType) {
-      const payload = this.eventBytes(view);
+      const payload = scaleEventPayload(view.bytes.subarray(view.payloadStart, view.payloadEnd), this.eventScale, this.eventPayload);
       rfc4733Rx(this.events, extTs, view.marker, payload, view.arrivalMs);
       if (!this.secureNow && extTs >= this.secureFloorTs) {
         this.out.passThrough(view, slot, duplicate);
@@ -316,20 +281,6 @@ export class ClampStage {
   private samplesOf(view: RtpView): number {
     if (this.clamp === undefined || this.clamp.inPlace) return view.payloadLength;
     return this.clamp.payloadSamples(view.bytes.subarray(view.payloadStart, view.payloadEnd));
-  }
-
-  /** The event payload, durations scaled to the RTP clock when the peer counts them slower. */
-  private eventBytes(view: RtpView): Uint8Array {
-    const payload = view.bytes.subarray(view.payloadStart, view.payloadEnd);
-    if (this.eventScale === 1 || payload.length < 4) return payload;
-    const p = this.eventPayload;
-    p[0] = payload[0];
-    p[1] = payload[1];
-    // Rounded up (the clamp window never falls short); a 16-bit field: a long event saturates.
-    const d = Math.min(0xffff, ((payload[2] << 8) | payload[3]) * this.eventScale);
-    p[2] = d >> 8;
-    p[3] = d & 0xff;
-    return p;
   }
 
   private newSource(ssrc: number): void {
@@ -434,29 +385,7 @@ export class ClampStage {
 
   /** Replacement frames from `fromTs`, `samples` long (RTP units), sequence numbers from `seq`. */
   private sendFill(seq: number, fromTs: number, samples: number): void {
-    let ts = fromTs;
-    let left = samples;
-    let s = seq;
-    const clamp = this.clamp;
-    while (left > 0) {
-      const n = left < this.frameSamples ? left : this.frameSamples;
-      let bytes: number;
-      if (this.filler !== undefined) {
-        // G.711: one byte per sample; the codec's silence (or noise) through the line.
-        const body = this.out.body.subarray(0, n);
-        this.filler.fill(body);
-        clamp?.process(body, ts, n, body);
-        bytes = n;
-      } else bytes = (clamp as AudioClamp).fill(ts, n, this.out.body);
-      if (bytes >= 0) {
-        this.counts.framesInserted++;
-        this.out.adjustment.octets += bytes;
-        this.out.sendFrame(s, ts % TS_MOD, false, this.ssrc, bytes);
-      } else this.out.adjustment.packets--;
-      ts += n;
-      left -= n;
-      s = (s + 1) % SEQ_MOD;
-    }
+    const ts = this.replacement.send(seq, fromTs, samples, this.ssrc);
     if (fromTs === this.replTo) this.replTo = ts;
     else {
       this.replFrom = fromTs;
