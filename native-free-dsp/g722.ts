@@ -4,10 +4,10 @@
 //
 // Structure (G.722 §3, block numbers of Figures 4-9 in the comments):
 // - a 24-tap QMF splits the 16 kHz input into a low band (0-4 kHz) and a high band (4-8 kHz),
-//   each at 8 kHz; the decoder's QMF joins them again. The filters are stored as two 12-tap
-//   halves (even and odd coefficients) over a ring of the last 12 sample pairs;
-// - each band is ADPCM: an adaptive quantizer (6-bit low, 2-bit high) of the difference between
-//   the band signal and a pole-zero predictor (2 poles, 6 zeros) updated by sign-sign LMS.
+//   each at 8 kHz; the decoder's QMF joins them again (g722-qmf.ts);
+// - each band is ADPCM: an adaptive quantizer (6-bit low, 2-bit high, here) of the difference
+//   between the band signal and a pole-zero predictor (2 poles, 6 zeros) updated by sign-sign
+//   LMS (the band's state: g722-band.ts).
 // The arithmetic is the reference's 16-bit fixed point: products shifted by 15, sums saturated
 // to [-32768, 32767], reconstructed band signals limited to 15 bits (the input's top bit is
 // dropped: the algorithm works on 15-bit samples). The decoder's output saturates at 16 bits as
@@ -17,10 +17,8 @@
 // A decoder must see every code of its stream in order, and an encoder's output is decodable only
 // from the first code it wrote: one state object per stream and direction, reset() on a new one.
 // No allocation after construction.
-
-/** QMF coefficients (G.722 Table 11), the even/odd halves as the ring is read, oldest first. */
-const QMF_FWD = Int32Array.of(3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11);
-const QMF_REV = Int32Array.of(-11, 53, -156, 362, -805, 3876, 951, -210, 32, 12, -11, 3);
+import { Band, sat16 } from './g722-band.js';
+import { QmfRing } from './g722-qmf.js';
 
 /** High band inverse quantizer output, 2-bit code (Table 9, x 8). */
 const QM2 = Int32Array.of(-7408, -1616, 7408, 1616);
@@ -98,41 +96,6 @@ const Q6 = Int32Array.of(0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473,
 /** Low band codes for a negative / positive difference by decision interval (Table 5). */
 const ILN = Int32Array.of(0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 0);
 const ILP = Int32Array.of(0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 0);
-/** Log-to-linear table of the scale factor (Table 12, block SCALEL/SCALEH). */
-const ILB = Int32Array.of(
-  2048,
-  2093,
-  2139,
-  2186,
-  2233,
-  2282,
-  2332,
-  2383,
-  2435,
-  2489,
-  2543,
-  2599,
-  2656,
-  2714,
-  2774,
-  2834,
-  2896,
-  2960,
-  3025,
-  3091,
-  3158,
-  3228,
-  3298,
-  3371,
-  3444,
-  3520,
-  3597,
-  3676,
-  3756,
-  3838,
-  3922,
-  4008,
-);
 /** Low band log scale factor multipliers (Table 8) by magnitude index, and that index by 4-bit code. */
 const WL = Int32Array.of(-60, -30, 58, 172, 334, 538, 1198, 3042);
 const RL42 = Int32Array.of(0, 7, 6, 5, 4, 3, 2, 1, 7, 6, 5, 4, 3, 2, 1, 0);
@@ -149,109 +112,8 @@ const DET_HIGH_INIT = 8;
 const NB_LOW_MAX = 18432;
 const NB_HIGH_MAX = 22528;
 
-function sat16(x: number): number {
-  return x > 32767 ? 32767 : x < -32768 ? -32768 : x;
-}
-
 function sat15(x: number): number {
   return x > 16383 ? 16383 : x < -16384 ? -16384 : x;
-}
-
-/** True when two 16-bit values differ in sign (bit 15; zero counts as positive). */
-function signsDiffer(x: number, y: number): boolean {
-  return ((x ^ y) & 0x8000) !== 0;
-}
-
-/** The ADPCM state of one sub-band (encoder and decoder keep the same, G.722 §3.4-3.6). */
-class Band {
-  /** Log scale factor (nb) and step size (det). */
-  nb = 0;
-  det = 0;
-  /** Signal estimate (s), its zero-section part (sz), last reconstructed signal (r). */
-  s = 0;
-  sz = 0;
-  r = 0;
-  /** Partially reconstructed signal, last two values (p[0] newest). */
-  readonly p = new Int32Array(2);
-  /** Pole coefficients a1, a2. */
-  readonly a = new Int32Array(2);
-  /** Zero coefficients b1..b6. */
-  readonly b = new Int32Array(6);
-  /** Quantized differences, d[0] newest; 7 so the update can read the one leaving. */
-  readonly d = new Int32Array(7);
-
-  constructor(private readonly detInit: number) {
-    this.reset();
-  }
-
-  reset(): void {
-    this.nb = 0;
-    this.det = this.detInit;
-    this.s = this.sz = this.r = 0;
-    this.p.fill(0);
-    this.a.fill(0);
-    this.b.fill(0);
-    this.d.fill(0);
-  }
-
-  /** Blocks 3L/3H LOGSCL + SCALEL: adapts the step size from the code's log multiplier. */
-  adaptScale(multiplier: number, nbMax: number, shift: number): void {
-    let nb = ((this.nb * 127) >> 7) + multiplier;
-    if (nb < 0) nb = 0;
-    else if (nb > nbMax) nb = nbMax;
-    this.nb = nb;
-    const frac = (nb >> 6) & 31;
-    const e = shift - (nb >> 11);
-    const det = e < 0 ? ILB[frac] << -e : ILB[frac] >> e;
-    this.det = ((det << 2) << 16) >> 16;
-  }
-
-  /** Block 4: reconstruct, adapt the predictor (UPPOL2, UPPOL1, UPZERO) and predict the next sample. */
-  predict(dx: number): void {
-    const p0 = this.p[0];
-    const p1 = this.p[1];
-    const a0 = this.a[0];
-    const a1 = this.a[1];
-    const r = sat16(this.s + dx); // RECONS
-    const p = sat16(this.sz + dx); // PARREC
-
-    // UPPOL2: a2 <- a2 (1 - 2^-7) + 2^-7 sgn(p p2) - 2^-7 f(a1) sgn(p p1), |a2| <= 0.75.
-    const fa1 = sat16(a0 << 2);
-    let wd = signsDiffer(p, p0) ? fa1 : -fa1;
-    if (wd > 32767) wd = 32767;
-    let ap1 = (signsDiffer(p, p1) ? -128 : 128) + (wd >> 7) + ((a1 * 32512) >> 15);
-    if (ap1 > 12288) ap1 = 12288;
-    else if (ap1 < -12288) ap1 = -12288;
-
-    // UPPOL1: a1 <- a1 (1 - 2^-8) + 3 2^-8 sgn(p p1), |a1| <= 1 - 2^-4 - a2.
-    let ap0 = sat16((signsDiffer(p, p0) ? -192 : 192) + ((a0 * 32640) >> 15));
-    const limit = sat16(15360 - ap1);
-    if (ap0 > limit) ap0 = limit;
-    else if (ap0 < -limit) ap0 = -limit;
-
-    // FILTEP: pole section from the last two reconstructed values, with the new coefficients.
-    const sp = sat16(((ap0 * sat16(r + r)) >> 15) + ((ap1 * sat16(this.r + this.r)) >> 15));
-    this.r = r;
-    this.a[0] = ap0;
-    this.a[1] = ap1;
-    this.p[1] = p0;
-    this.p[0] = p;
-
-    // UPZERO + DELAYA + FILTEZ: b_i <- b_i (1 - 2^-8) + 2^-7 sgn(d d_i), then the zero section.
-    const d = this.d;
-    const b = this.b;
-    const step = dx === 0 ? 0 : 128;
-    d[0] = dx;
-    let sz = 0;
-    for (let i = 5; i >= 0; i--) {
-      const bi = sat16((signsDiffer(d[i + 1], dx) ? -step : step) + ((b[i] * 32640) >> 15));
-      b[i] = bi;
-      sz += (bi * sat16(d[i] + d[i])) >> 15;
-      d[i + 1] = d[i];
-    }
-    this.sz = sat16(sz);
-    this.s = sat16(sp + this.sz); // PREDIC
-  }
 }
 
 /** A pcm/code array pair too short for the request. */
@@ -260,36 +122,6 @@ export class G722LengthError extends RangeError {
   constructor(message: string) {
     super(`G.722: ${message}`);
     this.name = 'G722LengthError';
-  }
-}
-
-/** Ring of the last 12 QMF inputs per phase, stored twice so a window never wraps. */
-class QmfRing {
-  /** First and second sample of each pair (encoder: input order; decoder: rlow + rhigh, rlow - rhigh). */
-  readonly first = new Int32Array(24);
-  readonly second = new Int32Array(24);
-  /** Index of the oldest pair once the newest is written. */
-  ptr = 0;
-
-  push(first: number, second: number): void {
-    const i = this.ptr;
-    this.first[i] = this.first[i + 12] = first;
-    this.second[i] = this.second[i + 12] = second;
-    this.ptr = i === 11 ? 0 : i + 1;
-  }
-
-  /** Sum over the window (oldest first) of `ring` x `coeffs`. */
-  dot(ring: Int32Array, coeffs: Int32Array): number {
-    const o = this.ptr;
-    let acc = 0;
-    for (let k = 0; k < 12; k++) acc += ring[o + k] * coeffs[k];
-    return acc;
-  }
-
-  reset(): void {
-    this.first.fill(0);
-    this.second.fill(0);
-    this.ptr = 0;
   }
 }
 
@@ -312,8 +144,8 @@ export class G722Encoder {
       // Transmit QMF: sums over 24 taps; >> 14 = the filters' DC gain (4096) x 2 (two halves)
       // x 2 (15-bit samples).
       qmf.push(pcm[2 * j], pcm[2 * j + 1]);
-      const sumOdd = qmf.dot(qmf.first, QMF_FWD);
-      const sumEven = qmf.dot(qmf.second, QMF_REV);
+      const sumOdd = qmf.sumFirst();
+      const sumEven = qmf.sumSecond();
       out[j] = this.encodeBandSample((((sumEven + sumOdd) >> 14) << 16) >> 16, (((sumEven - sumOdd) >> 14) << 16) >> 16);
     }
     return bytes;
@@ -384,8 +216,8 @@ export class G722Decoder {
       this.decodeCode(codes[j]);
       // Receive QMF: >> 11 = the filters' DC gain (4096) / 2 (15-bit samples back to 16).
       qmf.push(sat16(this.rlow + this.rhigh), sat16(this.rlow - this.rhigh));
-      out[2 * j] = sat16(qmf.dot(qmf.second, QMF_REV) >> 11);
-      out[2 * j + 1] = sat16(qmf.dot(qmf.first, QMF_FWD) >> 11);
+      out[2 * j] = sat16(qmf.sumSecond() >> 11);
+      out[2 * j + 1] = sat16(qmf.sumFirst() >> 11);
     }
     return 2 * length;
   }
