@@ -172,18 +172,11 @@ export function parseSdp(body: string): SdpDescription | undefined {
   return { originId: text(origin?.sessionId) ?? '0', originVersion: text(origin?.sessionVersion) ?? '0', media: lines };
 }
 
-/** What we write on one m= line (audio: full; others: rejected with port 0, RFC 3264 §6). */
-export interface SdpMediaToWrite {
-  readonly media: string;
-  readonly port: number;
-  readonly protocol: string;
-  readonly formats: readonly string[];
-  readonly codecs: readonly SdpCodec[];
-  readonly ptimeMs: number | undefined;
-  readonly direction: Direction;
-  readonly rtcpPort: number | undefined;
-  readonly crypto: readonly SdpCrypto[];
-}
+/**
+ * What we write on one m= line (audio: full; others: rejected with port 0, RFC 3264 §6): a
+ * line as read, without the address, which the session-level c= of SdpToWrite gives.
+ */
+export type SdpMediaToWrite = Omit<SdpMediaLine, 'address'>;
 
 export interface SdpToWrite {
   readonly originId: string;
