@@ -9,7 +9,7 @@
 // Calls are set up a batch at a time (CONCURRENCY in flight) and every wait has a timeout.
 import { Dialog, SipStack, parseCSeq, type Destination, type SipResponse } from '../src/sip/sip-stack.js';
 import { CodedError } from '../src/errors.js';
-import { plainAudioSdp } from '../src/call/sdp-description.js';
+import { plainAudioSdp } from '../src/sip/sdp.js';
 import { parseSdp } from '../src/sip/sdp.js';
 import type { RelayPorts } from './load-generator.js';
 import type { ServeProcess } from './serve-process.js';
@@ -43,15 +43,12 @@ interface SetUpCall {
   readonly ports: readonly [number, number];
 }
 
-/** The audio port (m=audio) of an SDP body; NaN when there is none. */
-function audioPort(sdp: string): number {
-  return parseSdp(sdp).find((m) => m.media === 'audio')?.port ?? NaN;
-}
-
-/** The payload type an SDP maps to telephone-event/8000 (101 when it names none). */
-function eventPayloadType(sdp: string): number {
-  const audio = parseSdp(sdp).find((m) => m.media === 'audio');
-  return audio?.payloadTypes.find((p) => p.encoding.toLowerCase() === 'telephone-event' && p.clockRate === 8000)?.payloadType ?? 101;
+/** The audio m= line of an SDP body: its port (NaN when none) and the payload type it maps to
+ * telephone-event/8000 (101 when it names none). */
+function audioOf(sdp: string): { readonly port: number; readonly eventPt: number } {
+  const audio = parseSdp(sdp)?.media.find((m) => m.media === 'audio');
+  const event = audio?.codecs.find((c) => c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000);
+  return { port: audio?.port ?? NaN, eventPt: event?.payloadType ?? 101 };
 }
 
 function sdpBody(address: string, port: number, eventPt: number): string {
@@ -107,12 +104,12 @@ export class ServeCallRig {
       if (req.method !== 'INVITE' || toTag) return void tx.respond(200);
       const user = /^sips?:([^@;]+)@/.exec(req.uri)?.[1] ?? '';
       const call = this.#pending.get(user);
-      const port = audioPort(req.body.toString());
+      const { port, eventPt } = audioOf(req.body.toString());
       const id = req.headers.get('x-toneguard-call-id') ?? '';
       if (call === undefined || !Number.isInteger(port) || id === '') return void tx.respond(404);
       call.agentLeg = { port, id };
       tx.respond(200, undefined, {
-        body: sdpBody(this.address, call.agentMediaPort, eventPayloadType(req.body.toString())),
+        body: sdpBody(this.address, call.agentMediaPort, eventPt),
         contentType: 'application/sdp',
         headers: { contact: agent.contact('udp', 'agent') },
       });
@@ -176,7 +173,7 @@ export class ServeCallRig {
       const dialog = Dialog.fromUacResponse(req, res);
       if (dialog === undefined) throw new ServeCallsError('no dialog from the 200');
       ctx.ack(dialog.createAck(parseCSeq(req.headers.get('cseq') ?? '')?.seq ?? 1), dialog.nextHop() ?? target);
-      const callerSide = audioPort(res.body.toString());
+      const callerSide = audioOf(res.body.toString()).port;
       const agentLeg = pending.agentLeg;
       if (!Number.isInteger(callerSide) || agentLeg === undefined) {
         this.#calls.push({ dialog, id: agentLeg?.id ?? '', ports: [0, 0] });

@@ -13,7 +13,7 @@ import { bodyText, isSdp, SDP, upstreamInvite, withoutTag } from './call-message
 import type { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallSummary, UpstreamTarget } from './call-types.js';
 import { Leg } from './leg.js';
-import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
+import { parseSdp, type SdpDescription } from '../sip/sdp.js';
 import type { SdpErrorCode } from './sdp-error.js';
 import { acceptAnswer, localOffer, relayAnswer, relayOffer, SdpError, type RelayedAnswer, type RelayedOffer, type SrtpPolicy } from './sdp-offer-answer.js';
 import type { SessionTimerConfig } from './session-timer.js';
@@ -199,7 +199,7 @@ export class AgentLegSetup {
     const pbxBody = bodyText(res);
     if (this.earlyAnswer !== undefined && (!isSdp(res) || pbxBody === this.earlyAnswer.pbxBody)) return this.earlyAnswer.result;
     if (!isSdp(res)) return undefined;
-    const answer = parseSdpDescription(pbxBody);
+    const answer = parseSdp(pbxBody);
     if (answer === undefined || offer === undefined) return undefined;
     try {
       const sdp = host.negotiation;
@@ -216,7 +216,7 @@ export class AgentLegSetup {
 
   /** Offerless INVITE: the PBX answered our own offer; its codec is what the caller is offered. */
   private answerOfferless(relayed: RelayedOffer, res: SipResponse): void {
-    const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
+    const answer = isSdp(res) ? parseSdp(bodyText(res)) : undefined;
     let agentConfig;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx');

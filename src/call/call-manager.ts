@@ -41,7 +41,7 @@ import { configUri, upstreamTargets, type CallTarget, type RouteRule } from './c
 import { DEFAULT_CALL_LIMITS, RETRY_AFTER_S, screenInvite, type CallLimits } from './invite-screening.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { parsePaymentParams, type PaymentCallParams } from './payment-headers.js';
-import type { SdpDescription } from './sdp-description.js';
+import type { SdpDescription } from '../sip/sdp.js';
 import type { SrtpPolicy } from './sdp-offer-answer.js';
 
 export { DEFAULT_CALL_LIMITS, type CallLimits } from './invite-screening.js';

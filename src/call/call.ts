@@ -29,7 +29,7 @@ import { handleInDialog, type InDialogCall } from './in-dialog-requests.js';
 import { Leg } from './leg.js';
 import { resultHeaderFields, type PaymentResultHeaders } from './payment-headers.js';
 import { ResultTransfer } from './result-transfer.js';
-import type { SdpDescription } from './sdp-description.js';
+import type { SdpDescription } from '../sip/sdp.js';
 import { refreshSession } from './session-modification.js';
 import { uacFromResponse, type SessionTimerConfig } from './session-timer.js';
 

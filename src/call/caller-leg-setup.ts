@@ -13,7 +13,7 @@ import { ALLOWED_METHODS, bodyText, isSdp, SDP, unansweredStatus } from './call-
 import type { CallNegotiation } from './call-negotiation.js';
 import type { CallEndReason, CallMode } from './call-types.js';
 import type { Leg } from './leg.js';
-import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
+import { parseSdp, type SdpDescription } from '../sip/sdp.js';
 import { notAcceptable, type SdpErrorCode } from './sdp-error.js';
 import { acceptAnswer, answerAsEndpoint, ENDPOINT_CODECS, localOffer, SdpError, type RelayedAnswer, type RelayedOffer } from './sdp-offer-answer.js';
 import { uasDecide, type SessionTimerConfig, type UasDecision } from './session-timer.js';
@@ -100,7 +100,7 @@ export class CallerLegSetup {
     const offer = this.offerInOk;
     if (offer === undefined || this.host.finished) return;
     this.offerInOk = undefined;
-    const answer = isSdp(ack) ? parseSdpDescription(bodyText(ack)) : undefined;
+    const answer = isSdp(ack) ? parseSdp(bodyText(ack)) : undefined;
     try {
       if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP answer in the ACK');
       const config = acceptAnswer(offer, answer, this.host.mode, 'caller');

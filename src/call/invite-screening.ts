@@ -4,7 +4,7 @@
 // a body that is not SDP we can read (488); else where the call goes and the caller's offer.
 import type { SipRequest, SipUri } from '../sip/sip-stack.js';
 import { routeInvite, type CallTarget, type RouteRule } from './call-routing.js';
-import { parseSdpDescription, type SdpDescription } from './sdp-description.js';
+import { parseSdp, type SdpDescription } from '../sip/sdp.js';
 import { notAcceptable } from './sdp-error.js';
 import { uasDecide, type SessionTimerConfig } from './session-timer.js';
 
@@ -62,7 +62,7 @@ export function screenInvite(req: SipRequest, ctx: InviteContext): InviteScreeni
   // No body: an offerless INVITE (RFC 3261 §13.2.1), we offer in the 200. A body that is
   // not SDP we can read: 488 (415 would need Accept, and SDP is all we take).
   const body = req.body.toString('utf8');
-  const offer = body.length > 0 ? parseSdpDescription(body) : undefined;
+  const offer = body.length > 0 ? parseSdp(body) : undefined;
   if (body.length > 0 && offer === undefined) return { accepted: false, status: 488, headers: notAcceptable('sdp-malformed').headers };
   return { accepted: true, target, offer };
 }

@@ -1,7 +1,7 @@
 // The codecs the B2BUA negotiates (RFC 3551, RFC 7587, RFC 4733), and which audio m= line of an
 // SDP it negotiates: what the media plane relays without transcoding.
 import type { AudioCodecName } from '../media/media-session.js';
-import type { SdpCodec, SdpDescription, SdpMediaLine } from './sdp-description.js';
+import type { SdpCodec, SdpDescription, SdpMediaLine } from '../sip/sdp.js';
 import { SdpError } from './sdp-error.js';
 import { hasUsablePayloadType } from './sdp-limits.js';
 

@@ -1,7 +1,7 @@
 // Direction algebra for SDP offer/answer (RFC 3264 §6.1, §8.4): a=sendrecv/sendonly/recvonly/
 // inactive as (send, receive) flags from the writer's view, so an answer or the direction we
 // relay is an intersection of flags rather than a table of cases.
-import type { Direction, SdpMediaLine } from './sdp-description.js';
+import type { Direction, SdpMediaLine } from '../sip/sdp.js';
 import { isNullAddress } from './sdp-limits.js';
 
 /** Direction algebra: a direction as (we/they send, we/they receive) from the writer's view. */

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { isUsablePayloadType, legConfigProblem, MEDIA_PTIME_MS } from '../media/leg-config-check.js';
 import type { LegMediaConfig, LegName, LocalMediaAddress } from '../media/media-session.js';
-import type { SdpCodec, SdpMediaLine } from './sdp-description.js';
+import type { SdpCodec, SdpMediaLine } from '../sip/sdp.js';
 import { SdpError } from './sdp-error.js';
 
 export type MediaMode = 'b2bua' | 'endpoint';

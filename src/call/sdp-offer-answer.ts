@@ -1,7 +1,7 @@
 // SDP offer/answer (RFC 3264) for a media-anchoring B2BUA: an offer from one leg becomes our
 // offer on the other leg (our address and ports, the codecs we support in the offerer's order
 // and payload types), and that leg's answer becomes our answer to the offerer plus the two
-// legs' LegMediaConfig. Each SDP we send is written fresh (sdp-description.ts writeSdp), so no
+// legs' LegMediaConfig. Each SDP we send is written fresh (src/sip/sdp.ts writeSdp), so no
 // address, port, key or attribute of one leg reaches the other.
 //
 // Codecs: PCMU/8000, PCMA/8000, G722/8000 (static PT 9; 16 kHz audio on an 8000 Hz clock, RFC
@@ -12,7 +12,7 @@
 // as "do not send to me").
 import type { AudioCodecName, LegMediaConfig, LegName, LocalMediaAddress } from '../media/media-session.js';
 import { AUDIO_CODECS, audioCodecOf, audioLineIndex, sameCodec, supported, usableAudio, usableEvent, type AudioCodecSpec } from './sdp-codecs.js';
-import { type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp } from './sdp-description.js';
+import { type Direction, type SdpCodec, type SdpCrypto, type SdpDescription, type SdpMediaLine, type SdpMediaToWrite, writeSdp } from '../sip/sdp.js';
 import { effectiveDirection, intersectDirections, reverseDirection } from './sdp-direction.js';
 import { SdpError } from './sdp-error.js';
 import { carriable, checkRemote, DEFAULT_PTIME_MS, isNullAddress, ptimeWithin, type MediaMode } from './sdp-limits.js';

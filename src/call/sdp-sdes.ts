@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SdesKeys } from '../media/media-session.js';
 import { isCanonicalSdesKey } from '../media/relay/srtp-transform.js';
-import type { SdpCrypto, SdpMediaLine } from './sdp-description.js';
+import type { SdpCrypto, SdpMediaLine } from '../sip/sdp.js';
 import { SdpError } from './sdp-error.js';
 
 export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';

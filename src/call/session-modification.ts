@@ -9,7 +9,7 @@ import { ALLOWED_METHODS, bodyText, isSdp, SDP } from './call-messages.js';
 import type { CallNegotiation } from './call-negotiation.js';
 import type { CallMode, CallState } from './call-types.js';
 import type { Leg } from './leg.js';
-import { parseSdpDescription } from './sdp-description.js';
+import { parseSdp } from '../sip/sdp.js';
 import { notAcceptable } from './sdp-error.js';
 import { answerAsEndpoint, relayAnswer, relayOffer, SdpError, type RelayedOffer } from './sdp-offer-answer.js';
 import { uacFromResponse, uacRequestHeaders, uasDecide, type SessionInterval, type SessionTimerConfig } from './session-timer.js';
@@ -51,7 +51,7 @@ export function onSessionModification(call: ModifiableCall, legName: LegName, re
 }
 
 async function answerOffer(call: ModifiableCall, from: LegName, req: SipRequest, tx: ServerTransaction, timerHeaders: Record<string, string>): Promise<void> {
-  const offer = isSdp(req) ? parseSdpDescription(bodyText(req)) : undefined;
+  const offer = isSdp(req) ? parseSdp(bodyText(req)) : undefined;
   if (offer === undefined) {
     // Offerless re-INVITE (offer in our 200, answer in the ACK) is not supported.
     tx.respond(488);
@@ -99,7 +99,7 @@ async function answerOffer(call: ModifiableCall, from: LegName, req: SipRequest,
     return;
   }
   call.lifetime.peerRefreshed(to, undefined); // a 2xx re-INVITE on that leg refreshes its session too
-  const answer = isSdp(res) ? parseSdpDescription(bodyText(res)) : undefined;
+  const answer = isSdp(res) ? parseSdp(bodyText(res)) : undefined;
   try {
     if (answer === undefined) throw new SdpError('sdp-answer-invalid', 'no SDP in the 2xx to our re-INVITE');
     const result = relayAnswer({ offer, relayed, answer, local: call.media.local(from), origin: sdp.nextOrigin(from), localKeyBase64: sdp.key(from), offerLeg: from });

@@ -5,7 +5,7 @@ import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { readUdpDatagrams, type CaptureSummary, type UdpDatagram } from '../capture/index.js';
 import { looksLikeRtp, rtpPayloadBounds, rtpSequence, rtpSsrc, rtpTimestamp, RtpParseError } from '../rtp/rtp-packet.js';
 import { createSequenceTracker, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';
-import { parseSdp, type SdpMedia } from '../sip/sdp.js';
+import { parseSdp, type SdpMediaLine } from '../sip/sdp.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { header, maybeSip, parseSipMessage } from '../sip/sip-message.js';
 import type { StreamId } from './replay-stream.js';
@@ -34,7 +34,7 @@ export interface SdpSighting {
   readonly callId: string;
   /** SIP source address:port of the message carrying the SDP. */
   readonly sipFrom: string;
-  readonly media: SdpMedia;
+  readonly media: SdpMediaLine;
 }
 
 export interface InfoSighting {
@@ -112,7 +112,7 @@ export function collectCapture(bytes: Uint8Array, file: string): CaptureContents
       const sipFrom = endpoint(d.src, d.srcPort);
       const type = (header(message, 'content-type') ?? '').toLowerCase();
       if (type.startsWith('application/sdp')) {
-        for (const media of parseSdp(message.body)) if (media.media === 'audio') sdps.push({ callId, sipFrom, media });
+        for (const media of parseSdp(message.body)?.media ?? []) if (media.media === 'audio') sdps.push({ callId, sipFrom, media });
       }
       const info = sipInfoDigit(message);
       if (info !== undefined) infos.push({ callId, sipFrom, sipSrc: d.src, digit: info.digit, durationMs: info.durationMs, timeMs: d.timeMs });

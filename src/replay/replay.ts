@@ -11,7 +11,7 @@ import type { CaptureError, UdpDecoderStats } from '../capture/index.js';
 import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/rfc4733.js';
 import { rtpPayloadType } from '../rtp/rtp-packet.js';
 import { lostPackets } from '../rtp/sequence-tracker.js';
-import { staticPayloadType, type SdpMedia, type SdpPayloadType } from '../sip/sdp.js';
+import { staticPayloadType, type SdpCodec, type SdpMediaLine } from '../sip/sdp.js';
 import { collectCapture, type SdpSighting, type StreamCollector } from './capture-streams.js';
 import type { ReplayDigit, ReplayStream, StreamId } from './replay-stream.js';
 import { mergeReports, serverDigits, type Report } from './server-digits.js';
@@ -68,8 +68,8 @@ export async function replayCapture(bytes: Uint8Array, file: string, options: Re
 }
 
 /** The SDP describing a stream: the receiver's (destination = its c=/m=), else the sender's (symmetric RTP). */
-function sdpFor(sdps: readonly SdpSighting[], id: StreamId): SdpMedia | undefined {
-  let fallback: SdpMedia | undefined;
+function sdpFor(sdps: readonly SdpSighting[], id: StreamId): SdpMediaLine | undefined {
+  let fallback: SdpMediaLine | undefined;
   for (let i = sdps.length - 1; i >= 0; i--) {
     const m = sdps[i].media;
     if (m.port === id.dstPort && m.address === id.dst) return m;
@@ -78,14 +78,14 @@ function sdpFor(sdps: readonly SdpSighting[], id: StreamId): SdpMedia | undefine
   return fallback;
 }
 
-function payloadTypeInfo(sdp: SdpMedia | undefined, pt: number): SdpPayloadType | undefined {
-  return sdp?.payloadTypes.find((p) => p.payloadType === pt) ?? staticPayloadType(pt);
+function payloadTypeInfo(sdp: SdpMediaLine | undefined, pt: number): SdpCodec | undefined {
+  return sdp?.codecs.find((p) => p.payloadType === pt) ?? staticPayloadType(pt);
 }
 
-function decodeStream(c: StreamCollector, sdp: SdpMedia | undefined, origin: number, options: ReplayOptions): { stream: ReplayStream; reports: Report[] } {
+function decodeStream(c: StreamCollector, sdp: SdpMediaLine | undefined, origin: number, options: ReplayOptions): { stream: ReplayStream; reports: Report[] } {
   // Sequence order undoes reordering; duplicates were dropped on arrival.
   const packets = c.packets.slice().sort((a, b) => a.extSeq - b.extSeq);
-  const sdpEvent = sdp?.payloadTypes.find((p) => p.encoding.toLowerCase() === 'telephone-event');
+  const sdpEvent = sdp?.codecs.find((p) => p.encoding.toLowerCase() === 'telephone-event');
   const eventPt = sdpEvent?.payloadType ?? options.eventPt ?? DEFAULT_TELEPHONE_EVENT_PT;
   const counts = new Map<number, number>();
   for (const p of packets) {

@@ -1,80 +1,233 @@
-// The parts of SDP (RFC 8866) replay needs: each audio m= line's connection address and port,
-// and its payload types (rtpmap, or the static ones of RFC 3551 §6).
+// SDP (RFC 8866), the one model of it: what replay, verify and call control read (for each m=
+// line its port, protocol and formats, and for audio the connection address, rtpmap/fmtp,
+// ptime, direction (RFC 3264 §5.1), a=rtcp (RFC 3605) and a=crypto (RFC 4568 SDES)) and what
+// call control writes. Lines are tokenised by `sdp-transform` (mediasoup's parser); every value
+// it yields is checked here, because it passes through whatever a hostile offer wrote. Anything
+// else is dropped: the SDP we send is written fresh, so no line of one leg reaches the other.
+import { parse as tokenise } from 'sdp-transform';
 
-export interface SdpPayloadType {
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+export interface SdpCodec {
   readonly payloadType: number;
   /** Encoding name as written (PCMU, PCMA, opus, telephone-event, ...). */
   readonly encoding: string;
   /** Hz. */
   readonly clockRate: number;
   readonly channels: number;
+  /** a=fmtp parameters for this payload type, or undefined. */
+  readonly fmtp: string | undefined;
 }
 
-export interface SdpMedia {
+export interface SdpCrypto {
+  readonly tag: number;
+  readonly suite: string;
+  /** The inline key||salt, base64, without lifetime/MKI suffixes. */
+  readonly keyBase64: string;
+}
+
+export interface SdpMediaLine {
   readonly media: string;
-  /** Connection address (c=, media level over session level); undefined if absent. */
-  readonly address: string | undefined;
   readonly port: number;
-  readonly payloadTypes: readonly SdpPayloadType[];
+  /** RTP/AVP, RTP/SAVP, RTP/AVPF, ... */
+  readonly protocol: string;
+  /** Format list as written (payload types for RTP). */
+  readonly formats: readonly string[];
+  /** Connection address (media level over session level), undefined if absent. */
+  readonly address: string | undefined;
+  /** Only the codecs named by rtpmap or static (RFC 3551 §6), in m= order. */
+  readonly codecs: readonly SdpCodec[];
+  /** a=ptime, ms. */
+  readonly ptimeMs: number | undefined;
+  /** Media-level direction, else session-level, else sendrecv. */
+  readonly direction: Direction;
+  /** a=rtcp port (RFC 3605), undefined when absent (then port + 1). */
+  readonly rtcpPort: number | undefined;
+  readonly crypto: readonly SdpCrypto[];
 }
 
-/** RFC 3551 §6, the audio ones replay can name. */
-const STATIC_PAYLOAD_TYPES: ReadonlyMap<number, SdpPayloadType> = new Map([
-  [0, { payloadType: 0, encoding: 'PCMU', clockRate: 8000, channels: 1 }],
-  [3, { payloadType: 3, encoding: 'GSM', clockRate: 8000, channels: 1 }],
-  [8, { payloadType: 8, encoding: 'PCMA', clockRate: 8000, channels: 1 }],
-  [9, { payloadType: 9, encoding: 'G722', clockRate: 8000, channels: 1 }],
-  [13, { payloadType: 13, encoding: 'CN', clockRate: 8000, channels: 1 }],
-  [18, { payloadType: 18, encoding: 'G729', clockRate: 8000, channels: 1 }],
+export interface SdpDescription {
+  /** o= session id and version, to notice a changed SDP (RFC 3264 §8). */
+  readonly originId: string;
+  readonly originVersion: string;
+  readonly media: readonly SdpMediaLine[];
+}
+
+/** RFC 3551 §6, the audio ones toneguard can name. */
+const STATIC_PAYLOAD_TYPES: ReadonlyMap<number, { readonly encoding: string; readonly clockRate: number; readonly channels: number }> = new Map([
+  [0, { encoding: 'PCMU', clockRate: 8000, channels: 1 }],
+  [3, { encoding: 'GSM', clockRate: 8000, channels: 1 }],
+  [8, { encoding: 'PCMA', clockRate: 8000, channels: 1 }],
+  [9, { encoding: 'G722', clockRate: 8000, channels: 1 }],
+  [13, { encoding: 'CN', clockRate: 8000, channels: 1 }],
+  [18, { encoding: 'G729', clockRate: 8000, channels: 1 }],
 ]);
 
-export function staticPayloadType(pt: number): SdpPayloadType | undefined {
-  return STATIC_PAYLOAD_TYPES.get(pt);
+/** The codec a static payload type (RFC 3551 §6) stands for when no rtpmap names it. */
+export function staticPayloadType(pt: number): SdpCodec | undefined {
+  const known = STATIC_PAYLOAD_TYPES.get(pt);
+  return known === undefined ? undefined : { payloadType: pt, ...known, fmtp: undefined };
+}
+
+const DIRECTIONS: ReadonlySet<string> = new Set(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
+
+// sdp-transform's fields as they may really be: absent, or a string where a number was expected.
+type Loose<T> = { readonly [K in keyof T]?: unknown };
+
+function integerIn(value: unknown, min: number, max: number): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' ? String(value) : undefined;
+}
+
+function array(value: unknown): readonly Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null) : [];
 }
 
 /** c=IN IP4 127.0.0.1 (or IP6); multicast TTL suffixes dropped. */
-function connectionAddress(value: string): string | undefined {
-  const parts = value.trim().split(/\s+/);
-  if (parts.length < 3 || parts[0] !== 'IN') return undefined;
-  return parts[2].split('/')[0];
+function connectionAddress(connection: unknown): string | undefined {
+  if (typeof connection !== 'object' || connection === null) return undefined;
+  const ip = text((connection as { ip?: unknown }).ip);
+  const address = ip?.split('/')[0];
+  return address === undefined || address === '' ? undefined : address;
 }
 
-export function parseSdp(body: string): SdpMedia[] {
-  const media: { media: string; address: string | undefined; port: number; formats: number[]; rtpmap: Map<number, SdpPayloadType> }[] = [];
-  let sessionAddress: string | undefined;
-  for (const rawLine of body.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line.length < 2 || line[1] !== '=') continue;
-    const type = line[0];
-    const value = line.slice(2);
-    const current = media[media.length - 1];
-    if (type === 'm') {
-      const parts = value.split(/\s+/);
-      const port = Number(parts[1]?.split('/')[0]);
-      if (parts.length < 3 || !Number.isInteger(port) || port < 0 || port > 65535) continue;
-      const formats = parts
-        .slice(3)
-        .map(Number)
-        .filter((pt) => Number.isInteger(pt) && pt >= 0 && pt <= 127);
-      media.push({ media: parts[0], address: undefined, port, formats, rtpmap: new Map() });
-    } else if (type === 'c') {
-      if (current === undefined) sessionAddress = connectionAddress(value);
-      else current.address = connectionAddress(value);
-    } else if (type === 'a' && current !== undefined && value.startsWith('rtpmap:')) {
-      const match = /^rtpmap:(\d+)\s+([^/\s]+)\/(\d+)(?:\/(\d+))?/.exec(value);
-      if (match === null) continue;
-      const pt = Number(match[1]);
-      if (pt > 127) continue;
-      current.rtpmap.set(pt, { payloadType: pt, encoding: match[2], clockRate: Number(match[3]), channels: match[4] === undefined ? 1 : Number(match[4]) });
-    }
+function direction(value: unknown): Direction | undefined {
+  return typeof value === 'string' && DIRECTIONS.has(value) ? (value as Direction) : undefined;
+}
+
+function codecsOf(m: Loose<SdpTransformMedia>, formats: readonly string[]): SdpCodec[] {
+  const rtpmap = new Map<number, { encoding: string; clockRate: number; channels: number }>();
+  for (const r of array(m.rtp)) {
+    const pt = integerIn(r.payload, 0, 127);
+    const encoding = text(r.codec);
+    const clockRate = integerIn(r.rate, 1, 1_000_000);
+    if (pt === undefined || encoding === undefined || encoding === '' || clockRate === undefined) continue;
+    rtpmap.set(pt, { encoding, clockRate, channels: integerIn(r.encoding, 1, 255) ?? 1 });
   }
-  return media.map((m) => ({
-    media: m.media,
-    address: m.address ?? sessionAddress,
-    port: m.port,
-    payloadTypes: m.formats.flatMap((pt) => {
-      const known = m.rtpmap.get(pt) ?? STATIC_PAYLOAD_TYPES.get(pt);
-      return known === undefined ? [] : [known];
-    }),
-  }));
+  const fmtp = new Map<number, string>();
+  for (const f of array(m.fmtp)) {
+    const pt = integerIn(f.payload, 0, 127);
+    const config = text(f.config)?.trim();
+    if (pt !== undefined && config !== undefined) fmtp.set(pt, config);
+  }
+  return formats.flatMap((f) => {
+    const pt = integerIn(f, 0, 127);
+    if (pt === undefined) return [];
+    const known = rtpmap.get(pt) ?? STATIC_PAYLOAD_TYPES.get(pt);
+    return known === undefined ? [] : [{ payloadType: pt, ...known, fmtp: fmtp.get(pt) }];
+  });
+}
+
+function cryptoOf(m: Loose<SdpTransformMedia>): SdpCrypto[] {
+  return array(m.crypto).flatMap((c) => {
+    const tag = integerIn(c.id, 0, 999_999_999);
+    const suite = text(c.suite);
+    // inline:KEY||SALT|2^20|1:4 (RFC 4568 §9.1): the key without lifetime or MKI.
+    const key = /^inline:([A-Za-z0-9+/=]+)/.exec(text(c.config) ?? '');
+    return tag === undefined || suite === undefined || suite === '' || key === null ? [] : [{ tag, suite, keyBase64: key[1] }];
+  });
+}
+
+type SdpTransformMedia = ReturnType<typeof tokenise>['media'][number];
+
+/**
+ * The description, or undefined when the body is not SDP (no o= and no m=) or has an m= line
+ * whose port is not one (RFC 8866 §5.14): such an offer is refused, not half read.
+ */
+export function parseSdp(body: string): SdpDescription | undefined {
+  // sdp-transform reads only lines that start in column one; RFC 8866 has no indentation.
+  const session = tokenise(body.replace(/^[ \t]+/gm, '')) as Loose<ReturnType<typeof tokenise>>;
+  const media = array(session.media) as Loose<SdpTransformMedia>[];
+  const origin = typeof session.origin === 'object' && session.origin !== null ? (session.origin as Record<string, unknown>) : undefined;
+  if (origin === undefined && media.length === 0) return undefined;
+  const sessionAddress = connectionAddress(session.connection);
+  const sessionDirection = direction(session.direction);
+  const lines: SdpMediaLine[] = [];
+  for (const m of media) {
+    const port = integerIn(m.port, 0, 65535);
+    const kind = text(m.type);
+    const protocol = text(m.protocol);
+    if (port === undefined || kind === undefined || kind === '' || protocol === undefined || protocol === '') return undefined;
+    const formats = (text(m.payloads) ?? '').split(/\s+/).filter((f) => f !== '');
+    const ptime = typeof m.ptime === 'number' && Number.isFinite(m.ptime) && m.ptime > 0 && m.ptime <= 1000 ? m.ptime : undefined;
+    const rtcp = typeof m.rtcp === 'object' && m.rtcp !== null ? integerIn((m.rtcp as { port?: unknown }).port, 1, 65535) : undefined;
+    lines.push({
+      media: kind,
+      port,
+      protocol,
+      formats,
+      address: connectionAddress(m.connection) ?? sessionAddress,
+      codecs: codecsOf(m, formats),
+      ptimeMs: ptime,
+      direction: direction(m.direction) ?? sessionDirection ?? 'sendrecv',
+      rtcpPort: rtcp,
+      crypto: cryptoOf(m),
+    });
+  }
+  return { originId: text(origin?.sessionId) ?? '0', originVersion: text(origin?.sessionVersion) ?? '0', media: lines };
+}
+
+/**
+ * What we write on one m= line (audio: full; others: rejected with port 0, RFC 3264 §6): a
+ * line as read, without the address, which the session-level c= of SdpToWrite gives.
+ */
+export type SdpMediaToWrite = Omit<SdpMediaLine, 'address'>;
+
+export interface SdpToWrite {
+  readonly originId: string;
+  readonly originVersion: number;
+  readonly address: string;
+  readonly media: readonly SdpMediaToWrite[];
+}
+
+function ipVersion(address: string): 'IP4' | 'IP6' {
+  return address.includes(':') ? 'IP6' : 'IP4';
+}
+
+/**
+ * A plain description of one audio stream, sendrecv, 20 ms: the given codecs (8000 in SDP; G.722
+ * too, RFC 3551 §4.5.2), then telephone-event (RFC 4733) keys 0-16 at `eventPt`. What the test
+ * callers, `toneguard verify` and the load bench offer or answer.
+ */
+export function plainAudioSdp(address: string, port: number, audio: readonly { readonly payloadType: number; readonly encoding: string }[], eventPt: number): string {
+  const codecs: SdpCodec[] = [
+    ...audio.map((c) => ({ payloadType: c.payloadType, encoding: c.encoding, clockRate: 8000, channels: 1, fmtp: undefined })),
+    { payloadType: eventPt, encoding: 'telephone-event', clockRate: 8000, channels: 1, fmtp: '0-16' },
+  ];
+  const media: SdpMediaToWrite = {
+    media: 'audio',
+    port,
+    protocol: 'RTP/AVP',
+    formats: codecs.map((c) => String(c.payloadType)),
+    codecs,
+    ptimeMs: 20,
+    direction: 'sendrecv',
+    rtcpPort: undefined,
+    crypto: [],
+  };
+  return writeSdp({ originId: String(port), originVersion: 1, address, media: [media] });
+}
+
+export function writeSdp(sdp: SdpToWrite): string {
+  const ip = ipVersion(sdp.address);
+  const lines = ['v=0', `o=toneguard ${sdp.originId} ${sdp.originVersion} IN ${ip} ${sdp.address}`, 's=toneguard', `c=IN ${ip} ${sdp.address}`, 't=0 0'];
+  for (const m of sdp.media) {
+    const formats = m.formats.length > 0 ? m.formats : ['0'];
+    lines.push(`m=${m.media} ${m.port} ${m.protocol} ${formats.join(' ')}`);
+    if (m.port === 0) continue;
+    if (m.rtcpPort !== undefined) lines.push(`a=rtcp:${m.rtcpPort}`);
+    for (const c of m.codecs) {
+      lines.push(`a=rtpmap:${c.payloadType} ${c.encoding}/${c.clockRate}${c.channels > 1 ? `/${c.channels}` : ''}`);
+      if (c.fmtp !== undefined) lines.push(`a=fmtp:${c.payloadType} ${c.fmtp}`);
+    }
+    if (m.ptimeMs !== undefined) lines.push(`a=ptime:${m.ptimeMs}`);
+    for (const c of m.crypto) lines.push(`a=crypto:${c.tag} ${c.suite} inline:${c.keyBase64}`);
+    lines.push(`a=${m.direction}`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
 }

@@ -4,7 +4,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { CodecPort } from '../media/codecs/codec-port.js';
 import { createCodecPort } from '../media/codecs/create-codec-port.js';
-import { plainAudioSdp } from '../call/sdp-description.js';
+import { plainAudioSdp } from '../sip/sdp.js';
 import { parseSdp } from '../sip/sdp.js';
 import { VERIFY_CODECS, type VerifyCodec } from './verify-error.js';
 
@@ -54,10 +54,10 @@ export function verifySdp(address: string, port: number, codec: VerifyCodec): st
 
 /** The first audio stream of an SDP body: where to send, and the payload types it uses. */
 export function remoteMedia(body: string): { address: string; port: number; audioPt: number | undefined; eventPt: number | undefined } | undefined {
-  const m = parseSdp(body).find((x) => x.media === 'audio' && x.port > 0);
+  const m = parseSdp(body)?.media.find((x) => x.media === 'audio' && x.port > 0);
   if (m === undefined || m.address === undefined) return undefined;
-  const audio = m.payloadTypes.find((p) => (VERIFY_CODECS as readonly string[]).includes(p.encoding.toUpperCase()));
-  const event = m.payloadTypes.find((p) => p.encoding.toLowerCase() === 'telephone-event');
+  const audio = m.codecs.find((p) => (VERIFY_CODECS as readonly string[]).includes(p.encoding.toUpperCase()));
+  const event = m.codecs.find((p) => p.encoding.toLowerCase() === 'telephone-event');
   return { address: m.address, port: m.port, audioPt: audio?.payloadType, eventPt: event?.payloadType };
 }
 

@@ -5,7 +5,7 @@ import { CallManager, type CallManagerOptions } from '../../src/call/call-manage
 import type { Call } from '../../src/call/call.js';
 import type { CallEndReason } from '../../src/call/call-types.js';
 import type { PaymentCallParams } from '../../src/call/payment-headers.js';
-import { parseSdpDescription } from '../../src/call/sdp-description.js';
+import { parseSdp } from '../../src/sip/sdp.js';
 import { SipStack, type Destination, type Dialog, type ServerTransaction, type SipRequest } from '../../src/sip/sip-stack.js';
 import { FakeMediaSession } from '../helpers/fake-media-session.js';
 import { answerInvite, FAST_TIMERS, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.js';
@@ -100,7 +100,7 @@ t.test('basic call: INVITE relayed with our SDP, 200 back, caller hangs up, both
     out.responses.some((x) => x.status === 180),
     '180 relayed',
   );
-  const answer = parseSdpDescription(final.body.toString())!.media[0];
+  const answer = parseSdp(final.body.toString())!.media[0];
   t.equal(answer.port, media.local('caller').rtpPort, 'our caller-side port');
   t.equal(answer.address, '127.0.0.1');
   t.notMatch(final.body.toString(), '127.0.0.9', 'no PBX media address towards the caller');
@@ -113,7 +113,7 @@ t.test('basic call: INVITE relayed with our SDP, 200 back, caller hangs up, both
   t.match(header(invite, 'from'), /^"Alice" <sip:alice@127\.0\.0\.1>/);
   t.not(header(invite, 'call-id'), header(out.request, 'call-id'), 'a new Call-ID on the PBX leg');
   const offer = invite.body.toString();
-  t.equal(parseSdpDescription(offer)!.media[0].port, media.local('agent').rtpPort);
+  t.equal(parseSdp(offer)!.media[0].port, media.local('agent').rtpPort);
   t.notMatch(offer, '127.0.0.5', 'no caller media address towards the PBX');
   t.notMatch(offer, /(^|[^0-9])40000([^0-9]|$)/m, 'no caller media port towards the PBX');
 
@@ -223,7 +223,7 @@ t.test('re-INVITE from the PBX reaches the caller', async (t) => {
   t.equal(res?.status, 200);
   const { req } = await r.caller.next('INVITE');
   t.match(req.body.toString(), /a=sendonly/);
-  t.equal(parseSdpDescription(req.body.toString())!.media[0].port, media.local('caller').rtpPort);
+  t.equal(parseSdp(req.body.toString())!.media[0].port, media.local('caller').rtpPort);
   t.equal(media.lastConfig('agent')?.remote?.rtpPort, 30004);
 });
 
@@ -390,7 +390,7 @@ t.test('early media: 183 with SDP configures media and reaches the caller; 200 k
   const media = r.medias[0];
   t.equal(media.lastConfig('agent')?.remote?.rtpPort, 30020, 'media configured on the 183');
   t.equal(media.lastConfig('caller')?.remote?.rtpPort, 40000);
-  t.equal(parseSdpDescription(early.body.toString())!.media[0].port, media.local('caller').rtpPort);
+  t.equal(parseSdp(early.body.toString())!.media[0].port, media.local('caller').rtpPort);
   t.equal(r.manager.calls()[0].state, 'early');
   const final = await out.final;
   t.equal(final.status, 200);
@@ -479,9 +479,9 @@ t.test('offerless INVITE: our offer to the PBX, its codec offered to the caller 
   const out = r.caller.invite(r.tg, r.uri('100'), { ackBody: sdpBody(40040, { codecs: '8 101' }) });
   const final = await out.final;
   t.equal(final.status, 200);
-  const ours = parseSdpDescription(final.body.toString())!.media[0];
+  const ours = parseSdp(final.body.toString())!.media[0];
   t.same(ours.formats, ['8', '101'], 'only the codec the PBX took, and telephone-event');
-  const pbxOffer = parseSdpDescription((await r.pbx.next('INVITE')).req.body.toString())!.media[0];
+  const pbxOffer = parseSdp((await r.pbx.next('INVITE')).req.body.toString())!.media[0];
   t.same(
     pbxOffer.codecs.map((c) => c.encoding),
     ['PCMU', 'PCMA', 'G722', 'opus', 'telephone-event'],
@@ -508,7 +508,7 @@ t.test('endpoint mode, offerless INVITE: offer in our 200, answer in the ACK', a
   const final = await r.caller.invite(r.tg, 'sip:pay@127.0.0.1', { ackBody: sdpBody(40050, { codecs: '0 101' }) }).final;
   t.equal(final.status, 200);
   // Endpoint mode plays its prompts in PCMU/PCMA/G722, so it never offers Opus.
-  t.same(parseSdpDescription(final.body.toString())!.media[0].formats, ['0', '8', '9', '101']);
+  t.same(parseSdp(final.body.toString())!.media[0].formats, ['0', '8', '9', '101']);
   await waitFor(() => r.medias[0].lastConfig('caller') !== undefined);
   t.equal(r.medias[0].lastConfig('caller')?.remote?.rtpPort, 40050);
   t.equal(r.medias[0].lastConfig('caller')?.codec, 'PCMU');

@@ -3,7 +3,7 @@
 // order; the endpoint (payment URI) answers G.722 when the caller prefers it; our own offers
 // carry it; the media plane's check takes it at clock 8000 only.
 import t from 'tap';
-import { parseSdpDescription, type SdpDescription } from '../../src/call/sdp-description.js';
+import { parseSdp, type SdpDescription } from '../../src/sip/sdp.js';
 import { answerAsEndpoint, localOffer, newSdesKey, relayAnswer, relayOffer, type RelayedOffer } from '../../src/call/sdp-offer-answer.js';
 import { legConfigProblem } from '../../src/media/leg-config-check.js';
 import type { LegMediaConfig, LocalMediaAddress } from '../../src/media/media-session.js';
@@ -15,7 +15,7 @@ const OUR_AGENT_SIDE: LocalMediaAddress = { address: '192.0.2.10', rtpPort: 2000
 const KEY = newSdesKey();
 
 function sdp(lines: string[]): SdpDescription {
-  const parsed = parseSdpDescription(`${lines.join('\r\n')}\r\n`);
+  const parsed = parseSdp(`${lines.join('\r\n')}\r\n`);
   if (parsed === undefined) throw new Error('test SDP did not parse');
   return parsed;
 }
@@ -33,7 +33,7 @@ function toPbx(o: SdpDescription): RelayedOffer {
 }
 
 function lines(sdpText: string): string[] {
-  return (parseSdpDescription(sdpText) as SdpDescription).media[0].codecs.map((c) => `${c.payloadType} ${c.encoding}/${c.clockRate}`);
+  return (parseSdp(sdpText) as SdpDescription).media[0].codecs.map((c) => `${c.payloadType} ${c.encoding}/${c.clockRate}`);
 }
 
 t.test('a G.722-only offer is relayed and answered, both legs G722 at clock 8000', async (t) => {

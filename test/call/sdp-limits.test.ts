@@ -1,7 +1,7 @@
 // Negotiation against what the media plane carries: refused offers say why (488 Warning), ptime
 // is negotiated into 10-120 ms, and every config negotiation produces is one configure() takes.
 import t from 'tap';
-import { parseSdpDescription, type SdpDescription } from '../../src/call/sdp-description.js';
+import { parseSdp, type SdpDescription } from '../../src/sip/sdp.js';
 import { sdpWarning } from '../../src/call/sdp-error.js';
 import { acceptAnswer, answerAsEndpoint, newSdesKey, relayAnswer, relayOffer } from '../../src/call/sdp-offer-answer.js';
 import { legConfigProblem } from '../../src/media/leg-config-check.js';
@@ -11,7 +11,7 @@ const LOCAL: LocalMediaAddress = { address: '192.0.2.10', rtpPort: 20000, rtcpPo
 const KEY = newSdesKey();
 
 function sdp(m: string, attrs: string[] = [], c = 'IN IP4 10.1.2.3'): SdpDescription {
-  const parsed = parseSdpDescription(`${['v=0', 'o=x 1 1 IN IP4 10.1.2.3', 's=-', `c=${c}`, 't=0 0', m, ...attrs].join('\r\n')}\r\n`);
+  const parsed = parseSdp(`${['v=0', 'o=x 1 1 IN IP4 10.1.2.3', 's=-', `c=${c}`, 't=0 0', m, ...attrs].join('\r\n')}\r\n`);
   if (parsed === undefined) throw new Error('test SDP did not parse');
   return parsed;
 }
@@ -38,11 +38,11 @@ t.test('ptime outside 10-120 ms is answered with the nearest we packetise', asyn
   ]) {
     const a = endpoint(sdp('m=audio 4000 RTP/AVP 0 101', [...PCMU, `a=ptime:${offered}`]));
     t.equal(a.config.ptimeMs, used, `${offered} ms`);
-    t.equal(parseSdpDescription(a.sdp)?.media[0].ptimeMs, used);
+    t.equal(parseSdp(a.sdp)?.media[0].ptimeMs, used);
   }
   const offer = sdp('m=audio 4000 RTP/AVP 0 101', [...PCMU, 'a=ptime:5']);
   const relayed = relayOffer({ offer, local: LOCAL, origin: { id: '2', version: 1 }, localKeyBase64: KEY, srtp: 'never' });
-  t.equal(parseSdpDescription(relayed.sdp)?.media[0].ptimeMs, 10, 'relayed to the PBX as 10');
+  t.equal(parseSdp(relayed.sdp)?.media[0].ptimeMs, 10, 'relayed to the PBX as 10');
   const result = relayAnswer({ offer, relayed, answer: sdp('m=audio 3000 RTP/AVP 0', ['a=ptime:200'], 'IN IP4 10.9.8.7'), local: LOCAL, origin: { id: '3', version: 1 }, localKeyBase64: KEY });
   t.equal(result.offerLeg.ptimeMs, 10);
   t.equal(result.answerLeg.ptimeMs, 120);

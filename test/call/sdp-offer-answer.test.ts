@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseSdpDescription, type SdpDescription } from '../../src/call/sdp-description.js';
+import { parseSdp, type SdpDescription } from '../../src/sip/sdp.js';
 import { answerAsEndpoint, newSdesKey, relayAnswer, relayOffer, reverseDirection, SdpError, type RelayedOffer } from '../../src/call/sdp-offer-answer.js';
 import type { LocalMediaAddress } from '../../src/media/media-session.js';
 
@@ -13,7 +13,7 @@ const CALLER_KEY = newSdesKey();
 const PBX_KEY = newSdesKey();
 
 function sdp(lines: string[]): SdpDescription {
-  const parsed = parseSdpDescription(`${lines.join('\r\n')}\r\n`);
+  const parsed = parseSdp(`${lines.join('\r\n')}\r\n`);
   if (parsed === undefined) throw new Error('test SDP did not parse');
   return parsed;
 }
@@ -54,7 +54,7 @@ function answerCaller(offer: SdpDescription, relayed: RelayedOffer, answer: SdpD
 t.test('offer to the PBX: our address, supported codecs in the caller order and PTs, no caller trace', async (t) => {
   const offer = callerOffer();
   const relayed = offerToPbx(offer);
-  const parsed = parseSdpDescription(relayed.sdp);
+  const parsed = parseSdp(relayed.sdp);
   t.ok(parsed);
   const audio = parsed!.media[0];
   t.equal(audio.address, OUR_AGENT_SIDE.address);
@@ -80,7 +80,7 @@ t.test('answer to the caller: chosen codec first common, our address, both leg c
   // The PBX prefers PCMA and numbers telephone-event differently.
   const answer = pbxAnswer('m=audio 30000 RTP/AVP 8 110', ['a=rtpmap:8 PCMA/8000', 'a=rtpmap:110 telephone-event/8000', 'a=ptime:30', 'a=sendrecv']);
   const result = answerCaller(offer, relayed, answer);
-  const ours = parseSdpDescription(result.sdp)!.media[0];
+  const ours = parseSdp(result.sdp)!.media[0];
   t.equal(ours.address, OUR_CALLER_SIDE.address);
   t.equal(ours.port, OUR_CALLER_SIDE.rtpPort);
   t.same(ours.formats, ['8', '101'], "PCMA and the caller's telephone-event PT");
@@ -149,9 +149,9 @@ t.test('488 cases: no common codec, no audio, unsupported SRTP, refused stream',
 t.test('other m= lines rejected with port 0 in our answer, audio only towards the PBX', async (t) => {
   const offer = callerOffer({ more: ['m=video 40002 RTP/AVP 97', 'a=rtpmap:97 H264/90000'] });
   const relayed = offerToPbx(offer);
-  t.equal(parseSdpDescription(relayed.sdp)!.media.length, 1);
+  t.equal(parseSdp(relayed.sdp)!.media.length, 1);
   const result = answerCaller(offer, relayed, pbxAnswer('m=audio 30000 RTP/AVP 0'));
-  const media = parseSdpDescription(result.sdp)!.media;
+  const media = parseSdp(result.sdp)!.media;
   t.equal(media.length, 2);
   t.equal(media[1].media, 'video');
   t.equal(media[1].port, 0);
@@ -160,15 +160,15 @@ t.test('other m= lines rejected with port 0 in our answer, audio only towards th
 t.test('hold: sendonly and c=0.0.0.0 passed through as directions; unhold', async (t) => {
   const hold = callerOffer({ attrs: ['a=sendonly'] });
   const relayed = offerToPbx(hold);
-  t.equal(parseSdpDescription(relayed.sdp)!.media[0].direction, 'sendonly');
+  t.equal(parseSdp(relayed.sdp)!.media[0].direction, 'sendonly');
   const result = answerCaller(hold, relayed, pbxAnswer('m=audio 30000 RTP/AVP 0', ['a=recvonly']));
-  t.equal(parseSdpDescription(result.sdp)!.media[0].direction, 'recvonly');
+  t.equal(parseSdp(result.sdp)!.media[0].direction, 'recvonly');
   t.equal(result.offerLeg.direction, 'recvonly', 'we only receive from the holding caller');
   t.equal(result.answerLeg.direction, 'sendonly', 'we only send to the PBX');
 
   const oldHold = callerOffer({ c: 'IN IP4 0.0.0.0' });
   const relayedOld = offerToPbx(oldHold);
-  const offered = parseSdpDescription(relayedOld.sdp)!.media[0];
+  const offered = parseSdp(relayedOld.sdp)!.media[0];
   t.equal(offered.direction, 'sendonly', 'c=0.0.0.0 offered on as sendonly');
   t.equal(offered.address, OUR_AGENT_SIDE.address, 'never 0.0.0.0 towards the PBX');
   const oldResult = answerCaller(oldHold, relayedOld, pbxAnswer('m=audio 30000 RTP/AVP 0', ['a=recvonly']));
@@ -191,13 +191,13 @@ t.test('SRTP per leg: caller SAVP, PBX plain by policy, or SRTP mirrored', async
   const secure = callerOffer({ m: 'm=audio 40000 RTP/SAVP 0 8 101', more: [`a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:${CALLER_KEY}|2^20|1:4`] });
   // Mirrored: SAVP with our own fresh key towards the PBX.
   const relayed = offerToPbx(secure);
-  const offered = parseSdpDescription(relayed.sdp)!.media[0];
+  const offered = parseSdp(relayed.sdp)!.media[0];
   t.equal(offered.protocol, 'RTP/SAVP');
   t.same(offered.crypto, [{ tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: KEY_AGENT_LEG }]);
   t.notMatch(relayed.sdp, CALLER_KEY, 'the caller key never reaches the PBX');
   const answer = pbxAnswer('m=audio 30000 RTP/SAVP 0', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${PBX_KEY}`]);
   const result = answerCaller(secure, relayed, answer);
-  const ours = parseSdpDescription(result.sdp)!.media[0];
+  const ours = parseSdp(result.sdp)!.media[0];
   t.equal(ours.protocol, 'RTP/SAVP');
   t.same(ours.crypto, [{ tag: 3, suite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: KEY_CALLER_LEG }], "the caller's tag, our key");
   t.notMatch(result.sdp, PBX_KEY, 'the PBX key never reaches the caller');
@@ -206,7 +206,7 @@ t.test('SRTP per leg: caller SAVP, PBX plain by policy, or SRTP mirrored', async
 
   // Plain towards the PBX, SRTP with the caller.
   const plain = offerToPbx(secure, 'never');
-  t.equal(parseSdpDescription(plain.sdp)!.media[0].protocol, 'RTP/AVP');
+  t.equal(parseSdp(plain.sdp)!.media[0].protocol, 'RTP/AVP');
   t.notMatch(plain.sdp, 'crypto');
   const r2 = answerCaller(secure, plain, pbxAnswer('m=audio 30000 RTP/AVP 0'));
   t.equal(r2.answerLeg.srtp, null);
@@ -215,7 +215,7 @@ t.test('SRTP per leg: caller SAVP, PBX plain by policy, or SRTP mirrored', async
   // SRTP offered to the PBX for a plain caller, answered without a key: invalid.
   const plainCaller = callerOffer();
   const forced = offerToPbx(plainCaller, 'always');
-  t.equal(parseSdpDescription(forced.sdp)!.media[0].protocol, 'RTP/SAVP');
+  t.equal(parseSdp(forced.sdp)!.media[0].protocol, 'RTP/SAVP');
   t.throws(() => answerCaller(plainCaller, forced, pbxAnswer('m=audio 30000 RTP/SAVP 0')), { code: 'sdp-answer-invalid' });
   const r3 = answerCaller(plainCaller, forced, pbxAnswer('m=audio 30000 RTP/SAVP 0', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${PBX_KEY}`]));
   t.equal(r3.offerLeg.srtp, null, 'caller leg stays plain');
@@ -224,7 +224,7 @@ t.test('SRTP per leg: caller SAVP, PBX plain by policy, or SRTP mirrored', async
   // Optional SRTP (RTP/AVP with a=crypto, as baresip's mediaenc=srtp offers).
   const optional = callerOffer({ more: [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${CALLER_KEY}`] });
   const relOpt = offerToPbx(optional);
-  t.equal(parseSdpDescription(relOpt.sdp)!.media[0].protocol, 'RTP/AVP');
+  t.equal(parseSdp(relOpt.sdp)!.media[0].protocol, 'RTP/AVP');
   const r4 = answerCaller(optional, relOpt, pbxAnswer('m=audio 30000 RTP/AVP 0'));
   t.equal(r4.answerLeg.srtp, null, 'PBX declined optional SRTP');
   t.equal(r4.offerLeg.srtp?.remoteKeyBase64, CALLER_KEY);
@@ -241,7 +241,7 @@ t.test('endpoint answer: first supported codec of the caller, hold reversed', as
   const result = answerAsEndpoint({ offer, local: OUR_CALLER_SIDE, origin: { id: '7', version: 1 }, localKeyBase64: KEY_CALLER_LEG });
   t.equal(result.config.codec, 'PCMA');
   t.equal(result.config.eventPayloadType, 101);
-  t.same(parseSdpDescription(result.sdp)!.media[0].formats, ['8', '101']);
+  t.same(parseSdp(result.sdp)!.media[0].formats, ['8', '101']);
   const hold = answerAsEndpoint({ offer: callerOffer({ attrs: ['a=sendonly'] }), local: OUR_CALLER_SIDE, origin: { id: '7', version: 2 }, localKeyBase64: KEY_CALLER_LEG });
   t.equal(hold.config.direction, 'recvonly');
   t.throws(() => answerAsEndpoint({ offer: callerOffer({ m: 'm=audio 40000 RTP/AVP 18' }), local: OUR_CALLER_SIDE, origin: { id: '7', version: 1 }, localKeyBase64: KEY_CALLER_LEG }), {
@@ -250,9 +250,9 @@ t.test('endpoint answer: first supported codec of the caller, hold reversed', as
 });
 
 t.test('malformed SDP is undefined or a bad m= line, never a crash', async (t) => {
-  t.equal(parseSdpDescription('hello'), undefined);
-  t.equal(parseSdpDescription('v=0\r\nm=audio notaport RTP/AVP 0\r\n'), undefined);
-  const weird = parseSdpDescription('v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0 abc 300\r\na=rtpmap:abc\r\na=crypto:x\r\n');
+  t.equal(parseSdp('hello'), undefined);
+  t.equal(parseSdp('v=0\r\nm=audio notaport RTP/AVP 0\r\n'), undefined);
+  const weird = parseSdp('v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0 abc 300\r\na=rtpmap:abc\r\na=crypto:x\r\n');
   t.ok(weird);
   t.same(
     weird!.media[0].codecs.map((c) => c.payloadType),

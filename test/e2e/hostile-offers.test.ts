@@ -4,7 +4,7 @@
 // payment URI and through the B2BUA in both directions; the server keeps serving and nothing
 // is left behind (calls, RTP ports, internal errors).
 import t, { type Test } from 'tap';
-import { parseSdpDescription } from '../../src/call/sdp-description.js';
+import { parseSdp } from '../../src/sip/sdp.js';
 import type { Dialog } from '../../src/sip/sip-stack.js';
 import { answerInvite, Peer, waitFor } from '../helpers/call-sip-peers.js';
 import { startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
@@ -85,7 +85,7 @@ t.test('ptime 5, 1 and 200 ms to the payment URI: answered with 10, 10 and 120 m
     const out = caller.invite(tg, 'sip:pay@127.0.0.1', { body: G711(40010, offered), headers: HEADERS });
     const final = await out.final;
     t.equal(final.status, 200, `ptime ${offered}: answered`);
-    t.equal(parseSdpDescription(final.body.toString())?.media[0].ptimeMs, answered, `ptime ${offered}: our answer says ${answered}`);
+    t.equal(parseSdp(final.body.toString())?.media[0].ptimeMs, answered, `ptime ${offered}: our answer says ${answered}`);
     await new Promise((resolve) => setTimeout(resolve, 300)); // prompts play at that packet size meanwhile
     t.equal((await caller.request(out.dialog as Dialog, 'BYE'))?.status, 200);
   }
@@ -105,8 +105,8 @@ t.test('ptime 5, 1 and 200 ms through the B2BUA, from the caller and from the PB
     const final = await out.final;
     t.equal(final.status, 200, `caller ${callerPtime} ms, PBX ${pbxAnswerPtime} ms: connected`);
     const { req: relayed } = await pbx.next('INVITE');
-    t.equal(parseSdpDescription(relayed.body.toString())?.media[0].ptimeMs, Math.min(120, Math.max(10, callerPtime)), 'the PBX is offered a ptime we packetise');
-    t.equal(parseSdpDescription(final.body.toString())?.media[0].ptimeMs, Math.min(120, Math.max(10, pbxAnswerPtime)), 'the caller is answered with one too');
+    t.equal(parseSdp(relayed.body.toString())?.media[0].ptimeMs, Math.min(120, Math.max(10, callerPtime)), 'the PBX is offered a ptime we packetise');
+    t.equal(parseSdp(final.body.toString())?.media[0].ptimeMs, Math.min(120, Math.max(10, pbxAnswerPtime)), 'the caller is answered with one too');
     // A re-INVITE from the PBX with a hostile ptime is negotiated the same way.
     const reinvite = await pbx.request(pbxDialogs[pbxDialogs.length - 1], 'INVITE', { body: G711(testPort(30000), 1), contentType: 'application/sdp' });
     t.equal(reinvite?.status, 200, 'a re-INVITE with ptime 1 is handled');

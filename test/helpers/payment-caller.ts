@@ -11,7 +11,7 @@ import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { encodeUlaw } from '../../native-free-dsp/g711.js';
 import { planDigitPackets } from '../../src/rtp/rfc4733.js';
 import { serializeRtp } from '../../src/rtp/rtp-packet.js';
-import { plainAudioSdp } from '../../src/call/sdp-description.js';
+import { plainAudioSdp } from '../../src/sip/sdp.js';
 import { parseSdp } from '../../src/sip/sdp.js';
 import { Dialog, SipStack, parseCSeq, type Destination, type SipRequest, type SipResponse } from '../../src/sip/sip-stack.js';
 
@@ -32,7 +32,7 @@ function sdpOffer(port: number): string {
 
 /** The RTP address of an SDP answer (session or media c=, first audio m=). */
 function answerAddress(sdp: string): { address: string; port: number } | undefined {
-  const m = parseSdp(sdp).find((x) => x.media === 'audio');
+  const m = parseSdp(sdp)?.media.find((x) => x.media === 'audio');
   return m === undefined || m.address === undefined ? undefined : { address: m.address, port: m.port };
 }
 

@@ -46,16 +46,16 @@ t.test('requests and responses; compact and folded headers; body cut at Content-
 });
 
 t.test('SDP: audio m= lines with address, port and payload types (rtpmap and static)', async (t) => {
-  const media = parseSdp(SDP);
+  const media = parseSdp(SDP)?.media ?? [];
   t.equal(media.length, 3);
   t.same([media[0].media, media[0].address, media[0].port], ['audio', '127.0.0.1', 10000]);
   t.same(
-    media[0].payloadTypes.map((p) => `${p.payloadType} ${p.encoding}/${p.clockRate}/${p.channels}`),
+    media[0].codecs.map((p) => `${p.payloadType} ${p.encoding}/${p.clockRate}/${p.channels}`),
     ['96 opus/48000/2', '0 PCMU/8000/1', '8 PCMA/8000/1', '101 telephone-event/8000/1'],
   );
-  t.same([media[1].address, media[1].port, media[1].payloadTypes[0].encoding], ['::1', 10002, 'G722']);
+  t.same([media[1].address, media[1].port, media[1].codecs[0].encoding], ['::1', 10002, 'G722']);
   t.equal(staticPayloadType(18)?.encoding, 'G729');
-  t.same(parseSdp('nonsense\r\nm=audio x RTP/AVP 0\r\n'), []);
+  t.equal(parseSdp('nonsense\r\nm=audio x RTP/AVP 0\r\n'), undefined, 'an m= line without a port: not read at all');
 });
 
 t.test('INFO DTMF: dtmf-relay and dtmf bodies, keypad and numeric signals', async (t) => {

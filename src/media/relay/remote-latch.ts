@@ -55,8 +55,10 @@ export class RemoteLatch {
 
   /** Latches to the source of a good packet that `accepts` let in (once latched, only the negotiated remote moves it). */
   latch(address: string, port: number): void {
-    if (this.latchedAddress !== null && !(this.latchedElsewhere && this.isNegotiated(address, port))) return;
+    // Every packet of a latched stream comes here: its own source first, before the tests that
+    // normalise addresses.
     if (address === this.latchedAddress && port === this.latchedPort) return;
+    if (this.latchedAddress !== null && !(this.latchedElsewhere && this.isNegotiated(address, port))) return;
     this.latchedAddress = address;
     this.latchedPort = port;
     this.generation++;
