@@ -89,3 +89,13 @@ export function canSend(config: LegMediaConfig): boolean {
 export function expectsRtp(config: LegMediaConfig): boolean {
   return config.remote !== null && (config.direction === 'sendrecv' || config.direction === 'recvonly');
 }
+
+/**
+ * Whether toneguard may send its own RTP (endpoint mode: prompts, silence) to the leg now: no
+ * reflection. Its dialog is confirmed (the ACK) and the peer has sent RTP from the address we
+ * would send to (the latch), unless its SDP says it sends none.
+ */
+export function mayOriginate(leg: Leg, config: LegMediaConfig): boolean {
+  if (!leg.confirmed || !canSend(config) || leg.rtpLatch.sendAddress === null) return false;
+  return leg.rtpLatch.latched || !expectsRtp(config);
+}

@@ -7,10 +7,8 @@
 // rewritten where the legs' numbers differ (leg-send.ts). RTCP is relayed both ways, caller SRs
 // adjusted for what the stage added and removed (rtcp-relay.ts).
 // Agent -> caller is forwarded by the socket I/O itself while nothing in it needs JavaScript
-// (native I/O; no SRTP on either leg, no prompt to the caller, the agent latched): a forwarding
-// rule from the agent's exact source, payload types mapped as relayRtp() maps them. Everything else
-// (another source, RTCP multiplexed, a payload type relayRtp() treats specially) still comes here.
-// The rule follows every change that could alter what relayRtp() would do with the packet.
+// (native I/O, agent-forward.ts); everything else still comes here. The forwarding rule follows
+// every change that could alter what relayRtp() would do with the packet.
 // endpoint: the caller leg only; toneguard is the far end: it sends its own 20 ms-paced RTP
 // (prompts, silence otherwise) and takes the digits from what the caller sends.
 //
@@ -18,7 +16,7 @@
 // leg only once its dialog is confirmed (dialogConfirmed: the ACK, which a forged INVITE's
 // sender never sees the 2xx to send) and the peer is verified: it has sent us RTP from the
 // address we would send to (the latch), unless its SDP says it sends none (then the ACK is the
-// proof). Until then prompts wait, so the caller hears them whole. Relayed media (b2bua, early
+// proof; the rule: media-leg.ts mayOriginate). Until then prompts wait, so the caller hears them whole. Relayed media (b2bua, early
 // media included) is only ever a 1:1 answer to a packet from the other leg's negotiated peer.
 //
 // Nothing is accepted except from the leg's negotiated (or latched, RemoteLatch) remote; SRTP
@@ -40,7 +38,7 @@ import type { RtpPortPair } from './port-allocator.js';
 import { PromptQueue } from '../prompts/prompt-queue.js';
 import { addForwarded, agentForwardRule } from './agent-forward.js';
 import { MAX_FRAME, relayRtp, sendRtp } from './leg-send.js';
-import { canSend, expectsRtp, newLeg, type Leg, type LegStats } from './media-leg.js';
+import { expectsRtp, mayOriginate, newLeg, type Leg, type LegStats } from './media-leg.js';
 import { relayRtcp } from './rtcp-relay.js';
 import { resolveSessionOptions, type MediaSessionMode, type ResolvedSessionOptions, type RtpMediaSessionOptions } from './rtp-media-session-options.js';
 import { SrtpTransform } from './srtp-transform.js';
@@ -91,7 +89,7 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
         ? new EndpointSender(
             {
               config: () => caller.config,
-              mayOriginate: (config) => this.mayOriginate(config),
+              mayOriginate: (config) => mayOriginate(caller, config),
               read: (pcm, n) => {
                 caller.prompts.read(pcm, n);
                 // A prompt's end is announced from inside read(); its listener may end the call
@@ -354,15 +352,6 @@ export class RtpMediaSession extends EventEmitter<MediaSessionEvents> implements
     if (this.closed || leg.config === null) return;
     const b2bua = this.mode === 'b2bua';
     relayRtcp(leg, b2bua ? this.other(leg) : undefined, b2bua && leg.name === 'caller' ? this.stage : null, msg, address, port);
-  }
-
-  // --- own RTP (endpoint mode) -------------------------------------------------------------
-
-  /** Whether toneguard may send its own RTP to the leg now (see the header: no reflection). */
-  private mayOriginate(config: LegMediaConfig): boolean {
-    const leg = this.legs[0];
-    if (!leg.confirmed || !canSend(config) || leg.rtpLatch.sendAddress === null) return false;
-    return leg.rtpLatch.latched || !expectsRtp(config);
   }
 
   // --- agent -> caller forwarding (see the header) ----------------------------------------
