@@ -1,12 +1,12 @@
 // The server's HTTP side at start: a configuration that would leave it open is refused before
 // anything opens, with the key named; with `http.tls` it serves HTTPS.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { selfSignedCertificate } from '../../src/gateway/simulator-certificate.js';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { httpTrustProblems } from '../../src/config/http-trust.js';
+import { selfSignedCertificate } from '../../src/gateway/simulator-certificate.js';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { ToneguardServer } from '../../src/server/toneguard-server.js';
