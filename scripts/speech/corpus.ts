@@ -278,6 +278,18 @@ export function activePower(x: Int16Array | Float32Array): number {
   return active.reduce((a, b) => a + b, 0) / Math.max(1, active.length);
 }
 
+/** `x` scaled to the active power `power` (16-bit clipping). */
+export function atPower(x: Int16Array, power: number): Int16Array {
+  const g = Math.sqrt(power / Math.max(1, activePower(x)));
+  return Int16Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v * g))));
+}
+
+/** Each take of one speaker scaled to the speaker's median active power (one level, as one caller reads a number). */
+export function levelledTakes(takes: readonly FsddClip[]): Map<FsddClip, Int16Array> {
+  const level = takes.map((c) => activePower(c.samples)).sort((a, b) => a - b)[takes.length >> 1];
+  return new Map(takes.map((c) => [c, atPower(c.samples, level)]));
+}
+
 export interface ChannelOptions {
   /** White noise at this SNR (dB) against the active speech power; omitted: no noise. */
   snrDb?: number;

@@ -8,10 +8,28 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
 import { WordRecogniser, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
-import { activePower, channel, concat, espeak, heldOutNonDigitSpeech, loadFsdd, MENU_TEST_WORDS, Rng, silence, speakersOf, SPOKEN_WORDS, TEST_VOICES, type FsddClip } from './corpus.js';
+import {
+  activePower,
+  atPower,
+  channel,
+  concat,
+  espeak,
+  heldOutNonDigitSpeech,
+  levelledTakes,
+  loadFsdd,
+  MENU_TEST_WORDS,
+  Rng,
+  silence,
+  speakersOf,
+  SPOKEN_WORDS,
+  TEST_VOICES,
+  type FsddClip,
+} from './corpus.js';
 import { OFFLINE_DEFAULTS, trainOffline } from './train-offline.js';
 
 export interface RunResult {
@@ -43,14 +61,27 @@ const digitsOf = (r: RunResult): string =>
 
 /** Clips joined with pauses of 100-300 ms, lead-in and tail, through the phone channel. */
 export function utterance(parts: Int16Array[], rng: Rng, snrDb: number | undefined): Int16Array {
+  return utteranceWithWords(parts, rng, snrDb).samples;
+}
+
+/** As utterance(), with the samples [start, end) of each part in the result. */
+export function utteranceWithWords(parts: Int16Array[], rng: Rng, snrDb: number | undefined): { samples: Int16Array; words: [number, number][] } {
   const pieces: Int16Array[] = [silence(400)];
+  const words: [number, number][] = [];
+  let at = pieces[0].length;
   parts.forEach((p, i) => {
-    if (i > 0) pieces.push(silence(rng.range(100, 300)));
+    if (i > 0) {
+      const pause = silence(rng.range(100, 300));
+      pieces.push(pause);
+      at += pause.length;
+    }
     pieces.push(p);
+    words.push([at, at + p.length]);
+    at += p.length;
   });
   pieces.push(silence(300));
   const speech = concat(parts);
-  return channel(concat(pieces), rng, { ...(snrDb === undefined ? {} : { snrDb }), ulaw: true }, activePower(speech));
+  return { samples: channel(concat(pieces), rng, { ...(snrDb === undefined ? {} : { snrDb }), ulaw: true }, activePower(speech)), words };
 }
 
 export interface FoldFigures {
@@ -72,6 +103,11 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
   const held = fsdd.filter((c) => c.speaker === speaker);
   const byDigit = new Map<string, FsddClip[]>();
   for (const c of held) byDigit.set(c.label, [...(byDigit.get(c.label) ?? []), c]);
+  // For the numbers in noise, each take is first brought to the speaker's median active level,
+  // so that every digit, not only the number as a whole, is 20 dB over the noise: some speakers'
+  // takes differ by 20 dB or more (recorded in several sessions), and a noise level set on the
+  // number's active level would bury the quiet ones. Clean numbers are joined as recorded.
+  const levelled = levelledTakes(held);
   let cpuMs = 0;
   let audioMs = 0;
   let eouLatencyMaxMs = 0;
@@ -98,7 +134,8 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
       for (let i = 0; i < 16; i++) {
         const d = String(rng.int(10));
         truth += d;
-        parts.push(rng.pick(byDigit.get(d) ?? []).samples);
+        const take = rng.pick(byDigit.get(d) ?? []);
+        parts.push(snrDb === undefined ? take.samples : (levelled.get(take) ?? take.samples));
       }
       if (digitsOf(run(utterance(parts, rng, snrDb))) === truth) ok++;
     }
@@ -164,8 +201,7 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
 
 /** Scales a synthetic word to the level of a human clip, so one utterance has one level. */
 function gainTo(word: Int16Array, like: Int16Array): Int16Array {
-  const g = Math.sqrt(activePower(like) / Math.max(1, activePower(word)));
-  return Int16Array.from(word, (v) => Math.max(-32768, Math.min(32767, Math.round(v * g))));
+  return atPower(word, activePower(like));
 }
 
 const pct = ([ok, n]: [number, number]): string => `${((100 * ok) / n).toFixed(1)} % (${ok}/${n})`;
@@ -191,26 +227,36 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const speakers = values.speakers ? values.speakers.split(',') : speakersOf(fsdd);
   const rows: FoldFigures[] = [];
+  let memoryBytes: number | undefined;
   for (const speaker of speakers) {
     const file = join(dir, `speech-words-without-${speaker}.json`);
     if (!existsSync(file)) {
       trainOffline(fsdd, { holdOut: speaker, networks: OFFLINE_DEFAULTS.networks, epochs: OFFLINE_DEFAULTS.epochs, log: (l: string) => console.error(`[${speaker}] ${l}`) }, file);
     }
-    const row = evaluateFold(loadWordModel(file), fsdd, speaker, values.cards ? Number(values.cards) : 100);
+    const model = loadWordModel(file);
+    // Measured before any evaluation: the buffers of earlier work are released lazily, after the
+    // collection that frees them, and would be counted against the new recognisers.
+    memoryBytes ??= memoryPerRecogniser(model);
+    const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100);
     console.error(formatTable([row]).split('\n')[2]);
     rows.push(row);
   }
   console.log(formatTable(rows));
-  console.log(`\nmemory per recogniser: ${(memoryPerRecogniser(loadWordModel(join(dir, `speech-words-without-${speakers[0]}.json`))) / 1024).toFixed(1)} KiB (model shared)`);
+  console.log(`\nmemory per recogniser: ${((memoryBytes ?? 0) / 1024).toFixed(1)} KiB (model shared)`);
 }
 
 /** Heap and typed-array bytes per live recogniser, from 200 of them (the model is shared). */
 export function memoryPerRecogniser(model: WordModel): number {
   const n = 200;
-  global.gc?.();
+  // A full collection before each reading, so that what is counted is what the recognisers
+  // keep (a collection in between made the figure negative).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
   const before = process.memoryUsage();
   const live: WordRecogniser[] = [];
   for (let i = 0; i < n; i++) live.push(new WordRecogniser(model, {}));
+  gc();
   const after = process.memoryUsage();
   const bytes = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
   for (const r of live) r.close();

@@ -115,12 +115,18 @@ function codecsOf(m: Loose<SdpTransformMedia>, formats: readonly string[]): SdpC
     const config = text(f.config)?.trim();
     if (pt !== undefined && config !== undefined) fmtp.set(pt, config);
   }
-  return formats.flatMap((f) => {
+  // Each payload type once (a format listed twice is one codec), so a hostile m= line of
+  // thousands of formats still gives at most 128 codecs.
+  const codecs: SdpCodec[] = [];
+  const seen = new Set<number>();
+  for (const f of formats) {
     const pt = integerIn(f, 0, 127);
-    if (pt === undefined) return [];
+    if (pt === undefined || seen.has(pt)) continue;
+    seen.add(pt);
     const known = rtpmap.get(pt) ?? STATIC_PAYLOAD_TYPES.get(pt);
-    return known === undefined ? [] : [{ payloadType: pt, ...known, fmtp: fmtp.get(pt) }];
-  });
+    if (known !== undefined) codecs.push({ payloadType: pt, encoding: known.encoding, clockRate: known.clockRate, channels: known.channels, fmtp: fmtp.get(pt) });
+  }
+  return codecs;
 }
 
 function cryptoOf(m: Loose<SdpTransformMedia>): SdpCrypto[] {
@@ -136,12 +142,40 @@ function cryptoOf(m: Loose<SdpTransformMedia>): SdpCrypto[] {
 type SdpTransformMedia = ReturnType<typeof tokenise>['media'][number];
 
 /**
- * The description, or undefined when the body is not SDP (no o= and no m=) or has an m= line
- * whose port is not one (RFC 8866 §5.14): such an offer is refused, not half read.
+ * Beyond what any call's SDP has: lines (a WebRTC offer with its candidates has a few hundred),
+ * m= lines (each one is answered, RFC 3264 §6), formats on one (RTP has 128 payload types).
+ * Such a body is refused before it is tokenised, which costs microseconds a line.
+ */
+const MAX_LINES = 1024;
+const MAX_MEDIA_LINES = 64;
+const MAX_FORMATS = 256;
+
+function cheapEnough(body: string): boolean {
+  let newlines = 0;
+  for (let at = body.indexOf('\n'); at >= 0; at = body.indexOf('\n', at + 1)) if (++newlines > MAX_LINES) return false;
+  let lines = 0;
+  for (let at = body.indexOf('m='); at >= 0; at = body.indexOf('m=', at + 2)) {
+    if (at !== 0 && body[at - 1] !== '\n') continue;
+    if (++lines > MAX_MEDIA_LINES) return false;
+    let end = body.indexOf('\n', at);
+    if (end < 0) end = body.length;
+    let spaces = 0;
+    for (let i = at; i < end; i++) if (body.charCodeAt(i) === 32 && ++spaces > MAX_FORMATS + 2) return false;
+  }
+  return true;
+}
+
+/**
+ * The description, or undefined when the body is not SDP (no o= and no m=), has an m= line
+ * whose port is not one (RFC 8866 §5.14), more than MAX_MEDIA_LINES m= lines or more than
+ * MAX_FORMATS formats on one: such an offer is refused, not half read.
  */
 export function parseSdp(body: string): SdpDescription | undefined {
-  // sdp-transform reads only lines that start in column one; RFC 8866 has no indentation.
-  const session = tokenise(body.replace(/^[ \t]+/gm, '')) as Loose<ReturnType<typeof tokenise>>;
+  // One line ending, the one the limits count (sdp-transform would also break at a lone CR); and
+  // sdp-transform reads only lines that start in column one, where RFC 8866 has no indentation.
+  const unindented = body.replace(/\r\n?/g, '\n').replace(/^[ \t]+/gm, '');
+  if (!cheapEnough(unindented)) return undefined;
+  const session = tokenise(unindented) as Loose<ReturnType<typeof tokenise>>;
   const media = array(session.media) as Loose<SdpTransformMedia>[];
   const origin = typeof session.origin === 'object' && session.origin !== null ? (session.origin as Record<string, unknown>) : undefined;
   if (origin === undefined && media.length === 0) return undefined;

@@ -5,8 +5,8 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { generate } from 'selfsigned';
 import { httpTrustProblems } from '../../src/config/http-trust.js';
+import { selfSignedCertificate } from '../../src/gateway/simulator-certificate.js';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { ToneguardServer } from '../../src/server/toneguard-server.js';
@@ -67,25 +67,10 @@ t.test('toneguard serve exits 2 naming http.token', async (t) => {
 
 t.test('http.tls serves the API over HTTPS', async (t) => {
   const dir = scratch(t);
-  const now = Date.now();
-  const pems = await generate([{ name: 'commonName', value: 'toneguard test' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 60_000),
-    notAfterDate: new Date(now + 86_400_000),
-    extensions: [
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
+  // The gateway simulator's self-signed certificate (localhost, 127.0.0.1, ::1) serves as any.
+  const pems = await selfSignedCertificate();
   writeFileSync(join(dir, 'http.crt'), pems.cert);
-  writeFileSync(join(dir, 'http.key'), pems.private);
+  writeFileSync(join(dir, 'http.key'), pems.key);
   await t.rejects(
     ToneguardServer.start(serverConfig(dir, { listen: '127.0.0.1:0', token: 'tls-token', tls: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'http.key') } }), createLogger('silent')),
     { code: 'ERR_CONFIG_INVALID', message: /http\.tls\.certFile: cannot read/ },

@@ -122,3 +122,25 @@ t.test('SDP: random damage to a valid body never throws', async (t) => {
   }
   t.ok(parsed > 1000, `${parsed} of 3000 damaged bodies still parsed`);
 });
+
+t.test('SDP: a body past what any call has is refused before it is tokenised', async (t) => {
+  const head = ['v=0', 'o=x 1 1 IN IP4 10.0.0.1'];
+  const audio = 'm=audio 4000 RTP/AVP 0';
+  t.ok(parseSdp(lines(...head, ...Array<string>(64).fill(audio))), '64 m= lines');
+  t.equal(parseSdp(lines(...head, ...Array<string>(65).fill(audio))), undefined, '65 m= lines');
+  const formats = (n: number): string => `m=audio 4000 RTP/AVP ${Array.from({ length: n }, (_, i) => String(i % 128)).join(' ')}`;
+  t.same(
+    parseSdp(lines(...head, formats(256)))?.media[0].codecs.map((c) => c.payloadType),
+    [0, 3, 8, 9, 13, 18],
+    '256 formats; each payload type once',
+  );
+  t.equal(parseSdp(lines(...head, formats(257))), undefined, '257 formats');
+  t.equal(parseSdp(lines(...head, `   ${formats(300)}`)), undefined, 'an indented line is counted too');
+  t.ok(parseSdp(lines(...head, audio, ...Array<string>(1000).fill('a=x'))), 'a thousand lines');
+  t.equal(parseSdp(lines(...head, audio, ...Array<string>(1030).fill('a=x'))), undefined, 'past 1024 lines');
+});
+
+t.test('SDP: lines ended by a lone CR are read, and counted against the limits', async (t) => {
+  t.equal(parseSdp('v=0\ro=x 1 1 IN IP4 10.0.0.1\rm=audio 4000 RTP/AVP 8\r')?.media[0].codecs[0]?.encoding, 'PCMA');
+  t.equal(parseSdp(`v=0\ro=x 1 1 IN IP4 10.0.0.1\r${'m=audio 4000 RTP/AVP 0\r'.repeat(65)}`), undefined);
+});
