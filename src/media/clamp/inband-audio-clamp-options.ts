@@ -43,7 +43,7 @@ export interface ClampPort {
 /** The options' codec port; a MediaError EOPTIONS for a codec or resyncMs the clamp cannot run with. */
 export function clampPort(options: InbandAudioClampOptions): ClampPort {
   const { codec } = options;
-  if (typeof codec === 'string' && !CODECS.includes(codec)) throw new MediaError('EOPTIONS', `codec must be PCMU, PCMA or opus, got ${String(codec)}`);
+  if (typeof codec === 'string' && !CODECS.includes(codec)) throw new MediaError('EOPTIONS', `codec must be one of ${CODECS.join(', ')}, got ${String(codec)}`);
   const port = typeof codec === 'string' ? createCodecPort(codec) : codec;
   const pcmRate = port.bands?.bandRate ?? port.sampleRate;
   const ratio = port.rtpClockRate / pcmRate;
