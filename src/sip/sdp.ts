@@ -175,7 +175,13 @@ export function parseSdp(body: string): SdpDescription | undefined {
   // sdp-transform reads only lines that start in column one, where RFC 8866 has no indentation.
   const unindented = body.replace(/\r\n?/g, '\n').replace(/^[ \t]+/gm, '');
   if (!cheapEnough(unindented)) return undefined;
-  const session = tokenise(unindented) as Loose<ReturnType<typeof tokenise>>;
+  let session: Loose<ReturnType<typeof tokenise>>;
+  try {
+    session = tokenise(unindented);
+  } catch {
+    // Not seen in fuzzing, but a package's parser is not ours to trust: unreadable, refused.
+    return undefined;
+  }
   const media = array(session.media) as Loose<SdpTransformMedia>[];
   const origin = typeof session.origin === 'object' && session.origin !== null ? (session.origin as Record<string, unknown>) : undefined;
   if (origin === undefined && media.length === 0) return undefined;
