@@ -29,7 +29,7 @@ export interface OfflineRun {
   log?: (line: string) => void;
 }
 
-export const OFFLINE_DEFAULTS = { networks: 1, epochs: 25, arch: 'cnn' } as const;
+export const OFFLINE_DEFAULTS = { networks: 2, epochs: 25, arch: 'cnn' } as const;
 
 export function describeOfflineRun(run: OfflineRun): string {
   const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (every speaker)';
