@@ -7,7 +7,7 @@
 // Takes are levelled to the speaker's median for the noisy conditions, as in the measurement;
 // --as-recorded joins them as recorded in every condition.
 import { parseArgs } from 'node:util';
-import { speechFramesOf } from '../../native-free-dsp/speech-features.js';
+import { MFCC_HOP_SAMPLES, MFCC_WINDOW_SAMPLES, speechFramesOf } from '../../native-free-dsp/speech-features.js';
 import { segmentEnergies } from '../../native-free-dsp/speech-segmenter.js';
 import { levelledTakes, loadFsdd, Rng, speakersOf } from './corpus.js';
 import { utteranceWithWords } from './evaluate.js';
@@ -19,9 +19,9 @@ interface Count {
   merged: number;
 }
 
-/** Samples [start, end) a segment covers: frame f is samples [80 f, 80 f + 200). */
+/** Samples [start, end) a segment covers: frame f is samples [hop f, hop f + window), endFrame exclusive. */
 function segmentSpan(startFrame: number, endFrame: number): [number, number] {
-  return [startFrame * 80, endFrame * 80 + 120];
+  return [startFrame * MFCC_HOP_SAMPLES, (endFrame - 1) * MFCC_HOP_SAMPLES + MFCC_WINDOW_SAMPLES];
 }
 
 /** Whether a segment covers a word: 30 % of the take, or 50 ms of it (takes carry silence around the word). */
