@@ -28,7 +28,7 @@ export interface InbandAudioClampOptions {
 }
 
 /** The detector's rate, Hz. */
-export const PCM_RATE = 8000;
+const PCM_RATE = 8000;
 const CODECS: readonly string[] = ['PCMU', 'PCMA', 'G722', 'opus'];
 
 /** The codec port a clamp runs on, with its clock ratio and resynchronisation time. */
