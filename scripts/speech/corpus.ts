@@ -191,32 +191,52 @@ export function espeak(text: string, voice: string, pitch: number, wpm: number):
 }
 
 /**
- * Voices of the other installed synthesisers (flite, festival), used for training only: unlike
- * espeak-ng's formant synthesis these are built from recordings of human speakers, so they add
- * speaker variety. A voice that is not installed is skipped.
+ * Voices of the other installed synthesisers, used for training only: unlike espeak-ng's formant
+ * synthesis these are built from recordings of human speakers, so they add speaker variety. A
+ * voice that is not installed is skipped.
  */
 export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
 // festival's English voices in Debian are kal (the same speaker as flite's), ked and slt (the same
 // as flite's), at about a second per word: only ked adds a speaker.
 export const FESTIVAL_VOICES = ['ked_diphone'] as const;
+// RHVoice (Debian non-free `rhvoice-english`): alan (Scottish), bdl and clb (US), whose data is
+// LGPL; its evgeniy-eng and lyubov are CC BY-NC-ND and slt is flite's speaker, so not used.
+export const RHVOICE_VOICES = ['alan', 'bdl', 'clb'] as const;
+// SVOX Pico (Debian non-free `libttspico-utils`, Apache-2.0 lingware): a US and a British voice.
+export const PICO_VOICES = ['en-US', 'en-GB'] as const;
 
-let installedCache: string[] | null = null;
-/** The flite and festival voices that synthesise on this machine ("flite:kal", "festival:rab_diphone"). */
-export function installedTtsVoices(): string[] {
-  if (installedCache) return installedCache;
+/** Every synthesiser voice `synth()` knows, as "engine:voice". */
+export const TTS_VOICES: readonly string[] = [
+  ...FLITE_VOICES.map((v) => `flite:${v}`),
+  ...FESTIVAL_VOICES.map((v) => `festival:${v}`),
+  ...RHVOICE_VOICES.map((v) => `rhvoice:${v}`),
+  ...PICO_VOICES.map((v) => `pico:${v}`),
+];
+
+/** The synthesiser engines `synth()` drives. */
+export const TTS_ENGINES = ['flite', 'festival', 'rhvoice', 'pico'] as const;
+/** The engines of the shipped recipe: RHVoice's and Pico's voices were measured no better (docs/speech.md). */
+export const DEFAULT_TTS_ENGINES = ['flite', 'festival'] as const;
+
+const installedCache = new Map<string, string[]>();
+/** The voices of `engines` that synthesise on this machine ("flite:kal", "rhvoice:bdl"). */
+export function installedTtsVoices(engines: readonly string[] = DEFAULT_TTS_ENGINES): string[] {
+  const cacheKey = engines.join(',');
+  const cached = installedCache.get(cacheKey);
+  if (cached) return cached;
   const out: string[] = [];
-  for (const v of [...FLITE_VOICES.map((v) => `flite:${v}`), ...FESTIVAL_VOICES.map((v) => `festival:${v}`)]) {
+  for (const v of TTS_VOICES.filter((x) => engines.includes(x.split(':')[0]))) {
     try {
       if (synth('one', v, 1, 1).length > 800) out.push(v);
     } catch {
       // not installed
     }
   }
-  installedCache = out;
+  installedCache.set(cacheKey, out);
   return out;
 }
 
-/** flite or festival saying `text` with a pitch/formant factor and a duration stretch, 8 kHz (cached on disk). */
+/** A synthesiser voice saying `text` with a pitch/formant factor and a duration stretch, 8 kHz (cached on disk). */
 export function synth(text: string, voice: string, pitch: number, stretch: number): Int16Array {
   mkdirSync(ESPEAK_CACHE, { recursive: true });
   const key = `${voice.replace(/:/g, '-')}_${pitch.toFixed(2)}_${stretch.toFixed(2)}_${text.replace(/[^a-z0-9]+/gi, '-')}`.slice(0, 180);
@@ -227,8 +247,13 @@ export function synth(text: string, voice: string, pitch: number, stretch: numbe
   }
   const [engine, name] = voice.split(':');
   const wavFile = join(ESPEAK_CACHE, `tmp-${process.pid}.wav`);
+  const quiet = { stdio: ['ignore', 'ignore', 'ignore'] as Array<'ignore'> };
   if (engine === 'flite') {
-    execFileSync('flite', ['-voice', name, '--setf', `duration_stretch=${stretch}`, '-t', text, '-o', wavFile], { stdio: ['ignore', 'ignore', 'ignore'] });
+    execFileSync('flite', ['-voice', name, '--setf', `duration_stretch=${stretch}`, '-t', text, '-o', wavFile], quiet);
+  } else if (engine === 'rhvoice') {
+    execFileSync('RHVoice-test', ['-p', name, '-r', String(Math.round(100 / stretch)), '-o', wavFile], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
+  } else if (engine === 'pico') {
+    execFileSync('pico2wave', ['-l', name, '-w', wavFile, `<speed level='${Math.round(100 / stretch)}'>${text}</speed>`], quiet);
   } else {
     const scheme = `(voice_${name}) (Parameter.set 'Duration_Stretch ${stretch}) (set! tts_hooks (list utt.synth (lambda (utt) (utt.wave.rescale utt 1.0) utt)))`;
     execFileSync('text2wave', ['-eval', scheme, '-o', wavFile], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });

@@ -10,9 +10,12 @@ import { SEGMENT_VECTOR_LENGTH } from '../../native-free-dsp/speech-classifier.j
 import { loadFsdd } from './corpus.js';
 import { buildTrainingSet, LABELS, type BuildOptions } from './dataset.js';
 
+/** The choices of the offline recipe that the training command line can change. */
+export type AugmentedRecipe = Pick<BuildOptions, 'garbageWords' | 'channelEq' | 'room' | 'ttsEngines'>;
+
 /** The augmentation of the offline-trained model (pseudo-speakers by speed and VTLP, more voices). */
-export function augmentedBuild(holdOut: string | null, seed: number, garbageWords = false): BuildOptions {
-  return { holdOut, seed, speeds: [0.88, 0.94, 1.0, 1.06, 1.12], channelsPerClip: 2, warpRange: [0.88, 1.12], ttsPerWord: 6, garbageWords };
+export function augmentedBuild(holdOut: string | null, seed: number, recipe: AugmentedRecipe = {}): BuildOptions {
+  return { holdOut, seed, speeds: [0.88, 0.94, 1.0, 1.06, 1.12], channelsPerClip: 2, warpRange: [0.88, 1.12], ttsPerWord: 6, ...recipe };
 }
 
 async function main(): Promise<void> {

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEGMENT_VECTOR_LENGTH } from '../../native-free-dsp/speech-classifier.js';
 import { serialiseWordModel } from '../../src/speech/model-file.js';
-import type { FsddClip } from './corpus.js';
+import { installedTtsVoices, type FsddClip } from './corpus.js';
 import { buildTrainingSet, LABELS } from './dataset.js';
-import { augmentedBuild } from './dump-features.js';
+import { augmentedBuild, type AugmentedRecipe } from './dump-features.js';
 import { importNetworks } from './import-network.js';
 import { mergeModels } from './merge-models.js';
 import { describeRun, trainWordModel } from './train.js';
@@ -22,8 +22,8 @@ export interface OfflineRun {
   holdOut: string | null;
   networks: number;
   epochs: number;
-  /** Single non-digit words as garbage too (docs/speech.md: fewer false digits, fewer right ones). */
-  garbageWords?: boolean;
+  /** Recipe choices (dump-features.ts `AugmentedRecipe`): single non-digit words as garbage, handset responses, synthesiser engines. */
+  recipe?: AugmentedRecipe;
   /** Python with torch and numpy (Debian's python3-torch lives under /usr/bin/python3). */
   python?: string;
   log?: (line: string) => void;
@@ -33,8 +33,8 @@ export const OFFLINE_DEFAULTS = { networks: 2, epochs: 25, arch: 'cnn' } as cons
 
 export function describeOfflineRun(run: OfflineRun): string {
   const speakers = run.holdOut ? `FSDD without ${run.holdOut}` : 'FSDD (every speaker)';
-  const b = augmentedBuild(run.holdOut, 1, run.garbageWords);
-  return `${speakers}, speeds ${b.speeds.join('/')}, VTLP ${b.warpRange?.join('-')}, ${b.channelsPerClip} random phone channels per clip; espeak-ng, flite and festival words; Asterisk prompts, espeak-ng sentences${b.garbageWords ? ', single non-digit words' : ''} and noise bursts as garbage. ${run.networks} CNNs (conv 5x48, conv 3x64 stride 2, dense 128), ${run.epochs} epochs, torch, exported as dense layers`;
+  const b = augmentedBuild(run.holdOut, 1, run.recipe);
+  return `${speakers}, speeds ${b.speeds.join('/')}, VTLP ${b.warpRange?.join('-')}, ${b.channelsPerClip} random phone channels per clip${b.channelEq === 'strong' ? ' with strong random handset responses' : b.channelEq ? ' with random handset responses' : ''}${b.room ? ' and rooms' : ''}; espeak-ng words and ${installedTtsVoices(b.ttsEngines).join(', ')}; Asterisk prompts, espeak-ng sentences${b.garbageWords ? ', single non-digit words' : ''} and noise bursts as garbage. ${run.networks} CNNs (conv 5x48, conv 3x64 stride 2, dense 128), ${run.epochs} epochs, torch, exported as dense layers`;
 }
 
 export function trainOffline(fsdd: FsddClip[], run: OfflineRun, out: string): void {
@@ -44,7 +44,7 @@ export function trainOffline(fsdd: FsddClip[], run: OfflineRun, out: string): vo
     const nets: string[] = [];
     for (let n = 0; n < run.networks; n++) {
       const seed = 1 + 101 * n;
-      const ex = buildTrainingSet(fsdd, { ...augmentedBuild(run.holdOut, seed, run.garbageWords), log: run.log });
+      const ex = buildTrainingSet(fsdd, { ...augmentedBuild(run.holdOut, seed, run.recipe), log: run.log });
       const x = new Float32Array(ex.length * SEGMENT_VECTOR_LENGTH);
       const y = new Uint8Array(ex.length);
       ex.forEach((e, i) => {

@@ -1,6 +1,6 @@
 // Trains the word model and writes it as a model file.
 //   node --import tsx scripts/speech/train.ts --fsdd DIR [--hold-out SPEAKER] [--out FILE]
-//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words]
+//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words] [--channel-eq on|strong] [--room] [--tts-engines flite,festival,rhvoice,pico]
 // Without --hold-out it trains on every FSDD speaker in DIR and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
 // Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
@@ -60,6 +60,9 @@ async function main(): Promise<void> {
       epochs: { type: 'string' },
       trainer: { type: 'string' },
       'garbage-words': { type: 'boolean' },
+      'channel-eq': { type: 'string' },
+      'tts-engines': { type: 'string' },
+      room: { type: 'boolean' },
     },
   });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
@@ -77,7 +80,12 @@ async function main(): Promise<void> {
       holdOut,
       networks: values.networks ? Number(values.networks) : OFFLINE_DEFAULTS.networks,
       epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs,
-      garbageWords: values['garbage-words'] === true,
+      recipe: {
+        garbageWords: values['garbage-words'] === true,
+        channelEq: values['channel-eq'] === 'strong' ? ('strong' as const) : values['channel-eq'] === 'on',
+        room: values.room === true,
+        ...(values['tts-engines'] ? { ttsEngines: values['tts-engines'].split(',') } : {}),
+      },
       log,
     };
     trainOffline(loadFsdd(values.fsdd), run, out);
