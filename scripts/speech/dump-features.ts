@@ -15,7 +15,7 @@ export type AugmentedRecipe = Pick<BuildOptions, 'garbageWords' | 'channelEq' | 
 
 /** The augmentation of the offline-trained model (pseudo-speakers by speed and VTLP, more voices). */
 export function augmentedBuild(holdOut: string | null, seed: number, recipe: AugmentedRecipe = {}): BuildOptions {
-  return { holdOut, seed, speeds: [0.88, 0.94, 1.0, 1.06, 1.12], channelsPerClip: 2, warpRange: [0.88, 1.12], ttsPerWord: 6, ...recipe };
+  return { holdOut, seed, speeds: [0.88, 0.94, 1.0, 1.06, 1.12], channelsPerClip: 2, warpRange: [0.88, 1.12], ttsPerWord: 6, channelEq: true, ...recipe };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 // Trains the word model and writes it as a model file.
 //   node --import tsx scripts/speech/train.ts --fsdd DIR [--hold-out SPEAKER] [--out FILE]
-//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words] [--channel-eq on|strong] [--room] [--tts-engines flite,festival,rhvoice,pico]
+//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words] [--channel-eq off|on|strong] [--room] [--tts-engines flite,festival,rhvoice,pico]
 // Without --hold-out it trains on every FSDD speaker in DIR and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
 // Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs,
       recipe: {
         garbageWords: values['garbage-words'] === true,
-        channelEq: values['channel-eq'] === 'strong' ? ('strong' as const) : values['channel-eq'] === 'on',
+        ...(values['channel-eq'] ? { channelEq: values['channel-eq'] === 'strong' ? ('strong' as const) : values['channel-eq'] === 'on' } : {}),
         room: values.room === true,
         ...(values['tts-engines'] ? { ttsEngines: values['tts-engines'].split(',') } : {}),
       },
