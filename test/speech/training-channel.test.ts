@@ -1,8 +1,8 @@
-// The training set's random channels (scripts/speech/dataset.ts). A handset response reshapes the
+// The training set's random channels (scripts/speech/training-channel.ts). A handset response reshapes the
 // spectrum while keeping the speech's power, never clips, and one seed gives one response; a room
 // leaves the direct sound in front and a decaying tail after it.
 import t from 'tap';
-import { randomResponse, randomRoom } from '../../scripts/speech/dataset.js';
+import { randomResponse, randomRoom } from '../../scripts/speech/training-channel.js';
 import { Rng } from '../../scripts/speech/corpus.js';
 
 function power(x: Int16Array): number {
