@@ -11,7 +11,7 @@ import { loadFsdd } from './corpus.js';
 import { buildTrainingSet, LABELS, type BuildOptions } from './dataset.js';
 
 /** The choices of the offline recipe that the training command line can change. */
-export type AugmentedRecipe = Pick<BuildOptions, 'garbageWords' | 'channelEq' | 'room' | 'ttsEngines'>;
+export type AugmentedRecipe = Partial<Pick<BuildOptions, 'garbageWords' | 'channelEq' | 'room' | 'ttsEngines' | 'channelsPerClip'>>;
 
 /** The augmentation of the offline-trained model (pseudo-speakers by speed and VTLP, more voices). */
 export function augmentedBuild(holdOut: string | null, seed: number, recipe: AugmentedRecipe = {}): BuildOptions {

@@ -1,6 +1,6 @@
 // Trains the word model and writes it as a model file.
 //   node --import tsx scripts/speech/train.ts --fsdd DIR [--hold-out SPEAKER] [--out FILE]
-//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words] [--channel-eq off|on|strong] [--room] [--tts-engines flite,festival,rhvoice,pico]
+//        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words] [--channel-eq off|on|strong] [--room] [--channels-per-clip N] [--tts-engines flite,festival,rhvoice,pico]
 // Without --hold-out it trains on every FSDD speaker in DIR and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
 // Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       'channel-eq': { type: 'string' },
       'tts-engines': { type: 'string' },
       room: { type: 'boolean' },
+      'channels-per-clip': { type: 'string' },
     },
   });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
         garbageWords: values['garbage-words'] === true,
         ...(values['channel-eq'] ? { channelEq: values['channel-eq'] === 'strong' ? ('strong' as const) : values['channel-eq'] === 'on' } : {}),
         room: values.room === true,
+        ...(values['channels-per-clip'] ? { channelsPerClip: Number(values['channels-per-clip']) } : {}),
         ...(values['tts-engines'] ? { ttsEngines: values['tts-engines'].split(',') } : {}),
       },
       log,
