@@ -21,6 +21,14 @@ import { RATE } from './verify-plan.js';
  * its keys' windows (keys were counted as not recovered from a control call on a loaded host).
  */
 const REANCHOR_SAMPLES = 8000;
+/**
+ * A packet of the first anchor's stream that arrives at least this much (20 ms) earlier than its
+ * timestamp puts it shows that the anchor packet itself was held back: the audio placed so far
+ * moves earlier by the difference. Packets can be late but never early, so the timeline settles
+ * within 20 ms of the least-delayed packets'. A loaded relay or host can hold a call's first
+ * packets back for a few hundred ms, and a late anchor pushes the call's keys out of their windows.
+ */
+const EARLY_SAMPLES = 160;
 
 /** What the agent end of one call recorded (the plan's ms 0 is set by the caller). */
 export class AgentRecording {
@@ -32,18 +40,24 @@ export class AgentRecording {
   /** performance.now() of the caller's media start; undefined until then. */
   startedAt: number | undefined;
   #ref: { ssrc: number; ts: number; sample: number } | undefined;
+  /** Anchors taken so far (the first one's lateness is corrected, see EARLY_SAMPLES). */
+  #anchors = 0;
+  /** One past the last sample written. */
+  #written = 0;
+  readonly #clock: () => number;
   /** A decoding port per codec, made at its first packet (G.722's state runs from packet to packet). */
   readonly #ports = new Map<VerifyCodec, CodecPort>();
   /** A sub-band codec's bands of one payload (the lower band is kept). */
   readonly #lower = new Int16Array(FRAME * 6);
   readonly #upper = new Int16Array(FRAME * 6);
 
-  constructor(durationMs: number) {
+  constructor(durationMs: number, clock: () => number = () => performance.now()) {
     this.#pcm = new Int16Array(Math.ceil(((durationMs + 2000) * RATE) / 1000));
+    this.#clock = clock;
   }
 
   #now(): number | undefined {
-    return this.startedAt === undefined ? undefined : performance.now() - this.startedAt;
+    return this.startedAt === undefined ? undefined : this.#clock() - this.startedAt;
   }
 
   onRtp(bytes: Uint8Array, eventPt: number | undefined): void {
@@ -68,6 +82,14 @@ export class AgentRecording {
     if (Number.isNaN(at) || Math.abs(at - arrival) > REANCHOR_SAMPLES) {
       this.#ref = { ssrc, ts, sample: arrival };
       at = arrival;
+      this.#anchors++;
+    } else if (this.#anchors === 1 && at - arrival >= EARLY_SAMPLES && this.#ref !== undefined) {
+      const shift = at - arrival;
+      this.#pcm.copyWithin(0, shift, this.#written);
+      this.#pcm.fill(0, Math.max(0, this.#written - shift), this.#written);
+      this.#written = Math.max(0, this.#written - shift);
+      this.#ref = { ...this.#ref, sample: this.#ref.sample - shift };
+      at = arrival;
     }
     const payload = bytes.subarray(bounds.start, bounds.end);
     const n = payload.length;
@@ -77,11 +99,15 @@ export class AgentRecording {
     if (bands !== undefined) {
       // Decoded even when it falls outside the recording, so the decoder stays in step.
       if (n > this.#upper.length || bands.decodeBands(payload, this.#lower, this.#upper) !== n) return;
-      if (at >= 0 && at + n <= this.#pcm.length) this.#pcm.set(this.#lower.subarray(0, n), at);
+      if (at >= 0 && at + n <= this.#pcm.length) {
+        this.#pcm.set(this.#lower.subarray(0, n), at);
+        this.#written = Math.max(this.#written, at + n);
+      }
       return;
     }
     if (at < 0 || at + n > this.#pcm.length) return;
     port.decode(payload, this.#pcm.subarray(at, at + n));
+    this.#written = Math.max(this.#written, at + n);
   }
 
   onInfo(): void {
