@@ -3,7 +3,7 @@
 //        [--networks N] [--epochs N] [--trainer torch|ts] [--seconds S] [--garbage-words] [--channel-eq off|on|strong] [--room] [--channels-per-clip N] [--tts-engines flite,festival,rhvoice,pico]
 // Without --hold-out it trains on every FSDD speaker in DIR and writes models/speech-words.json,
 // the shipped model. With --hold-out the speaker is left out (for the held-out measurements).
-// Trainers: `torch` (default, the shipped recipe: one CNN from the offline trainer,
+// Trainers: `torch` (default, the shipped recipe: two CNNs from the offline trainer,
 // train-offline.ts, Debian's python3-torch), `ensemble` (two MLPs from the TypeScript trainer and
 // one CNN, averaged; measured, not shipped), `ts` (MLPs only, no Python needed; it makes the small
 // test model of fixtures/speech-fsdd/).
@@ -77,15 +77,19 @@ async function main(): Promise<void> {
     return;
   }
   if (trainer === 'torch') {
+    const eq = values['channel-eq'];
+    if (eq !== undefined && !['off', 'on', 'strong'].includes(eq)) throw new Error(`--channel-eq must be off, on or strong, not ${eq}`);
+    const channels = values['channels-per-clip'] === undefined ? undefined : Number(values['channels-per-clip']);
+    if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1 && channels <= 10)) throw new Error('--channels-per-clip must be a whole number from 1 to 10');
     const run = {
       holdOut,
       networks: values.networks ? Number(values.networks) : OFFLINE_DEFAULTS.networks,
       epochs: values.epochs ? Number(values.epochs) : OFFLINE_DEFAULTS.epochs,
       recipe: {
         garbageWords: values['garbage-words'] === true,
-        ...(values['channel-eq'] ? { channelEq: values['channel-eq'] === 'strong' ? ('strong' as const) : values['channel-eq'] === 'on' } : {}),
+        ...(eq === undefined ? {} : { channelEq: eq === 'strong' ? ('strong' as const) : eq === 'on' }),
         room: values.room === true,
-        ...(values['channels-per-clip'] ? { channelsPerClip: Number(values['channels-per-clip']) } : {}),
+        ...(channels === undefined ? {} : { channelsPerClip: channels }),
         ...(values['tts-engines'] ? { ttsEngines: values['tts-engines'].split(',') } : {}),
       },
       log,
