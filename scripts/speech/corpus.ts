@@ -205,18 +205,11 @@ export const RHVOICE_VOICES = ['alan', 'bdl', 'clb'] as const;
 // SVOX Pico (Debian non-free `libttspico-utils`, Apache-2.0 lingware): a US and a British voice.
 export const PICO_VOICES = ['en-US', 'en-GB'] as const;
 
-/** Every synthesiser voice `synth()` knows, as "engine:voice". */
-export const TTS_VOICES: readonly string[] = [
-  ...FLITE_VOICES.map((v) => `flite:${v}`),
-  ...FESTIVAL_VOICES.map((v) => `festival:${v}`),
-  ...RHVOICE_VOICES.map((v) => `rhvoice:${v}`),
-  ...PICO_VOICES.map((v) => `pico:${v}`),
-];
-
 /** The synthesiser engines `synth()` drives. */
 export const TTS_ENGINES = ['flite', 'festival', 'rhvoice', 'pico'] as const;
 /** The engines of the shipped recipe: RHVoice's and Pico's voices were measured no better (docs/speech.md). */
 export const DEFAULT_TTS_ENGINES = ['flite', 'festival'] as const;
+const ENGINE_VOICES: Record<(typeof TTS_ENGINES)[number], readonly string[]> = { flite: FLITE_VOICES, festival: FESTIVAL_VOICES, rhvoice: RHVOICE_VOICES, pico: PICO_VOICES };
 
 const installedCache = new Map<string, string[]>();
 /** The voices of `engines` that synthesise on this machine ("flite:kal", "rhvoice:bdl"). */
@@ -225,7 +218,7 @@ export function installedTtsVoices(engines: readonly string[] = DEFAULT_TTS_ENGI
   const cached = installedCache.get(cacheKey);
   if (cached) return cached;
   const out: string[] = [];
-  for (const v of TTS_VOICES.filter((x) => engines.includes(x.split(':')[0]))) {
+  for (const v of TTS_ENGINES.filter((e) => engines.includes(e)).flatMap((e) => ENGINE_VOICES[e].map((name) => `${e}:${name}`))) {
     try {
       if (synth('one', v, 1, 1).length > 800) out.push(v);
     } catch {

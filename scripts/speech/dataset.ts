@@ -116,7 +116,7 @@ export function buildTrainingSet(fsdd: FsddClip[], o: BuildOptions): Example[] {
         }
       }
     }
-    o.log?.(`+ flite/festival words (${installedTtsVoices(o.ttsEngines).join(', ')}): ${out.length} vectors`);
+    o.log?.(`+ synthesiser words (${installedTtsVoices(o.ttsEngines).join(', ')}): ${out.length} vectors`);
   }
   const prompts = nonDigitPrompts().filter((_, i) => i % 2 === 0);
   for (const p of prompts) for (let c = 0; c < 2; c++) addUtterance(out, readWav8k(p), GARBAGE_LABEL, rng, 1, eq, room);
@@ -127,7 +127,7 @@ export function buildTrainingSet(fsdd: FsddClip[], o: BuildOptions): Example[] {
   if (o.garbageWords) {
     // Each word once from every flite voice (the fixed grid's first two settings) and twice from
     // espeak-ng voices: cached renditions, the same for every fold.
-    const flite = installedTtsVoices(['flite']).filter((v) => v.startsWith('flite:'));
+    const flite = installedTtsVoices(['flite']);
     for (const word of GARBAGE_WORDS) {
       for (const voice of flite) addUtterance(out, synth(word, voice, ...TTS_GRID[(word.length + voice.length) % 2]), GARBAGE_LABEL, rng, 1, eq, room);
       for (let k = 0; k < 2; k++)
