@@ -68,6 +68,24 @@ t.test('delays by exactly the lookahead, keeping the original codes; the line st
   t.equal(clamp.mutedSamples, 0, 'nothing muted');
 });
 
+t.test('a stream whose timestamps start near 0: its first lookahead is silence too (no sample time reads as an empty slot)', async (t) => {
+  const input = codes(toInt16(voice(3200)));
+  for (const start of [0, 1, 47, 48, 100, 207, 208]) {
+    const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+    const out = new Uint8Array(input.length);
+    for (let f = 0; f * 160 < input.length; f++) {
+      const p = input.slice(f * 160, f * 160 + 160);
+      clamp.process(p, start + f * 160);
+      out.set(p, f * 160);
+    }
+    const loud = out.subarray(0, L).findIndex((c) => c !== ULAW_SILENCE);
+    t.equal(loud, -1, `timestamps from ${start}: first lookahead silent`);
+    let wrong = 0;
+    for (let i = L; i < out.length; i++) if (out[i] !== input[i - L]) wrong++;
+    t.equal(wrong, 0, `timestamps from ${start}: then the input, byte for byte`);
+  }
+});
+
 t.test('an in-band digit is muted before any of it passes, and reported in RTP time', async (t) => {
   const mix = voice(16000);
   mixDtmf(mix, 6000, { digit: '7', durationMs: 60, lowDbm0: -12 });

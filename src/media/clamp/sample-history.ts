@@ -14,22 +14,33 @@ const MASK = RING - 1;
 /** The tag of an empty ring slot (a new ring is all NONE). */
 const NONE = 0;
 
+/** Tags count sample time modulo this (2^30 samples, 37 hours). */
+const TAG_MASK = 0x3fffffff;
+
 /**
- * The tag a ring slot keeps for sample time t: t + 1 modulo 2^32 (Int32: 4 bytes a slot, a new
- * ring zeroed = empty). Times 2^32 samples (6 days) apart share a tag, and one time in 2^32 gets
- * NONE, which reads as missing (silence goes out): fail closed.
+ * The tag a ring slot keeps for sample time t: t modulo 2^30, plus 1 (Int32: 4 bytes a slot, a
+ * new ring zeroed = empty). Never NONE, for any t (negative times included: the output before a
+ * stream's first lookahead), so an empty slot never passes for a written one. Times 2^30 samples
+ * apart share a tag; the ring rewrites every slot each RING samples.
  */
 function tagOf(t: number): number {
-  return (t + 1) | 0;
+  return (t & TAG_MASK) + 1;
+}
+
+/**
+ * The tag an output slot keeps for sample time t, with whether that sample was replaced in its
+ * lowest bit (one array instead of a tag and a flag). Never NONE either.
+ */
+function outTagOf(t: number, replaced: 0 | 1): number {
+  return (tagOf(t) << 1) | replaced;
 }
 
 export class SampleHistory {
   /** Input codes (sample-aligned codecs) by sample time, and the tag of the time each slot holds. */
   private readonly inCodes = new Uint8Array(RING);
   private readonly inT = new Int32Array(RING);
-  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and whether replaced. */
+  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and its outTagOf (whether replaced). */
   private readonly outPcm = new Int16Array(RING);
-  private readonly outReplaced = new Uint8Array(RING);
   private readonly outT = new Int32Array(RING);
   /** Upper band (sub-band codecs) by input time. */
   private readonly inUpper: Int16Array;
@@ -73,23 +84,21 @@ export class SampleHistory {
 
   /** Keeps the clamped pcm[0, m) for input times [t, t + m), none of it replaced. */
   keepOutput(t: number, pcm: Int16Array, m: number): void {
-    const { outPcm, outReplaced, outT } = this;
+    const { outPcm, outT } = this;
     for (let k = 0; k < m; k++) {
       const j = (t + k) & MASK;
       outPcm[j] = pcm[k];
-      outReplaced[j] = 0;
-      outT[j] = tagOf(t + k);
+      outT[j] = outTagOf(t + k, 0);
     }
   }
 
   /** keepOutput() of a piece with replaced samples: those where `weights` (the clamp's) is not 0. */
   keepOutputWeighted(t: number, pcm: Int16Array, weights: Float32Array, m: number): void {
-    const { outPcm, outReplaced, outT } = this;
+    const { outPcm, outT } = this;
     for (let k = 0; k < m; k++) {
       const j = (t + k) & MASK;
       outPcm[j] = pcm[k];
-      outReplaced[j] = weights[k] === 0 ? 0 : 1;
-      outT[j] = tagOf(t + k);
+      outT[j] = outTagOf(t + k, weights[k] === 0 ? 0 : 1);
     }
   }
 
@@ -98,13 +107,12 @@ export class SampleHistory {
    * time that is missing, replaced or has no codes kept; returns how many were written.
    */
   copyUnreplaced(from: number, n: number, out: Uint8Array, outStart: number): number {
-    const { outT, outReplaced, inT, inCodes } = this;
+    const { outT, inT, inCodes } = this;
     let i = 0;
     for (; i < n; i++) {
       const ts = from + i;
       const j = ts & MASK;
-      const tag = tagOf(ts);
-      if (outT[j] !== tag || outReplaced[j] !== 0 || inT[j] !== tag) break;
+      if (outT[j] !== outTagOf(ts, 0) || inT[j] !== tagOf(ts)) break;
       out[outStart + i] = inCodes[j];
     }
     return i;
@@ -116,7 +124,8 @@ export class SampleHistory {
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      pcm[k] = outT[j] === tagOf(ts) ? outPcm[j] : 0;
+      // Either tag of time ts (replaced or not): they differ only in the lowest bit.
+      pcm[k] = (outT[j] | 1) === outTagOf(ts, 1) ? outPcm[j] : 0;
     }
   }
 
@@ -125,23 +134,21 @@ export class SampleHistory {
    * the sample was not replaced, else `codes[k]` (the clamped PCM encoded).
    */
   mergeCodes(from: number, i: number, n: number, codes: Uint8Array, out: Uint8Array, outStart: number): void {
-    const { outT, outReplaced, inT, inCodes } = this;
+    const { outT, inT, inCodes } = this;
     for (let k = i; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      const tag = tagOf(ts);
-      out[outStart + k] = outT[j] === tag && outReplaced[j] === 0 && inT[j] === tag ? inCodes[j] : codes[k];
+      out[outStart + k] = outT[j] === outTagOf(ts, 0) && inT[j] === tagOf(ts) ? inCodes[j] : codes[k];
     }
   }
 
   /** The caller's upper band of times [from, from + n) into upper[0, n), only beside a lower band sample left as it was; else 0. */
   readUpper(from: number, n: number, upper: Int16Array): void {
-    const { outT, outReplaced, inT, inUpper } = this;
+    const { outT, inT, inUpper } = this;
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      const tag = tagOf(ts);
-      upper[k] = outT[j] === tag && outReplaced[j] === 0 && inT[j] === tag ? inUpper[j] : 0;
+      upper[k] = outT[j] === outTagOf(ts, 0) && inT[j] === tagOf(ts) ? inUpper[j] : 0;
     }
   }
 }
