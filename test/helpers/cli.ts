@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface CliRun {
+  /** Exit status; null when the process did not exit by itself (runner() then prints why). */
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -107,6 +108,11 @@ function runner(cli: string, workDir: string): (...args: string[]) => CliRun {
   return (...args: string[]): CliRun => {
     const [command, argv] = plainNode([cli, ...args]);
     const result = spawnSync(command, argv, { cwd: workDir, encoding: 'utf8', timeout: 60_000 });
+    if (result.status === null) {
+      // A test that checks only the status would show "null": say why (the 60 s timeout sends
+      // SIGTERM) in the test's output. Not in the result: tests compare it whole.
+      console.error(`toneguard ${args[0] ?? ''}: no exit status (signal ${result.signal ?? 'none'}${result.error === undefined ? '' : `, ${result.error.message}`})`);
+    }
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 }
