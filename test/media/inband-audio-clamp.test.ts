@@ -86,6 +86,27 @@ t.test('a stream whose timestamps start near 0: its first lookahead is silence t
   }
 });
 
+t.test('a window widened to before the first timestamp of a stream keeps its place: every sample in it is muted', async (t) => {
+  // An RFC 4733 event as the first packet of a stream whose timestamps start at 0: the stage
+  // widens its window by the lead, to a negative time, before any audio came.
+  const mix = new Float64Array(3200);
+  mixSine(mix, 0, 3200, 1000, -10); // a gateway's leaked tone: not DTMF, so only the window mutes it
+  const input = codes(toInt16(mix));
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  clamp.clampWindow(-80, 480);
+  const out = new Uint8Array(input.length);
+  for (let f = 0; f * 160 < input.length; f++) {
+    const p = input.slice(f * 160, f * 160 + 160);
+    clamp.process(p, f * 160);
+    out.set(p, f * 160);
+  }
+  // Output at ts T is the input of T - L: times 0-399 (clear of the fade-out) at 208-607.
+  const loud = out.subarray(L, L + 400).findIndex((c) => c !== ULAW_SILENCE);
+  t.equal(loud, -1, 'times 0-399 of the window are silence');
+  const after = decode(out.subarray(L + 800, L + 1200));
+  t.ok(meanSquareToDbm0(after.reduce((s, x) => s + x * x, 0) / after.length) > -11, 'the tone passes after the window');
+});
+
 t.test('an in-band digit is muted before any of it passes, and reported in RTP time', async (t) => {
   const mix = voice(16000);
   mixDtmf(mix, 6000, { digit: '7', durationMs: 60, lowDbm0: -12 });

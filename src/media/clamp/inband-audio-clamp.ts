@@ -68,8 +68,13 @@ export class InbandAudioClamp implements AudioClamp {
   /** The stateful decoder's timeline (followsStream), else null. */
   private readonly timeline: DecoderTimeline | null;
   private clamp: InbandClamp;
-  /** PCM sample time (RTP time / ratio) of the clamp's input sample 0; -1 before the first frame or window. */
-  private baseT = -1;
+  /** PCM sample time (RTP time / ratio) of the clamp's input sample 0, once started. */
+  private baseT = 0;
+  /**
+   * The line has a time base (a first frame or window came): not a sentinel value of baseT,
+   * since a window widened before a stream's first timestamps starts at a negative time.
+   */
+  private started = false;
   /** RTP time modulo the ratio (constant within a stream), added back when reporting. */
   private phase = 0;
   /** The input kept and the clamped output, by sample time. */
@@ -235,14 +240,14 @@ export class InbandAudioClamp implements AudioClamp {
     if (!(toExtTs > fromExtTs)) return;
     const from = Math.floor(fromExtTs / this.ratio);
     const to = Math.ceil(toExtTs / this.ratio);
-    if (this.baseT < 0) this.start(from, fromExtTs); // a window before any audio: time starts there
+    if (!this.started) this.start(from, fromExtTs); // a window before any audio: time starts there
     this.clamp.mute(from - this.baseT, to - this.baseT);
     this.windows.add(from, to);
   }
 
   reset(): void {
     if (this.closed) return;
-    this.restart(-1, 0);
+    this.restart(undefined, 0);
     // A decoder that follows the stream stays in step (the stage kept it decoding meanwhile).
     if (!this.followsStream) this.port.reset();
   }
@@ -276,7 +281,7 @@ export class InbandAudioClamp implements AudioClamp {
   private newClamp(): InbandClamp {
     return new InbandClamp(this.options, {
       onDigit: (event) => {
-        if (this.onDigit === undefined || this.baseT < 0) return;
+        if (this.onDigit === undefined || !this.started) return;
         const start = this.baseT + Math.round(event.startMs * 8);
         const end = this.baseT + Math.round(event.endMs * 8);
         // Tone inside a clamp window is the event's own (a gateway leaking it around its RFC 4733
@@ -290,13 +295,15 @@ export class InbandAudioClamp implements AudioClamp {
   private start(t: number, extTs: number): void {
     this.baseT = t;
     this.phase = extTs - t * this.ratio;
+    this.started = true;
   }
 
-  private restart(baseT: number, extTs: number): void {
+  /** A fresh line; time starts at baseT (extTs) if given, else at the next frame or window. */
+  private restart(baseT: number | undefined, extTs: number): void {
     this.clamp.close();
     this.clamp = this.newClamp();
-    this.baseT = -1;
-    if (baseT >= 0) this.start(baseT, extTs);
+    this.started = false;
+    if (baseT !== undefined) this.start(baseT, extTs);
     this.history.clear();
     this.windows.clear();
   }
@@ -306,7 +313,7 @@ export class InbandAudioClamp implements AudioClamp {
    * pass-through, `upper` whether upperIn holds its upper band) through the line.
    */
   private advance(t: number, n: number, codes: Uint8Array | undefined, codesStart: number, upper: boolean, extTs: number): void {
-    if (this.baseT < 0) this.start(t, extTs);
+    if (!this.started) this.start(t, extTs);
     let next = this.baseT + this.clamp.position;
     if (t + n <= next - RING / 2) {
       // Far behind everything: a new timeline (the sender restarted): start over.
