@@ -31,6 +31,23 @@ t.test('delays by exactly the lookahead; the first lookahead is silence', async 
   t.equal(wrong, 0, 'sample at ts T is the input of T - 320');
 });
 
+t.test('timestamps that start near 0: the first lookahead is silence too (an empty slot is no time, not even -1)', async (t) => {
+  for (const start of [0, 1, 100, 319]) {
+    const c = new SilenceDelayClamp('PCMU', 320);
+    const out: number[] = [];
+    for (let f = 0; f < 6; f++) {
+      const p = frame(start + 160 * f);
+      c.process(p, start + 160 * f);
+      out.push(...p);
+    }
+    t.equal(
+      out.slice(0, 320).findIndex((x) => x !== ULAW_SILENCE),
+      -1,
+      `from ${start}: line starts empty`,
+    );
+  }
+});
+
 t.test('a window mutes exactly its input samples, even the ones before the call that set it', async (t) => {
   const c = new SilenceDelayClamp('PCMA', 320);
   const out: number[] = [];

@@ -137,8 +137,8 @@ export class SilenceDelayClamp implements AudioClamp {
   readonly mutedSamples = 0;
   private readonly silence: number;
   private readonly codes = new Uint8Array(RING);
-  /** Extended timestamp each ring slot holds, -1 when empty. */
-  private readonly slotTs = new Float64Array(RING).fill(-1);
+  /** Extended timestamp each ring slot holds; NaN when empty (equal to no time, negative ones included). */
+  private readonly slotTs = new Float64Array(RING).fill(NaN);
   private readonly windows = new ClampWindowRing(WINDOWS);
   private closed = false;
 
@@ -198,7 +198,7 @@ export class SilenceDelayClamp implements AudioClamp {
   }
 
   reset(): void {
-    this.slotTs.fill(-1);
+    this.slotTs.fill(NaN);
     this.windows.clear();
   }
 
