@@ -33,14 +33,14 @@ function voice(samples: number, seed = 'iac/voice'): Float64Array {
 }
 
 /** Feeds `input` codes in 160-sample frames (except those in `skip`), in `order`; returns output by ts offset. */
-function run(clamp: InbandAudioClamp, input: Uint8Array, options: { skip?: Set<number>; order?: number[] } = {}): Uint8Array {
+function run(clamp: InbandAudioClamp, input: Uint8Array, options: { skip?: Set<number>; order?: number[] } = {}, ts0 = TS0): Uint8Array {
   const frames = Math.floor(input.length / 160);
   const out = new Uint8Array(frames * 160).fill(0);
   const order = options.order ?? Array.from({ length: frames }, (_, i) => i);
   for (const f of order) {
     if (options.skip?.has(f)) continue;
     const p = input.slice(f * 160, f * 160 + 160);
-    clamp.process(p, TS0 + f * 160);
+    clamp.process(p, ts0 + f * 160);
     out.set(p, f * 160);
   }
   return out;
@@ -83,6 +83,18 @@ t.test('a stream whose timestamps start near 0: its first lookahead is silence t
     let wrong = 0;
     for (let i = L; i < out.length; i++) if (out[i] !== input[i - L]) wrong++;
     t.equal(wrong, 0, `timestamps from ${start}: then the input, byte for byte`);
+  }
+});
+
+t.test('a wrap of the 32-bit RTP timestamp passes the audio byte for byte', async (t) => {
+  // The stage extends timestamps from 2^32 + the first one: the second wrap is at 2^33.
+  const input = codes(toInt16(voice(3200)));
+  for (const start of [2 ** 33 - 1000, 2 ** 33 - 1]) {
+    const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+    const out = run(clamp, input.subarray(0, 3200), {}, start);
+    let wrong = 0;
+    for (let i = L; i < out.length; i++) if (out[i] !== input[i - L]) wrong++;
+    t.equal(wrong, 0, `timestamps from ${start}: the input delayed, byte for byte`);
   }
 });
 
