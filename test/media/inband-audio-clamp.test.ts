@@ -119,6 +119,58 @@ t.test('a window widened to before the first timestamp of a stream keeps its pla
   t.ok(meanSquareToDbm0(after.reduce((s, x) => s + x * x, 0) / after.length) > -11, 'the tone passes after the window');
 });
 
+t.test('a sender jumping between two timelines: each jump starts the line over, with no new detector', async (t) => {
+  const input = codes(toInt16(voice(160 * 40)));
+  const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+  clamp.process(input.slice(0, 160), TS0); // made and started: its detector exists
+  const Instance = WebAssembly.Instance;
+  let instances = 0;
+  WebAssembly.Instance = new Proxy(Instance, {
+    construct(target, args: ConstructorParameters<typeof WebAssembly.Instance>) {
+      instances++;
+      return new target(...args);
+    },
+  });
+  let passed = 0;
+  try {
+    for (let f = 1; f < 40; f++) {
+      const p = input.slice(f * 160, f * 160 + 160);
+      // Every other frame 2^30 ahead: far ahead (a hole), then far behind (a new timeline).
+      clamp.process(p, TS0 + f * 160 + (f % 2 === 1 ? 2 ** 30 : 0));
+      for (const c of p) if (c !== ULAW_SILENCE) passed++;
+    }
+  } finally {
+    WebAssembly.Instance = Instance;
+  }
+  t.equal(instances, 0, 'no WebAssembly instance made for 39 jumps');
+  t.equal(passed, 0, 'nothing of the jumping audio passes: each line is still in its lookahead');
+});
+
+t.test('timestamps skipping ahead past the history: none of the old input passes for the new times', async (t) => {
+  // Skips that take time ahead by a multiple of 2^30 or 2^32 samples (the frames between them
+  // included) bring it back to the same ring slots, right after the tone: the caller's earlier
+  // input (the muted tone in it) must not come out again.
+  const mix = voice(160 * 30);
+  mixDtmf(mix, 1600, { digit: '5', durationMs: 200, lowDbm0: -6 });
+  const input = codes(toInt16(mix));
+  for (const skips of [[2 ** 30], [1431655765, 1431655765, 2 ** 32 - 2 * 1431655765 - 640]]) {
+    const clamp = new InbandAudioClamp({ codec: 'PCMU', mode: 'silence' });
+    let ts = TS0;
+    let f = 0;
+    for (; f < 15; f++, ts += 160) clamp.process(input.slice(f * 160, f * 160 + 160), ts);
+    let passed = 0;
+    for (const skip of skips) {
+      ts += skip;
+      for (let k = 0; k < 2; k++, f++, ts += 160) {
+        const p = input.slice(f * 160, f * 160 + 160);
+        clamp.process(p, ts);
+        for (const c of p) if (c !== ULAW_SILENCE) passed++;
+      }
+    }
+    t.equal(passed, 0, `skips of ${skips.join(' + ')}: the frames after each skip are the hole's silence`);
+  }
+});
+
 t.test('an in-band digit is muted before any of it passes, and reported in RTP time', async (t) => {
   const mix = voice(16000);
   mixDtmf(mix, 6000, { digit: '7', durationMs: 60, lowDbm0: -12 });

@@ -83,6 +83,36 @@ t.test('any chunking gives the same output', async (t) => {
   }
 });
 
+t.test('reset(): from there the same output and digits as a new clamp, in every mode', async (t) => {
+  const rng = streamRng('clamp/reset');
+  const tones: ToneSpec[] = [];
+  for (let i = 0; i < 12; i++) tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 30, 120), gapBeforeMs: randomInt(rng, 40, 120), lowDbm0: randomInt(rng, -25, -5) });
+  const layout = layTones(rng, tones);
+  addWhiteNoise(layout.mix, rng, -40);
+  const pcm = onTheLine(layout.mix, 'ulaw');
+  // Reset in the middle of a tone, with spans pending and the background measured.
+  const cut = Math.floor(pcm.length / 2);
+  for (const mode of MODES) {
+    const fresh: string[] = [];
+    const expected = new Int16Array(pcm.length - cut);
+    new InbandClamp({ mode }, { onDigit: (e) => fresh.push(`${e.digit}@${e.startMs}`) }).push(pcm.subarray(cut), expected);
+    const again: string[] = [];
+    const clamp = new InbandClamp({ mode }, { onDigit: (e) => again.push(`${e.digit}@${e.startMs}`) });
+    clamp.push(pcm.subarray(0, cut), new Int16Array(cut));
+    t.ok(again.length > 0 && clamp.mutedSamples > 0, `[${mode}] digits and muting before the reset`);
+    again.length = 0;
+    clamp.reset();
+    t.equal(clamp.position, 0, `[${mode}] the line starts over`);
+    const out = new Int16Array(pcm.length - cut);
+    clamp.push(pcm.subarray(cut), out);
+    t.equal(firstDifference(out, expected), -1, `[${mode}] same output as a new clamp`);
+    t.same(again, fresh, `[${mode}] same digits, same times`);
+  }
+  const closed = new InbandClamp();
+  closed.close();
+  t.throws(() => closed.reset(), { code: 'ERR_CLAMP_CLOSED' });
+});
+
 t.test('each mode: what the listener hears in the span', async (t) => {
   const rng = streamRng('clamp/modes');
   const layout = layTones(rng, [{ digit: '5', durationMs: 200, lowDbm0: -8 }], { leadMs: 400, trailMs: 400 });

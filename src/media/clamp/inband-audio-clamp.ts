@@ -67,7 +67,7 @@ export class InbandAudioClamp implements AudioClamp {
   private readonly bands: SubBandCoding | undefined;
   /** The stateful decoder's timeline (followsStream), else null. */
   private readonly timeline: DecoderTimeline | null;
-  private clamp: InbandClamp;
+  private readonly clamp: InbandClamp;
   /** PCM sample time (RTP time / ratio) of the clamp's input sample 0, once started. */
   private baseT = 0;
   /**
@@ -300,8 +300,7 @@ export class InbandAudioClamp implements AudioClamp {
 
   /** A fresh line; time starts at baseT (extTs) if given, else at the next frame or window. */
   private restart(baseT: number | undefined, extTs: number): void {
-    this.clamp.close();
-    this.clamp = this.newClamp();
+    this.clamp.reset();
     this.started = false;
     if (baseT !== undefined) this.start(baseT, extTs);
     this.history.clear();
@@ -324,8 +323,14 @@ export class InbandAudioClamp implements AudioClamp {
       // A hole: the detector sees it pass as silence.
       const gap = t - next;
       this.pushSilence(Math.min(gap, HOLE_CAP));
-      // Beyond the cap the line holds only silence and every tone has ended: skip the rest.
-      if (gap > HOLE_CAP) this.baseT += gap - HOLE_CAP;
+      if (gap > HOLE_CAP) {
+        // Beyond the cap the line holds only silence and every tone has ended: skip the rest.
+        this.baseT += gap - HOLE_CAP;
+        // The history's slots were written for times before the skip: none may pass for a time
+        // after it (a skip of the tags' period would replay the caller's old input, muted tone
+        // included). Late frames from before the hole get silence.
+        this.history.clear();
+      }
       next = this.baseT + this.clamp.position;
     }
     if (t + n <= next) return; // time already pushed (a late frame): its output comes from the history

@@ -30,6 +30,7 @@ import {
   dtmfFlush,
   dtmfRx,
   dtmfSamplesToDecision,
+  resetDtmfDetector,
   DTMF_SUB_BLOCK_SAMPLES,
   type DtmfDetector,
   type DtmfDigitEvent,
@@ -76,6 +77,12 @@ const NOISE_RISE_PER_FRAME = 1.05;
  * after a reset) must not pin the estimate at zero, from where a relative rise never recovers.
  */
 const NOISE_FLOOR_DBM0 = -70;
+
+/** The background estimate (mean square) a line starts from. */
+function initialBackground(): number {
+  const initial = dbm0ToAmplitude(NOISE_INITIAL_DBM0);
+  return (initial * initial) / 2;
+}
 
 /** What the clamp reports besides its output. */
 export interface InbandClampListener {
@@ -140,8 +147,7 @@ export class InbandClamp {
     this.ring = new Int16Array(size);
     this.ringMask = size - 1;
     this.generator = createReplacementGenerator(full);
-    const initial = dbm0ToAmplitude(NOISE_INITIAL_DBM0);
-    this.background = (initial * initial) / 2;
+    this.background = initialBackground();
     const floor = dbm0ToAmplitude(NOISE_FLOOR_DBM0);
     this.backgroundFloor = (floor * floor) / 2;
     const unconfirmedCap = Math.round(UNCONFIRMED_MAX_MS * SAMPLES_PER_MS);
@@ -343,6 +349,34 @@ export class InbandClamp {
     const zeros = new Int16Array(this.delaySamples);
     this.push(zeros, output, this.delaySamples, weights);
     dtmfFlush(this.detector);
+  }
+
+  /**
+   * A fresh line: from here the clamp works as a new one with the same options would (the line
+   * refills from silence, no span, the background and the detector start over), without making
+   * a new detector, whose WebAssembly instance costs about as much as a hundred packets: a
+   * sender that keeps jumping between timelines makes the audio clamp start over at each jump.
+   */
+  reset(): void {
+    if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'reset() after close()');
+    resetDtmfDetector(this.detector);
+    this.schedule.clear();
+    Object.assign(this.generator, createReplacementGenerator(this.options));
+    this.ring.fill(0);
+    this.inPos = 0;
+    this.background = initialBackground();
+    this.frameSum = 0;
+    this.frameCount = 0;
+    this.framesMeasured = 0;
+    this.mutedSamples = 0;
+    this.candidateMuted = false;
+    this.candidateConfirmed = false;
+    this.candidateOnset = 0;
+    this.candidateActive = false;
+    this.candidateDigit = '0';
+    this.lastCandidateShare = 0;
+    this.lastCandidateDeviation = 0;
+    this.lastCandidateGuard = 0;
   }
 
   close(): void {

@@ -59,6 +59,13 @@ export class MuteSchedule {
     this.spanCount++;
   }
 
+  /** Nothing scheduled (a fresh line). */
+  clear(): void {
+    this.spanHead = 0;
+    this.spanCount = 0;
+    this.extCount = 0;
+  }
+
   /** The last span stays open again (its candidate was confirmed). */
   reopenSpan(): void {
     if (this.spanCount === 0) return;
