@@ -5,7 +5,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { mixDtmf, toInt16 } from '../../native-free-dsp/tone-generator.js';
 import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
-import { decodeAlaw, decodeUlaw } from '../../native-free-dsp/g711.js';
+import { decodeAlaw, decodeUlaw, encodeUlaw } from '../../native-free-dsp/g711.js';
+import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
 import { readUdpDatagrams } from '../../src/capture/index.js';
 import { createClampStage } from '../../src/media/clamp/create-clamp-stage.js';
 import { PressClock, type RtpPress } from '../helpers/press-clock.js';
@@ -169,6 +170,50 @@ function switchingStream(seed: string) {
   if (frames > 0) segments.push({ kind: 'audio', frames });
   return buildStream({ pcm: toInt16(mix), segments });
 }
+
+t.test('a caller whose timestamps skip ahead right after a digit, back onto the same history slots: no tone reaches the agent', async (t) => {
+  // Consecutive sequence numbers; after a 200 ms '5', three forward skips that with the frames
+  // between them add up to 2^32 samples (each under 2^31, so each is ahead, not a restart).
+  const mix = new Float64Array(FRAME * 30);
+  mixDtmf(mix, 1600, { digit: '5', durationMs: 200, lowDbm0: -6 });
+  const pcm = toInt16(mix);
+  const skips = [1431655765, 1431655765, 2 ** 32 - 2 * 1431655765 - 4 * FRAME];
+  const out: Uint8Array[] = [];
+  const stage = createClampStage({ codec: 'PCMU', eventPayloadType: EVENT_PT, mode: 'silence', secure: true, send: (p) => out.push(p.slice()), onDigit: () => {} });
+  let ts = 123_456;
+  let seq = 1000;
+  let f = 0;
+  const send = (): void => {
+    const p = new Uint8Array(12 + FRAME);
+    p[0] = 0x80;
+    p[2] = (seq >> 8) & 0xff;
+    p[3] = seq & 0xff;
+    new DataView(p.buffer).setUint32(4, ts >>> 0);
+    new DataView(p.buffer).setUint32(8, 0x5eed);
+    encodeUlaw(pcm.subarray((f % 30) * FRAME, (f % 30) * FRAME + FRAME), p.subarray(12));
+    stage.push(p, f * 20);
+    seq = (seq + 1) & 0xffff;
+    ts += FRAME;
+    f++;
+  };
+  while (f < 15) send(); // the digit, up to 100 ms into it
+  for (const skip of skips) {
+    ts += skip;
+    send();
+    send();
+  }
+  stage.close();
+  const heard = new Int16Array(out.length * FRAME);
+  out.forEach((p, i) => decodeUlaw(p.subarray(12), heard.subarray(i * FRAME, i * FRAME + FRAME)));
+  t.equal(out.length, f, 'every packet forwarded');
+  t.same(detectDtmf(heard), [], 'no digit in what the agent heard');
+  const afterSkips = heard.subarray(15 * FRAME);
+  t.equal(
+    afterSkips.findIndex((x) => x !== 0),
+    -1,
+    'the frames after the skips are silence',
+  );
+});
 
 t.test('secure mode switched on and off at random points: no seq/ts jump, no digit while on', async (t) => {
   if (!toolsPresent) return;
