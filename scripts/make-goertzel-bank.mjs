@@ -4,7 +4,7 @@
 //   and native-free-dsp/goertzel-bank-wasm.ts (the same bytes as a TypeScript constant, which
 //   the detector loads with WebAssembly.Module: native-free-dsp uses no Node APIs).
 // Needs wat2wasm (Debian: apt-get install wabt). Output is deterministic: the same .wat gives
-// the same bytes; test/native-free-dsp/goertzel-bank-wasm.test.ts checks the three agree.
+// the same bytes; test/native-free-dsp/goertzel-bank-wasm.spec.ts checks the three agree.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

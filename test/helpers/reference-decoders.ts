@@ -101,7 +101,7 @@ const JOIN_GAP_SAMPLES = SAMPLE_RATE;
  * over the signals joined by 1 s of silence, instead of a pair of process starts per signal.
  * For callers that only need the digits of all of them together (multimon-ng gives no
  * positions, so a digit cannot be traced back to its signal); the same digits as runMultimon on
- * each signal (test/plumbing/reference-decoders.test.ts).
+ * each signal (test/plumbing/reference-decoders.spec.ts).
  */
 export function runMultimonJoined(signals: readonly Int16Array[]): ReferenceDigit[] {
   if (signals.length === 0) return [];
