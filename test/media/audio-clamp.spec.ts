@@ -14,14 +14,19 @@ function frame(ts: number, n = 160): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => code(ts + i));
 }
 
-t.test('delays by exactly the lookahead; the first lookahead is silence', async (t) => {
-  const c = new SilenceDelayClamp('PCMU', 320);
+/** What `c` puts out for `frames` 160-sample frames from timestamp `ts0` on, in order. */
+function delayed(c: SilenceDelayClamp, ts0: number, frames: number): number[] {
   const out: number[] = [];
-  for (let f = 0; f < 10; f++) {
-    const p = frame(TS0 + 160 * f);
-    c.process(p, TS0 + 160 * f);
+  for (let f = 0; f < frames; f++) {
+    const p = frame(ts0 + 160 * f);
+    c.process(p, ts0 + 160 * f);
     out.push(...p);
   }
+  return out;
+}
+
+t.test('delays by exactly the lookahead; the first lookahead is silence', async (t) => {
+  const out = delayed(new SilenceDelayClamp('PCMU', 320), TS0, 10);
   t.ok(
     out.slice(0, 320).every((x) => x === ULAW_SILENCE),
     'line starts empty',
@@ -33,13 +38,7 @@ t.test('delays by exactly the lookahead; the first lookahead is silence', async 
 
 t.test('timestamps that start near 0: the first lookahead is silence too (an empty slot is no time, not even -1)', async (t) => {
   for (const start of [0, 1, 100, 319]) {
-    const c = new SilenceDelayClamp('PCMU', 320);
-    const out: number[] = [];
-    for (let f = 0; f < 6; f++) {
-      const p = frame(start + 160 * f);
-      c.process(p, start + 160 * f);
-      out.push(...p);
-    }
+    const out = delayed(new SilenceDelayClamp('PCMU', 320), start, 6);
     t.equal(
       out.slice(0, 320).findIndex((x) => x !== ULAW_SILENCE),
       -1,
