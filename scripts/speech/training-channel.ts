@@ -36,6 +36,17 @@ function filter(y: Float32Array, [b0, b1, b2, a1, a2]: Biquad): void {
   }
 }
 
+function sumOfSquares(a: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e += a[i] * a[i];
+  return e;
+}
+
+/** The gain that gives `y` the power of `x` (whole signals). */
+function amplitudeRatio(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  return Math.sqrt(sumOfSquares(x) / Math.max(1e-9, sumOfSquares(y)));
+}
+
 /**
  * A random handset and line response: a first-order tilt and one peaking band (250-3000 Hz,
  * -9..+9 dB); `strong` adds a second band and, each half the time, a high-pass at 80-400 Hz and a
@@ -59,13 +70,7 @@ export function randomResponse(x: Int16Array, rng: Rng, strong = false): Int16Ar
     prev = x[i];
   }
   for (const f of filters) filter(y, f);
-  let ein = 0;
-  let eout = 0;
-  for (let i = 0; i < x.length; i++) {
-    ein += x[i] * x[i];
-    eout += y[i] * y[i];
-  }
-  const g = Math.sqrt(ein / Math.max(1e-9, eout));
+  const g = amplitudeRatio(x, y);
   return Int16Array.from(y, (v) => Math.max(-32768, Math.min(32767, Math.round(v * g))));
 }
 
@@ -100,13 +105,7 @@ export function randomRoom(x: Int16Array, rng: Rng): Int16Array {
       line[k] = v;
     }
   }
-  let ex = 0;
-  let et = 0;
-  for (let i = 0; i < x.length; i++) {
-    ex += x[i] * x[i];
-    et += tail[i] * tail[i];
-  }
-  const gt = wet * Math.sqrt(ex / Math.max(1e-9, et));
+  const gt = wet * amplitudeRatio(x, tail);
   return Int16Array.from(x, (v, i) => Math.max(-32768, Math.min(32767, Math.round(v + gt * tail[i]))));
 }
 
