@@ -1,6 +1,7 @@
 // Measures the word recogniser with one FSDD speaker held out of training at a time and prints
 // the table of docs/speech.md.
-//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b]
+//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b] [--word-by-word]
+// (--word-by-word: the recogniser reports each word as it ends instead of whole utterances.)
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
 // with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
 // more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
@@ -98,7 +99,7 @@ export interface FoldFigures {
   realTimeFactor: number;
 }
 
-export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string, cards = 100): FoldFigures {
+export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string, cards = 100, options: WordRecogniserOptions = {}): FoldFigures {
   const rng = new Rng(7);
   const held = fsdd.filter((c) => c.speaker === speaker);
   const byDigit = new Map<string, FsddClip[]>();
@@ -112,7 +113,7 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
   let audioMs = 0;
   let eouLatencyMaxMs = 0;
   const run = (x: Int16Array): RunResult => {
-    const r = recognise(model, x);
+    const r = recognise(model, x, options);
     cpuMs += r.cpuMs;
     audioMs += x.length / 8 + 600;
     return r;
@@ -220,7 +221,7 @@ export function formatTable(rows: FoldFigures[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, models: { type: 'string' }, speakers: { type: 'string' }, cards: { type: 'string' } } });
+  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, models: { type: 'string' }, speakers: { type: 'string' }, cards: { type: 'string' }, 'word-by-word': { type: 'boolean' } } });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
   const fsdd = loadFsdd(values.fsdd);
   const dir = values.models ?? 'speech-models';
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
     // Measured before any evaluation: the buffers of earlier work are released lazily, after the
     // collection that frees them, and would be counted against the new recognisers.
     memoryBytes ??= memoryPerRecogniser(model);
-    const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100);
+    const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100, { wholeUtterances: !values['word-by-word'] });
     console.error(formatTable([row]).split('\n')[2]);
     rows.push(row);
   }

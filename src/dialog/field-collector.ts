@@ -59,6 +59,8 @@ export class FieldCollector {
   #lastSpoken = false;
   #firstDigitTimer: TimerHandle | null = null;
   #interDigitTimer: TimerHandle | null = null;
+  /** The inter-digit timer is the completion pause after an entry that may be whole. */
+  #completePause = false;
 
   constructor(options: FieldCollectorOptions) {
     this.#request = options.request;
@@ -109,6 +111,17 @@ export class FieldCollector {
     else this.#fieldKey(key);
   }
 
+  /**
+   * A word is being spoken (its token comes when the utterance ends, or never if the utterance
+   * is dropped): the no-input timers start over from here, so that a long spoken number is not
+   * timed out under the caller. A completion pause already running is left to run.
+   */
+  speaking(): void {
+    if (STATES[this.#host.state()].input === 'none' || this.#request.input === 'dtmf' || this.#completePause) return;
+    this.#stopTimers();
+    this.#armInterDigit();
+  }
+
   /** The caller paused after speaking: a spoken field ends, except a card number shorter than any card (said in groups). */
   endOfUtterance(): void {
     const state = this.#host.state();
@@ -120,7 +133,8 @@ export class FieldCollector {
 
   /** The prompt has ended: the first-digit timer starts (once, before any key). */
   promptEnded(): void {
-    if (STATES[this.#host.state()].input === 'none' || this.#keyed() > 0 || this.#firstDigitTimer !== null) return;
+    // A timer already running (the caller spoke over the prompt) is not doubled.
+    if (STATES[this.#host.state()].input === 'none' || this.#keyed() > 0 || this.#firstDigitTimer !== null || this.#interDigitTimer !== null) return;
     this.#firstDigitTimer = this.#timers.set(this.#config.timeouts.firstDigitMs, () => this.#timeout('first-digit'));
   }
 
@@ -178,6 +192,7 @@ export class FieldCollector {
     if (end === 'complete') return this.#fieldComplete();
     if (end === 'after-pause') {
       this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
+      this.#completePause = true;
       return;
     }
     this.#armInterDigit();
@@ -191,6 +206,7 @@ export class FieldCollector {
   #pauseEnded(): void {
     this.#host.guard(() => {
       this.#interDigitTimer = null;
+      this.#completePause = false;
       if (STATES[this.#host.state()].input === 'digits') this.#fieldComplete();
     });
   }
@@ -272,5 +288,6 @@ export class FieldCollector {
     if (this.#interDigitTimer !== null) this.#timers.clear(this.#interDigitTimer);
     this.#firstDigitTimer = null;
     this.#interDigitTimer = null;
+    this.#completePause = false;
   }
 }

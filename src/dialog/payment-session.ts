@@ -144,6 +144,11 @@ export class PaymentSession extends EventEmitter<PaymentSessionEvents> {
     this.#guard(() => this.#collector.spoken(input));
   }
 
+  /** The caller is speaking a word of the vocabulary (its token comes when the utterance ends): no timeout under it. */
+  speaking(): void {
+    this.#guard(() => this.#collector.speaking());
+  }
+
   /**
    * The caller paused after speaking (the recogniser's end of utterance): a spoken field ends
    * here, except a card number still shorter than any card (callers say it in groups, pausing).

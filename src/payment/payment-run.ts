@@ -98,6 +98,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
       // Hypotheses and audio are never logged: tokens go to the dialog and nowhere else.
       this.#recogniser = new WordRecogniser(options.speechModel, {
         onToken: (token) => this.#heard(token),
+        onWord: () => this.#speaking(),
         onEndOfUtterance: () => {
           if (!this.#speechStale) this.session.endOfUtterance();
         },
@@ -189,11 +190,20 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
     for (const leg of this.#legs()) this.#playing.add(this.#call.media.play(leg, leg === 'agent' ? rendered.agent : rendered.caller, { bargeIn: plan.bargeIn }));
   }
 
-  /** A spoken digit or word: the caller is speaking, so the prompt stops (barge-in) as for a key. */
-  #heard(token: WordToken): void {
+  /**
+   * A word of the vocabulary was heard (its token comes when the utterance ends): the caller is
+   * speaking, so the prompt stops (barge-in) as for a key.
+   */
+  #speaking(): void {
     if (this.#speechStale || this.#closed) return;
     // Only while collecting: the processing and result prompts are not cut by speech.
     if (this.session.collecting) this.#call.media.bargeIn('caller');
+    this.session.speaking();
+  }
+
+  /** A spoken digit or word, reported when its utterance ended with no word rejected. */
+  #heard(token: WordToken): void {
+    if (this.#speechStale || this.#closed) return;
     this.session.spoken(token.kind === 'digit' ? { kind: 'digit', digit: token.digit } : { kind: 'word', word: token.word });
   }
 

@@ -5,8 +5,11 @@
 // (a pause of 80 ms ends it) and reports tokens: digits 0-9 ("zero" and "oh" are both 0; "double
 // five" / "triple five" expand to two / three 5s), menu words, or a rejection with no content.
 // End of utterance is reported once 400 ms pass with no speech after the last word, so within
-// 500 ms of the caller stopping (80 ms of it is the segmenter's hangover). Hypotheses are never
-// logged; every buffer that held audio or features is zeroed on reset() and close().
+// 500 ms of the caller stopping (80 ms of it is the segmenter's hangover). By default an
+// utterance's tokens are held until it ends and dropped if any of its words was rejected: most
+// false digits in non-digit speech are short phrases next to words that are not digits, and a
+// card number with a rejected word in it is wrong anyway. Hypotheses are never logged; every
+// buffer that held audio or features is zeroed on reset() and close().
 
 import { createMfccState, mfccRx, MFCC_COEFFS, MFCC_HOP_SAMPLES, resetMfccState } from '../../native-free-dsp/speech-features.js';
 import {
@@ -32,13 +35,18 @@ export type WordToken = { kind: 'digit'; digit: string; startMs: number; endMs: 
 export interface RejectedSpan {
   startMs: number;
   endMs: number;
-  reason: 'not-in-vocabulary' | 'low-confidence' | 'too-long' | 'dangling-multiplier';
+  reason: 'not-in-vocabulary' | 'low-confidence' | 'too-long' | 'dangling-multiplier' | 'rejected-utterance';
 }
 
 export interface WordRecogniserListener {
   onToken?(token: WordToken): void;
   /** Something was said that is not a word of the vocabulary; no content is given (PCI). */
   onRejected?(span: RejectedSpan): void;
+  /**
+   * A word of the vocabulary was heard (no content): the caller is speaking, e.g. to stop a
+   * prompt. With whole utterances its token comes at the utterance's end, or never.
+   */
+  onWord?(atMs: number): void;
   onEndOfUtterance?(atMs: number): void;
 }
 
@@ -47,6 +55,11 @@ export interface WordRecogniserOptions {
   minConfidence?: number;
   /** Silence after the last word that ends the utterance, ms (at most 500 - 80 hangover). */
   endOfUtteranceMs?: number;
+  /**
+   * Hold an utterance's tokens until it ends and drop them all (one 'rejected-utterance' span)
+   * if any of its words was rejected; default true. False reports each token as its word ends.
+   */
+  wholeUtterances?: boolean;
 }
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
@@ -54,6 +67,8 @@ export const DEFAULT_END_OF_UTTERANCE_MS = 400;
 const FRAME_MS = (MFCC_HOP_SAMPLES / 8000) * 1000;
 /** Frames of MFCCs kept: the longest word plus the hangover and padding that follow it. */
 const RING_FRAMES = SEGMENTER_MAX_FRAMES + SEGMENTER_HANGOVER_FRAMES + 2 * SEGMENTER_PAD_FRAMES + 8;
+/** Tokens one utterance may hold: the longest card number and then some; more is not a field. */
+export const MAX_UTTERANCE_TOKENS = 32;
 
 export class WordRecogniserError extends CodedError<'ERR_SPEECH_CLOSED' | 'ERR_SPEECH_OPTIONS'> {}
 
@@ -66,6 +81,10 @@ export class WordRecogniser {
   private readonly vector = new Float32Array(SEGMENT_VECTOR_LENGTH);
   private readonly minConfidence: number;
   private readonly endFrames: number;
+  private readonly wholeUtterances: boolean;
+  /** Tokens of the open utterance not yet reported (whole utterances only). */
+  private readonly held: WordToken[] = [];
+  private utteranceRejected = false;
   private frames = 0;
   private multiplier = 1;
   private multiplierSpan: RejectedSpan | null = null;
@@ -83,6 +102,7 @@ export class WordRecogniser {
     if (!(this.minConfidence >= 0 && this.minConfidence <= 1)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'minConfidence must be within 0..1');
     if (!(eouMs >= 100 && eouMs <= 500 - SEGMENTER_HANGOVER_FRAMES * FRAME_MS)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'endOfUtteranceMs must be within 100..420');
     this.endFrames = Math.round(eouMs / FRAME_MS);
+    this.wholeUtterances = options.wholeUtterances ?? true;
   }
 
   /** 8 kHz 16-bit mono samples, any length. */
@@ -103,6 +123,8 @@ export class WordRecogniser {
     this.multiplier = 1;
     this.multiplierSpan = null;
     this.utteranceOpen = false;
+    this.held.length = 0;
+    this.utteranceRejected = false;
   }
 
   close(): void {
@@ -119,11 +141,28 @@ export class WordRecogniser {
     const lastEnd = this.segmenter.lastSpeechEndFrame;
     if (this.utteranceOpen && !this.segmenter.inSpeech && lastEnd >= 0 && index + 1 - lastEnd >= this.endFrames) {
       this.utteranceOpen = false;
-      if (this.multiplierSpan) this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
-      this.multiplier = 1;
-      this.multiplierSpan = null;
+      this.dropMultiplier();
+      this.endUtterance();
       this.listener.onEndOfUtterance?.((index + 1) * FRAME_MS);
     }
+  }
+
+  /** Whole utterances: report what the utterance held, or drop it all if a word was rejected. */
+  private endUtterance(): void {
+    const held = this.held;
+    if (held.length > 0) {
+      if (this.utteranceRejected) this.listener.onRejected?.({ startMs: held[0].startMs, endMs: held[held.length - 1].endMs, reason: 'rejected-utterance' });
+      else for (const token of held) this.listener.onToken?.(token);
+    }
+    held.length = 0;
+    this.utteranceRejected = false;
+  }
+
+  private accept(token: WordToken): void {
+    this.listener.onWord?.(token.endMs);
+    if (!this.wholeUtterances) return this.listener.onToken?.(token);
+    if (this.held.length >= MAX_UTTERANCE_TOKENS) this.utteranceRejected = true;
+    else this.held.push(token);
   }
 
   private word(segment: SpeechSegment): void {
@@ -150,7 +189,7 @@ export class WordRecogniser {
     if (label === GARBAGE_LABEL) return this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
     if (confidence < this.minConfidence) return this.reject({ startMs, endMs, reason: 'low-confidence' });
     if (label === 'double' || label === 'triple') {
-      if (this.multiplierSpan) this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
+      this.dropMultiplier();
       this.multiplier = label === 'double' ? 2 : 3;
       this.multiplierSpan = { startMs, endMs, reason: 'dangling-multiplier' };
       return;
@@ -160,12 +199,12 @@ export class WordRecogniser {
       const times = this.multiplier;
       this.multiplier = 1;
       this.multiplierSpan = null;
-      for (let i = 0; i < times; i++) this.listener.onToken?.({ kind: 'digit', digit, startMs, endMs, confidence });
+      for (let i = 0; i < times; i++) this.accept({ kind: 'digit', digit, startMs, endMs, confidence });
       return;
     }
     if ((MENU_WORDS as readonly string[]).includes(label)) {
       this.dropMultiplier();
-      this.listener.onToken?.({ kind: 'word', word: label as MenuWord, startMs, endMs, confidence });
+      this.accept({ kind: 'word', word: label as MenuWord, startMs, endMs, confidence });
       return;
     }
     this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
@@ -173,11 +212,15 @@ export class WordRecogniser {
 
   private reject(span: RejectedSpan): void {
     this.dropMultiplier();
+    this.utteranceRejected = true;
     this.listener.onRejected?.(span);
   }
 
   private dropMultiplier(): void {
-    if (this.multiplierSpan) this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
+    if (this.multiplierSpan) {
+      this.utteranceRejected = true;
+      this.listener.onRejected?.({ ...this.multiplierSpan, reason: 'dangling-multiplier' });
+    }
     this.multiplier = 1;
     this.multiplierSpan = null;
   }

@@ -83,6 +83,43 @@ t.test('a pause ends a spoken field; a pause after keys does not', async (t) => 
   );
 });
 
+t.test('words being spoken hold off the no-input timeouts until their utterance is reported or dropped', async (t) => {
+  const h = new Harness(SPEECH).start().keys('1');
+  const { firstDigitMs, interDigitMs } = h.config.timeouts;
+  // The caller speaks over the prompt: each word heard (its token comes at the end of the utterance).
+  const speakFor = (ms: number): void => {
+    for (let at = 0; at < ms; at += 500) {
+      h.session.speaking();
+      h.timers.advance(500);
+    }
+  };
+  h.session.speaking();
+  h.session.promptEnded(); // the barge-in ended the prompt
+  speakFor(firstDigitMs + interDigitMs);
+  t.equal(h.state, 'card-number');
+  t.notOk(
+    h.prompts().some((p) => p.includes('no-input')),
+    'no timeout while the caller speaks for longer than both timeouts',
+  );
+  h.say(VISA).pause();
+  t.equal(h.state, 'expiry', 'the utterance reported: the field ends');
+
+  // An utterance dropped (a word in it was rejected): the caller hears no-input once the inter-digit time has passed.
+  speakFor(2000); // the last word 500 ms ago
+  h.timers.advance(interDigitMs - 500 - 1);
+  t.equal(h.lastPrompt().includes('no-input'), false);
+  h.timers.advance(1);
+  t.ok(h.lastPrompt().includes('no-input'), 'asked again after the inter-digit time');
+  t.equal(h.state, 'expiry');
+
+  // Keyed input only: speaking changes nothing.
+  const keyed = new Harness().start().keys('1');
+  keyed.session.promptEnded();
+  keyed.session.speaking();
+  keyed.timers.advance(keyed.config.timeouts.firstDigitMs);
+  t.ok(keyed.lastPrompt().includes('no-input'), 'the first-digit timeout as before');
+});
+
 t.test('menu words: "no"/"change" open the change menu, a word that is no choice is an invalid choice', async (t) => {
   const h = new Harness(SPEECH).start().say('pay the balance', VISA).pause().say('1228', '123');
   t.equal(h.state, 'confirmation');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { WordRecogniser, type RejectedSpan, type WordToken } from '../../src/speech/word-recogniser.js';
+import { MAX_UTTERANCE_TOKENS, WordRecogniser, type RejectedSpan, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
 import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { SPEECH_DIR } from '../helpers/audio-files.js';
 
@@ -35,9 +35,9 @@ interface Heard {
   rejected: RejectedSpan[];
   ends: number[];
 }
-function hear(samples: Int16Array, chunk = 160): Heard {
+function hear(samples: Int16Array, chunk = 160, options: WordRecogniserOptions = {}): Heard {
   const heard: Heard = { tokens: [], rejected: [], ends: [] };
-  const r = new WordRecogniser(model, { onToken: (x) => heard.tokens.push(x), onRejected: (x) => heard.rejected.push(x), onEndOfUtterance: (ms) => heard.ends.push(ms) });
+  const r = new WordRecogniser(model, { onToken: (x) => heard.tokens.push(x), onRejected: (x) => heard.rejected.push(x), onEndOfUtterance: (ms) => heard.ends.push(ms) }, options);
   const all = join16([samples, silence(600)]);
   for (let i = 0; i < all.length; i += chunk) r.push(all.subarray(i, Math.min(all.length, i + chunk)));
   r.close();
@@ -56,48 +56,155 @@ t.test('isolated digits from a speaker the model never heard', { skip: !haveAste
   t.ok(right >= 8, `${right}/10 right`);
 });
 
-t.test('digits with 150 ms pauses: one result per word, as when heard alone, then end of utterance', { skip: !haveAsterisk && 'asterisk-core-sounds-en-wav not installed' }, async (t) => {
-  const clips = ['4', '0', '7', '1', '9', '2', '3'].map((d) => wav(join(DIGITS_DIR, `${d}.wav`)));
-  const alone = clips.map((c) => digits(hear(join16([silence(300), c, silence(300)])))).join('');
-  const parts: Int16Array[] = [silence(300)];
-  for (const c of clips) parts.push(c, silence(150));
-  const audio = join16(parts);
-  const h = hear(audio);
-  t.equal(digits(h), alone, 'the segmenter splits at each pause and the classifier sees the same words');
-  t.equal(h.tokens.length + h.rejected.length, clips.length, 'one token or rejection per word');
-  // The prompt files carry their own silence, so a pause may already be long enough to end an
-  // utterance; the last end must come within 500 ms of the speech stopping.
-  t.ok(h.ends.length >= 1);
-  const stopMs = audio.length / 8 - 150;
-  t.ok(h.ends[h.ends.length - 1] - stopMs <= 500, `end of utterance ${h.ends[h.ends.length - 1] - stopMs} ms after the speech stopped`);
-  for (let i = 1; i < h.tokens.length; i++) t.ok(h.tokens[i].startMs >= h.tokens[i - 1].endMs - 40, 'tokens in order, not overlapping');
-  t.same(digits(hear(audio, 37)), digits(h), 'any chunking gives the same tokens');
-});
+t.test(
+  'digits with 150 ms pauses, word by word: one result per word, as when heard alone, then end of utterance',
+  { skip: !haveAsterisk && 'asterisk-core-sounds-en-wav not installed' },
+  async (t) => {
+    const byWord = { wholeUtterances: false };
+    const clips = ['4', '0', '7', '1', '9', '2', '3'].map((d) => wav(join(DIGITS_DIR, `${d}.wav`)));
+    const alone = clips.map((c) => digits(hear(join16([silence(300), c, silence(300)]), 160, byWord))).join('');
+    const parts: Int16Array[] = [silence(300)];
+    for (const c of clips) parts.push(c, silence(150));
+    const audio = join16(parts);
+    const h = hear(audio, 160, byWord);
+    t.equal(digits(h), alone, 'the segmenter splits at each pause and the classifier sees the same words');
+    t.equal(h.tokens.length + h.rejected.length, clips.length, 'one token or rejection per word');
+    // The prompt files carry their own silence, so a pause may already be long enough to end an
+    // utterance; the last end must come within 500 ms of the speech stopping.
+    t.ok(h.ends.length >= 1);
+    const stopMs = audio.length / 8 - 150;
+    t.ok(h.ends[h.ends.length - 1] - stopMs <= 500, `end of utterance ${h.ends[h.ends.length - 1] - stopMs} ms after the speech stopped`);
+    for (let i = 1; i < h.tokens.length; i++) t.ok(h.tokens[i].startMs >= h.tokens[i - 1].endMs - 40, 'tokens in order, not overlapping');
+    t.same(digits(hear(audio, 37, byWord)), digits(h), 'any chunking gives the same tokens');
+    const whole = hear(audio);
+    t.equal(digits(whole), h.rejected.length === 0 ? digits(h) : '', 'as one utterance: the same digits, or none if a word was rejected');
+  },
+);
+
+// A stub model that labels a segment by its length: short words are "4", middle "double", long "triple".
+const byLength: WordModel = {
+  labels: ['4', 'double', 'triple', 'garbage'],
+  networks: [
+    {
+      inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
+      inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
+      // The last input is ln(frames).
+      layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 4, weights: stubWeights(), bias: Float32Array.from([40, 0, -40, -1000]) }],
+    },
+  ],
+};
+const FOUR_MS = 250;
+const DOUBLE_MS = 600;
+const TRIPLE_MS = 1100;
+const tone = (ms: number): Int16Array => Int16Array.from({ length: ms * 8 }, (_, i) => Math.round(8000 * Math.sin(i * 0.4) * Math.sin((Math.PI * i) / (ms * 8))));
+
+interface Events {
+  log: string[];
+  rejected: RejectedSpan[];
+}
+/** Words of the given lengths, each followed by its pause (ms); events logged with the sample time they came at. */
+function say(words: [number, number][], options: WordRecogniserOptions = {}): Events {
+  const ev: Events = { log: [], rejected: [] };
+  let atMs = 0;
+  const r = new WordRecogniser(
+    byLength,
+    {
+      onToken: (x) => ev.log.push(`${x.kind === 'digit' ? x.digit : x.word}@${atMs}`),
+      onWord: () => ev.log.push(`word@${atMs}`),
+      onRejected: (s) => ev.rejected.push(s),
+      onEndOfUtterance: () => ev.log.push(`end@${atMs}`),
+    },
+    options,
+  );
+  for (const x of [...words.flatMap(([ms, pause]) => [tone(ms), silence(pause)]), silence(600)])
+    for (let i = 0; i < x.length; i += 160) {
+      r.push(x.subarray(i, i + 160));
+      atMs += 20;
+    }
+  r.close();
+  return ev;
+}
+const tokensOf = (ev: Events): string[] => ev.log.filter((e) => !e.startsWith('word@') && !e.startsWith('end@')).map((e) => e.split('@')[0]);
 
 t.test('"double" and "triple" repeat the next digit', async (t) => {
-  // The expansion is checked with a stub model that labels a segment by its length.
-  const labels = ['4', 'double', 'triple', 'garbage'];
-  const byLength: WordModel = {
-    labels,
-    networks: [
-      {
-        inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
-        inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
-        // The last input is ln(frames): short words are "4", middle "double", long "triple".
-        layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 4, weights: stubWeights(), bias: Float32Array.from([40, 0, -40, -1000]) }],
-      },
-    ],
-  };
-  const heard: string[] = [];
-  let dangling = 0;
-  const r = new WordRecogniser(byLength, { onToken: (x) => heard.push(x.kind === 'digit' ? x.digit : x.word), onRejected: (s) => s.reason === 'dangling-multiplier' && dangling++ });
-  const tone = (ms: number): Int16Array => Int16Array.from({ length: ms * 8 }, (_, i) => Math.round(8000 * Math.sin(i * 0.4) * Math.sin((Math.PI * i) / (ms * 8))));
-  // double 4, 4, triple 4, then a dangling double at the end.
-  for (const ms of [600, 250, 250, 1100, 250, 600]) r.push(join16([tone(ms), silence(250)]));
-  r.push(silence(600));
-  r.close();
-  t.same(heard, ['4', '4', '4', '4', '4', '4']);
-  t.equal(dangling, 1);
+  // double 4, 4, triple 4; then, after a pause that ends the utterance, a dangling double.
+  const ev = say([
+    [DOUBLE_MS, 250],
+    [FOUR_MS, 250],
+    [FOUR_MS, 250],
+    [TRIPLE_MS, 250],
+    [FOUR_MS, 700],
+    [DOUBLE_MS, 250],
+  ]);
+  t.same(tokensOf(ev), ['4', '4', '4', '4', '4', '4']);
+  t.same(
+    ev.rejected.map((s) => s.reason),
+    ['dangling-multiplier'],
+  );
+});
+
+t.test('an utterance is reported when it ends; a rejected word drops the whole utterance', async (t) => {
+  const ev = say([
+    [FOUR_MS, 250],
+    [FOUR_MS, 250],
+  ]);
+  const words = ev.log.filter((e) => e.startsWith('word@')).map((e) => Number(e.split('@')[1]));
+  const first = ev.log.findIndex((e) => e.startsWith('4@'));
+  t.equal(words.length, 2, 'each word is signalled as it is heard');
+  t.ok(first > 0 && ev.log.slice(0, first).every((e) => e.startsWith('word@')), 'before any token');
+  t.match(ev.log.slice(first), [/^4@/, /^4@/, /^end@/], 'the tokens, then the end of the utterance');
+  // The last word is signalled once the segmenter's 80 ms hangover ends it; the utterance 400 ms after the speech.
+  t.ok(Number(ev.log[first].split('@')[1]) - words[1] >= 300, 'held until the pause ends the utterance');
+
+  // "4 4 double" then a pause: the dangling multiplier is a rejected word.
+  const dropped = say([
+    [FOUR_MS, 250],
+    [FOUR_MS, 250],
+    [DOUBLE_MS, 250],
+  ]);
+  t.same(tokensOf(dropped), [], 'no token of the utterance is reported');
+  t.same(
+    dropped.rejected.map((s) => s.reason),
+    ['dangling-multiplier', 'rejected-utterance'],
+  );
+  const span = dropped.rejected[1];
+  t.ok(span.startMs < 300 && span.endMs > 500 && span.endMs < 800, 'the dropped span covers the held words');
+  t.same(
+    tokensOf(
+      say(
+        [
+          [FOUR_MS, 250],
+          [FOUR_MS, 250],
+          [DOUBLE_MS, 250],
+        ],
+        { wholeUtterances: false },
+      ),
+    ),
+    ['4', '4'],
+    'word by word, the accepted words are reported',
+  );
+  t.same(
+    tokensOf(
+      say([
+        [FOUR_MS, 700],
+        [FOUR_MS, 250],
+        [DOUBLE_MS, 250],
+      ]),
+    ),
+    ['4'],
+    'a pause that ends the utterance keeps the words before it',
+  );
+});
+
+t.test('an utterance longer than any field is dropped', async (t) => {
+  const words = (n: number): [number, number][] => Array.from({ length: n }, () => [FOUR_MS, 150] as [number, number]);
+  t.equal(tokensOf(say(words(MAX_UTTERANCE_TOKENS))).length, MAX_UTTERANCE_TOKENS);
+  const over = say(words(MAX_UTTERANCE_TOKENS + 1));
+  t.same(tokensOf(over), []);
+  t.same(
+    over.rejected.map((s) => s.reason),
+    ['rejected-utterance'],
+  );
 });
 
 function stubWeights(): Float32Array {
