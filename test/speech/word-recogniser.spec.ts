@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { MAX_UTTERANCE_TOKENS, WordRecogniser, type RejectedSpan, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
+import { MAX_UTTERANCE_TOKENS, MIN_REJECTED_WORD_MS, WordRecogniser, type RejectedSpan, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
 import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { SPEECH_DIR } from '../helpers/audio-files.js';
 
@@ -103,11 +103,11 @@ interface Events {
   rejected: RejectedSpan[];
 }
 /** Words of the given lengths, each followed by its pause (ms); events logged with the sample time they came at. */
-function say(words: [number, number][], options: WordRecogniserOptions = {}): Events {
+function say(words: [number, number][], options: WordRecogniserOptions = {}, model = byLength): Events {
   const ev: Events = { log: [], rejected: [] };
   let atMs = 0;
   const r = new WordRecogniser(
-    byLength,
+    model,
     {
       onToken: (x) => ev.log.push(`${x.kind === 'digit' ? x.digit : x.word}@${atMs}`),
       onWord: () => ev.log.push(`word@${atMs}`),
@@ -196,6 +196,43 @@ t.test('an utterance is reported when it ends; a rejected word drops the whole u
   );
 });
 
+t.test('a short rejected segment (a click, a breath) does not drop its utterance; a longer one does', async (t) => {
+  // The stub's garbage label wins for the shortest segments: an 80 ms burst is a segment of 175 ms, 120 ms one of 215 ms.
+  const withNoise: WordModel = {
+    ...byLength,
+    networks: [{ ...byLength.networks[0], layers: [{ ...byLength.networks[0].layers[0], weights: stubWeights(-18), bias: Float32Array.from([40, 0, -40, 61]) }] }],
+  };
+  const short = say(
+    [
+      [FOUR_MS, 250],
+      [80, 250],
+      [FOUR_MS, 250],
+    ],
+    {},
+    withNoise,
+  );
+  t.same(tokensOf(short), ['4', '4']);
+  t.same(
+    short.rejected.map((s) => [s.reason, s.endMs - s.startMs < MIN_REJECTED_WORD_MS]),
+    [['not-in-vocabulary', true]],
+  );
+  const long = say(
+    [
+      [FOUR_MS, 250],
+      [120, 250],
+      [FOUR_MS, 250],
+    ],
+    {},
+    withNoise,
+  );
+  t.same(tokensOf(long), []);
+  t.same(
+    long.rejected.map((s) => s.reason),
+    ['not-in-vocabulary', 'rejected-utterance'],
+  );
+  t.ok(long.rejected[0].endMs - long.rejected[0].startMs >= MIN_REJECTED_WORD_MS);
+});
+
 t.test('an utterance longer than any field is dropped', async (t) => {
   const words = (n: number): [number, number][] => Array.from({ length: n }, () => [FOUR_MS, 150] as [number, number]);
   t.equal(tokensOf(say(words(MAX_UTTERANCE_TOKENS))).length, MAX_UTTERANCE_TOKENS);
@@ -207,10 +244,10 @@ t.test('an utterance longer than any field is dropped', async (t) => {
   );
 });
 
-function stubWeights(): Float32Array {
+function stubWeights(garbageSlope = 0): Float32Array {
   // Logit_k = bias_k + w_k * ln(frames): "4" wins below ~35 frames, "double" up to ~90, "triple" above.
   const w = new Float32Array(4 * SEGMENT_VECTOR_LENGTH);
-  const slopes = [-11.25, 0, 8.9, 0];
+  const slopes = [-11.25, 0, 8.9, garbageSlope];
   for (let k = 0; k < 4; k++) w[k * SEGMENT_VECTOR_LENGTH + SEGMENT_VECTOR_LENGTH - 1] = slopes[k];
   return w;
 }
