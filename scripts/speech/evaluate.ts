@@ -1,7 +1,8 @@
 // Measures the word recogniser with one FSDD speaker held out of training at a time and prints
 // the table of docs/speech.md.
-//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b] [--word-by-word]
-// (--word-by-word: the recogniser reports each word as it ends instead of whole utterances.)
+//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b] [--word-by-word] [--min-rejected-ms N]
+// (--word-by-word: the recogniser reports each word as it ends instead of whole utterances;
+// --min-rejected-ms: the shortest rejected segment that drops its utterance, default 200.)
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
 // with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
 // more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
@@ -221,7 +222,16 @@ export function formatTable(rows: FoldFigures[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { fsdd: { type: 'string' }, models: { type: 'string' }, speakers: { type: 'string' }, cards: { type: 'string' }, 'word-by-word': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      fsdd: { type: 'string' },
+      models: { type: 'string' },
+      speakers: { type: 'string' },
+      cards: { type: 'string' },
+      'word-by-word': { type: 'boolean' },
+      'min-rejected-ms': { type: 'string' },
+    },
+  });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
   const fsdd = loadFsdd(values.fsdd);
   const dir = values.models ?? 'speech-models';
@@ -238,7 +248,10 @@ async function main(): Promise<void> {
     // Measured before any evaluation: the buffers of earlier work are released lazily, after the
     // collection that frees them, and would be counted against the new recognisers.
     memoryBytes ??= memoryPerRecogniser(model);
-    const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100, { wholeUtterances: !values['word-by-word'] });
+    const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100, {
+      wholeUtterances: !values['word-by-word'],
+      ...(values['min-rejected-ms'] === undefined ? {} : { minRejectedWordMs: Number(values['min-rejected-ms']) }),
+    });
     console.error(formatTable([row]).split('\n')[2]);
     rows.push(row);
   }

@@ -57,10 +57,12 @@ export interface WordRecogniserOptions {
   endOfUtteranceMs?: number;
   /**
    * Hold an utterance's tokens until it ends and drop them all (one 'rejected-utterance' span)
-   * if any of its words was rejected (a segment under MIN_REJECTED_WORD_MS aside); default
+   * if any of its words was rejected (a segment under minRejectedWordMs aside); default
    * true. False reports each token as its word ends.
    */
   wholeUtterances?: boolean;
+  /** Whole utterances: a rejected segment shorter than this does not drop its utterance, ms (0..1000). */
+  minRejectedWordMs?: number;
 }
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
@@ -75,7 +77,7 @@ export const MAX_UTTERANCE_TOKENS = 32;
  * its utterance. Measured on six held-out speakers: every rejected segment in ten minutes of
  * non-digit speech was longer than 300 ms, and the few under 200 ms cost right numbers.
  */
-export const MIN_REJECTED_WORD_MS = 200;
+export const DEFAULT_MIN_REJECTED_WORD_MS = 200;
 
 export class WordRecogniserError extends CodedError<'ERR_SPEECH_CLOSED' | 'ERR_SPEECH_OPTIONS'> {}
 
@@ -89,6 +91,7 @@ export class WordRecogniser {
   private readonly minConfidence: number;
   private readonly endFrames: number;
   private readonly wholeUtterances: boolean;
+  private readonly minRejectedWordMs: number;
   /** Tokens of the open utterance not yet reported (whole utterances only). */
   private readonly held: WordToken[] = [];
   private utteranceRejected = false;
@@ -110,6 +113,8 @@ export class WordRecogniser {
     if (!(eouMs >= 100 && eouMs <= 500 - SEGMENTER_HANGOVER_FRAMES * FRAME_MS)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'endOfUtteranceMs must be within 100..420');
     this.endFrames = Math.round(eouMs / FRAME_MS);
     this.wholeUtterances = options.wholeUtterances ?? true;
+    this.minRejectedWordMs = options.minRejectedWordMs ?? DEFAULT_MIN_REJECTED_WORD_MS;
+    if (!(this.minRejectedWordMs >= 0 && this.minRejectedWordMs <= 1000)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'minRejectedWordMs must be within 0..1000');
   }
 
   /** 8 kHz 16-bit mono samples, any length. */
@@ -219,7 +224,7 @@ export class WordRecogniser {
 
   private reject(span: RejectedSpan): void {
     this.dropMultiplier();
-    if (span.reason === 'too-long' || span.endMs - span.startMs >= MIN_REJECTED_WORD_MS) this.utteranceRejected = true;
+    if (span.reason === 'too-long' || span.endMs - span.startMs >= this.minRejectedWordMs) this.utteranceRejected = true;
     this.listener.onRejected?.(span);
   }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { MAX_UTTERANCE_TOKENS, MIN_REJECTED_WORD_MS, WordRecogniser, type RejectedSpan, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
+import { MAX_UTTERANCE_TOKENS, DEFAULT_MIN_REJECTED_WORD_MS, WordRecogniser, type RejectedSpan, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
 import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { SPEECH_DIR } from '../helpers/audio-files.js';
 
@@ -213,7 +213,7 @@ t.test('a short rejected segment (a click, a breath) does not drop its utterance
   );
   t.same(tokensOf(short), ['4', '4']);
   t.same(
-    short.rejected.map((s) => [s.reason, s.endMs - s.startMs < MIN_REJECTED_WORD_MS]),
+    short.rejected.map((s) => [s.reason, s.endMs - s.startMs < DEFAULT_MIN_REJECTED_WORD_MS]),
     [['not-in-vocabulary', true]],
   );
   const long = say(
@@ -230,7 +230,22 @@ t.test('a short rejected segment (a click, a breath) does not drop its utterance
     long.rejected.map((s) => s.reason),
     ['not-in-vocabulary', 'rejected-utterance'],
   );
-  t.ok(long.rejected[0].endMs - long.rejected[0].startMs >= MIN_REJECTED_WORD_MS);
+  t.ok(long.rejected[0].endMs - long.rejected[0].startMs >= DEFAULT_MIN_REJECTED_WORD_MS);
+  t.same(
+    tokensOf(
+      say(
+        [
+          [FOUR_MS, 250],
+          [80, 250],
+          [FOUR_MS, 250],
+        ],
+        { minRejectedWordMs: 0 },
+        withNoise,
+      ),
+    ),
+    [],
+    'with no allowance the click drops the utterance too',
+  );
 });
 
 t.test('an utterance longer than any field is dropped', async (t) => {
@@ -287,4 +302,6 @@ t.test('reset zeroes what the recogniser heard; push after close is an error', a
 t.test('options out of range are refused', async (t) => {
   t.throws(() => new WordRecogniser(model, {}, { endOfUtteranceMs: 600 }), { code: 'ERR_SPEECH_OPTIONS' });
   t.throws(() => new WordRecogniser(model, {}, { minConfidence: 2 }), { code: 'ERR_SPEECH_OPTIONS' });
+  t.throws(() => new WordRecogniser(model, {}, { minRejectedWordMs: -1 }), { code: 'ERR_SPEECH_OPTIONS' });
+  t.throws(() => new WordRecogniser(model, {}, { minRejectedWordMs: Number.NaN }), { code: 'ERR_SPEECH_OPTIONS' });
 });
