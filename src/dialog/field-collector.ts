@@ -59,8 +59,8 @@ export class FieldCollector {
   #lastSpoken = false;
   #firstDigitTimer: TimerHandle | null = null;
   #interDigitTimer: TimerHandle | null = null;
-  /** The inter-digit timer is the completion pause after an entry that may be whole. */
-  #completePause = false;
+  /** The completion pause after an entry that may be whole. */
+  #pauseTimer: TimerHandle | null = null;
 
   constructor(options: FieldCollectorOptions) {
     this.#request = options.request;
@@ -117,7 +117,7 @@ export class FieldCollector {
    * timed out under the caller. A completion pause already running is left to run.
    */
   speaking(): void {
-    if (STATES[this.#host.state()].input === 'none' || this.#request.input === 'dtmf' || this.#completePause) return;
+    if (STATES[this.#host.state()].input === 'none' || this.#request.input === 'dtmf' || this.#pauseTimer !== null) return;
     this.#stopTimers();
     this.#armInterDigit();
   }
@@ -191,8 +191,7 @@ export class FieldCollector {
     const end = fieldEntryEnd(state, entry, this.#capture.card?.securityCodeSize ?? null, this.#config);
     if (end === 'complete') return this.#fieldComplete();
     if (end === 'after-pause') {
-      this.#interDigitTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
-      this.#completePause = true;
+      this.#pauseTimer = this.#timers.set(this.#config.timeouts.completePauseMs, () => this.#pauseEnded());
       return;
     }
     this.#armInterDigit();
@@ -205,8 +204,7 @@ export class FieldCollector {
   /** No key came within the completion pause after an entry that may be whole: it is. */
   #pauseEnded(): void {
     this.#host.guard(() => {
-      this.#interDigitTimer = null;
-      this.#completePause = false;
+      this.#pauseTimer = null;
       if (STATES[this.#host.state()].input === 'digits') this.#fieldComplete();
     });
   }
@@ -286,8 +284,9 @@ export class FieldCollector {
   #stopTimers(): void {
     if (this.#firstDigitTimer !== null) this.#timers.clear(this.#firstDigitTimer);
     if (this.#interDigitTimer !== null) this.#timers.clear(this.#interDigitTimer);
+    if (this.#pauseTimer !== null) this.#timers.clear(this.#pauseTimer);
     this.#firstDigitTimer = null;
     this.#interDigitTimer = null;
-    this.#completePause = false;
+    this.#pauseTimer = null;
   }
 }
