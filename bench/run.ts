@@ -13,6 +13,8 @@
 //  - media-load: concurrent calls through RtpMediaSession (B2BUA, secure, RFC 4733 digits) with
 //    0 loss and p99 latency within budget, against a plain UDP relay (bench/media-load-bench.ts);
 //    also end to end through `toneguard serve`, calls set up over SIP (bench/serve-contender.ts).
+//  - speech: the word recogniser over the fixture's speech, the model as loaded against the same
+//    model as dense matrices (bench/speech-bench.ts).
 import { performance } from 'node:perf_hooks';
 import { createDtmfDetector, dtmfFlush, dtmfRx, type DtmfDigitEvent } from '../native-free-dsp/dtmf-detector.js';
 import { FIXTURE_DIR, FIXTURE_WAV, loadFixture, projectRoot } from './fixture.js';
@@ -23,6 +25,7 @@ import { formatReplayBenchmark, measureReplayBenchmark } from './replay-bench.js
 import { formatScanBenchmark, measureScanBenchmark } from './scan-bench.js';
 import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-stage-bench.js';
+import { formatSpeechBenchmark, measureSpeechBenchmark } from './speech-bench.js';
 import { formatMediaLoadBenchmark, LOAD_CONTENDERS, measureMediaLoadBenchmark, type LoadContender } from './media-load-bench.js';
 
 export interface BenchOptions {
@@ -44,7 +47,7 @@ export interface BenchOptions {
 }
 
 /** The benchmarks by name, in the order they run (`toneguard bench --only NAME,...`). */
-export const BENCHMARK_NAMES = ['detector', 'replay', 'scan', 'clamp', 'clamp-stage', 'media-load'] as const;
+export const BENCHMARK_NAMES = ['detector', 'replay', 'scan', 'clamp', 'clamp-stage', 'speech', 'media-load'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export const CHUNK_SAMPLES = 160; // 20 ms at 8 kHz: one G.711 RTP packet
@@ -114,6 +117,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
   if (wanted('clamp')) for (const line of formatClampBenchmark(measureClampBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // The joined clamp stage, secure against pass-through (bench/clamp-stage-bench.ts).
   if (wanted('clamp-stage')) for (const line of formatClampStageBenchmark(measureClampStageBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
+  // The speech recogniser, the model as loaded against dense matrices (bench/speech-bench.ts).
+  if (wanted('speech')) for (const line of formatSpeechBenchmark(measureSpeechBenchmark({ repetitions: options.repetitions }), options.json)) write(line);
   // Concurrent calls through the media plane against a plain UDP relay (bench/media-load-bench.ts);
   // quick levels (a few minutes) unless TONEGUARD_BENCH_FULL=1 or TONEGUARD_BENCH_LEVELS.
   if (wanted('media-load')) {

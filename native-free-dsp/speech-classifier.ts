@@ -1,7 +1,10 @@
 // Word classifier for one segment: a fixed-length vector from the segment's MFCCs, then small
 // networks of dense layers (ReLU hidden layers, softmax output) whose weights come from a model
 // file. A convolutional network trained offline arrives here in the same dense form (each
-// convolution as its Toeplitz matrix, scripts/speech/train_torch.py).
+// convolution as its Toeplitz matrix, scripts/speech/train_torch.py). A loaded model keeps such
+// mostly-zero matrices as their non-zero weights by row (`sparseLayers`): the shipped CNNs'
+// convolution matrices are 79-88 % zeros, so a word costs a fraction of the dense form's work
+// and memory, with the same posteriors (only exact zeros are left out, in the same order).
 //
 // Segment vector: c1..c12 as they are (subtracting their mean over a segment as short as one word
 // would remove most of its vowel; measured no better on held-out speakers), c0 relative to the
@@ -32,12 +35,28 @@ export interface DenseLayer {
   readonly bias: Float32Array;
 }
 
+/** A layer's non-zero weights by row (compressed sparse rows), columns increasing in each row. */
+export interface SparseLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  /** outputs + 1 offsets into `columns` and `values`: row o is [rowStart[o], rowStart[o + 1]). */
+  readonly rowStart: Uint32Array;
+  readonly columns: Uint16Array;
+  readonly values: Float32Array;
+  readonly bias: Float32Array;
+}
+
+export type NetworkLayer = DenseLayer | SparseLayer;
+
 /** One perceptron: input normalisation and dense layers. */
 export interface WordNetwork {
   readonly inputMean: Float32Array;
   readonly inputScale: Float32Array;
-  readonly layers: readonly DenseLayer[];
+  readonly layers: readonly NetworkLayer[];
 }
+
+/** A layer is kept sparse when at most this share of its weights is non-zero. */
+export const SPARSE_MAX_DENSITY = 0.5;
 
 /** Labels and one or more networks, whose posteriors are combined by geometric mean. */
 export interface WordModel {
@@ -111,12 +130,22 @@ function networkOutput(model: WordNetwork, vector: Float32Array): Float32Array {
   for (let i = 0; i < vector.length; i++) x[i] = (vector[i] - model.inputMean[i]) * model.inputScale[i];
   for (let l = 0; l < model.layers.length; l++) {
     const layer = model.layers[l];
+    const relu = l < model.layers.length - 1;
     const y = new Float32Array(layer.outputs);
-    for (let o = 0; o < layer.outputs; o++) {
-      let sum = layer.bias[o];
-      const row = o * layer.inputs;
-      for (let i = 0; i < layer.inputs; i++) sum += layer.weights[row + i] * x[i];
-      y[o] = l < model.layers.length - 1 && sum < 0 ? 0 : sum;
+    if (isSparseLayer(layer)) {
+      const { rowStart, columns, values } = layer;
+      for (let o = 0; o < layer.outputs; o++) {
+        let sum = layer.bias[o];
+        for (let j = rowStart[o], end = rowStart[o + 1]; j < end; j++) sum += values[j] * x[columns[j]];
+        y[o] = relu && sum < 0 ? 0 : sum;
+      }
+    } else {
+      for (let o = 0; o < layer.outputs; o++) {
+        let sum = layer.bias[o];
+        const row = o * layer.inputs;
+        for (let i = 0; i < layer.inputs; i++) sum += layer.weights[row + i] * x[i];
+        y[o] = relu && sum < 0 ? 0 : sum;
+      }
     }
     x.fill(0);
     x = y;
@@ -136,6 +165,53 @@ export function softmaxInPlace(x: Float32Array): Float32Array {
   return x;
 }
 
+export function isSparseLayer(layer: NetworkLayer): layer is SparseLayer {
+  return 'rowStart' in layer;
+}
+
+/** The non-zero weights of a dense layer by row. */
+export function sparseLayer(layer: DenseLayer): SparseLayer {
+  let nonZero = 0;
+  for (const w of layer.weights) if (w !== 0) nonZero++;
+  const rowStart = new Uint32Array(layer.outputs + 1);
+  const columns = new Uint16Array(nonZero);
+  const values = new Float32Array(nonZero);
+  let j = 0;
+  for (let o = 0; o < layer.outputs; o++) {
+    rowStart[o] = j;
+    for (let i = 0; i < layer.inputs; i++) {
+      const w = layer.weights[o * layer.inputs + i];
+      if (w === 0) continue;
+      columns[j] = i;
+      values[j++] = w;
+    }
+  }
+  rowStart[layer.outputs] = j;
+  return { inputs: layer.inputs, outputs: layer.outputs, rowStart, columns, values, bias: layer.bias };
+}
+
+/** The dense form of a layer (what the model file holds). */
+export function denseLayer(layer: NetworkLayer): DenseLayer {
+  if (!isSparseLayer(layer)) return layer;
+  const weights = new Float32Array(layer.inputs * layer.outputs);
+  for (let o = 0; o < layer.outputs; o++) for (let j = layer.rowStart[o]; j < layer.rowStart[o + 1]; j++) weights[o * layer.inputs + layer.columns[j]] = layer.values[j];
+  return { inputs: layer.inputs, outputs: layer.outputs, weights, bias: layer.bias };
+}
+
+/** The model with every layer of at most SPARSE_MAX_DENSITY non-zero weights in sparse form. */
+export function sparseLayers(model: WordModel): WordModel {
+  const networks = model.networks.map((net) => ({
+    ...net,
+    layers: net.layers.map((layer) => {
+      if (isSparseLayer(layer) || layer.inputs > 0xffff) return layer;
+      let nonZero = 0;
+      for (const w of layer.weights) if (w !== 0) nonZero++;
+      return nonZero <= SPARSE_MAX_DENSITY * layer.weights.length ? sparseLayer(layer) : layer;
+    }),
+  }));
+  return { labels: model.labels, networks };
+}
+
 /** Checks the shapes of a model built from a file (the file is input, so shapes are not trusted). */
 export function checkWordModel(model: WordModel): WordModel {
   if (model.networks.length === 0) throw new SpeechModelError('no network');
@@ -149,9 +225,23 @@ function checkNetwork(model: WordNetwork, labels: number): void {
   let inputs = SEGMENT_VECTOR_LENGTH;
   for (const layer of model.layers) {
     if (layer.inputs !== inputs) throw new SpeechModelError(`layer expects ${layer.inputs} inputs, previous gives ${inputs}`);
-    if (layer.weights.length !== layer.inputs * layer.outputs || layer.bias.length !== layer.outputs) throw new SpeechModelError('layer weight or bias count does not match its shape');
-    for (const v of layer.weights) if (!Number.isFinite(v)) throw new SpeechModelError('non-finite weight');
+    if (layer.bias.length !== layer.outputs) throw new SpeechModelError('layer bias count does not match its shape');
+    if (isSparseLayer(layer)) checkSparse(layer);
+    else if (layer.weights.length !== layer.inputs * layer.outputs) throw new SpeechModelError('layer weight count does not match its shape');
+    for (const v of isSparseLayer(layer) ? layer.values : layer.weights) if (!Number.isFinite(v)) throw new SpeechModelError('non-finite weight');
     inputs = layer.outputs;
   }
   if (model.layers.length === 0 || inputs !== labels) throw new SpeechModelError(`output size ${inputs} differs from ${labels} labels`);
+}
+
+function checkSparse(layer: SparseLayer): void {
+  const { rowStart, columns, values } = layer;
+  if (rowStart.length !== layer.outputs + 1 || rowStart[0] !== 0 || rowStart[layer.outputs] !== values.length || columns.length !== values.length)
+    throw new SpeechModelError('sparse layer offsets do not match its weights');
+  for (let o = 0; o < layer.outputs; o++) {
+    if (rowStart[o + 1] < rowStart[o]) throw new SpeechModelError('sparse layer offsets decrease');
+    for (let j = rowStart[o]; j < rowStart[o + 1]; j++) {
+      if (columns[j] >= layer.inputs || (j > rowStart[o] && columns[j] <= columns[j - 1])) throw new SpeechModelError('sparse layer columns out of range or order');
+    }
+  }
 }

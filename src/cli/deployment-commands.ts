@@ -68,7 +68,7 @@ export function addDeploymentCommands(program: Command, context: CliContext): vo
     .allowExcessArguments(false)
     .description('run every benchmark, each reported as a ratio against its baseline')
     .option('--json', 'machine-readable output')
-    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, scan, clamp, clamp-stage, media-load')
+    .option('--only <names>', 'comma-separated benchmarks to run: detector, replay, scan, clamp, clamp-stage, speech, media-load')
     .option('--ports <range>', 'RTP ports FIRST-LAST for the media-load relay under test (default 32000-39999)')
     .action(async (options: OptionValues) => {
       const only: unknown = options.only;

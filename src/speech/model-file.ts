@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { checkWordModel, type DenseLayer, type WordModel, type WordNetwork } from '../../native-free-dsp/speech-classifier.js';
+import { checkWordModel, denseLayer, sparseLayers, type DenseLayer, type WordModel, type WordNetwork } from '../../native-free-dsp/speech-classifier.js';
 import { CodedError } from '../errors.js';
 
 export const WORD_MODEL_FORMAT = 'toneguard-word-mlp/1';
@@ -46,7 +46,7 @@ export function parseWordModel(json: unknown): WordModel {
   const f = parsed.data;
   const networks: WordNetwork[] = f.networks.map((n) => ({ inputMean: Float32Array.from(n.inputMean), inputScale: Float32Array.from(n.inputScale), layers: n.layers.map(parseLayer) }));
   try {
-    return checkWordModel({ labels: f.labels, networks });
+    return checkWordModel(sparseLayers(checkWordModel({ labels: f.labels, networks })));
   } catch (err) {
     throw new SpeechModelFileError((err as Error).message, { cause: err });
   }
@@ -70,7 +70,7 @@ export function serialiseWordModel(model: WordModel, trainedOn?: string): WordMo
     networks: model.networks.map((n) => ({
       inputMean: Array.from(n.inputMean, round),
       inputScale: Array.from(n.inputScale, round),
-      layers: n.layers.map((l) => {
+      layers: n.layers.map(denseLayer).map((l) => {
         const q = new Int8Array(l.weights.length);
         const rowScale: number[] = [];
         for (let o = 0; o < l.outputs; o++) {

@@ -7,7 +7,7 @@ t.test('bench --only and --ports: usage errors name the option', async (t) => {
   const { run } = compileCli(t, 'bench-options');
   const unknown = run('bench', '--only', 'detector,nope');
   t.equal(unknown.status, 2);
-  t.match(unknown.stderr, /--only: unknown benchmark nope \(one of detector, replay, scan, clamp, clamp-stage, media-load\)/);
+  t.match(unknown.stderr, /--only: unknown benchmark nope \(one of detector, replay, scan, clamp, clamp-stage, speech, media-load\)/);
   const ports = run('bench', '--ports', '80-90');
   t.equal(ports.status, 2);
   t.match(ports.stderr, /--ports: must be FIRST-LAST/);
