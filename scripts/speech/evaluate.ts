@@ -6,6 +6,8 @@
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
 // with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
 // more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
+// The spoken card numbers are Luhn-valid; each is counted as heard and after the dialog's repair
+// of a number failing Luhn (`repairSpokenLuhn`, one digit's next-best reading).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +15,11 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
+import { luhnValid, repairSpokenLuhn } from '../../src/dialog/card-checks.js';
+import { SPOKEN_LUHN_MIN_ODDS } from '../../src/dialog/field-collector.js';
+import { SecretDigits } from '../../src/dialog/secret-digits.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { WordRecogniser, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
+import { MAX_UTTERANCE_TOKENS, WordRecogniser, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
 import {
   activePower,
   atPower,
@@ -61,6 +66,35 @@ const digitsOf = (r: RunResult): string =>
     .map((t) => (t.kind === 'digit' ? t.digit : ''))
     .join('');
 
+/** The number as the dialog would take it: the digits heard, failing Luhn repaired as `repairSpokenLuhn` does. */
+function repairedOf(r: RunResult): { digits: string; luhn: boolean } {
+  const entry = new SecretDigits(MAX_UTTERANCE_TOKENS);
+  for (const t of r.tokens) if (t.kind === 'digit') entry.push(t.digit, t.runnerUp);
+  repairSpokenLuhn(entry, SPOKEN_LUHN_MIN_ODDS);
+  const digits = Array.from(entry.view(), (c) => String.fromCharCode(c)).join('');
+  return { digits, luhn: luhnValid(entry) };
+}
+
+function passesLuhn(digits: string): boolean {
+  const entry = new SecretDigits(digits.length);
+  for (const d of digits) entry.push(d);
+  return luhnValid(entry);
+}
+
+/** A Luhn-valid number of `length` digits (a card number): random digits and the check digit. */
+function luhnNumber(rng: Rng, length: number): string {
+  let body = '';
+  for (let i = 0; i < length - 1; i++) body += String(rng.int(10));
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = body.charCodeAt(body.length - 1 - i) - 48;
+    // The check digit will be rightmost, so the body's rightmost digit is doubled.
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+
 /** Clips joined with pauses of 100-300 ms, lead-in and tail, through the phone channel. */
 export function utterance(parts: Int16Array[], rng: Rng, snrDb: number | undefined): Int16Array {
   return utteranceWithWords(parts, rng, snrDb).samples;
@@ -89,8 +123,8 @@ export function utteranceWithWords(parts: Int16Array[], rng: Rng, snrDb: number 
 export interface FoldFigures {
   speaker: string;
   isolated: [number, number];
-  cardClean: [number, number];
-  card20dB: [number, number];
+  cardClean: CardFigures;
+  card20dB: CardFigures;
   doubleForms: [number, number];
   menuWords: [number, number];
   falseDigits: number;
@@ -98,6 +132,14 @@ export interface FoldFigures {
   nonDigitMinutes: number;
   eouLatencyMaxMs: number;
   realTimeFactor: number;
+}
+
+/** Spoken 16-digit card numbers of one condition: exactly right as heard and after the Luhn repair; wrong ones that pass Luhn (so the dialog would take them), both ways. */
+export interface CardFigures {
+  heard: [number, number];
+  repaired: [number, number];
+  wrongValid: number;
+  repairedWrongValid: number;
 }
 
 export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string, cards = 100, options: WordRecogniserOptions = {}): FoldFigures {
@@ -128,20 +170,29 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
     const stopMs = x.length / 8 - 300;
     for (const e of r.endsOfUtterance) eouLatencyMaxMs = Math.max(eouLatencyMaxMs, e - stopMs);
   }
-  const card = (snrDb: number | undefined): [number, number] => {
+  // Card numbers: Luhn-valid, so that the dialog's repair of a spoken number failing Luhn
+  // (one digit's next-best reading) is measured too, with the wrong numbers it lets through.
+  const card = (snrDb: number | undefined): CardFigures => {
     let ok = 0;
+    let repairedOk = 0;
+    let wrongValid = 0;
+    let repairedWrongValid = 0;
     for (let n = 0; n < cards; n++) {
-      let truth = '';
+      const truth = luhnNumber(rng, 16);
       const parts: Int16Array[] = [];
-      for (let i = 0; i < 16; i++) {
-        const d = String(rng.int(10));
-        truth += d;
+      for (const d of truth) {
         const take = rng.pick(byDigit.get(d) ?? []);
         parts.push(snrDb === undefined ? take.samples : (levelled.get(take) ?? take.samples));
       }
-      if (digitsOf(run(utterance(parts, rng, snrDb))) === truth) ok++;
+      const r = run(utterance(parts, rng, snrDb));
+      const heard = digitsOf(r);
+      const repaired = repairedOf(r);
+      if (heard === truth) ok++;
+      else if (heard.length === 16 && passesLuhn(heard)) wrongValid++;
+      if (repaired.digits === truth) repairedOk++;
+      else if (repaired.digits.length === 16 && repaired.luhn) repairedWrongValid++;
     }
-    return [ok, cards];
+    return { heard: [ok, cards], repaired: [repairedOk, cards], wrongValid, repairedWrongValid };
   };
   const cardClean = card(undefined);
   const card20dB = card(20);
@@ -208,14 +259,16 @@ function gainTo(word: Int16Array, like: Int16Array): Int16Array {
 
 const pct = ([ok, n]: [number, number]): string => `${((100 * ok) / n).toFixed(1)} % (${ok}/${n})`;
 
+const cardPct = (c: CardFigures): string => `${((100 * c.heard[0]) / c.heard[1]).toFixed(0)} % / ${((100 * c.repaired[0]) / c.repaired[1]).toFixed(0)} %`;
+
 export function formatTable(rows: FoldFigures[]): string {
   const lines = [
-    '| held-out speaker | isolated digits | 16-digit, clean | 16-digit, 20 dB SNR | double/triple forms | menu words (espeak-ng test voices) | false digits / words in non-digit speech | end of utterance, worst | real-time factor |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| held-out speaker | isolated digits | 16-digit, clean: as heard / Luhn-repaired | 16-digit, 20 dB SNR: as heard / Luhn-repaired | wrong numbers passing Luhn (clean + 20 dB): as heard / repaired | double/triple forms | menu words (espeak-ng test voices) | false digits / words in non-digit speech | end of utterance, worst | real-time factor |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.speaker} | ${pct(r.isolated)} | ${pct(r.cardClean)} | ${pct(r.card20dB)} | ${pct(r.doubleForms)} | ${pct(r.menuWords)} | ${r.falseDigits} / ${r.falseWords} in ${r.nonDigitMinutes.toFixed(1)} min | ${r.eouLatencyMaxMs.toFixed(0)} ms | ${r.realTimeFactor.toFixed(4)} |`,
+      `| ${r.speaker} | ${pct(r.isolated)} | ${cardPct(r.cardClean)} | ${cardPct(r.card20dB)} | ${r.cardClean.wrongValid + r.card20dB.wrongValid} / ${r.cardClean.repairedWrongValid + r.card20dB.repairedWrongValid} | ${pct(r.doubleForms)} | ${pct(r.menuWords)} | ${r.falseDigits} / ${r.falseWords} in ${r.nonDigitMinutes.toFixed(1)} min | ${r.eouLatencyMaxMs.toFixed(0)} ms | ${r.realTimeFactor.toFixed(4)} |`,
     );
   }
   return lines.join('\n');

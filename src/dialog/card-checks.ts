@@ -42,6 +42,32 @@ export function luhnValid(digits: SecretDigits): boolean {
 }
 
 /**
+ * A spoken card number that fails Luhn, made whole by one digit: the recogniser's next-best
+ * reading of each spoken digit is tried, and of those that pass Luhn the one with the highest
+ * odds (its posterior over the chosen digit's) is kept, if at least `minOdds`. Luhn catches every
+ * single wrong digit, and most wrong spoken digits are the recogniser's second choice. Returns
+ * the index swapped (the digits now pass Luhn), or -1 with the digits unchanged. Keyed digits
+ * have no alternative and are never changed.
+ */
+export function repairSpokenLuhn(digits: SecretDigits, minOdds: number): number {
+  if (digits.length === 0 || luhnValid(digits)) return -1;
+  let best = -1;
+  let bestOdds = -1;
+  for (let i = 0; i < digits.length; i++) {
+    const alt = digits.alternativeAt(i);
+    if (alt === null || alt.odds < minOdds || alt.odds <= bestOdds) continue;
+    digits.swapAlternative(i);
+    if (luhnValid(digits)) {
+      best = i;
+      bestOdds = alt.odds;
+    }
+    digits.swapAlternative(i);
+  }
+  if (best >= 0) digits.swapAlternative(best);
+  return best;
+}
+
+/**
  * The types the first digits can still be (several while few digits are keyed, e.g. `4` is
  * Visa, Elo, Maestro ...); empty when no known type starts so.
  */

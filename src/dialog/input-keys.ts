@@ -2,9 +2,14 @@
 // INFO, merged by the integrator) or what the speech recogniser heard. A spoken digit or word
 // becomes a key so that speech and keypad share one path (same buffers, same validation). Pure.
 import type { DialogState, StateInfo } from './flow.js';
+import type { DigitAlternative } from './secret-digits.js';
 
-/** What the speech recogniser heard, as the dialog takes it: a digit or a menu word, no timing, no confidence. */
-export type SpokenInput = { readonly kind: 'digit'; readonly digit: string } | { readonly kind: 'word'; readonly word: 'pay the balance' | 'yes' | 'no' | 'correct' | 'change' };
+/**
+ * What the speech recogniser heard, as the dialog takes it: a digit (with its next-best reading,
+ * for the card number's Luhn repair) or a menu word; no timing.
+ */
+export type SpokenInput =
+  { readonly kind: 'digit'; readonly digit: string; readonly alternative?: DigitAlternative } | { readonly kind: 'word'; readonly word: 'pay the balance' | 'yes' | 'no' | 'correct' | 'change' };
 
 /** A key press: `ignored` (nothing is collected, or no DTMF key), `invalid-choice` (A-D at a menu), or the key to act on. */
 export type PressedKey = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'ignored' } | { readonly kind: 'invalid-choice' };

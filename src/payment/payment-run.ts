@@ -204,7 +204,7 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
   /** A spoken digit or word, reported when its utterance ended with no word rejected. */
   #heard(token: WordToken): void {
     if (this.#speechStale || this.#closed) return;
-    this.session.spoken(token.kind === 'digit' ? { kind: 'digit', digit: token.digit } : { kind: 'word', word: token.word });
+    this.session.spoken(token.kind === 'digit' ? { kind: 'digit', digit: token.digit, alternative: token.runnerUp } : { kind: 'word', word: token.word });
   }
 
   #legs(): readonly ('caller' | 'agent')[] {

@@ -30,7 +30,14 @@ export type MenuWord = (typeof MENU_WORDS)[number];
 /** The label for everything that is not a word of the vocabulary (speech, noise). */
 export const GARBAGE_LABEL = 'garbage';
 
-export type WordToken = { kind: 'digit'; digit: string; startMs: number; endMs: number; confidence: number } | { kind: 'word'; word: MenuWord; startMs: number; endMs: number; confidence: number };
+/** The most probable other digit for a spoken digit ("oh" counted as 0), and its posterior over the chosen word's (at most 1). */
+export interface DigitRunnerUp {
+  digit: string;
+  odds: number;
+}
+
+export type WordToken =
+  { kind: 'digit'; digit: string; startMs: number; endMs: number; confidence: number; runnerUp: DigitRunnerUp } | { kind: 'word'; word: MenuWord; startMs: number; endMs: number; confidence: number };
 
 export interface RejectedSpan {
   startMs: number;
@@ -197,6 +204,7 @@ export class WordRecogniser {
     for (let i = 1; i < posterior.length; i++) if (posterior[i] > posterior[best]) best = i;
     const label = this.model.labels[best];
     const confidence = posterior[best];
+    const runnerUp = this.runnerUp(posterior, label === 'oh' ? '0' : label, confidence);
     posterior.fill(0);
     if (label === GARBAGE_LABEL) return this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
     if (confidence < this.minConfidence) return this.reject({ startMs, endMs, reason: 'low-confidence' });
@@ -211,7 +219,7 @@ export class WordRecogniser {
       const times = this.multiplier;
       this.multiplier = 1;
       this.multiplierSpan = null;
-      for (let i = 0; i < times; i++) this.accept({ kind: 'digit', digit, startMs, endMs, confidence });
+      for (let i = 0; i < times; i++) this.accept({ kind: 'digit', digit, startMs, endMs, confidence, runnerUp });
       return;
     }
     if ((MENU_WORDS as readonly string[]).includes(label)) {
@@ -220,6 +228,26 @@ export class WordRecogniser {
       return;
     }
     this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
+  }
+
+  /** The best digit other than `digit` by posterior, "oh" added to 0. */
+  private runnerUp(posterior: Float32Array, digit: string, confidence: number): DigitRunnerUp {
+    let best = '';
+    let bestP = -1;
+    for (const d of DIGIT_LABELS) {
+      if (d === digit) continue;
+      const i = this.model.labels.indexOf(d);
+      let p = i < 0 ? 0 : posterior[i];
+      if (d === '0') {
+        const oh = this.model.labels.indexOf('oh');
+        if (oh >= 0) p += posterior[oh];
+      }
+      if (p > bestP) {
+        best = d;
+        bestP = p;
+      }
+    }
+    return { digit: best, odds: confidence > 0 ? Math.min(1, bestP / confidence) : 0 };
   }
 
   private reject(span: RejectedSpan): void {

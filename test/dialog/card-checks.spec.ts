@@ -3,7 +3,7 @@
 import t from 'tap';
 import cardValidator from 'card-validator';
 import luhn10 from 'card-validator/dist/luhn-10.js';
-import { autoCompleteLength, checkCardNumber, checkExpiry, detectCardType, luhnValid } from '../../src/dialog/card-checks.js';
+import { autoCompleteLength, checkCardNumber, checkExpiry, detectCardType, luhnValid, repairSpokenLuhn } from '../../src/dialog/card-checks.js';
 import { DEFAULT_CARD_TYPES } from '../../src/dialog/dialog-config.js';
 import { SecretDigits } from '../../src/dialog/secret-digits.js';
 
@@ -112,4 +112,41 @@ t.test('SecretDigits never prints its digits and zeroes on clear', async (t) => 
   );
   t.equal(d.length, 0);
   t.throws(() => d.push('x'));
+});
+
+/** Spoken digits: each with its next-best reading (`alt[i]`, odds `odds[i]`), none where alt[i] is ' '. */
+function spoken(s: string, alt: string, odds: number[]): SecretDigits {
+  const d = new SecretDigits(19);
+  [...s].forEach((c, i) => (alt[i] === ' ' ? d.push(c) : d.push(c, { digit: alt[i], odds: odds[i] })));
+  return d;
+}
+const asText = (d: SecretDigits): string => Array.from(d.view(), (c) => String.fromCharCode(c)).join('');
+
+t.test('a spoken card number failing Luhn takes the next-best reading that makes it pass, the most likely first', async (t) => {
+  // 4111111111111111 with its fifth digit heard as 7; the right 1 is that digit's next-best reading.
+  const one = spoken('4111711111111111', '    1           ', Array(16).fill(0.3));
+  t.equal(repairSpokenLuhn(one, 0.1), 4);
+  t.equal(asText(one), '4111111111111111');
+  t.ok(luhnValid(one));
+  t.same(one.alternativeAt(4), { digit: 7, odds: Math.fround(0.3) }, 'the swapped-out digit becomes the alternative');
+  // Two readings that each pass Luhn (1 at index 4, or 9 at index 6, doubled to 9): the higher odds wins.
+  const two = spoken('4111711111111111', '    1 9         ', [0, 0, 0, 0, 0.2, 0, 0.5, ...Array(9).fill(0)]);
+  t.equal(repairSpokenLuhn(two, 0.1), 6);
+  t.equal(asText(two), '4111719111111111');
+  t.ok(luhnValid(two));
+});
+
+t.test('the Luhn repair leaves numbers alone that it cannot fix with confidence', async (t) => {
+  const low = spoken('4111711111111111', '    1           ', Array(16).fill(0.05));
+  t.equal(repairSpokenLuhn(low, 0.1), -1, 'odds under the limit');
+  t.equal(asText(low), '4111711111111111');
+  const keyed = digits('4111711111111111');
+  t.equal(repairSpokenLuhn(keyed, 0), -1, 'keyed digits have no alternative');
+  const wrongAlternative = spoken('4111711111111111', '    2           ', Array(16).fill(0.9));
+  t.equal(repairSpokenLuhn(wrongAlternative, 0.1), -1, 'no alternative passes Luhn');
+  t.equal(asText(wrongAlternative), '4111711111111111', 'unchanged');
+  const valid = spoken('4111111111111111', '    7           ', Array(16).fill(0.9));
+  t.equal(repairSpokenLuhn(valid, 0.1), -1, 'a number that passes is not touched');
+  t.equal(asText(valid), '4111111111111111');
+  t.equal(repairSpokenLuhn(new SecretDigits(19), 0), -1, 'empty');
 });

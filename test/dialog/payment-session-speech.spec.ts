@@ -83,6 +83,38 @@ t.test('a pause ends a spoken field; a pause after keys does not', async (t) => 
   );
 });
 
+t.test('a spoken card number failing Luhn is repaired by a digit heard second best; keyed digits and unlikely readings are not', async (t) => {
+  // VISA with its fifth digit heard as 7, the right 1 that word's second-best reading at `odds`.
+  const misheard = (h: Harness, odds: number): void => {
+    [...VISA].forEach((d, i) => h.session.spoken(i === 4 ? { kind: 'digit', digit: '7', alternative: { digit: d, odds } } : { kind: 'digit', digit: d, alternative: { digit: '0', odds: 0.01 } }));
+    h.pause();
+  };
+  const repaired = new Harness({ ...SPEECH, config: { autoCompleteCardNumber: false } }).start().keys('1');
+  misheard(repaired, 0.3);
+  t.equal(repaired.state, 'expiry', 'taken as the valid number');
+  t.same(
+    repaired.statuses().filter((s) => s.errorType !== null),
+    [],
+    'no error',
+  );
+  repaired.keys('1228');
+  repaired.say('123');
+  repaired.keys('1');
+  await repaired.settle();
+  t.equal(repaired.result().result, 'success');
+  t.equal(repaired.result().headers['X-Payment-Card-Last4'], VISA.slice(-4));
+
+  const unlikely = new Harness({ ...SPEECH, config: { autoCompleteCardNumber: false } }).start().keys('1');
+  misheard(unlikely, 0.05);
+  t.equal(unlikely.state, 'card-number', 'a reading under the odds limit is not taken: asked again');
+  t.same(unlikely.lastPrompt(), ['card-number-invalid', 'say-card-number']);
+
+  const keyed = new Harness({ ...SPEECH, config: { autoCompleteCardNumber: false } }).start().keys('1');
+  keyed.keys(VISA.slice(0, 4) + '7' + VISA.slice(5) + '#');
+  t.equal(keyed.state, 'card-number', 'a keyed wrong digit is never changed');
+  t.same(keyed.lastPrompt(), ['card-number-invalid', 'say-card-number']);
+});
+
 t.test('words being spoken hold off the no-input timeouts until their utterance is reported or dropped', async (t) => {
   const h = new Harness(SPEECH).start().keys('1');
   const { firstDigitMs, interDigitMs } = h.config.timeouts;

@@ -56,6 +56,17 @@ t.test('isolated digits from a speaker the model never heard', { skip: !haveAste
   t.ok(right >= 8, `${right}/10 right`);
 });
 
+t.test('a spoken digit carries the next-best digit and its odds (for the card number Luhn repair)', { skip: !haveAsterisk && 'asterisk-core-sounds-en-wav not installed' }, async (t) => {
+  for (let d = 0; d <= 9; d++) {
+    for (const token of hear(join16([silence(300), wav(join(DIGITS_DIR, `${d}.wav`)), silence(300)])).tokens) {
+      if (token.kind !== 'digit') continue;
+      t.match(token.runnerUp.digit, /^[0-9]$/);
+      t.not(token.runnerUp.digit, token.digit, 'another digit');
+      t.ok(token.runnerUp.odds >= 0 && token.runnerUp.odds <= 1, `odds ${token.runnerUp.odds}`);
+    }
+  }
+});
+
 t.test(
   'digits with 150 ms pauses, word by word: one result per word, as when heard alone, then end of utterance',
   { skip: !haveAsterisk && 'asterisk-core-sounds-en-wav not installed' },
