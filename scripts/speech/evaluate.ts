@@ -300,7 +300,7 @@ async function main(): Promise<void> {
     const model = loadWordModel(file);
     // Measured before any evaluation: the buffers of earlier work are released lazily, after the
     // collection that frees them, and would be counted against the new recognisers.
-    memoryBytes ??= memoryPerRecogniser(model);
+    memoryBytes ??= await memoryPerRecogniser(model);
     const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100, {
       wholeUtterances: !values['word-by-word'],
       ...(values['min-rejected-ms'] === undefined ? {} : { minRejectedWordMs: Number(values['min-rejected-ms']) }),
@@ -313,17 +313,25 @@ async function main(): Promise<void> {
 }
 
 /** Heap and typed-array bytes per live recogniser, from 200 of them (the model is shared). */
-export function memoryPerRecogniser(model: WordModel): number {
+export async function memoryPerRecogniser(model: WordModel): Promise<number> {
   const n = 200;
-  // A full collection before each reading, so that what is counted is what the recognisers
-  // keep (a collection in between made the figure negative).
+  // Full collections before each reading, so that what is counted is what the recognisers
+  // keep (a collection in between made the figure negative); and a pause after them, since array
+  // buffers a collection frees (the model file's dense matrices, replaced by sparse rows when it
+  // loads) are released afterwards, off the main thread.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  gc();
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  await settle();
   const before = process.memoryUsage();
   const live: WordRecogniser[] = [];
   for (let i = 0; i < n; i++) live.push(new WordRecogniser(model, {}));
-  gc();
+  await settle();
   const after = process.memoryUsage();
   const bytes = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
   for (const r of live) r.close();
