@@ -171,16 +171,17 @@ export function isSparseLayer(layer: NetworkLayer): layer is SparseLayer {
 
 /** The non-zero weights of a dense layer by row. */
 export function sparseLayer(layer: DenseLayer): SparseLayer {
-  let nonZero = 0;
-  for (const w of layer.weights) if (w !== 0) nonZero++;
+  const nonZero = countNonZero(layer.weights);
   const rowStart = new Uint32Array(layer.outputs + 1);
   const columns = new Uint16Array(nonZero);
   const values = new Float32Array(nonZero);
+  const { inputs, weights } = layer;
   let j = 0;
   for (let o = 0; o < layer.outputs; o++) {
     rowStart[o] = j;
-    for (let i = 0; i < layer.inputs; i++) {
-      const w = layer.weights[o * layer.inputs + i];
+    const row = o * inputs;
+    for (let i = 0; i < inputs; i++) {
+      const w = weights[row + i];
       if (w === 0) continue;
       columns[j] = i;
       values[j++] = w;
@@ -188,6 +189,12 @@ export function sparseLayer(layer: DenseLayer): SparseLayer {
   }
   rowStart[layer.outputs] = j;
   return { inputs: layer.inputs, outputs: layer.outputs, rowStart, columns, values, bias: layer.bias };
+}
+
+function countNonZero(weights: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) n++;
+  return n;
 }
 
 /** The dense form of a layer (what the model file holds). */
@@ -204,9 +211,7 @@ export function sparseLayers(model: WordModel): WordModel {
     ...net,
     layers: net.layers.map((layer) => {
       if (isSparseLayer(layer) || layer.inputs > 0xffff) return layer;
-      let nonZero = 0;
-      for (const w of layer.weights) if (w !== 0) nonZero++;
-      return nonZero <= SPARSE_MAX_DENSITY * layer.weights.length ? sparseLayer(layer) : layer;
+      return countNonZero(layer.weights) <= SPARSE_MAX_DENSITY * layer.weights.length ? sparseLayer(layer) : layer;
     }),
   }));
   return { labels: model.labels, networks };
