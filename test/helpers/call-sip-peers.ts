@@ -48,8 +48,8 @@ export class Peer {
     });
   }
 
-  static async start(port = 0): Promise<Peer> {
-    return new Peer(await SipStack.listen({ address: '127.0.0.1', port, transports: ['udp'], timers: FAST_TIMERS, trying100DelayMs: 0 }));
+  static async start(port = 0, timers: { T1: number; T2: number; T4: number } = FAST_TIMERS): Promise<Peer> {
+    return new Peer(await SipStack.listen({ address: '127.0.0.1', port, transports: ['udp'], timers, trying100DelayMs: 0 }));
   }
 
   get port(): number {

@@ -232,7 +232,9 @@ export class ScriptedCaller {
   }
 
   static async start(sipPort: number, rtpPort: number): Promise<ScriptedCaller> {
-    const peer = await Peer.start(sipPort);
+    // Timer B 16 s rather than 3.2 s: several servers start in one test process, and on a loaded
+    // machine one may not answer the first INVITE within 3.2 s (seen once in CI).
+    const peer = await Peer.start(sipPort, { T1: 250, T2: 2000, T4: 2500 });
     const rtp = await RtpEndpoint.open(rtpPort);
     return new ScriptedCaller(peer, rtp);
   }
