@@ -1,8 +1,9 @@
 // Measures the word recogniser with one FSDD speaker held out of training at a time and prints
 // the table of docs/speech.md.
-//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b] [--word-by-word] [--min-rejected-ms N]
+//   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b] [--word-by-word] [--min-rejected-ms N] [--min-digits-for-unsure N]
 // (--word-by-word: the recogniser reports each word as it ends instead of whole utterances;
-// --min-rejected-ms: the shortest rejected segment that drops its utterance, default 200.)
+// --min-rejected-ms: the shortest rejected segment that drops its utterance, default 200;
+// --min-digits-for-unsure: the digits an utterance needs to keep those under the threshold, default 12, 0 never.)
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
 // with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
 // more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
       cards: { type: 'string' },
       'word-by-word': { type: 'boolean' },
       'min-rejected-ms': { type: 'string' },
+      'min-digits-for-unsure': { type: 'string' },
     },
   });
   if (!values.fsdd) throw new Error('--fsdd DIR is required (the recordings/ folder of the Free Spoken Digit Dataset)');
@@ -304,6 +306,7 @@ async function main(): Promise<void> {
     const row = evaluateFold(model, fsdd, speaker, values.cards ? Number(values.cards) : 100, {
       wholeUtterances: !values['word-by-word'],
       ...(values['min-rejected-ms'] === undefined ? {} : { minRejectedWordMs: Number(values['min-rejected-ms']) }),
+      ...(values['min-digits-for-unsure'] === undefined ? {} : { minDigitsForUnsure: Number(values['min-digits-for-unsure']) }),
     });
     console.error(formatTable([row]).split('\n')[2]);
     rows.push(row);

@@ -70,6 +70,12 @@ export interface WordRecogniserOptions {
   wholeUtterances?: boolean;
   /** Whole utterances: a rejected segment shorter than this does not drop its utterance, ms (0..1000). */
   minRejectedWordMs?: number;
+  /**
+   * Whole utterances: a digit under the confidence threshold is kept (not rejected) when its
+   * utterance holds at least this many digits and nothing rejected; 0 rejects it always.
+   * Default MIN_DIGITS_FOR_UNSURE.
+   */
+  minDigitsForUnsure?: number;
 }
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
@@ -85,6 +91,12 @@ export const MAX_UTTERANCE_TOKENS = 32;
  * non-digit speech was longer than 300 ms, and the few under 200 ms cost right numbers.
  */
 export const DEFAULT_MIN_REJECTED_WORD_MS = 200;
+/**
+ * An utterance of at least this many digits (the shortest card number) keeps its digits heard
+ * under the confidence threshold: non-digit speech does not give twelve digits in a row, and a
+ * card number's check digit catches a wrong one (the dialog's Luhn repair may even fix it).
+ */
+export const MIN_DIGITS_FOR_UNSURE = 12;
 
 export class WordRecogniserError extends CodedError<'ERR_SPEECH_CLOSED' | 'ERR_SPEECH_OPTIONS'> {}
 
@@ -99,6 +111,9 @@ export class WordRecogniser {
   private readonly endFrames: number;
   private readonly wholeUtterances: boolean;
   private readonly minRejectedWordMs: number;
+  private readonly minDigitsForUnsure: number;
+  /** Whole utterances: digits of the open utterance heard under the confidence threshold. */
+  private unsureDigits = 0;
   /** Tokens of the open utterance not yet reported (whole utterances only). */
   private readonly held: WordToken[] = [];
   private utteranceRejected = false;
@@ -122,6 +137,9 @@ export class WordRecogniser {
     this.wholeUtterances = options.wholeUtterances ?? true;
     this.minRejectedWordMs = options.minRejectedWordMs ?? DEFAULT_MIN_REJECTED_WORD_MS;
     if (!(this.minRejectedWordMs >= 0 && this.minRejectedWordMs <= 1000)) throw new WordRecogniserError('ERR_SPEECH_OPTIONS', 'minRejectedWordMs must be within 0..1000');
+    this.minDigitsForUnsure = options.minDigitsForUnsure ?? MIN_DIGITS_FOR_UNSURE;
+    if (!(Number.isInteger(this.minDigitsForUnsure) && this.minDigitsForUnsure >= 0 && this.minDigitsForUnsure <= MAX_UTTERANCE_TOKENS))
+      throw new WordRecogniserError('ERR_SPEECH_OPTIONS', `minDigitsForUnsure must be an integer within 0..${MAX_UTTERANCE_TOKENS}`);
   }
 
   /** 8 kHz 16-bit mono samples, any length. */
@@ -144,6 +162,7 @@ export class WordRecogniser {
     this.utteranceOpen = false;
     this.held.length = 0;
     this.utteranceRejected = false;
+    this.unsureDigits = 0;
   }
 
   close(): void {
@@ -169,6 +188,8 @@ export class WordRecogniser {
   /** Whole utterances: report what the utterance held, or drop it all if a word was rejected. */
   private endUtterance(): void {
     const held = this.held;
+    if (this.unsureDigits > 0 && held.filter((t) => t.kind === 'digit').length < this.minDigitsForUnsure) this.utteranceRejected = true;
+    this.unsureDigits = 0;
     if (held.length > 0) {
       if (this.utteranceRejected) this.listener.onRejected?.({ startMs: held[0].startMs, endMs: held[held.length - 1].endMs, reason: 'rejected-utterance' });
       else for (const token of held) this.listener.onToken?.(token);
@@ -207,7 +228,15 @@ export class WordRecogniser {
     const runnerUp = this.runnerUp(posterior, label === 'oh' ? '0' : label, confidence);
     posterior.fill(0);
     if (label === GARBAGE_LABEL) return this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
-    if (confidence < this.minConfidence) return this.reject({ startMs, endMs, reason: 'low-confidence' });
+    // A segment too short to drop its utterance (a breath, a split-off release) stays a rejection.
+    const unsureDigit =
+      confidence < this.minConfidence &&
+      this.wholeUtterances &&
+      this.minDigitsForUnsure > 0 &&
+      endMs - startMs >= this.minRejectedWordMs &&
+      (label === 'oh' || (DIGIT_LABELS as readonly string[]).includes(label));
+    if (confidence < this.minConfidence && !unsureDigit) return this.reject({ startMs, endMs, reason: 'low-confidence' });
+    if (unsureDigit) this.unsureDigits++;
     if (label === 'double' || label === 'triple') {
       this.dropMultiplier();
       this.multiplier = label === 'double' ? 2 : 3;

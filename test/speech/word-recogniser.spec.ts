@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { parseWav } from '../../src/audio-file/wav-parser.js';
 import { toMono8k } from '../../src/audio-file/mono-8k.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { MAX_UTTERANCE_TOKENS, DEFAULT_MIN_REJECTED_WORD_MS, WordRecogniser, type RejectedSpan, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
+import {
+  MAX_UTTERANCE_TOKENS,
+  DEFAULT_MIN_REJECTED_WORD_MS,
+  MIN_DIGITS_FOR_UNSURE,
+  WordRecogniser,
+  type RejectedSpan,
+  type WordRecogniserOptions,
+  type WordToken,
+} from '../../src/speech/word-recogniser.js';
 import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { SPEECH_DIR } from '../helpers/audio-files.js';
 
@@ -259,6 +267,30 @@ t.test('a short rejected segment (a click, a breath) does not drop its utterance
   );
 });
 
+t.test('digits under the confidence threshold are kept in an utterance of at least twelve digits, dropped in a shorter one', async (t) => {
+  // Every segment is "4" or "5" at 0.5 each: under the 0.6 threshold.
+  const unsure: WordModel = {
+    labels: ['4', '5', 'garbage'],
+    networks: [
+      {
+        inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
+        inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
+        layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 3, weights: new Float32Array(SEGMENT_VECTOR_LENGTH * 3), bias: Float32Array.from([0, 0, -1000]) }],
+      },
+    ],
+  };
+  const words = (n: number): [number, number][] => Array.from({ length: n }, () => [FOUR_MS, 250]);
+  t.equal(tokensOf(say(words(MIN_DIGITS_FOR_UNSURE), {}, unsure)).length, MIN_DIGITS_FOR_UNSURE, 'a card number long: kept');
+  const short = say(words(MIN_DIGITS_FOR_UNSURE - 1), {}, unsure);
+  t.same(tokensOf(short), [], 'shorter: dropped');
+  t.same(
+    short.rejected.map((s) => s.reason),
+    ['rejected-utterance'],
+  );
+  t.same(tokensOf(say(words(MIN_DIGITS_FOR_UNSURE), { minDigitsForUnsure: 0 }, unsure)), [], 'minDigitsForUnsure 0: never kept');
+  t.same(tokensOf(say(words(MIN_DIGITS_FOR_UNSURE), { wholeUtterances: false }, unsure)), [], 'word by word: rejected as before');
+});
+
 t.test('an utterance longer than any field is dropped', async (t) => {
   const words = (n: number): [number, number][] => Array.from({ length: n }, () => [FOUR_MS, 150] as [number, number]);
   t.equal(tokensOf(say(words(MAX_UTTERANCE_TOKENS))).length, MAX_UTTERANCE_TOKENS);
@@ -315,4 +347,6 @@ t.test('options out of range are refused', async (t) => {
   t.throws(() => new WordRecogniser(model, {}, { minConfidence: 2 }), { code: 'ERR_SPEECH_OPTIONS' });
   t.throws(() => new WordRecogniser(model, {}, { minRejectedWordMs: -1 }), { code: 'ERR_SPEECH_OPTIONS' });
   t.throws(() => new WordRecogniser(model, {}, { minRejectedWordMs: Number.NaN }), { code: 'ERR_SPEECH_OPTIONS' });
+  for (const minDigitsForUnsure of [-1, 1.5, MAX_UTTERANCE_TOKENS + 1, Number.NaN])
+    t.throws(() => new WordRecogniser(model, {}, { minDigitsForUnsure }), { code: 'ERR_SPEECH_OPTIONS' }, String(minDigitsForUnsure));
 });
