@@ -82,7 +82,14 @@ export class BaresipPhone {
     writeFileSync(join(options.dir, 'accounts'), `<sip:${options.name}@127.0.0.1:${options.sipPort}>;regint=0;answermode=auto;audio_codecs=${options.codecs}${enc}\n`);
     const child = spawn('baresip', ['-f', options.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     const phone = new BaresipPhone(options, child);
-    await phone.connectControl();
+    try {
+      await phone.connectControl();
+    } catch (error) {
+      // A phone that never came up is stopped here: its test has no handle to close it, and a
+      // live child would keep the test process running until the runner's timeout.
+      await phone.close();
+      throw error;
+    }
     return phone;
   }
 
@@ -97,7 +104,7 @@ export class BaresipPhone {
         });
         break;
       } catch {
-        if (Date.now() > deadline) throw new Error(`baresip ${this.options.name}: no control port ${this.options.ctrlPort}`);
+        if (Date.now() > deadline) throw new Error(`baresip ${this.options.name}: no control port ${this.options.ctrlPort}; its output: ${this.log.join('').slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

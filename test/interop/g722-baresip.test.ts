@@ -19,15 +19,18 @@ import { BaresipPhone, type BaresipEvent } from '../helpers/baresip.js';
 import { Peer } from '../helpers/call-sip-peers.js';
 import { apiClient, eventDigits, LoopbackCapture, missingInteropTool, readRtp, sleep, toneShare, until } from '../helpers/interop.js';
 import { runMultimon } from '../helpers/reference-decoders.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-// This file's ports (block 56000-56999); phones bind TLS on SIP + 1.
-const CALLER = { sip: 56010, ctrl: 56020, rtp: '56300-56319' };
-const AGENT = { sip: 56012, ctrl: 56021, rtp: '56320-56339' };
-const PAYER = { sip: 56014, ctrl: 56022, rtp: '56340-56359' };
-const AGENT_RTP_FIRST = 56320;
-const AGENT_RTP_LAST = 56339;
-const TONEGUARD_SIP = 56030;
-const TONEGUARD_RTP = '56100-56299';
+// This file's ports, from the tests' plan (test/helpers/ports.ts: outside the kernel's ephemeral
+// range, where a socket bound to port 0 could take one; once, baresip found its control port
+// 56022 taken); phones bind TLS on SIP + 1.
+const CALLER = { sip: testPort(5810), ctrl: testPort(4780), rtp: testPortRange('31600-31619') };
+const AGENT = { sip: testPort(5812), ctrl: testPort(4781), rtp: testPortRange('31620-31639') };
+const PAYER = { sip: testPort(5814), ctrl: testPort(4782), rtp: testPortRange('31640-31659') };
+const AGENT_RTP_FIRST = testPort(31620);
+const AGENT_RTP_LAST = testPort(31639);
+const TONEGUARD_SIP = testPort(5816);
+const TONEGUARD_RTP = testPortRange('31400-31599');
 const TOKEN = 'interop-g722-token-0123456789';
 
 const RATE = 16_000;
