@@ -9,8 +9,12 @@ import { answerInvite, Peer, sdpBody, waitFor } from '../helpers/call-sip-peers.
 import { needlesIn, startE2eServer } from '../helpers/e2e-server.js';
 import { RtpEndpoint, ScriptedCaller, sdpAudioTarget } from '../helpers/scripted-caller.js';
 import type { Dialog } from '../../src/sip/sip-stack.js';
+import { testPort, testPortRange } from '../helpers/ports.js';
 
-const SIP = 52060;
+// From the tests' port plan (test/helpers/ports.ts), outside the kernel's ephemeral range.
+const SIP = testPort(5818);
+const RTP = testPortRange('31700-31799');
+const GATEWAY = testPort(8565);
 const TOKEN = 'e2e-agent-hangup-token';
 const VISA = '4111111111111111';
 
@@ -24,9 +28,9 @@ async function rig(t: Test) {
   const e = await startE2eServer(t, {
     sip: { listen: `127.0.0.1:${SIP}` },
     http: { listen: '127.0.0.1:0', token: TOKEN },
-    rtp: { ports: '52100-52199' },
+    rtp: { ports: RTP },
     upstream: pbx.uri,
-    gateway: { url: 'https://127.0.0.1:52443/xml/v1/request.api' },
+    gateway: { url: `https://127.0.0.1:${GATEWAY}/xml/v1/request.api` },
   });
   let agentDialog: Dialog | undefined;
   pbx.handler = (req, tx) => {

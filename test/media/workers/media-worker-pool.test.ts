@@ -14,9 +14,11 @@ import type { WorkerMediaSession } from '../../../src/media/workers/worker-media
 import { serializeRtp } from '../../../src/rtp/rtp-packet.js';
 import { decodeByTimestamp } from '../../helpers/rtp-streams.js';
 import { callerStream, pcmuLeg, sendStream, sleep, UdpPeer } from '../../helpers/udp-peer.js';
+import { testPort } from '../../helpers/ports.js';
 
 // The pool binds from a fixed range (shares of it per worker): this file's block.
-const RANGE = { min: 57000, max: 57039 };
+// From the tests' port plan (test/helpers/ports.ts), outside the kernel's ephemeral range.
+const RANGE = { min: testPort(32000), max: testPort(32039) };
 
 const legConfig = pcmuLeg;
 
@@ -309,7 +311,7 @@ t.test('calls through workers', async (t) => {
 });
 
 t.test('closing the pool fails the calls still open and stops the workers', async (t) => {
-  const pool = await MediaWorkerPool.start({ workers: 1, address: '127.0.0.1', range: { min: 57040, max: 57047 }, clampMode: 'silence', rtpTimeoutMs: 30_000 });
+  const pool = await MediaWorkerPool.start({ workers: 1, address: '127.0.0.1', range: { min: testPort(32040), max: testPort(32047) }, clampMode: 'silence', rtpTimeoutMs: 30_000 });
   const c = await call(pool, true);
   const port = c.session.local('caller').rtpPort;
   const settling = pool.settled(); // settled by the worker's pong or by its exit, whichever comes first
