@@ -82,18 +82,12 @@ function passesLuhn(digits: string): boolean {
   return luhnValid(entry);
 }
 
-/** A Luhn-valid number of `length` digits (a card number): random digits and the check digit. */
+/** A Luhn-valid number of `length` digits (a card number): random digits and the check digit that passes. */
 function luhnNumber(rng: Rng, length: number): string {
   let body = '';
   for (let i = 0; i < length - 1; i++) body += String(rng.int(10));
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = body.charCodeAt(body.length - 1 - i) - 48;
-    // The check digit will be rightmost, so the body's rightmost digit is doubled.
-    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
+  for (let c = 0; c < 9; c++) if (passesLuhn(body + c)) return body + c;
+  return body + 9;
 }
 
 /** Clips joined with pauses of 100-300 ms, lead-in and tail, through the phone channel. */

@@ -46,7 +46,8 @@ export function parseWordModel(json: unknown): WordModel {
   const f = parsed.data;
   const networks: WordNetwork[] = f.networks.map((n) => ({ inputMean: Float32Array.from(n.inputMean), inputScale: Float32Array.from(n.inputScale), layers: n.layers.map(parseLayer) }));
   try {
-    return checkWordModel(sparseLayers(checkWordModel({ labels: f.labels, networks })));
+    // The sparse rows are built from checked layers, so they need no second check.
+    return sparseLayers(checkWordModel({ labels: f.labels, networks }));
   } catch (err) {
     throw new SpeechModelFileError((err as Error).message, { cause: err });
   }

@@ -112,8 +112,8 @@ export class WordRecogniser {
   private readonly wholeUtterances: boolean;
   private readonly minRejectedWordMs: number;
   private readonly minDigitsForUnsure: number;
-  /** Whole utterances: digits of the open utterance heard under the confidence threshold. */
-  private unsureDigits = 0;
+  /** Whole utterances: the open utterance has a digit heard under the confidence threshold. */
+  private unsureDigit = false;
   /** Tokens of the open utterance not yet reported (whole utterances only). */
   private readonly held: WordToken[] = [];
   private utteranceRejected = false;
@@ -162,7 +162,7 @@ export class WordRecogniser {
     this.utteranceOpen = false;
     this.held.length = 0;
     this.utteranceRejected = false;
-    this.unsureDigits = 0;
+    this.unsureDigit = false;
   }
 
   close(): void {
@@ -188,8 +188,8 @@ export class WordRecogniser {
   /** Whole utterances: report what the utterance held, or drop it all if a word was rejected. */
   private endUtterance(): void {
     const held = this.held;
-    if (this.unsureDigits > 0 && held.filter((t) => t.kind === 'digit').length < this.minDigitsForUnsure) this.utteranceRejected = true;
-    this.unsureDigits = 0;
+    if (this.unsureDigit && held.filter((t) => t.kind === 'digit').length < this.minDigitsForUnsure) this.utteranceRejected = true;
+    this.unsureDigit = false;
     if (held.length > 0) {
       if (this.utteranceRejected) this.listener.onRejected?.({ startMs: held[0].startMs, endMs: held[held.length - 1].endMs, reason: 'rejected-utterance' });
       else for (const token of held) this.listener.onToken?.(token);
@@ -225,26 +225,25 @@ export class WordRecogniser {
     for (let i = 1; i < posterior.length; i++) if (posterior[i] > posterior[best]) best = i;
     const label = this.model.labels[best];
     const confidence = posterior[best];
-    const runnerUp = this.runnerUp(posterior, label === 'oh' ? '0' : label, confidence);
+    const digit = label === 'oh' ? '0' : label;
+    const isDigit = (DIGIT_LABELS as readonly string[]).includes(digit);
+    // Read before the posterior is zeroed; only a digit has one.
+    const runnerUp = isDigit ? this.runnerUp(posterior, digit, confidence) : null;
     posterior.fill(0);
     if (label === GARBAGE_LABEL) return this.reject({ startMs, endMs, reason: 'not-in-vocabulary' });
-    // A segment too short to drop its utterance (a breath, a split-off release) stays a rejection.
-    const unsureDigit =
-      confidence < this.minConfidence &&
-      this.wholeUtterances &&
-      this.minDigitsForUnsure > 0 &&
-      endMs - startMs >= this.minRejectedWordMs &&
-      (label === 'oh' || (DIGIT_LABELS as readonly string[]).includes(label));
-    if (confidence < this.minConfidence && !unsureDigit) return this.reject({ startMs, endMs, reason: 'low-confidence' });
-    if (unsureDigit) this.unsureDigits++;
+    if (confidence < this.minConfidence) {
+      // A segment too short to drop its utterance (a breath, a split-off release) stays a rejection.
+      const unsure = isDigit && this.wholeUtterances && this.minDigitsForUnsure > 0 && endMs - startMs >= this.minRejectedWordMs;
+      if (!unsure) return this.reject({ startMs, endMs, reason: 'low-confidence' });
+      this.unsureDigit = true;
+    }
     if (label === 'double' || label === 'triple') {
       this.dropMultiplier();
       this.multiplier = label === 'double' ? 2 : 3;
       this.multiplierSpan = { startMs, endMs, reason: 'dangling-multiplier' };
       return;
     }
-    const digit = label === 'oh' ? '0' : label;
-    if ((DIGIT_LABELS as readonly string[]).includes(digit)) {
+    if (runnerUp !== null) {
       const times = this.multiplier;
       this.multiplier = 1;
       this.multiplierSpan = null;
