@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, type ClampMode } from '../src/media/clamp/inband-clamp.js';
 import { loadFixture, projectRoot } from './fixture.js';
+import { median } from './median.js';
 
 const SAMPLE_RATE = 8000;
 const CHUNK = 160;
@@ -59,12 +60,6 @@ function runPassThrough(input: Int16Array, delay: number): number {
     sink += out[0];
   }
   return input.length / ((performance.now() - t0) / 1000);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export function measureClampBenchmark(options: ClampBenchOptions = {}): ClampBenchResult {

@@ -11,6 +11,7 @@ import { createClampStage } from '../src/media/clamp/create-clamp-stage.js';
 import type { ClampStage } from '../src/media/clamp/clamp-stage.js';
 import { DEFAULT_INBAND_CLAMP_OPTIONS } from '../src/media/clamp/inband-clamp.js';
 import { loadFixture, projectRoot } from './fixture.js';
+import { median } from './median.js';
 
 const FRAME = 160;
 const HEADER = 12;
@@ -100,12 +101,6 @@ function runStreams(packets: readonly Uint8Array[], streams: number): number {
   const us = ((performance.now() - t0) * 1000) / (n * streams);
   for (const stage of stages) stage.close();
   return us;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export function measureClampStageBenchmark(options: { repetitions?: number; seconds?: number; streams?: readonly number[] } = {}): ClampStageBenchResult {

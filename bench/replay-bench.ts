@@ -18,6 +18,7 @@ import { createUdpDecoder, decodeFrame, type UdpDatagram } from '../src/capture/
 import { looksLikeRtp, rtpSequence, rtpTimestamp } from '../src/rtp/rtp-packet.js';
 import { replayCapture } from '../src/replay/replay.js';
 import { projectRoot } from './fixture.js';
+import { median } from './median.js';
 
 export const REPLAY_FIXTURE_DIR = 'fixtures/rtp';
 const BASELINE = 'tshark -q -z rtp,streams';
@@ -112,12 +113,6 @@ export interface ReplayBenchResults {
   readonly workloads: readonly ReplayWorkload[];
   /** Why tshark was not run, if it was not. */
   readonly tsharkNote: string | null;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function runTshark(file: string): number {

@@ -27,6 +27,7 @@ import { formatClampBenchmark, measureClampBenchmark } from './clamp-bench.js';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-stage-bench.js';
 import { formatSpeechBenchmark, measureSpeechBenchmark } from './speech-bench.js';
 import { formatMediaLoadBenchmark, LOAD_CONTENDERS, measureMediaLoadBenchmark, type LoadContender } from './media-load-bench.js';
+import { median } from './median.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -87,12 +88,6 @@ function timeRun(samples: Int16Array, fn: (samples: Int16Array) => readonly unkn
   const t1 = performance.now();
   sink += found.length;
   return samples.length / ((t1 - t0) / 1000);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_FIND_OPTIONS } from '../src/scan/card-findings.js';
 import { scanFile } from '../src/scan/scan-file.js';
 import { FIXTURE_DIR, FIXTURE_WAV, projectRoot } from './fixture.js';
+import { median } from './median.js';
 
 const BASELINE = 'multimon-ng -a DTMF';
 
@@ -22,12 +23,6 @@ export interface ScanBenchResult {
   readonly baseline: number | null;
   readonly ratio: number | null;
   readonly reason?: string;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function has(command: string): boolean {

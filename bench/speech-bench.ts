@@ -14,6 +14,7 @@ import { loadWordModel } from '../src/speech/model-file.js';
 import { WordRecogniser } from '../src/speech/word-recogniser.js';
 import { parseWav } from '../src/audio-file/wav-parser.js';
 import { projectRoot } from './fixture.js';
+import { median } from './median.js';
 
 const SAMPLE_RATE = 8000;
 const CHUNK = 160;
@@ -65,12 +66,6 @@ function spokenDigits(length: number): Int16Array {
     at += clip.length + PAUSE_SAMPLES;
   }
   return out;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export function measureSpeechBenchmark(options: SpeechBenchOptions = {}): SpeechBenchResult {
