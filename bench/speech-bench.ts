@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { denseLayer, type WordModel } from '../native-free-dsp/speech-classifier.js';
+import { denseLayers, type WordModel } from '../native-free-dsp/speech-classifier.js';
 import { loadWordModel } from '../src/speech/model-file.js';
 import { WordRecogniser } from '../src/speech/word-recogniser.js';
 import { parseWav } from '../src/audio-file/wav-parser.js';
@@ -72,7 +72,7 @@ export function measureSpeechBenchmark(options: SpeechBenchOptions = {}): Speech
   const repetitions = Math.max(3, Math.floor(options.repetitions ?? 5));
   const input = spokenDigits(options.samples ?? TIMED_SAMPLES);
   const model = loadWordModel();
-  const dense: WordModel = { labels: model.labels, networks: model.networks.map((n) => ({ ...n, layers: n.layers.map(denseLayer) })) };
+  const dense = denseLayers(model);
   const warm = run(model, input);
   if (run(dense, input).segments !== warm.segments) throw new Error('speech bench: the two model forms classified different segments');
   const ours: number[] = [];

@@ -205,6 +205,11 @@ export function denseLayer(layer: NetworkLayer): DenseLayer {
   return { inputs: layer.inputs, outputs: layer.outputs, weights, bias: layer.bias };
 }
 
+/** The model with every layer dense (the form the model file holds; the baseline of `bench --only speech`). */
+export function denseLayers(model: WordModel): WordModel {
+  return { labels: model.labels, networks: model.networks.map((net) => ({ ...net, layers: net.layers.map(denseLayer) })) };
+}
+
 /** The model with every layer of at most SPARSE_MAX_DENSITY non-zero weights in sparse form. */
 export function sparseLayers(model: WordModel): WordModel {
   const networks = model.networks.map((net) => ({

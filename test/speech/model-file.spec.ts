@@ -1,7 +1,7 @@
 // The word model file: a round trip through the int8 file form keeps the classifier's choices,
 // and malformed or inconsistent files are refused with ERR_SPEECH_MODEL_FILE.
 import t from 'tap';
-import { checkWordModel, classifySegment, denseLayer, isSparseLayer, SEGMENT_VECTOR_LENGTH, sparseLayer, type SparseLayer, type WordModel } from '../../native-free-dsp/speech-classifier.js';
+import { checkWordModel, classifySegment, denseLayers, isSparseLayer, SEGMENT_VECTOR_LENGTH, sparseLayer, type SparseLayer, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { loadWordModel, parseWordModel, serialiseWordModel } from '../../src/speech/model-file.js';
 
 function randomModel(seed: number): WordModel {
@@ -53,7 +53,7 @@ t.test('the shipped model loads and covers the vocabulary', async (t) => {
 
 t.test('the shipped model keeps its convolution layers sparse and classifies as the dense form does', async (t) => {
   const model = loadWordModel();
-  const dense: WordModel = { labels: model.labels, networks: model.networks.map((n) => ({ ...n, layers: n.layers.map(denseLayer) })) };
+  const dense = denseLayers(model);
   for (const net of model.networks) {
     t.same(net.layers.map(isSparseLayer), [true, true, false, false], 'the two convolutions sparse, the dense layers not');
     const stored = net.layers.reduce((sum, l) => sum + (isSparseLayer(l) ? l.values.length : l.weights.length), 0);
