@@ -4,46 +4,55 @@
 // was replaced. A frame (a late one too) reads what the agent hears at its time from here.
 //
 // Fixed rings (RING samples, 1.024 s: lookahead + largest frame + reordering history), no
-// allocation after creation. Each slot keeps the tag (tagOf) of the time it was written for: a
-// slot of another time, or never written, reads as missing, and missing reads as silence (fail
-// closed).
+// allocation after creation. The line writes each side contiguously (the input as it is pushed,
+// holes included; the output as it comes out), so the times a side holds are one range,
+// [from, to), of which the ring keeps the newest RING. A write that does not continue its side's
+// range starts a new one (nothing written before stays readable) and clear() empties both: a
+// time outside its side's range reads as missing, and missing reads as silence (fail closed).
+// Per slot, one byte says what of the input was kept and one whether the output was replaced:
+// a quarter of the memory a 4-byte time tag per slot and side costs, so a packet touches fewer
+// cache lines of rings that hundreds of calls share a thread's caches with.
 
 /** Ring size, samples (1.024 s at 8 kHz). */
 export const RING = 8192;
 const MASK = RING - 1;
-/** The tag of an empty ring slot (a new ring is all NONE). */
-const NONE = 0;
 
-/** Tags count sample time modulo this (2^30 samples, 37 hours). */
-const TAG_MASK = 0x3fffffff;
+/** What a slot keeps of its time's input. */
+const NO_INPUT = 0;
+const CODES = 1;
+const UPPER = 2;
 
-/**
- * The tag a ring slot keeps for sample time t: t modulo 2^30, plus 1 (Int32: 4 bytes a slot, a
- * new ring zeroed = empty). Never NONE, for any t (negative times included: the output before a
- * stream's first lookahead), so an empty slot never passes for a written one. Times 2^30 samples
- * apart share a tag; the ring rewrites every slot each RING samples.
- */
-function tagOf(t: number): number {
-  return (t & TAG_MASK) + 1;
-}
+/** The times one side holds: [from, to), the newest RING of them. */
+class TimeRange {
+  from = 0;
+  to = 0;
 
-/**
- * The tag an output slot keeps for sample time t, with whether that sample was replaced in its
- * lowest bit (one array instead of a tag and a flag). Never NONE either.
- */
-function outTagOf(t: number, replaced: 0 | 1): number {
-  return (tagOf(t) << 1) | replaced;
+  /** Times [a, b) are written: they continue the range, or start a new one. */
+  write(a: number, b: number): void {
+    if (a !== this.to) this.from = a;
+    this.to = b;
+  }
+
+  /** The earliest time held (to - RING once the ring has wrapped). */
+  get low(): number {
+    return this.from > this.to - RING ? this.from : this.to - RING;
+  }
+
+  clear(): void {
+    this.from = this.to;
+  }
 }
 
 export class SampleHistory {
-  /** Input codes (sample-aligned codecs) by sample time, and the tag of the time each slot holds. */
+  /** Input by sample time: codes (sample-aligned codecs) or upper band (sub-band codecs), and which of them was kept. */
   private readonly inCodes = new Uint8Array(RING);
-  private readonly inT = new Int32Array(RING);
-  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and its outTagOf (whether replaced). */
-  private readonly outPcm = new Int16Array(RING);
-  private readonly outT = new Int32Array(RING);
-  /** Upper band (sub-band codecs) by input time. */
   private readonly inUpper: Int16Array;
+  private readonly inKept = new Uint8Array(RING);
+  private readonly input = new TimeRange();
+  /** Clamped PCM by the input time it replaces (output at T is input T - lookahead), and whether it was replaced (1). */
+  private readonly outPcm = new Int16Array(RING);
+  private readonly outReplaced = new Uint8Array(RING);
+  private readonly output = new TimeRange();
 
   /** `banded`: keeps an upper band (sub-band codecs). */
   constructor(banded: boolean) {
@@ -52,53 +61,58 @@ export class SampleHistory {
 
   /** Forgets everything (a new line). */
   clear(): void {
-    this.inT.fill(NONE);
-    this.outT.fill(NONE);
+    this.input.clear();
+    this.output.clear();
   }
 
   /** Keeps the input codes of times [t + from, t + n): codes[codesStart + i] is time t + i's. */
   keepCodes(t: number, from: number, n: number, codes: Uint8Array, codesStart: number): void {
-    const { inCodes, inT } = this;
+    this.input.write(t + from, t + n);
+    const { inCodes, inKept } = this;
     for (let i = from; i < n; i++) {
       const j = (t + i) & MASK;
       inCodes[j] = codes[codesStart + i];
-      inT[j] = tagOf(t + i);
+      inKept[j] = CODES;
     }
   }
 
   /** Keeps the upper band of times [t + from, t + n): upper[i] is time t + i's. */
   keepUpper(t: number, from: number, n: number, upper: Int16Array): void {
-    const { inUpper, inT } = this;
+    this.input.write(t + from, t + n);
+    const { inUpper, inKept } = this;
     for (let i = from; i < n; i++) {
       const j = (t + i) & MASK;
       inUpper[j] = upper[i];
-      inT[j] = tagOf(t + i);
+      inKept[j] = UPPER;
     }
   }
 
   /** No input of its own kept for times [at, at + m) (silence for a hole, or audio re-encoded). */
   forgetInput(at: number, m: number): void {
-    const inT = this.inT;
-    for (let i = 0; i < m; i++) inT[(at + i) & MASK] = NONE;
+    this.input.write(at, at + m);
+    const inKept = this.inKept;
+    for (let i = 0; i < m; i++) inKept[(at + i) & MASK] = NO_INPUT;
   }
 
   /** Keeps the clamped pcm[0, m) for input times [t, t + m), none of it replaced. */
   keepOutput(t: number, pcm: Int16Array, m: number): void {
-    const { outPcm, outT } = this;
+    this.output.write(t, t + m);
+    const { outPcm, outReplaced } = this;
     for (let k = 0; k < m; k++) {
       const j = (t + k) & MASK;
       outPcm[j] = pcm[k];
-      outT[j] = outTagOf(t + k, 0);
+      outReplaced[j] = 0;
     }
   }
 
   /** keepOutput() of a piece with replaced samples: those where `weights` (the clamp's) is not 0. */
   keepOutputWeighted(t: number, pcm: Int16Array, weights: Float32Array, m: number): void {
-    const { outPcm, outT } = this;
+    this.output.write(t, t + m);
+    const { outPcm, outReplaced } = this;
     for (let k = 0; k < m; k++) {
       const j = (t + k) & MASK;
       outPcm[j] = pcm[k];
-      outT[j] = outTagOf(t + k, weights[k] === 0 ? 0 : 1);
+      outReplaced[j] = weights[k] === 0 ? 0 : 1;
     }
   }
 
@@ -107,12 +121,13 @@ export class SampleHistory {
    * time that is missing, replaced or has no codes kept; returns how many were written.
    */
   copyUnreplaced(from: number, n: number, out: Uint8Array, outStart: number): number {
-    const { outT, inT, inCodes } = this;
+    const { input, output, outReplaced, inKept, inCodes } = this;
+    if (from < input.low || from < output.low) return 0;
+    const held = Math.min(n, input.to - from, output.to - from);
     let i = 0;
-    for (; i < n; i++) {
-      const ts = from + i;
-      const j = ts & MASK;
-      if (outT[j] !== outTagOf(ts, 0) || inT[j] !== tagOf(ts)) break;
+    for (; i < held; i++) {
+      const j = (from + i) & MASK;
+      if (outReplaced[j] !== 0 || inKept[j] !== CODES) break;
       out[outStart + i] = inCodes[j];
     }
     return i;
@@ -120,12 +135,12 @@ export class SampleHistory {
 
   /** The clamped PCM of times [from, from + n) into pcm[0, n), silence where missing. */
   readOutput(from: number, n: number, pcm: Int16Array): void {
-    const { outT, outPcm } = this;
+    const outPcm = this.outPcm;
+    const low = this.output.low;
+    const to = this.output.to;
     for (let k = 0; k < n; k++) {
       const ts = from + k;
-      const j = ts & MASK;
-      // Either tag of time ts (replaced or not): they differ only in the lowest bit.
-      pcm[k] = (outT[j] | 1) === outTagOf(ts, 1) ? outPcm[j] : 0;
+      pcm[k] = ts >= low && ts < to ? outPcm[ts & MASK] : 0;
     }
   }
 
@@ -134,21 +149,25 @@ export class SampleHistory {
    * the sample was not replaced, else `codes[k]` (the clamped PCM encoded).
    */
   mergeCodes(from: number, i: number, n: number, codes: Uint8Array, out: Uint8Array, outStart: number): void {
-    const { outT, inT, inCodes } = this;
+    const { outReplaced, inKept, inCodes } = this;
+    const low = Math.max(this.input.low, this.output.low);
+    const to = Math.min(this.input.to, this.output.to);
     for (let k = i; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      out[outStart + k] = outT[j] === outTagOf(ts, 0) && inT[j] === tagOf(ts) ? inCodes[j] : codes[k];
+      out[outStart + k] = ts >= low && ts < to && outReplaced[j] === 0 && inKept[j] === CODES ? inCodes[j] : codes[k];
     }
   }
 
   /** The caller's upper band of times [from, from + n) into upper[0, n), only beside a lower band sample left as it was; else 0. */
   readUpper(from: number, n: number, upper: Int16Array): void {
-    const { outT, inT, inUpper } = this;
+    const { outReplaced, inKept, inUpper } = this;
+    const low = Math.max(this.input.low, this.output.low);
+    const to = Math.min(this.input.to, this.output.to);
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
-      upper[k] = outT[j] === outTagOf(ts, 0) && inT[j] === tagOf(ts) ? inUpper[j] : 0;
+      upper[k] = ts >= low && ts < to && outReplaced[j] === 0 && inKept[j] === UPPER ? inUpper[j] : 0;
     }
   }
 }
