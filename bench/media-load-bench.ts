@@ -53,6 +53,8 @@ export interface MediaLoadBenchOptions {
   readonly serveWorkers?: number;
   /** rtp.ports of the serve contender's server (default DEFAULT_SERVE_PORTS). */
   readonly servePorts?: string;
+  /** Node flags for the serve contender's server (none by default). */
+  readonly serveNodeArgs?: readonly string[];
   /** SIP port of the serve contender's server (the gateway simulator takes the next); default a free one. */
   readonly sipPort?: number;
   /** The built CLI the serve contender runs (default dist/src/cli/main.js of the package). */
@@ -100,6 +102,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
     rtpPorts: options.servePorts ?? DEFAULT_SERVE_PORTS,
     ...(options.sipPort === undefined ? {} : { sipPort: options.sipPort }),
     ...(options.serveWorkers === undefined ? {} : { workers: options.serveWorkers }),
+    ...(options.serveNodeArgs === undefined ? {} : { nodeArgs: options.serveNodeArgs }),
   });
   let started: Promise<MediaWorkerPool> | undefined;
   const pool = (): Promise<MediaWorkerPool> => (started ??= startPool(portRange, workers));

@@ -28,6 +28,7 @@ import { formatClampStageBenchmark, measureClampStageBenchmark } from './clamp-s
 import { formatSpeechBenchmark, measureSpeechBenchmark } from './speech-bench.js';
 import { formatMediaLoadBenchmark, LOAD_CONTENDERS, measureMediaLoadBenchmark, type LoadContender } from './media-load-bench.js';
 import { median } from './median.js';
+import { ServeProcessError } from './serve-process.js';
 
 export interface BenchOptions {
   /** One JSON object per benchmark per line instead of text. */
@@ -66,6 +67,15 @@ const REFERENCE = 'spandsp';
 
 /** Keeps results observable so no run can be optimised away. */
 let sink = 0;
+
+/** TONEGUARD_BENCH_SERVE_NODE_ARGS as options: space-separated Node flags; anything that is not a flag is refused (it would run as the script). */
+function serveNodeArgs(value: string | undefined): { serveNodeArgs?: string[] } {
+  const args = (value ?? '').split(' ').filter((a) => a !== '');
+  if (args.length === 0) return {};
+  const bad = args.find((a) => !/^--[a-z][a-z0-9-]*(=[^\s]*)?$/.test(a));
+  if (bad !== undefined) throw new ServeProcessError(`TONEGUARD_BENCH_SERVE_NODE_ARGS: not a Node flag: ${bad}`);
+  return { serveNodeArgs: args };
+}
 
 function runOurs(samples: Int16Array): DtmfDigitEvent[] {
   const events: DtmfDigitEvent[] = [];
@@ -141,6 +151,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<void> {
       ...(/^\d+$/.test(process.env.TONEGUARD_BENCH_SIP_PORT ?? '') ? { sipPort: Number(process.env.TONEGUARD_BENCH_SIP_PORT) } : {}),
       // TONEGUARD_BENCH_SERVE_PORTS=40000-47999: the serve contender's rtp.ports (the default).
       ...(/^\d+-\d+$/.test(process.env.TONEGUARD_BENCH_SERVE_PORTS ?? '') ? { servePorts: process.env.TONEGUARD_BENCH_SERVE_PORTS } : {}),
+      // TONEGUARD_BENCH_SERVE_NODE_ARGS=--perf-basic-prof-only-functions: Node flags for the serve contender's server (flags only).
+      ...serveNodeArgs(process.env.TONEGUARD_BENCH_SERVE_NODE_ARGS),
     });
     for (const line of formatMediaLoadBenchmark(media, options.json)) write(line);
   }

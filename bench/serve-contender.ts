@@ -18,6 +18,8 @@ export interface ServeContenderOptions {
   readonly sipPort?: number;
   /** rtp.workers; undefined: the server's default. */
   readonly workers?: number;
+  /** Node flags for the server. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One level's calls through the server. */
@@ -53,6 +55,7 @@ export class ServeContender {
       upstream: rig.agentUri,
       ...(this.options.sipPort === undefined ? {} : { sipPort: this.options.sipPort }),
       ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
+      ...(this.options.nodeArgs === undefined ? {} : { nodeArgs: this.options.nodeArgs }),
     });
     const server = this.#server;
     return {

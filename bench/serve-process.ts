@@ -33,6 +33,8 @@ export interface ServeProcessOptions {
   /** The PBX side: where calls go (the bench's agent UAS). */
   readonly upstream: string;
   readonly startTimeoutMs?: number;
+  /** Node flags for the server (e.g. `--perf-basic-prof-only-functions`, so that `perf` names its JIT code). */
+  readonly nodeArgs?: readonly string[];
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -115,7 +117,7 @@ export class ServeProcess {
     };
     const file = join(dir, 'config.yaml');
     writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 }); // JSON is YAML
-    const child = spawn(process.execPath, [main, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), main, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const keep = (line: string): void => {
       tail.push(line.slice(0, 300));
