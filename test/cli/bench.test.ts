@@ -1,5 +1,6 @@
 // `toneguard bench` options: --only picks benchmarks by name and --ports moves the media-load
-// relay's RTP ports; bad values are usage errors (exit 2) that name the option.
+// relay's RTP ports; bad values are usage errors (exit 2) that name the option. Node flags for
+// the serve contender's server come from the environment and must be flags.
 import t from 'tap';
 import { compileCli } from '../helpers/cli.js';
 
@@ -11,6 +12,16 @@ t.test('bench --only and --ports: usage errors name the option', async (t) => {
   const ports = run('bench', '--ports', '80-90');
   t.equal(ports.status, 2);
   t.match(ports.stderr, /--ports: must be FIRST-LAST/);
+});
+
+t.test('bench: Node flags for the serve contender must be flags, or nothing runs', async (t) => {
+  const { run } = compileCli(t, 'bench-node-args');
+  process.env.TONEGUARD_BENCH_SERVE_NODE_ARGS = '--perf-basic-prof-only-functions ./evil.js';
+  t.teardown(() => delete process.env.TONEGUARD_BENCH_SERVE_NODE_ARGS);
+  const r = run('bench', '--only', 'media-load');
+  t.equal(r.status, 1);
+  t.match(r.stderr, /TONEGUARD_BENCH_SERVE_NODE_ARGS: not a Node flag: \.\/evil\.js/);
+  t.equal(r.stdout, '', 'no benchmark ran');
 });
 
 t.test('bench --only clamp runs only that benchmark', async (t) => {
