@@ -3,7 +3,8 @@
 //   node --import tsx scripts/speech/evaluate.ts --fsdd DIR [--models DIR] [--speakers a,b] [--word-by-word] [--min-rejected-ms N] [--min-digits-for-unsure N]
 // (--word-by-word: the recogniser reports each word as it ends instead of whole utterances;
 // --min-rejected-ms: the shortest rejected segment that drops its utterance, default 200;
-// --min-digits-for-unsure: the digits an utterance needs to keep those under the threshold, default 12, 0 never.)
+// --min-digits-for-unsure: the digits an utterance needs to keep those under the threshold, default 12 (1 for the card
+// numbers, as in the dialog's card-number field), 0 never; given, it applies to every measurement.)
 // For each held-out speaker it loads DIR/speech-words-without-SPEAKER.json, or trains that model
 // with the shipped recipe (train-offline.ts: one CNN, Debian's python3-torch; some minutes,
 // more on a loaded machine, nice'd) and saves it there. Everything is seeded: the same inputs give the same table.
@@ -20,7 +21,7 @@ import { luhnValid, repairSpokenLuhn } from '../../src/dialog/card-checks.js';
 import { SPOKEN_LUHN_MIN_ODDS } from '../../src/dialog/field-collector.js';
 import { SecretDigits } from '../../src/dialog/secret-digits.js';
 import { loadWordModel } from '../../src/speech/model-file.js';
-import { MAX_UTTERANCE_TOKENS, WordRecogniser, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
+import { MAX_UTTERANCE_TOKENS, MIN_DIGITS_FOR_UNSURE_CHECKED, WordRecogniser, type WordRecogniserOptions, type WordToken } from '../../src/speech/word-recogniser.js';
 import {
   activePower,
   atPower,
@@ -137,7 +138,12 @@ export interface CardFigures {
   repairedWrongValid: number;
 }
 
+/**
+ * `options` for every measurement; the card numbers add MIN_DIGITS_FOR_UNSURE_CHECKED as the
+ * dialog does in its card-number field, unless `options` sets minDigitsForUnsure itself.
+ */
 export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string, cards = 100, options: WordRecogniserOptions = {}): FoldFigures {
+  const cardOptions: WordRecogniserOptions = { minDigitsForUnsure: MIN_DIGITS_FOR_UNSURE_CHECKED, ...options };
   const rng = new Rng(7);
   const held = fsdd.filter((c) => c.speaker === speaker);
   const byDigit = new Map<string, FsddClip[]>();
@@ -150,8 +156,8 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
   let cpuMs = 0;
   let audioMs = 0;
   let eouLatencyMaxMs = 0;
-  const run = (x: Int16Array): RunResult => {
-    const r = recognise(model, x, options);
+  const run = (x: Int16Array, recogniserOptions: WordRecogniserOptions = options): RunResult => {
+    const r = recognise(model, x, recogniserOptions);
     cpuMs += r.cpuMs;
     audioMs += x.length / 8 + 600;
     return r;
@@ -179,7 +185,7 @@ export function evaluateFold(model: WordModel, fsdd: FsddClip[], speaker: string
         const take = rng.pick(byDigit.get(d) ?? []);
         parts.push(snrDb === undefined ? take.samples : (levelled.get(take) ?? take.samples));
       }
-      const r = run(utterance(parts, rng, snrDb));
+      const r = run(utterance(parts, rng, snrDb), cardOptions);
       const heard = digitsOf(r);
       const repaired = repairedOf(r);
       if (heard === truth) ok++;

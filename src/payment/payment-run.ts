@@ -15,7 +15,7 @@ import type { PromptPlan } from '../dialog/prompts/compose.js';
 import type { DialogDigit, PaymentMode } from '../dialog/vocabulary.js';
 import type { MediaSession } from '../media/media-session.js';
 import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
-import { WordRecogniser, type WordToken } from '../speech/word-recogniser.js';
+import { MIN_DIGITS_FOR_UNSURE, MIN_DIGITS_FOR_UNSURE_CHECKED, WordRecogniser, type WordToken } from '../speech/word-recogniser.js';
 import { messageOf } from '../errors.js';
 
 /** What a payment may do to its call; carried out by call control. */
@@ -103,7 +103,12 @@ export class PaymentRun extends EventEmitter<PaymentRunEvents> {
           if (!this.#speechStale) this.session.endOfUtterance();
         },
       });
-      this.session.on('transition', () => (this.#speechStale = true));
+      this.session.on('transition', ({ to }) => {
+        this.#speechStale = true;
+        // The card number's check digit catches an unsure digit (and the repair may fix it), in
+        // whatever utterances the caller says it; the other fields have no such check.
+        this.#recogniser?.setMinDigitsForUnsure(to === 'card-number' ? MIN_DIGITS_FOR_UNSURE_CHECKED : MIN_DIGITS_FOR_UNSURE);
+      });
     }
     // A prompt that cannot be played (the call ended meanwhile) is logged, never an unhandled rejection.
     this.session.on('prompt', (plan) => {

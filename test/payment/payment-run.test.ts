@@ -1,14 +1,16 @@
 // PaymentRun's safety rules without sockets (a fake call and media, the real dialog and prompt
 // set, the in-process fake gateway): the call always ends with a result, even when the hand-back
 // throws; a readback that cannot be played stops the payment before any charge and names no
-// card-derived prompt in the log; the agent's copy of the readback has silence for the expiry.
+// card-derived prompt in the log; the agent's copy of the readback has silence for the expiry;
+// spoken digits heard without confidence count in the card number (its check digit guards
+// them) and in no other field.
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { DEFAULT_PROMPT_DIR, parseDialogConfig } from '../../src/dialog/dialog-config.js';
-import type { PaymentSessionResult } from '../../src/dialog/session-events.js';
+import type { PaymentSessionResult, PaymentStatus } from '../../src/dialog/session-events.js';
 import { characterSegments, planOf } from '../../src/dialog/prompts/compose.js';
 import { PromptLibrary } from '../../src/dialog/prompts/prompt-library.js';
 import type { ChargeOutcome } from '../../src/gateway/connector.js';
@@ -16,6 +18,7 @@ import { FakeConnector } from '../../src/gateway/fake-connector.js';
 import { PaymentCoordinator } from '../../src/payment/payment-coordinator.js';
 import type { PaymentCall } from '../../src/payment/payment-run.js';
 import { createLogger } from '../../src/server/logger.js';
+import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { cardNeedles, needlesIn } from '../helpers/e2e-server.js';
 import { FakeMediaSession } from '../helpers/fake-media-session.js';
 
@@ -48,8 +51,9 @@ class FakeCall implements PaymentCall {
 }
 
 /** A coordinator on fakes; closed when `t` ends, so a run a test leaves waiting (for a key, say) does not keep its timers going. */
-function setup(t: { teardown(fn: () => void): void }, options: { promptDir?: string; script?: ChargeOutcome[]; dialog?: Record<string, unknown> } = {}) {
+function setup(t: { teardown(fn: () => void): void }, options: { promptDir?: string; script?: ChargeOutcome[]; dialog?: Record<string, unknown>; speechModel?: WordModel } = {}) {
   const lines: string[] = [];
+  const statuses: PaymentStatus[] = [];
   const logger = createLogger('debug', new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
   const results: PaymentSessionResult[] = [];
   const calls = new Map<string, FakeCall>();
@@ -58,13 +62,14 @@ function setup(t: { teardown(fn: () => void): void }, options: { promptDir?: str
     dialog: parseDialogConfig({ returnUri: 'sip:ivr@127.0.0.1', agentUri: 'sip:agents@127.0.0.1', ...options.dialog }),
     connector,
     prompts: new PromptLibrary({ directory: options.promptDir ?? DEFAULT_PROMPT_DIR }),
-    observer: { entered: () => undefined, status: () => undefined, ended: (_c, r) => results.push(r) },
+    observer: { entered: () => undefined, status: (_c, _s, status) => statuses.push(status), ended: (_c, r) => results.push(r) },
     logger,
     findCall: (id) => calls.get(id),
     webhookSecret: 'shh',
+    ...(options.speechModel === undefined ? {} : { speechModel: options.speechModel }),
   });
   t.teardown(() => coordinator.close());
-  return { lines, results, calls, connector, coordinator };
+  return { lines, results, statuses, calls, connector, coordinator };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -231,4 +236,49 @@ t.test('the caller hangs up while the result prompt plays: the run ends and leav
   await until(() => coordinator.activeCount === 0, 'the run to be done');
   t.equal(results.length, 1, 'one result: the success, not a hang-up');
   t.equal(coordinator.paymentOf(call.id), null);
+});
+
+t.test('speech: in the card-number field an unsure spoken digit is kept in a short utterance (the check digit guards it); in the expiry it drops its utterance', async (t) => {
+  // A model that hears every word as "4" at 0.5, under the 0.6 threshold: each digit is unsure.
+  const unsure: WordModel = {
+    labels: ['4', '5', 'garbage'],
+    networks: [
+      {
+        inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
+        inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
+        layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 3, weights: new Float32Array(SEGMENT_VECTOR_LENGTH * 3), bias: Float32Array.from([0, 0, -1000]) }],
+      },
+    ],
+  };
+  // Four words of 250 ms, 250 ms apart, then 600 ms of silence: one utterance of four digits.
+  const word = Int16Array.from({ length: 2000 }, (_, i) => Math.round(8000 * Math.sin(i * 0.4) * Math.sin((Math.PI * i) / 2000)));
+  const fourWords = new Int16Array(8 * 2000 + 4800);
+  for (let k = 0; k < 4; k++) fourWords.set(word, 2 * k * 2000);
+  const { calls, coordinator, statuses } = setup(t, { speechModel: unsure, script: [{ kind: 'approved', transactionId: '77', authCode: null }] });
+  const call = new FakeCall('call-speech-unsure');
+  calls.set(call.id, call);
+  coordinator.startAutomated(call, { ...HEADERS, 'X-Payment-Input': 'dtmf speech' });
+  await until(() => call.media.plays.length > 0, 'the first prompt');
+  await keys(call, '1');
+  await until(() => statuses.some((s) => s.for === 'payment-card-number'), 'the card-number field');
+  call.media.hear(fourWords); // "4444", each digit unsure
+  await keys(call, '333322221111#');
+  await until(() => statuses.some((s) => s.for === 'expiration-date'), 'the expiry field');
+  call.media.hear(fourWords); // unsure again: no check digit here, the utterance is dropped
+  await keys(call, `1230${CVV}1`);
+  await until(() => call.refers.length > 0, 'the hand-back');
+  t.match(call.refers[0], { 'X-Payment-Result': 'success', 'X-Payment-Card-Last4': '1111' });
+  const last = statuses[statuses.length - 1];
+  t.same(
+    last.fieldInputs.filter((f) => f.for === 'payment-card-number' || f.for === 'expiration-date'),
+    [
+      { for: 'payment-card-number', input: 'dtmf speech' },
+      { for: 'expiration-date', input: 'dtmf' },
+    ],
+    'the card number took the spoken digits, the expiry did not',
+  );
+  t.notOk(
+    statuses.some((s) => s.errorType !== null),
+    'no field was refused',
+  );
 });

@@ -12,6 +12,7 @@ import {
   MAX_UTTERANCE_TOKENS,
   DEFAULT_MIN_REJECTED_WORD_MS,
   MIN_DIGITS_FOR_UNSURE,
+  MIN_DIGITS_FOR_UNSURE_CHECKED,
   WordRecogniser,
   type RejectedSpan,
   type WordRecogniserOptions,
@@ -122,7 +123,7 @@ interface Events {
   rejected: RejectedSpan[];
 }
 /** Words of the given lengths, each followed by its pause (ms); events logged with the sample time they came at. */
-function say(words: [number, number][], options: WordRecogniserOptions = {}, model = byLength): Events {
+function say(words: [number, number][], options: WordRecogniserOptions = {}, model = byLength, setUp?: (r: WordRecogniser) => void): Events {
   const ev: Events = { log: [], rejected: [] };
   let atMs = 0;
   const r = new WordRecogniser(
@@ -135,6 +136,7 @@ function say(words: [number, number][], options: WordRecogniserOptions = {}, mod
     },
     options,
   );
+  setUp?.(r);
   for (const x of [...words.flatMap(([ms, pause]) => [tone(ms), silence(pause)]), silence(600)])
     for (let i = 0; i < x.length; i += 160) {
       r.push(x.subarray(i, i + 160));
@@ -267,7 +269,7 @@ t.test('a short rejected segment (a click, a breath) does not drop its utterance
   );
 });
 
-t.test('digits under the confidence threshold are kept in an utterance of at least twelve digits, dropped in a shorter one', async (t) => {
+t.test('digits under the confidence threshold are kept in an utterance of at least twelve digits, dropped in a shorter one, kept in any while the field has a check digit', async (t) => {
   // Every segment is "4" or "5" at 0.5 each: under the 0.6 threshold.
   const unsure: WordModel = {
     labels: ['4', '5', 'garbage'],
@@ -289,6 +291,15 @@ t.test('digits under the confidence threshold are kept in an utterance of at lea
   );
   t.same(tokensOf(say(words(MIN_DIGITS_FOR_UNSURE), { minDigitsForUnsure: 0 }, unsure)), [], 'minDigitsForUnsure 0: never kept');
   t.same(tokensOf(say(words(MIN_DIGITS_FOR_UNSURE), { wholeUtterances: false }, unsure)), [], 'word by word: rejected as before');
+  // A field with a check digit (the card number, said in several breaths): any utterance keeps them.
+  const checked = (r: WordRecogniser): void => r.setMinDigitsForUnsure(MIN_DIGITS_FOR_UNSURE_CHECKED);
+  t.equal(tokensOf(say(words(1), {}, unsure, checked)).length, 1, 'checked field: one unsure digit kept');
+  t.equal(tokensOf(say(words(4), {}, unsure, checked)).length, 4, 'checked field: four kept');
+  const back = (r: WordRecogniser): void => {
+    checked(r);
+    r.setMinDigitsForUnsure(MIN_DIGITS_FOR_UNSURE);
+  };
+  t.same(tokensOf(say(words(4), {}, unsure, back)), [], 'set back for the next field: dropped again');
 });
 
 t.test('an utterance longer than any field is dropped', async (t) => {
@@ -349,4 +360,6 @@ t.test('options out of range are refused', async (t) => {
   t.throws(() => new WordRecogniser(model, {}, { minRejectedWordMs: Number.NaN }), { code: 'ERR_SPEECH_OPTIONS' });
   for (const minDigitsForUnsure of [-1, 1.5, MAX_UTTERANCE_TOKENS + 1, Number.NaN])
     t.throws(() => new WordRecogniser(model, {}, { minDigitsForUnsure }), { code: 'ERR_SPEECH_OPTIONS' }, String(minDigitsForUnsure));
+  const r = new WordRecogniser(model, {});
+  for (const n of [-1, 1.5, MAX_UTTERANCE_TOKENS + 1, Number.NaN]) t.throws(() => r.setMinDigitsForUnsure(n), { code: 'ERR_SPEECH_OPTIONS' }, `set ${n}`);
 });
