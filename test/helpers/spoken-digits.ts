@@ -1,7 +1,9 @@
 // Spoken digit strings for the speech-input tests: FSDD recordings of one speaker
-// (fixtures/speech-fsdd, CC BY-SA 4.0, see its README) joined with pauses, as 8 kHz PCM.
+// (fixtures/speech-fsdd, CC BY-SA 4.0, see its README) joined with pauses, as 8 kHz PCM; and a
+// stub word model whose every digit is unsure.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { parseWav } from '../../src/audio-file/wav-parser.js';
 
 export const SPEECH_FIXTURES = fileURLToPath(new URL('../../fixtures/speech-fsdd/', import.meta.url));
@@ -44,4 +46,21 @@ export function spokenDigits(digits: string, gapMs = 250, tailMs = 0): Int16Arra
     at += p.length;
   }
   return out;
+}
+
+/**
+ * A stub word model that hears every segment as "4" (or "5") at a posterior of 0.5, under the
+ * recogniser's 0.6 threshold: every spoken digit is an unsure one.
+ */
+export function unsureWordModel(): WordModel {
+  return {
+    labels: ['4', '5', 'garbage'],
+    networks: [
+      {
+        inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
+        inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
+        layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 3, weights: new Float32Array(SEGMENT_VECTOR_LENGTH * 3), bias: Float32Array.from([0, 0, -1000]) }],
+      },
+    ],
+  };
 }

@@ -18,9 +18,10 @@ import { FakeConnector } from '../../src/gateway/fake-connector.js';
 import { PaymentCoordinator } from '../../src/payment/payment-coordinator.js';
 import type { PaymentCall } from '../../src/payment/payment-run.js';
 import { createLogger } from '../../src/server/logger.js';
-import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
+import type { WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { cardNeedles, needlesIn } from '../helpers/e2e-server.js';
 import { FakeMediaSession } from '../helpers/fake-media-session.js';
+import { unsureWordModel } from '../helpers/spoken-digits.js';
 
 const PAN = '4111111111111111';
 const CVV = '737';
@@ -240,16 +241,7 @@ t.test('the caller hangs up while the result prompt plays: the run ends and leav
 
 t.test('speech: in the card-number field an unsure spoken digit is kept in a short utterance (the check digit guards it); in the expiry it drops its utterance', async (t) => {
   // A model that hears every word as "4" at 0.5, under the 0.6 threshold: each digit is unsure.
-  const unsure: WordModel = {
-    labels: ['4', '5', 'garbage'],
-    networks: [
-      {
-        inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
-        inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
-        layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 3, weights: new Float32Array(SEGMENT_VECTOR_LENGTH * 3), bias: Float32Array.from([0, 0, -1000]) }],
-      },
-    ],
-  };
+  const unsure = unsureWordModel();
   // Four words of 250 ms, 250 ms apart, then 600 ms of silence: one utterance of four digits.
   const word = Int16Array.from({ length: 2000 }, (_, i) => Math.round(8000 * Math.sin(i * 0.4) * Math.sin((Math.PI * i) / 2000)));
   const fourWords = new Int16Array(8 * 2000 + 4800);

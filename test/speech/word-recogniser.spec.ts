@@ -20,6 +20,7 @@ import {
 } from '../../src/speech/word-recogniser.js';
 import { SEGMENT_VECTOR_LENGTH, type WordModel } from '../../native-free-dsp/speech-classifier.js';
 import { SPEECH_DIR } from '../helpers/audio-files.js';
+import { unsureWordModel } from '../helpers/spoken-digits.js';
 
 const model = loadWordModel();
 const DIGITS_DIR = join(SPEECH_DIR, 'digits');
@@ -271,16 +272,7 @@ t.test('a short rejected segment (a click, a breath) does not drop its utterance
 
 t.test('digits under the confidence threshold are kept in an utterance of at least twelve digits, dropped in a shorter one, kept in any while the field has a check digit', async (t) => {
   // Every segment is "4" or "5" at 0.5 each: under the 0.6 threshold.
-  const unsure: WordModel = {
-    labels: ['4', '5', 'garbage'],
-    networks: [
-      {
-        inputMean: new Float32Array(SEGMENT_VECTOR_LENGTH),
-        inputScale: new Float32Array(SEGMENT_VECTOR_LENGTH).fill(1),
-        layers: [{ inputs: SEGMENT_VECTOR_LENGTH, outputs: 3, weights: new Float32Array(SEGMENT_VECTOR_LENGTH * 3), bias: Float32Array.from([0, 0, -1000]) }],
-      },
-    ],
-  };
+  const unsure = unsureWordModel();
   const words = (n: number): [number, number][] => Array.from({ length: n }, () => [FOUR_MS, 250]);
   t.equal(tokensOf(say(words(MIN_DIGITS_FOR_UNSURE), {}, unsure)).length, MIN_DIGITS_FOR_UNSURE, 'a card number long: kept');
   const short = say(words(MIN_DIGITS_FOR_UNSURE - 1), {}, unsure);
