@@ -116,14 +116,24 @@ export class SampleHistory {
     }
   }
 
+  /** The earliest time both sides hold (a time can pass as the caller's own only if both do). */
+  private bothLow(): number {
+    return Math.max(this.input.low, this.output.low);
+  }
+
+  /** Just past the latest time both sides hold. */
+  private bothTo(): number {
+    return Math.min(this.input.to, this.output.to);
+  }
+
   /**
    * The caller's own codes of times [from, from + n) into out[outStart, ...), up to the first
    * time that is missing, replaced or has no codes kept; returns how many were written.
    */
   copyUnreplaced(from: number, n: number, out: Uint8Array, outStart: number): number {
-    const { input, output, outReplaced, inKept, inCodes } = this;
-    if (from < input.low || from < output.low) return 0;
-    const held = Math.min(n, input.to - from, output.to - from);
+    const { outReplaced, inKept, inCodes } = this;
+    if (from < this.bothLow()) return 0;
+    const held = Math.min(n, this.bothTo() - from);
     let i = 0;
     for (; i < held; i++) {
       const j = (from + i) & MASK;
@@ -150,8 +160,8 @@ export class SampleHistory {
    */
   mergeCodes(from: number, i: number, n: number, codes: Uint8Array, out: Uint8Array, outStart: number): void {
     const { outReplaced, inKept, inCodes } = this;
-    const low = Math.max(this.input.low, this.output.low);
-    const to = Math.min(this.input.to, this.output.to);
+    const low = this.bothLow();
+    const to = this.bothTo();
     for (let k = i; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
@@ -162,8 +172,8 @@ export class SampleHistory {
   /** The caller's upper band of times [from, from + n) into upper[0, n), only beside a lower band sample left as it was; else 0. */
   readUpper(from: number, n: number, upper: Int16Array): void {
     const { outReplaced, inKept, inUpper } = this;
-    const low = Math.max(this.input.low, this.output.low);
-    const to = Math.min(this.input.to, this.output.to);
+    const low = this.bothLow();
+    const to = this.bothTo();
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       const j = ts & MASK;
