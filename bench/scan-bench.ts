@@ -51,23 +51,24 @@ export async function measureScanBenchmark(options: { repetitions?: number } = {
     ours.push(audioSeconds / ((performance.now() - t0) / 1000));
     cpu.push(audioSeconds / ((c.user + c.system) / 1e6));
   }
-  const oursCpu = median(cpu);
-  if (!has('sox') || !has('multimon-ng')) return { files: 1, audioSeconds, ours: median(ours), oursCpu, baseline: null, ratio: null, reason: 'sox or multimon-ng is not installed' };
+  // Ours, in every result (with the baseline or the reason there is none).
+  const measured = { files: 1, audioSeconds, ours: median(ours), oursCpu: median(cpu) };
+  if (!has('sox') || !has('multimon-ng')) return { ...measured, baseline: null, ratio: null, reason: 'sox or multimon-ng is not installed' };
   const dir = mkdtempSync(join(tmpdir(), 'toneguard-scan-bench-'));
   try {
     const raw = join(dir, 'in.raw');
     const sox = spawnSync('sox', [file, '-t', 'raw', '-r', '22050', '-e', 'signed', '-b', '16', '-c', '1', raw]);
-    if (sox.status !== 0) return { files: 1, audioSeconds, ours: median(ours), oursCpu, baseline: null, ratio: null, reason: `sox failed: ${sox.stderr.toString().trim()}` };
+    if (sox.status !== 0) return { ...measured, baseline: null, ratio: null, reason: `sox failed: ${sox.stderr.toString().trim()}` };
     const theirs: number[] = [];
     for (let i = 0; i < repetitions; i++) {
       const t0 = performance.now();
       const run = spawnSync('multimon-ng', ['-q', '-a', 'DTMF', '-t', 'raw', raw], { maxBuffer: 1 << 24 });
       const seconds = (performance.now() - t0) / 1000;
-      if (run.status !== 0) return { files: 1, audioSeconds, ours: median(ours), oursCpu, baseline: null, ratio: null, reason: `multimon-ng failed (${run.status})` };
+      if (run.status !== 0) return { ...measured, baseline: null, ratio: null, reason: `multimon-ng failed (${run.status})` };
       theirs.push(audioSeconds / seconds);
     }
     const baseline = median(theirs);
-    return { files: 1, audioSeconds, ours: median(ours), oursCpu, baseline, ratio: median(ours) / baseline };
+    return { ...measured, baseline, ratio: measured.ours / baseline };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
