@@ -1,5 +1,5 @@
 // The clamp stage benchmark: secure against pass-through, streams per core, added latency, the
-// cost per packet with many streams against one, in the text and JSON forms `toneguard bench` prints.
+// cost per packet with many streams against one, the two detector kernels, in the text and JSON forms `toneguard bench` prints.
 import t from 'tap';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from '../../bench/clamp-stage-bench.js';
 
@@ -39,4 +39,23 @@ t.test('many streams in one thread against one stream', async (t) => {
   t.match(line, /^clamp-stage-streams: secure, us per packet with N streams in one thread against one stream: 1 \d+\.\d\d \(1\.00x\), 20 \d+\.\d\d \(\d+\.\d\dx\)$/);
   const json: unknown = JSON.parse(formatClampStageBenchmark(result, true)[1]);
   t.match(json, { benchmark: 'clamp-stage-streams', unit: 'us/packet', baseline: 'one stream', streams: [{ streams: 1, ratio: 1 }, { streams: 20 }] });
+});
+
+t.test("the detector's wasm kernel against the clamp's default kernel, per stream count", async (t) => {
+  t.same(
+    result.wasmByStreams.map((s) => s.streams),
+    [1, 20],
+  );
+  t.ok(
+    result.wasmByStreams.every((s) => Number.isFinite(s.usPerPacket) && s.usPerPacket > 0),
+    'a cost per packet for each',
+  );
+  const [, , line] = formatClampStageBenchmark(result, false);
+  t.match(
+    line,
+    /^clamp-stage-kernel: secure with the detector's wasm kernel against its typescript kernel \(the clamp's default\), us per packet with N streams: 1 \d+\.\d\d against \d+\.\d\d \(\d+\.\d\dx\), 20 \d+\.\d\d against \d+\.\d\d \(\d+\.\d\dx\)$/,
+  );
+  const json: unknown = JSON.parse(formatClampStageBenchmark(result, true)[2]);
+  t.match(json, { benchmark: 'clamp-stage-kernel', unit: 'us/packet', ours: 'wasm detector kernel', streams: [{ streams: 1 }, { streams: 20 }] });
+  t.comment(line);
 });

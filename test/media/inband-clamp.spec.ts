@@ -7,6 +7,7 @@ import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
 import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
 import { mixSine, msToSamples } from '../../native-free-dsp/tone-generator.js';
 import { clampPcm, DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, InbandClampError, type ClampMode } from '../../src/media/clamp/inband-clamp.js';
+import { loadFixture, projectRoot } from '../../bench/fixture.js';
 import { prepareCodecs } from '../helpers/run-cases.js';
 import { digitsOf, layTones, onTheLine, type ToneSpec } from '../helpers/dtmf-cases.js';
 import { addWhiteNoise, levelDbm0, pick, randomInt, SAMPLES_PER_MS, seedBanner, streamRng } from '../helpers/signals.js';
@@ -183,6 +184,7 @@ t.test('options are validated, errors have codes', async (t) => {
     ['maskToneHz', { maskToneHz: 5000 }],
     ['replacementDigit', { replacementDigit: 'X' }],
     ['replacementDigitDbm0', { replacementDigitDbm0: 0 }],
+    ['detectorKernel', { detectorKernel: 'gpu' }],
   ];
   for (const [name, options] of bad) {
     t.throws(() => new InbandClamp(options), { code: 'ERR_CLAMP_OPTION' }, `bad ${name} rejected`);
@@ -192,6 +194,40 @@ t.test('options are validated, errors have codes', async (t) => {
   clamp.close();
   t.throws(() => clamp.push(new Int16Array(1), new Int16Array(1)), { code: 'ERR_CLAMP_CLOSED' }, 'push after close rejected');
   t.ok(new InbandClampError('ERR_CLAMP_OPTION', 'x') instanceof Error);
+});
+
+t.test("either detector kernel gives the same output, weights and digits (the clamp's default is TypeScript)", async (t) => {
+  t.equal(DEFAULT_INBAND_CLAMP_OPTIONS.detectorKernel, 'typescript');
+  const pcm = loadFixture(projectRoot()).samples.subarray(0, 8000 * 90);
+  const rng = streamRng('clamp/kernels');
+  const chunks: number[] = [];
+  for (let n = 0; n < pcm.length;) {
+    const size = pick(rng, [160, 160, 160, 1, 51, 80, 320, randomInt(rng, 1, 700)]);
+    chunks.push(size);
+    n += size;
+  }
+  const run = (detectorKernel: 'typescript' | 'wasm') => {
+    const digits: string[] = [];
+    const clamp = new InbandClamp({ mode: 'noise', detectorKernel }, { onDigitStart: (d, ms) => digits.push(`start ${d} ${ms}`), onDigit: (e) => digits.push(JSON.stringify(e)) });
+    t.equal(clamp.detectorKernel, detectorKernel, `the detector runs the ${detectorKernel} kernel`);
+    const out = new Int16Array(pcm.length);
+    const weights = new Float32Array(pcm.length);
+    let offset = 0;
+    for (const size of chunks) {
+      const n = Math.min(size, pcm.length - offset);
+      if (n <= 0) break;
+      clamp.push(pcm.subarray(offset, offset + n), out.subarray(offset, offset + n), n, weights.subarray(offset, offset + n));
+      offset += n;
+    }
+    clamp.close();
+    return { out, weights, digits };
+  };
+  const ts = run('typescript');
+  const wasm = run('wasm');
+  t.ok(ts.digits.length > 20, `the fixture's digits are found (${ts.digits.length} events)`);
+  t.same(wasm.digits, ts.digits, 'the same digit events');
+  t.equal(firstDifference(wasm.out, ts.out), -1, 'the same output, sample for sample');
+  t.equal(firstDifference(wasm.weights, ts.weights), -1, 'the same replacement weights');
 });
 
 t.test('the streaming path does not allocate per call', async (t) => {

@@ -34,6 +34,7 @@ import {
   DTMF_SUB_BLOCK_SAMPLES,
   type DtmfDetector,
   type DtmfDigitEvent,
+  type GoertzelKernel,
 } from '../../../native-free-dsp/dtmf-detector.js';
 import type { DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { amplitudeToDbm0, dbm0ToAmplitude } from '../../../native-free-dsp/levels.js';
@@ -153,37 +154,46 @@ export class InbandClamp {
     const unconfirmedCap = Math.round(UNCONFIRMED_MAX_MS * SAMPLES_PER_MS);
     const unconfirmedHangover = Math.min(this.hangover, Math.round(UNCONFIRMED_HANGOVER_MS * SAMPLES_PER_MS));
     this.unconfirmedHangover = unconfirmedHangover;
-    this.detector = createDtmfDetector({
-      onToneCandidate: (startMs, digit) => {
-        this.candidateDigit = digit;
-        this.candidateActive = true;
-        this.candidateOnset = Math.round(startMs * SAMPLES_PER_MS);
-        this.candidateConfirmed = false;
-        this.candidateMuted = this.looksLikeTone(digit);
-        if (!this.candidateMuted) return;
-        // Until it is confirmed, a candidate is muted for at most UNCONFIRMED_MAX_MS: longer
-        // than any tone the detector rejects as too short, shorter than most speech tracks.
-        this.schedule.openSpan(this.candidateOnset - this.prePad, this.outPos);
-        this.schedule.closeSpan(this.candidateOnset + unconfirmedCap + unconfirmedHangover, this.outPos);
+    this.detector = createDtmfDetector(
+      {
+        onToneCandidate: (startMs, digit) => {
+          this.candidateDigit = digit;
+          this.candidateActive = true;
+          this.candidateOnset = Math.round(startMs * SAMPLES_PER_MS);
+          this.candidateConfirmed = false;
+          this.candidateMuted = this.looksLikeTone(digit);
+          if (!this.candidateMuted) return;
+          // Until it is confirmed, a candidate is muted for at most UNCONFIRMED_MAX_MS: longer
+          // than any tone the detector rejects as too short, shorter than most speech tracks.
+          this.schedule.openSpan(this.candidateOnset - this.prePad, this.outPos);
+          this.schedule.closeSpan(this.candidateOnset + unconfirmedCap + unconfirmedHangover, this.outPos);
+        },
+        onToneCandidateEnd: (endMs) => {
+          const end = Math.round(endMs * SAMPLES_PER_MS);
+          if (this.candidateConfirmed) this.schedule.closeSpan(end + this.hangover, this.outPos);
+          else if (this.candidateMuted) this.schedule.closeSpan(Math.min(end, this.candidateOnset + unconfirmedCap) + unconfirmedHangover, this.outPos);
+          this.candidateMuted = false;
+          this.candidateConfirmed = false;
+          this.candidateActive = false;
+        },
+        onDigitStart: (digit, startMs) => {
+          // A confirmed digit is muted until it ends, whatever its first window looked like.
+          this.candidateConfirmed = true;
+          if (this.candidateMuted) this.schedule.reopenSpan();
+          else this.schedule.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad, this.outPos);
+          this.candidateMuted = true;
+          this.listener.onDigitStart?.(digit, startMs);
+        },
+        onDigit: (event) => this.listener.onDigit?.(event),
       },
-      onToneCandidateEnd: (endMs) => {
-        const end = Math.round(endMs * SAMPLES_PER_MS);
-        if (this.candidateConfirmed) this.schedule.closeSpan(end + this.hangover, this.outPos);
-        else if (this.candidateMuted) this.schedule.closeSpan(Math.min(end, this.candidateOnset + unconfirmedCap) + unconfirmedHangover, this.outPos);
-        this.candidateMuted = false;
-        this.candidateConfirmed = false;
-        this.candidateActive = false;
-      },
-      onDigitStart: (digit, startMs) => {
-        // A confirmed digit is muted until it ends, whatever its first window looked like.
-        this.candidateConfirmed = true;
-        if (this.candidateMuted) this.schedule.reopenSpan();
-        else this.schedule.openSpan(Math.round(startMs * SAMPLES_PER_MS) - this.prePad, this.outPos);
-        this.candidateMuted = true;
-        this.listener.onDigitStart?.(digit, startMs);
-      },
-      onDigit: (event) => this.listener.onDigit?.(event),
-    });
+      {},
+      { kernel: full.detectorKernel },
+    );
+  }
+
+  /** The Goertzel kernel the clamp's detector runs (options.detectorKernel). */
+  get detectorKernel(): GoertzelKernel {
+    return this.detector.kernel;
   }
 
   /** The gate on the last analysis window: does it look like a generator's tone pair? */
