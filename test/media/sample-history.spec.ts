@@ -146,3 +146,35 @@ t.test('the upper band reads back only beside a lower band sample left as it was
   h.readUpper(N, N, upper);
   t.same(upper, new Int16Array(N), 'none for a time not held');
 });
+
+t.test('a sample-aligned line keeps only replaced output: unreplaced samples go out as the caller codes, or as silence where none were kept', async (t) => {
+  const h = new SampleHistory(false, true);
+  h.keepCodes(0, 0, N, codesAt(0), 0);
+  const weights = new Float32Array(N);
+  weights.fill(1, 60, 80);
+  const clamped = pcmAt(0);
+  h.keepOutputWeighted(0, clamped, weights, N);
+  const pcm = output(h, 0);
+  t.same(Array.from(pcm.subarray(60, 80)), Array.from(clamped.subarray(60, 80)), 'replaced samples: the clamped PCM');
+  t.ok(pcm.subarray(0, 60).every((x) => x === 0) && pcm.subarray(80).every((x) => x === 0), 'unreplaced: 0 (never sent: the caller codes go out there)');
+  const out = new Uint8Array(N);
+  h.mergeCodes(0, 0, N, new Uint8Array(N).fill(0xff), out, 0);
+  t.same(out.subarray(0, 60), codesAt(0).subarray(0, 60), 'the caller codes before the span');
+  t.same(Array.from(out.subarray(60, 80)), new Array(20).fill(0xff), 'the encoded clamp output in it');
+  // A hole: no codes; the clamp's output there is the silence it was given.
+  h.forgetInput(N, N);
+  h.keepOutput(N, new Int16Array(N), N);
+  t.equal(copied(h, N).count, 0, 'no caller codes for the hole');
+  t.ok(
+    output(h, N).every((x) => x === 0),
+    'the hole reads as silence',
+  );
+  // The slots of the span are written again, unreplaced, a ring later: the old clamped PCM must not come back.
+  for (let t0 = 2 * N; t0 < RING + N; t0 += N) write(h, t0);
+  write(h, RING);
+  t.ok(
+    output(h, RING).every((x) => x === 0),
+    "a ring later, unreplaced slots do not give back the span's old PCM",
+  );
+  t.same(copied(h, RING).out, codesAt(RING), 'and go out as the caller codes');
+});

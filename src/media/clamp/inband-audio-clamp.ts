@@ -97,7 +97,7 @@ export class InbandAudioClamp implements AudioClamp {
     this.port = port;
     this.bands = port.bands;
     this.ratio = ratio;
-    this.history = new SampleHistory(this.bands !== undefined);
+    this.history = new SampleHistory(this.bands !== undefined, port.sampleAligned === true);
     this.followsStream = port.statefulDecoder !== undefined;
     // A frame half the history behind the newest decoded is from a new timeline.
     this.timeline = this.followsStream ? new DecoderTimeline(port, ratio, resyncSamples, RING / 2) : null;

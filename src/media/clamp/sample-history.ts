@@ -54,9 +54,19 @@ export class SampleHistory {
   private readonly outReplaced = new Uint8Array(RING);
   private readonly output = new TimeRange();
 
-  /** `banded`: keeps an upper band (sub-band codecs). */
-  constructor(banded: boolean) {
+  /**
+   * Sample-aligned codecs (G.711): the PCM of an unreplaced output sample is never stored. Where
+   * the caller's codes were kept they go out instead (copyUnreplaced, mergeCodes); where they
+   * were not, the input was silence (a hole, an undecodable frame) and so is the output, which
+   * is the input there, sample for sample. readOutput() gives 0 for it. So a packet writes 160
+   * bytes of output flags instead of 480 bytes of flags and PCM.
+   */
+  private readonly unreplacedIsCodesOrSilence: boolean;
+
+  /** `banded`: keeps an upper band (sub-band codecs). `sampleAligned`: the caller's codes are kept (keepCodes) and pass through. */
+  constructor(banded: boolean, sampleAligned = false) {
     this.inUpper = new Int16Array(banded ? RING : 0);
+    this.unreplacedIsCodesOrSilence = sampleAligned;
   }
 
   /** Forgets everything (a new line). */
@@ -98,6 +108,10 @@ export class SampleHistory {
   keepOutput(t: number, pcm: Int16Array, m: number): void {
     this.output.write(t, t + m);
     const { outPcm, outReplaced } = this;
+    if (this.unreplacedIsCodesOrSilence) {
+      for (let k = 0; k < m; k++) outReplaced[(t + k) & MASK] = 0;
+      return;
+    }
     for (let k = 0; k < m; k++) {
       const j = (t + k) & MASK;
       outPcm[j] = pcm[k];
@@ -143,11 +157,21 @@ export class SampleHistory {
     return i;
   }
 
-  /** The clamped PCM of times [from, from + n) into pcm[0, n), silence where missing. */
+  /**
+   * The clamped PCM of times [from, from + n) into pcm[0, n), silence where missing (and, for a
+   * sample-aligned codec, where not replaced: see unreplacedIsCodesOrSilence).
+   */
   readOutput(from: number, n: number, pcm: Int16Array): void {
-    const outPcm = this.outPcm;
+    const { outPcm, outReplaced } = this;
     const low = this.output.low;
     const to = this.output.to;
+    if (this.unreplacedIsCodesOrSilence) {
+      for (let k = 0; k < n; k++) {
+        const ts = from + k;
+        pcm[k] = ts >= low && ts < to && outReplaced[ts & MASK] !== 0 ? outPcm[ts & MASK] : 0;
+      }
+      return;
+    }
     for (let k = 0; k < n; k++) {
       const ts = from + k;
       pcm[k] = ts >= low && ts < to ? outPcm[ts & MASK] : 0;
