@@ -267,23 +267,27 @@ export class InbandClamp {
     let outPos = this.inPos - delaySamples;
     if (schedule.clearOver(outPos, n)) {
       // Fast path: no span reaches this piece (spans only appear after it, from the detector).
+      const end = i + n;
+      let j = i;
+      // The stream's first delaySamples outputs are silence, not measured as background.
+      for (; j < end && outPos < 0; j++, outPos++) {
+        ring[(outPos + delaySamples) & ringMask] = input[j];
+        output[j] = 0;
+      }
       let frameSum = this.frameSum;
       let frameCount = this.frameCount;
-      for (let j = i; j < i + n; j++) {
-        const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
+      for (; j < end; j++, outPos++) {
+        const delayed = ring[outPos & ringMask];
         ring[(outPos + delaySamples) & ringMask] = input[j];
         output[j] = delayed;
-        if (weights !== undefined) weights[j] = 0;
-        if (outPos >= 0) {
-          frameSum += delayed * delayed;
-          if (++frameCount === NOISE_FRAME) {
-            this.endNoiseFrame(frameSum);
-            frameSum = 0;
-            frameCount = 0;
-          }
+        frameSum += delayed * delayed;
+        if (++frameCount === NOISE_FRAME) {
+          this.endNoiseFrame(frameSum);
+          frameSum = 0;
+          frameCount = 0;
         }
-        outPos++;
       }
+      if (weights !== undefined) weights.fill(0, i, end);
       this.frameSum = frameSum;
       this.frameCount = frameCount;
       this.inPos += n;
