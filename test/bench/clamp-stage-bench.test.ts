@@ -1,6 +1,6 @@
 // The clamp stage benchmark: secure against pass-through, streams per core, added latency, the
 // cost per packet with many streams against one, the two detector kernels, in the text and JSON forms `toneguard bench` prints.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { formatClampStageBenchmark, measureClampStageBenchmark } from '../../bench/clamp-stage-bench.js';
 
 const result = measureClampStageBenchmark({ repetitions: 3, seconds: 10, streams: [1, 20] });
@@ -26,15 +26,20 @@ t.test('text and JSON lines', async (t) => {
   t.comment(line);
 });
 
-t.test('many streams in one thread against one stream', async (t) => {
+/** One cost per packet for each stream count asked for, each a positive number. */
+function checkCosts(t: Test, costs: readonly { readonly streams: number; readonly usPerPacket: number }[]): void {
   t.same(
-    result.byStreams.map((s) => s.streams),
+    costs.map((s) => s.streams),
     [1, 20],
   );
   t.ok(
-    result.byStreams.every((s) => Number.isFinite(s.usPerPacket) && s.usPerPacket > 0),
+    costs.every((s) => Number.isFinite(s.usPerPacket) && s.usPerPacket > 0),
     'a cost per packet for each',
   );
+}
+
+t.test('many streams in one thread against one stream', async (t) => {
+  checkCosts(t, result.byStreams);
   const [, line] = formatClampStageBenchmark(result, false);
   t.match(line, /^clamp-stage-streams: secure, us per packet with N streams in one thread against one stream: 1 \d+\.\d\d \(1\.00x\), 20 \d+\.\d\d \(\d+\.\d\dx\)$/);
   const json: unknown = JSON.parse(formatClampStageBenchmark(result, true)[1]);
@@ -42,14 +47,7 @@ t.test('many streams in one thread against one stream', async (t) => {
 });
 
 t.test("the detector's wasm kernel against the clamp's default kernel, per stream count", async (t) => {
-  t.same(
-    result.wasmByStreams.map((s) => s.streams),
-    [1, 20],
-  );
-  t.ok(
-    result.wasmByStreams.every((s) => Number.isFinite(s.usPerPacket) && s.usPerPacket > 0),
-    'a cost per packet for each',
-  );
+  checkCosts(t, result.wasmByStreams);
   const [, , line] = formatClampStageBenchmark(result, false);
   t.match(
     line,
