@@ -305,8 +305,11 @@ t.test('secure mode: no telephone-event and no tone reaches the agent, the key i
   );
   // Tone inside an RFC 4733 event's window is the event's (the clamp stage folds it): one report each.
   t.equal(c.session.mergedDigitReports, 0, 'keys sent both ways were reported once by the clamp stage');
+  // A key's time is the arrival of the newest packet less the media time since the key began:
+  // each report is anchored to an arrival, so a busy machine's late packet moves it (by up to
+  // 90 ms seen under a full CI run), while a wrong clock rate or unit is off by hundreds.
   const gap = c.digits[1].atMs - c.digits[0].atMs;
-  t.ok(Math.abs(gap - 420) < 60, `digit start times follow the media clock (${gap.toFixed(1)} ms apart, expected 420)`);
+  t.ok(Math.abs(gap - 420) < 150, `digit start times follow the media clock (${gap.toFixed(1)} ms apart, expected 420)`);
 });
 
 t.test('secure mode: an in-band tone alone (no RFC 4733) is muted for the agent and reported', async (t) => {
