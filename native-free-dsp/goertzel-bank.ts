@@ -75,7 +75,8 @@ function compileKernel(): WebAssembly.Module | null {
 export const DEFAULT_GOERTZEL_KERNEL: GoertzelKernel = wasmModule !== null ? 'wasm' : 'typescript';
 
 export function isGoertzelKernelAvailable(kernel: GoertzelKernel): boolean {
-  return kernel === 'typescript' || wasmModule !== null;
+  // Checked at run time too: options read from outside may name no kernel at all.
+  return kernel === 'typescript' || (kernel === 'wasm' && wasmModule !== null);
 }
 
 /** The wasm kernel of one detector: its entry point and the views the detector reads. */

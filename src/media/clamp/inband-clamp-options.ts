@@ -95,8 +95,5 @@ export function validateClampOptions(options: InbandClampOptions): void {
   checkOption(Number.isFinite(options.replacementDigitDbm0) && options.replacementDigitDbm0 <= -3, 'replacementDigitDbm0 must be at most -3');
   checkOption(Number.isFinite(options.maxNoiseDbm0) && options.maxNoiseDbm0 <= 0, 'maxNoiseDbm0 must be at most 0');
   checkOption(Number.isFinite(options.minCandidateShare) && options.minCandidateShare >= 0 && options.minCandidateShare <= 1, 'minCandidateShare must be 0..1');
-  checkOption(
-    (options.detectorKernel === 'typescript' || options.detectorKernel === 'wasm') && isGoertzelKernelAvailable(options.detectorKernel),
-    'detectorKernel must be typescript or wasm (where this runtime has WebAssembly SIMD)',
-  );
+  checkOption(isGoertzelKernelAvailable(options.detectorKernel), 'detectorKernel must be typescript or wasm (where this runtime has WebAssembly SIMD)');
 }
