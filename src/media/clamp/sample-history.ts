@@ -165,16 +165,11 @@ export class SampleHistory {
     const { outPcm, outReplaced } = this;
     const low = this.output.low;
     const to = this.output.to;
-    if (this.unreplacedIsCodesOrSilence) {
-      for (let k = 0; k < n; k++) {
-        const ts = from + k;
-        pcm[k] = ts >= low && ts < to && outReplaced[ts & MASK] !== 0 ? outPcm[ts & MASK] : 0;
-      }
-      return;
-    }
+    const onlyReplaced = this.unreplacedIsCodesOrSilence;
     for (let k = 0; k < n; k++) {
       const ts = from + k;
-      pcm[k] = ts >= low && ts < to ? outPcm[ts & MASK] : 0;
+      const j = ts & MASK;
+      pcm[k] = ts >= low && ts < to && (!onlyReplaced || outReplaced[j] !== 0) ? outPcm[j] : 0;
     }
   }
 
