@@ -32,7 +32,7 @@
 // events), dtmf-acceptance.ts and dtmf-span.ts (the tests a digit must pass), dtmf-edges.ts
 // and dtmf-bins.ts (shared arithmetic), dtmf-state.ts (the state struct and its init), and
 // dtmf-config.ts / dtmf-events.ts (what it accepts and reports).
-import { HISTORY_RING, SUB_BLOCK } from './goertzel-bank.js';
+import { HISTORY, HISTORY_RING, SUB_BLOCK } from './goertzel-bank.js';
 import { rxWasm } from './dtmf-rx-wasm.js';
 import { createDtmfDetector, type DtmfDetector, type DtmfDetectorOptions } from './dtmf-state.js';
 import { endSubBlock } from './dtmf-sub-block.js';
@@ -48,6 +48,19 @@ export { createDtmfDetector, resetDtmfDetector, type DtmfDetector, type DtmfDete
 
 /** Samples per detector sub-block (6.375 ms): the detector decides (and calls its listener) only at their ends. */
 export const DTMF_SUB_BLOCK_SAMPLES = SUB_BLOCK;
+
+/** How far back dtmfHistory holds the samples fed (1024 samples, 128 ms). */
+export const DTMF_HISTORY_SAMPLES = HISTORY;
+
+/**
+ * The detector's sample history, for callers to read, never to write: the sample fed at absolute
+ * index k (counted from creation or the last reset) is at [k & (length - 1)] (the length is a
+ * power of two) for the last DTMF_HISTORY_SAMPLES samples fed; before the first sample, zeros.
+ * A clamp that delays the audio reads its delay line here instead of keeping a copy.
+ */
+export function dtmfHistory(det: DtmfDetector): Int16Array {
+  return det.history;
+}
 
 /**
  * Samples the detector needs before it next decides (1..DTMF_SUB_BLOCK_SAMPLES): a caller that

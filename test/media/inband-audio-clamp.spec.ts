@@ -316,7 +316,7 @@ t.test('bad input and options', async (t) => {
   t.throws(() => clamp.process(new Uint8Array(160), TS0), MediaError);
   t.throws(() => new InbandAudioClamp({ codec: 'G729' as 'PCMU', mode: 'silence' }), MediaError);
   t.throws(() => new InbandAudioClamp({ codec: 'PCMU', mode: 'loud' as 'silence' }), InbandClampError);
-  t.throws(() => new InbandAudioClamp({ codec: 'PCMU', mode: 'silence', clamp: { lookaheadMs: 900 } }), MediaError);
+  t.throws(() => new InbandAudioClamp({ codec: 'PCMU', mode: 'silence', clamp: { lookaheadMs: 900 } }), { code: 'ERR_CLAMP_OPTION' });
 });
 
 t.test('createClampStage: one listener for RFC 4733 and in-band digits; PCMA, no event PT negotiated', async (t) => {

@@ -54,6 +54,35 @@ t.test('without tones the output is the input delayed by the lookahead, bit for 
   }
 });
 
+t.test('the delay line holds from one detector sub-block to the longest lookahead, in any chunking and in place', async (t) => {
+  const rng = streamRng('clamp/delay-range');
+  const mix = new Float64Array(8000 * 2);
+  addWhiteNoise(mix, rng, -30);
+  mixSine(mix, 0, mix.length, 440, -15);
+  const pcm = onTheLine(mix, 'linear');
+  const chunkRng = streamRng('clamp/delay-range-chunks');
+  // The clamp's delay line is the detector's history: these are the shortest and longest delays it takes.
+  for (const lookaheadMs of [51 / 8, 922 / 8]) {
+    const delay = Math.round(lookaheadMs * SAMPLES_PER_MS);
+    for (const inPlace of [false, true]) {
+      const clamp = new InbandClamp({ lookaheadMs });
+      // In place through two views of the same samples, not the same array object.
+      const out = inPlace ? pcm.slice() : new Int16Array(pcm.length);
+      for (let offset = 0; offset < pcm.length;) {
+        const n = Math.min(randomInt(chunkRng, 1, 400), pcm.length - offset);
+        clamp.push((inPlace ? out : pcm).subarray(offset, offset + n), out.subarray(offset, offset + n));
+        offset += n;
+      }
+      const how = `${delay} samples${inPlace ? ', in place' : ''}`;
+      t.equal(firstDifference(out.subarray(0, delay), new Int16Array(delay)), -1, `[${how}] silence first`);
+      t.equal(firstDifference(out.subarray(delay), pcm.subarray(0, pcm.length - delay)), -1, `[${how}] then the input, delayed`);
+    }
+  }
+  for (const lookaheadMs of [50 / 8, 923 / 8]) {
+    t.throws(() => new InbandClamp({ lookaheadMs }), { code: 'ERR_CLAMP_OPTION' }, `a lookahead of ${Math.round(lookaheadMs * SAMPLES_PER_MS)} samples is refused`);
+  }
+});
+
 t.test('any chunking gives the same output', async (t) => {
   const rng = streamRng('clamp/chunks');
   const tones: ToneSpec[] = [];
@@ -191,6 +220,8 @@ t.test('options are validated, errors have codes', async (t) => {
   }
   const clamp = new InbandClamp();
   t.throws(() => clamp.push(new Int16Array(10), new Int16Array(5)), { code: 'ERR_CLAMP_OUTPUT' }, 'short output rejected');
+  const shared = new Int16Array(200);
+  t.throws(() => clamp.push(shared.subarray(0, 100), shared.subarray(10, 110)), { code: 'ERR_CLAMP_OUTPUT' }, 'output overlapping the input elsewhere rejected');
   clamp.close();
   t.throws(() => clamp.push(new Int16Array(1), new Int16Array(1)), { code: 'ERR_CLAMP_CLOSED' }, 'push after close rejected');
   t.ok(new InbandClampError('ERR_CLAMP_OPTION', 'x') instanceof Error);

@@ -1,5 +1,6 @@
 // Options, defaults and errors of the in-band clamp (config `clamp.*`), validated in one place.
-import { isGoertzelKernelAvailable, type GoertzelKernel } from '../../../native-free-dsp/dtmf-detector.js';
+import { DTMF_CANDIDATE_WINDOW } from '../../../native-free-dsp/dtmf-candidate.js';
+import { DTMF_HISTORY_SAMPLES, DTMF_SUB_BLOCK_SAMPLES, isGoertzelKernelAvailable, type GoertzelKernel } from '../../../native-free-dsp/dtmf-detector.js';
 import { isDtmfDigit, type DtmfDigit } from '../../../native-free-dsp/dtmf-tones.js';
 import { CodedError } from '../../errors.js';
 
@@ -78,6 +79,9 @@ export const DEFAULT_INBAND_CLAMP_OPTIONS: InbandClampOptions = {
 };
 
 const SAMPLE_RATE_HZ = 8000;
+/** The lookahead's range, samples: one detector sub-block up to the detector's history less the candidate window. */
+const MIN_DELAY = DTMF_SUB_BLOCK_SAMPLES;
+const MAX_DELAY = DTMF_HISTORY_SAMPLES - DTMF_CANDIDATE_WINDOW;
 
 function checkOption(ok: boolean, message: string): void {
   if (!ok) throw new InbandClampError('ERR_CLAMP_OPTION', message);
@@ -85,7 +89,14 @@ function checkOption(ok: boolean, message: string): void {
 
 export function validateClampOptions(options: InbandClampOptions): void {
   checkOption(isClampMode(options.mode), `mode must be one of ${CLAMP_MODES.join(', ')}`);
-  checkOption(Number.isFinite(options.lookaheadMs) && options.lookaheadMs >= 0 && options.lookaheadMs <= 1000, 'lookaheadMs must be 0..1000');
+  // The delay line is the detector's history: a piece the clamp emits before the detector takes
+  // it (up to one sub-block) must come from samples already fed, and the oldest sample read, with
+  // the candidate window the clamp measures, must still be held.
+  const delay = Math.round(options.lookaheadMs * (SAMPLE_RATE_HZ / 1000));
+  checkOption(
+    Number.isFinite(options.lookaheadMs) && delay >= MIN_DELAY && delay <= MAX_DELAY,
+    `lookaheadMs must be ${((MIN_DELAY * 1000) / SAMPLE_RATE_HZ).toFixed(3)}..${(MAX_DELAY * 1000) / SAMPLE_RATE_HZ} (${MIN_DELAY}..${MAX_DELAY} samples)`,
+  );
   checkOption(Number.isFinite(options.prePadMs) && options.prePadMs >= 0 && options.prePadMs <= 100, 'prePadMs must be 0..100');
   checkOption(Number.isFinite(options.hangoverMs) && options.hangoverMs >= 0 && options.hangoverMs <= 500, 'hangoverMs must be 0..500');
   checkOption(Number.isFinite(options.fadeMs) && options.fadeMs >= 0 && options.fadeMs <= 10, 'fadeMs must be 0..10');

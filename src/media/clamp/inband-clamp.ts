@@ -28,6 +28,7 @@ import {
   createDtmfDetector,
   dtmfAtDecision,
   dtmfFlush,
+  dtmfHistory,
   dtmfRx,
   dtmfSamplesToDecision,
   resetDtmfDetector,
@@ -93,6 +94,20 @@ export interface InbandClampListener {
   readonly onDigit?: (event: DtmfDigitEvent) => void;
 }
 
+/**
+ * Whether output[0, length) is input[0, length) through another view (in place); throws when
+ * the two overlap otherwise, where outputs would overwrite inputs not yet read.
+ */
+function sharesSamples(input: Int16Array, output: Int16Array, length: number): boolean {
+  if (input.buffer !== output.buffer) return false;
+  const a = input.byteOffset;
+  const b = output.byteOffset;
+  if (a === b) return true;
+  const bytes = length * Int16Array.BYTES_PER_ELEMENT;
+  if (a < b + bytes && b < a + bytes) throw new InbandClampError('ERR_CLAMP_OUTPUT', 'push(): output overlaps input at another offset');
+  return false;
+}
+
 /** One streaming clamp (one direction of one call). */
 export class InbandClamp {
   readonly options: InbandClampOptions;
@@ -105,9 +120,12 @@ export class InbandClamp {
   private readonly detector: DtmfDetector;
   private readonly generator: ReplacementGenerator;
   private readonly listener: InbandClampListener;
-  /** Delay line, indexed by absolute input sample modulo its length. */
-  private readonly ring: Int16Array;
-  private readonly ringMask: number;
+  /**
+   * The delay line: the detector's sample history (dtmfHistory), indexed by absolute input
+   * sample; the clamp keeps no copy of its input.
+   */
+  private readonly history: Int16Array;
+  private readonly historyMask: number;
   /** Samples pushed so far (the next input sample's index). */
   private inPos = 0;
   /** One detector sub-block of input, for push() in place (made on first use). */
@@ -143,10 +161,6 @@ export class InbandClamp {
     this.prePad = Math.round(full.prePadMs * SAMPLES_PER_MS);
     this.hangover = Math.round(full.hangoverMs * SAMPLES_PER_MS);
     this.schedule = new MuteSchedule(Math.max(1, Math.round(full.fadeMs * SAMPLES_PER_MS)));
-    let size = 1;
-    while (size < Math.max(this.delaySamples + 1, CANDIDATE_WINDOW)) size <<= 1;
-    this.ring = new Int16Array(size);
-    this.ringMask = size - 1;
     this.generator = createReplacementGenerator(full);
     this.background = initialBackground();
     const floor = dbm0ToAmplitude(NOISE_FLOOR_DBM0);
@@ -189,6 +203,8 @@ export class InbandClamp {
       {},
       { kernel: full.detectorKernel },
     );
+    this.history = dtmfHistory(this.detector);
+    this.historyMask = this.history.length - 1;
   }
 
   /** The Goertzel kernel the clamp's detector runs (options.detectorKernel). */
@@ -220,7 +236,7 @@ export class InbandClamp {
   /** The digit's share of the last analysis window (measureDtmfCandidate), its deviation and guard kept for the gates. */
   private candidateShare(digit: DtmfDigit): number {
     const m = this.candidate;
-    const share = measureDtmfCandidate(this.ring, this.ringMask, this.inPos, digit, m);
+    const share = measureDtmfCandidate(this.history, this.historyMask, this.inPos, digit, m);
     this.lastCandidateDeviation = m.deviation;
     this.lastCandidateGuard = m.guardRatio;
     return share;
@@ -245,14 +261,15 @@ export class InbandClamp {
     }
     const det = this.detector;
     // In place, emit() overwrites the input: the detector gets a copy taken before.
-    const copy = output === input ? (this.inPlaceCopy ??= new Int16Array(DTMF_SUB_BLOCK_SAMPLES)) : undefined;
+    const inPlace = output === input || sharesSamples(input, output, length);
+    const copy = inPlace ? (this.inPlaceCopy ??= new Int16Array(DTMF_SUB_BLOCK_SAMPLES)) : undefined;
     let i = 0;
     while (i < length) {
       // Up to the detector's next sub-block boundary: every output here is decided on events
       // from sub-blocks completed before this piece, so the chunking does not matter.
       const n = Math.min(length - i, dtmfSamplesToDecision(det));
       if (copy !== undefined) copy.set(input.subarray(i, i + n));
-      this.emit(input, output, i, n, weights);
+      this.emit(output, i, n, weights);
       const hadCandidate = this.candidateActive && !this.candidateConfirmed;
       if (copy === undefined) dtmfRx(det, input, n, i);
       else dtmfRx(det, copy, n);
@@ -261,24 +278,24 @@ export class InbandClamp {
     }
   }
 
-  /** Writes the outputs for input[i, i + n) into output[i, i + n). */
-  private emit(input: Int16Array, output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
-    const { ring, ringMask, delaySamples, schedule } = this;
+  /**
+   * Writes the outputs for input[i, i + n) into output[i, i + n), before the detector takes the
+   * piece: they are the input of delaySamples earlier (delaySamples >= n, validateClampOptions),
+   * which the detector's history holds.
+   */
+  private emit(output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
+    const { history, historyMask, delaySamples, schedule } = this;
     let outPos = this.inPos - delaySamples;
     if (schedule.clearOver(outPos, n)) {
       // Fast path: no span reaches this piece (spans only appear after it, from the detector).
       const end = i + n;
       let j = i;
       // The stream's first delaySamples outputs are silence, not measured as background.
-      for (; j < end && outPos < 0; j++, outPos++) {
-        ring[(outPos + delaySamples) & ringMask] = input[j];
-        output[j] = 0;
-      }
+      for (; j < end && outPos < 0; j++, outPos++) output[j] = 0;
       let frameSum = this.frameSum;
       let frameCount = this.frameCount;
       for (; j < end; j++, outPos++) {
-        const delayed = ring[outPos & ringMask];
-        ring[(outPos + delaySamples) & ringMask] = input[j];
+        const delayed = history[outPos & historyMask];
         output[j] = delayed;
         frameSum += delayed * delayed;
         if (++frameCount === NOISE_FRAME) {
@@ -294,10 +311,7 @@ export class InbandClamp {
       return;
     }
     for (let j = i; j < i + n; j++) {
-      const x = input[j];
-      const delayed = outPos >= 0 ? ring[outPos & ringMask] : 0;
-      // Read before write: with ring length > delay, this slot held sample inPos - ring length.
-      ring[(outPos + delaySamples) & ringMask] = x;
+      const delayed = outPos >= 0 ? history[outPos & historyMask] : 0;
       const w = schedule.weightAt(outPos);
       if (weights !== undefined) weights[j] = w;
       if (w === 0) {
@@ -376,7 +390,6 @@ export class InbandClamp {
     resetDtmfDetector(this.detector);
     this.schedule.clear();
     Object.assign(this.generator, createReplacementGenerator(this.options));
-    this.ring.fill(0);
     this.inPos = 0;
     this.background = initialBackground();
     this.frameSum = 0;
