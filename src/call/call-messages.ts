@@ -5,7 +5,6 @@
 // sockets: the Call decides when, these say what is on the wire.
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { isDtmfInfo } from '../sip/sip-info-filter.js';
-import type { SipMessage as CaptureSipMessage } from '../sip/sip-message.js';
 import { parseCSeq, type SipRequest, type SipResponse } from '../sip/sip-stack.js';
 import type { CallEndReason } from './call-types.js';
 import { headersForUpstream } from './header-hygiene.js';
@@ -53,22 +52,10 @@ export function isSdp(m: SipRequest | SipResponse): boolean {
   return m.body.length > 0 && (m.headers.get('content-type') ?? SDP).split(';')[0].trim().toLowerCase() === SDP;
 }
 
-/** The replay module's SIP message shape, for the shared SIP INFO DTMF readers. */
-function captureView(req: SipRequest): CaptureSipMessage {
-  const headers = new Map<string, string[]>();
-  for (const f of req.headers.entries()) {
-    const list = headers.get(f.key) ?? [];
-    list.push(f.value);
-    headers.set(f.key, list);
-  }
-  return { method: req.method, status: undefined, headers, body: req.body.toString('utf8') };
-}
-
 /** The key of a SIP INFO that carries DTMF (any vendor's format the shared readers know), else undefined. */
 export function infoDigit(req: SipRequest): string | undefined {
-  const view = captureView(req);
-  if (!isDtmfInfo(view)) return undefined;
-  return sipInfoDigit(view)?.digit;
+  if (!isDtmfInfo(req)) return undefined;
+  return sipInfoDigit(req)?.digit;
 }
 
 /** The final status (>= 200) in a transfer NOTIFY's message/sipfrag body (RFC 3515 §2.4.5), else undefined. */

@@ -7,7 +7,8 @@ import { looksLikeRtp, rtpPayloadBounds, rtpSequence, rtpSsrc, rtpTimestamp, Rtp
 import { createSequenceTracker, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';
 import { parseSdp, type SdpMediaLine } from '../sip/sdp.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
-import { header, maybeSip, parseSipMessage } from '../sip/sip-message.js';
+import { parseSipMessage } from '../sip/message.js';
+import { SipParseError } from '../sip/sip-error.js';
 import type { StreamId } from './replay-stream.js';
 
 export interface StoredPacket {
@@ -60,6 +61,11 @@ export interface CaptureContents {
   readonly summary: CaptureSummary;
 }
 
+/** Enough bytes for a start line, the first an upper-case letter (a method or "SIP/2.0"): worth parsing as SIP. */
+function maybeSip(bytes: Uint8Array): boolean {
+  return bytes.length >= 12 && bytes[0] >= 0x41 && bytes[0] <= 0x5a;
+}
+
 export function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
@@ -106,13 +112,14 @@ export function collectCapture(bytes: Uint8Array, file: string): CaptureContents
       if (order === 'duplicate') return;
       c.packets.push({ bytes: p, start: bounds.start, end: bounds.end, extSeq: c.tracker.lastExtSeq, extTs: c.tracker.lastExtTs, timeMs: d.timeMs });
     } else if (maybeSip(p)) {
-      const message = parseSipMessage(p);
-      if (message === undefined) return;
-      const callId = header(message, 'call-id') ?? '';
+      // The live server's parser: a message it would refuse (400) is not acted on here either.
+      const message = parseSipMessage(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+      if (message instanceof SipParseError) return;
+      const callId = message.headers.get('call-id') ?? '';
       const sipFrom = endpoint(d.src, d.srcPort);
-      const type = (header(message, 'content-type') ?? '').toLowerCase();
+      const type = (message.headers.get('content-type') ?? '').toLowerCase();
       if (type.startsWith('application/sdp')) {
-        for (const media of parseSdp(message.body)?.media ?? []) if (media.media === 'audio') sdps.push({ callId, sipFrom, media });
+        for (const media of parseSdp(message.body.toString('utf8'))?.media ?? []) if (media.media === 'audio') sdps.push({ callId, sipFrom, media });
       }
       const info = sipInfoDigit(message);
       if (info !== undefined) infos.push({ callId, sipFrom, sipSrc: d.src, digit: info.digit, durationMs: info.durationMs, timeMs: d.timeMs });

@@ -1,8 +1,8 @@
 // SIP message parsing and serialisation for the stack (RFC 3261 §7, §25), strict enough for the
 // RFC 4475 torture tests: exact start lines, folded and compact headers, LWS around colons,
 // Content-Length over bytes, the mandatory headers of §8.1.1 checked and parsed. Never throws:
-// bad input is a SipParseError with the status to answer (see sip-error.ts). The lenient
-// capture parser for replay is sip-message.ts.
+// bad input is a SipParseError with the status to answer (see sip-error.ts). The one SIP parser:
+// replay reads the SIP of captures with it too, so it acts on what the live server would.
 import { parseCSeq, parseNameAddr, parseSipUri, parseVia, isToken } from './grammar.js';
 import { applyOptions, canonicalHeaderName, SipHeaders, type MessageOptions, type SipMessage, type SipRequest, type SipResponse } from './message-types.js';
 import { SipParseError } from './sip-error.js';

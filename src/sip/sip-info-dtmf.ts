@@ -4,7 +4,7 @@
 // `audio/telephone-event` (an RFC 4733 §2.3 event payload: the first byte is the event code).
 import { isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { eventDigit } from '../rtp/rfc4733.js';
-import { header, type SipMessage } from './sip-message.js';
+import type { SipMessage } from './message-types.js';
 
 export interface SipInfoDigit {
   readonly digit: DtmfDigit;
@@ -20,13 +20,16 @@ function signalDigit(value: string): DtmfDigit | undefined {
   return undefined;
 }
 
+/** The key of a SIP INFO carrying DTMF (live or read from a capture, by the one SIP parser), else undefined. */
 export function sipInfoDigit(message: SipMessage): SipInfoDigit | undefined {
-  if (message.method !== 'INFO') return undefined;
-  const type = (header(message, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type === 'application/dtmf-relay' || type === 'application/x-dtmf-relay' || (type === 'application/x-dtmf' && message.body.includes('='))) {
+  if (message.kind !== 'request' || message.method !== 'INFO') return undefined;
+  const type = (message.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  // Latin-1: one character per byte, so no byte of a hostile body is lost to decoding.
+  const body = message.body.toString('latin1');
+  if (type === 'application/dtmf-relay' || type === 'application/x-dtmf-relay' || (type === 'application/x-dtmf' && body.includes('='))) {
     let digit: DtmfDigit | undefined;
     let durationMs: number | undefined;
-    for (const line of message.body.split(/\r?\n/)) {
+    for (const line of body.split(/\r?\n/)) {
       const eq = line.indexOf('=');
       if (eq < 0) continue;
       const key = line.slice(0, eq).trim().toLowerCase();
@@ -37,12 +40,12 @@ export function sipInfoDigit(message: SipMessage): SipInfoDigit | undefined {
     return digit === undefined ? undefined : { digit, durationMs };
   }
   if (type === 'audio/telephone-event') {
-    const code = message.body.length > 0 ? message.body.charCodeAt(0) : -1;
+    const code = message.body.length > 0 ? message.body[0] : -1;
     const digit = code >= 0 && code <= 15 ? eventDigit(code) : undefined;
     return digit === undefined ? undefined : { digit, durationMs: undefined };
   }
   if (type === 'application/dtmf' || type === 'application/x-dtmf') {
-    const digit = signalDigit(message.body);
+    const digit = signalDigit(body);
     return digit === undefined ? undefined : { digit, durationMs: undefined };
   }
   return undefined;
