@@ -3,7 +3,7 @@
 // crossfades (no clicks); options validated with coded errors; digits reported as detect does.
 import t from 'tap';
 import { detectDtmf } from '../../native-free-dsp/dtmf-detector.js';
-import { DTMF_DIGITS } from '../../native-free-dsp/dtmf-tones.js';
+import { DTMF_DIGITS, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { dbm0ToAmplitude } from '../../native-free-dsp/levels.js';
 import { mixSine, msToSamples } from '../../native-free-dsp/tone-generator.js';
 import { clampPcm, DEFAULT_INBAND_CLAMP_OPTIONS, InbandClamp, InbandClampError, type ClampMode } from '../../src/media/clamp/inband-clamp.js';
@@ -113,6 +113,44 @@ t.test('any chunking gives the same output', async (t) => {
   }
 });
 
+t.test('replacedOnly: only the replaced output samples are written; weights, digits and replaced samples as without it', async (t) => {
+  const rng = streamRng('clamp/replaced-only');
+  const tones: ToneSpec[] = [];
+  for (let i = 0; i < 20; i++) tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 40, 120), gapBeforeMs: randomInt(rng, 40, 200), lowDbm0: randomInt(rng, -28, -3) });
+  const layout = layTones(rng, tones);
+  addWhiteNoise(layout.mix, rng, -45);
+  const pcm = onTheLine(layout.mix, 'ulaw');
+  const SENTINEL = 12345;
+  for (const mode of MODES) {
+    const run = (replacedOnly: boolean): { output: Int16Array; weights: Float32Array; digits: string } => {
+      const events: { digit: DtmfDigit }[] = [];
+      const clamp = new InbandClamp({ mode, replacedOnly }, { onDigit: (e) => events.push(e) });
+      const output = new Int16Array(pcm.length).fill(SENTINEL);
+      const weights = new Float32Array(pcm.length);
+      for (let offset = 0; offset < pcm.length; offset += 160) {
+        const end = Math.min(offset + 160, pcm.length);
+        clamp.push(pcm.subarray(offset, end), output.subarray(offset, end), end - offset, weights.subarray(offset, end));
+      }
+      return { output, weights, digits: digitsOf(events) };
+    };
+    const full = run(false);
+    const only = run(true);
+    t.equal(only.digits, full.digits, `[${mode}] the same digits`);
+    t.equal(firstDifference(only.weights, full.weights), -1, `[${mode}] the same weights`);
+    let replaced = 0;
+    let wrong = 0;
+    for (let k = 0; k < pcm.length; k++) {
+      if (full.weights[k] === 0) wrong += only.output[k] === SENTINEL ? 0 : 1;
+      else {
+        replaced++;
+        wrong += only.output[k] === full.output[k] ? 0 : 1;
+      }
+    }
+    t.ok(replaced > 1000, `[${mode}] ${replaced} samples replaced`);
+    t.equal(wrong, 0, `[${mode}] unreplaced samples left as they were, replaced ones as without replacedOnly`);
+  }
+});
+
 t.test('reset(): from there the same output and digits as a new clamp, in every mode', async (t) => {
   const rng = streamRng('clamp/reset');
   const tones: ToneSpec[] = [];
@@ -212,6 +250,7 @@ t.test('options are validated, errors have codes', async (t) => {
     ['hangoverMs', { hangoverMs: 1e6 }],
     ['maskToneHz', { maskToneHz: 5000 }],
     ['replacementDigit', { replacementDigit: 'X' }],
+    ['replacedOnly', { replacedOnly: 'yes' }],
     ['replacementDigitDbm0', { replacementDigitDbm0: 0 }],
     ['detectorKernel', { detectorKernel: 'gpu' }],
   ];

@@ -279,17 +279,22 @@ export class InbandAudioClamp implements AudioClamp {
   }
 
   private newClamp(): InbandClamp {
-    return new InbandClamp(this.options, {
-      onDigit: (event) => {
-        if (this.onDigit === undefined || !this.started) return;
-        const start = this.baseT + Math.round(event.startMs * 8);
-        const end = this.baseT + Math.round(event.endMs * 8);
-        // Tone inside a clamp window is the event's own (a gateway leaking it around its RFC 4733
-        // packets): the event receiver reports that digit, once.
-        if (this.windows.overlaps(start, end)) return;
-        this.onDigit({ digit: event.digit, startTs: start * this.ratio + this.phase, endTs: end * this.ratio + this.phase });
+    // G.711 sends the caller's own bytes wherever nothing was replaced (SampleHistory): the
+    // clamp's copy of the delayed input would never be read.
+    return new InbandClamp(
+      { ...this.options, replacedOnly: this.inPlace },
+      {
+        onDigit: (event) => {
+          if (this.onDigit === undefined || !this.started) return;
+          const start = this.baseT + Math.round(event.startMs * 8);
+          const end = this.baseT + Math.round(event.endMs * 8);
+          // Tone inside a clamp window is the event's own (a gateway leaking it around its RFC 4733
+          // packets): the event receiver reports that digit, once.
+          if (this.windows.overlaps(start, end)) return;
+          this.onDigit({ digit: event.digit, startTs: start * this.ratio + this.phase, endTs: end * this.ratio + this.phase });
+        },
       },
-    });
+    );
   }
 
   private start(t: number, extTs: number): void {

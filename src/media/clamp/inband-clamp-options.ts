@@ -51,6 +51,13 @@ export interface InbandClampOptions {
    * the wasm kernel.
    */
   readonly detectorKernel: GoertzelKernel;
+  /**
+   * push() writes only the output samples it replaces (not a config key): for a caller that
+   * passes the input through itself wherever nothing was replaced (the G.711 path, which sends
+   * the caller's own bytes there), so the clamp need not copy the delayed input out. The other
+   * output samples are left as they were; the weights are written for every sample.
+   */
+  readonly replacedOnly: boolean;
 }
 
 /**
@@ -76,6 +83,7 @@ export const DEFAULT_INBAND_CLAMP_OPTIONS: InbandClampOptions = {
   maxNoiseDbm0: -40,
   minCandidateShare: 0.7,
   detectorKernel: 'typescript',
+  replacedOnly: false,
 };
 
 const SAMPLE_RATE_HZ = 8000;
@@ -106,5 +114,6 @@ export function validateClampOptions(options: InbandClampOptions): void {
   checkOption(Number.isFinite(options.replacementDigitDbm0) && options.replacementDigitDbm0 <= -3, 'replacementDigitDbm0 must be at most -3');
   checkOption(Number.isFinite(options.maxNoiseDbm0) && options.maxNoiseDbm0 <= 0, 'maxNoiseDbm0 must be at most 0');
   checkOption(Number.isFinite(options.minCandidateShare) && options.minCandidateShare >= 0 && options.minCandidateShare <= 1, 'minCandidateShare must be 0..1');
+  checkOption(typeof options.replacedOnly === 'boolean', 'replacedOnly must be true or false');
   checkOption(isGoertzelKernelAvailable(options.detectorKernel), 'detectorKernel must be typescript or wasm (where this runtime has WebAssembly SIMD)');
 }

@@ -126,6 +126,10 @@ export class InbandClamp {
    */
   private readonly history: Int16Array;
   private readonly historyMask: number;
+  /** options.replacedOnly: unreplaced output samples are not written. */
+  private readonly replacedOnly: boolean;
+  /** Only comfort noise follows the background: the other modes do not measure it. */
+  private readonly measuresBackground: boolean;
   /** Samples pushed so far (the next input sample's index). */
   private inPos = 0;
   /** One detector sub-block of input, for push() in place (made on first use). */
@@ -162,6 +166,8 @@ export class InbandClamp {
     this.hangover = Math.round(full.hangoverMs * SAMPLES_PER_MS);
     this.schedule = new MuteSchedule(Math.max(1, Math.round(full.fadeMs * SAMPLES_PER_MS)));
     this.generator = createReplacementGenerator(full);
+    this.replacedOnly = full.replacedOnly;
+    this.measuresBackground = full.mode === 'noise';
     this.background = initialBackground();
     const floor = dbm0ToAmplitude(NOISE_FLOOR_DBM0);
     this.backgroundFloor = (floor * floor) / 2;
@@ -252,7 +258,8 @@ export class InbandClamp {
    * delaySamples, clamped) to `output`, which may be `input` itself. The first delaySamples
    * outputs of a stream are silence. `weights`, when given, receives the replacement's weight
    * of each output sample (0: the input as it is, 1: fully replaced), e.g. to apply the same
-   * spans to the audio at another rate.
+   * spans to the audio at another rate. With options.replacedOnly only the output samples whose
+   * weight is not 0 are written.
    */
   push(input: Int16Array, output: Int16Array, length: number = input.length, weights?: Float32Array): void {
     if (this.closed) throw new InbandClampError('ERR_CLAMP_CLOSED', 'push() after close()');
@@ -279,34 +286,24 @@ export class InbandClamp {
   }
 
   /**
-   * Writes the outputs for input[i, i + n) into output[i, i + n), before the detector takes the
-   * piece: they are the input of delaySamples earlier (delaySamples >= n, validateClampOptions),
-   * which the detector's history holds.
+   * Writes the outputs for input[i, i + n) into output[i, i + n) (with replacedOnly, those it
+   * replaces), before the detector takes the piece: they are the input of delaySamples earlier
+   * (delaySamples >= n, validateClampOptions), which the detector's history holds.
    */
   private emit(output: Int16Array, i: number, n: number, weights: Float32Array | undefined): void {
-    const { history, historyMask, delaySamples, schedule } = this;
+    const { history, historyMask, delaySamples, schedule, replacedOnly, measuresBackground } = this;
     let outPos = this.inPos - delaySamples;
     if (schedule.clearOver(outPos, n)) {
       // Fast path: no span reaches this piece (spans only appear after it, from the detector).
       const end = i + n;
-      let j = i;
-      // The stream's first delaySamples outputs are silence, not measured as background.
-      for (; j < end && outPos < 0; j++, outPos++) output[j] = 0;
-      let frameSum = this.frameSum;
-      let frameCount = this.frameCount;
-      for (; j < end; j++, outPos++) {
-        const delayed = history[outPos & historyMask];
-        output[j] = delayed;
-        frameSum += delayed * delayed;
-        if (++frameCount === NOISE_FRAME) {
-          this.endNoiseFrame(frameSum);
-          frameSum = 0;
-          frameCount = 0;
-        }
-      }
       if (weights !== undefined) weights.fill(0, i, end);
-      this.frameSum = frameSum;
-      this.frameCount = frameCount;
+      if (!replacedOnly) {
+        let j = i;
+        // The stream's first delaySamples outputs are silence.
+        for (; j < end && outPos < 0; j++, outPos++) output[j] = 0;
+        for (; j < end; j++, outPos++) output[j] = history[outPos & historyMask];
+      }
+      if (measuresBackground) this.measureUnmuted(this.inPos - delaySamples, n);
       this.inPos += n;
       return;
     }
@@ -315,8 +312,8 @@ export class InbandClamp {
       const w = schedule.weightAt(outPos);
       if (weights !== undefined) weights[j] = w;
       if (w === 0) {
-        output[j] = delayed;
-        if (outPos >= 0) this.measureBackground(delayed);
+        if (!replacedOnly) output[j] = delayed;
+        if (outPos >= 0 && measuresBackground) this.measureBackground(delayed);
       } else {
         const y = delayed * (1 - w) + nextReplacement(this.generator) * w;
         output[j] = y > 32767 ? 32767 : y < -32768 ? -32768 : Math.round(y);
@@ -338,7 +335,7 @@ export class InbandClamp {
     this.schedule.addWindow(start, end, this.outPos);
   }
 
-  /** The background estimate comfort noise follows (before the maxNoiseDbm0 cap), dBm0. */
+  /** The background estimate comfort noise follows (before the maxNoiseDbm0 cap), dBm0; noise mode only (the others keep the initial estimate). */
   get backgroundDbm0(): number {
     return amplitudeToDbm0(Math.sqrt(2 * this.background));
   }
@@ -346,6 +343,24 @@ export class InbandClamp {
   /** Input samples pushed so far (the next input sample's absolute index). */
   get position(): number {
     return this.inPos;
+  }
+
+  /** Output samples [from, from + n) went out unmuted: the background takes those of the stream (from 0 on; before, silence). */
+  private measureUnmuted(from: number, n: number): void {
+    const { history, historyMask } = this;
+    let frameSum = this.frameSum;
+    let frameCount = this.frameCount;
+    for (let p = Math.max(from, 0); p < from + n; p++) {
+      const delayed = history[p & historyMask];
+      frameSum += delayed * delayed;
+      if (++frameCount === NOISE_FRAME) {
+        this.endNoiseFrame(frameSum);
+        frameSum = 0;
+        frameCount = 0;
+      }
+    }
+    this.frameSum = frameSum;
+    this.frameCount = frameCount;
   }
 
   private measureBackground(sample: number): void {

@@ -119,14 +119,20 @@ export class SampleHistory {
     }
   }
 
-  /** keepOutput() of a piece with replaced samples: those where `weights` (the clamp's) is not 0. */
+  /**
+   * keepOutput() of a piece with replaced samples: those where `weights` (the clamp's) is not 0.
+   * For a sample-aligned codec only the replaced samples of `pcm` are read (the clamp writes no
+   * others: InbandClampOptions.replacedOnly).
+   */
   keepOutputWeighted(t: number, pcm: Int16Array, weights: Float32Array, m: number): void {
     this.output.write(t, t + m);
     const { outPcm, outReplaced } = this;
+    const all = !this.unreplacedIsCodesOrSilence;
     for (let k = 0; k < m; k++) {
       const j = (t + k) & MASK;
-      outPcm[j] = pcm[k];
-      outReplaced[j] = weights[k] === 0 ? 0 : 1;
+      const replaced = weights[k] !== 0;
+      if (replaced || all) outPcm[j] = pcm[k];
+      outReplaced[j] = replaced ? 1 : 0;
     }
   }
 
