@@ -3,6 +3,7 @@
 // slots hold from other times.
 import t from 'tap';
 import { RING, SampleHistory } from '../../src/media/clamp/sample-history.js';
+import { randomInt, streamRng } from '../helpers/signals.js';
 
 const N = 160;
 
@@ -177,4 +178,129 @@ t.test('a sample-aligned line keeps only replaced output: unreplaced samples go 
     "a ring later, unreplaced slots do not give back the span's old PCM",
   );
   t.same(copied(h, RING).out, codesAt(RING), 'and go out as the caller codes');
+});
+
+/** The history's contract without its ring or bits: per time, in maps, with the same ranges. */
+class ReferenceHistory {
+  private inFrom = 0;
+  private inTo = 0;
+  private outFrom = 0;
+  private outTo = 0;
+  private readonly codes = new Map<number, number>();
+  private readonly kept = new Map<number, boolean>();
+  private readonly replaced = new Map<number, boolean>();
+  private readonly pcm = new Map<number, number>();
+
+  private writeIn(a: number, b: number): void {
+    if (a !== this.inTo) this.inFrom = a;
+    this.inTo = b;
+  }
+
+  private writeOut(a: number, b: number): void {
+    if (a !== this.outTo) this.outFrom = a;
+    this.outTo = b;
+  }
+
+  keepCodes(t0: number, codes: Uint8Array): void {
+    this.writeIn(t0, t0 + codes.length);
+    codes.forEach((c, i) => {
+      this.codes.set(t0 + i, c);
+      this.kept.set(t0 + i, true);
+    });
+  }
+
+  forgetInput(t0: number, m: number): void {
+    this.writeIn(t0, t0 + m);
+    for (let i = 0; i < m; i++) this.kept.set(t0 + i, false);
+  }
+
+  keepOutput(t0: number, pcm: Int16Array, weights: Float32Array): void {
+    this.writeOut(t0, t0 + pcm.length);
+    pcm.forEach((x, i) => {
+      this.replaced.set(t0 + i, weights[i] !== 0);
+      this.pcm.set(t0 + i, x);
+    });
+  }
+
+  clear(): void {
+    this.inFrom = this.inTo;
+    this.outFrom = this.outTo;
+  }
+
+  private outHeld(ts: number): boolean {
+    return ts >= Math.max(this.outFrom, this.outTo - RING) && ts < this.outTo;
+  }
+
+  /** The caller's own code of time ts when it may pass, else undefined. */
+  own(ts: number): number | undefined {
+    const inHeld = ts >= Math.max(this.inFrom, this.inTo - RING) && ts < this.inTo;
+    return inHeld && this.outHeld(ts) && this.kept.get(ts) === true && this.replaced.get(ts) === false ? this.codes.get(ts) : undefined;
+  }
+
+  /** A sample-aligned line's output PCM of time ts: the replaced sample, else 0. */
+  output(ts: number): number {
+    return this.outHeld(ts) && this.replaced.get(ts) === true ? (this.pcm.get(ts) ?? 0) : 0;
+  }
+}
+
+t.test('random writes, holes, spans, jumps and clears read back as the per-time contract says, wherever they fall in the ring', async (t) => {
+  const rng = streamRng('sample-history/bits');
+  const h = new SampleHistory(false, true);
+  const ref = new ReferenceHistory();
+  let at = randomInt(rng, -3 * RING, 3 * RING);
+  let lag = randomInt(rng, 0, 300);
+  let mismatches = 0;
+  let copiedSamples = 0;
+  let replacedSeen = 0;
+  for (let step = 0; step < 4000; step++) {
+    const m = randomInt(rng, 1, 200);
+    const r = rng();
+    if (r < 0.05) {
+      // A jump: a new line, with its own lookahead.
+      at += randomInt(rng, -2 * RING, 2 * RING);
+      lag = randomInt(rng, 0, 300);
+    } else if (r < 0.07) {
+      h.clear();
+      ref.clear();
+    }
+    const codes = Uint8Array.from({ length: m }, () => randomInt(rng, 0, 255));
+    if (rng() < 0.15) {
+      h.forgetInput(at, m);
+      ref.forgetInput(at, m);
+    } else {
+      h.keepCodes(at, 0, m, codes, 0);
+      ref.keepCodes(at, codes);
+    }
+    // The output lags the input by the line's lookahead; some pieces carry a replaced span.
+    const outAt = at - lag;
+    const pcm = Int16Array.from({ length: m }, () => randomInt(rng, -32768, 32767));
+    const weights = new Float32Array(m);
+    if (rng() < 0.3) weights.fill(rng() < 0.5 ? 1 : 0.25, randomInt(rng, 0, m - 1), randomInt(rng, 0, m));
+    if (weights.some((w) => w !== 0)) h.keepOutputWeighted(outAt, pcm, weights, m);
+    else h.keepOutput(outAt, pcm, m);
+    ref.keepOutput(outAt, pcm, weights);
+    // Read back a random window around the newest times.
+    const from = at - randomInt(rng, -40, 600);
+    const n = randomInt(rng, 1, 400);
+    const out = new Uint8Array(n);
+    const count = h.copyUnreplaced(from, n, out, 0);
+    let expected = 0;
+    while (expected < n && ref.own(from + expected) !== undefined) expected++;
+    if (count !== expected) mismatches++;
+    for (let i = 0; i < count; i++) if (out[i] !== ref.own(from + i)) mismatches++;
+    copiedSamples += count;
+    const encoded = Uint8Array.from({ length: n }, () => randomInt(rng, 0, 255));
+    const merged = new Uint8Array(n);
+    h.mergeCodes(from, 0, n, encoded, merged, 0);
+    const pcmOut = new Int16Array(n);
+    h.readOutput(from, n, pcmOut);
+    for (let i = 0; i < n; i++) {
+      if (merged[i] !== (ref.own(from + i) ?? encoded[i])) mismatches++;
+      if (pcmOut[i] !== ref.output(from + i)) mismatches++;
+      if (ref.output(from + i) !== 0) replacedSeen++;
+    }
+    at += m;
+  }
+  t.ok(copiedSamples > 100000 && replacedSeen > 1000, `exercised: ${copiedSamples} codes copied, ${replacedSeen} replaced samples read`);
+  t.equal(mismatches, 0, 'copyUnreplaced, mergeCodes and readOutput agree with the per-time contract');
 });
