@@ -7,7 +7,7 @@ import { looksLikeRtp, rtpPayloadBounds, rtpSequence, rtpSsrc, rtpTimestamp, Rtp
 import { createSequenceTracker, trackPacket, type SequenceTracker } from '../rtp/sequence-tracker.js';
 import { parseSdp, type SdpMediaLine } from '../sip/sdp.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
-import { parseSipMessage } from '../sip/message.js';
+import { DEFAULT_PARSE_LIMITS, parseSipMessage } from '../sip/message.js';
 import { SipParseError } from '../sip/sip-error.js';
 import type { StreamId } from './replay-stream.js';
 
@@ -112,8 +112,9 @@ export function collectCapture(bytes: Uint8Array, file: string): CaptureContents
       if (order === 'duplicate') return;
       c.packets.push({ bytes: p, start: bounds.start, end: bounds.end, extSeq: c.tracker.lastExtSeq, extTs: c.tracker.lastExtTs, timeMs: d.timeMs });
     } else if (maybeSip(p)) {
-      // The live server's parser: a message it would refuse (400) is not acted on here either.
-      const message = parseSipMessage(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+      // The live server's parser, in its capture mode: read as far as the syntax goes (scan must
+      // find a card number in a message a server would refuse, or one cut by the snap length).
+      const message = parseSipMessage(Buffer.from(p.buffer, p.byteOffset, p.byteLength), DEFAULT_PARSE_LIMITS, 'capture');
       if (message instanceof SipParseError) return;
       const callId = message.headers.get('call-id') ?? '';
       const sipFrom = endpoint(d.src, d.srcPort);

@@ -2,7 +2,7 @@
 // RFC 4475 torture tests: exact start lines, folded and compact headers, LWS around colons,
 // Content-Length over bytes, the mandatory headers of §8.1.1 checked and parsed. Never throws:
 // bad input is a SipParseError with the status to answer (see sip-error.ts). The one SIP parser:
-// replay reads the SIP of captures with it too, so it acts on what the live server would.
+// captures (replay, scan) are read with it too, in its `capture` mode.
 import { parseCSeq, parseNameAddr, parseSipUri, parseVia, isToken } from './grammar.js';
 import { applyOptions, canonicalHeaderName, SipHeaders, type MessageOptions, type SipMessage, type SipRequest, type SipResponse } from './message-types.js';
 import { SipParseError } from './sip-error.js';
@@ -15,6 +15,16 @@ export interface ParseLimits {
 }
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxMessageBytes: 65_535, maxHeaders: 256 };
+
+/**
+ * `strict`: the live edge, where whatever RFC 3261 says to refuse is a SipParseError.
+ * `capture`: reading a capture (replay, scan). A message is read as far as its syntax goes: its
+ * start line, the header lines that are well formed (others are skipped), and its body as far as
+ * it was captured (a snap length may cut it), without the checks of the headers' content
+ * (§8.1.1). A message a server would refuse may still carry a card number that some receiver
+ * reads, and scan must find it.
+ */
+export type SipParseMode = 'strict' | 'capture';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
@@ -58,7 +68,7 @@ interface Head {
 }
 
 /** The fields read so far, and the first error (the fields before it can still address a 400). */
-function parseHead(text: string, limits: ParseLimits): Head & { readonly error: SipParseError | undefined } {
+function parseHead(text: string, limits: ParseLimits, skipBadLines: boolean): Head & { readonly error: SipParseError | undefined } {
   const lines = text.split(/\r?\n/);
   const startLine = lines[0];
   const headers = new SipHeaders();
@@ -75,18 +85,26 @@ function parseHead(text: string, limits: ParseLimits): Head & { readonly error: 
     const line = lines[i];
     if (line.length > 0 && (line[0] === ' ' || line[0] === '\t')) {
       // Folded continuation (§7.3.1): replaced by one SP.
-      if (name === undefined) return { startLine, headers, error: new SipParseError(400, 'continuation line before any header') };
+      if (name === undefined) {
+        if (skipBadLines) continue;
+        return { startLine, headers, error: new SipParseError(400, 'continuation line before any header') };
+      }
       value += ' ' + trimLws(line);
       continue;
     }
     const err = flush();
-    if (err !== undefined) return { startLine, headers, error: err };
+    name = undefined;
+    if (err !== undefined && !skipBadLines) return { startLine, headers, error: err };
     const colon = line.indexOf(':');
-    if (colon <= 0) return { startLine, headers, error: new SipParseError(400, 'header line without a name and colon') };
+    if (colon <= 0) {
+      if (skipBadLines) continue;
+      return { startLine, headers, error: new SipParseError(400, 'header line without a name and colon') };
+    }
     name = line.slice(0, colon).replace(/[ \t]+$/, '');
     value = line.slice(colon + 1);
   }
-  return { startLine, headers, error: flush() };
+  const err = flush();
+  return { startLine, headers, error: skipBadLines ? undefined : err };
 }
 
 /**
@@ -94,15 +112,16 @@ function parseHead(text: string, limits: ParseLimits): Head & { readonly error: 
  * Bytes after the declared Content-Length are ignored (RFC 4475 §3.1.1.8); a body shorter than
  * it is an error (§3.1.2.2); no Content-Length means the rest of the buffer (datagrams, §18.3).
  */
-export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE_LIMITS): SipMessage | SipParseError {
+export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE_LIMITS, mode: SipParseMode = 'strict'): SipMessage | SipParseError {
   if (buf.length > limits.maxMessageBytes) return new SipParseError(513, `message of ${buf.length} bytes over ${limits.maxMessageBytes}`);
+  const capture = mode === 'capture';
   const start = skipLeadingCrlf(buf);
   const found = findHeadEnd(buf, start);
   // A datagram without the blank line is read to its end, to address the 400 if possible.
   const end = found ?? { headEnd: buf.length, bodyStart: buf.length };
-  const head = parseHead(buf.toString('utf8', start, end.headEnd), limits);
+  const head = parseHead(buf.toString('utf8', start, end.headEnd), limits, capture);
   const { startLine, headers } = head;
-  const headError = head.error ?? (found === undefined ? new SipParseError(400, 'no end of header section') : undefined);
+  const headError = head.error ?? (found === undefined && !capture ? new SipParseError(400, 'no end of header section') : undefined);
 
   let message: SipMessage;
   if (startLine.startsWith('SIP/')) {
@@ -128,7 +147,11 @@ export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE
   // Content-Length (§20.14): one non-negative integer; several different values are an error.
   const lengths = headers.getAll('content-length');
   let bodyLength = buf.length - end.bodyStart;
-  if (lengths.length > 0) {
+  if (lengths.length > 0 && capture) {
+    // As much of the declared body as was captured; without one sound value, the rest.
+    const declared = Number(lengths[0]);
+    if (/^\d{1,10}$/.test(lengths[0]) && declared < bodyLength) bodyLength = declared;
+  } else if (lengths.length > 0) {
     if (!lengths.every((l) => /^\d{1,10}$/.test(l)) || new Set(lengths.map(Number)).size !== 1) {
       return new SipParseError(400, 'bad Content-Length', partial);
     }
@@ -139,6 +162,7 @@ export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE
   }
   message.body = Buffer.from(buf.subarray(end.bodyStart, end.bodyStart + bodyLength));
 
+  if (capture) return message;
   const semantic = checkHeaders(message);
   if (semantic !== undefined) return new SipParseError(400, semantic, partial);
   return message;

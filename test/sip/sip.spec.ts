@@ -1,7 +1,7 @@
-// What the live server and replay read from SIP bodies, on messages of the one SIP parser: SDP
-// media and payload types, and DTMF in INFO bodies.
+// The one SIP parser as captures are read (capture mode), and what the live server, replay and
+// scan read from SIP bodies: SDP media and payload types, and DTMF in INFO bodies.
 import t from 'tap';
-import { parseSipMessage } from '../../src/sip/message.js';
+import { DEFAULT_PARSE_LIMITS, parseSipMessage } from '../../src/sip/message.js';
 import type { SipMessage } from '../../src/sip/message-types.js';
 import { parseSdp, staticPayloadType } from '../../src/sip/sdp.js';
 import { SipParseError } from '../../src/sip/sip-error.js';
@@ -30,6 +30,25 @@ const SDP = [
   'm=video 0 RTP/AVP 97',
   '',
 ].join('\r\n');
+
+t.test('capture mode reads what a receiver could: no mandatory-header checks, bad lines skipped, a body cut by the snap length', async (t) => {
+  const read = (text: string): SipMessage | SipParseError => parseSipMessage(Buffer.from(text, 'latin1'), DEFAULT_PARSE_LIMITS, 'capture');
+  const body = 'Signal=5\r\nDuration=160\r\n';
+  const bare = `INFO sip:x SIP/2.0\r\ni: abc\r\nc: application/dtmf-relay\r\nSubject: one\r\n two\r\nnot a header line\r\nl: ${body.length}\r\n\r\n${body}garbage`;
+  t.ok(parseSipMessage(Buffer.from(bare, 'latin1')) instanceof SipParseError, 'strict (the live edge): refused');
+  const m = read(bare);
+  if (m instanceof SipParseError) throw m;
+  t.equal(m.kind === 'request' ? m.method : undefined, 'INFO');
+  t.equal(m.headers.get('call-id'), 'abc', 'compact forms');
+  t.equal(m.headers.get('subject'), 'one two', 'folded lines');
+  t.equal(m.body.toString('latin1'), body, 'the body cut at Content-Length');
+  t.same(sipInfoDigit(m), { digit: '5', durationMs: 160 }, 'and its digit read');
+  const cut = read(`INFO sip:x SIP/2.0\nContent-Type: application/dtmf\nContent-Length: 40\n\n7`);
+  t.ok(!(cut instanceof SipParseError) && cut.body.toString() === '7' && sipInfoDigit(cut)?.digit === '7', 'bare LF, and a body shorter than declared: read as captured');
+  const ok = read('SIP/2.0 200 OK\r\nCall-ID: x\r\n\r\n');
+  t.ok(!(ok instanceof SipParseError) && ok.kind === 'response' && ok.status === 200, 'a response');
+  t.ok(read('HELLO WORLD how are you\r\n\r\n') instanceof SipParseError, 'not SIP: refused in capture mode too');
+});
 
 t.test('SDP: audio m= lines with address, port and payload types (rtpmap and static)', async (t) => {
   const media = parseSdp(SDP)?.media ?? [];
