@@ -110,7 +110,8 @@ function parseHead(text: string, limits: ParseLimits, skipBadLines: boolean): He
 /**
  * One SIP message from the start of `buf` (a datagram, or a frame cut by `frameLength`).
  * Bytes after the declared Content-Length are ignored (RFC 4475 §3.1.1.8); a body shorter than
- * it is an error (§3.1.2.2); no Content-Length means the rest of the buffer (datagrams, §18.3).
+ * it is an error (§3.1.2.2) in strict mode; no Content-Length means the rest of the buffer
+ * (datagrams, §18.3). `mode`: see SipParseMode.
  */
 export function parseSipMessage(buf: Buffer, limits: ParseLimits = DEFAULT_PARSE_LIMITS, mode: SipParseMode = 'strict'): SipMessage | SipParseError {
   if (buf.length > limits.maxMessageBytes) return new SipParseError(513, `message of ${buf.length} bytes over ${limits.maxMessageBytes}`);
