@@ -186,6 +186,11 @@ export interface SipResponse {
 
 export type SipMessage = SipRequest | SipResponse;
 
+/** The body's media type (type/subtype of Content-Type, parameters dropped), lower-case; '' without one. */
+export function mediaTypeOf(message: SipMessage): string {
+  return (message.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+}
+
 export interface MessageOptions {
   /** Extra or replacing headers, name -> value (an array for several fields). */
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;

@@ -4,7 +4,7 @@
 // `audio/telephone-event` (an RFC 4733 §2.3 event payload: the first byte is the event code).
 import { isDtmfDigit, type DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { eventDigit } from '../rtp/rfc4733.js';
-import type { SipMessage } from './message-types.js';
+import { mediaTypeOf, type SipMessage } from './message-types.js';
 
 export interface SipInfoDigit {
   readonly digit: DtmfDigit;
@@ -23,7 +23,7 @@ function signalDigit(value: string): DtmfDigit | undefined {
 /** The key of a SIP INFO carrying DTMF (live or read from a capture, by the one SIP parser), else undefined. */
 export function sipInfoDigit(message: SipMessage): SipInfoDigit | undefined {
   if (message.kind !== 'request' || message.method !== 'INFO') return undefined;
-  const type = (message.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  const type = mediaTypeOf(message);
   // Latin-1: one character per byte, so no byte of a hostile body is lost to decoding.
   const body = message.body.toString('latin1');
   if (type === 'application/dtmf-relay' || type === 'application/x-dtmf-relay' || (type === 'application/x-dtmf' && body.includes('='))) {

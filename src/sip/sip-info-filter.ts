@@ -4,7 +4,7 @@
 // DTMF is dropped even when its body cannot be read, since a receiver might read it anyway.
 import type { DtmfDigit } from '../../native-free-dsp/dtmf-tones.js';
 import { sipInfoDigit } from './sip-info-dtmf.js';
-import type { SipMessage } from './message-types.js';
+import { mediaTypeOf, type SipMessage } from './message-types.js';
 
 export type SipInfoVerdict =
   | { readonly action: 'forward' }
@@ -17,7 +17,7 @@ const DTMF_TYPES = new Set(['application/dtmf-relay', 'application/x-dtmf-relay'
 /** Whether the message is an INFO carrying DTMF, by method and body type. */
 export function isDtmfInfo(message: SipMessage): boolean {
   if (message.kind !== 'request' || message.method !== 'INFO') return false;
-  const type = (message.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  const type = mediaTypeOf(message);
   if (DTMF_TYPES.has(type)) return true;
   // A DTMF part inside a multipart body (RFC 2046) is DTMF too.
   return type.startsWith('multipart/') && /content-type:\s*application\/dtmf/i.test(message.body.toString('latin1'));
