@@ -348,19 +348,7 @@ export class InbandClamp {
   /** Output samples [from, from + n) went out unmuted: the background takes those of the stream (from 0 on; before, silence). */
   private measureUnmuted(from: number, n: number): void {
     const { history, historyMask } = this;
-    let frameSum = this.frameSum;
-    let frameCount = this.frameCount;
-    for (let p = Math.max(from, 0); p < from + n; p++) {
-      const delayed = history[p & historyMask];
-      frameSum += delayed * delayed;
-      if (++frameCount === NOISE_FRAME) {
-        this.endNoiseFrame(frameSum);
-        frameSum = 0;
-        frameCount = 0;
-      }
-    }
-    this.frameSum = frameSum;
-    this.frameCount = frameCount;
+    for (let p = Math.max(from, 0); p < from + n; p++) this.measureBackground(history[p & historyMask]);
   }
 
   private measureBackground(sample: number): void {
