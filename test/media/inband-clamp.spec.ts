@@ -24,6 +24,20 @@ function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const MODES: readonly ClampMode[] = ['silence', 'noise', 'tone', 'digit'];
 
+type Range = readonly [number, number];
+
+/** A mu-law line of `count` random keys (duration, gap before and level drawn from the ranges) over white noise. */
+function randomKeys(seed: string, count: number, durationMs: Range, gapMs: Range, lowDbm0: Range, noiseDbm0: number): Int16Array {
+  const rng = streamRng(seed);
+  const tones: ToneSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, ...durationMs), gapBeforeMs: randomInt(rng, ...gapMs), lowDbm0: randomInt(rng, ...lowDbm0) });
+  }
+  const layout = layTones(rng, tones);
+  addWhiteNoise(layout.mix, rng, noiseDbm0);
+  return onTheLine(layout.mix, 'ulaw');
+}
+
 function streamed(pcm: Int16Array, mode: ClampMode, next: () => number): Int16Array {
   const clamp = new InbandClamp({ mode });
   const out = new Int16Array(pcm.length);
@@ -84,12 +98,7 @@ t.test('the delay line holds from one detector sub-block to the longest lookahea
 });
 
 t.test('any chunking gives the same output', async (t) => {
-  const rng = streamRng('clamp/chunks');
-  const tones: ToneSpec[] = [];
-  for (let i = 0; i < 40; i++) tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 15, 120), gapBeforeMs: randomInt(rng, 20, 120), lowDbm0: randomInt(rng, -28, -3) });
-  const layout = layTones(rng, tones);
-  addWhiteNoise(layout.mix, rng, -45);
-  const pcm = onTheLine(layout.mix, 'ulaw');
+  const pcm = randomKeys('clamp/chunks', 40, [15, 120], [20, 120], [-28, -3], -45);
   const chunkRng = streamRng('clamp/chunk-sizes');
   for (const mode of MODES) {
     const reference = streamed(pcm, mode, () => pcm.length);
@@ -114,12 +123,7 @@ t.test('any chunking gives the same output', async (t) => {
 });
 
 t.test('replacedOnly: only the replaced output samples are written; weights, digits and replaced samples as without it', async (t) => {
-  const rng = streamRng('clamp/replaced-only');
-  const tones: ToneSpec[] = [];
-  for (let i = 0; i < 20; i++) tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 40, 120), gapBeforeMs: randomInt(rng, 40, 200), lowDbm0: randomInt(rng, -28, -3) });
-  const layout = layTones(rng, tones);
-  addWhiteNoise(layout.mix, rng, -45);
-  const pcm = onTheLine(layout.mix, 'ulaw');
+  const pcm = randomKeys('clamp/replaced-only', 20, [40, 120], [40, 200], [-28, -3], -45);
   const SENTINEL = 12345;
   for (const mode of MODES) {
     const run = (replacedOnly: boolean): { output: Int16Array; weights: Float32Array; digits: string } => {
@@ -152,12 +156,7 @@ t.test('replacedOnly: only the replaced output samples are written; weights, dig
 });
 
 t.test('reset(): from there the same output and digits as a new clamp, in every mode', async (t) => {
-  const rng = streamRng('clamp/reset');
-  const tones: ToneSpec[] = [];
-  for (let i = 0; i < 12; i++) tones.push({ digit: pick(rng, DTMF_DIGITS), durationMs: randomInt(rng, 30, 120), gapBeforeMs: randomInt(rng, 40, 120), lowDbm0: randomInt(rng, -25, -5) });
-  const layout = layTones(rng, tones);
-  addWhiteNoise(layout.mix, rng, -40);
-  const pcm = onTheLine(layout.mix, 'ulaw');
+  const pcm = randomKeys('clamp/reset', 12, [30, 120], [40, 120], [-25, -5], -40);
   // Reset in the middle of a tone, with spans pending and the background measured.
   const cut = Math.floor(pcm.length / 2);
   for (const mode of MODES) {
