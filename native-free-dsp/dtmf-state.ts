@@ -205,8 +205,8 @@ export function createDtmfDetector(listener: DtmfDetectorListener, config: Parti
   // Over N samples, e^{j w_a n} gives W_b / W_a = e^{j d (N-1)/2} sin(N d/2) / (N sin(d/2)),
   // d = w_a - w_b: the Dirichlet kernel. Cross-group leakage reaches -21 dB (941 Hz into the
   // 1209 Hz bin), which at 8-10 dB twist would swing the weak tone by 2-3 dB.
-  const [leakRe, leakIm] = leakageKernel(WINDOW);
-  const [subLeakRe, subLeakIm] = leakageKernel(SUB_BLOCK);
+  const [leakRe, leakIm] = WINDOW_LEAKAGE;
+  const [subLeakRe, subLeakIm] = SUB_BLOCK_LEAKAGE;
   const tests: WindowTests = {
     windowMinPower: windowMinAmplitude * windowMinAmplitude,
     windowMaxTwistRatio: dbToPowerRatio(full.maxNormalTwistDb + WINDOW_TWIST_SLACK_DB),
@@ -309,6 +309,13 @@ export function resetDtmfDetector(det: DtmfDetector): void {
 }
 
 /** The Dirichlet kernel between every pair of bins over `length` samples, as [re, im]. */
+/**
+ * The leakage tables depend on the keypad's frequencies only: one copy for every detector, so a
+ * thread serving many calls keeps them in its caches instead of one copy per call (read-only).
+ */
+const WINDOW_LEAKAGE = leakageKernel(WINDOW);
+const SUB_BLOCK_LEAKAGE = leakageKernel(SUB_BLOCK);
+
 function leakageKernel(length: number): [Float64Array, Float64Array] {
   const re = new Float64Array(TONES * TONES);
   const im = new Float64Array(TONES * TONES);

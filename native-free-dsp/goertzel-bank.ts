@@ -9,6 +9,8 @@
 //    completes in one call; the detector then analyses them in order (GoertzelWasm).
 // The state both read and write lives in one ArrayBuffer laid out as goertzel-bank.wat
 // describes; for the wasm kernel it is the instance's memory, so nothing is copied per call.
+// The TypeScript kernel's buffer holds the history and the slots only: its constants are one
+// read-only copy shared by every bank (a thread serving 1,000 calls keeps them in its caches).
 import { GOERTZEL_BANK_WASM } from './goertzel-bank-wasm.js';
 
 export type GoertzelKernel = 'wasm' | 'typescript';
@@ -52,8 +54,10 @@ const SLOTS_OFFSET = 16384;
 export const WASM_SLOTS = 32;
 /** The TypeScript kernel's slots: x0, x1, x2, window, previous window (rotated by the detector), after the constants. */
 const TS_SLOTS = 5;
-const TS_SLOTS_OFFSET = 4608;
+const TS_SLOTS_OFFSET = HISTORY_RING * 2;
 const TS_MEMORY_BYTES = TS_SLOTS_OFFSET + TS_SLOTS * SLOT_BYTES;
+/** The seven per-bin constants (coef, finARe ... rotIm), as laid out from CONSTANTS_OFFSET. */
+const CONSTANT_ROWS = 7;
 
 export class GoertzelKernelError extends Error {
   readonly code = 'ERR_DTMF_KERNEL_UNAVAILABLE';
@@ -178,7 +182,11 @@ export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readon
   } else {
     buffer = new ArrayBuffer(TS_MEMORY_BYTES);
   }
-  const constant = (i: number): Float64Array => bins(CONSTANTS_OFFSET + i * BIN_BYTES);
+  // The wasm kernel reads its constants in its own memory; the TypeScript kernel's are shared by
+  // every bank of the same frequencies (read-only), so a thread serving many calls keeps them in
+  // its caches instead of one copy per call.
+  const constants = kernel === 'wasm' ? new Float64Array(buffer, CONSTANTS_OFFSET, CONSTANT_ROWS * TONES) : sharedConstants(frequenciesHz, sampleRateHz);
+  const constant = (i: number): Float64Array => constants.subarray(i * TONES, (i + 1) * TONES);
   const bank: GoertzelBank = {
     kernel,
     history: new Int16Array(buffer, HISTORY_OFFSET, HISTORY_RING),
@@ -193,19 +201,38 @@ export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readon
     slotsIm: slots(0, TS_SLOTS, 1),
     wasm,
   };
+  if (kernel === 'wasm') fillConstants(constants, frequenciesHz, sampleRateHz);
+  return bank;
+}
+
+/** coef, finARe, finAIm, finBRe, finBIm, rotRe, rotIm, TONES values each, into `c`. */
+function fillConstants(c: Float64Array, frequenciesHz: readonly number[], sampleRateHz: number): void {
   for (let k = 0; k < TONES; k++) {
     const w = (2 * Math.PI * frequenciesHz[k]) / sampleRateHz;
-    bank.coef[k] = 2 * Math.cos(w);
+    c[k] = 2 * Math.cos(w);
     // After S samples, y = s1 - e^{-jw} s2 = sum x[n] e^{jw(S-1-n)}; the block's DFT value
     // sum x[n] e^{-jwn} is e^{-jw(S-1)} y = A s1 + B s2 with A = e^{-jw(S-1)}, B = -e^{-jwS}.
-    bank.finARe[k] = Math.cos(w * (SUB_BLOCK - 1));
-    bank.finAIm[k] = -Math.sin(w * (SUB_BLOCK - 1));
-    bank.finBRe[k] = -Math.cos(w * SUB_BLOCK);
-    bank.finBIm[k] = Math.sin(w * SUB_BLOCK);
-    bank.rotRe[k] = Math.cos(w * SUB_BLOCK);
-    bank.rotIm[k] = -Math.sin(w * SUB_BLOCK);
+    c[TONES + k] = Math.cos(w * (SUB_BLOCK - 1));
+    c[2 * TONES + k] = -Math.sin(w * (SUB_BLOCK - 1));
+    c[3 * TONES + k] = -Math.cos(w * SUB_BLOCK);
+    c[4 * TONES + k] = Math.sin(w * SUB_BLOCK);
+    c[5 * TONES + k] = Math.cos(w * SUB_BLOCK);
+    c[6 * TONES + k] = -Math.sin(w * SUB_BLOCK);
   }
-  return bank;
+}
+
+/** The TypeScript kernel's constants by frequencies and rate: computed once, shared by its banks. */
+const shared = new Map<string, Float64Array>();
+
+function sharedConstants(frequenciesHz: readonly number[], sampleRateHz: number): Float64Array {
+  const key = `${sampleRateHz}:${frequenciesHz.join(',')}`;
+  let c = shared.get(key);
+  if (c === undefined) {
+    c = new Float64Array(CONSTANT_ROWS * TONES);
+    fillConstants(c, frequenciesHz, sampleRateHz);
+    shared.set(key, c);
+  }
+  return c;
 }
 
 /**
@@ -218,7 +245,7 @@ const CONSTANT_RANGES: Readonly<Record<GoertzelKernel, readonly (readonly [numbe
     [QUIET_ENERGY_OFFSET, WINDOW_POWERS_OFFSET],
     [LEAK_OFFSET, CLASSES_OFFSET],
   ],
-  typescript: [[CONSTANTS_OFFSET, TS_SLOTS_OFFSET]],
+  typescript: [],
 };
 
 /**
