@@ -109,7 +109,7 @@ export async function measureMediaLoadBenchmark(options: MediaLoadBenchOptions =
   const out: MediaLoadLevel[] = [];
   const tally = Object.fromEntries(LOAD_CONTENDERS.map((c) => [c, new CapacityTally()])) as Record<LoadContender, CapacityTally>;
   try {
-    const base = { warmupMs, measureMs, portRange, generator, pool, serve };
+    const base = { warmupMs, measureMs, portRange, generator, pool, serve, threads: workers };
     // A short unmeasured run of each first: JIT and module loading would otherwise fall on the
     // first measured level of whichever contender runs first.
     for (const contender of contenders) await runLevel({ ...base, contender, calls: 10, warmupMs: 200, measureMs: 300 });

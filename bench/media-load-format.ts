@@ -1,6 +1,6 @@
 // The media-load bench's output: one line per level, the capacity table (a row per level, a
 // column per contender) and the JSON line of `toneguard bench --json`.
-import { GOAL_TRANSIT_MS, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-result.js';
+import { GOAL_TRANSIT_MS, isPlainRelay, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-result.js';
 
 /** The contenders that ran, in LOAD_CONTENDERS order. */
 function contendersRun(r: MediaLoadBenchResult): LoadContender[] {
@@ -20,6 +20,7 @@ function unmeasured(l: MediaLoadLevel): l is MediaLoadLevel & { readonly note: s
 function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers' | 'io'>): string {
   if (c === 'serve') return `toneguard serve rtp.workers=${r.serveWorkers}`;
   if (c === 'baseline-dgram') return 'plain-udp-relay (node:dgram)';
+  if (c === 'baseline-threads') return `plain-udp-relay (${r.io} I/O, ${r.workers} threads)`;
   return c === 'baseline' ? `plain-udp-relay (${r.io} I/O)` : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${r.workers}`;
 }
 
@@ -127,14 +128,16 @@ function summaryLine(r: MediaLoadBenchResult): string {
  */
 export function cpuRatioLines(r: MediaLoadBenchResult): string[] {
   const out: string[] = [];
-  const calls = levelCalls(r);
-  for (const n of calls) {
-    const base = r.levels.find((l) => l.calls === n && l.contender === 'baseline');
-    if (base === undefined || base.lost > 0 || !(base.cpuUsPerPacket > 0)) continue;
-    const parts = r.levels
-      .filter((l) => l.calls === n && l.contender !== 'baseline' && l.lost === 0 && Number.isFinite(l.cpuUsPerPacket))
-      .map((l) => `${contenderLabel(l.contender, r)} ${l.cpuUsPerPacket.toFixed(2)} us = ${(l.cpuUsPerPacket / base.cpuUsPerPacket).toFixed(2)}x`);
-    if (parts.length > 0) out.push(`cpu per packet at ${n} calls (half of them clamped, digits in every call), against the plain relay's ${base.cpuUsPerPacket.toFixed(2)} us: ${parts.join('; ')}`);
+  for (const n of levelCalls(r)) {
+    for (const baseline of ['baseline', 'baseline-threads'] as const) {
+      const base = r.levels.find((l) => l.calls === n && l.contender === baseline);
+      if (base === undefined || base.lost > 0 || !(base.cpuUsPerPacket > 0)) continue;
+      const parts = r.levels
+        .filter((l) => l.calls === n && !isPlainRelay(l.contender) && l.lost === 0 && Number.isFinite(l.cpuUsPerPacket))
+        .map((l) => `${contenderLabel(l.contender, r)} ${l.cpuUsPerPacket.toFixed(2)} us = ${(l.cpuUsPerPacket / base.cpuUsPerPacket).toFixed(2)}x`);
+      if (parts.length > 0)
+        out.push(`cpu per packet at ${n} calls (half of them clamped, digits in every call), against ${contenderLabel(baseline, r)} ${base.cpuUsPerPacket.toFixed(2)} us: ${parts.join('; ')}`);
+    }
   }
   return out;
 }

@@ -58,7 +58,7 @@ function failedLevel(contender: LoadContender, calls: number, note: string): Med
 function relayCpu(relay: Relay, run: LevelRun): () => number {
   if (relay.cpuMs !== undefined) return relay.cpuMs.bind(relay);
   if (run.generator.kind === 'c') return processCpuMs;
-  return run.contender !== 'ours-workers' ? mainThreadCpuMs : (): number => NaN;
+  return run.contender !== 'ours-workers' && run.contender !== 'baseline-threads' ? mainThreadCpuMs : (): number => NaN;
 }
 
 export async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {

@@ -1,20 +1,24 @@
 // The media-load bench's contenders as relays behind one interface: per call a caller-side and an
 // agent-side port that forward each other's packets. In process: the plain UDP relay (the
-// baseline: one socket per stream, on the media plane's socket I/O or node:dgram), RtpMediaSession
+// baseline: one socket per stream, on the media plane's socket I/O or node:dgram; on the main
+// thread, or split over worker threads as the media workers split calls), RtpMediaSession
 // in B2BUA secure mode on the main thread (`rtp.workers: 0`), and the same sessions in media
 // worker threads (MediaWorkerPool, `rtp.workers`); end to end through `toneguard serve`:
 // bench/serve-contender.ts.
+import type { Worker } from 'node:worker_threads';
 import type { MediaSession } from '../src/media/media-session.js';
 import { parsePortRange, PortAllocator } from '../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
 import type { MediaIo } from '../src/media/udp/media-io.js';
 import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../src/media/udp/media-socket.js';
 import { MediaWorkerPool } from '../src/media/workers/media-worker-pool.js';
+import { startWorker } from '../src/media/workers/start-worker.js';
 import type { WorkerMediaSession } from '../src/media/workers/worker-media-session.js';
 import type { RelayPorts } from './load-generator.js';
 import type { LoadContender } from './media-load-result.js';
 import type { ServeContender } from './serve-contender.js';
 import { pcmuLegConfig } from './pcmu-leg.js';
+import type { RelayThreadData, RelayThreadReply, RelayThreadRequest } from './relay-thread.js';
 
 /** Where every relay and the load generator bind: loopback. */
 export const LOAD_ADDRESS = '127.0.0.1';
@@ -41,6 +45,8 @@ export interface Relay {
 /** What opening a contender's relay may need: the in-process relays' port range, the warm worker pool, the server. */
 export interface RelaySources {
   readonly portRange: string;
+  /** Threads of the baseline-threads relay (the media workers' count). */
+  readonly threads: number;
   readonly pool: () => Promise<MediaWorkerPool>;
   readonly serve: ServeContender;
 }
@@ -49,6 +55,7 @@ export async function openRelay(contender: LoadContender, calls: number, from: R
   if (contender === 'ours') return openOurs(calls, from.portRange);
   if (contender === 'ours-workers') return openWorkers(calls, await from.pool());
   if (contender === 'serve') return from.serve.open(calls);
+  if (contender === 'baseline-threads') return openBaselineThreads(calls, from.threads);
   return openBaseline(calls, contender === 'baseline-dgram' ? 'dgram' : resolveMediaIo('auto'));
 }
 
@@ -136,4 +143,98 @@ async function openBaseline(calls: number, io: MediaIo): Promise<Relay> {
       }
     },
   };
+}
+
+/** How long a relay thread may take to bind, configure or close its sockets, ms. */
+const RELAY_THREAD_TIMEOUT_MS = 30_000;
+
+/** The next reply of a relay thread that `accept` takes; an error reply, an exit or the time-out rejects. */
+function reply<T>(thread: Worker, accept: (m: RelayThreadReply) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      thread.off('message', onMessage);
+      thread.off('error', onError);
+      thread.off('exit', onExit);
+    };
+    const onMessage = (m: RelayThreadReply): void => {
+      if ('error' in m) {
+        done();
+        reject(new Error(`plain relay thread: ${m.error}`));
+        return;
+      }
+      const value = accept(m);
+      if (value === undefined) return;
+      done();
+      resolve(value);
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onExit = (code: number): void => {
+      done();
+      reject(new Error(`plain relay thread exited (${code})`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`plain relay thread: no reply in ${RELAY_THREAD_TIMEOUT_MS} ms`));
+    }, RELAY_THREAD_TIMEOUT_MS);
+    thread.on('message', onMessage);
+    thread.on('error', onError);
+    thread.on('exit', onExit);
+  });
+}
+
+/**
+ * The baseline split over `threads` worker threads, consecutive calls to each (as the media
+ * workers take theirs), each thread relaying on its own native I/O engine: the plain relay with
+ * the thread layout of `toneguard serve`'s media, so that what two threads on shared cores cost
+ * is in both figures. CPU: the bench process's, the threads included (the C generator is a
+ * process of its own).
+ */
+async function openBaselineThreads(calls: number, threads: number): Promise<Relay> {
+  const n = Math.max(1, Math.min(threads, calls));
+  const shares = Array.from({ length: n }, (_, i) => Math.floor((calls * (i + 1)) / n) - Math.floor((calls * i) / n));
+  const workers: Worker[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      workers.map(async (w) => {
+        try {
+          const closed = reply(w, (m) => ('closed' in m ? true : undefined));
+          w.postMessage({ close: true } satisfies RelayThreadRequest);
+          await closed;
+        } finally {
+          await w.terminate();
+        }
+      }),
+    );
+  };
+  try {
+    const ports: [number, number][][] = await Promise.all(
+      shares.map((share) => {
+        const w = startWorker(import.meta.url, './relay-thread', { calls: share, address: LOAD_ADDRESS, recvBufferBytes: RELAY_RECV_BUFFER_BYTES } satisfies RelayThreadData);
+        workers.push(w);
+        return reply(w, (m) => ('ports' in m ? m.ports : undefined));
+      }),
+    );
+    return {
+      targets: ports.flat(),
+      async configure(gen) {
+        let first = 0;
+        await Promise.all(
+          workers.map((w, i) => {
+            const configured = reply(w, (m) => ('configured' in m ? true : undefined));
+            w.postMessage({ configure: gen.slice(first, first + shares[i]) } satisfies RelayThreadRequest);
+            first += shares[i];
+            return configured;
+          }),
+        );
+      },
+      close: stop,
+    };
+  } catch (err) {
+    await Promise.allSettled(workers.map((w) => w.terminate()));
+    throw err;
+  }
 }

@@ -11,12 +11,12 @@ export const SLACK_MS = 2;
 /** The wider goal: p99 packet transit within this, with 0 loss, ms. */
 export const GOAL_TRANSIT_MS = 10;
 
-export const LOAD_CONTENDERS = ['baseline', 'baseline-dgram', 'ours', 'ours-workers', 'serve'] as const;
+export const LOAD_CONTENDERS = ['baseline', 'baseline-threads', 'baseline-dgram', 'ours', 'ours-workers', 'serve'] as const;
 export type LoadContender = (typeof LOAD_CONTENDERS)[number];
 
 /** The plain relays: events pass through them, and they add no media delay. */
 export function isPlainRelay(c: LoadContender): boolean {
-  return c === 'baseline' || c === 'baseline-dgram';
+  return c === 'baseline' || c === 'baseline-threads' || c === 'baseline-dgram';
 }
 
 /**

@@ -1,5 +1,6 @@
-// The media load bench at a small level: every contender carries the calls (ours in secure mode,
-// on the main thread and in media workers, with digits in every call), the loss and latency
+// The media load bench at a small level: every contender carries the calls (the plain relay on
+// the main thread, on two threads and on dgram; ours in secure mode, on the main thread and in
+// media workers, with digits in every call), the loss and latency
 // figures are measured, the C generator reports its share of the machine, and the text and JSON
 // lines have the shape `toneguard bench` prints. Without gcc (forced here) the Node generator runs.
 import t from 'tap';
@@ -14,11 +15,11 @@ t.test('small level, every contender, C generator', async (t) => {
     measureMs: 700,
     workers: 2,
     ports: testPortRange('30000-30199'),
-    contenders: ['baseline', 'baseline-dgram', 'ours', 'ours-workers'],
+    contenders: ['baseline', 'baseline-threads', 'baseline-dgram', 'ours', 'ours-workers'],
   });
   t.equal(r.generator, 'c', `the C generator compiled (${r.generatorNote ?? 'no note'})`);
-  t.equal(r.levels.length, 4);
-  t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'baseline-dgram', 'ours', 'ours-workers']);
+  t.equal(r.levels.length, 5);
+  t.same(r.levels.map((l) => l.contender).sort(), ['baseline', 'baseline-dgram', 'baseline-threads', 'ours', 'ours-workers']);
   for (const l of r.levels) {
     // 6 calls x 2 directions x 50 packets/s x 0.7 s = 420 audio slots (the baseline counts event packets instead of their slots).
     t.ok(l.expected >= 360 && l.expected <= 500, `${l.contender}: ${l.expected} packets expected`);
@@ -27,8 +28,7 @@ t.test('small level, every contender, C generator', async (t) => {
     t.ok(l.cpuUsPerPacket > 0 && l.callsPerCore > 0, `${l.contender}: ${l.cpuUsPerPacket} us/packet of relay CPU`);
     t.ok(l.generatorCores !== null && l.generatorCores > 0 && l.generatorCores < 1, `${l.contender}: generator used ${l.generatorCores} of a core`);
     // The plain relay passes digits; toneguard in secure mode lets none through.
-    if (l.contender === 'baseline' || l.contender === 'baseline-dgram')
-      t.ok(l.digitsAtAgent.events > 0 && (l.digitsAtAgent.toneFrames ?? 0) > 0, `baseline: digits at agent ${JSON.stringify(l.digitsAtAgent)}`);
+    if (l.contender.startsWith('baseline')) t.ok(l.digitsAtAgent.events > 0 && (l.digitsAtAgent.toneFrames ?? 0) > 0, `${l.contender}: digits at agent ${JSON.stringify(l.digitsAtAgent)}`);
     else t.same(l.digitsAtAgent, { events: 0, toneFrames: 0 }, `${l.contender}: no digit at the agent side`);
   }
   const ours = r.levels.find((l) => l.contender === 'ours');
@@ -41,7 +41,11 @@ t.test('small level, every contender, C generator', async (t) => {
   );
   t.notMatch(lines[0], /serve/, 'a contender that did not run is not named');
   t.ok(
-    lines.some((l) => /^\| calls \| plain-udp-relay \(native I\/O\) \| plain-udp-relay \(node:dgram\) \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(l)),
+    lines.some((l) =>
+      /^\| calls \| plain-udp-relay \(native I\/O\) \| plain-udp-relay \(native I\/O, 2 threads\) \| plain-udp-relay \(node:dgram\) \| toneguard rtp\.workers=0 \| toneguard rtp\.workers=2 \|$/.test(
+        l,
+      ),
+    ),
     'the capacity table',
   );
   t.ok(
