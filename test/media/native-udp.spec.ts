@@ -1,7 +1,8 @@
 // The media sockets over both I/Os (the native batched addon and node:dgram): datagrams with
 // their source, bursts larger than a batch in order, oversized datagrams dropped, IPv6 sources,
 // a port in use refused, send errors counted, a socket closed by an earlier datagram of the same
-// batch, and a B2BUA session relaying and clamping the same over either.
+// batch, the coalescing timer kept through a few empty windows, and a B2BUA session relaying and
+// clamping the same over either.
 import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
@@ -148,6 +149,42 @@ if (IOS.includes('native')) {
     t.ok(await until(() => lengths.length === 2));
     t.same(lengths, [1984, 12], 'the largest slot-sized one and the small one');
     t.equal(NativeUdpEngine.get().stats().truncated - before, 2, 'two counted as too long');
+  });
+
+  t.test('native: after traffic the engine waits out several empty windows before watching for readiness again, and a datagram after a quiet spell still arrives', async (t) => {
+    const s = await open('native');
+    const client = await bindClient();
+    t.teardown(() => {
+      s.close();
+      client.close();
+    });
+    let got = 0;
+    s.onDatagram(() => got++);
+    const engine = NativeUdpEngine.get();
+    // Let any earlier test's traffic settle: the engine is back to waiting for readiness.
+    await new Promise((r) => setTimeout(r, 50));
+    const before = engine.stats().rearms;
+    client.send(new Uint8Array(12), s.port, '127.0.0.1');
+    t.ok(await until(() => got === 1), 'the first datagram after a quiet spell');
+    // Datagrams 2 ms apart: the empty windows between them are too few to go back to readiness
+    // (one empty window was enough before, a return per datagram). A gap this thread's load
+    // stretched to 8 ms or more may allow one.
+    let longGaps = 0;
+    let last = performance.now();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      const now = performance.now();
+      if (now - last >= 8) longGaps++;
+      last = now;
+      client.send(new Uint8Array(12), s.port, '127.0.0.1');
+    }
+    t.ok(await until(() => got === 11), 'all of them');
+    const rearms = engine.stats().rearms - before;
+    t.ok(rearms <= longGaps, `returns to readiness while datagrams kept coming: ${rearms} (gaps of 8 ms or more: ${longGaps})`);
+    await new Promise((r) => setTimeout(r, 50));
+    t.equal(engine.stats().rearms - before, rearms + 1, 'one return once the line went quiet');
+    client.send(new Uint8Array(12), s.port, '127.0.0.1');
+    t.ok(await until(() => got === 12), 'a datagram after the quiet spell arrives');
   });
 
   t.test('native: sends that cannot go out are counted; a closed socket sends nothing and never throws', async (t) => {

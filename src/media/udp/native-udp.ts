@@ -23,7 +23,7 @@ interface Addon {
   unforward(handle: object): void;
   /** [forwarded, sends that failed]. */
   forwarded(handle: object): [number, number];
-  stats(): [number, number, number];
+  stats(): [number, number, number, number];
 }
 
 /** A socket of the addon: its id in the batch meta data, its handle, the bound port. */
@@ -139,10 +139,13 @@ export class NativeUdpEngine {
     this.addon.close(socket.handle);
   }
 
-  /** Since start: datagrams dropped for being longer than a slot, receive errors, batches handed over. */
-  stats(): { readonly truncated: number; readonly receiveErrors: number; readonly batches: number } {
-    const [truncated, receiveErrors, batches] = this.addon.stats();
-    return { truncated, receiveErrors, batches };
+  /**
+   * Since start: datagrams dropped for being longer than a slot, receive errors, batches handed
+   * over, and how often the engine went back from its coalescing timer to waiting for readiness.
+   */
+  stats(): { readonly truncated: number; readonly receiveErrors: number; readonly batches: number; readonly rearms: number } {
+    const [truncated, receiveErrors, batches, rearms] = this.addon.stats();
+    return { truncated, receiveErrors, batches, rearms };
   }
 
   private onBatch(count: number): void {
