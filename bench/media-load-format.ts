@@ -1,6 +1,6 @@
 // The media-load bench's output: one line per level, the capacity table (a row per level, a
 // column per contender) and the JSON line of `toneguard bench --json`.
-import { GOAL_TRANSIT_MS, isPlainRelay, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-result.js';
+import { GOAL_TRANSIT_MS, isPlainRelay, isServe, LOAD_CONTENDERS, SLACK_MS, type LoadContender, type MediaLoadBenchResult, type MediaLoadLevel } from './media-load-result.js';
 
 /** The contenders that ran, in LOAD_CONTENDERS order. */
 function contendersRun(r: MediaLoadBenchResult): LoadContender[] {
@@ -19,6 +19,7 @@ function unmeasured(l: MediaLoadLevel): l is MediaLoadLevel & { readonly note: s
 
 function contenderLabel(c: LoadContender, r: Pick<MediaLoadBenchResult, 'workers' | 'serveWorkers' | 'io'>): string {
   if (c === 'serve') return `toneguard serve rtp.workers=${r.serveWorkers}`;
+  if (c === 'serve-plain') return `toneguard serve rtp.workers=${r.serveWorkers}, not secure`;
   if (c === 'baseline-dgram') return 'plain-udp-relay (node:dgram)';
   if (c === 'baseline-threads') return `plain-udp-relay (${r.io} I/O, ${r.workers} threads)`;
   return c === 'baseline' ? `plain-udp-relay (${r.io} I/O)` : c === 'ours' ? 'toneguard rtp.workers=0' : `toneguard rtp.workers=${r.workers}`;
@@ -42,7 +43,10 @@ export function mediaLoadTable(r: MediaLoadBenchResult): string[] {
   const contenders = contendersRun(r);
   const calls = levelCalls(r);
   const rows = calls.map((n) => `| ${n} | ${contenders.map((c) => cell(r.levels.find((l) => l.calls === n && l.contender === c))).join(' | ')} |`);
-  const serve = r.capacity.serve === undefined ? [] : [`serve: \`toneguard serve\` child process, calls set up over SIP, secure mode over the HTTP API, log level warn; rtp.workers=${r.serveWorkers}`];
+  const serve =
+    r.capacity.serve === undefined && r.capacity['serve-plain'] === undefined
+      ? []
+      : [`serve: \`toneguard serve\` child process, calls set up over SIP, secure mode over the HTTP API (not secure: left outside it), log level warn; rtp.workers=${r.serveWorkers}`];
   const gen = r.levels.map((l) => l.generatorCores).filter((x): x is number => x !== null);
   return [
     `| calls | ${contenders.map((c) => contenderLabel(c, r)).join(' | ')} |`,
@@ -101,7 +105,7 @@ export function formatMediaLoadBenchmark(r: MediaLoadBenchResult, json: boolean)
         `cpu ${l.cpuUsPerPacket.toFixed(2)} us/packet (${l.callsPerCore} calls/core, ${l.relayCores.toFixed(2)} cores), ` +
         `audio p99 ${l.p99AudioMs.toFixed(2)} ms (budget ${l.budgetMs.toFixed(0)}) ${l.pass ? 'pass' : 'FAIL'}${l.generatorCores === null ? '' : `, generator ${l.generatorCores.toFixed(2)} cores`}` +
         `${l.generatorLimited ? ` (generator-limited: ${(l.lateSendShare * 100).toFixed(0)} % of sends late)` : ''}, ${digitsAtAgent(l)}` +
-        `${l.contender === 'serve' ? `, setup ${(l.setupMs / 1000).toFixed(1)} s` : ''}${l.note === null ? '' : `; FAILED: ${l.note}`}`,
+        `${isServe(l.contender) ? `, setup ${(l.setupMs / 1000).toFixed(1)} s` : ''}${l.note === null ? '' : `; FAILED: ${l.note}`}`,
   );
   return [summaryLine(r), ...lines, ...mediaLoadTable(r), ...cpuRatioLines(r)];
 }

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { mainThreadCpuMs, processCpuMs } from './cpu-time.js';
 import type { LoadGenerator } from './load-generator.js';
-import { GOAL_TRANSIT_MS, isPlainRelay, mediaDelayMs, SLACK_MS, type LoadContender, type MediaLoadLevel } from './media-load-result.js';
+import { GOAL_TRANSIT_MS, isServe, mediaDelayMs, passesDigits, SLACK_MS, type LoadContender, type MediaLoadLevel } from './media-load-result.js';
 import { LOAD_ADDRESS, openRelay, type Relay, type RelaySources } from './media-load-relays.js';
 import { messageOf } from '../src/errors.js';
 
@@ -67,7 +67,7 @@ export async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
   try {
     relay = await openRelay(contender, calls, run);
   } catch (error) {
-    if (contender !== 'serve') throw error;
+    if (!isServe(contender)) throw error;
     return failedLevel(contender, calls, `server start: ${messageOf(error)}`);
   }
   const cpu = relayCpu(relay, run);
@@ -81,7 +81,7 @@ export async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
       targets: relay.targets,
       warmupMs: run.warmupMs,
       measureMs: run.measureMs,
-      eventsRelayed: isPlainRelay(contender),
+      eventsRelayed: passesDigits(contender),
       recvBufferBytes: RECV_BUFFER_BYTES,
       configure: async (ports) => {
         const setupFrom = performance.now();
@@ -124,7 +124,7 @@ export async function runLevel(run: LevelRun): Promise<MediaLoadLevel> {
     };
   } catch (error) {
     const closing = await relay.close();
-    if (contender !== 'serve') throw error;
+    if (!isServe(contender)) throw error;
     return failedLevel(contender, calls, [messageOf(error), closing].filter((n) => typeof n === 'string').join('; '));
   }
   const died = relay.exited?.() ?? null;

@@ -54,7 +54,8 @@ export interface RelaySources {
 export async function openRelay(contender: LoadContender, calls: number, from: RelaySources): Promise<Relay> {
   if (contender === 'ours') return openOurs(calls, from.portRange);
   if (contender === 'ours-workers') return openWorkers(calls, await from.pool());
-  if (contender === 'serve') return from.serve.open(calls);
+  if (contender === 'serve') return from.serve.open(calls, true);
+  if (contender === 'serve-plain') return from.serve.open(calls, false);
   if (contender === 'baseline-threads') return openBaselineThreads(calls, from.threads);
   return openBaseline(calls, contender === 'baseline-dgram' ? 'dgram' : resolveMediaIo('auto'));
 }

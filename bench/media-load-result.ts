@@ -11,12 +11,22 @@ export const SLACK_MS = 2;
 /** The wider goal: p99 packet transit within this, with 0 loss, ms. */
 export const GOAL_TRANSIT_MS = 10;
 
-export const LOAD_CONTENDERS = ['baseline', 'baseline-threads', 'baseline-dgram', 'ours', 'ours-workers', 'serve'] as const;
+export const LOAD_CONTENDERS = ['baseline', 'baseline-threads', 'baseline-dgram', 'ours', 'ours-workers', 'serve', 'serve-plain'] as const;
 export type LoadContender = (typeof LOAD_CONTENDERS)[number];
 
 /** The plain relays: events pass through them, and they add no media delay. */
 export function isPlainRelay(c: LoadContender): boolean {
   return c === 'baseline' || c === 'baseline-threads' || c === 'baseline-dgram';
+}
+
+/** The contenders through `toneguard serve`: secure (`serve`) or left outside secure mode (`serve-plain`). */
+export function isServe(c: LoadContender): boolean {
+  return c === 'serve' || c === 'serve-plain';
+}
+
+/** Digits pass unchanged (events as events, no clamp delay): the plain relays and `serve` outside secure mode. */
+export function passesDigits(c: LoadContender): boolean {
+  return isPlainRelay(c) || c === 'serve-plain';
 }
 
 /**
@@ -25,7 +35,7 @@ export function isPlainRelay(c: LoadContender): boolean {
  * see src/media/clamp/audio-clamp.ts) for toneguard, 0 for the plain relay.
  */
 export function mediaDelayMs(c: LoadContender): number {
-  return isPlainRelay(c) ? 0 : CLAMP_LOOKAHEAD_MS;
+  return passesDigits(c) ? 0 : CLAMP_LOOKAHEAD_MS;
 }
 
 export interface MediaLoadLevel {

@@ -1,6 +1,8 @@
 // The media-load bench's `serve` contender: the same load end to end through `toneguard serve`
 // (a child process, bench/serve-process.ts), every call set up over SIP with the generator's
-// ports in its SDP and switched to secure mode over the HTTP API (bench/serve-calls.ts). The
+// ports in its SDP and switched to secure mode over the HTTP API (bench/serve-calls.ts); the
+// `serve-plain` contender leaves the calls outside secure mode (what the server costs without
+// the clamp). The
 // server and the SIP peers start once per bench run (as a server keeps running) and are started
 // again for the next level if the server died. The relay's CPU is the server process's, every
 // thread (/proc/<pid>/stat), so its media workers count.
@@ -40,8 +42,8 @@ export class ServeContender {
 
   constructor(private readonly options: ServeContenderOptions) {}
 
-  /** The server and SIP peers, (re)started when needed, then a relay for `calls` calls. */
-  async open(calls: number): Promise<ServeRelay> {
+  /** The server and SIP peers, (re)started when needed, then a relay for `calls` calls, switched to secure mode if `secure`. */
+  async open(calls: number, secure: boolean): Promise<ServeRelay> {
     if (this.#server?.exited != null) {
       await this.#server.stop();
       this.#server = undefined;
@@ -62,7 +64,7 @@ export class ServeContender {
       targets: calls,
       async configure(generator) {
         const relay = await rig.setUp(server, generator);
-        await rig.secureAll(server);
+        if (secure) await rig.secureAll(server);
         return relay;
       },
       close: () => rig.tearDown(server),
