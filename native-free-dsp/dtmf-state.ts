@@ -308,7 +308,6 @@ export function resetDtmfDetector(det: DtmfDetector): void {
   Object.assign(det.span, newSpanMeasurement());
 }
 
-/** The Dirichlet kernel between every pair of bins over `length` samples, as [re, im]. */
 /**
  * The leakage tables depend on the keypad's frequencies only: one copy for every detector, so a
  * thread serving many calls keeps them in its caches instead of one copy per call (read-only).
@@ -316,6 +315,7 @@ export function resetDtmfDetector(det: DtmfDetector): void {
 const WINDOW_LEAKAGE = leakageKernel(WINDOW);
 const SUB_BLOCK_LEAKAGE = leakageKernel(SUB_BLOCK);
 
+/** The Dirichlet kernel between every pair of bins over `length` samples, as [re, im]. */
 function leakageKernel(length: number): [Float64Array, Float64Array] {
   const re = new Float64Array(TONES * TONES);
   const im = new Float64Array(TONES * TONES);

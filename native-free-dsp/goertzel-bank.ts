@@ -52,7 +52,7 @@ const SLOT_BYTES = 2 * BIN_BYTES;
 /** Sub-block slots, then as many window slots: sub-block b's values are in slot b mod SLOTS. */
 const SLOTS_OFFSET = 16384;
 export const WASM_SLOTS = 32;
-/** The TypeScript kernel's slots: x0, x1, x2, window, previous window (rotated by the detector), after the constants. */
+/** The TypeScript kernel's slots: x0, x1, x2, window, previous window (rotated by the detector), after the history. */
 const TS_SLOTS = 5;
 const TS_SLOTS_OFFSET = HISTORY_RING * 2;
 const TS_MEMORY_BYTES = TS_SLOTS_OFFSET + TS_SLOTS * SLOT_BYTES;
@@ -182,9 +182,7 @@ export function createGoertzelBank(kernel: GoertzelKernel, frequenciesHz: readon
   } else {
     buffer = new ArrayBuffer(TS_MEMORY_BYTES);
   }
-  // The wasm kernel reads its constants in its own memory; the TypeScript kernel's are shared by
-  // every bank of the same frequencies (read-only), so a thread serving many calls keeps them in
-  // its caches instead of one copy per call.
+  // The wasm kernel reads its constants in its own memory; the TypeScript kernel's are shared (header).
   const constants = kernel === 'wasm' ? new Float64Array(buffer, CONSTANTS_OFFSET, CONSTANT_ROWS * TONES) : sharedConstants(frequenciesHz, sampleRateHz);
   const constant = (i: number): Float64Array => constants.subarray(i * TONES, (i + 1) * TONES);
   const bank: GoertzelBank = {
