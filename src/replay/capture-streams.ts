@@ -8,6 +8,7 @@ import { createSequenceTracker, trackPacket, type SequenceTracker } from '../rtp
 import { parseSdp, type SdpMediaLine } from '../sip/sdp.js';
 import { sipInfoDigit } from '../sip/sip-info-dtmf.js';
 import { DEFAULT_PARSE_LIMITS, parseSipMessage } from '../sip/message.js';
+import { mediaTypeOf } from '../sip/message-types.js';
 import { SipParseError } from '../sip/sip-error.js';
 import type { StreamId } from './replay-stream.js';
 
@@ -118,8 +119,7 @@ export function collectCapture(bytes: Uint8Array, file: string): CaptureContents
       if (message instanceof SipParseError) return;
       const callId = message.headers.get('call-id') ?? '';
       const sipFrom = endpoint(d.src, d.srcPort);
-      const type = (message.headers.get('content-type') ?? '').toLowerCase();
-      if (type.startsWith('application/sdp')) {
+      if (mediaTypeOf(message).startsWith('application/sdp')) {
         for (const media of parseSdp(message.body.toString('utf8'))?.media ?? []) if (media.media === 'audio') sdps.push({ callId, sipFrom, media });
       }
       const info = sipInfoDigit(message);
