@@ -10,7 +10,7 @@ import type { MediaSession } from '../src/media/media-session.js';
 import { parsePortRange, PortAllocator } from '../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../src/media/relay/rtp-media-session.js';
 import type { MediaIo } from '../src/media/udp/media-io.js';
-import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../src/media/udp/media-socket.js';
+import { resolveMediaIo } from '../src/media/udp/media-socket.js';
 import { MediaWorkerPool } from '../src/media/workers/media-worker-pool.js';
 import { startWorker } from '../src/media/workers/start-worker.js';
 import type { WorkerMediaSession } from '../src/media/workers/worker-media-session.js';
@@ -18,6 +18,7 @@ import type { RelayPorts } from './load-generator.js';
 import type { LoadContender } from './media-load-result.js';
 import type { ServeContender } from './serve-contender.js';
 import { pcmuLegConfig } from './pcmu-leg.js';
+import { closePlainRelay, openPlainRelay, startPlainRelay } from './plain-relay.js';
 import type { RelayThreadData, RelayThreadReply, RelayThreadRequest } from './relay-thread.js';
 
 /** Where every relay and the load generator bind: loopback. */
@@ -118,31 +119,13 @@ async function openWorkers(calls: number, pool: MediaWorkerPool): Promise<Relay>
   };
 }
 
-async function bind(io: MediaIo): Promise<MediaSocket> {
-  const s = await openMediaSocket(io, LOAD_ADDRESS, 0, RELAY_RECV_BUFFER_BYTES);
-  if (s === undefined) throw new Error(`plain relay: no free UDP port on ${LOAD_ADDRESS}`);
-  return s;
-}
-
 /** The baseline: per call two sockets, each forwarding what it receives out of the other. */
 async function openBaseline(calls: number, io: MediaIo): Promise<Relay> {
-  const pairs: [MediaSocket, MediaSocket][] = [];
-  for (let c = 0; c < calls; c++) pairs.push([await bind(io), await bind(io)]);
+  const pairs = await openPlainRelay(io, calls, LOAD_ADDRESS, RELAY_RECV_BUFFER_BYTES);
   return {
     targets: pairs.map(([a, b]) => [a.port, b.port]),
-    configure(gen) {
-      pairs.forEach(([a, b], c) => {
-        const [callerPort, agentPort] = gen[c];
-        a.onDatagram((m) => b.send(m, agentPort, LOAD_ADDRESS, false));
-        b.onDatagram((m) => a.send(m, callerPort, LOAD_ADDRESS, false));
-      });
-    },
-    close() {
-      for (const [a, b] of pairs) {
-        a.close();
-        b.close();
-      }
-    },
+    configure: (gen) => startPlainRelay(pairs, gen, LOAD_ADDRESS),
+    close: () => closePlainRelay(pairs),
   };
 }
 

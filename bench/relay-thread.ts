@@ -6,7 +6,9 @@
 // { configure: generator ports } (answering { configured: true }) and { close: true }
 // (answering { closed: true }). Any failure is posted as { error } and ends the thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openMediaSocket, resolveMediaIo, type MediaSocket } from '../src/media/udp/media-socket.js';
+import { messageOf } from '../src/errors.js';
+import { resolveMediaIo } from '../src/media/udp/media-socket.js';
+import { closePlainRelay, openPlainRelay, startPlainRelay, type PlainRelayPair } from './plain-relay.js';
 
 export interface RelayThreadData {
   readonly calls: number;
@@ -22,36 +24,19 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('relay-thread: not a worker thread');
   const { calls, address, recvBufferBytes } = workerData as RelayThreadData;
-  const io = resolveMediaIo('auto');
-  const pairs: [MediaSocket, MediaSocket][] = [];
-  const bind = async (): Promise<MediaSocket> => {
-    const s = await openMediaSocket(io, address, 0, recvBufferBytes);
-    if (s === undefined) throw new Error(`plain relay: no free UDP port on ${address}`);
-    return s;
-  };
-  const closeAll = (): void => {
-    for (const [a, b] of pairs) {
-      a.close();
-      b.close();
-    }
-  };
+  let pairs: PlainRelayPair[];
   try {
-    for (let c = 0; c < calls; c++) pairs.push([await bind(), await bind()]);
+    pairs = await openPlainRelay(resolveMediaIo('auto'), calls, address, recvBufferBytes);
   } catch (err) {
-    closeAll();
-    port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies RelayThreadReply);
+    port.postMessage({ error: messageOf(err) } satisfies RelayThreadReply);
     return;
   }
   port.on('message', (m: RelayThreadRequest) => {
     if ('configure' in m) {
-      pairs.forEach(([a, b], c) => {
-        const [callerPort, agentPort] = m.configure[c];
-        a.onDatagram((d) => b.send(d, agentPort, address, false));
-        b.onDatagram((d) => a.send(d, callerPort, address, false));
-      });
+      startPlainRelay(pairs, m.configure, address);
       port.postMessage({ configured: true } satisfies RelayThreadReply);
     } else {
-      closeAll();
+      closePlainRelay(pairs);
       port.postMessage({ closed: true } satisfies RelayThreadReply);
       port.close();
     }

@@ -2,9 +2,8 @@
 // (a child process, bench/serve-process.ts), every call set up over SIP with the generator's
 // ports in its SDP and switched to secure mode over the HTTP API (bench/serve-calls.ts); the
 // `serve-plain` contender leaves the calls outside secure mode (what the server costs without
-// the clamp). The
-// server and the SIP peers start once per bench run (as a server keeps running) and are started
-// again for the next level if the server died. The relay's CPU is the server process's, every
+// the clamp). The server and the SIP peers start once per bench run (as a server keeps running)
+// and are started again for the next level if the server died. The relay's CPU is the server process's, every
 // thread (/proc/<pid>/stat), so its media workers count.
 import type { RelayPorts } from './load-generator.js';
 import type { Relay } from './media-load-relays.js';
