@@ -5,7 +5,7 @@
 // clamping the same over either.
 import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { PortAllocator } from '../../src/media/relay/port-allocator.js';
 import { RtpMediaSession } from '../../src/media/relay/rtp-media-session.js';
 import type { MediaIo } from '../../src/media/udp/media-io.js';
@@ -61,14 +61,20 @@ async function open(io: MediaIo, address = '127.0.0.1', port = 0): Promise<Media
   return s;
 }
 
+/** A media socket and an IPv4 client socket to send to it, both closed when the test ends. */
+async function socketAndClient(t: Test, io: MediaIo): Promise<{ s: MediaSocket; client: Socket }> {
+  const s = await open(io);
+  const client = await bindClient();
+  t.teardown(() => {
+    s.close();
+    client.close();
+  });
+  return { s, client };
+}
+
 for (const io of IOS) {
   t.test(`${io}: each datagram arrives with its source; sends reach the peer`, async (t) => {
-    const s = await open(io);
-    const client = await bindClient();
-    t.teardown(() => {
-      s.close();
-      client.close();
-    });
+    const { s, client } = await socketAndClient(t, io);
     t.equal(s.io, io);
     t.ok(s.port > 0, 'bound port reported');
     const got: [string, string, number][] = [];
@@ -88,12 +94,7 @@ for (const io of IOS) {
   });
 
   t.test(`${io}: a burst larger than one batch arrives whole and in order`, async (t) => {
-    const s = await open(io);
-    const client = await bindClient();
-    t.teardown(() => {
-      s.close();
-      client.close();
-    });
+    const { s, client } = await socketAndClient(t, io);
     const seen: number[] = [];
     s.onDatagram((p) => seen.push((p[0] << 8) | p[1]));
     const n = 700; // the native engine hands over at most 256 per batch
@@ -133,12 +134,7 @@ for (const io of IOS) {
 
 if (IOS.includes('native')) {
   t.test('native: a datagram longer than a slot is dropped and counted, the next one arrives', async (t) => {
-    const s = await open('native');
-    const client = await bindClient();
-    t.teardown(() => {
-      s.close();
-      client.close();
-    });
+    const { s, client } = await socketAndClient(t, 'native');
     const before = NativeUdpEngine.get().stats().truncated;
     const lengths: number[] = [];
     s.onDatagram((p) => lengths.push(p.length));
@@ -152,12 +148,7 @@ if (IOS.includes('native')) {
   });
 
   t.test('native: after traffic the engine waits out several empty windows before watching for readiness again, and a datagram after a quiet spell still arrives', async (t) => {
-    const s = await open('native');
-    const client = await bindClient();
-    t.teardown(() => {
-      s.close();
-      client.close();
-    });
+    const { s, client } = await socketAndClient(t, 'native');
     let got = 0;
     s.onDatagram(() => got++);
     const engine = NativeUdpEngine.get();
