@@ -621,7 +621,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// stats(): [truncated, recvErrors, batches].
+// stats(): [truncated, recvErrors, batches, rearms].
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   (void)info;
   Engine *e = engine_of(env);
