@@ -2,7 +2,7 @@
 import { createSocket } from 'node:dgram';
 import t from 'tap';
 import { DigitMerger, MERGE_WINDOW_MS } from '../../src/media/digits/digit-merger.js';
-import { PortAllocator, parsePortRange } from '../../src/media/relay/port-allocator.js';
+import { PortAllocator, parsePortRange, type RtpPortPair } from '../../src/media/relay/port-allocator.js';
 import { PromptQueue } from '../../src/media/prompts/prompt-queue.js';
 import { RemoteLatch } from '../../src/media/relay/remote-latch.js';
 import { testPort } from '../helpers/ports.js';
@@ -80,14 +80,23 @@ t.test('allocation: even/odd pairs, skips ports taken by others, exhaustion, reu
   t.teardown(() => squatter.close());
   const a = new PortAllocator({ address: '127.0.0.1', ports: `${base}-${base + 5}` });
   t.equal(a.capacity, 3);
-  const p1 = await a.allocate();
-  const p2 = await a.allocate();
+  // Released however the test ends: a bound native socket keeps the process (every spec of this
+  // folder) alive, so a failure here would otherwise hang until tap's time-out.
+  const held: RtpPortPair[] = [];
+  t.teardown(() => held.forEach((p) => p.release()));
+  const allocate = async (): Promise<RtpPortPair> => {
+    const p = await a.allocate();
+    held.push(p);
+    return p;
+  };
+  const p1 = await allocate();
+  const p2 = await allocate();
   t.same([p1.rtpPort, p1.rtcpPort], [base, base + 1]);
   t.same([p2.rtpPort, p2.rtcpPort], [base + 4, base + 5], 'pair +2/+3 skipped (+3 taken)');
   await t.rejects(a.allocate(), { code: 'EPORTS_EXHAUSTED', message: `${base}-${base + 5}` });
   p1.release();
   p1.release();
-  const p3 = await a.allocate();
+  const p3 = await allocate();
   t.equal(p3.rtpPort, base, 'released pair reused');
   p2.release();
   p3.release();
